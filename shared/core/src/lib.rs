@@ -1,0 +1,17 @@
+//! # gridlink-core
+//!
+//! What every gridlink function and tool shares.
+//!
+//! ## Layout
+//! - [`clock`]: the injected clock (`Clock`, `SystemClock`, `ManualClock`).
+//! - [`config`]: typed configuration from the environment and an optional TOML file, validated
+//!   at start with every problem listed in one error.
+//! - [`telemetry`]: tracing set-up (JSON lines on Lambda, readable locally) and the business-key
+//!   field names every log line uses.
+//! - [`error`]: the error kinds every crate maps onto, with their HTTP status and Lambda error type.
+//! - [`retry`]: exponential back-off with full jitter, `Retry-After`, a bounded total time.
+//! - [`webhook`]: Trading Grid webhook signatures (HMAC-SHA256 over `"{ts}.{body}"`).
+
+pub mod clock;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
