@@ -48,12 +48,16 @@ impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: OffsetDateTime) -> Self {
         let nanos = i64::try_from(start.unix_timestamp_nanos()).unwrap_or(i64::MAX);
-        Self { nanos: AtomicI64::new(nanos) }
+        Self {
+            nanos: AtomicI64::new(nanos),
+        }
     }
 
     /// A clock standing at the given Unix second.
     pub fn at_unix(seconds: i64) -> Self {
-        Self { nanos: AtomicI64::new(seconds.saturating_mul(1_000_000_000)) }
+        Self {
+            nanos: AtomicI64::new(seconds.saturating_mul(1_000_000_000)),
+        }
     }
 
     /// Moves the clock forward by `by`.

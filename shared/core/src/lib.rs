@@ -13,5 +13,12 @@
 //! - [`webhook`]: Trading Grid webhook signatures (HMAC-SHA256 over `"{ts}.{body}"`).
 
 pub mod clock;
+pub mod config;
+pub mod error;
+pub mod retry;
+pub mod telemetry;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use error::{Classify, ErrorKind};
+pub use retry::{RetryDecision, RetryPolicy, Retryable};

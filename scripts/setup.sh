@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine. Safe to run again: pinned versions,
+# pip skips what is already there.
+#
+#   moto[server]        S3 and DynamoDB protocol server the storage tests run against
+#   cfn-lint            lints infra/template.yaml (with the SAM transform)
+#   cfn-lint-serverless serverless best-practice rules for cfn-lint
+set -euo pipefail
+
+MOTO_VERSION=5.2.5
+CFN_LINT_VERSION=1.58.0
+CFN_LINT_SERVERLESS_VERSION=0.3.6
+
+python3 -m pip install --quiet --disable-pip-version-check \
+  "moto[server]==${MOTO_VERSION}" \
+  "cfn-lint==${CFN_LINT_VERSION}" \
+  "cfn-lint-serverless==${CFN_LINT_SERVERLESS_VERSION}"
+
+# pyenv installs console scripts behind shims that need a rehash to appear on PATH.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+
+command -v moto_server >/dev/null || { echo "moto_server not on PATH after install" >&2; exit 1; }
+command -v cfn-lint >/dev/null || { echo "cfn-lint not on PATH after install" >&2; exit 1; }
+rustup component add rustfmt clippy >/dev/null 2>&1 || true

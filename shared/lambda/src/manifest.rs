@@ -1,0 +1,366 @@
+//! The one source of truth for what each function serves: its HTTP routes and its schedules.
+//!
+//! `infra/template.yaml` must agree with this manifest (a test in `tests/` proves it both ways),
+//! and the local runner serves and fires exactly what it lists.
+
+/// An HTTP API route (API Gateway HTTP API, payload format 2.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// `GET`, `POST`, …
+    pub method: &'static str,
+    /// The path template, API Gateway style: `/shipment-delay/unmatched/{item_id}`.
+    pub path: &'static str,
+    /// What the route is for.
+    pub purpose: &'static str,
+}
+
+impl Route {
+    /// The API Gateway route key: `POST /case-collab/tg/events`.
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// Matches a concrete path against the template, returning the path parameters.
+    pub fn matches(&self, method: &str, path: &str) -> Option<Vec<(&'static str, String)>> {
+        if !self.method.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        let mut template = self.path.trim_matches('/').split('/');
+        let mut concrete = path.trim_matches('/').split('/');
+        let mut params = Vec::new();
+        loop {
+            match (template.next(), concrete.next()) {
+                (None, None) => return Some(params),
+                (Some(t), Some(c)) => {
+                    if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                        if c.is_empty() {
+                            return None;
+                        }
+                        params.push((name, c.to_owned()));
+                    } else if t != c {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// An EventBridge Scheduler schedule (SAM `ScheduleV2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// The name the function receives in its input: `{"schedule": "<name>"}`.
+    pub name: &'static str,
+    /// `rate(5 minutes)` or `cron(0 8 * * ? *)` (UTC).
+    pub expression: &'static str,
+    /// What firing it does.
+    pub purpose: &'static str,
+}
+
+/// One deployable function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// The crate, binary and function name: `case-collab`.
+    pub name: &'static str,
+    /// The SAM logical id: `CaseCollabFunction`.
+    pub logical_id: &'static str,
+    /// One line for the README and the runner's banner.
+    pub summary: &'static str,
+    /// Its HTTP routes.
+    pub routes: &'static [Route],
+    /// Its schedules.
+    pub schedules: &'static [Schedule],
+    /// Memory in MB on Lambda.
+    pub memory_mb: u32,
+    /// Timeout in seconds on Lambda.
+    pub timeout_secs: u32,
+}
+
+impl FunctionSpec {
+    /// The route matching a request, with its path parameters.
+    pub fn route_for(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&'static Route, Vec<(&'static str, String)>)> {
+        self.routes
+            .iter()
+            .find_map(|route| route.matches(method, path).map(|params| (route, params)))
+    }
+}
+
+const fn tg_events(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Trading Grid webhook deliveries (signed)",
+    }
+}
+
+const fn xecm_events(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "xECM push events (signed; Event Action Center, WebReport or workflow step)",
+    }
+}
+
+const fn health(path: &'static str) -> Route {
+    Route {
+        method: "GET",
+        path,
+        purpose: "Liveness and configuration summary",
+    }
+}
+
+/// Every gridlink function, in use-case order.
+pub const FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: "case-collab",
+        logical_id: "CaseCollabFunction",
+        summary: "Case workspaces get a TG collaboration space; selected documents, status updates and action requests go out, partner replies come back.",
+        routes: &[
+            tg_events("/case-collab/tg/events"),
+            xecm_events("/case-collab/xecm/events"),
+            health("/case-collab/health"),
+        ],
+        schedules: &[Schedule {
+            name: "case-collab-poll-xecm",
+            expression: "rate(5 minutes)",
+            purpose: "Find case workspaces and documents changed since the cursor",
+        }],
+        memory_mb: 512,
+        timeout_secs: 120,
+    },
+    FunctionSpec {
+        name: "po-exception",
+        logical_id: "PoExceptionFunction",
+        summary: "PO exceptions are published to the supplier; corrected documents, explanations and revised confirmations are filed back.",
+        routes: &[
+            tg_events("/po-exception/tg/events"),
+            xecm_events("/po-exception/xecm/events"),
+            health("/po-exception/health"),
+        ],
+        schedules: &[Schedule {
+            name: "po-exception-poll-xecm",
+            expression: "rate(5 minutes)",
+            purpose: "Find PO exceptions raised since the cursor",
+        }],
+        memory_mb: 512,
+        timeout_secs: 120,
+    },
+    FunctionSpec {
+        name: "contract-share",
+        logical_id: "ContractShareFunction",
+        summary: "Approved contract versions are shared for review or acknowledgment; per-partner evidence is filed in the workspace.",
+        routes: &[
+            tg_events("/contract-share/tg/events"),
+            xecm_events("/contract-share/xecm/events"),
+            health("/contract-share/health"),
+        ],
+        schedules: &[
+            Schedule {
+                name: "contract-share-poll-xecm",
+                expression: "rate(5 minutes)",
+                purpose: "Find contract versions approved since the cursor",
+            },
+            Schedule {
+                name: "contract-share-ack-reminders",
+                expression: "cron(0 8 * * ? *)",
+                purpose: "Remind partners of overdue acknowledgments",
+            },
+        ],
+        memory_mb: 512,
+        timeout_secs: 120,
+    },
+    FunctionSpec {
+        name: "shipment-delay",
+        logical_id: "ShipmentDelayFunction",
+        summary: "Delay, missing-shipment and customs messages (free text, X12 214, EDIFACT IFTSTA) are routed into the right order or shipment workspace.",
+        routes: &[
+            tg_events("/shipment-delay/tg/events"),
+            Route {
+                method: "GET",
+                path: "/shipment-delay/unmatched",
+                purpose: "Operator: list unmatched items",
+            },
+            Route {
+                method: "GET",
+                path: "/shipment-delay/unmatched/{item_id}",
+                purpose: "Operator: inspect one unmatched item",
+            },
+            Route {
+                method: "POST",
+                path: "/shipment-delay/unmatched/{item_id}/assign",
+                purpose: "Operator: file an unmatched item into a workspace",
+            },
+            Route {
+                method: "POST",
+                path: "/shipment-delay/unmatched/{item_id}/reject",
+                purpose: "Operator: reject an unmatched item",
+            },
+            health("/shipment-delay/health"),
+        ],
+        schedules: &[
+            Schedule {
+                name: "shipment-delay-poll-inbox",
+                expression: "rate(5 minutes)",
+                purpose: "Poll the TG inbox when webhooks are not configured",
+            },
+            Schedule {
+                name: "shipment-delay-retry-unmatched",
+                expression: "rate(15 minutes)",
+                purpose: "Retry correlation of unmatched items",
+            },
+        ],
+        memory_mb: 1024,
+        timeout_secs: 300,
+    },
+    FunctionSpec {
+        name: "supplier-onboarding",
+        logical_id: "SupplierOnboardingFunction",
+        summary: "Required supplier documents are requested through TG, filed into the supplier workspace, and renewed before they expire.",
+        routes: &[
+            tg_events("/supplier-onboarding/tg/events"),
+            xecm_events("/supplier-onboarding/xecm/events"),
+            health("/supplier-onboarding/health"),
+        ],
+        schedules: &[
+            Schedule {
+                name: "supplier-onboarding-poll-xecm",
+                expression: "rate(15 minutes)",
+                purpose: "Find supplier workspaces that need documents",
+            },
+            Schedule {
+                name: "supplier-onboarding-renewals",
+                expression: "cron(0 6 * * ? *)",
+                purpose: "Request renewals of documents about to expire",
+            },
+        ],
+        memory_mb: 512,
+        timeout_secs: 120,
+    },
+    FunctionSpec {
+        name: "recall-campaign",
+        logical_id: "RecallCampaignFunction",
+        summary: "Recall notices go to many partners; confirmations and evidence are collected with deadlines, reminders and escalation.",
+        routes: &[
+            tg_events("/recall-campaign/tg/events"),
+            xecm_events("/recall-campaign/xecm/events"),
+            Route {
+                method: "GET",
+                path: "/recall-campaign/campaigns/{campaign_id}",
+                purpose: "Operator: campaign progress per partner",
+            },
+            health("/recall-campaign/health"),
+        ],
+        schedules: &[Schedule {
+            name: "recall-campaign-deadlines",
+            expression: "rate(1 hour)",
+            purpose: "Send reminders and escalate overdue recall confirmations",
+        }],
+        memory_mb: 512,
+        timeout_secs: 300,
+    },
+    FunctionSpec {
+        name: "order-reconcile",
+        logical_id: "OrderReconcileFunction",
+        summary: "Order acknowledgments, packing lists, invoices and exception notes are matched to the order workspace and reconciled line by line.",
+        routes: &[
+            tg_events("/order-reconcile/tg/events"),
+            Route {
+                method: "GET",
+                path: "/order-reconcile/unmatched",
+                purpose: "Operator: list unmatched items",
+            },
+            Route {
+                method: "GET",
+                path: "/order-reconcile/unmatched/{item_id}",
+                purpose: "Operator: inspect one unmatched item",
+            },
+            Route {
+                method: "POST",
+                path: "/order-reconcile/unmatched/{item_id}/assign",
+                purpose: "Operator: file an unmatched item into a workspace",
+            },
+            Route {
+                method: "POST",
+                path: "/order-reconcile/unmatched/{item_id}/reject",
+                purpose: "Operator: reject an unmatched item",
+            },
+            health("/order-reconcile/health"),
+        ],
+        schedules: &[
+            Schedule {
+                name: "order-reconcile-poll-inbox",
+                expression: "rate(5 minutes)",
+                purpose: "Poll the TG inbox when webhooks are not configured",
+            },
+            Schedule {
+                name: "order-reconcile-retry-unmatched",
+                expression: "rate(15 minutes)",
+                purpose: "Retry correlation of unmatched items",
+            },
+        ],
+        memory_mb: 1024,
+        timeout_secs: 300,
+    },
+];
+
+/// The spec of the function called `name`.
+pub fn function(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn route_templates_match_concrete_paths_and_capture_parameters() {
+        let spec = function("shipment-delay").expect("exists");
+        let (route, params) = spec
+            .route_for("POST", "/shipment-delay/unmatched/um_42/assign")
+            .expect("matches");
+        assert_eq!(route.path, "/shipment-delay/unmatched/{item_id}/assign");
+        assert_eq!(params, vec![("item_id", "um_42".to_owned())]);
+        assert!(
+            spec.route_for("GET", "/shipment-delay/unmatched/um_42/assign")
+                .is_none()
+        );
+        assert!(
+            spec.route_for("POST", "/shipment-delay/unmatched//assign")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn names_routes_and_schedules_are_unique_across_functions() {
+        let mut names = HashSet::new();
+        let mut routes = HashSet::new();
+        let mut schedules = HashSet::new();
+        for f in FUNCTIONS {
+            assert!(names.insert(f.name), "duplicate function {}", f.name);
+            for r in f.routes {
+                assert!(
+                    routes.insert(r.route_key()),
+                    "duplicate route {}",
+                    r.route_key()
+                );
+                assert!(
+                    r.path.starts_with(&format!("/{}/", f.name)),
+                    "{} outside its prefix",
+                    r.path
+                );
+            }
+            for s in f.schedules {
+                assert!(schedules.insert(s.name), "duplicate schedule {}", s.name);
+                assert!(s.name.starts_with(f.name));
+            }
+        }
+        assert_eq!(FUNCTIONS.len(), 7);
+    }
+}
