@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Unavailable,
     /// A bug or an unexpected failure.
     Internal,
+    /// The route or schedule exists in the manifest but its use case is not built yet.
+    NotImplemented,
 }
 
 impl ErrorKind {
@@ -46,6 +48,7 @@ impl ErrorKind {
             Self::RateLimited => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
+            Self::NotImplemented => 501,
         }
     }
 
@@ -62,6 +65,7 @@ impl ErrorKind {
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
+            Self::NotImplemented => "not_implemented",
         }
     }
 

@@ -8,11 +8,13 @@
 //! - [`invocation`]: the raw event → [`Invocation`] (HTTP API payload 2.0, or a schedule firing).
 //! - [`response`]: [`Reply`], [`HttpResponse`], [`FunctionError`] and their mapping to API
 //!   Gateway responses (status, `Retry-After`) in one place.
+//! - [`not_implemented`]: the honest `501` of a use case not built yet.
 //! - [`runtime`]: the [`Handler`] trait, [`dispatch`] (the one path from raw event to answer,
 //!   used by Lambda and by the local runner alike) and [`run`] (the Lambda loop).
 
 pub mod invocation;
 pub mod manifest;
+pub mod not_implemented;
 pub mod response;
 pub mod runtime;
 

@@ -1,0 +1,44 @@
+//! # po-exception
+//!
+//! Use case 2: a PO exception in an ERP-linked workspace is published to the supplier; corrected documents, explanations and revised confirmations are filed back.
+//!
+//! **Status: not implemented yet.** The function deploys, starts and answers its health
+//! route; every other route answers `501 Not Implemented` and every schedule firing fails as a
+//! `NonRetryable` invocation error, so nothing is ever reported as done that was not done.
+
+use gridlink_lambda::manifest::{self, FunctionSpec};
+use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
+
+/// The function's name in the manifest, the template and the runner.
+pub const NAME: &str = "po-exception";
+
+/// The po-exception function.
+#[derive(Debug, Clone, Copy)]
+pub struct PoException {
+    spec: &'static FunctionSpec,
+}
+
+impl PoException {
+    /// Builds the function. It has no dependencies until its use case is built.
+    pub fn new() -> Self {
+        Self {
+            spec: manifest::function(NAME).expect("po-exception is in the manifest"),
+        }
+    }
+}
+
+impl Default for PoException {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Handler for PoException {
+    fn spec(&self) -> &'static FunctionSpec {
+        self.spec
+    }
+
+    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
+        Box::pin(async move { gridlink_lambda::not_implemented::answer(self.spec, &invocation) })
+    }
+}

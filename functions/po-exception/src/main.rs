@@ -1,0 +1,9 @@
+//! The `po-exception` Lambda: initialise logs, build the function once, run the Runtime API loop.
+
+use gridlink_core::telemetry::{self, LogFormat};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    telemetry::init(LogFormat::detect());
+    gridlink_lambda::run(po_exception::PoException::new()).await
+}
