@@ -1,0 +1,126 @@
+//! INVOIC.
+
+use rust_decimal::Decimal;
+
+use crate::error::Position;
+use crate::model::{Invoice, InvoiceLine, Quantity};
+use crate::read::Fields;
+use crate::token::Segment;
+
+use super::{dtm_date, lin_product, other_segment, party, pia_products, qualifier};
+
+/// # Format
+/// `BGM+380+{invoice no}+9' DTM+137:{date}:102' RFF+ON:{po}' DTM+171:{po date}:102'
+/// NAD+SU+{gln}::9' CUX+2:EUR:4' LIN+1++{gtin}:SRV' IMD+F++:::{description}' QTY+47:{qty}:{unit}'
+/// MOA+203:{line amount}' PRI+AAA:{price}' UNS+S' MOA+79:{lines}' MOA+124:{tax}' MOA+77:{total}'`
+pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<Invoice> {
+    let mut invoice: Option<Invoice> = None;
+    let mut parties = Vec::new();
+    let mut lines: Vec<(InvoiceLine, bool)> = Vec::new();
+    let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
+    let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
+    let mut in_summary = false;
+    let mut last_reference: Vec<u8> = Vec::new();
+    for segment in body {
+        match segment.tag() {
+            b"BGM" => {
+                invoice = Some(Invoice {
+                    invoice_number: fields.required(segment, 2, 1, "BGM 1004"),
+                    invoice_date: None,
+                    po_number: None,
+                    po_date: None,
+                    currency: None,
+                    parties: Vec::new(),
+                    lines: Vec::new(),
+                    total_amount: Decimal::ZERO,
+                    tax_amount: None,
+                });
+            }
+            b"DTM" if lines.is_empty() => match qualifier(segment) {
+                b"137" | b"3" => invoice_date = dtm_date(segment, fields),
+                b"171" if last_reference == b"ON" => po_date = dtm_date(segment, fields),
+                _ => {}
+            },
+            b"RFF" => {
+                last_reference = qualifier(segment).to_vec();
+                if lines.is_empty() && po_number.is_none() && matches!(qualifier(segment), b"ON" | b"CO" | b"VN") {
+                    po_number = fields.text(segment, 1, 2);
+                }
+            }
+            b"CUX" => currency = fields.text(segment, 1, 2),
+            b"NAD" => parties.push(party(segment, fields)),
+            b"LIN" => lines.push((
+                InvoiceLine {
+                    line_number: fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string()),
+                    quantity: Quantity {
+                        value: Decimal::ZERO,
+                        unit: String::new(),
+                    },
+                    unit_price: Decimal::ZERO,
+                    product_ids: lin_product(segment, fields),
+                    description: None,
+                },
+                false,
+            )),
+            b"PIA" => {
+                let ids = pia_products(segment, fields);
+                if let Some((line, _)) = lines.last_mut() {
+                    line.product_ids.extend(ids);
+                }
+            }
+            b"IMD" => {
+                let description = fields.text(segment, 3, 4);
+                if let Some((line, _)) = lines.last_mut() {
+                    line.description = description;
+                }
+            }
+            b"QTY" if qualifier(segment) == b"47" => {
+                let quantity = fields.quantity(segment, (1, 2), (1, 3));
+                if let (Some((line, _)), Some(quantity)) = (lines.last_mut(), quantity) {
+                    line.quantity = quantity;
+                }
+            }
+            b"PRI" if matches!(qualifier(segment), b"AAA" | b"AAB") => {
+                let price = fields.decimal(segment, 1, 2);
+                if let (Some((line, priced)), Some(price)) = (lines.last_mut(), price) {
+                    line.unit_price = price;
+                    *priced = true;
+                }
+            }
+            b"UNS" => in_summary = true,
+            b"MOA" if in_summary => match qualifier(segment) {
+                b"77" | b"86" => total = fields.decimal(segment, 1, 2),
+                b"124" | b"176" => tax = fields.decimal(segment, 1, 2),
+                _ => {}
+            },
+            _ => other_segment(segment, fields),
+        }
+    }
+    let Some(mut invoice) = invoice else {
+        fields.missing_segment(at, "BGM");
+        return None;
+    };
+    let Some(total) = total else {
+        fields.missing_segment(at, "MOA+77");
+        return None;
+    };
+    let mut kept = Vec::with_capacity(lines.len());
+    for (line, priced) in lines {
+        if line.quantity.unit.is_empty() {
+            fields.missing_segment(at, &format!("QTY+47 for line {}", line.line_number));
+        } else if !priced {
+            fields.missing_segment(at, &format!("PRI+AAA for line {}", line.line_number));
+        } else {
+            kept.push(line);
+        }
+    }
+    invoice.invoice_date = invoice_date;
+    invoice.po_number = po_number;
+    invoice.po_date = po_date;
+    invoice.currency = currency;
+    invoice.parties = parties;
+    invoice.lines = kept;
+    invoice.total_amount = total;
+    invoice.tax_amount = tax;
+    Some(invoice)
+}

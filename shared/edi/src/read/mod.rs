@@ -1,0 +1,243 @@
+//! Typed readers: one transaction set or message → one canonical [`BusinessDocument`].
+//!
+//! Readers are lenient where partners vary (unknown but well-formed segments are ignored and
+//! noted) and strict where correlation depends on it (the document number must be there).
+//! Every problem is pushed, with its position, onto the caller's error list.
+
+mod edifact;
+mod x12;
+
+use rust_decimal::Decimal;
+
+use crate::envelope::TransactionHeader;
+use crate::error::{EdiError, Position};
+use crate::model::{BusinessDocument, EdiDate, EdiTime, Quantity};
+use crate::syntax::Syntax;
+use crate::token::Segment;
+
+/// Reads one transaction (`segments` from ST/UNH to SE/UNT inclusive) into a canonical document.
+/// Returns `None` when the set is not supported or too broken to read; `errors` says why.
+pub(crate) fn read_document(
+    syntax: Syntax,
+    header: &TransactionHeader,
+    segments: &[Segment<'_>],
+    errors: &mut Vec<EdiError>,
+) -> Option<BusinessDocument> {
+    let first = segments.first()?;
+    let body_end = segments.len() - usize::from(segments.len() > 1 && is_trailer(segments[segments.len() - 1].tag()));
+    let body = &segments[1.min(segments.len())..body_end.max(1)];
+    let mut fields = Fields { errors };
+    let at = first.position();
+    let document = match (syntax, header.set_id.as_str()) {
+        (Syntax::X12, "850") => x12::read_purchase_order(body, &at, &mut fields).map(BusinessDocument::PurchaseOrder),
+        (Syntax::X12, "855") => x12::read_order_ack(body, &at, &mut fields).map(BusinessDocument::OrderAcknowledgment),
+        (Syntax::X12, "856") => x12::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice),
+        (Syntax::X12, "810") => x12::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice),
+        (Syntax::X12, "997" | "999") => Some(BusinessDocument::FunctionalAck(x12::read_functional_ack(
+            &header.set_id,
+            body,
+            &mut fields,
+        ))),
+        (Syntax::X12, "214") => x12::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus),
+        (Syntax::Edifact, "ORDERS") => {
+            edifact::read_purchase_order(body, &at, &mut fields).map(BusinessDocument::PurchaseOrder)
+        }
+        (Syntax::Edifact, "ORDRSP") => {
+            edifact::read_order_ack(body, &at, &mut fields).map(BusinessDocument::OrderAcknowledgment)
+        }
+        (Syntax::Edifact, "DESADV") => edifact::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice),
+        (Syntax::Edifact, "INVOIC") => edifact::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice),
+        (Syntax::Edifact, "CONTRL") => Some(BusinessDocument::FunctionalAck(edifact::read_contrl(body, &mut fields))),
+        (Syntax::Edifact, "IFTSTA") => {
+            edifact::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus)
+        }
+        _ => {
+            fields.errors.push(EdiError::UnsupportedTransaction {
+                at,
+                set_id: header.set_id.clone(),
+            });
+            None
+        }
+    };
+    document
+}
+
+fn is_trailer(tag: &[u8]) -> bool {
+    tag == b"SE" || tag == b"UNT"
+}
+
+/// Typed access to elements that records every problem with its position.
+pub(crate) struct Fields<'e> {
+    pub errors: &'e mut Vec<EdiError>,
+}
+
+impl Fields<'_> {
+    /// The text of element `n` (component `k`, or the whole element when `k` is 0); `None` when
+    /// empty.
+    pub fn text(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<String> {
+        let element = segment.element(n);
+        let part = if k == 0 { element } else { element.component(k) };
+        if part.is_empty() {
+            return None;
+        }
+        match part.text() {
+            Ok(text) => Some(text.into_owned()),
+            Err(_) => {
+                self.errors.push(EdiError::InvalidCharacter {
+                    at: segment.position_of(n, (k > 0).then_some(k)),
+                });
+                None
+            }
+        }
+    }
+
+    /// Like [`Fields::text`], but an empty value is an error.
+    pub fn required(&mut self, segment: &Segment<'_>, n: usize, k: usize, name: &str) -> String {
+        match self.text(segment, n, k) {
+            Some(text) => text,
+            None => {
+                if !self.has_error_at(segment, n) {
+                    self.errors.push(EdiError::MissingElement {
+                        at: segment.position_of(n, (k > 0).then_some(k)),
+                        name: name.to_owned(),
+                    });
+                }
+                String::new()
+            }
+        }
+    }
+
+    fn has_error_at(&self, segment: &Segment<'_>, n: usize) -> bool {
+        self.errors.last().is_some_and(|e| {
+            let p = e.position();
+            p.offset == segment.offset() && p.element == u16::try_from(n).ok()
+        })
+    }
+
+    /// An exact decimal (`-12.50`; EDIFACT may use `,` as its decimal mark).
+    pub fn decimal(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<Decimal> {
+        let text = self.text(segment, n, k)?;
+        let parsed = parse_decimal(&text, segment.delimiters().decimal);
+        if parsed.is_none() {
+            self.errors.push(EdiError::InvalidNumber {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+                value: text,
+            });
+        }
+        parsed
+    }
+
+    /// A required quantity from a value element and a unit element (unit defaults to `EA`).
+    pub fn quantity(&mut self, segment: &Segment<'_>, value: (usize, usize), unit: (usize, usize)) -> Option<Quantity> {
+        let amount = self.decimal(segment, value.0, value.1)?;
+        let unit = self.text(segment, unit.0, unit.1).map_or_else(|| "EA".to_owned(), normalise_unit);
+        Some(Quantity { value: amount, unit })
+    }
+
+    /// A `CCYYMMDD` date (the first eight characters of a longer date-time).
+    pub fn date(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<EdiDate> {
+        let text = self.text(segment, n, k)?;
+        let parsed = text.get(..8).and_then(EdiDate::parse_ccyymmdd);
+        if parsed.is_none() {
+            self.errors.push(EdiError::InvalidDate {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+                value: text,
+            });
+        }
+        parsed
+    }
+
+    /// An `HHMM` time.
+    pub fn time(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<EdiTime> {
+        let text = self.text(segment, n, k)?;
+        let parsed = EdiTime::parse_hhmm(&text);
+        if parsed.is_none() {
+            self.errors.push(EdiError::InvalidTime {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+                value: text,
+            });
+        }
+        parsed
+    }
+
+    /// A small count (`AK902`, `CTT01`).
+    pub fn count(&mut self, segment: &Segment<'_>, n: usize) -> Option<u32> {
+        let text = self.text(segment, n, 0)?;
+        let parsed = text.parse().ok();
+        if parsed.is_none() {
+            self.errors.push(EdiError::InvalidNumber {
+                at: segment.position_of(n, None),
+                value: text,
+            });
+        }
+        parsed
+    }
+
+    /// Notes a well-formed segment the reader does not use.
+    pub fn unknown(&mut self, segment: &Segment<'_>) {
+        self.errors.push(EdiError::UnknownSegment {
+            at: segment.position(),
+            tag: String::from_utf8_lossy(segment.tag()).into_owned(),
+        });
+    }
+
+    /// Records a missing mandatory segment, positioned at the transaction header.
+    pub fn missing_segment(&mut self, at: &Position, tag: &str) {
+        self.errors.push(EdiError::MissingSegment {
+            at: *at,
+            tag: tag.to_owned(),
+        });
+    }
+}
+
+/// Parses an exact decimal: optional `-`, digits, at most one decimal mark. No exponents, no
+/// grouping, at most 28 significant digits.
+pub(crate) fn parse_decimal(text: &str, decimal_mark: u8) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let mut marks = 0;
+    let mut count = 0;
+    for &b in digits {
+        if b == decimal_mark || b == b'.' {
+            marks += 1;
+        } else if b.is_ascii_digit() {
+            count += 1;
+        } else {
+            return None;
+        }
+    }
+    if count == 0 || marks > 1 || count > 28 {
+        return None;
+    }
+    let normalised: String = if decimal_mark == b'.' {
+        text.to_owned()
+    } else {
+        text.replace(char::from(decimal_mark), ".")
+    };
+    let normalised = normalised.strip_suffix('.').unwrap_or(&normalised);
+    Decimal::from_str_exact(normalised).ok()
+}
+
+/// EDIFACT piece units read as X12's `EA`.
+pub(crate) fn normalise_unit(unit: String) -> String {
+    match unit.as_str() {
+        "PCE" | "C62" | "H87" => "EA".to_owned(),
+        _ => unit,
+    }
+}
+
+/// True when `sscc` is 18 digits with a correct GS1 mod-10 check digit.
+pub fn sscc_is_valid(sscc: &str) -> bool {
+    let bytes = sscc.as_bytes();
+    if bytes.len() != 18 || !bytes.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = bytes[..17]
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    let check = (10 - sum % 10) % 10;
+    u32::from(bytes[17] - b'0') == check
+}

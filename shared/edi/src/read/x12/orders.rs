@@ -1,0 +1,133 @@
+//! 850 purchase order and 855 acknowledgment.
+
+use crate::error::Position;
+use crate::model::{AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder, Purpose};
+use crate::read::Fields;
+use crate::token::Segment;
+
+use super::{other_segment, party_segment, product_ids};
+
+/// # Format
+/// `BEG*00*SA*{po}**{CCYYMMDD}~ CUR*BY*USD~ DTM*002*{date}~ N1*BY*{name}*UL*{gln}~
+/// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}…~ PID*F****{description}~ CTT*{lines}~`
+pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<PurchaseOrder> {
+    let mut order: Option<PurchaseOrder> = None;
+    let mut parties = Vec::new();
+    let mut lines: Vec<OrderLine> = Vec::new();
+    let mut currency = None;
+    let mut requested_delivery = None;
+    for segment in body {
+        match segment.tag() {
+            b"BEG" => {
+                order = Some(PurchaseOrder {
+                    purpose: Purpose::from_x12(&fields.required(segment, 1, 0, "BEG01")),
+                    order_type: OrderType::from_x12(&fields.required(segment, 2, 0, "BEG02")),
+                    po_number: fields.required(segment, 3, 0, "BEG03"),
+                    po_date: fields.date(segment, 5, 0),
+                    requested_delivery: None,
+                    currency: None,
+                    parties: Vec::new(),
+                    lines: Vec::new(),
+                });
+            }
+            b"CUR" => currency = fields.text(segment, 2, 0),
+            b"DTM" if segment.element(1).raw() == b"002" && lines.is_empty() => {
+                requested_delivery = fields.date(segment, 2, 0);
+            }
+            b"PO1" => {
+                let line_number = fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string());
+                let Some(quantity) = fields.quantity(segment, (2, 0), (3, 0)) else {
+                    if segment.element(2).is_empty() {
+                        fields.required(segment, 2, 0, "PO102");
+                    }
+                    continue;
+                };
+                lines.push(OrderLine {
+                    line_number,
+                    quantity,
+                    unit_price: fields.decimal(segment, 4, 0),
+                    product_ids: product_ids(segment, 6, fields),
+                    description: None,
+                });
+            }
+            b"PID" => {
+                if let Some(line) = lines.last_mut() {
+                    line.description = fields.text(segment, 5, 0);
+                }
+            }
+            _ if party_segment(segment, &mut parties, fields) => {}
+            _ => other_segment(segment, fields),
+        }
+    }
+    let Some(mut order) = order else {
+        fields.missing_segment(at, "BEG");
+        return None;
+    };
+    order.parties = parties;
+    order.lines = lines;
+    order.currency = currency;
+    order.requested_delivery = requested_delivery;
+    Some(order)
+}
+
+/// # Format
+/// `BAK*00*AC*{po}*{po date}****{seller order}*{ack date}~ N1…~
+/// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}~ ACK*{IA|IB|IC|IR|DR…}*{qty}*{uom}*068*{date}~`
+pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<OrderAcknowledgment> {
+    let mut ack: Option<OrderAcknowledgment> = None;
+    let mut parties = Vec::new();
+    let mut lines: Vec<AckLine> = Vec::new();
+    for segment in body {
+        match segment.tag() {
+            b"BAK" => {
+                ack = Some(OrderAcknowledgment {
+                    purpose: Purpose::from_x12(&fields.required(segment, 1, 0, "BAK01")),
+                    status: AckStatusCode::from_x12(&fields.required(segment, 2, 0, "BAK02")),
+                    po_number: fields.required(segment, 3, 0, "BAK03"),
+                    po_date: fields.date(segment, 4, 0),
+                    ack_date: fields.date(segment, 9, 0),
+                    seller_order_number: fields.text(segment, 8, 0),
+                    parties: Vec::new(),
+                    lines: Vec::new(),
+                });
+            }
+            b"PO1" => {
+                let line_number = fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string());
+                let ordered_quantity = if segment.element(2).is_empty() {
+                    None
+                } else {
+                    fields.quantity(segment, (2, 0), (3, 0))
+                };
+                lines.push(AckLine {
+                    line_number,
+                    ordered_quantity,
+                    unit_price: fields.decimal(segment, 4, 0),
+                    product_ids: product_ids(segment, 6, fields),
+                    status: LineStatus::Accepted,
+                    status_quantity: None,
+                    scheduled_date: None,
+                });
+            }
+            b"ACK" => {
+                if let Some(line) = lines.last_mut() {
+                    line.status = LineStatus::from_x12(&fields.required(segment, 1, 0, "ACK01"));
+                    line.status_quantity = if segment.element(2).is_empty() {
+                        None
+                    } else {
+                        fields.quantity(segment, (2, 0), (3, 0))
+                    };
+                    line.scheduled_date = fields.date(segment, 5, 0);
+                }
+            }
+            _ if party_segment(segment, &mut parties, fields) => {}
+            _ => other_segment(segment, fields),
+        }
+    }
+    let Some(mut ack) = ack else {
+        fields.missing_segment(at, "BAK");
+        return None;
+    };
+    ack.parties = parties;
+    ack.lines = lines;
+    Some(ack)
+}

@@ -1,0 +1,232 @@
+//! Validation reports: every error of a file, with its position, arranged by envelope.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
+use crate::error::{EdiError, Severity};
+use crate::stream::{Item, SliceReader, StreamReader};
+use crate::syntax::Syntax;
+
+/// How many errors a report keeps before it only counts them.
+pub const MAX_KEPT_ERRORS: usize = 10_000;
+
+/// Counts printed by `gridlink-edi check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    pub interchanges: u64,
+    pub groups: u64,
+    pub transactions: u64,
+    pub segments: u64,
+}
+
+/// One transaction set or message and its errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionReport {
+    pub header: TransactionHeader,
+    pub segment_count: u64,
+    pub errors: Vec<EdiError>,
+}
+
+impl TransactionReport {
+    /// True when an error rejects this transaction.
+    pub fn is_rejected(&self) -> bool {
+        self.errors.iter().any(|e| e.severity() == Severity::Reject)
+    }
+}
+
+/// One functional group and its transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupReport {
+    /// `None` for EDIFACT messages sent without UNG (or X12 sets without GS).
+    pub header: Option<GroupHeader>,
+    pub errors: Vec<EdiError>,
+    /// Transactions received (all of them, counted even when not kept).
+    pub received: u64,
+    /// Transactions without a rejecting error.
+    pub accepted: u64,
+    /// The transactions kept (all, or only those with errors when reading in summary mode).
+    pub transactions: Vec<TransactionReport>,
+}
+
+/// One interchange and its groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterchangeReport {
+    pub header: InterchangeHeader,
+    pub errors: Vec<EdiError>,
+    pub groups: Vec<GroupReport>,
+}
+
+impl InterchangeReport {
+    /// True when an envelope error rejects the whole interchange.
+    pub fn is_rejected(&self) -> bool {
+        self.errors.iter().any(|e| e.severity() == Severity::Reject)
+    }
+}
+
+/// What [`crate::validate`] found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Report {
+    /// Syntax of the first interchange, if any was found.
+    pub syntax: Option<Syntax>,
+    pub counts: Counts,
+    pub interchanges: Vec<InterchangeReport>,
+    /// Problems outside any interchange (garbage, an unreadable ISA, no interchange at all).
+    pub stray_errors: Vec<EdiError>,
+    /// Errors found beyond [`MAX_KEPT_ERRORS`] and not kept.
+    pub errors_dropped: u64,
+}
+
+impl Report {
+    /// Every kept error, interchange by interchange.
+    pub fn errors(&self) -> impl Iterator<Item = &EdiError> {
+        self.stray_errors.iter().chain(self.interchanges.iter().flat_map(|i| {
+            i.errors.iter().chain(
+                i.groups
+                    .iter()
+                    .flat_map(|g| g.errors.iter().chain(g.transactions.iter().flat_map(|t| t.errors.iter()))),
+            )
+        }))
+    }
+
+    /// True when the file must be rejected: nothing readable, or any rejecting error.
+    pub fn must_reject(&self) -> bool {
+        self.interchanges.is_empty() || self.errors_dropped > 0 || self.errors().any(|e| e.severity() == Severity::Reject)
+    }
+}
+
+/// Builds a [`Report`] item by item (the command-line tool drives it while streaming).
+#[derive(Debug)]
+pub struct ReportBuilder {
+    report: Report,
+    keep_all_transactions: bool,
+    kept_errors: usize,
+}
+
+impl ReportBuilder {
+    /// `keep_all_transactions`: keep a [`TransactionReport`] for clean transactions too (memory
+    /// then grows with the number of transactions; with `false` only faulty ones are kept).
+    pub fn new(keep_all_transactions: bool) -> ReportBuilder {
+        ReportBuilder {
+            report: Report::default(),
+            keep_all_transactions,
+            kept_errors: 0,
+        }
+    }
+
+    /// Adds one item; returns the errors it carried (envelope and content), for printing.
+    pub fn add(&mut self, item: &Item<'_>) -> Vec<EdiError> {
+        match item {
+            Item::InterchangeStart { header, errors, .. } => {
+                self.report.syntax.get_or_insert(header.syntax);
+                self.report.counts.interchanges += 1;
+                let errors = self.keep(errors.clone());
+                self.report.interchanges.push(InterchangeReport {
+                    header: header.clone(),
+                    errors: errors.clone(),
+                    groups: Vec::new(),
+                });
+                errors
+            }
+            Item::GroupStart { header } => {
+                if header.is_some() {
+                    self.report.counts.groups += 1;
+                }
+                if let Some(interchange) = self.report.interchanges.last_mut() {
+                    interchange.groups.push(GroupReport {
+                        header: header.clone(),
+                        errors: Vec::new(),
+                        received: 0,
+                        accepted: 0,
+                        transactions: Vec::new(),
+                    });
+                }
+                Vec::new()
+            }
+            Item::Transaction(transaction) => {
+                self.report.counts.transactions += 1;
+                let (_, content_errors) = transaction.document();
+                let mut errors = transaction.errors().to_vec();
+                errors.extend(content_errors);
+                let errors = self.keep(errors);
+                let report = TransactionReport {
+                    header: transaction.header().clone(),
+                    segment_count: transaction.segment_count(),
+                    errors: errors.clone(),
+                };
+                if let Some(group) = self.report.interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
+                    group.received += 1;
+                    if !report.is_rejected() {
+                        group.accepted += 1;
+                    }
+                    if self.keep_all_transactions || !report.errors.is_empty() {
+                        group.transactions.push(report);
+                    }
+                }
+                errors
+            }
+            Item::GroupEnd { errors } => {
+                let errors = self.keep(errors.clone());
+                if let Some(group) = self.report.interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
+                    group.errors.extend(errors.iter().cloned());
+                }
+                errors
+            }
+            Item::InterchangeEnd { errors } => {
+                let errors = self.keep(errors.clone());
+                if let Some(interchange) = self.report.interchanges.last_mut() {
+                    interchange.errors.extend(errors.iter().cloned());
+                }
+                errors
+            }
+            Item::Stray(error) => {
+                let errors = self.keep(vec![error.clone()]);
+                self.report.stray_errors.extend(errors.iter().cloned());
+                errors
+            }
+        }
+    }
+
+    fn keep(&mut self, mut errors: Vec<EdiError>) -> Vec<EdiError> {
+        let room = MAX_KEPT_ERRORS.saturating_sub(self.kept_errors);
+        if errors.len() > room {
+            self.report.errors_dropped += (errors.len() - room) as u64;
+            errors.truncate(room);
+        }
+        self.kept_errors += errors.len();
+        errors
+    }
+
+    /// The finished report; `segments` is the number of segments read.
+    pub fn finish(mut self, segments: u64) -> Report {
+        self.report.counts.segments = segments;
+        if self.report.interchanges.is_empty() && self.report.stray_errors.is_empty() {
+            self.report.stray_errors.push(EdiError::NotEdi {
+                at: crate::error::Position::at_offset(0),
+            });
+        }
+        self.report
+    }
+}
+
+/// Validates a whole file held in memory.
+pub fn validate(bytes: &[u8]) -> Report {
+    let mut reader = SliceReader::new(bytes);
+    let mut builder = ReportBuilder::new(true);
+    for item in reader.by_ref() {
+        builder.add(&item);
+    }
+    builder.finish(reader.segments_seen())
+}
+
+/// Validates a file read from `source` in bounded memory; only faulty transactions are kept.
+pub fn validate_reader<R: Read>(source: R) -> std::io::Result<Report> {
+    let mut reader = StreamReader::new(source);
+    let mut builder = ReportBuilder::new(false);
+    while let Some(item) = reader.next_item()? {
+        builder.add(&item);
+    }
+    let segments = reader.segments_seen();
+    Ok(builder.finish(segments))
+}

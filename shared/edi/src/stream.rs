@@ -1,0 +1,286 @@
+//! Reading interchanges one piece at a time: from a byte slice (zero-copy), from a [`Read`], or
+//! from a tokio [`AsyncRead`], in bounded memory.
+//!
+//! Each call yields one [`Item`]: an interchange or group opening or closing, a complete
+//! transaction set / message (its segments borrowed from the buffer), or an error found outside
+//! any interchange. The buffer keeps only the open transaction, so memory stays within
+//! [`Limits::max_transaction`] plus one read chunk, whatever the size of the file.
+
+use std::io::Read;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
+use crate::error::EdiError;
+use crate::model::BusinessDocument;
+use crate::read::read_document;
+use crate::syntax::{Delimiters, Syntax};
+use crate::token::Segment;
+use crate::walk::{Event, Step, TransactionUnit, Walker};
+
+pub use crate::walk::Limits;
+
+/// How many bytes a stream reader asks for at a time.
+pub const READ_CHUNK: usize = 1 << 20;
+
+/// One piece of an EDI file.
+#[derive(Debug)]
+pub enum Item<'a> {
+    /// An ISA or UNB was read. `errors` lists what is wrong with it (width, field values).
+    InterchangeStart {
+        header: InterchangeHeader,
+        delimiters: Delimiters,
+        errors: Vec<EdiError>,
+    },
+    /// A GS or UNG was read; `None` for messages sent without a group header.
+    GroupStart { header: Option<GroupHeader> },
+    /// A complete transaction set or message.
+    Transaction(Transaction<'a>),
+    /// The group ended (with its GE/UNE or because the trailer is missing); `errors` lists
+    /// trailer problems.
+    GroupEnd { errors: Vec<EdiError> },
+    /// The interchange ended; `errors` lists trailer and structure problems.
+    InterchangeEnd { errors: Vec<EdiError> },
+    /// A problem outside any interchange (garbage, an unreadable ISA).
+    Stray(EdiError),
+}
+
+/// One transaction set or message with its segments.
+#[derive(Debug)]
+pub struct Transaction<'a> {
+    unit: Box<TransactionUnit>,
+    data: &'a [u8],
+    base: u64,
+}
+
+impl<'a> Transaction<'a> {
+    /// The ST or UNH header.
+    pub fn header(&self) -> &TransactionHeader {
+        &self.unit.header
+    }
+
+    /// The syntax it was written in.
+    pub fn syntax(&self) -> Syntax {
+        self.unit.syntax
+    }
+
+    /// Envelope errors of this transaction (counts, control numbers, bad tags, size).
+    pub fn errors(&self) -> &[EdiError] {
+        &self.unit.errors
+    }
+
+    /// Segments counted from ST/UNH to SE/UNT inclusive.
+    pub fn segment_count(&self) -> u64 {
+        self.unit.segment_count
+    }
+
+    /// The segments from ST/UNH to SE/UNT, borrowed from the input.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'a>> {
+        self.unit.segments(self.data, self.base)
+    }
+
+    /// Reads the canonical document; returns it (when readable) and the content errors found.
+    pub fn document(&self) -> (Option<BusinessDocument>, Vec<EdiError>) {
+        let mut errors = Vec::new();
+        if self.unit.overflowed {
+            return (None, errors);
+        }
+        let segments: Vec<Segment<'a>> = self.segments().collect();
+        let document = read_document(self.unit.syntax, &self.unit.header, &segments, &mut errors);
+        (document, errors)
+    }
+}
+
+fn item<'a>(event: Event, data: &'a [u8], base: u64) -> Item<'a> {
+    match event {
+        Event::InterchangeStart {
+            header,
+            delimiters,
+            errors,
+        } => Item::InterchangeStart {
+            header,
+            delimiters,
+            errors,
+        },
+        Event::GroupStart { header } => Item::GroupStart { header },
+        Event::Transaction(unit) => Item::Transaction(Transaction { unit, data, base }),
+        Event::GroupEnd { errors } => Item::GroupEnd { errors },
+        Event::InterchangeEnd { errors } => Item::InterchangeEnd { errors },
+        Event::Stray(error) => Item::Stray(error),
+    }
+}
+
+/// Reads a byte slice without copying it.
+#[derive(Debug)]
+pub struct SliceReader<'a> {
+    data: &'a [u8],
+    walker: Walker,
+}
+
+impl<'a> SliceReader<'a> {
+    /// A reader over `data` with default limits.
+    pub fn new(data: &'a [u8]) -> SliceReader<'a> {
+        SliceReader::with_limits(data, Limits::default())
+    }
+
+    /// A reader over `data` with the given limits.
+    pub fn with_limits(data: &'a [u8], limits: Limits) -> SliceReader<'a> {
+        SliceReader {
+            data,
+            walker: Walker::new(limits),
+        }
+    }
+
+    /// Segments read so far.
+    pub fn segments_seen(&self) -> u64 {
+        self.walker.segments_seen()
+    }
+}
+
+impl<'a> Iterator for SliceReader<'a> {
+    type Item = Item<'a>;
+
+    fn next(&mut self) -> Option<Item<'a>> {
+        match self.walker.step(self.data, 0, true) {
+            Step::Event(event) => Some(item(event, self.data, 0)),
+            Step::End | Step::NeedMore { .. } => None,
+        }
+    }
+}
+
+/// The buffer shared by the blocking and the async stream readers.
+#[derive(Debug)]
+struct Buffer {
+    bytes: Vec<u8>,
+    base: u64,
+    eof: bool,
+}
+
+impl Buffer {
+    /// Drops what is no longer needed and makes room for one more chunk; returns the free part.
+    fn make_room(&mut self, keep_from: u64) -> &mut [u8] {
+        let drop = usize::try_from(keep_from.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
+        self.bytes.drain(..drop);
+        self.base += drop as u64;
+        let filled = self.bytes.len();
+        self.bytes.resize(filled + READ_CHUNK, 0);
+        &mut self.bytes[filled..]
+    }
+
+    fn filled(&mut self, n: usize) {
+        let len = self.bytes.len() - READ_CHUNK + n;
+        self.bytes.truncate(len);
+        if n == 0 {
+            self.eof = true;
+        }
+    }
+}
+
+/// Reads from any [`Read`] in bounded memory.
+#[derive(Debug)]
+pub struct StreamReader<R> {
+    source: R,
+    buffer: Buffer,
+    walker: Walker,
+}
+
+impl<R: Read> StreamReader<R> {
+    /// A reader with default limits.
+    pub fn new(source: R) -> StreamReader<R> {
+        StreamReader::with_limits(source, Limits::default())
+    }
+
+    /// A reader with the given limits.
+    pub fn with_limits(source: R, limits: Limits) -> StreamReader<R> {
+        StreamReader {
+            source,
+            buffer: Buffer {
+                bytes: Vec::new(),
+                base: 0,
+                eof: false,
+            },
+            walker: Walker::new(limits),
+        }
+    }
+
+    /// Segments read so far.
+    pub fn segments_seen(&self) -> u64 {
+        self.walker.segments_seen()
+    }
+
+    /// The next piece of the file, or `None` at the end.
+    pub fn next_item(&mut self) -> std::io::Result<Option<Item<'_>>> {
+        loop {
+            match self.walker.step(&self.buffer.bytes, self.buffer.base, self.buffer.eof) {
+                Step::Event(event) => return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base))),
+                Step::End => return Ok(None),
+                Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
+                Step::NeedMore { keep_from } => {
+                    let room = self.buffer.make_room(keep_from);
+                    let n = loop {
+                        match self.source.read(room) {
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            other => break other,
+                        }
+                    };
+                    match n {
+                        Ok(n) => self.buffer.filled(n),
+                        Err(e) => {
+                            self.buffer.filled(0);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads from a tokio [`AsyncRead`] in bounded memory.
+#[derive(Debug)]
+pub struct AsyncStreamReader<R> {
+    source: R,
+    buffer: Buffer,
+    walker: Walker,
+}
+
+impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
+    /// A reader with default limits.
+    pub fn new(source: R) -> AsyncStreamReader<R> {
+        AsyncStreamReader::with_limits(source, Limits::default())
+    }
+
+    /// A reader with the given limits.
+    pub fn with_limits(source: R, limits: Limits) -> AsyncStreamReader<R> {
+        AsyncStreamReader {
+            source,
+            buffer: Buffer {
+                bytes: Vec::new(),
+                base: 0,
+                eof: false,
+            },
+            walker: Walker::new(limits),
+        }
+    }
+
+    /// The next piece of the file, or `None` at the end.
+    pub async fn next_item(&mut self) -> std::io::Result<Option<Item<'_>>> {
+        loop {
+            match self.walker.step(&self.buffer.bytes, self.buffer.base, self.buffer.eof) {
+                Step::Event(event) => return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base))),
+                Step::End => return Ok(None),
+                Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
+                Step::NeedMore { keep_from } => {
+                    let room = self.buffer.make_room(keep_from);
+                    match self.source.read(room).await {
+                        Ok(n) => self.buffer.filled(n),
+                        Err(e) => {
+                            self.buffer.filled(0);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

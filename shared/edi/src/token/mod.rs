@@ -1,0 +1,465 @@
+//! Zero-copy tokenisers: segments, elements, components, repetitions.
+//!
+//! A [`Segment`] borrows the input; elements are split lazily, on access, so walking the
+//! segments of a file costs little more than finding the segment terminators.
+//!
+//! # Format
+//! X12: `BEG*00*SA*PO123**20240115~` — tag, then elements separated by the element
+//! separator; composites split by the component separator (ISA16), repetitions by ISA11.
+//! EDIFACT: `BGM+220+PO123+9'` — the same shape, plus the release character: `?+` is a
+//! literal `+`, `??` a literal `?`. CR and LF after a terminator are ignored.
+
+pub(crate) mod edifact;
+pub(crate) mod x12;
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+
+use crate::error::{EdiError, Position, Tag};
+use crate::syntax::{Delimiters, Syntax, significant_start};
+
+/// One segment: its tag and its elements, borrowed from the input.
+#[derive(Clone, Copy)]
+pub struct Segment<'a> {
+    raw: &'a [u8],
+    tag_len: usize,
+    delimiters: Delimiters,
+    offset: u64,
+    number: u64,
+    in_message: u32,
+}
+
+impl std::fmt::Debug for Segment<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segment")
+            .field("raw", &String::from_utf8_lossy(self.raw))
+            .field("offset", &self.offset)
+            .field("number", &self.number)
+            .finish()
+    }
+}
+
+impl<'a> Segment<'a> {
+    pub(crate) fn new(
+        raw: &'a [u8],
+        delimiters: Delimiters,
+        offset: u64,
+        number: u64,
+        in_message: u32,
+    ) -> Segment<'a> {
+        let tag_len = find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len());
+        Segment {
+            raw,
+            tag_len,
+            delimiters,
+            offset,
+            number,
+            in_message,
+        }
+    }
+
+    /// The segment identifier (`BEG`, `N1`, `UNH`).
+    pub fn tag(&self) -> &'a [u8] {
+        &self.raw[..self.tag_len]
+    }
+
+    /// True when the segment's identifier is `tag`.
+    pub fn is(&self, tag: &[u8]) -> bool {
+        self.tag() == tag
+    }
+
+    /// The whole segment without its terminator.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The delimiters the segment was read with.
+    pub fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+
+    /// Byte offset of the segment's first byte in the input.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// 1-based number of the segment in the input.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// 1-based position inside its transaction set or message (ST/UNH = 1), 0 outside one.
+    pub fn in_message(&self) -> u32 {
+        self.in_message
+    }
+
+    /// The element at 1-based position `n`; an empty element when the segment is shorter.
+    pub fn element(&self, n: usize) -> Element<'a> {
+        self.elements()
+            .nth(n.wrapping_sub(1))
+            .unwrap_or(Element::empty(self.delimiters))
+    }
+
+    /// The elements after the tag, in order.
+    pub fn elements(&self) -> Elements<'a> {
+        let rest = if self.tag_len < self.raw.len() {
+            Some(&self.raw[self.tag_len + 1..])
+        } else {
+            None
+        };
+        Elements {
+            rest,
+            delimiters: self.delimiters,
+        }
+    }
+
+    /// Number of elements after the tag (trailing empty ones included).
+    pub fn element_count(&self) -> usize {
+        self.elements().count()
+    }
+
+    /// The segment's position (tag, offset, numbers).
+    pub fn position(&self) -> Position {
+        Position {
+            offset: self.offset,
+            segment: self.number,
+            segment_in_message: (self.in_message > 0).then_some(self.in_message),
+            tag: Some(Tag::new(self.tag())),
+            element: None,
+            component: None,
+        }
+    }
+
+    /// The position of one element (and optionally one component) of this segment.
+    pub fn position_of(&self, element: usize, component: Option<usize>) -> Position {
+        self.position().with_element(element, component)
+    }
+}
+
+/// One element (simple or composite), borrowed from the input.
+#[derive(Clone, Copy, Debug)]
+pub struct Element<'a> {
+    raw: &'a [u8],
+    delimiters: Delimiters,
+}
+
+impl<'a> Element<'a> {
+    fn empty(delimiters: Delimiters) -> Element<'a> {
+        Element {
+            raw: &[],
+            delimiters,
+        }
+    }
+
+    /// The element's bytes as they are in the input (release characters included).
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// True when the element is absent or empty.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The component at 1-based position `k`; an empty element when absent.
+    pub fn component(&self, k: usize) -> Element<'a> {
+        self.components()
+            .nth(k.wrapping_sub(1))
+            .unwrap_or(Element::empty(self.delimiters))
+    }
+
+    /// The components of a composite element.
+    pub fn components(&self) -> Split<'a> {
+        Split::new(self.raw, self.delimiters.component, self.delimiters)
+    }
+
+    /// The repetitions of a repeating element (one when the interchange has no separator).
+    pub fn repetitions(&self) -> Split<'a> {
+        match self.delimiters.repetition {
+            Some(sep) => Split::new(self.raw, sep, self.delimiters),
+            None => Split {
+                rest: Some(self.raw),
+                separator: None,
+                delimiters: self.delimiters,
+            },
+        }
+    }
+
+    /// The text of the element, with EDIFACT release characters removed.
+    pub fn text(&self) -> Result<Cow<'a, str>, std::str::Utf8Error> {
+        match self.delimiters.release {
+            Some(release) if memchr(release, self.raw).is_some() => {
+                let mut out = Vec::with_capacity(self.raw.len());
+                let mut bytes = self.raw.iter();
+                while let Some(&b) = bytes.next() {
+                    if b == release {
+                        if let Some(&escaped) = bytes.next() {
+                            out.push(escaped);
+                        }
+                    } else {
+                        out.push(b);
+                    }
+                }
+                String::from_utf8(out)
+                    .map(Cow::Owned)
+                    .map_err(|e| e.utf8_error())
+            }
+            _ => std::str::from_utf8(self.raw).map(Cow::Borrowed),
+        }
+    }
+}
+
+/// Iterator over the elements of a segment.
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    rest: Option<&'a [u8]>,
+    delimiters: Delimiters,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Element<'a>;
+
+    fn next(&mut self) -> Option<Element<'a>> {
+        let rest = self.rest?;
+        let delimiters = self.delimiters;
+        match find_unescaped(rest, delimiters.element, delimiters.release) {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(Element {
+                    raw: &rest[..i],
+                    delimiters,
+                })
+            }
+            None => {
+                self.rest = None;
+                Some(Element {
+                    raw: rest,
+                    delimiters,
+                })
+            }
+        }
+    }
+}
+
+/// Iterator over components or repetitions.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    rest: Option<&'a [u8]>,
+    separator: Option<u8>,
+    delimiters: Delimiters,
+}
+
+impl<'a> Split<'a> {
+    fn new(raw: &'a [u8], separator: u8, delimiters: Delimiters) -> Split<'a> {
+        Split {
+            rest: Some(raw),
+            separator: Some(separator),
+            delimiters,
+        }
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = Element<'a>;
+
+    fn next(&mut self) -> Option<Element<'a>> {
+        let rest = self.rest?;
+        let delimiters = self.delimiters;
+        let found = self
+            .separator
+            .and_then(|sep| find_unescaped(rest, sep, delimiters.release));
+        match found {
+            Some(i) => {
+                self.rest = Some(&rest[i + 1..]);
+                Some(Element {
+                    raw: &rest[..i],
+                    delimiters,
+                })
+            }
+            None => {
+                self.rest = None;
+                Some(Element {
+                    raw: rest,
+                    delimiters,
+                })
+            }
+        }
+    }
+}
+
+/// Index of the first `needle` in `hay` that is not preceded by the release character.
+pub(crate) fn find_unescaped(hay: &[u8], needle: u8, release: Option<u8>) -> Option<usize> {
+    let Some(release) = release else {
+        return memchr(needle, hay);
+    };
+    let mut from = 0;
+    while from < hay.len() {
+        let k = from + memchr2(needle, release, &hay[from..])?;
+        if hay[k] == needle {
+            return Some(k);
+        }
+        from = k + 2;
+    }
+    None
+}
+
+/// True for a well-formed segment identifier: a capital letter and one or two capitals or digits.
+pub(crate) fn is_valid_tag(tag: &[u8]) -> bool {
+    (2..=3).contains(&tag.len())
+        && tag[0].is_ascii_uppercase()
+        && tag[1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The outcome of looking for the next segment in a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scanned {
+    /// A segment occupies `start..end`; the next one may begin at `next`.
+    Segment { start: usize, end: usize, next: usize },
+    /// Only whitespace remains and the input is complete.
+    End,
+    /// The segment is not complete in the buffer yet.
+    NeedMore,
+    /// The input ends inside the segment starting at `start`.
+    Truncated { start: usize },
+    /// No terminator within the limit, from `start`.
+    TooLong { start: usize },
+}
+
+/// Finds the segment at or after `pos`, skipping CR/LF between segments.
+pub(crate) fn scan(
+    data: &[u8],
+    mut pos: usize,
+    delimiters: &Delimiters,
+    eof: bool,
+    max_segment: usize,
+) -> Scanned {
+    while pos < data.len() && matches!(data[pos], b'\r' | b'\n') {
+        pos += 1;
+    }
+    if pos >= data.len() {
+        return if eof { Scanned::End } else { Scanned::NeedMore };
+    }
+    let window_end = data.len().min(pos.saturating_add(max_segment).saturating_add(1));
+    match find_unescaped(&data[pos..window_end], delimiters.segment, delimiters.release) {
+        Some(k) => {
+            let mut end = pos + k;
+            if delimiters.segment == b'\n' && end > pos && data[end - 1] == b'\r' {
+                end -= 1;
+            }
+            Scanned::Segment {
+                start: pos,
+                end,
+                next: pos + k + 1,
+            }
+        }
+        None if window_end - pos > max_segment => Scanned::TooLong { start: pos },
+        None if eof => Scanned::Truncated { start: pos },
+        None => Scanned::NeedMore,
+    }
+}
+
+/// Default limit on one segment's length (1 MiB).
+pub const DEFAULT_MAX_SEGMENT: usize = 1 << 20;
+
+/// A zero-copy iterator over the segments of a byte slice.
+///
+/// Delimiters come from the first interchange (the ISA, or UNA, or the EDIFACT defaults);
+/// the UNA itself is not yielded. This is the raw tokeniser: no envelope checks (see
+/// [`crate::validate`] for those).
+#[derive(Debug, Clone)]
+pub struct Segments<'a> {
+    data: &'a [u8],
+    pos: usize,
+    delimiters: Delimiters,
+    number: u64,
+    done: bool,
+}
+
+impl<'a> Segments<'a> {
+    /// Reads the delimiters from the start of `data` and positions the tokeniser there.
+    pub fn new(data: &'a [u8]) -> Result<Segments<'a>, EdiError> {
+        let start = significant_start(data);
+        let (delimiters, pos) = match crate::syntax::detect(data) {
+            Some(Syntax::X12) => match x12::read_isa(data, start, true, 1) {
+                x12::IsaRead::Found(isa) => (isa.delimiters, start),
+                x12::IsaRead::NeedMore => unreachable_need_more(start)?,
+                x12::IsaRead::Unreadable(e) => return Err(e),
+            },
+            Some(Syntax::Edifact) => {
+                let (una, len) = edifact::read_una(data, start, 0)?;
+                (una, start + len)
+            }
+            None => {
+                return Err(EdiError::NotEdi {
+                    at: Position::at_offset(start as u64),
+                });
+            }
+        };
+        Ok(Segments::with_delimiters(data, delimiters, pos))
+    }
+
+    /// A tokeniser over `data` from byte `pos` with known delimiters.
+    pub fn with_delimiters(data: &'a [u8], delimiters: Delimiters, pos: usize) -> Segments<'a> {
+        Segments {
+            data,
+            pos,
+            delimiters,
+            number: 0,
+            done: false,
+        }
+    }
+
+    /// The delimiters in use.
+    pub fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+}
+
+fn unreachable_need_more(start: usize) -> Result<(Delimiters, usize), EdiError> {
+    Err(EdiError::Truncated {
+        at: Position::at_offset(start as u64),
+    })
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = Result<Segment<'a>, EdiError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match scan(self.data, self.pos, &self.delimiters, true, DEFAULT_MAX_SEGMENT) {
+            Scanned::Segment { start, end, next } => {
+                self.pos = next;
+                self.number += 1;
+                Some(Ok(Segment::new(
+                    &self.data[start..end],
+                    self.delimiters,
+                    start as u64,
+                    self.number,
+                    0,
+                )))
+            }
+            Scanned::End | Scanned::NeedMore => {
+                self.done = true;
+                None
+            }
+            Scanned::Truncated { start } => {
+                self.done = true;
+                Some(Err(EdiError::Truncated {
+                    at: Position::at_offset(start as u64),
+                }))
+            }
+            Scanned::TooLong { start } => {
+                self.done = true;
+                Some(Err(EdiError::SegmentTooLong {
+                    at: Position::at_offset(start as u64),
+                    limit: DEFAULT_MAX_SEGMENT,
+                }))
+            }
+        }
+    }
+}

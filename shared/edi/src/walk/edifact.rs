@@ -1,0 +1,220 @@
+//! EDIFACT envelopes: UNA? UNB/UNZ, UNG/UNE, UNH/UNT.
+
+use crate::envelope::{GroupHeader, InterchangeHeader, PartyId, TransactionHeader};
+use crate::error::{EdiError, Level, Position};
+use crate::syntax::Syntax;
+use crate::token::edifact::read_una;
+use crate::token::edifact::UNA_LEN;
+use crate::token::{self, Scanned, Segment};
+
+use super::{Depth, Event, Outcome, Step, Walker, check_control, check_count, field, tag_position};
+
+impl Walker {
+    /// Reads the optional UNA and the UNB at `i` and opens the interchange.
+    pub(super) fn start_edifact(&mut self, data: &[u8], base: u64, i: usize, eof: bool) -> Result<Option<Step>, EdiError> {
+        if data[i..].starts_with(b"UNA") && data.len() - i < UNA_LEN && !eof {
+            return Ok(Some(Step::NeedMore { keep_from: self.pos }));
+        }
+        let (mut delimiters, una_len) = read_una(data, i, self.number + 1).map_err(|e| offset_error(e, base))?;
+        let j = i + una_len;
+        let (start, end, next) = match token::scan(data, j, &delimiters, eof, self.limits.max_segment) {
+            Scanned::Segment { start, end, next } => (start, end, next),
+            Scanned::NeedMore => return Ok(Some(Step::NeedMore { keep_from: self.pos })),
+            Scanned::End | Scanned::Truncated { .. } => {
+                return Err(EdiError::Truncated {
+                    at: Position::at_offset(base + j as u64),
+                });
+            }
+            Scanned::TooLong { start } => {
+                return Err(EdiError::SegmentTooLong {
+                    at: Position::at_offset(base + start as u64),
+                    limit: self.limits.max_segment,
+                });
+            }
+        };
+        let numbered = self.number + u64::from(una_len > 0) + 1;
+        let segment = Segment::new(&data[start..end], delimiters, base + start as u64, numbered, 0);
+        if !segment.is(b"UNB") {
+            return Err(EdiError::MissingSegment {
+                at: tag_position(base + start as u64, numbered, segment.tag()),
+                tag: "UNB".to_owned(),
+            });
+        }
+        let mut errors = Vec::new();
+        let header = unb_header(&segment, &mut errors);
+        if una_len == 0 && header.version.ends_with(":4") {
+            delimiters.repetition = Some(b'*');
+        }
+        self.number = numbered;
+        self.pos = base + next as u64;
+        self.begin_interchange(Syntax::Edifact, delimiters, header.control_number.clone());
+        Ok(Some(Step::Event(Event::InterchangeStart {
+            header,
+            delimiters,
+            errors,
+        })))
+    }
+
+    pub(super) fn edifact_segment(&mut self, segment: &Segment<'_>) -> Outcome {
+        let tag = segment.tag();
+        let opens_interchange = segment.raw().starts_with(b"UNA") || tag == b"UNB";
+        match self.depth {
+            Depth::Transaction => match tag {
+                b"UNT" => {
+                    self.push_segment(segment);
+                    if let Some(t) = self.transaction.as_mut() {
+                        check_count(segment, 1, Level::Transaction, t.count, &mut t.errors);
+                        let header = t.header.control_number.clone();
+                        check_control(segment, 2, Level::Transaction, &header, &mut t.errors);
+                    }
+                    Outcome::consumed_with(self.finish_transaction(None))
+                }
+                b"UNH" | b"UNE" | b"UNZ" | b"UNG" => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ => {
+                    self.push_segment(segment);
+                    Outcome::consumed()
+                }
+            },
+            Depth::Group => match tag {
+                b"UNH" => {
+                    let mut errors = Vec::new();
+                    let header = unh_header(segment, &mut errors);
+                    self.begin_transaction(header, segment, errors);
+                    Outcome::consumed()
+                }
+                b"UNE" if self.group.implicit => {
+                    self.unexpected(segment, "UNE without UNG");
+                    Outcome::consumed()
+                }
+                b"UNE" => {
+                    let group = &mut self.group;
+                    check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
+                    check_control(segment, 2, Level::Group, &group.control_number, &mut group.errors);
+                    Outcome::consumed_with(self.finish_group())
+                }
+                b"UNZ" | b"UNG" => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ => {
+                    self.unexpected(segment, "outside a message");
+                    Outcome::consumed()
+                }
+            },
+            Depth::Interchange | Depth::Outside => match tag {
+                b"UNG" => {
+                    let header = ung_header(segment);
+                    let event = self.begin_group(Some(header), Some(segment));
+                    Outcome::consumed_with(event)
+                }
+                b"UNH" => Outcome::reread_after(self.begin_group(None, None)),
+                b"UNZ" => {
+                    let state = &mut self.interchange;
+                    let actual = if state.groups > 0 { state.groups } else { state.direct_messages };
+                    check_count(segment, 1, Level::Interchange, actual, &mut state.errors);
+                    check_control(segment, 2, Level::Interchange, &state.control_number, &mut state.errors);
+                    Outcome::consumed_with(self.finish_interchange())
+                }
+                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ => {
+                    self.unexpected(segment, "outside a message");
+                    Outcome::consumed()
+                }
+            },
+        }
+    }
+}
+
+fn offset_error(error: EdiError, base: u64) -> EdiError {
+    match error {
+        EdiError::MalformedUna { mut at } => {
+            at.offset += base;
+            EdiError::MalformedUna { at }
+        }
+        EdiError::InvalidDelimiters { mut at, reason } => {
+            at.offset += base;
+            EdiError::InvalidDelimiters { at, reason }
+        }
+        other => other,
+    }
+}
+
+fn unb_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeHeader {
+    let syntax_id = field(segment, 1, 1);
+    let syntax_version = field(segment, 1, 2);
+    let sender = PartyId::new(field(segment, 2, 2), field(segment, 2, 1));
+    let receiver = PartyId::new(field(segment, 3, 2), field(segment, 3, 1));
+    let control_number = field(segment, 5, 0);
+    let mut require = |n: usize, ok: bool, value: &str| {
+        if !ok {
+            errors.push(EdiError::InvalidEnvelopeField {
+                at: segment.position_of(n, None),
+                field: format!("UNB{n:02}"),
+                value: value.to_owned(),
+            });
+        }
+    };
+    require(1, syntax_id.starts_with("UNO") && !syntax_version.is_empty(), &syntax_id);
+    require(2, !sender.id.is_empty(), &sender.id);
+    require(3, !receiver.id.is_empty(), &receiver.id);
+    require(5, (1..=14).contains(&control_number.len()), &control_number);
+    InterchangeHeader {
+        syntax: Syntax::Edifact,
+        sender,
+        receiver,
+        control_number,
+        version: format!("{syntax_id}:{syntax_version}"),
+        date: field(segment, 4, 1),
+        time: field(segment, 4, 2),
+        test: field(segment, 11, 0) == "1",
+        ack_requested: field(segment, 9, 0) == "1",
+        offset: segment.offset(),
+    }
+}
+
+fn ung_header(segment: &Segment<'_>) -> GroupHeader {
+    let version = [field(segment, 7, 1), field(segment, 7, 2)]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(":");
+    GroupHeader {
+        functional_id: field(segment, 1, 0),
+        application_sender: field(segment, 2, 1),
+        application_receiver: field(segment, 3, 1),
+        date: field(segment, 4, 1),
+        time: field(segment, 4, 2),
+        control_number: field(segment, 5, 0),
+        version,
+        offset: segment.offset(),
+    }
+}
+
+fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
+    let control_number = field(segment, 1, 0);
+    let set_id = field(segment, 2, 1);
+    if control_number.is_empty() || control_number.len() > 14 {
+        errors.push(EdiError::InvalidEnvelopeField {
+            at: segment.position_of(1, None),
+            field: "UNH01".to_owned(),
+            value: control_number.clone(),
+        });
+    }
+    if set_id.is_empty() {
+        errors.push(EdiError::InvalidEnvelopeField {
+            at: segment.position_of(2, Some(1)),
+            field: "UNH02".to_owned(),
+            value: set_id.clone(),
+        });
+    }
+    let version = (2..=5)
+        .map(|k| field(segment, 2, k))
+        .take_while(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(":");
+    TransactionHeader {
+        set_id,
+        control_number,
+        version: Some(version).filter(|v| !v.is_empty()),
+        offset: segment.offset(),
+    }
+}

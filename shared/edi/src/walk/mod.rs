@@ -1,0 +1,618 @@
+//! The envelope walker: one pass over the segments that checks ISA/GS/ST…SE/GE/IEA and
+//! UNB/UNG/UNH…UNT/UNE/UNZ and hands out one transaction at a time.
+//!
+//! The walker owns no input. [`Walker::step`] is given a window of the input (all of it for a
+//! slice, a buffer for a stream) and returns one [`Event`], or asks for more bytes while telling
+//! the caller which byte it must keep (the start of the open transaction). That is what lets a
+//! 2 GiB file be read in bounded memory and a slice be read without copying.
+
+mod edifact;
+mod x12;
+
+use std::collections::HashSet;
+
+use memchr::memmem;
+
+use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
+use crate::error::{EdiError, Level, Position, Tag};
+use crate::syntax::{Delimiters, Syntax};
+use crate::token::{self, Scanned, Segment};
+
+/// Size limits that keep memory bounded whatever a file declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest segment accepted (default 1 MiB).
+    pub max_segment: usize,
+    /// Largest transaction set or message kept whole for typed parsing (default 64 MiB).
+    pub max_transaction: usize,
+    /// Control numbers remembered per container to detect duplicates (default 100 000).
+    pub max_tracked_control_numbers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_segment: token::DEFAULT_MAX_SEGMENT,
+            max_transaction: 64 << 20,
+            max_tracked_control_numbers: 100_000,
+        }
+    }
+}
+
+/// Where one segment of a transaction sits in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub offset: u64,
+    pub len: u32,
+    pub number: u64,
+    pub in_message: u32,
+}
+
+/// One complete transaction set or message, as spans over the input.
+#[derive(Debug, Clone)]
+pub(crate) struct TransactionUnit {
+    pub syntax: Syntax,
+    pub delimiters: Delimiters,
+    pub header: TransactionHeader,
+    pub spans: Vec<Span>,
+    /// Segments counted, including those not kept in `spans`.
+    pub segment_count: u64,
+    pub errors: Vec<EdiError>,
+    /// True when the transaction was too large and its segments were not kept.
+    pub overflowed: bool,
+}
+
+impl TransactionUnit {
+    /// The transaction's segments, given the window `data` that starts at absolute offset `base`.
+    pub fn segments<'d>(&self, data: &'d [u8], base: u64) -> impl Iterator<Item = Segment<'d>> {
+        self.spans.iter().filter_map(move |span| {
+            let start = usize::try_from(span.offset.checked_sub(base)?).ok()?;
+            let end = start.checked_add(span.len as usize)?;
+            let raw = data.get(start..end)?;
+            Some(Segment::new(raw, self.delimiters, span.offset, span.number, span.in_message))
+        })
+    }
+}
+
+/// What the walker found next.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    InterchangeStart {
+        header: InterchangeHeader,
+        delimiters: Delimiters,
+        errors: Vec<EdiError>,
+    },
+    GroupStart {
+        header: Option<GroupHeader>,
+    },
+    Transaction(Box<TransactionUnit>),
+    GroupEnd {
+        errors: Vec<EdiError>,
+    },
+    InterchangeEnd {
+        errors: Vec<EdiError>,
+    },
+    /// A problem outside any interchange.
+    Stray(EdiError),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    Event(Event),
+    /// Give me more input; keep every byte from `keep_from` on.
+    NeedMore {
+        keep_from: u64,
+    },
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Outside,
+    Interchange,
+    Group,
+    Transaction,
+}
+
+#[derive(Debug, Default)]
+struct InterchangeState {
+    control_number: String,
+    groups: u64,
+    direct_messages: u64,
+    errors: Vec<EdiError>,
+    group_numbers: HashSet<String>,
+}
+
+#[derive(Debug, Default)]
+struct GroupState {
+    control_number: String,
+    implicit: bool,
+    sets: u64,
+    errors: Vec<EdiError>,
+    set_numbers: HashSet<String>,
+}
+
+#[derive(Debug)]
+struct TransactionState {
+    header: TransactionHeader,
+    start: u64,
+    spans: Vec<Span>,
+    count: u64,
+    errors: Vec<EdiError>,
+    overflowed: bool,
+}
+
+/// The envelope state machine.
+#[derive(Debug)]
+pub(crate) struct Walker {
+    pos: u64,
+    number: u64,
+    limits: Limits,
+    depth: Depth,
+    syntax: Syntax,
+    delimiters: Delimiters,
+    interchange: InterchangeState,
+    group: GroupState,
+    transaction: Option<TransactionState>,
+    in_garbage: bool,
+    close_all: bool,
+    done: bool,
+}
+
+impl Walker {
+    pub fn new(limits: Limits) -> Walker {
+        Walker {
+            pos: 0,
+            number: 0,
+            limits,
+            depth: Depth::Outside,
+            syntax: Syntax::X12,
+            delimiters: Delimiters::X12_DEFAULT,
+            interchange: InterchangeState::default(),
+            group: GroupState::default(),
+            transaction: None,
+            in_garbage: false,
+            close_all: false,
+            done: false,
+        }
+    }
+
+    /// Segments consumed so far.
+    pub fn segments_seen(&self) -> u64 {
+        self.number
+    }
+
+    /// Reads on from the current position in `data`, which starts at absolute offset `base`.
+    pub fn step(&mut self, data: &[u8], base: u64, eof: bool) -> Step {
+        loop {
+            if self.done {
+                return Step::End;
+            }
+            let Some(rel) = self.pos.checked_sub(base).and_then(|r| usize::try_from(r).ok()) else {
+                self.done = true;
+                return Step::End;
+            };
+            if self.close_all {
+                if self.depth == Depth::Outside {
+                    self.close_all = false;
+                } else {
+                    return Step::Event(self.close_innermost(Position::at_offset(self.pos)));
+                }
+            }
+            if self.depth == Depth::Outside {
+                match self.outside(data, base, rel, eof) {
+                    Some(step) => return step,
+                    None => continue,
+                }
+            }
+            let scanned = token::scan(data, rel, &self.delimiters, eof, self.limits.max_segment);
+            match scanned {
+                Scanned::NeedMore => {
+                    return Step::NeedMore {
+                        keep_from: self.keep_from(),
+                    };
+                }
+                Scanned::End => {
+                    let at = Position::at_offset(base + data.len() as u64);
+                    self.pos = base + data.len() as u64;
+                    return Step::Event(self.close_innermost(at));
+                }
+                Scanned::Truncated { start } => {
+                    let at = Position::at_offset(base + start as u64);
+                    self.innermost_errors().push(EdiError::Truncated { at });
+                    self.pos = base + data.len() as u64;
+                }
+                Scanned::TooLong { start } => {
+                    let at = Position::at_offset(base + start as u64);
+                    let limit = self.limits.max_segment;
+                    self.innermost_errors()
+                        .push(EdiError::SegmentTooLong { at, limit });
+                    // Nothing after a runaway segment can be trusted: look for the next interchange.
+                    self.pos = base + start as u64 + 1;
+                    self.close_all = true;
+                    self.in_garbage = true;
+                }
+                Scanned::Segment { start, end, next } => {
+                    let in_message = self
+                        .transaction
+                        .as_ref()
+                        .map_or(0, |t| u32::try_from(t.count + 1).unwrap_or(u32::MAX));
+                    let segment = Segment::new(
+                        &data[start..end],
+                        self.delimiters,
+                        base + start as u64,
+                        self.number + 1,
+                        in_message,
+                    );
+                    let outcome = match self.syntax {
+                        Syntax::X12 => self.x12_segment(&segment),
+                        Syntax::Edifact => self.edifact_segment(&segment),
+                    };
+                    if outcome.consumed {
+                        self.number += 1;
+                        self.pos = base + next as u64;
+                        if let Some(t) = self.transaction.as_mut() {
+                            if !t.overflowed && self.pos - t.start > self.limits.max_transaction as u64 {
+                                t.overflowed = true;
+                                t.spans = Vec::new();
+                                t.errors.push(EdiError::TransactionTooLarge {
+                                    at: segment.position(),
+                                    limit: self.limits.max_transaction,
+                                });
+                            }
+                        }
+                    }
+                    if let Some(event) = outcome.event {
+                        return Step::Event(event);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What handling one segment did.
+pub(super) struct Outcome {
+    consumed: bool,
+    event: Option<Event>,
+}
+
+impl Outcome {
+    /// The segment was used and nothing is reported yet.
+    fn consumed() -> Outcome {
+        Outcome {
+            consumed: true,
+            event: None,
+        }
+    }
+
+    /// The segment was used and produced an event.
+    fn consumed_with(event: Event) -> Outcome {
+        Outcome {
+            consumed: true,
+            event: Some(event),
+        }
+    }
+
+    /// The segment belongs to an outer level: report `event` and read it again.
+    fn reread_after(event: Event) -> Outcome {
+        Outcome {
+            consumed: false,
+            event: Some(event),
+        }
+    }
+}
+
+impl Walker {
+    /// Between interchanges: skips whitespace, starts the next interchange, or resynchronises
+    /// past garbage. Returns `None` to continue the loop.
+    fn outside(&mut self, data: &[u8], base: u64, rel: usize, eof: bool) -> Option<Step> {
+        let mut i = rel;
+        if data[i.min(data.len())..].starts_with(&[0xEF, 0xBB, 0xBF]) {
+            i += 3;
+        }
+        while i < data.len() && data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        self.pos = base + i as u64;
+        if i >= data.len() {
+            if eof {
+                self.done = true;
+                return Some(Step::End);
+            }
+            return Some(Step::NeedMore { keep_from: self.pos });
+        }
+        if data.len() - i < 3 && !eof {
+            return Some(Step::NeedMore { keep_from: self.pos });
+        }
+        let rest = &data[i..];
+        let started = if rest.starts_with(b"ISA") {
+            self.start_x12(data, base, i, eof)
+        } else if rest.starts_with(b"UNA") || rest.starts_with(b"UNB") {
+            self.start_edifact(data, base, i, eof)
+        } else {
+            Err(EdiError::NotEdi {
+                at: Position::at_offset(base + i as u64),
+            })
+        };
+        match started {
+            Ok(step) => {
+                if matches!(step, Some(Step::Event(_))) {
+                    self.in_garbage = false;
+                }
+                step
+            }
+            Err(error) => {
+                let report = !self.in_garbage;
+                self.in_garbage = true;
+                self.resync(data, base, i + 1, eof);
+                if report {
+                    Some(Step::Event(Event::Stray(error)))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Moves to the next `ISA`, `UNA` or `UNB` at or after `from`, or to the end.
+    fn resync(&mut self, data: &[u8], base: u64, from: usize, eof: bool) {
+        let hay = &data[from.min(data.len())..];
+        let next = [b"ISA".as_slice(), b"UNA", b"UNB"]
+            .iter()
+            .filter_map(|marker| memmem::find(hay, marker))
+            .min();
+        self.pos = match next {
+            Some(k) => base + (from + k) as u64,
+            None if eof => {
+                self.done = true;
+                base + data.len() as u64
+            }
+            None => base + data.len().saturating_sub(2).max(from.min(data.len())) as u64,
+        };
+    }
+
+    /// The first byte the caller must keep when it refills its buffer.
+    fn keep_from(&self) -> u64 {
+        match &self.transaction {
+            Some(t) if !t.overflowed => t.start,
+            _ => self.pos,
+        }
+    }
+
+    /// The error list of the innermost open level.
+    fn innermost_errors(&mut self) -> &mut Vec<EdiError> {
+        match self.depth {
+            Depth::Transaction => match self.transaction.as_mut() {
+                Some(t) => &mut t.errors,
+                None => &mut self.group.errors,
+            },
+            Depth::Group => &mut self.group.errors,
+            Depth::Interchange | Depth::Outside => &mut self.interchange.errors,
+        }
+    }
+
+    /// Closes the innermost open level because its trailer never came; `at` is where it was due.
+    fn close_innermost(&mut self, at: Position) -> Event {
+        let (x12, edifact) = match self.depth {
+            Depth::Transaction => ("SE", "UNT"),
+            Depth::Group => ("GE", "UNE"),
+            Depth::Interchange | Depth::Outside => ("IEA", "UNZ"),
+        };
+        let expected = match self.syntax {
+            Syntax::X12 => x12,
+            Syntax::Edifact => edifact,
+        };
+        match self.depth {
+            Depth::Transaction => {
+                let error = EdiError::MissingTrailer {
+                    at,
+                    level: Level::Transaction,
+                    expected: expected.to_owned(),
+                };
+                self.finish_transaction(Some(error))
+            }
+            Depth::Group => {
+                if !self.group.implicit {
+                    self.group.errors.push(EdiError::MissingTrailer {
+                        at,
+                        level: Level::Group,
+                        expected: expected.to_owned(),
+                    });
+                }
+                self.finish_group()
+            }
+            Depth::Interchange | Depth::Outside => {
+                self.interchange.errors.push(EdiError::MissingTrailer {
+                    at,
+                    level: Level::Interchange,
+                    expected: expected.to_owned(),
+                });
+                self.finish_interchange()
+            }
+        }
+    }
+
+    fn begin_interchange(&mut self, syntax: Syntax, delimiters: Delimiters, control_number: String) {
+        self.syntax = syntax;
+        self.delimiters = delimiters;
+        self.depth = Depth::Interchange;
+        self.interchange = InterchangeState {
+            control_number,
+            ..InterchangeState::default()
+        };
+    }
+
+    fn finish_interchange(&mut self) -> Event {
+        self.depth = Depth::Outside;
+        Event::InterchangeEnd {
+            errors: std::mem::take(&mut self.interchange.errors),
+        }
+    }
+
+    fn begin_group(&mut self, header: Option<GroupHeader>, segment: Option<&Segment<'_>>) -> Event {
+        let control_number = header.as_ref().map(|h| h.control_number.clone()).unwrap_or_default();
+        let mut errors = Vec::new();
+        if let (Some(segment), Some(_)) = (segment, &header) {
+            let tracked = &mut self.interchange.group_numbers;
+            if tracked.contains(&control_number) {
+                errors.push(EdiError::DuplicateControlNumber {
+                    at: segment.position(),
+                    level: Level::Group,
+                    number: control_number.clone(),
+                });
+            } else if tracked.len() < self.limits.max_tracked_control_numbers {
+                tracked.insert(control_number.clone());
+            }
+        }
+        if header.is_some() {
+            self.interchange.groups += 1;
+        }
+        self.depth = Depth::Group;
+        self.group = GroupState {
+            control_number,
+            implicit: header.is_none(),
+            errors,
+            ..GroupState::default()
+        };
+        Event::GroupStart { header }
+    }
+
+    fn finish_group(&mut self) -> Event {
+        self.depth = Depth::Interchange;
+        Event::GroupEnd {
+            errors: std::mem::take(&mut self.group.errors),
+        }
+    }
+
+    fn begin_transaction(&mut self, header: TransactionHeader, segment: &Segment<'_>, mut errors: Vec<EdiError>) {
+        let tracked = &mut self.group.set_numbers;
+        if tracked.contains(&header.control_number) {
+            errors.push(EdiError::DuplicateControlNumber {
+                at: segment.position(),
+                level: Level::Transaction,
+                number: header.control_number.clone(),
+            });
+        } else if tracked.len() < self.limits.max_tracked_control_numbers {
+            tracked.insert(header.control_number.clone());
+        }
+        self.group.sets += 1;
+        if self.group.implicit {
+            self.interchange.direct_messages += 1;
+        }
+        self.depth = Depth::Transaction;
+        self.transaction = Some(TransactionState {
+            header,
+            start: segment.offset(),
+            spans: vec![span_of(segment)],
+            count: 1,
+            errors,
+            overflowed: false,
+        });
+    }
+
+    /// Adds a body segment to the open transaction.
+    fn push_segment(&mut self, segment: &Segment<'_>) {
+        let valid = token::is_valid_tag(segment.tag());
+        if let Some(t) = self.transaction.as_mut() {
+            t.count += 1;
+            if !valid {
+                t.errors.push(EdiError::InvalidSegmentTag {
+                    at: segment.position(),
+                    tag: String::from_utf8_lossy(segment.tag()).into_owned(),
+                });
+            } else if !t.overflowed {
+                t.spans.push(span_of(segment));
+            }
+        }
+    }
+
+    fn finish_transaction(&mut self, error: Option<EdiError>) -> Event {
+        self.depth = Depth::Group;
+        let Some(mut t) = self.transaction.take() else {
+            return Event::GroupEnd { errors: Vec::new() };
+        };
+        t.errors.extend(error);
+        Event::Transaction(Box::new(TransactionUnit {
+            syntax: self.syntax,
+            delimiters: self.delimiters,
+            header: t.header,
+            spans: t.spans,
+            segment_count: t.count,
+            errors: t.errors,
+            overflowed: t.overflowed,
+        }))
+    }
+
+    /// Records an envelope segment found where it does not belong.
+    fn unexpected(&mut self, segment: &Segment<'_>, reason: &str) {
+        let tag = String::from_utf8_lossy(segment.tag()).into_owned();
+        let error = if token::is_valid_tag(segment.tag()) {
+            EdiError::UnexpectedSegment {
+                at: segment.position(),
+                tag,
+                reason: reason.to_owned(),
+            }
+        } else {
+            EdiError::InvalidSegmentTag {
+                at: segment.position(),
+                tag,
+            }
+        };
+        self.innermost_errors().push(error);
+    }
+}
+
+fn span_of(segment: &Segment<'_>) -> Span {
+    Span {
+        offset: segment.offset(),
+        len: u32::try_from(segment.raw().len()).unwrap_or(u32::MAX),
+        number: segment.number(),
+        in_message: segment.in_message(),
+    }
+}
+
+/// An element's text, lossily decoded and trimmed (for envelope fields).
+pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> String {
+    let element = segment.element(element);
+    let part = if component == 0 { element } else { element.component(component) };
+    match part.text() {
+        Ok(text) => text.trim().to_owned(),
+        Err(_) => String::from_utf8_lossy(part.raw()).trim().to_owned(),
+    }
+}
+
+/// Compares a trailer count with what was received.
+pub(crate) fn check_count(segment: &Segment<'_>, element: usize, level: Level, actual: u64, errors: &mut Vec<EdiError>) {
+    let declared = field(segment, element, 0);
+    if declared.parse::<u64>().ok() != Some(actual) {
+        errors.push(EdiError::CountMismatch {
+            at: segment.position_of(element, None),
+            level,
+            declared,
+            actual,
+        });
+    }
+}
+
+/// Compares a trailer control number with its header's.
+pub(crate) fn check_control(segment: &Segment<'_>, element: usize, level: Level, header: &str, errors: &mut Vec<EdiError>) {
+    let trailer = field(segment, element, 0);
+    if trailer != header {
+        errors.push(EdiError::ControlNumberMismatch {
+            at: segment.position_of(element, None),
+            level,
+            header: header.to_owned(),
+            trailer,
+        });
+    }
+}
+
+pub(crate) fn tag_position(offset: u64, number: u64, tag: &[u8]) -> Position {
+    Position {
+        offset,
+        segment: number,
+        tag: Some(Tag::new(tag)),
+        ..Position::default()
+    }
+}
