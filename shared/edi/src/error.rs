@@ -396,6 +396,30 @@ impl EdiError {
         })
     }
 
+    /// The offending value, when the error carries one (AK404 copies it).
+    pub fn bad_value(&self) -> Option<&str> {
+        match self {
+            EdiError::InvalidNumber { value, .. }
+            | EdiError::InvalidDate { value, .. }
+            | EdiError::InvalidTime { value, .. }
+            | EdiError::InvalidCode { value, .. }
+            | EdiError::InvalidSscc { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The segment an AK3/IK3 names: the missing one for [`EdiError::MissingSegment`], else the
+    /// segment where the error is.
+    pub fn segment_id(&self) -> Option<String> {
+        match self {
+            EdiError::MissingSegment { tag, .. } => {
+                let end = tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len());
+                Some(tag[..end].to_owned())
+            }
+            _ => self.position().tag.map(|t| t.as_str()),
+        }
+    }
+
     /// EDIFACT CONTRL syntax error code (data element 0085).
     pub fn contrl_code(&self) -> &'static str {
         match self {

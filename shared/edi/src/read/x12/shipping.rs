@@ -24,7 +24,7 @@ struct Level {
 }
 
 /// # Format
-/// `BSN*00*{shipment id}*{date}*{time}~ DTM*011*{ship date}~ TD5**2*{SCAC}~ REF*BM*{bol}~
+/// `BSN*00*{shipment id}*{created date}*{time}~ DTM*011*{ship date}~ TD5**2*{SCAC}~ REF*BM*{bol}~
 /// HL*1**S~ HL*2*1*O~ PRF*{po}***{po date}~ HL*3*2*P~ MAN*GM*{00 + SSCC-18}~ HL*4*3*I~
 /// LIN*{line}*UP*{upc}~ SN1**{qty}*{uom}~ CTT*{hl count}~`
 pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<ShipNotice> {
@@ -46,9 +46,6 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
                     parties: Vec::new(),
                     orders: Vec::new(),
                 });
-                if ship_date.is_none() {
-                    ship_date = fields.date(segment, 3, 0);
-                }
             }
             b"DTM" => match segment.element(1).raw() {
                 b"011" => ship_date = fields.date(segment, 2, 0),
@@ -97,7 +94,7 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
                     }
                 }
             }
-            _ if levels.is_empty() && party_segment(segment, &mut parties, fields) => {}
+            _ if levels.last().is_none_or(|l| l.code == "S") && party_segment(segment, &mut parties, fields) => {}
             b"N1" | b"N2" | b"N3" | b"N4" => {}
             _ => other_segment(segment, fields),
         }
