@@ -1,0 +1,46 @@
+//! A Lambda Runtime API (2018-06-01) on loopback, for running the real function binaries.
+//!
+//! On Lambda, a function's bootstrap binary long-polls `GET /runtime/invocation/next` on the
+//! address in `AWS_LAMBDA_RUNTIME_API` and posts each answer back. [`RuntimeApi`] plays
+//! Lambda's side of that conversation inside a test, so a test can start the very binary that
+//! gets deployed, hand it events, and read what it answers — including the invocation errors
+//! that only exist at this level (a schedule that fails, an event nobody recognises).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use gridlink_tests::runtime_api::{HttpApiRequest, Outcome, RuntimeApi};
+//!
+//! let rt = RuntimeApi::start().await?;
+//! let _function = rt.spawn_function(env!("CARGO_BIN_EXE_case-collab"), &[])?;
+//! let event = HttpApiRequest::get("/case-collab/health").into_event();
+//! let Outcome::Response(response) = rt.invoke(&event, Duration::from_secs(10)).await? else {
+//!     panic!("the health route answers");
+//! };
+//! # Ok(()) }
+//! ```
+//!
+//! ## Layout
+//! - [`emulator`]: [`RuntimeApi`], the Runtime API server, and [`RuntimeApi::invoke`] with its
+//!   [`Outcome`]s and [`InvokeError`]s.
+//! - [`process`]: [`FunctionProcess`], a function binary started against the emulator, its
+//!   captured output, killed when dropped.
+//! - [`events`]: realistic API Gateway HTTP API (payload 2.0) and Scheduler events, and
+//!   [`ApiResponse`] to read what an HTTP invocation answered.
+//! - [`deployable`]: [`check_deployable_function`], the one check every function crate runs
+//!   against its own binary, driven by the manifest.
+
+pub mod deployable;
+pub mod emulator;
+pub mod events;
+pub mod process;
+
+pub use deployable::{DeployReport, check_deployable_function, check_startup_failure_is_reported};
+pub use emulator::{InvokeError, Outcome, ReportCounts, RuntimeApi};
+pub use events::{
+    ApiResponse, HttpApiRequest, ResponseShapeError, schedule_event, scheduler_envelope_event,
+};
+pub use process::{FunctionProcess, SpawnError};
+
+#[cfg(test)]
+mod emulator_tests;
