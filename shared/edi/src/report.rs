@@ -79,8 +79,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// Every kept error, interchange by interchange.
-    pub fn errors(&self) -> impl Iterator<Item = &EdiError> {
+    /// Every kept error, in input order (by byte offset).
+    pub fn errors(&self) -> Vec<&EdiError> {
+        let mut all: Vec<&EdiError> = self.unordered_errors().collect();
+        all.sort_by_key(|e| (e.position().offset, e.position().segment));
+        all
+    }
+
+    fn unordered_errors(&self) -> impl Iterator<Item = &EdiError> {
         self.stray_errors.iter().chain(self.interchanges.iter().flat_map(|i| {
             i.errors.iter().chain(
                 i.groups
@@ -92,7 +98,7 @@ impl Report {
 
     /// True when the file must be rejected: nothing readable, or any rejecting error.
     pub fn must_reject(&self) -> bool {
-        self.interchanges.is_empty() || self.errors_dropped > 0 || self.errors().any(|e| e.severity() == Severity::Reject)
+        self.interchanges.is_empty() || self.errors_dropped > 0 || self.unordered_errors().any(|e| e.severity() == Severity::Reject)
     }
 }
 

@@ -32,8 +32,8 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
     let rejected = interchange.errors.iter().any(|e| e.severity() == Severity::Reject);
     let uci = InterchangeAck {
         control_number: header.control_number.clone(),
-        sender: header.sender.id.clone(),
-        receiver: header.receiver.id.clone(),
+        sender: header.sender.clone(),
+        receiver: header.receiver.clone(),
         status: if rejected { AckStatus::Rejected } else { AckStatus::Accepted },
         error_code: interchange.errors.first().map(|e| e.contrl_code().to_owned()),
     };

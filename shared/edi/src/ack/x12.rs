@@ -92,7 +92,7 @@ pub(crate) fn group_ack(group: &GroupReport, kind: AckKind, interchange_rejected
             TransactionAck {
                 set_id: t.header.set_id.clone(),
                 control_number: t.header.control_number.clone(),
-                status: transaction_status(t),
+                status: if interchange_rejected { AckStatus::Rejected } else { transaction_status(t) },
                 error_codes: codes,
                 segment_errors: errors,
             }

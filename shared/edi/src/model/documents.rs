@@ -3,6 +3,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::envelope::PartyId;
+
 use super::common::{BusinessKeys, EdiDate, EdiTime, Party, ProductId, Purpose, Quantity};
 
 /// The kind of order (X12 BEG02, EDIFACT BGM 1001): `SA` / `220` stand-alone,
@@ -257,9 +259,9 @@ pub struct InterchangeAck {
     /// UCI 0020: the acknowledged interchange's control reference.
     pub control_number: String,
     /// UCI S002: who sent the acknowledged interchange.
-    pub sender: String,
+    pub sender: PartyId,
     /// UCI S003: who received it.
-    pub receiver: String,
+    pub receiver: PartyId,
     pub status: AckStatus,
     /// UCI 0085.
     pub error_code: Option<String>,

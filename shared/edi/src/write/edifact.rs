@@ -263,8 +263,8 @@ fn contrl(out: &mut Out, ack: &FunctionalAck) -> Result<(), WriteError> {
             "UCI",
             &[
                 s(&uci.control_number),
-                Field::Composite(&[&uci.sender]),
-                Field::Composite(&[&uci.receiver]),
+                Field::Composite(&[&uci.sender.id, &uci.sender.qualifier]),
+                Field::Composite(&[&uci.receiver.id, &uci.receiver.qualifier]),
                 s(uci.status.to_edifact()),
                 s(opt(&uci.error_code)),
             ],

@@ -1,5 +1,6 @@
 //! CONTRL syntax and service report.
 
+use crate::envelope::PartyId;
 use crate::model::{AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, InterchangeAck, SegmentError, TransactionAck};
 use crate::read::Fields;
 use crate::token::Segment;
@@ -22,8 +23,8 @@ pub(crate) fn read_contrl(body: &[Segment<'_>], fields: &mut Fields<'_>) -> Func
                 let error_code = fields.text(segment, 5, 0);
                 interchange = Some(InterchangeAck {
                     control_number: fields.required(segment, 1, 0, "UCI 0020"),
-                    sender: fields.text(segment, 2, 1).unwrap_or_default(),
-                    receiver: fields.text(segment, 3, 1).unwrap_or_default(),
+                    sender: PartyId::new(fields.text(segment, 2, 2).unwrap_or_default(), fields.text(segment, 2, 1).unwrap_or_default()),
+                    receiver: PartyId::new(fields.text(segment, 3, 2).unwrap_or_default(), fields.text(segment, 3, 1).unwrap_or_default()),
                     status: AckStatus::from_edifact(&action, error_code.is_some()),
                     error_code,
                 });
