@@ -1,0 +1,17 @@
+//! # gridlink-local
+//!
+//! The whole gridlink set on one machine: the main job for a newcomer, and the harness the
+//! demo and end-to-end tests drive.
+//!
+//! ## Layout
+//! - [`gateway`]: API Gateway HTTP API emulation — every function's manifest routes on one port,
+//!   turned into the same payload 2.0 events the handlers get on AWS.
+//! - [`schedules`]: the manifest's schedules (the template's `ScheduleV2`s), fired locally with a
+//!   `--speed` factor, or on demand.
+//! - [`functions`]: the seven functions as the local stack builds them.
+//! - [`stack`]: starts everything and says what runs where.
+
+pub mod functions;
+pub mod gateway;
+pub mod schedules;
+pub mod stack;
