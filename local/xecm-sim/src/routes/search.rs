@@ -1,0 +1,199 @@
+//! `POST /api/v2/search` (LQL in `where`) and `GET /api/v2/nodes/{id}/audit`.
+
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{Map, Value, json};
+
+use crate::envelope::{ApiError, ApiResult, Page, local_date, ok};
+use crate::input::FormInput;
+use crate::lql;
+use crate::model::{EventKind, Node};
+use crate::render::{self, DateStyle};
+use crate::routes::nodes::collection_envelope;
+use crate::routes::{Params, path_id};
+use crate::server::{AppState, Authed};
+
+/// Page size of search when the client names none.
+const SEARCH_LIMIT: usize = 10;
+/// Page size of audit when the client names none.
+const AUDIT_LIMIT: usize = 25;
+
+/// `POST /api/v2/search` (and the deprecated `GET`): `where`, `sort`, `page`, `limit`, as
+/// plain fields or in `body`.
+pub async fn search(
+    State(sim): State<AppState>,
+    _: Authed,
+    RawQuery(raw): RawQuery,
+    input: FormInput,
+) -> ApiResult {
+    let mut fields: Map<String, Value> = Params::parse(raw.as_deref())?
+        .pairs()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    fields.extend(input.fields);
+    let text = |key: &str| fields.get(key).and_then(crate::envelope::as_text);
+    let query_text = text("where")
+        .filter(|w| !w.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("where is required"))?;
+    let query = lql::parse(&query_text).map_err(|e| ApiError::invalid(e.to_string()))?;
+    if let Some(region) = lql::unknown_region(&query) {
+        return Err(ApiError::invalid(format!(
+            "unknown search region '{region}'"
+        )));
+    }
+    let number = |key: &str, default: usize| -> Result<usize, ApiError> {
+        match fields.get(key).and_then(crate::envelope::as_i64) {
+            None => Ok(default),
+            Some(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(default)),
+            Some(_) => Err(ApiError::invalid(format!("{key} starts at 1"))),
+        }
+    };
+    let (page, limit) = (number("page", 1)?, number("limit", SEARCH_LIMIT)?);
+    let sort = text("sort").unwrap_or_else(|| "relevance".to_owned());
+    let store = sim.store();
+    let mut found: Vec<&Node> = store
+        .nodes
+        .values()
+        .filter(|node| node.parent_id >= 0 && lql::matches(&query, &store, node))
+        .collect();
+    sort_results(&mut found, &sort)?;
+    let page = Page::exact(page, limit, found.len());
+    let results: Vec<Value> = found
+        .get(page.range())
+        .unwrap_or_default()
+        .iter()
+        .map(|node| {
+            let version = node.versions.last().map_or(1, |v| v.number);
+            json!({
+                "data": {
+                    "properties": render::properties(&store, node, DateStyle::Utc),
+                    "regions": {"OTName": node.name, "OTLocation": node.parent_id, "OTSubType": node.subtype},
+                },
+                "links": {"parent": {"href": format!("api/v2/nodes/{}", node.parent_id)}},
+                "search_result_metadata": {
+                    "current_version": true,
+                    "object_id": format!("DataId={}&Version={version}", node.id),
+                    "result_type": "264",
+                    "source_id": "1",
+                },
+            })
+        })
+        .collect();
+    let mut body = collection_envelope("/api/v2/search", page, &sort, &results);
+    let range = page.range();
+    body["collection"]["paging"]["result_header_string"] = json!(format!(
+        "Results {} to {} of {} sorted by {}",
+        if range.is_empty() { 0 } else { range.start + 1 },
+        range.end,
+        page.total_count,
+        sort
+    ));
+    body["collection"]["searching"] =
+        json!({"cache_id": 1, "regions_metadata": {}, "regions_order": []});
+    ok(body)
+}
+
+fn sort_results(found: &mut [&Node], sort: &str) -> Result<(), ApiError> {
+    let (descending, key) = match sort.split_once('_') {
+        Some(("asc", key)) => (false, key),
+        Some(("desc", key)) => (true, key),
+        _ if sort == "relevance" => (false, "OTObjectID"),
+        _ => return Err(ApiError::invalid(format!("cannot sort by '{sort}'"))),
+    };
+    match key {
+        "OTName" => found.sort_by_key(|n| (n.name.to_lowercase(), n.id)),
+        "OTModifyDate" | "OTObjectDate" => found.sort_by_key(|n| (n.modify_date, n.id)),
+        "OTCreateDate" => found.sort_by_key(|n| (n.create_date, n.id)),
+        "OTObjectID" => found.sort_by_key(|n| n.id),
+        _ => return Err(ApiError::invalid(format!("cannot sort by '{sort}'"))),
+    }
+    if descending {
+        found.reverse();
+    }
+    Ok(())
+}
+
+/// `GET /api/v2/nodes/{id}/audit`: `where_type`, `where_user_id`, `where_audit_date_start`,
+/// `where_audit_date_end`, `sort` (`desc_audit_date` by default), `page`, `limit`.
+pub async fn audit(
+    State(sim): State<AppState>,
+    _: Authed,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
+    let params = Params::parse(raw.as_deref())?;
+    let id = path_id(&id)?;
+    let event_type = params.int("where_type")?;
+    let user = params.int("where_user_id")?;
+    let date = |key: &str| -> Result<Option<String>, ApiError> {
+        params
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                crate::categories::normalise_date(v)
+                    .ok_or_else(|| crate::routes::invalid_datatype(key))
+            })
+            .transpose()
+    };
+    let (start, end) = (
+        date("where_audit_date_start")?,
+        date("where_audit_date_end")?,
+    );
+    let sort = params.get("sort").unwrap_or("desc_audit_date");
+    let store = sim.store();
+    store.node(id)?;
+    let mut entries: Vec<_> = store
+        .audit
+        .iter()
+        .filter(|entry| entry.node_id == id)
+        .filter(|entry| event_type.is_none_or(|t| entry.event_type == t))
+        .filter(|entry| user.is_none_or(|u| entry.user_id == u))
+        .filter(|entry| {
+            let at = local_date(entry.audit_date);
+            start.as_ref().is_none_or(|s| at >= *s) && end.as_ref().is_none_or(|e| at <= *e)
+        })
+        .collect();
+    match sort {
+        "desc_audit_date" => entries.reverse(),
+        "asc_audit_date" => {}
+        other => {
+            return Err(ApiError::server(format!(
+                "Invalid column name ({other}) specified for sorting"
+            )));
+        }
+    }
+    let (page, limit) = params.paging(AUDIT_LIMIT)?;
+    let page = Page::exact(page, limit, entries.len());
+    let audit: Vec<Value> = entries
+        .get(page.range())
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| {
+            json!({
+                "id": entry.id,
+                "node_id": entry.node_id,
+                "event_type": entry.event_type,
+                "audit_name": entry.audit_name,
+                "audit_date": local_date(entry.audit_date),
+                "user_id": entry.user_id,
+                "value": entry.value,
+            })
+        })
+        .collect();
+    let event_types: Vec<Value> = [
+        EventKind::NodeCreated,
+        EventKind::NodeDeleted,
+        EventKind::NodeUpdated,
+        EventKind::VersionAdded,
+        EventKind::CategoryChanged,
+    ]
+    .iter()
+    .map(|kind| {
+        let (id, name) = kind.audit();
+        json!({"id": id, "name": name})
+    })
+    .collect();
+    let mut body = collection_envelope(&format!("/api/v2/nodes/{id}/audit"), page, sort, &[]);
+    body["results"] = json!({"data": {"audit": audit, "audit_event_types": event_types}});
+    ok(body)
+}
