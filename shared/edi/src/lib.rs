@@ -21,7 +21,7 @@ pub use error::{EdiError, Level, Position, Severity, Tag};
 pub use interchange::{Interchange, parse_interchange, parse_interchanges};
 pub use model::*;
 pub use read::sscc_is_valid;
-pub use report::{Report, validate, validate_reader};
+pub use report::{Report, validate, validate_reader, validate_reader_keeping};
 pub use syntax::{Delimiters, Syntax, detect};
 pub use ack::{AckError, AckInput, AckOptions, ack_for};
 pub use write::{EnvelopeParams, WriteError};

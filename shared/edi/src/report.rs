@@ -228,8 +228,14 @@ pub fn validate(bytes: &[u8]) -> Report {
 
 /// Validates a file read from `source` in bounded memory; only faulty transactions are kept.
 pub fn validate_reader<R: Read>(source: R) -> std::io::Result<Report> {
+    validate_reader_keeping(source, false)
+}
+
+/// Like [`validate_reader`]; `keep_all_transactions` keeps clean transactions in the report too
+/// (so an acknowledgment lists every set), at a cost of memory per transaction.
+pub fn validate_reader_keeping<R: Read>(source: R, keep_all_transactions: bool) -> std::io::Result<Report> {
     let mut reader = StreamReader::new(source);
-    let mut builder = ReportBuilder::new(false);
+    let mut builder = ReportBuilder::new(keep_all_transactions);
     while let Some(item) = reader.next_item()? {
         builder.add(&item);
     }
