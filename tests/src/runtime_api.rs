@@ -9,14 +9,17 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use gridlink_tests::runtime_api::{HttpApiRequest, Outcome, RuntimeApi};
+//! use gridlink_tests::runtime_api::{ApiResponse, HttpApiRequest, Outcome, RuntimeApi};
 //!
+//! // In a function crate's tests/: env!("CARGO_BIN_EXE_case-collab").
+//! let bin = "target/debug/case-collab";
 //! let rt = RuntimeApi::start().await?;
-//! let _function = rt.spawn_function(env!("CARGO_BIN_EXE_case-collab"), &[])?;
+//! let _function = rt.spawn_function(bin, &[])?;
 //! let event = HttpApiRequest::get("/case-collab/health").into_event();
 //! let Outcome::Response(response) = rt.invoke(&event, Duration::from_secs(10)).await? else {
 //!     panic!("the health route answers");
 //! };
+//! assert_eq!(ApiResponse::from_value(&response)?.status, 200);
 //! # Ok(()) }
 //! ```
 //!
@@ -35,7 +38,10 @@ pub mod emulator;
 pub mod events;
 pub mod process;
 
-pub use deployable::{DeployReport, check_deployable_function, check_startup_failure_is_reported};
+pub use deployable::{
+    DeployReport, check_deployable_function, check_deployable_function_with_env,
+    check_startup_failure_is_reported,
+};
 pub use emulator::{InvokeError, Outcome, ReportCounts, RuntimeApi};
 pub use events::{
     ApiResponse, HttpApiRequest, ResponseShapeError, schedule_event, scheduler_envelope_event,

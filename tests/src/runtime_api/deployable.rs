@@ -64,6 +64,16 @@ impl fmt::Display for DeployReport {
 ///
 /// Panics with the function's captured output on any failure.
 pub async fn check_deployable_function(bin: impl AsRef<Path>, name: &str) -> DeployReport {
+    check_deployable_function_with_env(bin, name, &[]).await
+}
+
+/// [`check_deployable_function`] for a function that needs configuration to start: `env` is
+/// added to the Lambda environment (see [`RuntimeApi::spawn_function`]).
+pub async fn check_deployable_function_with_env(
+    bin: impl AsRef<Path>,
+    name: &str,
+    env: &[(&str, &str)],
+) -> DeployReport {
     let spec = manifest::function(name).unwrap_or_else(|| {
         panic!("`{name}` is not a function in the manifest (shared/lambda/src/manifest.rs)")
     });
@@ -71,7 +81,7 @@ pub async fn check_deployable_function(bin: impl AsRef<Path>, name: &str) -> Dep
         .await
         .expect("the Runtime API emulator binds 127.0.0.1:0");
     let process = rt
-        .spawn_function(bin.as_ref(), &[])
+        .spawn_function(bin.as_ref(), env)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut check = Check {
         spec,
@@ -210,7 +220,7 @@ impl Check {
             .find(|r| is_health(spec, r.method, r.path))
             .unwrap_or_else(|| panic!("{}: the manifest lists no health route", spec.name));
         let what = format!("{} ({when})", route.route_key());
-        let response = self.http(&what, HttpApiRequest::to_route(route)).await;
+        let response = self.http(&what, HttpApiRequest::for_route(route)).await;
         let body = response.json().unwrap_or(Value::Null);
         if response.status != 200
             || body["function"] != spec.name
@@ -235,7 +245,7 @@ impl Check {
 
     async fn route(&mut self, route: &Route, implemented: bool) {
         let what = route.route_key();
-        let mut request = HttpApiRequest::to_route(route);
+        let mut request = HttpApiRequest::for_route(route);
         if matches!(route.method, "POST" | "PUT" | "PATCH") {
             request = request.json_body(&json!({}));
         }

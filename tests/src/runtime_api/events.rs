@@ -65,7 +65,7 @@ impl HttpApiRequest {
 
     /// A request to a manifest route: its route key, and each `{param}` of its template filled
     /// with `example-<param>` (the values are in the event's `pathParameters` too).
-    pub fn to_route(route: &Route) -> Self {
+    pub fn for_route(route: &Route) -> Self {
         let mut path_parameters = Vec::new();
         let path = route
             .path
@@ -365,7 +365,7 @@ mod tests {
             .iter()
             .find(|r| r.path.ends_with("{item_id}/assign"))
             .expect("the assign route");
-        let event = HttpApiRequest::to_route(route)
+        let event = HttpApiRequest::for_route(route)
             .query("note", "a b&c")
             .base64_body(vec![0, 1, 2, 255])
             .into_event();
