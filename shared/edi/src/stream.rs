@@ -148,28 +148,39 @@ impl<'a> Iterator for SliceReader<'a> {
     }
 }
 
-/// The buffer shared by the blocking and the async stream readers.
+/// The buffer shared by the blocking and the async stream readers: the bytes still needed
+/// (from `base` on) and one reusable read chunk, so a source that returns a few bytes per read
+/// costs a small copy, not a fresh megabyte.
 #[derive(Debug)]
 struct Buffer {
     bytes: Vec<u8>,
+    chunk: Vec<u8>,
     base: u64,
     eof: bool,
 }
 
 impl Buffer {
-    /// Drops what is no longer needed and makes room for one more chunk; returns the free part.
-    fn make_room(&mut self, keep_from: u64) -> &mut [u8] {
-        let drop = usize::try_from(keep_from.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
-        self.bytes.drain(..drop);
-        self.base += drop as u64;
-        let filled = self.bytes.len();
-        self.bytes.resize(filled + READ_CHUNK, 0);
-        &mut self.bytes[filled..]
+    fn new() -> Buffer {
+        Buffer {
+            bytes: Vec::new(),
+            chunk: vec![0; READ_CHUNK],
+            base: 0,
+            eof: false,
+        }
     }
 
+    /// Drops the bytes before `keep_from`.
+    fn compact(&mut self, keep_from: u64) {
+        let drop = usize::try_from(keep_from.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
+        if drop > 0 {
+            self.bytes.drain(..drop);
+            self.base += drop as u64;
+        }
+    }
+
+    /// Appends the first `n` bytes of the chunk; zero means the source is exhausted.
     fn filled(&mut self, n: usize) {
-        let len = self.bytes.len() - READ_CHUNK + n;
-        self.bytes.truncate(len);
+        self.bytes.extend_from_slice(&self.chunk[..n]);
         if n == 0 {
             self.eof = true;
         }
@@ -194,11 +205,7 @@ impl<R: Read> StreamReader<R> {
     pub fn with_limits(source: R, limits: Limits) -> StreamReader<R> {
         StreamReader {
             source,
-            buffer: Buffer {
-                bytes: Vec::new(),
-                base: 0,
-                eof: false,
-            },
+            buffer: Buffer::new(),
             walker: Walker::new(limits),
         }
     }
@@ -216,9 +223,9 @@ impl<R: Read> StreamReader<R> {
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {
-                    let room = self.buffer.make_room(keep_from);
+                    self.buffer.compact(keep_from);
                     let n = loop {
-                        match self.source.read(room) {
+                        match self.source.read(&mut self.buffer.chunk) {
                             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                             other => break other,
                         }
@@ -254,11 +261,7 @@ impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
     pub fn with_limits(source: R, limits: Limits) -> AsyncStreamReader<R> {
         AsyncStreamReader {
             source,
-            buffer: Buffer {
-                bytes: Vec::new(),
-                base: 0,
-                eof: false,
-            },
+            buffer: Buffer::new(),
             walker: Walker::new(limits),
         }
     }
@@ -271,8 +274,8 @@ impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {
-                    let room = self.buffer.make_room(keep_from);
-                    match self.source.read(room).await {
+                    self.buffer.compact(keep_from);
+                    match self.source.read(&mut self.buffer.chunk).await {
                         Ok(n) => self.buffer.filled(n),
                         Err(e) => {
                             self.buffer.filled(0);
