@@ -128,6 +128,11 @@ impl SimControls {
         fields: &[(&str, String)],
         files: &[FileArg],
     ) -> Result<Value, ControlError> {
+        if fields.is_empty() && files.is_empty() {
+            return self
+                .post_json(path, &Value::Object(serde_json::Map::new()))
+                .await;
+        }
         let mut form = Form::new();
         for (name, value) in fields {
             form = form.text(name.to_string(), value.clone());
