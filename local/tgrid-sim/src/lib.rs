@@ -26,6 +26,7 @@ mod control;
 pub mod controls;
 pub mod delivery;
 mod documents;
+mod drain;
 mod edi;
 mod error;
 mod extract;
@@ -206,6 +207,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, St
         .merge(partner::router())
         .merge(control::router())
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(drain::drain_refused_bodies))
         .with_state(Arc::clone(&sim));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;

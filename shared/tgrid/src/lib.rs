@@ -37,5 +37,7 @@ pub use ports::{
     Attachments, Campaigns, Collaboration, DocumentPayload, DocumentRequests, EventFeed, Mailbox,
     PageRequest, Partners, Shares, TradingGrid, paginate,
 };
-pub use stream::{ByteRange, ByteSource, BytesSource, Download, FileSource, FnSource, Upload};
+pub use stream::{
+    ByteRange, ByteSource, ByteStream, BytesSource, Download, FileSource, FnSource, Upload,
+};
 pub use webhook::{WebhookError, verify_webhook};

@@ -159,6 +159,13 @@ fn raw_metadata(
         party("receiver", &raw.receiver)?,
     );
     let record = state.partner(partner_id)?;
+    if let Some(sender) = &sender {
+        if !record.partner.edi_addresses.contains(sender) {
+            return Err(ApiError::forbidden(format!(
+                "{sender} is not an EDI address of partner {partner_id}"
+            )));
+        }
+    }
     let ship = record
         .partnerships
         .iter()
