@@ -30,7 +30,13 @@ impl Tag {
     pub fn as_str(&self) -> String {
         self.bytes[..usize::from(self.len)]
             .iter()
-            .map(|&b| if b.is_ascii_graphic() { char::from(b) } else { '?' })
+            .map(|&b| {
+                if b.is_ascii_graphic() {
+                    char::from(b)
+                } else {
+                    '?'
+                }
+            })
             .collect()
     }
 }
@@ -193,7 +199,9 @@ pub enum EdiError {
         expected: String,
     },
     /// Header and trailer control numbers differ.
-    #[error("{at}: {level} control number {header:?} in the header does not match {trailer:?} in the trailer")]
+    #[error(
+        "{at}: {level} control number {header:?} in the header does not match {trailer:?} in the trailer"
+    )]
     ControlNumberMismatch {
         at: Position,
         level: Level,
@@ -431,7 +439,9 @@ impl EdiError {
     pub fn segment_id(&self) -> Option<String> {
         match self {
             EdiError::MissingSegment { tag, .. } => {
-                let end = tag.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tag.len());
+                let end = tag
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(tag.len());
                 Some(tag[..end].to_owned())
             }
             _ => self.position().tag.map(|t| t.as_str()),

@@ -87,7 +87,12 @@ pub fn parse_interchange(bytes: &[u8]) -> Result<Interchange, EdiError> {
         let extra = &all[1].header;
         return Err(EdiError::UnexpectedSegment {
             at: Position::at_offset(extra.offset),
-            tag: if extra.syntax == crate::syntax::Syntax::X12 { "ISA" } else { "UNB" }.to_owned(),
+            tag: if extra.syntax == crate::syntax::Syntax::X12 {
+                "ISA"
+            } else {
+                "UNB"
+            }
+            .to_owned(),
             reason: "a second interchange; use parse_interchanges for batches".to_owned(),
         });
     }

@@ -14,13 +14,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gridlink_edi::stream::{Item, StreamReader};
-use gridlink_edi::{AckKind, AckOptions, PartyId, Report, Severity, Syntax, ack_for, validate_reader_keeping};
+use gridlink_edi::{
+    AckKind, AckOptions, PartyId, Report, Severity, Syntax, ack_for, validate_reader_keeping,
+};
 
 /// Files up to this size get an acknowledgment that lists every set, not only the faulty ones.
 const LIST_EVERY_SET_BELOW: u64 = 64 << 20;
 
 #[derive(Debug, Parser)]
-#[command(name = "gridlink-edi", version, about = "Check, acknowledge and convert X12 / EDIFACT partner files")]
+#[command(
+    name = "gridlink-edi",
+    version,
+    about = "Check, acknowledge and convert X12 / EDIFACT partner files"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +90,9 @@ fn open(file: &PathBuf) -> Result<File, String> {
 
 fn report_of(file: &PathBuf) -> Result<Report, String> {
     let source = open(file)?;
-    let keep_all = source.metadata().map(|m| m.len() < LIST_EVERY_SET_BELOW).unwrap_or(false);
+    let keep_all = source
+        .metadata()
+        .is_ok_and(|m| m.len() < LIST_EVERY_SET_BELOW);
     validate_reader_keeping(source, keep_all).map_err(|e| format!("{}: {e}", file.display()))
 }
 
@@ -93,7 +101,8 @@ fn check(file: &PathBuf) -> Result<ExitCode, String> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let counts = report.counts;
     let format = report.syntax.map_or("unknown", Syntax::name);
-    let write = |out: &mut BufWriter<_>, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
+    let write =
+        |out: &mut BufWriter<_>, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
     write(
         &mut out,
         format!(
@@ -102,21 +111,41 @@ fn check(file: &PathBuf) -> Result<ExitCode, String> {
         ),
     )?;
     for error in report.errors() {
-        let label = if error.severity() == Severity::Reject { "error" } else { "note" };
+        let label = if error.severity() == Severity::Reject {
+            "error"
+        } else {
+            "note"
+        };
         write(&mut out, format!("{label} {error}"))?;
     }
     if report.errors_dropped > 0 {
-        write(&mut out, format!("error {} more errors not shown", report.errors_dropped))?;
+        write(
+            &mut out,
+            format!("error {} more errors not shown", report.errors_dropped),
+        )?;
     }
     out.flush().map_err(|e| e.to_string())?;
-    Ok(if report.must_reject() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.must_reject() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn ack(file: &PathBuf, kind: Option<KindArg>, control_number: u32, sender: Option<&str>) -> Result<ExitCode, String> {
+fn ack(
+    file: &PathBuf,
+    kind: Option<KindArg>,
+    control_number: u32,
+    sender: Option<&str>,
+) -> Result<ExitCode, String> {
     let report = report_of(file)?;
     let now = time::OffsetDateTime::now_utc();
     let prepared_at = time::PrimitiveDateTime::new(now.date(), now.time());
-    let mut options = AckOptions::for_syntax(report.syntax.unwrap_or(Syntax::X12), control_number, prepared_at);
+    let mut options = AckOptions::for_syntax(
+        report.syntax.unwrap_or(Syntax::X12),
+        control_number,
+        prepared_at,
+    );
     if let Some(kind) = kind {
         options.kind = match kind {
             KindArg::Ack997 => AckKind::Ack997,
@@ -125,11 +154,15 @@ fn ack(file: &PathBuf, kind: Option<KindArg>, control_number: u32, sender: Optio
         };
     }
     if let Some(sender) = sender {
-        let (qualifier, id) = sender.split_once(':').ok_or("--sender must be QUALIFIER:ID")?;
+        let (qualifier, id) = sender
+            .split_once(':')
+            .ok_or("--sender must be QUALIFIER:ID")?;
         options.sender = Some(PartyId::new(qualifier, id));
     }
     let ack = ack_for(&report, &options).map_err(|e| e.to_string())?;
-    std::io::stdout().write_all(&ack).map_err(|e| e.to_string())?;
+    std::io::stdout()
+        .write_all(&ack)
+        .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -176,5 +209,9 @@ fn json(file: &PathBuf) -> Result<ExitCode, String> {
         }
     }
     out.flush().map_err(|e| e.to_string())?;
-    Ok(if rejected || !seen_interchange { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if rejected || !seen_interchange {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

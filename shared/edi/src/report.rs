@@ -87,18 +87,24 @@ impl Report {
     }
 
     fn unordered_errors(&self) -> impl Iterator<Item = &EdiError> {
-        self.stray_errors.iter().chain(self.interchanges.iter().flat_map(|i| {
-            i.errors.iter().chain(
-                i.groups
-                    .iter()
-                    .flat_map(|g| g.errors.iter().chain(g.transactions.iter().flat_map(|t| t.errors.iter()))),
-            )
-        }))
+        self.stray_errors
+            .iter()
+            .chain(self.interchanges.iter().flat_map(|i| {
+                i.errors.iter().chain(i.groups.iter().flat_map(|g| {
+                    g.errors
+                        .iter()
+                        .chain(g.transactions.iter().flat_map(|t| t.errors.iter()))
+                }))
+            }))
     }
 
     /// True when the file must be rejected: nothing readable, or any rejecting error.
     pub fn must_reject(&self) -> bool {
-        self.interchanges.is_empty() || self.errors_dropped > 0 || self.unordered_errors().any(|e| e.severity() == Severity::Reject)
+        self.interchanges.is_empty()
+            || self.errors_dropped > 0
+            || self
+                .unordered_errors()
+                .any(|e| e.severity() == Severity::Reject)
     }
 }
 
@@ -161,7 +167,12 @@ impl ReportBuilder {
                     segment_count: transaction.segment_count(),
                     errors: errors.clone(),
                 };
-                if let Some(group) = self.report.interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
+                if let Some(group) = self
+                    .report
+                    .interchanges
+                    .last_mut()
+                    .and_then(|i| i.groups.last_mut())
+                {
                     group.received += 1;
                     if !report.is_rejected() {
                         group.accepted += 1;
@@ -174,7 +185,12 @@ impl ReportBuilder {
             }
             Item::GroupEnd { errors } => {
                 let errors = self.keep(errors.clone());
-                if let Some(group) = self.report.interchanges.last_mut().and_then(|i| i.groups.last_mut()) {
+                if let Some(group) = self
+                    .report
+                    .interchanges
+                    .last_mut()
+                    .and_then(|i| i.groups.last_mut())
+                {
                     group.errors.extend(errors.iter().cloned());
                 }
                 errors
@@ -233,7 +249,10 @@ pub fn validate_reader<R: Read>(source: R) -> std::io::Result<Report> {
 
 /// Like [`validate_reader`]; `keep_all_transactions` keeps clean transactions in the report too
 /// (so an acknowledgment lists every set), at a cost of memory per transaction.
-pub fn validate_reader_keeping<R: Read>(source: R, keep_all_transactions: bool) -> std::io::Result<Report> {
+pub fn validate_reader_keeping<R: Read>(
+    source: R,
+    keep_all_transactions: bool,
+) -> std::io::Result<Report> {
     let mut reader = StreamReader::new(source);
     let mut builder = ReportBuilder::new(keep_all_transactions);
     while let Some(item) = reader.next_item()? {

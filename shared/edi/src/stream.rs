@@ -91,7 +91,7 @@ impl<'a> Transaction<'a> {
     }
 }
 
-fn item<'a>(event: Event, data: &'a [u8], base: u64) -> Item<'a> {
+fn item(event: Event, data: &[u8], base: u64) -> Item<'_> {
     match event {
         Event::InterchangeStart {
             header,
@@ -171,7 +171,9 @@ impl Buffer {
 
     /// Drops the bytes before `keep_from`.
     fn compact(&mut self, keep_from: u64) {
-        let drop = usize::try_from(keep_from.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
+        let drop = usize::try_from(keep_from.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
         if drop > 0 {
             self.bytes.drain(..drop);
             self.base += drop as u64;
@@ -218,8 +220,13 @@ impl<R: Read> StreamReader<R> {
     /// The next piece of the file, or `None` at the end.
     pub fn next_item(&mut self) -> std::io::Result<Option<Item<'_>>> {
         loop {
-            match self.walker.step(&self.buffer.bytes, self.buffer.base, self.buffer.eof) {
-                Step::Event(event) => return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base))),
+            match self
+                .walker
+                .step(&self.buffer.bytes, self.buffer.base, self.buffer.eof)
+            {
+                Step::Event(event) => {
+                    return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base)));
+                }
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {
@@ -269,8 +276,13 @@ impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
     /// The next piece of the file, or `None` at the end.
     pub async fn next_item(&mut self) -> std::io::Result<Option<Item<'_>>> {
         loop {
-            match self.walker.step(&self.buffer.bytes, self.buffer.base, self.buffer.eof) {
-                Step::Event(event) => return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base))),
+            match self
+                .walker
+                .step(&self.buffer.bytes, self.buffer.base, self.buffer.eof)
+            {
+                Step::Event(event) => {
+                    return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base)));
+                }
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {

@@ -9,7 +9,9 @@ use std::io::Read;
 
 use common_fixtures::fixture;
 use gridlink_edi::token::Segments;
-use gridlink_edi::{AckKind, AckOptions, Report, ack_for, parse_interchanges, validate, validate_reader_keeping};
+use gridlink_edi::{
+    AckKind, AckOptions, Report, ack_for, parse_interchanges, validate, validate_reader_keeping,
+};
 use proptest::prelude::*;
 
 const SEEDS: [&str; 16] = [
@@ -49,9 +51,15 @@ impl Read for Trickle<'_> {
 fn check_positions(report: &Report, len: usize) {
     for error in report.errors() {
         let at = error.position();
-        assert!(at.offset <= len as u64, "{error} is outside the {len}-byte input");
+        assert!(
+            at.offset <= len as u64,
+            "{error} is outside the {len}-byte input"
+        );
         if at.segment_in_message.is_some() {
-            assert!(at.segment > 0 && at.tag.is_some(), "{error} has a message position but no segment");
+            assert!(
+                at.segment > 0 && at.tag.is_some(),
+                "{error} has a message position but no segment"
+            );
         }
     }
 }
@@ -59,17 +67,32 @@ fn check_positions(report: &Report, len: usize) {
 fn exercise(bytes: &[u8], step: usize) {
     let report = validate(bytes);
     check_positions(&report, bytes.len());
-    let streamed = validate_reader_keeping(Trickle { data: bytes, step }, true).unwrap();
-    assert_eq!(streamed, report, "streaming in {step}-byte reads differs from the slice reader");
+    let streamed =
+        validate_reader_keeping(Trickle { data: bytes, step }, true).expect("test data is valid");
+    assert_eq!(
+        streamed, report,
+        "streaming in {step}-byte reads differs from the slice reader"
+    );
     let _ = parse_interchanges(bytes);
     if let Ok(segments) = Segments::new(bytes) {
         for segment in segments.take(10_000).flatten() {
-            let _ = segment.elements().map(|e| e.components().count()).sum::<usize>();
+            let _ = segment
+                .elements()
+                .map(|e| e.components().count())
+                .sum::<usize>();
         }
     }
     let prepared_at = common_fixtures::prepared_at();
     for kind in [AckKind::Ack997, AckKind::Ack999, AckKind::Contrl] {
-        if let Ok(ack) = ack_for(&report, &AckOptions { kind, control_number: 7, sender: None, prepared_at }) {
+        if let Ok(ack) = ack_for(
+            &report,
+            &AckOptions {
+                kind,
+                control_number: 7,
+                sender: None,
+                prepared_at,
+            },
+        ) {
             let _ = parse_interchanges(&ack);
         }
     }
@@ -87,9 +110,11 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let special = prop::sample::select(b"*~>^+:'?\r\nISAUNBGSTSEUNHUNT0123456789 ".to_vec());
     prop_oneof![
-        (any::<usize>(), prop_oneof![any::<u8>(), special.clone()]).prop_map(|(at, byte)| Mutation::Flip { at, byte }),
+        (any::<usize>(), prop_oneof![any::<u8>(), special.clone()])
+            .prop_map(|(at, byte)| Mutation::Flip { at, byte }),
         (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
-        (any::<usize>(), prop::collection::vec(special, 1..6)).prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (any::<usize>(), prop::collection::vec(special, 1..6))
+            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
         (any::<usize>(), 1usize..200).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
         any::<usize>().prop_map(|at| Mutation::Truncate { at }),
     ]

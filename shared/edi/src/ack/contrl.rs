@@ -1,7 +1,9 @@
 //! CONTRL for one received EDIFACT interchange.
 
 use crate::error::Severity;
-use crate::model::{AckKind, AckStatus, BusinessDocument, FunctionalAck, GroupAck, InterchangeAck, TransactionAck};
+use crate::model::{
+    AckKind, AckStatus, BusinessDocument, FunctionalAck, GroupAck, InterchangeAck, TransactionAck,
+};
 use crate::report::{GroupReport, InterchangeReport};
 use crate::syntax::Delimiters;
 use crate::write::edifact::{write_header, write_message};
@@ -16,10 +18,17 @@ use super::{AckOptions, segment_errors, transaction_status};
 /// UCM+{message ref}+{type}:D:96A:UN+{7|4}+{error}' UCS+{segment position}+{error}'
 /// UCD+{error}+{element}:{component}' UNT+n+1' UNZ+1+{our ref}'
 /// ```
-pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions, control_number: u32) -> Result<Vec<u8>, WriteError> {
+pub(crate) fn acknowledge(
+    interchange: &InterchangeReport,
+    options: &AckOptions,
+    control_number: u32,
+) -> Result<Vec<u8>, WriteError> {
     let header = &interchange.header;
     let params = EnvelopeParams {
-        sender: options.sender.clone().unwrap_or_else(|| header.receiver.clone()),
+        sender: options
+            .sender
+            .clone()
+            .unwrap_or_else(|| header.receiver.clone()),
         receiver: header.sender.clone(),
         interchange_control_number: control_number,
         group_control_number: control_number,
@@ -29,13 +38,23 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
         prepared_at: options.prepared_at,
         test: header.test,
     };
-    let rejected = interchange.errors.iter().any(|e| e.severity() == Severity::Reject);
+    let rejected = interchange
+        .errors
+        .iter()
+        .any(|e| e.severity() == Severity::Reject);
     let uci = InterchangeAck {
         control_number: header.control_number.clone(),
         sender: header.sender.clone(),
         receiver: header.receiver.clone(),
-        status: if rejected { AckStatus::Rejected } else { AckStatus::Accepted },
-        error_code: interchange.errors.first().map(|e| e.contrl_code().to_owned()),
+        status: if rejected {
+            AckStatus::Rejected
+        } else {
+            AckStatus::Accepted
+        },
+        error_code: interchange
+            .errors
+            .first()
+            .map(|e| e.contrl_code().to_owned()),
     };
     let mut messages = Vec::new();
     let mut groups = Vec::new();
@@ -44,13 +63,26 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
         match &group.header {
             None => messages.extend(acks),
             Some(h) => {
-                let group_rejected = rejected || group.errors.iter().any(|e| e.severity() == Severity::Reject);
+                let group_rejected = rejected
+                    || group
+                        .errors
+                        .iter()
+                        .any(|e| e.severity() == Severity::Reject);
                 groups.push(GroupAck {
                     functional_id: h.functional_id.clone(),
                     control_number: h.control_number.clone(),
                     version: None,
-                    status: if group_rejected { AckStatus::Rejected } else { AckStatus::Accepted },
-                    error_codes: group.errors.iter().map(|e| e.contrl_code().to_owned()).take(1).collect(),
+                    status: if group_rejected {
+                        AckStatus::Rejected
+                    } else {
+                        AckStatus::Accepted
+                    },
+                    error_codes: group
+                        .errors
+                        .iter()
+                        .map(|e| e.contrl_code().to_owned())
+                        .take(1)
+                        .collect(),
                     sets_included: None,
                     sets_received: None,
                     sets_accepted: None,
@@ -77,7 +109,11 @@ fn message_acks(group: &GroupReport, interchange_rejected: bool) -> Vec<Transact
         .transactions
         .iter()
         .map(|t| {
-            let status = if interchange_rejected { AckStatus::Rejected } else { transaction_status(t) };
+            let status = if interchange_rejected {
+                AckStatus::Rejected
+            } else {
+                transaction_status(t)
+            };
             TransactionAck {
                 set_id: t.header.set_id.clone(),
                 control_number: t.header.control_number.clone(),

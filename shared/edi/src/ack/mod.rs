@@ -57,7 +57,11 @@ pub struct AckOptions {
 
 impl AckOptions {
     /// The natural acknowledgment for `syntax` (997 or CONTRL).
-    pub fn for_syntax(syntax: Syntax, control_number: u32, prepared_at: time::PrimitiveDateTime) -> AckOptions {
+    pub fn for_syntax(
+        syntax: Syntax,
+        control_number: u32,
+        prepared_at: time::PrimitiveDateTime,
+    ) -> AckOptions {
         AckOptions {
             kind: match syntax {
                 Syntax::X12 => AckKind::Ack997,
@@ -85,7 +89,10 @@ pub enum AckError {
 }
 
 /// The acknowledgment(s) for every interchange in the input, concatenated.
-pub fn ack_for<'a>(input: impl Into<AckInput<'a>>, options: &AckOptions) -> Result<Vec<u8>, AckError> {
+pub fn ack_for<'a>(
+    input: impl Into<AckInput<'a>>,
+    options: &AckOptions,
+) -> Result<Vec<u8>, AckError> {
     let owned;
     let report = match input.into() {
         AckInput::Bytes(bytes) => {
@@ -99,13 +106,17 @@ pub fn ack_for<'a>(input: impl Into<AckInput<'a>>, options: &AckOptions) -> Resu
     }
     let mut out = Vec::new();
     for (n, interchange) in report.interchanges.iter().enumerate() {
-        let control_number = options.control_number.wrapping_add(u32::try_from(n).unwrap_or(u32::MAX));
+        let control_number = options
+            .control_number
+            .wrapping_add(u32::try_from(n).unwrap_or(u32::MAX));
         let syntax = interchange.header.syntax;
         match (syntax, options.kind) {
             (Syntax::X12, AckKind::Ack997 | AckKind::Ack999) => {
                 out.extend(x12::acknowledge(interchange, options, control_number)?);
             }
-            (Syntax::Edifact, AckKind::Contrl) => out.extend(contrl::acknowledge(interchange, options, control_number)?),
+            (Syntax::Edifact, AckKind::Contrl) => {
+                out.extend(contrl::acknowledge(interchange, options, control_number)?);
+            }
             (syntax, kind) => return Err(AckError::KindMismatch { kind, syntax }),
         }
     }
@@ -114,7 +125,11 @@ pub fn ack_for<'a>(input: impl Into<AckInput<'a>>, options: &AckOptions) -> Resu
 
 /// A/E/R for one transaction from its errors.
 pub(crate) fn transaction_status(report: &TransactionReport) -> AckStatus {
-    if report.errors.iter().any(|e| e.severity() == Severity::Reject) {
+    if report
+        .errors
+        .iter()
+        .any(|e| e.severity() == Severity::Reject)
+    {
         AckStatus::Rejected
     } else if report.errors.is_empty() {
         AckStatus::Accepted
@@ -136,26 +151,33 @@ pub(crate) fn segment_errors(report: &TransactionReport, contrl: bool) -> Vec<Se
         };
         let element_code = error.element_code();
         let segment_id = error.segment_id();
-        let reuse = out
-            .last()
-            .is_some_and(|last| last.position == position && last.segment_id == segment_id && element_code.is_some());
+        let reuse = out.last().is_some_and(|last| {
+            last.position == position && last.segment_id == segment_id && element_code.is_some()
+        });
         if !reuse {
             out.push(SegmentError {
                 segment_id,
                 position,
-                code: Some(if contrl { error.contrl_code() } else { error.segment_code() }.to_owned()),
+                code: Some(
+                    if contrl {
+                        error.contrl_code()
+                    } else {
+                        error.segment_code()
+                    }
+                    .to_owned(),
+                ),
                 element_errors: Vec::new(),
             });
         }
-        if let (Some(code), Some(element)) = (element_code, at.element) {
-            if let Some(last) = out.last_mut() {
-                last.element_errors.push(ElementError {
-                    position: element,
-                    component: at.component,
-                    code: if contrl { error.contrl_code() } else { code }.to_owned(),
-                    bad_value: error.bad_value().map(|v| v.chars().take(99).collect()),
-                });
-            }
+        if let (Some(code), Some(element)) = (element_code, at.element)
+            && let Some(last) = out.last_mut()
+        {
+            last.element_errors.push(ElementError {
+                position: element,
+                component: at.component,
+                code: if contrl { error.contrl_code() } else { code }.to_owned(),
+                bad_value: error.bad_value().map(|v| v.chars().take(99).collect()),
+            });
         }
     }
     out

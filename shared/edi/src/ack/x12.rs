@@ -15,11 +15,22 @@ use super::{AckOptions, segment_errors, transaction_status};
 /// GS*FA*…~ ST*997*0001~ AK1*PO*{GS06}~ AK2*850*{ST02}~ AK3*{seg}*{pos}**{code}~
 /// AK4*{elem}:{comp}**{code}*{bad value}~ AK5*{A|E|R}*{codes}~ AK9*{A|E|P|R}*{n}*{n}*{n}~ SE…~ GE…~ IEA…~
 /// ```
-pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions, control_number: u32) -> Result<Vec<u8>, WriteError> {
+pub(crate) fn acknowledge(
+    interchange: &InterchangeReport,
+    options: &AckOptions,
+    control_number: u32,
+) -> Result<Vec<u8>, WriteError> {
     let header = &interchange.header;
-    let flavor = if options.kind == AckKind::Ack999 { V5010_999 } else { V4010 };
+    let flavor = if options.kind == AckKind::Ack999 {
+        V5010_999
+    } else {
+        V4010
+    };
     let params = EnvelopeParams {
-        sender: options.sender.clone().unwrap_or_else(|| header.receiver.clone()),
+        sender: options
+            .sender
+            .clone()
+            .unwrap_or_else(|| header.receiver.clone()),
         receiver: header.sender.clone(),
         interchange_control_number: control_number,
         group_control_number: control_number,
@@ -31,20 +42,51 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
     };
     let mut out = Out::new(delimiters(flavor), true);
     write_isa(&mut out, &params, flavor)?;
-    let interchange_rejected = interchange.errors.iter().any(|e| e.severity() == Severity::Reject);
+    let interchange_rejected = interchange
+        .errors
+        .iter()
+        .any(|e| e.severity() == Severity::Reject);
     if let Some(first) = interchange.errors.first() {
         let status = if interchange_rejected { "R" } else { "E" };
-        out.segment("TA1", &[s(&header.control_number), s(&header.date), s(&header.time), s(status), s(first.ta1_note_code())])?;
+        out.segment(
+            "TA1",
+            &[
+                s(&header.control_number),
+                s(&header.date),
+                s(&header.time),
+                s(status),
+                s(first.ta1_note_code()),
+            ],
+        )?;
     } else if header.ack_requested {
-        out.segment("TA1", &[s(&header.control_number), s(&header.date), s(&header.time), s("A"), s("000")])?;
+        out.segment(
+            "TA1",
+            &[
+                s(&header.control_number),
+                s(&header.date),
+                s(&header.time),
+                s("A"),
+                s("000"),
+            ],
+        )?;
     }
-    let groups: Vec<&GroupReport> = interchange.groups.iter().filter(|g| g.header.is_some()).collect();
+    let groups: Vec<&GroupReport> = interchange
+        .groups
+        .iter()
+        .filter(|g| g.header.is_some())
+        .collect();
     if !groups.is_empty() {
         let date = options.prepared_at.date();
         let time = options.prepared_at.time();
         let first_group = groups[0].header.as_ref();
-        let app_sender = first_group.map_or_else(|| params.sender.id.clone(), |g| g.application_receiver.clone());
-        let app_receiver = first_group.map_or_else(|| params.receiver.id.clone(), |g| g.application_sender.clone());
+        let app_sender = first_group.map_or_else(
+            || params.sender.id.clone(),
+            |g| g.application_receiver.clone(),
+        );
+        let app_receiver = first_group.map_or_else(
+            || params.receiver.id.clone(),
+            |g| g.application_sender.clone(),
+        );
         let gs06 = control_number.to_string();
         out.segment(
             "GS",
@@ -52,7 +94,12 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
                 s("FA"),
                 s(&app_sender),
                 s(&app_receiver),
-                s(&format!("{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day())),
+                s(&format!(
+                    "{:04}{:02}{:02}",
+                    date.year(),
+                    u8::from(date.month()),
+                    date.day()
+                )),
                 s(&format!("{:02}{:02}", time.hour(), time.minute())),
                 s(&gs06),
                 s("X"),
@@ -66,23 +113,40 @@ pub(crate) fn acknowledge(interchange: &InterchangeReport, options: &AckOptions,
                 groups: vec![group_ack(group, options.kind, interchange_rejected)],
                 messages: Vec::new(),
             };
-            write_transaction(&mut out, &BusinessDocument::FunctionalAck(ack), &format!("{:04}", n + 1), flavor)?;
+            write_transaction(
+                &mut out,
+                &BusinessDocument::FunctionalAck(ack),
+                &format!("{:04}", n + 1),
+                flavor,
+            )?;
         }
         out.segment("GE", &[s(&groups.len().to_string()), s(&gs06)])?;
     }
     let groups_written = if groups.is_empty() { "0" } else { "1" };
-    out.segment("IEA", &[s(groups_written), s(&format!("{control_number:09}"))])?;
+    out.segment(
+        "IEA",
+        &[s(groups_written), s(&format!("{control_number:09}"))],
+    )?;
     Ok(out.bytes)
 }
 
 /// The AK1…AK9 content for one received group.
-pub(crate) fn group_ack(group: &GroupReport, kind: AckKind, interchange_rejected: bool) -> GroupAck {
+pub(crate) fn group_ack(
+    group: &GroupReport,
+    kind: AckKind,
+    interchange_rejected: bool,
+) -> GroupAck {
     let header = group.header.as_ref();
     let transactions: Vec<TransactionAck> = group
         .transactions
         .iter()
         .map(|t| {
-            let mut codes: Vec<String> = t.errors.iter().filter_map(|e| e.transaction_code()).map(str::to_owned).collect();
+            let mut codes: Vec<String> = t
+                .errors
+                .iter()
+                .filter_map(super::super::error::EdiError::transaction_code)
+                .map(str::to_owned)
+                .collect();
             let errors = segment_errors(t, false);
             if !errors.is_empty() && !codes.iter().any(|c| c == "5") {
                 codes.push("5".to_owned());
@@ -92,14 +156,25 @@ pub(crate) fn group_ack(group: &GroupReport, kind: AckKind, interchange_rejected
             TransactionAck {
                 set_id: t.header.set_id.clone(),
                 control_number: t.header.control_number.clone(),
-                status: if interchange_rejected { AckStatus::Rejected } else { transaction_status(t) },
+                status: if interchange_rejected {
+                    AckStatus::Rejected
+                } else {
+                    transaction_status(t)
+                },
                 error_codes: codes,
                 segment_errors: errors,
             }
         })
         .collect();
-    let group_rejected = interchange_rejected || group.errors.iter().any(|e| e.severity() == Severity::Reject);
-    let noted = transactions.iter().any(|t| t.status == AckStatus::AcceptedWithErrors) || !group.errors.is_empty();
+    let group_rejected = interchange_rejected
+        || group
+            .errors
+            .iter()
+            .any(|e| e.severity() == Severity::Reject);
+    let noted = transactions
+        .iter()
+        .any(|t| t.status == AckStatus::AcceptedWithErrors)
+        || !group.errors.is_empty();
     let status = if group_rejected || (group.accepted == 0 && group.received > 0) {
         AckStatus::Rejected
     } else if group.accepted < group.received {
@@ -109,14 +184,20 @@ pub(crate) fn group_ack(group: &GroupReport, kind: AckKind, interchange_rejected
     } else {
         AckStatus::Accepted
     };
-    let mut codes: Vec<String> = group.errors.iter().map(|e| e.group_code().to_owned()).collect();
+    let mut codes: Vec<String> = group
+        .errors
+        .iter()
+        .map(|e| e.group_code().to_owned())
+        .collect();
     codes.dedup();
     codes.truncate(5);
     let count = |n: u64| Some(u32::try_from(n).unwrap_or(u32::MAX));
     GroupAck {
         functional_id: header.map(|h| h.functional_id.clone()).unwrap_or_default(),
         control_number: header.map(|h| h.control_number.clone()).unwrap_or_default(),
-        version: header.filter(|_| kind == AckKind::Ack999).map(|h| h.version.clone()),
+        version: header
+            .filter(|_| kind == AckKind::Ack999)
+            .map(|h| h.version.clone()),
         status,
         error_codes: codes,
         sets_included: count(group.received),
@@ -125,4 +206,3 @@ pub(crate) fn group_ack(group: &GroupReport, kind: AckKind, interchange_rejected
         transactions,
     }
 }
-

@@ -22,24 +22,39 @@ impl EdiDate {
         let month: u8 = text[4..6].parse().ok()?;
         let day: u8 = text[6..8].parse().ok()?;
         let month = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, month, day).ok().map(EdiDate)
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(EdiDate)
     }
 
     /// Formats as `CCYYMMDD`.
     pub fn to_ccyymmdd(self) -> String {
-        format!("{:04}{:02}{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
+        format!(
+            "{:04}{:02}{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 
     /// Builds a date from year, month and day, if valid.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Option<EdiDate> {
         let month = time::Month::try_from(month).ok()?;
-        time::Date::from_calendar_date(year, month, day).ok().map(EdiDate)
+        time::Date::from_calendar_date(year, month, day)
+            .ok()
+            .map(EdiDate)
     }
 }
 
 impl std::fmt::Display for EdiDate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0.year(), u8::from(self.0.month()), self.0.day())
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 }
 
@@ -52,8 +67,9 @@ impl Serialize for EdiDate {
 impl<'de> Deserialize<'de> for EdiDate {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<EdiDate, D::Error> {
         let text = String::deserialize(deserializer)?;
-        EdiDate::parse_ccyymmdd(&text.replace('-', ""))
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid date {text:?}, expected YYYY-MM-DD")))
+        EdiDate::parse_ccyymmdd(&text.replace('-', "")).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid date {text:?}, expected YYYY-MM-DD"))
+        })
     }
 }
 
@@ -93,8 +109,9 @@ impl Serialize for EdiTime {
 impl<'de> Deserialize<'de> for EdiTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<EdiTime, D::Error> {
         let text = String::deserialize(deserializer)?;
-        EdiTime::parse_hhmm(&text.replace(':', ""))
-            .ok_or_else(|| serde::de::Error::custom(format!("invalid time {text:?}, expected HH:MM")))
+        EdiTime::parse_hhmm(&text.replace(':', "")).ok_or_else(|| {
+            serde::de::Error::custom(format!("invalid time {text:?}, expected HH:MM"))
+        })
     }
 }
 

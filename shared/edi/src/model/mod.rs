@@ -5,12 +5,12 @@ mod common;
 mod documents;
 
 pub use common::{
-    Address, BusinessKeys, EdiDate, EdiTime, IdScheme, Party, PartyIdentifier, PartyRole, ProductId,
-    ProductIdKind, Purpose, Quantity,
+    Address, BusinessKeys, EdiDate, EdiTime, IdScheme, Party, PartyIdentifier, PartyRole,
+    ProductId, ProductIdKind, Purpose, Quantity,
 };
 pub use documents::{
-    AckKind, AckLine, AckStatus, AckStatusCode, BusinessDocument, ElementError, FunctionalAck, GroupAck,
-    InterchangeAck, Invoice, InvoiceLine, LineStatus, OrderAcknowledgment, OrderLine, OrderType, Pack,
-    PurchaseOrder, SegmentError, ShipNotice, ShipmentStatus, ShippedItem, ShippedOrder, StatusEvent,
-    TransactionAck,
+    AckKind, AckLine, AckStatus, AckStatusCode, BusinessDocument, ElementError, FunctionalAck,
+    GroupAck, InterchangeAck, Invoice, InvoiceLine, LineStatus, OrderAcknowledgment, OrderLine,
+    OrderType, Pack, PurchaseOrder, SegmentError, ShipNotice, ShipmentStatus, ShippedItem,
+    ShippedOrder, StatusEvent, TransactionAck,
 };

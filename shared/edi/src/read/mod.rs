@@ -24,33 +24,47 @@ pub(crate) fn read_document(
     errors: &mut Vec<EdiError>,
 ) -> Option<BusinessDocument> {
     let first = segments.first()?;
-    let body_end = segments.len() - usize::from(segments.len() > 1 && is_trailer(segments[segments.len() - 1].tag()));
+    let body_end = segments.len()
+        - usize::from(segments.len() > 1 && is_trailer(segments[segments.len() - 1].tag()));
     let body = &segments[1.min(segments.len())..body_end.max(1)];
     let mut fields = Fields { errors };
     let at = first.position();
-    let document = match (syntax, header.set_id.as_str()) {
-        (Syntax::X12, "850") => x12::read_purchase_order(body, &at, &mut fields).map(BusinessDocument::PurchaseOrder),
-        (Syntax::X12, "855") => x12::read_order_ack(body, &at, &mut fields).map(BusinessDocument::OrderAcknowledgment),
-        (Syntax::X12, "856") => x12::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice),
-        (Syntax::X12, "810") => x12::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice),
-        (Syntax::X12, "997" | "999") => Some(BusinessDocument::FunctionalAck(x12::read_functional_ack(
-            &header.set_id,
+
+    match (syntax, header.set_id.as_str()) {
+        (Syntax::X12, "850") => {
+            x12::read_purchase_order(body, &at, &mut fields).map(BusinessDocument::PurchaseOrder)
+        }
+        (Syntax::X12, "855") => {
+            x12::read_order_ack(body, &at, &mut fields).map(BusinessDocument::OrderAcknowledgment)
+        }
+        (Syntax::X12, "856") => {
+            x12::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice)
+        }
+        (Syntax::X12, "810") => {
+            x12::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice)
+        }
+        (Syntax::X12, "997" | "999") => Some(BusinessDocument::FunctionalAck(
+            x12::read_functional_ack(&header.set_id, body, &mut fields),
+        )),
+        (Syntax::X12, "214") => {
+            x12::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus)
+        }
+        (Syntax::Edifact, "ORDERS") => edifact::read_purchase_order(body, &at, &mut fields)
+            .map(BusinessDocument::PurchaseOrder),
+        (Syntax::Edifact, "ORDRSP") => edifact::read_order_ack(body, &at, &mut fields)
+            .map(BusinessDocument::OrderAcknowledgment),
+        (Syntax::Edifact, "DESADV") => {
+            edifact::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice)
+        }
+        (Syntax::Edifact, "INVOIC") => {
+            edifact::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice)
+        }
+        (Syntax::Edifact, "CONTRL") => Some(BusinessDocument::FunctionalAck(edifact::read_contrl(
             body,
             &mut fields,
         ))),
-        (Syntax::X12, "214") => x12::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus),
-        (Syntax::Edifact, "ORDERS") => {
-            edifact::read_purchase_order(body, &at, &mut fields).map(BusinessDocument::PurchaseOrder)
-        }
-        (Syntax::Edifact, "ORDRSP") => {
-            edifact::read_order_ack(body, &at, &mut fields).map(BusinessDocument::OrderAcknowledgment)
-        }
-        (Syntax::Edifact, "DESADV") => edifact::read_ship_notice(body, &at, &mut fields).map(BusinessDocument::ShipNotice),
-        (Syntax::Edifact, "INVOIC") => edifact::read_invoice(body, &at, &mut fields).map(BusinessDocument::Invoice),
-        (Syntax::Edifact, "CONTRL") => Some(BusinessDocument::FunctionalAck(edifact::read_contrl(body, &mut fields))),
-        (Syntax::Edifact, "IFTSTA") => {
-            edifact::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus)
-        }
+        (Syntax::Edifact, "IFTSTA") => edifact::read_shipment_status(body, &at, &mut fields)
+            .map(BusinessDocument::ShipmentStatus),
         _ => {
             fields.errors.push(EdiError::UnsupportedTransaction {
                 at,
@@ -58,8 +72,7 @@ pub(crate) fn read_document(
             });
             None
         }
-    };
-    document
+    }
 }
 
 fn is_trailer(tag: &[u8]) -> bool {
@@ -76,34 +89,36 @@ impl Fields<'_> {
     /// empty.
     pub fn text(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<String> {
         let element = segment.element(n);
-        let part = if k == 0 { element } else { element.component(k) };
+        let part = if k == 0 {
+            element
+        } else {
+            element.component(k)
+        };
         if part.is_empty() {
             return None;
         }
-        match part.text() {
-            Ok(text) => Some(text.into_owned()),
-            Err(_) => {
-                self.errors.push(EdiError::InvalidCharacter {
-                    at: segment.position_of(n, (k > 0).then_some(k)),
-                });
-                None
-            }
+        if let Ok(text) = part.text() {
+            Some(text.into_owned())
+        } else {
+            self.errors.push(EdiError::InvalidCharacter {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+            });
+            None
         }
     }
 
     /// Like [`Fields::text`], but an empty value is an error.
     pub fn required(&mut self, segment: &Segment<'_>, n: usize, k: usize, name: &str) -> String {
-        match self.text(segment, n, k) {
-            Some(text) => text,
-            None => {
-                if !self.has_error_at(segment, n) {
-                    self.errors.push(EdiError::MissingElement {
-                        at: segment.position_of(n, (k > 0).then_some(k)),
-                        name: name.to_owned(),
-                    });
-                }
-                String::new()
+        if let Some(text) = self.text(segment, n, k) {
+            text
+        } else {
+            if !self.has_error_at(segment, n) {
+                self.errors.push(EdiError::MissingElement {
+                    at: segment.position_of(n, (k > 0).then_some(k)),
+                    name: name.to_owned(),
+                });
             }
+            String::new()
         }
     }
 
@@ -128,10 +143,20 @@ impl Fields<'_> {
     }
 
     /// A required quantity from a value element and a unit element (unit defaults to `EA`).
-    pub fn quantity(&mut self, segment: &Segment<'_>, value: (usize, usize), unit: (usize, usize)) -> Option<Quantity> {
+    pub fn quantity(
+        &mut self,
+        segment: &Segment<'_>,
+        value: (usize, usize),
+        unit: (usize, usize),
+    ) -> Option<Quantity> {
         let amount = self.decimal(segment, value.0, value.1)?;
-        let unit = self.text(segment, unit.0, unit.1).map_or_else(|| "EA".to_owned(), normalise_unit);
-        Some(Quantity { value: amount, unit })
+        let unit = self
+            .text(segment, unit.0, unit.1)
+            .map_or_else(|| "EA".to_owned(), normalise_unit);
+        Some(Quantity {
+            value: amount,
+            unit,
+        })
     }
 
     /// A `CCYYMMDD` date (the first eight characters of a longer date-time).

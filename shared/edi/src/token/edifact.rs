@@ -13,7 +13,11 @@ pub const UNA_LEN: usize = 9;
 
 /// Reads the delimiters at `pos`: from a UNA if there is one (returning its length), or the
 /// defaults (length 0).
-pub(crate) fn read_una(data: &[u8], pos: usize, number: u64) -> Result<(Delimiters, usize), EdiError> {
+pub(crate) fn read_una(
+    data: &[u8],
+    pos: usize,
+    number: u64,
+) -> Result<(Delimiters, usize), EdiError> {
     let rest = &data[pos.min(data.len())..];
     if !rest.starts_with(b"UNA") {
         return Ok((Delimiters::EDIFACT_DEFAULT, 0));

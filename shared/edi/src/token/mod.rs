@@ -48,7 +48,8 @@ impl<'a> Segment<'a> {
         number: u64,
         in_message: u32,
     ) -> Segment<'a> {
-        let tag_len = find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len());
+        let tag_len =
+            find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len());
         Segment {
             raw,
             tag_len,
@@ -163,6 +164,7 @@ impl<'a> Element<'a> {
     }
 
     /// The component at 1-based position `k`; an empty element when absent.
+    #[must_use]
     pub fn component(&self, k: usize) -> Element<'a> {
         self.components()
             .nth(k.wrapping_sub(1))
@@ -223,21 +225,18 @@ impl<'a> Iterator for Elements<'a> {
     fn next(&mut self) -> Option<Element<'a>> {
         let rest = self.rest?;
         let delimiters = self.delimiters;
-        match find_unescaped(rest, delimiters.element, delimiters.release) {
-            Some(i) => {
-                self.rest = Some(&rest[i + 1..]);
-                Some(Element {
-                    raw: &rest[..i],
-                    delimiters,
-                })
-            }
-            None => {
-                self.rest = None;
-                Some(Element {
-                    raw: rest,
-                    delimiters,
-                })
-            }
+        if let Some(i) = find_unescaped(rest, delimiters.element, delimiters.release) {
+            self.rest = Some(&rest[i + 1..]);
+            Some(Element {
+                raw: &rest[..i],
+                delimiters,
+            })
+        } else {
+            self.rest = None;
+            Some(Element {
+                raw: rest,
+                delimiters,
+            })
         }
     }
 }
@@ -269,21 +268,18 @@ impl<'a> Iterator for Split<'a> {
         let found = self
             .separator
             .and_then(|sep| find_unescaped(rest, sep, delimiters.release));
-        match found {
-            Some(i) => {
-                self.rest = Some(&rest[i + 1..]);
-                Some(Element {
-                    raw: &rest[..i],
-                    delimiters,
-                })
-            }
-            None => {
-                self.rest = None;
-                Some(Element {
-                    raw: rest,
-                    delimiters,
-                })
-            }
+        if let Some(i) = found {
+            self.rest = Some(&rest[i + 1..]);
+            Some(Element {
+                raw: &rest[..i],
+                delimiters,
+            })
+        } else {
+            self.rest = None;
+            Some(Element {
+                raw: rest,
+                delimiters,
+            })
         }
     }
 }
@@ -317,7 +313,11 @@ pub(crate) fn is_valid_tag(tag: &[u8]) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scanned {
     /// A segment occupies `start..end`; the next one may begin at `next`.
-    Segment { start: usize, end: usize, next: usize },
+    Segment {
+        start: usize,
+        end: usize,
+        next: usize,
+    },
     /// Only whitespace remains and the input is complete.
     End,
     /// The segment is not complete in the buffer yet.
@@ -332,7 +332,7 @@ pub(crate) enum Scanned {
 pub(crate) fn scan(
     data: &[u8],
     mut pos: usize,
-    delimiters: &Delimiters,
+    delimiters: Delimiters,
     eof: bool,
     max_segment: usize,
 ) -> Scanned {
@@ -342,8 +342,14 @@ pub(crate) fn scan(
     if pos >= data.len() {
         return if eof { Scanned::End } else { Scanned::NeedMore };
     }
-    let window_end = data.len().min(pos.saturating_add(max_segment).saturating_add(1));
-    match find_unescaped(&data[pos..window_end], delimiters.segment, delimiters.release) {
+    let window_end = data
+        .len()
+        .min(pos.saturating_add(max_segment).saturating_add(1));
+    match find_unescaped(
+        &data[pos..window_end],
+        delimiters.segment,
+        delimiters.release,
+    ) {
         Some(k) => {
             let mut end = pos + k;
             if delimiters.segment == b'\n' && end > pos && data[end - 1] == b'\r' {
@@ -431,7 +437,13 @@ impl<'a> Iterator for Segments<'a> {
         if self.done {
             return None;
         }
-        match scan(self.data, self.pos, &self.delimiters, true, DEFAULT_MAX_SEGMENT) {
+        match scan(
+            self.data,
+            self.pos,
+            self.delimiters,
+            true,
+            DEFAULT_MAX_SEGMENT,
+        ) {
             Scanned::Segment { start, end, next } => {
                 self.pos = next;
                 self.number += 1;

@@ -59,7 +59,10 @@ pub(crate) fn read_isa(data: &[u8], pos: usize, eof: bool, number: u64) -> IsaRe
     if separator.is_ascii_alphanumeric() || separator.is_ascii_whitespace() {
         return IsaRead::Unreadable(EdiError::InvalidDelimiters {
             at: at.with_element(0, None),
-            reason: format!("element separator {:?} is a letter, digit or space", char::from(separator)),
+            reason: format!(
+                "element separator {:?} is a letter, digit or space",
+                char::from(separator)
+            ),
         });
     }
     let mut seps = [0usize; 16];
@@ -85,10 +88,9 @@ pub(crate) fn read_isa(data: &[u8], pos: usize, eof: bool, number: u64) -> IsaRe
     let segment = window[terminator_at];
     let isa11 = &window[seps[10] + 1..seps[11]];
     let isa12 = &window[seps[11] + 1..seps[12]];
-    let repetition = (isa12 >= b"00402".as_slice()
-        && isa11.len() == 1
-        && !isa11[0].is_ascii_alphanumeric())
-    .then(|| isa11[0]);
+    let repetition =
+        (isa12 >= b"00402".as_slice() && isa11.len() == 1 && !isa11[0].is_ascii_alphanumeric())
+            .then(|| isa11[0]);
     let delimiters = Delimiters {
         element: separator,
         component,

@@ -3,37 +3,57 @@
 use crate::envelope::{GroupHeader, InterchangeHeader, PartyId, TransactionHeader};
 use crate::error::{EdiError, Level, Position};
 use crate::syntax::Syntax;
-use crate::token::edifact::read_una;
 use crate::token::edifact::UNA_LEN;
+use crate::token::edifact::read_una;
 use crate::token::{self, Scanned, Segment};
 
 use super::{Depth, Event, Outcome, Step, Walker, check_control, check_count, field, tag_position};
 
 impl Walker {
     /// Reads the optional UNA and the UNB at `i` and opens the interchange.
-    pub(super) fn start_edifact(&mut self, data: &[u8], base: u64, i: usize, eof: bool) -> Result<Option<Step>, EdiError> {
+    pub(super) fn start_edifact(
+        &mut self,
+        data: &[u8],
+        base: u64,
+        i: usize,
+        eof: bool,
+    ) -> Result<Option<Step>, EdiError> {
         if data[i..].starts_with(b"UNA") && data.len() - i < UNA_LEN && !eof {
-            return Ok(Some(Step::NeedMore { keep_from: self.pos }));
+            return Ok(Some(Step::NeedMore {
+                keep_from: self.pos,
+            }));
         }
-        let (mut delimiters, una_len) = read_una(data, i, self.number + 1).map_err(|e| offset_error(e, base))?;
+        let (mut delimiters, una_len) =
+            read_una(data, i, self.number + 1).map_err(|e| offset_error(e, base))?;
         let j = i + una_len;
-        let (start, end, next) = match token::scan(data, j, &delimiters, eof, self.limits.max_segment) {
-            Scanned::Segment { start, end, next } => (start, end, next),
-            Scanned::NeedMore => return Ok(Some(Step::NeedMore { keep_from: self.pos })),
-            Scanned::End | Scanned::Truncated { .. } => {
-                return Err(EdiError::Truncated {
-                    at: Position::at_offset(base + j as u64),
-                });
-            }
-            Scanned::TooLong { start } => {
-                return Err(EdiError::SegmentTooLong {
-                    at: Position::at_offset(base + start as u64),
-                    limit: self.limits.max_segment,
-                });
-            }
-        };
+        let (start, end, next) =
+            match token::scan(data, j, delimiters, eof, self.limits.max_segment) {
+                Scanned::Segment { start, end, next } => (start, end, next),
+                Scanned::NeedMore => {
+                    return Ok(Some(Step::NeedMore {
+                        keep_from: self.pos,
+                    }));
+                }
+                Scanned::End | Scanned::Truncated { .. } => {
+                    return Err(EdiError::Truncated {
+                        at: Position::at_offset(base + j as u64),
+                    });
+                }
+                Scanned::TooLong { start } => {
+                    return Err(EdiError::SegmentTooLong {
+                        at: Position::at_offset(base + start as u64),
+                        limit: self.limits.max_segment,
+                    });
+                }
+            };
         let numbered = self.number + u64::from(una_len > 0) + 1;
-        let segment = Segment::new(&data[start..end], delimiters, base + start as u64, numbered, 0);
+        let segment = Segment::new(
+            &data[start..end],
+            delimiters,
+            base + start as u64,
+            numbered,
+            0,
+        );
         if !segment.is(b"UNB") {
             return Err(EdiError::MissingSegment {
                 at: tag_position(base + start as u64, numbered, segment.tag()),
@@ -69,8 +89,12 @@ impl Walker {
                     }
                     Outcome::consumed_with(self.finish_transaction(None))
                 }
-                b"UNH" | b"UNE" | b"UNZ" | b"UNG" => Outcome::reread_after(self.close_innermost(segment.position())),
-                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                b"UNH" | b"UNE" | b"UNZ" | b"UNG" => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
+                _ if opens_interchange => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
                 _ => {
                     self.push_segment(segment);
                     Outcome::consumed()
@@ -90,11 +114,19 @@ impl Walker {
                 b"UNE" => {
                     let group = &mut self.group;
                     check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
-                    check_control(segment, 2, Level::Group, &group.control_number, &mut group.errors);
+                    check_control(
+                        segment,
+                        2,
+                        Level::Group,
+                        &group.control_number,
+                        &mut group.errors,
+                    );
                     Outcome::consumed_with(self.finish_group())
                 }
                 b"UNZ" | b"UNG" => Outcome::reread_after(self.close_innermost(segment.position())),
-                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ if opens_interchange => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
                 _ => {
                     self.unexpected(segment, "outside a message");
                     Outcome::consumed()
@@ -109,12 +141,24 @@ impl Walker {
                 b"UNH" => Outcome::reread_after(self.begin_group(None, None)),
                 b"UNZ" => {
                     let state = &mut self.interchange;
-                    let actual = if state.groups > 0 { state.groups } else { state.direct_messages };
+                    let actual = if state.groups > 0 {
+                        state.groups
+                    } else {
+                        state.direct_messages
+                    };
                     check_count(segment, 1, Level::Interchange, actual, &mut state.errors);
-                    check_control(segment, 2, Level::Interchange, &state.control_number, &mut state.errors);
+                    check_control(
+                        segment,
+                        2,
+                        Level::Interchange,
+                        &state.control_number,
+                        &mut state.errors,
+                    );
                     Outcome::consumed_with(self.finish_interchange())
                 }
-                _ if opens_interchange => Outcome::reread_after(self.close_innermost(segment.position())),
+                _ if opens_interchange => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
                 _ => {
                     self.unexpected(segment, "outside a message");
                     Outcome::consumed()
@@ -153,7 +197,11 @@ fn unb_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeH
             });
         }
     };
-    require(1, syntax_id.starts_with("UNO") && !syntax_version.is_empty(), &syntax_id);
+    require(
+        1,
+        syntax_id.starts_with("UNO") && !syntax_version.is_empty(),
+        &syntax_id,
+    );
     require(2, !sender.id.is_empty(), &sender.id);
     require(3, !receiver.id.is_empty(), &receiver.id);
     require(5, (1..=14).contains(&control_number.len()), &control_number);

@@ -69,7 +69,13 @@ impl TransactionUnit {
             let start = usize::try_from(span.offset.checked_sub(base)?).ok()?;
             let end = start.checked_add(span.len as usize)?;
             let raw = data.get(start..end)?;
-            Some(Segment::new(raw, self.delimiters, span.offset, span.number, span.in_message))
+            Some(Segment::new(
+                raw,
+                self.delimiters,
+                span.offset,
+                span.number,
+                span.in_message,
+            ))
         })
     }
 }
@@ -97,6 +103,10 @@ pub(crate) enum Event {
 }
 
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one event per interchange or transaction; boxing buys nothing"
+)]
 pub(crate) enum Step {
     Event(Event),
     /// Give me more input; keep every byte from `keep_from` on.
@@ -188,7 +198,11 @@ impl Walker {
             if self.done {
                 return Step::End;
             }
-            let Some(rel) = self.pos.checked_sub(base).and_then(|r| usize::try_from(r).ok()) else {
+            let Some(rel) = self
+                .pos
+                .checked_sub(base)
+                .and_then(|r| usize::try_from(r).ok())
+            else {
                 self.done = true;
                 return Step::End;
             };
@@ -205,7 +219,7 @@ impl Walker {
                     None => continue,
                 }
             }
-            let scanned = token::scan(data, rel, &self.delimiters, eof, self.limits.max_segment);
+            let scanned = token::scan(data, rel, self.delimiters, eof, self.limits.max_segment);
             match scanned {
                 Scanned::NeedMore => {
                     return Step::NeedMore {
@@ -251,15 +265,16 @@ impl Walker {
                     if outcome.consumed {
                         self.number += 1;
                         self.pos = base + next as u64;
-                        if let Some(t) = self.transaction.as_mut() {
-                            if !t.overflowed && self.pos - t.start > self.limits.max_transaction as u64 {
-                                t.overflowed = true;
-                                t.spans = Vec::new();
-                                t.errors.push(EdiError::TransactionTooLarge {
-                                    at: segment.position(),
-                                    limit: self.limits.max_transaction,
-                                });
-                            }
+                        if let Some(t) = self.transaction.as_mut()
+                            && !t.overflowed
+                            && self.pos - t.start > self.limits.max_transaction as u64
+                        {
+                            t.overflowed = true;
+                            t.spans = Vec::new();
+                            t.errors.push(EdiError::TransactionTooLarge {
+                                at: segment.position(),
+                                limit: self.limits.max_transaction,
+                            });
                         }
                     }
                     if let Some(event) = outcome.event {
@@ -320,10 +335,14 @@ impl Walker {
                 self.done = true;
                 return Some(Step::End);
             }
-            return Some(Step::NeedMore { keep_from: self.pos });
+            return Some(Step::NeedMore {
+                keep_from: self.pos,
+            });
         }
         if data.len() - i < 3 && !eof {
-            return Some(Step::NeedMore { keep_from: self.pos });
+            return Some(Step::NeedMore {
+                keep_from: self.pos,
+            });
         }
         let rest = &data[i..];
         let started = if rest.starts_with(b"ISA") {
@@ -433,7 +452,12 @@ impl Walker {
         }
     }
 
-    fn begin_interchange(&mut self, syntax: Syntax, delimiters: Delimiters, control_number: String) {
+    fn begin_interchange(
+        &mut self,
+        syntax: Syntax,
+        delimiters: Delimiters,
+        control_number: String,
+    ) {
         self.syntax = syntax;
         self.delimiters = delimiters;
         self.depth = Depth::Interchange;
@@ -451,7 +475,10 @@ impl Walker {
     }
 
     fn begin_group(&mut self, header: Option<GroupHeader>, segment: Option<&Segment<'_>>) -> Event {
-        let control_number = header.as_ref().map(|h| h.control_number.clone()).unwrap_or_default();
+        let control_number = header
+            .as_ref()
+            .map(|h| h.control_number.clone())
+            .unwrap_or_default();
         let mut errors = Vec::new();
         if let (Some(segment), Some(_)) = (segment, &header) {
             let tracked = &mut self.interchange.group_numbers;
@@ -485,7 +512,12 @@ impl Walker {
         }
     }
 
-    fn begin_transaction(&mut self, header: TransactionHeader, segment: &Segment<'_>, mut errors: Vec<EdiError>) {
+    fn begin_transaction(
+        &mut self,
+        header: TransactionHeader,
+        segment: &Segment<'_>,
+        mut errors: Vec<EdiError>,
+    ) {
         let tracked = &mut self.group.set_numbers;
         if tracked.contains(&header.control_number) {
             errors.push(EdiError::DuplicateControlNumber {
@@ -575,7 +607,11 @@ fn span_of(segment: &Segment<'_>) -> Span {
 /// An element's text, lossily decoded and trimmed (for envelope fields).
 pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> String {
     let element = segment.element(element);
-    let part = if component == 0 { element } else { element.component(component) };
+    let part = if component == 0 {
+        element
+    } else {
+        element.component(component)
+    };
     match part.text() {
         Ok(text) => text.trim().to_owned(),
         Err(_) => String::from_utf8_lossy(part.raw()).trim().to_owned(),
@@ -583,7 +619,13 @@ pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> 
 }
 
 /// Compares a trailer count with what was received.
-pub(crate) fn check_count(segment: &Segment<'_>, element: usize, level: Level, actual: u64, errors: &mut Vec<EdiError>) {
+pub(crate) fn check_count(
+    segment: &Segment<'_>,
+    element: usize,
+    level: Level,
+    actual: u64,
+    errors: &mut Vec<EdiError>,
+) {
     let declared = field(segment, element, 0);
     if declared.parse::<u64>().ok() != Some(actual) {
         errors.push(EdiError::CountMismatch {
@@ -596,7 +638,13 @@ pub(crate) fn check_count(segment: &Segment<'_>, element: usize, level: Level, a
 }
 
 /// Compares a trailer control number with its header's.
-pub(crate) fn check_control(segment: &Segment<'_>, element: usize, level: Level, header: &str, errors: &mut Vec<EdiError>) {
+pub(crate) fn check_control(
+    segment: &Segment<'_>,
+    element: usize,
+    level: Level,
+    header: &str,
+    errors: &mut Vec<EdiError>,
+) {
     let trailer = field(segment, element, 0);
     if trailer != header {
         errors.push(EdiError::ControlNumberMismatch {

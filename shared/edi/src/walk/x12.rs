@@ -10,13 +10,29 @@ use super::{Depth, Event, Outcome, Step, Walker, check_control, check_count, fie
 
 impl Walker {
     /// Reads the ISA at `i` and opens the interchange.
-    pub(super) fn start_x12(&mut self, data: &[u8], base: u64, i: usize, eof: bool) -> Result<Option<Step>, EdiError> {
+    pub(super) fn start_x12(
+        &mut self,
+        data: &[u8],
+        base: u64,
+        i: usize,
+        eof: bool,
+    ) -> Result<Option<Step>, EdiError> {
         let isa = match read_isa(data, i, eof, self.number + 1) {
-            IsaRead::NeedMore => return Ok(Some(Step::NeedMore { keep_from: self.pos })),
+            IsaRead::NeedMore => {
+                return Ok(Some(Step::NeedMore {
+                    keep_from: self.pos,
+                }));
+            }
             IsaRead::Unreadable(error) => return Err(error),
             IsaRead::Found(isa) => isa,
         };
-        let segment = Segment::new(&data[i..i + isa.len - 1], isa.delimiters, base + i as u64, self.number + 1, 0);
+        let segment = Segment::new(
+            &data[i..i + isa.len - 1],
+            isa.delimiters,
+            base + i as u64,
+            self.number + 1,
+            0,
+        );
         let mut errors = isa.errors;
         let header = isa_header(&segment, &mut errors);
         self.number += 1;
@@ -42,7 +58,9 @@ impl Walker {
                     }
                     Outcome::consumed_with(self.finish_transaction(None))
                 }
-                b"ST" | b"GE" | b"GS" | b"IEA" | b"ISA" => Outcome::reread_after(self.close_innermost(segment.position())),
+                b"ST" | b"GE" | b"GS" | b"IEA" | b"ISA" => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
                 _ => {
                     self.push_segment(segment);
                     Outcome::consumed()
@@ -59,11 +77,19 @@ impl Walker {
                     if !self.group.implicit {
                         let group = &mut self.group;
                         check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
-                        check_control(segment, 2, Level::Group, &group.control_number, &mut group.errors);
+                        check_control(
+                            segment,
+                            2,
+                            Level::Group,
+                            &group.control_number,
+                            &mut group.errors,
+                        );
                     }
                     Outcome::consumed_with(self.finish_group())
                 }
-                b"GS" | b"IEA" | b"ISA" => Outcome::reread_after(self.close_innermost(segment.position())),
+                b"GS" | b"IEA" | b"ISA" => {
+                    Outcome::reread_after(self.close_innermost(segment.position()))
+                }
                 _ => {
                     self.unexpected(segment, "outside a transaction set");
                     Outcome::consumed()
@@ -81,8 +107,20 @@ impl Walker {
                 }
                 b"IEA" => {
                     let state = &mut self.interchange;
-                    check_count(segment, 1, Level::Interchange, state.groups, &mut state.errors);
-                    check_control(segment, 2, Level::Interchange, &state.control_number, &mut state.errors);
+                    check_count(
+                        segment,
+                        1,
+                        Level::Interchange,
+                        state.groups,
+                        &mut state.errors,
+                    );
+                    check_control(
+                        segment,
+                        2,
+                        Level::Interchange,
+                        &state.control_number,
+                        &mut state.errors,
+                    );
                     Outcome::consumed_with(self.finish_interchange())
                 }
                 b"ISA" => Outcome::reread_after(self.close_innermost(segment.position())),
@@ -137,7 +175,8 @@ fn isa_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeH
 
 fn gs_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> GroupHeader {
     let control_number = field(segment, 6, 0);
-    let valid = (1..=9).contains(&control_number.len()) && control_number.bytes().all(|b| b.is_ascii_digit());
+    let valid = (1..=9).contains(&control_number.len())
+        && control_number.bytes().all(|b| b.is_ascii_digit());
     if !valid {
         errors.push(EdiError::InvalidEnvelopeField {
             at: segment.position_of(6, None),

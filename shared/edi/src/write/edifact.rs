@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use crate::model::{
-    BusinessDocument, EdiDate, FunctionalAck, Invoice, LineStatus, OrderAcknowledgment, Party, ProductId, PurchaseOrder,
-    ShipNotice, ShipmentStatus, TransactionAck,
+    BusinessDocument, EdiDate, FunctionalAck, Invoice, LineStatus, OrderAcknowledgment, Party,
+    ProductId, PurchaseOrder, ShipNotice, ShipmentStatus, TransactionAck,
 };
 use crate::syntax::Delimiters;
 
@@ -33,11 +33,19 @@ pub(crate) fn write_header(out: &mut Out, params: &EnvelopeParams) -> Result<(),
     out.raw(b"\n");
     let date = params.prepared_at.date();
     let time = params.prepared_at.time();
-    let yymmdd = format!("{:02}{:02}{:02}", date.year().rem_euclid(100), u8::from(date.month()), date.day());
+    let yymmdd = format!(
+        "{:02}{:02}{:02}",
+        date.year().rem_euclid(100),
+        u8::from(date.month()),
+        date.day()
+    );
     let hhmm = format!("{:02}{:02}", time.hour(), time.minute());
     let reference = params.interchange_control_number.to_string();
     let sender = [params.sender.id.as_str(), params.sender.qualifier.as_str()];
-    let receiver = [params.receiver.id.as_str(), params.receiver.qualifier.as_str()];
+    let receiver = [
+        params.receiver.id.as_str(),
+        params.receiver.qualifier.as_str(),
+    ];
     let prepared = [yymmdd.as_str(), hhmm.as_str()];
     let mut fields = vec![
         Field::Composite(&["UNOC", "3"]),
@@ -53,13 +61,14 @@ pub(crate) fn write_header(out: &mut Out, params: &EnvelopeParams) -> Result<(),
 }
 
 /// Writes one interchange holding `documents` as messages (no UNG groups).
-pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeParams) -> Result<Vec<u8>, WriteError> {
+pub(crate) fn write_documents(
+    documents: &[BusinessDocument],
+    params: &EnvelopeParams,
+) -> Result<Vec<u8>, WriteError> {
     let mut out = Out::new(Delimiters::EDIFACT_DEFAULT, true);
     write_header(&mut out, params)?;
-    let mut reference = params.first_transaction_control_number;
-    for document in documents {
+    for (reference, document) in (params.first_transaction_control_number..).zip(documents) {
         write_message(&mut out, document, &reference.to_string())?;
-        reference += 1;
     }
     let reference = params.interchange_control_number.to_string();
     out.segment("UNZ", &[s(&documents.len().to_string()), s(&reference)])?;
@@ -67,7 +76,11 @@ pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeP
 }
 
 /// Writes UNH, the body and UNT with its segment count.
-pub(crate) fn write_message(out: &mut Out, document: &BusinessDocument, reference: &str) -> Result<(), WriteError> {
+pub(crate) fn write_message(
+    out: &mut Out,
+    document: &BusinessDocument,
+    reference: &str,
+) -> Result<(), WriteError> {
     let (message, version) = message_type(document);
     let mut identifier = vec![message];
     identifier.extend_from_slice(version);
@@ -87,7 +100,10 @@ pub(crate) fn write_message(out: &mut Out, document: &BusinessDocument, referenc
 
 fn dtm(out: &mut Out, qualifier: &str, date: Option<EdiDate>) -> Result<(), WriteError> {
     if let Some(date) = date {
-        out.segment("DTM", &[Field::Composite(&[qualifier, &date.to_ccyymmdd(), "102"])])?;
+        out.segment(
+            "DTM",
+            &[Field::Composite(&[qualifier, &date.to_ccyymmdd(), "102"])],
+        )?;
     }
     Ok(())
 }
@@ -120,11 +136,21 @@ fn parties(out: &mut Out, parties: &[Party]) -> Result<(), WriteError> {
 /// `LIN+{number}+{action}+{first id}:{type}` then `PIA+1+…` for the other ids.
 fn lin(out: &mut Out, number: &str, action: &str, ids: &[ProductId]) -> Result<(), WriteError> {
     match ids.first() {
-        Some(first) => out.segment("LIN", &[s(number), s(action), Field::Composite(&[&first.value, first.kind.to_edifact()])])?,
+        Some(first) => out.segment(
+            "LIN",
+            &[
+                s(number),
+                s(action),
+                Field::Composite(&[&first.value, first.kind.to_edifact()]),
+            ],
+        )?,
         None => out.segment("LIN", &[s(number), s(action)])?,
     }
     for chunk in ids.get(1..).unwrap_or_default().chunks(5) {
-        let pairs: Vec<[&str; 2]> = chunk.iter().map(|id| [id.value.as_str(), id.kind.to_edifact()]).collect();
+        let pairs: Vec<[&str; 2]> = chunk
+            .iter()
+            .map(|id| [id.value.as_str(), id.kind.to_edifact()])
+            .collect();
         let mut fields = vec![s("1")];
         fields.extend(pairs.iter().map(|p| Field::Composite(p)));
         out.segment("PIA", &fields)?;
@@ -132,23 +158,44 @@ fn lin(out: &mut Out, number: &str, action: &str, ids: &[ProductId]) -> Result<(
     Ok(())
 }
 
-fn qty(out: &mut Out, qualifier: &str, quantity: &crate::model::Quantity) -> Result<(), WriteError> {
-    out.segment("QTY", &[Field::Composite(&[qualifier, &num(&quantity.value), &quantity.unit])])
+fn qty(
+    out: &mut Out,
+    qualifier: &str,
+    quantity: &crate::model::Quantity,
+) -> Result<(), WriteError> {
+    out.segment(
+        "QTY",
+        &[Field::Composite(&[
+            qualifier,
+            &num(&quantity.value),
+            &quantity.unit,
+        ])],
+    )
 }
 
 fn moa(out: &mut Out, qualifier: &str, amount: &Decimal) -> Result<(), WriteError> {
     out.segment("MOA", &[Field::Composite(&[qualifier, &num(amount)])])
 }
 
-fn description(out: &mut Out, text: &Option<String>) -> Result<(), WriteError> {
+fn description(out: &mut Out, text: Option<&str>) -> Result<(), WriteError> {
     if let Some(text) = text {
-        out.segment("IMD", &[s("F"), s(""), Field::Composite(&["", "", "", text])])?;
+        out.segment(
+            "IMD",
+            &[s("F"), s(""), Field::Composite(&["", "", "", text])],
+        )?;
     }
     Ok(())
 }
 
 fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
-    out.segment("BGM", &[s(po.order_type.to_edifact()), s(&po.po_number), s(po.purpose.to_edifact())])?;
+    out.segment(
+        "BGM",
+        &[
+            s(po.order_type.to_edifact()),
+            s(&po.po_number),
+            s(po.purpose.to_edifact()),
+        ],
+    )?;
     dtm(out, "137", po.po_date)?;
     dtm(out, "2", po.requested_delivery)?;
     parties(out, &po.parties)?;
@@ -157,18 +204,24 @@ fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
     }
     for line in &po.lines {
         lin(out, &line.line_number, "", &line.product_ids)?;
-        description(out, &line.description)?;
+        description(out, line.description.as_deref())?;
         qty(out, "21", &line.quantity)?;
         if let Some(price) = &line.unit_price {
             out.segment("PRI", &[Field::Composite(&["AAA", &num(price)])])?;
         }
     }
     out.segment("UNS", &[s("S")])?;
-    out.segment("CNT", &[Field::Composite(&["2", &po.lines.len().to_string()])])
+    out.segment(
+        "CNT",
+        &[Field::Composite(&["2", &po.lines.len().to_string()])],
+    )
 }
 
 fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError> {
-    out.segment("BGM", &[s("231"), s(&ack.po_number), s(ack.status.to_edifact())])?;
+    out.segment(
+        "BGM",
+        &[s("231"), s(&ack.po_number), s(ack.status.to_edifact())],
+    )?;
     dtm(out, "137", ack.ack_date)?;
     out.segment("RFF", &[Field::Composite(&["ON", &ack.po_number])])?;
     dtm(out, "171", ack.po_date)?;
@@ -177,12 +230,21 @@ fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError>
     }
     parties(out, &ack.parties)?;
     for line in &ack.lines {
-        lin(out, &line.line_number, line.status.to_edifact(), &line.product_ids)?;
+        lin(
+            out,
+            &line.line_number,
+            line.status.to_edifact(),
+            &line.product_ids,
+        )?;
         if let Some(ordered) = &line.ordered_quantity {
             qty(out, "21", ordered)?;
         }
         if let Some(quantity) = &line.status_quantity {
-            let qualifier = if line.status == LineStatus::Backordered { "83" } else { "113" };
+            let qualifier = if line.status == LineStatus::Backordered {
+                "83"
+            } else {
+                "113"
+            };
             qty(out, qualifier, quantity)?;
         }
         if let Some(price) = &line.unit_price {
@@ -191,11 +253,17 @@ fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError>
         dtm(out, "69", line.scheduled_date)?;
     }
     out.segment("UNS", &[s("S")])?;
-    out.segment("CNT", &[Field::Composite(&["2", &ack.lines.len().to_string()])])
+    out.segment(
+        "CNT",
+        &[Field::Composite(&["2", &ack.lines.len().to_string()])],
+    )
 }
 
 fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
-    out.segment("BGM", &[s("351"), s(&asn.shipment_id), s(asn.purpose.to_edifact())])?;
+    out.segment(
+        "BGM",
+        &[s("351"), s(&asn.shipment_id), s(asn.purpose.to_edifact())],
+    )?;
     dtm(out, "11", asn.ship_date)?;
     dtm(out, "17", asn.estimated_delivery)?;
     if let Some(bol) = &asn.bill_of_lading {
@@ -206,7 +274,16 @@ fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
     }
     parties(out, &asn.parties)?;
     if let Some(scac) = &asn.carrier_scac {
-        out.segment("TDT", &[s("20"), s(""), s("30"), s(""), Field::Composite(&[scac, "172", "182"])])?;
+        out.segment(
+            "TDT",
+            &[
+                s("20"),
+                s(""),
+                s("30"),
+                s(""),
+                Field::Composite(&[scac, "172", "182"]),
+            ],
+        )?;
     }
     out.segment("CPS", &[s("1")])?;
     let (mut cps, mut items) = (1u32, 0u32);
@@ -222,7 +299,14 @@ fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
                 items += 1;
                 lin(out, &items.to_string(), "", &item.product_ids)?;
                 qty(out, "12", &item.quantity)?;
-                out.segment("RFF", &[Field::Composite(&["ON", &order.po_number, opt(&item.line_number)])])?;
+                out.segment(
+                    "RFF",
+                    &[Field::Composite(&[
+                        "ON",
+                        &order.po_number,
+                        opt(&item.line_number),
+                    ])],
+                )?;
                 dtm(out, "171", order.po_date)?;
             }
         }
@@ -243,13 +327,16 @@ fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
     }
     for line in &invoice.lines {
         lin(out, &line.line_number, "", &line.product_ids)?;
-        description(out, &line.description)?;
+        description(out, line.description.as_deref())?;
         qty(out, "47", &line.quantity)?;
         moa(out, "203", &(line.quantity.value * line.unit_price))?;
         out.segment("PRI", &[Field::Composite(&["AAA", &num(&line.unit_price)])])?;
     }
     out.segment("UNS", &[s("S")])?;
-    out.segment("CNT", &[Field::Composite(&["2", &invoice.lines.len().to_string()])])?;
+    out.segment(
+        "CNT",
+        &[Field::Composite(&["2", &invoice.lines.len().to_string()])],
+    )?;
     moa(out, "79", &invoice.line_total())?;
     if let Some(tax) = &invoice.tax_amount {
         moa(out, "124", tax)?;
@@ -276,7 +363,13 @@ fn contrl(out: &mut Out, ack: &FunctionalAck) -> Result<(), WriteError> {
     for group in &ack.groups {
         out.segment(
             "UCF",
-            &[s(&group.control_number), s(""), s(""), s(group.status.to_edifact()), s(group.error_codes.first().map_or("", String::as_str))],
+            &[
+                s(&group.control_number),
+                s(""),
+                s(""),
+                s(group.status.to_edifact()),
+                s(group.error_codes.first().map_or("", String::as_str)),
+            ],
         )?;
         for message in &group.transactions {
             ucm(out, message)?;
@@ -296,11 +389,17 @@ fn ucm(out: &mut Out, message: &TransactionAck) -> Result<(), WriteError> {
         ],
     )?;
     for error in &message.segment_errors {
-        out.segment("UCS", &[s(&error.position.to_string()), s(opt(&error.code))])?;
+        out.segment(
+            "UCS",
+            &[s(&error.position.to_string()), s(opt(&error.code))],
+        )?;
         for element in &error.element_errors {
             let position = element.position.to_string();
             let component = element.component.map(|c| c.to_string()).unwrap_or_default();
-            out.segment("UCD", &[s(&element.code), Field::Composite(&[&position, &component])])?;
+            out.segment(
+                "UCD",
+                &[s(&element.code), Field::Composite(&[&position, &component])],
+            )?;
         }
     }
     Ok(())
@@ -322,13 +421,23 @@ fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteEr
     }
     out.segment("CNI", &[s("1")])?;
     for event in &status.events {
-        out.segment("STS", &[s("1"), Field::Composite(&[&event.status]), Field::Composite(&[opt(&event.reason)])])?;
+        out.segment(
+            "STS",
+            &[
+                s("1"),
+                Field::Composite(&[&event.status]),
+                Field::Composite(&[opt(&event.reason)]),
+            ],
+        )?;
         match (event.date, event.time) {
             (Some(date), Some(time)) => {
                 let stamp = format!("{}{}", date.to_ccyymmdd(), time.to_hhmm());
                 out.segment("DTM", &[Field::Composite(&["334", &stamp, "203"])])?;
             }
-            (Some(date), None) => out.segment("DTM", &[Field::Composite(&["334", &date.to_ccyymmdd(), "102"])])?,
+            (Some(date), None) => out.segment(
+                "DTM",
+                &[Field::Composite(&["334", &date.to_ccyymmdd(), "102"])],
+            )?,
             _ => {}
         }
         if let Some(city) = &event.city {

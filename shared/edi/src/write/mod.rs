@@ -17,13 +17,20 @@ pub enum WriteError {
     DelimiterInValue { value: String, delimiter: char },
     /// A fixed-width envelope field would overflow.
     #[error("{field} {value:?} is longer than {max} characters")]
-    TooLong { field: &'static str, value: String, max: usize },
+    TooLong {
+        field: &'static str,
+        value: String,
+        max: usize,
+    },
     /// An amount that X12 type N2 (TDS01) cannot carry exactly.
     #[error("amount {value} has more than two decimals or does not fit TDS01")]
     AmountNotRepresentable { value: String },
     /// The document kind has no writer in this syntax.
     #[error("{kind} cannot be written as {syntax}")]
-    Unsupported { kind: &'static str, syntax: &'static str },
+    Unsupported {
+        kind: &'static str,
+        syntax: &'static str,
+    },
 }
 
 /// Who sends, who receives, which control numbers and when: everything an envelope needs.
@@ -92,13 +99,19 @@ impl Out {
     /// Writes one segment; trailing empty elements and components are dropped.
     pub fn segment(&mut self, tag: &str, fields: &[Field<'_>]) -> Result<(), WriteError> {
         self.bytes.extend_from_slice(tag.as_bytes());
-        let used = fields.iter().rposition(|f| !is_empty(f)).map_or(0, |i| i + 1);
+        let used = fields
+            .iter()
+            .rposition(|f| !is_empty(f))
+            .map_or(0, |i| i + 1);
         for field in &fields[..used] {
             self.bytes.push(self.delimiters.element);
             match field {
                 Field::Simple(value) => self.value(value)?,
                 Field::Composite(parts) => {
-                    let parts_used = parts.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
+                    let parts_used = parts
+                        .iter()
+                        .rposition(|p| !p.is_empty())
+                        .map_or(0, |i| i + 1);
                     for (i, part) in parts[..parts_used].iter().enumerate() {
                         if i > 0 {
                             self.bytes.push(self.delimiters.component);
@@ -120,25 +133,22 @@ impl Out {
         let d = self.delimiters;
         let mut specials = vec![d.element, d.component, d.segment];
         specials.extend(d.repetition);
-        match d.release {
-            Some(release) => {
-                specials.push(release);
-                for &b in value.as_bytes() {
-                    if specials.contains(&b) {
-                        self.bytes.push(release);
-                    }
-                    self.bytes.push(b);
+        if let Some(release) = d.release {
+            specials.push(release);
+            for &b in value.as_bytes() {
+                if specials.contains(&b) {
+                    self.bytes.push(release);
                 }
+                self.bytes.push(b);
             }
-            None => {
-                if let Some(&bad) = value.as_bytes().iter().find(|b| specials.contains(b)) {
-                    return Err(WriteError::DelimiterInValue {
-                        value: value.to_owned(),
-                        delimiter: char::from(bad),
-                    });
-                }
-                self.bytes.extend_from_slice(value.as_bytes());
+        } else {
+            if let Some(&bad) = value.as_bytes().iter().find(|b| specials.contains(b)) {
+                return Err(WriteError::DelimiterInValue {
+                    value: value.to_owned(),
+                    delimiter: char::from(bad),
+                });
             }
+            self.bytes.extend_from_slice(value.as_bytes());
         }
         Ok(())
     }
@@ -152,6 +162,10 @@ fn is_empty(field: &Field<'_>) -> bool {
 }
 
 /// `Option<String>` as `&str` (empty when absent).
+#[expect(
+    clippy::ref_option,
+    reason = "called as opt(&field) on the many optional fields of the model"
+)]
 pub(crate) fn opt(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or("")
 }

@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 
 use crate::model::{
-    AckKind, BusinessDocument, FunctionalAck, Invoice, OrderAcknowledgment, Party, ProductId, PurchaseOrder, ShipNotice,
-    ShipmentStatus,
+    AckKind, BusinessDocument, FunctionalAck, Invoice, OrderAcknowledgment, Party, ProductId,
+    PurchaseOrder, ShipNotice, ShipmentStatus,
 };
 use crate::syntax::Delimiters;
 
@@ -53,7 +53,11 @@ pub(crate) fn delimiters(flavor: Flavor) -> Delimiters {
 }
 
 /// Writes the 106-byte ISA.
-pub(crate) fn write_isa(out: &mut Out, params: &EnvelopeParams, flavor: Flavor) -> Result<(), WriteError> {
+pub(crate) fn write_isa(
+    out: &mut Out,
+    params: &EnvelopeParams,
+    flavor: Flavor,
+) -> Result<(), WriteError> {
     let pad = |field: &'static str, value: &str, width: usize| -> Result<String, WriteError> {
         if value.len() > width || !value.is_ascii() {
             return Err(WriteError::TooLong {
@@ -94,8 +98,14 @@ pub(crate) fn write_isa(out: &mut Out, params: &EnvelopeParams, flavor: Flavor) 
 }
 
 /// Writes whole interchanges: one GS group per run of documents with the same functional id.
-pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeParams) -> Result<Vec<u8>, WriteError> {
-    let flavor = if documents.iter().any(|d| matches!(d, BusinessDocument::FunctionalAck(a) if a.kind == AckKind::Ack999)) {
+pub(crate) fn write_documents(
+    documents: &[BusinessDocument],
+    params: &EnvelopeParams,
+) -> Result<Vec<u8>, WriteError> {
+    let flavor = if documents
+        .iter()
+        .any(|d| matches!(d, BusinessDocument::FunctionalAck(a) if a.kind == AckKind::Ack999))
+    {
         V5010_999
     } else {
         V4010
@@ -104,10 +114,21 @@ pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeP
     write_isa(&mut out, params, flavor)?;
     let date = params.prepared_at.date();
     let time = params.prepared_at.time();
-    let gs_date = format!("{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day());
+    let gs_date = format!(
+        "{:04}{:02}{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    );
     let gs_time = format!("{:02}{:02}", time.hour(), time.minute());
-    let app_sender = params.application_sender.clone().unwrap_or_else(|| params.sender.id.clone());
-    let app_receiver = params.application_receiver.clone().unwrap_or_else(|| params.receiver.id.clone());
+    let app_sender = params
+        .application_sender
+        .clone()
+        .unwrap_or_else(|| params.sender.id.clone());
+    let app_receiver = params
+        .application_receiver
+        .clone()
+        .unwrap_or_else(|| params.receiver.id.clone());
     let mut groups = 0u32;
     let mut control = params.first_transaction_control_number;
     let mut start = 0;
@@ -120,7 +141,16 @@ pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeP
         let group_number = (params.group_control_number + groups).to_string();
         out.segment(
             "GS",
-            &[s(functional_id), s(&app_sender), s(&app_receiver), s(&gs_date), s(&gs_time), s(&group_number), s("X"), s(flavor.gs_version)],
+            &[
+                s(functional_id),
+                s(&app_sender),
+                s(&app_receiver),
+                s(&gs_date),
+                s(&gs_time),
+                s(&group_number),
+                s("X"),
+                s(flavor.gs_version),
+            ],
         )?;
         for document in &documents[start..end] {
             write_transaction(&mut out, document, &format!("{control:04}"), flavor)?;
@@ -137,7 +167,12 @@ pub(crate) fn write_documents(documents: &[BusinessDocument], params: &EnvelopeP
 }
 
 /// Writes ST, the body and SE with its segment count.
-pub(crate) fn write_transaction(out: &mut Out, document: &BusinessDocument, control: &str, flavor: Flavor) -> Result<(), WriteError> {
+pub(crate) fn write_transaction(
+    out: &mut Out,
+    document: &BusinessDocument,
+    control: &str,
+    flavor: Flavor,
+) -> Result<(), WriteError> {
     let (set_id, _) = set_ids(document);
     out.start_count();
     if set_id == "999" {
@@ -158,7 +193,9 @@ pub(crate) fn write_transaction(out: &mut Out, document: &BusinessDocument, cont
 }
 
 fn date(value: Option<crate::model::EdiDate>) -> String {
-    value.map(crate::model::EdiDate::to_ccyymmdd).unwrap_or_default()
+    value
+        .map(crate::model::EdiDate::to_ccyymmdd)
+        .unwrap_or_default()
 }
 
 fn parties(out: &mut Out, parties: &[Party]) -> Result<(), WriteError> {
@@ -167,15 +204,32 @@ fn parties(out: &mut Out, parties: &[Party]) -> Result<(), WriteError> {
             .id
             .as_ref()
             .map_or(("", ""), |i| (i.scheme.to_x12(), i.value.as_str()));
-        out.segment("N1", &[s(party.role.to_x12()), s(opt(&party.name)), s(qualifier), s(id)])?;
+        out.segment(
+            "N1",
+            &[
+                s(party.role.to_x12()),
+                s(opt(&party.name)),
+                s(qualifier),
+                s(id),
+            ],
+        )?;
         if let Some(address) = &party.address {
             if address.street.is_some() {
                 out.segment("N3", &[s(opt(&address.street))])?;
             }
-            if address.city.is_some() || address.state.is_some() || address.postal_code.is_some() || address.country.is_some() {
+            if address.city.is_some()
+                || address.state.is_some()
+                || address.postal_code.is_some()
+                || address.country.is_some()
+            {
                 out.segment(
                     "N4",
-                    &[s(opt(&address.city)), s(opt(&address.state)), s(opt(&address.postal_code)), s(opt(&address.country))],
+                    &[
+                        s(opt(&address.city)),
+                        s(opt(&address.state)),
+                        s(opt(&address.postal_code)),
+                        s(opt(&address.country)),
+                    ],
                 )?;
             }
         }
@@ -195,7 +249,16 @@ fn line_fields<'a>(head: [&'a str; 4], ids: &'a [ProductId]) -> Vec<Field<'a>> {
 }
 
 fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
-    out.segment("BEG", &[s(po.purpose.to_x12()), s(po.order_type.to_x12()), s(&po.po_number), s(""), s(&date(po.po_date))])?;
+    out.segment(
+        "BEG",
+        &[
+            s(po.purpose.to_x12()),
+            s(po.order_type.to_x12()),
+            s(&po.po_number),
+            s(""),
+            s(&date(po.po_date)),
+        ],
+    )?;
     if let Some(currency) = &po.currency {
         out.segment("CUR", &[s("BY"), s(currency)])?;
     }
@@ -206,7 +269,13 @@ fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
     for line in &po.lines {
         let qty = num(&line.quantity.value);
         let price = line.unit_price.as_ref().map(num).unwrap_or_default();
-        out.segment("PO1", &line_fields([&line.line_number, &qty, &line.quantity.unit, &price], &line.product_ids))?;
+        out.segment(
+            "PO1",
+            &line_fields(
+                [&line.line_number, &qty, &line.quantity.unit, &price],
+                &line.product_ids,
+            ),
+        )?;
         if let Some(description) = &line.description {
             out.segment("PID", &[s("F"), s(""), s(""), s(""), s(description)])?;
         }
@@ -236,22 +305,43 @@ fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError>
             .as_ref()
             .map_or((String::new(), ""), |q| (num(&q.value), q.unit.as_str()));
         let price = line.unit_price.as_ref().map(num).unwrap_or_default();
-        out.segment("PO1", &line_fields([&line.line_number, &qty, unit, &price], &line.product_ids))?;
+        out.segment(
+            "PO1",
+            &line_fields([&line.line_number, &qty, unit, &price], &line.product_ids),
+        )?;
         let (status_qty, status_unit) = line
             .status_quantity
             .as_ref()
             .map_or((String::new(), ""), |q| (num(&q.value), q.unit.as_str()));
-        let qualifier = if line.scheduled_date.is_some() { "068" } else { "" };
+        let qualifier = if line.scheduled_date.is_some() {
+            "068"
+        } else {
+            ""
+        };
         out.segment(
             "ACK",
-            &[s(line.status.to_x12()), s(&status_qty), s(status_unit), s(qualifier), s(&date(line.scheduled_date))],
+            &[
+                s(line.status.to_x12()),
+                s(&status_qty),
+                s(status_unit),
+                s(qualifier),
+                s(&date(line.scheduled_date)),
+            ],
         )?;
     }
     out.segment("CTT", &[s(&ack.lines.len().to_string())])
 }
 
 fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
-    out.segment("BSN", &[s(asn.purpose.to_x12()), s(&asn.shipment_id), s(&date(asn.ship_date.or(asn.estimated_delivery))), s("0000")])?;
+    out.segment(
+        "BSN",
+        &[
+            s(asn.purpose.to_x12()),
+            s(&asn.shipment_id),
+            s(&date(asn.ship_date.or(asn.estimated_delivery))),
+            s("0000"),
+        ],
+    )?;
     if asn.ship_date.is_some() {
         out.segment("DTM", &[s("011"), s(&date(asn.ship_date))])?;
     }
@@ -274,7 +364,10 @@ fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
         hl += 1;
         let order_hl = hl.to_string();
         out.segment("HL", &[s(&order_hl), s("1"), s("O")])?;
-        out.segment("PRF", &[s(&order.po_number), s(""), s(""), s(&date(order.po_date))])?;
+        out.segment(
+            "PRF",
+            &[s(&order.po_number), s(""), s(""), s(&date(order.po_date))],
+        )?;
         for pack in &order.packs {
             let parent = match &pack.sscc {
                 Some(sscc) => {
@@ -295,7 +388,10 @@ fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
                     fields.push(s(&id.value));
                 }
                 out.segment("LIN", &fields)?;
-                out.segment("SN1", &[s(""), s(&num(&item.quantity.value)), s(&item.quantity.unit)])?;
+                out.segment(
+                    "SN1",
+                    &[s(""), s(&num(&item.quantity.value)), s(&item.quantity.unit)],
+                )?;
             }
         }
     }
@@ -306,17 +402,26 @@ fn ship_notice(out: &mut Out, asn: &ShipNotice) -> Result<(), WriteError> {
 fn cents(value: Decimal) -> Result<String, WriteError> {
     let scaled = value * Decimal::ONE_HUNDRED;
     if scaled.fract() != Decimal::ZERO {
-        return Err(WriteError::AmountNotRepresentable { value: value.to_string() });
+        return Err(WriteError::AmountNotRepresentable {
+            value: value.to_string(),
+        });
     }
     i64::try_from(scaled.trunc())
         .map(|c| c.to_string())
-        .map_err(|_| WriteError::AmountNotRepresentable { value: value.to_string() })
+        .map_err(|_| WriteError::AmountNotRepresentable {
+            value: value.to_string(),
+        })
 }
 
 fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
     out.segment(
         "BIG",
-        &[s(&date(invoice.invoice_date)), s(&invoice.invoice_number), s(&date(invoice.po_date)), s(opt(&invoice.po_number))],
+        &[
+            s(&date(invoice.invoice_date)),
+            s(&invoice.invoice_number),
+            s(&date(invoice.po_date)),
+            s(opt(&invoice.po_number)),
+        ],
     )?;
     if let Some(currency) = &invoice.currency {
         out.segment("CUR", &[s("SE"), s(currency)])?;
@@ -325,7 +430,13 @@ fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
     for line in &invoice.lines {
         let qty = num(&line.quantity.value);
         let price = num(&line.unit_price);
-        out.segment("IT1", &line_fields([&line.line_number, &qty, &line.quantity.unit, &price], &line.product_ids))?;
+        out.segment(
+            "IT1",
+            &line_fields(
+                [&line.line_number, &qty, &line.quantity.unit, &price],
+                &line.product_ids,
+            ),
+        )?;
         if let Some(description) = &line.description {
             out.segment("PID", &[s("F"), s(""), s(""), s(""), s(description)])?;
         }
@@ -340,20 +451,40 @@ fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
 fn functional_ack(out: &mut Out, ack: &FunctionalAck) -> Result<(), WriteError> {
     let implementation = ack.kind == AckKind::Ack999;
     for group in &ack.groups {
-        out.segment("AK1", &[s(&group.functional_id), s(&group.control_number), s(opt(&group.version))])?;
+        out.segment(
+            "AK1",
+            &[
+                s(&group.functional_id),
+                s(&group.control_number),
+                s(opt(&group.version)),
+            ],
+        )?;
         for set in &group.transactions {
             out.segment("AK2", &[s(&set.set_id), s(&set.control_number)])?;
             for error in &set.segment_errors {
                 let position = error.position.to_string();
                 let tag = if implementation { "IK3" } else { "AK3" };
-                out.segment(tag, &[s(opt(&error.segment_id)), s(&position), s(""), s(opt(&error.code))])?;
+                out.segment(
+                    tag,
+                    &[
+                        s(opt(&error.segment_id)),
+                        s(&position),
+                        s(""),
+                        s(opt(&error.code)),
+                    ],
+                )?;
                 for element in &error.element_errors {
                     let position = element.position.to_string();
                     let component = element.component.map(|c| c.to_string()).unwrap_or_default();
                     let tag = if implementation { "IK4" } else { "AK4" };
                     out.segment(
                         tag,
-                        &[Field::Composite(&[&position, &component]), s(""), s(&element.code), s(opt(&element.bad_value))],
+                        &[
+                            Field::Composite(&[&position, &component]),
+                            s(""),
+                            s(&element.code),
+                            s(opt(&element.bad_value)),
+                        ],
                     )?;
                 }
             }
@@ -362,8 +493,17 @@ fn functional_ack(out: &mut Out, ack: &FunctionalAck) -> Result<(), WriteError> 
             out.segment(if implementation { "IK5" } else { "AK5" }, &fields)?;
         }
         let count = |value: Option<u32>| value.unwrap_or(0).to_string();
-        let (included, received, accepted) = (count(group.sets_included), count(group.sets_received), count(group.sets_accepted));
-        let mut fields = vec![s(group.status.to_x12()), s(&included), s(&received), s(&accepted)];
+        let (included, received, accepted) = (
+            count(group.sets_included),
+            count(group.sets_received),
+            count(group.sets_accepted),
+        );
+        let mut fields = vec![
+            s(group.status.to_x12()),
+            s(&included),
+            s(&received),
+            s(&accepted),
+        ];
         fields.extend(group.error_codes.iter().take(5).map(|c| s(c)));
         out.segment("AK9", &fields)?;
     }
@@ -371,7 +511,14 @@ fn functional_ack(out: &mut Out, ack: &FunctionalAck) -> Result<(), WriteError> 
 }
 
 fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteError> {
-    out.segment("B10", &[s(opt(&status.pro_number)), s(opt(&status.shipment_id)), s(opt(&status.carrier_scac))])?;
+    out.segment(
+        "B10",
+        &[
+            s(opt(&status.pro_number)),
+            s(opt(&status.shipment_id)),
+            s(opt(&status.carrier_scac)),
+        ],
+    )?;
     if let Some(bol) = &status.bill_of_lading {
         out.segment("L11", &[s(bol), s("BM")])?;
     }
@@ -380,14 +527,32 @@ fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteEr
     }
     out.segment("LX", &[s("1")])?;
     for event in &status.events {
-        let time = event.time.map(crate::model::EdiTime::to_hhmm).unwrap_or_default();
+        let time = event
+            .time
+            .map(crate::model::EdiTime::to_hhmm)
+            .unwrap_or_default();
         let time_code = if event.time.is_some() { "LT" } else { "" };
         out.segment(
             "AT7",
-            &[s(&event.status), s(opt(&event.reason)), s(""), s(""), s(&date(event.date)), s(&time), s(time_code)],
+            &[
+                s(&event.status),
+                s(opt(&event.reason)),
+                s(""),
+                s(""),
+                s(&date(event.date)),
+                s(&time),
+                s(time_code),
+            ],
         )?;
         if event.city.is_some() || event.state.is_some() || event.country.is_some() {
-            out.segment("MS1", &[s(opt(&event.city)), s(opt(&event.state)), s(opt(&event.country))])?;
+            out.segment(
+                "MS1",
+                &[
+                    s(opt(&event.city)),
+                    s(opt(&event.state)),
+                    s(opt(&event.country)),
+                ],
+            )?;
         }
     }
     Ok(())

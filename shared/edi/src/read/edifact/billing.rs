@@ -13,7 +13,11 @@ use super::{dtm_date, lin_product, other_segment, party, pia_products, qualifier
 /// `BGM+380+{invoice no}+9' DTM+137:{date}:102' RFF+ON:{po}' DTM+171:{po date}:102'
 /// NAD+SU+{gln}::9' CUX+2:EUR:4' LIN+1++{gtin}:SRV' IMD+F++:::{description}' QTY+47:{qty}:{unit}'
 /// MOA+203:{line amount}' PRI+AAA:{price}' UNS+S' MOA+79:{lines}' MOA+124:{tax}' MOA+77:{total}'`
-pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<Invoice> {
+pub(crate) fn read_invoice(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<(InvoiceLine, bool)> = Vec::new();
@@ -43,7 +47,10 @@ pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fie
             },
             b"RFF" => {
                 last_reference = qualifier(segment).to_vec();
-                if lines.is_empty() && po_number.is_none() && matches!(qualifier(segment), b"ON" | b"CO" | b"VN") {
+                if lines.is_empty()
+                    && po_number.is_none()
+                    && matches!(qualifier(segment), b"ON" | b"CO" | b"VN")
+                {
                     po_number = fields.text(segment, 1, 2);
                 }
             }
@@ -51,7 +58,9 @@ pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fie
             b"NAD" => parties.push(party(segment, fields)),
             b"LIN" => lines.push((
                 InvoiceLine {
-                    line_number: fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string()),
+                    line_number: fields
+                        .text(segment, 1, 0)
+                        .unwrap_or_else(|| (lines.len() + 1).to_string()),
                     quantity: Quantity {
                         value: Decimal::ZERO,
                         unit: String::new(),

@@ -1,7 +1,10 @@
 //! CONTRL syntax and service report.
 
 use crate::envelope::PartyId;
-use crate::model::{AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, InterchangeAck, SegmentError, TransactionAck};
+use crate::model::{
+    AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, InterchangeAck, SegmentError,
+    TransactionAck,
+};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -23,8 +26,14 @@ pub(crate) fn read_contrl(body: &[Segment<'_>], fields: &mut Fields<'_>) -> Func
                 let error_code = fields.text(segment, 5, 0);
                 interchange = Some(InterchangeAck {
                     control_number: fields.required(segment, 1, 0, "UCI 0020"),
-                    sender: PartyId::new(fields.text(segment, 2, 2).unwrap_or_default(), fields.text(segment, 2, 1).unwrap_or_default()),
-                    receiver: PartyId::new(fields.text(segment, 3, 2).unwrap_or_default(), fields.text(segment, 3, 1).unwrap_or_default()),
+                    sender: PartyId::new(
+                        fields.text(segment, 2, 2).unwrap_or_default(),
+                        fields.text(segment, 2, 1).unwrap_or_default(),
+                    ),
+                    receiver: PartyId::new(
+                        fields.text(segment, 3, 2).unwrap_or_default(),
+                        fields.text(segment, 3, 1).unwrap_or_default(),
+                    ),
                     status: AckStatus::from_edifact(&action, error_code.is_some()),
                     error_code,
                 });
@@ -78,12 +87,17 @@ pub(crate) fn read_contrl(body: &[Segment<'_>], fields: &mut Fields<'_>) -> Func
             }
             b"UCD" => {
                 let error = ElementError {
-                    position: fields.text(segment, 2, 1).and_then(|p| p.parse().ok()).unwrap_or(0),
+                    position: fields
+                        .text(segment, 2, 1)
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0),
                     component: fields.text(segment, 2, 2).and_then(|p| p.parse().ok()),
                     code: fields.required(segment, 1, 0, "UCD 0085"),
                     bad_value: None,
                 };
-                if let Some(last) = current_message(&mut groups, &mut direct, in_group).and_then(|m| m.segment_errors.last_mut()) {
+                if let Some(last) = current_message(&mut groups, &mut direct, in_group)
+                    .and_then(|m| m.segment_errors.last_mut())
+                {
                     last.element_errors.push(error);
                 }
             }
@@ -107,7 +121,11 @@ pub(crate) fn read_contrl(body: &[Segment<'_>], fields: &mut Fields<'_>) -> Func
             for (message, action) in group.transactions.iter_mut().zip(&actions) {
                 settle(message, action);
             }
-            let has_errors = !group.error_codes.is_empty() || group.transactions.iter().any(|t| t.status != AckStatus::Accepted);
+            let has_errors = !group.error_codes.is_empty()
+                || group
+                    .transactions
+                    .iter()
+                    .any(|t| t.status != AckStatus::Accepted);
             group.status = AckStatus::from_edifact(&action, has_errors);
             group
         })
@@ -126,7 +144,9 @@ fn current_message<'m>(
     in_group: bool,
 ) -> Option<&'m mut TransactionAck> {
     if in_group {
-        groups.last_mut().and_then(|(g, _, _)| g.transactions.last_mut())
+        groups
+            .last_mut()
+            .and_then(|(g, _, _)| g.transactions.last_mut())
     } else {
         direct.last_mut().map(|(m, _)| m)
     }

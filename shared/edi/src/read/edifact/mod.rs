@@ -10,16 +10,20 @@ pub(crate) use contrl::read_contrl;
 pub(crate) use orders::{read_order_ack, read_purchase_order};
 pub(crate) use shipping::{read_ship_notice, read_shipment_status};
 
-use crate::model::{Address, EdiDate, EdiTime, IdScheme, Party, PartyIdentifier, PartyRole, ProductId, ProductIdKind};
+use crate::model::{
+    Address, EdiDate, EdiTime, IdScheme, Party, PartyIdentifier, PartyRole, ProductId,
+    ProductIdKind,
+};
 use crate::token::Segment;
 
 use super::Fields;
 
 /// Segments partners commonly send that the canonical model does not need.
 const IGNORED: &[&[u8]] = &[
-    b"FTX", b"CNT", b"UNS", b"TAX", b"ALC", b"TDT", b"LOC", b"PAT", b"CTA", b"COM", b"MEA", b"PAC", b"PCI", b"GIN",
-    b"RFF", b"DTM", b"MOA", b"CUX", b"IMD", b"PIA", b"QTY", b"PRI", b"ALI", b"TOD", b"EQD", b"SEL", b"HAN", b"CNI",
-    b"STS", b"GIR", b"SCC", b"RNG", b"PCD", b"RTE", b"DOC", b"NAD", b"GIS", b"EMP", b"EQA",
+    b"FTX", b"CNT", b"UNS", b"TAX", b"ALC", b"TDT", b"LOC", b"PAT", b"CTA", b"COM", b"MEA", b"PAC",
+    b"PCI", b"GIN", b"RFF", b"DTM", b"MOA", b"CUX", b"IMD", b"PIA", b"QTY", b"PRI", b"ALI", b"TOD",
+    b"EQD", b"SEL", b"HAN", b"CNI", b"STS", b"GIR", b"SCC", b"RNG", b"PCD", b"RTE", b"DOC", b"NAD",
+    b"GIS", b"EMP", b"EQA",
 ];
 
 /// Handles the segments every reader tolerates; notes unknown ones.
@@ -36,7 +40,9 @@ pub(super) fn party(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Party {
         scheme: IdScheme::from_edifact(&fields.text(segment, 2, 3).unwrap_or_default()),
         value,
     });
-    let name = fields.text(segment, 4, 1).or_else(|| fields.text(segment, 3, 1));
+    let name = fields
+        .text(segment, 4, 1)
+        .or_else(|| fields.text(segment, 3, 1));
     let address = Address {
         street: fields.text(segment, 5, 1),
         city: fields.text(segment, 6, 0),

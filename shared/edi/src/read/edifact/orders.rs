@@ -1,7 +1,10 @@
 //! ORDERS and ORDRSP.
 
 use crate::error::Position;
-use crate::model::{AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder, Purpose};
+use crate::model::{
+    AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder,
+    Purpose,
+};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -11,7 +14,11 @@ use super::{dtm_date, lin_product, other_segment, party, pia_products, qualifier
 /// `BGM+220+{po}+9' DTM+137:{CCYYMMDD}:102' DTM+2:{date}:102' CUX+2:EUR:9' NAD+BY+{gln}::9'
 /// LIN+{line}++{gtin}:SRV' PIA+1+{id}:IN' IMD+F++:::{description}' QTY+21:{qty}:{unit}'
 /// PRI+AAA:{price}' UNS+S' CNT+2:{lines}'`
-pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<PurchaseOrder> {
+pub(crate) fn read_purchase_order(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<PurchaseOrder> {
     let mut order: Option<PurchaseOrder> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<OrderLine> = Vec::new();
@@ -21,7 +28,9 @@ pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &
             b"BGM" => {
                 order = Some(PurchaseOrder {
                     purpose: Purpose::from_edifact(&fields.text(segment, 3, 0).unwrap_or_default()),
-                    order_type: OrderType::from_edifact(&fields.text(segment, 1, 1).unwrap_or_default()),
+                    order_type: OrderType::from_edifact(
+                        &fields.text(segment, 1, 1).unwrap_or_default(),
+                    ),
                     po_number: fields.required(segment, 2, 1, "BGM 1004"),
                     po_date: None,
                     requested_delivery: None,
@@ -38,7 +47,9 @@ pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &
             b"CUX" => currency = fields.text(segment, 1, 2),
             b"NAD" => parties.push(party(segment, fields)),
             b"LIN" => lines.push(OrderLine {
-                line_number: fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string()),
+                line_number: fields
+                    .text(segment, 1, 0)
+                    .unwrap_or_else(|| (lines.len() + 1).to_string()),
                 quantity: crate::model::Quantity {
                     value: rust_decimal::Decimal::ZERO,
                     unit: String::new(),
@@ -102,7 +113,11 @@ struct PendingLine {
 /// `BGM+231+{response no}+{29|4|27}' DTM+137:{ack date}:102' RFF+ON:{po}' DTM+171:{po date}:102'
 /// RFF+VN:{seller order}' NAD…' LIN+{line}+{5|6|7|3|2}+{gtin}:SRV' QTY+21:{ordered}'
 /// QTY+113:{confirmed}' or QTY+83:{backordered}' PRI+AAA:{price}' DTM+69:{promised}:102'`
-pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<OrderAcknowledgment> {
+pub(crate) fn read_order_ack(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<OrderAcknowledgment> {
     let mut ack: Option<OrderAcknowledgment> = None;
     let mut bgm_number = String::new();
     let (mut po_number, mut po_date, mut ack_date, mut seller_order) = (None, None, None, None);
@@ -115,7 +130,9 @@ pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut F
                 bgm_number = fields.required(segment, 2, 1, "BGM 1004");
                 ack = Some(OrderAcknowledgment {
                     purpose: Purpose::Original,
-                    status: AckStatusCode::from_edifact(&fields.text(segment, 3, 0).unwrap_or_default()),
+                    status: AckStatusCode::from_edifact(
+                        &fields.text(segment, 3, 0).unwrap_or_default(),
+                    ),
                     po_number: String::new(),
                     po_date: None,
                     ack_date: None,
@@ -141,7 +158,9 @@ pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut F
             b"NAD" => parties.push(party(segment, fields)),
             b"LIN" => lines.push(PendingLine {
                 line: AckLine {
-                    line_number: fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string()),
+                    line_number: fields
+                        .text(segment, 1, 0)
+                        .unwrap_or_else(|| (lines.len() + 1).to_string()),
                     ordered_quantity: None,
                     unit_price: None,
                     product_ids: lin_product(segment, fields),

@@ -1,7 +1,9 @@
 //! DESADV (the CPS packing hierarchy) and IFTSTA.
 
 use crate::error::{EdiError, Position};
-use crate::model::{EdiDate, Pack, Purpose, ShipNotice, ShipmentStatus, ShippedItem, ShippedOrder, StatusEvent};
+use crate::model::{
+    EdiDate, Pack, Purpose, ShipNotice, ShipmentStatus, ShippedItem, ShippedOrder, StatusEvent,
+};
 use crate::read::{Fields, sscc_is_valid};
 use crate::token::Segment;
 
@@ -18,10 +20,15 @@ struct PendingItem {
 /// `BGM+351+{despatch no}+9' DTM+11:{ship date}:102' DTM+17:{delivery}:102' RFF+BM:{bol}'
 /// RFF+CN:{pro}' NAD…' TDT+20++30+31+{SCAC}:172' CPS+1' CPS+2+1' PAC+1++CT' GIN+BJ+{SSCC-18}'
 /// LIN+1++{gtin}:SRV' QTY+12:{qty}:{unit}' RFF+ON:{po}:{po line}' DTM+171:{po date}:102'`
-pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<ShipNotice> {
+pub(crate) fn read_ship_notice(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<ShipNotice> {
     let mut notice: Option<ShipNotice> = None;
     let mut parties = Vec::new();
-    let (mut ship_date, mut estimated_delivery, mut scac, mut bol, mut pro) = (None, None, None, None, None);
+    let (mut ship_date, mut estimated_delivery, mut scac, mut bol, mut pro) =
+        (None, None, None, None, None);
     let mut header_po: Option<String> = None;
     let mut po_dates: Vec<(String, EdiDate)> = Vec::new();
     let mut last_po: Option<String> = None;
@@ -73,13 +80,13 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
             b"CPS" => packs.push(None),
             b"GIN" if segment.element(1).raw() == b"BJ" => {
                 let sscc = fields.text(segment, 2, 1);
-                if let Some(sscc) = &sscc {
-                    if !sscc_is_valid(sscc) {
-                        fields.errors.push(EdiError::InvalidSscc {
-                            at: segment.position_of(2, Some(1)),
-                            value: sscc.clone(),
-                        });
-                    }
+                if let Some(sscc) = &sscc
+                    && !sscc_is_valid(sscc)
+                {
+                    fields.errors.push(EdiError::InvalidSscc {
+                        at: segment.position_of(2, Some(1)),
+                        value: sscc.clone(),
+                    });
                 }
                 if let Some(pack) = packs.last_mut() {
                     *pack = sscc;
@@ -127,33 +134,34 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
             fields.missing_segment(at, "QTY+12");
             continue;
         }
-        let po = pending.po_number.or_else(|| header_po.clone()).unwrap_or_default();
-        let slot = match orders.iter().position(|(o, _)| o.po_number == po) {
-            Some(slot) => slot,
-            None => {
-                let po_date = po_dates.iter().find(|(p, _)| *p == po).map(|(_, d)| *d);
-                orders.push((
-                    ShippedOrder {
-                        po_number: po,
-                        po_date,
-                        packs: Vec::new(),
-                    },
-                    Vec::new(),
-                ));
-                orders.len() - 1
-            }
+        let po = pending
+            .po_number
+            .or_else(|| header_po.clone())
+            .unwrap_or_default();
+        let slot = if let Some(slot) = orders.iter().position(|(o, _)| o.po_number == po) {
+            slot
+        } else {
+            let po_date = po_dates.iter().find(|(p, _)| *p == po).map(|(_, d)| *d);
+            orders.push((
+                ShippedOrder {
+                    po_number: po,
+                    po_date,
+                    packs: Vec::new(),
+                },
+                Vec::new(),
+            ));
+            orders.len() - 1
         };
         let (order, pack_keys) = &mut orders[slot];
-        let pack_slot = match pack_keys.iter().position(|k| *k == pending.pack) {
-            Some(p) => p,
-            None => {
-                pack_keys.push(pending.pack);
-                order.packs.push(Pack {
-                    sscc: packs.get(pending.pack).cloned().flatten(),
-                    items: Vec::new(),
-                });
-                order.packs.len() - 1
-            }
+        let pack_slot = if let Some(p) = pack_keys.iter().position(|k| *k == pending.pack) {
+            p
+        } else {
+            pack_keys.push(pending.pack);
+            order.packs.push(Pack {
+                sscc: packs.get(pending.pack).cloned().flatten(),
+                items: Vec::new(),
+            });
+            order.packs.len() - 1
         };
         order.packs[pack_slot].items.push(pending.item);
     }
@@ -171,7 +179,11 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
 /// `BGM+23+{shipment id}+9' NAD+CA+{SCAC}::172' RFF+BM:{bol}' RFF+CN:{pro}' RFF+ON:{po}'
 /// CNI+1+{consignment ref}' STS+1+{event}+{reason}' DTM+334:{CCYYMMDDHHMM}:203'
 /// LOC+175+{code}:::{place name}'`
-pub(crate) fn read_shipment_status(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<ShipmentStatus> {
+pub(crate) fn read_shipment_status(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<ShipmentStatus> {
     let mut status: Option<ShipmentStatus> = None;
     let (mut scac, mut bol, mut pro, mut consignment) = (None, None, None, None);
     let mut po_numbers = Vec::new();
@@ -220,7 +232,9 @@ pub(crate) fn read_shipment_status(body: &[Segment<'_>], at: &Position, fields: 
                 }
             }
             b"LOC" => {
-                let place = fields.text(segment, 2, 4).or_else(|| fields.text(segment, 2, 1));
+                let place = fields
+                    .text(segment, 2, 4)
+                    .or_else(|| fields.text(segment, 2, 1));
                 if let Some(event) = events.last_mut() {
                     event.city = place;
                 }

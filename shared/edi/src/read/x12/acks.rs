@@ -1,6 +1,8 @@
 //! 997 functional and 999 implementation acknowledgments.
 
-use crate::model::{AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, SegmentError, TransactionAck};
+use crate::model::{
+    AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, SegmentError, TransactionAck,
+};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -10,8 +12,16 @@ use super::other_segment;
 /// `AK1*PO*{GS06}*{version}~ AK2*850*{ST02}~ AK3*{seg id}*{position}**{code}~
 /// AK4*{element}:{component}**{code}*{bad copy}~ AK5*{A|E|R}*{codes…}~
 /// AK9*{A|E|P|R}*{included}*{received}*{accepted}*{codes…}~` (999: IK3, IK4, IK5, CTX)
-pub(crate) fn read_functional_ack(set_id: &str, body: &[Segment<'_>], fields: &mut Fields<'_>) -> FunctionalAck {
-    let kind = if set_id == "999" { AckKind::Ack999 } else { AckKind::Ack997 };
+pub(crate) fn read_functional_ack(
+    set_id: &str,
+    body: &[Segment<'_>],
+    fields: &mut Fields<'_>,
+) -> FunctionalAck {
+    let kind = if set_id == "999" {
+        AckKind::Ack999
+    } else {
+        AckKind::Ack997
+    };
     let mut groups: Vec<GroupAck> = Vec::new();
     for segment in body {
         match segment.tag() {
@@ -53,7 +63,10 @@ pub(crate) fn read_functional_ack(set_id: &str, body: &[Segment<'_>], fields: &m
                     .and_then(|g| g.transactions.last_mut())
                     .and_then(|t| t.segment_errors.last_mut())
                 {
-                    let position = fields.text(segment, 1, 1).and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let position = fields
+                        .text(segment, 1, 1)
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0);
                     let component = fields.text(segment, 1, 2).and_then(|p| p.parse().ok());
                     error.element_errors.push(ElementError {
                         position,
@@ -75,7 +88,8 @@ pub(crate) fn read_functional_ack(set_id: &str, body: &[Segment<'_>], fields: &m
                     group.sets_included = fields.count(segment, 2);
                     group.sets_received = fields.count(segment, 3);
                     group.sets_accepted = fields.count(segment, 4);
-                    group.error_codes = (5..=9).filter_map(|n| fields.text(segment, n, 0)).collect();
+                    group.error_codes =
+                        (5..=9).filter_map(|n| fields.text(segment, n, 0)).collect();
                 }
             }
             _ => other_segment(segment, fields),

@@ -13,7 +13,11 @@ use super::{other_segment, party_segment, product_ids};
 /// `BIG*{invoice date}*{invoice no}*{po date}*{po}~ CUR*SE*USD~ N1*VN*{name}*UL*{gln}~
 /// IT1*{line}*{qty}*{uom}*{unit price}**{qual}*{id}~ PID*F****{description}~
 /// TDS*{total, implied 2 decimals: 123456 = 1234.56}~ TXI*ST*{tax}~ CTT*{lines}~`
-pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<Invoice> {
+pub(crate) fn read_invoice(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<InvoiceLine> = Vec::new();
@@ -37,7 +41,9 @@ pub(crate) fn read_invoice(body: &[Segment<'_>], at: &Position, fields: &mut Fie
             }
             b"CUR" => currency = fields.text(segment, 2, 0),
             b"IT1" => {
-                let line_number = fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string());
+                let line_number = fields
+                    .text(segment, 1, 0)
+                    .unwrap_or_else(|| (lines.len() + 1).to_string());
                 let quantity = fields.quantity(segment, (2, 0), (3, 0));
                 let unit_price = fields.decimal(segment, 4, 0);
                 if segment.element(2).is_empty() {
@@ -94,11 +100,12 @@ fn implied_cents(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Option<Decim
         return None;
     }
     let digits = text.strip_prefix('-').unwrap_or(&text);
-    let parsed = if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse::<i64>().ok().map(|cents| Decimal::new(cents, 2))
-    } else {
-        None
-    };
+    let parsed =
+        if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse::<i64>().ok().map(|cents| Decimal::new(cents, 2))
+        } else {
+            None
+        };
     if parsed.is_none() {
         fields.errors.push(EdiError::InvalidNumber {
             at: segment.position_of(1, None),

@@ -10,20 +10,27 @@ pub(crate) use billing::read_invoice;
 pub(crate) use orders::{read_order_ack, read_purchase_order};
 pub(crate) use shipping::{read_ship_notice, read_shipment_status};
 
-use crate::model::{Address, IdScheme, Party, PartyIdentifier, PartyRole, ProductId, ProductIdKind};
+use crate::model::{
+    Address, IdScheme, Party, PartyIdentifier, PartyRole, ProductId, ProductIdKind,
+};
 use crate::token::Segment;
 
 use super::Fields;
 
 /// Segments partners commonly send that the canonical model does not need.
 const IGNORED: &[&[u8]] = &[
-    b"REF", b"PER", b"FOB", b"ITD", b"TD1", b"TD3", b"TD4", b"TD5", b"SAC", b"AMT", b"MSG", b"N2", b"N9", b"PO4",
-    b"CTT", b"TXI", b"PKG", b"MEA", b"NTE", b"SCH", b"PWK", b"DTM", b"CUR", b"ISS", b"PAM", b"CAD", b"SLN", b"PID",
-    b"LX", b"MS2", b"AT8", b"K1", b"G62", b"Q7", b"SPO", b"CD3", b"CTX", b"TD2", b"IT3", b"PO3", b"SDQ", b"YNQ",
+    b"REF", b"PER", b"FOB", b"ITD", b"TD1", b"TD3", b"TD4", b"TD5", b"SAC", b"AMT", b"MSG", b"N2",
+    b"N9", b"PO4", b"CTT", b"TXI", b"PKG", b"MEA", b"NTE", b"SCH", b"PWK", b"DTM", b"CUR", b"ISS",
+    b"PAM", b"CAD", b"SLN", b"PID", b"LX", b"MS2", b"AT8", b"K1", b"G62", b"Q7", b"SPO", b"CD3",
+    b"CTX", b"TD2", b"IT3", b"PO3", b"SDQ", b"YNQ",
 ];
 
 /// Handles N1/N2/N3/N4; returns false for any other segment.
-pub(super) fn party_segment(segment: &Segment<'_>, parties: &mut Vec<Party>, fields: &mut Fields<'_>) -> bool {
+pub(super) fn party_segment(
+    segment: &Segment<'_>,
+    parties: &mut Vec<Party>,
+    fields: &mut Fields<'_>,
+) -> bool {
     match segment.tag() {
         b"N1" => {
             let role = PartyRole::from_x12(&fields.required(segment, 1, 0, "N101"));
@@ -45,7 +52,8 @@ pub(super) fn party_segment(segment: &Segment<'_>, parties: &mut Vec<Party>, fie
         }
         b"N3" => {
             if let Some(party) = parties.last_mut() {
-                party.address.get_or_insert_with(Address::default).street = fields.text(segment, 1, 0);
+                party.address.get_or_insert_with(Address::default).street =
+                    fields.text(segment, 1, 0);
             }
             true
         }
@@ -65,12 +73,18 @@ pub(super) fn party_segment(segment: &Segment<'_>, parties: &mut Vec<Party>, fie
 }
 
 /// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03…).
-pub(super) fn product_ids(segment: &Segment<'_>, first: usize, fields: &mut Fields<'_>) -> Vec<ProductId> {
+pub(super) fn product_ids(
+    segment: &Segment<'_>,
+    first: usize,
+    fields: &mut Fields<'_>,
+) -> Vec<ProductId> {
     let mut ids = Vec::new();
     let count = segment.element_count();
     let mut n = first;
     while n < count {
-        if let (Some(qualifier), Some(value)) = (fields.text(segment, n, 0), fields.text(segment, n + 1, 0)) {
+        if let (Some(qualifier), Some(value)) =
+            (fields.text(segment, n, 0), fields.text(segment, n + 1, 0))
+        {
             ids.push(ProductId {
                 kind: ProductIdKind::from_x12(&qualifier),
                 value,

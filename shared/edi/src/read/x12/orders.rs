@@ -1,7 +1,10 @@
 //! 850 purchase order and 855 acknowledgment.
 
 use crate::error::Position;
-use crate::model::{AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder, Purpose};
+use crate::model::{
+    AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder,
+    Purpose,
+};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -10,7 +13,11 @@ use super::{other_segment, party_segment, product_ids};
 /// # Format
 /// `BEG*00*SA*{po}**{CCYYMMDD}~ CUR*BY*USD~ DTM*002*{date}~ N1*BY*{name}*UL*{gln}~
 /// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}…~ PID*F****{description}~ CTT*{lines}~`
-pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<PurchaseOrder> {
+pub(crate) fn read_purchase_order(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<PurchaseOrder> {
     let mut order: Option<PurchaseOrder> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<OrderLine> = Vec::new();
@@ -35,7 +42,9 @@ pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &
                 requested_delivery = fields.date(segment, 2, 0);
             }
             b"PO1" => {
-                let line_number = fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string());
+                let line_number = fields
+                    .text(segment, 1, 0)
+                    .unwrap_or_else(|| (lines.len() + 1).to_string());
                 let Some(quantity) = fields.quantity(segment, (2, 0), (3, 0)) else {
                     if segment.element(2).is_empty() {
                         fields.required(segment, 2, 0, "PO102");
@@ -73,7 +82,11 @@ pub(crate) fn read_purchase_order(body: &[Segment<'_>], at: &Position, fields: &
 /// # Format
 /// `BAK*00*AC*{po}*{po date}****{seller order}*{ack date}~ N1…~
 /// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}~ ACK*{IA|IB|IC|IR|DR…}*{qty}*{uom}*068*{date}~`
-pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<OrderAcknowledgment> {
+pub(crate) fn read_order_ack(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<OrderAcknowledgment> {
     let mut ack: Option<OrderAcknowledgment> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<AckLine> = Vec::new();
@@ -92,7 +105,9 @@ pub(crate) fn read_order_ack(body: &[Segment<'_>], at: &Position, fields: &mut F
                 });
             }
             b"PO1" => {
-                let line_number = fields.text(segment, 1, 0).unwrap_or_else(|| (lines.len() + 1).to_string());
+                let line_number = fields
+                    .text(segment, 1, 0)
+                    .unwrap_or_else(|| (lines.len() + 1).to_string());
                 let ordered_quantity = if segment.element(2).is_empty() {
                     None
                 } else {

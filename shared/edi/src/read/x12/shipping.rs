@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use crate::error::{EdiError, Position};
-use crate::model::{EdiDate, Pack, ProductId, Purpose, Quantity, ShipNotice, ShipmentStatus, ShippedItem, ShippedOrder, StatusEvent};
+use crate::model::{
+    EdiDate, Pack, ProductId, Purpose, Quantity, ShipNotice, ShipmentStatus, ShippedItem,
+    ShippedOrder, StatusEvent,
+};
 use crate::read::{Fields, sscc_is_valid};
 use crate::token::Segment;
 
@@ -27,11 +30,16 @@ struct Level {
 /// `BSN*00*{shipment id}*{created date}*{time}~ DTM*011*{ship date}~ TD5**2*{SCAC}~ REF*BM*{bol}~
 /// HL*1**S~ HL*2*1*O~ PRF*{po}***{po date}~ HL*3*2*P~ MAN*GM*{00 + SSCC-18}~ HL*4*3*I~
 /// LIN*{line}*UP*{upc}~ SN1**{qty}*{uom}~ CTT*{hl count}~`
-pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<ShipNotice> {
+pub(crate) fn read_ship_notice(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<ShipNotice> {
     let mut notice: Option<ShipNotice> = None;
     let mut parties = Vec::new();
     let mut levels: Vec<Level> = Vec::new();
-    let (mut ship_date, mut estimated_delivery, mut scac, mut bol, mut pro) = (None, None, None, None, None);
+    let (mut ship_date, mut estimated_delivery, mut scac, mut bol, mut pro) =
+        (None, None, None, None, None);
     for segment in body {
         match segment.tag() {
             b"BSN" => {
@@ -71,10 +79,12 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
                 }
             }
             b"MAN" => {
-                if let Some(level) = levels.last_mut() {
-                    if segment.element(1).raw() == b"GM" {
-                        level.sscc = fields.text(segment, 2, 0).map(|raw| sscc_of(segment, raw, fields));
-                    }
+                if let Some(level) = levels.last_mut()
+                    && segment.element(1).raw() == b"GM"
+                {
+                    level.sscc = fields
+                        .text(segment, 2, 0)
+                        .map(|raw| sscc_of(segment, raw, fields));
                 }
             }
             b"LIN" => {
@@ -94,7 +104,8 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
                     }
                 }
             }
-            _ if levels.last().is_none_or(|l| l.code == "S") && party_segment(segment, &mut parties, fields) => {}
+            _ if levels.last().is_none_or(|l| l.code == "S")
+                && party_segment(segment, &mut parties, fields) => {}
             b"N1" | b"N2" | b"N3" | b"N4" => {}
             _ => other_segment(segment, fields),
         }
@@ -103,7 +114,7 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
         fields.missing_segment(at, "BSN");
         return None;
     };
-    notice.orders = build_orders(levels);
+    notice.orders = build_orders(&levels);
     notice.parties = parties;
     notice.ship_date = ship_date;
     notice.estimated_delivery = estimated_delivery;
@@ -115,7 +126,11 @@ pub(crate) fn read_ship_notice(body: &[Segment<'_>], at: &Position, fields: &mut
 
 /// Strips the `00` application identifier and checks the GS1 check digit.
 fn sscc_of(segment: &Segment<'_>, raw: String, fields: &mut Fields<'_>) -> String {
-    let sscc = if raw.len() == 20 && raw.starts_with("00") { raw[2..].to_owned() } else { raw };
+    let sscc = if raw.len() == 20 && raw.starts_with("00") {
+        raw[2..].to_owned()
+    } else {
+        raw
+    };
     if !sscc_is_valid(&sscc) {
         fields.errors.push(EdiError::InvalidSscc {
             at: segment.position_of(2, None),
@@ -126,16 +141,26 @@ fn sscc_of(segment: &Segment<'_>, raw: String, fields: &mut Fields<'_>) -> Strin
 }
 
 /// Groups items by their nearest order (O) and pack (P or T) ancestors, whatever the level order.
-fn build_orders(levels: Vec<Level>) -> Vec<ShippedOrder> {
-    let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(i, l)| (l.id.as_str(), i)).collect();
+fn build_orders(levels: &[Level]) -> Vec<ShippedOrder> {
+    let index: HashMap<&str, usize> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.id.as_str(), i))
+        .collect();
     let ancestor = |start: usize, codes: &[&str]| -> Option<usize> {
-        let mut current = levels[start].parent.as_deref().and_then(|p| index.get(p).copied());
+        let mut current = levels[start]
+            .parent
+            .as_deref()
+            .and_then(|p| index.get(p).copied());
         for _ in 0..levels.len() {
             let i = current?;
             if codes.contains(&levels[i].code.as_str()) {
                 return Some(i);
             }
-            current = levels[i].parent.as_deref().and_then(|p| index.get(p).copied());
+            current = levels[i]
+                .parent
+                .as_deref()
+                .and_then(|p| index.get(p).copied());
         }
         None
     };
@@ -154,24 +179,22 @@ fn build_orders(levels: Vec<Level>) -> Vec<ShippedOrder> {
         };
         let order_at = ancestor(i, &["O"]);
         let pack_at = ancestor(i, &["P", "T"]);
-        let slot = match orders.iter().position(|(o, _, _)| *o == order_at) {
-            Some(slot) => slot,
-            None => {
-                orders.push((order_at, new_order(&Level::default()), Vec::new()));
-                orders.len() - 1
-            }
+        let slot = if let Some(slot) = orders.iter().position(|(o, _, _)| *o == order_at) {
+            slot
+        } else {
+            orders.push((order_at, new_order(&Level::default()), Vec::new()));
+            orders.len() - 1
         };
         let (_, order, pack_keys) = &mut orders[slot];
-        let pack_slot = match pack_keys.iter().position(|p| *p == pack_at) {
-            Some(p) => p,
-            None => {
-                pack_keys.push(pack_at);
-                order.packs.push(Pack {
-                    sscc: pack_at.and_then(|p| levels[p].sscc.clone()),
-                    items: Vec::new(),
-                });
-                order.packs.len() - 1
-            }
+        let pack_slot = if let Some(p) = pack_keys.iter().position(|p| *p == pack_at) {
+            p
+        } else {
+            pack_keys.push(pack_at);
+            order.packs.push(Pack {
+                sscc: pack_at.and_then(|p| levels[p].sscc.clone()),
+                items: Vec::new(),
+            });
+            order.packs.len() - 1
         };
         order.packs[pack_slot].items.push(ShippedItem {
             line_number: level.line_number.clone(),
@@ -193,7 +216,11 @@ fn new_order(level: &Level) -> ShippedOrder {
 /// # Format
 /// `B10*{PRO}*{shipment id}*{SCAC}~ L11*{bol}*BM~ L11*{po}*PO~ LX*1~
 /// AT7*{status}*{reason}***{CCYYMMDD}*{HHMM}*LT~ MS1*{city}*{state}*{country}~`
-pub(crate) fn read_shipment_status(body: &[Segment<'_>], at: &Position, fields: &mut Fields<'_>) -> Option<ShipmentStatus> {
+pub(crate) fn read_shipment_status(
+    body: &[Segment<'_>],
+    at: &Position,
+    fields: &mut Fields<'_>,
+) -> Option<ShipmentStatus> {
     let mut status: Option<ShipmentStatus> = None;
     let mut bol = None;
     let mut pro_from_l11 = None;
