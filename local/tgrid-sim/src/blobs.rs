@@ -118,10 +118,10 @@ impl Blobs {
         if let Ok(value) = HeaderValue::from_str(content_type) {
             headers.insert(header::CONTENT_TYPE, value);
         }
-        if range.is_some() {
-            if let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
-                headers.insert(header::CONTENT_RANGE, value);
-            }
+        if range.is_some()
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}"))
+        {
+            headers.insert(header::CONTENT_RANGE, value);
         }
         Ok(response)
     }
@@ -145,6 +145,7 @@ pub(crate) fn parse_range(text: &str, size: u64) -> Option<(u64, u64)> {
     (start <= end && start < size).then_some((start, end))
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(io_error)`
 fn io_error(error: std::io::Error) -> ApiError {
     ApiError::internal(format!("blob store: {error}"))
 }

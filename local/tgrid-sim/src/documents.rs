@@ -41,12 +41,12 @@ pub(crate) fn check_route(
         ApiError::unprocessable(format!("no partner in the community has the EDI address {partner_address}"))
             .with_details(serde_json::json!({"field": if direction == Direction::Inbound { "sender" } else { "receiver" }}))
     })?;
-    if let Some(acting) = acting_partner {
-        if acting != &partner.partner.partner_id {
-            return Err(ApiError::forbidden(format!(
-                "{partner_address} is not an EDI address of partner {acting}"
-            )));
-        }
+    if let Some(acting) = acting_partner
+        && acting != &partner.partner.partner_id
+    {
+        return Err(ApiError::forbidden(format!(
+            "{partner_address} is not an EDI address of partner {acting}"
+        )));
     }
     if partner.partner.status == gridlink_tgrid::model::PartnerStatus::Suspended {
         return Err(ApiError::unprocessable(format!(
@@ -287,7 +287,7 @@ pub(crate) fn move_status(
     state: &mut State,
     id: &DocumentId,
     target: DocumentStatus,
-    detail: Option<String>,
+    detail: Option<&str>,
 ) -> ApiResult<Document> {
     let record = state
         .documents
@@ -308,7 +308,11 @@ pub(crate) fn move_status(
         record.document.status_history.push(StatusChange {
             at: now,
             status: step,
-            detail: if step == target { detail.clone() } else { None },
+            detail: if step == target {
+                detail.map(str::to_owned)
+            } else {
+                None
+            },
         });
         last = record.document.clone();
         sim.emit(

@@ -152,12 +152,11 @@ impl Drop for RunningSim {
 /// Starts the simulator on `addr` (port 0 picks a free port).
 pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, StartError> {
     config.seed.check()?;
-    let (data_dir, temp) = match &config.data_dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let temp = tempfile::tempdir()?;
-            (temp.path().to_path_buf(), Some(temp))
-        }
+    let (data_dir, temp) = if let Some(dir) = &config.data_dir {
+        (dir.clone(), None)
+    } else {
+        let temp = tempfile::tempdir()?;
+        (temp.path().to_path_buf(), Some(temp))
     };
     std::fs::create_dir_all(&data_dir)?;
     let state_file =

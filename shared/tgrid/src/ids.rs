@@ -6,6 +6,7 @@
 //! `{"qualifier":"ZZ","id":"BUYERCO"}` on the wire and `ZZ:BUYERCO` in paths and logs.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -180,7 +181,7 @@ impl IdempotencyKey {
             } else {
                 let mut buf = [0u8; 4];
                 for b in c.encode_utf8(&mut buf).bytes() {
-                    key.push_str(&format!("%{b:02X}"));
+                    let _ = write!(key, "%{b:02X}");
                 }
             }
         }

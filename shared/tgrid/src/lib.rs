@@ -10,15 +10,15 @@
 //! Trading Grid interface (AS2/SFTP mailbox) can implement them too.
 //!
 //! ## Layout
-//! - [`client`]: [`TgClient`] and [`TgConfig`]; one file per area of the contract, plus the
+//! - [`client`] — [`TgClient`] and [`TgConfig`]; one file per area of the contract, plus the
 //!   token cache.
-//! - [`ports`]: the traits, [`PageRequest`] and the [`paginate`] helper.
-//! - [`model`]: request and resource types, shared with the simulator.
-//! - [`events`]: [`Event`], [`EventType`] and the typed payloads.
-//! - [`webhook`]: [`verify_webhook`].
-//! - [`stream`]: re-openable upload sources and streamed downloads.
-//! - [`ids`]: id newtypes, [`PartyId`] and [`IdempotencyKey`].
-//! - [`error`]: [`TgError`].
+//! - [`ports`] — the traits, [`PageRequest`] and the [`paginate`] helper.
+//! - [`model`] — request and resource types, shared with the simulator.
+//! - [`events`] — [`Event`], [`EventType`] and the typed payloads.
+//! - [`webhook`] — [`verify_webhook`].
+//! - [`stream`] — re-openable upload sources and streamed downloads.
+//! - [`ids`] — id newtypes, [`PartyId`] and [`IdempotencyKey`].
+//! - [`error`] — [`TgError`].
 
 pub mod client;
 pub mod error;

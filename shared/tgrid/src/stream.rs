@@ -22,7 +22,7 @@ pub trait ByteSource: Send + Sync + fmt::Debug {
     /// A fresh stream over the whole content.
     fn open(&self) -> ByteStream;
     /// The content length, when known up front.
-    fn len(&self) -> Option<u64>;
+    fn content_length(&self) -> Option<u64>;
 }
 
 /// A file on disk, read in chunks.
@@ -50,7 +50,7 @@ impl ByteSource for FileSource {
             .boxed()
     }
 
-    fn len(&self) -> Option<u64> {
+    fn content_length(&self) -> Option<u64> {
         self.len
     }
 }
@@ -64,7 +64,7 @@ impl ByteSource for BytesSource {
         futures::stream::iter([Ok(self.0.clone())]).boxed()
     }
 
-    fn len(&self) -> Option<u64> {
+    fn content_length(&self) -> Option<u64> {
         u64::try_from(self.0.len()).ok()
     }
 }
@@ -101,7 +101,7 @@ where
         (self.open)()
     }
 
-    fn len(&self) -> Option<u64> {
+    fn content_length(&self) -> Option<u64> {
         self.len
     }
 }

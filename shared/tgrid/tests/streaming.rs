@@ -17,10 +17,11 @@ use sha2::{Digest, Sha256};
 const CHUNK: usize = 1024 * 1024;
 
 /// Chunk `n` of the generated body: deterministic, not all zeros.
+#[allow(clippy::cast_possible_truncation)] // `% 256` fits a byte
 fn chunk(n: u64) -> Bytes {
     let mut bytes = vec![0u8; CHUNK];
     for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = (n as usize).wrapping_mul(31).wrapping_add(i) as u8;
+        *byte = (n.wrapping_mul(31).wrapping_add(i as u64) % 256) as u8;
     }
     Bytes::from(bytes)
 }

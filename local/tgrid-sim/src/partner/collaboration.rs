@@ -270,10 +270,10 @@ pub(crate) async fn post_message(
         state
             .messages
             .insert(message.message_id.clone(), message.clone());
-        if let Some(thread) = state.threads.get_mut(&thread_id) {
-            if thread.status == ThreadStatus::Resolved {
-                thread.status = ThreadStatus::Open;
-            }
+        if let Some(thread) = state.threads.get_mut(&thread_id)
+            && thread.status == ThreadStatus::Resolved
+        {
+            thread.status = ThreadStatus::Open;
         }
         let data = serde_json::json!({
             "space_id": space_id, "thread_id": thread_id, "thread_kind": thread_kind,

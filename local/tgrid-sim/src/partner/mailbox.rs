@@ -159,12 +159,12 @@ fn raw_metadata(
         party("receiver", &raw.receiver)?,
     );
     let record = state.partner(partner_id)?;
-    if let Some(sender) = &sender {
-        if !record.partner.edi_addresses.contains(sender) {
-            return Err(ApiError::forbidden(format!(
-                "{sender} is not an EDI address of partner {partner_id}"
-            )));
-        }
+    if let Some(sender) = &sender
+        && !record.partner.edi_addresses.contains(sender)
+    {
+        return Err(ApiError::forbidden(format!(
+            "{sender} is not an EDI address of partner {partner_id}"
+        )));
     }
     let ship = record
         .partnerships
@@ -264,5 +264,7 @@ pub(crate) async fn move_document(
         return Err(ApiError::invalid_field("status", "unknown status"));
     }
     let id = DocumentId::new(document_id);
-    sim.write(|state| move_status(&sim, state, &id, change.status, change.detail).map(Json))
+    sim.write(|state| {
+        move_status(&sim, state, &id, change.status, change.detail.as_deref()).map(Json)
+    })
 }

@@ -291,11 +291,10 @@ pub(crate) async fn answer_campaign(
         }
         let record = state.campaigns.get_mut(&campaign_id).ok_or_else(|| ApiError::not_found("campaign", campaign_id.as_str()))?;
         expire(record, now);
-        if target == ResponseStatus::Responded {
-            if let Some(form) = &record.campaign.response_form {
+        if target == ResponseStatus::Responded
+            && let Some(form) = &record.campaign.response_form {
                 check_form(form, &form_data, &attachment_ids)?;
             }
-        }
         let (kind, external_ref) = (record.campaign.kind, record.campaign.external_ref.clone());
         let response = record.responses.iter_mut().find(|r| r.partner_id == partner_id).ok_or_else(|| ApiError::internal("recipient without row"))?;
         match (response.status, target) {

@@ -104,7 +104,7 @@ pub(crate) async fn create(
 
 /// Recipients past the deadline without an answer become `expired`.
 pub(crate) fn expire(record: &mut CampaignRecord, now: OffsetDateTime) {
-    if !record.campaign.due_at.is_some_and(|due| due < now) {
+    if record.campaign.due_at.is_none_or(|due| due >= now) {
         return;
     }
     for response in &mut record.responses {

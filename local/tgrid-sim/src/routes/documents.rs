@@ -68,7 +68,7 @@ pub(crate) async fn read_send(
                     metadata = Some(parse_json::<DocumentMetadata>(&bytes)?);
                 }
                 Some("payload") if payload.is_none() => {
-                    payload = Some(receive_file(sim, field, limit).await?)
+                    payload = Some(receive_file(sim, field, limit).await?);
                 }
                 _ => {}
             }

@@ -15,7 +15,7 @@ use crate::stream::{ByteRange, Download, Upload};
 /// A multipart file part streaming `upload` from a freshly opened source.
 pub(crate) fn file_part(what: &'static str, upload: &Upload) -> Result<Part, TgError> {
     let body = reqwest::Body::wrap_stream(upload.source.open());
-    let part = match upload.source.len() {
+    let part = match upload.source.content_length() {
         Some(len) => Part::stream_with_length(body, len),
         None => Part::stream(body),
     };

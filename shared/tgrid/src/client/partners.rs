@@ -1,5 +1,7 @@
 //! `GET /v1/partners…`
 
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 
 use super::{TgClient, page_query};
@@ -42,7 +44,7 @@ pub(crate) fn seg(value: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out
