@@ -266,10 +266,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
 async fn api_middleware(State(sim): State<AppState>, mut request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let full_path = request.uri().path().to_owned();
-    let path = API_PREFIXES
+    // Inside the nested router the prefix is already stripped; name calls as `/api/...`.
+    let rest = API_PREFIXES
         .iter()
         .find_map(|prefix| full_path.strip_prefix(prefix))
-        .map_or(full_path.clone(), |rest| format!("/api{rest}"));
+        .unwrap_or(&full_path);
+    let path = format!("/api{rest}");
     sim.count_call(&method, &path);
     let latency = sim.faults().config.latency_ms;
     if latency > 0 {

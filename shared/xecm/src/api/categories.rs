@@ -1,0 +1,190 @@
+//! Categories on nodes: read (with their definitions), apply, update, remove.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+use crate::api::body_field;
+use crate::attributes::CategoryDefinition;
+use crate::error::XecmError;
+use crate::ids::{CategoryId, NodeId};
+use crate::model::{results, shape_error};
+use crate::transport::{Call, Payload, XecmClient};
+
+/// A category applied to a node: its values by key, and its definition when asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedCategory {
+    /// Category id.
+    pub id: CategoryId,
+    /// Values by key (`{cat}_{attr}`, `{cat}_{set}_{row}_{attr}`).
+    pub values: Map<String, Value>,
+    /// The definition (from `?metadata`).
+    pub definition: Option<Arc<CategoryDefinition>>,
+}
+
+fn category_id_of(item: &Value, values: &Map<String, Value>) -> Option<CategoryId> {
+    let from_metadata = item
+        .pointer("/metadata/categories")
+        .or_else(|| item.get("metadata"))
+        .and_then(Value::as_object)
+        .and_then(|m| m.keys().find(|k| !k.contains('_')).cloned());
+    let from_values = values
+        .keys()
+        .find_map(|k| k.split('_').next().map(str::to_owned));
+    from_metadata
+        .or(from_values)
+        .and_then(|id| CategoryId::parse(&id).ok())
+}
+
+impl XecmClient {
+    fn applied(
+        &self,
+        item: &Value,
+        what: &'static str,
+    ) -> Result<Option<AppliedCategory>, XecmError> {
+        let values = item
+            .pointer("/data/categories")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let Some(id) = category_id_of(item, &values) else {
+            return Ok(None);
+        };
+        let definition = match item.get("metadata") {
+            Some(metadata) => {
+                let definition = Arc::new(
+                    CategoryDefinition::from_metadata(id, metadata)
+                        .map_err(|e| shape_error(what, &e.to_string(), metadata))?,
+                );
+                self.inner
+                    .definitions
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(id, definition.clone());
+                Some(definition)
+            }
+            None => None,
+        };
+        Ok(Some(AppliedCategory {
+            id,
+            values,
+            definition,
+        }))
+    }
+
+    /// `GET /api/v2/nodes/{id}/categories[?metadata]`: the categories applied to a node.
+    pub async fn categories(
+        &self,
+        node: NodeId,
+        with_definitions: bool,
+    ) -> Result<Vec<AppliedCategory>, XecmError> {
+        let path = format!("v2/nodes/{node}/categories");
+        let query: Vec<(String, String)> = if with_definitions {
+            vec![("metadata".to_owned(), String::new())]
+        } else {
+            Vec::new()
+        };
+        let body = self
+            .json(Call::get("list categories", &path, &query))
+            .await?;
+        let mut applied = Vec::new();
+        for item in results(&body) {
+            applied.extend(self.applied(item, "list categories")?);
+        }
+        Ok(applied)
+    }
+
+    /// `GET /api/v2/nodes/{id}/categories/{cat}?metadata`: one category with its definition
+    /// (which is cached for later name look-ups).
+    pub async fn category(
+        &self,
+        node: NodeId,
+        category: CategoryId,
+    ) -> Result<AppliedCategory, XecmError> {
+        let path = format!("v2/nodes/{node}/categories/{category}");
+        let query = [("metadata".to_owned(), String::new())];
+        let body = self.json(Call::get("get category", &path, &query)).await?;
+        let item = results(&body)
+            .into_iter()
+            .next()
+            .ok_or_else(|| shape_error("get category", "no results", &body))?;
+        let mut applied = self
+            .applied(item, "get category")?
+            .ok_or_else(|| shape_error("get category", "no category", &body))?;
+        applied.id = category;
+        Ok(applied)
+    }
+
+    /// The cached definition of a category, if one was read before.
+    pub fn cached_definition(&self, category: CategoryId) -> Option<Arc<CategoryDefinition>> {
+        self.inner
+            .definitions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&category)
+            .cloned()
+    }
+
+    /// `POST /api/v2/nodes/{id}/categories`: applies a category, with first values by key.
+    pub async fn apply_category(
+        &self,
+        node: NodeId,
+        category: CategoryId,
+        values: &Map<String, Value>,
+    ) -> Result<(), XecmError> {
+        let mut body = json!({"category_id": category.get()});
+        for (key, value) in values {
+            body[key.as_str()] = value.clone();
+        }
+        let form = body_field(&body);
+        let path = format!("v2/nodes/{node}/categories");
+        let method = Method::POST;
+        self.json(Call::with(
+            "apply category",
+            &method,
+            &path,
+            Payload::Form(&form),
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// `PUT /api/v2/nodes/{id}/categories/{cat}` (`body=<json>` so lists and types survive).
+    pub async fn update_category(
+        &self,
+        node: NodeId,
+        category: CategoryId,
+        values: &Map<String, Value>,
+    ) -> Result<(), XecmError> {
+        let form = body_field(&Value::Object(values.clone()));
+        let path = format!("v2/nodes/{node}/categories/{category}");
+        let method = Method::PUT;
+        self.json(Call::with(
+            "update category",
+            &method,
+            &path,
+            Payload::Form(&form),
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// `DELETE /api/v2/nodes/{id}/categories/{cat}`.
+    pub async fn remove_category(
+        &self,
+        node: NodeId,
+        category: CategoryId,
+    ) -> Result<(), XecmError> {
+        let path = format!("v2/nodes/{node}/categories/{category}");
+        let method = Method::DELETE;
+        self.json(Call::with(
+            "remove category",
+            &method,
+            &path,
+            Payload::Empty,
+        ))
+        .await
+        .map(|_| ())
+    }
+}
