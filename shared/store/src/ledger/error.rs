@@ -1,0 +1,102 @@
+//! What can go wrong with the ledger.
+
+use time::OffsetDateTime;
+
+use super::{LedgerRecord, RecordId};
+use crate::blob::BackendError;
+
+/// Why a ledger operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// A field of a record or request is not acceptable.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which field (`"kind"`, `"key"`, `"index1.partition"`, ...).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `create` found a live record under the same id; it is returned.
+    #[error("record {} already exists", .existing.id)]
+    AlreadyExists {
+        /// The record that is there.
+        existing: Box<LedgerRecord>,
+    },
+    /// No live record has this id.
+    #[error("no record {id}")]
+    NotFound {
+        /// The id asked for.
+        id: RecordId,
+    },
+    /// The record's version is not the one the change was based on.
+    #[error("record {id} is at version {found}, the change expected {expected}")]
+    VersionConflict {
+        /// The record.
+        id: RecordId,
+        /// The version the change was based on.
+        expected: u64,
+        /// The version stored.
+        found: u64,
+    },
+    /// Another worker holds a live lease on this claim.
+    #[error("claim {id} is held by another worker until {until}")]
+    ClaimHeld {
+        /// The claim.
+        id: RecordId,
+        /// When that lease ends.
+        until: OffsetDateTime,
+    },
+    /// The claim was completed for a different payload (same idempotency key, other request).
+    #[error("claim {id} was completed for a different payload")]
+    PayloadMismatch {
+        /// The claim.
+        id: RecordId,
+    },
+    /// The token no longer owns the claim: its lease expired and another worker took it
+    /// over, or it was already completed or released.
+    #[error("claim {id} is no longer held by this token")]
+    ClaimLost {
+        /// The claim.
+        id: RecordId,
+    },
+    /// A transaction was cancelled because write number `index` (0-based) failed its
+    /// condition; nothing was changed.
+    #[error("transaction cancelled: write {index} failed: {cause}")]
+    TransactionCancelled {
+        /// Position of the failing write in the list given to `transact`.
+        index: usize,
+        /// Why it failed: `AlreadyExists`, `NotFound` or `VersionConflict`.
+        cause: Box<LedgerError>,
+    },
+    /// The backend failed. `transient` says whether trying again may help.
+    #[error("ledger backend failed during {operation} ({}): {source}", if *.transient { "transient" } else { "permanent" })]
+    Backend {
+        /// What was being done (`"create"`, `"query"`, ...).
+        operation: &'static str,
+        /// Whether a retry may succeed (timeouts, throttling, lock contention, 5xx).
+        transient: bool,
+        /// The backend's error.
+        #[source]
+        source: BackendError,
+    },
+}
+
+impl LedgerError {
+    /// Whether trying the same operation again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Backend {
+                transient: true,
+                ..
+            }
+        )
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
