@@ -140,3 +140,97 @@ impl StoreError {
         }
     }
 }
+
+impl gridlink_core::error::Classify for StoreError {
+    fn kind(&self) -> gridlink_core::error::ErrorKind {
+        use gridlink_core::error::ErrorKind;
+        match self {
+            Self::InvalidKey { .. }
+            | Self::InvalidMetadata { .. }
+            | Self::InvalidRange { .. }
+            | Self::RangeNotSatisfiable { .. } => ErrorKind::BadRequest,
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Corrupt { .. } | Self::CorruptMetadata { .. } => ErrorKind::Internal,
+            Self::Body { .. } => ErrorKind::Unavailable,
+            Self::Backend { transient, .. } => {
+                if *transient {
+                    ErrorKind::Unavailable
+                } else {
+                    ErrorKind::Internal
+                }
+            }
+        }
+    }
+}
+
+impl gridlink_core::retry::Retryable for StoreError {
+    /// Transient backend failures are retried; a failed body stream only by a caller that
+    /// can open the body again (the decision says `Retry`, the caller's closure re-opens it).
+    fn retry_decision(&self) -> gridlink_core::retry::RetryDecision {
+        use gridlink_core::retry::RetryDecision;
+        if self.is_transient() {
+            RetryDecision::Retry
+        } else {
+            RetryDecision::Fatal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gridlink_core::error::{Classify, ErrorKind};
+    use gridlink_core::retry::{RetryDecision, Retryable};
+
+    use super::*;
+
+    #[test]
+    fn bad_keys_are_bad_requests_and_outages_are_retried() {
+        let bad = StoreError::InvalidKey {
+            key: "../x".to_owned(),
+            reason: "no",
+        };
+        assert_eq!(
+            (bad.kind(), bad.retry_decision()),
+            (ErrorKind::BadRequest, RetryDecision::Fatal)
+        );
+        let outage = StoreError::Backend {
+            operation: "get",
+            transient: true,
+            source: "timeout".into(),
+        };
+        assert_eq!(
+            (outage.kind(), outage.retry_decision()),
+            (ErrorKind::Unavailable, RetryDecision::Retry)
+        );
+        let corrupt = StoreError::Corrupt {
+            key: "k".to_owned(),
+            expected_sha256: "a".to_owned(),
+            actual_sha256: "b".to_owned(),
+        };
+        assert_eq!(
+            (corrupt.kind(), corrupt.retry_decision()),
+            (ErrorKind::Internal, RetryDecision::Fatal)
+        );
+    }
+
+    #[test]
+    fn an_error_carried_through_a_body_stream_comes_back_out_unchanged() {
+        let carried = StoreError::NotFound {
+            key: "k".to_owned(),
+        }
+        .into_stream_error();
+        assert!(matches!(
+            StoreError::from_stream_error(carried),
+            StoreError::NotFound { .. }
+        ));
+        let foreign =
+            StoreError::from_stream_error(io::Error::new(io::ErrorKind::ConnectionReset, "reset"));
+        assert!(matches!(
+            foreign,
+            StoreError::Backend {
+                transient: true,
+                ..
+            }
+        ));
+    }
+}

@@ -100,3 +100,81 @@ impl LedgerError {
         }
     }
 }
+
+impl gridlink_core::error::Classify for LedgerError {
+    fn kind(&self) -> gridlink_core::error::ErrorKind {
+        use gridlink_core::error::ErrorKind;
+        match self {
+            Self::Invalid { .. } => ErrorKind::BadRequest,
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::AlreadyExists { .. }
+            | Self::VersionConflict { .. }
+            | Self::ClaimHeld { .. }
+            | Self::ClaimLost { .. }
+            | Self::PayloadMismatch { .. }
+            | Self::TransactionCancelled { .. } => ErrorKind::Conflict,
+            Self::Backend { transient, .. } => {
+                if *transient {
+                    ErrorKind::Unavailable
+                } else {
+                    ErrorKind::Internal
+                }
+            }
+        }
+    }
+}
+
+impl gridlink_core::retry::Retryable for LedgerError {
+    /// Transient backend failures are retried, and so is a claim held by another worker
+    /// (it may finish or its lease run out). A lost compare-and-set is fatal for the same
+    /// request: the caller has to read again and decide anew.
+    fn retry_decision(&self) -> gridlink_core::retry::RetryDecision {
+        use gridlink_core::retry::RetryDecision;
+        match self {
+            Self::Backend {
+                transient: true, ..
+            }
+            | Self::ClaimHeld { .. } => RetryDecision::Retry,
+            _ => RetryDecision::Fatal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gridlink_core::error::{Classify, ErrorKind};
+    use gridlink_core::retry::{RetryDecision, Retryable};
+
+    use super::*;
+
+    #[test]
+    fn conflicts_are_fatal_and_held_claims_and_outages_are_retried() {
+        let id = RecordId::new("po", "1").expect("id");
+        let conflict = LedgerError::VersionConflict {
+            id: id.clone(),
+            expected: 1,
+            found: 2,
+        };
+        assert_eq!(
+            (conflict.kind(), conflict.retry_decision()),
+            (ErrorKind::Conflict, RetryDecision::Fatal)
+        );
+        let held = LedgerError::ClaimHeld {
+            id,
+            until: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_eq!(
+            (held.kind(), held.retry_decision()),
+            (ErrorKind::Conflict, RetryDecision::Retry)
+        );
+        let outage = LedgerError::Backend {
+            operation: "get",
+            transient: true,
+            source: "busy".into(),
+        };
+        assert_eq!(
+            (outage.kind(), outage.retry_decision()),
+            (ErrorKind::Unavailable, RetryDecision::Retry)
+        );
+    }
+}
