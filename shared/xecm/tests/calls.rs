@@ -1,5 +1,7 @@
 //! Every call of the subset, client against the simulator over loopback.
 
+#![allow(clippy::unwrap_used)] // helpers outside `#[test]` functions are test code too
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -539,7 +541,10 @@ async fn children_search_audit_and_changed_documents_are_listed() {
         ["note-6.txt", "note-5.txt"]
     );
     assert_eq!(paged.len(), 7);
-    assert!(calls(&h.sim, "GET /api/v2/nodes/{id}/nodes") >= 3, "three pages of three");
+    assert!(
+        calls(&h.sim, "GET /api/v2/nodes/{id}/nodes") >= 3,
+        "three pages of three"
+    );
 
     let changed = h
         .client
