@@ -297,6 +297,16 @@ pub trait EventFeed: Send + Sync {
     async fn subscriptions(&self) -> Result<Vec<Subscription>, TgError>;
     /// Removes a subscription.
     async fn unsubscribe(&self, subscription_id: &SubscriptionId) -> Result<(), TgError>;
+    /// Every event after `after` (all kept events when `None`), oldest first, page by page.
+    fn events_since<'a>(
+        &'a self,
+        after: Option<&'a EventId>,
+    ) -> BoxStream<'a, Result<Event, TgError>> {
+        paginate(move |cursor: Option<String>| async move {
+            let from = cursor.map(EventId::new).or_else(|| after.cloned());
+            self.events_after(from.as_ref(), None).await
+        })
+    }
 }
 
 /// All of Trading Grid.

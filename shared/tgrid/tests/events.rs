@@ -3,6 +3,7 @@
 mod common;
 
 use common::{key, start};
+use futures::TryStreamExt;
 use gridlink_tgrid::model::{NewSpace, NewSubscription, NewThread, ThreadKind};
 use gridlink_tgrid::{Collaboration, EventFeed, EventPayload, EventType, PartnerId, TgError};
 use secrecy::SecretString;
@@ -81,6 +82,20 @@ async fn the_feed_pages_through_every_event_type_in_order() {
         panic!("{last:?}")
     };
     assert_eq!(partner.status, gridlink_tgrid::model::PartnerStatus::Active);
+    let streamed: Vec<_> = h
+        .client
+        .events_since(None)
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(streamed.len(), 4);
+    let after_first: Vec<_> = h
+        .client
+        .events_since(Some(&streamed[0].event_id))
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(after_first.len(), 3);
     let unknown = h
         .client
         .events_after(Some(&gridlink_tgrid::EventId::new("evt_gone")), None)
