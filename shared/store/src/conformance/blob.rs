@@ -6,39 +6,12 @@ use bytes::Bytes;
 use futures::StreamExt;
 
 use crate::blob::{BlobKey, ByteRange, ByteStream, PutOptions, StoreError, body_from_bytes};
-use crate::testing::BlobsUnderTest;
+use crate::testing::{BlobsUnderTest, MemoryWatch, generated_body};
 
 const MIB: u64 = 1024 * 1024;
 
 fn key(text: &str) -> BlobKey {
     BlobKey::parse(text).expect("a valid key")
-}
-
-/// `size` bytes of deterministic noise, in 1 MiB chunks, generated as it is read.
-fn generated_body(seed: u64, size: u64) -> ByteStream {
-    Box::pin(futures::stream::unfold(
-        (seed, 0_u64),
-        move |(state, sent)| async move {
-            (sent < size).then(|| {
-                let length = (size - sent).min(MIB);
-                let (chunk, state) = noise(state, length);
-                (Ok(chunk), (state, sent + length))
-            })
-        },
-    ))
-}
-
-fn noise(mut state: u64, length: u64) -> (Bytes, u64) {
-    let length = usize::try_from(length).expect("a chunk fits in memory");
-    let mut chunk = Vec::with_capacity(length + 8);
-    while chunk.len() < length {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        chunk.extend_from_slice(&state.to_le_bytes());
-    }
-    chunk.truncate(length);
-    (Bytes::from(chunk), state)
 }
 
 /// Hashes a stream to its end without keeping it: (bytes, sha256 hex), or the stream's error.
@@ -54,14 +27,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let mut hasher = crate::blob::Sha256Hasher::default();
     hasher.update(bytes);
     hasher.finish_hex()
-}
-
-/// Peak resident memory of this process so far, in bytes (Linux), if known.
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// Put then get: same bytes, content type, user metadata and the SHA-256 of the content.
@@ -95,7 +60,7 @@ pub async fn a_64_mib_blob_streams_in_and_out_with_its_sha256_checked(t: &BlobsU
     const SIZE: u64 = 64 * MIB;
     let blob_key = key("archive/big.bin");
     let (_, expected) = drain(generated_body(7, SIZE)).await.expect("generate");
-    let before = peak_rss();
+    let watch = MemoryWatch::start();
     let stored = t
         .store
         .put(&blob_key, generated_body(7, SIZE), PutOptions::default())
@@ -111,11 +76,15 @@ pub async fn a_64_mib_blob_streams_in_and_out_with_its_sha256_checked(t: &BlobsU
         .await
         .expect("the content matches its hash");
     assert_eq!((read, actual), (SIZE, expected));
-    if let (Some(before), Some(after)) = (before, peak_rss()) {
-        let grown = after.saturating_sub(before);
+    if let Some(watch) = watch {
+        let grown = watch.growth();
+        eprintln!(
+            "64 MiB round trip: resident memory grew by {} MiB",
+            grown / MIB
+        );
         assert!(
             grown < 48 * MIB,
-            "peak memory grew by {} MiB while streaming 64 MiB",
+            "resident memory grew by {} MiB while streaming 64 MiB",
             grown / MIB
         );
     }

@@ -15,7 +15,13 @@
 mod fixtures;
 mod moto;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use bytes::Bytes;
+
+use crate::blob::ByteStream;
 use aws_credential_types::Credentials;
 
 pub use fixtures::{
@@ -57,4 +63,97 @@ pub async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 /// A name no other test uses, valid for buckets and tables: `<prefix>-<32 hex digits>`.
 pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// `size` bytes of deterministic noise (xorshift from `seed`), in 1 MiB chunks, generated as it is read.
+pub fn generated_body(seed: u64, size: u64) -> ByteStream {
+    Box::pin(futures::stream::unfold(
+        (seed, 0_u64),
+        move |(state, sent)| async move {
+            (sent < size).then(|| {
+                let length = (size - sent).min(MIB);
+                let (chunk, state) = noise(state, length);
+                (Ok(chunk), (state, sent + length))
+            })
+        },
+    ))
+}
+
+fn noise(mut state: u64, length: u64) -> (Bytes, u64) {
+    let length = usize::try_from(length).expect("a chunk fits in memory");
+    let mut chunk = Vec::with_capacity(length + 8);
+    while chunk.len() < length {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        chunk.extend_from_slice(&state.to_le_bytes());
+    }
+    chunk.truncate(length);
+    (Bytes::from(chunk), state)
+}
+
+/// Watches this process's resident memory (`VmRSS`, Linux) from a background thread, so a
+/// test can assert that streaming a large body did not buffer it.
+#[derive(Debug)]
+pub struct MemoryWatch {
+    baseline: u64,
+    peak: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    sampler: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MemoryWatch {
+    /// Starts watching; `None` where the OS does not tell (not Linux).
+    pub fn start() -> Option<Self> {
+        let baseline = resident_bytes()?;
+        let peak = Arc::new(AtomicU64::new(baseline));
+        let stop = Arc::new(AtomicBool::new(false));
+        let sampler = {
+            let (peak, stop) = (Arc::clone(&peak), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(now) = resident_bytes() {
+                        peak.fetch_max(now, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        };
+        Some(Self {
+            baseline,
+            peak,
+            stop,
+            sampler: Some(sampler),
+        })
+    }
+
+    /// Stops watching; the most the resident memory rose above where it was at the start.
+    pub fn growth(mut self) -> u64 {
+        self.halt();
+        self.peak
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.baseline)
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(sampler) = self.sampler.take() {
+            let _ = sampler.join();
+        }
+    }
+}
+
+impl Drop for MemoryWatch {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
