@@ -86,16 +86,29 @@ impl IntoResponse for ApiError {
         if let Some(detail) = self.detail {
             body["errorDetail"] = Value::String(detail);
         }
-        (self.status, axum::Json(body)).into_response()
+        json_response(self.status, &body)
     }
+}
+
+/// A JSON answer with the content type Content Server sends.
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=UTF-8",
+        )],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// The result type of every route.
 pub type ApiResult = Result<Response, ApiError>;
 
 /// A `200` JSON response.
-pub fn ok(body: Value) -> ApiResult {
-    Ok(axum::Json(body).into_response())
+pub fn ok(body: &Value) -> ApiResult {
+    Ok(json_response(StatusCode::OK, body))
 }
 
 /// The `links.data.self` block Content Server adds to every answer.

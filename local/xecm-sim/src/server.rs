@@ -292,6 +292,10 @@ async fn api_middleware(State(sim): State<AppState>, mut request: Request, next:
         Some(Fault::Drop) => return dropped_connection(),
         Some(Fault::LoseResponse) | None => {}
     }
+    let suppress_codes = request.uri().query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split('=').next() == Some("suppress_response_codes"))
+    });
     let authentication = sim.authenticate(request.headers());
     request.extensions_mut().insert(authentication);
     let mut response = next.run(request).await;
@@ -307,7 +311,24 @@ async fn api_middleware(State(sim): State<AppState>, mut request: Request, next:
             response.headers_mut().insert("OTCSTicket", value);
         }
     }
+    if suppress_codes && !response.status().is_success() {
+        return with_status_in_body(response).await;
+    }
     response
+}
+
+/// `suppress_response_codes`: the status moves into the body as `statusCode`; HTTP says 200.
+async fn with_status_in_body(response: Response) -> Response {
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut body = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(object) = body.as_object_mut() {
+        object.insert("statusCode".to_owned(), serde_json::json!(status.as_u16()));
+    }
+    crate::envelope::json_response(StatusCode::OK, &body)
 }
 
 fn maintenance_page() -> Response {

@@ -136,6 +136,12 @@ async fn missing_nodes_bad_ids_and_unknown_routes_are_answered_400() {
         (status.as_u16(), body["error"].as_str().unwrap()),
         (400, "Invalid datatype specified for argument 'id'")
     );
+    let (status, body) = raw.get("/v2/nodes/987654?suppress_response_codes").await;
+    assert_eq!(
+        (status.as_u16(), body["statusCode"].as_u64()),
+        (200, Some(400)),
+        "suppress_response_codes: {body}"
+    );
     let (status, body) = raw.get("/v2/no-such-thing").await;
     assert_eq!(
         (status.as_u16(), body["error"].as_str().unwrap()),

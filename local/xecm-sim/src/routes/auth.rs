@@ -58,7 +58,7 @@ pub async fn current_user(
             || format!("user{}", caller.user_id),
             |user| user.name.clone(),
         );
-    ok(json!({
+    ok(&json!({
         "data": {
             "id": caller.user_id,
             "name": name,
@@ -73,12 +73,12 @@ pub async fn current_user(
 /// `DELETE /api/v1/auth`: ends the session.
 pub async fn logout(State(sim): State<AppState>, Authed(caller): Authed) -> ApiResult {
     sim.sessions().end(caller.session);
-    ok(json!({}))
+    ok(&json!({}))
 }
 
 /// `GET /api/v1/ping`: readiness, no login needed.
 pub async fn ping() -> ApiResult {
-    ok(json!({
+    ok(&json!({
         "rest_api": [
             {"build": 2, "href": "api/v1", "version": 1},
             {"build": 2, "href": "api/v2", "version": 2}

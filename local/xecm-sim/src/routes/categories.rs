@@ -49,7 +49,7 @@ pub async fn list(
         .filter_map(|category| category_entry(&store, node, *category, with_metadata))
         .collect();
     ok(
-        json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/categories")), "results": results}),
+        &json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/categories")), "results": results}),
     )
 }
 
@@ -67,7 +67,7 @@ pub async fn one(
     let entry = category_entry(&store, node, category, params.flag("metadata"))
         .ok_or_else(|| not_applied(&store, category))?;
     ok(
-        json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": entry}),
+        &json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": entry}),
     )
 }
 
@@ -97,7 +97,7 @@ pub async fn apply(
     ops::apply_category(&mut store, id, category, &input.fields, caller.user_id, now)?;
     sim.save(&store);
     ok(
-        json!({"links": self_link("POST", &format!("/api/v2/nodes/{id}/categories")), "results": {}}),
+        &json!({"links": self_link("POST", &format!("/api/v2/nodes/{id}/categories")), "results": {}}),
     )
 }
 
@@ -116,7 +116,7 @@ pub async fn update(
     ops::update_category(&mut store, id, category, &input.fields, caller.user_id, now)?;
     sim.save(&store);
     ok(
-        json!({"links": self_link("PUT", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": {}}),
+        &json!({"links": self_link("PUT", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": {}}),
     )
 }
 
@@ -143,6 +143,6 @@ pub async fn remove(
     );
     sim.save(&store);
     ok(
-        json!({"links": self_link("DELETE", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": {}}),
+        &json!({"links": self_link("DELETE", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": {}}),
     )
 }

@@ -50,7 +50,7 @@ pub async fn one(
     let params = Params::parse(raw.as_deref())?;
     let id = path_id(&id)?;
     let store = sim.store();
-    ok(node_envelope(
+    ok(&node_envelope(
         &store,
         store.node(id)?,
         "GET",
@@ -107,7 +107,7 @@ pub async fn children(
         .iter()
         .map(|node| json!({"data": {"properties": render::properties(&store, node, DateStyle::Utc)}}))
         .collect();
-    ok(collection_envelope(
+    ok(&collection_envelope(
         &format!("/api/v2/nodes/{id}/nodes"),
         page,
         sort.unwrap_or("asc_name"),
@@ -203,7 +203,7 @@ pub async fn create(
         (id, response)
     };
     tracing::info!(node_id = id, kind, "node created");
-    ok(response)
+    ok(&response)
 }
 
 fn requested_categories(fields: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
@@ -266,7 +266,7 @@ pub async fn update(
     }
     store.record(EventKind::NodeUpdated, id, caller.user_id, None, now);
     sim.save(&store);
-    ok(node_envelope(&store, store.node(id)?, "PUT", &[]))
+    ok(&node_envelope(&store, store.node(id)?, "PUT", &[]))
 }
 
 /// `DELETE /api/v2/nodes/{id}`: the node and everything below it.
@@ -288,5 +288,5 @@ pub async fn remove(
         files
     };
     sim.discard_content(&files);
-    ok(json!({"links": self_link("DELETE", &format!("/api/v2/nodes/{id}")), "results": {}}))
+    ok(&json!({"links": self_link("DELETE", &format!("/api/v2/nodes/{id}")), "results": {}}))
 }

@@ -90,7 +90,7 @@ pub async fn search(
     ));
     body["collection"]["searching"] =
         json!({"cache_id": 1, "regions_metadata": {}, "regions_order": []});
-    ok(body)
+    ok(&body)
 }
 
 fn sort_results(found: &mut [&Node], sort: &str) -> Result<(), ApiError> {
@@ -195,5 +195,5 @@ pub async fn audit(
     .collect();
     let mut body = collection_envelope(&format!("/api/v2/nodes/{id}/audit"), page, sort, &[]);
     body["results"] = json!({"data": {"audit": audit, "audit_event_types": event_types}});
-    ok(body)
+    ok(&body)
 }

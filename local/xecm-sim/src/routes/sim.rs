@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn faults(State(sim): State<AppState>) -> ApiResult {
     let faults = sim.faults();
-    ok(json!({"config": faults.config, "counts": faults.counts}))
+    ok(&json!({"config": faults.config, "counts": faults.counts}))
 }
 
 async fn set_faults(
@@ -73,7 +73,7 @@ async fn events(
         .take(query.limit.max(1))
         .map(|event| serde_json::to_value(event).unwrap_or(Value::Null))
         .collect();
-    ok(json!({"events": events, "last_event_id": store.last_event_id}))
+    ok(&json!({"events": events, "last_event_id": store.last_event_id}))
 }
 
 async fn load_seed(
@@ -86,7 +86,7 @@ async fn load_seed(
     let created = seed::load(&mut store, &seed, &sim.content, now)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     sim.save(&store);
-    ok(json!({"workspaces_created": created}))
+    ok(&json!({"workspaces_created": created}))
 }
 
 async fn stats(State(sim): State<AppState>) -> ApiResult {
@@ -97,7 +97,7 @@ async fn stats(State(sim): State<AppState>) -> ApiResult {
         .clone();
     let counts = sim.faults().counts;
     let store = sim.store();
-    ok(json!({
+    ok(&json!({
         "calls_total": sim.call_total.load(std::sync::atomic::Ordering::Relaxed),
         "calls": calls,
         "nodes": store.nodes.len(),

@@ -32,7 +32,7 @@ pub async fn list(State(sim): State<AppState>, _: Authed, Path(id): Path<String>
         .map(|version| json!({"data": {"versions": render::version(node, version)}}))
         .collect();
     ok(
-        json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/versions")), "results": results}),
+        &json!({"links": self_link("GET", &format!("/api/v2/nodes/{id}/versions")), "results": results}),
     )
 }
 
@@ -60,7 +60,7 @@ pub async fn add(
         .iter()
         .find(|v| v.number == number)
         .ok_or_else(ApiError::not_accessible)?;
-    ok(json!({
+    ok(&json!({
         "links": self_link("POST", &format!("/api/v2/nodes/{id}/versions")),
         "results": {"data": {"versions": render::version(node, version)}},
     }))

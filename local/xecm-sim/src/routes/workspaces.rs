@@ -48,7 +48,7 @@ pub async fn types(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQue
             json!({"data": {"properties": properties, "wksp_info": {"wksp_type_icon": null, "in_use": true}}})
         })
         .collect();
-    ok(json!({
+    ok(&json!({
         "links": self_link("GET", "/api/v2/businessworkspacetypes"),
         "results": results,
     }))
@@ -102,7 +102,7 @@ pub async fn list(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQuer
         .iter()
         .map(|node| render::list_item(&store, node, DateStyle::Local))
         .collect();
-    ok(workspace_list_envelope(
+    ok(&workspace_list_envelope(
         "/api/v2/businessworkspaces",
         &params,
         page,
@@ -242,7 +242,7 @@ pub async fn one(
     {
         data["categories"] = render::categories_field(node);
     }
-    ok(json!({
+    ok(&json!({
         "links": self_link("GET", &format!("/api/v2/businessworkspaces/{id}")),
         "results": {"data": data},
     }))
@@ -283,7 +283,7 @@ pub async fn create(
     let id = ops::create_workspace(&mut store, &request, caller.user_id, now)?;
     sim.save(&store);
     tracing::info!(workspace_id = id, "workspace created");
-    ok(json!({
+    ok(&json!({
         "links": self_link("POST", "/api/v2/businessworkspaces"),
         "results": {"id": id, "direct_open": true, "sub_folder_id": 0},
     }))
@@ -311,7 +311,7 @@ pub async fn by_business_object(
         .collect();
     let page = Page::exact(1, DEFAULT_LIMIT, results.len());
     let path = format!("/api/v2/externalsystems/{system}/botypes/{bo_type}/boids/{bo_id}");
-    ok(workspace_list_envelope(&path, &params, page, &results))
+    ok(&workspace_list_envelope(&path, &params, page, &results))
 }
 
 /// `GET /api/v2/businessworkspaces/{id}/relateditems` (`where_relationtype=child|parent`).
@@ -343,7 +343,7 @@ pub async fn related(
             Some(item)
         })
         .collect();
-    ok(workspace_list_envelope(
+    ok(&workspace_list_envelope(
         &format!("/api/v2/businessworkspaces/{id}/relateditems"),
         &params,
         page,
@@ -406,7 +406,7 @@ pub async fn relate(
     }
     sim.save(&store);
     ok(
-        json!({"links": self_link("POST", &format!("/api/v2/businessworkspaces/{id}/relateditems")), "results": {}}),
+        &json!({"links": self_link("POST", &format!("/api/v2/businessworkspaces/{id}/relateditems")), "results": {}}),
     )
 }
 
@@ -427,7 +427,7 @@ pub async fn enclosing(
         .workspace
         .as_ref()
         .ok_or_else(ApiError::not_accessible)?;
-    ok(json!({
+    ok(&json!({
         "id": workspace_id,
         "name": node.name,
         "type": node.subtype,
