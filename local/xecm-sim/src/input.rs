@@ -93,6 +93,22 @@ impl FormInput {
         self.fields.get(key).and_then(crate::envelope::as_i64)
     }
 
+    /// `roles.categories` (flat or nested per category; `roles` itself may arrive as a JSON
+    /// string in a plain field); empty when absent.
+    pub fn roles_categories(&self) -> Result<Map<String, Value>, ApiError> {
+        let roles = match self.fields.get("roles") {
+            Some(Value::String(text)) => serde_json::from_str(text)
+                .map_err(|_| ApiError::invalid("'roles' must be a JSON object"))?,
+            Some(other) => other.clone(),
+            None => return Ok(Map::new()),
+        };
+        match roles.get("categories") {
+            Some(Value::Object(map)) => Ok(map.clone()),
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(_) => Err(ApiError::invalid("'roles.categories' must be an object")),
+        }
+    }
+
     fn from_pairs(pairs: Vec<(String, String)>) -> Map<String, Value> {
         let mut fields = Map::new();
         for (key, value) in pairs {

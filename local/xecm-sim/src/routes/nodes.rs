@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::envelope::{ApiError, ApiResult, Page, ok, self_link};
 use crate::input::FormInput;
@@ -143,7 +143,7 @@ pub async fn create(
         .int("parent_id")
         .ok_or_else(|| ApiError::invalid("parent_id is required"))?;
     let description = input.text("description").unwrap_or_default();
-    let requested = requested_categories(&input.fields)?;
+    let requested = input.roles_categories()?;
     let now = sim.now();
     let (id, response) = {
         let mut store = sim.store();
@@ -204,20 +204,6 @@ pub async fn create(
     };
     tracing::info!(node_id = id, kind, "node created");
     ok(&response)
-}
-
-fn requested_categories(fields: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
-    let roles = match fields.get("roles") {
-        Some(Value::String(text)) => serde_json::from_str(text)
-            .map_err(|_| ApiError::invalid("'roles' must be a JSON object"))?,
-        Some(other) => other.clone(),
-        None => return Ok(Map::new()),
-    };
-    match roles.get("categories") {
-        Some(Value::Object(map)) => Ok(map.clone()),
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(_) => Err(ApiError::invalid("'roles.categories' must be an object")),
-    }
 }
 
 /// `PUT /api/v2/nodes/{id}`: `name`, `description`, `parent_id` (move).

@@ -1,7 +1,7 @@
 //! Business workspaces: types, lists and look-ups, creation, related workspaces.
 
 use axum::extract::{Path, RawQuery, State};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::envelope::{ApiError, ApiResult, Page, ok, self_link};
 use crate::input::FormInput;
@@ -255,17 +255,7 @@ pub async fn create(
     Authed(caller): Authed,
     input: FormInput,
 ) -> ApiResult {
-    let roles = match input.fields.get("roles") {
-        Some(Value::String(text)) => serde_json::from_str::<Value>(text)
-            .map_err(|_| ApiError::invalid("'roles' must be a JSON object"))?,
-        Some(other) => other.clone(),
-        None => Value::Null,
-    };
-    let categories: Map<String, Value> = match roles.get("categories") {
-        Some(Value::Object(map)) => map.clone(),
-        None | Some(Value::Null) => Map::new(),
-        Some(_) => return Err(ApiError::invalid("'roles.categories' must be an object")),
-    };
+    let categories = input.roles_categories()?;
     let request = WorkspaceRequest {
         template_id: input.int("template_id"),
         type_id: input.int("wksp_type_id"),
