@@ -1,0 +1,349 @@
+//! The platform a use case runs on: storage, clients, secrets — built once at start.
+//!
+//! # Configuration
+//! | Key | Meaning |
+//! |---|---|
+//! | `GRIDLINK_STORAGE` | `aws` (S3 + DynamoDB) or `local` (files + SQLite); default `aws` on Lambda, `local` elsewhere |
+//! | `GRIDLINK_BUCKET`, `GRIDLINK_TABLE` | with `aws`: the S3 bucket and the DynamoDB table |
+//! | `GRIDLINK_DATA_DIR` | with `local`: where blobs and `ledger.sqlite3` live (default `.gridlink`) |
+//! | `XECM_BASE_URL`, `XECM_USERNAME`, `XECM_PASSWORD`¹ | the Content Server and its service account |
+//! | `TG_BASE_URL`, `TG_TENANT_ID`, `TG_CLIENT_ID`, `TG_CLIENT_SECRET`¹ | the Trading Grid tenant |
+//! | `TG_WEBHOOK_SECRET`¹ | the secret TG signs webhook deliveries with |
+//! | `XECM_PUSH_SECRET`¹ | the secret xECM push events are signed with (optional: no push route without it) |
+//!
+//! ¹ A secret: give either the value (local runs) or `<KEY>_SECRET_ARN`, the ARN of an AWS
+//! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
+//! logged; a bad configuration fails at start with every problem listed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridlink_core::clock::{SharedClock, SystemClock};
+use gridlink_core::config::{ConfigError, ConfigProblem, ConfigSource};
+use gridlink_store::{BlobStore, DynamoLedger, FsBlobStore, Ledger, S3BlobStore, SqliteLedger};
+use gridlink_tgrid::{TenantId, TgClient, TgConfig, TradingGrid};
+use gridlink_xecm::{Workspaces, XecmAuth, XecmClient, XecmConfig};
+use secrecy::SecretString;
+
+use crate::effects::Effects;
+use crate::inbox::Inbox;
+
+/// Why the platform could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// Configuration is missing or malformed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Storage could not be opened.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// A client could not be built.
+    #[error("client: {0}")]
+    Client(String),
+}
+
+/// Where blobs and the ledger live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// S3 and DynamoDB.
+    Aws {
+        /// The bucket.
+        bucket: String,
+        /// The table.
+        table: String,
+    },
+    /// A directory: `blobs/` and `ledger.sqlite3`.
+    Local {
+        /// The directory.
+        data_dir: PathBuf,
+    },
+}
+
+/// The secrets a function uses.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    /// Trading Grid's webhook signing secret.
+    pub tg_webhook: SecretString,
+    /// The xECM push-event signing secret, if push is configured.
+    pub xecm_push: Option<SecretString>,
+}
+
+/// Everything a use case needs, built once per process.
+#[derive(Clone)]
+pub struct Platform {
+    /// The function this platform serves.
+    pub function: &'static str,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Blobs.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The ledger.
+    pub ledger: Arc<dyn Ledger>,
+    /// Extended ECM.
+    pub xecm: Arc<dyn Workspaces>,
+    /// Trading Grid.
+    pub tg: Arc<dyn TradingGrid>,
+    /// Secrets.
+    pub secrets: Secrets,
+    /// Exactly-once effects over the ledger.
+    pub effects: Effects,
+    /// The function's durable inbox.
+    pub inbox: Inbox,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("function", &self.function)
+            .field("blobs", &self.blobs)
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long an effect's claim is leased: longer than any single effect takes.
+pub const EFFECT_LEASE: Duration = Duration::from_secs(300);
+
+impl Platform {
+    /// Assembles a platform from parts (tests, the local runner).
+    pub fn assemble(
+        function: &'static str,
+        clock: SharedClock,
+        blobs: Arc<dyn BlobStore>,
+        ledger: Arc<dyn Ledger>,
+        xecm: Arc<dyn Workspaces>,
+        tg: Arc<dyn TradingGrid>,
+        secrets: Secrets,
+    ) -> Self {
+        let effects = Effects::new(ledger.clone(), EFFECT_LEASE);
+        let inbox = Inbox::new(function, blobs.clone(), ledger.clone(), clock.clone());
+        Self {
+            function,
+            clock,
+            blobs,
+            ledger,
+            xecm,
+            tg,
+            secrets,
+            effects,
+            inbox,
+        }
+    }
+
+    /// Builds the platform from the process environment (see the module docs).
+    pub async fn from_env(function: &'static str) -> Result<Self, PlatformError> {
+        let source = ConfigSource::from_env();
+        let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let needs_aws = on_lambda
+            || source.get("GRIDLINK_STORAGE") == Some("aws")
+            || source_has_secret_arns(&source);
+        let aws = if needs_aws {
+            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        } else {
+            None
+        };
+        let secrets = match &aws {
+            Some(config) => resolve_secret_arns(source, config).await?,
+            None => source,
+        };
+        Self::from_source(function, &secrets, on_lambda, aws.as_ref()).await
+    }
+
+    /// Builds the platform from configuration values (secrets already resolved).
+    pub async fn from_source(
+        function: &'static str,
+        source: &ConfigSource,
+        on_lambda: bool,
+        aws: Option<&aws_config::SdkConfig>,
+    ) -> Result<Self, PlatformError> {
+        let mut reader = source.reader();
+        let storage_kind = reader.optional::<String>(
+            "GRIDLINK_STORAGE",
+            if on_lambda {
+                "aws".into()
+            } else {
+                "local".into()
+            },
+        );
+        let storage = match storage_kind.as_str() {
+            "aws" => {
+                let bucket = reader.required::<String>("GRIDLINK_BUCKET");
+                let table = reader.required::<String>("GRIDLINK_TABLE");
+                bucket
+                    .zip(table)
+                    .map(|(bucket, table)| StorageChoice::Aws { bucket, table })
+            }
+            "local" => Some(StorageChoice::Local {
+                data_dir: reader.optional("GRIDLINK_DATA_DIR", PathBuf::from(".gridlink")),
+            }),
+            _ => {
+                reader.invalid("GRIDLINK_STORAGE", "must be `aws` or `local`");
+                None
+            }
+        };
+        let xecm_url = reader.url("XECM_BASE_URL");
+        let xecm_user = reader.required::<String>("XECM_USERNAME");
+        let xecm_password = reader.secret("XECM_PASSWORD");
+        let tg_url = reader.url("TG_BASE_URL");
+        let tg_tenant = reader.required::<String>("TG_TENANT_ID");
+        let tg_client_id = reader.required::<String>("TG_CLIENT_ID");
+        let tg_client_secret = reader.secret("TG_CLIENT_SECRET");
+        let tg_webhook = reader.secret("TG_WEBHOOK_SECRET");
+        let xecm_push = source
+            .get("XECM_PUSH_SECRET")
+            .map(|v| SecretString::from(v.to_owned()));
+        reader.finish()?;
+        let (Some(storage), Some(xecm_url), Some(xecm_user), Some(xecm_password)) =
+            (storage, xecm_url, xecm_user, xecm_password)
+        else {
+            unreachable_config()?
+        };
+        let (
+            Some(tg_url),
+            Some(tg_tenant),
+            Some(tg_client_id),
+            Some(tg_client_secret),
+            Some(tg_webhook),
+        ) = (
+            tg_url,
+            tg_tenant,
+            tg_client_id,
+            tg_client_secret,
+            tg_webhook,
+        )
+        else {
+            unreachable_config()?
+        };
+
+        let clock: SharedClock = Arc::new(SystemClock);
+        let (blobs, ledger) = open_storage(&storage, clock.clone(), aws).await?;
+        let xecm = XecmClient::new(
+            XecmConfig::new(
+                &xecm_url,
+                XecmAuth::Password {
+                    user: xecm_user,
+                    password: xecm_password,
+                },
+            )
+            .map_err(|e| PlatformError::Client(e.to_string()))?,
+        )
+        .map_err(|e| PlatformError::Client(e.to_string()))?;
+        let tg = TgClient::new(TgConfig {
+            base_url: url::Url::parse(&tg_url)
+                .map_err(|e| PlatformError::Client(format!("TG_BASE_URL: {e}")))?,
+            tenant_id: TenantId::new(tg_tenant),
+            client_id: tg_client_id,
+            client_secret: tg_client_secret,
+            retry: gridlink_core::retry::RetryPolicy::standard(),
+            timeout: Duration::from_secs(30),
+        })
+        .map_err(|e| PlatformError::Client(e.to_string()))?;
+        Ok(Self::assemble(
+            function,
+            clock,
+            blobs,
+            ledger,
+            Arc::new(xecm),
+            Arc::new(tg),
+            Secrets {
+                tg_webhook,
+                xecm_push,
+            },
+        ))
+    }
+}
+
+/// `finish()` succeeded, so every required value is present; this keeps that promise checked.
+fn unreachable_config<T>() -> Result<T, PlatformError> {
+    Err(PlatformError::Config(ConfigError {
+        problems: vec![ConfigProblem {
+            key: "?".into(),
+            problem: "a required value went missing after validation".into(),
+        }],
+    }))
+}
+
+/// Opens the chosen storage.
+pub async fn open_storage(
+    storage: &StorageChoice,
+    clock: SharedClock,
+    aws: Option<&aws_config::SdkConfig>,
+) -> Result<(Arc<dyn BlobStore>, Arc<dyn Ledger>), PlatformError> {
+    match storage {
+        StorageChoice::Local { data_dir } => {
+            let blobs = FsBlobStore::open(data_dir.join("blobs"))
+                .await
+                .map_err(|e| PlatformError::Storage(e.to_string()))?;
+            let ledger = SqliteLedger::open(data_dir.join("ledger.sqlite3"), clock)
+                .await
+                .map_err(|e| PlatformError::Storage(e.to_string()))?;
+            Ok((Arc::new(blobs), Arc::new(ledger)))
+        }
+        StorageChoice::Aws { bucket, table } => {
+            let config = aws.ok_or_else(|| {
+                PlatformError::Storage("AWS storage needs an AWS SDK configuration".into())
+            })?;
+            let s3 = aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+                    .build(),
+            );
+            let dynamo = aws_sdk_dynamodb::Client::new(config);
+            Ok((
+                Arc::new(S3BlobStore::new(s3, bucket.clone())),
+                Arc::new(DynamoLedger::new(dynamo, table.clone(), clock)),
+            ))
+        }
+    }
+}
+
+const SECRET_KEYS: [&str; 4] = [
+    "XECM_PASSWORD",
+    "TG_CLIENT_SECRET",
+    "TG_WEBHOOK_SECRET",
+    "XECM_PUSH_SECRET",
+];
+
+fn source_has_secret_arns(source: &ConfigSource) -> bool {
+    SECRET_KEYS
+        .iter()
+        .any(|k| source.get(&format!("{k}_SECRET_ARN")).is_some())
+}
+
+/// Replaces every `<KEY>_SECRET_ARN` by `<KEY>` read from Secrets Manager.
+async fn resolve_secret_arns(
+    source: ConfigSource,
+    aws: &aws_config::SdkConfig,
+) -> Result<ConfigSource, PlatformError> {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    let mut resolved = source.clone();
+    let mut problems = Vec::new();
+    for key in SECRET_KEYS {
+        let arn_key = format!("{key}_SECRET_ARN");
+        let Some(arn) = source.get(&arn_key) else {
+            continue;
+        };
+        match client.get_secret_value().secret_id(arn).send().await {
+            Ok(output) => match output.secret_string() {
+                Some(value) => resolved = resolved.with(key, value),
+                None => problems.push(ConfigProblem {
+                    key: arn_key,
+                    problem: "the secret has no SecretString".into(),
+                }),
+            },
+            Err(e) => problems.push(ConfigProblem {
+                key: arn_key,
+                problem: format!(
+                    "cannot read the secret: {}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+                ),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(ConfigError { problems }.into())
+    }
+}
