@@ -26,6 +26,7 @@
 # binary. (Checked both ways on a probe built with panic="unwind", panic="abort" and no setting:
 # the last two carry the abort marker and lack the unwind ones.)
 set -euo pipefail
+caller_dir="$PWD"
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
@@ -73,7 +74,10 @@ if [ "${1:-}" = "--check" ]; then
   shift
   [ "$#" -gt 0 ] || die "--check needs at least one binary"
   failed=0
-  for file in "$@"; do check_unwinds "$file" || failed=1; done
+  for file in "$@"; do
+    case "$file" in /*) ;; *) file="$caller_dir/$file" ;; esac
+    check_unwinds "$file" || failed=1
+  done
   exit "$failed"
 fi
 
