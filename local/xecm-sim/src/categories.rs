@@ -373,3 +373,86 @@ pub fn split_by_category(input: &Map<String, Value>) -> BTreeMap<i64, Map<String
     }
     grouped
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn definition() -> CategoryDef {
+        serde_json::from_value(json!({"id": 9100, "name": "Purchase Order", "attributes": [
+            {"id": 2, "name": "PO Number", "type": "string", "max_length": 10},
+            {"id": 7, "name": "Tags", "type": "string", "multi_value": true, "max_values": 2},
+            {"id": 8, "name": "Lines", "type": "set", "rows": 1, "max_rows": 5, "attributes": [
+                {"id": 10, "name": "Material", "type": "string"},
+                {"id": 11, "name": "Quantity", "type": "integer"}]}
+        ]}))
+        .unwrap()
+    }
+
+    fn input(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn removing_a_set_row_moves_later_rows_up() {
+        let def = definition();
+        let mut values = initial_values(&def);
+        let rows =
+            json!({"9100_8_1_10": "A", "9100_8_2_10": "B", "9100_8_3_10": "C", "9100_8_3_11": "3"});
+        apply_updates(&def, &mut values, &input(rows)).unwrap();
+        assert_eq!(row_count(&values, 9100, &def.attributes[2]), 3);
+        apply_updates(&def, &mut values, &input(json!({"9100_8_1": ""}))).unwrap();
+        assert_eq!(row_count(&values, 9100, &def.attributes[2]), 2);
+        assert_eq!(values["9100_8_1_10"], json!("B"));
+        assert_eq!(values["9100_8_2_10"], json!("C"));
+        assert_eq!(
+            values["9100_8_2_11"],
+            json!(3),
+            "numeric text becomes an integer"
+        );
+    }
+
+    #[test]
+    fn values_are_checked_against_the_definition() {
+        let def = definition();
+        let mut values = initial_values(&def);
+        let too_long =
+            apply_updates(&def, &mut values, &input(json!({"9100_2": "12345678901"}))).unwrap_err();
+        assert!(
+            too_long.message.contains("at most 10 characters"),
+            "{too_long:?}"
+        );
+        let too_many = apply_updates(
+            &def,
+            &mut values,
+            &input(json!({"9100_7": ["a", "b", "c"]})),
+        )
+        .unwrap_err();
+        assert!(
+            too_many.message.contains("at most 2 values"),
+            "{too_many:?}"
+        );
+        let past_rows =
+            apply_updates(&def, &mut values, &input(json!({"9100_8_6_10": "x"}))).unwrap_err();
+        assert!(past_rows.detail.unwrap().contains("rows 1 to 5"));
+        assert_eq!(
+            normalise_date("2026-11-24"),
+            Some("2026-11-24T00:00:00".into())
+        );
+        assert_eq!(
+            normalise_date("2026-11-24T10:11:12Z"),
+            Some("2026-11-24T10:11:12".into())
+        );
+        assert_eq!(normalise_date("24.11.2026"), None);
+    }
+
+    #[test]
+    fn nested_and_flat_create_categories_are_grouped_alike() {
+        let nested = split_by_category(&input(json!({"9100": {"9100_2": "x"}, "9200_3": "y"})));
+        assert_eq!(nested[&9100]["9100_2"], json!("x"));
+        assert_eq!(nested[&9200]["9200_3"], json!("y"));
+    }
+}

@@ -175,3 +175,56 @@ impl Sessions {
         hex::encode(&hasher.finalize()[..12])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+    }
+
+    #[test]
+    fn a_ticket_is_good_until_its_expiry_and_a_forged_one_never() {
+        let mut sessions = Sessions::new(TicketPolicy::default());
+        let (caller, ticket) = sessions.open(1000, at(0));
+        assert_eq!(sessions.check(&ticket, at(1799), None), Some(caller));
+        assert_eq!(sessions.check(&ticket, at(1800), None), None);
+        let mut forged = ticket.clone();
+        forged.replace_range(16..32, &format!("{:016x}", u64::MAX));
+        assert_eq!(sessions.check(&forged, at(10), None), None);
+    }
+
+    #[test]
+    fn absolute_tickets_keep_the_first_expiry_and_sliding_ones_move_it() {
+        let policy = TicketPolicy {
+            ttl: Duration::from_secs(60),
+            sliding: false,
+        };
+        let mut sessions = Sessions::new(policy);
+        let (caller, _) = sessions.open(1000, at(0));
+        let later = sessions.fresh_ticket(caller, at(50)).unwrap();
+        assert_eq!(sessions.check(&later, at(61), None), None);
+
+        let mut sliding = Sessions::new(TicketPolicy {
+            sliding: true,
+            ..policy
+        });
+        let (caller, _) = sliding.open(1000, at(0));
+        let later = sliding.fresh_ticket(caller, at(50)).unwrap();
+        assert_eq!(sliding.check(&later, at(61), None), Some(caller));
+    }
+
+    #[test]
+    fn the_max_age_fault_and_logout_end_tickets() {
+        let mut sessions = Sessions::new(TicketPolicy::default());
+        let (caller, ticket) = sessions.open(1000, at(0));
+        assert_eq!(
+            sessions.check(&ticket, at(30), Some(Duration::from_secs(20))),
+            None
+        );
+        sessions.end(caller.session);
+        assert_eq!(sessions.check(&ticket, at(1), None), None);
+        assert_eq!(sessions.fresh_ticket(caller, at(1)), None);
+    }
+}

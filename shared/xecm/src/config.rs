@@ -77,3 +77,32 @@ impl XecmConfig {
             .map_err(|e| XecmError::Config(format!("cannot build a URL for '{path}': {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_url_may_end_with_or_without_api_and_a_slash() {
+        let auth = XecmAuth::Bearer(SecretString::from("t"));
+        for url in [
+            "https://ecm.example.com/otcs/cs.exe",
+            "https://ecm.example.com/otcs/cs.exe/",
+            "https://ecm.example.com/otcs/cs.exe/api",
+        ] {
+            let config = XecmConfig::new(url, auth.clone()).unwrap();
+            assert_eq!(
+                config.api_url("v2/nodes/2000").unwrap().as_str(),
+                "https://ecm.example.com/otcs/cs.exe/api/v2/nodes/2000"
+            );
+        }
+        assert!(matches!(
+            XecmConfig::new("ftp://x", auth.clone()),
+            Err(XecmError::Config(_))
+        ));
+        assert!(matches!(
+            XecmConfig::new("not a url", auth),
+            Err(XecmError::Config(_))
+        ));
+    }
+}
