@@ -85,7 +85,8 @@ impl<'a> Transaction<'a> {
         if self.unit.overflowed {
             return (None, errors);
         }
-        let segments: Vec<Segment<'a>> = self.segments().collect();
+        let mut segments: Vec<Segment<'a>> = Vec::with_capacity(self.unit.spans.len());
+        segments.extend(self.segments());
         let document = read_document(self.unit.syntax, &self.unit.header, &segments, &mut errors);
         (document, errors)
     }

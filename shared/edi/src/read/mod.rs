@@ -13,7 +13,7 @@ use crate::envelope::TransactionHeader;
 use crate::error::{EdiError, Position};
 use crate::model::{BusinessDocument, EdiDate, EdiTime, Quantity};
 use crate::syntax::Syntax;
-use crate::token::Segment;
+use crate::token::{Element, Segment};
 
 /// Reads one transaction (`segments` from ST/UNH to SE/UNT inclusive) into a canonical document.
 /// Returns `None` when the set is not supported or too broken to read; `errors` says why.
@@ -94,6 +94,17 @@ impl Fields<'_> {
         } else {
             element.component(k)
         };
+        self.decode(segment, part, n, k)
+    }
+
+    /// The text of an element already split from `segment` (at position `n`, component `k`).
+    pub fn decode(
+        &mut self,
+        segment: &Segment<'_>,
+        part: Element<'_>,
+        n: usize,
+        k: usize,
+    ) -> Option<String> {
         if part.is_empty() {
             return None;
         }

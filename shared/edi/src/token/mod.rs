@@ -48,8 +48,11 @@ impl<'a> Segment<'a> {
         number: u64,
         in_message: u32,
     ) -> Segment<'a> {
-        let tag_len =
-            find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len());
+        let head = &raw[..raw.len().min(4)];
+        let tag_len = match head.iter().position(|&b| b == delimiters.element) {
+            Some(i) if delimiters.release.is_none_or(|r| !head[..i].contains(&r)) => i,
+            _ => find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len()),
+        };
         Segment {
             raw,
             tag_len,

@@ -536,7 +536,11 @@ impl Walker {
         self.transaction = Some(TransactionState {
             header,
             start: segment.offset(),
-            spans: vec![span_of(segment)],
+            spans: {
+                let mut spans = Vec::with_capacity(32);
+                spans.push(span_of(segment));
+                spans
+            },
             count: 1,
             errors,
             overflowed: false,

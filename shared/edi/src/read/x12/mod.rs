@@ -72,19 +72,21 @@ pub(super) fn party_segment(
     }
 }
 
-/// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03…).
+/// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03…),
+/// in one pass over the elements.
 pub(super) fn product_ids(
     segment: &Segment<'_>,
     first: usize,
     fields: &mut Fields<'_>,
 ) -> Vec<ProductId> {
     let mut ids = Vec::new();
-    let count = segment.element_count();
+    let mut elements = segment.elements().skip(first.saturating_sub(1));
     let mut n = first;
-    while n < count {
-        if let (Some(qualifier), Some(value)) =
-            (fields.text(segment, n, 0), fields.text(segment, n + 1, 0))
-        {
+    while let (Some(qualifier), Some(value)) = (elements.next(), elements.next()) {
+        if let (Some(qualifier), Some(value)) = (
+            fields.decode(segment, qualifier, n, 0),
+            fields.decode(segment, value, n + 1, 0),
+        ) {
             ids.push(ProductId {
                 kind: ProductIdKind::from_x12(&qualifier),
                 value,
