@@ -43,7 +43,7 @@
 //!   IK3/IK4/IK5 and CONTRL codes each error maps to.
 //! - [`model`]: the canonical documents and their code lists.
 //! - `read`: typed readers, one per message per syntax.
-//! - [`write`]: X12 and EDIFACT writers. [`ack`]: 997/999/TA1 and CONTRL from a [`Report`].
+//! - [`mod@write`]: X12 and EDIFACT writers. [`ack`]: 997/999/TA1 and CONTRL from a [`Report`].
 //! - [`report`]: [`Report`] and [`validate`]. [`interchange`]: [`Interchange`].
 //! - [`sample`]: deterministic sample documents for demos, benchmarks and load tests.
 //! - `main.rs`: the `gridlink-edi` tool (`check`, `ack`, `json`).
