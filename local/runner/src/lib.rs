@@ -9,9 +9,13 @@
 //! - [`schedules`]: the manifest's schedules (the template's `ScheduleV2`s), fired locally with a
 //!   `--speed` factor, or on demand.
 //! - [`functions`]: the seven functions as the local stack builds them.
-//! - [`stack`]: starts everything and says what runs where.
+//! - [`platforms`]: the simulators (or external endpoints) and the platform each function gets.
+//! - [`stack`]: starts everything, registers TG webhooks, and says what runs where.
+//! - [`demo`]: drives every use case end to end and reports what happened where.
 
+pub mod demo;
 pub mod functions;
 pub mod gateway;
+pub mod platforms;
 pub mod schedules;
 pub mod stack;

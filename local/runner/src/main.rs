@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gridlink_core::telemetry::{self, LogFormat};
+use gridlink_local::demo::{self, DemoContext};
 use gridlink_local::stack::{RunningStack, StackConfig};
 
 #[derive(Debug, Parser)]
@@ -30,28 +32,69 @@ enum Command {
         /// How many times faster than AWS the schedules fire.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+        /// Use xECM and Trading Grid from the environment (XECM_BASE_URL, TG_BASE_URL, …)
+        /// instead of the simulators.
+        #[arg(long)]
+        external: bool,
+    },
+    /// Start a fresh stack on the simulators, drive every use case end to end, print a report,
+    /// and exit non-zero if anything failed.
+    Demo {
+        /// Where the demo's data go (emptied first).
+        #[arg(long, default_value = ".gridlink/demo")]
+        data_dir: PathBuf,
     },
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     telemetry::init(LogFormat::detect());
     match Cli::parse().command {
         Command::Up {
             data_dir,
             port,
             speed,
+            external,
         } => {
             let stack = RunningStack::start(StackConfig {
                 data_dir,
                 listen: SocketAddr::from(([127, 0, 0, 1], port)),
                 speed: Some(speed),
+                external,
             })
             .await?;
             println!("{}", stack.banner());
             tokio::signal::ctrl_c().await?;
             println!("stopping");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { data_dir } => {
+            if data_dir.exists() {
+                std::fs::remove_dir_all(&data_dir)?;
+            }
+            let stack = RunningStack::start(StackConfig {
+                data_dir,
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                speed: None,
+                external: false,
+            })
+            .await?;
+            println!("{}", stack.banner());
+            let context = DemoContext {
+                gateway_url: stack.gateway_url.clone(),
+                tg_url: stack.platforms.endpoints.tg_url.clone(),
+                xecm_sim_root: stack.platforms.endpoints.xecm_sim_root.clone(),
+                platforms: &stack.platforms,
+                http: reqwest::Client::new(),
+                stack: &stack,
+            };
+            let report = demo::run(&context).await;
+            println!("{}", report.summary());
+            Ok(if report.failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
-    Ok(())
 }

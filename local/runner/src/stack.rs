@@ -1,4 +1,5 @@
-//! Starting the local stack.
+//! Starting the local stack: simulators (or external endpoints), embedded storage, the
+//! gateway over every function, webhook subscriptions, and the schedules.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -6,11 +7,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gridlink_lambda::Handler;
+use gridlink_tgrid::model::subscriptions::NewSubscription;
+use gridlink_tgrid::{EventFeed as _, EventType, IdempotencyKey};
+use secrecy::SecretString;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::gateway::Gateway;
+use crate::platforms::{self, LOCAL_WEBHOOK_SECRET, LocalPlatforms, Simulators};
 use crate::{functions, schedules};
 
 /// How to run the stack.
@@ -22,6 +27,8 @@ pub struct StackConfig {
     pub listen: SocketAddr,
     /// How much faster than AWS schedules fire; `None` fires them only on demand.
     pub speed: Option<f64>,
+    /// Use xECM and TG from the environment instead of starting the simulators.
+    pub external: bool,
 }
 
 /// What one function reports about itself on its health route.
@@ -33,15 +40,20 @@ pub struct FunctionStatus {
     pub implemented: bool,
 }
 
-/// A running stack. Dropping it stops the gateway and the schedules.
+/// A running stack. Dropping it stops the gateway, the schedules and the simulators.
 #[derive(Debug)]
 pub struct RunningStack {
     /// The gateway's base URL: `http://127.0.0.1:PORT`.
     pub gateway_url: String,
     /// Each function's status.
     pub functions: Vec<FunctionStatus>,
+    /// The platforms the functions run on.
+    pub platforms: LocalPlatforms,
+    /// TG webhook subscriptions made for this stack: (function, subscription id).
+    pub subscriptions: Vec<(&'static str, String)>,
     gateway: Gateway,
     tasks: Vec<JoinHandle<()>>,
+    _simulators: Simulators,
 }
 
 impl Drop for RunningStack {
@@ -71,16 +83,35 @@ pub enum StackError {
         /// Why.
         source: std::io::Error,
     },
+    /// The simulators or the platform.
+    #[error(transparent)]
+    Platforms(#[from] platforms::PlatformsError),
+    /// A webhook subscription could not be made.
+    #[error("registering the {function} webhook with Trading Grid failed: {reason}")]
+    Subscribe {
+        /// The function.
+        function: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl RunningStack {
-    /// Starts the gateway over every function and, with a speed, their schedules.
+    /// Starts everything.
     pub async fn start(config: StackConfig) -> Result<Self, StackError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StackError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;
-        let gateway = Gateway::new(functions::all());
+        let (simulators, platforms) = if config.external {
+            (
+                Simulators::default(),
+                platforms::from_environment(&config.data_dir).await?,
+            )
+        } else {
+            platforms::start_simulated(&config.data_dir).await?
+        };
+        let gateway = Gateway::new(functions::all(&platforms));
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -92,6 +123,7 @@ impl RunningStack {
             addr: config.listen,
             source,
         })?;
+        let gateway_url = format!("http://{addr}");
         let router = gateway.clone().router();
         let mut tasks = vec![tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
@@ -99,21 +131,31 @@ impl RunningStack {
             }
         })];
         let mut statuses = Vec::new();
+        let mut subscriptions = Vec::new();
         for handler in gateway.functions() {
             let implemented = is_implemented(handler.as_ref()).await;
             statuses.push(FunctionStatus {
                 name: handler.spec().name,
                 implemented,
             });
-            if let (Some(speed), true) = (config.speed, implemented) {
+            if !implemented {
+                continue;
+            }
+            if let Some(id) = subscribe(&platforms, handler.as_ref(), &gateway_url).await? {
+                subscriptions.push((handler.spec().name, id));
+            }
+            if let Some(speed) = config.speed {
                 tasks.extend(schedules::spawn_all(handler, speed));
             }
         }
         Ok(Self {
-            gateway_url: format!("http://{addr}"),
+            gateway_url,
             functions: statuses,
+            platforms,
+            subscriptions,
             gateway,
             tasks,
+            _simulators: simulators,
         })
     }
 
@@ -124,7 +166,11 @@ impl RunningStack {
 
     /// A readable list of what runs where.
     pub fn banner(&self) -> String {
-        let mut out = format!("gridlink local stack\n  gateway  {}\n", self.gateway_url);
+        let endpoints = &self.platforms.endpoints;
+        let mut out = format!(
+            "gridlink local stack\n  gateway        {}\n  xECM           {}\n  Trading Grid   {}\n",
+            self.gateway_url, endpoints.xecm_url, endpoints.tg_url
+        );
         for status in &self.functions {
             let spec = gridlink_lambda::manifest::function(status.name);
             let state = if status.implemented {
@@ -153,8 +199,47 @@ impl RunningStack {
                 );
             }
         }
+        for (function, id) in &self.subscriptions {
+            let _ = writeln!(out, "  TG webhook     {function} ← subscription {id}");
+        }
         out
     }
+}
+
+/// Subscribes an implemented function's TG webhook route, if it has one.
+async fn subscribe(
+    platforms: &LocalPlatforms,
+    handler: &dyn Handler,
+    gateway_url: &str,
+) -> Result<Option<String>, StackError> {
+    let spec = handler.spec();
+    let Some(route) = spec.routes.iter().find(|r| r.path.ends_with("/tg/events")) else {
+        return Ok(None);
+    };
+    if spec.tg_event_types.is_empty() {
+        return Ok(None);
+    }
+    let url = format!("{gateway_url}{}", route.path);
+    let subscription = NewSubscription {
+        url: url.clone(),
+        event_types: spec
+            .tg_event_types
+            .iter()
+            .map(|t| EventType::from(*t))
+            .collect(),
+        filter: None,
+        secret: SecretString::from(LOCAL_WEBHOOK_SECRET.to_owned()),
+    };
+    let key = IdempotencyKey::derive("local-subscription", &url);
+    let created = platforms
+        .tg_client()
+        .subscribe(&key, &subscription)
+        .await
+        .map_err(|e| StackError::Subscribe {
+            function: spec.name,
+            reason: e.to_string(),
+        })?;
+    Ok(Some(created.subscription_id.to_string()))
 }
 
 async fn is_implemented(handler: &dyn Handler) -> bool {

@@ -10,6 +10,7 @@ async fn stack() -> (RunningStack, tempfile::TempDir) {
         data_dir: dir.path().join("data"),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         speed: None,
+        external: false,
     })
     .await
     .expect("stack starts");

@@ -1,0 +1,238 @@
+//! The simulators and the platform every function gets locally.
+//!
+//! By default the stack starts the xECM simulator and the Trading Grid simulator in-process,
+//! seeded with their demo seeds and persisting under the data directory, and builds one
+//! platform from them: filesystem blobs and a SQLite ledger in the data directory, the real
+//! xECM and TG clients pointed at the simulators, and a local webhook secret. With
+//! `--external`, the xECM and TG settings come from the environment instead (the same keys a
+//! deployment uses, see `gridlink_flow::platform`), so the stack can run against real servers.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridlink_core::clock::{SharedClock, SystemClock};
+use gridlink_core::config::ConfigSource;
+use gridlink_flow::platform::{StorageChoice, open_storage};
+use gridlink_flow::{Platform, PlatformError, Secrets};
+use gridlink_store::{BlobStore, Ledger};
+use gridlink_tgrid::{TenantId, TgClient, TgConfig, TradingGrid};
+use gridlink_xecm::{Workspaces, XecmAuth, XecmClient, XecmConfig};
+use secrecy::SecretString;
+
+/// The webhook secret the local stack registers with the TG simulator.
+pub const LOCAL_WEBHOOK_SECRET: &str = "gridlink-local-webhook-secret";
+/// The xECM push secret of the local stack.
+pub const LOCAL_XECM_PUSH_SECRET: &str = "gridlink-local-xecm-push-secret";
+
+/// The running simulators, if the stack started them.
+#[derive(Debug, Default)]
+pub struct Simulators {
+    /// The xECM simulator.
+    pub xecm: Option<gridlink_xecm_sim::RunningSim>,
+    /// The TG simulator.
+    pub tg: Option<gridlink_tgrid_sim::RunningSim>,
+}
+
+/// Where xECM and TG are, and how to reach them.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The Content Server URL (without `/api`).
+    pub xecm_url: String,
+    /// The TG base URL.
+    pub tg_url: String,
+    /// The simulator control root of xECM, when simulated.
+    pub xecm_sim_root: Option<String>,
+}
+
+/// What every function's platform is built from.
+#[derive(Clone)]
+pub struct LocalPlatforms {
+    clock: SharedClock,
+    blobs: Arc<dyn BlobStore>,
+    ledger: Arc<dyn Ledger>,
+    xecm: Arc<dyn Workspaces>,
+    tg: Arc<dyn TradingGrid>,
+    tg_client: TgClient,
+    secrets: Secrets,
+    /// Where the clients point.
+    pub endpoints: Endpoints,
+}
+
+impl std::fmt::Debug for LocalPlatforms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalPlatforms")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalPlatforms {
+    /// The platform of `function`.
+    pub fn platform(&self, function: &'static str) -> Platform {
+        Platform::assemble(
+            function,
+            self.clock.clone(),
+            self.blobs.clone(),
+            self.ledger.clone(),
+            self.xecm.clone(),
+            self.tg.clone(),
+            self.secrets.clone(),
+        )
+    }
+
+    /// The TG client (to register webhooks, and for the demo).
+    pub fn tg_client(&self) -> &TgClient {
+        &self.tg_client
+    }
+
+    /// The xECM port.
+    pub fn xecm(&self) -> &Arc<dyn Workspaces> {
+        &self.xecm
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Arc<dyn Ledger> {
+        &self.ledger
+    }
+}
+
+/// Why the simulators or the platform could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformsError {
+    /// The xECM simulator.
+    #[error("xECM simulator: {0}")]
+    XecmSim(#[from] gridlink_xecm_sim::StartError),
+    /// The TG simulator.
+    #[error("Trading Grid simulator: {0}")]
+    TgSim(#[from] gridlink_tgrid_sim::StartError),
+    /// Storage, clients or configuration.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+fn seed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Starts both simulators (demo seeds, persisted under `data_dir`) and builds the platforms.
+pub async fn start_simulated(
+    data_dir: &Path,
+) -> Result<(Simulators, LocalPlatforms), PlatformsError> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let xecm_sim = gridlink_xecm_sim::start(
+        gridlink_xecm_sim::SimConfig {
+            seed: Some(gridlink_xecm_sim::SeedSource::File(
+                seed_dir().join("xecm-sim/seeds/demo.json"),
+            )),
+            data_dir: Some(data_dir.join("xecm-sim")),
+            ..gridlink_xecm_sim::SimConfig::default()
+        },
+        loopback(),
+    )
+    .await?;
+    let mut tg_config = gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::seed::Seed::demo());
+    tg_config.data_dir = Some(data_dir.join("tgrid-sim"));
+    tg_config.persist = true;
+    let tg_sim = gridlink_tgrid_sim::start(tg_config, loopback()).await?;
+    let source = ConfigSource::from_pairs([
+        ("XECM_BASE_URL", xecm_sim.base_url.clone()),
+        ("XECM_USERNAME", "gridlink".to_owned()),
+        ("XECM_PASSWORD", "gridlink-service".to_owned()),
+        ("TG_BASE_URL", tg_sim.base_url.to_string()),
+        ("TG_TENANT_ID", "buyerco".to_owned()),
+        ("TG_CLIENT_ID", "gridlink-local".to_owned()),
+        ("TG_CLIENT_SECRET", "local-test-secret".to_owned()),
+        ("TG_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET.to_owned()),
+        ("XECM_PUSH_SECRET", LOCAL_XECM_PUSH_SECRET.to_owned()),
+    ]);
+    let endpoints = Endpoints {
+        xecm_url: xecm_sim.base_url.clone(),
+        tg_url: tg_sim.base_url.to_string(),
+        xecm_sim_root: Some(xecm_sim.root_url.clone()),
+    };
+    let platforms = build(&source, data_dir, clock, endpoints).await?;
+    Ok((
+        Simulators {
+            xecm: Some(xecm_sim),
+            tg: Some(tg_sim),
+        },
+        platforms,
+    ))
+}
+
+/// Builds the platforms from configuration (`--external`: real xECM and TG).
+pub async fn from_environment(data_dir: &Path) -> Result<LocalPlatforms, PlatformsError> {
+    let source = ConfigSource::from_env();
+    let endpoints = Endpoints {
+        xecm_url: source.get("XECM_BASE_URL").unwrap_or_default().to_owned(),
+        tg_url: source.get("TG_BASE_URL").unwrap_or_default().to_owned(),
+        xecm_sim_root: None,
+    };
+    Ok(build(&source, data_dir, Arc::new(SystemClock), endpoints).await?)
+}
+
+async fn build(
+    source: &ConfigSource,
+    data_dir: &Path,
+    clock: SharedClock,
+    endpoints: Endpoints,
+) -> Result<LocalPlatforms, PlatformError> {
+    let mut reader = source.reader();
+    let xecm_url = reader.url("XECM_BASE_URL");
+    let xecm_user: Option<String> = reader.required("XECM_USERNAME");
+    let xecm_password = reader.secret("XECM_PASSWORD");
+    let tg_url = reader.url("TG_BASE_URL");
+    let tg_tenant: Option<String> = reader.required("TG_TENANT_ID");
+    let tg_client_id: Option<String> = reader.required("TG_CLIENT_ID");
+    let tg_client_secret = reader.secret("TG_CLIENT_SECRET");
+    let tg_webhook = reader.secret("TG_WEBHOOK_SECRET");
+    reader.finish()?;
+    let missing = || PlatformError::Client("configuration incomplete after validation".into());
+    let storage = StorageChoice::Local {
+        data_dir: data_dir.to_path_buf(),
+    };
+    let (blobs, ledger) = open_storage(&storage, clock.clone(), None).await?;
+    let xecm = XecmClient::new(
+        XecmConfig::new(
+            &xecm_url.ok_or_else(missing)?,
+            XecmAuth::Password {
+                user: xecm_user.ok_or_else(missing)?,
+                password: xecm_password.ok_or_else(missing)?,
+            },
+        )
+        .map_err(|e| PlatformError::Client(e.to_string()))?,
+    )
+    .map_err(|e| PlatformError::Client(e.to_string()))?;
+    let tg_client = TgClient::new(TgConfig {
+        base_url: url::Url::parse(&tg_url.ok_or_else(missing)?)
+            .map_err(|e| PlatformError::Client(e.to_string()))?,
+        tenant_id: TenantId::new(tg_tenant.ok_or_else(missing)?),
+        client_id: tg_client_id.ok_or_else(missing)?,
+        client_secret: tg_client_secret.ok_or_else(missing)?,
+        retry: gridlink_core::retry::RetryPolicy::standard(),
+        timeout: Duration::from_secs(30),
+    })
+    .map_err(|e| PlatformError::Client(e.to_string()))?;
+    let secrets = Secrets {
+        tg_webhook: tg_webhook.ok_or_else(missing)?,
+        xecm_push: source
+            .get("XECM_PUSH_SECRET")
+            .map(|s| SecretString::from(s.to_owned())),
+    };
+    Ok(LocalPlatforms {
+        clock,
+        blobs,
+        ledger,
+        xecm: Arc::new(xecm),
+        tg: Arc::new(tg_client.clone()),
+        tg_client,
+        secrets,
+        endpoints,
+    })
+}
