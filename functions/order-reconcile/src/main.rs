@@ -1,9 +1,14 @@
-//! The `order-reconcile` Lambda: initialise logs, build the function once, run the Runtime API loop.
+//! The `order-reconcile` Lambda: initialise logs, build the platform and configuration once, run the Runtime API loop.
 
+use gridlink_core::config::ConfigSource;
 use gridlink_core::telemetry::{self, LogFormat};
+use gridlink_flow::Platform;
+use order_reconcile::{NAME, OrderReconcile, OrderReconcileConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::detect());
-    gridlink_lambda::run(order_reconcile::OrderReconcile::new()).await
+    let platform = Platform::from_env(NAME).await?;
+    let config = OrderReconcileConfig::from_source(&ConfigSource::from_env())?;
+    gridlink_lambda::run(OrderReconcile::new(platform, config)).await
 }

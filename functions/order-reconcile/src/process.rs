@@ -1,0 +1,184 @@
+//! One inbox item, end to end: fetch, validate, acknowledge or file, and say what was done.
+
+use gridlink_edi::{BusinessDocument, Syntax};
+use gridlink_flow::InboxItem;
+use gridlink_inbound::acks::acknowledge;
+use gridlink_inbound::correlate::Correlation;
+use gridlink_inbound::unmatched;
+use gridlink_inbound::{
+    Filing, InboundError, ReceivedDocument, correlate_order, fetch_content, file_once,
+};
+use gridlink_tgrid::Event;
+use gridlink_tgrid::model::Direction;
+use gridlink_xecm::{AttributeValue, NamedAttributes};
+use serde_json::{Value, json};
+
+use crate::OrderReconcile;
+
+/// The business number that names a document of its kind.
+fn business_number(document: &BusinessDocument) -> Option<String> {
+    let keys = document.business_keys();
+    match document {
+        BusinessDocument::Invoice(_) => keys.invoice_number,
+        BusinessDocument::ShipNotice(_) => keys.shipment_id,
+        _ => keys.po_number,
+    }
+}
+
+impl OrderReconcile {
+    fn folder_for(&self, document: Option<&BusinessDocument>) -> &str {
+        match document {
+            Some(BusinessDocument::OrderAcknowledgment(_)) => &self.config.folder_order_acks,
+            Some(BusinessDocument::ShipNotice(_)) => &self.config.folder_ship_notices,
+            Some(BusinessDocument::Invoice(_)) => &self.config.folder_invoices,
+            _ => &self.config.folder_other,
+        }
+    }
+}
+
+/// Processes one `document.received` item; other events are recorded as skipped.
+pub(crate) async fn process_event(
+    function: &OrderReconcile,
+    item: InboxItem,
+    event: Event,
+) -> Result<Value, InboundError> {
+    let Some(document) = event.document() else {
+        return Ok(
+            json!({"skipped": format!("event type {} is not a received document", event.event_type)}),
+        );
+    };
+    if document.direction != Direction::Inbound {
+        return Ok(json!({"skipped": "outbound document"}));
+    }
+    let platform = function.platform();
+    let received = fetch_content(platform, document).await?;
+    if !received.is_edi() {
+        return file_received(function, &received, None, item.event_id()).await;
+    }
+    let bytes = received.bytes(platform).await?;
+    let Some(syntax) = gridlink_edi::detect(&bytes) else {
+        tracing::warn!(document_id = %received.document.document_id.as_str(), "not X12 or EDIFACT; nothing to acknowledge or file");
+        return Err(InboundError::UnreadableEvent {
+            event_id: item.event_id().to_owned(),
+            reason: "payload is neither X12 nor EDIFACT".into(),
+        });
+    };
+    let report = gridlink_edi::validate(&bytes);
+    if report.must_reject() {
+        let ack = acknowledge(platform, &received, syntax, &report).await?;
+        tracing::warn!(document_id = %received.document.document_id.as_str(), "malformed interchange rejected; nothing filed");
+        return Ok(json!({"rejected": true, "ack": ack}));
+    }
+    let interchanges = match gridlink_edi::parse_interchanges(&bytes) {
+        Ok(interchanges) => interchanges,
+        Err(error) => {
+            let ack = acknowledge(platform, &received, syntax, &report).await?;
+            return Ok(json!({"rejected": true, "reason": error.to_string(), "ack": ack}));
+        }
+    };
+    let mut filed = Vec::new();
+    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
+        if matches!(document, BusinessDocument::FunctionalAck(_)) {
+            continue;
+        }
+        filed.push(file_received(function, &received, Some(document), item.event_id()).await?);
+    }
+    let ack = acknowledge(platform, &received, syntax, &report).await?;
+    Ok(json!({"documents": filed, "ack": ack, "syntax": syntax_name(syntax)}))
+}
+
+fn syntax_name(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::X12 => "X12",
+        Syntax::Edifact => "EDIFACT",
+    }
+}
+
+/// Correlates and files one document (an EDI transaction, or a whole PDF / note).
+async fn file_received(
+    function: &OrderReconcile,
+    received: &ReceivedDocument,
+    document: Option<&BusinessDocument>,
+    event_id: &str,
+) -> Result<Value, InboundError> {
+    let platform = function.platform();
+    let metadata = &received.document.metadata;
+    let sender = format!("{}:{}", metadata.sender.qualifier, metadata.sender.id);
+    let po_number = match document {
+        Some(d) => d.business_keys().po_number,
+        None => metadata.business_refs.po_number.clone(),
+    };
+    let number = document
+        .and_then(business_number)
+        .or_else(|| po_number.clone())
+        .unwrap_or_else(|| received.sha256.clone());
+    let doc_type = match document {
+        Some(d) => d.kind().to_owned(),
+        None => metadata.doc_type.clone(),
+    };
+    let identity = format!("{sender}|{doc_type}|{number}");
+    let correlation = correlate_order(
+        platform,
+        &function.config.inbound,
+        po_number.as_deref(),
+        &metadata.sender,
+    )
+    .await?;
+    let (workspace, po_number) = match correlation {
+        Correlation::Matched {
+            workspace,
+            po_number,
+        } => (workspace, po_number),
+        Correlation::Unmatched(reason) => {
+            let parked = unmatched::park(platform, received, &identity, &reason, event_id).await?;
+            return Ok(json!({"unmatched": parked.item_id, "reason": reason.to_string()}));
+        }
+    };
+    let mut values = NamedAttributes::new();
+    values.insert(
+        "Document Type".to_owned(),
+        AttributeValue::Text(metadata.doc_type.clone()),
+    );
+    values.insert(
+        "Direction".to_owned(),
+        AttributeValue::Text("inbound".to_owned()),
+    );
+    values.insert(
+        "Trading Partner ID".to_owned(),
+        AttributeValue::Text(sender.clone()),
+    );
+    if let Some(control) = &metadata.control_numbers.interchange {
+        values.insert(
+            "Control Number".to_owned(),
+            AttributeValue::Text(control.clone()),
+        );
+    }
+    values.insert(
+        "Received".to_owned(),
+        AttributeValue::from(received.document.created_at.date()),
+    );
+    let extension = std::path::Path::new(&received.document.file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("edi");
+    let name = format!(
+        "{} {} {}.{extension}",
+        metadata.doc_type, number, metadata.sender.id
+    )
+    .replace(['/', ':'], "-");
+    let filing = Filing {
+        identity: identity.clone(),
+        sha256: received.sha256.clone(),
+        workspace: workspace.id,
+        folder: function.folder_for(document).to_owned(),
+        name,
+        mime_type: received.document.content_type.clone(),
+        categories: vec![(function.config.inbound.document_category, values)],
+    };
+    let content = received.content(platform);
+    let filed = file_once(platform, &filing, &content).await?;
+    tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
+    Ok(
+        json!({"po_number": po_number, "workspace_id": workspace.id.get(), "document_id": filed.document_id, "new_version": filed.new_version, "identity": identity}),
+    )
+}

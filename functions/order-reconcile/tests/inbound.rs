@@ -1,0 +1,500 @@
+//! order-reconcile end to end against the xECM and Trading Grid simulators, on embedded
+//! storage and on S3 + DynamoDB (moto): a partner sends EDI into the tenant's TG inbox, the
+//! signed `document.received` webhook reaches the function, and the document is filed in the
+//! purchase-order workspace (or parked, or rejected) and acknowledged through TG.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridlink_core::clock::{SharedClock, SystemClock};
+use gridlink_flow::{Platform, Secrets};
+use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
+use gridlink_store::testing::{
+    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
+};
+use gridlink_tgrid::{TenantId, TgClient, TgConfig};
+use gridlink_xecm::{BusinessObject, Node, NodeId, XecmAuth, XecmClient, XecmConfig};
+use order_reconcile::{OrderReconcile, OrderReconcileConfig};
+use secrecy::SecretString;
+use serde_json::Value;
+
+const WEBHOOK_SECRET: &str = "uc7-webhook-secret";
+
+struct World {
+    function: OrderReconcile,
+    tg_url: url::Url,
+    http: reqwest::Client,
+    _xecm: gridlink_xecm_sim::RunningSim,
+    _tg: gridlink_tgrid_sim::RunningSim,
+    _seed_dir: tempfile::TempDir,
+    _storage: (BlobsUnderTest, LedgerUnderTest),
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../shared/edi/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+/// The demo xECM seed with the suppliers' trading partner ids set to their TG EDI ids.
+fn xecm_seed(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = format!(
+        "{}/../../local/xecm-sim/seeds/demo.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut seed: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("demo seed")).expect("json");
+    for workspace in seed["workspaces"].as_array_mut().expect("workspaces") {
+        let Some(supplier) = workspace.pointer_mut("/categories/Supplier") else {
+            continue;
+        };
+        match supplier["Supplier Number"].as_str() {
+            Some("0000100042") => supplier["Trading Partner ID"] = "ACMESUPPLY".into(),
+            Some("0000100077") => supplier["Trading Partner ID"] = "14:5012345000017".into(),
+            _ => {}
+        }
+    }
+    let out = dir.join("xecm-seed.json");
+    std::fs::write(&out, serde_json::to_vec(&seed).expect("json")).expect("write seed");
+    out
+}
+
+async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
+    let seed_dir = tempfile::tempdir().expect("tempdir");
+    let xecm = gridlink_xecm_sim::start(
+        gridlink_xecm_sim::SimConfig {
+            seed: Some(gridlink_xecm_sim::SeedSource::File(xecm_seed(
+                seed_dir.path(),
+            ))),
+            ..Default::default()
+        },
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("xecm-sim");
+    let tg_seed_path = format!(
+        "{}/../../local/tgrid-sim/seeds/demo.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let tg_seed = serde_json::from_slice(&std::fs::read(tg_seed_path).expect("tg seed"))
+        .expect("tg seed json");
+    let tg = gridlink_tgrid_sim::start(
+        gridlink_tgrid_sim::SimConfig::new(tg_seed),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("tgrid-sim");
+    let xecm_client = XecmClient::new(
+        XecmConfig::new(
+            &xecm.base_url,
+            XecmAuth::Password {
+                user: "gridlink".into(),
+                password: SecretString::from("gridlink-service"),
+            },
+        )
+        .expect("xecm config"),
+    )
+    .expect("xecm client");
+    let tg_client = TgClient::new(TgConfig {
+        base_url: tg.base_url.clone(),
+        tenant_id: TenantId::new("buyerco"),
+        client_id: "gridlink-local".into(),
+        client_secret: SecretString::from("local-test-secret"),
+        retry: gridlink_core::retry::RetryPolicy::standard(),
+        timeout: Duration::from_secs(30),
+    })
+    .expect("tg client");
+    let clock: SharedClock = Arc::new(SystemClock);
+    let platform = Platform::assemble(
+        order_reconcile::NAME,
+        clock,
+        blobs.store.clone(),
+        ledger.ledger.clone(),
+        Arc::new(xecm_client),
+        Arc::new(tg_client),
+        Secrets {
+            tg_webhook: SecretString::from(WEBHOOK_SECRET),
+            xecm_push: None,
+        },
+    );
+    let config =
+        OrderReconcileConfig::from_source(&gridlink_core::config::ConfigSource::from_pairs::<
+            String,
+            String,
+        >([]))
+        .expect("config");
+    World {
+        function: OrderReconcile::new(platform, config),
+        tg_url: tg.base_url.clone(),
+        http: reqwest::Client::new(),
+        _xecm: xecm,
+        _tg: tg,
+        _seed_dir: seed_dir,
+        _storage: (blobs, ledger),
+    }
+}
+
+impl World {
+    /// The partner puts `payload` into the tenant's inbox; returns the signed webhook request
+    /// for the `document.received` event TG emitted.
+    async fn partner_sends(&self, partner: &str, payload: Vec<u8>) -> HttpRequest {
+        let before = self
+            .function
+            .platform()
+            .tg
+            .events_after(None, Some(500))
+            .await
+            .expect("events")
+            .items
+            .len();
+        let url = self
+            .tg_url
+            .join(&format!("__sim/partners/{partner}/documents"))
+            .expect("url");
+        let response = self
+            .http
+            .post(url)
+            .body(payload)
+            .send()
+            .await
+            .expect("send");
+        assert!(
+            response.status().is_success(),
+            "partner send: {} {}",
+            response.status(),
+            response.text().await.unwrap_or_default()
+        );
+        let events = self
+            .function
+            .platform()
+            .tg
+            .events_after(None, Some(500))
+            .await
+            .expect("events")
+            .items;
+        let event = events[before..]
+            .iter()
+            .find(|e| e.event_type.as_str() == "document.received")
+            .expect("document.received emitted");
+        signed(&serde_json::to_vec(event).expect("event json"))
+    }
+
+    async fn deliver(&self, request: HttpRequest) -> Value {
+        let Reply::Http(response) = self
+            .function
+            .handle(Invocation::Http(request))
+            .await
+            .expect("webhook answered")
+        else {
+            panic!("an HTTP reply");
+        };
+        assert_eq!(
+            response.status,
+            202,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        serde_json::from_slice(&response.body).expect("json")
+    }
+
+    async fn outcome(&self, event_id: &str) -> Value {
+        let item = self
+            .function
+            .platform()
+            .inbox
+            .get("tg", event_id)
+            .await
+            .expect("inbox")
+            .expect("item");
+        item.record.data.clone()
+    }
+
+    async fn workspace(&self, po: &str) -> Node {
+        let bo = BusinessObject::new("SAP_ERP", "BUS2012", po).expect("bo");
+        self.function
+            .platform()
+            .xecm
+            .find_workspace_by_business_object(&bo)
+            .await
+            .expect("find")
+            .expect("workspace")
+    }
+
+    async fn documents_in(&self, workspace: NodeId, folder: &str) -> Vec<Node> {
+        let xecm = &self.function.platform().xecm;
+        let Some(folder) = xecm
+            .list_children(workspace)
+            .await
+            .expect("children")
+            .into_iter()
+            .find(|n| n.name == folder)
+        else {
+            return Vec::new();
+        };
+        xecm.list_children(folder.id)
+            .await
+            .expect("folder children")
+    }
+
+    /// Documents the partner sees coming from the tenant (acknowledgments).
+    async fn partner_inbox(&self, partner: &str) -> Vec<Value> {
+        let url = self
+            .tg_url
+            .join(&format!("__sim/partners/{partner}/documents"))
+            .expect("url");
+        let body: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        body["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| i["document"].clone())
+            .filter(|d| d["direction"] == "outbound")
+            .collect()
+    }
+}
+
+fn signed(body: &[u8]) -> HttpRequest {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, body);
+    HttpRequest {
+        method: "POST".into(),
+        path: "/order-reconcile/tg/events".into(),
+        headers: [
+            ("tg-timestamp".to_owned(), now.to_string()),
+            ("tg-signature".to_owned(), signature),
+            ("content-type".to_owned(), "application/json".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+        body: body.to_vec(),
+        ..HttpRequest::default()
+    }
+}
+
+fn order_ack_855(po: &str) -> Vec<u8> {
+    String::from_utf8(fixture("x12/855_order_ack.x12"))
+        .expect("utf8")
+        .replace("PO-2024-0042", po)
+        .into_bytes()
+}
+
+async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let request = world
+        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .await;
+    let answer = world.deliver(request).await;
+    let event_id = answer["accepted"].as_str().expect("event id").to_owned();
+    let record = world.outcome(&event_id).await;
+    assert_eq!(
+        record["outcome"]["documents"][0]["po_number"], "4500001234",
+        "{record}"
+    );
+    let workspace = world.workspace("4500001234").await;
+    let filed = world.documents_in(workspace.id, "Confirmations").await;
+    assert_eq!(filed.len(), 1, "one document in Confirmations: {filed:?}");
+    assert!(
+        filed[0].name.starts_with("855 4500001234 ACMESUPPLY"),
+        "{}",
+        filed[0].name
+    );
+    let acks = world.partner_inbox("prt_acme").await;
+    assert!(
+        acks.iter().any(|d| d["doc_type"] == "997"),
+        "a 997 went back to the partner: {acks:?}"
+    );
+    assert_eq!(record["outcome"]["ack"]["rejecting"], false);
+}
+
+async fn three_concurrent_deliveries_of_one_document_file_it_once(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let request = world
+        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .await;
+    let (a, b, c) = tokio::join!(
+        world.deliver(request.clone()),
+        world.deliver(request.clone()),
+        world.deliver(request.clone())
+    );
+    let duplicates = [&a, &b, &c]
+        .iter()
+        .filter(|r| r["duplicate"] == true)
+        .count();
+    assert_eq!(duplicates, 2, "one acceptance, two duplicates: {a} {b} {c}");
+    // The same interchange sent again as a new TG document is the same business document.
+    let again = world
+        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .await;
+    world.deliver(again).await;
+    world
+        .function
+        .process_pending()
+        .await
+        .expect("schedule run");
+    let workspace = world.workspace("4500001234").await;
+    assert_eq!(
+        world
+            .documents_in(workspace.id, "Confirmations")
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        world
+            .function
+            .platform()
+            .inbox
+            .pending(10)
+            .await
+            .expect("pending")
+            .is_empty(),
+        "nothing left pending"
+    );
+}
+
+async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let ordrsp = String::from_utf8(fixture("edifact/ordrsp_order_ack.edi"))
+        .expect("utf8")
+        .replace(
+            "ACMESUPPLY:ZZZ+BUYERCO:ZZZ",
+            "5012345000017:14+4012345000009:14",
+        )
+        .replace("PO-2024-0042", "4500001234");
+    let request = world
+        .partner_sends("prt_initech", ordrsp.into_bytes())
+        .await;
+    let answer = world.deliver(request).await;
+    let record = world
+        .outcome(answer["accepted"].as_str().expect("id"))
+        .await;
+    assert!(
+        record["outcome"]["documents"][0]["unmatched"].is_string(),
+        "{record}"
+    );
+    let workspace = world.workspace("4500001234").await;
+    assert!(
+        world
+            .documents_in(workspace.id, "Confirmations")
+            .await
+            .is_empty(),
+        "nothing filed in Acme's order"
+    );
+    let Reply::Http(list) = world
+        .function
+        .handle(Invocation::Http(HttpRequest {
+            method: "GET".into(),
+            path: "/order-reconcile/unmatched".into(),
+            ..HttpRequest::default()
+        }))
+        .await
+        .expect("list")
+    else {
+        panic!("http")
+    };
+    let list: Value = serde_json::from_slice(&list.body).expect("json");
+    assert_eq!(
+        list["items"][0]["details"]["reason"]["reason"], "partner_mismatch",
+        "{list}"
+    );
+    let acks = world.partner_inbox("prt_initech").await;
+    assert!(
+        acks.iter().any(|d| d["doc_type"] == "CONTRL"),
+        "the interchange itself is acknowledged: {acks:?}"
+    );
+}
+
+async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let broken = String::from_utf8(order_ack_855("4500001234"))
+        .expect("utf8")
+        .replace("SE*12*0001", "SE*99*0001");
+    let request = world.partner_sends("prt_acme", broken.into_bytes()).await;
+    let answer = world.deliver(request).await;
+    let record = world
+        .outcome(answer["accepted"].as_str().expect("id"))
+        .await;
+    assert_eq!(record["outcome"]["rejected"], true, "{record}");
+    assert_eq!(record["outcome"]["ack"]["rejecting"], true, "{record}");
+    let workspace = world.workspace("4500001234").await;
+    assert!(
+        world
+            .documents_in(workspace.id, "Confirmations")
+            .await
+            .is_empty()
+    );
+    assert!(
+        world
+            .partner_inbox("prt_acme")
+            .await
+            .iter()
+            .any(|d| d["doc_type"] == "997")
+    );
+}
+
+async fn a_bad_signature_is_refused_and_nothing_is_kept(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let mut request = world
+        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .await;
+    request
+        .headers
+        .insert("tg-signature".into(), "v1=00".into());
+    let error = world
+        .function
+        .handle(Invocation::Http(request))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind.http_status(), 401);
+    assert!(
+        world
+            .function
+            .platform()
+            .inbox
+            .pending(10)
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+}
+
+macro_rules! on_both_stacks {
+    ($($case:ident),* $(,)?) => {
+        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
+        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
+    };
+}
+
+on_both_stacks!(
+    an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged,
+    three_concurrent_deliveries_of_one_document_file_it_once,
+    a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
+    a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed,
+    a_bad_signature_is_refused_and_nothing_is_kept,
+);

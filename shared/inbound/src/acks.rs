@@ -1,0 +1,113 @@
+//! Functional acknowledgments (997 for X12, CONTRL for EDIFACT) sent back through Trading
+//! Grid, once per received interchange.
+
+use gridlink_edi::{AckKind, AckOptions, Report, Syntax};
+use gridlink_flow::{EffectKey, Platform};
+use gridlink_tgrid::model::{ControlNumbers, DocumentMetadata, Standard, SubmittedDocument};
+use gridlink_tgrid::{DocumentPayload, IdempotencyKey, TgError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::InboundError;
+use crate::received::ReceivedDocument;
+
+/// An acknowledgment that went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckSent {
+    /// TG's id of the acknowledgment document.
+    pub document_id: String,
+    /// `997` or `CONTRL`.
+    pub doc_type: String,
+    /// Whether it rejects the interchange.
+    pub rejecting: bool,
+}
+
+/// Our interchange control number for the acknowledgment of one received interchange:
+/// derived from its identity so a re-run writes the very same bytes (and TG's idempotency
+/// key answers with the first submission).
+fn ack_control_number(identity: &str) -> u32 {
+    let digest = Sha256::digest(identity.as_bytes());
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 900_000_000 + 100_000_000
+}
+
+/// Sends the acknowledgment of `received` (validated as `report`), once. `None` when the
+/// input carries no envelope to answer (garbage: nobody to acknowledge).
+#[tracing::instrument(skip_all, fields(document_id = %received.document.document_id.as_str()))]
+pub async fn acknowledge(
+    platform: &Platform,
+    received: &ReceivedDocument,
+    syntax: Syntax,
+    report: &Report,
+) -> Result<Option<AckSent>, InboundError> {
+    let metadata = &received.document.metadata;
+    let identity = format!(
+        "{}:{}|{}|{}",
+        metadata.sender.qualifier,
+        metadata.sender.id,
+        metadata
+            .control_numbers
+            .interchange
+            .clone()
+            .unwrap_or_default(),
+        received.sha256
+    );
+    let control = ack_control_number(&identity);
+    let now = platform.clock.now();
+    let options = AckOptions::for_syntax(
+        syntax,
+        control,
+        time::PrimitiveDateTime::new(now.date(), now.time()),
+    );
+    let Ok(bytes) = gridlink_edi::ack_for(report, &options) else {
+        tracing::warn!("input has no envelope to acknowledge");
+        return Ok(None);
+    };
+    let rejecting = report.must_reject();
+    let (doc_type, standard, extension) = match options.kind {
+        AckKind::Contrl => ("CONTRL", Standard::Edifact, "edi"),
+        AckKind::Ack999 => ("999", Standard::X12, "x12"),
+        AckKind::Ack997 => ("997", Standard::X12, "x12"),
+    };
+    let key = EffectKey::new("tg-ack", identity);
+    let ack_metadata = DocumentMetadata {
+        sender: metadata.receiver.clone(),
+        receiver: metadata.sender.clone(),
+        standard,
+        doc_type: doc_type.to_owned(),
+        business_refs: gridlink_tgrid::model::BusinessRefs::default(),
+        control_numbers: ControlNumbers {
+            interchange: Some(format!("{control:09}")),
+            group: None,
+            transaction: None,
+        },
+        ack_requested: false,
+    };
+    let file_name = format!("{doc_type}-{control}.{extension}");
+    let submitted = platform
+        .effects
+        .once(&key, None, |idempotency_key| async move {
+            let idempotency_key =
+                IdempotencyKey::parse(idempotency_key).map_err(|e| TgError::InvalidInput {
+                    what: "acknowledgment",
+                    reason: e.to_string(),
+                })?;
+            let payload = DocumentPayload::Inline {
+                file_name,
+                content_type: "application/edi".to_owned(),
+                bytes: bytes::Bytes::from(bytes),
+            };
+            platform
+                .tg
+                .send_document(&idempotency_key, &ack_metadata, payload)
+                .await
+        })
+        .await?
+        .into_inner();
+    let SubmittedDocument { document_id, .. } = submitted;
+    tracing::info!(ack_document = %document_id.as_str(), rejecting, "acknowledgment sent");
+    Ok(Some(AckSent {
+        document_id: document_id.as_str().to_owned(),
+        doc_type: doc_type.to_owned(),
+        rejecting,
+    }))
+}

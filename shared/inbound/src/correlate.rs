@@ -1,0 +1,156 @@
+//! From business keys to the order workspace, and whether the sender may write to it.
+
+use gridlink_flow::Platform;
+use gridlink_tgrid::PartyId;
+use gridlink_xecm::{AttributeValue, BusinessObject, Node};
+use serde::{Deserialize, Serialize};
+
+use crate::config::InboundConfig;
+use crate::error::InboundError;
+
+/// Why a document found no workspace it may go into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum UnmatchedReason {
+    /// The document names no order.
+    NoOrderNumber,
+    /// No purchase-order workspace for the number.
+    NoWorkspace {
+        /// The PO number.
+        po_number: String,
+    },
+    /// The order's supplier has no trading partner id, so nobody may write to it.
+    NoPartnerLinked {
+        /// The PO number.
+        po_number: String,
+    },
+    /// The sender is not the order's partner.
+    PartnerMismatch {
+        /// The PO number.
+        po_number: String,
+        /// Who sent it.
+        sender: String,
+    },
+}
+
+impl std::fmt::Display for UnmatchedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoOrderNumber => f.write_str("the document names no purchase order"),
+            Self::NoWorkspace { po_number } => {
+                write!(f, "no purchase-order workspace for {po_number}")
+            }
+            Self::NoPartnerLinked { po_number } => {
+                write!(f, "order {po_number} has no trading partner linked")
+            }
+            Self::PartnerMismatch { po_number, sender } => {
+                write!(
+                    f,
+                    "{sender} is not the trading partner of order {po_number}"
+                )
+            }
+        }
+    }
+}
+
+/// Where a document belongs.
+#[derive(Debug, Clone)]
+pub enum Correlation {
+    /// The order workspace, and the sender is its partner.
+    Matched {
+        /// The workspace.
+        workspace: Node,
+        /// The PO number.
+        po_number: String,
+    },
+    /// Nowhere (yet).
+    Unmatched(UnmatchedReason),
+}
+
+fn text(value: Option<&AttributeValue>) -> Option<String> {
+    match value {
+        Some(AttributeValue::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// Whether a configured partner id (`ACMESUPPLY` or `ZZ:ACMESUPPLY`) names `sender`.
+pub fn partner_id_names(configured: &str, sender: &PartyId) -> bool {
+    let configured = configured.trim();
+    configured.eq_ignore_ascii_case(&sender.id)
+        || configured.eq_ignore_ascii_case(&format!("{}:{}", sender.qualifier, sender.id))
+}
+
+/// Finds the purchase-order workspace of `po_number` (by its business object) and checks
+/// that `sender` is the trading partner of the order's supplier.
+#[tracing::instrument(skip_all, fields(po_number = po_number.unwrap_or_default(), sender = %sender.id))]
+pub async fn correlate_order(
+    platform: &Platform,
+    config: &InboundConfig,
+    po_number: Option<&str>,
+    sender: &PartyId,
+) -> Result<Correlation, InboundError> {
+    let Some(po_number) = po_number.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoOrderNumber));
+    };
+    let po = po_number.to_owned();
+    let Ok(bo) = BusinessObject::new(&config.order_bo_system, &config.order_bo_type, po_number)
+    else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoWorkspace {
+            po_number: po,
+        }));
+    };
+    let Some(workspace) = platform.xecm.find_workspace_by_business_object(&bo).await? else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoWorkspace {
+            po_number: po,
+        }));
+    };
+    let order = platform
+        .xecm
+        .read_attributes(workspace.id, config.order_category)
+        .await?;
+    let Some(supplier) = text(order.get(&config.order_supplier_attribute)) else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoPartnerLinked {
+            po_number: po,
+        }));
+    };
+    let Ok(supplier_bo) = BusinessObject::new(
+        &config.supplier_bo_system,
+        &config.supplier_bo_type,
+        &supplier,
+    ) else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoPartnerLinked {
+            po_number: po,
+        }));
+    };
+    let Some(supplier_workspace) = platform
+        .xecm
+        .find_workspace_by_business_object(&supplier_bo)
+        .await?
+    else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoPartnerLinked {
+            po_number: po,
+        }));
+    };
+    let supplier_values = platform
+        .xecm
+        .read_attributes(supplier_workspace.id, config.supplier_category)
+        .await?;
+    let Some(partner) = text(supplier_values.get(&config.supplier_partner_attribute)) else {
+        return Ok(Correlation::Unmatched(UnmatchedReason::NoPartnerLinked {
+            po_number: po,
+        }));
+    };
+    if partner_id_names(&partner, sender) {
+        Ok(Correlation::Matched {
+            workspace,
+            po_number: po,
+        })
+    } else {
+        tracing::warn!(partner = %partner, "sender is not the order's partner");
+        Ok(Correlation::Unmatched(UnmatchedReason::PartnerMismatch {
+            po_number: po,
+            sender: format!("{}:{}", sender.qualifier, sender.id),
+        }))
+    }
+}

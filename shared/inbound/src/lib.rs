@@ -1,0 +1,32 @@
+//! # gridlink-inbound
+//!
+//! What the inbound use cases (shipment-delay, order-reconcile) share: partner documents and
+//! messages come in through Trading Grid, are kept before they are acknowledged, find their
+//! order workspace, are checked against the partner linked to it, are filed once, and get
+//! their functional acknowledgment back through Trading Grid.
+//!
+//! ## Layout
+//! - [`config`] — [`InboundConfig`] — business object types, categories, attribute names.
+//! - [`ingress`] — the signed webhook into the durable inbox, the inbox poller, and the
+//!   processing loop that marks items done or failed.
+//! - [`received`] — a document's content streamed from TG into the blob store.
+//! - [`correlate`] — PO number → purchase-order workspace; partner isolation.
+//! - [`filing`] — filing exactly once per business identity; revisions become versions.
+//! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
+//! - [`unmatched`] — the queue of documents that found no workspace they may go into.
+//! - [`error`] — the crate error type, [`InboundError`].
+
+pub mod acks;
+pub mod config;
+pub mod correlate;
+pub mod error;
+pub mod filing;
+pub mod ingress;
+pub mod received;
+pub mod unmatched;
+
+pub use config::InboundConfig;
+pub use correlate::{Correlation, UnmatchedReason, correlate_order};
+pub use error::InboundError;
+pub use filing::{Filed, Filing, file_once};
+pub use received::{ReceivedDocument, fetch_content};
