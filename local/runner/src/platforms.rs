@@ -10,16 +10,13 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use gridlink_core::clock::{SharedClock, SystemClock};
 use gridlink_core::config::ConfigSource;
-use gridlink_flow::platform::{StorageChoice, open_storage};
-use gridlink_flow::{Platform, PlatformError, Secrets};
-use gridlink_store::{BlobStore, Ledger};
-use gridlink_tgrid::{TenantId, TgClient, TgConfig, TradingGrid};
-use gridlink_xecm::{Workspaces, XecmAuth, XecmClient, XecmConfig};
-use secrecy::SecretString;
+use gridlink_flow::platform::Parts;
+use gridlink_flow::{Platform, PlatformError};
+use gridlink_store::Ledger;
+use gridlink_tgrid::TgClient;
+use gridlink_xecm::Workspaces;
 
 /// The webhook secret the local stack registers with the TG simulator.
 pub const LOCAL_WEBHOOK_SECRET: &str = "gridlink-local-webhook-secret";
@@ -49,52 +46,36 @@ pub struct Endpoints {
 /// What every function's platform is built from.
 #[derive(Clone)]
 pub struct LocalPlatforms {
-    clock: SharedClock,
-    blobs: Arc<dyn BlobStore>,
-    ledger: Arc<dyn Ledger>,
-    xecm: Arc<dyn Workspaces>,
-    tg: Arc<dyn TradingGrid>,
-    tg_client: TgClient,
-    secrets: Secrets,
+    parts: Parts,
     /// Where the clients point.
     pub endpoints: Endpoints,
 }
 
 impl std::fmt::Debug for LocalPlatforms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalPlatforms")
-            .field("endpoints", &self.endpoints)
-            .finish_non_exhaustive()
+        f.debug_struct("LocalPlatforms").field("endpoints", &self.endpoints).finish_non_exhaustive()
     }
 }
 
 impl LocalPlatforms {
     /// The platform of `function`.
     pub fn platform(&self, function: &'static str) -> Platform {
-        Platform::assemble(
-            function,
-            self.clock.clone(),
-            self.blobs.clone(),
-            self.ledger.clone(),
-            self.xecm.clone(),
-            self.tg.clone(),
-            self.secrets.clone(),
-        )
+        Platform::from_parts(function, &self.parts)
     }
 
     /// The TG client (to register webhooks, and for the demo).
     pub fn tg_client(&self) -> &TgClient {
-        &self.tg_client
+        &self.parts.tg_client
     }
 
     /// The xECM port.
     pub fn xecm(&self) -> &Arc<dyn Workspaces> {
-        &self.xecm
+        &self.parts.xecm
     }
 
     /// The ledger.
     pub fn ledger(&self) -> &Arc<dyn Ledger> {
-        &self.ledger
+        &self.parts.ledger
     }
 }
 
@@ -124,7 +105,6 @@ fn seed_dir() -> PathBuf {
 pub async fn start_simulated(
     data_dir: &Path,
 ) -> Result<(Simulators, LocalPlatforms), PlatformsError> {
-    let clock: SharedClock = Arc::new(SystemClock);
     let xecm_sim = gridlink_xecm_sim::start(
         gridlink_xecm_sim::SimConfig {
             seed: Some(gridlink_xecm_sim::SeedSource::File(
@@ -156,7 +136,7 @@ pub async fn start_simulated(
         tg_url: tg_sim.base_url.to_string(),
         xecm_sim_root: Some(xecm_sim.root_url.clone()),
     };
-    let platforms = build(&source, data_dir, clock, endpoints).await?;
+    let platforms = build(&source, data_dir, endpoints).await?;
     Ok((
         Simulators {
             xecm: Some(xecm_sim),
@@ -174,65 +154,14 @@ pub async fn from_environment(data_dir: &Path) -> Result<LocalPlatforms, Platfor
         tg_url: source.get("TG_BASE_URL").unwrap_or_default().to_owned(),
         xecm_sim_root: None,
     };
-    Ok(build(&source, data_dir, Arc::new(SystemClock), endpoints).await?)
+    Ok(build(&source, data_dir, endpoints).await?)
 }
 
-async fn build(
-    source: &ConfigSource,
-    data_dir: &Path,
-    clock: SharedClock,
-    endpoints: Endpoints,
-) -> Result<LocalPlatforms, PlatformError> {
-    let mut reader = source.reader();
-    let xecm_url = reader.url("XECM_BASE_URL");
-    let xecm_user: Option<String> = reader.required("XECM_USERNAME");
-    let xecm_password = reader.secret("XECM_PASSWORD");
-    let tg_url = reader.url("TG_BASE_URL");
-    let tg_tenant: Option<String> = reader.required("TG_TENANT_ID");
-    let tg_client_id: Option<String> = reader.required("TG_CLIENT_ID");
-    let tg_client_secret = reader.secret("TG_CLIENT_SECRET");
-    let tg_webhook = reader.secret("TG_WEBHOOK_SECRET");
-    reader.finish()?;
-    let missing = || PlatformError::Client("configuration incomplete after validation".into());
-    let storage = StorageChoice::Local {
-        data_dir: data_dir.to_path_buf(),
-    };
-    let (blobs, ledger) = open_storage(&storage, clock.clone(), None).await?;
-    let xecm = XecmClient::new(
-        XecmConfig::new(
-            &xecm_url.ok_or_else(missing)?,
-            XecmAuth::Password {
-                user: xecm_user.ok_or_else(missing)?,
-                password: xecm_password.ok_or_else(missing)?,
-            },
-        )
-        .map_err(|e| PlatformError::Client(e.to_string()))?,
-    )
-    .map_err(|e| PlatformError::Client(e.to_string()))?;
-    let tg_client = TgClient::new(TgConfig {
-        base_url: url::Url::parse(&tg_url.ok_or_else(missing)?)
-            .map_err(|e| PlatformError::Client(e.to_string()))?,
-        tenant_id: TenantId::new(tg_tenant.ok_or_else(missing)?),
-        client_id: tg_client_id.ok_or_else(missing)?,
-        client_secret: tg_client_secret.ok_or_else(missing)?,
-        retry: gridlink_core::retry::RetryPolicy::standard(),
-        timeout: Duration::from_secs(30),
-    })
-    .map_err(|e| PlatformError::Client(e.to_string()))?;
-    let secrets = Secrets {
-        tg_webhook: tg_webhook.ok_or_else(missing)?,
-        xecm_push: source
-            .get("XECM_PUSH_SECRET")
-            .map(|s| SecretString::from(s.to_owned())),
-    };
-    Ok(LocalPlatforms {
-        clock,
-        blobs,
-        ledger,
-        xecm: Arc::new(xecm),
-        tg: Arc::new(tg_client.clone()),
-        tg_client,
-        secrets,
-        endpoints,
-    })
+async fn build(source: &ConfigSource, data_dir: &Path, endpoints: Endpoints) -> Result<LocalPlatforms, PlatformError> {
+    let source = source
+        .clone()
+        .with("GRIDLINK_STORAGE", "local")
+        .with("GRIDLINK_DATA_DIR", data_dir.to_string_lossy());
+    let parts = Parts::from_source(&source, false, None).await?;
+    Ok(LocalPlatforms { parts, endpoints })
 }

@@ -20,4 +20,4 @@ pub mod tg_webhook;
 
 pub use effects::{EffectError, EffectKey, Effects, FaultInjector, Outcome, payload_hash};
 pub use inbox::{Acceptance, Inbox, InboxError, InboxItem};
-pub use platform::{Platform, PlatformError, Secrets, StorageChoice};
+pub use platform::{Parts, Platform, PlatformError, Secrets, StorageChoice};

@@ -69,6 +69,30 @@ pub struct Secrets {
     pub xecm_push: Option<SecretString>,
 }
 
+/// What the functions of one process share: storage, clients, secrets. Built once; each
+/// function's [`Platform`] is made from it with [`Platform::from_parts`].
+#[derive(Clone)]
+pub struct Parts {
+    /// The clock.
+    pub clock: SharedClock,
+    /// Blobs.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The ledger.
+    pub ledger: Arc<dyn Ledger>,
+    /// Extended ECM.
+    pub xecm: Arc<dyn Workspaces>,
+    /// The Trading Grid client (also the [`TradingGrid`] of every platform).
+    pub tg_client: TgClient,
+    /// Secrets.
+    pub secrets: Secrets,
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts").field("blobs", &self.blobs).field("ledger", &self.ledger).finish_non_exhaustive()
+    }
+}
+
 /// Everything a use case needs, built once per process.
 #[derive(Clone)]
 pub struct Platform {
@@ -150,9 +174,34 @@ impl Platform {
         Self::from_source(function, &secrets, on_lambda, aws.as_ref()).await
     }
 
+    /// The platform of `function` over shared parts.
+    pub fn from_parts(function: &'static str, parts: &Parts) -> Self {
+        Self::assemble(
+            function,
+            parts.clock.clone(),
+            parts.blobs.clone(),
+            parts.ledger.clone(),
+            parts.xecm.clone(),
+            Arc::new(parts.tg_client.clone()),
+            parts.secrets.clone(),
+        )
+    }
+
     /// Builds the platform from configuration values (secrets already resolved).
     pub async fn from_source(
         function: &'static str,
+        source: &ConfigSource,
+        on_lambda: bool,
+        aws: Option<&aws_config::SdkConfig>,
+    ) -> Result<Self, PlatformError> {
+        Ok(Self::from_parts(function, &Parts::from_source(source, on_lambda, aws).await?))
+    }
+}
+
+impl Parts {
+    /// Builds storage, clients and secrets from configuration values (secrets already
+    /// resolved), reporting every configuration problem at once.
+    pub async fn from_source(
         source: &ConfigSource,
         on_lambda: bool,
         aws: Option<&aws_config::SdkConfig>,
@@ -239,18 +288,7 @@ impl Platform {
             timeout: Duration::from_secs(30),
         })
         .map_err(|e| PlatformError::Client(e.to_string()))?;
-        Ok(Self::assemble(
-            function,
-            clock,
-            blobs,
-            ledger,
-            Arc::new(xecm),
-            Arc::new(tg),
-            Secrets {
-                tg_webhook,
-                xecm_push,
-            },
-        ))
+        Ok(Self { clock, blobs, ledger, xecm: Arc::new(xecm), tg_client: tg, secrets: Secrets { tg_webhook, xecm_push } })
     }
 }
 
