@@ -26,7 +26,6 @@ struct World {
     http: reqwest::Client,
     _xecm: gridlink_xecm_sim::RunningSim,
     _tg: gridlink_tgrid_sim::RunningSim,
-    _seed_dir: tempfile::TempDir,
     _storage: (BlobsUnderTest, LedgerUnderTest),
 }
 
@@ -38,36 +37,18 @@ fn fixture(path: &str) -> Vec<u8> {
     .expect("fixture")
 }
 
-/// The demo xECM seed with the suppliers' trading partner ids set to their TG EDI ids.
-fn xecm_seed(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = format!(
+/// The demo xECM seed: Acme's `Trading Partner ID` is its TG EDI address `ZZ:ACMESUPPLY`.
+fn xecm_seed() -> std::path::PathBuf {
+    std::path::PathBuf::from(format!(
         "{}/../../local/xecm-sim/seeds/demo.json",
         env!("CARGO_MANIFEST_DIR")
-    );
-    let mut seed: Value =
-        serde_json::from_slice(&std::fs::read(path).expect("demo seed")).expect("json");
-    for workspace in seed["workspaces"].as_array_mut().expect("workspaces") {
-        let Some(supplier) = workspace.pointer_mut("/categories/Supplier") else {
-            continue;
-        };
-        match supplier["Supplier Number"].as_str() {
-            Some("0000100042") => supplier["Trading Partner ID"] = "ACMESUPPLY".into(),
-            Some("0000100077") => supplier["Trading Partner ID"] = "14:5012345000017".into(),
-            _ => {}
-        }
-    }
-    let out = dir.join("xecm-seed.json");
-    std::fs::write(&out, serde_json::to_vec(&seed).expect("json")).expect("write seed");
-    out
+    ))
 }
 
 async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    let seed_dir = tempfile::tempdir().expect("tempdir");
     let xecm = gridlink_xecm_sim::start(
         gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::File(xecm_seed(
-                seed_dir.path(),
-            ))),
+            seed: Some(gridlink_xecm_sim::SeedSource::File(xecm_seed())),
             ..Default::default()
         },
         "127.0.0.1:0".parse().expect("addr"),
@@ -131,7 +112,6 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
         http: reqwest::Client::new(),
         _xecm: xecm,
         _tg: tg,
-        _seed_dir: seed_dir,
         _storage: (blobs, ledger),
     }
 }
