@@ -1,35 +1,87 @@
 //! # case-collab
 //!
-//! Use case 1: a case workspace gets a Trading Grid collaboration space; selected documents, status updates and action requests go to the partner; replies come back.
+//! Use case 1: a case workspace in Extended ECM (a customer dispute, a shipment issue, a
+//! compliance case) with a partner reference gets the partner's Trading Grid collaboration
+//! space and a `case` thread, linked both ways (a ledger record, the `TG Space ID` /
+//! `TG Thread ID` attributes on the workspace, `external_ref` `xecm:<workspace id>` in TG).
+//! Only what is selected leaves xECM: documents flagged `Share with partner` or filed in the
+//! `Shared with Partner` sub-folder are streamed to TG attachments and posted to the thread,
+//! once each. Status changes are posted; a closed case resolves the thread. Partner replies
+//! (`message.posted` on the thread) are filed back into the workspace as documents, with
+//! their attachments, author and time.
 //!
-//! **Status: not implemented yet.** The function deploys, starts and answers its health
-//! route; every other route answers `501 Not Implemented` and every schedule firing fails as a
-//! `NonRetryable` invocation error, so nothing is ever reported as done that was not done.
+//! ## Triggers
+//! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_outbound::push`]).
+//! - schedule `case-collab-poll-xecm`: the poller — case workspaces and documents changed
+//!   since the ledger cursor (with an overlap window), then any inbox items left pending.
+//! - `POST /case-collab/tg/events`: Trading Grid webhooks (`message.posted`).
+//!
+//! Every trigger only says *where* to look; [`CaseCollab::sync_case`] reads the workspace
+//! as it is now and does what is missing, each effect exactly once.
+//!
+//! ## Layout
+//! - [`config`]: [`CaseCollabConfig`] (keys and demo defaults).
+//! - [`case`]: the space, thread, links, shared documents, status updates, resolution.
+//! - [`reply`]: partner replies filed into the workspace.
+//! - [`triggers`]: the routes, the poll, the inbox processing.
+//! - [`error`]: the function's error, [`CaseError`].
 
+pub mod case;
+pub mod config;
+pub mod error;
+pub mod reply;
+pub mod triggers;
+
+use std::sync::Arc;
+
+use gridlink_flow::Platform;
 use gridlink_lambda::manifest::{self, FunctionSpec};
 use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
+use gridlink_outbound::XecmChanges;
+
+pub use config::CaseCollabConfig;
+pub use error::CaseError;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "case-collab";
 
 /// The case-collab function.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct CaseCollab {
     spec: &'static FunctionSpec,
+    platform: Platform,
+    config: CaseCollabConfig,
+    changes: Arc<dyn XecmChanges>,
 }
 
-impl CaseCollab {
-    /// Builds the function. It has no dependencies until its use case is built.
-    pub fn new() -> Self {
-        Self {
-            spec: manifest::function(NAME).expect("case-collab is in the manifest"),
-        }
+impl std::fmt::Debug for CaseCollab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseCollab")
+            .field("platform", &self.platform)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
-impl Default for CaseCollab {
-    fn default() -> Self {
-        Self::new()
+impl CaseCollab {
+    /// Builds the function on `platform`; `changes` answers the poller's change queries
+    /// (the same xECM the platform talks to).
+    pub fn new(
+        platform: Platform,
+        config: CaseCollabConfig,
+        changes: Arc<dyn XecmChanges>,
+    ) -> Self {
+        Self {
+            spec: manifest::function(NAME).expect("case-collab is in the manifest"),
+            platform,
+            config,
+            changes,
+        }
+    }
+
+    /// The platform it runs on.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
     }
 }
 
@@ -39,6 +91,6 @@ impl Handler for CaseCollab {
     }
 
     fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(async move { gridlink_lambda::not_implemented::answer(self.spec, &invocation) })
+        Box::pin(self.route(invocation))
     }
 }

@@ -1,0 +1,375 @@
+//! A case workspace mirrored to its partner: the space, the case thread, the links both
+//! ways, the selected documents, status updates and the thread's resolution.
+
+use gridlink_flow::EffectKey;
+use gridlink_outbound::xecm_document_upload;
+use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_tgrid::model::{
+    ExternalRef, NewMessage, NewSpace, NewThread, ThreadKind, ThreadStatus,
+};
+use gridlink_tgrid::{IdempotencyKey, PartnerId};
+use gridlink_xecm::model::subtype;
+use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::CaseCollab;
+use crate::error::CaseError;
+
+/// The ledger kind linking a TG thread back to its case workspace.
+pub const THREAD_LINK_KIND: &str = "case-thread";
+
+/// What one sync of a case did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaseSync {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// Why nothing was done, when it is not a shareable case.
+    pub skipped: Option<String>,
+    /// The space.
+    pub space_id: Option<String>,
+    /// The thread.
+    pub thread_id: Option<String>,
+    /// Documents posted to the thread in this sync.
+    pub documents_shared: Vec<i64>,
+    /// A status update posted in this sync.
+    pub status_posted: Option<String>,
+    /// Whether the thread was resolved in this sync.
+    pub resolved: bool,
+}
+
+/// The link of a thread to its case, kept in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseLink {
+    /// The case workspace.
+    pub workspace_id: i64,
+    /// The partner.
+    pub partner_id: String,
+    /// The space.
+    pub space_id: String,
+    /// The thread.
+    pub thread_id: String,
+}
+
+fn text(values: &NamedAttributes, name: &str) -> Option<String> {
+    match values.get(name) {
+        Some(AttributeValue::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+        _ => None,
+    }
+}
+
+fn key(text: &str) -> Result<IdempotencyKey, CaseError> {
+    IdempotencyKey::parse(text).map_err(|e| CaseError::Malformed {
+        event_id: text.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+impl CaseCollab {
+    /// Brings one case workspace's partner side up to date. Safe to repeat: every effect
+    /// runs once.
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
+    pub async fn sync_case(&self, workspace_id: NodeId) -> Result<CaseSync, CaseError> {
+        let mut sync = CaseSync {
+            workspace_id: workspace_id.get(),
+            ..CaseSync::default()
+        };
+        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        if workspace.subtype != subtype::WORKSPACE
+            || workspace
+                .workspace_type_id
+                .is_some_and(|t| t != self.config.workspace_type.get())
+        {
+            sync.skipped = Some("not a case workspace".into());
+            return Ok(sync);
+        }
+        let values = match self
+            .platform
+            .xecm
+            .read_attributes(workspace_id, self.config.case_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error)
+                if matches!(
+                    gridlink_core::error::Classify::kind(&error),
+                    gridlink_core::error::ErrorKind::BadRequest
+                        | gridlink_core::error::ErrorKind::NotFound
+                ) =>
+            {
+                sync.skipped = Some("no case category".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let case_type = text(&values, &self.config.case_type_attribute);
+        if !case_type.as_ref().is_some_and(|t| {
+            self.config
+                .case_types
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(t))
+        }) {
+            sync.skipped = Some(format!(
+                "case type {case_type:?} is not configured for partner collaboration"
+            ));
+            return Ok(sync);
+        }
+        let Some(partner) = text(&values, &self.config.partner_attribute) else {
+            sync.skipped = Some("no partner reference".into());
+            return Ok(sync);
+        };
+        let link = self
+            .open_collaboration(&workspace, &partner, &values)
+            .await?;
+        sync.space_id = Some(link.space_id.clone());
+        sync.thread_id = Some(link.thread_id.clone());
+        sync.documents_shared = self.share_selected_documents(&workspace, &link).await?;
+        let status = text(&values, &self.config.status_attribute);
+        if let Some(status) = status {
+            if self.post_status(&link, &status).await? {
+                sync.status_posted = Some(status.clone());
+            }
+            if self
+                .config
+                .closed_statuses
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&status))
+            {
+                sync.resolved = self.resolve_thread(&link).await?;
+            }
+        }
+        Ok(sync)
+    }
+
+    async fn open_collaboration(
+        &self,
+        workspace: &Node,
+        partner: &str,
+        values: &NamedAttributes,
+    ) -> Result<CaseLink, CaseError> {
+        let ws = workspace.id.to_string();
+        let external = ExternalRef::new("xecm", ws.clone());
+        let effects = &self.platform.effects;
+        let tg = self.platform.tg.clone();
+        let new_space = NewSpace {
+            partner_id: PartnerId::new(partner),
+            title: workspace.name.clone(),
+            external_ref: Some(external.clone()),
+            context: Some(json!({"case_number": text(values, "Case Number")})),
+        };
+        let space = effects
+            .once(&EffectKey::new("tg-space", &ws), None, |k| async move {
+                Ok::<_, CaseError>(tg.open_space(&key(&k)?, &new_space).await?)
+            })
+            .await
+            .map_err(CaseError::from_effect)?
+            .into_inner();
+        let tg = self.platform.tg.clone();
+        let new_thread = NewThread {
+            subject: workspace.name.clone(),
+            kind: ThreadKind::Case,
+            external_ref: Some(external),
+        };
+        let space_id = space.space_id.clone();
+        let thread = effects
+            .once(
+                &EffectKey::new("tg-case-thread", &ws),
+                None,
+                |k| async move {
+                    Ok::<_, CaseError>(tg.open_thread(&key(&k)?, &space_id, &new_thread).await?)
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?
+            .into_inner();
+        let link = CaseLink {
+            workspace_id: workspace.id.get(),
+            partner_id: partner.to_owned(),
+            space_id: space.space_id.as_str().to_owned(),
+            thread_id: thread.thread_id.as_str().to_owned(),
+        };
+        let record = NewRecord::new(
+            RecordId::new(THREAD_LINK_KIND, &link.thread_id)?,
+            "OPEN",
+            serde_json::to_value(&link).map_err(|e| CaseError::Malformed {
+                event_id: ws.clone(),
+                reason: e.to_string(),
+            })?,
+        );
+        match self.platform.ledger.create(record).await {
+            Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let xecm = self.platform.xecm.clone();
+        let mut back: NamedAttributes = NamedAttributes::new();
+        back.insert(
+            self.config.space_attribute.clone(),
+            link.space_id.clone().into(),
+        );
+        back.insert(
+            self.config.thread_attribute.clone(),
+            link.thread_id.clone().into(),
+        );
+        let category = self.config.case_category;
+        let workspace_id = workspace.id;
+        effects
+            .once(
+                &EffectKey::new("xecm-case-link", &ws),
+                None,
+                |_| async move {
+                    xecm.write_attributes(workspace_id, category, &back).await?;
+                    Ok::<_, CaseError>(true)
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?;
+        Ok(link)
+    }
+
+    /// Documents of the workspace selected for the partner: flagged, or in the shared folder.
+    async fn selected_documents(&self, workspace: NodeId) -> Result<Vec<Node>, CaseError> {
+        let mut selected = Vec::new();
+        let mut folders = vec![(workspace, false)];
+        while let Some((folder, in_shared)) = folders.pop() {
+            for child in self.platform.xecm.list_children(folder).await? {
+                if child.subtype == subtype::DOCUMENT {
+                    if in_shared || self.flagged(child.id).await? {
+                        selected.push(child);
+                    }
+                } else if child.container && child.subtype != subtype::WORKSPACE {
+                    let shared =
+                        in_shared || child.name.eq_ignore_ascii_case(&self.config.shared_folder);
+                    folders.push((child.id, shared));
+                }
+            }
+        }
+        selected.sort_by_key(|d| d.id);
+        Ok(selected)
+    }
+
+    async fn flagged(&self, document: NodeId) -> Result<bool, CaseError> {
+        match self
+            .platform
+            .xecm
+            .read_attributes(document, self.config.sharing_category)
+            .await
+        {
+            Ok(values) => Ok(matches!(
+                values.get(&self.config.share_attribute),
+                Some(AttributeValue::Boolean(true))
+            )),
+            Err(error)
+                if matches!(
+                    gridlink_core::error::Classify::kind(&error),
+                    gridlink_core::error::ErrorKind::BadRequest
+                        | gridlink_core::error::ErrorKind::NotFound
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn share_selected_documents(
+        &self,
+        workspace: &Node,
+        link: &CaseLink,
+    ) -> Result<Vec<i64>, CaseError> {
+        let mut shared = Vec::new();
+        for document in self.selected_documents(workspace.id).await? {
+            let doc_key = format!("{}/{}", workspace.id, document.id);
+            let tg = self.platform.tg.clone();
+            let upload =
+                xecm_document_upload(self.platform.xecm.clone(), &document, &document.name);
+            let attachment = self
+                .platform
+                .effects
+                .once(
+                    &EffectKey::new("tg-case-attachment", &doc_key),
+                    None,
+                    |k| async move {
+                        Ok::<_, CaseError>(tg.upload_attachment(&key(&k)?, upload).await?)
+                    },
+                )
+                .await
+                .map_err(CaseError::from_effect)?
+                .into_inner();
+            let tg = self.platform.tg.clone();
+            let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
+            let message = NewMessage {
+                body: format!("Document shared from case: {}", document.name),
+                attachment_ids: vec![attachment.attachment_id.clone()],
+                structured: Some(
+                    json!({"xecm_node_id": document.id.get(), "sha256": attachment.sha256}),
+                ),
+                action_request: None,
+            };
+            let posted = self
+                .platform
+                .effects
+                .once(
+                    &EffectKey::new("tg-case-document-message", &doc_key),
+                    None,
+                    |k| async move {
+                        Ok::<_, CaseError>(tg.post_message(&key(&k)?, &thread, &message).await?)
+                    },
+                )
+                .await
+                .map_err(CaseError::from_effect)?;
+            if posted.ran_now() {
+                tracing::info!(document_id = %document.id, thread_id = %link.thread_id, "document shared with the partner");
+                shared.push(document.id.get());
+            }
+        }
+        Ok(shared)
+    }
+
+    async fn post_status(&self, link: &CaseLink, status: &str) -> Result<bool, CaseError> {
+        let tg = self.platform.tg.clone();
+        let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
+        let message = NewMessage {
+            body: format!("Case status: {status}"),
+            attachment_ids: Vec::new(),
+            structured: Some(json!({"case_status": status})),
+            action_request: None,
+        };
+        let posted = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new(
+                    "tg-case-status",
+                    format!("{}/{}", link.workspace_id, status.to_lowercase()),
+                ),
+                None,
+                |k| async move {
+                    Ok::<_, CaseError>(tg.post_message(&key(&k)?, &thread, &message).await?)
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?;
+        Ok(posted.ran_now())
+    }
+
+    async fn resolve_thread(&self, link: &CaseLink) -> Result<bool, CaseError> {
+        let tg = self.platform.tg.clone();
+        let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
+        let resolved = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-case-resolve", link.workspace_id.to_string()),
+                None,
+                |_| async move {
+                    Ok::<_, CaseError>(
+                        tg.set_thread_status(&thread, ThreadStatus::Resolved)
+                            .await?,
+                    )
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?;
+        Ok(resolved.ran_now())
+    }
+}

@@ -1,0 +1,224 @@
+//! The triggers: xECM push, Trading Grid webhooks, the poll schedule — all through the
+//! durable inbox or the cursor, so nothing acknowledged is ever lost.
+
+use bytes::Bytes;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::{Acceptance, InboxItem, tg_webhook};
+use gridlink_lambda::{
+    FunctionError, HttpRequest, HttpResponse, Invocation, Reply, not_implemented,
+};
+use gridlink_outbound::{PollCursor, PushEvent, verify_push};
+use gridlink_tgrid::events::Event;
+use gridlink_xecm::NodeId;
+use serde_json::{Value, json};
+
+use crate::CaseCollab;
+use crate::error::CaseError;
+
+/// Inbox items processed per invocation.
+const BATCH: usize = 25;
+/// Attempts before a transient failure is given up on.
+const MAX_ATTEMPTS: u64 = 8;
+
+fn function_error(error: &CaseError) -> FunctionError {
+    let mut failure = FunctionError::from_error(error);
+    if failure.kind == ErrorKind::Unavailable {
+        failure = failure.retry_after(std::time::Duration::from_secs(30));
+    }
+    failure
+}
+
+impl CaseCollab {
+    pub(crate) async fn route(&self, invocation: Invocation) -> Result<Reply, FunctionError> {
+        match invocation {
+            Invocation::Http(request) => {
+                if not_implemented::is_health(self.spec, &request.method, &request.path) {
+                    return Ok(not_implemented::health(self.spec, true));
+                }
+                match self
+                    .spec
+                    .route_for(&request.method, &request.path)
+                    .map(|(r, _)| r.path)
+                {
+                    Some("/case-collab/tg/events") => self.receive_tg(&request).await,
+                    Some("/case-collab/xecm/events") => self.receive_push(&request).await,
+                    _ => Err(FunctionError::new(
+                        ErrorKind::NotFound,
+                        format!("case-collab: no route {} {}", request.method, request.path),
+                    )),
+                }
+            }
+            Invocation::Schedule(firing) => {
+                let polled = self.poll().await.map_err(|e| function_error(&e))?;
+                let processed = self
+                    .process_pending()
+                    .await
+                    .map_err(|e| function_error(&e))?;
+                Ok(Reply::Scheduled(
+                    json!({"schedule": firing.schedule, "polled": polled, "inbox": processed}),
+                ))
+            }
+        }
+    }
+
+    async fn receive_tg(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
+        let event = tg_webhook::verify_delivery(
+            request,
+            &self.platform.secrets.tg_webhook,
+            self.platform.clock.as_ref(),
+        )
+        .map_err(|e| FunctionError::from_error(&e))?;
+        self.accept(
+            "tg",
+            event.event_id.as_str(),
+            event.event_type.as_str(),
+            request,
+        )
+        .await
+    }
+
+    async fn receive_push(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
+        let push = verify_push(
+            request,
+            self.platform.secrets.xecm_push.as_ref(),
+            self.platform.clock.as_ref(),
+        )
+        .map_err(|e| FunctionError::from_error(&e))?;
+        self.accept("xecm", &push.event_id(), &push.event_type, request)
+            .await
+    }
+
+    async fn accept(
+        &self,
+        source: &str,
+        event_id: &str,
+        event_type: &str,
+        request: &HttpRequest,
+    ) -> Result<Reply, FunctionError> {
+        let acceptance = self
+            .platform
+            .inbox
+            .accept(
+                source,
+                event_id,
+                event_type,
+                Bytes::from(request.body.clone()),
+            )
+            .await
+            .map_err(|e| function_error(&CaseError::from(e)))?;
+        let duplicate = matches!(acceptance, Acceptance::Duplicate(_));
+        if !duplicate {
+            self.process_item(acceptance.item()).await;
+        }
+        Ok(Reply::Http(HttpResponse::json(
+            202,
+            &json!({"accepted": event_id, "duplicate": duplicate}),
+        )))
+    }
+
+    /// Processes what is pending in the inbox (after a transient failure or a crash).
+    pub async fn process_pending(&self) -> Result<Value, CaseError> {
+        let pending = self.platform.inbox.pending(BATCH).await?;
+        let mut done = 0;
+        for item in &pending {
+            if self.process_item(item).await {
+                done += 1;
+            }
+        }
+        Ok(json!({"pending": pending.len(), "done": done}))
+    }
+
+    /// Processes one item, recording the outcome; true when it is done.
+    async fn process_item(&self, item: &InboxItem) -> bool {
+        let result = self.handle_item(item).await;
+        let recorded = match &result {
+            Ok(outcome) => self
+                .platform
+                .inbox
+                .mark_done(item, outcome.clone())
+                .await
+                .map(|_| ()),
+            Err(error) => {
+                let permanent = !matches!(
+                    error.kind(),
+                    ErrorKind::Unavailable | ErrorKind::RateLimited
+                ) || item.attempts() + 1 >= MAX_ATTEMPTS;
+                tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
+                self.platform
+                    .inbox
+                    .mark_failed(item, &error.to_string(), permanent)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays pending");
+        }
+        result.is_ok()
+    }
+
+    async fn handle_item(&self, item: &InboxItem) -> Result<Value, CaseError> {
+        let raw = self.platform.inbox.raw(item).await?;
+        let malformed = |e: serde_json::Error| CaseError::Malformed {
+            event_id: item.event_id().to_owned(),
+            reason: e.to_string(),
+        };
+        if item.record.data.get("source").and_then(Value::as_str) == Some("xecm") {
+            let push: PushEvent = serde_json::from_slice(&raw).map_err(malformed)?;
+            let workspace = match push.workspace_id {
+                Some(workspace) => Some(workspace),
+                None => self.changes.enclosing_workspace(push.node_id).await?,
+            };
+            return match workspace {
+                Some(workspace) => {
+                    Ok(serde_json::to_value(self.sync_case(workspace).await?).unwrap_or_default())
+                }
+                None => Ok(json!({"ignored": "the node is in no business workspace"})),
+            };
+        }
+        let event: Event = serde_json::from_slice(&raw).map_err(malformed)?;
+        Ok(serde_json::to_value(self.file_partner_reply(&event).await?).unwrap_or_default())
+    }
+
+    /// One poll: case workspaces and documents changed in the cursor's window, each case
+    /// synced once; the cursor moves only when all of them succeeded.
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, CaseError> {
+        let cursor = PollCursor::new(
+            self.platform.ledger.clone(),
+            crate::NAME,
+            "xecm",
+            self.config.poll_overlap,
+            self.config.first_lookback,
+        )?;
+        let window = cursor.window(self.platform.clock.now()).await?;
+        let mut cases: Vec<NodeId> = self
+            .changes
+            .workspaces_changed_since(self.config.workspace_type, window.since)
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect();
+        for document in self
+            .platform
+            .xecm
+            .documents_changed_since(None, window.since)
+            .await?
+        {
+            if let Some(workspace) = self.changes.enclosing_workspace(document.id).await? {
+                cases.push(workspace);
+            }
+        }
+        cases.sort();
+        cases.dedup();
+        let mut synced = Vec::new();
+        for workspace in &cases {
+            let sync = self.sync_case(*workspace).await?;
+            if sync.skipped.is_none() {
+                synced.push(sync);
+            }
+        }
+        cursor.advance(&window).await?;
+        Ok(json!({"examined": cases.len(), "cases": synced}))
+    }
+}
