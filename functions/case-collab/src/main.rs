@@ -6,29 +6,14 @@ use std::sync::Arc;
 use case_collab::{CaseCollab, CaseCollabConfig, NAME};
 use gridlink_core::config::ConfigSource;
 use gridlink_core::telemetry::{self, LogFormat};
-use gridlink_flow::Platform;
-use gridlink_xecm::{XecmAuth, XecmClient, XecmConfig};
+use gridlink_flow::{Parts, Platform};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::detect());
-    let platform = Platform::from_env(NAME).await?;
-    let source = ConfigSource::from_env();
-    let config = CaseCollabConfig::from_source(&source)?;
-    // The poller's change queries need the concrete client (they are not on the port).
-    let mut reader = source.reader();
-    let (url, user, password) = (
-        reader.url("XECM_BASE_URL"),
-        reader.required::<String>("XECM_USERNAME"),
-        reader.secret("XECM_PASSWORD"),
-    );
-    reader.finish()?;
-    let (Some(url), Some(user), Some(password)) = (url, user, password) else {
-        return Err("XECM_BASE_URL, XECM_USERNAME and XECM_PASSWORD are required".into());
-    };
-    let changes = XecmClient::new(XecmConfig::new(
-        &url,
-        XecmAuth::Password { user, password },
-    )?)?;
-    gridlink_lambda::run(CaseCollab::new(platform, config, Arc::new(changes))).await
+    let parts = Parts::from_env().await?;
+    let config = CaseCollabConfig::from_source(&ConfigSource::from_env())?;
+    // The poller's change queries are not on the port; they use the same xECM client.
+    let changes = Arc::new(parts.xecm_client.clone());
+    gridlink_lambda::run(CaseCollab::new(Platform::from_parts(NAME, &parts), config, changes)).await
 }

@@ -17,7 +17,7 @@ pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
                 &gridlink_core::config::ConfigSource::from_env(),
             )
             .expect("case-collab configuration (keys in its crate docs)"),
-            Arc::new(case_collab_changes(platforms)),
+            Arc::new(platforms.xecm_client().clone()),
         )),
         Arc::new(po_exception::PoException::new()),
         Arc::new(contract_share::ContractShare::new()),
@@ -33,18 +33,4 @@ pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
             .expect("order-reconcile configuration (keys in its crate docs)"),
         )),
     ]
-}
-
-/// The xECM client case-collab's poller asks for changed workspaces: the runner's xECM with
-/// the credentials of `XECM_USERNAME` / `XECM_PASSWORD`, else the simulator's service account.
-fn case_collab_changes(platforms: &LocalPlatforms) -> gridlink_xecm::XecmClient {
-    let user = std::env::var("XECM_USERNAME").unwrap_or_else(|_| "gridlink".to_owned());
-    let password = std::env::var("XECM_PASSWORD").unwrap_or_else(|_| "gridlink-service".to_owned());
-    let auth = gridlink_xecm::XecmAuth::Password {
-        user,
-        password: secrecy::SecretString::from(password),
-    };
-    gridlink_xecm::XecmConfig::new(&platforms.endpoints.xecm_url, auth)
-        .and_then(gridlink_xecm::XecmClient::new)
-        .expect("case-collab: the xECM base URL is valid")
 }

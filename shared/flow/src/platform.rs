@@ -79,8 +79,10 @@ pub struct Parts {
     pub blobs: Arc<dyn BlobStore>,
     /// The ledger.
     pub ledger: Arc<dyn Ledger>,
-    /// Extended ECM.
+    /// Extended ECM, as the use cases' port.
     pub xecm: Arc<dyn Workspaces>,
+    /// The same xECM client, concrete, for calls beyond the port (change queries).
+    pub xecm_client: XecmClient,
     /// The Trading Grid client (also the [`TradingGrid`] of every platform).
     pub tg_client: TgClient,
     /// Secrets.
@@ -157,21 +159,7 @@ impl Platform {
 
     /// Builds the platform from the process environment (see the module docs).
     pub async fn from_env(function: &'static str) -> Result<Self, PlatformError> {
-        let source = ConfigSource::from_env();
-        let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-        let needs_aws = on_lambda
-            || source.get("GRIDLINK_STORAGE") == Some("aws")
-            || source_has_secret_arns(&source);
-        let aws = if needs_aws {
-            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
-        } else {
-            None
-        };
-        let secrets = match &aws {
-            Some(config) => resolve_secret_arns(source, config).await?,
-            None => source,
-        };
-        Self::from_source(function, &secrets, on_lambda, aws.as_ref()).await
+        Ok(Self::from_parts(function, &Parts::from_env().await?))
     }
 
     /// The platform of `function` over shared parts.
@@ -199,6 +187,26 @@ impl Platform {
 }
 
 impl Parts {
+    /// Builds storage, clients and secrets from the process environment; `<KEY>_SECRET_ARN`
+    /// values are read from AWS Secrets Manager.
+    pub async fn from_env() -> Result<Self, PlatformError> {
+        let source = ConfigSource::from_env();
+        let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let needs_aws = on_lambda
+            || source.get("GRIDLINK_STORAGE") == Some("aws")
+            || source_has_secret_arns(&source);
+        let aws = if needs_aws {
+            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+        } else {
+            None
+        };
+        let resolved = match &aws {
+            Some(config) => resolve_secret_arns(source, config).await?,
+            None => source,
+        };
+        Self::from_source(&resolved, on_lambda, aws.as_ref()).await
+    }
+
     /// Builds storage, clients and secrets from configuration values (secrets already
     /// resolved), reporting every configuration problem at once.
     pub async fn from_source(
@@ -288,7 +296,15 @@ impl Parts {
             timeout: Duration::from_secs(30),
         })
         .map_err(|e| PlatformError::Client(e.to_string()))?;
-        Ok(Self { clock, blobs, ledger, xecm: Arc::new(xecm), tg_client: tg, secrets: Secrets { tg_webhook, xecm_push } })
+        Ok(Self {
+            clock,
+            blobs,
+            ledger,
+            xecm: Arc::new(xecm.clone()),
+            xecm_client: xecm,
+            tg_client: tg,
+            secrets: Secrets { tg_webhook, xecm_push },
+        })
     }
 }
 
