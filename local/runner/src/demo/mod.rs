@@ -5,6 +5,7 @@
 //! Each use case's scenario lives in its own module and adds steps to the [`Report`]. A use
 //! case whose function is not implemented is reported as such — never as a success.
 
+mod orders;
 mod platform;
 
 use std::fmt::Write as _;
@@ -153,6 +154,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
                 StepOutcome::NotImplemented,
                 started,
             );
+        } else if status.name == order_reconcile::NAME {
+            orders::run(ctx, &mut report).await;
         }
     }
     report

@@ -1,0 +1,410 @@
+//! Use case 7 (order-reconcile) in the demo: ACME confirms purchase order 4500001234 with an
+//! 855 through Trading Grid; it is filed in the order's workspace and a 997 goes back. Then
+//! Initech sends an order response for Acme's order: it is parked as unmatched and nothing is
+//! filed.
+//!
+//! Everything goes the way it would in production: the partner sends through the TG
+//! simulator's partner controls, TG delivers the signed `document.received` webhook to the
+//! gateway, the function does the rest. The scenario only watches the outcome (the
+//! function's inbox record, the xECM folder, the partner's view of TG).
+
+use std::time::{Duration, Instant};
+
+use gridlink_tgrid::EventFeed as _;
+use gridlink_xecm::{BusinessObject, Node};
+use serde_json::Value;
+
+use super::{DemoContext, Report};
+
+const STEP: &str = "order-reconcile";
+const PO: &str = "4500001234";
+const POLL_EVERY: Duration = Duration::from_millis(200);
+const WAIT_AT_MOST: Duration = Duration::from_secs(20);
+
+/// ACME's order acknowledgment: both lines of PO 4500001234 accepted as ordered.
+const ACME_855: &str = "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *261124*0915*U*00401*000004711*0*P*>~\n\
+GS*PR*ACMESUPPLY*BUYERCO*20261124*0915*4711*X*004010~\n\
+ST*855*0001~\n\
+BAK*00*AC*4500001234*20261102****SO-90412*20261124~\n\
+N1*SU*ACME SUPPLY CO*92*0000100042~\n\
+N1*BY*BUYERCO MANUFACTURING*92*BUYERCO~\n\
+PO1*10*5000*EA*0.12**BP*M-STEEL-BOLT-12~\n\
+ACK*IA*5000*EA*068*20261120~\n\
+PO1*20*5000*EA*0.08**BP*M-STEEL-NUT-12~\n\
+ACK*IA*5000*EA*068*20261120~\n\
+CTT*2~\n\
+SE*10*0001~\n\
+GE*1*4711~\n\
+IEA*1*000004711~\n";
+
+/// Initech's order response naming Acme's order (Initech is not Acme's partner).
+const INITECH_ORDRSP: &str = "UNA:+.? '\n\
+UNB+UNOC:3+5012345000017:14+4012345000009:14+261124:0920+4712'\n\
+UNH+1+ORDRSP:D:96A:UN:EAN008'\n\
+BGM+231+IN-5521+4'\n\
+DTM+137:20261124:102'\n\
+RFF+ON:4500001234'\n\
+NAD+SU+5012345000017::9++INITECH COMPONENTS'\n\
+NAD+BY+4012345000009::9++BUYERCO MANUFACTURING'\n\
+LIN+1+5+4012345000101:SRV'\n\
+PIA+1+M-STEEL-BOLT-12:SA'\n\
+QTY+21:5000:EA'\n\
+UNS+S'\n\
+CNT+2:1'\n\
+UNT+12+1'\n\
+UNZ+1+4712'\n";
+
+type Outcome<T> = Result<T, String>;
+
+pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
+    let started = Instant::now();
+    let sent = partner_sends(ctx, "prt_acme", "855-4500001234.x12", ACME_855).await;
+    let Some(sent) = report_sent(
+        report,
+        "ACME sends its 855 for PO 4500001234",
+        started,
+        sent,
+    ) else {
+        return;
+    };
+
+    let started = Instant::now();
+    let processed = processed_outcome(ctx, &sent).await;
+    let filed = match processed {
+        Ok(outcome) => filed_in_confirmations(ctx, &outcome)
+            .await
+            .map(|f| (outcome, f)),
+        Err(e) => Err(e),
+    };
+    let outcome = match filed {
+        Ok((outcome, detail)) => {
+            report.check(
+                STEP,
+                "the 855 is filed in the PO workspace's Confirmations",
+                started,
+                Ok::<_, String>(detail),
+            );
+            outcome
+        }
+        Err(e) => {
+            report.check(
+                STEP,
+                "the 855 is filed in the PO workspace's Confirmations",
+                started,
+                Err(e),
+            );
+            return;
+        }
+    };
+
+    let started = Instant::now();
+    let ack = ack_reached_partner(ctx, "prt_acme", &outcome, "997").await;
+    report.check(
+        STEP,
+        "a 997 goes back to ACME through Trading Grid",
+        started,
+        ack,
+    );
+
+    let started = Instant::now();
+    let sent = partner_sends(ctx, "prt_initech", "ORDRSP-4500001234.edi", INITECH_ORDRSP).await;
+    let Some(sent) = report_sent(
+        report,
+        "Initech sends an ORDRSP naming Acme's PO 4500001234",
+        started,
+        sent,
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let parked = parked_not_filed(ctx, &sent).await;
+    report.check(
+        STEP,
+        "Initech's document is parked as unmatched and nothing is filed",
+        started,
+        parked,
+    );
+}
+
+/// A document a partner put into the tenant's TG inbox.
+struct Sent {
+    document_id: String,
+    event_id: String,
+}
+
+fn report_sent(
+    report: &mut Report,
+    what: &str,
+    started: Instant,
+    sent: Outcome<(Sent, String)>,
+) -> Option<Sent> {
+    match sent {
+        Ok((sent, detail)) => {
+            report.check(STEP, what, started, Ok::<_, String>(detail));
+            Some(sent)
+        }
+        Err(e) => {
+            report.check(STEP, what, started, Err(e));
+            None
+        }
+    }
+}
+
+fn tg_control(ctx: &DemoContext<'_>, path: &str) -> String {
+    format!("{}/__sim/{path}", ctx.tg_url.trim_end_matches('/'))
+}
+
+/// The partner sends `payload` through the TG simulator; returns the TG document and the
+/// `document.received` event TG emitted for it.
+async fn partner_sends(
+    ctx: &DemoContext<'_>,
+    partner: &str,
+    file_name: &str,
+    payload: &'static str,
+) -> Outcome<(Sent, String)> {
+    let url = tg_control(ctx, &format!("partners/{partner}/documents"));
+    let response = ctx
+        .http
+        .post(&url)
+        .query(&[("file_name", file_name)])
+        .body(payload)
+        .send()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("POST {url} → {status}: {body}"));
+    }
+    let document_id = body["document_id"]
+        .as_str()
+        .ok_or_else(|| format!("POST {url}: no document_id in {body}"))?
+        .to_owned();
+    let event_id = received_event(ctx, &document_id).await?;
+    let metadata = &body;
+    let detail = format!(
+        "TG document {document_id} ({} {}) from {}:{} to {}:{}, event {event_id}",
+        metadata["standard"].as_str().unwrap_or("?"),
+        metadata["doc_type"].as_str().unwrap_or("?"),
+        metadata["sender"]["qualifier"].as_str().unwrap_or("?"),
+        metadata["sender"]["id"].as_str().unwrap_or("?"),
+        metadata["receiver"]["qualifier"].as_str().unwrap_or("?"),
+        metadata["receiver"]["id"].as_str().unwrap_or("?"),
+    );
+    Ok((
+        Sent {
+            document_id,
+            event_id,
+        },
+        detail,
+    ))
+}
+
+/// The id of the `document.received` event for `document_id` (read from TG's event feed).
+async fn received_event(ctx: &DemoContext<'_>, document_id: &str) -> Outcome<String> {
+    let tg = ctx.platforms.tg_client();
+    let mut after = None;
+    for _ in 0..50 {
+        let page = tg
+            .events_after(after.as_ref(), Some(200))
+            .await
+            .map_err(|e| format!("TG event feed: {e}"))?;
+        if let Some(event) = page.items.iter().find(|e| {
+            e.event_type.as_str() == "document.received"
+                && e.document()
+                    .is_some_and(|d| d.document_id.as_str() == document_id)
+        }) {
+            return Ok(event.event_id.as_str().to_owned());
+        }
+        match (page.next_cursor, page.items.last()) {
+            (Some(cursor), _) => after = Some(gridlink_tgrid::EventId::new(cursor)),
+            (None, _) => break,
+        }
+    }
+    Err(format!(
+        "TG emitted no document.received event for {document_id}"
+    ))
+}
+
+/// Waits (bounded) until the function has processed the event; its recorded outcome.
+async fn processed_outcome(ctx: &DemoContext<'_>, sent: &Sent) -> Outcome<Value> {
+    let platform = ctx.platforms.platform(order_reconcile::NAME);
+    let deadline = Instant::now() + WAIT_AT_MOST;
+    let mut last = "not delivered yet".to_owned();
+    while Instant::now() < deadline {
+        match platform.inbox.get("tg", &sent.event_id).await {
+            Ok(Some(item)) if item.status() == "done" => {
+                return Ok(item.record.data["outcome"].clone());
+            }
+            Ok(Some(item)) if item.status() == "failed" => {
+                return Err(format!(
+                    "event {} (TG document {}) failed: {}",
+                    sent.event_id, sent.document_id, item.record.data
+                ));
+            }
+            Ok(Some(item)) => last = format!("inbox status {}", item.status()),
+            Ok(None) => {}
+            Err(e) => last = format!("inbox: {e}"),
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+    Err(format!(
+        "event {} (TG document {}) not processed within {} s ({last})",
+        sent.event_id,
+        sent.document_id,
+        WAIT_AT_MOST.as_secs()
+    ))
+}
+
+async fn order_workspace(ctx: &DemoContext<'_>) -> Outcome<Node> {
+    let bo = BusinessObject::new("SAP_ERP", "BUS2012", PO).map_err(|e| e.to_string())?;
+    ctx.platforms
+        .xecm()
+        .find_workspace_by_business_object(&bo)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .ok_or_else(|| format!("xECM: no workspace for PO {PO}"))
+}
+
+/// The documents in the order workspace's `Confirmations` folder.
+async fn confirmations(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Vec<Node>> {
+    let xecm = ctx.platforms.xecm();
+    let folder = xecm
+        .list_children(workspace.id)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .into_iter()
+        .find(|n| n.name == "Confirmations")
+        .ok_or_else(|| {
+            format!(
+                "xECM: workspace {} has no Confirmations folder",
+                workspace.id
+            )
+        })?;
+    xecm.list_children(folder.id)
+        .await
+        .map_err(|e| format!("xECM: {e}"))
+}
+
+/// Checks in xECM that the document the function says it filed is in `Confirmations`.
+async fn filed_in_confirmations(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String> {
+    let filed = &outcome["documents"][0];
+    let Some(document_id) = filed["document_id"].as_i64() else {
+        return Err(format!("the function filed nothing: {outcome}"));
+    };
+    let workspace = order_workspace(ctx).await?;
+    if filed["workspace_id"].as_i64() != Some(workspace.id.get()) {
+        return Err(format!(
+            "filed into workspace {}, not PO {PO}'s workspace {}",
+            filed["workspace_id"], workspace.id
+        ));
+    }
+    let documents = confirmations(ctx, &workspace).await?;
+    let document = documents
+        .iter()
+        .find(|d| d.id.get() == document_id)
+        .ok_or_else(|| {
+            format!(
+                "xECM: document {document_id} is not in Confirmations of workspace {}",
+                workspace.id
+            )
+        })?;
+    Ok(format!(
+        "xECM workspace {} ({}) / Confirmations / \"{}\" (node {document_id}, {} bytes)",
+        workspace.id,
+        workspace.name,
+        document.name,
+        document.size.unwrap_or_default()
+    ))
+}
+
+/// Checks in TG (as the partner sees it) that the acknowledgment the function sent arrived.
+async fn ack_reached_partner(
+    ctx: &DemoContext<'_>,
+    partner: &str,
+    outcome: &Value,
+    doc_type: &str,
+) -> Outcome<String> {
+    let ack = &outcome["ack"];
+    let Some(ack_id) = ack["document_id"].as_str() else {
+        return Err(format!(
+            "the function recorded no acknowledgment: {outcome}"
+        ));
+    };
+    let url = tg_control(ctx, &format!("partners/{partner}/documents"));
+    let body: Value = ctx
+        .http
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let seen = body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["document"]["document_id"] == ack_id)
+        .ok_or_else(|| format!("{partner} does not see acknowledgment {ack_id} in TG"))?;
+    let document = &seen["document"];
+    if document["doc_type"] != doc_type {
+        return Err(format!(
+            "acknowledgment {ack_id} is a {}, not a {doc_type}",
+            document["doc_type"]
+        ));
+    }
+    Ok(format!(
+        "TG document {ack_id} ({doc_type}, {}) to {partner}, status for the partner: {}, rejecting: {}",
+        document["file_name"].as_str().unwrap_or("?"),
+        seen["partner_status"].as_str().unwrap_or("?"),
+        ack["rejecting"]
+    ))
+}
+
+/// Checks that the function parked the document, the operator list shows it, and the order's
+/// Confirmations hold only ACME's 855.
+async fn parked_not_filed(ctx: &DemoContext<'_>, sent: &Sent) -> Outcome<String> {
+    let outcome = processed_outcome(ctx, sent).await?;
+    let Some(item_id) = outcome["documents"][0]["unmatched"].as_str() else {
+        return Err(format!("not parked: {outcome}"));
+    };
+    let url = format!("{}/order-reconcile/unmatched", ctx.gateway_url);
+    let list: Value = ctx
+        .http
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let item = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["item_id"] == item_id)
+        .ok_or_else(|| format!("GET {url} does not list {item_id}: {list}"))?;
+    let workspace = order_workspace(ctx).await?;
+    let names: Vec<String> = confirmations(ctx, &workspace)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    if names.len() != 1 {
+        return Err(format!(
+            "Confirmations of workspace {} should hold only ACME's 855, holds {names:?}",
+            workspace.id
+        ));
+    }
+    let ack = ack_reached_partner(ctx, "prt_initech", &outcome, "CONTRL").await?;
+    Ok(format!(
+        "GET {url} lists {item_id} ({}; sender {}); Confirmations of workspace {} still hold only {names:?}; the interchange itself is acknowledged: {ack}",
+        item["details"]["reason_text"].as_str().unwrap_or("?"),
+        item["details"]["sender"].as_str().unwrap_or("?"),
+        workspace.id
+    ))
+}
