@@ -12,11 +12,13 @@
 //! `SAP_ERP/BUS2012/{po}`) → the sender must be the `Trading Partner ID` of the order's
 //! supplier workspace, else the unmatched queue → filed once per business identity
 //! (`sender|doc type|business number`; a changed revision becomes a version) into the
-//! folder of its kind with the `Partner Document` category → 997 / CONTRL back → done.
+//! folder of its kind with the `Partner Document` category → an 855 / ORDRSP is reconciled
+//! line by line against the order's `Lines` (line number, acceptance, quantity) and the
+//! verdict written to the order's `Match Status` → 997 / CONTRL back → done.
 //!
 //! ## Not implemented yet (answered honestly with 501)
-//! Line-level reconciliation and the discrepancy report; operator `assign`; the unmatched
-//! retry schedule. See the README section.
+//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report; operator
+//! `assign`; the unmatched retry schedule. See the README section.
 //!
 //! ## Configuration
 //! The keys of [`gridlink_inbound::config`], plus:
@@ -31,9 +33,11 @@
 //! - `lib.rs`: configuration, routing.
 //! - `process.rs`: one inbox item, end to end.
 //! - `operator.rs`: the unmatched-queue routes.
+//! - `reconcile.rs`: an order acknowledgment against the order's lines → `Match Status`.
 
 mod operator;
 mod process;
+mod reconcile;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_core::error::ErrorKind;

@@ -178,7 +178,19 @@ async fn file_received(
     let content = received.content(platform);
     let filed = file_once(platform, &filing, &content).await?;
     tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
+    let match_status = match document {
+        Some(BusinessDocument::OrderAcknowledgment(ack)) => Some(
+            function
+                .reconcile_order_ack(
+                    workspace.id,
+                    ack,
+                    &format!("{identity}#{}", received.sha256),
+                )
+                .await?,
+        ),
+        _ => None,
+    };
     Ok(
-        json!({"po_number": po_number, "workspace_id": workspace.id.get(), "document_id": filed.document_id, "new_version": filed.new_version, "identity": identity}),
+        json!({"po_number": po_number, "workspace_id": workspace.id.get(), "document_id": filed.document_id, "new_version": filed.new_version, "identity": identity, "match_status": match_status}),
     )
 }

@@ -300,6 +300,74 @@ async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledge
     assert_eq!(record["outcome"]["ack"]["rejecting"], false);
 }
 
+/// ACME's 855 for PO 4500001234 as the seed orders it (lines 10 and 20, 5000 each), with
+/// `line_20` confirmed on line 20 and `control` as interchange control number.
+fn acme_855(line_20: u32, control: u32) -> Vec<u8> {
+    format!(
+        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *261124*0915*U*00401*{control:09}*0*P*>~\n\
+GS*PR*ACMESUPPLY*BUYERCO*20261124*0915*{control}*X*004010~\n\
+ST*855*0001~\n\
+BAK*00*AC*4500001234*20261102****SO-90412*20261124~\n\
+PO1*10*5000*EA*0.12**BP*M-STEEL-BOLT-12~\n\
+ACK*IA*5000*EA*068*20261120~\n\
+PO1*20*5000*EA*0.08**BP*M-STEEL-NUT-12~\n\
+ACK*IA*{line_20}*EA*068*20261120~\n\
+CTT*2~\n\
+SE*8*0001~\n\
+GE*1*{control}~\n\
+IEA*1*{control:09}~\n"
+    )
+    .into_bytes()
+}
+
+async fn match_status(world: &World) -> Option<String> {
+    let workspace = world.workspace("4500001234").await;
+    let values = world
+        .function
+        .platform()
+        .xecm
+        .read_attributes(
+            workspace.id,
+            gridlink_xecm::CategoryId::new(9100).expect("id"),
+        )
+        .await
+        .expect("order attributes");
+    match values.get("Match Status") {
+        Some(gridlink_xecm::AttributeValue::Text(text)) => Some(text.clone()),
+        _ => None,
+    }
+}
+
+async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let request = world.partner_sends("prt_acme", acme_855(5000, 4711)).await;
+    let answer = world.deliver(request).await;
+    let record = world
+        .outcome(answer["accepted"].as_str().expect("id"))
+        .await;
+    assert_eq!(
+        record["outcome"]["documents"][0]["match_status"], "Matched",
+        "{record}"
+    );
+    assert_eq!(match_status(&world).await.as_deref(), Some("Matched"));
+    // A revision confirming less on line 20 becomes a new version and a discrepancy.
+    let request = world.partner_sends("prt_acme", acme_855(4000, 4712)).await;
+    let answer = world.deliver(request).await;
+    let record = world
+        .outcome(answer["accepted"].as_str().expect("id"))
+        .await;
+    let expected = "Discrepancy: line 20 quantity 4000 (ordered 5000)";
+    assert_eq!(
+        record["outcome"]["documents"][0]["match_status"], expected,
+        "{record}"
+    );
+    assert_eq!(record["outcome"]["documents"][0]["new_version"], true);
+    assert_eq!(match_status(&world).await.as_deref(), Some(expected));
+}
+
 async fn three_concurrent_deliveries_of_one_document_file_it_once(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
@@ -473,6 +541,7 @@ macro_rules! on_both_stacks {
 
 on_both_stacks!(
     an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged,
+    an_order_acknowledgment_is_reconciled_against_the_order_lines,
     three_concurrent_deliveries_of_one_document_file_it_once,
     a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
     a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed,
