@@ -1,0 +1,351 @@
+//! Use case 1 in the demo: a partner case in xECM gets its Trading Grid space and thread, only
+//! the selected documents go out, and the partner's reply comes back into the workspace.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt as _;
+use gridlink_tgrid::model::{ExternalRef, SpaceFilter};
+use gridlink_tgrid::{Attachments as _, Collaboration as _, ThreadId};
+use gridlink_xecm::{
+    AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
+    NodeId, WorkspaceTypeId,
+};
+
+use super::{DemoContext, Report};
+use crate::schedules;
+
+const UC: &str = "case-collab";
+const CASE_TYPE: i64 = 51;
+const CASE_CATEGORY: i64 = 9300;
+const SHARING_CATEGORY: i64 = 9500;
+const PARTNER: &str = "prt_acme";
+
+/// Runs the scenario; every step lands in the report.
+pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
+    let started = Instant::now();
+    let case = find_case(ctx).await;
+    let Some(case) = ok_or_report(report, "find case CASE-2026-0042 in xECM", started, case) else {
+        return;
+    };
+
+    let started = Instant::now();
+    let selected = select_documents(ctx, case).await;
+    if !report.check(
+        UC,
+        "an internal user selects two documents for the partner",
+        started,
+        selected,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let polled = poll(ctx).await;
+    if !report.check(
+        UC,
+        "the xECM poll schedule fires (as EventBridge would)",
+        started,
+        polled,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let thread = mirrored_thread(ctx, case).await;
+    let Some(thread) = ok_or_report(
+        report,
+        "the case is mirrored to a TG space and case thread, linked both ways",
+        started,
+        thread,
+    ) else {
+        return;
+    };
+
+    let started = Instant::now();
+    let shared = shared_files(ctx, &thread).await.and_then(|names| {
+        let expected = ["Claim letter.txt", "Delivery photo.txt"];
+        if names == expected {
+            Ok(format!(
+                "TG thread {thread} carries exactly {}; the internal-only document stayed in xECM",
+                names.join(", ")
+            ))
+        } else {
+            Err(format!(
+                "TG thread {thread} carries {names:?}, expected {expected:?}"
+            ))
+        }
+    });
+    report.check(
+        UC,
+        "only the selected documents leave xECM",
+        started,
+        shared,
+    );
+
+    let started = Instant::now();
+    let replied = partner_replies(ctx, &thread).await;
+    if !report.check(
+        UC,
+        "ACME replies in the thread with a carrier report (TG simulator, partner side)",
+        started,
+        replied,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let filed = wait_for(
+        Duration::from_secs(30),
+        || reply_documents(ctx, case),
+        |names| names.len() >= 2,
+    )
+    .await;
+    let filed = filed.map(|names| {
+        format!(
+            "workspace {case} › Correspondence › Partner: {}",
+            names.join(", ")
+        )
+    });
+    report.check(
+        UC,
+        "the reply and its attachment are filed back into the case workspace (webhook → gateway)",
+        started,
+        filed,
+    );
+}
+
+fn ok_or_report<T>(
+    report: &mut Report,
+    what: &str,
+    started: Instant,
+    result: Result<(T, String), String>,
+) -> Option<T> {
+    match result {
+        Ok((value, detail)) => {
+            report.check::<String>(UC, what, started, Ok(detail));
+            Some(value)
+        }
+        Err(e) => {
+            report.check::<String>(UC, what, started, Err(e));
+            None
+        }
+    }
+}
+
+fn category(id: i64) -> Result<CategoryId, String> {
+    CategoryId::new(id).map_err(|e| e.to_string())
+}
+
+async fn find_case(ctx: &DemoContext<'_>) -> Result<(NodeId, String), String> {
+    let lookup = AttributeLookup {
+        workspace_type: WorkspaceTypeId::new(CASE_TYPE).map_err(|e| e.to_string())?,
+        category: category(CASE_CATEGORY)?,
+        attribute: "Case Number".into(),
+        value: "CASE-2026-0042".into(),
+    };
+    match ctx
+        .platforms
+        .xecm()
+        .find_workspace_by_attribute(&lookup)
+        .await
+    {
+        Ok(Some(node)) => Ok((node.id, format!("workspace {} ({})", node.id, node.name))),
+        Ok(None) => Err("the seeded case CASE-2026-0042 is missing".into()),
+        Err(e) => Err(format!("xECM: {e}")),
+    }
+}
+
+async fn select_documents(ctx: &DemoContext<'_>, case: NodeId) -> Result<String, String> {
+    let mut flag = NamedAttributes::new();
+    flag.insert("Share with partner".into(), AttributeValue::Boolean(true));
+    let flagged = DocumentSpec {
+        name: "Delivery photo.txt".into(),
+        categories: vec![(category(SHARING_CATEGORY)?, flag)],
+        ..DocumentSpec::default()
+    };
+    let xecm = ctx.platforms.xecm();
+    xecm.file_document(
+        case,
+        "Evidence",
+        &flagged,
+        &BytesSource("photo of damaged pallets".into()),
+    )
+    .await
+    .map_err(|e| format!("xECM: {e}"))?;
+    let in_folder = DocumentSpec {
+        name: "Claim letter.txt".into(),
+        ..DocumentSpec::default()
+    };
+    xecm.file_document(
+        case,
+        "Shared with Partner",
+        &in_folder,
+        &BytesSource("we claim 12 pallets".into()),
+    )
+    .await
+    .map_err(|e| format!("xECM: {e}"))?;
+    Ok("Evidence › Delivery photo.txt flagged \"Share with partner\"; Shared with Partner › Claim letter.txt".into())
+}
+
+async fn poll(ctx: &DemoContext<'_>) -> Result<String, String> {
+    let handler = ctx.stack.function(UC).ok_or("case-collab is not running")?;
+    let schedule = handler
+        .spec()
+        .schedules
+        .iter()
+        .find(|s| s.name == "case-collab-poll-xecm")
+        .ok_or("the manifest lost case-collab-poll-xecm")?;
+    let outcome = schedules::fire(handler.as_ref(), schedule).await?;
+    Ok(format!("case-collab-poll-xecm → {outcome}"))
+}
+
+async fn mirrored_thread(
+    ctx: &DemoContext<'_>,
+    case: NodeId,
+) -> Result<(ThreadId, String), String> {
+    let filter = SpaceFilter {
+        partner_id: None,
+        external_ref: Some(ExternalRef::new("xecm", case.to_string())),
+    };
+    let spaces: Vec<_> = ctx
+        .platforms
+        .tg_client()
+        .spaces(&filter)
+        .try_collect()
+        .await
+        .map_err(|e| format!("TG: {e}"))?;
+    let [space] = spaces.as_slice() else {
+        return Err(format!(
+            "expected one TG space for xecm:{case}, found {}",
+            spaces.len()
+        ));
+    };
+    let values = ctx
+        .platforms
+        .xecm()
+        .read_attributes(case, category(CASE_CATEGORY)?)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    let Some(AttributeValue::Text(thread)) = values.get("TG Thread ID") else {
+        return Err("the workspace does not name its TG thread".into());
+    };
+    if space.partner_id.as_str() != PARTNER {
+        return Err(format!(
+            "the space belongs to {}, not {PARTNER}",
+            space.partner_id.as_str()
+        ));
+    }
+    Ok((
+        ThreadId::new(thread),
+        format!(
+            "TG space {} for {PARTNER} (external_ref xecm:{case}), case thread {thread} recorded on the workspace",
+            space.space_id.as_str()
+        ),
+    ))
+}
+
+async fn shared_files(ctx: &DemoContext<'_>, thread: &ThreadId) -> Result<Vec<String>, String> {
+    let tg = ctx.platforms.tg_client();
+    let messages: Vec<_> = tg
+        .messages(thread)
+        .try_collect()
+        .await
+        .map_err(|e| format!("TG: {e}"))?;
+    let mut names = Vec::new();
+    for message in messages {
+        for id in &message.attachment_ids {
+            names.push(
+                tg.attachment(id)
+                    .await
+                    .map_err(|e| format!("TG: {e}"))?
+                    .file_name,
+            );
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+async fn partner_replies(ctx: &DemoContext<'_>, thread: &ThreadId) -> Result<String, String> {
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "body",
+            "Pallets were damaged in transit; see the carrier report.",
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"carrier report: 12 pallets crushed".to_vec())
+                .file_name("carrier-report.txt")
+                .mime_str("text/plain")
+                .map_err(|e| e.to_string())?,
+        );
+    let url = format!(
+        "{}/__sim/partners/{PARTNER}/threads/{}/messages",
+        ctx.tg_url.trim_end_matches('/'),
+        thread.as_str()
+    );
+    let answer = ctx
+        .http
+        .post(&url)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if answer.status().is_success() {
+        Ok(format!("POST {url} → {}", answer.status()))
+    } else {
+        Err(format!(
+            "POST {url} → {}: {}",
+            answer.status(),
+            answer.text().await.unwrap_or_default()
+        ))
+    }
+}
+
+async fn reply_documents(ctx: &DemoContext<'_>, case: NodeId) -> Result<Vec<String>, String> {
+    let xecm = ctx.platforms.xecm();
+    let mut current = case;
+    for segment in ["Correspondence", "Partner"] {
+        let children = xecm
+            .list_children(current)
+            .await
+            .map_err(|e| format!("xECM: {e}"))?;
+        let Some(folder) = children.into_iter().find(|c| c.name == segment) else {
+            return Ok(Vec::new());
+        };
+        current = folder.id;
+    }
+    let mut names: Vec<String> = xecm
+        .list_children(current)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Polls `probe` every 200 ms until `done` holds or `limit` passes.
+async fn wait_for<T, F, Fut>(
+    limit: Duration,
+    mut probe: F,
+    done: impl Fn(&T) -> bool,
+) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let value = probe().await?;
+        if done(&value) {
+            return Ok(value);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("not there after {} s", limit.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
