@@ -15,5 +15,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = CaseCollabConfig::from_source(&ConfigSource::from_env())?;
     // The poller's change queries are not on the port; they use the same xECM client.
     let changes = Arc::new(parts.xecm_client.clone());
-    gridlink_lambda::run(CaseCollab::new(Platform::from_parts(NAME, &parts), config, changes)).await
+    gridlink_lambda::run(CaseCollab::new(
+        Platform::from_parts(NAME, &parts),
+        config,
+        changes,
+    ))
+    .await
 }

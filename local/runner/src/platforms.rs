@@ -53,7 +53,9 @@ pub struct LocalPlatforms {
 
 impl std::fmt::Debug for LocalPlatforms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalPlatforms").field("endpoints", &self.endpoints).finish_non_exhaustive()
+        f.debug_struct("LocalPlatforms")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
     }
 }
 
@@ -162,7 +164,11 @@ pub async fn from_environment(data_dir: &Path) -> Result<LocalPlatforms, Platfor
     Ok(build(&source, data_dir, endpoints).await?)
 }
 
-async fn build(source: &ConfigSource, data_dir: &Path, endpoints: Endpoints) -> Result<LocalPlatforms, PlatformError> {
+async fn build(
+    source: &ConfigSource,
+    data_dir: &Path,
+    endpoints: Endpoints,
+) -> Result<LocalPlatforms, PlatformError> {
     let source = source
         .clone()
         .with("GRIDLINK_STORAGE", "local")

@@ -91,7 +91,10 @@ pub struct Parts {
 
 impl std::fmt::Debug for Parts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parts").field("blobs", &self.blobs).field("ledger", &self.ledger).finish_non_exhaustive()
+        f.debug_struct("Parts")
+            .field("blobs", &self.blobs)
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
     }
 }
 
@@ -182,7 +185,10 @@ impl Platform {
         on_lambda: bool,
         aws: Option<&aws_config::SdkConfig>,
     ) -> Result<Self, PlatformError> {
-        Ok(Self::from_parts(function, &Parts::from_source(source, on_lambda, aws).await?))
+        Ok(Self::from_parts(
+            function,
+            &Parts::from_source(source, on_lambda, aws).await?,
+        ))
     }
 }
 
@@ -303,7 +309,10 @@ impl Parts {
             xecm: Arc::new(xecm.clone()),
             xecm_client: xecm,
             tg_client: tg,
-            secrets: Secrets { tg_webhook, xecm_push },
+            secrets: Secrets {
+                tg_webhook,
+                xecm_push,
+            },
         })
     }
 }
