@@ -5,6 +5,7 @@
 //! Each use case's scenario lives in its own module and adds steps to the [`Report`]. A use
 //! case whose function is not implemented is reported as such — never as a success.
 
+mod collaboration;
 mod orders;
 mod platform;
 
@@ -156,6 +157,15 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             );
         } else if status.name == order_reconcile::NAME {
             orders::run(ctx, &mut report).await;
+        } else if status.name == case_collab::NAME {
+            collaboration::run(ctx, &mut report).await;
+        } else {
+            report.record(
+                status.name,
+                "end-to-end scenario",
+                StepOutcome::Failed("implemented, but the demo has no scenario for it yet".into()),
+                started,
+            );
         }
     }
     report
