@@ -1,5 +1,6 @@
 //! Use case 7 (order-reconcile) in the demo: ACME confirms purchase order 4500001234 with an
-//! 855 through Trading Grid; it is filed in the order's workspace and a 997 goes back. Then
+//! 855 through Trading Grid; it is filed in the order's workspace, reconciled against the
+//! order's lines (`Match Status`), and a 997 goes back. Then
 //! Initech sends an order response for Acme's order: it is parked as unmatched and nothing is
 //! filed.
 //!
@@ -96,6 +97,15 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
             return;
         }
     };
+
+    let started = Instant::now();
+    let reconciled = match_status(ctx, &outcome).await;
+    report.check(
+        STEP,
+        "the 855 is reconciled against the order's lines (Match Status)",
+        started,
+        reconciled,
+    );
 
     let started = Instant::now();
     let ack = ack_reached_partner(ctx, "prt_acme", &outcome, "997").await;
@@ -318,6 +328,37 @@ async fn filed_in_confirmations(ctx: &DemoContext<'_>, outcome: &Value) -> Outco
         workspace.name,
         document.name,
         document.size.unwrap_or_default()
+    ))
+}
+
+/// Reads the order's `Match Status` in xECM: both lines were confirmed as ordered.
+async fn match_status(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String> {
+    let workspace = order_workspace(ctx).await?;
+    let category = gridlink_xecm::CategoryId::new(9100).map_err(|e| e.to_string())?;
+    let values = ctx
+        .platforms
+        .xecm()
+        .read_attributes(workspace.id, category)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    let status = match values.get("Match Status") {
+        Some(gridlink_xecm::AttributeValue::Text(text)) => text.clone(),
+        other => {
+            return Err(format!(
+                "xECM: Match Status of workspace {} is {other:?}",
+                workspace.id
+            ));
+        }
+    };
+    if status != "Matched" || outcome["documents"][0]["match_status"] != status.as_str() {
+        return Err(format!(
+            "xECM: Match Status of workspace {} is \"{status}\" (function said {}), expected \"Matched\"",
+            workspace.id, outcome["documents"][0]["match_status"]
+        ));
+    }
+    Ok(format!(
+        "xECM workspace {} ({}) / category Purchase Order / Match Status = \"{status}\" (lines 10 and 20 accepted, 5000 each)",
+        workspace.id, workspace.name
     ))
 }
 
