@@ -7,6 +7,14 @@
 #   cfn-lint-serverless serverless best-practice rules for cfn-lint
 set -euo pipefail
 
+# rust-toolchain.toml pins 1.95.0, the toolchain these machines have. Where rustup knows it
+# only as `stable` (nothing can be downloaded here), register it under its version number.
+if command -v rustup >/dev/null 2>&1 && ! rustup toolchain list | grep -q '^1\.95\.0-'; then
+  if rustup run stable rustc --version 2>/dev/null | grep -q '^rustc 1\.95\.0 '; then
+    rustup toolchain link 1.95.0 "$(rustup run stable rustc --print sysroot)"
+  fi
+fi
+
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
 CFN_LINT_SERVERLESS_VERSION=0.3.6
