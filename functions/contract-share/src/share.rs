@@ -3,7 +3,9 @@
 //! # Format
 //! Ledger record `contract-share / <share id>`, status `SHARED`, data
 //! `{"share_id","workspace_id","document_id","version","partner_id","sha256","file_name"}`
-//! — how an acknowledgment finds its workspace and the exact bytes it is about.
+//! — how an acknowledgment finds its workspace and the exact bytes it is about. Record
+//! `contract-share-due / <document id>/v<version>` keeps the deadline chosen at the first
+//! attempt, so a re-run sends the identical share request under the same idempotency key.
 
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
@@ -15,12 +17,18 @@ use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::ContractShare;
 use crate::error::ShareError;
 
 /// The ledger kind linking a TG share back to its contract document version.
 pub const SHARE_RECORD_KIND: &str = "contract-share";
+
+/// The ledger kind holding a version's acknowledgment deadline, fixed at the first attempt
+/// (`{"due_at": "<RFC 3339>"}`).
+pub const DUE_DATE_KIND: &str = "contract-share-due";
 
 /// The attribute value written when a version is shared.
 pub const PENDING: &str = "Pending";
@@ -170,7 +178,7 @@ impl ContractShare {
         };
         let upload = xecm_document_upload(self.platform.xecm.clone(), document, &file_name);
         let tg = self.platform.tg.clone();
-        let due_at = self.platform.clock.now() + self.config.ack_due;
+        let due_at = self.planned_due_date(document.id, version).await?;
         let new_share = |attachment_id| NewShare {
             partner_ids: vec![PartnerId::new(partner)],
             title: format!("{} — {} (version {version})", workspace.name, document.name),
@@ -226,6 +234,49 @@ impl ContractShare {
             );
         }
         Ok(ran_now.then_some(shared))
+    }
+
+    /// The acknowledgment deadline of a document version's share, fixed at the first attempt
+    /// so a re-run after a crash sends Trading Grid the same request under the same key.
+    async fn planned_due_date(
+        &self,
+        document: NodeId,
+        version: u32,
+    ) -> Result<OffsetDateTime, ShareError> {
+        let id = RecordId::new(DUE_DATE_KIND, format!("{document}/v{version}"))?;
+        let planned = self.platform.clock.now() + self.config.ack_due;
+        let text = planned
+            .format(&Rfc3339)
+            .map_err(|e| ShareError::Malformed {
+                event_id: id.to_string(),
+                reason: e.to_string(),
+            })?;
+        let stored = match self
+            .platform
+            .ledger
+            .create(NewRecord::new(
+                id.clone(),
+                "PLANNED",
+                json!({"due_at": text}),
+            ))
+            .await
+        {
+            Ok(_) => return Ok(planned),
+            Err(LedgerError::AlreadyExists { .. }) => self.platform.ledger.get(&id).await?,
+            Err(error) => return Err(error.into()),
+        };
+        stored
+            .and_then(|r| {
+                r.data
+                    .get("due_at")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            })
+            .and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok())
+            .ok_or_else(|| ShareError::Malformed {
+                event_id: id.to_string(),
+                reason: "the planned due date does not read".into(),
+            })
     }
 
     /// The ledger record, and `Pending` on the workspace, each once per share (a re-run after

@@ -8,7 +8,7 @@ use contract_share::{ContractShare, ContractShareConfig, NAME};
 use futures::TryStreamExt;
 use gridlink_core::clock::{SharedClock, SystemClock};
 use gridlink_core::retry::RetryPolicy;
-use gridlink_flow::{Platform, Secrets};
+use gridlink_flow::{EffectKey, FaultInjector, Platform, Secrets};
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
 use gridlink_store::testing::{
     BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
@@ -34,7 +34,22 @@ struct World {
     _xecm_sim: gridlink_xecm_sim::RunningSim,
     _tg_sim: gridlink_tgrid_sim::RunningSim,
     _blobs: BlobsUnderTest,
-    _ledger: LedgerUnderTest,
+    ledger: LedgerUnderTest,
+}
+
+/// Crashes once, after the first effect of the armed kind ran and before it was confirmed.
+#[derive(Debug)]
+struct CrashAfter(std::sync::Mutex<Option<String>>);
+
+impl FaultInjector for CrashAfter {
+    fn crash_after_effect(&self, key: &EffectKey) -> bool {
+        let mut armed = self.0.lock().expect("lock");
+        if armed.as_deref() == Some(key.kind()) {
+            *armed = None;
+            return true;
+        }
+        false
+    }
 }
 
 fn fast_retry() -> RetryPolicy {
@@ -47,6 +62,14 @@ fn fast_retry() -> RetryPolicy {
 }
 
 async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
+    world_crashing_after(blobs, ledger, None).await
+}
+
+async fn world_crashing_after(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+    crash_after: Option<&str>,
+) -> World {
     let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let seed = serde_json::from_str(include_str!("../../../local/xecm-sim/seeds/demo.json"))
         .expect("seed");
@@ -85,7 +108,7 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
     };
     let tg = TgClient::new(tg_config()).expect("tg client");
     let clock: SharedClock = Arc::new(SystemClock);
-    let platform = Platform::assemble(
+    let mut platform = Platform::assemble(
         NAME,
         clock,
         blobs.store.clone(),
@@ -97,6 +120,15 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
             xecm_push: Some(SecretString::from("push")),
         },
     );
+    if let Some(kind) = crash_after {
+        platform.effects =
+            platform
+                .effects
+                .clone()
+                .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
+                    kind.to_owned(),
+                )))));
+    }
     let contract = xecm
         .find_workspace_by_attribute(&AttributeLookup {
             workspace_type: WorkspaceTypeId::new(41).expect("id"),
@@ -118,7 +150,7 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
         _xecm_sim: xecm_sim,
         _tg_sim: tg_sim,
         _blobs: blobs,
-        _ledger: ledger,
+        ledger,
     }
 }
 
@@ -498,6 +530,70 @@ async fn the_push_route_and_the_reminder_schedule_answer_not_implemented() {
         .await
         .expect_err("the push route is not built");
     assert_eq!(error.kind.http_status(), 501);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_document() {
+    for kind in ["tg-share", "xecm-ack-pending", "xecm-ack-evidence"] {
+        let world = world_crashing_after(fs_blobs().await, sqlite_ledger().await, Some(kind)).await;
+        file_contract_documents(&world).await;
+        let firing = ScheduleFiring {
+            schedule: "contract-share-poll-xecm".into(),
+            scheduled_at: None,
+        };
+        let first = world.function.handle(Invocation::Schedule(firing)).await;
+        if kind == "xecm-ack-evidence" {
+            first.expect("the poll succeeds");
+        } else {
+            assert!(
+                first.is_err(),
+                "the injected crash after {kind} fails the poll"
+            );
+            world.ledger.clock.advance(Duration::from_secs(3600));
+            poll(&world).await;
+        }
+        let shares = partner_shares(&world).await;
+        assert_eq!(shares.len(), 1, "one share after a crash after {kind}");
+        assert_eq!(
+            ack_status(&world).await,
+            Some(AttributeValue::Text("Pending".into())),
+            "Pending after a crash after {kind}"
+        );
+        if kind != "xecm-ack-evidence" {
+            continue;
+        }
+        let share_id = shares[0]["share_id"].as_str().expect("share id").to_owned();
+        reqwest::Client::new()
+            .post(
+                world
+                    .tg_base
+                    .join(&format!(
+                        "__sim/partners/prt_acme/shares/{share_id}/acknowledge"
+                    ))
+                    .expect("url"),
+            )
+            .json(&serde_json::json!({"by": "Jane Partner"}))
+            .send()
+            .await
+            .expect("acknowledge")
+            .error_for_status()
+            .expect("the partner acknowledges");
+        let event = latest_event(&world, EventType::ShareAcknowledged).await;
+        deliver(&world, &event).await;
+        world.ledger.clock.advance(Duration::from_secs(3600));
+        let refiled = world
+            .function
+            .file_evidence(&event)
+            .await
+            .expect("the re-run after the crash");
+        let evidence = evidence_documents(&world).await;
+        assert_eq!(evidence.len(), 1, "one evidence document: {evidence:?}");
+        assert_eq!(refiled.document_id, Some(evidence[0].1.get()));
+        assert_eq!(
+            ack_status(&world).await,
+            Some(AttributeValue::Text("Acknowledged".into()))
+        );
+    }
 }
 
 macro_rules! on_both_stacks {
