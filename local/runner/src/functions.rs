@@ -20,7 +20,15 @@ pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
             Arc::new(platforms.xecm_client().clone()),
         )),
         Arc::new(po_exception::PoException::new()),
-        Arc::new(contract_share::ContractShare::new()),
+        Arc::new(contract_share::ContractShare::new(
+            platforms.platform(contract_share::NAME),
+            // Every key has a default matching the demo seeds; only a malformed override fails.
+            contract_share::ContractShareConfig::from_source(
+                &gridlink_core::config::ConfigSource::from_env(),
+            )
+            .expect("contract-share configuration (keys in its crate docs)"),
+            platforms.xecm_client().clone(),
+        )),
         Arc::new(shipment_delay::ShipmentDelay::new()),
         Arc::new(supplier_onboarding::SupplierOnboarding::new()),
         Arc::new(recall_campaign::RecallCampaign::new()),

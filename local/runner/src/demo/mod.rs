@@ -6,6 +6,7 @@
 //! case whose function is not implemented is reported as such — never as a success.
 
 mod collaboration;
+mod contracts;
 mod orders;
 mod platform;
 
@@ -159,6 +160,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             orders::run(ctx, &mut report).await;
         } else if status.name == case_collab::NAME {
             collaboration::run(ctx, &mut report).await;
+        } else if status.name == contract_share::NAME {
+            contracts::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,

@@ -1,0 +1,60 @@
+//! contract-share's errors, classified once for HTTP and Lambda.
+
+use gridlink_core::error::{Classify, ErrorKind};
+
+/// Why a contract-share step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// Extended ECM failed.
+    #[error("xECM: {0}")]
+    Xecm(#[from] gridlink_xecm::XecmError),
+    /// Trading Grid failed.
+    #[error("Trading Grid: {0}")]
+    Tg(#[from] gridlink_tgrid::TgError),
+    /// The ledger failed.
+    #[error("ledger: {0}")]
+    Ledger(#[from] gridlink_store::LedgerError),
+    /// The inbox failed.
+    #[error("inbox: {0}")]
+    Inbox(#[from] gridlink_flow::InboxError),
+    /// A poll step failed.
+    #[error(transparent)]
+    Outbound(#[from] gridlink_outbound::OutboundError),
+    /// An exactly-once step did not complete.
+    #[error("{0}")]
+    Effect(String, ErrorKind),
+    /// A stored or received event does not read.
+    #[error("event {event_id} is malformed: {reason}")]
+    Malformed {
+        /// The event.
+        event_id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ShareError {
+    pub(crate) fn from_effect(error: gridlink_flow::EffectError<ShareError>) -> Self {
+        match error {
+            gridlink_flow::EffectError::Effect(inner) => inner,
+            other => {
+                let kind = other.kind();
+                Self::Effect(other.to_string(), kind)
+            }
+        }
+    }
+}
+
+impl Classify for ShareError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Xecm(e) => e.kind(),
+            Self::Tg(e) => e.kind(),
+            Self::Ledger(e) => e.kind(),
+            Self::Inbox(e) => e.kind(),
+            Self::Outbound(e) => e.kind(),
+            Self::Effect(_, kind) => *kind,
+            Self::Malformed { .. } => ErrorKind::Unprocessable,
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The triggers: Trading Grid webhooks and the poll schedule — through the durable inbox or
+//! the cursor, so nothing acknowledged is ever lost. The xECM push route and the reminder
+//! schedule answer 501 until they are built.
+
+use bytes::Bytes;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::{Acceptance, InboxItem, tg_webhook};
+use gridlink_lambda::{
+    FunctionError, HttpRequest, HttpResponse, Invocation, Reply, not_implemented,
+};
+use gridlink_outbound::{PollCursor, XecmChanges};
+use gridlink_tgrid::events::Event;
+use gridlink_xecm::NodeId;
+use serde_json::{Value, json};
+
+use crate::ContractShare;
+use crate::error::ShareError;
+
+/// The schedule this function implements (the reminders are not built yet).
+pub const POLL_SCHEDULE: &str = "contract-share-poll-xecm";
+/// Inbox items processed per invocation.
+const BATCH: usize = 25;
+/// Attempts before a transient failure is given up on.
+const MAX_ATTEMPTS: u64 = 8;
+
+fn function_error(error: &ShareError) -> FunctionError {
+    let mut failure = FunctionError::from_error(error);
+    if failure.kind == ErrorKind::Unavailable {
+        failure = failure.retry_after(std::time::Duration::from_secs(30));
+    }
+    failure
+}
+
+impl ContractShare {
+    pub(crate) async fn route(&self, invocation: Invocation) -> Result<Reply, FunctionError> {
+        match invocation {
+            Invocation::Http(request) => {
+                if not_implemented::is_health(self.spec, &request.method, &request.path) {
+                    return Ok(not_implemented::health(self.spec, true));
+                }
+                match self
+                    .spec
+                    .route_for(&request.method, &request.path)
+                    .map(|(r, _)| r.path)
+                {
+                    Some("/contract-share/tg/events") => self.receive_tg(&request).await,
+                    Some(_) => not_implemented::answer(self.spec, &Invocation::Http(request)),
+                    None => Err(FunctionError::new(
+                        ErrorKind::NotFound,
+                        format!(
+                            "contract-share: no route {} {}",
+                            request.method, request.path
+                        ),
+                    )),
+                }
+            }
+            Invocation::Schedule(firing) if firing.schedule != POLL_SCHEDULE => {
+                not_implemented::answer(self.spec, &Invocation::Schedule(firing))
+            }
+            Invocation::Schedule(firing) => {
+                let polled = self.poll().await.map_err(|e| function_error(&e))?;
+                let processed = self
+                    .process_pending()
+                    .await
+                    .map_err(|e| function_error(&e))?;
+                Ok(Reply::Scheduled(
+                    json!({"schedule": firing.schedule, "polled": polled, "inbox": processed}),
+                ))
+            }
+        }
+    }
+
+    async fn receive_tg(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
+        let event = tg_webhook::verify_delivery(
+            request,
+            &self.platform.secrets.tg_webhook,
+            self.platform.clock.as_ref(),
+        )
+        .map_err(|e| FunctionError::from_error(&e))?;
+        self.accept(
+            "tg",
+            event.event_id.as_str(),
+            event.event_type.as_str(),
+            request,
+        )
+        .await
+    }
+
+    async fn accept(
+        &self,
+        source: &str,
+        event_id: &str,
+        event_type: &str,
+        request: &HttpRequest,
+    ) -> Result<Reply, FunctionError> {
+        let acceptance = self
+            .platform
+            .inbox
+            .accept(
+                source,
+                event_id,
+                event_type,
+                Bytes::from(request.body.clone()),
+            )
+            .await
+            .map_err(|e| function_error(&ShareError::from(e)))?;
+        let duplicate = matches!(acceptance, Acceptance::Duplicate(_));
+        if !duplicate {
+            self.process_item(acceptance.item()).await;
+        }
+        Ok(Reply::Http(HttpResponse::json(
+            202,
+            &json!({"accepted": event_id, "duplicate": duplicate}),
+        )))
+    }
+
+    /// Processes what is pending in the inbox (after a transient failure or a crash).
+    pub async fn process_pending(&self) -> Result<Value, ShareError> {
+        let pending = self.platform.inbox.pending(BATCH).await?;
+        let mut done = 0;
+        for item in &pending {
+            if self.process_item(item).await {
+                done += 1;
+            }
+        }
+        Ok(json!({"pending": pending.len(), "done": done}))
+    }
+
+    /// Processes one item, recording the outcome; true when it is done.
+    async fn process_item(&self, item: &InboxItem) -> bool {
+        let result = self.handle_item(item).await;
+        let recorded = match &result {
+            Ok(outcome) => self
+                .platform
+                .inbox
+                .mark_done(item, outcome.clone())
+                .await
+                .map(|_| ()),
+            Err(error) => {
+                let permanent = !matches!(
+                    error.kind(),
+                    ErrorKind::Unavailable | ErrorKind::RateLimited
+                ) || item.attempts() + 1 >= MAX_ATTEMPTS;
+                tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
+                self.platform
+                    .inbox
+                    .mark_failed(item, &error.to_string(), permanent)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays pending");
+        }
+        result.is_ok()
+    }
+
+    async fn handle_item(&self, item: &InboxItem) -> Result<Value, ShareError> {
+        let raw = self.platform.inbox.raw(item).await?;
+        let malformed = |e: serde_json::Error| ShareError::Malformed {
+            event_id: item.event_id().to_owned(),
+            reason: e.to_string(),
+        };
+        let event: Event = serde_json::from_slice(&raw).map_err(malformed)?;
+        Ok(serde_json::to_value(self.file_evidence(&event).await?).unwrap_or_default())
+    }
+
+    /// One poll: contract workspaces and documents changed in the cursor's window, each
+    /// contract synced once; the cursor moves only when all of them succeeded.
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, ShareError> {
+        let cursor = PollCursor::new(
+            self.platform.ledger.clone(),
+            crate::NAME,
+            "xecm",
+            self.config.poll_overlap,
+            self.config.first_lookback,
+        )?;
+        let window = cursor.window(self.platform.clock.now()).await?;
+        let mut contracts: Vec<NodeId> = self
+            .client
+            .workspaces_changed_since(self.config.workspace_type, window.since)
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect();
+        for document in self
+            .platform
+            .xecm
+            .documents_changed_since(None, window.since)
+            .await?
+        {
+            if let Some(workspace) =
+                XecmChanges::enclosing_workspace(&self.client, document.id).await?
+            {
+                contracts.push(workspace);
+            }
+        }
+        contracts.sort();
+        contracts.dedup();
+        let mut shared = Vec::new();
+        for workspace in &contracts {
+            let sync = self.sync_contract(*workspace).await?;
+            shared.extend(sync.shared);
+        }
+        cursor.advance(&window).await?;
+        Ok(json!({"examined": contracts.len(), "shared": shared}))
+    }
+}
