@@ -3,7 +3,7 @@
 //! schedule answer 501 until they are built.
 
 use bytes::Bytes;
-use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_core::error::ErrorKind;
 use gridlink_flow::{Acceptance, InboxItem, tg_webhook};
 use gridlink_lambda::{
     FunctionError, HttpRequest, HttpResponse, Invocation, Reply, not_implemented,
@@ -129,30 +129,10 @@ impl ContractShare {
     /// Processes one item, recording the outcome; true when it is done.
     async fn process_item(&self, item: &InboxItem) -> bool {
         let result = self.handle_item(item).await;
-        let recorded = match &result {
-            Ok(outcome) => self
-                .platform
-                .inbox
-                .mark_done(item, outcome.clone())
-                .await
-                .map(|_| ()),
-            Err(error) => {
-                let permanent = !matches!(
-                    error.kind(),
-                    ErrorKind::Unavailable | ErrorKind::RateLimited
-                ) || item.attempts() + 1 >= MAX_ATTEMPTS;
-                tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
-                self.platform
-                    .inbox
-                    .mark_failed(item, &error.to_string(), permanent)
-                    .await
-                    .map(|_| ())
-            }
-        };
-        if let Err(error) = recorded {
-            tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays pending");
-        }
-        result.is_ok()
+        self.platform
+            .inbox
+            .record_outcome(item, &result, MAX_ATTEMPTS)
+            .await
     }
 
     async fn handle_item(&self, item: &InboxItem) -> Result<Value, ShareError> {

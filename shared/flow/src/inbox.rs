@@ -302,6 +302,35 @@ impl Inbox {
         })
     }
 
+    /// Records how processing `item` went and says whether it is done: `Ok` marks it done with
+    /// its outcome; an error is a failed attempt, permanent when the error is not transient
+    /// (anything but unavailable / rate-limited) or when `max_attempts` is reached. A failure
+    /// to record is logged and leaves the item as it was, so a later run sees it again.
+    pub async fn record_outcome<E: Classify + std::fmt::Display>(
+        &self,
+        item: &InboxItem,
+        result: &Result<Value, E>,
+        max_attempts: u64,
+    ) -> bool {
+        let recorded = match result {
+            Ok(outcome) => self.mark_done(item, outcome.clone()).await.map(|_| ()),
+            Err(error) => {
+                let permanent = !matches!(
+                    error.kind(),
+                    ErrorKind::Unavailable | ErrorKind::RateLimited
+                ) || item.attempts() + 1 >= max_attempts;
+                tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
+                self.mark_failed(item, &error.to_string(), permanent)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays as it was");
+        }
+        result.is_ok()
+    }
+
     /// Records a failed attempt. A `permanent` failure moves the item to the failed list
     /// (an operator looks at it); a transient one leaves it pending for the next run.
     pub async fn mark_failed(
