@@ -155,8 +155,36 @@ impl Drop for MotoServer {
     }
 }
 
-/// The command that runs moto's server: `$GRIDLINK_MOTO_SERVER`, `moto_server` on `PATH`,
-/// or `python3 -m moto.server`.
+/// moto's own server (`moto_server`) with one change: requests are served one at a time.
+///
+/// `moto_server` runs werkzeug threaded, and moto's in-memory DynamoDB does not apply a
+/// conditional write atomically against a concurrent one: under load, two of sixteen
+/// concurrent `UpdateItem`s conditioned on the same version both succeeded (seen in CI). Real
+/// DynamoDB applies conditional writes atomically; serving one request at a time makes moto do
+/// the same, which is what the conformance suite must be able to rely on.
+const SERIAL_MOTO: &str = r#"
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.server import MotoRequestHandler
+args = sys.argv[1:]
+host = args[args.index("-H") + 1]
+port = int(args[args.index("-p") + 1])
+run_simple(host, port, DomainDispatcherApplication(create_backend_app), threaded=False,
+           request_handler=MotoRequestHandler)
+"#;
+
+fn python_has_moto() -> bool {
+    Command::new("python3")
+        .args(["-c", "import moto.server, werkzeug.serving"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The command that runs moto's server: `$GRIDLINK_MOTO_SERVER`, else moto served one request
+/// at a time through `python3` ([`SERIAL_MOTO`]), else `moto_server` on `PATH`.
 fn locate() -> Result<Vec<String>, MotoError> {
     if let Some(explicit) = std::env::var_os("GRIDLINK_MOTO_SERVER") {
         return Ok(vec![explicit.to_string_lossy().into_owned()]);
@@ -166,20 +194,24 @@ fn locate() -> Result<Vec<String>, MotoError> {
             .map(|dir| dir.join("moto_server"))
             .find(|file| file.is_file())
     });
+    // Prefer serving moto one request at a time (see SERIAL_MOTO); fall back to `moto_server`.
+    if python_has_moto() {
+        return Ok(vec![
+            "python3".to_owned(),
+            "-c".to_owned(),
+            SERIAL_MOTO.to_owned(),
+            "moto".to_owned(),
+        ]);
+    }
     if let Some(Some(file)) = on_path {
         return Ok(vec![file.to_string_lossy().into_owned()]);
     }
-    let python_has_moto = Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if python_has_moto {
+    if python_has_moto() {
         return Ok(vec![
             "python3".to_owned(),
-            "-m".to_owned(),
-            "moto.server".to_owned(),
+            "-c".to_owned(),
+            SERIAL_MOTO.to_owned(),
+            "moto".to_owned(),
         ]);
     }
     Err(MotoError::NotInstalled)
