@@ -38,6 +38,7 @@
 mod operator;
 mod process;
 mod reconcile;
+mod refile;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_core::error::ErrorKind;
@@ -66,6 +67,8 @@ pub struct OrderReconcileConfig {
     pub folder_invoices: String,
     /// Folder of everything else.
     pub folder_other: String,
+    /// Open unmatched items the retry schedule takes per run.
+    pub unmatched_retry_batch: usize,
 }
 
 impl OrderReconcileConfig {
@@ -78,6 +81,10 @@ impl OrderReconcileConfig {
             reader.optional("FOLDER_SHIP_NOTICES", "Delivery Notes".to_owned());
         let folder_invoices = reader.optional("FOLDER_INVOICES", "Invoices".to_owned());
         let folder_other = reader.optional("FOLDER_OTHER", "Correspondence/Partner".to_owned());
+        let unmatched_retry_batch = reader.optional("UNMATCHED_RETRY_BATCH", 25_usize);
+        if unmatched_retry_batch == 0 {
+            reader.invalid("UNMATCHED_RETRY_BATCH", "must be at least 1");
+        }
         let mine = reader.finish();
         match (inbound, mine) {
             (Ok(inbound), Ok(())) => Ok(Self {
@@ -86,6 +93,7 @@ impl OrderReconcileConfig {
                 folder_ship_notices,
                 folder_invoices,
                 folder_other,
+                unmatched_retry_batch,
             }),
             (Err(mut a), Err(b)) => {
                 a.problems.extend(b.problems);
@@ -157,6 +165,9 @@ impl OrderReconcile {
             ("GET", "/order-reconcile/unmatched/{item_id}") => {
                 operator::inspect(self, &param("item_id")).await
             }
+            ("POST", "/order-reconcile/unmatched/{item_id}/assign") => {
+                operator::assign(self, &param("item_id"), &request).await
+            }
             ("POST", "/order-reconcile/unmatched/{item_id}/reject") => {
                 operator::reject(self, &param("item_id"), &request).await
             }
@@ -184,6 +195,7 @@ impl OrderReconcile {
                     json!({"polled": polled, "processed": summary}),
                 ))
             }
+            "order-reconcile-retry-unmatched" => operator::retry_unmatched(self).await,
             other => Err(FunctionError::new(
                 ErrorKind::NotImplemented,
                 format!("{NAME}: schedule `{other}` is not implemented yet; nothing was processed"),
