@@ -16,9 +16,19 @@
 //! line by line against the order's `Lines` (line number, acceptance, quantity) and the
 //! verdict written to the order's `Match Status` → 997 / CONTRL back → done.
 //!
+//! ## The unmatched queue
+//! Documents that find no workspace they may go into are parked
+//! ([`gridlink_inbound::unmatched`]). An operator lists, inspects, rejects, or assigns them:
+//! `POST /order-reconcile/unmatched/{item_id}/assign` with `{"po_number": "…"}` or
+//! `{"workspace_id": n}` re-reads the parked document from the blob store, files it exactly
+//! like a matched one, closes the item `assigned`, and teaches the correlation index
+//! ([`gridlink_inbound::taught`]) that this sender's PO reference means that workspace. The
+//! schedule `order-reconcile-retry-unmatched` re-correlates open items in bounded batches and
+//! files those that now match.
+//!
 //! ## Not implemented yet (answered honestly with 501)
-//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report; operator
-//! `assign`; the unmatched retry schedule. See the README section.
+//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report. See the README
+//! section.
 //!
 //! ## Configuration
 //! The keys of [`gridlink_inbound::config`], plus:
@@ -28,11 +38,14 @@
 //! | `FOLDER_SHIP_NOTICES` | `Delivery Notes` | where 856 / DESADV go |
 //! | `FOLDER_INVOICES` | `Invoices` | where 810 / INVOIC go |
 //! | `FOLDER_OTHER` | `Correspondence/Partner` | PDFs, notes and anything else |
+//! | `UNMATCHED_RETRY_BATCH` | `25` | open unmatched items the retry schedule takes per run |
 //!
 //! ## Layout
 //! - `lib.rs`: configuration, routing.
 //! - `process.rs`: one inbox item, end to end.
-//! - `operator.rs`: the unmatched-queue routes.
+//! - `operator.rs`: the unmatched-queue routes (list, inspect, assign, reject) and the retry
+//!   schedule.
+//! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (assign, retry).
 //! - `reconcile.rs`: an order acknowledgment against the order's lines → `Match Status`.
 
 mod operator;
