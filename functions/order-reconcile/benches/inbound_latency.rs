@@ -12,7 +12,12 @@
 //! Run: `cargo bench -p order-reconcile --bench inbound_latency` (environment:
 //! `DELIVERIES`, default 200; `CONCURRENCY`, default 4). Figures: docs/benchmarks.md.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_precision_loss
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -18,7 +18,7 @@ use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, Put
 use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
 use gridlink_store::{BlobKey, BlobStore, StoreError};
 use gridlink_tgrid::{TenantId, TgClient, TgConfig};
-use gridlink_xecm::{BusinessObject, Node, NodeId, XecmAuth, XecmClient, XecmConfig};
+use gridlink_xecm::{BusinessObject, Node, NodeId, Workspaces, XecmAuth, XecmClient, XecmConfig};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -397,7 +397,6 @@ impl World {
 
     pub async fn workspace(&self, po: &str) -> Node {
         let bo = BusinessObject::new("SAP_ERP", "BUS2012", po).unwrap();
-        use gridlink_xecm::Workspaces;
         self.xecm
             .find_workspace_by_business_object(&bo)
             .await
@@ -406,7 +405,6 @@ impl World {
     }
 
     pub async fn documents_in(&self, workspace: NodeId, folder: &str) -> Vec<Node> {
-        use gridlink_xecm::Workspaces;
         let mut container = workspace;
         for part in folder.split('/') {
             let Some(next) = self
