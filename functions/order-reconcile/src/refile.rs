@@ -9,12 +9,9 @@
 
 use gridlink_edi::BusinessDocument;
 use gridlink_inbound::correlate::Correlation;
-use gridlink_inbound::ingress::{TG_SOURCE, event_of};
 use gridlink_inbound::taught::{self, TaughtRoute};
-use gridlink_inbound::unmatched::{RetryVerdict, UnmatchedItem};
+use gridlink_inbound::unmatched::{self, RetryVerdict, UnmatchedItem};
 use gridlink_inbound::{InboundError, ReceivedDocument, correlate_order};
-use gridlink_store::BlobKey;
-use gridlink_tgrid::model::Document;
 use gridlink_xecm::Node;
 use serde_json::{Value, json};
 
@@ -35,48 +32,16 @@ fn unreadable(item: &UnmatchedItem, reason: impl Into<String>) -> InboundError {
     }
 }
 
-/// The TG document as it arrived: kept in the record, or (items parked before the record
-/// kept it) read from the inbox event that brought it.
-async fn arrived(
-    function: &OrderReconcile,
-    item: &UnmatchedItem,
-) -> Result<Document, InboundError> {
-    if let Some(document) = item.document() {
-        return Ok(document);
-    }
-    let platform = function.platform();
-    let event_id = item
-        .text("event_id")
-        .ok_or_else(|| unreadable(item, "no event id"))?;
-    let inbox_item = platform
-        .inbox
-        .get(TG_SOURCE, event_id)
-        .await?
-        .ok_or_else(|| unreadable(item, "its inbox event is gone"))?;
-    event_of(platform, &inbox_item)
-        .await?
-        .document()
-        .ok_or_else(|| unreadable(item, "its event carries no document"))
-}
-
 /// Rebuilds the parked document of `item`.
 pub(crate) async fn load(
     function: &OrderReconcile,
     item: &UnmatchedItem,
 ) -> Result<Parked, InboundError> {
     let platform = function.platform();
-    let blob_key = BlobKey::parse(
-        item.text("blob_key")
-            .ok_or_else(|| unreadable(item, "no blob key"))?,
-    )?;
     let identity = item
         .text("identity")
         .ok_or_else(|| unreadable(item, "no business identity"))?;
-    let received = ReceivedDocument {
-        document: arrived(function, item).await?,
-        blob_key,
-        sha256: item.text("sha256").unwrap_or_default().to_owned(),
-    };
+    let received = unmatched::parked_document(platform, item).await?;
     if !received.is_edi() {
         let identified = Identified::of(&received, None);
         return Ok(Parked {

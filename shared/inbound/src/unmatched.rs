@@ -34,7 +34,7 @@ use std::future::Future;
 
 use gridlink_flow::Platform;
 use gridlink_store::{
-    IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
+    BlobKey, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
 };
 use gridlink_tgrid::model::Document;
 use serde::Serialize;
@@ -44,6 +44,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::correlate::UnmatchedReason;
 use crate::error::InboundError;
+use crate::ingress::{TG_SOURCE, event_of};
 use crate::received::ReceivedDocument;
 
 /// The ledger kind of unmatched items.
@@ -167,6 +168,44 @@ pub async fn park(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The parked document of `item` as it arrived — the TG document kept in the record (or, for
+/// items parked before the record kept it, read from the inbox event that brought it) and its
+/// content in the blob store — ready to be parsed and filed again without asking TG.
+pub async fn parked_document(
+    platform: &Platform,
+    item: &UnmatchedItem,
+) -> Result<ReceivedDocument, InboundError> {
+    let unreadable = |reason: &str| InboundError::UnreadableEvent {
+        event_id: item.text("event_id").unwrap_or_default().to_owned(),
+        reason: format!("unmatched item {}: {reason}", item.item_id),
+    };
+    let blob_key = BlobKey::parse(
+        item.text("blob_key")
+            .ok_or_else(|| unreadable("no blob key"))?,
+    )?;
+    let document = if let Some(document) = item.document() {
+        document
+    } else {
+        let event_id = item
+            .text("event_id")
+            .ok_or_else(|| unreadable("no event id"))?;
+        let inbox_item = platform
+            .inbox
+            .get(TG_SOURCE, event_id)
+            .await?
+            .ok_or_else(|| unreadable("its inbox event is gone"))?;
+        event_of(platform, &inbox_item)
+            .await?
+            .document()
+            .ok_or_else(|| unreadable("its event carries no document"))?
+    };
+    Ok(ReceivedDocument {
+        document,
+        blob_key,
+        sha256: item.text("sha256").unwrap_or_default().to_owned(),
+    })
 }
 
 /// Open items, oldest first.
