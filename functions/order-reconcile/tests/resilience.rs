@@ -237,6 +237,35 @@ async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun
         closed["details"]["outcome"]["filed"]["document_id"].as_i64(),
         Some(filed[0].id.get())
     );
+
+    // Filed and confirmed, then the process dies in the next step (the order's Match Status)
+    // before the item is closed: the re-run replays the filing and closes it.
+    let request = world
+        .partner_sends("prt_acme", acme_855("4599999991"))
+        .await;
+    let record = world.deliver(request).await;
+    let item_id = record["outcome"]["documents"][0]["unmatched"]
+        .as_str()
+        .unwrap_or_else(|| panic!("parked: {record}"))
+        .to_owned();
+    let order = world.workspace("4500001234").await;
+    world.crash.arm("xecm-match-status");
+    let (status, answer) = world
+        .assign(&item_id, r#"{"po_number":"4500001234"}"#)
+        .await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(world.item(&item_id).await["status"], "open");
+    assert_eq!(world.documents_in(order.id, "Confirmations").await.len(), 1);
+    world.ledger_clock.advance(Duration::from_secs(301));
+    let (status, closed) = world
+        .assign(&item_id, r#"{"po_number":"4500001234"}"#)
+        .await;
+    assert_eq!(status, 200, "{closed}");
+    assert_eq!(
+        world.documents_in(order.id, "Confirmations").await.len(),
+        1,
+        "one document after the re-run"
+    );
 }
 
 on_both_stacks!(
