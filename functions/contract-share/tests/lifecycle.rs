@@ -51,18 +51,29 @@ async fn a_newer_approved_version_revokes_the_old_share_and_shares_the_new_one(
     let shared = second["polled"]["shared"].as_array().expect("shared");
     assert_eq!(shared.len(), 1, "the new version is shared: {second}");
     assert_eq!(shared[0]["version"], 2);
-    assert_eq!(shared[0]["sha256"], sha(REVISED_TEXT).as_str(), "exactly version 2's bytes");
-    assert_eq!(share_ids(&second, "revoked"), old, "the old share is revoked");
+    assert_eq!(
+        shared[0]["sha256"],
+        sha(REVISED_TEXT).as_str(),
+        "exactly version 2's bytes"
+    );
+    assert_eq!(
+        share_ids(&second, "revoked"),
+        old,
+        "the old share is revoked"
+    );
 
     assert_eq!(share_status(&world, &old[0]).await, "revoked");
     let new_id = shared[0]["share_id"].as_str().expect("id");
     assert_eq!(share_status(&world, new_id).await, "active");
     assert_eq!(partner_shares(&world, "prt_acme").await.len(), 2);
-    assert_eq!(ack_status(&world).await, text("Pending"));
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
 
     let third = poll(&world).await;
     assert!(share_ids(&third, "shared").is_empty(), "{third}");
-    assert!(share_ids(&third, "revoked").is_empty(), "revoked once: {third}");
+    assert!(
+        share_ids(&third, "revoked").is_empty(),
+        "revoked once: {third}"
+    );
     assert_eq!(partner_shares(&world, "prt_acme").await.len(), 2);
 }
 
@@ -73,13 +84,20 @@ async fn a_late_answer_for_a_superseded_version_is_filed_as_such_and_leaves_the_
     let world = world(blobs, ledger).await;
     let (approved, _) = file_contract_documents(&world).await;
     let old = share_ids(&poll(&world).await, "shared");
-    answer(&world, "prt_acme", &old[0], "acknowledge", json!({"by": "Jane Partner"})).await;
+    answer(
+        &world,
+        "prt_acme",
+        &old[0],
+        "acknowledge",
+        json!({"by": "Jane Partner"}),
+    )
+    .await;
     let late = answer_event(&world, EventType::ShareAcknowledged, &old[0]).await;
 
     add_version(&world, approved, REVISED_TEXT).await;
     let new = share_ids(&poll(&world).await, "shared");
     assert_eq!(new.len(), 1);
-    assert_eq!(ack_status(&world).await, text("Pending"));
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
 
     deliver(&world, &late).await;
     let evidence = evidence_documents(&world).await;
@@ -90,16 +108,30 @@ async fn a_late_answer_for_a_superseded_version_is_filed_as_such_and_leaves_the_
         filed.contains("Superseded: version 1 was replaced by version 2"),
         "marked as for a superseded version:\n{filed}"
     );
-    assert!(filed.contains(&sha(APPROVED_TEXT)), "version 1's hash:\n{filed}");
+    assert!(
+        filed.contains(&sha(APPROVED_TEXT)),
+        "version 1's hash:\n{filed}"
+    );
     assert_eq!(
         ack_status(&world).await,
-        text("Pending"),
+        Some(text("Pending")),
         "the late answer does not speak for version 2"
     );
 
-    answer(&world, "prt_acme", &new[0], "acknowledge", json!({"by": "Jane Partner"})).await;
-    deliver(&world, &answer_event(&world, EventType::ShareAcknowledged, &new[0]).await).await;
-    assert_eq!(ack_status(&world).await, text("Acknowledged"));
+    answer(
+        &world,
+        "prt_acme",
+        &new[0],
+        "acknowledge",
+        json!({"by": "Jane Partner"}),
+    )
+    .await;
+    deliver(
+        &world,
+        &answer_event(&world, EventType::ShareAcknowledged, &new[0]).await,
+    )
+    .await;
+    assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
     let evidence = evidence_documents(&world).await;
     assert_eq!(evidence.len(), 2, "{evidence:?}");
     let current = evidence
@@ -124,7 +156,14 @@ async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_i
     let shares = partner_shares(&world, "prt_acme").await;
     assert_eq!(shares.len(), 1, "the share exists in TG, not in the ledger");
     let share_id = shares[0]["share_id"].as_str().expect("id").to_owned();
-    answer(&world, "prt_acme", &share_id, "acknowledge", json!({"by": "Early Bird"})).await;
+    answer(
+        &world,
+        "prt_acme",
+        &share_id,
+        "acknowledge",
+        json!({"by": "Early Bird"}),
+    )
+    .await;
     let event = answer_event(&world, EventType::ShareAcknowledged, &share_id).await;
 
     let accepted = deliver(&world, &event).await;
@@ -134,19 +173,33 @@ async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_i
         "nothing filed while the share is unconfirmed"
     );
     let again = deliver(&world, &event).await;
-    assert_eq!(again["duplicate"], true, "the same answer twice is one event");
+    assert_eq!(
+        again["duplicate"], true,
+        "the same answer twice is one event"
+    );
 
     world.ledger.clock.advance(Duration::from_secs(3600));
     let run = poll(&world).await;
-    assert_eq!(run["inbox"]["done"], 1, "the parked answer is processed: {run}");
+    assert_eq!(
+        run["inbox"]["done"], 1,
+        "the parked answer is processed: {run}"
+    );
     let evidence = evidence_documents(&world).await;
     assert_eq!(evidence.len(), 1, "{evidence:?}");
-    assert!(content(&world, evidence[0].1).await.contains("By: Early Bird"));
-    assert_eq!(ack_status(&world).await, text("Acknowledged"));
-    assert_eq!(partner_shares(&world, "prt_acme").await.len(), 1, "still one share");
+    assert!(
+        content(&world, evidence[0].1)
+            .await
+            .contains("By: Early Bird")
+    );
+    assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
+    assert_eq!(
+        partner_shares(&world, "prt_acme").await.len(),
+        1,
+        "still one share"
+    );
     poll(&world).await;
     assert_eq!(evidence_documents(&world).await.len(), 1);
-    assert_eq!(ack_status(&world).await, text("Acknowledged"));
+    assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
 }
 
 async fn two_partners_each_get_a_share_and_each_answer_is_counted(
@@ -166,24 +219,50 @@ async fn two_partners_each_get_a_share_and_each_answer_is_counted(
     .await;
     let shared = poll(&world).await;
     assert_eq!(share_ids(&shared, "shared").len(), 2, "{shared}");
-    assert_eq!(status_of(&world, contract).await, text("Pending (0 of 2 acknowledged)"));
+    assert_eq!(
+        status_of(&world, contract).await,
+        Some(text("Pending (0 of 2 acknowledged)"))
+    );
     let initech = partner_shares(&world, "prt_initech").await;
     let globex = partner_shares(&world, "prt_globex").await;
     assert_eq!((initech.len(), globex.len()), (1, 1), "one share each");
     assert_ne!(initech[0]["share_id"], globex[0]["share_id"]);
-    assert_eq!(initech[0]["recipients"].as_array().map(Vec::len), Some(1), "partners never see each other");
+    assert_eq!(
+        initech[0]["recipients"].as_array().map(Vec::len),
+        Some(1),
+        "partners never see each other"
+    );
 
     for (partner, share, expected) in [
         ("prt_initech", &initech[0], "Pending (1 of 2 acknowledged)"),
-        ("prt_globex", &globex[0], "Acknowledged (2 of 2 acknowledged)"),
+        (
+            "prt_globex",
+            &globex[0],
+            "Acknowledged (2 of 2 acknowledged)",
+        ),
     ] {
         let id = share["share_id"].as_str().expect("id");
-        answer(&world, partner, id, "acknowledge", json!({"by": format!("{partner} legal")})).await;
-        deliver(&world, &answer_event(&world, EventType::ShareAcknowledged, id).await).await;
-        assert_eq!(status_of(&world, contract).await, text(expected));
+        answer(
+            &world,
+            partner,
+            id,
+            "acknowledge",
+            json!({"by": format!("{partner} legal")}),
+        )
+        .await;
+        deliver(
+            &world,
+            &answer_event(&world, EventType::ShareAcknowledged, id).await,
+        )
+        .await;
+        assert_eq!(status_of(&world, contract).await, Some(text(expected)));
     }
     let evidence = evidence_in(&world, contract).await;
-    assert_eq!(evidence.len(), 2, "one evidence document per partner: {evidence:?}");
+    assert_eq!(
+        evidence.len(),
+        2,
+        "one evidence document per partner: {evidence:?}"
+    );
     for partner in ["prt_initech", "prt_globex"] {
         let (_, document) = evidence
             .iter()
@@ -203,12 +282,24 @@ async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(
     let world = world(blobs, ledger).await;
     file_contract_documents(&world).await;
     let share = share_ids(&poll(&world).await, "shared");
-    answer_with_file(&world, "prt_acme", &share[0], "acknowledge", "countersigned.txt", SIGNED).await;
+    answer_with_file(
+        &world,
+        "prt_acme",
+        &share[0],
+        "acknowledge",
+        "countersigned.txt",
+        SIGNED,
+    )
+    .await;
     let event = answer_event(&world, EventType::ShareAcknowledged, &share[0]).await;
     deliver(&world, &event).await;
 
     let filed = evidence_documents(&world).await;
-    assert_eq!(filed.len(), 2, "the evidence and the returned file: {filed:?}");
+    assert_eq!(
+        filed.len(),
+        2,
+        "the evidence and the returned file: {filed:?}"
+    );
     let (_, file) = filed
         .iter()
         .find(|(name, _)| name.ends_with("countersigned.txt"))
@@ -222,25 +313,43 @@ async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(
     assert!(
         text.contains(&format!(
             "Returned file: countersigned.txt ({}",
-            event.share_answered().expect("answer").acknowledgment.attachment_ids[0]
+            event
+                .share_answered()
+                .expect("answer")
+                .acknowledgment
+                .attachment_ids[0]
         )),
         "{text}"
     );
-    assert!(text.contains(&hex::encode(sha2::Sha256::digest(SIGNED))), "{text}");
+    assert!(
+        text.contains(&hex::encode(sha2::Sha256::digest(SIGNED))),
+        "{text}"
+    );
     world.function.file_evidence(&event).await.expect("again");
-    assert_eq!(evidence_documents(&world).await.len(), 2, "nothing filed twice");
+    assert_eq!(
+        evidence_documents(&world).await.len(),
+        2,
+        "nothing filed twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everything() {
-    let world =
-        world_crashing_after(fs_blobs().await, sqlite_ledger().await, Some("tg-share-revoke"))
-            .await;
+    let world = world_crashing_after(
+        fs_blobs().await,
+        sqlite_ledger().await,
+        Some("tg-share-revoke"),
+    )
+    .await;
     let (approved, _) = file_contract_documents(&world).await;
     let old = share_ids(&poll(&world).await, "shared");
     add_version(&world, approved, REVISED_TEXT).await;
     assert!(fire(&world, "contract-share-poll-xecm").await.is_err());
-    assert_eq!(share_status(&world, &old[0]).await, "revoked", "revoked before the crash");
+    assert_eq!(
+        share_status(&world, &old[0]).await,
+        "revoked",
+        "revoked before the crash"
+    );
     world.ledger.clock.advance(Duration::from_secs(3600));
     poll(&world).await;
     let shares = partner_shares(&world, "prt_acme").await;
@@ -250,22 +359,36 @@ async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everythi
         1,
         "only the new one is live"
     );
-    assert_eq!(ack_status(&world).await, text("Pending"));
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
 
-    let world =
-        world_crashing_after(fs_blobs().await, sqlite_ledger().await, Some("xecm-ack-file"))
-            .await;
+    let world = world_crashing_after(
+        fs_blobs().await,
+        sqlite_ledger().await,
+        Some("xecm-ack-file"),
+    )
+    .await;
     file_contract_documents(&world).await;
     let share = share_ids(&poll(&world).await, "shared");
-    answer_with_file(&world, "prt_acme", &share[0], "acknowledge", "countersigned.txt", b"signed\n")
-        .await;
-    deliver(&world, &answer_event(&world, EventType::ShareAcknowledged, &share[0]).await).await;
+    answer_with_file(
+        &world,
+        "prt_acme",
+        &share[0],
+        "acknowledge",
+        "countersigned.txt",
+        b"signed\n",
+    )
+    .await;
+    deliver(
+        &world,
+        &answer_event(&world, EventType::ShareAcknowledged, &share[0]).await,
+    )
+    .await;
     world.ledger.clock.advance(Duration::from_secs(3600));
     let run = poll(&world).await;
     assert_eq!(run["inbox"]["done"], 1, "{run}");
     let filed = evidence_documents(&world).await;
     assert_eq!(filed.len(), 2, "one evidence, one returned file: {filed:?}");
-    assert_eq!(ack_status(&world).await, text("Acknowledged"));
+    assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
 }
 
 macro_rules! on_both_stacks {

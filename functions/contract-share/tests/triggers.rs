@@ -45,7 +45,10 @@ async fn reminder_messages(world: &World, partner: &str) -> Vec<serde_json::Valu
         .iter()
         .filter(|s| s["external_ref"]["id"] == world.contract.to_string().as_str())
         .collect();
-    assert!(ours.len() <= 1, "one space per contract and partner: {ours:?}");
+    assert!(
+        ours.len() <= 1,
+        "one space per contract and partner: {ours:?}"
+    );
     for space in ours {
         let id = space["space_id"].as_str().expect("id");
         let threads: serde_json::Value = reqwest::Client::new()
@@ -84,12 +87,26 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
 
     assert!(reminded(&remind(&world).await).is_empty(), "not due yet");
     world.clock.advance(14 * DAY + Duration::from_secs(3600));
-    assert_eq!(reminded(&remind(&world).await), vec![1], "the first reminder once overdue");
-    assert!(reminded(&remind(&world).await).is_empty(), "not twice in one interval");
+    assert_eq!(
+        reminded(&remind(&world).await),
+        vec![1],
+        "the first reminder once overdue"
+    );
+    assert!(
+        reminded(&remind(&world).await).is_empty(),
+        "not twice in one interval"
+    );
     world.clock.advance(DAY);
-    assert!(reminded(&remind(&world).await).is_empty(), "one day later: same interval");
+    assert!(
+        reminded(&remind(&world).await).is_empty(),
+        "one day later: same interval"
+    );
     world.clock.advance(2 * DAY);
-    assert_eq!(reminded(&remind(&world).await), vec![2], "the next interval");
+    assert_eq!(
+        reminded(&remind(&world).await),
+        vec![2],
+        "the next interval"
+    );
     let messages = reminder_messages(&world, "prt_acme").await;
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(
@@ -102,18 +119,38 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
 
     world.clock.advance(20 * DAY);
     let run = remind(&world).await;
-    assert!(reminded(&run).is_empty(), "no more than ACK_REMINDER_LIMIT (3): {run}");
+    assert!(
+        reminded(&run).is_empty(),
+        "no more than ACK_REMINDER_LIMIT (3): {run}"
+    );
 
-    answer(&world, "prt_acme", &share_id, "acknowledge", json!({"by": "Jane"})).await;
+    answer(
+        &world,
+        "prt_acme",
+        &share_id,
+        "acknowledge",
+        json!({"by": "Jane"}),
+    )
+    .await;
     world.clock.advance(3 * DAY);
     let run = remind(&world).await;
-    assert!(reminded(&run).is_empty(), "answered in TG: no reminder: {run}");
-    deliver(&world, &answer_event(&world, EventType::ShareAcknowledged, &share_id).await).await;
+    assert!(
+        reminded(&run).is_empty(),
+        "answered in TG: no reminder: {run}"
+    );
+    deliver(
+        &world,
+        &answer_event(&world, EventType::ShareAcknowledged, &share_id).await,
+    )
+    .await;
     world.clock.advance(3 * DAY);
     let run = remind(&world).await;
-    assert_eq!(run["reminders"]["overdue"], 0, "the answered share is closed: {run}");
+    assert_eq!(
+        run["reminders"]["overdue"], 0,
+        "the answered share is closed: {run}"
+    );
     assert_eq!(reminder_messages(&world, "prt_acme").await.len(), 2);
-    assert_eq!(ack_status(&world).await, text("Acknowledged"));
+    assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,14 +199,24 @@ async fn a_signed_push_shares_the_approved_version_like_the_poll(
         };
         assert_eq!(response.status, 202, "attempt {attempt}");
         let answer: serde_json::Value = serde_json::from_slice(&response.body).expect("json");
-        assert_eq!(answer["duplicate"], duplicate, "attempt {attempt}: {answer}");
+        assert_eq!(
+            answer["duplicate"], duplicate,
+            "attempt {attempt}: {answer}"
+        );
     }
     let shares = partner_shares(&world, "prt_acme").await;
     assert_eq!(shares.len(), 1, "shared once: {shares:?}");
-    assert_eq!(shares[0]["external_ref"]["id"], approved.to_string().as_str());
-    assert_eq!(ack_status(&world).await, text("Pending"));
+    assert_eq!(
+        shares[0]["external_ref"]["id"],
+        approved.to_string().as_str()
+    );
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
     let polled = poll(&world).await;
-    assert_eq!(polled["polled"]["shared"].as_array().map(Vec::len), Some(0), "{polled}");
+    assert_eq!(
+        polled["polled"]["shared"].as_array().map(Vec::len),
+        Some(0),
+        "{polled}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,18 +231,29 @@ async fn a_push_with_a_bad_signature_is_401_and_a_malformed_one_400() {
     .expect("json");
     let forged = world
         .function
-        .handle(Invocation::Http(push_request(&world, &good, "not-the-secret")))
+        .handle(Invocation::Http(push_request(
+            &world,
+            &good,
+            "not-the-secret",
+        )))
         .await
         .expect_err("a forged push is refused");
     assert_eq!(forged.kind.http_status(), 401);
     let malformed = br#"{"event_type":"document.changed","node_id":"twelve"}"#;
     let refused = world
         .function
-        .handle(Invocation::Http(push_request(&world, malformed, PUSH_SECRET)))
+        .handle(Invocation::Http(push_request(
+            &world,
+            malformed,
+            PUSH_SECRET,
+        )))
         .await
         .expect_err("a malformed push is refused");
     assert_eq!(refused.kind.http_status(), 400);
-    assert!(partner_shares(&world, "prt_acme").await.is_empty(), "nothing shared");
+    assert!(
+        partner_shares(&world, "prt_acme").await.is_empty(),
+        "nothing shared"
+    );
 }
 
 macro_rules! on_both_stacks {

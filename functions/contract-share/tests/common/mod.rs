@@ -125,12 +125,13 @@ pub async fn world_crashing_after(
         },
     );
     if let Some(kind) = crash_after {
-        platform.effects = platform
-            .effects
-            .clone()
-            .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
-                kind.to_owned(),
-            )))));
+        platform.effects =
+            platform
+                .effects
+                .clone()
+                .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
+                    kind.to_owned(),
+                )))));
     }
     let contract = contract_numbered(&xecm, "4600000012").await;
     let function = ContractShare::new(platform, ContractShareConfig::demo(), xecm.clone());
@@ -186,7 +187,12 @@ pub async fn file_document(
     };
     world
         .xecm
-        .file_document(contract, folder, &spec, &BytesSource(text.to_owned().into()))
+        .file_document(
+            contract,
+            folder,
+            &spec,
+            &BytesSource(text.to_owned().into()),
+        )
         .await
         .expect("document filed")
         .document
@@ -277,12 +283,20 @@ pub async fn partner_shares(world: &World, partner: &str) -> Vec<serde_json::Val
 }
 
 /// The partner answers a share (`acknowledge` / `decline`) with a JSON body.
-pub async fn answer(world: &World, partner: &str, share_id: &str, action: &str, body: serde_json::Value) {
+pub async fn answer(
+    world: &World,
+    partner: &str,
+    share_id: &str,
+    action: &str,
+    body: serde_json::Value,
+) {
     reqwest::Client::new()
         .post(
             world
                 .tg_base
-                .join(&format!("__sim/partners/{partner}/shares/{share_id}/{action}"))
+                .join(&format!(
+                    "__sim/partners/{partner}/shares/{share_id}/{action}"
+                ))
                 .expect("url"),
         )
         .json(&body)
@@ -316,7 +330,9 @@ pub async fn answer_with_file(
         .post(
             world
                 .tg_base
-                .join(&format!("__sim/partners/{partner}/shares/{share_id}/{action}"))
+                .join(&format!(
+                    "__sim/partners/{partner}/shares/{share_id}/{action}"
+                ))
                 .expect("url"),
         )
         .multipart(form)
@@ -341,8 +357,8 @@ pub async fn ack_status(world: &World) -> Option<AttributeValue> {
     status_of(world, world.contract).await
 }
 
-pub fn text(value: &str) -> Option<AttributeValue> {
-    Some(AttributeValue::Text(value.into()))
+pub fn text(value: &str) -> AttributeValue {
+    AttributeValue::Text(value.into())
 }
 
 pub async fn evidence_in(world: &World, contract: NodeId) -> Vec<(String, NodeId)> {
@@ -425,7 +441,11 @@ pub fn signed_webhook(world: &World, body: Vec<u8>, secret: &str) -> HttpRequest
 
 /// Delivers a TG event as a signed webhook; the 202 body.
 pub async fn deliver(world: &World, event: &Event) -> serde_json::Value {
-    let request = signed_webhook(world, serde_json::to_vec(event).expect("json"), WEBHOOK_SECRET);
+    let request = signed_webhook(
+        world,
+        serde_json::to_vec(event).expect("json"),
+        WEBHOOK_SECRET,
+    );
     match world
         .function
         .handle(Invocation::Http(request))
@@ -477,12 +497,18 @@ pub async fn share_status(world: &World, share_id: &str) -> String {
 }
 
 /// The messages of a thread, as the partner reads them.
-pub async fn partner_messages(world: &World, partner: &str, thread: &str) -> Vec<serde_json::Value> {
+pub async fn partner_messages(
+    world: &World,
+    partner: &str,
+    thread: &str,
+) -> Vec<serde_json::Value> {
     let page: serde_json::Value = reqwest::Client::new()
         .get(
             world
                 .tg_base
-                .join(&format!("__sim/partners/{partner}/threads/{thread}/messages"))
+                .join(&format!(
+                    "__sim/partners/{partner}/threads/{thread}/messages"
+                ))
                 .expect("url"),
         )
         .send()
