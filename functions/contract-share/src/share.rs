@@ -506,9 +506,12 @@ impl ContractShare {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<SharedVersion>, ShareError> {
-        let query = Query::partition(IndexName::One, OPEN_SHARES).range(SortRange::Before(
-            rfc3339(now.to_offset(time::UtcOffset::UTC)),
-        ));
+        let query =
+            Query::partition(IndexName::One, OPEN_SHARES).range(SortRange::Before(rfc3339(
+                now.replace_nanosecond(0)
+                    .unwrap_or(now)
+                    .to_offset(time::UtcOffset::UTC),
+            )));
         let mut overdue = Vec::new();
         for record in self.platform.ledger.query(query).await? {
             if record.status != "OPEN" {
