@@ -527,3 +527,42 @@ impl ContractShare {
         Ok(overdue)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(value: AttributeValue) -> NamedAttributes {
+        let mut values = NamedAttributes::new();
+        values.insert("Partner ID".into(), value);
+        values
+    }
+
+    #[test]
+    fn partners_are_read_from_separated_text_each_once() {
+        let read = partner_ids(
+            &values(" prt_acme, prt_globex;prt_acme  prt_initech ".into()),
+            "Partner ID",
+        );
+        assert_eq!(read, ["prt_acme", "prt_globex", "prt_initech"]);
+    }
+
+    #[test]
+    fn partners_are_read_from_a_multi_value_attribute() {
+        let read = partner_ids(
+            &values(AttributeValue::Multi(vec![
+                "prt_acme".into(),
+                AttributeValue::Empty,
+                "prt_globex, prt_acme".into(),
+            ])),
+            "Partner ID",
+        );
+        assert_eq!(read, ["prt_acme", "prt_globex"]);
+    }
+
+    #[test]
+    fn no_partner_attribute_means_no_partners() {
+        assert!(partner_ids(&NamedAttributes::new(), "Partner ID").is_empty());
+        assert!(partner_ids(&values(" , ".into()), "Partner ID").is_empty());
+    }
+}
