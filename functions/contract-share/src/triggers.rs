@@ -64,7 +64,10 @@ impl ContractShare {
                 ))
             }
             Invocation::Schedule(firing) if firing.schedule != POLL_SCHEDULE => {
-                not_implemented::answer(self.spec, &Invocation::Schedule(firing))
+                Err(FunctionError::new(
+                    ErrorKind::NotFound,
+                    format!("contract-share: no schedule {}", firing.schedule),
+                ))
             }
             Invocation::Schedule(firing) => {
                 let polled = self.poll().await.map_err(|e| function_error(&e))?;

@@ -256,6 +256,19 @@ async fn a_push_with_a_bad_signature_is_401_and_a_malformed_one_400() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_the_function_does_not_have_is_refused_by_name() {
+    let world = world(fs_blobs().await, sqlite_ledger().await).await;
+    let error = fire(&world, "contract-share-cleanup")
+        .await
+        .expect_err("an unknown schedule is refused");
+    assert_eq!(error.kind.lambda_error_type(), "NonRetryable");
+    assert!(
+        error.to_string().contains("contract-share-cleanup"),
+        "{error}"
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
