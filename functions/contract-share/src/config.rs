@@ -37,8 +37,8 @@ pub struct ContractShareConfig {
     /// `ACK_REMINDER_INTERVAL_SECS` (259200, three days): an overdue, unanswered share gets
     /// at most one reminder per interval, the first once its due date has passed.
     pub reminder_interval: Duration,
-    /// `ACK_REMINDER_LIMIT` (3): reminders per share at most; after that the share is left
-    /// overdue (logged as a warning) for the contract owner to chase.
+    /// `ACK_REMINDER_LIMIT` (3): reminders per share at most; after that the share is
+    /// escalated: the status reads `Overdue` for the contract owner to chase.
     pub reminder_limit: u32,
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
     pub poll_overlap: Duration,

@@ -224,6 +224,7 @@ impl ContractShare {
             partner_id: shared.partner_id.clone(),
             answer: Answer::Pending,
             superseded_by: None,
+            overdue: false,
         };
         self.change_standing(shared.workspace_id, |s| {
             let added = s.add(entry.clone());

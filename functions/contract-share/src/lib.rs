@@ -14,8 +14,9 @@
 //! id>`) exactly once per document version and partner. When a newer version of the document
 //! is approved, it is shared and the older version's share is revoked in TG (once). The
 //! contract's standing in the ledger ([`standing`]) tracks every share and answer and
-//! drives the workspace's `Acknowledgment Status`: `Pending`, `Acknowledged`, `Declined`, or
-//! with counts when there are several live shares (`Pending (1 of 2 acknowledged)`).
+//! drives the workspace's `Acknowledgment Status`: `Pending`, `Acknowledged`, `Declined`,
+//! `Overdue` (after the last reminder), or with counts when there are several live shares
+//! (`Pending (1 of 2 acknowledged)`).
 //!
 //! When a partner acknowledges or declines (`share.acknowledged` / `share.declined`), an
 //! evidence document (partner, by, at, comment, decision, the sha256 of the exact version

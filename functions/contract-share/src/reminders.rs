@@ -12,7 +12,10 @@
 //! event may still be on the way). Reminder *n* belongs to the *n*-th interval after the
 //! deadline (`ACK_REMINDER_INTERVAL_SECS`) and is an exactly-once effect keyed by share and
 //! *n*, so however often the schedule fires — or is replayed — a partner gets at most one
-//! reminder per interval, and none after `ACK_REMINDER_LIMIT`.
+//! reminder per interval, and none after `ACK_REMINDER_LIMIT`. Then the share is escalated
+//! to the contract's owner: its standing entry is marked overdue, and the workspace's
+//! `Acknowledgment Status` reads `Overdue` (or counts it: `Pending (0 of 2 acknowledged, 1
+//! overdue)`) until the partner answers.
 //!
 //! # Format
 //! The reminder message: body `Reminder <n>: please acknowledge version <v> of <document>
@@ -132,11 +135,19 @@ impl ContractShare {
         let interval = self.config.reminder_interval.as_secs().max(1);
         let number = u32::try_from(overdue_secs / interval + 1).unwrap_or(u32::MAX);
         if number > self.config.reminder_limit {
-            tracing::warn!(
-                reminders = self.config.reminder_limit,
-                "acknowledgment still overdue after the last reminder"
-            );
-            return Ok(Outcome::Skipped("reminder limit reached"));
+            let share_id = shared.share_id.clone();
+            let before = standing.entry(&share_id).is_some_and(|e| e.overdue);
+            if !before {
+                self.change_standing(shared.workspace_id, |s| s.escalate(&share_id))
+                    .await?;
+                tracing::warn!(
+                    reminders = self.config.reminder_limit,
+                    "acknowledgment still overdue after the last reminder; escalated"
+                );
+            }
+            self.publish_standing(NodeId::new(shared.workspace_id)?)
+                .await?;
+            return Ok(Outcome::Skipped("reminder limit reached; escalated"));
         }
         let conversation = self
             .conversation(shared.workspace_id, &shared.partner_id)

@@ -452,6 +452,7 @@ impl ContractShare {
             partner_id: shared.partner_id.clone(),
             answer: Answer::Pending,
             superseded_by: None,
+            overdue: false,
         };
         self.change_standing(shared.workspace_id, |s| s.add(entry.clone()))
             .await?;

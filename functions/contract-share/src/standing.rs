@@ -13,11 +13,14 @@
 //! Ledger record `contract-share-standing / <workspace id>`, status `TRACKED`, data
 //! ```text
 //! {"entries":[{"share_id":"shr_…","document_id":123456,"version":2,"partner_id":"prt_acme",
-//!              "answer":"pending"|"acknowledged"|"declined","superseded_by":3|null}]}
+//!              "answer":"pending"|"acknowledged"|"declined","superseded_by":3|null,
+//!              "overdue":false}]}
 //! ```
-//! The status counts live entries (not superseded): with one, `Pending`, `Acknowledged` or
-//! `Declined`; with more, `Acknowledged (2 of 2 acknowledged)`, `Pending (1 of 2
-//! acknowledged)`, `Declined (1 of 2 declined, 1 of 2 acknowledged)`.
+//! The status counts live entries (not superseded): with one, `Pending`, `Overdue` (still
+//! unanswered after the last reminder — the escalation the contract owner sees),
+//! `Acknowledged` or `Declined`; with more, `Acknowledged (2 of 2 acknowledged)`, `Pending (1
+//! of 2 acknowledged)`, `Pending (0 of 2 acknowledged, 1 overdue)`, `Declined (1 of 2
+//! declined, 1 of 2 acknowledged)`.
 
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_xecm::{AttributeValue, NamedAttributes, NodeId};
@@ -62,6 +65,9 @@ pub struct ShareEntry {
     /// The newer version that replaced this one (its share was revoked), if any.
     #[serde(default)]
     pub superseded_by: Option<u32>,
+    /// Still unanswered after the last reminder.
+    #[serde(default)]
+    pub overdue: bool,
 }
 
 impl ShareEntry {
@@ -109,6 +115,17 @@ impl Standing {
         }
     }
 
+    /// Marks a share as unanswered after the last reminder; true when it changed.
+    pub fn escalate(&mut self, share_id: &str) -> bool {
+        match self.entry_mut(share_id) {
+            Some(entry) if !entry.overdue => {
+                entry.overdue = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Marks the partner's shares of older versions of `document` as superseded by
     /// `version`; true when it changed.
     pub fn supersede(&mut self, document_id: i64, partner_id: &str, version: u32) -> bool {
@@ -143,16 +160,24 @@ impl Standing {
         let total = live.len();
         let count = |answer| live.iter().filter(|e| e.answer == answer).count();
         let (acknowledged, declined) = (count(Answer::Acknowledged), count(Answer::Declined));
+        let overdue = live
+            .iter()
+            .filter(|e| e.answer == Answer::Pending && e.overdue)
+            .count();
         Some(match total {
             0 => return None,
             1 if declined == 1 => "Declined".to_owned(),
             1 if acknowledged == 1 => "Acknowledged".to_owned(),
+            1 if overdue == 1 => "Overdue".to_owned(),
             1 => "Pending".to_owned(),
             _ if declined > 0 => format!(
                 "Declined ({declined} of {total} declined, {acknowledged} of {total} acknowledged)"
             ),
             _ if acknowledged == total => {
                 format!("Acknowledged ({acknowledged} of {total} acknowledged)")
+            }
+            _ if overdue > 0 => {
+                format!("Pending ({acknowledged} of {total} acknowledged, {overdue} overdue)")
             }
             _ => format!("Pending ({acknowledged} of {total} acknowledged)"),
         })
@@ -282,6 +307,7 @@ mod tests {
             partner_id: partner.into(),
             answer,
             superseded_by: None,
+            overdue: false,
         }
     }
 
@@ -313,6 +339,25 @@ mod tests {
         assert_eq!(
             standing.summary().as_deref(),
             Some("Declined (1 of 2 declined, 1 of 2 acknowledged)")
+        );
+    }
+
+    #[test]
+    fn an_unanswered_share_after_the_last_reminder_reads_as_overdue_until_answered() {
+        let mut standing = Standing::default();
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Pending));
+        assert!(standing.escalate("shr_1"));
+        assert!(!standing.escalate("shr_1"), "escalated once");
+        assert_eq!(standing.summary().as_deref(), Some("Overdue"));
+        standing.add(entry("shr_2", 1, "prt_b", Answer::Pending));
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Pending (0 of 2 acknowledged, 1 overdue)")
+        );
+        standing.answer("shr_1", Answer::Acknowledged);
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Pending (1 of 2 acknowledged)")
         );
     }
 

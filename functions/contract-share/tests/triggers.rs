@@ -123,6 +123,11 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
         reminded(&run).is_empty(),
         "no more than ACK_REMINDER_LIMIT (3): {run}"
     );
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Overdue")),
+        "escalated after the last reminder"
+    );
 
     answer(
         &world,
