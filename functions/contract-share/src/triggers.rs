@@ -5,9 +5,8 @@ use bytes::Bytes;
 use gridlink_core::error::ErrorKind;
 use gridlink_flow::{InboxItem, RunSummary, tg_webhook};
 use gridlink_lambda::{FunctionError, HttpRequest, Invocation, Reply, not_implemented};
-use gridlink_outbound::{PollCursor, PushEvent, XecmChanges, verify_push};
+use gridlink_outbound::{PollCursor, Poller, PushEvent, XecmChanges, verify_push};
 use gridlink_tgrid::events::Event;
-use gridlink_xecm::NodeId;
 use serde_json::{Value, json};
 
 use crate::ContractShare;
@@ -166,7 +165,7 @@ impl ContractShare {
     }
 
     /// One poll: contract workspaces and documents changed in the cursor's window, each
-    /// contract synced once; the cursor moves only when all of them succeeded.
+    /// contract synced once (see [`Poller`] for what a failing contract does to the poll).
     #[tracing::instrument(skip_all)]
     pub async fn poll(&self) -> Result<Value, ShareError> {
         let cursor = PollCursor::new(
@@ -176,36 +175,31 @@ impl ContractShare {
             self.config.poll_overlap,
             self.config.first_lookback,
         )?;
-        let window = cursor.window(self.platform.clock.now()).await?;
-        let mut contracts: Vec<NodeId> = self
-            .client
-            .workspaces_changed_since(self.config.workspace_type, window.since)
-            .await?
-            .into_iter()
-            .map(|w| w.id)
+        let poller = Poller {
+            function: crate::NAME,
+            cursor: &cursor,
+            changes: &self.client,
+            xecm: self.platform.xecm.as_ref(),
+            ledger: self.platform.ledger.as_ref(),
+            workspace_type: self.config.workspace_type,
+        };
+        let report = poller
+            .poll(self.platform.clock.now(), |workspace| {
+                self.sync_contract(workspace)
+            })
+            .await?;
+        let shared: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.shared.clone())
             .collect();
-        for document in self
-            .platform
-            .xecm
-            .documents_changed_since(None, window.since)
-            .await?
-        {
-            if let Some(workspace) =
-                XecmChanges::enclosing_workspace(&self.client, document.id).await?
-            {
-                contracts.push(workspace);
-            }
-        }
-        contracts.sort();
-        contracts.dedup();
-        let mut shared = Vec::new();
-        let mut revoked = Vec::new();
-        for workspace in &contracts {
-            let sync = self.sync_contract(*workspace).await?;
-            shared.extend(sync.shared);
-            revoked.extend(sync.revoked);
-        }
-        cursor.advance(&window).await?;
-        Ok(json!({"examined": contracts.len(), "shared": shared, "revoked": revoked}))
+        let revoked: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.revoked.clone())
+            .collect();
+        Ok(
+            json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}),
+        )
     }
 }
