@@ -130,7 +130,7 @@ impl CaseCollab {
             let push: PushEvent = serde_json::from_slice(&raw).map_err(malformed)?;
             let workspace = match push.workspace_id {
                 Some(workspace) => Some(workspace),
-                None => self.changes.enclosing_workspace(push.node_id).await?,
+                None => self.source.enclosing_workspace(push.node_id).await?,
             };
             return match workspace {
                 Some(workspace) => {
@@ -156,7 +156,7 @@ impl CaseCollab {
         )?;
         let window = cursor.window(self.platform.clock.now()).await?;
         let mut cases: Vec<NodeId> = self
-            .changes
+            .source
             .workspaces_changed_since(self.config.workspace_type, window.since)
             .await?
             .into_iter()
@@ -168,7 +168,7 @@ impl CaseCollab {
             .documents_changed_since(None, window.since)
             .await?
         {
-            if let Some(workspace) = self.changes.enclosing_workspace(document.id).await? {
+            if let Some(workspace) = self.source.enclosing_workspace(document.id).await? {
                 cases.push(workspace);
             }
         }
