@@ -13,7 +13,7 @@ use gridlink_store::testing::{
 };
 use gridlink_tgrid::Collaboration;
 use gridlink_tgrid::model::{SpaceFilter, ThreadStatus};
-use gridlink_xecm::{CategoryId, NamedAttributes, Workspaces};
+use gridlink_xecm::{AttributeLookup, CategoryId, NamedAttributes, WorkspaceTypeId, Workspaces};
 
 async fn a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm(
     blobs: BlobsUnderTest,
@@ -237,6 +237,69 @@ async fn a_crash_between_filing_a_reply_and_its_confirmation_files_it_once_on_aw
     a_crash_between_filing_a_reply_and_its_confirmation_files_it_once(true).await;
 }
 
+async fn a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_still_mirrored(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger, None).await;
+    let invoice_case = world
+        .xecm
+        .find_workspace_by_attribute(&AttributeLookup {
+            workspace_type: WorkspaceTypeId::new(51).expect("id"),
+            category: CategoryId::new(9300).expect("id"),
+            attribute: "Case Number".into(),
+            value: "CASE-2026-0043".into(),
+        })
+        .await
+        .expect("lookup")
+        .expect("the second demo case exists")
+        .id;
+    let set_partner = async |partner: &str| {
+        let mut values = NamedAttributes::new();
+        values.insert("Case Type".into(), "Customer Dispute".into());
+        values.insert("Partner ID".into(), partner.into());
+        world
+            .xecm
+            .write_attributes(invoice_case, CategoryId::new(9300).expect("id"), &values)
+            .await
+            .expect("partner written");
+    };
+    set_partner("prt_nobody").await;
+
+    let first = poll(&world).await;
+    let failed = first["polled"]["failed"].as_array().expect("failed list");
+    assert_eq!(failed.len(), 1, "{first}");
+    assert_eq!(failed[0]["workspace_id"], invoice_case.get(), "{first}");
+    case_thread(&world).await;
+
+    set_partner("prt_acme").await;
+    let second = poll(&world).await;
+    assert_eq!(
+        second["polled"]["failed"],
+        serde_json::json!([]),
+        "{second}"
+    );
+    let spaces = world
+        .tg
+        .spaces_page(
+            &SpaceFilter {
+                partner_id: None,
+                external_ref: Some(gridlink_tgrid::model::ExternalRef::new(
+                    "xecm",
+                    invoice_case.to_string(),
+                )),
+            },
+            gridlink_tgrid::PageRequest::default(),
+        )
+        .await
+        .expect("spaces");
+    assert_eq!(
+        spaces.items.len(),
+        1,
+        "mirrored once its partner is fixed: {second}"
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -246,5 +309,6 @@ macro_rules! on_both_stacks {
 
 on_both_stacks!(
     a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm,
+    a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_still_mirrored,
     closing_the_case_resolves_the_thread,
 );
