@@ -207,7 +207,7 @@ impl CaseCollab {
             return Ok(None);
         }
         let revision = last.as_ref().map_or(1, |l| l.revision + 1);
-        let message = self.action_message(link, action, revision, last.as_ref());
+        let message = action_message(link, action, revision, last.as_ref());
         let tg = self.platform.tg.clone();
         let thread = ThreadId::new(&link.thread_id);
         let key = EffectKey::new(
@@ -267,47 +267,46 @@ impl CaseCollab {
             due_at: action.due_at,
         }))
     }
+}
 
-    fn action_message(
-        &self,
-        link: &CaseLink,
-        action: &PartnerAction,
-        revision: u32,
-        last: Option<&ActionState>,
-    ) -> NewMessage {
-        let body = match last {
-            None => format!(
-                "Action requested: {} ({})",
-                action.request,
-                day(action.due_at)
-            ),
-            Some(last) => format!(
-                "Action request updated: {} ({}; was {})",
-                action.request,
-                day(action.due_at),
-                day(last.due_at)
-            ),
-        };
-        let mut structured = json!({
-            "xecm_workspace_id": link.workspace_id,
-            "action_request_id": action.id(),
-            "revision": revision,
-            "request": action.request,
-        });
-        if let Some(last) = last {
-            structured["previous_due_at"] =
-                json!(last.due_at.and_then(|at| at.format(&Rfc3339).ok()));
-            structured["supersedes_message_id"] = json!(last.message_id);
-        }
-        NewMessage {
-            body,
-            attachment_ids: Vec::new(),
-            structured: Some(structured),
-            action_request: Some(ActionRequest {
-                kind: action.kind.clone(),
-                due_at: action.due_at,
-            }),
-        }
+/// The message posting one revision of a request.
+fn action_message(
+    link: &CaseLink,
+    action: &PartnerAction,
+    revision: u32,
+    last: Option<&ActionState>,
+) -> NewMessage {
+    let body = match last {
+        None => format!(
+            "Action requested: {} ({})",
+            action.request,
+            day(action.due_at)
+        ),
+        Some(last) => format!(
+            "Action request updated: {} ({}; was {})",
+            action.request,
+            day(action.due_at),
+            day(last.due_at)
+        ),
+    };
+    let mut structured = json!({
+        "xecm_workspace_id": link.workspace_id,
+        "action_request_id": action.id(),
+        "revision": revision,
+        "request": action.request,
+    });
+    if let Some(last) = last {
+        structured["previous_due_at"] = json!(last.due_at.and_then(|at| at.format(&Rfc3339).ok()));
+        structured["supersedes_message_id"] = json!(last.message_id);
+    }
+    NewMessage {
+        body,
+        attachment_ids: Vec::new(),
+        structured: Some(structured),
+        action_request: Some(ActionRequest {
+            kind: action.kind.clone(),
+            due_at: action.due_at,
+        }),
     }
 }
 

@@ -6,9 +6,9 @@
 //! the newest version of every selected document that was not shared before, keyed by
 //! business identity:
 //! - `tg-case-attachment` and `tg-case-document-message`, `{workspace}/{document}` for
-//!   version 1 (the key it has always had) and `{workspace}/{document}/v{n}` for version `n`
-//!   > 1 — so a new version is uploaded and posted once, and a replay or a crash re-run posts
-//!   nothing twice;
+//!   version 1 (the key it has always had) and `{workspace}/{document}/v{n}` for any later
+//!   version — so a new version is uploaded and posted once, and a replay or a crash re-run
+//!   posts nothing twice;
 //! - versions added and superseded between two syncs are not shared one by one: the partner
 //!   gets the newest;
 //! - unflagging (or moving the document out of the folder) stops further versions from
