@@ -37,7 +37,7 @@
 
 mod operator;
 mod process;
-mod reconcile;
+pub mod reconcile;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_core::error::ErrorKind;
@@ -66,6 +66,8 @@ pub struct OrderReconcileConfig {
     pub folder_invoices: String,
     /// Folder of everything else.
     pub folder_other: String,
+    /// Reconciliation: report folder, price tolerances.
+    pub reconcile: reconcile::ReconcileConfig,
 }
 
 impl OrderReconcileConfig {
@@ -79,19 +81,26 @@ impl OrderReconcileConfig {
         let folder_invoices = reader.optional("FOLDER_INVOICES", "Invoices".to_owned());
         let folder_other = reader.optional("FOLDER_OTHER", "Correspondence/Partner".to_owned());
         let mine = reader.finish();
-        match (inbound, mine) {
-            (Ok(inbound), Ok(())) => Ok(Self {
+        let reconcile = reconcile::ReconcileConfig::from_source(source);
+        match (inbound, mine, reconcile) {
+            (Ok(inbound), Ok(()), Ok(reconcile)) => Ok(Self {
                 inbound,
                 folder_order_acks,
                 folder_ship_notices,
                 folder_invoices,
                 folder_other,
+                reconcile,
             }),
-            (Err(mut a), Err(b)) => {
-                a.problems.extend(b.problems);
-                Err(a)
+            (inbound, mine, reconcile) => {
+                let mut problems = [inbound.err(), mine.err(), reconcile.err()]
+                    .into_iter()
+                    .flatten();
+                let mut first = problems.next().expect("invariant: one part failed");
+                for more in problems {
+                    first.problems.extend(more.problems);
+                }
+                Err(first)
             }
-            (Err(e), _) | (_, Err(e)) => Err(e),
         }
     }
 }
