@@ -12,13 +12,21 @@
 //! `SAP_ERP/BUS2012/{po}`) → the sender must be the `Trading Partner ID` of the order's
 //! supplier workspace, else the unmatched queue → filed once per business identity
 //! (`sender|doc type|business number`; a changed revision becomes a version) into the
-//! folder of its kind with the `Partner Document` category → an 855 / ORDRSP is reconciled
-//! line by line against the order's `Lines` (line number, acceptance, quantity) and the
-//! verdict written to the order's `Match Status` → 997 / CONTRL back → done.
+//! folder of its kind with the `Partner Document` category → an 855 / ORDRSP, 856 / DESADV
+//! or 810 / INVOIC is recorded per revision (ledger + canonical JSON blob) and the whole order
+//! is reconciled line by line against everything received for it ([`reconcile`]): the
+//! discrepancy report (JSON + HTML) is filed in the workspace's `Reconciliation` folder (a
+//! new version when the result changes) and `Match Status` set to `matched`, `exceptions` or
+//! `waiting_for_documents` → 997 / CONTRL back → done.
+//!
+//! ## The order record
+//! The order's lines are read from the order workspace's `Purchase Order` category (`Lines`:
+//! `Line`, `Material`, `Quantity`, `Delivery Date`, `Unit Price`; plus `Currency`), the record
+//! the ERP integration keeps current — not from an 850 filed in `Order`, which is the order as
+//! first sent. See [`reconcile::order`].
 //!
 //! ## Not implemented yet (answered honestly with 501)
-//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report; operator
-//! `assign`; the unmatched retry schedule. See the README section.
+//! Operator `assign`; the unmatched retry schedule. See the README section.
 //!
 //! ## Configuration
 //! The keys of [`gridlink_inbound::config`], plus:
@@ -29,11 +37,16 @@
 //! | `FOLDER_INVOICES` | `Invoices` | where 810 / INVOIC go |
 //! | `FOLDER_OTHER` | `Correspondence/Partner` | PDFs, notes and anything else |
 //!
+//! and the reconciliation keys of [`reconcile::config`]: `FOLDER_RECONCILIATION`
+//! (`Reconciliation`), `PRICE_TOLERANCE_PERCENT` (`2`), `PRICE_TOLERANCE_ABSOLUTE` (`0.05`),
+//! `PRICE_TOLERANCES` (per-partner JSON), `ACKNOWLEDGMENT_REQUIRED` (`true`).
+//!
 //! ## Layout
 //! - `lib.rs`: configuration, routing.
 //! - `process.rs`: one inbox item, end to end.
 //! - `operator.rs`: the unmatched-queue routes.
-//! - `reconcile.rs`: an order acknowledgment against the order's lines → `Match Status`.
+//! - [`reconcile`]: line-by-line reconciliation (a pure engine), the discrepancy report, the
+//!   per-order ledger of received documents, and the run after each filed document.
 
 mod operator;
 mod process;

@@ -623,6 +623,39 @@ async fn a_duplicate_delivery_files_no_second_report_version(
     assert_eq!(world.documents_in("Reconciliation").await.len(), 2);
 }
 
+fn demo_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/demo/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("demo fixture")
+}
+
+/// The documents the local demo sends (855, 856, then an 810 billing line 20 at 0.10).
+async fn the_demo_documents_leave_the_order_with_a_price_exception(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let mut last = Value::Null;
+    for name in [
+        "855_4500001234.x12",
+        "856_4500001234.x12",
+        "810_4500001234.x12",
+    ] {
+        last = world
+            .deliver(world.acme_sends(demo_fixture(name)).await)
+            .await;
+        assert!(last["document_id"].is_i64(), "{name} filed: {last}");
+    }
+    assert_eq!(last["match_status"], "exceptions", "{last}");
+    let (report, _) = world.json_report().await;
+    assert_eq!(codes(&report), vec!["price_outside_tolerance"], "{report}");
+    assert_eq!(report["findings"][0]["document"], "INV-2026-0815");
+    assert_eq!(report["lines"][0]["status"], "matched");
+    assert_eq!(report["lines"][1]["shipped"]["quantity"], "5000");
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -637,4 +670,5 @@ on_both_stacks!(
     an_invoice_price_outside_the_tolerance_is_an_exception_in_the_json_and_html_reports,
     a_split_shipment_is_summed_per_line,
     a_duplicate_delivery_files_no_second_report_version,
+    the_demo_documents_leave_the_order_with_a_price_exception,
 );

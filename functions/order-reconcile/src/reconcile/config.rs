@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
 use super::model::{PriceTolerance, Rules};
 
@@ -37,25 +36,42 @@ pub struct ReconcileConfig {
     pub acknowledgment_required: bool,
 }
 
-/// A partner override: each limit absent (the default), `null` (none) or a value.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Override {
-    #[serde(default, with = "limit")]
-    percent: Option<Option<Decimal>>,
-    #[serde(default, with = "limit")]
-    absolute: Option<Option<Decimal>>,
+/// One limit of a partner override: `"1.5"` or `1.5` a value, `null` no limit.
+fn override_limit(value: &serde_json::Value) -> Result<Option<Decimal>, String> {
+    let text = match value {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(number) => number.to_string(),
+        other => return Err(format!("{other} is not a decimal")),
+    };
+    match text.trim().parse::<Decimal>() {
+        Ok(limit) if limit >= Decimal::ZERO => Ok(Some(limit)),
+        _ => Err(format!("{text:?} is not a non-negative decimal")),
+    }
 }
 
-mod limit {
-    use rust_decimal::Decimal;
-    use serde::{Deserialize, Deserializer};
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<Decimal>>, D::Error> {
-        Ok(Some(Option::<Decimal>::deserialize(deserializer)?))
+/// The partner overrides of `json`, each limit falling back to `default`.
+fn overrides(json: &str, default: PriceTolerance) -> Result<Vec<(String, PriceTolerance)>, String> {
+    let map: BTreeMap<String, BTreeMap<String, serde_json::Value>> =
+        serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut tolerances = Vec::with_capacity(map.len());
+    for (partner, limits) in map {
+        let mut tolerance = default;
+        for (name, value) in &limits {
+            let limit = override_limit(value).map_err(|e| format!("{partner} {name}: {e}"))?;
+            match name.as_str() {
+                "percent" => tolerance.percent = limit,
+                "absolute" => tolerance.absolute = limit,
+                other => {
+                    return Err(format!(
+                        "{partner}: unknown limit {other:?} (percent, absolute)"
+                    ));
+                }
+            }
+        }
+        tolerances.push((partner.trim().to_owned(), tolerance));
     }
+    Ok(tolerances)
 }
 
 fn limit(
@@ -87,18 +103,8 @@ impl ReconcileConfig {
         };
         let mut partner_tolerances = Vec::new();
         if let Some(json) = reader.maybe::<String>("PRICE_TOLERANCES") {
-            match serde_json::from_str::<BTreeMap<String, Override>>(&json) {
-                Ok(map) => {
-                    for (partner, o) in map {
-                        partner_tolerances.push((
-                            partner.trim().to_owned(),
-                            PriceTolerance {
-                                percent: o.percent.unwrap_or(default_tolerance.percent),
-                                absolute: o.absolute.unwrap_or(default_tolerance.absolute),
-                            },
-                        ));
-                    }
-                }
+            match overrides(&json, default_tolerance) {
+                Ok(found) => partner_tolerances = found,
                 Err(e) => reader.invalid(
                     "PRICE_TOLERANCES",
                     format!(

@@ -182,7 +182,7 @@ pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocumen
                 documents.acknowledgments.push(Received {
                     reference,
                     document,
-                })
+                });
             }
             BusinessDocument::ShipNotice(document) => {
                 documents.ship_notices.push(Received {

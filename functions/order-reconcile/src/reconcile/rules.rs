@@ -282,34 +282,31 @@ pub fn reconcile(
     let mut acknowledged: Vec<Option<Acknowledged>> = vec![None; count];
     if !received.acknowledgments.is_empty() {
         for (i, ordered) in order.lines.iter().enumerate() {
-            match acked[i] {
-                Some((number, line)) => {
-                    let (verdict, found) = judge_ack(ordered, line, tolerance);
-                    for (code, message) in found {
-                        findings.line(order, i, Severity::Exception, code, Some(number), message);
-                    }
-                    acknowledged[i] = Some(verdict);
+            if let Some((number, line)) = acked[i] {
+                let (verdict, found) = judge_ack(ordered, line, tolerance);
+                for (code, message) in found {
+                    findings.line(order, i, Severity::Exception, code, Some(number), message);
                 }
-                None => {
-                    let number = received
-                        .acknowledgments
-                        .last()
-                        .map(|a| a.reference.number.as_str());
-                    findings.line(
-                        order,
-                        i,
-                        Severity::Exception,
-                        FindingCode::NotAcknowledged,
-                        number,
-                        format!("line {}: not in the acknowledgment", ordered.line),
-                    );
-                    acknowledged[i] = Some(Acknowledged {
-                        outcome: AckOutcome::NotAcknowledged,
-                        quantity: None,
-                        unit_price: None,
-                        date: None,
-                    });
-                }
+                acknowledged[i] = Some(verdict);
+            } else {
+                let number = received
+                    .acknowledgments
+                    .last()
+                    .map(|a| a.reference.number.as_str());
+                findings.line(
+                    order,
+                    i,
+                    Severity::Exception,
+                    FindingCode::NotAcknowledged,
+                    number,
+                    format!("line {}: not in the acknowledgment", ordered.line),
+                );
+                acknowledged[i] = Some(Acknowledged {
+                    outcome: AckOutcome::NotAcknowledged,
+                    quantity: None,
+                    unit_price: None,
+                    date: None,
+                });
             }
         }
     }

@@ -190,8 +190,8 @@ fn rules() -> Rules {
     }
 }
 
-fn run(documents: PartnerDocuments) -> Reconciliation {
-    reconcile(&order(), &documents, &rules())
+fn run(documents: &PartnerDocuments) -> Reconciliation {
+    reconcile(&order(), documents, &rules())
 }
 
 fn codes(result: &Reconciliation) -> Vec<FindingCode> {
@@ -200,7 +200,7 @@ fn codes(result: &Reconciliation) -> Vec<FindingCode> {
 
 #[test]
 fn acknowledged_shipped_and_invoiced_as_ordered_is_matched() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoiced_as_ordered()],
@@ -222,7 +222,7 @@ fn acknowledged_shipped_and_invoiced_as_ordered_is_matched() {
 
 #[test]
 fn nothing_but_an_acknowledgment_waits_for_the_ship_notice_and_the_invoice() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ..PartnerDocuments::default()
     });
@@ -244,7 +244,7 @@ fn nothing_but_an_acknowledgment_waits_for_the_ship_notice_and_the_invoice() {
 
 #[test]
 fn an_invoice_before_the_ship_notice_waits_and_is_matched_once_the_ship_notice_arrives() {
-    let early = run(PartnerDocuments {
+    let early = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: Vec::new(),
         invoices: vec![invoiced_as_ordered()],
@@ -256,7 +256,7 @@ fn an_invoice_before_the_ship_notice_waits_and_is_matched_once_the_ship_notice_a
         early.findings
     );
     assert_eq!(codes(&early), vec![FindingCode::AwaitingShipNotice]);
-    let complete = run(PartnerDocuments {
+    let complete = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoiced_as_ordered()],
@@ -271,7 +271,7 @@ fn an_order_without_acknowledgment_waits_for_one_unless_acknowledgments_are_not_
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoiced_as_ordered()],
     };
-    let result = run(documents.clone());
+    let result = run(&documents);
     assert_eq!(result.status, MatchStatus::WaitingForDocuments);
     assert_eq!(codes(&result), vec![FindingCode::AwaitingAcknowledgment]);
     let relaxed = Rules {
@@ -288,7 +288,7 @@ fn an_order_without_acknowledgment_waits_for_one_unless_acknowledgments_are_not_
 fn acknowledgment_changes_backorders_rejections_and_missing_lines_are_exceptions() {
     let mut changed = ack_line("10", LineStatus::Accepted, "4000", "0.13");
     changed.scheduled_date = EdiDate::from_ymd(2026, 11, 27);
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![ack(vec![changed])],
         ..PartnerDocuments::default()
     });
@@ -317,7 +317,7 @@ fn acknowledgment_changes_backorders_rejections_and_missing_lines_are_exceptions
     );
     assert!(codes(&result).contains(&FindingCode::NotAcknowledged));
 
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![ack(vec![
             ack_line("10", LineStatus::Backordered, "2000", "0.12"),
             ack_line("20", LineStatus::Rejected, "5000", "0.08"),
@@ -338,7 +338,7 @@ fn acknowledgment_changes_backorders_rejections_and_missing_lines_are_exceptions
 
 #[test]
 fn an_acceptance_with_changes_but_no_difference_is_still_an_exception() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![ack(vec![
             ack_line("10", LineStatus::AcceptedWithChanges, "5000", "0.12"),
             ack_line("0020", LineStatus::Accepted, "5000", "0.08"),
@@ -374,7 +374,7 @@ fn split_shipments_are_summed_per_line() {
     );
     // The second notice names the line only by material.
     let second = notice("SHP-2", vec![item(None, "M-STEEL-BOLT-12", "2000")]);
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![first, second],
         invoices: vec![invoiced_as_ordered()],
@@ -399,14 +399,14 @@ fn a_short_shipment_waits_for_more_ship_notices_until_the_partner_invoices() {
             item(Some("20"), "M-STEEL-NUT-12", "4000"),
         ],
     );
-    let before_invoice = run(PartnerDocuments {
+    let before_invoice = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![short.clone()],
         invoices: Vec::new(),
     });
     assert_eq!(before_invoice.status, MatchStatus::WaitingForDocuments);
     assert!(codes(&before_invoice).contains(&FindingCode::AwaitingShipment));
-    let invoiced = run(PartnerDocuments {
+    let invoiced = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![short],
         invoices: vec![invoice(
@@ -423,7 +423,7 @@ fn a_short_shipment_waits_for_more_ship_notices_until_the_partner_invoices() {
 
 #[test]
 fn over_shipment_and_invoicing_beyond_shipped_or_ordered_are_exceptions() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![notice(
             "SHP-1",
@@ -452,7 +452,7 @@ fn over_shipment_and_invoicing_beyond_shipped_or_ordered_are_exceptions() {
 
 #[test]
 fn an_invoice_price_outside_the_tolerance_is_an_exception_inside_it_is_not() {
-    let inside = run(PartnerDocuments {
+    let inside = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoice(
@@ -462,7 +462,7 @@ fn an_invoice_price_outside_the_tolerance_is_an_exception_inside_it_is_not() {
         )],
     });
     assert_eq!(inside.status, MatchStatus::Matched, "{:?}", inside.findings);
-    let outside = run(PartnerDocuments {
+    let outside = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoice(
@@ -485,14 +485,14 @@ fn an_invoice_price_outside_the_tolerance_is_an_exception_inside_it_is_not() {
 
 #[test]
 fn a_partly_invoiced_order_waits_for_the_rest_of_the_invoicing() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoice("INV-1", &[("10", "5000", "0.12")], None)],
     });
     assert_eq!(result.status, MatchStatus::WaitingForDocuments);
     assert_eq!(codes(&result), vec![FindingCode::AwaitingInvoiceForShipped]);
-    let both = run(PartnerDocuments {
+    let both = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![
@@ -508,7 +508,7 @@ fn invoice_totals_must_add_up_to_the_cent_and_currency_must_be_the_orders() {
     let mut wrong = invoiced_as_ordered();
     wrong.document.total_amount += d("0.02");
     wrong.document.currency = Some("USD".to_owned());
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![wrong],
@@ -522,7 +522,7 @@ fn invoice_totals_must_add_up_to_the_cent_and_currency_must_be_the_orders() {
     );
     let mut rounded = invoiced_as_ordered();
     rounded.document.total_amount += d("0.01");
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![rounded],
@@ -533,7 +533,7 @@ fn invoice_totals_must_add_up_to_the_cent_and_currency_must_be_the_orders() {
 
 #[test]
 fn lines_the_order_does_not_have_are_exceptions() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![notice(
             "SHP-1",
@@ -581,7 +581,7 @@ fn an_order_line_without_price_cannot_be_invoiced_without_exception() {
 
 #[test]
 fn the_json_report_names_the_status_and_every_finding() {
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![shipped_in_full()],
         invoices: vec![invoice(
@@ -613,7 +613,7 @@ fn the_html_report_escapes_what_partners_wrote() {
         None,
     );
     hostile.document.lines[0].line_number = "10".to_owned();
-    let result = run(PartnerDocuments {
+    let result = run(&PartnerDocuments {
         acknowledgments: vec![accepted()],
         ship_notices: vec![notice("S&<b>", vec![item(Some("\"><i>"), "X", "1")])],
         invoices: vec![hostile],

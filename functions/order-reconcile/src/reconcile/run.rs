@@ -104,11 +104,8 @@ pub async fn reconcile_order(
     )?;
     let token = take_turn(platform, &lock).await?;
     let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
-    match platform.ledger.release_claim(&lock, &token).await {
-        Ok(()) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease")
-        }
+    if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
+        tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
     }
     outcome
 }
