@@ -11,9 +11,11 @@
 //!   processing loop that marks items done or failed.
 //! - [`received`] — a document's content streamed from TG into the blob store.
 //! - [`correlate`] — PO number → purchase-order workspace; partner isolation.
+//! - [`taught`] — the correlation index operators teach by assigning unmatched items.
 //! - [`filing`] — filing exactly once per business identity; revisions become versions.
 //! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
-//! - [`unmatched`] — the queue of documents that found no workspace they may go into.
+//! - [`unmatched`] — the queue of documents that found no workspace they may go into: list,
+//!   inspect, assign, reject, and the retry schedule ([`unmatched::retry_open`]).
 //! - [`error`] — the crate error type, [`InboundError`].
 
 pub mod acks;
@@ -23,6 +25,7 @@ pub mod error;
 pub mod filing;
 pub mod ingress;
 pub mod received;
+pub mod taught;
 pub mod unmatched;
 
 pub use config::InboundConfig;
