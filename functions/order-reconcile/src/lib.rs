@@ -12,9 +12,18 @@
 //! `SAP_ERP/BUS2012/{po}`) → the sender must be the `Trading Partner ID` of the order's
 //! supplier workspace, else the unmatched queue → filed once per business identity
 //! (`sender|doc type|business number`; a changed revision becomes a version) into the
-//! folder of its kind with the `Partner Document` category → an 855 / ORDRSP is reconciled
-//! line by line against the order's `Lines` (line number, acceptance, quantity) and the
-//! verdict written to the order's `Match Status` → 997 / CONTRL back → done.
+//! folder of its kind with the `Partner Document` category → an 855 / ORDRSP, 856 / DESADV
+//! or 810 / INVOIC is recorded per revision (ledger + canonical JSON blob) and the whole order
+//! is reconciled line by line against everything received for it ([`reconcile`]): the
+//! discrepancy report (JSON + HTML) is filed in the workspace's `Reconciliation` folder (a
+//! new version when the result changes) and `Match Status` set to `matched`, `exceptions` or
+//! `waiting_for_documents` → 997 / CONTRL back → done.
+//!
+//! ## The order record
+//! The order's lines are read from the order workspace's `Purchase Order` category (`Lines`:
+//! `Line`, `Material`, `Quantity`, `Delivery Date`, `Unit Price`; plus `Currency`), the record
+//! the ERP integration keeps current — not from an 850 filed in `Order`, which is the order as
+//! first sent. See [`reconcile::order`].
 //!
 //! ## The unmatched queue
 //! Documents that find no workspace they may go into are parked
@@ -27,8 +36,7 @@
 //! files those that now match.
 //!
 //! ## Not implemented yet (answered honestly with 501)
-//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report. See the README
-//! section.
+//! See the README section for what is not done yet.
 //!
 //! ## Configuration
 //! The keys of [`gridlink_inbound::config`], plus:
@@ -40,17 +48,22 @@
 //! | `FOLDER_OTHER` | `Correspondence/Partner` | PDFs, notes and anything else |
 //! | `UNMATCHED_RETRY_BATCH` | `25` | open unmatched items the retry schedule takes per run |
 //!
+//! and the reconciliation keys of [`reconcile::config`]: `FOLDER_RECONCILIATION`
+//! (`Reconciliation`), `PRICE_TOLERANCE_PERCENT` (`2`), `PRICE_TOLERANCE_ABSOLUTE` (`0.05`),
+//! `PRICE_TOLERANCES` (per-partner JSON), `ACKNOWLEDGMENT_REQUIRED` (`true`).
+//!
 //! ## Layout
 //! - `lib.rs`: configuration, routing.
 //! - `process.rs`: one inbox item, end to end.
 //! - `operator.rs`: the unmatched-queue routes (list, inspect, assign, reject) and the retry
 //!   schedule.
 //! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (assign, retry).
-//! - `reconcile.rs`: an order acknowledgment against the order's lines → `Match Status`.
+//! - [`reconcile`]: line-by-line reconciliation (a pure engine), the discrepancy report, the
+//!   per-order ledger of received documents, and the run after each filed document.
 
 mod operator;
 mod process;
-mod reconcile;
+pub mod reconcile;
 mod refile;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
@@ -82,6 +95,8 @@ pub struct OrderReconcileConfig {
     pub folder_other: String,
     /// Open unmatched items the retry schedule takes per run.
     pub unmatched_retry_batch: usize,
+    /// Reconciliation: report folder, price tolerances.
+    pub reconcile: reconcile::ReconcileConfig,
 }
 
 impl OrderReconcileConfig {
@@ -99,20 +114,27 @@ impl OrderReconcileConfig {
             reader.invalid("UNMATCHED_RETRY_BATCH", "must be at least 1");
         }
         let mine = reader.finish();
-        match (inbound, mine) {
-            (Ok(inbound), Ok(())) => Ok(Self {
+        let reconcile = reconcile::ReconcileConfig::from_source(source);
+        match (inbound, mine, reconcile) {
+            (Ok(inbound), Ok(()), Ok(reconcile)) => Ok(Self {
                 inbound,
                 folder_order_acks,
                 folder_ship_notices,
                 folder_invoices,
                 folder_other,
                 unmatched_retry_batch,
+                reconcile,
             }),
-            (Err(mut a), Err(b)) => {
-                a.problems.extend(b.problems);
-                Err(a)
+            (inbound, mine, reconcile) => {
+                let mut problems = [inbound.err(), mine.err(), reconcile.err()]
+                    .into_iter()
+                    .flatten();
+                let mut first = problems.next().expect("invariant: one part failed");
+                for more in problems {
+                    first.problems.extend(more.problems);
+                }
+                Err(first)
             }
-            (Err(e), _) | (_, Err(e)) => Err(e),
         }
     }
 }

@@ -237,19 +237,25 @@ pub(crate) async fn file_into(
     let content = received.content(platform);
     let filed = file_once(platform, &filing, &content).await?;
     tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
-    let match_status = match document {
-        Some(BusinessDocument::OrderAcknowledgment(ack)) => Some(
-            function
-                .reconcile_order_ack(
-                    workspace.id,
-                    ack,
-                    &format!("{identity}#{}", received.sha256),
-                )
-                .await?,
-        ),
-        _ => None,
+    let reconciliation = match document {
+        Some(document) => {
+            crate::reconcile::run::after_filing(
+                function,
+                crate::reconcile::run::FiledDocument {
+                    workspace: workspace.id,
+                    po_number,
+                    sender,
+                    number,
+                    received,
+                    document,
+                },
+            )
+            .await?
+        }
+        None => None,
     };
+    let match_status = reconciliation.as_ref().map(|r| r.match_status);
     Ok(
-        json!({"po_number": po_number, "workspace_id": workspace.id.get(), "document_id": filed.document_id, "new_version": filed.new_version, "identity": identity, "match_status": match_status}),
+        json!({"po_number": po_number, "workspace_id": workspace.id.get(), "document_id": filed.document_id, "new_version": filed.new_version, "identity": identity, "match_status": match_status, "reconciliation": reconciliation}),
     )
 }

@@ -110,7 +110,7 @@ pub async fn file_once(
         format!("{}#{}", filing.identity, filing.sha256),
     );
     let document = NodeId::new(filed.document_id)?;
-    platform
+    let versioned = platform
         .effects
         .once(&version_key, None, |_| async {
             let version = NewVersion {
@@ -127,7 +127,7 @@ pub async fn file_once(
         })
         .await?;
     Ok(Filed {
-        new_version: true,
+        new_version: versioned.ran_now(),
         ..filed
     })
 }

@@ -1,16 +1,21 @@
 //! Use case 7 (order-reconcile) in the demo: ACME confirms purchase order 4500001234 with an
-//! 855 through Trading Grid; it is filed in the order's workspace, reconciled against the
-//! order's lines (`Match Status`), and a 997 goes back. Then
-//! Initech sends an order response for Acme's order: it is parked as unmatched and nothing is
-//! filed.
+//! 855, ships it with an 856 and bills it with an 810 through Trading Grid — billing line 20 at
+//! 0.10 where the order says 0.08. Each document is filed in the order's workspace
+//! (`Confirmations`, `Delivery Notes`, `Invoices`) and a 997 goes back; after each, the order
+//! is reconciled line by line: `Match Status` goes `waiting_for_documents` →
+//! `exceptions`, and the discrepancy report (JSON + HTML) is in the workspace's
+//! `Reconciliation` folder. Then Initech sends an order response for Acme's order: it is
+//! parked as unmatched and nothing is filed.
 //!
 //! Everything goes the way it would in production: the partner sends through the TG
 //! simulator's partner controls, TG delivers the signed `document.received` webhook to the
 //! gateway, the function does the rest. The scenario only watches the outcome (the
-//! function's inbox record, the xECM folder, the partner's view of TG).
+//! function's inbox record, the xECM folders and attributes, the partner's view of TG).
+//! The three X12 documents are the fixtures order-reconcile's tests send too.
 
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use gridlink_tgrid::EventFeed as _;
 use gridlink_xecm::{BusinessObject, Node};
 use serde_json::Value;
@@ -23,20 +28,14 @@ const POLL_EVERY: Duration = Duration::from_millis(200);
 const WAIT_AT_MOST: Duration = Duration::from_secs(20);
 
 /// ACME's order acknowledgment: both lines of PO 4500001234 accepted as ordered.
-const ACME_855: &str = "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *261124*0915*U*00401*000004711*0*P*>~\n\
-GS*PR*ACMESUPPLY*BUYERCO*20261124*0915*4711*X*004010~\n\
-ST*855*0001~\n\
-BAK*00*AC*4500001234*20261102****SO-90412*20261124~\n\
-N1*SU*ACME SUPPLY CO*92*0000100042~\n\
-N1*BY*BUYERCO MANUFACTURING*92*BUYERCO~\n\
-PO1*10*5000*EA*0.12**BP*M-STEEL-BOLT-12~\n\
-ACK*IA*5000*EA*068*20261120~\n\
-PO1*20*5000*EA*0.08**BP*M-STEEL-NUT-12~\n\
-ACK*IA*5000*EA*068*20261120~\n\
-CTT*2~\n\
-SE*10*0001~\n\
-GE*1*4711~\n\
-IEA*1*000004711~\n";
+const ACME_855: &str =
+    include_str!("../../../../functions/order-reconcile/tests/fixtures/demo/855_4500001234.x12");
+/// ACME's ship notice: both lines shipped in full.
+const ACME_856: &str =
+    include_str!("../../../../functions/order-reconcile/tests/fixtures/demo/856_4500001234.x12");
+/// ACME's invoice: line 20 billed at 0.10 per unit, ordered at 0.08.
+const ACME_810: &str =
+    include_str!("../../../../functions/order-reconcile/tests/fixtures/demo/810_4500001234.x12");
 
 /// Initech's order response naming Acme's order (Initech is not Acme's partner).
 const INITECH_ORDRSP: &str = "UNA:+.? '\n\
@@ -57,63 +56,107 @@ UNZ+1+4712'\n";
 
 type Outcome<T> = Result<T, String>;
 
-pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
+/// ACME sends `payload`; the demo waits for the function and checks the document is in
+/// `folder` with the expected match status. The function's outcome, if all went well.
+async fn acme_sends_and_it_is_filed(
+    ctx: &DemoContext<'_>,
+    report: &mut Report,
+    what: &str,
+    file_name: &str,
+    payload: &'static str,
+    folder: &str,
+) -> Option<Value> {
     let started = Instant::now();
-    let sent = partner_sends(ctx, "prt_acme", "855-4500001234.x12", ACME_855).await;
-    let Some(sent) = report_sent(
+    let sent = partner_sends(ctx, "prt_acme", file_name, payload).await;
+    let sent = report_sent(
         report,
-        "ACME sends its 855 for PO 4500001234",
+        &format!("ACME sends its {what} for PO {PO}"),
         started,
         sent,
-    ) else {
-        return;
-    };
-
+    )?;
     let started = Instant::now();
-    let processed = processed_outcome(ctx, &sent).await;
-    let filed = match processed {
-        Ok(outcome) => filed_in_confirmations(ctx, &outcome)
-            .await
-            .map(|f| (outcome, f)),
+    let filed = match processed_outcome(ctx, &sent).await {
+        Ok(outcome) => filed_in(ctx, &outcome, folder).await.map(|detail| {
+            let status = outcome["documents"][0]["match_status"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned();
+            (
+                outcome,
+                format!("{detail}; order reconciled: Match Status {status}"),
+            )
+        }),
         Err(e) => Err(e),
     };
-    let outcome = match filed {
+    let what =
+        format!("the {what} is filed in the PO workspace's {folder} and the order reconciled");
+    match filed {
         Ok((outcome, detail)) => {
-            report.check(
-                STEP,
-                "the 855 is filed in the PO workspace's Confirmations",
-                started,
-                Ok::<_, String>(detail),
-            );
-            outcome
+            report.check(STEP, what, started, Ok::<_, String>(detail));
+            Some(outcome)
         }
         Err(e) => {
-            report.check(
-                STEP,
-                "the 855 is filed in the PO workspace's Confirmations",
-                started,
-                Err(e),
-            );
-            return;
+            report.check(STEP, what, started, Err(e));
+            None
         }
+    }
+}
+
+pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
+    let Some(acknowledged) = acme_sends_and_it_is_filed(
+        ctx,
+        report,
+        "855",
+        "855-4500001234.x12",
+        ACME_855,
+        "Confirmations",
+    )
+    .await
+    else {
+        return;
     };
-
     let started = Instant::now();
-    let reconciled = match_status(ctx, &outcome).await;
-    report.check(
-        STEP,
-        "the 855 is reconciled against the order's lines (Match Status)",
-        started,
-        reconciled,
-    );
-
-    let started = Instant::now();
-    let ack = ack_reached_partner(ctx, "prt_acme", &outcome, "997").await;
+    let ack = ack_reached_partner(ctx, "prt_acme", &acknowledged, "997").await;
     report.check(
         STEP,
         "a 997 goes back to ACME through Trading Grid",
         started,
         ack,
+    );
+
+    if acme_sends_and_it_is_filed(
+        ctx,
+        report,
+        "856",
+        "856-4500001234.x12",
+        ACME_856,
+        "Delivery Notes",
+    )
+    .await
+    .is_none()
+    {
+        return;
+    }
+    let Some(invoiced) = acme_sends_and_it_is_filed(
+        ctx,
+        report,
+        "810",
+        "810-4500001234.x12",
+        ACME_810,
+        "Invoices",
+    )
+    .await
+    else {
+        return;
+    };
+
+    let started = Instant::now();
+    let reconciled = discrepancy_report(ctx, &invoiced).await;
+    report.check(
+        STEP,
+        "the discrepancy report is in the PO workspace's Reconciliation folder and Match Status is exceptions (line 20 billed above the order price)",
+        started,
+        reconciled,
     );
 
     let started = Instant::now();
@@ -279,28 +322,27 @@ async fn order_workspace(ctx: &DemoContext<'_>) -> Outcome<Node> {
         .ok_or_else(|| format!("xECM: no workspace for PO {PO}"))
 }
 
-/// The documents in the order workspace's `Confirmations` folder.
-async fn confirmations(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Vec<Node>> {
+/// The documents in the order workspace's `folder`.
+async fn folder_documents(
+    ctx: &DemoContext<'_>,
+    workspace: &Node,
+    folder: &str,
+) -> Outcome<Vec<Node>> {
     let xecm = ctx.platforms.xecm();
     let folder = xecm
         .list_children(workspace.id)
         .await
         .map_err(|e| format!("xECM: {e}"))?
         .into_iter()
-        .find(|n| n.name == "Confirmations")
-        .ok_or_else(|| {
-            format!(
-                "xECM: workspace {} has no Confirmations folder",
-                workspace.id
-            )
-        })?;
+        .find(|n| n.name == folder)
+        .ok_or_else(|| format!("xECM: workspace {} has no {folder} folder", workspace.id))?;
     xecm.list_children(folder.id)
         .await
         .map_err(|e| format!("xECM: {e}"))
 }
 
-/// Checks in xECM that the document the function says it filed is in `Confirmations`.
-async fn filed_in_confirmations(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String> {
+/// Checks in xECM that the document the function says it filed is in `folder`.
+async fn filed_in(ctx: &DemoContext<'_>, outcome: &Value, folder: &str) -> Outcome<String> {
     let filed = &outcome["documents"][0];
     let Some(document_id) = filed["document_id"].as_i64() else {
         return Err(format!("the function filed nothing: {outcome}"));
@@ -312,18 +354,18 @@ async fn filed_in_confirmations(ctx: &DemoContext<'_>, outcome: &Value) -> Outco
             filed["workspace_id"], workspace.id
         ));
     }
-    let documents = confirmations(ctx, &workspace).await?;
+    let documents = folder_documents(ctx, &workspace, folder).await?;
     let document = documents
         .iter()
         .find(|d| d.id.get() == document_id)
         .ok_or_else(|| {
             format!(
-                "xECM: document {document_id} is not in Confirmations of workspace {}",
+                "xECM: document {document_id} is not in {folder} of workspace {}",
                 workspace.id
             )
         })?;
     Ok(format!(
-        "xECM workspace {} ({}) / Confirmations / \"{}\" (node {document_id}, {} bytes)",
+        "xECM workspace {} ({}) / {folder} / \"{}\" (node {document_id}, {} bytes)",
         workspace.id,
         workspace.name,
         document.name,
@@ -331,13 +373,13 @@ async fn filed_in_confirmations(ctx: &DemoContext<'_>, outcome: &Value) -> Outco
     ))
 }
 
-/// Reads the order's `Match Status` in xECM: both lines were confirmed as ordered.
-async fn match_status(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String> {
+/// Reads the order's `Match Status` and the filed report back from xECM: `exceptions`, with
+/// the price finding on line 20 in the JSON and the HTML.
+async fn discrepancy_report(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String> {
+    let xecm = ctx.platforms.xecm();
     let workspace = order_workspace(ctx).await?;
     let category = gridlink_xecm::CategoryId::new(9100).map_err(|e| e.to_string())?;
-    let values = ctx
-        .platforms
-        .xecm()
+    let values = xecm
         .read_attributes(workspace.id, category)
         .await
         .map_err(|e| format!("xECM: {e}"))?;
@@ -350,15 +392,71 @@ async fn match_status(ctx: &DemoContext<'_>, outcome: &Value) -> Outcome<String>
             ));
         }
     };
-    if status != "Matched" || outcome["documents"][0]["match_status"] != status.as_str() {
+    if status != "exceptions" || outcome["documents"][0]["match_status"] != status.as_str() {
         return Err(format!(
-            "xECM: Match Status of workspace {} is \"{status}\" (function said {}), expected \"Matched\"",
+            "xECM: Match Status of workspace {} is \"{status}\" (function said {}), expected \"exceptions\"",
             workspace.id, outcome["documents"][0]["match_status"]
         ));
     }
+    let reconciliation = &outcome["documents"][0]["reconciliation"];
+    let folder = reconciliation["folder"]
+        .as_str()
+        .unwrap_or("Reconciliation");
+    let documents = folder_documents(ctx, &workspace, folder).await?;
+    let named = |id: &Value| {
+        documents
+            .iter()
+            .find(|d| Some(d.id.get()) == id.as_i64())
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "xECM: report {id} is not in {folder} of workspace {}",
+                    workspace.id
+                )
+            })
+    };
+    let json_node = named(&reconciliation["json_document_id"])?;
+    let html_node = named(&reconciliation["html_document_id"])?;
+    let download = |node: Node| async move {
+        xecm.download_document(node.id)
+            .await
+            .map_err(|e| format!("xECM: {e}"))?
+            .body
+            .try_fold(Vec::new(), |mut all, chunk| async move {
+                all.extend_from_slice(&chunk);
+                Ok(all)
+            })
+            .await
+            .map_err(|e| format!("xECM: {e}"))
+    };
+    let json: Value = serde_json::from_slice(&download(json_node.clone()).await?)
+        .map_err(|e| format!("the JSON report is not JSON: {e}"))?;
+    let html = String::from_utf8_lossy(&download(html_node.clone()).await?).into_owned();
+    let findings: Vec<String> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["message"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    if json["status"] != "exceptions"
+        || json["findings"][0]["code"] != "price_outside_tolerance"
+        || !html.contains("price_outside_tolerance")
+    {
+        return Err(format!(
+            "the report does not show the price exception: {} / {findings:?}",
+            json["status"]
+        ));
+    }
     Ok(format!(
-        "xECM workspace {} ({}) / category Purchase Order / Match Status = \"{status}\" (lines 10 and 20 accepted, 5000 each)",
-        workspace.id, workspace.name
+        "xECM workspace {} ({}) / category Purchase Order / Match Status = \"{status}\"; report in {} / {folder}: \"{}\" (node {}) and \"{}\" (node {}); findings: {}",
+        workspace.id,
+        workspace.name,
+        workspace.name,
+        json_node.name,
+        json_node.id,
+        html_node.name,
+        html_node.id,
+        findings.join("; ")
     ))
 }
 
@@ -430,7 +528,7 @@ async fn parked_not_filed(ctx: &DemoContext<'_>, sent: &Sent) -> Outcome<String>
         .find(|i| i["item_id"] == item_id)
         .ok_or_else(|| format!("GET {url} does not list {item_id}: {list}"))?;
     let workspace = order_workspace(ctx).await?;
-    let names: Vec<String> = confirmations(ctx, &workspace)
+    let names: Vec<String> = folder_documents(ctx, &workspace, "Confirmations")
         .await?
         .into_iter()
         .map(|d| d.name)

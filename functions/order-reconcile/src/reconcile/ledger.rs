@@ -1,0 +1,203 @@
+//! Every parsed partner document of an order, kept so reconciliation can always re-run over
+//! everything received for the order, whatever the order of arrival.
+//!
+//! # Format
+//! One ledger record per revision, created once (a redelivery finds it and changes nothing):
+//! `("order-document", "{function}/{po}|{kind}|{sender}|{number}|{revision}")`, status
+//! `received`, indexed under `order-documents#{function}#{po}` (index 1) by
+//! `{received at, ms since the epoch, 15 digits}#{kind}|{sender}|{number}|{revision}`:
+//! ```json
+//! {"po_number":"4500001234","kind":"invoice","sender":"ZZ:ACMESUPPLY","number":"INV-1",
+//!  "revision":"<sha256 of the interchange>","received_at":"2026-11-25T01:02:03.456Z",
+//!  "tg_document_id":"doc_…","interchange_blob":"documents/order-reconcile/doc_…",
+//!  "canonical_blob":"order-documents/order-reconcile/<sha256 of po|kind|sender|number>/<revision>.json"}
+//! ```
+//! The canonical blob holds the document as `gridlink_edi::BusinessDocument` JSON; the
+//! interchange it came in stays where ingress put it. The latest revision of a business
+//! document is the one first received last: a redelivered older revision does not count again.
+
+use std::collections::BTreeMap;
+
+use gridlink_edi::BusinessDocument;
+use gridlink_flow::Platform;
+use gridlink_inbound::{InboundError, ReceivedDocument};
+use gridlink_store::blob::{PutOptions, body_from_bytes};
+use gridlink_store::{BlobKey, IndexName, LedgerError, NewRecord, Query, RecordId};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+
+use super::model::{DocumentKind, DocumentRef, PartnerDocuments, Received};
+
+/// The ledger kind of recorded partner documents.
+pub const RECORD_KIND: &str = "order-document";
+
+fn partition(platform: &Platform, po_number: &str) -> String {
+    format!("order-documents#{}#{}", platform.function, po_number.trim())
+}
+
+fn kind_name(kind: DocumentKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// One partner document to record.
+#[derive(Debug, Clone, Copy)]
+pub struct Recording<'a> {
+    /// The order it was filed in.
+    pub po_number: &'a str,
+    /// Who sent it (`qualifier:id`).
+    pub sender: &'a str,
+    /// Its business number.
+    pub number: &'a str,
+    /// What was received (the interchange and its hash).
+    pub received: &'a ReceivedDocument,
+    /// The parsed document.
+    pub document: &'a BusinessDocument,
+}
+
+/// Records `recording` (once per revision). `None` for a document kind that is not reconciled.
+pub async fn record(
+    platform: &Platform,
+    recording: Recording<'_>,
+) -> Result<Option<DocumentKind>, InboundError> {
+    let Some(kind) = DocumentKind::from_kind_name(recording.document.kind()) else {
+        return Ok(None);
+    };
+    let po = recording.po_number.trim();
+    let revision = &recording.received.sha256;
+    let business = format!(
+        "{po}|{}|{}|{}",
+        kind_name(kind),
+        recording.sender,
+        recording.number
+    );
+    let canonical = BlobKey::parse(format!(
+        "order-documents/{}/{}/{revision}.json",
+        platform.function,
+        hex::encode(Sha256::digest(business.as_bytes()))
+    ))?;
+    let id = RecordId::new(
+        RECORD_KIND,
+        format!("{}/{business}|{revision}", platform.function),
+    )?;
+    if platform.ledger.get(&id).await?.is_some() {
+        return Ok(Some(kind));
+    }
+    let json = serde_json::to_vec(recording.document)
+        .map_err(|e| InboundError::Internal(format!("canonical document: {e}")))?;
+    platform
+        .blobs
+        .put(
+            &canonical,
+            body_from_bytes(json),
+            PutOptions::with_content_type("application/json"),
+        )
+        .await?;
+    let now = platform.clock.now();
+    let millis = now.unix_timestamp_nanos() / 1_000_000;
+    let record = NewRecord::new(
+        id,
+        "received",
+        json!({
+            "po_number": po,
+            "kind": kind,
+            "sender": recording.sender,
+            "number": recording.number,
+            "revision": revision,
+            "received_at": now.format(&Rfc3339).unwrap_or_default(),
+            "tg_document_id": recording.received.document.document_id.as_str(),
+            "interchange_blob": recording.received.blob_key.as_str(),
+            "canonical_blob": canonical.as_str(),
+        }),
+    )
+    .with_index1(
+        partition(platform, po),
+        format!(
+            "{millis:015}#{}|{}|{}|{revision}",
+            kind_name(kind),
+            recording.sender,
+            recording.number
+        ),
+    );
+    match platform.ledger.create(record).await {
+        Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {
+            tracing::info!(po_number = %po, kind = kind.as_str(), number = %recording.number, "partner document recorded for reconciliation");
+            Ok(Some(kind))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn field<'a>(data: &'a Value, name: &str) -> &'a str {
+    data.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The latest revision of every business document recorded for `po_number`, oldest first.
+pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocuments, InboundError> {
+    let records = platform
+        .ledger
+        .query(Query::partition(
+            IndexName::One,
+            partition(platform, po_number),
+        ))
+        .await?;
+    // Sorted by first receipt: the last record of a business document is its latest revision.
+    let mut latest: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let data = &record.data;
+        latest.insert(
+            (
+                field(data, "kind").to_owned(),
+                field(data, "sender").to_owned(),
+                field(data, "number").to_owned(),
+            ),
+            i,
+        );
+    }
+    let mut chosen: Vec<usize> = latest.into_values().collect();
+    chosen.sort_unstable();
+    let mut documents = PartnerDocuments::default();
+    for i in chosen {
+        let data = &records[i].data;
+        let key = BlobKey::parse(field(data, "canonical_blob"))?;
+        let bytes = platform.blobs.get(&key, None).await?.bytes().await?;
+        let document: BusinessDocument = serde_json::from_slice(&bytes).map_err(|e| {
+            InboundError::Internal(format!("canonical document {}: {e}", key.as_str()))
+        })?;
+        let Some(kind) = serde_json::from_value::<DocumentKind>(data["kind"].clone()).ok() else {
+            continue;
+        };
+        let reference = DocumentRef {
+            kind,
+            number: field(data, "number").to_owned(),
+            sender: field(data, "sender").to_owned(),
+            revision: field(data, "revision").to_owned(),
+            received_at: field(data, "received_at").to_owned(),
+        };
+        match document {
+            BusinessDocument::OrderAcknowledgment(document) => {
+                documents.acknowledgments.push(Received {
+                    reference,
+                    document,
+                });
+            }
+            BusinessDocument::ShipNotice(document) => {
+                documents.ship_notices.push(Received {
+                    reference,
+                    document,
+                });
+            }
+            BusinessDocument::Invoice(document) => {
+                documents.invoices.push(Received {
+                    reference,
+                    document,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(documents)
+}

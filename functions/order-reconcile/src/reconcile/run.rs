@@ -1,0 +1,223 @@
+//! Reconciliation as the function runs it: after a partner document is filed, record it, then
+//! — one run per order at a time — read the order and everything received for it, reconcile,
+//! file the report and write `Match Status`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use gridlink_edi::BusinessDocument;
+use gridlink_flow::{EffectKey, Platform};
+use gridlink_inbound::{Filing, InboundError, ReceivedDocument, file_once};
+use gridlink_store::{Claim, LedgerError, RecordId};
+use gridlink_xecm::{AttributeValue, BytesSource, NamedAttributes, NodeId, XecmError};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::ledger::{self, Recording};
+use super::order::{MATCH_STATUS, order_record};
+use super::outcome::MatchStatus;
+use super::{report, rules};
+use crate::OrderReconcile;
+
+/// How long one reconciliation may hold its order.
+const LEASE: Duration = Duration::from_secs(120);
+/// How long to wait for another reconciliation of the same order before retrying later.
+const WAIT_FOR_TURN: Duration = Duration::from_secs(15);
+const POLL: Duration = Duration::from_millis(200);
+
+/// What a reconciliation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReconcileOutcome {
+    /// The verdict written to `Match Status`.
+    pub match_status: MatchStatus,
+    /// Exceptions and missing documents found.
+    pub findings: usize,
+    /// The folder of the report.
+    pub folder: String,
+    /// The JSON report's document node.
+    pub json_document_id: i64,
+    /// The HTML report's document node.
+    pub html_document_id: i64,
+    /// Whether this run added a new version of the report.
+    pub new_version: bool,
+    /// SHA-256 of the JSON report.
+    pub report_sha256: String,
+}
+
+/// A document just filed in `workspace` for `po_number`.
+#[derive(Debug, Clone, Copy)]
+pub struct FiledDocument<'a> {
+    /// The order workspace.
+    pub workspace: NodeId,
+    /// The PO number.
+    pub po_number: &'a str,
+    /// Who sent it.
+    pub sender: &'a str,
+    /// Its business number.
+    pub number: &'a str,
+    /// The interchange.
+    pub received: &'a ReceivedDocument,
+    /// The parsed document.
+    pub document: &'a BusinessDocument,
+}
+
+/// Records a filed acknowledgment, ship notice or invoice and re-reconciles its order.
+/// `None` for other documents.
+pub async fn after_filing(
+    function: &OrderReconcile,
+    filed: FiledDocument<'_>,
+) -> Result<Option<ReconcileOutcome>, InboundError> {
+    let platform = function.platform();
+    let recorded = ledger::record(
+        platform,
+        Recording {
+            po_number: filed.po_number,
+            sender: filed.sender,
+            number: filed.number,
+            received: filed.received,
+            document: filed.document,
+        },
+    )
+    .await?;
+    if recorded.is_none() {
+        return Ok(None);
+    }
+    reconcile_order(function, filed.workspace, filed.po_number, filed.sender)
+        .await
+        .map(Some)
+}
+
+/// Reconciles `po_number` (its workspace `workspace`) against everything received for it,
+/// files the report and writes `Match Status`. One run per order at a time; a run that waits
+/// too long fails as transient and the inbox retries it.
+#[tracing::instrument(skip_all, fields(po_number = %po_number, workspace_id = workspace.get()))]
+pub async fn reconcile_order(
+    function: &OrderReconcile,
+    workspace: NodeId,
+    po_number: &str,
+    partner: &str,
+) -> Result<ReconcileOutcome, InboundError> {
+    let platform = function.platform();
+    let lock = RecordId::new(
+        "order-reconcile-lock",
+        format!("{}/{}", platform.function, po_number.trim()),
+    )?;
+    let token = take_turn(platform, &lock).await?;
+    let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
+    if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
+        tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
+    }
+    outcome
+}
+
+async fn take_turn(
+    platform: &Platform,
+    lock: &RecordId,
+) -> Result<gridlink_store::ClaimToken, InboundError> {
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_TURN;
+    loop {
+        match platform.ledger.claim(lock, LEASE, None).await {
+            Ok(Claim::Acquired { token, .. }) => return Ok(token),
+            Ok(Claim::AlreadyCompleted { .. }) => {
+                return Err(InboundError::Internal(format!(
+                    "reconciliation turn {}/{} was completed, never released",
+                    lock.kind(),
+                    lock.key()
+                )));
+            }
+            Err(LedgerError::ClaimHeld { until, .. }) => {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(InboundError::InProgress(format!(
+                        "order {} is being reconciled elsewhere (until {until})",
+                        lock.key()
+                    )));
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn reconcile_holding_turn(
+    function: &OrderReconcile,
+    workspace: NodeId,
+    po_number: &str,
+    partner: &str,
+) -> Result<ReconcileOutcome, InboundError> {
+    let platform = function.platform();
+    let config = &function.config.reconcile;
+    let category = function.config.inbound.order_category;
+    let values = platform.xecm.read_attributes(workspace, category).await?;
+    let order = order_record(po_number.trim(), &values);
+    let received = ledger::load(platform, po_number).await?;
+    let partner = received
+        .references()
+        .first()
+        .map_or_else(|| partner.to_owned(), |r| r.sender.clone());
+    let reconciliation = rules::reconcile(&order, &received, &config.rules_for(&partner));
+    let json = report::to_json(&reconciliation);
+    let html = report::to_html(&reconciliation);
+    let json_sha = sha256(&json);
+    let po = po_number.trim();
+    let file = |extension: &str, mime: &str, bytes: Vec<u8>| {
+        let sha = sha256(&bytes);
+        (
+            Filing {
+                identity: format!("{po}|reconciliation|{extension}"),
+                sha256: sha,
+                workspace,
+                folder: config.folder.clone(),
+                name: format!("Reconciliation {po}.{extension}").replace(['/', ':'], "-"),
+                mime_type: mime.to_owned(),
+                categories: Vec::new(),
+            },
+            BytesSource(Bytes::from(bytes)),
+        )
+    };
+    let (json_filing, json_content) = file("json", "application/json", json);
+    let (html_filing, html_content) = file("html", "text/html", html);
+    let json_filed = file_once(platform, &json_filing, &json_content).await?;
+    let html_filed = file_once(platform, &html_filing, &html_content).await?;
+
+    let status = reconciliation.status;
+    let key = EffectKey::new(
+        "xecm-match-status",
+        format!("{}/{po}#{json_sha}", workspace.get()),
+    );
+    platform
+        .effects
+        .once(&key, None, |_| async move {
+            let mut change = NamedAttributes::new();
+            change.insert(
+                MATCH_STATUS.to_owned(),
+                AttributeValue::Text(status.as_str().to_owned()),
+            );
+            platform
+                .xecm
+                .write_attributes(workspace, category, &change)
+                .await?;
+            Ok::<_, XecmError>(())
+        })
+        .await?;
+    tracing::info!(
+        match_status = %status,
+        findings = reconciliation.summary.findings,
+        documents = reconciliation.documents.len(),
+        report_document_id = json_filed.document_id,
+        "order reconciled"
+    );
+    Ok(ReconcileOutcome {
+        match_status: status,
+        findings: reconciliation.summary.findings,
+        folder: config.folder.clone(),
+        json_document_id: json_filed.document_id,
+        html_document_id: html_filed.document_id,
+        new_version: json_filed.new_version,
+        report_sha256: json_sha,
+    })
+}
