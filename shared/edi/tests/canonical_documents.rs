@@ -251,7 +251,7 @@ fn a_shipment_status_carries_the_estimated_delivery_date_in_both_syntaxes() {
         assert_eq!(
             status
                 .estimated_delivery
-                .map(|d| d.to_ccyymmdd())
+                .map(gridlink_edi::EdiDate::to_ccyymmdd)
                 .as_deref(),
             Some("20240126"),
             "{name}"
