@@ -13,7 +13,10 @@
 //! - [`correlate`] — PO number → purchase-order workspace; partner isolation.
 //! - [`filing`] — filing exactly once per business identity; revisions become versions.
 //! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
+//! - [`shipments`] — shipment id / bill of lading / PRO number → the order, as earlier
+//!   documents taught the ledger (per sender).
 //! - [`unmatched`] — the queue of documents that found no workspace they may go into.
+//! - [`operator`] — the queue's operator routes (list, inspect, reject) as HTTP answers.
 //! - [`error`] — the crate error type, [`InboundError`].
 
 pub mod acks;
@@ -22,11 +25,14 @@ pub mod correlate;
 pub mod error;
 pub mod filing;
 pub mod ingress;
+pub mod operator;
 pub mod received;
+pub mod shipments;
 pub mod unmatched;
 
 pub use config::InboundConfig;
 pub use correlate::{Correlation, UnmatchedReason, correlate_order};
 pub use error::InboundError;
 pub use filing::{Filed, Filing, file_once};
-pub use received::{ReceivedDocument, fetch_content};
+pub use received::{ReceivedAttachment, ReceivedDocument, fetch_attachment, fetch_content};
+pub use shipments::ShipmentRefs;

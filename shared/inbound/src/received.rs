@@ -109,3 +109,66 @@ impl gridlink_xecm::ContentSource for BlobContent {
         Ok(blob.body)
     }
 }
+
+/// A partner's message attachment whose content is kept in the blob store.
+#[derive(Debug, Clone)]
+pub struct ReceivedAttachment {
+    /// What Trading Grid says about it.
+    pub attachment: gridlink_tgrid::model::Attachment,
+    /// Where its content is.
+    pub blob_key: BlobKey,
+    /// The content's SHA-256 (hex) as stored.
+    pub sha256: String,
+}
+
+impl ReceivedAttachment {
+    /// The content as an upload source for xECM, read back from the blob store on each attempt.
+    pub fn content(&self, platform: &Platform) -> BlobContent {
+        BlobContent {
+            blobs: platform.blobs.clone(),
+            key: self.blob_key.clone(),
+        }
+    }
+}
+
+/// Streams a message attachment from Trading Grid into the blob store under
+/// `attachments/{function}/{attachment_id}`, in bounded memory (attachments can be GiB-sized;
+/// nothing reads them whole). A re-run writes the same key again.
+#[tracing::instrument(skip_all, fields(attachment_id = %attachment_id.as_str()))]
+pub async fn fetch_attachment(
+    platform: &Platform,
+    attachment_id: &gridlink_tgrid::AttachmentId,
+) -> Result<ReceivedAttachment, InboundError> {
+    let attachment = platform.tg.attachment(attachment_id).await?;
+    let key = BlobKey::parse(format!(
+        "attachments/{}/{}",
+        platform.function,
+        attachment_id.as_str()
+    ))?;
+    let download = platform.tg.attachment_content(attachment_id, None).await?;
+    let body = download
+        .stream
+        .map_err(|e| std::io::Error::other(e.to_string()));
+    let meta = platform
+        .blobs
+        .put(
+            &key,
+            Box::pin(body),
+            PutOptions::with_content_type(attachment.content_type.clone())
+                .with_metadata("tg-attachment", attachment_id.as_str()),
+        )
+        .await?;
+    let sha256 = meta.sha256.clone().unwrap_or_default();
+    if !attachment.sha256.is_empty() && !attachment.sha256.eq_ignore_ascii_case(&sha256) {
+        return Err(InboundError::ContentMismatch {
+            document_id: attachment_id.as_str().to_owned(),
+            stored: sha256,
+            announced: attachment.sha256.clone(),
+        });
+    }
+    Ok(ReceivedAttachment {
+        attachment,
+        blob_key: key,
+        sha256,
+    })
+}
