@@ -37,6 +37,41 @@ impl ReceivedDocument {
         }
     }
 
+    /// The `Partner Document` category values of this document: `Document Type`, `Direction`
+    /// (`inbound`), `Trading Partner ID` (`ZZ:ACMESUPPLY`), `Control Number` (the
+    /// interchange's, when known) and `Received` (TG's arrival date).
+    pub fn partner_document_values(&self) -> gridlink_xecm::NamedAttributes {
+        use gridlink_xecm::AttributeValue;
+        let metadata = &self.document.metadata;
+        let mut values = gridlink_xecm::NamedAttributes::new();
+        values.insert(
+            "Document Type".to_owned(),
+            AttributeValue::Text(metadata.doc_type.clone()),
+        );
+        values.insert(
+            "Direction".to_owned(),
+            AttributeValue::Text("inbound".to_owned()),
+        );
+        values.insert(
+            "Trading Partner ID".to_owned(),
+            AttributeValue::Text(format!(
+                "{}:{}",
+                metadata.sender.qualifier, metadata.sender.id
+            )),
+        );
+        if let Some(control) = &metadata.control_numbers.interchange {
+            values.insert(
+                "Control Number".to_owned(),
+                AttributeValue::Text(control.clone()),
+            );
+        }
+        values.insert(
+            "Received".to_owned(),
+            AttributeValue::from(self.document.created_at.date()),
+        );
+        values
+    }
+
     /// The whole content (EDI payloads are at most 100 MiB; PDFs are never read whole).
     pub async fn bytes(&self, platform: &Platform) -> Result<Bytes, InboundError> {
         Ok(platform
@@ -171,4 +206,10 @@ pub async fn fetch_attachment(
         blob_key: key,
         sha256,
     })
+}
+
+/// The hex SHA-256 of `bytes` (content identities of small texts gridlink writes itself).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }

@@ -27,6 +27,18 @@ use crate::error::InboundError;
 /// The ledger kind of taught shipment references.
 pub const SHIPMENT_REF_KIND: &str = "shipment-ref";
 
+/// The document types shipment-delay takes (carrier / shipper shipment status); the other
+/// inbound functions leave them to it, since every function subscribed to
+/// `document.received` sees every document.
+pub const SHIPMENT_STATUS_DOC_TYPES: [&str; 2] = ["214", "IFTSTA"];
+
+/// Whether a TG document type is a shipment status (`214`, `IFTSTA`).
+pub fn is_shipment_status(doc_type: &str) -> bool {
+    SHIPMENT_STATUS_DOC_TYPES
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(doc_type.trim()))
+}
+
 /// The references a shipment is known by.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentRefs {
