@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(describe_status("X12", "SD"), "SD shipment delayed");
         assert_eq!(describe_status("EDIFACT", "13"), "13 collected");
         assert_eq!(describe_status("EDIFACT", "SD"), "SD");
-        assert_eq!(describe_reason("AS"), "AS hold due to customs documentation");
+        assert_eq!(
+            describe_reason("AS"),
+            "AS hold due to customs documentation"
+        );
         assert_eq!(describe_reason("ZZ"), "ZZ");
     }
 }

@@ -156,7 +156,9 @@ impl ShipmentDelay {
         match event.event_type {
             EventType::DocumentReceived => process::process_document(self, &item, &event).await,
             EventType::MessagePosted => message::process_message(self, &item, &event).await,
-            other => Ok(json!({"skipped": format!("event type {other} is not for shipment-delay")})),
+            other => {
+                Ok(json!({"skipped": format!("event type {other} is not for shipment-delay")}))
+            }
         }
     }
 

@@ -84,9 +84,12 @@ pub fn po_from_text(text: &str) -> Option<String> {
         if !matches!(lower.as_str(), "po" | "p.o" | "p.o." | "order") {
             continue;
         }
-        let next = tokens[i + 1..]
-            .iter()
-            .find(|t| !matches!(t.to_ascii_lowercase().as_str(), "#" | "no" | "nr" | "number" | ":"));
+        let next = tokens[i + 1..].iter().find(|t| {
+            !matches!(
+                t.to_ascii_lowercase().as_str(),
+                "#" | "no" | "nr" | "number" | ":"
+            )
+        });
         if let Some(candidate) = next {
             let candidate = candidate.trim_start_matches(['#', ':']);
             if is_number(candidate) {
@@ -166,7 +169,11 @@ pub(crate) async fn process_message(
     let named_po = po_from_thread(posted.thread_external_ref.as_ref())
         .or_else(|| text_field(structured, &["po_number"]))
         .or_else(|| po_from_text(&message.body));
-    let identity = format!("{}|message|{}", partner_id.as_str(), message.message_id.as_str());
+    let identity = format!(
+        "{}|message|{}",
+        partner_id.as_str(),
+        message.message_id.as_str()
+    );
 
     let mut unmatched_reason = UnmatchedReason::NoOrderNumber;
     let mut destination = None;
@@ -221,9 +228,7 @@ pub(crate) async fn process_message(
             item.event_id(),
         )
         .await?;
-        return Ok(
-            json!({"unmatched": parked.item_id, "reason": unmatched_reason.to_string()}),
-        );
+        return Ok(json!({"unmatched": parked.item_id, "reason": unmatched_reason.to_string()}));
     };
 
     let partner_address = format!("{}:{}", address.qualifier, address.id);
@@ -244,14 +249,21 @@ pub(crate) async fn process_message(
         reason: text_field(structured, &["reason", "reason_code"]),
         status_at: posted_at,
         expected: text_field(structured, &["expected_date"]).and_then(|d| {
-            time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+            time::Date::parse(
+                &d,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()
         }),
         summary,
     };
     let shipment_values = report.category_values();
     let document_values = |doc_type: &str| {
         let mut values = NamedAttributes::new();
-        values.insert("Document Type".into(), AttributeValue::Text(doc_type.into()));
+        values.insert(
+            "Document Type".into(),
+            AttributeValue::Text(doc_type.into()),
+        );
         values.insert("Direction".into(), AttributeValue::Text("inbound".into()));
         values.insert(
             "Trading Partner ID".into(),
@@ -341,7 +353,14 @@ pub(crate) async fn process_message(
         message.message_id.as_str()
     );
     let outcome = function
-        .record_status(workspace.id, &report, &identity, &message_sha, &filed, &origin)
+        .record_status(
+            workspace.id,
+            &report,
+            &identity,
+            &message_sha,
+            &filed,
+            &origin,
+        )
         .await?;
     Ok(json!({
         "po_number": po_number,
@@ -384,7 +403,10 @@ mod tests {
             po_from_thread(Some(&ExternalRef::new("erp", "po:4500001234"))).as_deref(),
             Some("4500001234")
         );
-        assert_eq!(po_from_thread(Some(&ExternalRef::new("xecm", "12345"))), None);
+        assert_eq!(
+            po_from_thread(Some(&ExternalRef::new("xecm", "12345"))),
+            None
+        );
         assert_eq!(po_from_thread(None), None);
     }
 }

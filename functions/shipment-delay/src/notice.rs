@@ -161,7 +161,11 @@ impl StatusReport {
              Shipment Status: {outcome_line}\n",
             partner = self.partner,
             po = self.po_number,
-            refs = if refs.is_empty() { "not named".into() } else { refs },
+            refs = if refs.is_empty() {
+                "not named".into()
+            } else {
+                refs
+            },
             status = self.status_code.as_deref().map_or_else(
                 || self.summary.clone().unwrap_or_else(|| "not coded".into()),
                 |c| codes::describe_status(self.syntax, c)

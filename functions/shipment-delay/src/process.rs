@@ -78,9 +78,8 @@ pub(crate) async fn process_document(
     let mut statuses = Vec::new();
     for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
         match document {
-            BusinessDocument::ShipmentStatus(status) => statuses.push(
-                file_status(function, &received, status, syntax, item.event_id()).await?,
-            ),
+            BusinessDocument::ShipmentStatus(status) => statuses
+                .push(file_status(function, &received, status, syntax, item.event_id()).await?),
             other => statuses.push(json!({"skipped": other.kind()})),
         }
     }
@@ -116,21 +115,19 @@ async fn file_status(
         None => shipments::lookup(platform, sender, &refs).await?,
     };
     let latest = status.events.last();
-    let status_at = latest
-        .and_then(|e| e.date)
-        .map_or(
-            PrimitiveDateTime::new(
-                received.document.created_at.date(),
-                received.document.created_at.time(),
-            ),
-            |date| {
-                let time = latest
-                    .and_then(|e| e.time)
-                    .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
-                    .unwrap_or(Time::MIDNIGHT);
-                PrimitiveDateTime::new(date.0, time)
-            },
-        );
+    let status_at = latest.and_then(|e| e.date).map_or(
+        PrimitiveDateTime::new(
+            received.document.created_at.date(),
+            received.document.created_at.time(),
+        ),
+        |date| {
+            let time = latest
+                .and_then(|e| e.time)
+                .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
+                .unwrap_or(Time::MIDNIGHT);
+            PrimitiveDateTime::new(date.0, time)
+        },
+    );
     let shipment_key = refs
         .shipment_id
         .clone()
