@@ -32,12 +32,19 @@
 //!   [`ApiResponse`] to read what an HTTP invocation answered.
 //! - [`deployable`]: [`check_deployable_function`], the one check every function crate runs
 //!   against its own binary, driven by the manifest.
+//! - [`configured`]: [`check_configured_function`] — the same check for an implemented
+//!   function, configured against both simulators — and
+//!   [`check_missing_configuration_is_named`].
 
+pub mod configured;
 pub mod deployable;
 pub mod emulator;
 pub mod events;
 pub mod process;
 
+pub use configured::{
+    REQUIRED_PLATFORM_KEYS, check_configured_function, check_missing_configuration_is_named,
+};
 pub use deployable::{
     DeployReport, check_deployable_function, check_deployable_function_with_env,
     check_startup_failure_is_reported,

@@ -4,10 +4,8 @@
 
 use bytes::Bytes;
 use gridlink_core::error::ErrorKind;
-use gridlink_flow::{Acceptance, InboxItem, tg_webhook};
-use gridlink_lambda::{
-    FunctionError, HttpRequest, HttpResponse, Invocation, Reply, not_implemented,
-};
+use gridlink_flow::{InboxItem, RunSummary, tg_webhook};
+use gridlink_lambda::{FunctionError, HttpRequest, Invocation, Reply, not_implemented};
 use gridlink_outbound::{PollCursor, XecmChanges};
 use gridlink_tgrid::events::Event;
 use gridlink_xecm::NodeId;
@@ -96,43 +94,28 @@ impl ContractShare {
         let acceptance = self
             .platform
             .inbox
-            .accept(
+            .accept_and_process(
                 source,
                 event_id,
                 event_type,
                 Bytes::from(request.body.clone()),
+                MAX_ATTEMPTS,
+                |item| async move { self.handle_item(&item).await },
             )
             .await
             .map_err(|e| function_error(&ShareError::from(e)))?;
-        let duplicate = matches!(acceptance, Acceptance::Duplicate(_));
-        if !duplicate {
-            self.process_item(acceptance.item()).await;
-        }
-        Ok(Reply::Http(HttpResponse::json(
-            202,
-            &json!({"accepted": event_id, "duplicate": duplicate}),
-        )))
+        Ok(Reply::Http(acceptance.answer()))
     }
 
     /// Processes what is pending in the inbox (after a transient failure or a crash).
-    pub async fn process_pending(&self) -> Result<Value, ShareError> {
-        let pending = self.platform.inbox.pending(BATCH).await?;
-        let mut done = 0;
-        for item in &pending {
-            if self.process_item(item).await {
-                done += 1;
-            }
-        }
-        Ok(json!({"pending": pending.len(), "done": done}))
-    }
-
-    /// Processes one item, recording the outcome; true when it is done.
-    async fn process_item(&self, item: &InboxItem) -> bool {
-        let result = self.handle_item(item).await;
-        self.platform
+    pub async fn process_pending(&self) -> Result<RunSummary, ShareError> {
+        Ok(self
+            .platform
             .inbox
-            .record_outcome(item, &result, MAX_ATTEMPTS)
-            .await
+            .process_pending(BATCH, MAX_ATTEMPTS, |item| async move {
+                self.handle_item(&item).await
+            })
+            .await?)
     }
 
     async fn handle_item(&self, item: &InboxItem) -> Result<Value, ShareError> {

@@ -12,13 +12,20 @@
 //! acknowledged that is not durably kept. Processing then reads [`Inbox::pending`] (inline
 //! right after acceptance, and again from a schedule), and marks each item
 //! [`Inbox::mark_done`] or [`Inbox::mark_failed`].
+//!
+//! A function's triggers need only three calls: [`Inbox::accept_and_process`] on the webhook
+//! (answering [`Acceptance::answer`]), [`Inbox::process_pending`] on the schedule, both with
+//! the function's handler for one item; [`Inbox::record_outcome`] holds the done / transient /
+//! permanent rule they share.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use gridlink_core::clock::SharedClock;
 use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_lambda::HttpResponse;
 use gridlink_store::blob::body_from_bytes;
 use gridlink_store::{
     BlobKey, BlobStore, IndexName, Ledger, LedgerError, LedgerRecord, NewRecord, PutOptions, Query,
@@ -124,6 +131,50 @@ impl Acceptance {
             Self::Accepted(item) | Self::Duplicate(item) => item,
         }
     }
+}
+
+impl Acceptance {
+    /// The webhook answer: `202 {"accepted": "<event id>", "duplicate": bool}`.
+    ///
+    /// # Format
+    /// ```json
+    /// {"accepted": "evt_123", "duplicate": false}
+    /// ```
+    pub fn answer(&self) -> HttpResponse {
+        HttpResponse::json(
+            202,
+            &json!({
+                "accepted": self.item().event_id(),
+                "duplicate": matches!(self, Self::Duplicate(_)),
+            }),
+        )
+    }
+}
+
+/// What one [`Inbox::process_pending`] run did.
+///
+/// # Format
+/// ```json
+/// {"pending": 3, "done": 1, "retrying": 1, "failed": 1}
+/// ```
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RunSummary {
+    /// Items read from the pending list.
+    pub pending: usize,
+    /// Items marked done.
+    pub done: usize,
+    /// Items still pending after a transient failure (or an outcome not recorded).
+    pub retrying: usize,
+    /// Items moved to the failed list.
+    pub failed: usize,
+}
+
+/// Where an item is after processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    Done,
+    Retrying,
+    Failed,
 }
 
 /// The durable inbox of one function.
@@ -312,23 +363,114 @@ impl Inbox {
         result: &Result<Value, E>,
         max_attempts: u64,
     ) -> bool {
-        let recorded = match result {
-            Ok(outcome) => self.mark_done(item, outcome.clone()).await.map(|_| ()),
+        self.settle(item, result, max_attempts).await;
+        result.is_ok()
+    }
+
+    /// [`Inbox::record_outcome`], saying where the item is now.
+    async fn settle<E: Classify + std::fmt::Display>(
+        &self,
+        item: &InboxItem,
+        result: &Result<Value, E>,
+        max_attempts: u64,
+    ) -> Settled {
+        let (recorded, settled) = match result {
+            Ok(outcome) => (
+                self.mark_done(item, outcome.clone()).await.map(|_| ()),
+                Settled::Done,
+            ),
             Err(error) => {
                 let permanent = !matches!(
                     error.kind(),
                     ErrorKind::Unavailable | ErrorKind::RateLimited
                 ) || item.attempts() + 1 >= max_attempts;
                 tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
-                self.mark_failed(item, &error.to_string(), permanent)
-                    .await
-                    .map(|_| ())
+                (
+                    self.mark_failed(item, &error.to_string(), permanent)
+                        .await
+                        .map(|_| ()),
+                    if permanent {
+                        Settled::Failed
+                    } else {
+                        Settled::Retrying
+                    },
+                )
             }
         };
-        if let Err(error) = recorded {
-            tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays as it was");
+        match recorded {
+            Ok(()) => settled,
+            Err(error) => {
+                tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays as it was");
+                Settled::Retrying
+            }
         }
-        result.is_ok()
+    }
+
+    /// Processes one item with `handler` and records the outcome (see
+    /// [`Inbox::record_outcome`]); true when the item is done.
+    pub async fn process<F, Fut, E>(&self, item: &InboxItem, max_attempts: u64, handler: F) -> bool
+    where
+        F: FnOnce(InboxItem) -> Fut,
+        Fut: Future<Output = Result<Value, E>>,
+        E: Classify + std::fmt::Display,
+    {
+        let result = handler(item.clone()).await;
+        self.settle(item, &result, max_attempts).await == Settled::Done
+    }
+
+    /// Stores one event durably (as [`Inbox::accept`]) and, when it is new, processes it
+    /// inline with `handler`. A processing failure is recorded on the item, not returned:
+    /// the event is accepted either way, and a transient failure is retried by
+    /// [`Inbox::process_pending`].
+    pub async fn accept_and_process<F, Fut, E>(
+        &self,
+        source: &str,
+        event_id: &str,
+        event_type: &str,
+        raw: Bytes,
+        max_attempts: u64,
+        handler: F,
+    ) -> Result<Acceptance, InboxError>
+    where
+        F: FnOnce(InboxItem) -> Fut,
+        Fut: Future<Output = Result<Value, E>>,
+        E: Classify + std::fmt::Display,
+    {
+        let acceptance = self.accept(source, event_id, event_type, raw).await?;
+        if let Acceptance::Accepted(item) = &acceptance {
+            self.process(item, max_attempts, handler).await;
+        }
+        Ok(acceptance)
+    }
+
+    /// Processes up to `limit` pending items, oldest first, one at a time with `handler`,
+    /// recording each outcome (see [`Inbox::record_outcome`]). Only reading the pending list
+    /// fails the run; each item's failure is recorded on the item.
+    pub async fn process_pending<F, Fut, E>(
+        &self,
+        limit: usize,
+        max_attempts: u64,
+        handler: F,
+    ) -> Result<RunSummary, InboxError>
+    where
+        F: Fn(InboxItem) -> Fut,
+        Fut: Future<Output = Result<Value, E>>,
+        E: Classify + std::fmt::Display,
+    {
+        let pending = self.pending(limit).await?;
+        let mut summary = RunSummary {
+            pending: pending.len(),
+            ..RunSummary::default()
+        };
+        for item in &pending {
+            let result = handler(item.clone()).await;
+            match self.settle(item, &result, max_attempts).await {
+                Settled::Done => summary.done += 1,
+                Settled::Retrying => summary.retrying += 1,
+                Settled::Failed => summary.failed += 1,
+            }
+        }
+        Ok(summary)
     }
 
     /// Records a failed attempt. A `permanent` failure moves the item to the failed list

@@ -19,5 +19,5 @@ pub mod platform;
 pub mod tg_webhook;
 
 pub use effects::{EffectError, EffectKey, Effects, FaultInjector, Outcome, payload_hash};
-pub use inbox::{Acceptance, Inbox, InboxError, InboxItem};
+pub use inbox::{Acceptance, Inbox, InboxError, InboxItem, RunSummary};
 pub use platform::{Parts, Platform, PlatformError, Secrets, StorageChoice};

@@ -3,11 +3,37 @@
 use bytes::Bytes;
 use gridlink_core::clock::SharedClock;
 use gridlink_core::error::{Classify, ErrorKind};
-use gridlink_flow::{Acceptance, Inbox, InboxError};
+use gridlink_flow::{Acceptance, Inbox, InboxError, RunSummary};
 use gridlink_store::testing::{
     BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
 };
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// A handler failure of a given kind, as a function's own error would be.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} failure")]
+struct Failure(ErrorKind);
+
+impl Classify for Failure {
+    fn kind(&self) -> ErrorKind {
+        self.0
+    }
+}
+
+/// What the test handler does with an event, chosen by its event type.
+async fn handle(inbox: &Inbox, item: gridlink_flow::InboxItem) -> Result<Value, Failure> {
+    match item.event_type() {
+        "ok" => {
+            let raw = inbox
+                .raw(&item)
+                .await
+                .map_err(|_| Failure(ErrorKind::Internal))?;
+            Ok(json!({"bytes": raw.len()}))
+        }
+        "busy" => Err(Failure(ErrorKind::Unavailable)),
+        _ => Err(Failure(ErrorKind::Unprocessable)),
+    }
+}
 
 fn inbox(blobs: &BlobsUnderTest, ledger: &LedgerUnderTest) -> Inbox {
     let clock: SharedClock = ledger.clock.clone();
@@ -128,6 +154,134 @@ async fn an_unusable_event_id_is_refused_before_anything_is_stored(
     assert!(blobs.store.list("").await.expect("list").is_empty());
 }
 
+async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    for (event_id, event_type) in [("evt_ok", "ok"), ("evt_busy", "busy"), ("evt_bad", "bad")] {
+        inbox
+            .accept("tg", event_id, event_type, Bytes::from_static(b"{\"x\":1}"))
+            .await
+            .expect("accepted");
+    }
+    let first = inbox
+        .process_pending(10, 3, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    assert_eq!(
+        first,
+        RunSummary {
+            pending: 3,
+            done: 1,
+            retrying: 1,
+            failed: 1
+        }
+    );
+    let done = inbox.get("tg", "evt_ok").await.expect("get").expect("kept");
+    assert_eq!(done.status(), "done");
+    assert_eq!(done.record.data["outcome"], json!({"bytes": 7}));
+    let failed: Vec<String> = inbox
+        .failed(10)
+        .await
+        .expect("failed")
+        .iter()
+        .map(|i| i.event_id().to_owned())
+        .collect();
+    assert_eq!(
+        failed,
+        ["evt_bad"],
+        "a permanent failure goes to the failed list at once"
+    );
+
+    let second = inbox
+        .process_pending(10, 3, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    assert_eq!(
+        (second.pending, second.retrying),
+        (1, 1),
+        "only the transient one is tried again"
+    );
+    let third = inbox
+        .process_pending(10, 3, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    assert_eq!(
+        third,
+        RunSummary {
+            pending: 1,
+            done: 0,
+            retrying: 0,
+            failed: 1
+        },
+        "the third transient failure reaches max_attempts and gives up"
+    );
+    assert!(inbox.pending(10).await.expect("pending").is_empty());
+    assert_eq!(inbox.failed(10).await.expect("failed").len(), 2);
+}
+
+async fn a_new_event_is_processed_on_acceptance_and_a_redelivery_is_not(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let counting = |item| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        handle(&inbox, item)
+    };
+    let first = inbox
+        .accept_and_process("tg", "evt_1", "ok", Bytes::from_static(b"{}"), 3, counting)
+        .await
+        .expect("accepted");
+    let answer = first.answer();
+    assert_eq!(answer.status, 202);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&answer.body).expect("json"),
+        json!({"accepted": "evt_1", "duplicate": false})
+    );
+    assert_eq!(
+        inbox
+            .get("tg", "evt_1")
+            .await
+            .expect("get")
+            .expect("kept")
+            .status(),
+        "done",
+        "processed inline"
+    );
+    let again = inbox
+        .accept_and_process("tg", "evt_1", "ok", Bytes::from_static(b"{}"), 3, counting)
+        .await
+        .expect("seen");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&again.answer().body).expect("json"),
+        json!({"accepted": "evt_1", "duplicate": true})
+    );
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "a redelivery is not processed again"
+    );
+
+    let failing = inbox
+        .accept_and_process(
+            "tg",
+            "evt_2",
+            "busy",
+            Bytes::from_static(b"{}"),
+            3,
+            |item| handle(&inbox, item),
+        )
+        .await
+        .expect("accepted even though processing failed");
+    assert!(matches!(failing, Acceptance::Accepted(_)));
+    let pending = inbox.pending(10).await.expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].attempts(), 1, "the failed attempt is recorded");
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -139,4 +293,6 @@ on_both_stacks!(
     a_redelivery_is_recognised_and_nothing_is_written_twice,
     processed_and_failed_items_leave_the_pending_list,
     an_unusable_event_id_is_refused_before_anything_is_stored,
+    a_processing_run_settles_each_item_by_the_kind_of_its_failure,
+    a_new_event_is_processed_on_acceptance_and_a_redelivery_is_not,
 );

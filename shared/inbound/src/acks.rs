@@ -3,10 +3,10 @@
 
 use gridlink_edi::{AckKind, AckOptions, Report, Syntax};
 use gridlink_flow::{EffectKey, Platform};
+use gridlink_store::Sequence;
 use gridlink_tgrid::model::{ControlNumbers, DocumentMetadata, Standard, SubmittedDocument};
-use gridlink_tgrid::{DocumentPayload, IdempotencyKey, TgError};
+use gridlink_tgrid::{DocumentPayload, IdempotencyKey, PartyId, TgError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::InboundError;
 use crate::received::ReceivedDocument;
@@ -22,12 +22,17 @@ pub struct AckSent {
     pub rejecting: bool,
 }
 
-/// Our interchange control number for the acknowledgment of one received interchange:
-/// derived from its identity so a re-run writes the very same bytes (and TG's idempotency
-/// key answers with the first submission).
-fn ack_control_number(identity: &str) -> u32 {
-    let digest = Sha256::digest(identity.as_bytes());
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 900_000_000 + 100_000_000
+/// The sequence our acknowledgments' interchange control numbers come from: one per
+/// sending address of ours (ISA06 / UNB 0004), numbers `000000001`–`999999999`. Each received
+/// interchange keeps the number it was given first, so a re-run writes the very same bytes
+/// (and TG's idempotency key answers with the first submission), and two acknowledgments
+/// never share one, which the partner's duplicate detection would refuse.
+fn ack_control_sequence(our_address: &PartyId) -> Result<Sequence, InboundError> {
+    Ok(Sequence::new(
+        format!("ack-control/{}:{}", our_address.qualifier, our_address.id),
+        1,
+        999_999_999,
+    )?)
 }
 
 /// Sends the acknowledgment of `received` (validated as `report`), once. `None` when the
@@ -51,7 +56,12 @@ pub async fn acknowledge(
             .unwrap_or_default(),
         received.sha256
     );
-    let control = ack_control_number(&identity);
+    let control = u32::try_from(
+        ack_control_sequence(&metadata.receiver)?
+            .number_for(platform.ledger.as_ref(), &identity)
+            .await?,
+    )
+    .map_err(|e| InboundError::Internal(format!("acknowledgment control number: {e}")))?;
     let now = platform.clock.now();
     let options = AckOptions::for_syntax(
         syntax,

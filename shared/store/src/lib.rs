@@ -45,5 +45,5 @@ pub use ledger::dynamo::DynamoLedger;
 pub use ledger::sqlite::SqliteLedger;
 pub use ledger::{
     Claim, ClaimToken, IndexEntry, IndexName, Ledger, LedgerError, LedgerRecord, LedgerWrite,
-    NewRecord, Query, RecordChange, RecordId, SortRange,
+    NewRecord, Query, RecordChange, RecordId, Sequence, SortRange,
 };

@@ -29,7 +29,7 @@ async fn partners_are_listed_filtered_paged_and_read() {
         .try_collect()
         .await
         .expect("list");
-    assert_eq!(all.len(), 4);
+    assert_eq!(all.len(), 6);
     let page = h
         .client
         .partners_page(

@@ -8,6 +8,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 pub use super::ledger_claims::*;
+pub use super::ledger_sequence::*;
 use crate::ledger::{IndexName, LedgerError, LedgerWrite, NewRecord, Query, RecordId, SortRange};
 use crate::testing::LedgerUnderTest;
 

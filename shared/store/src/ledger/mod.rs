@@ -33,6 +33,7 @@ mod claim;
 pub mod dynamo;
 mod error;
 mod record;
+mod sequence;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -50,6 +51,7 @@ pub use record::{
     SortRange,
 };
 pub(crate) use record::{from_millis, to_millis};
+pub use sequence::Sequence;
 
 /// An opaque proof of holding a claim, handed out by [`Ledger::claim`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
