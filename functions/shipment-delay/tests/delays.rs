@@ -43,26 +43,6 @@ fn repo_path(path: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR")))
 }
 
-/// The demo TG seed, with ACME's partnership also receiving IFTSTA (ACME's supplier record
-/// lists EDIFACT among its standards).
-fn tg_seed() -> Value {
-    let mut seed: Value = serde_json::from_slice(
-        &std::fs::read(repo_path("local/tgrid-sim/seeds/demo.json")).expect("tg seed"),
-    )
-    .expect("tg seed json");
-    let acme = seed["partners"]
-        .as_array_mut()
-        .expect("partners")
-        .iter_mut()
-        .find(|p| p["partner_id"] == "prt_acme")
-        .expect("acme");
-    acme["partnerships"][0]["receive"]
-        .as_array_mut()
-        .expect("receive")
-        .push("IFTSTA".into());
-    seed
-}
-
 async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
     let xecm = gridlink_xecm_sim::start(
         gridlink_xecm_sim::SimConfig {
@@ -76,7 +56,7 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
     .await
     .expect("xecm-sim");
     let tg = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(serde_json::from_value(tg_seed()).expect("tg seed shape")),
+        gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::Seed::demo()),
         "127.0.0.1:0".parse().expect("addr"),
     )
     .await
@@ -179,21 +159,22 @@ fn x12_214(sender: &str, po: Option<&str>, shipment: &str, status: &str, control
     text.into_bytes()
 }
 
-/// ACME's IFTSTA for PO 4500001234: shipment SHP-88002 held by customs (`STS+1+6+AS`).
-fn acme_iftsta() -> Vec<u8> {
+/// Nordic Fasteners' IFTSTA for its PO 4500001235: shipment SHP-88002 held by customs
+/// (`STS+1+6+AS`), now expected 2026-11-30.
+fn nordfast_iftsta() -> Vec<u8> {
     "UNA:+.? '\n\
-UNB+UNOC:3+ACMESUPPLY:ZZZ+BUYERCO:ZZZ+261124:0815+702'\n\
+UNB+UNOC:3+NORDFAST:ZZZ+BUYERCO:ZZZ+261124:0815+702'\n\
 UNH+1+IFTSTA:D:96A:UN'\n\
 BGM+23+SHP-88002+9'\n\
 DTM+137:202611240815:203'\n\
 DTM+17:20261130:102'\n\
 RFF+BM:BOL-88002'\n\
-RFF+ON:4500001234'\n\
+RFF+ON:4500001235'\n\
 CNI+1+SHP-88002'\n\
 STS+1+6+AS'\n\
 DTM+334:202611240700:203'\n\
 LOC+175+USSGF:::SPRINGFIELD'\n\
-UNT+12+1'\n\
+UNT+11+1'\n\
 UNZ+1+702'\n"
         .as_bytes()
         .to_vec()
@@ -524,10 +505,11 @@ async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged
     ledger: LedgerUnderTest,
 ) {
     let world = world(blobs, ledger).await;
-    let request = world.partner_sends("prt_acme", acme_iftsta()).await;
+    let request = world.partner_sends("prt_nordfast", nordfast_iftsta()).await;
     let outcome = world.outcome_of(request).await;
     let status = &outcome["statuses"][0];
     assert_eq!(outcome["syntax"], "EDIFACT", "{outcome}");
+    assert_eq!(status["po_number"], "4500001235", "{outcome}");
     let document = status["document_id"].as_i64().expect("filed");
     let values = world.values(document, 9600).await;
     assert_eq!(text(&values, "Shipment ID").as_deref(), Some("SHP-88002"));
@@ -542,7 +524,10 @@ async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged
         date(&values, "Expected Date").as_deref(),
         Some("2026-11-30")
     );
-    let shown = world.shipment_status(PO).await.expect("Shipment Status");
+    let shown = world
+        .shipment_status("4500001235")
+        .await
+        .expect("Shipment Status");
     assert!(
         shown.starts_with(
             "6 (AS hold due to customs documentation) on 2026-11-24 07:00; expected 2026-11-30"
@@ -559,11 +544,11 @@ async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged
     assert!(names.iter().any(|n| n.starts_with("Note")), "{names:?}");
     assert!(
         world
-            .partner_inbox("prt_acme")
+            .partner_inbox("prt_nordfast")
             .await
             .iter()
             .any(|d| d["doc_type"] == "CONTRL"),
-        "a CONTRL went back to ACME"
+        "a CONTRL went back to Nordic Fasteners"
     );
 }
 

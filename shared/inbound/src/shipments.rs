@@ -144,7 +144,10 @@ pub async fn lookup(
     refs: &ShipmentRefs,
 ) -> Result<Option<String>, InboundError> {
     for (kind, value) in refs.present() {
-        if let Some(record) = platform.ledger.get(&record_id(sender, kind, &value)?).await?
+        if let Some(record) = platform
+            .ledger
+            .get(&record_id(sender, kind, &value)?)
+            .await?
             && let Some(po) = record.data.get("po_number").and_then(Value::as_str)
         {
             tracing::info!(kind, value = %value, po_number = po, "order found by shipment reference");
