@@ -62,7 +62,7 @@ pub fn po_from_text(text: &str) -> Option<String> {
         .split_whitespace()
         .map(|t| {
             t.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '"' | '\'' | '!' | '?'))
-                .trim_end_matches('.')
+                .trim_end_matches(['.', ':'])
                 .to_owned()
         })
         .filter(|t| !t.is_empty())

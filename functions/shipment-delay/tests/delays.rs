@@ -535,7 +535,7 @@ async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged
         "{shown}"
     );
     let names: Vec<String> = world
-        .shipping(PO)
+        .shipping("4500001235")
         .await
         .into_iter()
         .map(|n| n.name)
