@@ -148,14 +148,17 @@ fn x12_214(sender: &str, po: Option<&str>, shipment: &str, status: &str, control
     ]);
     body.push(format!("SE*{}*0001", body.len() + 1));
     let isa_sender = format!("{sender:<15}");
-    let mut text = format!(
-        "ISA*00*          *00*          *ZZ*{isa_sender}*ZZ*BUYERCO        *261124*0915*U*00401*{control:09}*0*P*>~\nGS*QM*{sender}*BUYERCO*20261124*0915*{control}*X*004010~\n"
-    );
-    for segment in body {
-        text.push_str(&segment);
-        text.push_str("~\n");
-    }
-    text.push_str(&format!("GE*1*{control}~\nIEA*1*{control:09}~\n"));
+    let mut segments = vec![
+        format!(
+            "ISA*00*          *00*          *ZZ*{isa_sender}*ZZ*BUYERCO        *261124*0915*U*00401*{control:09}*0*P*>"
+        ),
+        format!("GS*QM*{sender}*BUYERCO*20261124*0915*{control}*X*004010"),
+    ];
+    segments.extend(body);
+    segments.push(format!("GE*1*{control}"));
+    segments.push(format!("IEA*1*{control:09}"));
+    let mut text = segments.join("~\n");
+    text.push_str("~\n");
     text.into_bytes()
 }
 
