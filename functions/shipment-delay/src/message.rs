@@ -241,7 +241,8 @@ pub(crate) async fn process_message(
         .map(|l| l.chars().take(120).collect::<String>());
     let report = StatusReport {
         source: "message".to_owned(),
-        syntax: "",
+        // Partners code messages with the X12 status (1650) and reason (1651) lists.
+        syntax: "X12",
         partner: partner_address.clone(),
         po_number: po_number.clone(),
         refs: refs.clone(),
