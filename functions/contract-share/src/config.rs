@@ -14,10 +14,13 @@ pub struct ContractShareConfig {
     pub workspace_type: WorkspaceTypeId,
     /// `CONTRACT_CATEGORY_ID` (9200): the contract category on the workspace.
     pub contract_category: CategoryId,
-    /// `CONTRACT_PARTNER_ATTRIBUTE` (`Partner ID`): the Trading Grid partner id (`prt_…`).
+    /// `CONTRACT_PARTNER_ATTRIBUTE` (`Partner ID`): the Trading Grid partner id (`prt_…`),
+    /// or several (a multi-value attribute, or one text separated by commas, semicolons or
+    /// spaces); each partner gets its own share of every approved version.
     pub partner_attribute: String,
     /// `ACK_STATUS_ATTRIBUTE` (`Acknowledgment Status`): `Pending`, `Acknowledged` or
-    /// `Declined` is written here.
+    /// `Declined` is written here — with counts (`Pending (1 of 2 acknowledged)`) when the
+    /// contract has more than one live share ([`crate::standing`]).
     pub ack_status_attribute: String,
     /// `SHARING_CATEGORY_ID` (9500): the category with the approval status on documents.
     pub sharing_category: CategoryId,
@@ -31,6 +34,12 @@ pub struct ContractShareConfig {
     pub ack_folder: String,
     /// `ACK_DUE_DAYS` (14): the acknowledgment deadline, in days after sharing.
     pub ack_due: Duration,
+    /// `ACK_REMINDER_INTERVAL_SECS` (259200, three days): an overdue, unanswered share gets
+    /// at most one reminder per interval, the first once its due date has passed.
+    pub reminder_interval: Duration,
+    /// `ACK_REMINDER_LIMIT` (3): reminders per share at most; after that the share is
+    /// escalated: the status reads `Overdue` for the contract owner to chase.
+    pub reminder_limit: u32,
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400): how far back the very first poll reads.
@@ -47,6 +56,17 @@ impl ContractShareConfig {
         let due_days = reader.optional::<u64>("ACK_DUE_DAYS", 14);
         if due_days == 0 || due_days > 3650 {
             reader.invalid("ACK_DUE_DAYS", "must be between 1 and 3650 days");
+        }
+        let reminder_interval = reader.seconds(
+            "ACK_REMINDER_INTERVAL_SECS",
+            Duration::from_secs(3 * 86_400),
+        );
+        if reminder_interval < Duration::from_secs(60) {
+            reader.invalid("ACK_REMINDER_INTERVAL_SECS", "must be at least 60 seconds");
+        }
+        let reminder_limit = reader.optional::<u32>("ACK_REMINDER_LIMIT", 3);
+        if reminder_limit > 100 {
+            reader.invalid("ACK_REMINDER_LIMIT", "must be at most 100");
         }
         let config = Self {
             workspace_type: WorkspaceTypeId::new(workspace_type).unwrap_or_else(|_| {
@@ -69,6 +89,8 @@ impl ContractShareConfig {
             approved_status: reader.optional("APPROVED_STATUS", "Approved".to_owned()),
             ack_folder: reader.optional("ACK_FOLDER", "Acknowledgments".to_owned()),
             ack_due: Duration::from_secs(due_days.clamp(1, 3650) * 86_400),
+            reminder_interval: reminder_interval.max(Duration::from_secs(60)),
+            reminder_limit: reminder_limit.min(100),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),
         };

@@ -1,20 +1,30 @@
-//! Approved contract versions shared with the contract's partner, once per document version.
+//! Approved contract versions shared with each of the contract's partners, once per
+//! document version and partner; an older version's share revoked when a newer one is
+//! approved.
+//!
+//! Each partner gets its own share (never one share to several partners): partners never see
+//! who else the contract went to, a partner added to the contract later gets the current
+//! version, and revocation, reminders and answers are per partner.
 //!
 //! # Format
-//! Ledger record `contract-share / <share id>`, status `SHARED`, data
-//! `{"share_id","workspace_id","document_id","version","partner_id","sha256","file_name"}`
-//! — how an acknowledgment finds its workspace and the exact bytes it is about. Record
-//! `contract-share-due / <document id>/v<version>` keeps the deadline chosen at the first
-//! attempt, so a re-run sends the identical share request under the same idempotency key.
+//! Ledger record `contract-share / <share id>`, status `OPEN` (in index one under
+//! `contract-share#open`, sorted by `<due_at>#<share id>`, which the reminders read) or
+//! `CLOSED` (answered or superseded), data [`SharedVersion`] as JSON — how an acknowledgment
+//! finds its workspace and the exact bytes it is about. Record `contract-share-due /
+//! <document id>/v<version>/<partner id>` keeps the deadline chosen at the first attempt, so a
+//! re-run sends the identical share request under the same idempotency key.
 
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
-use gridlink_outbound::xecm_document_upload;
-use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_store::{IndexName, LedgerError, NewRecord, Query, RecordId, SortRange};
 use gridlink_tgrid::model::{ExternalRef, NewShare};
-use gridlink_tgrid::{IdempotencyKey, PartnerId};
-use gridlink_xecm::model::subtype;
-use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId};
+use gridlink_tgrid::stream::{ByteStream, FnSource, Upload};
+use gridlink_tgrid::{IdempotencyKey, PartnerId, ShareId};
+use gridlink_xecm::model::{Version, subtype};
+use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId, XecmClient};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -22,15 +32,19 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::ContractShare;
 use crate::error::ShareError;
+use crate::standing::{Answer, ShareEntry};
 
 /// The ledger kind linking a TG share back to its contract document version.
 pub const SHARE_RECORD_KIND: &str = "contract-share";
 
-/// The ledger kind holding a version's acknowledgment deadline, fixed at the first attempt
+/// The ledger kind holding a share's acknowledgment deadline, fixed at the first attempt
 /// (`{"due_at": "<RFC 3339>"}`).
 pub const DUE_DATE_KIND: &str = "contract-share-due";
 
-/// The attribute value written when a version is shared.
+/// The index-one partition of shares still waiting for an answer.
+pub const OPEN_SHARES: &str = "contract-share#open";
+
+/// The attribute value written when a version is shared with one partner.
 pub const PENDING: &str = "Pending";
 
 /// One shared document version, as kept in the ledger.
@@ -42,6 +56,9 @@ pub struct SharedVersion {
     pub workspace_id: i64,
     /// The document.
     pub document_id: i64,
+    /// The document's name in xECM.
+    #[serde(default)]
+    pub document_name: String,
     /// The document's version number that was shared.
     pub version: u32,
     /// The partner it was shared with.
@@ -50,6 +67,8 @@ pub struct SharedVersion {
     pub sha256: String,
     /// The file name the partner sees.
     pub file_name: String,
+    /// The acknowledgment deadline (RFC 3339, whole seconds, UTC).
+    pub due_at: String,
 }
 
 /// What one sync of a contract workspace did.
@@ -61,6 +80,10 @@ pub struct ContractSync {
     pub skipped: Option<String>,
     /// Versions shared in this sync.
     pub shared: Vec<SharedVersion>,
+    /// Shares of superseded versions revoked in this sync.
+    pub revoked: Vec<String>,
+    /// The acknowledgment status the contract has now.
+    pub status: Option<String>,
 }
 
 pub(crate) fn text(values: &NamedAttributes, name: &str) -> Option<String> {
@@ -70,6 +93,33 @@ pub(crate) fn text(values: &NamedAttributes, name: &str) -> Option<String> {
     }
 }
 
+/// The partner ids in a (multi-value, or comma / semicolon / space separated) attribute, in
+/// order, each once.
+pub fn partner_ids(values: &NamedAttributes, name: &str) -> Vec<String> {
+    let texts: Vec<&str> = match values.get(name) {
+        Some(AttributeValue::Text(t)) => vec![t.as_str()],
+        Some(AttributeValue::Multi(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                AttributeValue::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut partners: Vec<String> = Vec::new();
+    for id in texts
+        .into_iter()
+        .flat_map(|t| t.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
+        .filter(|s| !s.is_empty())
+    {
+        if !partners.iter().any(|p| p == id) {
+            partners.push(id.to_owned());
+        }
+    }
+    partners
+}
+
 pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, ShareError> {
     IdempotencyKey::parse(text).map_err(|e| ShareError::Malformed {
         event_id: text.to_owned(),
@@ -77,14 +127,51 @@ pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, ShareError> 
     })
 }
 
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
 /// A category that is not on the node reads as "no values".
 fn absent(error: &gridlink_xecm::XecmError) -> bool {
     matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
 }
 
+fn io_error(error: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
+    std::io::Error::other(error)
+}
+
+/// Exactly version `version` of a document as a Trading Grid upload (not whatever is current
+/// when the bytes are read), downloaded anew for each attempt.
+fn version_upload(
+    client: XecmClient,
+    document: NodeId,
+    version: &Version,
+    file_name: &str,
+) -> Upload {
+    let number = version.version_number;
+    let open = move || -> ByteStream {
+        let client = client.clone();
+        futures::stream::once(async move { client.download(document, Some(number)).await })
+            .map_ok(|download| download.body.map_err(io_error))
+            .map_err(io_error)
+            .try_flatten()
+            .boxed()
+    };
+    let content_type = version
+        .mime_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    Upload::new(
+        file_name,
+        content_type,
+        Arc::new(FnSource::new(version.file_size, open)),
+    )
+}
+
 impl ContractShare {
-    /// Shares every approved document version of one contract workspace that was not shared
-    /// yet. Safe to repeat: every effect runs once.
+    /// Shares every approved document version of one contract workspace with each of its
+    /// partners where that was not done yet, revokes the shares of superseded versions, and
+    /// writes the acknowledgment status. Safe to repeat: every effect runs once.
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
     pub async fn sync_contract(&self, workspace_id: NodeId) -> Result<ContractSync, ShareError> {
         let mut sync = ContractSync {
@@ -111,15 +198,34 @@ impl ContractShare {
             }
             Err(error) => return Err(error.into()),
         };
-        let Some(partner) = text(&values, &self.config.partner_attribute) else {
+        let partners = partner_ids(&values, &self.config.partner_attribute);
+        if partners.is_empty() {
             sync.skipped = Some("no partner reference".into());
             return Ok(sync);
-        };
+        }
         for document in self.approved_documents(workspace_id).await? {
-            if let Some(shared) = self.share_version(&workspace, &document, &partner).await? {
-                sync.shared.push(shared);
+            let Some(current) = self.client.versions(document.id).await?.pop() else {
+                continue;
+            };
+            for partner in &partners {
+                if let Some(shared) = self
+                    .share_version(&workspace, &document, &current, partner)
+                    .await?
+                {
+                    sync.shared.push(shared);
+                }
+                sync.revoked.extend(
+                    self.supersede_older(
+                        workspace_id,
+                        document.id,
+                        current.version_number,
+                        partner,
+                    )
+                    .await?,
+                );
             }
         }
+        sync.status = self.publish_standing(workspace_id).await?;
         Ok(sync)
     }
 
@@ -160,25 +266,26 @@ impl ContractShare {
         }
     }
 
-    /// Shares the document's current version once; `Some` when it was shared in this call.
+    /// Shares the document's `current` version with `partner` once; `Some` when it was
+    /// shared in this call.
+    #[tracing::instrument(skip_all, fields(document_id = %document.id, version = current.version_number, partner_id = %partner))]
     async fn share_version(
         &self,
         workspace: &Node,
         document: &Node,
+        current: &Version,
         partner: &str,
     ) -> Result<Option<SharedVersion>, ShareError> {
-        let Some(current) = self.client.versions(document.id).await?.pop() else {
-            return Ok(None);
-        };
         let version = current.version_number;
         let file_name = if current.file_name.trim().is_empty() {
             document.name.clone()
         } else {
             current.file_name.clone()
         };
-        let upload = xecm_document_upload(self.platform.xecm.clone(), document, &file_name);
+        let upload = version_upload(self.client.clone(), document.id, current, &file_name);
         let tg = self.platform.tg.clone();
-        let due_at = self.planned_due_date(document.id, version).await?;
+        let business_key = format!("{}/v{version}/{partner}", document.id);
+        let due_at = self.planned_due_date(&business_key).await?;
         let new_share = |attachment_id| NewShare {
             partner_ids: vec![PartnerId::new(partner)],
             title: format!("{} — {} (version {version})", workspace.name, document.name),
@@ -196,7 +303,7 @@ impl ContractShare {
             .platform
             .effects
             .once(
-                &EffectKey::new("tg-share", format!("{}/v{version}", document.id)),
+                &EffectKey::new("tg-share", &business_key),
                 None,
                 |k| async move {
                     let attachment = tg
@@ -212,10 +319,12 @@ impl ContractShare {
                         share_id: share.share_id.as_str().to_owned(),
                         workspace_id: workspace.id.get(),
                         document_id: document.id.get(),
+                        document_name: document.name.clone(),
                         version,
                         partner_id: partner.to_owned(),
                         sha256: attachment.sha256,
                         file_name: attachment.file_name,
+                        due_at: rfc3339(due_at),
                     })
                 },
             )
@@ -225,44 +334,81 @@ impl ContractShare {
         let shared = shared.into_inner();
         self.record_share(&shared).await?;
         if ran_now {
-            tracing::info!(
-                document_id = shared.document_id,
-                version,
-                share_id = %shared.share_id,
-                partner_id = %shared.partner_id,
-                "contract version shared with the partner"
-            );
+            tracing::info!(share_id = %shared.share_id, "contract version shared with the partner");
         }
         Ok(ran_now.then_some(shared))
     }
 
-    /// The acknowledgment deadline of a document version's share, fixed at the first attempt
-    /// so a re-run after a crash sends Trading Grid the same request under the same key.
-    async fn planned_due_date(
+    /// Revokes the partner's shares of versions of `document` older than `version` (each
+    /// once: TG's revoke is a no-op the second time, and the effect is confirmed in the
+    /// ledger) after marking them superseded; the share ids revoked in this call.
+    async fn supersede_older(
         &self,
+        workspace: NodeId,
         document: NodeId,
         version: u32,
-    ) -> Result<OffsetDateTime, ShareError> {
-        let id = RecordId::new(DUE_DATE_KIND, format!("{document}/v{version}"))?;
-        let planned = self.platform.clock.now() + self.config.ack_due;
-        let text = planned
-            .format(&Rfc3339)
-            .map_err(|e| ShareError::Malformed {
-                event_id: id.to_string(),
-                reason: e.to_string(),
-            })?;
+        partner: &str,
+    ) -> Result<Vec<String>, ShareError> {
+        let standing = self
+            .change_standing(workspace.get(), |s| {
+                s.supersede(document.get(), partner, version)
+            })
+            .await?;
+        let mut revoked = Vec::new();
+        for old in standing.older(document.get(), partner, version) {
+            let tg = self.platform.tg.clone();
+            let share_id = ShareId::new(&old.share_id);
+            let outcome = self
+                .platform
+                .effects
+                .once(
+                    &EffectKey::new("tg-share-revoke", &old.share_id),
+                    None,
+                    |_| async move {
+                        let share = tg.revoke_share(&share_id).await?;
+                        Ok::<_, ShareError>(
+                            json!({"status": share.status, "superseded_by": version}),
+                        )
+                    },
+                )
+                .await
+                .map_err(ShareError::from_effect)?;
+            self.close_share(&old.share_id).await?;
+            if outcome.ran_now() {
+                tracing::info!(
+                    share_id = %old.share_id,
+                    old_version = old.version,
+                    version,
+                    "share of a superseded version revoked"
+                );
+                revoked.push(old.share_id);
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// The acknowledgment deadline of one partner's share of a document version, fixed at the
+    /// first attempt so a re-run after a crash sends Trading Grid the same request under the
+    /// same key.
+    async fn planned_due_date(&self, business_key: &str) -> Result<OffsetDateTime, ShareError> {
+        let id = RecordId::new(DUE_DATE_KIND, business_key)?;
+        let now = self.platform.clock.now();
+        let planned = (now + self.config.ack_due)
+            .replace_nanosecond(0)
+            .unwrap_or(now + self.config.ack_due)
+            .to_offset(time::UtcOffset::UTC);
         let stored = match self
             .platform
             .ledger
             .create(NewRecord::new(
                 id.clone(),
                 "PLANNED",
-                json!({"due_at": text}),
+                json!({"due_at": rfc3339(planned)}),
             ))
             .await
         {
             Ok(_) => return Ok(planned),
-            Err(LedgerError::AlreadyExists { .. }) => self.platform.ledger.get(&id).await?,
+            Err(LedgerError::AlreadyExists { existing, .. }) => Some(*existing),
             Err(error) => return Err(error.into()),
         };
         stored
@@ -279,8 +425,8 @@ impl ContractShare {
             })
     }
 
-    /// The ledger record, and `Pending` on the workspace, each once per share (a re-run after
-    /// a crash between the share and these finishes them).
+    /// The ledger record (open, for the reminders) and the contract's standing, each once per
+    /// share (a re-run after a crash between the share and these finishes them).
     async fn record_share(&self, shared: &SharedVersion) -> Result<(), ShareError> {
         let data = serde_json::to_value(shared).map_err(|e| ShareError::Malformed {
             event_id: shared.share_id.clone(),
@@ -288,30 +434,136 @@ impl ContractShare {
         })?;
         let record = NewRecord::new(
             RecordId::new(SHARE_RECORD_KIND, &shared.share_id)?,
-            "SHARED",
+            "OPEN",
             data,
+        )
+        .with_index1(
+            OPEN_SHARES,
+            format!("{}#{}", shared.due_at, shared.share_id),
         );
         match self.platform.ledger.create(record).await {
             Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {}
             Err(error) => return Err(error.into()),
         }
-        let xecm = self.platform.xecm.clone();
-        let workspace = NodeId::new(shared.workspace_id)?;
-        let category = self.config.contract_category;
-        let mut pending = NamedAttributes::new();
-        pending.insert(self.config.ack_status_attribute.clone(), PENDING.into());
-        self.platform
-            .effects
-            .once(
-                &EffectKey::new("xecm-ack-pending", &shared.share_id),
-                None,
-                |_| async move {
-                    xecm.write_attributes(workspace, category, &pending).await?;
-                    Ok::<_, ShareError>(json!({"status": PENDING}))
-                },
-            )
-            .await
-            .map_err(ShareError::from_effect)?;
+        let entry = ShareEntry {
+            share_id: shared.share_id.clone(),
+            document_id: shared.document_id,
+            version: shared.version,
+            partner_id: shared.partner_id.clone(),
+            answer: Answer::Pending,
+            superseded_by: None,
+            overdue: false,
+        };
+        self.change_standing(shared.workspace_id, |s| s.add(entry.clone()))
+            .await?;
         Ok(())
+    }
+
+    /// The share as recorded, if contract-share made it.
+    pub async fn shared_version(
+        &self,
+        share_id: &str,
+    ) -> Result<Option<SharedVersion>, ShareError> {
+        let Some(record) = self
+            .platform
+            .ledger
+            .get(&RecordId::new(SHARE_RECORD_KIND, share_id)?)
+            .await?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_value(record.data)
+            .map(Some)
+            .map_err(|e| ShareError::Malformed {
+                event_id: share_id.to_owned(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Takes a share off the open list (answered or superseded): no more reminders.
+    pub(crate) async fn close_share(&self, share_id: &str) -> Result<(), ShareError> {
+        let id = RecordId::new(SHARE_RECORD_KIND, share_id)?;
+        for _ in 0..4 {
+            let Some(record) = self.platform.ledger.get(&id).await? else {
+                return Ok(());
+            };
+            if record.status == "CLOSED" {
+                return Ok(());
+            }
+            let mut change = record.change();
+            change.status = "CLOSED".into();
+            change.index1 = None;
+            match self.platform.ledger.update(change).await {
+                Ok(_) => return Ok(()),
+                Err(LedgerError::VersionConflict { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Open shares whose deadline is before `now`, oldest deadline first.
+    pub(crate) async fn overdue_shares(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<SharedVersion>, ShareError> {
+        let query =
+            Query::partition(IndexName::One, OPEN_SHARES).range(SortRange::Before(rfc3339(
+                now.replace_nanosecond(0)
+                    .unwrap_or(now)
+                    .to_offset(time::UtcOffset::UTC),
+            )));
+        let mut overdue = Vec::new();
+        for record in self.platform.ledger.query(query).await? {
+            if record.status != "OPEN" {
+                continue;
+            }
+            match serde_json::from_value::<SharedVersion>(record.data) {
+                Ok(shared) => overdue.push(shared),
+                Err(error) => {
+                    tracing::warn!(record = %record.id, %error, "open share record does not read");
+                }
+            }
+        }
+        Ok(overdue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(value: AttributeValue) -> NamedAttributes {
+        let mut values = NamedAttributes::new();
+        values.insert("Partner ID".into(), value);
+        values
+    }
+
+    #[test]
+    fn partners_are_read_from_separated_text_each_once() {
+        let read = partner_ids(
+            &values(" prt_acme, prt_globex;prt_acme  prt_initech ".into()),
+            "Partner ID",
+        );
+        assert_eq!(read, ["prt_acme", "prt_globex", "prt_initech"]);
+    }
+
+    #[test]
+    fn partners_are_read_from_a_multi_value_attribute() {
+        let read = partner_ids(
+            &values(AttributeValue::Multi(vec![
+                "prt_acme".into(),
+                AttributeValue::Empty,
+                "prt_globex, prt_acme".into(),
+            ])),
+            "Partner ID",
+        );
+        assert_eq!(read, ["prt_acme", "prt_globex"]);
+    }
+
+    #[test]
+    fn no_partner_attribute_means_no_partners() {
+        assert!(partner_ids(&NamedAttributes::new(), "Partner ID").is_empty());
+        assert!(partner_ids(&values(" , ".into()), "Partner ID").is_empty());
     }
 }

@@ -1,20 +1,19 @@
-//! The triggers: Trading Grid webhooks and the poll schedule — through the durable inbox or
-//! the cursor, so nothing acknowledged is ever lost. The xECM push route and the reminder
-//! schedule answer 501 until they are built.
+//! The triggers: the xECM push, Trading Grid webhooks, the poll and reminder schedules —
+//! through the durable inbox or the cursor, so nothing acknowledged is ever lost.
 
 use bytes::Bytes;
 use gridlink_core::error::ErrorKind;
 use gridlink_flow::{InboxItem, RunSummary, tg_webhook};
 use gridlink_lambda::{FunctionError, HttpRequest, Invocation, Reply, not_implemented};
-use gridlink_outbound::{PollCursor, XecmChanges};
+use gridlink_outbound::{PollCursor, Poller, PushEvent, XecmChanges, verify_push};
 use gridlink_tgrid::events::Event;
-use gridlink_xecm::NodeId;
 use serde_json::{Value, json};
 
 use crate::ContractShare;
 use crate::error::ShareError;
+use crate::reminders::REMINDER_SCHEDULE;
 
-/// The schedule this function implements (the reminders are not built yet).
+/// The schedule that polls xECM for approved versions.
 pub const POLL_SCHEDULE: &str = "contract-share-poll-xecm";
 /// Inbox items processed per invocation.
 const BATCH: usize = 25;
@@ -42,8 +41,8 @@ impl ContractShare {
                     .map(|(r, _)| r.path)
                 {
                     Some("/contract-share/tg/events") => self.receive_tg(&request).await,
-                    Some(_) => not_implemented::answer(self.spec, &Invocation::Http(request)),
-                    None => Err(FunctionError::new(
+                    Some("/contract-share/xecm/events") => self.receive_push(&request).await,
+                    _ => Err(FunctionError::new(
                         ErrorKind::NotFound,
                         format!(
                             "contract-share: no route {} {}",
@@ -52,8 +51,20 @@ impl ContractShare {
                     )),
                 }
             }
+            Invocation::Schedule(firing) if firing.schedule == REMINDER_SCHEDULE => {
+                let reminders = self
+                    .send_reminders()
+                    .await
+                    .map_err(|e| function_error(&e))?;
+                Ok(Reply::Scheduled(
+                    json!({"schedule": firing.schedule, "reminders": reminders}),
+                ))
+            }
             Invocation::Schedule(firing) if firing.schedule != POLL_SCHEDULE => {
-                not_implemented::answer(self.spec, &Invocation::Schedule(firing))
+                Err(FunctionError::new(
+                    ErrorKind::NotFound,
+                    format!("contract-share: no schedule {}", firing.schedule),
+                ))
             }
             Invocation::Schedule(firing) => {
                 let polled = self.poll().await.map_err(|e| function_error(&e))?;
@@ -82,6 +93,17 @@ impl ContractShare {
             request,
         )
         .await
+    }
+
+    async fn receive_push(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
+        let push = verify_push(
+            request,
+            self.platform.secrets.xecm_push.as_ref(),
+            self.platform.clock.as_ref(),
+        )
+        .map_err(|e| FunctionError::from_error(&e))?;
+        self.accept("xecm", &push.event_id(), &push.event_type, request)
+            .await
     }
 
     async fn accept(
@@ -124,12 +146,26 @@ impl ContractShare {
             event_id: item.event_id().to_owned(),
             reason: e.to_string(),
         };
+        if item.record.data.get("source").and_then(Value::as_str) == Some("xecm") {
+            let push: PushEvent = serde_json::from_slice(&raw).map_err(malformed)?;
+            let workspace = match push.workspace_id {
+                Some(workspace) => Some(workspace),
+                None => XecmChanges::enclosing_workspace(&self.client, push.node_id).await?,
+            };
+            return match workspace {
+                Some(workspace) => {
+                    Ok(serde_json::to_value(self.sync_contract(workspace).await?)
+                        .unwrap_or_default())
+                }
+                None => Ok(json!({"ignored": "the node is in no business workspace"})),
+            };
+        }
         let event: Event = serde_json::from_slice(&raw).map_err(malformed)?;
         Ok(serde_json::to_value(self.file_evidence(&event).await?).unwrap_or_default())
     }
 
     /// One poll: contract workspaces and documents changed in the cursor's window, each
-    /// contract synced once; the cursor moves only when all of them succeeded.
+    /// contract synced once (see [`Poller`] for what a failing contract does to the poll).
     #[tracing::instrument(skip_all)]
     pub async fn poll(&self) -> Result<Value, ShareError> {
         let cursor = PollCursor::new(
@@ -139,34 +175,31 @@ impl ContractShare {
             self.config.poll_overlap,
             self.config.first_lookback,
         )?;
-        let window = cursor.window(self.platform.clock.now()).await?;
-        let mut contracts: Vec<NodeId> = self
-            .client
-            .workspaces_changed_since(self.config.workspace_type, window.since)
-            .await?
-            .into_iter()
-            .map(|w| w.id)
+        let poller = Poller {
+            function: crate::NAME,
+            cursor: &cursor,
+            changes: &self.client,
+            xecm: self.platform.xecm.as_ref(),
+            ledger: self.platform.ledger.as_ref(),
+            workspace_type: self.config.workspace_type,
+        };
+        let report = poller
+            .poll(self.platform.clock.now(), |workspace| {
+                self.sync_contract(workspace)
+            })
+            .await?;
+        let shared: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.shared.clone())
             .collect();
-        for document in self
-            .platform
-            .xecm
-            .documents_changed_since(None, window.since)
-            .await?
-        {
-            if let Some(workspace) =
-                XecmChanges::enclosing_workspace(&self.client, document.id).await?
-            {
-                contracts.push(workspace);
-            }
-        }
-        contracts.sort();
-        contracts.dedup();
-        let mut shared = Vec::new();
-        for workspace in &contracts {
-            let sync = self.sync_contract(*workspace).await?;
-            shared.extend(sync.shared);
-        }
-        cursor.advance(&window).await?;
-        Ok(json!({"examined": contracts.len(), "shared": shared}))
+        let revoked: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.revoked.clone())
+            .collect();
+        Ok(
+            json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}),
+        )
     }
 }

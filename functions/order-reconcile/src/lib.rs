@@ -16,9 +16,19 @@
 //! line by line against the order's `Lines` (line number, acceptance, quantity) and the
 //! verdict written to the order's `Match Status` → 997 / CONTRL back → done.
 //!
+//! ## The unmatched queue
+//! Documents that find no workspace they may go into are parked
+//! ([`gridlink_inbound::unmatched`]). An operator lists, inspects, rejects, or assigns them:
+//! `POST /order-reconcile/unmatched/{item_id}/assign` with `{"po_number": "…"}` or
+//! `{"workspace_id": n}` re-reads the parked document from the blob store, files it exactly
+//! like a matched one, closes the item `assigned`, and teaches the correlation index
+//! ([`gridlink_inbound::taught`]) that this sender's PO reference means that workspace. The
+//! schedule `order-reconcile-retry-unmatched` re-correlates open items in bounded batches and
+//! files those that now match.
+//!
 //! ## Not implemented yet (answered honestly with 501)
-//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report; operator
-//! `assign`; the unmatched retry schedule. See the README section.
+//! Reconciliation of 856 / 810 and prices and dates; the discrepancy report. See the README
+//! section.
 //!
 //! ## Configuration
 //! The keys of [`gridlink_inbound::config`], plus:
@@ -28,16 +38,20 @@
 //! | `FOLDER_SHIP_NOTICES` | `Delivery Notes` | where 856 / DESADV go |
 //! | `FOLDER_INVOICES` | `Invoices` | where 810 / INVOIC go |
 //! | `FOLDER_OTHER` | `Correspondence/Partner` | PDFs, notes and anything else |
+//! | `UNMATCHED_RETRY_BATCH` | `25` | open unmatched items the retry schedule takes per run |
 //!
 //! ## Layout
 //! - `lib.rs`: configuration, routing.
 //! - `process.rs`: one inbox item, end to end.
-//! - `operator.rs`: the unmatched-queue routes.
+//! - `operator.rs`: the unmatched-queue routes (list, inspect, assign, reject) and the retry
+//!   schedule.
+//! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (assign, retry).
 //! - `reconcile.rs`: an order acknowledgment against the order's lines → `Match Status`.
 
 mod operator;
 mod process;
 mod reconcile;
+mod refile;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_core::error::ErrorKind;
@@ -66,6 +80,8 @@ pub struct OrderReconcileConfig {
     pub folder_invoices: String,
     /// Folder of everything else.
     pub folder_other: String,
+    /// Open unmatched items the retry schedule takes per run.
+    pub unmatched_retry_batch: usize,
 }
 
 impl OrderReconcileConfig {
@@ -78,6 +94,10 @@ impl OrderReconcileConfig {
             reader.optional("FOLDER_SHIP_NOTICES", "Delivery Notes".to_owned());
         let folder_invoices = reader.optional("FOLDER_INVOICES", "Invoices".to_owned());
         let folder_other = reader.optional("FOLDER_OTHER", "Correspondence/Partner".to_owned());
+        let unmatched_retry_batch = reader.optional("UNMATCHED_RETRY_BATCH", 25_usize);
+        if unmatched_retry_batch == 0 {
+            reader.invalid("UNMATCHED_RETRY_BATCH", "must be at least 1");
+        }
         let mine = reader.finish();
         match (inbound, mine) {
             (Ok(inbound), Ok(())) => Ok(Self {
@@ -86,6 +106,7 @@ impl OrderReconcileConfig {
                 folder_ship_notices,
                 folder_invoices,
                 folder_other,
+                unmatched_retry_batch,
             }),
             (Err(mut a), Err(b)) => {
                 a.problems.extend(b.problems);
@@ -157,6 +178,9 @@ impl OrderReconcile {
             ("GET", "/order-reconcile/unmatched/{item_id}") => {
                 operator::inspect(self, &param("item_id")).await
             }
+            ("POST", "/order-reconcile/unmatched/{item_id}/assign") => {
+                operator::assign(self, &param("item_id"), &request).await
+            }
             ("POST", "/order-reconcile/unmatched/{item_id}/reject") => {
                 operator::reject(self, &param("item_id"), &request).await
             }
@@ -184,6 +208,7 @@ impl OrderReconcile {
                     json!({"polled": polled, "processed": summary}),
                 ))
             }
+            "order-reconcile-retry-unmatched" => operator::retry_unmatched(self).await,
             other => Err(FunctionError::new(
                 ErrorKind::NotImplemented,
                 format!("{NAME}: schedule `{other}` is not implemented yet; nothing was processed"),

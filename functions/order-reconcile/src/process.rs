@@ -10,7 +10,7 @@ use gridlink_inbound::{
 };
 use gridlink_tgrid::Event;
 use gridlink_tgrid::model::Direction;
-use gridlink_xecm::{AttributeValue, NamedAttributes};
+use gridlink_xecm::{AttributeValue, NamedAttributes, Node};
 use serde_json::{Value, json};
 
 use crate::OrderReconcile;
@@ -94,6 +94,46 @@ fn syntax_name(syntax: Syntax) -> &'static str {
     }
 }
 
+/// Who sent a document, what it is and which order it names: its business identity.
+#[derive(Debug, Clone)]
+pub(crate) struct Identified {
+    /// The sender's EDI address (`qualifier:id`).
+    pub(crate) sender: String,
+    /// The PO number it names, as the sender wrote it.
+    pub(crate) po_number: Option<String>,
+    /// The business number naming it among its kind.
+    pub(crate) number: String,
+    /// `sender|doc type|business number`: one filed document each.
+    pub(crate) identity: String,
+}
+
+impl Identified {
+    /// The identity of `document` (an EDI transaction), or of the whole received document.
+    pub(crate) fn of(received: &ReceivedDocument, document: Option<&BusinessDocument>) -> Self {
+        let metadata = &received.document.metadata;
+        let sender = format!("{}:{}", metadata.sender.qualifier, metadata.sender.id);
+        let po_number = match document {
+            Some(d) => d.business_keys().po_number,
+            None => metadata.business_refs.po_number.clone(),
+        };
+        let number = document
+            .and_then(business_number)
+            .or_else(|| po_number.clone())
+            .unwrap_or_else(|| received.sha256.clone());
+        let doc_type = match document {
+            Some(d) => d.kind().to_owned(),
+            None => metadata.doc_type.clone(),
+        };
+        let identity = format!("{sender}|{doc_type}|{number}");
+        Self {
+            sender,
+            po_number,
+            number,
+            identity,
+        }
+    }
+}
+
 /// Correlates and files one document (an EDI transaction, or a whole PDF / note).
 async fn file_received(
     function: &OrderReconcile,
@@ -102,38 +142,57 @@ async fn file_received(
     event_id: &str,
 ) -> Result<Value, InboundError> {
     let platform = function.platform();
-    let metadata = &received.document.metadata;
-    let sender = format!("{}:{}", metadata.sender.qualifier, metadata.sender.id);
-    let po_number = match document {
-        Some(d) => d.business_keys().po_number,
-        None => metadata.business_refs.po_number.clone(),
-    };
-    let number = document
-        .and_then(business_number)
-        .or_else(|| po_number.clone())
-        .unwrap_or_else(|| received.sha256.clone());
-    let doc_type = match document {
-        Some(d) => d.kind().to_owned(),
-        None => metadata.doc_type.clone(),
-    };
-    let identity = format!("{sender}|{doc_type}|{number}");
+    let identified = Identified::of(received, document);
     let correlation = correlate_order(
         platform,
         &function.config.inbound,
-        po_number.as_deref(),
-        &metadata.sender,
+        identified.po_number.as_deref(),
+        &received.document.metadata.sender,
     )
     .await?;
-    let (workspace, po_number) = match correlation {
+    match correlation {
         Correlation::Matched {
             workspace,
             po_number,
-        } => (workspace, po_number),
-        Correlation::Unmatched(reason) => {
-            let parked = unmatched::park(platform, received, &identity, &reason, event_id).await?;
-            return Ok(json!({"unmatched": parked.item_id, "reason": reason.to_string()}));
+        } => {
+            file_into(
+                function,
+                received,
+                document,
+                &identified,
+                &workspace,
+                &po_number,
+            )
+            .await
         }
-    };
+        Correlation::Unmatched(reason) => {
+            let parked =
+                unmatched::park(platform, received, &identified.identity, &reason, event_id)
+                    .await?;
+            Ok(json!({"unmatched": parked.item_id, "reason": reason.to_string()}))
+        }
+    }
+}
+
+/// Files one document into `workspace` (once per business identity; a changed revision
+/// becomes a version) and reconciles it. The same path for a matched document, an operator's
+/// assignment and a successful retry of an unmatched one.
+pub(crate) async fn file_into(
+    function: &OrderReconcile,
+    received: &ReceivedDocument,
+    document: Option<&BusinessDocument>,
+    identified: &Identified,
+    workspace: &Node,
+    po_number: &str,
+) -> Result<Value, InboundError> {
+    let platform = function.platform();
+    let metadata = &received.document.metadata;
+    let Identified {
+        sender,
+        number,
+        identity,
+        ..
+    } = identified;
     let mut values = NamedAttributes::new();
     values.insert(
         "Document Type".to_owned(),

@@ -1,8 +1,14 @@
 //! From business keys to the order workspace, and whether the sender may write to it.
+//!
+//! The order of questions: (1) did an operator teach a route for this sender and this
+//! reference ([`crate::taught`])? — then that workspace, as an explicit override for that
+//! sender and key only; (2) otherwise the purchase-order workspace by business object, and
+//! the sender must be the trading partner of the order's supplier.
 
+use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::Platform;
 use gridlink_tgrid::PartyId;
-use gridlink_xecm::{AttributeValue, BusinessObject, Node};
+use gridlink_xecm::{AttributeValue, BusinessObject, Node, NodeId};
 use serde::{Deserialize, Serialize};
 
 use crate::config::InboundConfig;
@@ -81,8 +87,9 @@ pub fn partner_id_names(configured: &str, sender: &PartyId) -> bool {
         || configured.eq_ignore_ascii_case(&format!("{}:{}", sender.qualifier, sender.id))
 }
 
-/// Finds the purchase-order workspace of `po_number` (by its business object) and checks
-/// that `sender` is the trading partner of the order's supplier.
+/// Finds the purchase-order workspace of `po_number` and checks that `sender` may write to
+/// it: a route an operator taught for this sender and number wins; otherwise the workspace
+/// of the order's business object, whose supplier's trading partner must be `sender`.
 #[tracing::instrument(skip_all, fields(po_number = po_number.unwrap_or_default(), sender = %sender.id))]
 pub async fn correlate_order(
     platform: &Platform,
@@ -94,6 +101,9 @@ pub async fn correlate_order(
         return Ok(Correlation::Unmatched(UnmatchedReason::NoOrderNumber));
     };
     let po = po_number.to_owned();
+    if let Some(matched) = taught_route(platform, po_number, sender).await? {
+        return Ok(matched);
+    }
     let Ok(bo) = BusinessObject::new(&config.order_bo_system, &config.order_bo_type, po_number)
     else {
         return Ok(Correlation::Unmatched(UnmatchedReason::NoWorkspace {
@@ -152,5 +162,38 @@ pub async fn correlate_order(
             po_number: po,
             sender: format!("{}:{}", sender.qualifier, sender.id),
         }))
+    }
+}
+
+/// The workspace an operator taught for `sender` + `reference`, if it still exists.
+async fn taught_route(
+    platform: &Platform,
+    reference: &str,
+    sender: &PartyId,
+) -> Result<Option<Correlation>, InboundError> {
+    let sender_address = format!("{}:{}", sender.qualifier, sender.id);
+    let Some(route) = crate::taught::lookup(platform, &sender_address, reference).await? else {
+        return Ok(None);
+    };
+    let workspace = match NodeId::new(route.workspace_id) {
+        Ok(id) => platform.xecm.get_node(id).await,
+        Err(e) => Err(e),
+    };
+    match workspace {
+        Ok(workspace) => {
+            tracing::info!(workspace_id = route.workspace_id, po_number = %route.po_number, "correlated by a route an operator taught");
+            Ok(Some(Correlation::Matched {
+                workspace,
+                po_number: route.po_number,
+            }))
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::BadRequest) => {
+            tracing::warn!(
+                workspace_id = route.workspace_id,
+                "the taught workspace is gone; correlating as usual"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -11,11 +11,13 @@
 //!   processing loop that marks items done or failed.
 //! - [`received`] — a document's content streamed from TG into the blob store.
 //! - [`correlate`] — PO number → purchase-order workspace; partner isolation.
+//! - [`taught`] — the correlation index operators teach by assigning unmatched items.
 //! - [`filing`] — filing exactly once per business identity; revisions become versions.
 //! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
 //! - [`shipments`] — shipment id / bill of lading / PRO number → the order, as earlier
 //!   documents taught the ledger (per sender).
-//! - [`unmatched`] — the queue of documents that found no workspace they may go into.
+//! - [`unmatched`] — the queue of documents that found no workspace they may go into: list,
+//!   inspect, assign, reject, and the retry schedule ([`unmatched::retry_open`]).
 //! - [`operator`] — the queue's operator routes (list, inspect, reject) as HTTP answers.
 //! - [`error`] — the crate error type, [`InboundError`].
 
@@ -28,6 +30,7 @@ pub mod ingress;
 pub mod operator;
 pub mod received;
 pub mod shipments;
+pub mod taught;
 pub mod unmatched;
 
 pub use config::InboundConfig;

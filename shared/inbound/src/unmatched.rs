@@ -1,17 +1,42 @@
 //! The unmatched queue: documents that found no workspace they may go into, kept (ledger
 //! record + the content already in the blob store) for an operator or the retry schedule.
 //!
+//! ## Lifecycle
+//! [`park`] (once per business identity and content) → `open` → either
+//! - [`assign`]: an operator names the workspace; the function's filing runs (exactly once per
+//!   business identity, so a re-run after a crash between filing and closing files nothing
+//!   new) and the item is closed `assigned` with what was filed and `"by":"operator"`;
+//! - [`retry_open`]: the schedule re-correlates open items, least recently tried first, in
+//!   bounded batches; an item that now matches is filed and closed `assigned` with
+//!   `"by":"retry"`; one that does not stays open with its attempts counted and its last
+//!   reason (or error) recorded;
+//! - [`close`] with `rejected`: an operator drops it.
+//!
+//! What "filing" means is the function's business: both [`assign`] and [`retry_open`] take
+//! it as a closure, so shipment-delay and order-reconcile share the queue mechanics.
+//!
 //! # Format
 //! Ledger record `("unmatched", "{function}/{item_id}")`, status `open`, `assigned` or
-//! `rejected`; open items indexed under `unmatched#{function}#open` by arrival:
+//! `rejected`; open items indexed (index one) under `unmatched#{function}#open` by arrival,
+//! and (index two) under `unmatched#{function}#retry` by their last attempt (arrival at
+//! first), which is the order the retry schedule takes them in:
 //! ```json
 //! {"item_id":"um-…","reason":{"reason":"partner_mismatch","po_number":"…","sender":"ZZ:…"},
-//!  "tg_document_id":"doc_…","sender":"ZZ:…","doc_type":"855","blob_key":"documents/…",
-//!  "sha256":"…","identity":"…","event_id":"evt_…","received_at":"…"}
+//!  "reason_text":"…","tg_document_id":"doc_…","sender":"ZZ:…","doc_type":"855",
+//!  "blob_key":"documents/…","sha256":"…","identity":"…","event_id":"evt_…",
+//!  "received_at":"…","document":{…TG document…},"attempts":0,
+//!  "last_attempt_at":"…","last_error":"…"}
 //! ```
+//! A closed item adds `"outcome":{"by":"operator"|"retry", …what was filed…}` and
+//! `"closed_at"`.
+
+use std::future::Future;
 
 use gridlink_flow::Platform;
-use gridlink_store::{IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId};
+use gridlink_store::{
+    BlobKey, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
+};
+use gridlink_tgrid::model::Document;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -19,6 +44,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::correlate::UnmatchedReason;
 use crate::error::InboundError;
+use crate::ingress::{TG_SOURCE, event_of};
 use crate::received::ReceivedDocument;
 
 /// The ledger kind of unmatched items.
@@ -36,6 +62,31 @@ pub struct UnmatchedItem {
 }
 
 impl UnmatchedItem {
+    /// A text field of the record (`blob_key`, `sha256`, `identity`, `sender`, `event_id`…).
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.details.get(field).and_then(Value::as_str)
+    }
+
+    /// How many retries failed so far.
+    pub fn attempts(&self) -> u64 {
+        self.details
+            .get("attempts")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    }
+
+    /// The Trading Grid document as it arrived, if the record kept it.
+    pub fn document(&self) -> Option<Document> {
+        self.details
+            .get("document")
+            .and_then(|d| serde_json::from_value(d.clone()).ok())
+    }
+
+    /// Whether the item still waits for an operator or a retry.
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+
     fn from_record(record: LedgerRecord) -> Self {
         let item_id = record
             .data
@@ -62,6 +113,14 @@ fn open_partition(platform: &Platform) -> String {
     format!("unmatched#{}#open", platform.function)
 }
 
+fn retry_partition(platform: &Platform) -> String {
+    format!("unmatched#{}#retry", platform.function)
+}
+
+fn now_text(platform: &Platform) -> String {
+    platform.clock.now().format(&Rfc3339).unwrap_or_default()
+}
+
 /// Parks a document in the queue (once per business identity and content).
 pub async fn park(
     platform: &Platform,
@@ -76,7 +135,7 @@ pub async fn park(
             .finalize(),
     );
     let item_id = format!("um-{}", &digest[..20]);
-    let now = platform.clock.now().format(&Rfc3339).unwrap_or_default();
+    let now = now_text(platform);
     let metadata = &received.document.metadata;
     let record = NewRecord::new(
         record_id(platform, &item_id)?,
@@ -93,10 +152,12 @@ pub async fn park(
             "identity": identity,
             "event_id": event_id,
             "received_at": now,
+            "document": received.document,
             "attempts": 0,
         }),
     )
-    .with_index1(open_partition(platform), format!("{now}#{item_id}"));
+    .with_index1(open_partition(platform), format!("{now}#{item_id}"))
+    .with_index2(retry_partition(platform), format!("{now}#{item_id}"));
     match platform.ledger.create(record).await {
         Ok(record) => {
             tracing::warn!(item_id = %item_id, reason = %reason, "document parked as unmatched");
@@ -107,6 +168,44 @@ pub async fn park(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The parked document of `item` as it arrived — the TG document kept in the record (or, for
+/// items parked before the record kept it, read from the inbox event that brought it) and its
+/// content in the blob store — ready to be parsed and filed again without asking TG.
+pub async fn parked_document(
+    platform: &Platform,
+    item: &UnmatchedItem,
+) -> Result<ReceivedDocument, InboundError> {
+    let unreadable = |reason: &str| InboundError::UnreadableEvent {
+        event_id: item.text("event_id").unwrap_or_default().to_owned(),
+        reason: format!("unmatched item {}: {reason}", item.item_id),
+    };
+    let blob_key = BlobKey::parse(
+        item.text("blob_key")
+            .ok_or_else(|| unreadable("no blob key"))?,
+    )?;
+    let document = if let Some(document) = item.document() {
+        document
+    } else {
+        let event_id = item
+            .text("event_id")
+            .ok_or_else(|| unreadable("no event id"))?;
+        let inbox_item = platform
+            .inbox
+            .get(TG_SOURCE, event_id)
+            .await?
+            .ok_or_else(|| unreadable("its inbox event is gone"))?;
+        event_of(platform, &inbox_item)
+            .await?
+            .document()
+            .ok_or_else(|| unreadable("its event carries no document"))?
+    };
+    Ok(ReceivedDocument {
+        document,
+        blob_key,
+        sha256: item.text("sha256").unwrap_or_default().to_owned(),
+    })
 }
 
 /// Open items, oldest first.
@@ -156,16 +255,180 @@ pub async fn close(
     let mut change = record.change();
     change.status = status.to_owned();
     change.index1 = None;
+    change.index2 = None;
     if let Some(data) = change.data.as_object_mut() {
         data.insert("outcome".to_owned(), outcome);
-        data.insert(
-            "closed_at".to_owned(),
-            json!(platform.clock.now().format(&Rfc3339).unwrap_or_default()),
-        );
+        data.insert("closed_at".to_owned(), json!(now_text(platform)));
     }
-    Ok(UnmatchedItem::from_record(
-        platform.ledger.update(change).await?,
-    ))
+    match platform.ledger.update(change).await {
+        Ok(record) => Ok(UnmatchedItem::from_record(record)),
+        // A twin (the operator, or the schedule) closed it a moment ago.
+        Err(LedgerError::VersionConflict { .. }) => {
+            let now = get(platform, item_id).await?;
+            Err(InboundError::AlreadyResolved {
+                item_id: item_id.to_owned(),
+                status: now.status,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Files an open item where the operator said (`file` does the function's filing and
+/// answers what was filed), then closes it `assigned` with `{"by":"operator", …}`.
+///
+/// `file` must be exactly-once per business identity (file through
+/// [`file_once`](crate::file_once)): a crash after filing and before closing leaves the item
+/// open, and assigning it again files nothing new and closes it.
+///
+/// # Errors
+/// [`InboundError::NoSuchItem`] (404), [`InboundError::AlreadyResolved`] (409), or what `file`
+/// failed with (the item stays open).
+#[tracing::instrument(skip_all, fields(function = platform.function, item_id = %item_id))]
+pub async fn assign<F, Fut>(
+    platform: &Platform,
+    item_id: &str,
+    file: F,
+) -> Result<UnmatchedItem, InboundError>
+where
+    F: FnOnce(UnmatchedItem) -> Fut,
+    Fut: Future<Output = Result<Value, InboundError>>,
+{
+    let item = get(platform, item_id).await?;
+    if !item.is_open() {
+        return Err(InboundError::AlreadyResolved {
+            item_id: item_id.to_owned(),
+            status: item.status,
+        });
+    }
+    let filed = file(item).await?;
+    let closed = close(
+        platform,
+        item_id,
+        "assigned",
+        json!({"by": "operator", "filed": filed}),
+    )
+    .await?;
+    tracing::info!("unmatched item assigned by an operator");
+    Ok(closed)
+}
+
+/// What re-correlating one open item found.
+#[derive(Debug, Clone)]
+pub enum RetryVerdict {
+    /// It matched and was filed; this is what was filed.
+    Filed(Value),
+    /// Still nowhere to go, and why.
+    StillUnmatched(UnmatchedReason),
+}
+
+/// What one retry run did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RetrySummary {
+    /// Items looked at.
+    pub tried: usize,
+    /// Items that matched, were filed and closed `assigned`.
+    pub assigned: usize,
+    /// Items still unmatched (left open, attempts counted).
+    pub still_unmatched: usize,
+    /// Items whose retry failed (left open with the error).
+    pub failed: usize,
+}
+
+/// Re-correlates up to `limit` open items, least recently tried first, with `retry` (the
+/// function's correlation and filing, exactly-once per business identity). Matched items are
+/// closed `assigned` with `{"by":"retry", …}`; the others stay open with `attempts` counted
+/// and `last_reason` or `last_error` recorded, and go to the back of the retry line. A
+/// failure of one item never stops the run.
+#[tracing::instrument(skip_all, fields(function = platform.function))]
+pub async fn retry_open<F, Fut>(
+    platform: &Platform,
+    limit: usize,
+    retry: F,
+) -> Result<RetrySummary, InboundError>
+where
+    F: Fn(UnmatchedItem) -> Fut,
+    Fut: Future<Output = Result<RetryVerdict, InboundError>>,
+{
+    let query = Query::partition(IndexName::Two, retry_partition(platform)).limit(limit);
+    let mut summary = RetrySummary::default();
+    for record in platform.ledger.query(query).await? {
+        let item = UnmatchedItem::from_record(record.clone());
+        if !item.is_open() {
+            continue;
+        }
+        summary.tried += 1;
+        let item_id = item.item_id.clone();
+        match retry(item).await {
+            Ok(RetryVerdict::Filed(filed)) => {
+                match close(
+                    platform,
+                    &item_id,
+                    "assigned",
+                    json!({"by": "retry", "filed": filed}),
+                )
+                .await
+                {
+                    Ok(_) => {
+                        tracing::info!(item_id = %item_id, "unmatched item matched on retry and filed");
+                        summary.assigned += 1;
+                    }
+                    Err(InboundError::AlreadyResolved { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(RetryVerdict::StillUnmatched(reason)) => {
+                summary.still_unmatched += 1;
+                note_attempt(platform, &record, Some(&reason), None).await?;
+            }
+            Err(error) => {
+                tracing::warn!(item_id = %item_id, error = %error, "unmatched item retry failed");
+                summary.failed += 1;
+                note_attempt(platform, &record, None, Some(&error)).await?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Counts a retry that did not file the item and moves it to the back of the retry line.
+async fn note_attempt(
+    platform: &Platform,
+    record: &LedgerRecord,
+    reason: Option<&UnmatchedReason>,
+    error: Option<&InboundError>,
+) -> Result<(), InboundError> {
+    let now = now_text(platform);
+    let mut change = record.change();
+    let item_id = record
+        .data
+        .get("item_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(data) = change.data.as_object_mut() {
+        let attempts = data.get("attempts").and_then(Value::as_u64).unwrap_or(0) + 1;
+        data.insert("attempts".to_owned(), json!(attempts));
+        data.insert("last_attempt_at".to_owned(), json!(now));
+        if let Some(reason) = reason {
+            data.insert("last_reason".to_owned(), json!(reason));
+            data.insert("reason".to_owned(), json!(reason));
+            data.insert("reason_text".to_owned(), json!(reason.to_string()));
+            data.remove("last_error");
+        }
+        if let Some(error) = error {
+            data.insert("last_error".to_owned(), json!(error.to_string()));
+        }
+    }
+    change.index2 = Some(IndexEntry::new(
+        retry_partition(platform),
+        format!("{now}#{item_id}"),
+    ));
+    match platform.ledger.update(change).await {
+        // Closed or retried by a twin meanwhile: its write stands.
+        Ok(_) | Err(LedgerError::VersionConflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A partner message (free text on a TG thread) that found no order it may go into.

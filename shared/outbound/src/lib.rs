@@ -15,6 +15,8 @@
 //! ## Layout
 //! - [`push`]: the push body, its signature scheme, verification.
 //! - [`cursor`]: the poll cursor in the ledger, with its overlap window.
+//! - [`poll`]: [`Poller`] — one poll over the changed workspaces; a transient failure stops
+//!   it with the cursor in place, a permanent one is recorded on the workspace and skipped.
 //! - [`changes`]: [`XecmChanges`], the change queries a poller needs, for [`gridlink_xecm::XecmClient`].
 //! - [`content`]: an xECM document as a Trading Grid upload; a Trading Grid attachment as an
 //!   xECM upload.
@@ -24,10 +26,12 @@ pub mod changes;
 pub mod content;
 pub mod cursor;
 pub mod error;
+pub mod poll;
 pub mod push;
 
 pub use changes::XecmChanges;
 pub use content::{tg_attachment_content, xecm_document_upload};
 pub use cursor::{PollCursor, PollWindow};
 pub use error::OutboundError;
+pub use poll::{PollFailure, PollReport, Poller};
 pub use push::{PushError, PushEvent, sign_push, verify_push};

@@ -1,0 +1,382 @@
+//! A contract's standing: every share made of its approved versions, one per partner and
+//! document version, with the partner's answer and whether a newer version superseded it —
+//! and the `Acknowledgment Status` text derived from it.
+//!
+//! The standing is one ledger record per contract workspace, changed by compare-and-set, so
+//! answers, new shares and supersessions processed at the same time never lose each other.
+//! The status attribute is a projection of it: written whenever it differs from what the
+//! standing says (read before write), and written again if the standing moved while it was
+//! being written. Writing it twice is harmless, so it is not an exactly-once effect; keying
+//! it by the standing's version would instead freeze a stale value when two writers race.
+//!
+//! # Format
+//! Ledger record `contract-share-standing / <workspace id>`, status `TRACKED`, data
+//! ```text
+//! {"entries":[{"share_id":"shr_…","document_id":123456,"version":2,"partner_id":"prt_acme",
+//!              "answer":"pending"|"acknowledged"|"declined","superseded_by":3|null,
+//!              "overdue":false}]}
+//! ```
+//! The status counts live entries (not superseded): with one, `Pending`, `Overdue` (still
+//! unanswered after the last reminder — the escalation the contract owner sees),
+//! `Acknowledged` or `Declined`; with more, `Acknowledged (2 of 2 acknowledged)`, `Pending (1
+//! of 2 acknowledged)`, `Pending (0 of 2 acknowledged, 1 overdue)`, `Declined (1 of 2
+//! declined, 1 of 2 acknowledged)`.
+
+use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_xecm::{AttributeValue, NamedAttributes, NodeId};
+use serde::{Deserialize, Serialize};
+
+use crate::ContractShare;
+use crate::error::ShareError;
+
+/// The ledger kind of a contract's standing.
+pub const STANDING_KIND: &str = "contract-share-standing";
+
+/// Compare-and-set attempts before giving up (a transient conflict).
+const CAS_ATTEMPTS: usize = 16;
+
+/// A partner's answer to one share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// Not answered yet.
+    #[default]
+    Pending,
+    /// Acknowledged.
+    Acknowledged,
+    /// Declined.
+    Declined,
+}
+
+/// One share in a contract's standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareEntry {
+    /// The TG share.
+    pub share_id: String,
+    /// The document.
+    pub document_id: i64,
+    /// The version shared.
+    pub version: u32,
+    /// The partner it was shared with.
+    pub partner_id: String,
+    /// The partner's answer.
+    #[serde(default)]
+    pub answer: Answer,
+    /// The newer version that replaced this one (its share was revoked), if any.
+    #[serde(default)]
+    pub superseded_by: Option<u32>,
+    /// Still unanswered after the last reminder.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+impl ShareEntry {
+    /// Whether the entry still counts (not superseded).
+    pub fn live(&self) -> bool {
+        self.superseded_by.is_none()
+    }
+}
+
+/// Every share of one contract.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    /// Oldest first.
+    #[serde(default)]
+    pub entries: Vec<ShareEntry>,
+}
+
+impl Standing {
+    /// The entry of a share.
+    pub fn entry(&self, share_id: &str) -> Option<&ShareEntry> {
+        self.entries.iter().find(|e| e.share_id == share_id)
+    }
+
+    fn entry_mut(&mut self, share_id: &str) -> Option<&mut ShareEntry> {
+        self.entries.iter_mut().find(|e| e.share_id == share_id)
+    }
+
+    /// Adds a share unless it is there; true when it changed.
+    pub fn add(&mut self, entry: ShareEntry) -> bool {
+        if self.entry(&entry.share_id).is_some() {
+            return false;
+        }
+        self.entries.push(entry);
+        true
+    }
+
+    /// Records an answer; true when it changed.
+    pub fn answer(&mut self, share_id: &str, answer: Answer) -> bool {
+        match self.entry_mut(share_id) {
+            Some(entry) if entry.answer != answer => {
+                entry.answer = answer;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks a share as unanswered after the last reminder; true when it changed.
+    pub fn escalate(&mut self, share_id: &str) -> bool {
+        match self.entry_mut(share_id) {
+            Some(entry) if !entry.overdue => {
+                entry.overdue = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks the partner's shares of older versions of `document` as superseded by
+    /// `version`; true when it changed.
+    pub fn supersede(&mut self, document_id: i64, partner_id: &str, version: u32) -> bool {
+        let mut changed = false;
+        for entry in &mut self.entries {
+            if entry.document_id == document_id
+                && entry.partner_id == partner_id
+                && entry.version < version
+                && entry.superseded_by.is_none()
+            {
+                entry.superseded_by = Some(version);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The partner's shares of versions of `document` older than `version`.
+    pub fn older(&self, document_id: i64, partner_id: &str, version: u32) -> Vec<ShareEntry> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.document_id == document_id && e.partner_id == partner_id && e.version < version
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The status text (see the module's format), `None` while nothing is shared.
+    pub fn summary(&self) -> Option<String> {
+        let live: Vec<&ShareEntry> = self.entries.iter().filter(|e| e.live()).collect();
+        let total = live.len();
+        let count = |answer| live.iter().filter(|e| e.answer == answer).count();
+        let (acknowledged, declined) = (count(Answer::Acknowledged), count(Answer::Declined));
+        let overdue = live
+            .iter()
+            .filter(|e| e.answer == Answer::Pending && e.overdue)
+            .count();
+        Some(match total {
+            0 => return None,
+            1 if declined == 1 => "Declined".to_owned(),
+            1 if acknowledged == 1 => "Acknowledged".to_owned(),
+            1 if overdue == 1 => "Overdue".to_owned(),
+            1 => "Pending".to_owned(),
+            _ if declined > 0 => format!(
+                "Declined ({declined} of {total} declined, {acknowledged} of {total} acknowledged)"
+            ),
+            _ if acknowledged == total => {
+                format!("Acknowledged ({acknowledged} of {total} acknowledged)")
+            }
+            _ if overdue > 0 => {
+                format!("Pending ({acknowledged} of {total} acknowledged, {overdue} overdue)")
+            }
+            _ => format!("Pending ({acknowledged} of {total} acknowledged)"),
+        })
+    }
+}
+
+fn standing_id(workspace: i64) -> Result<RecordId, ShareError> {
+    Ok(RecordId::new(STANDING_KIND, workspace.to_string())?)
+}
+
+fn malformed(id: &RecordId, error: &serde_json::Error) -> ShareError {
+    ShareError::Malformed {
+        event_id: id.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+impl ContractShare {
+    /// The contract's standing and the record's version (0 when there is none yet).
+    pub async fn standing(&self, workspace: i64) -> Result<(Standing, u64), ShareError> {
+        let id = standing_id(workspace)?;
+        match self.platform.ledger.get(&id).await? {
+            Some(record) => Ok((
+                serde_json::from_value(record.data).map_err(|e| malformed(&id, &e))?,
+                record.version,
+            )),
+            None => Ok((Standing::default(), 0)),
+        }
+    }
+
+    /// Applies `change` to the standing by compare-and-set (`change` says whether it changed
+    /// anything); the standing as it is afterwards.
+    pub(crate) async fn change_standing(
+        &self,
+        workspace: i64,
+        change: impl Fn(&mut Standing) -> bool,
+    ) -> Result<Standing, ShareError> {
+        let id = standing_id(workspace)?;
+        let mut last_conflict = None;
+        for _ in 0..CAS_ATTEMPTS {
+            let stored = self.platform.ledger.get(&id).await?;
+            let mut standing: Standing = match &stored {
+                Some(record) => {
+                    serde_json::from_value(record.data.clone()).map_err(|e| malformed(&id, &e))?
+                }
+                None => Standing::default(),
+            };
+            if !change(&mut standing) {
+                return Ok(standing);
+            }
+            let data = serde_json::to_value(&standing).map_err(|e| malformed(&id, &e))?;
+            let written = match stored {
+                Some(record) => {
+                    let mut update = record.change();
+                    update.data = data;
+                    self.platform.ledger.update(update).await.map(drop)
+                }
+                None => self
+                    .platform
+                    .ledger
+                    .create(NewRecord::new(id.clone(), "TRACKED", data))
+                    .await
+                    .map(drop),
+            };
+            match written {
+                Ok(()) => return Ok(standing),
+                Err(
+                    conflict @ (LedgerError::VersionConflict { .. }
+                    | LedgerError::AlreadyExists { .. }
+                    | LedgerError::NotFound { .. }),
+                ) => last_conflict = Some(conflict),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(last_conflict.map_or_else(
+            || ShareError::Malformed {
+                event_id: id.to_string(),
+                reason: "no compare-and-set attempt was made".into(),
+            },
+            ShareError::from,
+        ))
+    }
+
+    /// Writes the standing's status text to the workspace when it differs, again if the
+    /// standing moved meanwhile; the text written, if any.
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+    pub async fn publish_standing(&self, workspace: NodeId) -> Result<Option<String>, ShareError> {
+        let mut published = None;
+        for _ in 0..3 {
+            let (standing, version) = self.standing(workspace.get()).await?;
+            let Some(summary) = standing.summary() else {
+                return Ok(None);
+            };
+            let current = self
+                .platform
+                .xecm
+                .read_attributes(workspace, self.config.contract_category)
+                .await?;
+            let attribute = &self.config.ack_status_attribute;
+            if current.get(attribute) != Some(&AttributeValue::Text(summary.clone())) {
+                let mut values = NamedAttributes::new();
+                values.insert(attribute.clone(), summary.clone().into());
+                self.platform
+                    .xecm
+                    .write_attributes(workspace, self.config.contract_category, &values)
+                    .await?;
+                tracing::info!(status = %summary, "acknowledgment status written");
+            }
+            published = Some(summary);
+            if self.standing(workspace.get()).await?.1 == version {
+                break;
+            }
+        }
+        Ok(published)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(share: &str, version: u32, partner: &str, answer: Answer) -> ShareEntry {
+        ShareEntry {
+            share_id: share.into(),
+            document_id: 7,
+            version,
+            partner_id: partner.into(),
+            answer,
+            superseded_by: None,
+            overdue: false,
+        }
+    }
+
+    #[test]
+    fn one_live_share_reads_as_a_single_word() {
+        let mut standing = Standing::default();
+        assert_eq!(standing.summary(), None);
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Pending));
+        assert_eq!(standing.summary().as_deref(), Some("Pending"));
+        standing.answer("shr_1", Answer::Declined);
+        assert_eq!(standing.summary().as_deref(), Some("Declined"));
+    }
+
+    #[test]
+    fn several_live_shares_read_as_counts() {
+        let mut standing = Standing::default();
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Acknowledged));
+        standing.add(entry("shr_2", 1, "prt_b", Answer::Pending));
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Pending (1 of 2 acknowledged)")
+        );
+        standing.answer("shr_2", Answer::Acknowledged);
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Acknowledged (2 of 2 acknowledged)")
+        );
+        standing.answer("shr_2", Answer::Declined);
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Declined (1 of 2 declined, 1 of 2 acknowledged)")
+        );
+    }
+
+    #[test]
+    fn an_unanswered_share_after_the_last_reminder_reads_as_overdue_until_answered() {
+        let mut standing = Standing::default();
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Pending));
+        assert!(standing.escalate("shr_1"));
+        assert!(!standing.escalate("shr_1"), "escalated once");
+        assert_eq!(standing.summary().as_deref(), Some("Overdue"));
+        standing.add(entry("shr_2", 1, "prt_b", Answer::Pending));
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Pending (0 of 2 acknowledged, 1 overdue)")
+        );
+        standing.answer("shr_1", Answer::Acknowledged);
+        assert_eq!(
+            standing.summary().as_deref(),
+            Some("Pending (1 of 2 acknowledged)")
+        );
+    }
+
+    #[test]
+    fn a_superseded_share_no_longer_counts_even_when_answered_late() {
+        let mut standing = Standing::default();
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Pending));
+        standing.add(entry("shr_2", 2, "prt_a", Answer::Pending));
+        assert!(standing.supersede(7, "prt_a", 2));
+        assert!(
+            !standing.supersede(7, "prt_a", 2),
+            "superseding twice is no change"
+        );
+        assert!(standing.answer("shr_1", Answer::Acknowledged));
+        assert_eq!(standing.summary().as_deref(), Some("Pending"));
+        assert_eq!(standing.older(7, "prt_a", 2).len(), 1);
+        assert_eq!(
+            standing.entry("shr_1").and_then(|e| e.superseded_by),
+            Some(2)
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! One poll over the workspaces that changed in the cursor's window: workspaces of the
+//! poller's type changed themselves, and the workspaces of documents changed below them. Each
+//! is synced by the use case; what happens when one fails is decided here, once:
+//!
+//! - a **transient** failure (xECM or TG unavailable, rate limited) stops the poll and leaves
+//!   the cursor where it was — the next poll reads the same window again, and everything
+//!   already done is a no-op then, because every effect is exactly-once;
+//! - a **permanent** failure (a partner id Trading Grid refuses, a category value that cannot
+//!   be written) is recorded on the workspace, logged with its id, and the poll goes on, so
+//!   one bad workspace never holds every other one back. The workspace is synced again when it
+//!   changes (someone fixes the partner id: its modify date moves into a later window); its
+//!   failure record is removed by the first sync that succeeds.
+//!
+//! # Format
+//! Ledger record `poll-failure / <function>/<workspace id>`, status `FAILED`, indexed under
+//! `poll-failure#<function>` by workspace id:
+//! ```json
+//! {"workspace_id": 5120, "error": "Trading Grid: 422 …", "kind": "Unprocessable",
+//!  "attempts": 2, "last_failed_at": "2026-11-25T01:00:00Z"}
+//! ```
+
+use std::future::Future;
+
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_store::{IndexName, Ledger, LedgerError, NewRecord, Query, RecordId};
+use gridlink_xecm::{NodeId, WorkspaceTypeId, Workspaces};
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::changes::XecmChanges;
+use crate::cursor::PollCursor;
+use crate::error::OutboundError;
+
+/// The ledger kind of workspaces a poll could not sync.
+pub const POLL_FAILURE_KIND: &str = "poll-failure";
+
+/// What a poll looks at and where it keeps its state.
+#[derive(Clone, Copy)]
+pub struct Poller<'a> {
+    /// The function polling (names the failure records).
+    pub function: &'static str,
+    /// Its cursor.
+    pub cursor: &'a PollCursor,
+    /// Workspace change queries.
+    pub changes: &'a dyn XecmChanges,
+    /// Document change queries.
+    pub xecm: &'a dyn Workspaces,
+    /// Where failures are recorded.
+    pub ledger: &'a dyn Ledger,
+    /// The workspace type polled.
+    pub workspace_type: WorkspaceTypeId,
+}
+
+impl std::fmt::Debug for Poller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("function", &self.function)
+            .field("cursor", self.cursor)
+            .field("workspace_type", &self.workspace_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A workspace a poll could not sync, permanently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PollFailure {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// Why.
+    pub error: String,
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PollReport<T> {
+    /// Workspaces looked at.
+    pub examined: usize,
+    /// What each synced workspace reported.
+    pub synced: Vec<T>,
+    /// Workspaces that failed permanently (recorded, skipped).
+    pub failed: Vec<PollFailure>,
+}
+
+impl Poller<'_> {
+    /// The workspaces changed at or after `since` (their own changes and their documents'),
+    /// each once, in id order.
+    pub async fn changed_workspaces(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<NodeId>, OutboundError> {
+        let mut workspaces: Vec<NodeId> = self
+            .changes
+            .workspaces_changed_since(self.workspace_type, since)
+            .await?
+            .into_iter()
+            .map(|w| w.id)
+            .collect();
+        for document in self.xecm.documents_changed_since(None, since).await? {
+            if let Some(workspace) = self.changes.enclosing_workspace(document.id).await? {
+                workspaces.push(workspace);
+            }
+        }
+        workspaces.sort();
+        workspaces.dedup();
+        Ok(workspaces)
+    }
+
+    /// Reads the cursor's window as of `now`, syncs every changed workspace with `sync`
+    /// (see the module doc for failures), and advances the cursor unless a transient failure
+    /// stopped the poll.
+    pub async fn poll<T, E, F, Fut>(
+        &self,
+        now: OffsetDateTime,
+        mut sync: F,
+    ) -> Result<PollReport<T>, E>
+    where
+        F: FnMut(NodeId) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<OutboundError> + Classify + std::fmt::Display,
+    {
+        let window = self.cursor.window(now).await?;
+        let workspaces = self.changed_workspaces(window.since).await?;
+        let mut report = PollReport {
+            examined: workspaces.len(),
+            synced: Vec::new(),
+            failed: Vec::new(),
+        };
+        for workspace in workspaces {
+            match sync(workspace).await {
+                Ok(outcome) => {
+                    self.clear_failure(workspace).await?;
+                    report.synced.push(outcome);
+                }
+                Err(error) if is_transient(error.kind()) => {
+                    tracing::warn!(function = self.function, workspace_id = workspace.get(), error = %error, "poll stopped by a transient failure; the cursor stays");
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::error!(function = self.function, workspace_id = workspace.get(), error = %error, "workspace could not be synced; recorded, the poll goes on");
+                    self.record_failure(workspace, &error.to_string(), error.kind(), now)
+                        .await?;
+                    report.failed.push(PollFailure {
+                        workspace_id: workspace.get(),
+                        error: error.to_string(),
+                    });
+                }
+            }
+        }
+        self.cursor.advance(&window).await?;
+        Ok(report)
+    }
+
+    /// The workspaces recorded as failed, by id.
+    pub async fn failures(&self) -> Result<Vec<Value>, OutboundError> {
+        let query = Query::partition(IndexName::One, self.partition());
+        Ok(self
+            .ledger
+            .query(query)
+            .await?
+            .into_iter()
+            .map(|r| r.data)
+            .collect())
+    }
+
+    fn partition(&self) -> String {
+        format!("{POLL_FAILURE_KIND}#{}", self.function)
+    }
+
+    fn record_id(&self, workspace: NodeId) -> Result<RecordId, OutboundError> {
+        Ok(RecordId::new(
+            POLL_FAILURE_KIND,
+            format!("{}/{}", self.function, workspace.get()),
+        )?)
+    }
+
+    async fn record_failure(
+        &self,
+        workspace: NodeId,
+        error: &str,
+        kind: ErrorKind,
+        now: OffsetDateTime,
+    ) -> Result<(), OutboundError> {
+        let id = self.record_id(workspace)?;
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let data = |attempts: u64| {
+            json!({"workspace_id": workspace.get(), "error": error, "kind": format!("{kind:?}"),
+                   "attempts": attempts, "last_failed_at": at})
+        };
+        let sort = format!("{:020}", workspace.get());
+        let result = match self.ledger.get(&id).await? {
+            None => self
+                .ledger
+                .create(NewRecord::new(id, "FAILED", data(1)).with_index1(self.partition(), sort))
+                .await
+                .map(|_| ()),
+            Some(existing) => {
+                let attempts = existing
+                    .data
+                    .get("attempts")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let mut change = existing.change();
+                change.data = data(attempts + 1);
+                self.ledger.update(change).await.map(|_| ())
+            }
+        };
+        match result {
+            // A twin poll recorded the same failure meanwhile.
+            Ok(())
+            | Err(LedgerError::AlreadyExists { .. } | LedgerError::VersionConflict { .. }) => {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn clear_failure(&self, workspace: NodeId) -> Result<(), OutboundError> {
+        let id = self.record_id(workspace)?;
+        if let Some(existing) = self.ledger.get(&id).await? {
+            match self.ledger.delete(&id, existing.version).await {
+                Ok(())
+                | Err(LedgerError::NotFound { .. } | LedgerError::VersionConflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            tracing::info!(
+                function = self.function,
+                workspace_id = workspace.get(),
+                "workspace synced again; its failure record is cleared"
+            );
+        }
+        Ok(())
+    }
+}
+
+fn is_transient(kind: ErrorKind) -> bool {
+    matches!(kind, ErrorKind::Unavailable | ErrorKind::RateLimited)
+}
