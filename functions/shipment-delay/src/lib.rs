@@ -37,9 +37,13 @@
 //! | `FOLDER_SHIPPING` | `Shipping` | the order workspace's folder for shipment documents |
 //! | `SHIPMENT_CATEGORY_ID` | `9600` | the `Shipment Notice` category on every filed document |
 //! | `SHIPMENT_STATUS_ATTRIBUTE` | `Shipment Status` | the order category's attribute updated |
+//! | `UNMATCHED_RETRY_BATCH` | `25` | open unmatched items the retry schedule takes per run |
 //!
-//! ## Not implemented yet (answered honestly with 501)
-//! Operator `assign` and the `shipment-delay-retry-unmatched` schedule.
+//! ## The unmatched queue
+//! List, inspect and reject are [`gridlink_inbound::operator`]'s; `assign` (`{"po_number"}` or
+//! `{"workspace_id"}`) files the parked 214 / IFTSTA or message there and teaches its
+//! shipment references for the order; the schedule `shipment-delay-retry-unmatched`
+//! re-correlates open items (an order created later, a reference taught since).
 //!
 //! ## Layout
 //! - `lib.rs`: configuration, routing.
@@ -47,17 +51,20 @@
 //! - [`message`]: a `message.posted` item, end to end.
 //! - [`notice`]: what both file: category values, `Shipment Status`, the note.
 //! - [`codes`]: status and reason code descriptions.
+//! - `operator.rs`: the unmatched queue's `assign` route and retry schedule.
 
 pub mod codes;
 pub mod message;
 pub mod notice;
+mod operator;
 pub mod process;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_core::error::ErrorKind;
 use gridlink_flow::{InboxItem, Platform};
 use gridlink_inbound::ingress::{self, function_error};
-use gridlink_inbound::{InboundConfig, InboundError, operator};
+use gridlink_inbound::operator as inbound_operator;
+use gridlink_inbound::{InboundConfig, InboundError};
 use gridlink_lambda::manifest::{self, FunctionSpec};
 use gridlink_lambda::{
     BoxFuture, FunctionError, Handler, HttpRequest, Invocation, Reply, not_implemented,
@@ -80,6 +87,8 @@ pub struct ShipmentDelayConfig {
     pub shipment_category: CategoryId,
     /// The order category's shipment status attribute.
     pub shipment_status_attribute: String,
+    /// Open unmatched items the retry schedule takes per run.
+    pub unmatched_retry_batch: usize,
 }
 
 impl ShipmentDelayConfig {
@@ -95,6 +104,10 @@ impl ShipmentDelayConfig {
         });
         let shipment_status_attribute =
             reader.optional("SHIPMENT_STATUS_ATTRIBUTE", "Shipment Status".to_owned());
+        let unmatched_retry_batch = reader.optional("UNMATCHED_RETRY_BATCH", 25_usize);
+        if unmatched_retry_batch == 0 {
+            reader.invalid("UNMATCHED_RETRY_BATCH", "must be at least 1");
+        }
         let mine = reader.finish();
         match (inbound, mine) {
             (Ok(inbound), Ok(())) => Ok(Self {
@@ -102,6 +115,7 @@ impl ShipmentDelayConfig {
                 folder_shipping,
                 shipment_category,
                 shipment_status_attribute,
+                unmatched_retry_batch,
             }),
             (Err(mut a), Err(b)) => {
                 a.problems.extend(b.problems);
@@ -185,12 +199,15 @@ impl ShipmentDelay {
                 }
                 Ok(Reply::Http(accepted))
             }
-            ("GET", "/shipment-delay/unmatched") => operator::list(&self.platform).await,
+            ("GET", "/shipment-delay/unmatched") => inbound_operator::list(&self.platform).await,
             ("GET", "/shipment-delay/unmatched/{item_id}") => {
-                operator::inspect(&self.platform, &param("item_id")).await
+                inbound_operator::inspect(&self.platform, &param("item_id")).await
             }
             ("POST", "/shipment-delay/unmatched/{item_id}/reject") => {
-                operator::reject(&self.platform, &param("item_id"), &request).await
+                inbound_operator::reject(&self.platform, &param("item_id"), &request).await
+            }
+            ("POST", "/shipment-delay/unmatched/{item_id}/assign") => {
+                operator::assign(self, &param("item_id"), &request).await
             }
             _ => Err(FunctionError::new(
                 ErrorKind::NotImplemented,
@@ -216,6 +233,7 @@ impl ShipmentDelay {
                     json!({"polled": polled, "processed": summary}),
                 ))
             }
+            "shipment-delay-retry-unmatched" => operator::retry_unmatched(self).await,
             other => Err(FunctionError::new(
                 ErrorKind::NotImplemented,
                 format!("{NAME}: schedule `{other}` is not implemented yet; nothing was processed"),

@@ -43,6 +43,7 @@ use time::PrimitiveDateTime;
 
 use crate::ShipmentDelay;
 use crate::notice::StatusReport;
+use crate::process::{Disposition, Route};
 
 /// The PO a thread's external reference names (`po` system, or an id `po:…`).
 pub fn po_from_thread(external_ref: Option<&ExternalRef>) -> Option<String> {
@@ -129,32 +130,62 @@ struct Destination {
     workspace: Node,
     po_number: String,
     address: PartyId,
+    teach: bool,
+}
+
+/// What handling a message did.
+#[derive(Debug, Clone)]
+pub(crate) enum Handled {
+    /// Not shipment-delay's (why).
+    Skipped(Value),
+    /// Filed or parked.
+    Done(Disposition),
 }
 
 /// Processes one `message.posted` item; messages on other threads, or not by a partner,
 /// are recorded as skipped.
-#[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
 pub(crate) async fn process_message(
     function: &ShipmentDelay,
     item: &InboxItem,
     event: &Event,
 ) -> Result<Value, InboundError> {
+    Ok(
+        match handle_message(function, item.event_id(), event, &Route::Correlate).await? {
+            Handled::Skipped(why) => why,
+            Handled::Done(disposition) => disposition.to_json(),
+        },
+    )
+}
+
+/// Files (or parks) the message of a `message.posted` event along `route`. Used on arrival
+/// and to refile an unmatched message.
+#[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
+pub(crate) async fn handle_message(
+    function: &ShipmentDelay,
+    event_id: &str,
+    event: &Event,
+    route: &Route,
+) -> Result<Handled, InboundError> {
     let Some(posted) = event.message_posted() else {
         return Err(InboundError::UnreadableEvent {
-            event_id: item.event_id().to_owned(),
+            event_id: event_id.to_owned(),
             reason: "message.posted without a readable message".into(),
         });
     };
     if !matches!(posted.thread_kind, ThreadKind::Shipment | ThreadKind::Order) {
-        return Ok(json!({"skipped": "not a shipment or order thread"}));
+        return Ok(Handled::Skipped(
+            json!({"skipped": "not a shipment or order thread"}),
+        ));
     }
     let message = &posted.message;
     if message.author.kind != AuthorKind::Partner {
-        return Ok(json!({"skipped": "not a partner message"}));
+        return Ok(Handled::Skipped(
+            json!({"skipped": "not a partner message"}),
+        ));
     }
     let Some(partner_id) = message.author.partner_id.clone() else {
         return Err(InboundError::UnreadableEvent {
-            event_id: item.event_id().to_owned(),
+            event_id: event_id.to_owned(),
             reason: "a partner message without a partner id".into(),
         });
     };
@@ -177,7 +208,29 @@ pub(crate) async fn process_message(
 
     let mut unmatched_reason = UnmatchedReason::NoOrderNumber;
     let mut destination = None;
+    if let Route::Assigned {
+        workspace,
+        po_number,
+        teach,
+    } = route
+    {
+        let address = partner.edi_addresses.first().cloned().ok_or_else(|| {
+            InboundError::UnreadableEvent {
+                event_id: event_id.to_owned(),
+                reason: format!("partner {} has no EDI address", partner_id.as_str()),
+            }
+        })?;
+        destination = Some(Destination {
+            workspace: workspace.clone(),
+            po_number: po_number.clone(),
+            address,
+            teach: *teach,
+        });
+    }
     for address in &partner.edi_addresses {
+        if destination.is_some() {
+            break;
+        }
         let po = match &named_po {
             Some(po) => Some(po.clone()),
             None => shipments::lookup(platform, address, &refs).await?,
@@ -191,8 +244,8 @@ pub(crate) async fn process_message(
                     workspace,
                     po_number,
                     address: address.clone(),
+                    teach: named_po.is_some(),
                 });
-                break;
             }
             Correlation::Unmatched(reason) => {
                 if unmatched_reason == UnmatchedReason::NoOrderNumber {
@@ -205,6 +258,7 @@ pub(crate) async fn process_message(
         workspace,
         po_number,
         address,
+        teach,
     }) = destination
     else {
         let parked = unmatched::park_message(
@@ -225,10 +279,13 @@ pub(crate) async fn process_message(
             },
             &identity,
             &unmatched_reason,
-            item.event_id(),
+            event_id,
         )
         .await?;
-        return Ok(json!({"unmatched": parked.item_id, "reason": unmatched_reason.to_string()}));
+        return Ok(Handled::Done(Disposition::Parked {
+            item_id: parked.item_id,
+            reason: unmatched_reason,
+        }));
     };
 
     let partner_address = format!("{}:{}", address.qualifier, address.id);
@@ -344,7 +401,7 @@ pub(crate) async fn process_message(
     let document = file_once(platform, &filing, &BytesSource(text.into())).await?;
     filed.insert(0, (name, document.document_id));
     tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), partner_id = %partner_id.as_str(), "partner message filed");
-    if named_po.is_some() {
+    if teach {
         shipments::teach(platform, &address, &refs, &po_number).await?;
     }
     let origin = format!(
@@ -363,7 +420,7 @@ pub(crate) async fn process_message(
             &origin,
         )
         .await?;
-    Ok(json!({
+    Ok(Handled::Done(Disposition::Filed(json!({
         "po_number": po_number,
         "workspace_id": workspace.id.get(),
         "document_id": document.document_id,
@@ -372,7 +429,7 @@ pub(crate) async fn process_message(
         "shipment_status": outcome.shipment_status,
         "status_shown": outcome.shown,
         "note_document_id": outcome.note_document_id,
-    }))
+    }))))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
 use gridlink_flow::InboxItem;
 use gridlink_inbound::acks::acknowledge;
-use gridlink_inbound::correlate::Correlation;
+use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
 use gridlink_inbound::shipments::{self, is_shipment_status};
 use gridlink_inbound::{
     Filing, InboundError, ReceivedDocument, ShipmentRefs, correlate_order, fetch_content,
@@ -18,6 +18,7 @@ use gridlink_inbound::{
 };
 use gridlink_tgrid::Event;
 use gridlink_tgrid::model::Direction;
+use gridlink_xecm::Node;
 use serde_json::{Value, json};
 use time::{PrimitiveDateTime, Time};
 
@@ -29,6 +30,78 @@ fn syntax_name(syntax: Syntax) -> &'static str {
         Syntax::X12 => "X12",
         Syntax::Edifact => "EDIFACT",
     }
+}
+
+/// Where a report goes: found by correlation (partner-checked), or where an operator said.
+#[derive(Debug, Clone)]
+pub(crate) enum Route {
+    /// Correlate by PO number or taught shipment reference; the sender must be the order's
+    /// partner.
+    Correlate,
+    /// An operator's assignment: this workspace; `po_number` is the order it stands for
+    /// (taught for the report's shipment references when `teach`).
+    Assigned {
+        /// The workspace.
+        workspace: Node,
+        /// Its order.
+        po_number: String,
+        /// Whether `po_number` is a real PO number worth teaching.
+        teach: bool,
+    },
+}
+
+/// What became of one report.
+#[derive(Debug, Clone)]
+pub(crate) enum Disposition {
+    /// Filed; what was done.
+    Filed(Value),
+    /// Parked in the unmatched queue.
+    Parked {
+        /// The queue item.
+        item_id: String,
+        /// Why.
+        reason: UnmatchedReason,
+    },
+}
+
+impl Disposition {
+    /// As recorded in the inbox outcome.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            Self::Filed(value) => value.clone(),
+            Self::Parked { item_id, reason } => {
+                json!({"unmatched": item_id, "reason": reason.to_string()})
+            }
+        }
+    }
+}
+
+/// Parses a kept interchange and files each shipment status in it (no acknowledgment: that
+/// went out when it arrived). Used on arrival and to refile an unmatched item.
+pub(crate) async fn file_statuses(
+    function: &ShipmentDelay,
+    received: &ReceivedDocument,
+    event_id: &str,
+    route: &Route,
+) -> Result<Vec<Disposition>, InboundError> {
+    let bytes = received.bytes(function.platform()).await?;
+    let syntax = gridlink_edi::detect(&bytes).ok_or_else(|| InboundError::UnreadableEvent {
+        event_id: event_id.to_owned(),
+        reason: "payload is neither X12 nor EDIFACT".into(),
+    })?;
+    let interchanges =
+        gridlink_edi::parse_interchanges(&bytes).map_err(|e| InboundError::UnreadableEvent {
+            event_id: event_id.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let mut dispositions = Vec::new();
+    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
+        if let BusinessDocument::ShipmentStatus(status) = document {
+            dispositions
+                .push(file_status(function, received, status, syntax, event_id, route).await?);
+        }
+    }
+    Ok(dispositions)
 }
 
 /// Processes one `document.received` item; documents that are not shipment statuses are
@@ -78,8 +151,18 @@ pub(crate) async fn process_document(
     let mut statuses = Vec::new();
     for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
         match document {
-            BusinessDocument::ShipmentStatus(status) => statuses
-                .push(file_status(function, &received, status, syntax, item.event_id()).await?),
+            BusinessDocument::ShipmentStatus(status) => statuses.push(
+                file_status(
+                    function,
+                    &received,
+                    status,
+                    syntax,
+                    item.event_id(),
+                    &Route::Correlate,
+                )
+                .await?
+                .to_json(),
+            ),
             other => statuses.push(json!({"skipped": other.kind()})),
         }
     }
@@ -95,7 +178,8 @@ async fn file_status(
     status: &ShipmentStatus,
     syntax: Syntax,
     event_id: &str,
-) -> Result<Value, InboundError> {
+    route: &Route,
+) -> Result<Disposition, InboundError> {
     let platform = function.platform();
     let metadata = &received.document.metadata;
     let sender = &metadata.sender;
@@ -110,9 +194,10 @@ async fn file_status(
         .first()
         .cloned()
         .or_else(|| metadata.business_refs.po_number.clone());
-    let po_number = match &named_po {
-        Some(po) => Some(po.clone()),
-        None => shipments::lookup(platform, sender, &refs).await?,
+    let po_number = match (&named_po, route) {
+        (_, Route::Assigned { po_number, .. }) => Some(po_number.clone()),
+        (Some(po), Route::Correlate) => Some(po.clone()),
+        (None, Route::Correlate) => shipments::lookup(platform, sender, &refs).await?,
     };
     let latest = status.events.last();
     let status_at = latest.and_then(|e| e.date).map_or(
@@ -142,22 +227,33 @@ async fn file_status(
         code.as_deref().unwrap_or("-"),
         status_at
     );
-    let correlation = correlate_order(
-        platform,
-        &function.config.inbound,
-        po_number.as_deref(),
-        sender,
-    )
-    .await?;
-    let (workspace, po_number) = match correlation {
-        Correlation::Matched {
+    let (workspace, po_number, teach) = match route {
+        Route::Assigned {
             workspace,
             po_number,
-        } => (workspace, po_number),
-        Correlation::Unmatched(reason) => {
-            let parked = unmatched::park(platform, received, &identity, &reason, event_id).await?;
-            return Ok(json!({"unmatched": parked.item_id, "reason": reason.to_string()}));
-        }
+            teach,
+        } => (workspace.clone(), po_number.clone(), *teach),
+        Route::Correlate => match correlate_order(
+            platform,
+            &function.config.inbound,
+            po_number.as_deref(),
+            sender,
+        )
+        .await?
+        {
+            Correlation::Matched {
+                workspace,
+                po_number,
+            } => (workspace, po_number, named_po.is_some()),
+            Correlation::Unmatched(reason) => {
+                let parked =
+                    unmatched::park(platform, received, &identity, &reason, event_id).await?;
+                return Ok(Disposition::Parked {
+                    item_id: parked.item_id,
+                    reason,
+                });
+            }
+        },
     };
     let report = StatusReport {
         source: metadata.doc_type.clone(),
@@ -209,7 +305,7 @@ async fn file_status(
     };
     let filed = file_once(platform, &filing, &received.content(platform)).await?;
     tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "shipment status filed");
-    if named_po.is_some() {
+    if teach {
         shipments::teach(platform, sender, &refs, &po_number).await?;
     }
     let origin = format!(
@@ -234,15 +330,20 @@ async fn file_status(
             &origin,
         )
         .await?;
-    Ok(json!({
+    let routed_by = match (route, &named_po) {
+        (Route::Assigned { .. }, _) => "operator",
+        (Route::Correlate, Some(_)) => "po_number",
+        (Route::Correlate, None) => "shipment_reference",
+    };
+    Ok(Disposition::Filed(json!({
         "po_number": po_number,
         "workspace_id": workspace.id.get(),
         "document_id": filed.document_id,
         "new_version": filed.new_version,
         "identity": identity,
-        "routed_by": if named_po.is_some() { "po_number" } else { "shipment_reference" },
+        "routed_by": routed_by,
         "shipment_status": outcome.shipment_status,
         "status_shown": outcome.shown,
         "note_document_id": outcome.note_document_id,
-    }))
+    })))
 }

@@ -234,6 +234,11 @@ impl World {
     /// The tenant opens a shipment thread with ACME about the order (its external ref names
     /// the PO).
     async fn shipment_thread(&self) -> String {
+        self.thread_with(Some(ExternalRef::new("po", PO))).await
+    }
+
+    /// The tenant opens a shipment thread with ACME with `external_ref`.
+    async fn thread_with(&self, external_ref: Option<ExternalRef>) -> String {
         let space = self
             .tg
             .open_space(
@@ -250,12 +255,12 @@ impl World {
         let thread = self
             .tg
             .open_thread(
-                &IdempotencyKey::derive("test-thread", PO),
+                &IdempotencyKey::derive("test-thread", &format!("{external_ref:?}")),
                 &space.space_id,
                 &NewThread {
-                    subject: format!("Shipments of PO {PO}"),
+                    subject: "Shipments".into(),
                     kind: ThreadKind::Shipment,
-                    external_ref: Some(ExternalRef::new("po", PO)),
+                    external_ref,
                 },
             )
             .await
@@ -421,6 +426,28 @@ impl World {
             .expect("download");
         let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("content");
         String::from_utf8_lossy(&chunks.concat()).into_owned()
+    }
+}
+
+impl World {
+    async fn call(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let reply = self
+            .function
+            .handle(Invocation::Http(HttpRequest {
+                method: method.into(),
+                path: path.into(),
+                body: body.as_bytes().to_vec(),
+                ..HttpRequest::default()
+            }))
+            .await;
+        match reply {
+            Ok(Reply::Http(response)) => (
+                response.status,
+                serde_json::from_slice(&response.body).expect("json"),
+            ),
+            Ok(other) => panic!("not an HTTP reply: {other:?}"),
+            Err(error) => (error.kind.http_status(), Value::String(error.to_string())),
+        }
     }
 }
 
@@ -842,6 +869,126 @@ async fn a_bad_signature_is_refused_and_nothing_is_kept(
     );
 }
 
+async fn an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let request = world
+        .partner_sends(
+            "prt_acme",
+            x12_214("ACMESUPPLY", None, "SHP-44004", "SD", 871),
+        )
+        .await;
+    let outcome = world.outcome_of(request).await;
+    let item_id = outcome["statuses"][0]["unmatched"]
+        .as_str()
+        .unwrap_or_else(|| panic!("parked: {outcome}"))
+        .to_owned();
+    let path = format!("/shipment-delay/unmatched/{item_id}/assign");
+    let (status, answer) = world.call("POST", &path, r#"{"po_number":""}"#).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = world
+        .call("POST", &path, &format!(r#"{{"po_number":"{PO}"}}"#))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "assigned", "{answer}");
+    let filed = &answer["details"]["outcome"]["filed"][0];
+    assert_eq!(filed["routed_by"], "operator", "{answer}");
+    let document = filed["document_id"].as_i64().expect("filed");
+    assert!(
+        world
+            .shipping(PO)
+            .await
+            .iter()
+            .any(|n| n.id.get() == document)
+    );
+    let (status, _) = world
+        .call("POST", &path, &format!(r#"{{"po_number":"{PO}"}}"#))
+        .await;
+    assert_eq!(status, 409, "an assigned item cannot be assigned again");
+    // The assignment taught SHP-44004: ACME's next status for it finds the order itself.
+    let request = world
+        .partner_sends(
+            "prt_acme",
+            x12_214("ACMESUPPLY", None, "SHP-44004", "X1", 872),
+        )
+        .await;
+    let outcome = world.outcome_of(request).await;
+    assert_eq!(
+        outcome["statuses"][0]["routed_by"], "shipment_reference",
+        "{outcome}"
+    );
+}
+
+async fn the_retry_schedule_files_a_parked_message_once_its_shipment_is_known(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let thread = world.thread_with(None).await;
+    let request = world
+        .partner_posts(
+            &thread,
+            "Shipment SHP-33003 missed the vessel; next sailing in a week.",
+            r#"{"shipment_id":"SHP-33003","status_code":"SD","reason":"AJ"}"#,
+        )
+        .await;
+    let outcome = world.outcome_of(request).await;
+    assert!(outcome["unmatched"].is_string(), "{outcome}");
+    assert!(world.shipping(PO).await.is_empty());
+    let retried = world
+        .function
+        .handle(Invocation::Schedule(gridlink_lambda::ScheduleFiring {
+            schedule: "shipment-delay-retry-unmatched".into(),
+            scheduled_at: None,
+        }))
+        .await
+        .expect("retry");
+    let Reply::Scheduled(summary) = retried else {
+        panic!("a schedule reply")
+    };
+    assert_eq!(summary["unmatched"]["still_unmatched"], 1, "{summary}");
+    // ACME's 214 names the PO and SHP-33003; the next retry files the message.
+    let request = world
+        .partner_sends(
+            "prt_acme",
+            x12_214("ACMESUPPLY", Some(PO), "SHP-33003", "X3", 881),
+        )
+        .await;
+    world.outcome_of(request).await;
+    let Reply::Scheduled(summary) = world
+        .function
+        .handle(Invocation::Schedule(gridlink_lambda::ScheduleFiring {
+            schedule: "shipment-delay-retry-unmatched".into(),
+            scheduled_at: None,
+        }))
+        .await
+        .expect("retry")
+    else {
+        panic!("a schedule reply")
+    };
+    assert_eq!(summary["unmatched"]["assigned"], 1, "{summary}");
+    let names: Vec<String> = world
+        .shipping(PO)
+        .await
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("Partner message") && n.ends_with("customs-hold.txt")),
+        "the message's attachment is filed: {names:?}"
+    );
+    assert!(
+        world.call("GET", "/shipment-delay/unmatched", "").await.1["items"]
+            .as_array()
+            .expect("items")
+            .is_empty()
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -858,4 +1005,6 @@ on_both_stacks!(
     a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
     a_malformed_214_gets_a_rejecting_ack_and_nothing_is_filed,
     a_bad_signature_is_refused_and_nothing_is_kept,
+    an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught,
+    the_retry_schedule_files_a_parked_message_once_its_shipment_is_known,
 );

@@ -481,7 +481,8 @@ pub async fn park_message(
             "attempts": 0,
         }),
     )
-    .with_index1(open_partition(platform), format!("{now}#{item_id}"));
+    .with_index1(open_partition(platform), format!("{now}#{item_id}"))
+    .with_index2(retry_partition(platform), format!("{now}#{item_id}"));
     match platform.ledger.create(record).await {
         Ok(record) => {
             tracing::warn!(item_id = %item_id, reason = %reason, "message parked as unmatched");
