@@ -68,7 +68,8 @@ pub(crate) async fn assign(
     item_id: &str,
     request: &HttpRequest,
 ) -> Result<Reply, FunctionError> {
-    let target = AssignTarget::parse(&request.body).map_err(|e| operator::bad_request(e.to_string()))?;
+    let target =
+        AssignTarget::parse(&request.body).map_err(|e| operator::bad_request(e.to_string()))?;
     let platform = function.platform();
     let item = unmatched::get(platform, item_id)
         .await

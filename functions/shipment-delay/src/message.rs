@@ -221,7 +221,7 @@ pub(crate) async fn handle_message(
             }
         })?;
         destination = Some(Destination {
-            workspace: workspace.clone(),
+            workspace: (**workspace).clone(),
             po_number: po_number.clone(),
             address,
             teach: *teach,

@@ -87,7 +87,7 @@ pub(crate) async fn assign(
         }
     };
     let route = Route::Assigned {
-        workspace,
+        workspace: Box::new(workspace),
         po_number,
         teach,
     };

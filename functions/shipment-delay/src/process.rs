@@ -42,7 +42,7 @@ pub(crate) enum Route {
     /// (taught for the report's shipment references when `teach`).
     Assigned {
         /// The workspace.
-        workspace: Node,
+        workspace: Box<Node>,
         /// Its order.
         po_number: String,
         /// Whether `po_number` is a real PO number worth teaching.
@@ -232,7 +232,7 @@ async fn file_status(
             workspace,
             po_number,
             teach,
-        } => (workspace.clone(), po_number.clone(), *teach),
+        } => ((**workspace).clone(), po_number.clone(), *teach),
         Route::Correlate => match correlate_order(
             platform,
             &function.config.inbound,

@@ -56,7 +56,12 @@ type Outcome<T> = Result<T, String>;
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_acme", "214-SHP-77001.x12", ACME_214).await;
-    let Some(event_id) = checked(report, "ACME sends a 214: shipment SHP-77001 of PO 4500001234 delayed", started, sent) else {
+    let Some(event_id) = checked(
+        report,
+        "ACME sends a 214: shipment SHP-77001 of PO 4500001234 delayed",
+        started,
+        sent,
+    ) else {
         return;
     };
     let started = Instant::now();
@@ -75,7 +80,12 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         Ok(outcome) => ack_reached(ctx, "prt_acme", &outcome, "997").await,
         Err(e) => Err(e),
     };
-    report.check(STEP, "a 997 goes back to ACME through Trading Grid", started, ack);
+    report.check(
+        STEP,
+        "a 997 goes back to ACME through Trading Grid",
+        started,
+        ack,
+    );
 
     let started = Instant::now();
     let posted = partner_posts_on_shipment_thread(ctx).await;
@@ -101,7 +111,12 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_globex", "214-globex.x12", GLOBEX_214).await;
-    let Some(event_id) = checked(report, "Globex sends a 214 naming ACME's PO 4500001234", started, sent) else {
+    let Some(event_id) = checked(
+        report,
+        "Globex sends a 214 naming ACME's PO 4500001234",
+        started,
+        sent,
+    ) else {
         return;
     };
     let started = Instant::now();
@@ -237,7 +252,10 @@ async fn partner_posts_on_shipment_thread(ctx: &DemoContext<'_>) -> Outcome<(Str
         .await
         .map_err(|e| format!("TG open thread: {e}"))?;
     let thread_id = thread.thread_id.as_str().to_owned();
-    let url = tg_control(ctx, &format!("partners/prt_acme/threads/{thread_id}/messages"));
+    let url = tg_control(
+        ctx,
+        &format!("partners/prt_acme/threads/{thread_id}/messages"),
+    );
     let file = reqwest::multipart::Part::bytes(
         b"Customs hold notice\nShipment SHP-77001 held at Kansas City: commercial invoice missing.\n"
             .to_vec(),
@@ -263,14 +281,19 @@ async fn partner_posts_on_shipment_thread(ctx: &DemoContext<'_>) -> Outcome<(Str
         .await
         .map_err(|e| format!("POST {url}: {e}"))?;
     let message = json_of(response, &format!("POST {url}")).await?;
-    let message_id = message["message_id"].as_str().unwrap_or_default().to_owned();
+    let message_id = message["message_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let event_id = event_for(ctx, "message.posted", |data| {
         data["message"]["message_id"] == message_id.as_str()
     })
     .await?;
     Ok((
         event_id.clone(),
-        format!("TG thread {thread_id} (kind shipment, po:{PO}), message {message_id} with 1 attachment, event {event_id}"),
+        format!(
+            "TG thread {thread_id} (kind shipment, po:{PO}), message {message_id} with 1 attachment, event {event_id}"
+        ),
     ))
 }
 
@@ -343,7 +366,9 @@ async fn shipment_status(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Str
 }
 
 fn named<'a>(documents: &'a [Node], id: &Value) -> Outcome<&'a Node> {
-    let id = id.as_i64().ok_or_else(|| format!("no document id in {id}"))?;
+    let id = id
+        .as_i64()
+        .ok_or_else(|| format!("no document id in {id}"))?;
     documents
         .iter()
         .find(|d| d.id.get() == id)
@@ -410,7 +435,9 @@ async fn ack_reached(
     doc_type: &str,
 ) -> Outcome<String> {
     let Some(ack_id) = outcome["ack"]["document_id"].as_str() else {
-        return Err(format!("the function recorded no acknowledgment: {outcome}"));
+        return Err(format!(
+            "the function recorded no acknowledgment: {outcome}"
+        ));
     };
     let url = tg_control(ctx, &format!("partners/{partner}/documents"));
     let response = ctx
@@ -465,7 +492,10 @@ async fn parked_not_filed(ctx: &DemoContext<'_>, event_id: &str) -> Outcome<Stri
         .into_iter()
         .map(|d| d.name)
         .collect();
-    if names.iter().any(|n| n.contains("GLOBEXLOG") || n.contains("SHP-GX")) {
+    if names
+        .iter()
+        .any(|n| n.contains("GLOBEXLOG") || n.contains("SHP-GX"))
+    {
         return Err(format!("Globex's status was filed: {names:?}"));
     }
     Ok(format!(
