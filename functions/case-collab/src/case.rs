@@ -1,8 +1,8 @@
 //! A case workspace mirrored to its partner: the space, the case thread, the links both
-//! ways, the selected documents, status updates and the thread's resolution.
+//! ways, then the selected documents ([`crate::documents`]), the action requests
+//! ([`crate::actions`]), status updates and the thread's resolution.
 
 use gridlink_flow::EffectKey;
-use gridlink_outbound::xecm_document_upload;
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{
     ExternalRef, NewMessage, NewSpace, NewThread, ThreadKind, ThreadStatus,
@@ -10,6 +10,9 @@ use gridlink_tgrid::model::{
 use gridlink_tgrid::{IdempotencyKey, PartnerId};
 use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId};
+
+use crate::actions::PostedAction;
+use crate::documents::SharedVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -30,8 +33,10 @@ pub struct CaseSync {
     pub space_id: Option<String>,
     /// The thread.
     pub thread_id: Option<String>,
-    /// Documents posted to the thread in this sync.
-    pub documents_shared: Vec<i64>,
+    /// Document versions posted to the thread in this sync.
+    pub documents_shared: Vec<SharedVersion>,
+    /// Action requests posted (new, or with a changed due date) in this sync.
+    pub actions_requested: Vec<PostedAction>,
     /// A status update posted in this sync.
     pub status_posted: Option<String>,
     /// Whether the thread was resolved in this sync.
@@ -58,7 +63,16 @@ fn text(values: &NamedAttributes, name: &str) -> Option<String> {
     }
 }
 
-fn key(text: &str) -> Result<IdempotencyKey, CaseError> {
+/// Whether an attribute read failed only because the node does not carry the category.
+pub(crate) fn not_applicable(error: &gridlink_xecm::XecmError) -> bool {
+    matches!(
+        gridlink_core::error::Classify::kind(error),
+        gridlink_core::error::ErrorKind::BadRequest | gridlink_core::error::ErrorKind::NotFound
+    )
+}
+
+/// The idempotency key an effect hands over, as Trading Grid takes it.
+pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, CaseError> {
     IdempotencyKey::parse(text).map_err(|e| CaseError::Malformed {
         event_id: text.to_owned(),
         reason: e.to_string(),
@@ -90,13 +104,7 @@ impl CaseCollab {
             .await
         {
             Ok(values) => values,
-            Err(error)
-                if matches!(
-                    gridlink_core::error::Classify::kind(&error),
-                    gridlink_core::error::ErrorKind::BadRequest
-                        | gridlink_core::error::ErrorKind::NotFound
-                ) =>
-            {
+            Err(error) if not_applicable(&error) => {
                 sync.skipped = Some("no case category".into());
                 return Ok(sync);
             }
@@ -125,16 +133,20 @@ impl CaseCollab {
         sync.thread_id = Some(link.thread_id.clone());
         sync.documents_shared = self.share_selected_documents(&workspace, &link).await?;
         let status = text(&values, &self.config.status_attribute);
+        let closed = status.as_ref().is_some_and(|status| {
+            self.config
+                .closed_statuses
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(status))
+        });
+        if !closed {
+            sync.actions_requested = self.request_actions(&link, &values).await?;
+        }
         if let Some(status) = status {
             if self.post_status(&link, &status).await? {
                 sync.status_posted = Some(status.clone());
             }
-            if self
-                .config
-                .closed_statuses
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(&status))
-            {
+            if closed {
                 sync.resolved = self.resolve_thread(&link).await?;
             }
         }
@@ -159,7 +171,7 @@ impl CaseCollab {
         };
         let space = effects
             .once(&EffectKey::new("tg-space", &ws), None, |k| async move {
-                Ok::<_, CaseError>(tg.open_space(&key(&k)?, &new_space).await?)
+                Ok::<_, CaseError>(tg.open_space(&idempotency_key(&k)?, &new_space).await?)
             })
             .await
             .map_err(CaseError::from_effect)?
@@ -176,7 +188,10 @@ impl CaseCollab {
                 &EffectKey::new("tg-case-thread", &ws),
                 None,
                 |k| async move {
-                    Ok::<_, CaseError>(tg.open_thread(&key(&k)?, &space_id, &new_thread).await?)
+                    Ok::<_, CaseError>(
+                        tg.open_thread(&idempotency_key(&k)?, &space_id, &new_thread)
+                            .await?,
+                    )
                 },
             )
             .await
@@ -226,105 +241,6 @@ impl CaseCollab {
         Ok(link)
     }
 
-    /// Documents of the workspace selected for the partner: flagged, or in the shared folder.
-    async fn selected_documents(&self, workspace: NodeId) -> Result<Vec<Node>, CaseError> {
-        let mut selected = Vec::new();
-        let mut folders = vec![(workspace, false)];
-        while let Some((folder, in_shared)) = folders.pop() {
-            for child in self.platform.xecm.list_children(folder).await? {
-                if child.subtype == subtype::DOCUMENT {
-                    if in_shared || self.flagged(child.id).await? {
-                        selected.push(child);
-                    }
-                } else if child.container && child.subtype != subtype::WORKSPACE {
-                    let shared =
-                        in_shared || child.name.eq_ignore_ascii_case(&self.config.shared_folder);
-                    folders.push((child.id, shared));
-                }
-            }
-        }
-        selected.sort_by_key(|d| d.id);
-        Ok(selected)
-    }
-
-    async fn flagged(&self, document: NodeId) -> Result<bool, CaseError> {
-        match self
-            .platform
-            .xecm
-            .read_attributes(document, self.config.sharing_category)
-            .await
-        {
-            Ok(values) => Ok(matches!(
-                values.get(&self.config.share_attribute),
-                Some(AttributeValue::Boolean(true))
-            )),
-            Err(error)
-                if matches!(
-                    gridlink_core::error::Classify::kind(&error),
-                    gridlink_core::error::ErrorKind::BadRequest
-                        | gridlink_core::error::ErrorKind::NotFound
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    async fn share_selected_documents(
-        &self,
-        workspace: &Node,
-        link: &CaseLink,
-    ) -> Result<Vec<i64>, CaseError> {
-        let mut shared = Vec::new();
-        for document in self.selected_documents(workspace.id).await? {
-            let doc_key = format!("{}/{}", workspace.id, document.id);
-            let tg = self.platform.tg.clone();
-            let upload =
-                xecm_document_upload(self.platform.xecm.clone(), &document, &document.name);
-            let attachment = self
-                .platform
-                .effects
-                .once(
-                    &EffectKey::new("tg-case-attachment", &doc_key),
-                    None,
-                    |k| async move {
-                        Ok::<_, CaseError>(tg.upload_attachment(&key(&k)?, upload).await?)
-                    },
-                )
-                .await
-                .map_err(CaseError::from_effect)?
-                .into_inner();
-            let tg = self.platform.tg.clone();
-            let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
-            let message = NewMessage {
-                body: format!("Document shared from case: {}", document.name),
-                attachment_ids: vec![attachment.attachment_id.clone()],
-                structured: Some(
-                    json!({"xecm_node_id": document.id.get(), "sha256": attachment.sha256}),
-                ),
-                action_request: None,
-            };
-            let posted = self
-                .platform
-                .effects
-                .once(
-                    &EffectKey::new("tg-case-document-message", &doc_key),
-                    None,
-                    |k| async move {
-                        Ok::<_, CaseError>(tg.post_message(&key(&k)?, &thread, &message).await?)
-                    },
-                )
-                .await
-                .map_err(CaseError::from_effect)?;
-            if posted.ran_now() {
-                tracing::info!(document_id = %document.id, thread_id = %link.thread_id, "document shared with the partner");
-                shared.push(document.id.get());
-            }
-        }
-        Ok(shared)
-    }
-
     async fn post_status(&self, link: &CaseLink, status: &str) -> Result<bool, CaseError> {
         let tg = self.platform.tg.clone();
         let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
@@ -344,7 +260,10 @@ impl CaseCollab {
                 ),
                 None,
                 |k| async move {
-                    Ok::<_, CaseError>(tg.post_message(&key(&k)?, &thread, &message).await?)
+                    Ok::<_, CaseError>(
+                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
+                            .await?,
+                    )
                 },
             )
             .await

@@ -37,6 +37,17 @@ pub struct CaseCollabConfig {
     pub shared_folder: String,
     /// `REPLY_FOLDER` (`Correspondence/Partner`): where partner replies are filed.
     pub reply_folder: String,
+    /// `CASE_ACTIONS_ATTRIBUTE` (`Partner Actions`): the set on the case category whose rows
+    /// are action requests for the partner.
+    pub actions_attribute: String,
+    /// `ACTION_REQUEST_COLUMN` (`Request`): the set column saying what to do.
+    pub action_request_column: String,
+    /// `ACTION_KIND_COLUMN` (`Kind`): the set column with the machine kind.
+    pub action_kind_column: String,
+    /// `ACTION_DUE_COLUMN` (`Due`): the set column with the due date.
+    pub action_due_column: String,
+    /// `ACTION_DEFAULT_KIND` (`respond`): the kind of a row whose kind is empty.
+    pub action_default_kind: String,
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400): how far back the very first poll reads.
@@ -83,6 +94,12 @@ impl CaseCollabConfig {
             share_attribute: reader.optional("SHARE_ATTRIBUTE", "Share with partner".to_owned()),
             shared_folder: reader.optional("SHARED_FOLDER", "Shared with Partner".to_owned()),
             reply_folder: reader.optional("REPLY_FOLDER", "Correspondence/Partner".to_owned()),
+            actions_attribute: reader
+                .optional("CASE_ACTIONS_ATTRIBUTE", "Partner Actions".to_owned()),
+            action_request_column: reader.optional("ACTION_REQUEST_COLUMN", "Request".to_owned()),
+            action_kind_column: reader.optional("ACTION_KIND_COLUMN", "Kind".to_owned()),
+            action_due_column: reader.optional("ACTION_DUE_COLUMN", "Due".to_owned()),
+            action_default_kind: reader.optional("ACTION_DEFAULT_KIND", "respond".to_owned()),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),
         };

@@ -6,9 +6,12 @@
 //! `TG Thread ID` attributes on the workspace, `external_ref` `xecm:<workspace id>` in TG).
 //! Only what is selected leaves xECM: documents flagged `Share with partner` or filed in the
 //! `Shared with Partner` sub-folder are streamed to TG attachments and posted to the thread,
-//! once each. Status changes are posted; a closed case resolves the thread. Partner replies
+//! once per version (a new version is shared again; an unflagged document no longer is).
+//! Rows of the `Partner Actions` set (request, kind, due date) are posted as action
+//! requests with `action_request {kind, due_at}`, once each, and again once per changed due
+//! date. Status changes are posted; a closed case resolves the thread. Partner replies
 //! (`message.posted` on the thread) are filed back into the workspace as documents, with
-//! their attachments, author and time.
+//! their attachments (streamed, any size), author and time.
 //!
 //! ## Triggers
 //! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_outbound::push`]).
@@ -21,15 +24,21 @@
 //!
 //! ## Layout
 //! - [`config`]: [`CaseCollabConfig`] (keys and demo defaults).
-//! - [`case`]: the space, thread, links, shared documents, status updates, resolution.
+//! - [`case`]: the space, thread, links, status updates, resolution; one sync of a case.
+//! - [`documents`]: which documents are selected; each version shared once.
+//! - [`actions`]: action requests with due dates.
 //! - [`reply`]: partner replies filed into the workspace.
+//! - [`source`]: [`CaseSource`], the xECM queries beyond the port (changes, versions).
 //! - [`triggers`]: the routes, the poll, the inbox processing.
 //! - [`error`]: the function's error, [`CaseError`].
 
+pub mod actions;
 pub mod case;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod reply;
+pub mod source;
 pub mod triggers;
 
 use std::sync::Arc;
@@ -37,10 +46,10 @@ use std::sync::Arc;
 use gridlink_flow::Platform;
 use gridlink_lambda::manifest::{self, FunctionSpec};
 use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
-use gridlink_outbound::XecmChanges;
 
 pub use config::CaseCollabConfig;
 pub use error::CaseError;
+pub use source::CaseSource;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "case-collab";
@@ -51,7 +60,7 @@ pub struct CaseCollab {
     spec: &'static FunctionSpec,
     platform: Platform,
     config: CaseCollabConfig,
-    changes: Arc<dyn XecmChanges>,
+    source: Arc<dyn CaseSource>,
 }
 
 impl std::fmt::Debug for CaseCollab {
@@ -64,18 +73,14 @@ impl std::fmt::Debug for CaseCollab {
 }
 
 impl CaseCollab {
-    /// Builds the function on `platform`; `changes` answers the poller's change queries
-    /// (the same xECM the platform talks to).
-    pub fn new(
-        platform: Platform,
-        config: CaseCollabConfig,
-        changes: Arc<dyn XecmChanges>,
-    ) -> Self {
+    /// Builds the function on `platform`; `source` answers the poller's change queries and
+    /// the version queries (the same xECM the platform talks to).
+    pub fn new(platform: Platform, config: CaseCollabConfig, source: Arc<dyn CaseSource>) -> Self {
         Self {
             spec: manifest::function(NAME).expect("case-collab is in the manifest"),
             platform,
             config,
-            changes,
+            source,
         }
     }
 

@@ -13,12 +13,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init(LogFormat::detect());
     let parts = Parts::from_env().await?;
     let config = CaseCollabConfig::from_source(&ConfigSource::from_env())?;
-    // The poller's change queries are not on the port; they use the same xECM client.
-    let changes = Arc::new(parts.xecm_client.clone());
+    // The poller's change and version queries are not on the port; they use the same client.
+    let source = Arc::new(parts.xecm_client.clone());
     gridlink_lambda::run(CaseCollab::new(
         Platform::from_parts(NAME, &parts),
         config,
-        changes,
+        source,
     ))
     .await
 }

@@ -5,9 +5,8 @@ use bytes::Bytes;
 use gridlink_core::error::ErrorKind;
 use gridlink_flow::{InboxItem, RunSummary, tg_webhook};
 use gridlink_lambda::{FunctionError, HttpRequest, Invocation, Reply, not_implemented};
-use gridlink_outbound::{PollCursor, PushEvent, verify_push};
+use gridlink_outbound::{PollCursor, Poller, PushEvent, verify_push};
 use gridlink_tgrid::events::Event;
-use gridlink_xecm::NodeId;
 use serde_json::{Value, json};
 
 use crate::CaseCollab;
@@ -130,7 +129,7 @@ impl CaseCollab {
             let push: PushEvent = serde_json::from_slice(&raw).map_err(malformed)?;
             let workspace = match push.workspace_id {
                 Some(workspace) => Some(workspace),
-                None => self.changes.enclosing_workspace(push.node_id).await?,
+                None => self.source.enclosing_workspace(push.node_id).await?,
             };
             return match workspace {
                 Some(workspace) => {
@@ -144,7 +143,8 @@ impl CaseCollab {
     }
 
     /// One poll: case workspaces and documents changed in the cursor's window, each case
-    /// synced once; the cursor moves only when all of them succeeded.
+    /// synced once. A transient failure stops the poll with the cursor in place; a case that
+    /// fails permanently is recorded and skipped ([`gridlink_outbound::poll`]).
     #[tracing::instrument(skip_all)]
     pub async fn poll(&self) -> Result<Value, CaseError> {
         let cursor = PollCursor::new(
@@ -154,34 +154,24 @@ impl CaseCollab {
             self.config.poll_overlap,
             self.config.first_lookback,
         )?;
-        let window = cursor.window(self.platform.clock.now()).await?;
-        let mut cases: Vec<NodeId> = self
-            .changes
-            .workspaces_changed_since(self.config.workspace_type, window.since)
-            .await?
+        let poller = Poller {
+            function: crate::NAME,
+            cursor: &cursor,
+            changes: self.source.as_ref(),
+            xecm: self.platform.xecm.as_ref(),
+            ledger: self.platform.ledger.as_ref(),
+            workspace_type: self.config.workspace_type,
+        };
+        let report = poller
+            .poll(self.platform.clock.now(), |workspace| {
+                self.sync_case(workspace)
+            })
+            .await?;
+        let cases: Vec<_> = report
+            .synced
             .into_iter()
-            .map(|w| w.id)
+            .filter(|sync| sync.skipped.is_none())
             .collect();
-        for document in self
-            .platform
-            .xecm
-            .documents_changed_since(None, window.since)
-            .await?
-        {
-            if let Some(workspace) = self.changes.enclosing_workspace(document.id).await? {
-                cases.push(workspace);
-            }
-        }
-        cases.sort();
-        cases.dedup();
-        let mut synced = Vec::new();
-        for workspace in &cases {
-            let sync = self.sync_case(*workspace).await?;
-            if sync.skipped.is_none() {
-                synced.push(sync);
-            }
-        }
-        cursor.advance(&window).await?;
-        Ok(json!({"examined": cases.len(), "cases": synced}))
+        Ok(json!({"examined": report.examined, "cases": cases, "failed": report.failed}))
     }
 }

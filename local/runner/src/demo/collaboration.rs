@@ -1,5 +1,7 @@
 //! Use case 1 in the demo: a partner case in xECM gets its Trading Grid space and thread, only
-//! the selected documents go out, and the partner's reply comes back into the workspace.
+//! the selected documents go out, the partner's reply comes back into the workspace; then the
+//! case worker requests an action with a due date and saves a new version of a shared
+//! document, and each reaches the thread once (a replayed poll adds nothing).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -113,6 +115,124 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         started,
         filed,
     );
+
+    let started = Instant::now();
+    let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
+    let changed = request_credit_note_and_revise_claim(ctx, case, due).await;
+    if !report.check(
+        UC,
+        "the case worker asks ACME for a credit note (Partner Actions row with a due date) and saves version 2 of the claim letter",
+        started,
+        changed,
+    ) {
+        return;
+    }
+    for (what, pass) in [
+        (
+            "the next poll posts the action request with its due date and re-shares the claim letter's version 2",
+            "first poll",
+        ),
+        (
+            "a replayed poll posts neither again (exactly once per request and per version)",
+            "replay",
+        ),
+    ] {
+        let started = Instant::now();
+        let updates = match poll(ctx).await {
+            Ok(_) => thread_updates(ctx, &thread, due, pass).await,
+            Err(e) => Err(e),
+        };
+        report.check(UC, what, started, updates);
+    }
+}
+
+async fn request_credit_note_and_revise_claim(
+    ctx: &DemoContext<'_>,
+    case: NodeId,
+    due: time::Date,
+) -> Result<String, String> {
+    let xecm = ctx.platforms.xecm();
+    let mut row = NamedAttributes::new();
+    row.insert(
+        "Request".into(),
+        "Send a credit note for the 12 damaged pallets".into(),
+    );
+    row.insert("Kind".into(), "send_credit_note".into());
+    row.insert(
+        "Due".into(),
+        AttributeValue::Date(time::PrimitiveDateTime::new(due, time::Time::MIDNIGHT)),
+    );
+    let mut values = NamedAttributes::new();
+    values.insert("Partner Actions".into(), AttributeValue::Rows(vec![row]));
+    xecm.write_attributes(case, category(CASE_CATEGORY)?, &values)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    let folder = xecm
+        .list_children(case)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .into_iter()
+        .find(|c| c.name == "Shared with Partner")
+        .ok_or("the case has no Shared with Partner folder")?;
+    let letter = xecm
+        .list_children(folder.id)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .into_iter()
+        .find(|c| c.name == "Claim letter.txt")
+        .ok_or("Claim letter.txt is gone")?;
+    let version = xecm
+        .add_document_version(
+            letter.id,
+            &gridlink_xecm::NewVersion {
+                file_name: letter.name.clone(),
+                description: "12 pallets plus freight costs".into(),
+                ..gridlink_xecm::NewVersion::default()
+            },
+            &BytesSource("we claim 12 pallets plus 840 EUR freight".into()),
+        )
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    Ok(format!(
+        "workspace {case}: Partner Actions = send_credit_note due {due}; Shared with Partner › Claim letter.txt now version {}",
+        version.version_number
+    ))
+}
+
+/// The thread's action requests and version-2 posts: exactly one of each, due date as set.
+async fn thread_updates(
+    ctx: &DemoContext<'_>,
+    thread: &ThreadId,
+    due: time::Date,
+    pass: &str,
+) -> Result<String, String> {
+    let messages: Vec<_> = ctx
+        .platforms
+        .tg_client()
+        .messages(thread)
+        .try_collect()
+        .await
+        .map_err(|e| format!("TG: {e}"))?;
+    let requests: Vec<_> = messages
+        .iter()
+        .filter_map(|m| m.action_request.as_ref())
+        .collect();
+    let revised = messages
+        .iter()
+        .filter(|m| m.body == "Document shared from case: Claim letter.txt (version 2)")
+        .count();
+    match requests.as_slice() {
+        [request] if revised == 1 && request.due_at.is_some_and(|at| at.date() == due) => {
+            Ok(format!(
+                "{pass}: TG thread {thread} holds one action request ({}, due {due}) and one post of Claim letter.txt version 2",
+                request.kind
+            ))
+        }
+        _ => Err(format!(
+            "{pass}: TG thread {thread} holds {} action requests {requests:?} and {revised} posts of version 2; expected one each, due {due}",
+            requests.len()
+        )),
+    }
 }
 
 fn ok_or_report<T>(

@@ -1,0 +1,187 @@
+//! The documents a case shares: what is selected, and each selected document's newest
+//! version streamed to Trading Grid and posted to the case thread, once per version.
+//!
+//! A document is selected while it is flagged (`Share with partner` = true in the sharing
+//! category) or lies in the `Shared with Partner` sub-folder (at any depth). Each sync shares
+//! the newest version of every selected document that was not shared before, keyed by
+//! business identity:
+//! - `tg-case-attachment` and `tg-case-document-message`, `{workspace}/{document}` for
+//!   version 1 (the key it has always had) and `{workspace}/{document}/v{n}` for any later
+//!   version — so a new version is uploaded and posted once, and a replay or a crash re-run
+//!   posts nothing twice;
+//! - versions added and superseded between two syncs are not shared one by one: the partner
+//!   gets the newest;
+//! - unflagging (or moving the document out of the folder) stops further versions from
+//!   being shared; what was shared stays in the thread.
+//!
+//! # Format
+//! The message posted for a version (`structured` is what a partner system reads):
+//! ```json
+//! {"body": "Document shared from case: Claim letter.txt (version 2)",
+//!  "attachment_ids": ["att_…"],
+//!  "structured": {"xecm_node_id": 4711, "version": 2, "sha256": "…"}}
+//! ```
+
+use gridlink_flow::EffectKey;
+use gridlink_tgrid::ThreadId;
+use gridlink_tgrid::model::NewMessage;
+use gridlink_xecm::model::subtype;
+use gridlink_xecm::{AttributeValue, Node, NodeId, Version};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::CaseCollab;
+use crate::case::{CaseLink, idempotency_key, not_applicable};
+use crate::error::CaseError;
+use crate::source::version_upload;
+
+/// One document version posted to the case thread in a sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedVersion {
+    /// The xECM document.
+    pub document_id: i64,
+    /// Its version number.
+    pub version: u32,
+}
+
+/// The ledger business key of a document version's effects.
+fn version_key(workspace: NodeId, document: NodeId, version: u32) -> String {
+    if version <= 1 {
+        format!("{workspace}/{document}")
+    } else {
+        format!("{workspace}/{document}/v{version}")
+    }
+}
+
+fn message_body(document: &Node, version: u32) -> String {
+    if version <= 1 {
+        format!("Document shared from case: {}", document.name)
+    } else {
+        format!(
+            "Document shared from case: {} (version {version})",
+            document.name
+        )
+    }
+}
+
+impl CaseCollab {
+    /// Documents of the workspace selected for the partner: flagged, or in the shared folder.
+    pub(crate) async fn selected_documents(
+        &self,
+        workspace: NodeId,
+    ) -> Result<Vec<Node>, CaseError> {
+        let mut selected = Vec::new();
+        let mut folders = vec![(workspace, false)];
+        while let Some((folder, in_shared)) = folders.pop() {
+            for child in self.platform.xecm.list_children(folder).await? {
+                if child.subtype == subtype::DOCUMENT {
+                    if in_shared || self.flagged(child.id).await? {
+                        selected.push(child);
+                    }
+                } else if child.container && child.subtype != subtype::WORKSPACE {
+                    let shared =
+                        in_shared || child.name.eq_ignore_ascii_case(&self.config.shared_folder);
+                    folders.push((child.id, shared));
+                }
+            }
+        }
+        selected.sort_by_key(|d| d.id);
+        Ok(selected)
+    }
+
+    async fn flagged(&self, document: NodeId) -> Result<bool, CaseError> {
+        match self
+            .platform
+            .xecm
+            .read_attributes(document, self.config.sharing_category)
+            .await
+        {
+            Ok(values) => Ok(matches!(
+                values.get(&self.config.share_attribute),
+                Some(AttributeValue::Boolean(true))
+            )),
+            Err(error) if not_applicable(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Shares the newest version of each selected document not shared before.
+    pub(crate) async fn share_selected_documents(
+        &self,
+        workspace: &Node,
+        link: &CaseLink,
+    ) -> Result<Vec<SharedVersion>, CaseError> {
+        let mut shared = Vec::new();
+        for document in self.selected_documents(workspace.id).await? {
+            let Some(newest) = self.source.versions(document.id).await?.pop() else {
+                continue;
+            };
+            if self
+                .share_version(workspace.id, &document, &newest, link)
+                .await?
+            {
+                tracing::info!(document_id = %document.id, version = newest.version_number, thread_id = %link.thread_id, "document version shared with the partner");
+                shared.push(SharedVersion {
+                    document_id: document.id.get(),
+                    version: newest.version_number,
+                });
+            }
+        }
+        Ok(shared)
+    }
+
+    /// Uploads one version and posts it to the thread, each once; true when posted now.
+    async fn share_version(
+        &self,
+        workspace: NodeId,
+        document: &Node,
+        version: &Version,
+        link: &CaseLink,
+    ) -> Result<bool, CaseError> {
+        let number = version.version_number;
+        let business_key = version_key(workspace, document.id, number);
+        let tg = self.platform.tg.clone();
+        let upload = version_upload(self.source.clone(), document, version);
+        let attachment = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-case-attachment", &business_key),
+                None,
+                |k| async move {
+                    Ok::<_, CaseError>(tg.upload_attachment(&idempotency_key(&k)?, upload).await?)
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?
+            .into_inner();
+        let tg = self.platform.tg.clone();
+        let thread = ThreadId::new(&link.thread_id);
+        let message = NewMessage {
+            body: message_body(document, number),
+            attachment_ids: vec![attachment.attachment_id.clone()],
+            structured: Some(json!({
+                "xecm_node_id": document.id.get(),
+                "version": number,
+                "sha256": attachment.sha256,
+            })),
+            action_request: None,
+        };
+        let posted = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-case-document-message", &business_key),
+                None,
+                |k| async move {
+                    Ok::<_, CaseError>(
+                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
+                            .await?,
+                    )
+                },
+            )
+            .await
+            .map_err(CaseError::from_effect)?;
+        Ok(posted.ran_now())
+    }
+}
