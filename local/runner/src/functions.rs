@@ -29,7 +29,14 @@ pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
             .expect("contract-share configuration (keys in its crate docs)"),
             platforms.xecm_client().clone(),
         )),
-        Arc::new(shipment_delay::ShipmentDelay::new()),
+        Arc::new(shipment_delay::ShipmentDelay::new(
+            platforms.platform(shipment_delay::NAME),
+            // Every key has a default matching the demo seeds; only a malformed override fails.
+            shipment_delay::ShipmentDelayConfig::from_source(
+                &gridlink_core::config::ConfigSource::from_env(),
+            )
+            .expect("shipment-delay configuration (keys in its crate docs)"),
+        )),
         Arc::new(supplier_onboarding::SupplierOnboarding::new()),
         Arc::new(recall_campaign::RecallCampaign::new()),
         Arc::new(order_reconcile::OrderReconcile::new(

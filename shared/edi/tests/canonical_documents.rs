@@ -225,6 +225,47 @@ fn shipment_status_events_keep_codes_dates_and_places() {
 }
 
 #[test]
+fn a_shipment_status_carries_the_estimated_delivery_date_in_both_syntaxes() {
+    let x12 = String::from_utf8(fixture("x12/214_shipment_status.x12"))
+        .unwrap()
+        .replace("LX*1~", "G62*17*20240126~\nLX*1~")
+        .replace("SE*15*0001", "SE*16*0001");
+    let edifact = String::from_utf8(fixture("edifact/iftsta_shipment_status.edi"))
+        .unwrap()
+        .replace(
+            "BGM+23+SHP-77001+9'",
+            "BGM+23+SHP-77001+9'\nDTM+17:20240126:102'",
+        )
+        .replace("UNT+19+1", "UNT+20+1");
+    for (name, bytes) in [("214", x12), ("IFTSTA", edifact)] {
+        let interchange =
+            parse_interchange(bytes.as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            interchange.notes.is_empty(),
+            "{name}: {:?}",
+            interchange.notes
+        );
+        let BusinessDocument::ShipmentStatus(status) = &interchange.documents[0] else {
+            panic!("{name}: not a shipment status")
+        };
+        assert_eq!(
+            status
+                .estimated_delivery
+                .map(gridlink_edi::EdiDate::to_ccyymmdd)
+                .as_deref(),
+            Some("20240126"),
+            "{name}"
+        );
+        assert_eq!(status.events.len(), 3, "{name}: the date is not an event");
+    }
+    let BusinessDocument::ShipmentStatus(plain) = only_document("x12/214_shipment_status.x12")
+    else {
+        panic!()
+    };
+    assert_eq!(plain.estimated_delivery, None);
+}
+
+#[test]
 fn the_edifact_release_character_escapes_a_separator() {
     let bytes = fixture("edifact/orders_purchase_order.edi");
     let segments = gridlink_edi::token::Segments::new(&bytes).unwrap();

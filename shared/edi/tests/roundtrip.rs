@@ -65,6 +65,7 @@ fn x12_refuses_a_value_containing_a_delimiter() {
         carrier_scac: None,
         bill_of_lading: None,
         po_numbers: Vec::new(),
+        estimated_delivery: None,
         events: Vec::new(),
     });
     assert!(matches!(

@@ -14,8 +14,11 @@
 //! - [`taught`] — the correlation index operators teach by assigning unmatched items.
 //! - [`filing`] — filing exactly once per business identity; revisions become versions.
 //! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
+//! - [`shipments`] — shipment id / bill of lading / PRO number → the order, as earlier
+//!   documents taught the ledger (per sender).
 //! - [`unmatched`] — the queue of documents that found no workspace they may go into: list,
 //!   inspect, assign, reject, and the retry schedule ([`unmatched::retry_open`]).
+//! - [`operator`] — the queue's operator routes (list, inspect, reject) as HTTP answers.
 //! - [`error`] — the crate error type, [`InboundError`].
 
 pub mod acks;
@@ -24,7 +27,9 @@ pub mod correlate;
 pub mod error;
 pub mod filing;
 pub mod ingress;
+pub mod operator;
 pub mod received;
+pub mod shipments;
 pub mod taught;
 pub mod unmatched;
 
@@ -32,4 +37,5 @@ pub use config::InboundConfig;
 pub use correlate::{Correlation, UnmatchedReason, correlate_order};
 pub use error::InboundError;
 pub use filing::{Filed, Filing, file_once};
-pub use received::{ReceivedDocument, fetch_content};
+pub use received::{ReceivedAttachment, ReceivedDocument, fetch_attachment, fetch_content};
+pub use shipments::ShipmentRefs;

@@ -430,3 +430,67 @@ async fn note_attempt(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A partner message (free text on a TG thread) that found no order it may go into.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParkedMessage {
+    /// The TG message.
+    pub message_id: String,
+    /// Its thread.
+    pub thread_id: String,
+    /// The thread's kind (`shipment`, `order`).
+    pub thread_kind: String,
+    /// The author (TG partner id).
+    pub partner_id: String,
+    /// Its attachments (TG ids).
+    pub attachment_ids: Vec<String>,
+}
+
+/// Parks a partner message in the queue, once per message. The event (body, structured
+/// data) stays in the durable inbox under `event_id`; attachments stay in Trading Grid.
+///
+/// # Format
+/// As documents, with `"doc_type":"message"` and the fields of [`ParkedMessage`] in place of
+/// `tg_document_id` / `blob_key`.
+pub async fn park_message(
+    platform: &Platform,
+    message: &ParkedMessage,
+    identity: &str,
+    reason: &UnmatchedReason,
+    event_id: &str,
+) -> Result<UnmatchedItem, InboundError> {
+    let digest = hex::encode(Sha256::digest(identity.as_bytes()));
+    let item_id = format!("um-{}", &digest[..20]);
+    let now = platform.clock.now().format(&Rfc3339).unwrap_or_default();
+    let record = NewRecord::new(
+        record_id(platform, &item_id)?,
+        "open",
+        json!({
+            "item_id": item_id,
+            "reason": reason,
+            "reason_text": reason.to_string(),
+            "tg_message_id": message.message_id,
+            "thread_id": message.thread_id,
+            "thread_kind": message.thread_kind,
+            "attachment_ids": message.attachment_ids,
+            "sender": message.partner_id,
+            "doc_type": "message",
+            "identity": identity,
+            "event_id": event_id,
+            "received_at": now,
+            "attempts": 0,
+        }),
+    )
+    .with_index1(open_partition(platform), format!("{now}#{item_id}"))
+    .with_index2(retry_partition(platform), format!("{now}#{item_id}"));
+    match platform.ledger.create(record).await {
+        Ok(record) => {
+            tracing::warn!(item_id = %item_id, reason = %reason, "message parked as unmatched");
+            Ok(UnmatchedItem::from_record(record))
+        }
+        Err(LedgerError::AlreadyExists { existing, .. }) => {
+            Ok(UnmatchedItem::from_record(*existing))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

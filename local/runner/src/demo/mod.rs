@@ -9,6 +9,7 @@ mod collaboration;
 mod contracts;
 mod orders;
 mod platform;
+mod shipments;
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -162,6 +163,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             collaboration::run(ctx, &mut report).await;
         } else if status.name == contract_share::NAME {
             contracts::run(ctx, &mut report).await;
+        } else if status.name == shipment_delay::NAME {
+            shipments::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,

@@ -339,6 +339,10 @@ pub struct ShipmentStatus {
     pub bill_of_lading: Option<String>,
     /// L11*PO / RFF+ON.
     pub po_numbers: Vec<String>,
+    /// When the shipment is now expected at the consignee: G62*17 (estimated delivery date)
+    /// / DTM+17 (estimated delivery date/time).
+    #[serde(default)]
+    pub estimated_delivery: Option<EdiDate>,
     pub events: Vec<StatusEvent>,
 }
 

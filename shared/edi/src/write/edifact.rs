@@ -407,6 +407,7 @@ fn ucm(out: &mut Out, message: &TransactionAck) -> Result<(), WriteError> {
 
 fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteError> {
     out.segment("BGM", &[s("23"), s(opt(&status.shipment_id)), s("9")])?;
+    dtm(out, "17", status.estimated_delivery)?;
     if let Some(scac) = &status.carrier_scac {
         out.segment("NAD", &[s("CA"), Field::Composite(&[scac, "", "172"])])?;
     }

@@ -525,6 +525,9 @@ fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteEr
     for po in &status.po_numbers {
         out.segment("L11", &[s(po), s("PO")])?;
     }
+    if status.estimated_delivery.is_some() {
+        out.segment("G62", &[s("17"), s(&date(status.estimated_delivery))])?;
+    }
     out.segment("LX", &[s("1")])?;
     for event in &status.events {
         let time = event

@@ -332,16 +332,26 @@ pub fn shipment_status(
         prop::option::of("[A-Z]{4}"),
         prop::option::of(text.clone()),
         vec(text, 0..3),
+        prop::option::of(date()),
         vec(event, 0..4),
     )
         .prop_map(
-            |(shipment_id, pro_number, carrier_scac, bill_of_lading, po_numbers, events)| {
+            |(
+                shipment_id,
+                pro_number,
+                carrier_scac,
+                bill_of_lading,
+                po_numbers,
+                estimated_delivery,
+                events,
+            )| {
                 BusinessDocument::ShipmentStatus(ShipmentStatus {
                     shipment_id,
                     pro_number,
                     carrier_scac,
                     bill_of_lading,
                     po_numbers,
+                    estimated_delivery,
                     events,
                 })
             },

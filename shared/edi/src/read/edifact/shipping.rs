@@ -176,8 +176,8 @@ pub(crate) fn read_ship_notice(
 }
 
 /// # Format
-/// `BGM+23+{shipment id}+9' NAD+CA+{SCAC}::172' RFF+BM:{bol}' RFF+CN:{pro}' RFF+ON:{po}'
-/// CNI+1+{consignment ref}' STS+1+{event}+{reason}' DTM+334:{CCYYMMDDHHMM}:203'
+/// `BGM+23+{shipment id}+9' DTM+17:{CCYYMMDD}:102' NAD+CA+{SCAC}::172' RFF+BM:{bol}'
+/// RFF+CN:{pro}' RFF+ON:{po}' CNI+1+{consignment ref}' STS+1+{event}+{reason}' DTM+334:{CCYYMMDDHHMM}:203'
 /// LOC+175+{code}:::{place name}'`
 pub(crate) fn read_shipment_status(
     body: &[Segment<'_>],
@@ -187,6 +187,7 @@ pub(crate) fn read_shipment_status(
     let mut status: Option<ShipmentStatus> = None;
     let (mut scac, mut bol, mut pro, mut consignment) = (None, None, None, None);
     let mut po_numbers = Vec::new();
+    let mut estimated_delivery = None;
     let mut events: Vec<StatusEvent> = Vec::new();
     for segment in body {
         match segment.tag() {
@@ -197,8 +198,12 @@ pub(crate) fn read_shipment_status(
                     carrier_scac: None,
                     bill_of_lading: None,
                     po_numbers: Vec::new(),
+                    estimated_delivery: None,
                     events: Vec::new(),
                 });
+            }
+            b"DTM" if qualifier(segment) == b"17" => {
+                estimated_delivery = dtm_date(segment, fields);
             }
             b"NAD" if segment.element(1).raw() == b"CA" => scac = fields.text(segment, 2, 1),
             b"RFF" => match qualifier(segment) {
@@ -253,6 +258,7 @@ pub(crate) fn read_shipment_status(
     status.bill_of_lading = bol;
     status.pro_number = pro;
     status.po_numbers = po_numbers;
+    status.estimated_delivery = estimated_delivery;
     status.events = events;
     Some(status)
 }

@@ -214,7 +214,7 @@ fn new_order(level: &Level) -> ShippedOrder {
 }
 
 /// # Format
-/// `B10*{PRO}*{shipment id}*{SCAC}~ L11*{bol}*BM~ L11*{po}*PO~ LX*1~
+/// `B10*{PRO}*{shipment id}*{SCAC}~ L11*{bol}*BM~ L11*{po}*PO~ G62*17*{CCYYMMDD}~ LX*1~
 /// AT7*{status}*{reason}***{CCYYMMDD}*{HHMM}*LT~ MS1*{city}*{state}*{country}~`
 pub(crate) fn read_shipment_status(
     body: &[Segment<'_>],
@@ -225,6 +225,7 @@ pub(crate) fn read_shipment_status(
     let mut bol = None;
     let mut pro_from_l11 = None;
     let mut po_numbers = Vec::new();
+    let mut estimated_delivery = None;
     let mut events: Vec<StatusEvent> = Vec::new();
     for segment in body {
         match segment.tag() {
@@ -235,8 +236,12 @@ pub(crate) fn read_shipment_status(
                     carrier_scac: fields.text(segment, 3, 0),
                     bill_of_lading: None,
                     po_numbers: Vec::new(),
+                    estimated_delivery: None,
                     events: Vec::new(),
                 });
+            }
+            b"G62" if segment.element(1).raw() == b"17" => {
+                estimated_delivery = fields.date(segment, 2, 0);
             }
             b"L11" => match segment.element(2).raw() {
                 b"BM" => bol = fields.text(segment, 1, 0),
@@ -284,6 +289,7 @@ pub(crate) fn read_shipment_status(
         status.pro_number = pro_from_l11;
     }
     status.po_numbers = po_numbers;
+    status.estimated_delivery = estimated_delivery;
     status.events = events;
     Some(status)
 }

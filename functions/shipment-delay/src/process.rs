@@ -1,0 +1,349 @@
+//! A `document.received` item: a 214 / IFTSTA interchange, fetched, validated, acknowledged,
+//! and each shipment status in it filed into its order's `Shipping` folder.
+//!
+//! # Identity
+//! One filed document per `{sender}|{doc type}|{shipment}|{latest status code}|{its time}`
+//! (`shipment` = shipment id, else BOL, else PRO, else PO): the same status sent again (a
+//! redelivery, or the same interchange as a new TG document) is the same document; a changed
+//! revision of it becomes a new version; a new status for the shipment is a new document.
+
+use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
+use gridlink_flow::InboxItem;
+use gridlink_inbound::acks::acknowledge;
+use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
+use gridlink_inbound::shipments::{self, is_shipment_status};
+use gridlink_inbound::{
+    Filing, InboundError, ReceivedDocument, ShipmentRefs, correlate_order, fetch_content,
+    file_once, unmatched,
+};
+use gridlink_tgrid::Event;
+use gridlink_tgrid::model::Direction;
+use gridlink_xecm::Node;
+use serde_json::{Value, json};
+use time::{PrimitiveDateTime, Time};
+
+use crate::ShipmentDelay;
+use crate::notice::StatusReport;
+
+fn syntax_name(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::X12 => "X12",
+        Syntax::Edifact => "EDIFACT",
+    }
+}
+
+/// Where a report goes: found by correlation (partner-checked), or where an operator said.
+#[derive(Debug, Clone)]
+pub(crate) enum Route {
+    /// Correlate by PO number or taught shipment reference; the sender must be the order's
+    /// partner.
+    Correlate,
+    /// An operator's assignment: this workspace; `po_number` is the order it stands for
+    /// (taught for the report's shipment references when `teach`).
+    Assigned {
+        /// The workspace.
+        workspace: Box<Node>,
+        /// Its order.
+        po_number: String,
+        /// Whether `po_number` is a real PO number worth teaching.
+        teach: bool,
+    },
+}
+
+/// What became of one report.
+#[derive(Debug, Clone)]
+pub(crate) enum Disposition {
+    /// Filed; what was done.
+    Filed(Value),
+    /// Parked in the unmatched queue.
+    Parked {
+        /// The queue item.
+        item_id: String,
+        /// Why.
+        reason: UnmatchedReason,
+    },
+}
+
+impl Disposition {
+    /// As recorded in the inbox outcome.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            Self::Filed(value) => value.clone(),
+            Self::Parked { item_id, reason } => {
+                json!({"unmatched": item_id, "reason": reason.to_string()})
+            }
+        }
+    }
+}
+
+/// Parses a kept interchange and files each shipment status in it (no acknowledgment: that
+/// went out when it arrived). Used on arrival and to refile an unmatched item.
+pub(crate) async fn file_statuses(
+    function: &ShipmentDelay,
+    received: &ReceivedDocument,
+    event_id: &str,
+    route: &Route,
+) -> Result<Vec<Disposition>, InboundError> {
+    let bytes = received.bytes(function.platform()).await?;
+    let syntax = gridlink_edi::detect(&bytes).ok_or_else(|| InboundError::UnreadableEvent {
+        event_id: event_id.to_owned(),
+        reason: "payload is neither X12 nor EDIFACT".into(),
+    })?;
+    let interchanges =
+        gridlink_edi::parse_interchanges(&bytes).map_err(|e| InboundError::UnreadableEvent {
+            event_id: event_id.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let mut dispositions = Vec::new();
+    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
+        if let BusinessDocument::ShipmentStatus(status) = document {
+            dispositions
+                .push(file_status(function, received, status, syntax, event_id, route).await?);
+        }
+    }
+    Ok(dispositions)
+}
+
+/// Processes one `document.received` item; documents that are not shipment statuses are
+/// recorded as skipped (order-reconcile takes them).
+pub(crate) async fn process_document(
+    function: &ShipmentDelay,
+    item: &InboxItem,
+    event: &Event,
+) -> Result<Value, InboundError> {
+    let Some(document) = event.document() else {
+        return Err(InboundError::UnreadableEvent {
+            event_id: item.event_id().to_owned(),
+            reason: "document.received without a readable document".into(),
+        });
+    };
+    if document.direction != Direction::Inbound {
+        return Ok(json!({"skipped": "outbound document"}));
+    }
+    if !is_shipment_status(&document.metadata.doc_type) {
+        return Ok(json!({
+            "skipped": format!("{} is not a shipment status", document.metadata.doc_type)
+        }));
+    }
+    let platform = function.platform();
+    let received = fetch_content(platform, document).await?;
+    let bytes = received.bytes(platform).await?;
+    let Some(syntax) = gridlink_edi::detect(&bytes) else {
+        tracing::warn!(document_id = %received.document.document_id.as_str(), "not X12 or EDIFACT; nothing to acknowledge or file");
+        return Err(InboundError::UnreadableEvent {
+            event_id: item.event_id().to_owned(),
+            reason: "payload is neither X12 nor EDIFACT".into(),
+        });
+    };
+    let report = gridlink_edi::validate(&bytes);
+    if report.must_reject() {
+        let ack = acknowledge(platform, &received, syntax, &report).await?;
+        tracing::warn!(document_id = %received.document.document_id.as_str(), "malformed interchange rejected; nothing filed");
+        return Ok(json!({"rejected": true, "ack": ack}));
+    }
+    let interchanges = match gridlink_edi::parse_interchanges(&bytes) {
+        Ok(interchanges) => interchanges,
+        Err(error) => {
+            let ack = acknowledge(platform, &received, syntax, &report).await?;
+            return Ok(json!({"rejected": true, "reason": error.to_string(), "ack": ack}));
+        }
+    };
+    let mut statuses = Vec::new();
+    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
+        match document {
+            BusinessDocument::ShipmentStatus(status) => statuses.push(
+                file_status(
+                    function,
+                    &received,
+                    status,
+                    syntax,
+                    item.event_id(),
+                    &Route::Correlate,
+                )
+                .await?
+                .to_json(),
+            ),
+            other => statuses.push(json!({"skipped": other.kind()})),
+        }
+    }
+    let ack = acknowledge(platform, &received, syntax, &report).await?;
+    Ok(json!({"statuses": statuses, "ack": ack, "syntax": syntax_name(syntax)}))
+}
+
+/// Correlates and files one shipment status, updates the order and notes it.
+#[tracing::instrument(skip_all, fields(document_id = %received.document.document_id.as_str()))]
+async fn file_status(
+    function: &ShipmentDelay,
+    received: &ReceivedDocument,
+    status: &ShipmentStatus,
+    syntax: Syntax,
+    event_id: &str,
+    route: &Route,
+) -> Result<Disposition, InboundError> {
+    let platform = function.platform();
+    let metadata = &received.document.metadata;
+    let sender = &metadata.sender;
+    let partner = format!("{}:{}", sender.qualifier, sender.id);
+    let refs = ShipmentRefs {
+        shipment_id: status.shipment_id.clone(),
+        bill_of_lading: status.bill_of_lading.clone(),
+        pro_number: status.pro_number.clone(),
+    };
+    let named_po = status
+        .po_numbers
+        .first()
+        .cloned()
+        .or_else(|| metadata.business_refs.po_number.clone());
+    let po_number = match (&named_po, route) {
+        (_, Route::Assigned { po_number, .. }) => Some(po_number.clone()),
+        (Some(po), Route::Correlate) => Some(po.clone()),
+        (None, Route::Correlate) => shipments::lookup(platform, sender, &refs).await?,
+    };
+    let latest = status.events.last();
+    let status_at = latest.and_then(|e| e.date).map_or(
+        PrimitiveDateTime::new(
+            received.document.created_at.date(),
+            received.document.created_at.time(),
+        ),
+        |date| {
+            let time = latest
+                .and_then(|e| e.time)
+                .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
+                .unwrap_or(Time::MIDNIGHT);
+            PrimitiveDateTime::new(date.0, time)
+        },
+    );
+    let shipment_key = refs
+        .shipment_id
+        .clone()
+        .or_else(|| refs.bill_of_lading.clone())
+        .or_else(|| refs.pro_number.clone())
+        .or_else(|| po_number.clone())
+        .unwrap_or_else(|| received.sha256.clone());
+    let code = latest.map(|e| e.status.clone());
+    let identity = format!(
+        "{partner}|{}|{shipment_key}|{}|{}",
+        metadata.doc_type,
+        code.as_deref().unwrap_or("-"),
+        status_at
+    );
+    let (workspace, po_number, teach) = match route {
+        Route::Assigned {
+            workspace,
+            po_number,
+            teach,
+        } => ((**workspace).clone(), po_number.clone(), *teach),
+        Route::Correlate => match correlate_order(
+            platform,
+            &function.config.inbound,
+            po_number.as_deref(),
+            sender,
+        )
+        .await?
+        {
+            Correlation::Matched {
+                workspace,
+                po_number,
+            } => (workspace, po_number, named_po.is_some()),
+            Correlation::Unmatched(reason) => {
+                let parked =
+                    unmatched::park(platform, received, &identity, &reason, event_id).await?;
+                return Ok(Disposition::Parked {
+                    item_id: parked.item_id,
+                    reason,
+                });
+            }
+        },
+    };
+    let report = StatusReport {
+        source: metadata.doc_type.clone(),
+        syntax: syntax_name(syntax),
+        partner: partner.clone(),
+        po_number: po_number.clone(),
+        refs: refs.clone(),
+        status_code: code.clone(),
+        reason: latest.and_then(|e| e.reason.clone()),
+        status_at,
+        expected: status.estimated_delivery.map(|d| d.0).or_else(|| {
+            // A 214 without G62*17 may say it as an "estimated delivery / arrival" event.
+            status
+                .events
+                .iter()
+                .rev()
+                .find(|e| matches!(e.status.as_str(), "AG" | "X2"))
+                .and_then(|e| e.date)
+                .map(|d| d.0)
+        }),
+        summary: None,
+    };
+    let extension = std::path::Path::new(&received.document.file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("edi");
+    let name = format!(
+        "{} {shipment_key} {} {} {}.{extension}",
+        metadata.doc_type,
+        code.as_deref().unwrap_or("status"),
+        status_at.date(),
+        sender.id
+    )
+    .replace(['/', ':'], "-");
+    let filing = Filing {
+        identity: identity.clone(),
+        sha256: received.sha256.clone(),
+        workspace: workspace.id,
+        folder: function.config.folder_shipping.clone(),
+        name: name.clone(),
+        mime_type: received.document.content_type.clone(),
+        categories: vec![
+            (
+                function.config.inbound.document_category,
+                received.partner_document_values(),
+            ),
+            (function.config.shipment_category, report.category_values()),
+        ],
+    };
+    let filed = file_once(platform, &filing, &received.content(platform)).await?;
+    tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "shipment status filed");
+    if teach {
+        shipments::teach(platform, sender, &refs, &po_number).await?;
+    }
+    let origin = format!(
+        "{} {} in TG document {}{}",
+        syntax_name(syntax),
+        metadata.doc_type,
+        received.document.document_id.as_str(),
+        metadata
+            .control_numbers
+            .interchange
+            .as_deref()
+            .map(|c| format!(", interchange {c}"))
+            .unwrap_or_default()
+    );
+    let outcome = function
+        .record_status(
+            workspace.id,
+            &report,
+            &identity,
+            &received.sha256,
+            &[(name, filed.document_id)],
+            &origin,
+        )
+        .await?;
+    let routed_by = match (route, &named_po) {
+        (Route::Assigned { .. }, _) => "operator",
+        (Route::Correlate, Some(_)) => "po_number",
+        (Route::Correlate, None) => "shipment_reference",
+    };
+    Ok(Disposition::Filed(json!({
+        "po_number": po_number,
+        "workspace_id": workspace.id.get(),
+        "document_id": filed.document_id,
+        "new_version": filed.new_version,
+        "identity": identity,
+        "routed_by": routed_by,
+        "shipment_status": outcome.shipment_status,
+        "status_shown": outcome.shown,
+        "note_document_id": outcome.note_document_id,
+    })))
+}
