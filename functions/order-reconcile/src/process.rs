@@ -50,6 +50,13 @@ pub(crate) async fn process_event(
     if document.direction != Direction::Inbound {
         return Ok(json!({"skipped": "outbound document"}));
     }
+    // Both inbound functions receive every `document.received`; shipment statuses (214 /
+    // IFTSTA) are shipment-delay's to file and acknowledge.
+    if gridlink_inbound::shipments::is_shipment_status(&document.metadata.doc_type) {
+        return Ok(
+            json!({"skipped": format!("{} is a shipment status (shipment-delay files it)", document.metadata.doc_type)}),
+        );
+    }
     let platform = function.platform();
     let received = fetch_content(platform, document).await?;
     if !received.is_edi() {
@@ -237,6 +244,17 @@ pub(crate) async fn file_into(
     let content = received.content(platform);
     let filed = file_once(platform, &filing, &content).await?;
     tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
+    if let Some(notice @ BusinessDocument::ShipNotice(_)) = document {
+        // A ship notice tells which order its shipment id / BOL / PRO belong to, so that a
+        // later status naming only the shipment (shipment-delay) finds the order.
+        gridlink_inbound::shipments::teach(
+            platform,
+            &metadata.sender,
+            &gridlink_inbound::shipments::ShipmentRefs::from_keys(&notice.business_keys()),
+            po_number,
+        )
+        .await?;
+    }
     let reconciliation = match document {
         Some(document) => {
             crate::reconcile::run::after_filing(

@@ -656,6 +656,42 @@ async fn the_demo_documents_leave_the_order_with_a_price_exception(
     assert_eq!(report["lines"][1]["shipped"]["quantity"], "5000");
 }
 
+async fn a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_sender_only(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    use gridlink_inbound::shipments::{ShipmentRefs, lookup};
+    let world = world(blobs, ledger).await;
+    world
+        .send(&ship_notice("SHP-T1", &[("10", "5000")]), Syntax::X12)
+        .await;
+    let platform = world.function.platform();
+    let acme = gridlink_tgrid::PartyId::new("ZZ", "ACMESUPPLY");
+    let by_id = ShipmentRefs {
+        shipment_id: Some("SHP-T1".to_owned()),
+        bill_of_lading: None,
+        pro_number: None,
+    };
+    let by_bol = ShipmentRefs {
+        shipment_id: None,
+        bill_of_lading: Some("BOL-SHP-T1".to_owned()),
+        pro_number: None,
+    };
+    assert_eq!(
+        lookup(platform, &acme, &by_id).await.expect("lookup"),
+        Some(PO.to_owned())
+    );
+    assert_eq!(
+        lookup(platform, &acme, &by_bol).await.expect("lookup"),
+        Some(PO.to_owned())
+    );
+    let globex = gridlink_tgrid::PartyId::new("ZZ", "GLOBEXLOG");
+    assert_eq!(
+        lookup(platform, &globex, &by_id).await.expect("lookup"),
+        None
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -664,6 +700,7 @@ macro_rules! on_both_stacks {
 }
 
 on_both_stacks!(
+    a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_sender_only,
     x12_acknowledgment_ship_notice_and_invoice_are_filed_and_the_order_matched,
     edifact_ordrsp_desadv_and_invoic_are_filed_and_the_order_matched,
     an_invoice_before_the_ship_notice_waits_and_is_reconciled_when_the_ship_notice_arrives,
