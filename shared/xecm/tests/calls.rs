@@ -361,6 +361,7 @@ async fn category_attributes_with_sets_and_multi_values_round_trip() {
             ("Material", material.into()),
             ("Quantity", quantity.into()),
             ("Delivery Date", AttributeValue::Empty),
+            ("Unit Price", AttributeValue::Empty),
         ])
     };
     let date = time::macros::date!(2026 - 12 - 24);
