@@ -93,7 +93,7 @@ pub(crate) async fn complete_control_numbers(metadata: &mut DocumentMetadata, fi
 }
 
 /// The first 64 KiB of a stored payload (enough for the envelope and an acknowledgment).
-async fn read_head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn read_head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use tokio::io::AsyncReadExt;
     let mut head = Vec::with_capacity(64 * 1024);
     tokio::fs::File::open(path)

@@ -82,8 +82,10 @@ pub(crate) async fn send(
             .blobs
             .write(stream, sim.config.max_document_bytes)
             .await?;
-        let head = tokio::fs::read(&written.temp).await.unwrap_or_default();
-        let envelope = edi::envelope(&head[..head.len().min(64 * 1024)]);
+        let head = crate::documents::read_head(&written.temp)
+            .await
+            .unwrap_or_default();
+        let envelope = edi::envelope(&head);
         let metadata =
             match sim.read(|state| raw_metadata(state, &partner_id, &raw, envelope.as_ref())) {
                 Ok(metadata) => metadata,
