@@ -507,6 +507,34 @@ async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(
     );
 }
 
+async fn a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowledged_here(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let world = world(blobs, ledger).await;
+    let request = world
+        .partner_sends("prt_acme", fixture("x12/214_shipment_status.x12"))
+        .await;
+    let answer = world.deliver(request).await;
+    let record = world
+        .outcome(answer["accepted"].as_str().expect("id"))
+        .await;
+    assert!(
+        record["outcome"]["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("shipment-delay")),
+        "{record}"
+    );
+    assert!(
+        !world
+            .partner_inbox("prt_acme")
+            .await
+            .iter()
+            .any(|d| d["doc_type"] == "997"),
+        "shipment-delay sends the 997, not order-reconcile"
+    );
+}
+
 async fn a_bad_signature_is_refused_and_nothing_is_kept(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
@@ -550,4 +578,5 @@ on_both_stacks!(
     a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
     a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed,
     a_bad_signature_is_refused_and_nothing_is_kept,
+    a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowledged_here,
 );
