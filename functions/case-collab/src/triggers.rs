@@ -1,11 +1,10 @@
 //! The triggers: xECM push, Trading Grid webhooks, the poll schedule — all through the
 //! durable inbox or the cursor, so nothing acknowledged is ever lost.
 
-use bytes::Bytes;
 use gridlink_core::error::ErrorKind;
-use gridlink_flow::{InboxItem, RunSummary, tg_webhook};
+use gridlink_flow::{InboxItem, RunSummary};
 use gridlink_lambda::{FunctionError, HttpRequest, Invocation, Reply, not_implemented};
-use gridlink_outbound::{PollCursor, Poller, PushEvent, verify_push};
+use gridlink_outbound::{PollCursor, Poller, PushEvent, SignedTrigger, accept_signed};
 use gridlink_tgrid::events::Event;
 use serde_json::{Value, json};
 
@@ -37,8 +36,12 @@ impl CaseCollab {
                     .route_for(&request.method, &request.path)
                     .map(|(r, _)| r.path)
                 {
-                    Some("/case-collab/tg/events") => self.receive_tg(&request).await,
-                    Some("/case-collab/xecm/events") => self.receive_push(&request).await,
+                    Some("/case-collab/tg/events") => {
+                        self.receive(SignedTrigger::TradingGrid, &request).await
+                    }
+                    Some("/case-collab/xecm/events") => {
+                        self.receive(SignedTrigger::XecmPush, &request).await
+                    }
                     _ => Err(FunctionError::new(
                         ErrorKind::NotFound,
                         format!("case-collab: no route {} {}", request.method, request.path),
@@ -58,54 +61,20 @@ impl CaseCollab {
         }
     }
 
-    async fn receive_tg(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
-        let event = tg_webhook::verify_delivery(
-            request,
-            &self.platform.secrets.tg_webhook,
-            self.platform.clock.as_ref(),
-        )
-        .map_err(|e| FunctionError::from_error(&e))?;
-        self.accept(
-            "tg",
-            event.event_id.as_str(),
-            event.event_type.as_str(),
-            request,
-        )
-        .await
-    }
-
-    async fn receive_push(&self, request: &HttpRequest) -> Result<Reply, FunctionError> {
-        let push = verify_push(
-            request,
-            self.platform.secrets.xecm_push.as_ref(),
-            self.platform.clock.as_ref(),
-        )
-        .map_err(|e| FunctionError::from_error(&e))?;
-        self.accept("xecm", &push.event_id(), &push.event_type, request)
-            .await
-    }
-
-    async fn accept(
+    async fn receive(
         &self,
-        source: &str,
-        event_id: &str,
-        event_type: &str,
+        trigger: SignedTrigger,
         request: &HttpRequest,
     ) -> Result<Reply, FunctionError> {
-        let acceptance = self
-            .platform
-            .inbox
-            .accept_and_process(
-                source,
-                event_id,
-                event_type,
-                Bytes::from(request.body.clone()),
-                MAX_ATTEMPTS,
-                |item| async move { self.handle_item(&item).await },
-            )
-            .await
-            .map_err(|e| function_error(&CaseError::from(e)))?;
-        Ok(Reply::Http(acceptance.answer()))
+        let answer = accept_signed(
+            &self.platform,
+            trigger,
+            request,
+            MAX_ATTEMPTS,
+            |item| async move { self.handle_item(&item).await },
+        )
+        .await?;
+        Ok(Reply::Http(answer))
     }
 
     /// Processes what is pending in the inbox (after a transient failure or a crash).

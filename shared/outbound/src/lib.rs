@@ -13,6 +13,8 @@
 //! Content moves between the two systems streamed, never whole in memory ([`content`]).
 //!
 //! ## Layout
+//! - [`trigger`]: [`accept_signed`] — a TG webhook or an xECM push verified and kept in the
+//!   function's inbox, processed inline when new.
 //! - [`push`]: the push body, its signature scheme, verification.
 //! - [`cursor`]: the poll cursor in the ledger, with its overlap window.
 //! - [`poll`]: [`Poller`] — one poll over the changed workspaces; a transient failure stops
@@ -28,6 +30,7 @@ pub mod cursor;
 pub mod error;
 pub mod poll;
 pub mod push;
+pub mod trigger;
 
 pub use changes::XecmChanges;
 pub use content::{tg_attachment_content, xecm_document_upload};
@@ -35,3 +38,4 @@ pub use cursor::{PollCursor, PollWindow};
 pub use error::OutboundError;
 pub use poll::{PollFailure, PollReport, Poller};
 pub use push::{PushError, PushEvent, sign_push, verify_push};
+pub use trigger::{SignedTrigger, accept_signed};
