@@ -33,7 +33,7 @@ use serde_json::json;
 use crate::CaseCollab;
 use crate::case::{CaseLink, idempotency_key, not_applicable};
 use crate::error::CaseError;
-use crate::source::version_upload;
+use gridlink_flow::content::xecm_version_upload;
 
 /// One document version posted to the case thread in a sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,7 +113,7 @@ impl CaseCollab {
     ) -> Result<Vec<SharedVersion>, CaseError> {
         let mut shared = Vec::new();
         for document in self.selected_documents(workspace.id).await? {
-            let Some(newest) = self.source.versions(document.id).await?.pop() else {
+            let Some(newest) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
             if self
@@ -141,7 +141,13 @@ impl CaseCollab {
         let number = version.version_number;
         let business_key = version_key(workspace, document.id, number);
         let tg = self.platform.tg.clone();
-        let upload = version_upload(self.source.clone(), document, version);
+        let upload = xecm_version_upload(
+            self.platform.xecm.clone(),
+            document.id,
+            version,
+            &document.name,
+            document.mime_type.as_deref(),
+        );
         let attachment = self
             .platform
             .effects

@@ -45,6 +45,18 @@ impl CaseError {
     }
 }
 
+impl CaseError {
+    pub(crate) fn from_xecm_effect(error: gridlink_flow::EffectError<gridlink_xecm::XecmError>) -> Self {
+        match error {
+            gridlink_flow::EffectError::Effect(inner) => Self::Xecm(inner),
+            other => {
+                let kind = other.kind();
+                Self::Effect(other.to_string(), kind)
+            }
+        }
+    }
+}
+
 impl Classify for CaseError {
     fn kind(&self) -> ErrorKind {
         match self {

@@ -14,7 +14,7 @@
 //! their attachments (streamed, any size), author and time.
 //!
 //! ## Triggers
-//! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_outbound::push`]).
+//! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_flow::push`]).
 //! - schedule `case-collab-poll-xecm`: the poller — case workspaces and documents changed
 //!   since the ledger cursor (with an overlap window), then any inbox items left pending.
 //! - `POST /case-collab/tg/events`: Trading Grid webhooks (`message.posted`).
@@ -28,8 +28,7 @@
 //! - [`documents`]: which documents are selected; each version shared once.
 //! - [`actions`]: action requests with due dates.
 //! - [`reply`]: partner replies filed into the workspace.
-//! - [`source`]: [`CaseSource`], the xECM queries beyond the port (changes, versions).
-//! - [`triggers`]: the routes, the poll, the inbox processing.
+//! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
 //! - [`error`]: the function's error, [`CaseError`].
 
 pub mod actions;
@@ -38,64 +37,97 @@ pub mod config;
 pub mod documents;
 pub mod error;
 pub mod reply;
-pub mod source;
-pub mod triggers;
 
-use std::sync::Arc;
-
-use gridlink_flow::Platform;
-use gridlink_lambda::manifest::{self, FunctionSpec};
-use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
+use gridlink_flow::{
+    Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec,
+};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use serde_json::{Value, json};
 
 pub use config::CaseCollabConfig;
 pub use error::CaseError;
-pub use source::CaseSource;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "case-collab";
 
-/// The case-collab function.
-#[derive(Clone)]
-pub struct CaseCollab {
-    spec: &'static FunctionSpec,
-    platform: Platform,
-    config: CaseCollabConfig,
-    source: Arc<dyn CaseSource>,
-}
-
-impl std::fmt::Debug for CaseCollab {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseCollab")
-            .field("platform", &self.platform)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+gridlink_flow::schedules! {
+    /// case-collab's schedules.
+    pub enum Schedule {
+        /// Poll xECM for changed case workspaces and documents.
+        PollXecm = "poll-xecm",
     }
 }
 
+/// The case-collab use case.
+#[derive(Debug, Clone)]
+pub struct CaseCollab {
+    platform: Platform,
+    config: CaseCollabConfig,
+}
+
 impl CaseCollab {
-    /// Builds the function on `platform`; `source` answers the poller's change queries and
-    /// the version queries (the same xECM the platform talks to).
-    pub fn new(platform: Platform, config: CaseCollabConfig, source: Arc<dyn CaseSource>) -> Self {
-        Self {
-            spec: manifest::function(NAME).expect("case-collab is in the manifest"),
-            platform,
-            config,
-            source,
-        }
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: CaseCollabConfig) -> Function<Self> {
+        Function::new(platform.clone(), Self { platform, config })
     }
 
     /// The platform it runs on.
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
+
+    /// One poll: case workspaces and documents changed in the cursor's window, each case
+    /// synced once. A transient failure stops the poll with the cursor in place; a case that
+    /// fails permanently is recorded and skipped ([`gridlink_outbound::poll`]).
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, CaseError> {
+        let settings = PollSettings {
+            workspace_type: self.config.workspace_type,
+            overlap: self.config.poll_overlap,
+            first_lookback: self.config.first_lookback,
+        };
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_case(workspace)
+        })
+        .await?;
+        let cases: Vec<_> = report
+            .synced
+            .into_iter()
+            .filter(|sync| sync.skipped.is_none())
+            .collect();
+        Ok(json!({"examined": report.examined, "cases": cases, "failed": report.failed}))
+    }
 }
 
-impl Handler for CaseCollab {
-    fn spec(&self) -> &'static FunctionSpec {
-        self.spec
+impl UseCaseSpec for CaseCollab {
+    const NAME: &'static str = NAME;
+    type Route = NoRoutes;
+    type Schedule = Schedule;
+}
+
+impl UseCase for CaseCollab {
+    type Error = CaseError;
+
+    async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, CaseError> {
+        match event {
+            Received::Xecm(push) => match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                Some(workspace) => Ok(serde_json::to_value(self.sync_case(workspace).await?)
+                    .unwrap_or_default()),
+                None => Ok(json!({"ignored": "the node is in no business workspace"})),
+            },
+            Received::Tg(event) => Ok(serde_json::to_value(self.file_partner_reply(&event).await?)
+                .unwrap_or_default()),
+        }
     }
 
-    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(self.route(invocation))
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, CaseError> {
+        match schedule {
+            Schedule::PollXecm => self.poll().await,
+        }
+    }
+
+    async fn on_route(&self, route: NoRoutes, _: &HttpRequest) -> Result<HttpResponse, CaseError> {
+        match route {}
     }
 }

@@ -3,8 +3,8 @@
 //! document, streamed from Trading Grid. Each is filed once, even after a crash between the
 //! filing and its ledger confirmation: the re-run finds the document by name first.
 
-use gridlink_flow::EffectKey;
-use gridlink_outbound::tg_attachment_content;
+use gridlink_flow::{EffectKey, Filing};
+use gridlink_flow::content::tg_attachment_content;
 use gridlink_store::RecordId;
 use gridlink_tgrid::events::{Event, EventType, MessagePosted};
 use gridlink_tgrid::model::AuthorKind;
@@ -137,7 +137,7 @@ impl CaseCollab {
                 .file_once(
                     workspace,
                     &format!("{}/{}", message.message_id.as_str(), attachment_id.as_str()),
-                    &spec,
+                    spec,
                     &content,
                 )
                 .await?;
@@ -167,7 +167,7 @@ impl CaseCollab {
             .file_once(
                 workspace,
                 message.message_id.as_str(),
-                &spec,
+                spec,
                 &BytesSource(text.into()),
             )
             .await?;
@@ -176,55 +176,26 @@ impl CaseCollab {
         Ok(filed)
     }
 
-    /// Files a document once: claimed in the ledger, and looked up by name in the target
-    /// folder before writing (a crash after the write and before the confirmation).
+    /// Files a document once per business key through the one filer
+    /// ([`gridlink_flow::filing`]).
     async fn file_once(
         &self,
         workspace: NodeId,
         business_key: &str,
-        spec: &DocumentSpec,
+        spec: DocumentSpec,
         content: &dyn ContentSource,
     ) -> Result<i64, CaseError> {
-        let xecm = self.platform.xecm.clone();
-        let folder_path = self.config.reply_folder.clone();
+        let filing = Filing::new(
+            EffectKey::new("xecm-case-reply", business_key),
+            workspace,
+            self.config.reply_folder.clone(),
+            spec,
+        );
         let outcome = self
             .platform
-            .effects
-            .once(&EffectKey::new("xecm-case-reply", business_key), None, |_| async move {
-                if let Some(existing) = find_in_folder(xecm.as_ref(), workspace, &folder_path, &spec.name).await? {
-                    tracing::info!(document_id = %existing, "reply document from an earlier run found");
-                    return Ok::<_, CaseError>(existing.get());
-                }
-                Ok(xecm.file_document(workspace, &folder_path, spec, content).await?.document.id.get())
-            })
+            .file_once(&filing, content)
             .await
-            .map_err(CaseError::from_effect)?;
-        Ok(outcome.into_inner())
+            .map_err(CaseError::from_xecm_effect)?;
+        Ok(outcome.into_inner().document_id)
     }
-}
-
-/// The node named `name` in the folder at `path` below `workspace`, if both exist.
-pub(crate) async fn find_in_folder(
-    xecm: &dyn gridlink_xecm::Workspaces,
-    workspace: NodeId,
-    path: &str,
-    name: &str,
-) -> Result<Option<NodeId>, CaseError> {
-    let mut current = workspace;
-    for segment in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
-        let children = xecm.list_children(current).await?;
-        match children
-            .into_iter()
-            .find(|c| c.container && c.name.eq_ignore_ascii_case(segment))
-        {
-            Some(folder) => current = folder.id,
-            None => return Ok(None),
-        }
-    }
-    Ok(xecm
-        .list_children(current)
-        .await?
-        .into_iter()
-        .find(|c| c.name.eq_ignore_ascii_case(name))
-        .map(|c| c.id))
 }

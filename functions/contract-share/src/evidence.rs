@@ -33,12 +33,12 @@
 //! (`Returned file` once per file the partner returned, `Superseded` only when it applies.)
 //! A returned file is filed beside it as `<share id> <partner id> <attachment id> <file name>`.
 
-use gridlink_flow::EffectKey;
-use gridlink_outbound::{XecmChanges, tg_attachment_content};
+use gridlink_flow::content::tg_attachment_content;
+use gridlink_flow::{EffectKey, Filing};
 use gridlink_tgrid::AttachmentId;
 use gridlink_tgrid::events::{Event, EventType, ShareAnswered};
 use gridlink_tgrid::model::AckStatus;
-use gridlink_xecm::{BytesSource, DocumentSpec, NodeId, Workspaces};
+use gridlink_xecm::{BytesSource, ContentSource, DocumentSpec, NodeId};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -191,32 +191,14 @@ impl ContractShare {
             mime_type: Some("text/plain".into()),
             categories: Vec::new(),
         };
-        let xecm = self.platform.xecm.clone();
-        let folder = self.config.ack_folder.clone();
         let document = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new("xecm-ack-evidence", &business_key),
-                None,
-                |_| async move {
-                    if let Some(existing) =
-                        find_in_folder(xecm.as_ref(), workspace, &folder, &spec.name).await?
-                    {
-                        tracing::info!(document_id = %existing, "evidence from an earlier run found");
-                        return Ok::<_, ShareError>(existing.get());
-                    }
-                    Ok(xecm
-                        .file_document(workspace, &folder, &spec, &BytesSource(text.into()))
-                        .await?
-                        .document
-                        .id
-                        .get())
-                },
+            .file_once(
+                workspace,
+                EffectKey::new("xecm-ack-evidence", &business_key),
+                spec,
+                &BytesSource(text.into()),
             )
-            .await
-            .map_err(ShareError::from_effect)?
-            .into_inner();
+            .await?;
         let entry = ShareEntry {
             share_id: shared.share_id.clone(),
             document_id: shared.document_id,
@@ -271,7 +253,7 @@ impl ContractShare {
         else {
             return Ok(None);
         };
-        let Some(workspace) = XecmChanges::enclosing_workspace(&self.client, document).await?
+        let Some(workspace) = self.platform.xecm.enclosing_workspace(document).await?
         else {
             return Ok(None);
         };
@@ -306,13 +288,10 @@ impl ContractShare {
             categories: Vec::new(),
         };
         let content = tg_attachment_content(self.platform.tg.clone(), &attachment);
-        let xecm = self.platform.xecm.clone();
-        let folder = self.config.ack_folder.clone();
         let document_id = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new(
+            .file_once(
+                workspace,
+                EffectKey::new(
                     "xecm-ack-file",
                     format!(
                         "{}/{}/{}",
@@ -321,24 +300,10 @@ impl ContractShare {
                         attachment.attachment_id.as_str()
                     ),
                 ),
-                None,
-                |_| async move {
-                    if let Some(existing) =
-                        find_in_folder(xecm.as_ref(), workspace, &folder, &spec.name).await?
-                    {
-                        return Ok::<_, ShareError>(existing.get());
-                    }
-                    Ok(xecm
-                        .file_document(workspace, &folder, &spec, &content)
-                        .await?
-                        .document
-                        .id
-                        .get())
-                },
+                spec,
+                &content,
             )
-            .await
-            .map_err(ShareError::from_effect)?
-            .into_inner();
+            .await?;
         tracing::info!(
             share_id = %shared.share_id,
             partner_id = %shared.partner_id,
@@ -355,36 +320,29 @@ impl ContractShare {
     }
 }
 
+impl ContractShare {
+    /// Files a document into the acknowledgment folder once per `effect`, through the one
+    /// filer ([`gridlink_flow::filing`]).
+    async fn file_once(
+        &self,
+        workspace: NodeId,
+        effect: EffectKey,
+        spec: DocumentSpec,
+        content: &dyn ContentSource,
+    ) -> Result<i64, ShareError> {
+        let filing = Filing::new(effect, workspace, self.config.ack_folder.clone(), spec);
+        let outcome = self
+            .platform
+            .file_once(&filing, content)
+            .await
+            .map_err(ShareError::from_xecm_effect)?;
+        Ok(outcome.into_inner().document_id)
+    }
+}
+
 struct ReturnedFile {
     attachment_id: String,
     file_name: String,
     sha256: String,
     document_id: i64,
-}
-
-/// The node named `name` in the folder at `path` below `workspace`, if both exist.
-pub(crate) async fn find_in_folder(
-    xecm: &dyn Workspaces,
-    workspace: NodeId,
-    path: &str,
-    name: &str,
-) -> Result<Option<NodeId>, ShareError> {
-    let mut current = workspace;
-    for segment in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
-        match xecm
-            .list_children(current)
-            .await?
-            .into_iter()
-            .find(|c| c.container && c.name.eq_ignore_ascii_case(segment))
-        {
-            Some(folder) => current = folder.id,
-            None => return Ok(None),
-        }
-    }
-    Ok(xecm
-        .list_children(current)
-        .await?
-        .into_iter()
-        .find(|c| c.name.eq_ignore_ascii_case(name))
-        .map(|c| c.id))
 }

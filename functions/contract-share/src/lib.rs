@@ -27,7 +27,7 @@
 //! ## Triggers
 //! - schedule `contract-share-poll-xecm`: contract workspaces and documents changed since
 //!   the ledger cursor (with an overlap window), then any inbox items left pending.
-//! - `POST /contract-share/xecm/events`: a signed xECM push ([`gridlink_outbound::push`]) —
+//! - `POST /contract-share/xecm/events`: a signed xECM push ([`gridlink_flow::push`]) —
 //!   the same sync as the poll, for the pushed node's contract, through the inbox.
 //! - `POST /contract-share/tg/events`: Trading Grid webhooks (`share.acknowledged`,
 //!   `share.declined`), accepted durably into the inbox before the 202.
@@ -47,7 +47,7 @@
 //! - [`standing`]: the contract's shares and answers, and the status text derived from them.
 //! - [`evidence`]: a partner's answer (and returned files) filed as evidence.
 //! - [`reminders`]: overdue acknowledgments reminded in a `contract` thread.
-//! - [`triggers`]: the routes, the poll, the inbox processing.
+//! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers, the poll.
 //! - [`error`]: the function's error, [`ShareError`].
 
 pub mod config;
@@ -56,12 +56,11 @@ pub mod evidence;
 pub mod reminders;
 pub mod share;
 pub mod standing;
-pub mod triggers;
 
-use gridlink_flow::Platform;
-use gridlink_lambda::manifest::{self, FunctionSpec};
-use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
-use gridlink_xecm::XecmClient;
+use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use serde_json::{Value, json};
 
 pub use config::ContractShareConfig;
 pub use error::ShareError;
@@ -69,49 +68,83 @@ pub use error::ShareError;
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "contract-share";
 
-/// The contract-share function.
-#[derive(Clone)]
-pub struct ContractShare {
-    spec: &'static FunctionSpec,
-    platform: Platform,
-    config: ContractShareConfig,
-    /// Change queries and version lists, which are not on the platform's port.
-    client: XecmClient,
-}
-
-impl std::fmt::Debug for ContractShare {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContractShare")
-            .field("platform", &self.platform)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+gridlink_flow::schedules! {
+    /// contract-share's schedules.
+    pub enum Schedule {
+        /// Poll xECM for approved versions.
+        PollXecm = "poll-xecm",
+        /// Remind partners of overdue acknowledgments.
+        AckReminders = "ack-reminders",
     }
 }
 
+/// The contract-share use case.
+#[derive(Debug, Clone)]
+pub struct ContractShare {
+    platform: Platform,
+    config: ContractShareConfig,
+}
+
 impl ContractShare {
-    /// Builds the function on `platform`; `client` is the same xECM the platform talks to,
-    /// for the poller's change queries and the document version lists.
-    pub fn new(platform: Platform, config: ContractShareConfig, client: XecmClient) -> Self {
-        Self {
-            spec: manifest::function(NAME).expect("contract-share is in the manifest"),
-            platform,
-            config,
-            client,
-        }
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: ContractShareConfig) -> Function<Self> {
+        Function::new(platform.clone(), Self { platform, config })
     }
 
     /// The platform it runs on.
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
+
+    /// One poll: contract workspaces and documents changed in the cursor's window, each
+    /// contract synced once (see [`gridlink_outbound::Poller`] for what a failing contract
+    /// does to the poll).
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, ShareError> {
+        let settings = PollSettings {
+            workspace_type: self.config.workspace_type,
+            overlap: self.config.poll_overlap,
+            first_lookback: self.config.first_lookback,
+        };
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_contract(workspace)
+        })
+        .await?;
+        let shared: Vec<_> = report.synced.iter().flat_map(|s| s.shared.clone()).collect();
+        let revoked: Vec<_> = report.synced.iter().flat_map(|s| s.revoked.clone()).collect();
+        Ok(json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}))
+    }
 }
 
-impl Handler for ContractShare {
-    fn spec(&self) -> &'static FunctionSpec {
-        self.spec
+impl UseCaseSpec for ContractShare {
+    const NAME: &'static str = NAME;
+    type Route = NoRoutes;
+    type Schedule = Schedule;
+}
+
+impl UseCase for ContractShare {
+    type Error = ShareError;
+
+    async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, ShareError> {
+        match event {
+            Received::Xecm(push) => match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                Some(workspace) => Ok(serde_json::to_value(self.sync_contract(workspace).await?)
+                    .unwrap_or_default()),
+                None => Ok(json!({"ignored": "the node is in no business workspace"})),
+            },
+            Received::Tg(event) => Ok(serde_json::to_value(self.file_evidence(&event).await?)
+                .unwrap_or_default()),
+        }
     }
 
-    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(self.route(invocation))
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ShareError> {
+        match schedule {
+            Schedule::PollXecm => self.poll().await,
+            Schedule::AckReminders => Ok(json!({"reminders": self.send_reminders().await?})),
+        }
+    }
+
+    async fn on_route(&self, route: NoRoutes, _: &HttpRequest) -> Result<HttpResponse, ShareError> {
+        match route {}
     }
 }

@@ -16,15 +16,14 @@
 
 use std::sync::Arc;
 
-use futures::{StreamExt, TryStreamExt};
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
+use gridlink_flow::content::xecm_version_upload;
 use gridlink_store::{IndexName, LedgerError, NewRecord, Query, RecordId, SortRange};
 use gridlink_tgrid::model::{ExternalRef, NewShare};
-use gridlink_tgrid::stream::{ByteStream, FnSource, Upload};
 use gridlink_tgrid::{IdempotencyKey, PartnerId, ShareId};
 use gridlink_xecm::model::{Version, subtype};
-use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId, XecmClient};
+use gridlink_xecm::{AttributeValue, NamedAttributes, Node, NodeId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -136,38 +135,6 @@ fn absent(error: &gridlink_xecm::XecmError) -> bool {
     matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
 }
 
-fn io_error(error: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
-    std::io::Error::other(error)
-}
-
-/// Exactly version `version` of a document as a Trading Grid upload (not whatever is current
-/// when the bytes are read), downloaded anew for each attempt.
-fn version_upload(
-    client: XecmClient,
-    document: NodeId,
-    version: &Version,
-    file_name: &str,
-) -> Upload {
-    let number = version.version_number;
-    let open = move || -> ByteStream {
-        let client = client.clone();
-        futures::stream::once(async move { client.download(document, Some(number)).await })
-            .map_ok(|download| download.body.map_err(io_error))
-            .map_err(io_error)
-            .try_flatten()
-            .boxed()
-    };
-    let content_type = version
-        .mime_type
-        .clone()
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
-    Upload::new(
-        file_name,
-        content_type,
-        Arc::new(FnSource::new(version.file_size, open)),
-    )
-}
-
 impl ContractShare {
     /// Shares every approved document version of one contract workspace with each of its
     /// partners where that was not done yet, revokes the shares of superseded versions, and
@@ -204,7 +171,7 @@ impl ContractShare {
             return Ok(sync);
         }
         for document in self.approved_documents(workspace_id).await? {
-            let Some(current) = self.client.versions(document.id).await?.pop() else {
+            let Some(current) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
             for partner in &partners {
@@ -282,7 +249,13 @@ impl ContractShare {
         } else {
             current.file_name.clone()
         };
-        let upload = version_upload(self.client.clone(), document.id, current, &file_name);
+        let upload = xecm_version_upload(
+            self.platform.xecm.clone(),
+            document.id,
+            current,
+            &file_name,
+            None,
+        );
         let tg = self.platform.tg.clone();
         let business_key = format!("{}/v{version}/{partner}", document.id);
         let due_at = self.planned_due_date(&business_key).await?;

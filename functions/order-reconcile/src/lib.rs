@@ -53,203 +53,123 @@
 //! `PRICE_TOLERANCES` (per-partner JSON), `ACKNOWLEDGMENT_REQUIRED` (`true`).
 //!
 //! ## Layout
-//! - `lib.rs`: configuration, routing.
-//! - `process.rs`: one inbox item, end to end.
-//! - `operator.rs`: the unmatched-queue routes (list, inspect, assign, reject) and the retry
-//!   schedule.
-//! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (assign, retry).
+//! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
+//! - [`config`]: [`OrderReconcileConfig`].
+//! - `process.rs`: one received document, end to end.
+//! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (an
+//!   operator's assignment, the retry schedule); the queue's routes are
+//!   [`gridlink_inbound::operator`]'s.
 //! - [`reconcile`]: line-by-line reconciliation (a pure engine), the discrepancy report, the
 //!   per-order ledger of received documents, and the run after each filed document.
 
-mod operator;
+pub mod config;
 mod process;
 pub mod reconcile;
 mod refile;
 
-use gridlink_core::config::{ConfigError, ConfigSource};
-use gridlink_core::error::ErrorKind;
-use gridlink_flow::Platform;
-use gridlink_inbound::InboundConfig;
-use gridlink_inbound::ingress::{self, function_error};
-use gridlink_lambda::manifest::{self, FunctionSpec};
-use gridlink_lambda::{
-    BoxFuture, FunctionError, Handler, HttpRequest, Invocation, Reply, not_implemented,
-};
-use serde_json::json;
+use gridlink_flow::{Function, InboxItem, InboxPolicy, Platform, Received, UseCase, UseCaseSpec};
+use gridlink_inbound::operator::{self, AssignTarget, Refiler, UnmatchedRoute};
+use gridlink_inbound::unmatched::{RetryVerdict, UnmatchedItem};
+use gridlink_inbound::{InboundConfig, InboundError, ingress};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_xecm::Node;
+use serde_json::{Value, json};
+
+pub use config::OrderReconcileConfig;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "order-reconcile";
 
-/// The function's configuration.
-#[derive(Debug, Clone)]
-pub struct OrderReconcileConfig {
-    /// Correlation and filing.
-    pub inbound: InboundConfig,
-    /// Folder of order acknowledgments.
-    pub folder_order_acks: String,
-    /// Folder of ship notices.
-    pub folder_ship_notices: String,
-    /// Folder of invoices.
-    pub folder_invoices: String,
-    /// Folder of everything else.
-    pub folder_other: String,
-    /// Open unmatched items the retry schedule takes per run.
-    pub unmatched_retry_batch: usize,
-    /// Reconciliation: report folder, price tolerances.
-    pub reconcile: reconcile::ReconcileConfig,
-}
-
-impl OrderReconcileConfig {
-    /// Reads the configuration, listing every problem at once.
-    pub fn from_source(source: &ConfigSource) -> Result<Self, ConfigError> {
-        let inbound = InboundConfig::from_source(source);
-        let mut reader = source.reader();
-        let folder_order_acks = reader.optional("FOLDER_ORDER_ACKS", "Confirmations".to_owned());
-        let folder_ship_notices =
-            reader.optional("FOLDER_SHIP_NOTICES", "Delivery Notes".to_owned());
-        let folder_invoices = reader.optional("FOLDER_INVOICES", "Invoices".to_owned());
-        let folder_other = reader.optional("FOLDER_OTHER", "Correspondence/Partner".to_owned());
-        let unmatched_retry_batch = reader.optional("UNMATCHED_RETRY_BATCH", 25_usize);
-        if unmatched_retry_batch == 0 {
-            reader.invalid("UNMATCHED_RETRY_BATCH", "must be at least 1");
-        }
-        let mine = reader.finish();
-        let reconcile = reconcile::ReconcileConfig::from_source(source);
-        match (inbound, mine, reconcile) {
-            (Ok(inbound), Ok(()), Ok(reconcile)) => Ok(Self {
-                inbound,
-                folder_order_acks,
-                folder_ship_notices,
-                folder_invoices,
-                folder_other,
-                unmatched_retry_batch,
-                reconcile,
-            }),
-            (inbound, mine, reconcile) => {
-                let mut problems = [inbound.err(), mine.err(), reconcile.err()]
-                    .into_iter()
-                    .flatten();
-                let mut first = problems.next().expect("invariant: one part failed");
-                for more in problems {
-                    first.problems.extend(more.problems);
-                }
-                Err(first)
-            }
-        }
+gridlink_flow::schedules! {
+    /// order-reconcile's schedules.
+    pub enum Schedule {
+        /// Poll the TG inbox (the safety net beside webhooks).
+        PollInbox = "poll-inbox",
+        /// Correlate open unmatched items again.
+        RetryUnmatched = "retry-unmatched",
     }
 }
 
-/// The order-reconcile function.
+/// The order-reconcile use case.
 #[derive(Debug, Clone)]
 pub struct OrderReconcile {
-    spec: &'static FunctionSpec,
     platform: Platform,
     config: OrderReconcileConfig,
 }
 
 impl OrderReconcile {
-    /// Builds the function on a platform.
-    pub fn new(platform: Platform, config: OrderReconcileConfig) -> Self {
-        Self {
-            spec: manifest::function(NAME).expect("order-reconcile is in the manifest"),
-            platform,
-            config,
-        }
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: OrderReconcileConfig) -> Function<Self> {
+        let policy = InboxPolicy {
+            batch: config.inbound.inbox_batch,
+            ..InboxPolicy::default()
+        };
+        Function::new(platform.clone(), Self { platform, config }).with_policy(policy)
     }
 
     /// The platform it runs on.
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
+}
 
-    /// Processes what is pending in the inbox (after a webhook, and from the schedules).
-    pub async fn process_pending(&self) -> Result<ingress::RunSummary, FunctionError> {
-        ingress::process_pending(
-            &self.platform,
-            self.config.inbound.inbox_batch,
-            |item, event| process::process_event(self, item, event),
-        )
-        .await
-        .map_err(|e| function_error(&e))
-    }
+impl UseCaseSpec for OrderReconcile {
+    const NAME: &'static str = NAME;
+    type Route = UnmatchedRoute;
+    type Schedule = Schedule;
+}
 
-    async fn http(&self, request: HttpRequest) -> Result<Reply, FunctionError> {
-        let Some((route, params)) = self.spec.route_for(&request.method, &request.path) else {
-            return Err(FunctionError::new(
-                ErrorKind::NotFound,
-                format!("{NAME}: no route {} {}", request.method, request.path),
-            ));
-        };
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
-        match (route.method, route.path) {
-            (_, "/order-reconcile/health") => Ok(not_implemented::health(self.spec, true)),
-            ("POST", "/order-reconcile/tg/events") => {
-                let accepted = ingress::accept_tg_webhook(&self.platform, &request).await?;
-                if let Err(e) = self.process_pending().await {
-                    tracing::warn!(error = %e, "inline processing stopped; the schedule picks the rest up");
-                }
-                Ok(Reply::Http(accepted))
-            }
-            ("GET", "/order-reconcile/unmatched") => operator::list(self).await,
-            ("GET", "/order-reconcile/unmatched/{item_id}") => {
-                operator::inspect(self, &param("item_id")).await
-            }
-            ("POST", "/order-reconcile/unmatched/{item_id}/assign") => {
-                operator::assign(self, &param("item_id"), &request).await
-            }
-            ("POST", "/order-reconcile/unmatched/{item_id}/reject") => {
-                operator::reject(self, &param("item_id"), &request).await
-            }
-            _ => Err(FunctionError::new(
-                ErrorKind::NotImplemented,
-                format!(
-                    "{NAME}: `{}` is not implemented yet; nothing was processed",
-                    route.route_key()
-                ),
-            )),
+impl UseCase for OrderReconcile {
+    type Error = InboundError;
+
+    async fn on_event(&self, item: &InboxItem, event: Received) -> Result<Value, InboundError> {
+        match event {
+            Received::Tg(event) => process::process_event(self, item, &event).await,
+            Received::Xecm(_) => Ok(json!({"skipped": "order-reconcile takes no xECM pushes"})),
         }
     }
 
-    async fn schedule(&self, name: &str) -> Result<Reply, FunctionError> {
-        match name {
-            "order-reconcile-poll-inbox" => {
-                let polled = match &self.config.inbound.mailbox {
-                    Some(mailbox) => ingress::poll_tg_inbox(&self.platform, mailbox)
-                        .await
-                        .map_err(|e| function_error(&e))?,
-                    None => 0,
-                };
-                let summary = self.process_pending().await?;
-                Ok(Reply::Scheduled(
-                    json!({"polled": polled, "processed": summary}),
-                ))
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, InboundError> {
+        match schedule {
+            Schedule::PollInbox => match &self.config.inbound.mailbox {
+                Some(mailbox) => Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?})),
+                None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
+            },
+            Schedule::RetryUnmatched => {
+                operator::retry_unmatched(self, self.config.unmatched_retry_batch).await
             }
-            "order-reconcile-retry-unmatched" => operator::retry_unmatched(self).await,
-            other => Err(FunctionError::new(
-                ErrorKind::NotImplemented,
-                format!("{NAME}: schedule `{other}` is not implemented yet; nothing was processed"),
-            )),
         }
+    }
+
+    async fn on_route(
+        &self,
+        route: UnmatchedRoute,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, InboundError> {
+        operator::answer(self, route, request).await
     }
 }
 
-impl Handler for OrderReconcile {
-    fn spec(&self) -> &'static FunctionSpec {
-        self.spec
+impl Refiler for OrderReconcile {
+    fn platform(&self) -> &Platform {
+        &self.platform
     }
 
-    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(async move {
-            match invocation {
-                Invocation::Http(request) => self.http(request).await,
-                Invocation::Schedule(firing) => self.schedule(&firing.schedule).await,
-            }
-        })
+    fn inbound(&self) -> &InboundConfig {
+        &self.config.inbound
+    }
+
+    async fn assign(
+        &self,
+        item: UnmatchedItem,
+        workspace: Node,
+        label: String,
+        _target: AssignTarget,
+    ) -> Result<Value, InboundError> {
+        refile::assign(self, &item, &workspace, &label).await
+    }
+
+    async fn retry(&self, item: UnmatchedItem) -> Result<RetryVerdict, InboundError> {
+        refile::retry(self, item).await
     }
 }

@@ -1,14 +1,10 @@
-//! The `order-reconcile` Lambda: initialise logs, build the platform and configuration once, run the Runtime API loop.
+//! The `order-reconcile` Lambda.
 
-use gridlink_core::config::ConfigSource;
-use gridlink_core::telemetry::{self, LogFormat};
-use gridlink_flow::Platform;
-use order_reconcile::{NAME, OrderReconcile, OrderReconcileConfig};
+use std::process::ExitCode;
+
+use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init(LogFormat::detect());
-    let platform = Platform::from_env(NAME).await?;
-    let config = OrderReconcileConfig::from_source(&ConfigSource::from_env())?;
-    gridlink_lambda::run(OrderReconcile::new(platform, config)).await
+async fn main() -> ExitCode {
+    gridlink_flow::serve(OrderReconcileConfig::from_source, OrderReconcile::function).await
 }

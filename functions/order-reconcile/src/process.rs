@@ -1,12 +1,12 @@
 //! One inbox item, end to end: fetch, validate, acknowledge or file, and say what was done.
 
-use gridlink_edi::{BusinessDocument, Syntax};
+use gridlink_edi::BusinessDocument;
 use gridlink_flow::InboxItem;
-use gridlink_inbound::acks::acknowledge;
 use gridlink_inbound::correlate::Correlation;
 use gridlink_inbound::unmatched;
 use gridlink_inbound::{
-    Filing, InboundError, ReceivedDocument, correlate_order, fetch_content, file_once,
+    Filing, InboundError, Intake, ReceivedDocument, correlate_order, fetch_content, file_once,
+    intake,
 };
 use gridlink_tgrid::Event;
 use gridlink_tgrid::model::Direction;
@@ -39,8 +39,8 @@ impl OrderReconcile {
 /// Processes one `document.received` item; other events are recorded as skipped.
 pub(crate) async fn process_event(
     function: &OrderReconcile,
-    item: InboxItem,
-    event: Event,
+    item: &InboxItem,
+    event: &Event,
 ) -> Result<Value, InboundError> {
     let Some(document) = event.document() else {
         return Ok(
@@ -62,43 +62,19 @@ pub(crate) async fn process_event(
     if !received.is_edi() {
         return file_received(function, &received, None, item.event_id()).await;
     }
-    let bytes = received.bytes(platform).await?;
-    let Some(syntax) = gridlink_edi::detect(&bytes) else {
-        tracing::warn!(document_id = %received.document.document_id.as_str(), "not X12 or EDIFACT; nothing to acknowledge or file");
-        return Err(InboundError::UnreadableEvent {
-            event_id: item.event_id().to_owned(),
-            reason: "payload is neither X12 nor EDIFACT".into(),
-        });
-    };
-    let report = gridlink_edi::validate(&bytes);
-    if report.must_reject() {
-        let ack = acknowledge(platform, &received, syntax, &report).await?;
-        tracing::warn!(document_id = %received.document.document_id.as_str(), "malformed interchange rejected; nothing filed");
-        return Ok(json!({"rejected": true, "ack": ack}));
-    }
-    let interchanges = match gridlink_edi::parse_interchanges(&bytes) {
-        Ok(interchanges) => interchanges,
-        Err(error) => {
-            let ack = acknowledge(platform, &received, syntax, &report).await?;
-            return Ok(json!({"rejected": true, "reason": error.to_string(), "ack": ack}));
-        }
+    let accepted = match intake(platform, &received, item.event_id()).await? {
+        Intake::Rejected(outcome) => return Ok(outcome),
+        Intake::Accepted(accepted) => accepted,
     };
     let mut filed = Vec::new();
-    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
+    for document in accepted.interchanges.iter().flat_map(|i| i.documents.iter()) {
         if matches!(document, BusinessDocument::FunctionalAck(_)) {
             continue;
         }
         filed.push(file_received(function, &received, Some(document), item.event_id()).await?);
     }
-    let ack = acknowledge(platform, &received, syntax, &report).await?;
-    Ok(json!({"documents": filed, "ack": ack, "syntax": syntax_name(syntax)}))
-}
-
-fn syntax_name(syntax: Syntax) -> &'static str {
-    match syntax {
-        Syntax::X12 => "X12",
-        Syntax::Edifact => "EDIFACT",
-    }
+    let ack = accepted.acknowledge(platform, &received).await?;
+    Ok(json!({"documents": filed, "ack": ack, "syntax": accepted.syntax_name()}))
 }
 
 /// Who sent a document, what it is and which order it names: its business identity.

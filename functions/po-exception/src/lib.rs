@@ -2,43 +2,45 @@
 //!
 //! Use case 2: a PO exception in an ERP-linked workspace is published to the supplier; corrected documents, explanations and revised confirmations are filed back.
 //!
-//! **Status: not implemented yet.** The function deploys, starts and answers its health
-//! route; every other route answers `501 Not Implemented` and every schedule firing fails as a
-//! `NonRetryable` invocation error, so nothing is ever reported as done that was not done.
+//! **Status: not implemented yet.** The function deploys on the use-case runtime as a
+//! [`Skeleton`]: it starts and answers its health route with `"implemented": false`; every
+//! other route answers `501 Not Implemented` and every schedule firing fails as a
+//! `NonRetryable` invocation error (its schedules are deployed disabled), so nothing is ever
+//! reported as done that was not done. Its triggers are declared below, typed, and checked
+//! against the manifest like every built use case's.
 
-use gridlink_lambda::manifest::{self, FunctionSpec};
-use gridlink_lambda::{BoxFuture, FunctionError, Handler, Invocation, Reply};
+use gridlink_flow::{NoRoutes, Skeleton, UseCaseSpec};
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "po-exception";
 
-/// The po-exception function.
+gridlink_flow::schedules! {
+    /// PoException's schedules.
+    pub enum Schedule {
+        /// Poll xECM for new and changed PO exceptions.
+        PollXecm = "poll-xecm",
+    }
+}
+
+/// The po-exception use case (not built yet).
 #[derive(Debug, Clone, Copy)]
-pub struct PoException {
-    spec: &'static FunctionSpec,
+pub enum PoException {}
+
+impl UseCaseSpec for PoException {
+    const NAME: &'static str = NAME;
+    type Route = NoRoutes;
+    type Schedule = Schedule;
 }
 
-impl PoException {
-    /// Builds the function. It has no dependencies until its use case is built.
-    pub fn new() -> Self {
-        Self {
-            spec: manifest::function(NAME).expect("po-exception is in the manifest"),
-        }
-    }
+/// The function as deployed today.
+pub fn function() -> Skeleton<PoException> {
+    Skeleton::new()
 }
 
-impl Default for PoException {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Handler for PoException {
-    fn spec(&self) -> &'static FunctionSpec {
-        self.spec
-    }
-
-    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(async move { gridlink_lambda::not_implemented::answer(self.spec, &invocation) })
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_manifest_and_the_dispatch_agree() {
+        assert_eq!(gridlink_flow::check_bindings::<super::PoException>(), Ok(()));
     }
 }

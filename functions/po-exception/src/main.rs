@@ -1,9 +1,8 @@
-//! The `po-exception` Lambda: initialise logs, build the function once, run the Runtime API loop.
+//! The `po-exception` Lambda (a skeleton until its use case is built).
 
-use gridlink_core::telemetry::{self, LogFormat};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init(LogFormat::detect());
-    gridlink_lambda::run(po_exception::PoException::new()).await
+async fn main() -> ExitCode {
+    gridlink_flow::serve_skeleton::<po_exception::PoException>().await
 }

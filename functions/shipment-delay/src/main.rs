@@ -1,14 +1,10 @@
-//! The `shipment-delay` Lambda: initialise logs, build the platform and configuration once, run the Runtime API loop.
+//! The `shipment-delay` Lambda.
 
-use gridlink_core::config::ConfigSource;
-use gridlink_core::telemetry::{self, LogFormat};
-use gridlink_flow::Platform;
-use shipment_delay::{NAME, ShipmentDelay, ShipmentDelayConfig};
+use std::process::ExitCode;
+
+use shipment_delay::{ShipmentDelay, ShipmentDelayConfig};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init(LogFormat::detect());
-    let platform = Platform::from_env(NAME).await?;
-    let config = ShipmentDelayConfig::from_source(&ConfigSource::from_env())?;
-    gridlink_lambda::run(ShipmentDelay::new(platform, config)).await
+async fn main() -> ExitCode {
+    gridlink_flow::serve(ShipmentDelayConfig::from_source, ShipmentDelay::function).await
 }

@@ -9,12 +9,12 @@
 
 use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
 use gridlink_flow::InboxItem;
-use gridlink_inbound::acks::acknowledge;
 use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
+use gridlink_inbound::intake::syntax_name;
 use gridlink_inbound::shipments::{self, is_shipment_status};
 use gridlink_inbound::{
-    Filing, InboundError, ReceivedDocument, ShipmentRefs, correlate_order, fetch_content,
-    file_once, unmatched,
+    Filing, InboundError, Intake, ReceivedDocument, ShipmentRefs, correlate_order, fetch_content,
+    file_once, intake, unmatched,
 };
 use gridlink_tgrid::Event;
 use gridlink_tgrid::model::Direction;
@@ -24,13 +24,6 @@ use time::{PrimitiveDateTime, Time};
 
 use crate::ShipmentDelay;
 use crate::notice::StatusReport;
-
-fn syntax_name(syntax: Syntax) -> &'static str {
-    match syntax {
-        Syntax::X12 => "X12",
-        Syntax::Edifact => "EDIFACT",
-    }
-}
 
 /// Where a report goes: found by correlation (partner-checked), or where an operator said.
 #[derive(Debug, Clone)]
@@ -127,27 +120,12 @@ pub(crate) async fn process_document(
     }
     let platform = function.platform();
     let received = fetch_content(platform, document).await?;
-    let bytes = received.bytes(platform).await?;
-    let Some(syntax) = gridlink_edi::detect(&bytes) else {
-        tracing::warn!(document_id = %received.document.document_id.as_str(), "not X12 or EDIFACT; nothing to acknowledge or file");
-        return Err(InboundError::UnreadableEvent {
-            event_id: item.event_id().to_owned(),
-            reason: "payload is neither X12 nor EDIFACT".into(),
-        });
+    let accepted = match intake(platform, &received, item.event_id()).await? {
+        Intake::Rejected(outcome) => return Ok(outcome),
+        Intake::Accepted(accepted) => accepted,
     };
-    let report = gridlink_edi::validate(&bytes);
-    if report.must_reject() {
-        let ack = acknowledge(platform, &received, syntax, &report).await?;
-        tracing::warn!(document_id = %received.document.document_id.as_str(), "malformed interchange rejected; nothing filed");
-        return Ok(json!({"rejected": true, "ack": ack}));
-    }
-    let interchanges = match gridlink_edi::parse_interchanges(&bytes) {
-        Ok(interchanges) => interchanges,
-        Err(error) => {
-            let ack = acknowledge(platform, &received, syntax, &report).await?;
-            return Ok(json!({"rejected": true, "reason": error.to_string(), "ack": ack}));
-        }
-    };
+    let syntax = accepted.syntax;
+    let interchanges = &accepted.interchanges;
     let mut statuses = Vec::new();
     for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
         match document {
@@ -166,8 +144,8 @@ pub(crate) async fn process_document(
             other => statuses.push(json!({"skipped": other.kind()})),
         }
     }
-    let ack = acknowledge(platform, &received, syntax, &report).await?;
-    Ok(json!({"statuses": statuses, "ack": ack, "syntax": syntax_name(syntax)}))
+    let ack = accepted.acknowledge(platform, &received).await?;
+    Ok(json!({"statuses": statuses, "ack": ack, "syntax": accepted.syntax_name()}))
 }
 
 /// Correlates and files one shipment status, updates the order and notes it.

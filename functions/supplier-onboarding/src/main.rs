@@ -1,9 +1,8 @@
-//! The `supplier-onboarding` Lambda: initialise logs, build the function once, run the Runtime API loop.
+//! The `supplier-onboarding` Lambda (a skeleton until its use case is built).
 
-use gridlink_core::telemetry::{self, LogFormat};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init(LogFormat::detect());
-    gridlink_lambda::run(supplier_onboarding::SupplierOnboarding::new()).await
+async fn main() -> ExitCode {
+    gridlink_flow::serve_skeleton::<supplier_onboarding::SupplierOnboarding>().await
 }

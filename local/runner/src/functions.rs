@@ -1,51 +1,37 @@
-//! The seven functions, built as the local stack runs them: each implemented function gets
-//! its platform from [`LocalPlatforms`]; the others need none yet.
+//! The seven functions, built as the local stack runs them: each implemented use case on the
+//! runtime (`gridlink_flow::Function`) over its platform from [`LocalPlatforms`], each
+//! unbuilt one as its skeleton — the same constructors the Lambda binaries use.
 
 use std::sync::Arc;
 
+use gridlink_core::config::{ConfigError, ConfigSource};
 use gridlink_lambda::Handler;
 
 use crate::platforms::LocalPlatforms;
 
-/// Every function, in manifest order, built for the local stack.
-pub fn all(platforms: &LocalPlatforms) -> Vec<Arc<dyn Handler>> {
-    vec![
-        Arc::new(case_collab::CaseCollab::new(
+/// Every function, in manifest order, built for the local stack. Every configuration key has
+/// a default matching the demo seeds; a malformed override is reported with every problem.
+pub fn all(platforms: &LocalPlatforms) -> Result<Vec<Arc<dyn Handler>>, ConfigError> {
+    let source = ConfigSource::from_env();
+    Ok(vec![
+        Arc::new(case_collab::CaseCollab::function(
             platforms.platform(case_collab::NAME),
-            // Every key has a default matching the demo seeds; only a malformed override fails.
-            case_collab::CaseCollabConfig::from_source(
-                &gridlink_core::config::ConfigSource::from_env(),
-            )
-            .expect("case-collab configuration (keys in its crate docs)"),
-            Arc::new(platforms.xecm_client().clone()),
+            case_collab::CaseCollabConfig::from_source(&source)?,
         )),
-        Arc::new(po_exception::PoException::new()),
-        Arc::new(contract_share::ContractShare::new(
+        Arc::new(po_exception::function()),
+        Arc::new(contract_share::ContractShare::function(
             platforms.platform(contract_share::NAME),
-            // Every key has a default matching the demo seeds; only a malformed override fails.
-            contract_share::ContractShareConfig::from_source(
-                &gridlink_core::config::ConfigSource::from_env(),
-            )
-            .expect("contract-share configuration (keys in its crate docs)"),
-            platforms.xecm_client().clone(),
+            contract_share::ContractShareConfig::from_source(&source)?,
         )),
-        Arc::new(shipment_delay::ShipmentDelay::new(
+        Arc::new(shipment_delay::ShipmentDelay::function(
             platforms.platform(shipment_delay::NAME),
-            // Every key has a default matching the demo seeds; only a malformed override fails.
-            shipment_delay::ShipmentDelayConfig::from_source(
-                &gridlink_core::config::ConfigSource::from_env(),
-            )
-            .expect("shipment-delay configuration (keys in its crate docs)"),
+            shipment_delay::ShipmentDelayConfig::from_source(&source)?,
         )),
-        Arc::new(supplier_onboarding::SupplierOnboarding::new()),
-        Arc::new(recall_campaign::RecallCampaign::new()),
-        Arc::new(order_reconcile::OrderReconcile::new(
+        Arc::new(supplier_onboarding::function()),
+        Arc::new(recall_campaign::function()),
+        Arc::new(order_reconcile::OrderReconcile::function(
             platforms.platform(order_reconcile::NAME),
-            // Every key has a default matching the demo seeds; only a malformed override fails.
-            order_reconcile::OrderReconcileConfig::from_source(
-                &gridlink_core::config::ConfigSource::from_env(),
-            )
-            .expect("order-reconcile configuration (keys in its crate docs)"),
+            order_reconcile::OrderReconcileConfig::from_source(&source)?,
         )),
-    ]
+    ])
 }

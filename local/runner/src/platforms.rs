@@ -70,11 +70,6 @@ impl LocalPlatforms {
         &self.parts.tg_client
     }
 
-    /// The concrete xECM client (calls beyond the port, e.g. change queries).
-    pub fn xecm_client(&self) -> &gridlink_xecm::XecmClient {
-        &self.parts.xecm_client
-    }
-
     /// The xECM port.
     pub fn xecm(&self) -> &Arc<dyn Workspaces> {
         &self.parts.xecm

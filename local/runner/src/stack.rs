@@ -67,6 +67,9 @@ impl Drop for RunningStack {
 /// A stack that could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
+    /// A function's configuration is malformed.
+    #[error(transparent)]
+    Config(#[from] gridlink_core::config::ConfigError),
     /// The data directory cannot be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
@@ -111,7 +114,7 @@ impl RunningStack {
         } else {
             platforms::start_simulated(&config.data_dir).await?
         };
-        let gateway = Gateway::new(functions::all(&platforms));
+        let gateway = Gateway::new(functions::all(&platforms)?);
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -283,7 +283,7 @@ impl ConfigReader<'_> {
         } else {
             self.problem(
                 key,
-                "is required but not set (a secret: set it from Secrets Manager or SSM)",
+                "is required but not set (a secret: set it, or set `<KEY>_SECRET_ARN` to a Secrets Manager secret holding it)",
             );
             None
         }

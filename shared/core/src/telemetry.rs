@@ -26,28 +26,61 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// JSON when running on Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), text otherwise;
-    /// `GRIDLINK_LOG_FORMAT=json|text` overrides.
+    /// `GRIDLINK_LOG_FORMAT=json|text` if set; else Lambda's advanced logging control
+    /// `AWS_LAMBDA_LOG_FORMAT=JSON|Text`; else JSON when running on Lambda
+    /// (`AWS_LAMBDA_FUNCTION_NAME` set) and text elsewhere.
     pub fn detect() -> Self {
-        match std::env::var("GRIDLINK_LOG_FORMAT").as_deref() {
-            Ok("json") => Self::Json,
-            Ok("text") => Self::Text,
-            _ if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() => Self::Json,
-            _ => Self::Text,
-        }
+        let chosen = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| match v.to_ascii_lowercase().as_str() {
+                    "json" => Some(Self::Json),
+                    "text" => Some(Self::Text),
+                    _ => None,
+                })
+        };
+        chosen("GRIDLINK_LOG_FORMAT")
+            .or_else(|| chosen("AWS_LAMBDA_LOG_FORMAT"))
+            .unwrap_or(if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+                Self::Json
+            } else {
+                Self::Text
+            })
     }
 }
 
-/// Installs the global subscriber. The filter comes from `RUST_LOG` (default `info`).
-/// Calling it twice is harmless (the second call does nothing).
+/// The level filter: `RUST_LOG` if set, else Lambda's `AWS_LAMBDA_LOG_LEVEL` (`TRACE`,
+/// `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`), else `info`.
+fn filter() -> EnvFilter {
+    if let Ok(filter) = EnvFilter::try_from_default_env() {
+        return filter;
+    }
+    let level = match std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => "info",
+    };
+    EnvFilter::new(level)
+}
+
+/// Installs the global subscriber (level from [`filter`]'s rules). In JSON every line
+/// carries the fields of every span it is in — the invocation's request id, the inbox item's
+/// event id, the step's business keys — not only the innermost span's. Calling it twice is
+/// harmless (the second call does nothing).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter();
     let result = match format {
         LogFormat::Json => tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
-            .with_current_span(true)
-            .with_span_list(false)
+            .with_current_span(false)
+            .with_span_list(true)
             .flatten_event(true)
             .without_time() // CloudWatch stamps every line.
             .try_init(),

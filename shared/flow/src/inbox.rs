@@ -10,13 +10,12 @@
 //! The record's create-if-absent makes redeliveries no-ops ([`Acceptance::Duplicate`]). If
 //! either write fails the function answers `503` and the sender retries: nothing is
 //! acknowledged that is not durably kept. Processing then reads [`Inbox::pending`] (inline
-//! right after acceptance, and again from a schedule), and marks each item
-//! [`Inbox::mark_done`] or [`Inbox::mark_failed`].
+//! right after acceptance, and again from every schedule firing), and settles each attempt
+//! by the one retry rule, [`InboxPolicy`]: done, still pending, or a **dead letter** an
+//! operator lists ([`Inbox::dead_letters`]), inspects and requeues ([`Inbox::requeue`]).
 //!
-//! A function's triggers need only three calls: [`Inbox::accept_and_process`] on the webhook
-//! (answering [`Acceptance::answer`]), [`Inbox::process_pending`] on the schedule, both with
-//! the function's handler for one item; [`Inbox::record_outcome`] holds the done / transient /
-//! permanent rule they share.
+//! Functions do not call this directly: `crate::function::Function` accepts, processes and
+//! settles for every use case.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,6 +36,13 @@ use time::format_description::well_known::Rfc3339;
 /// The ledger kind of inbox records.
 pub const INBOX_KIND: &str = "inbox";
 
+/// The status of an item waiting to be processed.
+pub const PENDING: &str = "pending";
+/// The status of a processed item.
+pub const DONE: &str = "done";
+/// The status of an item that failed for good: a dead letter.
+pub const DEAD_LETTER: &str = "dead_letter";
+
 /// How long a processed item is kept (and redeliveries of it recognised): longer than
 /// Trading Grid's 24 h redelivery window and its 14-day event feed.
 pub const DONE_RETENTION: Duration = Duration::from_secs(30 * 86_400);
@@ -53,12 +59,24 @@ pub enum InboxError {
     /// The ledger failed.
     #[error("recording the event failed: {0}")]
     Ledger(#[from] LedgerError),
+    /// An operator's item id is not `{source}:{event_id}`.
+    #[error("inbox item id `{0}` is not `{{source}}:{{event id}}` (e.g. `tg:evt_123`)")]
+    BadItemId(String),
+    /// Only a dead letter can be requeued.
+    #[error("inbox item {item_id} is {status}, not a dead letter; only dead letters are requeued")]
+    NotDeadLettered {
+        /// The item.
+        item_id: String,
+        /// Its status.
+        status: String,
+    },
 }
 
 impl Classify for InboxError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::BadEventId(_) => ErrorKind::BadRequest,
+            Self::BadEventId(_) | Self::BadItemId(_) => ErrorKind::BadRequest,
+            Self::NotDeadLettered { .. } => ErrorKind::Conflict,
             // Either store being down means "not accepted, send again later".
             Self::Blob(_) | Self::Ledger(_) => ErrorKind::Unavailable,
         }
@@ -109,9 +127,50 @@ impl InboxItem {
             .unwrap_or(0)
     }
 
-    /// `pending`, `done` or `failed`.
+    /// [`PENDING`], [`DONE`] or [`DEAD_LETTER`].
     pub fn status(&self) -> &str {
         &self.record.status
+    }
+
+    /// Where it came from: `tg` (a Trading Grid webhook or the inbox poller) or `xecm` (a
+    /// push).
+    pub fn source(&self) -> &str {
+        self.record
+            .data
+            .get("source")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// How an operator names it: `{source}:{event_id}`.
+    pub fn item_id(&self) -> String {
+        format!("{}:{}", self.source(), self.event_id())
+    }
+
+    /// The last error an attempt recorded, if any.
+    pub fn last_error(&self) -> Option<&str> {
+        self.record.data.get("last_error").and_then(Value::as_str)
+    }
+
+    /// What an operator sees of it (no raw body).
+    ///
+    /// # Format
+    /// ```json
+    /// {"item_id": "tg:evt_1", "status": "dead_letter", "event_type": "document.received",
+    ///  "received_at": "…", "attempts": 8, "last_error": "xECM: …", "requeues": 0}
+    /// ```
+    pub fn summary(&self) -> Value {
+        let data = &self.record.data;
+        json!({
+            "item_id": self.item_id(),
+            "status": self.status(),
+            "event_type": self.event_type(),
+            "received_at": data.get("received_at"),
+            "attempts": self.attempts(),
+            "last_error": self.last_error(),
+            "requeues": data.get("requeues").and_then(Value::as_u64).unwrap_or(0),
+            "size_bytes": data.get("size_bytes"),
+        })
     }
 }
 
@@ -155,7 +214,7 @@ impl Acceptance {
 ///
 /// # Format
 /// ```json
-/// {"pending": 3, "done": 1, "retrying": 1, "failed": 1}
+/// {"pending": 3, "done": 1, "retrying": 1, "dead_lettered": 1}
 /// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RunSummary {
@@ -165,16 +224,66 @@ pub struct RunSummary {
     pub done: usize,
     /// Items still pending after a transient failure (or an outcome not recorded).
     pub retrying: usize,
-    /// Items moved to the failed list.
-    pub failed: usize,
+    /// Items moved to the dead-letter list.
+    pub dead_lettered: usize,
 }
 
-/// Where an item is after processing.
+impl RunSummary {
+    fn count(&mut self, settled: Settled) {
+        match settled {
+            Settled::Done => self.done += 1,
+            Settled::Retrying => self.retrying += 1,
+            Settled::DeadLettered => self.dead_lettered += 1,
+        }
+    }
+}
+
+/// Where an item is after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Settled {
+pub enum Settled {
+    /// Processed; marked done.
     Done,
+    /// Failed transiently; still pending for the next run.
     Retrying,
-    Failed,
+    /// Failed for good, or too often: in the dead-letter state.
+    DeadLettered,
+}
+
+/// The one retry rule of every inbox.
+///
+/// An attempt that fails with a transient kind ([`ErrorKind::is_transient`]: unavailable,
+/// rate limited, internal) leaves the item pending, to be tried again by the next run (the
+/// next webhook's schedule, every few minutes), until `max_attempts` attempts have failed;
+/// then, or at once for any other kind (the event is malformed, names nothing that exists,
+/// breaks a business rule), the item becomes a **dead letter**: listed and inspectable by an
+/// operator, with its last error, and requeued by hand once the cause is fixed. Nothing is
+/// retried for ever, and nothing is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxPolicy {
+    /// Items one run takes from the pending list.
+    pub batch: usize,
+    /// Failed attempts after which a transiently failing item is dead-lettered.
+    pub max_attempts: u64,
+}
+
+impl Default for InboxPolicy {
+    fn default() -> Self {
+        Self {
+            batch: 25,
+            max_attempts: 8,
+        }
+    }
+}
+
+impl InboxPolicy {
+    /// Where an item goes after its `attempts`-th failed attempt with an error of `kind`.
+    pub fn verdict(self, kind: ErrorKind, attempts: u64) -> Settled {
+        if kind.is_transient() && attempts < self.max_attempts {
+            Settled::Retrying
+        } else {
+            Settled::DeadLettered
+        }
+    }
 }
 
 /// The durable inbox of one function.
@@ -221,8 +330,8 @@ impl Inbox {
         format!("inbox#{}#pending", self.function)
     }
 
-    fn failed_partition(&self) -> String {
-        format!("inbox#{}#failed", self.function)
+    fn dead_letter_partition(&self) -> String {
+        format!("inbox#{}#dead_letter", self.function)
     }
 
     fn record_id(&self, source: &str, event_id: &str) -> Result<RecordId, InboxError> {
@@ -264,7 +373,7 @@ impl Inbox {
         let received_at = now.format(&Rfc3339).unwrap_or_default();
         let record = NewRecord::new(
             id,
-            "pending",
+            PENDING,
             json!({
                 "event_id": event_id,
                 "event_type": event_type,
@@ -309,18 +418,6 @@ impl Inbox {
             .collect())
     }
 
-    /// Items that failed for good.
-    pub async fn failed(&self, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
-        let query = Query::partition(IndexName::One, self.failed_partition()).limit(limit);
-        Ok(self
-            .ledger
-            .query(query)
-            .await?
-            .into_iter()
-            .map(|record| InboxItem { record })
-            .collect())
-    }
-
     /// The item as stored now.
     pub async fn get(&self, source: &str, event_id: &str) -> Result<Option<InboxItem>, InboxError> {
         let id = self.record_id(source, event_id)?;
@@ -338,7 +435,7 @@ impl Inbox {
         outcome: Value,
     ) -> Result<InboxItem, InboxError> {
         let mut change = item.record.change();
-        "done".clone_into(&mut change.status);
+        DONE.clone_into(&mut change.status);
         if let Some(data) = change.data.as_object_mut() {
             data.insert("outcome".to_owned(), outcome);
             data.insert(
@@ -353,26 +450,15 @@ impl Inbox {
         })
     }
 
-    /// Records how processing `item` went and says whether it is done: `Ok` marks it done with
-    /// its outcome; an error is a failed attempt, permanent when the error is not transient
-    /// (anything but unavailable / rate-limited) or when `max_attempts` is reached. A failure
-    /// to record is logged and leaves the item as it was, so a later run sees it again.
-    pub async fn record_outcome<E: Classify + std::fmt::Display>(
+    /// Records how processing `item` went, by the one retry rule ([`InboxPolicy::verdict`]),
+    /// and says where the item is now. A twin that settled the same item first (a lost
+    /// version race) leaves it as the twin did; any other failure to record is logged and
+    /// leaves the item as it was, so a later run sees it again.
+    pub async fn settle<E: Classify + std::fmt::Display>(
         &self,
         item: &InboxItem,
         result: &Result<Value, E>,
-        max_attempts: u64,
-    ) -> bool {
-        self.settle(item, result, max_attempts).await;
-        result.is_ok()
-    }
-
-    /// [`Inbox::record_outcome`], saying where the item is now.
-    async fn settle<E: Classify + std::fmt::Display>(
-        &self,
-        item: &InboxItem,
-        result: &Result<Value, E>,
-        max_attempts: u64,
+        policy: InboxPolicy,
     ) -> Settled {
         let (recorded, settled) = match result {
             Ok(outcome) => (
@@ -380,76 +466,40 @@ impl Inbox {
                 Settled::Done,
             ),
             Err(error) => {
-                let permanent = !matches!(
-                    error.kind(),
-                    ErrorKind::Unavailable | ErrorKind::RateLimited
-                ) || item.attempts() + 1 >= max_attempts;
-                tracing::warn!(event_id = item.event_id(), error = %error, permanent, "event not processed");
+                let settled = policy.verdict(error.kind(), item.attempts() + 1);
+                let dead = settled == Settled::DeadLettered;
+                if dead {
+                    tracing::error!(attempts = item.attempts() + 1, error = %error, "event dead-lettered: an operator can inspect and requeue it");
+                } else {
+                    tracing::warn!(attempts = item.attempts() + 1, error = %error, "event not processed; it stays pending for the next run");
+                }
                 (
-                    self.mark_failed(item, &error.to_string(), permanent)
+                    self.mark_failed(item, &error.to_string(), dead)
                         .await
                         .map(|_| ()),
-                    if permanent {
-                        Settled::Failed
-                    } else {
-                        Settled::Retrying
-                    },
+                    settled,
                 )
             }
         };
         match recorded {
             Ok(()) => settled,
+            Err(InboxError::Ledger(LedgerError::VersionConflict { .. })) => {
+                tracing::debug!("a twin settled this item first; it stays as the twin left it");
+                Settled::Retrying
+            }
             Err(error) => {
-                tracing::warn!(event_id = item.event_id(), error = %error, "outcome not recorded; the item stays as it was");
+                tracing::warn!(error = %error, "outcome not recorded; the item stays as it was");
                 Settled::Retrying
             }
         }
     }
 
-    /// Processes one item with `handler` and records the outcome (see
-    /// [`Inbox::record_outcome`]); true when the item is done.
-    pub async fn process<F, Fut, E>(&self, item: &InboxItem, max_attempts: u64, handler: F) -> bool
-    where
-        F: FnOnce(InboxItem) -> Fut,
-        Fut: Future<Output = Result<Value, E>>,
-        E: Classify + std::fmt::Display,
-    {
-        let result = handler(item.clone()).await;
-        self.settle(item, &result, max_attempts).await == Settled::Done
-    }
-
-    /// Stores one event durably (as [`Inbox::accept`]) and, when it is new, processes it
-    /// inline with `handler`. A processing failure is recorded on the item, not returned:
-    /// the event is accepted either way, and a transient failure is retried by
-    /// [`Inbox::process_pending`].
-    pub async fn accept_and_process<F, Fut, E>(
-        &self,
-        source: &str,
-        event_id: &str,
-        event_type: &str,
-        raw: Bytes,
-        max_attempts: u64,
-        handler: F,
-    ) -> Result<Acceptance, InboxError>
-    where
-        F: FnOnce(InboxItem) -> Fut,
-        Fut: Future<Output = Result<Value, E>>,
-        E: Classify + std::fmt::Display,
-    {
-        let acceptance = self.accept(source, event_id, event_type, raw).await?;
-        if let Acceptance::Accepted(item) = &acceptance {
-            self.process(item, max_attempts, handler).await;
-        }
-        Ok(acceptance)
-    }
-
-    /// Processes up to `limit` pending items, oldest first, one at a time with `handler`,
-    /// recording each outcome (see [`Inbox::record_outcome`]). Only reading the pending list
-    /// fails the run; each item's failure is recorded on the item.
+    /// Processes up to `policy.batch` pending items, oldest first, one at a time with
+    /// `handler`, settling each by the one retry rule. Only reading the pending list fails
+    /// the run; each item's failure is recorded on the item.
     pub async fn process_pending<F, Fut, E>(
         &self,
-        limit: usize,
-        max_attempts: u64,
+        policy: InboxPolicy,
         handler: F,
     ) -> Result<RunSummary, InboxError>
     where
@@ -457,37 +507,97 @@ impl Inbox {
         Fut: Future<Output = Result<Value, E>>,
         E: Classify + std::fmt::Display,
     {
-        let pending = self.pending(limit).await?;
+        let pending = self.pending(policy.batch).await?;
         let mut summary = RunSummary {
             pending: pending.len(),
             ..RunSummary::default()
         };
         for item in &pending {
             let result = handler(item.clone()).await;
-            match self.settle(item, &result, max_attempts).await {
-                Settled::Done => summary.done += 1,
-                Settled::Retrying => summary.retrying += 1,
-                Settled::Failed => summary.failed += 1,
-            }
+            summary.count(self.settle(item, &result, policy).await);
         }
         Ok(summary)
     }
 
-    /// Records a failed attempt. A `permanent` failure moves the item to the failed list
-    /// (an operator looks at it); a transient one leaves it pending for the next run.
+    /// Items in the dead-letter state, oldest first.
+    pub async fn dead_letters(&self, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
+        let query = Query::partition(IndexName::One, self.dead_letter_partition()).limit(limit);
+        Ok(self
+            .ledger
+            .query(query)
+            .await?
+            .into_iter()
+            .map(|record| InboxItem { record })
+            .collect())
+    }
+
+    /// Puts a dead letter back on the pending list with a fresh attempt count; its last
+    /// error and the number of requeues stay on the item. Anything but a dead letter is
+    /// refused ([`InboxError::NotDeadLettered`]).
+    pub async fn requeue(&self, item: &InboxItem) -> Result<InboxItem, InboxError> {
+        if item.status() != DEAD_LETTER {
+            return Err(InboxError::NotDeadLettered {
+                item_id: item.item_id(),
+                status: item.status().to_owned(),
+            });
+        }
+        let mut change = item.record.change();
+        PENDING.clone_into(&mut change.status);
+        let requeues = item
+            .record
+            .data
+            .get("requeues")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if let Some(data) = change.data.as_object_mut() {
+            data.insert("attempts".to_owned(), json!(0));
+            data.insert("requeues".to_owned(), json!(requeues + 1));
+            data.insert(
+                "requeued_at".to_owned(),
+                json!(self.clock.now().format(&Rfc3339).unwrap_or_default()),
+            );
+        }
+        let sort = item
+            .record
+            .index1
+            .as_ref()
+            .map(|i| i.sort.clone())
+            .unwrap_or_default();
+        change.index1 = Some(gridlink_store::IndexEntry::new(
+            self.pending_partition(),
+            sort,
+        ));
+        tracing::info!(event_id = item.event_id(), "dead letter requeued");
+        Ok(InboxItem {
+            record: self.ledger.update(change).await?,
+        })
+    }
+
+    /// The item an operator names as `{source}:{event_id}` ([`InboxItem::item_id`]).
+    pub async fn find(&self, item_id: &str) -> Result<Option<InboxItem>, InboxError> {
+        let Some((source, event_id)) = item_id.split_once(':') else {
+            return Err(InboxError::BadItemId(item_id.chars().take(64).collect()));
+        };
+        check_event_id(event_id)?;
+        check_event_id(source)?;
+        self.get(source, event_id).await
+    }
+
+    /// Records a failed attempt. A `dead` item moves to the dead-letter list (an operator
+    /// looks at it, and may requeue it); otherwise it stays pending for the next run.
     pub async fn mark_failed(
         &self,
         item: &InboxItem,
         error: &str,
-        permanent: bool,
+        dead: bool,
     ) -> Result<InboxItem, InboxError> {
         let mut change = item.record.change();
         if let Some(data) = change.data.as_object_mut() {
             data.insert("attempts".to_owned(), json!(item.attempts() + 1));
             data.insert("last_error".to_owned(), json!(error));
         }
-        if permanent {
-            "failed".clone_into(&mut change.status);
+        if dead {
+            DEAD_LETTER.clone_into(&mut change.status);
             let sort = item
                 .record
                 .index1
@@ -495,7 +605,7 @@ impl Inbox {
                 .map(|i| i.sort.clone())
                 .unwrap_or_default();
             change.index1 = Some(gridlink_store::IndexEntry::new(
-                self.failed_partition(),
+                self.dead_letter_partition(),
                 sort,
             ));
         }

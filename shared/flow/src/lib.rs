@@ -1,23 +1,49 @@
 //! # gridlink-flow
 //!
-//! What every gridlink use case is built from, so that each one keeps the same promises:
-//! at-least-once in, exactly-once effects out, nothing acknowledged that is not durably kept.
+//! The use-case runtime: what every gridlink function is built from, so that each one keeps
+//! the same promises — at-least-once in, exactly-once effects out, nothing acknowledged that
+//! is not durably kept, nothing retried for ever, nothing dropped.
 //!
 //! ## Layout
+//! - [`usecase`]: [`UseCase`] — a use case's typed triggers (routes, schedules) and steps;
+//!   [`check_bindings`] proves the manifest and the dispatch agree.
+//! - [`function`]: [`Function`] — the one Lambda handler: health, signed TG webhooks and xECM
+//!   pushes accepted through one path, the inbox processed by one retry rule, dead letters,
+//!   one error mapping; [`Skeleton`] for a use case not built yet.
+//! - [`inbox`]: [`Inbox`] — events stored (raw body to the blob store, a record to the
+//!   ledger) before the `2xx`; redeliveries recognised; pending, done and dead-letter lists;
+//!   [`InboxPolicy`], the retry rule.
 //! - [`effects`]: [`Effects::once`] — a side effect claimed in the ledger under a business
 //!   key before it happens and confirmed after; replays return the stored result; the
 //!   idempotency key handed to Trading Grid comes from the same business key.
-//! - [`inbox`]: [`Inbox`] — partner events stored (raw body to the blob store, a record to the
-//!   ledger) before the `2xx`; redeliveries recognised; pending, done and failed lists.
+//! - [`filing`]: [`file_once`] — a document filed into a workspace folder once per business
+//!   identity, a lost answer adopted only when the document proves it is ours.
+//! - [`content`]: content streamed between the systems (an xECM version → a TG upload, a TG
+//!   attachment → an xECM upload).
 //! - [`platform`]: [`Platform`] — storage (S3 + DynamoDB, or files + SQLite), the xECM and TG
 //!   clients and the secrets, built once from configuration.
+//! - [`push`]: the signed xECM push body and its verification.
+//! - [`serve`]: a function's whole `main`: configuration, platform, the Lambda loop.
 //! - [`tg_webhook`]: verifying a Trading Grid delivery that came through API Gateway.
 
+pub mod content;
 pub mod effects;
+pub mod filing;
+pub mod function;
 pub mod inbox;
 pub mod platform;
+pub mod push;
+pub mod serve;
 pub mod tg_webhook;
+pub mod usecase;
 
 pub use effects::{EffectError, EffectKey, Effects, FaultInjector, Outcome, payload_hash};
-pub use inbox::{Acceptance, Inbox, InboxError, InboxItem, RunSummary};
+pub use filing::{Filed, Filing, file_once};
+pub use function::{Function, Skeleton, TG_SOURCE, XECM_SOURCE};
+pub use inbox::{Acceptance, Inbox, InboxError, InboxItem, InboxPolicy, RunSummary, Settled};
 pub use platform::{Parts, Platform, PlatformError, Secrets, StorageChoice};
+pub use push::{PushError, PushEvent, sign_push, verify_push};
+pub use serve::{serve, serve_skeleton};
+pub use usecase::{
+    NoRoutes, Received, RouteParams, Routes, Schedules, UseCase, UseCaseSpec, check_bindings,
+};

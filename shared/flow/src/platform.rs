@@ -81,8 +81,6 @@ pub struct Parts {
     pub ledger: Arc<dyn Ledger>,
     /// Extended ECM, as the use cases' port.
     pub xecm: Arc<dyn Workspaces>,
-    /// The same xECM client, concrete, for calls beyond the port (change queries).
-    pub xecm_client: XecmClient,
     /// The Trading Grid client (also the [`TradingGrid`] of every platform).
     pub tg_client: TgClient,
     /// Secrets.
@@ -158,6 +156,15 @@ impl Platform {
             effects,
             inbox,
         }
+    }
+
+    /// Files `content` once per business identity (see [`crate::filing`]).
+    pub async fn file_once(
+        &self,
+        filing: &crate::filing::Filing,
+        content: &dyn gridlink_xecm::ContentSource,
+    ) -> Result<crate::effects::Outcome<crate::filing::Filed>, crate::effects::EffectError<gridlink_xecm::XecmError>> {
+        crate::filing::file_once(&self.effects, self.xecm.as_ref(), filing, content).await
     }
 
     /// Builds the platform from the process environment (see the module docs).
@@ -306,8 +313,7 @@ impl Parts {
             clock,
             blobs,
             ledger,
-            xecm: Arc::new(xecm.clone()),
-            xecm_client: xecm,
+            xecm: Arc::new(xecm),
             tg_client: tg,
             secrets: Secrets {
                 tg_webhook,

@@ -58,19 +58,12 @@ pub enum InboundError {
         /// Its status.
         status: String,
     },
+    /// An operator's request is malformed; the text names the field.
+    #[error("{0}")]
+    BadRequest(String),
     /// Something this crate computed could not be stored (a bug).
     #[error("internal: {0}")]
     Internal(String),
-}
-
-impl InboundError {
-    /// Whether trying again later may succeed (the item stays pending).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self.kind(),
-            ErrorKind::Unavailable | ErrorKind::RateLimited | ErrorKind::Internal
-        ) && !matches!(self, Self::UnreadableEvent { .. })
-    }
 }
 
 impl<E: Into<InboundError>> From<EffectError<E>> for InboundError {
@@ -103,6 +96,7 @@ impl Classify for InboundError {
             Self::Ledger(e) => e.kind(),
             Self::UnreadableEvent { .. } => ErrorKind::Unprocessable,
             Self::NoSuchItem(_) => ErrorKind::NotFound,
+            Self::BadRequest(_) => ErrorKind::BadRequest,
             Self::AlreadyResolved { .. } => ErrorKind::Conflict,
             Self::Internal(_) => ErrorKind::Internal,
         }

@@ -1,64 +1,141 @@
-//! The unmatched-queue routes an operator uses, as HTTP answers: list, inspect, reject; and
-//! the assign body ([`AssignTarget`]) resolved to a workspace ([`resolve`]). A function's
-//! router calls these with its platform.
+//! The unmatched queue's operator routes — the one implementation both inbound functions
+//! serve: list, inspect, assign, reject ([`UnmatchedRoute`], answered by [`answer`]), and the
+//! retry schedule ([`retry_unmatched`]). What assigning or retrying *files* is the function's
+//! ([`Refiler`]).
 //!
 //! # Format
 //! - `GET …/unmatched` → `200 {"items":[{"item_id","status","details":{…}}]}` (open, oldest first)
 //! - `GET …/unmatched/{item_id}` → `200 {"item_id","status","details"}`; unknown → 404
+//! - `POST …/unmatched/{item_id}/assign` `{"po_number": …}` or `{"workspace_id": …}` → `200`
+//!   the closed item; 400 names the bad field, 404 an unknown item, 409 one already resolved
 //! - `POST …/unmatched/{item_id}/reject` `{"comment"?}` → `200` the closed item; already
 //!   closed → 409
 
+use std::future::Future;
+
 use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::usecase::{RouteParams, Routes, param};
 use gridlink_flow::Platform;
-use gridlink_lambda::{FunctionError, HttpRequest, HttpResponse, Reply};
+use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_xecm::{BusinessObject, Node, NodeId, XecmError};
 use serde_json::{Value, json};
 
 use crate::config::InboundConfig;
 use crate::error::InboundError;
-use crate::ingress::function_error;
-use crate::unmatched;
+use crate::unmatched::{self, RetryVerdict, UnmatchedItem};
 
-/// Open items, oldest first (at most 100).
-pub async fn list(platform: &Platform) -> Result<Reply, FunctionError> {
-    let items = unmatched::list_open(platform, 100)
-        .await
-        .map_err(|e| function_error(&e))?;
-    Ok(Reply::Http(HttpResponse::json(
-        200,
-        &json!({"items": items}),
-    )))
+/// The unmatched queue's routes, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnmatchedRoute {
+    /// `GET unmatched`.
+    List,
+    /// `GET unmatched/{item_id}`.
+    Inspect(String),
+    /// `POST unmatched/{item_id}/assign`.
+    Assign(String),
+    /// `POST unmatched/{item_id}/reject`.
+    Reject(String),
 }
 
-/// One item.
-pub async fn inspect(platform: &Platform, item_id: &str) -> Result<Reply, FunctionError> {
-    let item = unmatched::get(platform, item_id)
-        .await
-        .map_err(|e| function_error(&e))?;
-    Ok(Reply::Http(HttpResponse::json(200, &item)))
+impl Routes for UnmatchedRoute {
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+        ("GET", "unmatched"),
+        ("GET", "unmatched/{item_id}"),
+        ("POST", "unmatched/{item_id}/assign"),
+        ("POST", "unmatched/{item_id}/reject"),
+    ];
+
+    fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
+        let item = || param(params, "item_id");
+        match (method, template) {
+            ("GET", "unmatched") => Some(Self::List),
+            ("GET", "unmatched/{item_id}") => Some(Self::Inspect(item())),
+            ("POST", "unmatched/{item_id}/assign") => Some(Self::Assign(item())),
+            ("POST", "unmatched/{item_id}/reject") => Some(Self::Reject(item())),
+            _ => None,
+        }
+    }
 }
 
-/// Closes an open item as `rejected`, keeping the operator's comment.
-pub async fn reject(
-    platform: &Platform,
-    item_id: &str,
+/// What an inbound function files when an operator assigns an unmatched item, or the retry
+/// schedule finds it matches now. Filing must be exactly-once per business identity.
+pub trait Refiler: Send + Sync {
+    /// The platform.
+    fn platform(&self) -> &Platform;
+
+    /// Correlation settings.
+    fn inbound(&self) -> &InboundConfig;
+
+    /// Files `item` into `workspace`, which the operator named as `target` (`label`: the
+    /// PO number, or the workspace's name); returns what was filed.
+    fn assign(
+        &self,
+        item: UnmatchedItem,
+        workspace: Node,
+        label: String,
+        target: AssignTarget,
+    ) -> impl Future<Output = Result<Value, InboundError>> + Send;
+
+    /// Correlates `item` again; files it when it matches now.
+    fn retry(
+        &self,
+        item: UnmatchedItem,
+    ) -> impl Future<Output = Result<RetryVerdict, InboundError>> + Send;
+}
+
+/// Answers one unmatched-queue route.
+pub async fn answer<R: Refiler>(
+    refiler: &R,
+    route: UnmatchedRoute,
     request: &HttpRequest,
-) -> Result<Reply, FunctionError> {
-    let body: Value = if request.body.is_empty() {
-        json!({})
-    } else {
-        request
-            .json()
-            .map_err(|e| FunctionError::new(ErrorKind::BadRequest, format!("reject body: {e}")))?
+) -> Result<HttpResponse, InboundError> {
+    let platform = refiler.platform();
+    let item = match route {
+        UnmatchedRoute::List => {
+            let items = unmatched::list_open(platform, 100).await?;
+            return Ok(HttpResponse::json(200, &json!({"items": items})));
+        }
+        UnmatchedRoute::Inspect(item_id) => unmatched::get(platform, &item_id).await?,
+        UnmatchedRoute::Reject(item_id) => {
+            let body: Value = if request.body.is_empty() {
+                json!({})
+            } else {
+                request
+                    .json()
+                    .map_err(|e| InboundError::BadRequest(format!("reject body: {e}")))?
+            };
+            let comment = body
+                .get("comment")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            unmatched::close(platform, &item_id, "rejected", json!({"comment": comment})).await?
+        }
+        UnmatchedRoute::Assign(item_id) => {
+            let target = AssignTarget::parse(&request.body)
+                .map_err(|e| InboundError::BadRequest(e.to_string()))?;
+            let item = unmatched::get(platform, &item_id).await?;
+            if !item.is_open() {
+                return Err(InboundError::AlreadyResolved {
+                    item_id,
+                    status: item.status,
+                });
+            }
+            let (workspace, label) = resolve(platform, refiler.inbound(), &target).await?;
+            unmatched::assign(platform, &item_id, |item| {
+                refiler.assign(item, workspace, label, target)
+            })
+            .await?
+        }
     };
-    let comment = body
-        .get("comment")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let item = unmatched::close(platform, item_id, "rejected", json!({"comment": comment}))
-        .await
-        .map_err(|e| function_error(&e))?;
-    Ok(Reply::Http(HttpResponse::json(200, &item)))
+    Ok(HttpResponse::json(200, &item))
+}
+
+/// The retry schedule: re-correlates up to `batch` open items (least recently tried first)
+/// and files those that now match.
+pub async fn retry_unmatched<R: Refiler>(refiler: &R, batch: usize) -> Result<Value, InboundError> {
+    let summary =
+        unmatched::retry_open(refiler.platform(), batch, |item| refiler.retry(item)).await?;
+    Ok(json!({"unmatched": summary}))
 }
 
 /// Where an operator sends an unmatched item.
@@ -158,18 +235,14 @@ impl AssignTarget {
     }
 }
 
-/// A 400 answer.
-pub fn bad_request(message: impl Into<String>) -> FunctionError {
-    FunctionError::new(ErrorKind::BadRequest, message)
-}
-
 /// The workspace and order an assignment names, checked in xECM (400 when it names none).
 pub async fn resolve(
     platform: &Platform,
     config: &InboundConfig,
     target: &AssignTarget,
-) -> Result<(Node, String), FunctionError> {
-    let xecm_error = |e: XecmError| function_error(&InboundError::from(e));
+) -> Result<(Node, String), InboundError> {
+    let xecm_error = InboundError::from;
+    let bad_request = InboundError::BadRequest;
     match target {
         AssignTarget::PurchaseOrder(po) => {
             let bo = BusinessObject::new(&config.order_bo_system, &config.order_bo_type, po)

@@ -44,7 +44,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::correlate::UnmatchedReason;
 use crate::error::InboundError;
-use crate::ingress::{TG_SOURCE, event_of};
+use crate::ingress::event_of;
+use gridlink_flow::TG_SOURCE;
 use crate::received::ReceivedDocument;
 
 /// The ledger kind of unmatched items.

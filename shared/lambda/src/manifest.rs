@@ -116,6 +116,30 @@ const fn health(path: &'static str) -> Route {
     }
 }
 
+const fn dead_letters(path: &'static str) -> Route {
+    Route {
+        method: "GET",
+        path,
+        purpose: "Operator: list the inbox's dead letters",
+    }
+}
+
+const fn dead_letter(path: &'static str) -> Route {
+    Route {
+        method: "GET",
+        path,
+        purpose: "Operator: one dead letter, its last error and the raw event",
+    }
+}
+
+const fn requeue(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: requeue a dead letter and process it once",
+    }
+}
+
 /// Every gridlink function, in use-case order.
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -126,6 +150,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             tg_events("/case-collab/tg/events"),
             xecm_events("/case-collab/xecm/events"),
             health("/case-collab/health"),
+            dead_letters("/case-collab/dead-letters"),
+            dead_letter("/case-collab/dead-letters/{item_id}"),
+            requeue("/case-collab/dead-letters/{item_id}/requeue"),
         ],
         schedules: &[Schedule {
             name: "case-collab-poll-xecm",
@@ -162,6 +189,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             tg_events("/contract-share/tg/events"),
             xecm_events("/contract-share/xecm/events"),
             health("/contract-share/health"),
+            dead_letters("/contract-share/dead-letters"),
+            dead_letter("/contract-share/dead-letters/{item_id}"),
+            requeue("/contract-share/dead-letters/{item_id}/requeue"),
         ],
         schedules: &[
             Schedule {
@@ -206,6 +236,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 purpose: "Operator: reject an unmatched item",
             },
             health("/shipment-delay/health"),
+            dead_letters("/shipment-delay/dead-letters"),
+            dead_letter("/shipment-delay/dead-letters/{item_id}"),
+            requeue("/shipment-delay/dead-letters/{item_id}/requeue"),
         ],
         schedules: &[
             Schedule {
@@ -298,6 +331,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 purpose: "Operator: reject an unmatched item",
             },
             health("/order-reconcile/health"),
+            dead_letters("/order-reconcile/dead-letters"),
+            dead_letter("/order-reconcile/dead-letters/{item_id}"),
+            requeue("/order-reconcile/dead-letters/{item_id}/requeue"),
         ],
         schedules: &[
             Schedule {

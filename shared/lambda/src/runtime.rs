@@ -6,6 +6,7 @@ use std::pin::Pin;
 use gridlink_core::error::ErrorKind;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::invocation::{Invocation, InvocationError};
 use crate::manifest::FunctionSpec;
@@ -84,13 +85,22 @@ fn http_json(response: HttpResponse) -> Value {
     serde_json::to_value(response.into_apigw()).unwrap_or(Value::Null)
 }
 
-/// Runs the Lambda Runtime API loop for `handler` until the process ends.
+/// Runs the Lambda Runtime API loop for `handler` until the process ends. Every log line of
+/// an invocation carries its Lambda request id (`request_id`) and the function's name.
 pub async fn run<H: Handler>(handler: H) -> Result<(), lambda_runtime::Error> {
     let handler = &handler;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        dispatch(handler, event.payload)
-            .await
-            .map_err(Diagnostic::from)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let span = tracing::info_span!(
+            "invocation",
+            function = handler.spec().name,
+            request_id = %event.context.request_id
+        );
+        async move {
+            dispatch(handler, event.payload)
+                .await
+                .map_err(Diagnostic::from)
+        }
+        .instrument(span)
     }))
     .await
 }

@@ -29,7 +29,6 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::changes::XecmChanges;
 use crate::cursor::PollCursor;
 use crate::error::OutboundError;
 
@@ -43,9 +42,7 @@ pub struct Poller<'a> {
     pub function: &'static str,
     /// Its cursor.
     pub cursor: &'a PollCursor,
-    /// Workspace change queries.
-    pub changes: &'a dyn XecmChanges,
-    /// Document change queries.
+    /// Workspace and document change queries.
     pub xecm: &'a dyn Workspaces,
     /// Where failures are recorded.
     pub ledger: &'a dyn Ledger,
@@ -91,14 +88,14 @@ impl Poller<'_> {
         since: OffsetDateTime,
     ) -> Result<Vec<NodeId>, OutboundError> {
         let mut workspaces: Vec<NodeId> = self
-            .changes
+            .xecm
             .workspaces_changed_since(self.workspace_type, since)
             .await?
             .into_iter()
             .map(|w| w.id)
             .collect();
         for document in self.xecm.documents_changed_since(None, since).await? {
-            if let Some(workspace) = self.changes.enclosing_workspace(document.id).await? {
+            if let Some(workspace) = self.xecm.enclosing_workspace(document.id).await? {
                 workspaces.push(workspace);
             }
         }
@@ -133,7 +130,7 @@ impl Poller<'_> {
                     self.clear_failure(workspace).await?;
                     report.synced.push(outcome);
                 }
-                Err(error) if is_transient(error.kind()) => {
+                Err(error) if stops_the_poll(error.kind()) => {
                     tracing::warn!(function = self.function, workspace_id = workspace.get(), error = %error, "poll stopped by a transient failure; the cursor stays");
                     return Err(error);
                 }
@@ -234,6 +231,61 @@ impl Poller<'_> {
     }
 }
 
-fn is_transient(kind: ErrorKind) -> bool {
+/// Whether a failure stops the poll with the cursor in place: only an outage or a rate limit.
+/// Anything else (a bug included) is recorded on the workspace and skipped, so one workspace
+/// never pins the cursor for every other one.
+fn stops_the_poll(kind: ErrorKind) -> bool {
     matches!(kind, ErrorKind::Unavailable | ErrorKind::RateLimited)
+}
+
+/// What an xECM-started use case polls: its workspace type and its cursor's windows.
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    /// The workspace type polled.
+    pub workspace_type: WorkspaceTypeId,
+    /// How far each poll reads back before the cursor.
+    pub overlap: std::time::Duration,
+    /// How far the first poll reads back.
+    pub first_lookback: std::time::Duration,
+}
+
+/// One poll of `platform`'s function over its `xecm` feed with `settings`, each changed
+/// workspace synced with `sync` (see [`Poller::poll`]).
+pub async fn poll_changed<T, E, F, Fut>(
+    platform: &gridlink_flow::Platform,
+    settings: PollSettings,
+    sync: F,
+) -> Result<PollReport<T>, E>
+where
+    F: FnMut(NodeId) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: From<OutboundError> + Classify + std::fmt::Display,
+{
+    let cursor = PollCursor::new(
+        platform.ledger.clone(),
+        platform.function,
+        "xecm",
+        settings.overlap,
+        settings.first_lookback,
+    )?;
+    let poller = Poller {
+        function: platform.function,
+        cursor: &cursor,
+        xecm: platform.xecm.as_ref(),
+        ledger: platform.ledger.as_ref(),
+        workspace_type: settings.workspace_type,
+    };
+    poller.poll(platform.clock.now(), sync).await
+}
+
+/// The workspace a push points at: the one it names, else the one its node lies in (none:
+/// the node is in no business workspace).
+pub async fn pushed_workspace(
+    xecm: &dyn Workspaces,
+    push: &gridlink_flow::PushEvent,
+) -> Result<Option<NodeId>, gridlink_xecm::XecmError> {
+    match push.workspace_id {
+        Some(workspace) => Ok(Some(workspace)),
+        None => xecm.enclosing_workspace(push.node_id).await,
+    }
 }

@@ -418,6 +418,51 @@ impl Workspaces for XecmClient {
         self.download(document, None).await
     }
 
+    async fn versions(&self, document: NodeId) -> Result<Vec<Version>, XecmError> {
+        XecmClient::versions(self, document).await
+    }
+
+    async fn download_version(
+        &self,
+        document: NodeId,
+        version: u32,
+    ) -> Result<Download, XecmError> {
+        self.download(document, Some(version)).await
+    }
+
+    async fn workspaces_changed_since(
+        &self,
+        workspace_type: WorkspaceTypeId,
+        since: OffsetDateTime,
+    ) -> Result<Vec<Node>, XecmError> {
+        let query = SearchQuery {
+            lql: format!(
+                "OTSubType: {} and OTModifyDate: >= {}",
+                subtype::WORKSPACE,
+                lql_quote(&lql_day(since))
+            ),
+            sort: Some("asc_OTModifyDate".to_owned()),
+            page_size: 100,
+        };
+        let hits: Vec<Node> = self.search(&query).try_collect().await?;
+        Ok(hits
+            .into_iter()
+            .filter(|node| {
+                node.workspace_type_id
+                    .is_none_or(|t| t == workspace_type.get())
+            })
+            .filter(|node| node.modify_date.is_none_or(|at| at >= since))
+            .collect())
+    }
+
+    async fn enclosing_workspace(&self, node: NodeId) -> Result<Option<NodeId>, XecmError> {
+        XecmClient::enclosing_workspace(self, node).await
+    }
+
+    async fn child_named(&self, parent: NodeId, name: &str) -> Result<Option<Node>, XecmError> {
+        XecmClient::child_named(self, parent, name).await
+    }
+
     async fn get_node(&self, id: NodeId) -> Result<Node, XecmError> {
         self.node(id).await
     }

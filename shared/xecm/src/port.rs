@@ -144,6 +144,47 @@ pub trait Workspaces: Send + Sync {
     /// Streams a document's current content.
     async fn download_document(&self, document: NodeId) -> Result<Download, XecmError>;
 
+    /// A document's versions, oldest first.
+    async fn versions(&self, document: NodeId) -> Result<Vec<Version>, XecmError>;
+
+    /// Streams one version's content (the version named, even when a newer one exists).
+    async fn download_version(&self, document: NodeId, version: u32)
+    -> Result<Download, XecmError>;
+
+    /// Workspaces of `workspace_type` created or changed (a category value, a name) at or
+    /// after `since`, oldest first.
+    async fn workspaces_changed_since(
+        &self,
+        workspace_type: WorkspaceTypeId,
+        since: OffsetDateTime,
+    ) -> Result<Vec<Node>, XecmError>;
+
+    /// The business workspace `node` lies in (itself, for a workspace), if any.
+    async fn enclosing_workspace(&self, node: NodeId) -> Result<Option<NodeId>, XecmError>;
+
+    /// The child of `parent` named `name`, if any. Content Server keeps names unique within
+    /// a container regardless of case, so this is the one matching rule: equal ignoring
+    /// case. Asked with a server-side name filter, so its cost does not grow with the
+    /// folder.
+    async fn child_named(&self, parent: NodeId, name: &str) -> Result<Option<Node>, XecmError>;
+
+    /// The node at `path` (`/`-separated names, each matched as [`Workspaces::child_named`])
+    /// below `parent`, if every segment exists.
+    async fn node_at_path(&self, parent: NodeId, path: &str) -> Result<Option<Node>, XecmError> {
+        let mut current: Option<Node> = None;
+        let mut container = parent;
+        for segment in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
+            match self.child_named(container, segment).await? {
+                Some(node) => {
+                    container = node.id;
+                    current = Some(node);
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(current)
+    }
+
     /// One node.
     async fn get_node(&self, id: NodeId) -> Result<Node, XecmError>;
 

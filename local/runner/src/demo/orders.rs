@@ -292,7 +292,7 @@ async fn processed_outcome(ctx: &DemoContext<'_>, sent: &Sent) -> Outcome<Value>
             Ok(Some(item)) if item.status() == "done" => {
                 return Ok(item.record.data["outcome"].clone());
             }
-            Ok(Some(item)) if item.status() == "failed" => {
+            Ok(Some(item)) if item.status() == gridlink_flow::inbox::DEAD_LETTER => {
                 return Err(format!(
                     "event {} (TG document {}) failed: {}",
                     sent.event_id, sent.document_id, item.record.data

@@ -307,7 +307,7 @@ async fn processed(ctx: &DemoContext<'_>, event_id: &str) -> Outcome<Value> {
             Ok(Some(item)) if item.status() == "done" => {
                 return Ok(item.record.data["outcome"].clone());
             }
-            Ok(Some(item)) if item.status() == "failed" => {
+            Ok(Some(item)) if item.status() == gridlink_flow::inbox::DEAD_LETTER => {
                 return Err(format!("event {event_id} failed: {}", item.record.data));
             }
             Ok(Some(item)) => last = format!("inbox status {}", item.status()),

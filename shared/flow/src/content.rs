@@ -1,6 +1,6 @@
-//! Content streamed between the two systems, chunk by chunk: an xECM document's current
-//! version uploaded to Trading Grid, a Trading Grid attachment filed into xECM. Each attempt
-//! (a retry re-sends everything) opens a fresh download.
+//! Content streamed between the two systems, chunk by chunk: one version of an xECM document
+//! uploaded to Trading Grid, a Trading Grid attachment filed into xECM. Each attempt (a retry
+//! re-sends everything) opens a fresh download, so nothing is ever held whole in memory.
 
 use std::sync::Arc;
 
@@ -8,33 +8,42 @@ use futures::{StreamExt, TryStreamExt};
 use gridlink_tgrid::TradingGrid;
 use gridlink_tgrid::model::Attachment;
 use gridlink_tgrid::stream::{ByteStream, FnSource, Upload};
-use gridlink_xecm::{ContentSource, Node, ReaderSource, Workspaces};
+use gridlink_xecm::{ContentSource, NodeId, ReaderSource, Version, Workspaces};
 use tokio_util::io::StreamReader;
 
 fn io_error(error: impl std::error::Error + Send + Sync + 'static) -> std::io::Error {
     std::io::Error::other(error)
 }
 
-/// An xECM document's current content as a Trading Grid upload, downloaded anew for each
-/// attempt.
-pub fn xecm_document_upload(xecm: Arc<dyn Workspaces>, document: &Node, file_name: &str) -> Upload {
-    let id = document.id;
+/// Exactly `version` of `document` as a Trading Grid upload named `file_name` — the version
+/// named, not whatever is current when the bytes are read — downloaded anew for each attempt.
+/// The content type is the version's, else `fallback_type`, else `application/octet-stream`.
+pub fn xecm_version_upload(
+    xecm: Arc<dyn Workspaces>,
+    document: NodeId,
+    version: &Version,
+    file_name: &str,
+    fallback_type: Option<&str>,
+) -> Upload {
+    let number = version.version_number;
     let open = move || -> ByteStream {
         let xecm = xecm.clone();
-        futures::stream::once(async move { xecm.download_document(id).await })
+        futures::stream::once(async move { xecm.download_version(document, number).await })
             .map_ok(|download| download.body.map_err(io_error))
             .map_err(io_error)
             .try_flatten()
             .boxed()
     };
-    let content_type = document
+    let content_type = version
         .mime_type
-        .clone()
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
+        .as_deref()
+        .or(fallback_type)
+        .unwrap_or("application/octet-stream")
+        .to_owned();
     Upload::new(
         file_name,
         content_type,
-        Arc::new(FnSource::new(document.size, open)),
+        Arc::new(FnSource::new(version.file_size, open)),
     )
 }
 

@@ -1,0 +1,334 @@
+//! The one Lambda handler every use case runs in: [`Function`].
+//!
+//! # What it does for every use case
+//! - `GET /{function}/health` → `200 {"function", "status": "up", "implemented": true}`.
+//! - `POST /{function}/tg/events` (Trading Grid webhooks) and `POST /{function}/xecm/events`
+//!   (signed xECM pushes) through **one** acceptance path: the signature and timestamp are
+//!   verified over the raw body (`401` otherwise), the body must be an event (`400` naming
+//!   what is wrong), the raw body and an inbox record are stored **before** the answer
+//!   (`202 {"accepted", "duplicate"}`; `503` + `Retry-After` when storage is down), and a new
+//!   event is then processed inline. A redelivery is recognised and not processed again.
+//! - The inbox, processed by [`Function::process_pending`] after every schedule firing: one
+//!   retry rule ([`InboxPolicy`]), then the **dead-letter** state.
+//! - Dead letters for operators: `GET /{function}/dead-letters` (list),
+//!   `GET /{function}/dead-letters/{item_id}` (the item, its last error and the raw event),
+//!   `POST /{function}/dead-letters/{item_id}/requeue` (back to pending with a fresh attempt
+//!   count, then processed once, inline; the answer says how it went).
+//! - Every other route and schedule goes to the use case, typed ([`UseCase`]); the use
+//!   case's error is mapped to a status / Lambda error type in one place
+//!   ([`FunctionError::from_error`]).
+//!
+//! [`Skeleton`] is the same surface for a use case not built yet: health says
+//! `"implemented": false`, every other route answers `501`, every schedule fails as
+//! `NonRetryable`.
+
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_lambda::{
+    BoxFuture, FunctionError, Handler, HttpRequest, HttpResponse, Invocation, Reply,
+    ScheduleFiring, not_implemented,
+};
+use gridlink_tgrid::events::Event;
+use serde_json::{Value, json};
+use tracing::Instrument;
+
+use crate::inbox::{Acceptance, InboxError, InboxItem, InboxPolicy, RunSummary, Settled};
+use crate::platform::Platform;
+use crate::push::verify_push;
+use crate::tg_webhook::verify_delivery;
+use crate::usecase::{
+    Received, Routes, Schedules, UseCase, UseCaseSpec, param, relative, relative_schedule,
+};
+
+/// The inbox source of Trading Grid events.
+pub const TG_SOURCE: &str = "tg";
+/// The inbox source of xECM pushes.
+pub const XECM_SOURCE: &str = "xecm";
+
+/// A use case running on its platform: the Lambda handler (and the local runner's).
+#[derive(Debug)]
+pub struct Function<U: UseCase> {
+    usecase: U,
+    platform: Platform,
+    policy: InboxPolicy,
+}
+
+/// Why an inbox item could not be processed: the runtime's part (reading it back) or the
+/// use case's.
+#[derive(Debug, thiserror::Error)]
+enum ItemError<E> {
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+    #[error("event {event_id} does not read as a {source} event: {reason}")]
+    Unreadable {
+        event_id: String,
+        source: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    UseCase(E),
+}
+
+impl<E: Classify> Classify for ItemError<E> {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Inbox(e) => e.kind(),
+            Self::Unreadable { .. } => ErrorKind::Unprocessable,
+            Self::UseCase(e) => e.kind(),
+        }
+    }
+}
+
+fn failure<E: Classify + std::fmt::Display>(error: &E) -> FunctionError {
+    FunctionError::from_error(error)
+}
+
+impl<U: UseCase> Function<U> {
+    /// `usecase` on `platform`, with the default inbox policy.
+    pub fn new(platform: Platform, usecase: U) -> Self {
+        Self {
+            usecase,
+            platform,
+            policy: InboxPolicy::default(),
+        }
+    }
+
+    /// With another inbox policy (batch size, attempt cap).
+    #[must_use]
+    pub fn with_policy(mut self, policy: InboxPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The use case.
+    pub fn usecase(&self) -> &U {
+        &self.usecase
+    }
+
+    /// The platform it runs on.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// The inbox policy.
+    pub fn policy(&self) -> InboxPolicy {
+        self.policy
+    }
+
+    /// Processes up to a batch of pending inbox items, oldest first, each settled by the
+    /// inbox policy.
+    pub async fn process_pending(&self) -> Result<RunSummary, InboxError> {
+        self.platform
+            .inbox
+            .process_pending(self.policy, |item| async move { self.attempt(&item).await })
+            .await
+    }
+
+    /// One attempt at one item, in a span carrying its event id and type.
+    async fn attempt(&self, item: &InboxItem) -> Result<Value, ItemError<U::Error>> {
+        let span = tracing::info_span!(
+            "inbox_item",
+            event_id = item.event_id(),
+            event_type = item.event_type(),
+            source = item.source()
+        );
+        async {
+            let raw = self.platform.inbox.raw(item).await?;
+            let unreadable = |source: &'static str, e: serde_json::Error| ItemError::Unreadable {
+                event_id: item.event_id().to_owned(),
+                source,
+                reason: e.to_string(),
+            };
+            let received = if item.source() == XECM_SOURCE {
+                Received::Xecm(serde_json::from_slice(&raw).map_err(|e| unreadable("xECM push", e))?)
+            } else {
+                Received::Tg(
+                    serde_json::from_slice::<Event>(&raw)
+                        .map_err(|e| unreadable("Trading Grid", e))?,
+                )
+            };
+            self.usecase
+                .on_event(item, received)
+                .await
+                .map_err(ItemError::UseCase)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Processes one item now and settles it.
+    async fn process_one(&self, item: &InboxItem) -> Settled {
+        let result = self.attempt(item).await;
+        self.platform
+            .inbox
+            .settle(item, &result, self.policy)
+            .await
+    }
+
+    /// A signed trigger: verified, kept, answered, and processed inline when new.
+    async fn accept(&self, source: &'static str, request: &HttpRequest) -> Result<Reply, FunctionError> {
+        let platform = &self.platform;
+        let (event_id, event_type) = if source == TG_SOURCE {
+            let event = verify_delivery(request, &platform.secrets.tg_webhook, platform.clock.as_ref())
+                .map_err(|e| failure(&e))?;
+            (
+                event.event_id.as_str().to_owned(),
+                event.event_type.as_str().to_owned(),
+            )
+        } else {
+            let push = verify_push(request, platform.secrets.xecm_push.as_ref(), platform.clock.as_ref())
+                .map_err(|e| failure(&e))?;
+            (push.event_id(), push.event_type.clone())
+        };
+        let acceptance = platform
+            .inbox
+            .accept(source, &event_id, &event_type, Bytes::from(request.body.clone()))
+            .await
+            .map_err(|e| failure(&e))?;
+        if let Acceptance::Accepted(item) = &acceptance {
+            self.process_one(item).await;
+        }
+        Ok(Reply::Http(acceptance.answer()))
+    }
+
+    async fn dead_letter_route(
+        &self,
+        template: &str,
+        item_id: &str,
+    ) -> Result<Reply, InboxError> {
+        let inbox = &self.platform.inbox;
+        if template == "dead-letters" {
+            let items = inbox.dead_letters(100).await?;
+            let items: Vec<Value> = items.iter().map(InboxItem::summary).collect();
+            return Ok(Reply::Http(HttpResponse::json(200, &json!({"items": items}))));
+        }
+        let Some(item) = inbox.find(item_id).await? else {
+            return Ok(Reply::Http(HttpResponse::error(
+                ErrorKind::NotFound,
+                format!("{}: no inbox item {item_id}", U::NAME),
+            )));
+        };
+        if template == "dead-letters/{item_id}" {
+            let raw = inbox.raw(&item).await?;
+            let event: Value = serde_json::from_slice(&raw)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&raw).into_owned()));
+            let mut body = item.summary();
+            body["event"] = event;
+            return Ok(Reply::Http(HttpResponse::json(200, &body)));
+        }
+        let requeued = inbox.requeue(&item).await?;
+        let settled = self.process_one(&requeued).await;
+        let now = inbox.find(item_id).await?.unwrap_or(requeued);
+        let mut body = now.summary();
+        body["processed"] = json!(match settled {
+            Settled::Done => "done",
+            Settled::Retrying => "pending",
+            Settled::DeadLettered => "dead_letter",
+        });
+        Ok(Reply::Http(HttpResponse::json(200, &body)))
+    }
+
+    async fn http(&self, request: HttpRequest) -> Result<Reply, FunctionError> {
+        let spec = U::spec();
+        let Some((route, params)) = spec.route_for(&request.method, &request.path) else {
+            return Err(FunctionError::new(
+                ErrorKind::NotFound,
+                format!("{}: no route {} {}", U::NAME, request.method, request.path),
+            ));
+        };
+        let template = relative(U::NAME, route.path);
+        match (route.method, template) {
+            ("GET", "health") => Ok(not_implemented::health(spec, true)),
+            ("POST", "tg/events") => self.accept(TG_SOURCE, &request).await,
+            ("POST", "xecm/events") => self.accept(XECM_SOURCE, &request).await,
+            (_, "dead-letters" | "dead-letters/{item_id}" | "dead-letters/{item_id}/requeue") => self
+                .dead_letter_route(template, &param(&params, "item_id"))
+                .await
+                .map_err(|e| failure(&e)),
+            (method, template) => {
+                let Some(own) = U::Route::parse(method, template, &params) else {
+                    return Err(FunctionError::new(
+                        ErrorKind::Internal,
+                        format!("{}: the manifest route `{}` has no handler", U::NAME, route.route_key()),
+                    ));
+                };
+                self.usecase
+                    .on_route(own, &request)
+                    .await
+                    .map(Reply::Http)
+                    .map_err(|e| failure(&e))
+            }
+        }
+    }
+
+    async fn schedule(&self, firing: &ScheduleFiring) -> Result<Reply, FunctionError> {
+        let Some(schedule) = U::Schedule::parse(relative_schedule(U::NAME, &firing.schedule)) else {
+            return Err(FunctionError::new(
+                ErrorKind::NotFound,
+                format!("{}: no schedule `{}`", U::NAME, firing.schedule),
+            ));
+        };
+        let outcome = self
+            .usecase
+            .on_schedule(schedule)
+            .await
+            .map_err(|e| failure(&e))?;
+        let inbox = self.process_pending().await.map_err(|e| failure(&e))?;
+        Ok(Reply::Scheduled(
+            json!({"schedule": firing.schedule, "outcome": outcome, "inbox": inbox}),
+        ))
+    }
+}
+
+impl<U: UseCase> Handler for Function<U> {
+    fn spec(&self) -> &'static gridlink_lambda::FunctionSpec {
+        U::spec()
+    }
+
+    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
+        Box::pin(async move {
+            match invocation {
+                Invocation::Http(request) => {
+                    let span = tracing::info_span!(
+                        "request",
+                        route = %format!("{} {}", request.method, request.path),
+                        gateway_request_id = request.request_id.as_deref().unwrap_or_default()
+                    );
+                    self.http(request).instrument(span).await
+                }
+                Invocation::Schedule(firing) => {
+                    let span = tracing::info_span!("schedule", schedule = %firing.schedule);
+                    self.schedule(&firing).instrument(span).await
+                }
+            }
+        })
+    }
+}
+
+/// A use case not built yet, answering honestly on the same surface (see the module docs).
+#[derive(Debug, Default)]
+pub struct Skeleton<U: UseCaseSpec> {
+    usecase: PhantomData<fn() -> U>,
+}
+
+impl<U: UseCaseSpec> Skeleton<U> {
+    /// The skeleton of `U`.
+    pub fn new() -> Self {
+        Self {
+            usecase: PhantomData,
+        }
+    }
+}
+
+impl<U: UseCaseSpec> Handler for Skeleton<U> {
+    fn spec(&self) -> &'static gridlink_lambda::FunctionSpec {
+        U::spec()
+    }
+
+    fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
+        let answer = not_implemented::answer(U::spec(), &invocation);
+        Box::pin(async move { answer })
+    }
+}
