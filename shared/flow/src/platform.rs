@@ -10,6 +10,7 @@
 //! | `TG_BASE_URL`, `TG_TENANT_ID`, `TG_CLIENT_ID`, `TG_CLIENT_SECRET`¹ | the Trading Grid tenant |
 //! | `TG_WEBHOOK_SECRET`¹ | the secret TG signs webhook deliveries with |
 //! | `XECM_PUSH_SECRET`¹ | the secret xECM push events are signed with (optional: no push route without it) |
+//! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
 //!
 //! ¹ A secret: give either the value (local runs) or `<KEY>_SECRET_ARN`, the ARN of an AWS
 //! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
@@ -227,6 +228,20 @@ impl Parts {
         on_lambda: bool,
         aws: Option<&aws_config::SdkConfig>,
     ) -> Result<Self, PlatformError> {
+        let system: SharedClock = Arc::new(SystemClock);
+        Self::from_source_with_clocks(source, on_lambda, aws, system.clone(), system).await
+    }
+
+    /// [`Parts::from_source`] with the clocks injected: `clock` for the use cases and the
+    /// inbox, `ledger_clock` for the ledger's leases and expiries (tests advance them; a
+    /// deployment uses the system clock for both).
+    pub async fn from_source_with_clocks(
+        source: &ConfigSource,
+        on_lambda: bool,
+        aws: Option<&aws_config::SdkConfig>,
+        clock: SharedClock,
+        ledger_clock: SharedClock,
+    ) -> Result<Self, PlatformError> {
         let mut reader = source.reader();
         let storage_kind = reader.optional::<String>(
             "GRIDLINK_STORAGE",
@@ -263,6 +278,15 @@ impl Parts {
         let xecm_push = source
             .get("XECM_PUSH_SECRET")
             .map(|v| SecretString::from(v.to_owned()));
+        let standard = gridlink_core::retry::RetryPolicy::standard();
+        let retry = gridlink_core::retry::RetryPolicy {
+            max_attempts: reader.optional("HTTP_RETRY_MAX_ATTEMPTS", standard.max_attempts),
+            max_elapsed: reader.seconds("HTTP_RETRY_MAX_ELAPSED_SECS", standard.max_elapsed),
+            ..standard
+        };
+        if retry.max_attempts == 0 {
+            reader.invalid("HTTP_RETRY_MAX_ATTEMPTS", "must be at least 1");
+        }
         reader.finish()?;
         let (Some(storage), Some(xecm_url), Some(xecm_user), Some(xecm_password)) =
             (storage, xecm_url, xecm_user, xecm_password)
@@ -286,26 +310,25 @@ impl Parts {
             unreachable_config()?
         };
 
-        let clock: SharedClock = Arc::new(SystemClock);
-        let (blobs, ledger) = open_storage(&storage, clock.clone(), aws).await?;
-        let xecm = XecmClient::new(
-            XecmConfig::new(
-                &xecm_url,
-                XecmAuth::Password {
-                    user: xecm_user,
-                    password: xecm_password,
-                },
-            )
-            .map_err(|e| PlatformError::Client(e.to_string()))?,
+        let (blobs, ledger) = open_storage(&storage, ledger_clock, aws).await?;
+        let mut xecm_config = XecmConfig::new(
+            &xecm_url,
+            XecmAuth::Password {
+                user: xecm_user,
+                password: xecm_password,
+            },
         )
         .map_err(|e| PlatformError::Client(e.to_string()))?;
+        xecm_config.retry = retry;
+        let xecm =
+            XecmClient::new(xecm_config).map_err(|e| PlatformError::Client(e.to_string()))?;
         let tg = TgClient::new(TgConfig {
             base_url: url::Url::parse(&tg_url)
                 .map_err(|e| PlatformError::Client(format!("TG_BASE_URL: {e}")))?,
             tenant_id: TenantId::new(tg_tenant),
             client_id: tg_client_id,
             client_secret: tg_client_secret,
-            retry: gridlink_core::retry::RetryPolicy::standard(),
+            retry,
             timeout: Duration::from_secs(30),
         })
         .map_err(|e| PlatformError::Client(e.to_string()))?;

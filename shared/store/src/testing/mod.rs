@@ -25,7 +25,8 @@ use crate::blob::ByteStream;
 use aws_credential_types::Credentials;
 
 pub use fixtures::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger, test_clock,
+    BlobsUnderTest, LedgerUnderTest, TEST_EPOCH, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
+    test_clock,
 };
 pub use moto::{INSTALL_HINT, MOTO_VERSION, MotoError, MotoServer};
 

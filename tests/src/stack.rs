@@ -1,0 +1,389 @@
+//! The test kit every function's tests use: a [`Stack`] — both simulators on loopback (port
+//! 0, demo seeds), storage on the embedded stack (files + SQLite in a temporary directory) or
+//! on moto (S3 + DynamoDB through the real SDK), and each function's platform built through
+//! the **production configuration path** (`gridlink_flow::Parts::from_source_with_clocks`,
+//! the same keys a deployment and the local runner set) — plus the only fakes the standard
+//! allows: the clocks, a storage-outage switch and a crash between an effect and its
+//! confirmation.
+//!
+//! ```ignore
+//! async fn a_case(stack: Stack) {
+//!     let function = OrderReconcile::function(stack.platform(NAME), config(&stack));
+//!     let reply = function.handle(stack.tg_webhook(NAME, &event)).await;
+//! }
+//! gridlink_tests::on_both_stacks!(a_case);
+//! ```
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use gridlink_core::clock::{ManualClock, SharedClock, SystemClock};
+use gridlink_core::config::ConfigSource;
+use gridlink_flow::{EffectKey, FaultInjector, Parts, Platform};
+use gridlink_lambda::{HttpRequest, Invocation, ScheduleFiring};
+use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions};
+use gridlink_store::testing::{MotoServer, TEST_EPOCH, sdk_config, unique_name};
+use gridlink_store::{BlobKey, BlobStore, DynamoLedger, StoreError};
+use gridlink_tgrid::TgClient;
+use gridlink_xecm::XecmClient;
+use secrecy::SecretString;
+
+/// The webhook secret every stack's functions verify TG deliveries with.
+pub const WEBHOOK_SECRET: &str = "gridlink-test-webhook-secret";
+/// The secret every stack's functions verify xECM pushes with.
+pub const PUSH_SECRET: &str = "gridlink-test-push-secret";
+
+/// Where a stack keeps blobs and the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Files and SQLite in a temporary directory.
+    Embedded,
+    /// S3 and DynamoDB on the shared moto server, a fresh bucket and table.
+    Moto,
+}
+
+/// How to set a stack up beyond the defaults.
+#[derive(Debug, Default)]
+pub struct StackOptions {
+    /// The TG simulator's seed (default: the demo seed).
+    pub tg_seed: Option<gridlink_tgrid_sim::Seed>,
+    /// The largest document the TG simulator takes (default: its own).
+    pub max_document_bytes: Option<u64>,
+    /// The use cases' clock is a manual one (at the test epoch) instead of the system's.
+    pub manual_clock: bool,
+    /// More configuration keys, as a deployment would set them.
+    pub config: Vec<(String, String)>,
+}
+
+/// "Crashes" once after the next effect of an armed kind ran, before its confirmation.
+#[derive(Debug, Default)]
+pub struct CrashAfter {
+    armed: Mutex<HashSet<String>>,
+}
+
+impl CrashAfter {
+    /// Arms a crash after the next effect of `kind` (`xecm-file`, `tg-space`, …).
+    pub fn arm(&self, kind: &str) {
+        self.armed
+            .lock()
+            .expect("the crash switch is not poisoned")
+            .insert(kind.to_owned());
+    }
+}
+
+impl FaultInjector for CrashAfter {
+    fn crash_after_effect(&self, key: &EffectKey) -> bool {
+        self.armed
+            .lock()
+            .expect("the crash switch is not poisoned")
+            .remove(key.kind())
+    }
+}
+
+/// A blob store that fails every call while `down` is set (an S3 / disk outage).
+#[derive(Debug)]
+struct OutageBlobs {
+    inner: Arc<dyn BlobStore>,
+    down: Arc<AtomicBool>,
+}
+
+impl OutageBlobs {
+    fn check(&self, operation: &'static str) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Backend {
+                operation,
+                transient: true,
+                source: "injected storage outage".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for OutageBlobs {
+    async fn put(
+        &self,
+        key: &BlobKey,
+        body: ByteStream,
+        options: PutOptions,
+    ) -> Result<BlobMeta, StoreError> {
+        self.check("put")?;
+        self.inner.put(key, body, options).await
+    }
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<Blob, StoreError> {
+        self.check("get")?;
+        self.inner.get(key, range).await
+    }
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, StoreError> {
+        self.check("head")?;
+        self.inner.head(key).await
+    }
+    async fn delete(&self, key: &BlobKey) -> Result<(), StoreError> {
+        self.check("delete")?;
+        self.inner.delete(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, StoreError> {
+        self.check("list")?;
+        self.inner.list(prefix).await
+    }
+}
+
+/// A running stack (see the module docs). Dropping it stops the simulators.
+#[derive(Debug)]
+pub struct Stack {
+    /// Which storage it runs on.
+    pub storage: Storage,
+    /// The xECM simulator.
+    pub xecm_sim: gridlink_xecm_sim::RunningSim,
+    /// The TG simulator.
+    pub tg_sim: gridlink_tgrid_sim::RunningSim,
+    /// An xECM client of the test's own (for set-up and assertions).
+    pub xecm: XecmClient,
+    /// A TG client of the test's own.
+    pub tg: TgClient,
+    /// Set it to make every blob call fail (an outage).
+    pub storage_down: Arc<AtomicBool>,
+    /// Arm it to crash after an effect.
+    pub crash: Arc<CrashAfter>,
+    /// The use cases' clock, when [`StackOptions::manual_clock`] asked for one.
+    pub clock: Option<Arc<ManualClock>>,
+    /// The ledger's clock: advance it to expire an effect's lease after a "crash".
+    pub ledger_clock: Arc<ManualClock>,
+    config: ConfigSource,
+    parts: Parts,
+    _data: tempfile::TempDir,
+}
+
+impl Stack {
+    /// A stack on `storage` with the defaults.
+    pub async fn start(storage: Storage) -> Self {
+        Self::start_with(storage, StackOptions::default()).await
+    }
+
+    /// A stack on `storage` set up as `options` say.
+    pub async fn start_with(storage: Storage, options: StackOptions) -> Self {
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let seed = serde_json::from_str(include_str!("../../local/xecm-sim/seeds/demo.json"))
+            .expect("the xECM demo seed is JSON");
+        let xecm_sim = gridlink_xecm_sim::start(
+            gridlink_xecm_sim::SimConfig {
+                seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
+                ..Default::default()
+            },
+            loopback,
+        )
+        .await
+        .expect("the xECM simulator starts on loopback");
+        let mut tg_config = gridlink_tgrid_sim::SimConfig::new(
+            options
+                .tg_seed
+                .unwrap_or_else(gridlink_tgrid_sim::Seed::demo),
+        );
+        if let Some(max) = options.max_document_bytes {
+            tg_config.max_document_bytes = max;
+        }
+        let tg_sim = gridlink_tgrid_sim::start(tg_config, loopback)
+            .await
+            .expect("the TG simulator starts on loopback");
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        let mut pairs: Vec<(String, String)> = [
+            ("XECM_BASE_URL", xecm_sim.base_url.clone()),
+            ("XECM_USERNAME", "otadmin".to_owned()),
+            ("XECM_PASSWORD", "gridlink-demo".to_owned()),
+            ("TG_BASE_URL", tg_sim.base_url.to_string()),
+            ("TG_TENANT_ID", "buyerco".to_owned()),
+            ("TG_CLIENT_ID", "gridlink-local".to_owned()),
+            ("TG_CLIENT_SECRET", "local-test-secret".to_owned()),
+            ("TG_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
+            ("XECM_PUSH_SECRET", PUSH_SECRET.to_owned()),
+            // Short client retries, so an outage test does not sit in back-off.
+            ("HTTP_RETRY_MAX_ATTEMPTS", "3".to_owned()),
+            ("HTTP_RETRY_MAX_ELAPSED_SECS", "5".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let aws = match storage {
+            Storage::Embedded => {
+                pairs.push(("GRIDLINK_STORAGE".into(), "local".into()));
+                pairs.push((
+                    "GRIDLINK_DATA_DIR".into(),
+                    data.path().display().to_string(),
+                ));
+                None
+            }
+            Storage::Moto => {
+                let moto = MotoServer::shared();
+                let config = sdk_config(moto.endpoint()).await;
+                let bucket = unique_name("blobs");
+                let table = unique_name("ledger");
+                aws_sdk_s3::Client::new(&config)
+                    .create_bucket()
+                    .bucket(&bucket)
+                    .send()
+                    .await
+                    .expect("create the bucket in moto");
+                DynamoLedger::new(
+                    aws_sdk_dynamodb::Client::new(&config),
+                    table.clone(),
+                    Arc::new(SystemClock),
+                )
+                .ensure_table()
+                .await
+                .expect("create the ledger table in moto");
+                pairs.push(("GRIDLINK_STORAGE".into(), "aws".into()));
+                pairs.push(("GRIDLINK_BUCKET".into(), bucket));
+                pairs.push(("GRIDLINK_TABLE".into(), table));
+                Some(config)
+            }
+        };
+        pairs.extend(options.config);
+        let config = ConfigSource::from_pairs(pairs);
+        let ledger_clock = Arc::new(ManualClock::at_unix(TEST_EPOCH));
+        let clock = options
+            .manual_clock
+            .then(|| Arc::new(ManualClock::at_unix(TEST_EPOCH)));
+        let use_case_clock: SharedClock = match &clock {
+            Some(manual) => manual.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let mut parts = Parts::from_source_with_clocks(
+            &config,
+            false,
+            aws.as_ref(),
+            use_case_clock,
+            ledger_clock.clone(),
+        )
+        .await
+        .expect("the stack's configuration builds a platform");
+        let storage_down = Arc::new(AtomicBool::new(false));
+        parts.blobs = Arc::new(OutageBlobs {
+            inner: parts.blobs.clone(),
+            down: storage_down.clone(),
+        });
+        let xecm = XecmClient::new(
+            gridlink_xecm::XecmConfig::new(
+                &xecm_sim.base_url,
+                gridlink_xecm::XecmAuth::Password {
+                    user: "otadmin".into(),
+                    password: SecretString::from("gridlink-demo"),
+                },
+            )
+            .expect("an xECM client configuration"),
+        )
+        .expect("an xECM client");
+        let tg = parts.tg_client.clone();
+        Self {
+            storage,
+            xecm_sim,
+            tg_sim,
+            xecm,
+            tg,
+            storage_down,
+            crash: Arc::new(CrashAfter::default()),
+            clock,
+            ledger_clock,
+            config,
+            parts,
+            _data: data,
+        }
+    }
+
+    /// The configuration a deployment of this stack would have (function configs read it).
+    pub fn config(&self) -> &ConfigSource {
+        &self.config
+    }
+
+    /// The platform of `function`, with the crash switch wired into its effects.
+    pub fn platform(&self, function: &'static str) -> Platform {
+        let mut platform = Platform::from_parts(function, &self.parts);
+        platform.effects = platform.effects.clone().with_faults(self.crash.clone());
+        platform
+    }
+
+    /// The Unix time the functions' clock reads now.
+    pub fn now_unix(&self) -> i64 {
+        self.clock.as_ref().map_or_else(
+            || time::OffsetDateTime::now_utc().unix_timestamp(),
+            |clock| gridlink_core::clock::Clock::unix_seconds(clock.as_ref()),
+        )
+    }
+
+    /// `body` delivered to `function`'s TG webhook route, signed as Trading Grid signs.
+    pub fn tg_webhook(&self, function: &str, body: &[u8]) -> HttpRequest {
+        signed_tg_webhook(function, body, WEBHOOK_SECRET, self.now_unix())
+    }
+
+    /// `body` pushed to `function`'s xECM route, signed with the push secret.
+    pub fn xecm_push(&self, function: &str, body: &[u8]) -> HttpRequest {
+        signed_xecm_push(function, body, PUSH_SECRET, self.now_unix())
+    }
+}
+
+/// A TG webhook delivery of `body` to `function`, signed with `secret` at `now`.
+pub fn signed_tg_webhook(function: &str, body: &[u8], secret: &str, now: i64) -> HttpRequest {
+    let signature = gridlink_core::webhook::sign(secret.as_bytes(), now, body);
+    HttpRequest {
+        method: "POST".into(),
+        path: format!("/{function}/tg/events"),
+        headers: [
+            ("tg-timestamp".to_owned(), now.to_string()),
+            ("tg-signature".to_owned(), signature),
+            ("content-type".to_owned(), "application/json".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+        body: body.to_vec(),
+        ..HttpRequest::default()
+    }
+}
+
+/// An xECM push of `body` to `function`, signed with `secret` at `now`.
+pub fn signed_xecm_push(function: &str, body: &[u8], secret: &str, now: i64) -> HttpRequest {
+    let headers = gridlink_flow::sign_push(&SecretString::from(secret), now, body);
+    HttpRequest {
+        method: "POST".into(),
+        path: format!("/{function}/xecm/events"),
+        headers: headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .chain([("content-type".to_owned(), "application/json".to_owned())])
+            .collect(),
+        body: body.to_vec(),
+        ..HttpRequest::default()
+    }
+}
+
+/// A firing of the schedule `name`.
+pub fn schedule(name: &str) -> Invocation {
+    Invocation::Schedule(ScheduleFiring {
+        schedule: name.to_owned(),
+        scheduled_at: None,
+    })
+}
+
+/// Runs each named test (an `async fn(Stack)`) twice: on the embedded stack and on moto.
+#[macro_export]
+macro_rules! on_both_stacks {
+    ($($case:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::stack::Stack::start($crate::stack::Storage::Embedded).await).await
+                }
+            )*
+        }
+        mod aws {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case($crate::stack::Stack::start($crate::stack::Storage::Moto).await).await
+                }
+            )*
+        }
+    };
+}
