@@ -50,7 +50,8 @@ pub struct StackOptions {
     pub tg_seed: Option<gridlink_tgrid_sim::Seed>,
     /// The largest document the TG simulator takes (default: its own).
     pub max_document_bytes: Option<u64>,
-    /// The use cases' clock is a manual one (at the test epoch) instead of the system's.
+    /// The use cases' clock is a manual one (starting at the real time, which the
+    /// simulators keep) instead of the system's.
     pub manual_clock: bool,
     /// More configuration keys, as a deployment would set them.
     pub config: Vec<(String, String)>,
@@ -140,7 +141,7 @@ pub struct Stack {
     pub xecm_sim: gridlink_xecm_sim::RunningSim,
     /// The TG simulator.
     pub tg_sim: gridlink_tgrid_sim::RunningSim,
-    /// An xECM client of the test's own (for set-up and assertions).
+    /// An xECM client of the test's own, a person's (`otadmin`): for set-up and assertions.
     pub xecm: XecmClient,
     /// A TG client of the test's own.
     pub tg: TgClient,
@@ -165,6 +166,11 @@ impl Stack {
 
     /// A stack on `storage` set up as `options` say.
     pub async fn start_with(storage: Storage, options: StackOptions) -> Self {
+        // Boxed: starting two simulators and a platform is a large future.
+        Box::pin(Self::start_boxed(storage, options)).await
+    }
+
+    async fn start_boxed(storage: Storage, options: StackOptions) -> Self {
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let seed = serde_json::from_str(include_str!("../../local/xecm-sim/seeds/demo.json"))
             .expect("the xECM demo seed is JSON");
@@ -191,8 +197,9 @@ impl Stack {
         let data = tempfile::tempdir().expect("a temporary data directory");
         let mut pairs: Vec<(String, String)> = [
             ("XECM_BASE_URL", xecm_sim.base_url.clone()),
-            ("XECM_USERNAME", "otadmin".to_owned()),
-            ("XECM_PASSWORD", "gridlink-demo".to_owned()),
+            // The service account, as the local runner and a deployment use.
+            ("XECM_USERNAME", "gridlink".to_owned()),
+            ("XECM_PASSWORD", "gridlink-service".to_owned()),
             ("TG_BASE_URL", tg_sim.base_url.to_string()),
             ("TG_TENANT_ID", "buyerco".to_owned()),
             ("TG_CLIENT_ID", "gridlink-local".to_owned()),
@@ -245,7 +252,7 @@ impl Stack {
         let ledger_clock = Arc::new(ManualClock::at_unix(TEST_EPOCH));
         let clock = options
             .manual_clock
-            .then(|| Arc::new(ManualClock::at_unix(TEST_EPOCH)));
+            .then(|| Arc::new(ManualClock::new(time::OffsetDateTime::now_utc())));
         let use_case_clock: SharedClock = match &clock {
             Some(manual) => manual.clone(),
             None => Arc::new(SystemClock),
@@ -366,8 +373,31 @@ pub fn schedule(name: &str) -> Invocation {
 }
 
 /// Runs each named test (an `async fn(Stack)`) twice: on the embedded stack and on moto.
+/// `on_both_stacks!(with start; a, b)` makes each stack with `start(Storage) -> Stack`
+/// (a stack with options) instead of [`Stack::start`].
 #[macro_export]
 macro_rules! on_both_stacks {
+    (with $($start:ident)::+; $($case:ident),* $(,)?) => {
+        async fn stack_for_both(storage: $crate::stack::Storage) -> $crate::stack::Stack {
+            $($start)::+(storage).await
+        }
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(super::stack_for_both($crate::stack::Storage::Embedded).await).await
+                }
+            )*
+        }
+        mod aws {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::$case(super::stack_for_both($crate::stack::Storage::Moto).await).await
+                }
+            )*
+        }
+    };
     ($($case:ident),* $(,)?) => {
         mod embedded {
             $(

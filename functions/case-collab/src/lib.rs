@@ -38,9 +38,7 @@ pub mod documents;
 pub mod error;
 pub mod reply;
 
-use gridlink_flow::{
-    Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec,
-};
+use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
 use serde_json::{Value, json};
@@ -111,13 +109,17 @@ impl UseCase for CaseCollab {
 
     async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, CaseError> {
         match event {
-            Received::Xecm(push) => match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
-                Some(workspace) => Ok(serde_json::to_value(self.sync_case(workspace).await?)
-                    .unwrap_or_default()),
+            Received::Xecm(push) => match pushed_workspace(self.platform.xecm.as_ref(), &push)
+                .await?
+            {
+                Some(workspace) => {
+                    Ok(serde_json::to_value(self.sync_case(workspace).await?).unwrap_or_default())
+                }
                 None => Ok(json!({"ignored": "the node is in no business workspace"})),
             },
-            Received::Tg(event) => Ok(serde_json::to_value(self.file_partner_reply(&event).await?)
-                .unwrap_or_default()),
+            Received::Tg(event) => Ok(
+                serde_json::to_value(self.file_partner_reply(&event).await?).unwrap_or_default()
+            ),
         }
     }
 

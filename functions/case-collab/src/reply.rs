@@ -3,8 +3,8 @@
 //! document, streamed from Trading Grid. Each is filed once, even after a crash between the
 //! filing and its ledger confirmation: the re-run finds the document by name first.
 
-use gridlink_flow::{EffectKey, Filing};
 use gridlink_flow::content::tg_attachment_content;
+use gridlink_flow::{EffectKey, Filing};
 use gridlink_store::RecordId;
 use gridlink_tgrid::events::{Event, EventType, MessagePosted};
 use gridlink_tgrid::model::AuthorKind;

@@ -10,7 +10,7 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
-use gridlink_store::testing::{fs_blobs, sqlite_ledger};
+use gridlink_tests::stack::{Stack, Storage};
 use sha2::{Digest, Sha256};
 
 const MIB: u64 = 1024 * 1024;
@@ -88,7 +88,7 @@ async fn partner_replies_with(world: &World, thread: &gridlink_tgrid::ThreadId, 
 }
 
 async fn a_large_reply_attachment_is_filed_in_bounded_memory(size: u64) {
-    let world = world(fs_blobs().await, sqlite_ledger().await, None).await;
+    let world = world(Stack::start(Storage::Embedded).await, None).await;
     poll(&world).await;
     let thread = case_thread(&world).await;
     // Warm up every path (clients, pools, both sims) with a small reply first.
@@ -123,7 +123,7 @@ async fn a_large_reply_attachment_is_filed_in_bounded_memory(size: u64) {
         .filter(|n| n.ends_with("delivery-scan.bin"))
         .collect();
     assert_eq!(big.len(), 2, "the warm-up and the large scan: {filed:?}");
-    let snapshot = world.xecm_sim.snapshot();
+    let snapshot = world.stack.xecm_sim.snapshot();
     let stored = snapshot
         .nodes
         .values()
@@ -132,7 +132,7 @@ async fn a_large_reply_attachment_is_filed_in_bounded_memory(size: u64) {
         .find(|version| version.size == size)
         .expect("the large scan is stored in xECM at full size");
     assert_eq!(stored.sha256, expected, "byte for byte");
-    let on_disk = std::fs::metadata(world.xecm_sim.content_path(&stored.content_file))
+    let on_disk = std::fs::metadata(world.stack.xecm_sim.content_path(&stored.content_file))
         .expect("content file")
         .len();
     assert_eq!(on_disk, size);

@@ -8,18 +8,13 @@ use std::time::Duration;
 use common::*;
 use futures::TryStreamExt;
 use gridlink_lambda::{Handler, Invocation, ScheduleFiring};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::{Stack, Storage};
 use gridlink_tgrid::Collaboration;
 use gridlink_tgrid::model::{SpaceFilter, ThreadStatus};
 use gridlink_xecm::{AttributeLookup, CategoryId, NamedAttributes, WorkspaceTypeId, Workspaces};
 
-async fn a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger, None).await;
+async fn a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm(stack: Stack) {
+    let world = world(stack, None).await;
     select_documents(&world).await;
     let summary = poll(&world).await;
     assert!(
@@ -74,8 +69,8 @@ async fn a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm(
     );
 }
 
-async fn closing_the_case_resolves_the_thread(blobs: BlobsUnderTest, ledger: LedgerUnderTest) {
-    let world = world(blobs, ledger, None).await;
+async fn closing_the_case_resolves_the_thread(stack: Stack) {
+    let world = world(stack, None).await;
     poll(&world).await;
     let thread = case_thread(&world).await;
     let mut closed = NamedAttributes::new();
@@ -136,12 +131,12 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_everything(aws: bool) {
         "tg-case-attachment",
         "tg-case-document-message",
     ] {
-        let (blobs, ledger) = if aws {
-            (s3_blobs().await, dynamo_ledger().await)
+        let stack = if aws {
+            Stack::start(Storage::Moto).await
         } else {
-            (fs_blobs().await, sqlite_ledger().await)
+            Stack::start(Storage::Embedded).await
         };
-        let world = world(blobs, ledger, Some(kind)).await;
+        let world = world(stack, Some(kind)).await;
         select_documents(&world).await;
         let firing = ScheduleFiring {
             schedule: "case-collab-poll-xecm".into(),
@@ -155,7 +150,7 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_everything(aws: bool) {
                 .is_err(),
             "the injected crash after {kind} fails the poll"
         );
-        world.ledger.clock.advance(Duration::from_secs(3600));
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
         poll(&world).await;
         let thread = case_thread(&world).await;
         assert_eq!(
@@ -177,12 +172,12 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_everything_on_aws_stora
 }
 
 async fn a_crash_between_filing_a_reply_and_its_confirmation_files_it_once(aws: bool) {
-    let (blobs, ledger) = if aws {
-        (s3_blobs().await, dynamo_ledger().await)
+    let stack = if aws {
+        Stack::start(Storage::Moto).await
     } else {
-        (fs_blobs().await, sqlite_ledger().await)
+        Stack::start(Storage::Embedded).await
     };
-    let world = world(blobs, ledger, Some("xecm-case-reply")).await;
+    let world = world(stack, Some("xecm-case-reply")).await;
     poll(&world).await;
     let thread = case_thread(&world).await;
     partner_replies(&world, &thread).await;
@@ -206,7 +201,7 @@ async fn a_crash_between_filing_a_reply_and_its_confirmation_files_it_once(aws: 
         .expect("pending");
     assert_eq!(pending.len(), 1, "the crashed event stays pending");
 
-    world.ledger.clock.advance(Duration::from_secs(3600));
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
     let summary = poll(&world).await;
     assert_eq!(summary["inbox"]["done"], 1, "{summary}");
     let filed = reply_folder_documents(&world).await;
@@ -238,10 +233,9 @@ async fn a_crash_between_filing_a_reply_and_its_confirmation_files_it_once_on_aw
 }
 
 async fn a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_still_mirrored(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger, None).await;
+    let world = world(stack, None).await;
     let invoice_case = world
         .xecm
         .find_workspace_by_attribute(&AttributeLookup {
@@ -300,14 +294,7 @@ async fn a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_sti
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(
     a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm,
     a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_still_mirrored,
     closing_the_case_resolves_the_thread,

@@ -9,9 +9,7 @@ use std::time::Duration;
 use common::*;
 use futures::TryStreamExt;
 use gridlink_lambda::{Handler, Invocation, ScheduleFiring};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::{Stack, Storage};
 use gridlink_tgrid::{Attachments, Collaboration, ThreadId};
 use gridlink_xecm::{
     AttributeValue, BytesSource, CategoryId, NamedAttributes, NewVersion, NodeId, Workspaces,
@@ -50,11 +48,8 @@ async fn partner_action_requests(world: &World, thread: &ThreadId) -> Vec<Value>
         .collect()
 }
 
-async fn an_action_request_is_posted_once_and_again_once_when_its_due_date_moves(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger, None).await;
+async fn an_action_request_is_posted_once_and_again_once_when_its_due_date_moves(stack: Stack) {
+    let world = world(stack, None).await;
     request_actions(
         &world,
         &[(
@@ -136,10 +131,9 @@ async fn an_action_request_is_posted_once_and_again_once_when_its_due_date_moves
 }
 
 async fn a_new_version_is_shared_once_and_an_unflagged_document_no_longer_leaves_xecm(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger, None).await;
+    let world = world(stack, None).await;
     let (photo, letter) = select_documents(&world).await;
     poll(&world).await;
     let thread = case_thread(&world).await;
@@ -244,12 +238,12 @@ async fn a_crash_after_posting_an_action_request_posts_it_once(aws: bool) {
         "tg-case-attachment",
         "tg-case-document-message",
     ] {
-        let (blobs, ledger) = if aws {
-            (s3_blobs().await, dynamo_ledger().await)
+        let stack = if aws {
+            Stack::start(Storage::Moto).await
         } else {
-            (fs_blobs().await, sqlite_ledger().await)
+            Stack::start(Storage::Embedded).await
         };
-        let world = world(blobs, ledger, None).await;
+        let world = world(stack, None).await;
         let (_, letter) = select_documents(&world).await;
         poll(&world).await;
         let thread = case_thread(&world).await;
@@ -277,7 +271,7 @@ async fn a_crash_after_posting_an_action_request_posts_it_once(aws: bool) {
                 .is_err(),
             "the injected crash after {kind} fails the poll"
         );
-        world.ledger.clock.advance(Duration::from_secs(3600));
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
         poll(&world).await;
         poll(&world).await;
         assert_eq!(
@@ -303,14 +297,7 @@ async fn a_crash_after_each_update_effect_leaves_exactly_one_of_each_on_aws_stor
     a_crash_after_posting_an_action_request_posts_it_once(true).await;
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(
     an_action_request_is_posted_once_and_again_once_when_its_due_date_moves,
     a_new_version_is_shared_once_and_an_unflagged_document_no_longer_leaves_xecm,
 );

@@ -46,7 +46,9 @@ impl ShareError {
 }
 
 impl ShareError {
-    pub(crate) fn from_xecm_effect(error: gridlink_flow::EffectError<gridlink_xecm::XecmError>) -> Self {
+    pub(crate) fn from_xecm_effect(
+        error: gridlink_flow::EffectError<gridlink_xecm::XecmError>,
+    ) -> Self {
         match error {
             gridlink_flow::EffectError::Effect(inner) => Self::Xecm(inner),
             other => {

@@ -253,8 +253,7 @@ impl ContractShare {
         else {
             return Ok(None);
         };
-        let Some(workspace) = self.platform.xecm.enclosing_workspace(document).await?
-        else {
+        let Some(workspace) = self.platform.xecm.enclosing_workspace(document).await? else {
             return Ok(None);
         };
         tracing::info!(share_id, workspace_id = %workspace, "answer for a share not in the ledger yet; syncing its contract first");

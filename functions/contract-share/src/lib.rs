@@ -110,9 +110,19 @@ impl ContractShare {
             self.sync_contract(workspace)
         })
         .await?;
-        let shared: Vec<_> = report.synced.iter().flat_map(|s| s.shared.clone()).collect();
-        let revoked: Vec<_> = report.synced.iter().flat_map(|s| s.revoked.clone()).collect();
-        Ok(json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}))
+        let shared: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.shared.clone())
+            .collect();
+        let revoked: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.revoked.clone())
+            .collect();
+        Ok(
+            json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}),
+        )
     }
 }
 
@@ -127,13 +137,18 @@ impl UseCase for ContractShare {
 
     async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, ShareError> {
         match event {
-            Received::Xecm(push) => match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
-                Some(workspace) => Ok(serde_json::to_value(self.sync_contract(workspace).await?)
-                    .unwrap_or_default()),
-                None => Ok(json!({"ignored": "the node is in no business workspace"})),
-            },
-            Received::Tg(event) => Ok(serde_json::to_value(self.file_evidence(&event).await?)
-                .unwrap_or_default()),
+            Received::Xecm(push) => {
+                match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                    Some(workspace) => {
+                        Ok(serde_json::to_value(self.sync_contract(workspace).await?)
+                            .unwrap_or_default())
+                    }
+                    None => Ok(json!({"ignored": "the node is in no business workspace"})),
+                }
+            }
+            Received::Tg(event) => {
+                Ok(serde_json::to_value(self.file_evidence(&event).await?).unwrap_or_default())
+            }
         }
     }
 

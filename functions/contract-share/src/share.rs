@@ -14,8 +14,6 @@
 //! <document id>/v<version>/<partner id>` keeps the deadline chosen at the first attempt, so a
 //! re-run sends the identical share request under the same idempotency key.
 
-use std::sync::Arc;
-
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
 use gridlink_flow::content::xecm_version_upload;

@@ -8,9 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::{Stack, Storage};
 use gridlink_tgrid::events::EventType;
 use serde_json::json;
 use sha2::Digest;
@@ -36,11 +34,8 @@ fn share_ids(summary: &serde_json::Value, list: &str) -> Vec<String> {
         .collect()
 }
 
-async fn a_newer_approved_version_revokes_the_old_share_and_shares_the_new_one(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_newer_approved_version_revokes_the_old_share_and_shares_the_new_one(stack: Stack) {
+    let world = world(stack).await;
     let (approved, _) = file_contract_documents(&world).await;
     let first = poll(&world).await;
     let old = share_ids(&first, "shared");
@@ -78,10 +73,9 @@ async fn a_newer_approved_version_revokes_the_old_share_and_shares_the_new_one(
 }
 
 async fn a_late_answer_for_a_superseded_version_is_filed_as_such_and_leaves_the_status_alone(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack).await;
     let (approved, _) = file_contract_documents(&world).await;
     let old = share_ids(&poll(&world).await, "shared");
     answer(
@@ -143,11 +137,8 @@ async fn a_late_answer_for_a_superseded_version_is_filed_as_such_and_leaves_the_
     assert!(filed.contains(&sha(REVISED_TEXT)), "{filed}");
 }
 
-async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_is(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world_crashing_after(blobs, ledger, Some("tg-share")).await;
+async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_is(stack: Stack) {
+    let world = world_crashing_after(stack, Some("tg-share")).await;
     file_contract_documents(&world).await;
     assert!(
         fire(&world, "contract-share-poll-xecm").await.is_err(),
@@ -178,7 +169,7 @@ async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_i
         "the same answer twice is one event"
     );
 
-    world.ledger.clock.advance(Duration::from_secs(3600));
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
     let run = poll(&world).await;
     assert_eq!(
         run["inbox"]["done"], 1,
@@ -202,11 +193,8 @@ async fn an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_i
     assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
 }
 
-async fn two_partners_each_get_a_share_and_each_answer_is_counted(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn two_partners_each_get_a_share_and_each_answer_is_counted(stack: Stack) {
+    let world = world(stack).await;
     let contract = contract_numbered(&world.xecm, "4600000019").await;
     file_document(
         &world,
@@ -274,12 +262,9 @@ async fn two_partners_each_get_a_share_and_each_answer_is_counted(
     }
 }
 
-async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
+async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(stack: Stack) {
     const SIGNED: &[u8] = b"countersigned by ACME, 2026-11-25\n";
-    let world = world(blobs, ledger).await;
+    let world = world(stack).await;
     file_contract_documents(&world).await;
     let share = share_ids(&poll(&world).await, "shared");
     answer_with_file(
@@ -325,7 +310,12 @@ async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(
         text.contains(&hex::encode(sha2::Sha256::digest(SIGNED))),
         "{text}"
     );
-    world.function.file_evidence(&event).await.expect("again");
+    world
+        .function
+        .usecase()
+        .file_evidence(&event)
+        .await
+        .expect("again");
     assert_eq!(
         evidence_documents(&world).await.len(),
         2,
@@ -335,12 +325,8 @@ async fn a_file_returned_with_an_answer_is_filed_beside_the_evidence(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everything() {
-    let world = world_crashing_after(
-        fs_blobs().await,
-        sqlite_ledger().await,
-        Some("tg-share-revoke"),
-    )
-    .await;
+    let world =
+        world_crashing_after(stack_on(Storage::Embedded).await, Some("tg-share-revoke")).await;
     let (approved, _) = file_contract_documents(&world).await;
     let old = share_ids(&poll(&world).await, "shared");
     add_version(&world, approved, REVISED_TEXT).await;
@@ -350,7 +336,7 @@ async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everythi
         "revoked",
         "revoked before the crash"
     );
-    world.ledger.clock.advance(Duration::from_secs(3600));
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
     poll(&world).await;
     let shares = partner_shares(&world, "prt_acme").await;
     assert_eq!(shares.len(), 2, "one old, one new share: {shares:?}");
@@ -361,12 +347,8 @@ async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everythi
     );
     assert_eq!(ack_status(&world).await, Some(text("Pending")));
 
-    let world = world_crashing_after(
-        fs_blobs().await,
-        sqlite_ledger().await,
-        Some("xecm-ack-file"),
-    )
-    .await;
+    let world =
+        world_crashing_after(stack_on(Storage::Embedded).await, Some("xecm-ack-file")).await;
     file_contract_documents(&world).await;
     let share = share_ids(&poll(&world).await, "shared");
     answer_with_file(
@@ -383,7 +365,7 @@ async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everythi
         &answer_event(&world, EventType::ShareAcknowledged, &share[0]).await,
     )
     .await;
-    world.ledger.clock.advance(Duration::from_secs(3600));
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
     let run = poll(&world).await;
     assert_eq!(run["inbox"]["done"], 1, "{run}");
     let filed = evidence_documents(&world).await;
@@ -391,14 +373,8 @@ async fn a_crash_after_revoking_or_filing_a_returned_file_leaves_one_of_everythi
     assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
+gridlink_tests::on_both_stacks!(with common::stack_on;
 
-on_both_stacks!(
     a_newer_approved_version_revokes_the_old_share_and_shares_the_new_one,
     a_late_answer_for_a_superseded_version_is_filed_as_such_and_leaves_the_status_alone,
     an_answer_arriving_before_its_share_is_in_the_ledger_is_filed_once_it_is,

@@ -6,10 +6,8 @@
 mod common;
 
 use common::*;
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
 use gridlink_store::{IndexName, Query};
+use gridlink_tests::stack::Stack;
 use gridlink_xecm::{AttributeValue, CategoryId, NamedAttributes, Workspaces};
 
 async fn set_partner(world: &World, partner: &str) {
@@ -24,7 +22,8 @@ async fn set_partner(world: &World, partner: &str) {
 
 async fn failure_records(world: &World) -> Vec<serde_json::Value> {
     world
-        .ledger
+        .function
+        .platform()
         .ledger
         .query(Query::partition(
             IndexName::One,
@@ -38,10 +37,9 @@ async fn failure_records(world: &World) -> Vec<serde_json::Value> {
 }
 
 async fn a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_still_shared(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack).await;
     set_partner(&world, "prt_nobody").await;
     file_contract_documents(&world).await;
     let polymer = contract_numbered(&world.xecm, "4600000019").await;
@@ -87,11 +85,5 @@ async fn a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_stil
     assert!(failure_records(&world).await.is_empty(), "record cleared");
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_still_shared,);
+gridlink_tests::on_both_stacks!(with common::stack_on;
+    a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_still_shared,);

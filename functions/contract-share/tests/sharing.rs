@@ -7,18 +7,13 @@ use std::time::Duration;
 
 use common::*;
 use gridlink_lambda::{Handler, HttpRequest, Invocation};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::{Stack, Storage};
 use gridlink_tgrid::events::EventType;
 use gridlink_xecm::AttributeValue;
 use sha2::Digest;
 
-async fn an_approved_version_is_shared_once_and_an_unapproved_one_never(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_approved_version_is_shared_once_and_an_unapproved_one_never(stack: Stack) {
+    let world = world(stack).await;
     let (approved, draft) = file_contract_documents(&world).await;
 
     let first = poll(&world).await;
@@ -61,11 +56,8 @@ async fn an_approved_version_is_shared_once_and_an_unapproved_one_never(
     assert_eq!(partner_shares(&world, "prt_acme").await.len(), 1);
 }
 
-async fn a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash(stack: Stack) {
+    let world = world(stack).await;
     file_contract_documents(&world).await;
     poll(&world).await;
     let shares = partner_shares(&world, "prt_acme").await;
@@ -114,6 +106,7 @@ async fn a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash
     assert_eq!(again["duplicate"], true, "a redelivery is recognised");
     let refiled = world
         .function
+        .usecase()
         .file_evidence(&event)
         .await
         .expect("processing the same answer again");
@@ -131,11 +124,8 @@ async fn a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash
     );
 }
 
-async fn a_decline_is_filed_as_evidence_and_sets_declined(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_decline_is_filed_as_evidence_and_sets_declined(stack: Stack) {
+    let world = world(stack).await;
     file_contract_documents(&world).await;
     poll(&world).await;
     let shares = partner_shares(&world, "prt_acme").await;
@@ -170,7 +160,7 @@ async fn a_decline_is_filed_as_evidence_and_sets_declined(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_badly_signed_webhook_is_refused_and_files_nothing() {
-    let world = world(fs_blobs().await, sqlite_ledger().await).await;
+    let world = world(stack_on(Storage::Embedded).await).await;
     let body = br#"{"event_id":"evt_forged","event_type":"share.acknowledged","data":{}}"#.to_vec();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let request = HttpRequest {
@@ -200,7 +190,7 @@ async fn a_badly_signed_webhook_is_refused_and_files_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_document() {
     for kind in ["tg-share", "xecm-ack-evidence"] {
-        let world = world_crashing_after(fs_blobs().await, sqlite_ledger().await, Some(kind)).await;
+        let world = world_crashing_after(stack_on(Storage::Embedded).await, Some(kind)).await;
         file_contract_documents(&world).await;
         let first = fire(&world, "contract-share-poll-xecm").await;
         if kind == "xecm-ack-evidence" {
@@ -210,7 +200,7 @@ async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_doc
                 first.is_err(),
                 "the injected crash after {kind} fails the poll"
             );
-            world.ledger.clock.advance(Duration::from_secs(3600));
+            world.stack.ledger_clock.advance(Duration::from_secs(3600));
             poll(&world).await;
         }
         let shares = partner_shares(&world, "prt_acme").await;
@@ -241,9 +231,10 @@ async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_doc
             .expect("the partner acknowledges");
         let event = latest_event(&world, EventType::ShareAcknowledged).await;
         deliver(&world, &event).await;
-        world.ledger.clock.advance(Duration::from_secs(3600));
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
         let refiled = world
             .function
+            .usecase()
             .file_evidence(&event)
             .await
             .expect("the re-run after the crash");
@@ -257,14 +248,8 @@ async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_doc
     }
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
+gridlink_tests::on_both_stacks!(with common::stack_on;
 
-on_both_stacks!(
     an_approved_version_is_shared_once_and_an_unapproved_one_never,
     a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash,
     a_decline_is_filed_as_evidence_and_sets_declined,

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use gridlink_lambda::{Handler, Invocation, Reply};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::{Stack, Storage};
 use gridlink_tgrid::events::EventType;
 use serde_json::json;
 
@@ -73,11 +71,8 @@ async fn reminder_messages(world: &World, partner: &str) -> Vec<serde_json::Valu
     messages
 }
 
-async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answer(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answer(stack: Stack) {
+    let world = world(stack).await;
     file_contract_documents(&world).await;
     poll(&world).await;
     let share_id = partner_shares(&world, "prt_acme").await[0]["share_id"]
@@ -161,7 +156,7 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_opening_the_thread_or_posting_a_reminder_leaves_one_of_each() {
     for kind in ["tg-contract-thread", "tg-ack-reminder"] {
-        let world = world_crashing_after(fs_blobs().await, sqlite_ledger().await, Some(kind)).await;
+        let world = world_crashing_after(stack_on(Storage::Embedded).await, Some(kind)).await;
         file_contract_documents(&world).await;
         poll(&world).await;
         world.clock.advance(14 * DAY + Duration::from_secs(3600));
@@ -169,7 +164,7 @@ async fn a_crash_after_opening_the_thread_or_posting_a_reminder_leaves_one_of_ea
             fire(&world, "contract-share-ack-reminders").await.is_err(),
             "the crash after {kind} fails the run"
         );
-        world.ledger.clock.advance(Duration::from_secs(3600));
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
         let run = remind(&world).await;
         assert_eq!(reminded(&run), vec![1], "after a crash after {kind}: {run}");
         assert_eq!(
@@ -181,11 +176,8 @@ async fn a_crash_after_opening_the_thread_or_posting_a_reminder_leaves_one_of_ea
     }
 }
 
-async fn a_signed_push_shares_the_approved_version_like_the_poll(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_signed_push_shares_the_approved_version_like_the_poll(stack: Stack) {
+    let world = world(stack).await;
     let (approved, _) = file_contract_documents(&world).await;
     let body = serde_json::to_vec(&json!({
         "event_type": "document.changed",
@@ -226,7 +218,7 @@ async fn a_signed_push_shares_the_approved_version_like_the_poll(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_with_a_bad_signature_is_401_and_a_malformed_one_400() {
-    let world = world(fs_blobs().await, sqlite_ledger().await).await;
+    let world = world(stack_on(Storage::Embedded).await).await;
     let (approved, _) = file_contract_documents(&world).await;
     let good = serde_json::to_vec(&json!({
         "event_type": "document.changed",
@@ -263,7 +255,7 @@ async fn a_push_with_a_bad_signature_is_401_and_a_malformed_one_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schedule_the_function_does_not_have_is_refused_by_name() {
-    let world = world(fs_blobs().await, sqlite_ledger().await).await;
+    let world = world(stack_on(Storage::Embedded).await).await;
     let error = fire(&world, "contract-share-cleanup")
         .await
         .expect_err("an unknown schedule is refused");
@@ -274,14 +266,8 @@ async fn a_schedule_the_function_does_not_have_is_refused_by_name() {
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
+gridlink_tests::on_both_stacks!(with common::stack_on;
 
-on_both_stacks!(
     an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answer,
     a_signed_push_shares_the_approved_version_like_the_poll,
 );

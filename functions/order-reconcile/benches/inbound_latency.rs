@@ -82,7 +82,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 struct Stack {
-    function: Arc<OrderReconcile>,
+    function: Arc<gridlink_flow::Function<OrderReconcile>>,
     tg_url: url::Url,
     http: reqwest::Client,
     _xecm: gridlink_xecm_sim::RunningSim,
@@ -156,7 +156,7 @@ async fn stack() -> Stack {
         >([]))
         .unwrap();
     Stack {
-        function: Arc::new(OrderReconcile::new(platform, config)),
+        function: Arc::new(OrderReconcile::function(platform, config)),
         tg_url: tg.base_url.clone(),
         http: reqwest::Client::new(),
         _xecm: xecm,

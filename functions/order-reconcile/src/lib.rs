@@ -54,7 +54,7 @@
 //!
 //! ## Layout
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
-//! - [`config`]: [`OrderReconcileConfig`].
+//! - [`config`]: the configuration, [`OrderReconcileConfig`].
 //! - `process.rs`: one received document, end to end.
 //! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (an
 //!   operator's assignment, the retry schedule); the queue's routes are
@@ -132,7 +132,9 @@ impl UseCase for OrderReconcile {
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, InboundError> {
         match schedule {
             Schedule::PollInbox => match &self.config.inbound.mailbox {
-                Some(mailbox) => Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?})),
+                Some(mailbox) => {
+                    Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?}))
+                }
                 None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
             },
             Schedule::RetryUnmatched => {

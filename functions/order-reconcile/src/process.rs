@@ -67,7 +67,11 @@ pub(crate) async fn process_event(
         Intake::Accepted(accepted) => accepted,
     };
     let mut filed = Vec::new();
-    for document in accepted.interchanges.iter().flat_map(|i| i.documents.iter()) {
+    for document in accepted
+        .interchanges
+        .iter()
+        .flat_map(|i| i.documents.iter())
+    {
         if matches!(document, BusinessDocument::FunctionalAck(_)) {
             continue;
         }

@@ -13,9 +13,9 @@
 mod common;
 
 use bytes::Bytes;
-use common::{Options, World, world_with};
+use common::{Options, World, stack_with, world_with};
 use futures::StreamExt;
-use gridlink_store::testing::{dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger};
+use gridlink_tests::stack::Storage;
 use gridlink_xecm::Workspaces;
 use sha2::{Digest, Sha256};
 
@@ -156,8 +156,14 @@ fn options(size: u64) -> Options {
 
 async fn streams_in_bounded_memory(size: u64) {
     let expected = expected_sha256(size);
-    let embedded = world_with(fs_blobs().await, sqlite_ledger().await, options(size)).await;
-    let aws = world_with(s3_blobs().await, dynamo_ledger().await, options(size)).await;
+    let embedded = world_with(
+        stack_with(Storage::Embedded, &options(size)).await,
+        &options(size),
+    );
+    let aws = world_with(
+        stack_with(Storage::Moto, &options(size)).await,
+        &options(size),
+    );
     // Warm up both stacks (connections, tickets, buffers) with a small PDF for another order.
     for world in [&embedded, &aws] {
         let (received, _) = pdf_goes_through(world, 4 * MIB, "4500001237").await;

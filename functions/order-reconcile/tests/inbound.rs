@@ -3,30 +3,20 @@
 //! signed `document.received` webhook reaches the function, and the document is filed in the
 //! purchase-order workspace (or parked, or rejected) and acknowledged through TG.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use gridlink_core::clock::{SharedClock, SystemClock};
-use gridlink_flow::{Platform, Secrets};
+use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
-use gridlink_tgrid::{TenantId, TgClient, TgConfig};
-use gridlink_xecm::{BusinessObject, Node, NodeId, XecmAuth, XecmClient, XecmConfig};
+use gridlink_tests::stack::Stack;
+use gridlink_xecm::{BusinessObject, Node, NodeId};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
-use secrecy::SecretString;
 use serde_json::Value;
 
-const WEBHOOK_SECRET: &str = "uc7-webhook-secret";
+use gridlink_tests::stack::WEBHOOK_SECRET;
 
 struct World {
-    function: OrderReconcile,
+    function: Function<OrderReconcile>,
     tg_url: url::Url,
     http: reqwest::Client,
-    _xecm: gridlink_xecm_sim::RunningSim,
-    _tg: gridlink_tgrid_sim::RunningSim,
-    _storage: (BlobsUnderTest, LedgerUnderTest),
+    _stack: Stack,
 }
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -37,82 +27,17 @@ fn fixture(path: &str) -> Vec<u8> {
     .expect("fixture")
 }
 
-/// The demo xECM seed: Acme's `Trading Partner ID` is its TG EDI address `ZZ:ACMESUPPLY`.
-fn xecm_seed() -> std::path::PathBuf {
-    std::path::PathBuf::from(format!(
-        "{}/../../local/xecm-sim/seeds/demo.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
-
-async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    let xecm = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::File(xecm_seed())),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("xecm-sim");
-    let tg_seed_path = format!(
-        "{}/../../local/tgrid-sim/seeds/demo.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let tg_seed = serde_json::from_slice(&std::fs::read(tg_seed_path).expect("tg seed"))
-        .expect("tg seed json");
-    let tg = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(tg_seed),
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("tgrid-sim");
-    let xecm_client = XecmClient::new(
-        XecmConfig::new(
-            &xecm.base_url,
-            XecmAuth::Password {
-                user: "gridlink".into(),
-                password: SecretString::from("gridlink-service"),
-            },
-        )
-        .expect("xecm config"),
-    )
-    .expect("xecm client");
-    let tg_client = TgClient::new(TgConfig {
-        base_url: tg.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: gridlink_core::retry::RetryPolicy::standard(),
-        timeout: Duration::from_secs(30),
-    })
-    .expect("tg client");
-    let clock: SharedClock = Arc::new(SystemClock);
-    let platform = Platform::assemble(
-        order_reconcile::NAME,
-        clock,
-        blobs.store.clone(),
-        ledger.ledger.clone(),
-        Arc::new(xecm_client),
-        Arc::new(tg_client),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: None,
-        },
-    );
-    let config =
-        OrderReconcileConfig::from_source(&gridlink_core::config::ConfigSource::from_pairs::<
-            String,
-            String,
-        >([]))
-        .expect("config");
+/// order-reconcile on `stack`, built through the production configuration path (the demo
+/// xECM seed: Acme's `Trading Partner ID` is its TG EDI address `ZZ:ACMESUPPLY`).
+fn world(stack: Stack) -> World {
     World {
-        function: OrderReconcile::new(platform, config),
-        tg_url: tg.base_url.clone(),
+        function: OrderReconcile::function(
+            stack.platform(order_reconcile::NAME),
+            OrderReconcileConfig::from_source(stack.config()).expect("config"),
+        ),
+        tg_url: stack.tg_sim.base_url.clone(),
         http: reqwest::Client::new(),
-        _xecm: xecm,
-        _tg: tg,
-        _storage: (blobs, ledger),
+        _stack: stack,
     }
 }
 
@@ -245,21 +170,12 @@ impl World {
 }
 
 fn signed(body: &[u8]) -> HttpRequest {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, body);
-    HttpRequest {
-        method: "POST".into(),
-        path: "/order-reconcile/tg/events".into(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-        body: body.to_vec(),
-        ..HttpRequest::default()
-    }
+    gridlink_tests::stack::signed_tg_webhook(
+        order_reconcile::NAME,
+        body,
+        WEBHOOK_SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
 }
 
 fn order_ack_855(po: &str) -> Vec<u8> {
@@ -269,11 +185,8 @@ fn order_ack_855(po: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged(stack: Stack) {
+    let world = world(stack);
     let request = world
         .partner_sends("prt_acme", order_ack_855("4500001234"))
         .await;
@@ -338,11 +251,8 @@ async fn match_status(world: &World) -> Option<String> {
     }
 }
 
-async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(stack: Stack) {
+    let world = world(stack);
     let request = world.partner_sends("prt_acme", acme_855(5000, 4711)).await;
     let answer = world.deliver(request).await;
     let record = world
@@ -372,11 +282,8 @@ async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(
     assert_eq!(match_status(&world).await.as_deref(), Some(expected));
 }
 
-async fn three_concurrent_deliveries_of_one_document_file_it_once(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn three_concurrent_deliveries_of_one_document_file_it_once(stack: Stack) {
+    let world = world(stack);
     let request = world
         .partner_sends("prt_acme", order_ack_855("4500001234"))
         .await;
@@ -421,11 +328,8 @@ async fn three_concurrent_deliveries_of_one_document_file_it_once(
     );
 }
 
-async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed(stack: Stack) {
+    let world = world(stack);
     let ordrsp = String::from_utf8(fixture("edifact/ordrsp_order_ack.edi"))
         .expect("utf8")
         .replace(
@@ -476,11 +380,8 @@ async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_f
     );
 }
 
-async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(stack: Stack) {
+    let world = world(stack);
     let broken = String::from_utf8(order_ack_855("4500001234"))
         .expect("utf8")
         .replace("SE*12*0001", "SE*99*0001");
@@ -508,10 +409,9 @@ async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(
 }
 
 async fn a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowledged_here(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     let request = world
         .partner_sends("prt_acme", fixture("x12/214_shipment_status.x12"))
         .await;
@@ -535,11 +435,8 @@ async fn a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowled
     );
 }
 
-async fn a_bad_signature_is_refused_and_nothing_is_kept(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_bad_signature_is_refused_and_nothing_is_kept(stack: Stack) {
+    let world = world(stack);
     let mut request = world
         .partner_sends("prt_acme", order_ack_855("4500001234"))
         .await;
@@ -564,14 +461,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_kept(
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(
     an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged,
     an_order_acknowledgment_is_reconciled_against_the_order_lines,
     three_concurrent_deliveries_of_one_document_file_it_once,

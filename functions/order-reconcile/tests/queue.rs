@@ -6,7 +6,7 @@
 mod common;
 
 use common::{World, acme_855, initech, world, world_with};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
+use gridlink_tests::stack::Stack;
 use gridlink_xecm::{
     AttributeValue, BusinessObject, CategoryId, NamedAttributes, WorkspaceSpec, WorkspaceTypeId,
     Workspaces,
@@ -23,11 +23,8 @@ async fn parked(world: &World, partner: &str, payload: Vec<u8>) -> String {
         .to_owned()
 }
 
-async fn assigning_an_unmatched_item_files_it_and_teaches_the_correlation(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn assigning_an_unmatched_item_files_it_and_teaches_the_correlation(stack: Stack) {
+    let world = world(stack);
     // Initech quotes its own reference "PO-77" for Nordic's order 4500001235: no workspace.
     let item_id = parked(
         &world,
@@ -104,11 +101,8 @@ async fn assigning_an_unmatched_item_files_it_and_teaches_the_correlation(
     );
 }
 
-async fn assigning_by_workspace_id_files_into_that_workspace(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn assigning_by_workspace_id_files_into_that_workspace(stack: Stack) {
+    let world = world(stack);
     let item_id = parked(&world, "prt_acme", acme_855("ACME-REF-9")).await;
     let workspace = world.workspace("4500001237").await;
     let (status, closed) = world
@@ -131,11 +125,8 @@ async fn assigning_by_workspace_id_files_into_that_workspace(
     );
 }
 
-async fn assign_refuses_bad_bodies_unknown_items_and_resolved_items(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn assign_refuses_bad_bodies_unknown_items_and_resolved_items(stack: Stack) {
+    let world = world(stack);
     let documents_before = world.xecm_documents().await;
     let item_id = parked(&world, "prt_acme", acme_855("4599999999")).await;
     let workspace = world.workspace("4500001234").await;
@@ -236,11 +227,8 @@ async fn create_order_workspace(world: &World, po: &str) -> gridlink_xecm::Node 
         .workspace
 }
 
-async fn the_retry_schedule_files_an_item_once_its_workspace_exists(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn the_retry_schedule_files_an_item_once_its_workspace_exists(stack: Stack) {
+    let world = world(stack);
     let item_id = parked(&world, "prt_acme", acme_855("4500009999")).await;
 
     let summary = world.retry_unmatched().await;
@@ -274,19 +262,14 @@ async fn the_retry_schedule_files_an_item_once_its_workspace_exists(
     );
 }
 
-async fn the_retry_schedule_leaves_what_still_does_not_match_open_and_takes_turns(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
+async fn the_retry_schedule_leaves_what_still_does_not_match_open_and_takes_turns(stack: Stack) {
     let world = world_with(
-        blobs,
-        ledger,
-        common::Options {
+        stack,
+        &common::Options {
             config: vec![("UNMATCHED_RETRY_BATCH".into(), "1".into())],
             ..Default::default()
         },
-    )
-    .await;
+    );
     // Initech for Acme's order: a partner mismatch, which no retry cures.
     let mismatch = parked(
         &world,
@@ -324,7 +307,7 @@ async fn the_retry_schedule_leaves_what_still_does_not_match_open_and_takes_turn
     assert_eq!(open.len(), 2);
 }
 
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(with common::stack_on;
     assigning_an_unmatched_item_files_it_and_teaches_the_correlation,
     assigning_by_workspace_id_files_into_that_workspace,
     assign_refuses_bad_bodies_unknown_items_and_resolved_items,

@@ -5,32 +5,23 @@
 //! webhooks; each is filed, the order re-reconciled, the report filed in `Reconciliation` and
 //! `Match Status` written. Everything is read back through the xECM client.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures::TryStreamExt;
-use gridlink_core::clock::{SharedClock, SystemClock};
 use gridlink_edi::{
     AckLine, AckStatusCode, BusinessDocument, EdiDate, Invoice, InvoiceLine, LineStatus,
     OrderAcknowledgment, Pack, ProductId, ProductIdKind, Purpose, Quantity, ShipNotice,
     ShippedItem, ShippedOrder,
 };
-use gridlink_flow::{Platform, Secrets};
+use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
-use gridlink_tgrid::{TenantId, TgClient, TgConfig};
+use gridlink_tests::stack::{Stack, StackOptions, Storage};
 use gridlink_xecm::{
-    AttributeValue, BusinessObject, CategoryId, Node, NodeId, Workspaces, XecmAuth, XecmClient,
-    XecmConfig,
+    AttributeValue, BusinessObject, CategoryId, Node, NodeId, Workspaces, XecmClient,
 };
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use rust_decimal::Decimal;
-use secrecy::SecretString;
 use serde_json::Value;
 
-const WEBHOOK_SECRET: &str = "uc7-reconcile-secret";
+use gridlink_tests::stack::WEBHOOK_SECRET;
 const PO: &str = "4500001234";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,47 +31,20 @@ enum Syntax {
 }
 
 struct World {
-    function: OrderReconcile,
+    function: Function<OrderReconcile>,
     xecm: XecmClient,
     tg_url: url::Url,
     http: reqwest::Client,
     control: std::sync::atomic::AtomicU32,
-    _xecm: gridlink_xecm_sim::RunningSim,
-    _tg: gridlink_tgrid_sim::RunningSim,
-    _storage: (BlobsUnderTest, LedgerUnderTest),
+    _stack: Stack,
 }
 
 fn seed(path: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}/../../local/{path}", env!("CARGO_MANIFEST_DIR")))
 }
 
-fn xecm_client(base_url: &str) -> XecmClient {
-    XecmClient::new(
-        XecmConfig::new(
-            base_url,
-            XecmAuth::Password {
-                user: "gridlink".into(),
-                password: SecretString::from("gridlink-service"),
-            },
-        )
-        .expect("xecm config"),
-    )
-    .expect("xecm client")
-}
-
-async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    let xecm = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::File(seed(
-                "xecm-sim/seeds/demo.json",
-            ))),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("xecm-sim");
-    // The demo partnership with ACME is X12 only; here ACME may send EDIFACT as well.
+/// A stack whose demo partnership with ACME (X12 only) also carries EDIFACT.
+async fn stack_on(storage: Storage) -> Stack {
     let mut tg_seed: Value =
         serde_json::from_slice(&std::fs::read(seed("tgrid-sim/seeds/demo.json")).expect("tg seed"))
             .expect("tg seed json");
@@ -98,68 +62,42 @@ async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
             send.push(Value::from("CONTRL"));
         }
     }
-    let tg = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(serde_json::from_value(tg_seed).expect("tg seed")),
-        "127.0.0.1:0".parse().expect("addr"),
+    Stack::start_with(
+        storage,
+        StackOptions {
+            tg_seed: Some(serde_json::from_value(tg_seed).expect("tg seed")),
+            config: vec![(
+                "PRICE_TOLERANCES".into(),
+                r#"{"ZZ:ACMESUPPLY": {"percent": "2", "absolute": "0.01"}}"#.into(),
+            )],
+            ..StackOptions::default()
+        },
     )
     .await
-    .expect("tgrid-sim");
-    let tg_client = TgClient::new(TgConfig {
-        base_url: tg.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: gridlink_core::retry::RetryPolicy::standard(),
-        timeout: Duration::from_secs(30),
-    })
-    .expect("tg client");
-    let clock: SharedClock = Arc::new(SystemClock);
-    let platform = Platform::assemble(
-        order_reconcile::NAME,
-        clock,
-        blobs.store.clone(),
-        ledger.ledger.clone(),
-        Arc::new(xecm_client(&xecm.base_url)),
-        Arc::new(tg_client),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: None,
-        },
-    );
-    let config =
-        OrderReconcileConfig::from_source(&gridlink_core::config::ConfigSource::from_pairs([(
-            "PRICE_TOLERANCES",
-            r#"{"ZZ:ACMESUPPLY": {"percent": "2", "absolute": "0.01"}}"#,
-        )]))
-        .expect("config");
+}
+
+/// order-reconcile on `stack`, built through the production configuration path.
+fn world(stack: Stack) -> World {
     World {
-        function: OrderReconcile::new(platform, config),
-        xecm: xecm_client(&xecm.base_url),
-        tg_url: tg.base_url.clone(),
+        function: OrderReconcile::function(
+            stack.platform(order_reconcile::NAME),
+            OrderReconcileConfig::from_source(stack.config()).expect("config"),
+        ),
+        xecm: stack.xecm.clone(),
+        tg_url: stack.tg_sim.base_url.clone(),
         http: reqwest::Client::new(),
         control: std::sync::atomic::AtomicU32::new(9000),
-        _xecm: xecm,
-        _tg: tg,
-        _storage: (blobs, ledger),
+        _stack: stack,
     }
 }
 
 fn signed(body: &[u8]) -> HttpRequest {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, body);
-    HttpRequest {
-        method: "POST".into(),
-        path: "/order-reconcile/tg/events".into(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-        body: body.to_vec(),
-        ..HttpRequest::default()
-    }
+    gridlink_tests::stack::signed_tg_webhook(
+        order_reconcile::NAME,
+        body,
+        WEBHOOK_SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
 }
 
 fn d(text: &str) -> Decimal {
@@ -482,27 +420,20 @@ async fn every_kind_is_filed_and_the_order_reconciled(world: &World, syntax: Syn
     assert!(html.contains("id=\"match-status\">matched<"), "{html}");
 }
 
-async fn x12_acknowledgment_ship_notice_and_invoice_are_filed_and_the_order_matched(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn x12_acknowledgment_ship_notice_and_invoice_are_filed_and_the_order_matched(stack: Stack) {
+    let world = world(stack);
     every_kind_is_filed_and_the_order_reconciled(&world, Syntax::X12).await;
 }
 
-async fn edifact_ordrsp_desadv_and_invoic_are_filed_and_the_order_matched(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn edifact_ordrsp_desadv_and_invoic_are_filed_and_the_order_matched(stack: Stack) {
+    let world = world(stack);
     every_kind_is_filed_and_the_order_reconciled(&world, Syntax::Edifact).await;
 }
 
 async fn an_invoice_before_the_ship_notice_waits_and_is_reconciled_when_the_ship_notice_arrives(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     world.send(&acknowledgment(), Syntax::X12).await;
     let billed = world.send(&invoice_as_ordered(), Syntax::Edifact).await;
     assert_eq!(billed["match_status"], "waiting_for_documents", "{billed}");
@@ -524,10 +455,9 @@ async fn an_invoice_before_the_ship_notice_waits_and_is_reconciled_when_the_ship
 }
 
 async fn an_invoice_price_outside_the_tolerance_is_an_exception_in_the_json_and_html_reports(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     world.send(&acknowledgment(), Syntax::X12).await;
     world.send(&full_shipment(), Syntax::X12).await;
     let billed = world
@@ -559,8 +489,8 @@ async fn an_invoice_price_outside_the_tolerance_is_an_exception_in_the_json_and_
     assert!(!html.contains("INV-7<b&"), "{html}");
 }
 
-async fn a_split_shipment_is_summed_per_line(blobs: BlobsUnderTest, ledger: LedgerUnderTest) {
-    let world = world(blobs, ledger).await;
+async fn a_split_shipment_is_summed_per_line(stack: Stack) {
+    let world = world(stack);
     world.send(&acknowledgment(), Syntax::X12).await;
     let first = world
         .send(
@@ -583,11 +513,8 @@ async fn a_split_shipment_is_summed_per_line(blobs: BlobsUnderTest, ledger: Ledg
     assert_eq!(world.documents_in("Delivery Notes").await.len(), 2);
 }
 
-async fn a_duplicate_delivery_files_no_second_report_version(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_duplicate_delivery_files_no_second_report_version(stack: Stack) {
+    let world = world(stack);
     world.send(&acknowledgment(), Syntax::X12).await;
     world.send(&full_shipment(), Syntax::X12).await;
     let payload = world.interchange(&invoice_as_ordered(), Syntax::X12);
@@ -632,11 +559,8 @@ fn demo_fixture(name: &str) -> Vec<u8> {
 }
 
 /// The documents the local demo sends (855, 856, then an 810 billing line 20 at 0.10).
-async fn the_demo_documents_leave_the_order_with_a_price_exception(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn the_demo_documents_leave_the_order_with_a_price_exception(stack: Stack) {
+    let world = world(stack);
     let mut last = Value::Null;
     for name in [
         "855_4500001234.x12",
@@ -657,11 +581,10 @@ async fn the_demo_documents_leave_the_order_with_a_price_exception(
 }
 
 async fn a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_sender_only(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
     use gridlink_inbound::shipments::{ShipmentRefs, lookup};
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     world
         .send(&ship_notice("SHP-T1", &[("10", "5000")]), Syntax::X12)
         .await;
@@ -692,14 +615,7 @@ async fn a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_send
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(with stack_on;
     a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_sender_only,
     x12_acknowledgment_ship_notice_and_invoice_are_filed_and_the_order_matched,
     edifact_ordrsp_desadv_and_invoic_are_filed_and_the_order_matched,

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{World, acme_855, body_text, world};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
+use gridlink_tests::stack::Stack;
 use serde_json::{Value, json};
 
 async fn pending_count(world: &World) -> usize {
@@ -36,10 +36,9 @@ async fn acks_to_acme(world: &World) -> usize {
 }
 
 async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     // Every document upload fails (more 500s than the client's retries) until cleared.
     world
         .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}))
@@ -103,11 +102,8 @@ async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_nex
     assert_eq!(pending_count(&world).await, 0);
 }
 
-async fn an_xecm_outage_after_filing_finishes_the_work_without_a_second_document(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_xecm_outage_after_filing_finishes_the_work_without_a_second_document(stack: Stack) {
+    let world = world(stack);
     // The document goes in; writing the order's Match Status (a category update) fails.
     world
         .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/categories/9100", "only_method": "PUT"}))
@@ -144,11 +140,8 @@ async fn an_xecm_outage_after_filing_finishes_the_work_without_a_second_document
     assert_eq!(acks_to_acme(&world).await, 1);
 }
 
-async fn webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after(stack: Stack) {
+    let world = world(stack);
     let request = world
         .partner_sends("prt_acme", acme_855("4500001234"))
         .await;
@@ -190,10 +183,9 @@ async fn webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after(
 }
 
 async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun_without_a_second_document(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack);
     let request = world
         .partner_sends("prt_acme", acme_855("4599999990"))
         .await;
@@ -225,7 +217,7 @@ async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun
         .await;
     assert_eq!(status, 503, "{answer}");
     // …after it, the re-run adopts the filed document and closes the item.
-    world.ledger_clock.advance(Duration::from_secs(301));
+    world.stack.ledger_clock.advance(Duration::from_secs(301));
     let (status, closed) = world
         .assign(&item_id, r#"{"po_number":"4500001237"}"#)
         .await;
@@ -256,7 +248,7 @@ async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun
     assert_eq!(status, 503, "{answer}");
     assert_eq!(world.item(&item_id).await["status"], "open");
     assert_eq!(world.documents_in(order.id, "Confirmations").await.len(), 1);
-    world.ledger_clock.advance(Duration::from_secs(301));
+    world.stack.ledger_clock.advance(Duration::from_secs(301));
     let (status, closed) = world
         .assign(&item_id, r#"{"po_number":"4500001234"}"#)
         .await;
@@ -268,7 +260,7 @@ async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun
     );
 }
 
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(with common::stack_on;
     an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once,
     an_xecm_outage_after_filing_finishes_the_work_without_a_second_document,
     webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after,

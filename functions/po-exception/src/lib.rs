@@ -41,6 +41,9 @@ pub fn function() -> Skeleton<PoException> {
 mod tests {
     #[test]
     fn the_manifest_and_the_dispatch_agree() {
-        assert_eq!(gridlink_flow::check_bindings::<super::PoException>(), Ok(()));
+        assert_eq!(
+            gridlink_flow::check_bindings::<super::PoException>(),
+            Ok(())
+        );
     }
 }

@@ -30,11 +30,14 @@ pub enum Route {
 }
 
 impl Routes for Route {
-    const TEMPLATES: &'static [(&'static str, &'static str)] = &[("GET", "campaigns/{campaign_id}")];
+    const TEMPLATES: &'static [(&'static str, &'static str)] =
+        &[("GET", "campaigns/{campaign_id}")];
 
     fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
         match (method, template) {
-            ("GET", "campaigns/{campaign_id}") => Some(Self::Campaign(gridlink_flow::usecase::param(params, "campaign_id"))),
+            ("GET", "campaigns/{campaign_id}") => Some(Self::Campaign(
+                gridlink_flow::usecase::param(params, "campaign_id"),
+            )),
             _ => None,
         }
     }
@@ -59,6 +62,9 @@ pub fn function() -> Skeleton<RecallCampaign> {
 mod tests {
     #[test]
     fn the_manifest_and_the_dispatch_agree() {
-        assert_eq!(gridlink_flow::check_bindings::<super::RecallCampaign>(), Ok(()));
+        assert_eq!(
+            gridlink_flow::check_bindings::<super::RecallCampaign>(),
+            Ok(())
+        );
     }
 }

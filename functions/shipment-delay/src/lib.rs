@@ -47,7 +47,7 @@
 //!
 //! ## Layout
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
-//! - [`config`]: [`ShipmentDelayConfig`].
+//! - [`config`]: the configuration, [`ShipmentDelayConfig`].
 //! - [`process`]: a `document.received` item (214 / IFTSTA), end to end.
 //! - [`message`]: a `message.posted` item, end to end.
 //! - [`notice`]: what both file: category values, `Shipment Status`, the note.
@@ -138,7 +138,9 @@ impl UseCase for ShipmentDelay {
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, InboundError> {
         match schedule {
             Schedule::PollInbox => match &self.config.inbound.mailbox {
-                Some(mailbox) => Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?})),
+                Some(mailbox) => {
+                    Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?}))
+                }
                 None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
             },
             Schedule::RetryUnmatched => {

@@ -6,15 +6,10 @@ mod common;
 
 use common::{PO, date, nordfast_iftsta, text, world, x12_214};
 use gridlink_lambda::{Handler, Invocation};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::Stack;
 
-async fn a_214_delay_is_filed_with_its_attributes_status_and_note_and_acknowledged(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_214_delay_is_filed_with_its_attributes_status_and_note_and_acknowledged(stack: Stack) {
+    let world = world(stack).await;
     let request = world
         .partner_sends(
             "prt_acme",
@@ -75,11 +70,8 @@ async fn a_214_delay_is_filed_with_its_attributes_status_and_note_and_acknowledg
     );
 }
 
-async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged(stack: Stack) {
+    let world = world(stack).await;
     let request = world.partner_sends("prt_nordfast", nordfast_iftsta()).await;
     let outcome = world.outcome_of(request).await;
     let status = &outcome["statuses"][0];
@@ -127,11 +119,8 @@ async fn an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged
     );
 }
 
-async fn a_free_text_message_with_an_attachment_is_filed_in_the_order(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_free_text_message_with_an_attachment_is_filed_in_the_order(stack: Stack) {
+    let world = world(stack).await;
     let thread = world.shipment_thread().await;
     let request = world
         .partner_posts(
@@ -190,11 +179,8 @@ async fn a_free_text_message_with_an_attachment_is_filed_in_the_order(
     );
 }
 
-async fn three_concurrent_deliveries_of_one_214_file_it_once(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn three_concurrent_deliveries_of_one_214_file_it_once(stack: Stack) {
+    let world = world(stack).await;
     let payload = x12_214("ACMESUPPLY", Some(PO), "SHP-77001", "SD", 821);
     let request = world.partner_sends("prt_acme", payload.clone()).await;
     let (a, b, c) = tokio::join!(
@@ -236,10 +222,9 @@ async fn three_concurrent_deliveries_of_one_214_file_it_once(
 }
 
 async fn a_214_naming_only_a_shipment_id_goes_to_the_order_an_earlier_document_taught(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
+    stack: Stack,
 ) {
-    let world = world(blobs, ledger).await;
+    let world = world(stack).await;
     // A status with no PO and an unknown shipment: nothing to route by.
     let request = world
         .partner_sends(
@@ -282,11 +267,8 @@ async fn a_214_naming_only_a_shipment_id_goes_to_the_order_an_earlier_document_t
     assert!(outcome["statuses"][0]["unmatched"].is_string(), "{outcome}");
 }
 
-async fn a_malformed_214_gets_a_rejecting_ack_and_nothing_is_filed(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_malformed_214_gets_a_rejecting_ack_and_nothing_is_filed(stack: Stack) {
+    let world = world(stack).await;
     let broken = String::from_utf8(x12_214("ACMESUPPLY", Some(PO), "SHP-77001", "SD", 851))
         .expect("utf8")
         .replace("SE*9*0001", "SE*99*0001");
@@ -305,11 +287,8 @@ async fn a_malformed_214_gets_a_rejecting_ack_and_nothing_is_filed(
     );
 }
 
-async fn a_bad_signature_is_refused_and_nothing_is_kept(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_bad_signature_is_refused_and_nothing_is_kept(stack: Stack) {
+    let world = world(stack).await;
     let mut request = world
         .partner_sends(
             "prt_acme",
@@ -337,14 +316,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_kept(
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(
     a_214_delay_is_filed_with_its_attributes_status_and_note_and_acknowledged,
     an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged,
     a_free_text_message_with_an_attachment_is_filed_in_the_order,

@@ -6,16 +6,11 @@ mod common;
 
 use common::{PO, world, x12_214};
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
-use gridlink_store::testing::{
-    BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
-};
+use gridlink_tests::stack::Stack;
 use serde_json::Value;
 
-async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed(stack: Stack) {
+    let world = world(stack).await;
     let request = world
         .partner_sends(
             "prt_globex",
@@ -88,11 +83,8 @@ async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_f
     );
 }
 
-async fn an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught(stack: Stack) {
+    let world = world(stack).await;
     let request = world
         .partner_sends(
             "prt_acme",
@@ -140,11 +132,8 @@ async fn an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught(
     );
 }
 
-async fn the_retry_schedule_files_a_parked_message_once_its_shipment_is_known(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-) {
-    let world = world(blobs, ledger).await;
+async fn the_retry_schedule_files_a_parked_message_once_its_shipment_is_known(stack: Stack) {
+    let world = world(stack).await;
     let thread = world.thread_with(None).await;
     let request = world
         .partner_posts(
@@ -208,14 +197,7 @@ async fn the_retry_schedule_files_a_parked_message_once_its_shipment_is_known(
     );
 }
 
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(super::s3_blobs().await, super::dynamo_ledger().await).await } )* }
-    };
-}
-
-on_both_stacks!(
+gridlink_tests::on_both_stacks!(
     a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
     an_operator_assigns_a_parked_214_and_its_shipment_id_is_taught,
     the_retry_schedule_files_a_parked_message_once_its_shipment_is_known,

@@ -43,6 +43,9 @@ pub fn function() -> Skeleton<SupplierOnboarding> {
 mod tests {
     #[test]
     fn the_manifest_and_the_dispatch_agree() {
-        assert_eq!(gridlink_flow::check_bindings::<super::SupplierOnboarding>(), Ok(()));
+        assert_eq!(
+            gridlink_flow::check_bindings::<super::SupplierOnboarding>(),
+            Ok(())
+        );
     }
 }

@@ -151,9 +151,10 @@ pub async fn file_once(
                     if name != spec.name {
                         tracing::warn!(taken = %spec.name, name = %name, "name taken by another document; filed under a distinct name");
                     }
-                    spec.description = format!("{} {}", spec.description, filing.marker())
-                        .trim()
-                        .to_owned();
+                    if !spec.description.is_empty() {
+                        spec.description.push(' ');
+                    }
+                    spec.description.push_str(&filing.marker());
                     spec.file_name.get_or_insert_with(|| spec.name.clone());
                     spec.name = name;
                     xecm.file_document(filing.workspace, &filing.folder, &spec, content)
@@ -176,10 +177,7 @@ pub async fn file_once(
     if filed.sha256.as_deref() == Some(sha256) {
         return Ok(outcome);
     }
-    let version_key = EffectKey::new(
-        "xecm-version",
-        format!("{}#{sha256}", filing.effect.key()),
-    );
+    let version_key = EffectKey::new("xecm-version", format!("{}#{sha256}", filing.effect.key()));
     let document = NodeId::new(filed.document_id).map_err(EffectError::Effect)?;
     let versioned = effects
         .once(&version_key, None, |_| async {

@@ -61,10 +61,10 @@ pub struct Function<U: UseCase> {
 enum ItemError<E> {
     #[error(transparent)]
     Inbox(#[from] InboxError),
-    #[error("event {event_id} does not read as a {source} event: {reason}")]
+    #[error("event {event_id} does not read as a {kind} event: {reason}")]
     Unreadable {
         event_id: String,
-        source: &'static str,
+        kind: &'static str,
         reason: String,
     },
     #[error(transparent)]
@@ -136,13 +136,15 @@ impl<U: UseCase> Function<U> {
         );
         async {
             let raw = self.platform.inbox.raw(item).await?;
-            let unreadable = |source: &'static str, e: serde_json::Error| ItemError::Unreadable {
+            let unreadable = |kind: &'static str, e: serde_json::Error| ItemError::Unreadable {
                 event_id: item.event_id().to_owned(),
-                source,
+                kind,
                 reason: e.to_string(),
             };
             let received = if item.source() == XECM_SOURCE {
-                Received::Xecm(serde_json::from_slice(&raw).map_err(|e| unreadable("xECM push", e))?)
+                Received::Xecm(
+                    serde_json::from_slice(&raw).map_err(|e| unreadable("xECM push", e))?,
+                )
             } else {
                 Received::Tg(
                     serde_json::from_slice::<Event>(&raw)
@@ -161,30 +163,44 @@ impl<U: UseCase> Function<U> {
     /// Processes one item now and settles it.
     async fn process_one(&self, item: &InboxItem) -> Settled {
         let result = self.attempt(item).await;
-        self.platform
-            .inbox
-            .settle(item, &result, self.policy)
-            .await
+        self.platform.inbox.settle(item, &result, self.policy).await
     }
 
     /// A signed trigger: verified, kept, answered, and processed inline when new.
-    async fn accept(&self, source: &'static str, request: &HttpRequest) -> Result<Reply, FunctionError> {
+    async fn accept(
+        &self,
+        source: &'static str,
+        request: &HttpRequest,
+    ) -> Result<Reply, FunctionError> {
         let platform = &self.platform;
         let (event_id, event_type) = if source == TG_SOURCE {
-            let event = verify_delivery(request, &platform.secrets.tg_webhook, platform.clock.as_ref())
-                .map_err(|e| failure(&e))?;
+            let event = verify_delivery(
+                request,
+                &platform.secrets.tg_webhook,
+                platform.clock.as_ref(),
+            )
+            .map_err(|e| failure(&e))?;
             (
                 event.event_id.as_str().to_owned(),
                 event.event_type.as_str().to_owned(),
             )
         } else {
-            let push = verify_push(request, platform.secrets.xecm_push.as_ref(), platform.clock.as_ref())
-                .map_err(|e| failure(&e))?;
+            let push = verify_push(
+                request,
+                platform.secrets.xecm_push.as_ref(),
+                platform.clock.as_ref(),
+            )
+            .map_err(|e| failure(&e))?;
             (push.event_id(), push.event_type.clone())
         };
         let acceptance = platform
             .inbox
-            .accept(source, &event_id, &event_type, Bytes::from(request.body.clone()))
+            .accept(
+                source,
+                &event_id,
+                &event_type,
+                Bytes::from(request.body.clone()),
+            )
             .await
             .map_err(|e| failure(&e))?;
         if let Acceptance::Accepted(item) = &acceptance {
@@ -193,16 +209,15 @@ impl<U: UseCase> Function<U> {
         Ok(Reply::Http(acceptance.answer()))
     }
 
-    async fn dead_letter_route(
-        &self,
-        template: &str,
-        item_id: &str,
-    ) -> Result<Reply, InboxError> {
+    async fn dead_letter_route(&self, template: &str, item_id: &str) -> Result<Reply, InboxError> {
         let inbox = &self.platform.inbox;
         if template == "dead-letters" {
             let items = inbox.dead_letters(100).await?;
             let items: Vec<Value> = items.iter().map(InboxItem::summary).collect();
-            return Ok(Reply::Http(HttpResponse::json(200, &json!({"items": items}))));
+            return Ok(Reply::Http(HttpResponse::json(
+                200,
+                &json!({"items": items}),
+            )));
         }
         let Some(item) = inbox.find(item_id).await? else {
             return Ok(Reply::Http(HttpResponse::error(
@@ -243,15 +258,20 @@ impl<U: UseCase> Function<U> {
             ("GET", "health") => Ok(not_implemented::health(spec, true)),
             ("POST", "tg/events") => self.accept(TG_SOURCE, &request).await,
             ("POST", "xecm/events") => self.accept(XECM_SOURCE, &request).await,
-            (_, "dead-letters" | "dead-letters/{item_id}" | "dead-letters/{item_id}/requeue") => self
-                .dead_letter_route(template, &param(&params, "item_id"))
-                .await
-                .map_err(|e| failure(&e)),
+            (_, "dead-letters" | "dead-letters/{item_id}" | "dead-letters/{item_id}/requeue") => {
+                self.dead_letter_route(template, &param(&params, "item_id"))
+                    .await
+                    .map_err(|e| failure(&e))
+            }
             (method, template) => {
                 let Some(own) = U::Route::parse(method, template, &params) else {
                     return Err(FunctionError::new(
                         ErrorKind::Internal,
-                        format!("{}: the manifest route `{}` has no handler", U::NAME, route.route_key()),
+                        format!(
+                            "{}: the manifest route `{}` has no handler",
+                            U::NAME,
+                            route.route_key()
+                        ),
                     ));
                 };
                 self.usecase
@@ -264,7 +284,8 @@ impl<U: UseCase> Function<U> {
     }
 
     async fn schedule(&self, firing: &ScheduleFiring) -> Result<Reply, FunctionError> {
-        let Some(schedule) = U::Schedule::parse(relative_schedule(U::NAME, &firing.schedule)) else {
+        let Some(schedule) = U::Schedule::parse(relative_schedule(U::NAME, &firing.schedule))
+        else {
             return Err(FunctionError::new(
                 ErrorKind::NotFound,
                 format!("{}: no schedule `{}`", U::NAME, firing.schedule),

@@ -164,7 +164,10 @@ impl Platform {
         &self,
         filing: &crate::filing::Filing,
         content: &dyn gridlink_xecm::ContentSource,
-    ) -> Result<crate::effects::Outcome<crate::filing::Filed>, crate::effects::EffectError<gridlink_xecm::XecmError>> {
+    ) -> Result<
+        crate::effects::Outcome<crate::filing::Filed>,
+        crate::effects::EffectError<gridlink_xecm::XecmError>,
+    > {
         crate::filing::file_once(&self.effects, self.xecm.as_ref(), filing, content).await
     }
 

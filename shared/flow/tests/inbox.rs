@@ -3,7 +3,12 @@
 use bytes::Bytes;
 use gridlink_core::clock::SharedClock;
 use gridlink_core::error::{Classify, ErrorKind};
-use gridlink_flow::{Acceptance, Inbox, InboxError, RunSummary};
+use gridlink_flow::{Acceptance, Inbox, InboxError, InboxPolicy, RunSummary};
+
+const POLICY: InboxPolicy = InboxPolicy {
+    batch: 10,
+    max_attempts: 3,
+};
 use gridlink_store::testing::{
     BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
 };
@@ -70,7 +75,7 @@ async fn a_redelivery_is_recognised_and_nothing_is_written_twice(
     assert_eq!(blobs.store.list("raw/").await.expect("list").len(), 1);
 }
 
-async fn processed_and_failed_items_leave_the_pending_list(
+async fn processed_and_dead_lettered_items_leave_the_pending_list(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
 ) {
@@ -118,7 +123,7 @@ async fn processed_and_failed_items_leave_the_pending_list(
         .expect("get")
         .expect("exists");
     assert_eq!(b_now.attempts(), 1);
-    let failed = inbox.failed(10).await.expect("failed");
+    let failed = inbox.dead_letters(10).await.expect("failed");
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].event_id(), "evt_c");
     let a_now = inbox.get("tg", "evt_a").await.expect("get").expect("kept");
@@ -166,7 +171,7 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
             .expect("accepted");
     }
     let first = inbox
-        .process_pending(10, 3, |item| handle(&inbox, item))
+        .process_pending(POLICY, |item| handle(&inbox, item))
         .await
         .expect("run");
     assert_eq!(
@@ -175,14 +180,14 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
             pending: 3,
             done: 1,
             retrying: 1,
-            failed: 1
+            dead_lettered: 1
         }
     );
     let done = inbox.get("tg", "evt_ok").await.expect("get").expect("kept");
     assert_eq!(done.status(), "done");
     assert_eq!(done.record.data["outcome"], json!({"bytes": 7}));
     let failed: Vec<String> = inbox
-        .failed(10)
+        .dead_letters(10)
         .await
         .expect("failed")
         .iter()
@@ -191,11 +196,11 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
     assert_eq!(
         failed,
         ["evt_bad"],
-        "a permanent failure goes to the failed list at once"
+        "a permanent failure is dead-lettered at once"
     );
 
     let second = inbox
-        .process_pending(10, 3, |item| handle(&inbox, item))
+        .process_pending(POLICY, |item| handle(&inbox, item))
         .await
         .expect("run");
     assert_eq!(
@@ -204,7 +209,7 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
         "only the transient one is tried again"
     );
     let third = inbox
-        .process_pending(10, 3, |item| handle(&inbox, item))
+        .process_pending(POLICY, |item| handle(&inbox, item))
         .await
         .expect("run");
     assert_eq!(
@@ -213,73 +218,61 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
             pending: 1,
             done: 0,
             retrying: 0,
-            failed: 1
+            dead_lettered: 1
         },
         "the third transient failure reaches max_attempts and gives up"
     );
     assert!(inbox.pending(10).await.expect("pending").is_empty());
-    assert_eq!(inbox.failed(10).await.expect("failed").len(), 2);
+    assert_eq!(inbox.dead_letters(10).await.expect("failed").len(), 2);
 }
 
-async fn a_new_event_is_processed_on_acceptance_and_a_redelivery_is_not(
+async fn a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
 ) {
     let inbox = inbox(&blobs, &ledger);
-    let calls = std::sync::atomic::AtomicUsize::new(0);
-    let counting = |item| {
-        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        handle(&inbox, item)
-    };
-    let first = inbox
-        .accept_and_process("tg", "evt_1", "ok", Bytes::from_static(b"{}"), 3, counting)
+    inbox
+        .accept("tg", "evt_bad", "bad", Bytes::from_static(b"{}"))
         .await
         .expect("accepted");
-    let answer = first.answer();
-    assert_eq!(answer.status, 202);
-    assert_eq!(
-        serde_json::from_slice::<Value>(&answer.body).expect("json"),
-        json!({"accepted": "evt_1", "duplicate": false})
+    inbox
+        .process_pending(POLICY, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    let dead = inbox.dead_letters(10).await.expect("dead letters");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].item_id(), "tg:evt_bad");
+    assert_eq!(dead[0].status(), gridlink_flow::inbox::DEAD_LETTER);
+    let found = inbox
+        .find("tg:evt_bad")
+        .await
+        .expect("find")
+        .expect("exists");
+    let requeued = inbox.requeue(&found).await.expect("requeued");
+    assert_eq!(requeued.status(), "pending");
+    assert_eq!(requeued.attempts(), 0);
+    assert!(
+        requeued.last_error().is_some(),
+        "the last error stays on the item"
     );
-    assert_eq!(
+    assert_eq!(requeued.summary()["requeues"], 1);
+    assert!(
         inbox
-            .get("tg", "evt_1")
+            .dead_letters(10)
             .await
-            .expect("get")
-            .expect("kept")
-            .status(),
-        "done",
-        "processed inline"
+            .expect("dead letters")
+            .is_empty()
     );
+    assert_eq!(inbox.pending(10).await.expect("pending").len(), 1);
     let again = inbox
-        .accept_and_process("tg", "evt_1", "ok", Bytes::from_static(b"{}"), 3, counting)
+        .requeue(&requeued)
         .await
-        .expect("seen");
+        .expect_err("only dead letters");
+    assert_eq!(again.kind(), ErrorKind::Conflict);
     assert_eq!(
-        serde_json::from_slice::<Value>(&again.answer().body).expect("json"),
-        json!({"accepted": "evt_1", "duplicate": true})
+        inbox.find("evt_bad").await.expect_err("no source").kind(),
+        ErrorKind::BadRequest
     );
-    assert_eq!(
-        calls.load(std::sync::atomic::Ordering::SeqCst),
-        1,
-        "a redelivery is not processed again"
-    );
-
-    let failing = inbox
-        .accept_and_process(
-            "tg",
-            "evt_2",
-            "busy",
-            Bytes::from_static(b"{}"),
-            3,
-            |item| handle(&inbox, item),
-        )
-        .await
-        .expect("accepted even though processing failed");
-    assert!(matches!(failing, Acceptance::Accepted(_)));
-    let pending = inbox.pending(10).await.expect("pending");
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].attempts(), 1, "the failed attempt is recorded");
 }
 
 macro_rules! on_both_stacks {
@@ -291,8 +284,8 @@ macro_rules! on_both_stacks {
 
 on_both_stacks!(
     a_redelivery_is_recognised_and_nothing_is_written_twice,
-    processed_and_failed_items_leave_the_pending_list,
+    processed_and_dead_lettered_items_leave_the_pending_list,
     an_unusable_event_id_is_refused_before_anything_is_stored,
     a_processing_run_settles_each_item_by_the_kind_of_its_failure,
-    a_new_event_is_processed_on_acceptance_and_a_redelivery_is_not,
+    a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept,
 );

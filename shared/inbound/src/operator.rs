@@ -14,10 +14,10 @@
 use std::future::Future;
 
 use gridlink_core::error::{Classify, ErrorKind};
-use gridlink_flow::usecase::{RouteParams, Routes, param};
 use gridlink_flow::Platform;
+use gridlink_flow::usecase::{RouteParams, Routes, param};
 use gridlink_lambda::{HttpRequest, HttpResponse};
-use gridlink_xecm::{BusinessObject, Node, NodeId, XecmError};
+use gridlink_xecm::{BusinessObject, Node, NodeId};
 use serde_json::{Value, json};
 
 use crate::config::InboundConfig;

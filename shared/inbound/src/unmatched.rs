@@ -45,8 +45,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::correlate::UnmatchedReason;
 use crate::error::InboundError;
 use crate::ingress::event_of;
-use gridlink_flow::TG_SOURCE;
 use crate::received::ReceivedDocument;
+use gridlink_flow::TG_SOURCE;
 
 /// The ledger kind of unmatched items.
 pub const UNMATCHED_KIND: &str = "unmatched";

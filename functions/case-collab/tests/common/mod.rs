@@ -4,127 +4,43 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use case_collab::{CaseCollab, CaseCollabConfig, NAME};
 use futures::TryStreamExt;
-use gridlink_core::clock::{SharedClock, SystemClock};
-use gridlink_core::retry::RetryPolicy;
-use gridlink_flow::{EffectKey, FaultInjector, Platform, Secrets};
+use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
+use gridlink_tests::stack::Stack;
 use gridlink_tgrid::events::EventType;
 use gridlink_tgrid::model::{ExternalRef, SpaceFilter};
-use gridlink_tgrid::{Collaboration, EventFeed, TenantId, TgClient, TgConfig, ThreadId};
+use gridlink_tgrid::{Collaboration, EventFeed, TgClient, ThreadId};
 use gridlink_xecm::{
     AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
-    NodeId, WorkspaceTypeId, Workspaces, XecmAuth, XecmClient, XecmConfig,
+    NodeId, WorkspaceTypeId, Workspaces, XecmClient,
 };
-use secrecy::SecretString;
 
-pub const WEBHOOK_SECRET: &str = "case-collab-test-webhook-secret";
+pub use gridlink_tests::stack::WEBHOOK_SECRET;
 
 pub struct World {
-    pub function: CaseCollab,
+    pub function: Function<CaseCollab>,
     pub xecm: XecmClient,
     pub tg: TgClient,
     pub tg_base: url::Url,
     pub case: NodeId,
-    pub xecm_sim: gridlink_xecm_sim::RunningSim,
-    pub tg_sim: gridlink_tgrid_sim::RunningSim,
-    _blobs: BlobsUnderTest,
-    pub ledger: LedgerUnderTest,
+    pub stack: Stack,
 }
 
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        max_attempts: 3,
-        max_elapsed: Duration::from_secs(10),
-    }
-}
-
-#[derive(Debug)]
-pub struct CrashAfter(pub std::sync::Mutex<Option<String>>);
-
-impl FaultInjector for CrashAfter {
-    fn crash_after_effect(&self, key: &EffectKey) -> bool {
-        let mut armed = self.0.lock().expect("lock");
-        if armed.as_deref() == Some(key.kind()) {
-            *armed = None;
-            return true;
-        }
-        false
-    }
-}
-
-pub async fn world(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-    crash_after: Option<&str>,
-) -> World {
-    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let seed = serde_json::from_str(include_str!("../../../../local/xecm-sim/seeds/demo.json"))
-        .expect("seed");
-    let xecm_sim = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
-            ..Default::default()
-        },
-        loopback,
-    )
-    .await
-    .expect("xecm-sim starts");
-    let tg_sim = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::Seed::demo()),
-        loopback,
-    )
-    .await
-    .expect("tgrid-sim starts");
-    let mut xecm_config = XecmConfig::new(
-        xecm_sim.base_url.as_str(),
-        XecmAuth::Password {
-            user: "otadmin".into(),
-            password: SecretString::from("gridlink-demo"),
-        },
-    )
-    .expect("config");
-    xecm_config.retry = fast_retry();
-    let xecm = XecmClient::new(xecm_config).expect("xecm client");
-    let tg_config = || TgConfig {
-        base_url: tg_sim.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: fast_retry(),
-        timeout: Duration::from_secs(30),
-    };
-    let tg = TgClient::new(tg_config()).expect("tg client");
-    let clock: SharedClock = Arc::new(SystemClock);
-    let mut platform = Platform::assemble(
-        NAME,
-        clock,
-        blobs.store.clone(),
-        ledger.ledger.clone(),
-        Arc::new(xecm.clone()),
-        Arc::new(TgClient::new(tg_config()).expect("tg client")),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: Some(SecretString::from("push")),
-        },
-    );
+/// The world on `stack`: case-collab built through the production configuration path, the
+/// demo case found; with `crash_after`, the first effect of that kind "crashes" before its
+/// confirmation.
+pub async fn world(stack: Stack, crash_after: Option<&str>) -> World {
     if let Some(kind) = crash_after {
-        platform.effects =
-            platform
-                .effects
-                .clone()
-                .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
-                    kind.to_owned(),
-                )))));
+        stack.crash.arm(kind);
     }
-    let case = xecm
+    let function = CaseCollab::function(
+        stack.platform(NAME),
+        CaseCollabConfig::from_source(stack.config()).expect("the demo configuration"),
+    );
+    let case = stack
+        .xecm
         .find_workspace_by_attribute(&AttributeLookup {
             workspace_type: WorkspaceTypeId::new(51).expect("id"),
             category: CategoryId::new(9300).expect("id"),
@@ -135,17 +51,13 @@ pub async fn world(
         .expect("lookup")
         .expect("the demo case exists")
         .id;
-    let function = CaseCollab::new(platform, CaseCollabConfig::demo(), Arc::new(xecm.clone()));
     World {
         function,
-        xecm,
-        tg,
-        tg_base: tg_sim.base_url.clone(),
+        xecm: stack.xecm.clone(),
+        tg: stack.tg.clone(),
+        tg_base: stack.tg_sim.base_url.clone(),
         case,
-        xecm_sim,
-        tg_sim,
-        _blobs: blobs,
-        ledger,
+        stack,
     }
 }
 
@@ -378,21 +290,9 @@ pub async fn reply_folder_documents(world: &World) -> Vec<String> {
     names
 }
 
-/// The same world with a crash armed after the next effect of `kind` (and before its
+/// Arms a crash after the next effect of `kind` (after the effect, before its
 /// confirmation), for a step taken after the world was set up.
-pub fn rearm(mut world: World, kind: &str) -> World {
-    let mut platform = world.function.platform().clone();
-    platform.effects =
-        platform
-            .effects
-            .clone()
-            .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
-                kind.to_owned(),
-            )))));
-    world.function = CaseCollab::new(
-        platform,
-        CaseCollabConfig::demo(),
-        Arc::new(world.xecm.clone()),
-    );
+pub fn rearm(world: World, kind: &str) -> World {
+    world.stack.crash.arm(kind);
     world
 }

@@ -4,148 +4,77 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use contract_share::{ContractShare, ContractShareConfig, NAME};
 use futures::TryStreamExt;
-use gridlink_core::clock::{Clock, ManualClock, SharedClock};
-use gridlink_core::retry::RetryPolicy;
-use gridlink_flow::{EffectKey, FaultInjector, Platform, Secrets};
+use gridlink_core::clock::{Clock, ManualClock};
+use gridlink_flow::Function;
 use gridlink_lambda::{FunctionError, Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
+use gridlink_tests::stack::{Stack, StackOptions, Storage};
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::{EventFeed, TenantId, TgClient, TgConfig};
+use gridlink_tgrid::{EventFeed, TgClient};
 use gridlink_xecm::{
     AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
-    NewVersion, NodeId, WorkspaceTypeId, Workspaces, XecmAuth, XecmClient, XecmConfig,
+    NewVersion, NodeId, WorkspaceTypeId, Workspaces, XecmClient,
 };
 use secrecy::SecretString;
 
-pub const WEBHOOK_SECRET: &str = "contract-share-test-webhook-secret";
-pub const PUSH_SECRET: &str = "contract-share-test-push-secret";
+#[allow(unused_imports)]
+pub use gridlink_tests::stack::{PUSH_SECRET, WEBHOOK_SECRET};
 pub const APPROVED_TEXT: &str =
     "Framework agreement 2026, signed version: prices fixed until Q4.\n";
 
 pub struct World {
-    pub function: ContractShare,
+    pub function: Function<ContractShare>,
     pub xecm: XecmClient,
     pub tg: TgClient,
     pub tg_base: url::Url,
     pub contract: NodeId,
     /// The function's clock (starts at the real time; the sims keep real time).
     pub clock: Arc<ManualClock>,
-    pub _xecm_sim: gridlink_xecm_sim::RunningSim,
-    pub _tg_sim: gridlink_tgrid_sim::RunningSim,
-    pub _blobs: BlobsUnderTest,
-    pub ledger: LedgerUnderTest,
+    pub stack: Stack,
 }
 
-/// Crashes once, after the first effect of the armed kind ran and before it was confirmed.
-#[derive(Debug)]
-pub struct CrashAfter(std::sync::Mutex<Option<String>>);
-
-impl FaultInjector for CrashAfter {
-    fn crash_after_effect(&self, key: &EffectKey) -> bool {
-        let mut armed = self.0.lock().expect("lock");
-        if armed.as_deref() == Some(key.kind()) {
-            *armed = None;
-            return true;
-        }
-        false
-    }
-}
-
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        max_attempts: 3,
-        max_elapsed: Duration::from_secs(10),
-    }
-}
-
-pub async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    world_crashing_after(blobs, ledger, None).await
-}
-
-pub async fn world_crashing_after(
-    blobs: BlobsUnderTest,
-    ledger: LedgerUnderTest,
-    crash_after: Option<&str>,
-) -> World {
-    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let seed = serde_json::from_str(include_str!("../../../../local/xecm-sim/seeds/demo.json"))
-        .expect("seed");
-    let xecm_sim = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
-            ..Default::default()
+/// A stack whose use cases read a manual clock.
+pub async fn stack_on(storage: Storage) -> Stack {
+    Stack::start_with(
+        storage,
+        StackOptions {
+            manual_clock: true,
+            ..StackOptions::default()
         },
-        loopback,
     )
     .await
-    .expect("xecm-sim starts");
-    let tg_sim = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::Seed::demo()),
-        loopback,
-    )
-    .await
-    .expect("tgrid-sim starts");
-    let mut xecm_config = XecmConfig::new(
-        xecm_sim.base_url.as_str(),
-        XecmAuth::Password {
-            user: "otadmin".into(),
-            password: SecretString::from("gridlink-demo"),
-        },
-    )
-    .expect("config");
-    xecm_config.retry = fast_retry();
-    let xecm = XecmClient::new(xecm_config).expect("xecm client");
-    let tg_config = || TgConfig {
-        base_url: tg_sim.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: fast_retry(),
-        timeout: Duration::from_secs(30),
-    };
-    let tg = TgClient::new(tg_config()).expect("tg client");
-    let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
-    let shared_clock: SharedClock = clock.clone();
-    let mut platform = Platform::assemble(
-        NAME,
-        shared_clock,
-        blobs.store.clone(),
-        ledger.ledger.clone(),
-        Arc::new(xecm.clone()),
-        Arc::new(TgClient::new(tg_config()).expect("tg client")),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: Some(SecretString::from(PUSH_SECRET)),
-        },
-    );
+}
+
+pub async fn world(stack: Stack) -> World {
+    world_crashing_after(stack, None).await
+}
+
+/// The world on `stack` (which must have a manual clock, [`stack_on`]): contract-share built
+/// through the production configuration path, the demo contract found; with `crash_after`,
+/// the first effect of that kind "crashes" before its confirmation.
+pub async fn world_crashing_after(stack: Stack, crash_after: Option<&str>) -> World {
     if let Some(kind) = crash_after {
-        platform.effects =
-            platform
-                .effects
-                .clone()
-                .with_faults(Arc::new(CrashAfter(std::sync::Mutex::new(Some(
-                    kind.to_owned(),
-                )))));
+        stack.crash.arm(kind);
     }
-    let contract = contract_numbered(&xecm, "4600000012").await;
-    let function = ContractShare::new(platform, ContractShareConfig::demo(), xecm.clone());
+    let clock = stack
+        .clock
+        .clone()
+        .expect("a contract-share stack has a manual clock (stack_on)");
+    let contract = contract_numbered(&stack.xecm, "4600000012").await;
+    let function = ContractShare::function(
+        stack.platform(NAME),
+        ContractShareConfig::from_source(stack.config()).expect("the demo configuration"),
+    );
     World {
         function,
-        xecm,
-        tg,
-        tg_base: tg_sim.base_url.clone(),
+        xecm: stack.xecm.clone(),
+        tg: stack.tg.clone(),
+        tg_base: stack.tg_sim.base_url.clone(),
         contract,
         clock,
-        _xecm_sim: xecm_sim,
-        _tg_sim: tg_sim,
-        _blobs: blobs,
-        ledger,
+        stack,
     }
 }
 
@@ -462,7 +391,7 @@ pub async fn deliver(world: &World, event: &Event) -> serde_json::Value {
 
 /// An xECM push of `body`, signed with `secret`.
 pub fn push_request(world: &World, body: &[u8], secret: &str) -> HttpRequest {
-    let headers = gridlink_outbound::sign_push(
+    let headers = gridlink_flow::sign_push(
         &SecretString::from(secret),
         world.clock.unix_seconds(),
         body,

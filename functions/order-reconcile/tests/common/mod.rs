@@ -5,93 +5,18 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use gridlink_core::clock::{ManualClock, SharedClock, SystemClock};
-use gridlink_core::retry::RetryPolicy;
-use gridlink_flow::{EffectKey, FaultInjector, Platform, Secrets};
+use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, HttpResponse, Invocation, Reply, ScheduleFiring};
-use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
-use gridlink_store::{BlobKey, BlobStore, StoreError};
-use gridlink_tgrid::{TenantId, TgClient, TgConfig};
-use gridlink_xecm::{BusinessObject, Node, NodeId, Workspaces, XecmAuth, XecmClient, XecmConfig};
+use gridlink_tests::stack::{Stack, StackOptions, Storage};
+
+use gridlink_xecm::{BusinessObject, Node, NodeId, Workspaces, XecmClient};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
-pub const WEBHOOK_SECRET: &str = "uc7-queue-webhook-secret";
-
-/// A blob store that fails every call while `down` is set (an S3 / disk outage).
-#[derive(Debug)]
-pub struct OutageBlobs {
-    inner: Arc<dyn BlobStore>,
-    down: Arc<AtomicBool>,
-}
-
-impl OutageBlobs {
-    fn check(&self, operation: &'static str) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
-            Err(StoreError::Backend {
-                operation,
-                transient: true,
-                source: "injected storage outage".into(),
-            })
-        } else {
-            Ok(())
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl BlobStore for OutageBlobs {
-    async fn put(
-        &self,
-        key: &BlobKey,
-        body: ByteStream,
-        options: PutOptions,
-    ) -> Result<BlobMeta, StoreError> {
-        self.check("put")?;
-        self.inner.put(key, body, options).await
-    }
-    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<Blob, StoreError> {
-        self.check("get")?;
-        self.inner.get(key, range).await
-    }
-    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, StoreError> {
-        self.check("head")?;
-        self.inner.head(key).await
-    }
-    async fn delete(&self, key: &BlobKey) -> Result<(), StoreError> {
-        self.check("delete")?;
-        self.inner.delete(key).await
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, StoreError> {
-        self.check("list")?;
-        self.inner.list(prefix).await
-    }
-}
-
-/// "Crashes" once after the next effect of an armed kind ran, before its confirmation.
-#[derive(Debug, Default)]
-pub struct CrashAfter {
-    armed: Mutex<HashSet<String>>,
-}
-
-impl CrashAfter {
-    pub fn arm(&self, effect_kind: &str) {
-        self.armed.lock().unwrap().insert(effect_kind.to_owned());
-    }
-}
-
-impl FaultInjector for CrashAfter {
-    fn crash_after_effect(&self, key: &EffectKey) -> bool {
-        self.armed.lock().unwrap().remove(key.kind())
-    }
-}
+pub use gridlink_tests::stack::{CrashAfter, WEBHOOK_SECRET};
 
 /// How to set the stack up.
 #[derive(Debug, Clone, Default)]
@@ -103,18 +28,14 @@ pub struct Options {
 }
 
 pub struct World {
-    pub function: OrderReconcile,
+    pub function: Function<OrderReconcile>,
     pub xecm: XecmClient,
     pub tg_url: url::Url,
     pub xecm_root: String,
     pub http: reqwest::Client,
     pub storage_down: Arc<AtomicBool>,
     pub crash: Arc<CrashAfter>,
-    /// The ledger's clock: advance it to expire an effect's lease after a "crash".
-    pub ledger_clock: Arc<ManualClock>,
-    _xecm: gridlink_xecm_sim::RunningSim,
-    _tg: gridlink_tgrid_sim::RunningSim,
-    _storage: (BlobsUnderTest, LedgerUnderTest),
+    pub stack: Stack,
 }
 
 fn repo(path: &str) -> std::path::PathBuf {
@@ -140,109 +61,59 @@ fn tg_seed() -> gridlink_tgrid_sim::Seed {
     serde_json::from_value(seed).unwrap()
 }
 
-pub async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    world_with(blobs, ledger, Options::default()).await
+/// A stack for order-reconcile's tests: the demo seeds, Acme also allowed to send PDFs.
+pub async fn stack_on(storage: Storage) -> Stack {
+    stack_with(storage, &Options::default()).await
 }
 
-pub async fn world_with(blobs: BlobsUnderTest, ledger: LedgerUnderTest, options: Options) -> World {
-    let xecm_sim = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::File(repo(
-                "local/xecm-sim/seeds/demo.json",
-            ))),
-            ..Default::default()
+/// [`stack_on`] with `options`' TG limits.
+pub async fn stack_with(storage: Storage, options: &Options) -> Stack {
+    Stack::start_with(
+        storage,
+        StackOptions {
+            tg_seed: Some(tg_seed()),
+            max_document_bytes: options.max_document_bytes,
+            ..StackOptions::default()
         },
-        "127.0.0.1:0".parse().unwrap(),
     )
     .await
-    .expect("xecm-sim");
-    let mut tg_config = gridlink_tgrid_sim::SimConfig::new(tg_seed());
-    if let Some(max) = options.max_document_bytes {
-        tg_config.max_document_bytes = max;
+}
+
+pub fn world(stack: Stack) -> World {
+    world_with(stack, &Options::default())
+}
+
+/// The world on `stack`: order-reconcile built through the production configuration path,
+/// with `options`' extra configuration.
+pub fn world_with(stack: Stack, options: &Options) -> World {
+    let mut config = stack.config().clone();
+    for (key, value) in &options.config {
+        config = config.with(key, value);
     }
-    let tg_sim = gridlink_tgrid_sim::start(tg_config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("tgrid-sim");
-    let mut xecm_config = XecmConfig::new(
-        &xecm_sim.base_url,
-        XecmAuth::Password {
-            user: "gridlink".into(),
-            password: SecretString::from("gridlink-service"),
-        },
-    )
-    .unwrap();
-    // The client's own retries, kept short so an outage test does not sit in back-off.
-    xecm_config.retry = RetryPolicy {
-        initial_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(100),
-        max_attempts: 3,
-        max_elapsed: Duration::from_secs(5),
-    };
-    let xecm = XecmClient::new(xecm_config).unwrap();
-    let tg = TgClient::new(TgConfig {
-        base_url: tg_sim.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: gridlink_core::retry::RetryPolicy::standard(),
-        timeout: Duration::from_secs(120),
-    })
-    .unwrap();
-    let storage_down = Arc::new(AtomicBool::new(false));
-    let outage: Arc<dyn BlobStore> = Arc::new(OutageBlobs {
-        inner: blobs.store.clone(),
-        down: storage_down.clone(),
-    });
-    let clock: SharedClock = Arc::new(SystemClock);
-    let mut platform = Platform::assemble(
-        order_reconcile::NAME,
-        clock,
-        outage,
-        ledger.ledger.clone(),
-        Arc::new(xecm.clone()),
-        Arc::new(tg),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: None,
-        },
+    let function = OrderReconcile::function(
+        stack.platform(order_reconcile::NAME),
+        OrderReconcileConfig::from_source(&config).expect("the demo configuration"),
     );
-    let crash = Arc::new(CrashAfter::default());
-    platform.effects = platform.effects.clone().with_faults(crash.clone());
-    let config = OrderReconcileConfig::from_source(
-        &gridlink_core::config::ConfigSource::from_pairs(options.config.clone()),
-    )
-    .expect("config");
     World {
-        function: OrderReconcile::new(platform, config),
-        xecm,
-        tg_url: tg_sim.base_url.clone(),
-        xecm_root: xecm_sim.root_url.clone(),
+        function,
+        xecm: stack.xecm.clone(),
+        tg_url: stack.tg_sim.base_url.clone(),
+        xecm_root: stack.xecm_sim.root_url.clone(),
         http: reqwest::Client::new(),
-        storage_down,
-        crash,
-        ledger_clock: ledger.clock.clone(),
-        _xecm: xecm_sim,
-        _tg: tg_sim,
-        _storage: (blobs, ledger),
+        storage_down: stack.storage_down.clone(),
+        crash: stack.crash.clone(),
+        stack,
     }
 }
 
+/// `body` as a signed TG webhook delivery to order-reconcile.
 pub fn signed(body: &[u8]) -> HttpRequest {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, body);
-    HttpRequest {
-        method: "POST".into(),
-        path: "/order-reconcile/tg/events".into(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-        body: body.to_vec(),
-        ..HttpRequest::default()
-    }
+    gridlink_tests::stack::signed_tg_webhook(
+        order_reconcile::NAME,
+        body,
+        WEBHOOK_SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
 }
 
 /// Acme's 855 for `po` (the EDI fixture, its PO number replaced).
@@ -476,13 +347,4 @@ impl World {
 
 pub fn body_text(response: &HttpResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
-}
-
-/// Runs each scenario on embedded storage (fs + SQLite) and on S3 + DynamoDB (moto).
-#[macro_export]
-macro_rules! on_both_stacks {
-    ($($case:ident),* $(,)?) => {
-        mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(gridlink_store::testing::fs_blobs().await, gridlink_store::testing::sqlite_ledger().await).await } )* }
-        mod aws { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $case() { super::$case(gridlink_store::testing::s3_blobs().await, gridlink_store::testing::dynamo_ledger().await).await } )* }
-    };
 }

@@ -3,127 +3,56 @@
 //! simulator's partner controls, and signed webhooks as TG emits them.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures::TryStreamExt as _;
 
-use gridlink_core::clock::{SharedClock, SystemClock};
-use gridlink_flow::{Platform, Secrets};
+use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
-use gridlink_store::testing::{BlobsUnderTest, LedgerUnderTest};
+use gridlink_tests::stack::Stack;
+use gridlink_tgrid::TgClient;
 use gridlink_tgrid::model::{ExternalRef, NewSpace, NewThread, ThreadKind};
 use gridlink_tgrid::{Collaboration as _, EventFeed as _, IdempotencyKey, PartnerId};
-use gridlink_tgrid::{TenantId, TgClient, TgConfig};
-use gridlink_xecm::{
-    AttributeValue, BusinessObject, CategoryId, NamedAttributes, Node, NodeId, XecmAuth,
-    XecmClient, XecmConfig,
-};
-use secrecy::SecretString;
+use gridlink_xecm::{AttributeValue, BusinessObject, CategoryId, NamedAttributes, Node, NodeId};
 use serde_json::Value;
 use shipment_delay::{ShipmentDelay, ShipmentDelayConfig};
 
-pub const WEBHOOK_SECRET: &str = "uc4-webhook-secret";
+pub use gridlink_tests::stack::WEBHOOK_SECRET;
 pub const PO: &str = "4500001234";
 
 pub struct World {
-    pub function: ShipmentDelay,
+    pub function: Function<ShipmentDelay>,
     pub tg: TgClient,
     pub tg_url: url::Url,
     pub http: reqwest::Client,
-    _xecm: gridlink_xecm_sim::RunningSim,
-    _tg: gridlink_tgrid_sim::RunningSim,
-    _storage: (BlobsUnderTest, LedgerUnderTest),
+    pub stack: Stack,
 }
 
 pub fn repo_path(path: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR")))
 }
 
-pub async fn world(blobs: BlobsUnderTest, ledger: LedgerUnderTest) -> World {
-    let xecm = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::File(repo_path(
-                "local/xecm-sim/seeds/demo.json",
-            ))),
-            ..Default::default()
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("xecm-sim");
-    let tg = gridlink_tgrid_sim::start(
-        gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::Seed::demo()),
-        "127.0.0.1:0".parse().expect("addr"),
-    )
-    .await
-    .expect("tgrid-sim");
-    let xecm_client = XecmClient::new(
-        XecmConfig::new(
-            &xecm.base_url,
-            XecmAuth::Password {
-                user: "gridlink".into(),
-                password: SecretString::from("gridlink-service"),
-            },
-        )
-        .expect("xecm config"),
-    )
-    .expect("xecm client");
-    let tg_client = TgClient::new(TgConfig {
-        base_url: tg.base_url.clone(),
-        tenant_id: TenantId::new("buyerco"),
-        client_id: "gridlink-local".into(),
-        client_secret: SecretString::from("local-test-secret"),
-        retry: gridlink_core::retry::RetryPolicy::standard(),
-        timeout: Duration::from_secs(30),
-    })
-    .expect("tg client");
-    let clock: SharedClock = Arc::new(SystemClock);
-    let platform = Platform::assemble(
-        shipment_delay::NAME,
-        clock,
-        blobs.store.clone(),
-        ledger.ledger.clone(),
-        Arc::new(xecm_client),
-        Arc::new(tg_client.clone()),
-        Secrets {
-            tg_webhook: SecretString::from(WEBHOOK_SECRET),
-            xecm_push: None,
-        },
+/// The world on `stack`: shipment-delay built through the production configuration path.
+pub async fn world(stack: Stack) -> World {
+    let function = ShipmentDelay::function(
+        stack.platform(shipment_delay::NAME),
+        ShipmentDelayConfig::from_source(stack.config()).expect("the demo configuration"),
     );
-    let config =
-        ShipmentDelayConfig::from_source(&gridlink_core::config::ConfigSource::from_pairs::<
-            String,
-            String,
-        >([]))
-        .expect("config");
     World {
-        function: ShipmentDelay::new(platform, config),
-        tg: tg_client,
-        tg_url: tg.base_url.clone(),
+        function,
+        tg: stack.tg.clone(),
+        tg_url: stack.tg_sim.base_url.clone(),
         http: reqwest::Client::new(),
-        _xecm: xecm,
-        _tg: tg,
-        _storage: (blobs, ledger),
+        stack,
     }
 }
 
+/// `body` as a signed TG webhook delivery to shipment-delay.
 pub fn signed(body: &[u8]) -> HttpRequest {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, body);
-    HttpRequest {
-        method: "POST".into(),
-        path: "/shipment-delay/tg/events".into(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-        body: body.to_vec(),
-        ..HttpRequest::default()
-    }
+    gridlink_tests::stack::signed_tg_webhook(
+        shipment_delay::NAME,
+        body,
+        WEBHOOK_SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
 }
 
 /// A 214 from `sender` (ISA id) for `shipment`, naming `po` when given, reporting `status` /
