@@ -223,7 +223,9 @@ pub(crate) async fn file_into(
     };
     let content = received.content(platform);
     let filed = file_once(platform, &filing, &content).await?;
-    tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
+    if !filed.replayed {
+        tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
+    }
     if let Some(notice @ BusinessDocument::ShipNotice(_)) = document {
         // A ship notice tells which order its shipment id / BOL / PRO belong to, so that a
         // later status naming only the shipment (shipment-delay) finds the order.

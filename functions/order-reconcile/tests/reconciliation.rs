@@ -552,7 +552,7 @@ async fn a_duplicate_delivery_files_no_second_report_version(stack: Stack) {
 
 fn demo_fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/demo/{name}",
+        "{}/../../fixtures/demo/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("demo fixture")

@@ -68,7 +68,7 @@ async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_nex
 
     world.xecm_faults(json!({})).await;
     let summary = world.schedule("order-reconcile-poll-inbox").await;
-    assert_eq!(summary["processed"]["done"], 1, "{summary}");
+    assert_eq!(summary["inbox"]["done"], 1, "{summary}");
     let done = world.inbox_record(&event_id).await;
     assert!(
         done["outcome"]["documents"][0]["document_id"].is_i64(),
@@ -260,7 +260,91 @@ async fn a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun
     );
 }
 
+/// The one retry rule, end to end: an xECM outage that outlasts the attempt cap turns the
+/// item into a dead letter — listed and inspectable by an operator, with its last error —
+/// and once xECM is back, a requeue processes it once: one document, one acknowledgment.
+async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeued_once(
+    stack: Stack,
+) {
+    let world = world(stack);
+    let cap = world.function.policy().max_attempts;
+    world
+        .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
+        .await;
+    let record = world
+        .deliver(world.partner_sends("prt_acme", acme_855("4500001234")).await)
+        .await;
+    let event_id = record["event_id"].as_str().expect("event id").to_owned();
+    for _ in 1..cap {
+        world.schedule("order-reconcile-poll-inbox").await;
+    }
+    let dead = world.inbox_record(&event_id).await;
+    assert_eq!(dead["attempts"], cap, "{dead}");
+    assert_eq!(pending_count(&world).await, 0, "nothing is retried for ever");
+    let summary = world.schedule("order-reconcile-poll-inbox").await;
+    assert_eq!(summary["inbox"]["pending"], 0, "{summary}");
+
+    let (status, listed) = world
+        .operator("GET", "/order-reconcile/dead-letters", "")
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{listed}");
+    let item_id = format!("tg:{event_id}");
+    assert_eq!(items[0]["item_id"], item_id.as_str());
+    assert_eq!(items[0]["status"], "dead_letter");
+    assert!(
+        items[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("xECM")),
+        "the last error is kept: {listed}"
+    );
+    let (status, inspected) = world
+        .operator("GET", &format!("/order-reconcile/dead-letters/{item_id}"), "")
+        .await;
+    assert_eq!(status, 200, "{inspected}");
+    assert_eq!(inspected["event"]["event_id"], event_id.as_str(), "the raw event");
+
+    world.xecm_faults(json!({})).await;
+    let (status, requeued) = world
+        .operator(
+            "POST",
+            &format!("/order-reconcile/dead-letters/{item_id}/requeue"),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{requeued}");
+    assert_eq!(requeued["processed"], "done", "{requeued}");
+    let workspace = world.workspace("4500001234").await;
+    assert_eq!(
+        world
+            .documents_in(workspace.id, "Confirmations")
+            .await
+            .len(),
+        1,
+        "filed once"
+    );
+    assert_eq!(acks_to_acme(&world).await, 1, "acknowledged once");
+    let (status, again) = world
+        .operator(
+            "POST",
+            &format!("/order-reconcile/dead-letters/{item_id}/requeue"),
+            "",
+        )
+        .await;
+    assert_eq!(status, 409, "only a dead letter is requeued: {again}");
+    let (status, _) = world
+        .operator("GET", "/order-reconcile/dead-letters/tg:evt_unknown", "")
+        .await;
+    assert_eq!(status, 404);
+    let (status, listed) = world
+        .operator("GET", "/order-reconcile/dead-letters", "")
+        .await;
+    assert_eq!((status, listed["items"].as_array().map(Vec::len)), (200, Some(0)));
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeued_once,
     an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once,
     an_xecm_outage_after_filing_finishes_the_work_without_a_second_document,
     webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after,

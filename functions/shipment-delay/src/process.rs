@@ -282,7 +282,9 @@ async fn file_status(
         ],
     };
     let filed = file_once(platform, &filing, &received.content(platform)).await?;
-    tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "shipment status filed");
+    if !filed.replayed {
+        tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "shipment status filed");
+    }
     if teach {
         shipments::teach(platform, sender, &refs, &po_number).await?;
     }

@@ -95,6 +95,10 @@ pub struct Filed {
     /// Whether this call added a version for a changed revision.
     #[serde(default)]
     pub new_version: bool,
+    /// Whether this call changed nothing in xECM (the document and this revision were
+    /// filed before): callers log "filed" only when it is false.
+    #[serde(skip)]
+    pub replayed: bool,
 }
 
 /// Where a filing stands in xECM before it uploads.
@@ -167,9 +171,20 @@ pub async fn file_once(
                 name: node.name,
                 sha256: filing.sha256.clone(),
                 new_version: false,
+                replayed: false,
             })
         })
         .await?;
+    let outcome = match outcome {
+        Outcome::Done(filed) => {
+            tracing::debug!(document_id = filed.document_id, "document filed");
+            Outcome::Done(filed)
+        }
+        Outcome::Replayed(filed) => Outcome::Replayed(Filed {
+            replayed: true,
+            ..filed
+        }),
+    };
     let Some(sha256) = filing.sha256.as_deref() else {
         return Ok(outcome);
     };
@@ -196,8 +211,12 @@ pub async fn file_once(
             Ok::<_, XecmError>(())
         })
         .await?;
+    if versioned.ran_now() {
+        tracing::info!(document_id = filed.document_id, "new revision filed as a version");
+    }
     let filed = Filed {
         new_version: versioned.ran_now(),
+        replayed: !versioned.ran_now(),
         ..filed
     };
     Ok(if versioned.ran_now() {

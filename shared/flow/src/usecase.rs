@@ -262,6 +262,104 @@ macro_rules! schedules {
 mod tests {
     use super::*;
 
+    crate::schedules! {
+        enum InboundSchedules {
+            PollInbox = "poll-inbox",
+            RetryUnmatched = "retry-unmatched",
+        }
+    }
+
+    crate::schedules! {
+        enum OneTooMany {
+            PollInbox = "poll-inbox",
+            RetryUnmatched = "retry-unmatched",
+            Sweep = "sweep",
+        }
+    }
+
+    /// Serves the unmatched queue of order-reconcile's manifest entry.
+    #[derive(Debug)]
+    enum Queue {
+        Any,
+    }
+
+    impl Routes for Queue {
+        const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+            ("GET", "unmatched"),
+            ("GET", "unmatched/{item_id}"),
+            ("POST", "unmatched/{item_id}/assign"),
+            ("POST", "unmatched/{item_id}/reject"),
+        ];
+
+        fn parse(_: &str, template: &str, _: &RouteParams) -> Option<Self> {
+            Self::TEMPLATES
+                .iter()
+                .any(|(_, t)| *t == template)
+                .then_some(Self::Any)
+        }
+    }
+
+    /// One route more than the manifest lists.
+    #[derive(Debug)]
+    enum QueueAndMore {
+        Any,
+    }
+
+    impl Routes for QueueAndMore {
+        const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+            ("GET", "unmatched"),
+            ("GET", "unmatched/{item_id}"),
+            ("POST", "unmatched/{item_id}/assign"),
+            ("POST", "unmatched/{item_id}/reject"),
+            ("POST", "unmatched/{item_id}/snooze"),
+        ];
+
+        fn parse(_: &str, _: &str, _: &RouteParams) -> Option<Self> {
+            Some(Self::Any)
+        }
+    }
+
+    struct Matching;
+    impl UseCaseSpec for Matching {
+        const NAME: &'static str = "order-reconcile";
+        type Route = Queue;
+        type Schedule = InboundSchedules;
+    }
+
+    struct MissingRoutes;
+    impl UseCaseSpec for MissingRoutes {
+        const NAME: &'static str = "order-reconcile";
+        type Route = NoRoutes;
+        type Schedule = InboundSchedules;
+    }
+
+    struct ExtraRoute;
+    impl UseCaseSpec for ExtraRoute {
+        const NAME: &'static str = "order-reconcile";
+        type Route = QueueAndMore;
+        type Schedule = InboundSchedules;
+    }
+
+    struct ExtraSchedule;
+    impl UseCaseSpec for ExtraSchedule {
+        const NAME: &'static str = "order-reconcile";
+        type Route = Queue;
+        type Schedule = OneTooMany;
+    }
+
+    #[test]
+    fn the_bindings_check_passes_only_when_the_manifest_and_the_dispatch_agree() {
+        assert_eq!(check_bindings::<Matching>(), Ok(()));
+        let missing = check_bindings::<MissingRoutes>().expect_err("unserved routes");
+        assert_eq!(missing.len(), 4, "{missing:?}");
+        assert!(missing[0].contains("has no handler"), "{missing:?}");
+        let extra = check_bindings::<ExtraRoute>().expect_err("a route the manifest lacks");
+        assert_eq!(extra.len(), 1, "{extra:?}");
+        assert!(extra[0].contains("snooze"), "{extra:?}");
+        let schedule = check_bindings::<ExtraSchedule>().expect_err("a schedule the manifest lacks");
+        assert!(schedule[0].contains("order-reconcile-sweep"), "{schedule:?}");
+    }
+
     #[test]
     fn templates_and_schedules_are_read_relative_to_the_function() {
         assert_eq!(

@@ -111,10 +111,14 @@ pub async fn acknowledge(
                 .send_document(&idempotency_key, &ack_metadata, payload)
                 .await
         })
-        .await?
-        .into_inner();
-    let SubmittedDocument { document_id, .. } = submitted;
-    tracing::info!(ack_document = %document_id.as_str(), rejecting, "acknowledgment sent");
+        .await?;
+    let sent_now = submitted.ran_now();
+    let SubmittedDocument { document_id, .. } = submitted.into_inner();
+    if sent_now {
+        tracing::info!(ack_document = %document_id.as_str(), rejecting, "acknowledgment sent");
+    } else {
+        tracing::debug!(ack_document = %document_id.as_str(), "acknowledgment sent before; not again");
+    }
     Ok(Some(AckSent {
         document_id: document_id.as_str().to_owned(),
         doc_type: doc_type.to_owned(),

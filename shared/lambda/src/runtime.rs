@@ -25,13 +25,21 @@ pub trait Handler: Send + Sync + 'static {
     fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>>;
 }
 
-/// An invocation error as the Lambda Runtime API reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An invocation error as the Lambda Runtime API reports it. The Lambda runtime logs it once
+/// (with its `Debug` form, which reads as one line: `Retryable: what went wrong`); gridlink
+/// does not log it again.
+#[derive(Clone, PartialEq, Eq)]
 pub struct InvocationFailure {
     /// `Retryable`, `NonRetryable` or `UnrecognisedEvent`.
     pub error_type: String,
     /// What went wrong.
     pub error_message: String,
+}
+
+impl std::fmt::Debug for InvocationFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.error_message)
+    }
 }
 
 impl From<InvocationFailure> for Diagnostic {
@@ -72,7 +80,8 @@ pub async fn dispatch<H: Handler + ?Sized>(
             Ok(http_json(error.into_http()))
         }
         (Err(error), false) => {
-            tracing::error!(function = spec.name, kind = ?error.kind, error = %error, "schedule run failed");
+            // Logged once, by whoever runs the invocation: the Lambda runtime, or the local
+            // runner's scheduler.
             Err(InvocationFailure {
                 error_type: error.kind.lambda_error_type().to_owned(),
                 error_message: error.message,
@@ -95,12 +104,7 @@ pub async fn run<H: Handler>(handler: H) -> Result<(), lambda_runtime::Error> {
             function = handler.spec().name,
             request_id = %event.context.request_id
         );
-        async move {
-            dispatch(handler, event.payload)
-                .await
-                .map_err(Diagnostic::from)
-        }
-        .instrument(span)
+        async move { dispatch(handler, event.payload).await }.instrument(span)
     }))
     .await
 }

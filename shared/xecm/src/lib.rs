@@ -1,7 +1,7 @@
 //! # gridlink-xecm
 //!
 //! A typed, async client for the OpenText Extended ECM (Content Server) REST subset gridlink
-//! uses (`shared/contracts/xecm-subset.md`), and the [`Workspaces`] port the use cases depend
+//! uses (`docs/xecm-subset.md`), and the [`Workspaces`] port the use cases depend
 //! on.
 //!
 //! - Logs in with a user and password (`POST /api/v1/auth`) or trades an OTDS ticket or OAuth
