@@ -1,7 +1,7 @@
 //! # gridlink-xecm-sim
 //!
 //! A local OpenText Extended ECM (Content Server) that serves the REST subset gridlink uses
-//! (`shared/contracts/xecm-subset.md`) the way the real server does: the same paths under
+//! (`docs/xecm-subset.md`) the way the real server does: the same paths under
 //! `/otcs/cs.exe/api` and `/cs/cs/api`, form-encoded bodies with `body=<json>` merged over
 //! plain fields, the same envelopes, status codes, error texts and `OTCSTicket` behaviour
 //! (a fresh ticket on every success, 401 "Authentication Required" once it expires).

@@ -1,0 +1,891 @@
+//! Response shapes, endpoint by endpoint, as a client written for the real Content Server
+//! reads them: raw HTTP over loopback against the seeded simulator, each answer checked for
+//! the keys, types and date styles the real server writes (pyxecm's docstring examples are
+//! the evidence; see `docs/xecm-subset.md`). Filters the simulator does not implement must
+//! be refused with the server's error shape, never ignored.
+
+#![allow(clippy::unwrap_used)] // helpers outside `#[test]` functions are test code too
+
+use gridlink_xecm_sim::{RunningSim, Seed, SeedSource, SimConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const DEMO_SEED: &str = include_str!("../seeds/demo.json");
+const PO_CATEGORY: i64 = 9100;
+const INVALID: &str = "One or more parameters are invalid";
+const NO_SUCH_ROUTE: &str = "The REST API URL could not be found in the mappings registry";
+
+fn demo_seed() -> Seed {
+    serde_json::from_str(DEMO_SEED).unwrap()
+}
+
+async fn start() -> RunningSim {
+    gridlink_xecm_sim::start(
+        SimConfig {
+            seed: Some(SeedSource::Inline(Box::new(demo_seed()))),
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+/// A logged-in raw HTTP client.
+struct Api {
+    sim: RunningSim,
+    http: reqwest::Client,
+    ticket: String,
+}
+
+impl Api {
+    async fn new() -> Self {
+        let sim = start().await;
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{}/api/v1/auth", sim.base_url))
+            .form(&[("username", "otadmin"), ("password", "gridlink-demo")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket = login["ticket"].as_str().unwrap().to_owned();
+        Self { sim, http, ticket }
+    }
+
+    async fn call(&self, method: Method, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}/api{path}", self.sim.base_url))
+            .header("OTCSTicket", &self.ticket);
+        if method != Method::GET && method != Method::DELETE {
+            request = request.form(form);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path} answered {status} with non-JSON {text:?}"));
+        (status, body)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.call(Method::GET, path, &[]).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    async fn refused(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Value {
+        let (status, body) = self.call(method.clone(), path, form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}: {body}");
+        body
+    }
+
+    async fn workspace(&self, name: &str) -> i64 {
+        let query = serde_urlencoded::to_string([("where_name", name)]).unwrap();
+        let body = self.get(&format!("/v2/businessworkspaces?{query}")).await;
+        body["results"][0]["data"]["properties"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no workspace named {name}: {body}"))
+    }
+
+    async fn child(&self, parent: i64, name: &str) -> i64 {
+        let query = serde_urlencoded::to_string([("where_name", name)]).unwrap();
+        let body = self.get(&format!("/v2/nodes/{parent}/nodes?{query}")).await;
+        body["results"][0]["data"]["properties"]["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no {name} in {parent}: {body}"))
+    }
+
+    /// The order document of PO 4500001234 (`Order/PO 4500001234.txt`).
+    async fn order_document(&self) -> i64 {
+        let workspace = self.workspace("PO 4500001234").await;
+        let folder = self.child(workspace, "Order").await;
+        self.child(folder, "PO 4500001234.txt").await
+    }
+}
+
+/// The keys of an object, sorted.
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+fn assert_has_keys(value: &Value, expected: &[&str], what: &str) {
+    let present = keys(value);
+    let missing: Vec<_> = expected.iter().filter(|k| !present.contains(k)).collect();
+    assert!(missing.is_empty(), "{what} lacks {missing:?}: {value}");
+}
+
+fn assert_utc(value: &Value, what: &str) {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what} is not a date: {value}"));
+    assert!(
+        text.len() == 20 && text.ends_with('Z') && text.as_bytes()[10] == b'T',
+        "{what} is not YYYY-MM-DDTHH:MM:SSZ: {text}"
+    );
+}
+
+fn assert_refused_naming(body: &Value, parameter: &str) {
+    assert_eq!(body["error"], INVALID, "{body}");
+    let detail = body["errorDetail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(parameter),
+        "errorDetail should name {parameter}: {body}"
+    );
+}
+
+/// Keys pyxecm's `get_node` and `search` examples show on every node.
+const NODE_KEYS: [&str; 38] = [
+    "id",
+    "parent_id",
+    "name",
+    "name_multilingual",
+    "type",
+    "type_name",
+    "description",
+    "description_multilingual",
+    "advanced_versioning",
+    "container",
+    "container_size",
+    "create_date",
+    "create_user_id",
+    "modify_date",
+    "modify_user_id",
+    "owner",
+    "owner_user_id",
+    "owner_group_id",
+    "external_create_date",
+    "external_identity",
+    "external_identity_type",
+    "external_modify_date",
+    "external_source",
+    "favorite",
+    "hidden",
+    "icon",
+    "icon_large",
+    "mime_type",
+    "permissions_model",
+    "reserved",
+    "reserved_date",
+    "reserved_shared_collaboration",
+    "reserved_user_id",
+    "size",
+    "size_formatted",
+    "status",
+    "versionable",
+    "volume_id",
+];
+
+/// Keys of pyxecm's `get_document_versions` example.
+const VERSION_KEYS: [&str; 26] = [
+    "create_date",
+    "description",
+    "external_create_date",
+    "external_identity",
+    "external_identity_type",
+    "external_modify_date",
+    "external_source",
+    "file_create_date",
+    "file_modify_date",
+    "file_name",
+    "file_size",
+    "file_type",
+    "has_generation",
+    "id",
+    "locked",
+    "locked_date",
+    "locked_user_id",
+    "mime_type",
+    "modify_date",
+    "name",
+    "owner_id",
+    "provider_id",
+    "version_id",
+    "version_number",
+    "version_number_major",
+    "version_number_minor",
+];
+
+#[tokio::test]
+async fn a_node_record_carries_owner_icon_permissions_model_and_versionable() {
+    let api = Api::new().await;
+    let document = api.order_document().await;
+    let body = api.get(&format!("/v2/nodes/{document}")).await;
+    let properties = &body["results"]["data"]["properties"];
+    assert_has_keys(properties, &NODE_KEYS, "a document");
+    assert_eq!(properties["owner"], "otadmin");
+    assert_eq!(properties["versionable"], true);
+    assert_eq!(properties["permissions_model"], "advanced");
+    assert_eq!(
+        properties["volume_id"], -2000,
+        "it lies in the Enterprise volume"
+    );
+    assert!(
+        properties["icon"]
+            .as_str()
+            .unwrap()
+            .starts_with("/cssupport/")
+    );
+    assert_utc(&properties["create_date"], "create_date");
+    assert_utc(&properties["modify_date"], "modify_date");
+
+    let template = api.get("/v2/nodes/9502").await;
+    let template = &template["results"]["data"]["properties"];
+    assert_eq!(
+        template["volume_id"], -2004,
+        "templates live in the templates volume"
+    );
+    assert_eq!(template["versionable"], false);
+
+    let workspace = api.workspace("PO 4500001234").await;
+    let children = api.get(&format!("/v2/nodes/{workspace}/nodes")).await;
+    let folder = &children["results"][0]["data"]["properties"];
+    assert_has_keys(folder, &NODE_KEYS, "a browsed folder");
+    assert_eq!(folder["advanced_versioning"], Value::Null);
+}
+
+#[tokio::test]
+async fn nodes_list_answers_the_nodes_asked_for_and_a_json_error_for_the_wrong_method() {
+    let api = Api::new().await;
+    let document = api.order_document().await;
+    let ids = json!({"ids": [document, 2000, 999_999]}).to_string();
+    let (status, body) = api
+        .call(Method::POST, "/v2/nodes/list", &[("body", &ids)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let listed: Vec<i64> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["data"]["properties"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [document, 2000],
+        "in the order asked, the missing one left out"
+    );
+    assert_has_keys(
+        &body["results"][0]["data"]["properties"],
+        &NODE_KEYS,
+        "a listed node",
+    );
+
+    let none = api
+        .refused(Method::POST, "/v2/nodes/list", &[("body", r#"{"ids":[]}"#)])
+        .await;
+    assert_refused_naming(&none, "ids");
+    let not_ids = api
+        .refused(Method::POST, "/v2/nodes/list", &[("ids", "two")])
+        .await;
+    assert_eq!(
+        not_ids["error"],
+        "Invalid datatype specified for argument 'ids'"
+    );
+
+    for (method, path) in [
+        (Method::GET, "/v2/nodes/list"),
+        (Method::PUT, "/v2/search"),
+        (Method::DELETE, "/v2/businessworkspacetypes"),
+    ] {
+        let wrong = api.refused(method, path, &[]).await;
+        assert_eq!(wrong["error"], NO_SUCH_ROUTE, "{path}: {wrong}");
+    }
+}
+
+#[tokio::test]
+async fn version_records_carry_name_modify_date_and_provider_id() {
+    let api = Api::new().await;
+    let document = api.order_document().await;
+    let list = api.get(&format!("/v2/nodes/{document}/versions")).await;
+    let version = &list["results"][0]["data"]["versions"];
+    assert_has_keys(version, &VERSION_KEYS, "a listed version");
+    assert_eq!(version["name"], "PO 4500001234.txt");
+    assert_eq!(version["id"], document);
+    assert_eq!(version["version_number_name"], "1");
+    for key in [
+        "create_date",
+        "modify_date",
+        "file_create_date",
+        "file_modify_date",
+    ] {
+        assert_utc(&version[key], key);
+    }
+
+    let one = api.get(&format!("/v2/nodes/{document}/versions/1")).await;
+    assert_eq!(
+        one["results"]["data"]["versions"], *version,
+        "`results` is an object"
+    );
+    let past = api
+        .refused(
+            Method::GET,
+            &format!("/v2/nodes/{document}/versions/7"),
+            &[],
+        )
+        .await;
+    assert!(
+        past["error"].as_str().unwrap().contains("no such version"),
+        "{past}"
+    );
+    let not_a_number = api
+        .refused(
+            Method::GET,
+            &format!("/v2/nodes/{document}/versions/latest"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        not_a_number["error"],
+        "Invalid datatype specified for argument 'version_number'"
+    );
+
+    let latest = api
+        .get(&format!("/v1/nodes/{document}/versions/latest"))
+        .await;
+    assert_eq!(
+        latest,
+        json!({"data": version.clone()}),
+        "v1: the version under `data`"
+    );
+    let v1_one = api.get(&format!("/v1/nodes/{document}/versions/1")).await;
+    assert_eq!(v1_one["data"]["version_number"], 1);
+    let v1_list = api.get(&format!("/v1/nodes/{document}/versions")).await;
+    assert_eq!(v1_list["data"].as_array().unwrap().len(), 1);
+
+    let folder = api.workspace("PO 4500001234").await;
+    let not_a_document = api
+        .refused(
+            Method::GET,
+            &format!("/v1/nodes/{folder}/versions/latest"),
+            &[],
+        )
+        .await;
+    assert!(
+        not_a_document["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a document")
+    );
+}
+
+#[tokio::test]
+async fn category_metadata_lists_category_ids_in_its_order_and_sends_the_map() {
+    let api = Api::new().await;
+    let workspace = api.workspace("PO 4500001234").await;
+    let body = api
+        .get(&format!("/v2/nodes/{workspace}/categories?metadata"))
+        .await;
+    let results = body["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for item in results {
+        let order = item["metadata_order"]["categories"].as_array().unwrap();
+        let ids: Vec<i64> = order
+            .iter()
+            .map(|entry| entry.as_str().unwrap().parse::<i64>().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 1, "one category per result: {order:?}");
+        let category = ids[0].to_string();
+        let mapped = item["metadata_map"]["categories"][&category]
+            .as_array()
+            .unwrap_or_else(|| panic!("metadata_map names {category}: {item}"));
+        let prefix = format!("{category}_");
+        for key in mapped {
+            let key = key.as_str().unwrap();
+            assert!(key.starts_with(&prefix) && !key.contains("_x_"), "{key}");
+            assert!(
+                item["metadata"]["categories"].get(key).is_some(),
+                "{key} is defined"
+            );
+        }
+        assert!(item["metadata"]["categories"][&category]["persona"] == "category");
+    }
+    let po = results
+        .iter()
+        .find(|item| item["metadata_order"]["categories"][0] == PO_CATEGORY.to_string())
+        .unwrap();
+    let mapped = &po["metadata_map"]["categories"]["9100"];
+    assert!(
+        mapped.as_array().unwrap().contains(&json!("9100_8")),
+        "the Lines set is mapped"
+    );
+    assert!(
+        po["metadata"]["categories"].get("9100_8_x_10").is_some(),
+        "its columns defined"
+    );
+
+    let one = api
+        .get(&format!(
+            "/v2/nodes/{workspace}/categories/{PO_CATEGORY}?metadata"
+        ))
+        .await;
+    assert_eq!(
+        one["results"]["metadata_order"],
+        json!({"categories": ["9100"]})
+    );
+    assert_eq!(
+        one["results"]["metadata_map"]["categories"]["9100"],
+        *mapped
+    );
+}
+
+#[tokio::test]
+async fn category_inheritance_passes_a_category_and_its_values_to_new_items() {
+    let api = Api::new().await;
+    let workspace = api.workspace("PO 4500001234").await;
+    let folder = api.child(workspace, "Invoices").await;
+    let apply = json!({"category_id": PO_CATEGORY, "9100_2": "4500001234"}).to_string();
+    let (status, body) = api
+        .call(
+            Method::POST,
+            &format!("/v2/nodes/{folder}/categories"),
+            &[("body", &apply)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let inheritance = format!("/v2/nodes/{folder}/categories/{PO_CATEGORY}/inheritance");
+    let (status, on) = api.call(Method::POST, &inheritance, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    assert_eq!(on["results"], json!({}));
+
+    let create = |name: &str| json!({"type": 0, "parent_id": folder, "name": name}).to_string();
+    let (_, inheriting) = api
+        .call(Method::POST, "/v2/nodes", &[("body", &create("2026-11"))])
+        .await;
+    let inheriting = inheriting["results"]["data"]["properties"]["id"]
+        .as_i64()
+        .unwrap();
+    let values = api
+        .get(&format!("/v2/nodes/{inheriting}/categories/{PO_CATEGORY}"))
+        .await;
+    assert_eq!(
+        values["results"]["data"]["categories"]["9100_2"],
+        "4500001234"
+    );
+
+    let (status, _) = api.call(Method::DELETE, &inheritance, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, plain) = api
+        .call(Method::POST, "/v2/nodes", &[("body", &create("2026-12"))])
+        .await;
+    let plain = plain["results"]["data"]["properties"]["id"]
+        .as_i64()
+        .unwrap();
+    let none = api.get(&format!("/v2/nodes/{plain}/categories")).await;
+    assert_eq!(
+        none["results"],
+        json!([]),
+        "inheritance off: nothing passed on"
+    );
+
+    let not_applied = api
+        .refused(
+            Method::POST,
+            &format!("/v2/nodes/{folder}/categories/9200/inheritance"),
+            &[],
+        )
+        .await;
+    assert!(
+        not_applied["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not applied")
+    );
+}
+
+#[tokio::test]
+async fn search_is_scoped_by_location_id_and_refuses_what_it_cannot_search() {
+    let api = Api::new().await;
+    let workspace = api.workspace("PO 4500001234").await;
+    let hits = |body: &Value| -> Vec<i64> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hit| hit["data"]["properties"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, everywhere) = api
+        .call(
+            Method::POST,
+            "/v2/search",
+            &[("where", "OTSubType: 144"), ("limit", "50")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{everywhere}");
+    assert!(
+        hits(&everywhere).len() >= 2,
+        "the demo holds documents in two workspaces"
+    );
+    let scope = workspace.to_string();
+    let (status, scoped) = api
+        .call(
+            Method::POST,
+            "/v2/search",
+            &[
+                ("where", "OTSubType: 144"),
+                ("location_id1", &scope),
+                ("lookfor", "complexQuery"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{scoped}");
+    assert_eq!(
+        hits(&scoped),
+        [api.order_document().await],
+        "only the workspace's document"
+    );
+    assert_has_keys(
+        &scoped["results"][0]["data"]["properties"],
+        &NODE_KEYS,
+        "a search hit",
+    );
+    assert!(scoped["collection"]["paging"]["result_header_string"].is_string());
+
+    let in_body = json!({"where": "OTSubType: 144", "location_id1": workspace}).to_string();
+    let (_, also_scoped) = api
+        .call(Method::POST, "/v2/search", &[("body", &in_body)])
+        .await;
+    assert_eq!(
+        hits(&also_scoped),
+        hits(&scoped),
+        "location_id1 inside body works alike"
+    );
+
+    let missing = api
+        .refused(
+            Method::POST,
+            "/v2/search",
+            &[("where", "OTSubType: 144"), ("location_id1", "999999")],
+        )
+        .await;
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sorry, the item")
+    );
+    for (key, value) in [
+        ("lookfor", "allwords"),
+        ("within", "content"),
+        ("slice_id", "4711"),
+        ("template_id", "12"),
+        ("location", "2000"),
+    ] {
+        let refused = api
+            .refused(
+                Method::POST,
+                "/v2/search",
+                &[("where", "OTSubType: 144"), (key, value)],
+            )
+            .await;
+        assert_refused_naming(&refused, key);
+    }
+}
+
+#[tokio::test]
+async fn related_workspaces_are_filtered_by_name_type_and_relation() {
+    let api = Api::new().await;
+    let supplier = api.workspace("Acme Industrial Supplies").await;
+    let contract = api.workspace("Framework Agreement Acme 2026").await;
+    let orders = [
+        api.workspace("PO 4500001234").await,
+        api.workspace("PO 4500001235").await,
+    ];
+    for child in [orders[0], orders[1], contract] {
+        let child = child.to_string();
+        let (status, body) = api
+            .call(
+                Method::POST,
+                &format!("/v2/businessworkspaces/{supplier}/relateditems"),
+                &[("rel_bw_id", &child), ("rel_type", "child")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let related = |body: &Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                item["data"]["properties"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let base = format!("/v2/businessworkspaces/{supplier}/relateditems");
+    let all = api.get(&base).await;
+    assert_eq!(related(&all).len(), 3);
+    assert!(all["paging"].is_object(), "paging at the top level");
+    assert_eq!(all["results"][0]["data"]["properties"]["rel_type"], "child");
+
+    let named = api.get(&format!("{base}?where_name=PO%204500001235")).await;
+    assert_eq!(related(&named), ["PO 4500001235"]);
+    let containing = api
+        .get(&format!("{base}?where_name=contains_agreement"))
+        .await;
+    assert_eq!(related(&containing), ["Framework Agreement Acme 2026"]);
+    let orders_only = api
+        .get(&format!("{base}?where_workspace_type_ids=%7B31%7D"))
+        .await;
+    assert_eq!(related(&orders_only), ["PO 4500001234", "PO 4500001235"]);
+    let parents = api
+        .get(&format!("{base}?where_rel_types=%7B'parent'%7D"))
+        .await;
+    assert_eq!(related(&parents), Vec::<String>::new());
+    let from_child = api
+        .get(&format!(
+            "/v2/businessworkspaces/{}/relateditems?where_relationtype=parent",
+            orders[0]
+        ))
+        .await;
+    assert_eq!(related(&from_child), ["Acme Industrial Supplies"]);
+
+    let refused = api
+        .refused(
+            Method::GET,
+            &format!("{base}?where_column_query=name%20LIKE%20'PO%25'"),
+            &[],
+        )
+        .await;
+    assert_refused_naming(&refused, "where_column_query");
+}
+
+#[tokio::test]
+async fn filters_the_simulator_does_not_implement_are_refused_naming_them() {
+    let api = Api::new().await;
+    let workspace = api.workspace("PO 4500001234").await;
+    for (path, parameter) in [
+        (
+            "/v2/businessworkspaces?where_column_query=name%20LIKE%20'X'",
+            "where_column_query",
+        ),
+        ("/v2/businessworkspaces?where_barcode=123", "where_barcode"),
+        (
+            &format!("/v2/nodes/{workspace}/nodes?where_facet=2101:331") as &str,
+            "where_facet",
+        ),
+        (
+            &format!("/v2/nodes/{workspace}/audit?where_target_user_id=1000") as &str,
+            "where_target_user_id",
+        ),
+    ] {
+        let body = api.refused(Method::GET, path, &[]).await;
+        assert_refused_naming(&body, parameter);
+    }
+}
+
+#[tokio::test]
+async fn audit_entries_carry_the_node_id_and_dates_with_a_trailing_z() {
+    let api = Api::new().await;
+    let document = api.order_document().await;
+    let update = json!({"9100_5": "Confirmed"}).to_string();
+    let workspace = api.workspace("PO 4500001234").await;
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &format!("/v2/nodes/{workspace}/categories/{PO_CATEGORY}"),
+            &[("body", &update)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for node in [document, workspace] {
+        let body = api.get(&format!("/v2/nodes/{node}/audit")).await;
+        let entries = body["results"]["data"]["audit"].as_array().unwrap();
+        assert!(!entries.is_empty());
+        for entry in entries {
+            assert_eq!(
+                keys(entry),
+                [
+                    "agent_id",
+                    "audit_date",
+                    "audit_language_code",
+                    "audit_name",
+                    "event_type",
+                    "id",
+                    "target_user_id",
+                    "user_id"
+                ]
+            );
+            assert_eq!(entry["id"], node, "the entry's id is the node's");
+            assert_utc(&entry["audit_date"], "audit_date");
+        }
+        assert!(body["collection"]["paging"].is_object());
+        assert!(body["results"]["data"]["audit_event_types"].is_array());
+    }
+    let changed = api
+        .get(&format!("/v2/nodes/{workspace}/audit?where_type=10"))
+        .await;
+    assert_eq!(
+        changed["results"]["data"]["audit"][0]["audit_name"],
+        "Attribute Value Changed"
+    );
+    let day = api
+        .get(&format!(
+            "/v2/nodes/{document}/audit?where_audit_date_end=2100-01-01"
+        ))
+        .await;
+    assert_eq!(day["results"]["data"]["audit"].as_array().unwrap().len(), 2);
+    let before = api
+        .get(&format!(
+            "/v2/nodes/{document}/audit?where_audit_date_end=2000-01-01"
+        ))
+        .await;
+    assert_eq!(before["results"]["data"]["audit"], json!([]));
+}
+
+#[tokio::test]
+async fn server_info_answers_the_release_url_and_session_settings_without_a_ticket() {
+    let sim = start().await;
+    let body: Value = reqwest::get(format!("{}/api/v1/serverinfo", sim.linux_base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_has_keys(
+        &body,
+        &["mobile", "server", "sessions", "viewer"],
+        "serverinfo",
+    );
+    assert_eq!(body["server"]["version"], "24.4");
+    assert_eq!(body["server"]["url"], sim.linux_base_url);
+    assert_eq!(body["sessions"]["session_timeout"], 1_800_000);
+    assert_eq!(body["sessions"]["expire_after_last_request"], true);
+}
+
+#[tokio::test]
+async fn workspace_types_answer_in_the_v1_and_v2_shapes() {
+    let api = Api::new().await;
+    let v1 = api.get("/v1/businessworkspacetypes/31").await;
+    assert_eq!(
+        keys(&v1),
+        ["icon_url", "is_policies_enabled", "workspace_type"]
+    );
+    assert_eq!(v1["workspace_type"], "Purchase Order");
+    let unknown = api
+        .refused(Method::GET, "/v1/businessworkspacetypes/99", &[])
+        .await;
+    assert!(
+        unknown["error"].as_str().unwrap().contains("99"),
+        "{unknown}"
+    );
+
+    let v2 = api
+        .get("/v2/businessworkspacetypes?expand_templates=true")
+        .await;
+    let first = &v2["results"][0]["data"];
+    assert_has_keys(
+        &first["properties"],
+        &["wksp_type_id", "wksp_type_name", "templates"],
+        "a type",
+    );
+    assert!(first["wksp_info"]["wksp_type_icon"].is_string());
+}
+
+#[tokio::test]
+async fn workspace_records_keep_their_envelopes_and_local_dates() {
+    let api = Api::new().await;
+    let list = api
+        .get("/v2/businessworkspaces?where_workspace_type_id=31&limit=2")
+        .await;
+    assert_has_keys(
+        &list,
+        &["links", "paging", "results", "wksp_info"],
+        "a workspace list",
+    );
+    assert!(list["paging"]["actions"]["next"]["href"].is_string());
+    let properties = &list["results"][0]["data"]["properties"];
+    assert_has_keys(properties, &NODE_KEYS, "a listed workspace");
+    assert_eq!(properties["type"], 848);
+    let date = properties["create_date"].as_str().unwrap();
+    assert!(
+        date.len() == 19 && !date.ends_with('Z'),
+        "workspace lists write local dates: {date}"
+    );
+
+    let id = properties["id"].as_i64().unwrap();
+    let one = api.get(&format!("/v2/businessworkspaces/{id}")).await;
+    assert_has_keys(
+        &one["results"]["data"],
+        &["properties", "business_properties", "workspace_references"],
+        "a workspace",
+    );
+    let by_object = api
+        .get("/v2/externalsystems/SAP_ERP/botypes/BUS2012/boids/4500001234")
+        .await;
+    assert_eq!(by_object["results"][0]["data"]["properties"]["id"], id);
+}
+
+#[tokio::test]
+async fn a_seed_with_a_workspace_name_already_taken_is_refused_naming_it() {
+    let sim = start().await;
+    let http = reqwest::Client::new();
+    let seed = json!({"workspaces": [
+        {"type_id": 21, "name": "Brand New Supplier", "business_object": {"bo_id": "0000100900"}},
+        {"type_id": 21, "name": "Acme Industrial Supplies", "business_object": {"bo_id": "0000100901"}}
+    ]});
+    let response = http
+        .post(format!("{}/__sim/seed", sim.root_url))
+        .json(&seed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error = response.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("workspaces[1]"), "{error}");
+    assert!(error.contains("'Acme Industrial Supplies'"), "{error}");
+    assert!(error.contains("already exists"), "{error}");
+    let store = sim.snapshot();
+    assert!(
+        !store.nodes.values().any(|n| n.name == "Brand New Supplier"),
+        "all or nothing: the good entry before the duplicate is not half loaded"
+    );
+
+    let same_object = json!({"workspaces": [
+        {"type_id": 21, "name": "Acme Again", "business_object": {"bo_id": "0000100042"}}
+    ]});
+    let response = http
+        .post(format!("{}/__sim/seed", sim.root_url))
+        .json(&same_object)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error = response.json::<Value>().await.unwrap()["error"].to_string();
+    assert!(error.contains("0000100042"), "{error}");
+}
+
+#[tokio::test]
+async fn a_seed_file_that_names_one_workspace_twice_does_not_start() {
+    let mut seed = demo_seed();
+    let again = seed.workspaces[0].clone();
+    seed.workspaces.push(again);
+    let error = gridlink_xecm_sim::start(
+        SimConfig {
+            seed: Some(SeedSource::Inline(Box::new(seed))),
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("Acme Industrial Supplies"), "{shown}");
+    assert!(shown.contains("already exists"), "{shown}");
+}
