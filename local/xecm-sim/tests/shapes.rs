@@ -411,7 +411,7 @@ async fn category_metadata_lists_category_ids_in_its_order_and_sends_the_map() {
     }
     let po = results
         .iter()
-        .find(|item| item["metadata_order"]["categories"][0] == PO_CATEGORY.to_string())
+        .find(|item| item["metadata_order"]["categories"][0] == "9100")
         .unwrap();
     let mapped = &po["metadata_map"]["categories"]["9100"];
     assert!(

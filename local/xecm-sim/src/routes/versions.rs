@@ -9,11 +9,12 @@ use tokio_util::io::ReaderStream;
 
 use crate::envelope::{ApiError, ApiResult, ok, self_link};
 use crate::input::FormInput;
-use crate::model::subtype;
+use crate::model::{Node, Version, subtype};
 use crate::ops;
 use crate::render;
 use crate::routes::path_id;
 use crate::server::{AppState, Authed};
+use crate::store::Store;
 
 /// `GET /api/v2/nodes/{id}/versions`: newest last, as `results[].data.versions`.
 pub async fn list(State(sim): State<AppState>, _: Authed, Path(id): Path<String>) -> ApiResult {
@@ -30,7 +31,7 @@ pub async fn list(State(sim): State<AppState>, _: Authed, Path(id): Path<String>
     )
 }
 
-fn document(store: &crate::store::Store, id: i64) -> Result<&crate::model::Node, ApiError> {
+fn document(store: &Store, id: i64) -> Result<&Node, ApiError> {
     let node = store.node(id)?;
     if node.subtype != subtype::DOCUMENT {
         return Err(ApiError::bad_request(format!(
@@ -47,10 +48,7 @@ fn version_number(text: &str) -> Result<u32, ApiError> {
         .map_err(|_| crate::routes::invalid_datatype("version_number"))
 }
 
-fn numbered<'a>(
-    node: &'a crate::model::Node,
-    number: Option<u32>,
-) -> Result<&'a crate::model::Version, ApiError> {
+fn numbered(node: &Node, number: Option<u32>) -> Result<&Version, ApiError> {
     match number {
         Some(number) => node.versions.iter().find(|v| v.number == number),
         None => node.versions.last(),
