@@ -889,3 +889,183 @@ async fn a_seed_file_that_names_one_workspace_twice_does_not_start() {
     assert!(shown.contains("Acme Industrial Supplies"), "{shown}");
     assert!(shown.contains("already exists"), "{shown}");
 }
+
+#[tokio::test]
+async fn auth_calls_answer_a_ticket_the_user_and_an_empty_object() {
+    let api = Api::new().await;
+    assert!(
+        !api.ticket.is_empty(),
+        "the login answers {{\"ticket\": …}}"
+    );
+    let ping: Value = reqwest::get(format!("{}/api/v1/ping", api.sim.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(ping["rest_api"].is_array(), "{ping}");
+    let user = api.get("/v1/auth").await;
+    assert_has_keys(
+        &user["data"],
+        &["id", "name", "display_name", "type"],
+        "the user",
+    );
+    assert_eq!(user["data"]["name"], "otadmin");
+    let (status, logout) = api.call(Method::DELETE, "/v1/auth", &[]).await;
+    assert_eq!((status, logout), (StatusCode::OK, json!({})));
+    let (status, after) = api.call(Method::GET, "/v1/auth", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(after, json!({"error": "Authentication Required"}));
+}
+
+#[tokio::test]
+async fn workspace_writes_answer_in_the_real_envelopes() {
+    let api = Api::new().await;
+    let create = json!({"template_id": 9502, "name": "PO 4500009999", "bo_id": "4500009999",
+                        "roles": {"categories": {"9100": {"9100_2": "4500009999"}}}})
+    .to_string();
+    let (status, created) = api
+        .call(Method::POST, "/v2/businessworkspaces", &[("body", &create)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(
+        keys(&created["results"]),
+        ["direct_open", "id", "sub_folder_id"]
+    );
+    let workspace = created["results"]["id"].as_i64().unwrap();
+
+    let supplier = api.workspace("Acme Industrial Supplies").await.to_string();
+    let (status, related) = api
+        .call(
+            Method::POST,
+            &format!("/v2/businessworkspaces/{workspace}/relateditems"),
+            &[("rel_bw_id", &supplier), ("rel_type", "parent")],
+        )
+        .await;
+    assert_eq!((status, &related["results"]), (StatusCode::OK, &json!({})));
+
+    let folder = api.child(workspace, "Invoices").await;
+    let enclosing = api
+        .get(&format!("/v1/nodes/{folder}/businessworkspace"))
+        .await;
+    assert_has_keys(
+        &enclosing,
+        &["id", "type", "workspace_type_id", "isLinked"],
+        "enclosing",
+    );
+    assert_eq!(
+        (enclosing["id"].as_i64(), &enclosing["type"]),
+        (Some(workspace), &json!(848))
+    );
+}
+
+#[tokio::test]
+async fn node_writes_answer_the_node_version_and_category_envelopes() {
+    let api = Api::new().await;
+    let folder = json!({"type": 0, "parent_id": 2000, "name": "Shapes"}).to_string();
+    let (status, created) = api
+        .call(Method::POST, "/v2/nodes", &[("body", &folder)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let properties = &created["results"]["data"]["properties"];
+    assert_has_keys(properties, &NODE_KEYS, "a created folder");
+    let folder = properties["id"].as_i64().unwrap();
+
+    let rename = json!({"name": "Shapes 2"}).to_string();
+    let (_, renamed) = api
+        .call(
+            Method::PUT,
+            &format!("/v2/nodes/{folder}"),
+            &[("body", &rename)],
+        )
+        .await;
+    assert_eq!(renamed["results"]["data"]["properties"]["name"], "Shapes 2");
+
+    let document = json!({"type": 144, "parent_id": folder, "name": "note.txt"}).to_string();
+    let upload = reqwest::multipart::Form::new().text("body", document).part(
+        "file",
+        reqwest::multipart::Part::bytes(b"first".to_vec()).file_name("note.txt"),
+    );
+    let response = api
+        .http
+        .post(format!("{}/api/v2/nodes", api.sim.base_url))
+        .header("OTCSTicket", &api.ticket)
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    let created: Value = response.json().await.unwrap();
+    let document = created["results"]["data"]["properties"]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        created["results"]["data"]["properties"]["versionable"],
+        true
+    );
+
+    let second = reqwest::multipart::Form::new()
+        .text("description", "second")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"second".to_vec()).file_name("note.txt"),
+        );
+    let added: Value = api
+        .http
+        .post(format!(
+            "{}/api/v2/nodes/{document}/versions",
+            api.sim.base_url
+        ))
+        .header("OTCSTicket", &api.ticket)
+        .multipart(second)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let version = &added["results"]["data"]["versions"];
+    assert_has_keys(version, &VERSION_KEYS, "an added version");
+    assert_eq!(
+        (version["version_number"].as_u64(), &version["description"]),
+        (Some(2), &json!("second"))
+    );
+
+    let download = api
+        .http
+        .get(format!(
+            "{}/api/v1/nodes/{document}/content",
+            api.sim.base_url
+        ))
+        .header("OTCSTicket", &api.ticket)
+        .send()
+        .await
+        .unwrap();
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(disposition, "attachment; filename=\"note.txt\"");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"second");
+
+    let apply = json!({"category_id": PO_CATEGORY}).to_string();
+    let category = format!("/v2/nodes/{document}/categories");
+    for (method, path, form) in [
+        (
+            Method::POST,
+            category.clone(),
+            vec![("body", apply.as_str())],
+        ),
+        (
+            Method::PUT,
+            format!("{category}/{PO_CATEGORY}"),
+            vec![("9100_5", "Open")],
+        ),
+        (Method::DELETE, format!("{category}/{PO_CATEGORY}"), vec![]),
+        (Method::DELETE, format!("/v2/nodes/{folder}"), vec![]),
+    ] {
+        let (status, body) = api.call(method.clone(), &path, &form).await;
+        assert_eq!(status, StatusCode::OK, "{method} {path}: {body}");
+        assert_eq!(body["results"], json!({}), "{method} {path}");
+        assert_eq!(body["links"]["data"]["self"]["method"], method.as_str());
+    }
+}
