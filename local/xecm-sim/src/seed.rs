@@ -35,6 +35,10 @@
 //! path below the Enterprise volume, created when missing. A workspace's `business_object`
 //! takes `ext_system_id` and `bo_type` from its type's binding unless it names them. Category
 //! values are keyed by category and attribute *names*; a set takes a list of rows.
+//!
+//! A workspace whose name is taken in its folder, or whose business object already has a
+//! workspace, is refused with an error naming the entry and the duplicate; nothing is
+//! skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -58,6 +58,21 @@ async fn search_is_scoped_by_location_id_and_refuses_what_it_cannot_search() {
         "a search hit",
     );
     assert!(scoped["collection"]["paging"]["result_header_string"].is_string());
+    let hit = &scoped["results"][0];
+    assert_has_keys(
+        &hit["data"]["versions"],
+        &VERSION_KEYS,
+        "a hit's current version",
+    );
+    let location = hit["data"]["regions"]["OTLocation"].as_str().unwrap();
+    assert!(
+        location.starts_with("2000 ") && location.contains(&format!(" {workspace} ")),
+        "OTLocation runs from the volume down: {location}"
+    );
+    assert_eq!(
+        hit["search_result_metadata"]["object_id"],
+        format!("DataId={}&Version=1", hit["data"]["properties"]["id"])
+    );
 
     let in_body = json!({"where": "OTSubType: 144", "location_id1": workspace}).to_string();
     let (_, also_scoped) = api

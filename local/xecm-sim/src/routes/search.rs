@@ -11,6 +11,7 @@ use crate::render::{self, DateStyle};
 use crate::routes::nodes::collection_envelope;
 use crate::routes::{Params, path_id};
 use crate::server::{AppState, Authed};
+use crate::store::Store;
 
 /// Page size of search when the client names none.
 const SEARCH_LIMIT: usize = 10;
@@ -127,22 +128,7 @@ pub async fn search(
         .get(page.range())
         .unwrap_or_default()
         .iter()
-        .map(|node| {
-            let version = node.versions.last().map_or(1, |v| v.number);
-            json!({
-                "data": {
-                    "properties": render::properties(&store, node, DateStyle::Utc),
-                    "regions": {"OTName": node.name, "OTLocation": node.parent_id, "OTSubType": node.subtype},
-                },
-                "links": {"parent": {"href": format!("api/v2/nodes/{}", node.parent_id)}},
-                "search_result_metadata": {
-                    "current_version": true,
-                    "object_id": format!("DataId={}&Version={version}", node.id),
-                    "result_type": "264",
-                    "source_id": "1",
-                },
-            })
-        })
+        .map(|node| search_hit(&store, node))
         .collect();
     let mut body = collection_envelope("/api/v2/search", page, &sort, &results);
     let range = page.range();
@@ -156,6 +142,56 @@ pub async fn search(
     body["collection"]["searching"] =
         json!({"cache_id": 1, "regions_metadata": {}, "regions_order": []});
     ok(&body)
+}
+
+/// One search hit, as pyxecm's `search` example shows it: the node's properties, its
+/// regions (`OTLocation` the ancestor ids from the volume down, as text), the current
+/// version of a document, links to its parent and the result metadata.
+fn search_hit(store: &Store, node: &Node) -> Value {
+    let mut ancestry = vec![node.id];
+    let mut current = store.nodes.get(&node.parent_id);
+    while let Some(ancestor) = current {
+        ancestry.push(ancestor.id);
+        current = store.nodes.get(&ancestor.parent_id);
+    }
+    let location: Vec<String> = ancestry.iter().rev().map(i64::to_string).collect();
+    let latest = node.versions.last();
+    let parent_name = store
+        .nodes
+        .get(&node.parent_id)
+        .map(|parent| parent.name.clone())
+        .unwrap_or_default();
+    let mut data = json!({
+        "properties": render::properties(store, node, DateStyle::Utc),
+        "regions": {
+            "OTName": node.name,
+            "OTSubType": node.subtype,
+            "OTLocation": location.join(" "),
+            "OTCreatedBy": node.owner_user_id,
+            "OTCreatedBy_formatted": store.user_name(node.owner_user_id),
+            "OTMIMEType": latest.map(|v| v.mime_type.clone()),
+            "OTObjectDate": node.modify_date.date().to_string().replace('-', ""),
+            "OTObjectSize": latest.map_or(0, |v| v.size),
+        },
+    });
+    if let Some(version) = latest {
+        data["versions"] = render::version(node, version);
+    }
+    json!({
+        "data": data,
+        "links": {
+            "parent": {"href": format!("api/v1/nodes/{}", node.parent_id), "name": parent_name},
+            "parent_nodes": {"href": format!("api/v1/nodes/{}/nodes", node.parent_id), "name": parent_name},
+        },
+        "search_result_metadata": {
+            "current_version": true,
+            "object_href": null,
+            "object_id": format!("DataId={}&Version={}", node.id, latest.map_or(1, |v| v.number)),
+            "result_type": "264",
+            "source_id": "1",
+            "version_type": null,
+        },
+    })
 }
 
 fn sort_results(found: &mut [&Node], sort: &str) -> Result<(), ApiError> {
