@@ -289,30 +289,31 @@ pub fn normalise_date(text: &str) -> Option<String> {
 }
 
 /// The `metadata` block for a category: the category entry and one entry per attribute, sets
-/// using `x` as the row placeholder in their attributes' keys; plus the key order.
+/// using `x` as the row placeholder in their attributes' keys; plus the keys of the
+/// category's own attributes (sets included, their columns not), in definition order, for
+/// `metadata_map`.
 pub fn metadata(def: &CategoryDef) -> (Map<String, Value>, Vec<String>) {
     let mut metadata = Map::new();
-    let mut order = Vec::new();
+    let mut attribute_keys = Vec::new();
     let cat_key = def.id.to_string();
     metadata.insert(
         cat_key.clone(),
         json!({
-            "key": cat_key, "name": def.name, "type": -18, "persona": "category",
-            "multi_value": false, "required": false, "read_only": true,
-            "next_id": next_id(def), "version_number": 1,
+            "key": cat_key, "name": def.name, "type": -18, "type_name": "Assoc",
+            "persona": "category", "multi_value": false, "required": false, "read_only": true,
+            "hidden": false, "next_id": next_id(def), "version_number": 1,
         }),
     );
     for attr in &def.attributes {
         let key = format!("{}_{}", def.id, attr.id);
         metadata.insert(key.clone(), attribute_metadata(attr, &key));
-        order.push(key.clone());
+        attribute_keys.push(key.clone());
         for column in &attr.attributes {
             let column_key = format!("{key}_x_{}", column.id);
             metadata.insert(column_key.clone(), attribute_metadata(column, &column_key));
-            order.push(column_key);
         }
     }
-    (metadata, order)
+    (metadata, attribute_keys)
 }
 
 fn next_id(def: &CategoryDef) -> i64 {

@@ -4,7 +4,7 @@
 //! The same types are the persistence snapshot and (for definitions, types and users) the
 //! seed file, so there is one description of each thing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -90,6 +90,10 @@ pub struct Node {
     /// Business-workspace data (subtype 848 only).
     #[serde(default)]
     pub workspace: Option<WorkspaceLink>,
+    /// Applied categories whose inheritance is on: items created in this container get
+    /// them with their current values (`POST …/categories/{cat}/inheritance`).
+    #[serde(default)]
+    pub inherited_categories: BTreeSet<i64>,
 }
 
 /// What makes a node a business workspace.
@@ -315,7 +319,7 @@ impl EventKind {
             EventKind::NodeDeleted => (2, "Delete"),
             EventKind::NodeUpdated => (7, "Change"),
             EventKind::VersionAdded => (5, "Add Version"),
-            EventKind::CategoryChanged => (9, "Attribute Change"),
+            EventKind::CategoryChanged => (10, "Attribute Value Changed"),
         }
     }
 }
@@ -350,7 +354,8 @@ pub struct ChangeEvent {
 /// One audit entry (`GET /api/v2/nodes/{id}/audit`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// Entry id.
+    /// The simulator's own sequence number (never shown: Content Server writes the node id
+    /// as an entry's `id`).
     pub id: u64,
     /// The node it belongs to.
     pub node_id: i64,

@@ -35,8 +35,12 @@
 //! path below the Enterprise volume, created when missing. A workspace's `business_object`
 //! takes `ext_system_id` and `bo_type` from its type's binding unless it names them. Category
 //! values are keyed by category and attribute *names*; a set takes a list of rows.
+//!
+//! A workspace whose name is taken in its folder, or whose business object already has a
+//! workspace, is refused with an error naming the entry and the duplicate; nothing is
+//! skipped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -216,7 +220,11 @@ fn invalid(entry: impl Into<String>, error: impl std::fmt::Display) -> SeedError
 }
 
 /// Loads a seed into the repository. Users, categories and types with ids already present
-/// are replaced; workspaces whose name or business object exists already are skipped.
+/// are replaced. A workspace whose name is taken in its folder, or whose business object
+/// already has a workspace, is refused with an error naming the entry and the duplicate —
+/// never skipped, since eight suppliers may share a name and a skipped one would be missing
+/// without a word. The repository may be half loaded after an error; callers that keep
+/// serving load into a copy (see `POST /__sim/seed`).
 pub fn load(
     store: &mut Store,
     seed: &Seed,
@@ -283,14 +291,11 @@ pub fn load(
             },
         );
     }
-    let mut created = 0;
     for (index, workspace) in seed.workspaces.iter().enumerate() {
         let entry = format!("workspaces[{index}]");
-        if load_workspace(store, workspace, content, admin, now).map_err(|e| invalid(entry, e))? {
-            created += 1;
-        }
+        load_workspace(store, workspace, content, admin, now).map_err(|e| invalid(entry, e))?;
     }
-    Ok(created)
+    Ok(seed.workspaces.len())
 }
 
 fn load_workspace(
@@ -299,7 +304,7 @@ fn load_workspace(
     content: &ContentDir,
     admin: i64,
     now: OffsetDateTime,
-) -> Result<bool, String> {
+) -> Result<(), String> {
     let categories = category_keys(store, &seeded.categories)?;
     let request = WorkspaceRequest {
         template_id: seeded.template_id,
@@ -317,11 +322,26 @@ fn load_workspace(
         categories,
         ..WorkspaceRequest::default()
     };
-    let id = match ops::create_workspace(store, &request, admin, now) {
-        Ok(id) => id,
-        Err(error) if error.message.contains("already exists") => return Ok(false),
-        Err(error) => return Err(describe(&error)),
-    };
+    let id = ops::create_workspace(store, &request, admin, now).map_err(|error| {
+        let shown = seeded.name.as_deref().map_or_else(
+            || {
+                seeded
+                    .business_object
+                    .as_ref()
+                    .map_or_else(String::new, |b| format!("for business object {} ", b.bo_id))
+            },
+            |name| format!("'{name}' "),
+        );
+        if error.message.contains("already exists") {
+            format!(
+                "workspace {shown}duplicates one already there: {} Give it a distinct name \
+                 and business object; the seed is refused rather than the workspace skipped",
+                error.message
+            )
+        } else {
+            format!("workspace {shown}cannot be created: {}", describe(&error))
+        }
+    })?;
     for folder in &seeded.folders {
         ops::ensure_folder_path(store, id, folder, admin, now).map_err(|e| describe(&e))?;
     }
@@ -336,7 +356,7 @@ fn load_workspace(
             .map_err(|e| e.to_string())?;
         ops::add_version(store, doc, upload, "", admin, now).map_err(|e| describe(&e))?;
     }
-    Ok(true)
+    Ok(())
 }
 
 fn describe(error: &ApiError) -> String {
@@ -466,5 +486,6 @@ fn bare_node(id: i64, parent: i64, name: &str, kind: i64, owner: i64, now: Offse
         versions: Vec::new(),
         categories: BTreeMap::new(),
         workspace: None,
+        inherited_categories: BTreeSet::new(),
     }
 }

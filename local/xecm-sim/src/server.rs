@@ -27,6 +27,11 @@ use crate::store::Store;
 /// The two places Content Server serves its REST API (Windows and Linux installs).
 pub const API_PREFIXES: [&str; 2] = ["/otcs/cs.exe/api", "/cs/cs/api"];
 
+/// The REST root a request came in under (`/otcs/cs.exe/api` or `/cs/cs/api`), for answers
+/// that name the server's own URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiRoot(pub &'static str);
+
 /// The shared simulator, as routes see it.
 pub type AppState = Arc<Sim>;
 
@@ -352,6 +357,9 @@ fn dropped_connection() -> Response {
     Response::new(Body::from_stream(failing))
 }
 
+/// An unknown path, or a known path with a method it does not take (`POST` to a `GET`-only
+/// path): Content Server looks both up in one mappings registry, so both get its JSON
+/// error — never an empty 405.
 async fn unknown_api_route() -> ApiError {
     ApiError::bad_request(NO_SUCH_ROUTE)
 }
@@ -360,11 +368,12 @@ async fn unknown_api_route() -> ApiError {
 pub fn router(sim: AppState) -> Router {
     let api = crate::routes::api_routes()
         .fallback(unknown_api_route)
+        .method_not_allowed_fallback(unknown_api_route)
         .layer(middleware::from_fn_with_state(sim.clone(), api_middleware))
         .layer(DefaultBodyLimit::disable());
     let mut app = Router::new();
     for prefix in API_PREFIXES {
-        app = app.nest(prefix, api.clone());
+        app = app.nest(prefix, api.clone().layer(axum::Extension(ApiRoot(prefix))));
     }
     app.nest("/__sim", crate::routes::sim::routes())
         .with_state(sim)

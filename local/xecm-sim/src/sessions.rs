@@ -77,6 +77,11 @@ impl Sessions {
         }
     }
 
+    /// How long tickets live.
+    pub fn policy(&self) -> TicketPolicy {
+        self.policy
+    }
+
     /// Starts a session for a user and returns its first ticket.
     pub fn open(&mut self, user_id: i64, now: OffsetDateTime) -> (Caller, String) {
         self.last_session += 1;

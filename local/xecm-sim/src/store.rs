@@ -3,7 +3,7 @@
 //! `Store` is plain data behind the simulator's mutex; routes borrow it for the length of one
 //! request and never across an `.await`. It is also the persistence snapshot.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -74,6 +74,7 @@ impl Store {
                 versions: Vec::new(),
                 categories: BTreeMap::new(),
                 workspace: None,
+                inherited_categories: BTreeSet::new(),
             });
         }
         store
@@ -149,6 +150,7 @@ impl Store {
             versions: Vec::new(),
             categories: BTreeMap::new(),
             workspace: None,
+            inherited_categories: BTreeSet::new(),
         });
         Ok(id)
     }
@@ -218,6 +220,38 @@ impl Store {
             }
         }
         files
+    }
+
+    /// The categories a new item in `parent` starts with: those whose inheritance is on,
+    /// with the parent's current values.
+    pub fn inherited_categories(&self, parent: i64) -> BTreeMap<i64, BTreeMap<String, Value>> {
+        self.nodes.get(&parent).map_or_else(BTreeMap::new, |node| {
+            node.categories
+                .iter()
+                .filter(|(category, _)| node.inherited_categories.contains(category))
+                .map(|(category, values)| (*category, values.clone()))
+                .collect()
+        })
+    }
+
+    /// A user's login name, as node records show it in `owner`; `user{id}` for a user the
+    /// seed did not name.
+    pub fn user_name(&self, id: i64) -> String {
+        self.users
+            .iter()
+            .find(|user| user.id == id)
+            .map_or_else(|| format!("user{id}"), |user| user.name.clone())
+    }
+
+    /// The volume a node lies in: its top-level ancestor (the node itself for a volume).
+    pub fn volume_of(&self, id: i64) -> i64 {
+        let mut volume = id;
+        let mut current = self.nodes.get(&id);
+        while let Some(node) = current {
+            volume = node.id;
+            current = self.nodes.get(&node.parent_id);
+        }
+        volume
     }
 
     /// A user by login name.

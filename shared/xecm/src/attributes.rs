@@ -6,7 +6,8 @@
 //!
 //! # Format
 //! ```text
-//! metadata.categories (or metadata itself, in older answers):
+//! metadata.categories (or metadata itself, in older answers; `GET /api/v2/nodes/{id}
+//! ?fields=categories&metadata` nests it per category, as an object or a list):
 //!   "9100"        {"name":"Purchase Order","type":-18,"persona":"category"}
 //!   "9100_2"      {"name":"PO Number","type":-1,"multi_value":false,…}
 //!   "9100_8"      {"name":"Lines","type":-18,"persona":"set","multi_value_length_max":99}
@@ -138,10 +139,19 @@ const DATE_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
 impl CategoryDefinition {
     /// Reads a definition from a category's `metadata` block.
     pub fn from_metadata(id: CategoryId, metadata: &Value) -> Result<Self, XecmError> {
-        let entries = metadata
-            .get("categories")
-            .and_then(Value::as_object)
-            .or_else(|| metadata.as_object());
+        let own_key = id.to_string();
+        let holds_category = |entries: &Map<String, Value>| entries.contains_key(&own_key);
+        let entries = match metadata.get("categories") {
+            Some(Value::Array(per_category)) => per_category
+                .iter()
+                .filter_map(Value::as_object)
+                .find(|entries| holds_category(entries)),
+            Some(Value::Object(entries)) => match entries.get(&own_key) {
+                Some(Value::Object(nested)) if holds_category(nested) => Some(nested),
+                _ => Some(entries),
+            },
+            _ => metadata.as_object(),
+        };
         let entries = entries
             .ok_or_else(|| XecmError::Invalid(format!("category {id} came without metadata")))?;
         let prefix = format!("{id}_");
@@ -451,6 +461,29 @@ mod tests {
         assert_eq!(keys["9100_8_1_11"], json!(5));
         assert_eq!(keys["9100_8_2"], json!(""));
         assert_eq!(keys["9100_8_3"], json!(""));
+    }
+
+    #[test]
+    fn definitions_nested_per_category_are_read_like_flat_ones() {
+        let flat = definition();
+        let nested = json!({"categories": {"9100": {
+            "9100": {"name": "Purchase Order", "type": -18, "persona": "category"},
+            "9100_2": {"name": "PO Number", "type": -1, "multi_value": false},
+            "9100_7": {"name": "Tags", "type": -1, "multi_value": true},
+            "9100_8": {"name": "Lines", "type": -18, "persona": "set", "multi_value": true},
+            "9100_8_x_10": {"name": "Material", "type": -1},
+            "9100_8_x_11": {"name": "Quantity", "type": 2}
+        }}});
+        let id = CategoryId::new(9100).unwrap();
+        assert_eq!(
+            CategoryDefinition::from_metadata(id, &nested).unwrap(),
+            flat
+        );
+        let listed = json!({"categories": [nested["categories"]["9100"].clone()]});
+        assert_eq!(
+            CategoryDefinition::from_metadata(id, &listed).unwrap(),
+            flat
+        );
     }
 
     #[test]

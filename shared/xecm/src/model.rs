@@ -109,12 +109,18 @@ pub struct Version {
     /// Added.
     #[serde(default, deserialize_with = "lenient_date")]
     pub create_date: Option<OffsetDateTime>,
+    /// The version's name (the document's name when it was added).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Last changed.
+    #[serde(default, deserialize_with = "lenient_date")]
+    pub modify_date: Option<OffsetDateTime>,
 }
 
 /// One audit entry.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct AuditEntry {
-    /// Entry id.
+    /// The audited node's id (Content Server writes the node id here, not an entry number).
     #[serde(default)]
     pub id: Option<i64>,
     /// Event type id.

@@ -320,6 +320,13 @@ async fn a_document_is_filed_into_a_new_sub_folder_with_categories_and_versions(
             .collect::<Vec<_>>(),
         [1, 2]
     );
+    assert!(
+        versions
+            .iter()
+            .all(|v| v.name.as_deref() == Some(filed.document.name.as_str())
+                && v.modify_date.is_some()),
+        "version records carry the document's name and a modify date: {versions:?}"
+    );
     let mut first = Vec::new();
     h.client
         .download(filed.document.id, Some(1))
@@ -439,9 +446,14 @@ async fn category_attributes_with_sets_and_multi_values_round_trip() {
         .remove_category(workspace.id, category(SUPPLIER_CATEGORY))
         .await
         .unwrap();
+    let with_definitions = h.client.categories(workspace.id, true).await.unwrap();
     assert_eq!(
-        h.client.categories(workspace.id, true).await.unwrap().len(),
-        1
+        with_definitions
+            .iter()
+            .map(|c| (c.id.get(), c.definition.as_ref().map(|d| d.name.clone())))
+            .collect::<Vec<_>>(),
+        [(PO_CATEGORY, Some("Purchase Order".to_owned()))],
+        "the category is named by metadata_order, its definition read from metadata"
     );
 
     // A value of the wrong type is the server's 400, naming the attribute.

@@ -4,11 +4,17 @@
 //! ```text
 //! GET …/categories?metadata   {"links":…,"results":[{"data":{"categories":{"9100_2":"…",…}},
 //!                               "metadata":{"categories":{"9100":{…},"9100_2":{"name":…,"type":…},…}},
-//!                               "metadata_order":{"categories":["9100_2",…]}}]}
+//!                               "metadata_map":{"categories":{"9100":["9100_2","9100_8",…]}},
+//!                               "metadata_order":{"categories":["9100"]}}]}
 //! GET …/categories/{cat}      the same for one category, `results` an object
+//! POST/DELETE …/categories/{cat}/inheritance   {"links":…,"results":{}}
 //! ```
+//! One result per applied category; `metadata_order.categories` names the *category* (as
+//! pyxecm's `get_node_category_ids` reads it: `int(i) for i in metadata_order.categories`),
+//! `metadata_map.categories` maps it to its attribute keys.
 
 use axum::extract::{Path, RawQuery, State};
+use axum::http::Method;
 use serde_json::{Value, json};
 
 use crate::categories;
@@ -24,9 +30,11 @@ fn category_entry(store: &Store, node: &Node, category: i64, with_metadata: bool
     let values = node.categories.get(&category)?;
     let mut entry = json!({"data": {"categories": values}});
     if with_metadata && let Some(def) = store.categories.get(&category) {
-        let (metadata, order) = categories::metadata(def);
+        let (metadata, attribute_keys) = categories::metadata(def);
+        let category_key = category.to_string();
         entry["metadata"] = json!({"categories": metadata});
-        entry["metadata_order"] = json!({"categories": order});
+        entry["metadata_map"] = json!({"categories": {category_key.clone(): attribute_keys}});
+        entry["metadata_order"] = json!({"categories": [category_key]});
     }
     Some(entry)
 }
@@ -145,4 +153,46 @@ pub async fn remove(
     ok(
         &json!({"links": self_link("DELETE", &format!("/api/v2/nodes/{id}/categories/{category}")), "results": {}}),
     )
+}
+
+/// `POST /api/v2/nodes/{id}/categories/{cat}/inheritance` (on) and `DELETE` (off): whether
+/// items created in this container get the category with its current values.
+pub async fn inheritance(
+    State(sim): State<AppState>,
+    Authed(caller): Authed,
+    method: Method,
+    Path((id, category)): Path<(String, String)>,
+) -> ApiResult {
+    let (id, category) = (path_id(&id)?, path_id(&category)?);
+    let enable = method == Method::POST;
+    let now = sim.now();
+    let mut store = sim.store();
+    let node = store.node(id)?;
+    if !node.categories.contains_key(&category) {
+        return Err(not_applied(&store, category));
+    }
+    if !crate::model::subtype::is_container(node.subtype) {
+        return Err(ApiError::invalid(format!(
+            "{} is not a container; only containers pass categories on",
+            node.name
+        )));
+    }
+    let inherited = &mut store.node_mut(id)?.inherited_categories;
+    let changed = if enable {
+        inherited.insert(category)
+    } else {
+        inherited.remove(&category)
+    };
+    if changed {
+        store.record(
+            EventKind::CategoryChanged,
+            id,
+            caller.user_id,
+            Some(json!({"category_id": category, "inheritance": enable})),
+            now,
+        );
+        sim.save(&store);
+    }
+    let path = format!("/api/v2/nodes/{id}/categories/{category}/inheritance");
+    ok(&json!({"links": self_link(method.as_str(), &path), "results": {}}))
 }

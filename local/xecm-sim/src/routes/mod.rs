@@ -24,7 +24,9 @@ pub fn api_routes() -> Router<AppState> {
                 .delete(auth::logout),
         )
         .route("/v1/ping", get(auth::ping))
+        .route("/v1/serverinfo", get(auth::server_info))
         .route("/v2/businessworkspacetypes", get(workspaces::types))
+        .route("/v1/businessworkspacetypes/{id}", get(workspaces::type_v1))
         .route(
             "/v2/businessworkspaces",
             get(workspaces::list).post(workspaces::create),
@@ -43,6 +45,7 @@ pub fn api_routes() -> Router<AppState> {
             get(workspaces::enclosing),
         )
         .route("/v2/nodes", post(nodes::create))
+        .route("/v2/nodes/list", post(nodes::list))
         .route(
             "/v2/nodes/{id}",
             get(nodes::one).put(nodes::update).delete(nodes::remove),
@@ -53,6 +56,10 @@ pub fn api_routes() -> Router<AppState> {
             "/v2/nodes/{id}/versions",
             get(versions::list).post(versions::add),
         )
+        .route("/v2/nodes/{id}/versions/{number}", get(versions::one))
+        .route("/v1/nodes/{id}/versions", get(versions::list_v1))
+        .route("/v1/nodes/{id}/versions/latest", get(versions::latest_v1))
+        .route("/v1/nodes/{id}/versions/{number}", get(versions::one_v1))
         .route("/v1/nodes/{id}/content", get(versions::latest_content))
         .route("/v2/nodes/{id}/content", get(versions::latest_content))
         .route(
@@ -72,6 +79,10 @@ pub fn api_routes() -> Router<AppState> {
             get(categories::one)
                 .put(categories::update)
                 .delete(categories::remove),
+        )
+        .route(
+            "/v2/nodes/{id}/categories/{category}/inheritance",
+            post(categories::inheritance).delete(categories::inheritance),
         )
         .route("/v2/search", post(search::search).get(search::search))
 }
@@ -115,6 +126,19 @@ impl Params {
         self.get(key).is_some_and(crate::envelope::as_flag)
     }
 
+    /// Refuses a filter the route does not implement: every `where_…` parameter must be one
+    /// of `known`. A filter left out would change what the caller acts on.
+    pub fn only_filters(&self, known: &[&str]) -> Result<(), ApiError> {
+        match self
+            .0
+            .iter()
+            .find(|(key, _)| key.starts_with("where_") && !known.contains(&key.as_str()))
+        {
+            Some((key, _)) => Err(not_implemented(key)),
+            None => Ok(()),
+        }
+    }
+
     /// An integer parameter, with Content Server's error when it is not one.
     pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
         match self.get(key) {
@@ -147,6 +171,14 @@ impl Params {
 pub fn invalid_datatype(argument: &str) -> ApiError {
     ApiError::bad_request(format!(
         "Invalid datatype specified for argument '{argument}'"
+    ))
+}
+
+/// 400 "One or more parameters are invalid" naming a parameter the simulator does not
+/// implement (it refuses rather than ignores it).
+pub fn not_implemented(parameter: &str) -> ApiError {
+    ApiError::invalid(format!(
+        "the simulator does not implement the parameter '{parameter}'"
     ))
 }
 

@@ -1,7 +1,5 @@
 //! Nodes: read, browse, create (folders and documents, uploads streamed), change, delete.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
@@ -12,7 +10,7 @@ use crate::model::{EventKind, Node, subtype};
 use crate::ops;
 use crate::render::{self, DateStyle};
 use crate::routes::workspaces::sort_nodes;
-use crate::routes::{Params, path_id};
+use crate::routes::{Params, invalid_datatype, path_id};
 use crate::server::{AppState, Authed};
 use crate::store::Store;
 
@@ -68,6 +66,7 @@ pub async fn children(
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(raw.as_deref())?;
+    params.only_filters(&["where_type", "where_name"])?;
     let id = path_id(&id)?;
     let store = sim.store();
     store.node(id)?;
@@ -147,7 +146,8 @@ pub async fn create(
     let now = sim.now();
     let (id, response) = {
         let mut store = sim.store();
-        let categories = ops::category_values(&store, BTreeMap::new(), &requested)?;
+        let inherited = store.inherited_categories(parent);
+        let categories = ops::category_values(&store, inherited, &requested)?;
         let id = match kind {
             subtype::FOLDER => {
                 let name = input
@@ -204,6 +204,43 @@ pub async fn create(
     };
     tracing::info!(node_id = id, kind, "node created");
     ok(&response)
+}
+
+/// Most ids `POST /api/v2/nodes/list` takes at once (fitschgo/xecm: "Maximum of 250 Node
+/// IDs supported").
+const LIST_LIMIT: usize = 250;
+
+/// `POST /api/v2/nodes/list`: `body={"ids":[…]}` (or plain `ids` fields) → the nodes, in
+/// the order asked, as `results[].data.properties`. Ids that are missing (or could not be
+/// seen) are left out, as lists leave out what the caller may not see.
+pub async fn list(State(sim): State<AppState>, _: Authed, input: FormInput) -> ApiResult {
+    let ids: Vec<i64> = match input.fields.get("ids") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| crate::envelope::as_i64(item).ok_or_else(|| invalid_datatype("ids")))
+            .collect::<Result<_, _>>()?,
+        Some(Value::String(text)) => text
+            .split(',')
+            .map(|part| part.trim().parse().map_err(|_| invalid_datatype("ids")))
+            .collect::<Result<_, _>>()?,
+        Some(Value::Number(number)) => {
+            vec![number.as_i64().ok_or_else(|| invalid_datatype("ids"))?]
+        }
+        _ => return Err(ApiError::invalid("ids is required: a list of node ids")),
+    };
+    if ids.is_empty() || ids.len() > LIST_LIMIT {
+        return Err(ApiError::invalid(format!(
+            "ids takes 1 to {LIST_LIMIT} node ids, not {}",
+            ids.len()
+        )));
+    }
+    let store = sim.store();
+    let results: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| store.nodes.get(id))
+        .map(|node| json!({"data": {"properties": render::properties(&store, node, DateStyle::Utc)}}))
+        .collect();
+    ok(&json!({"links": self_link("POST", "/api/v2/nodes/list"), "results": results}))
 }
 
 /// `PUT /api/v2/nodes/{id}`: `name`, `description`, `parent_id` (move).

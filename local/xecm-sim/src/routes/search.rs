@@ -3,7 +3,7 @@
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Map, Value, json};
 
-use crate::envelope::{ApiError, ApiResult, Page, local_date, ok};
+use crate::envelope::{ApiError, ApiResult, Page, local_date, node_date, ok};
 use crate::input::FormInput;
 use crate::lql;
 use crate::model::{EventKind, Node};
@@ -11,14 +11,69 @@ use crate::render::{self, DateStyle};
 use crate::routes::nodes::collection_envelope;
 use crate::routes::{Params, path_id};
 use crate::server::{AppState, Authed};
+use crate::store::Store;
 
 /// Page size of search when the client names none.
 const SEARCH_LIMIT: usize = 10;
 /// Page size of audit when the client names none.
 const AUDIT_LIMIT: usize = 25;
 
-/// `POST /api/v2/search` (and the deprecated `GET`): `where`, `sort`, `page`, `limit`, as
-/// plain fields or in `body`.
+/// Search parameters that only shape the answer (which fields, facets, highlighting); the
+/// simulator answers its one shape whatever they say.
+const SHAPE_ONLY: [&str; 7] = [
+    "options",
+    "select",
+    "metadata",
+    "fields",
+    "expand",
+    "actions",
+    "suppress_response_codes",
+];
+
+/// `location_id1`, `location_id2`, … (pyxecm's "start a search from here"): the containers
+/// hits must lie below.
+fn locations(fields: &Map<String, Value>) -> Result<Vec<i64>, ApiError> {
+    fields
+        .iter()
+        .filter(|(key, _)| {
+            key.strip_prefix("location_id")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|(key, value)| {
+            crate::envelope::as_i64(value).ok_or_else(|| crate::routes::invalid_datatype(key))
+        })
+        .collect()
+}
+
+/// Refuses what the simulator cannot search the way the real server would: a `lookfor`
+/// other than `complexquery`, `within=content` (there is no full-text index), modifiers,
+/// slices, saved queries and templates, and any parameter it does not know.
+fn refuse_unsupported(fields: &Map<String, Value>) -> Result<(), ApiError> {
+    for (key, value) in fields {
+        let text = crate::envelope::as_text(value).unwrap_or_default();
+        let supported = match key.as_str() {
+            "where" | "sort" | "page" | "limit" => true,
+            "lookfor" => text.eq_ignore_ascii_case("complexquery"),
+            "within" => ["all", "metadata"].contains(&text.to_ascii_lowercase().as_str()),
+            "modifier" | "slice_id" | "query_id" | "template_id" | "slice" => {
+                text.is_empty() || text == "0"
+            }
+            other => {
+                SHAPE_ONLY.contains(&other)
+                    || other
+                        .strip_prefix("location_id")
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            }
+        };
+        if !supported {
+            return Err(crate::routes::not_implemented(&format!("{key}={text}")));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /api/v2/search` (and the deprecated `GET`): `where`, `sort`, `page`, `limit`,
+/// `location_id1…N`, as plain fields or in `body`.
 pub async fn search(
     State(sim): State<AppState>,
     _: Authed,
@@ -31,6 +86,8 @@ pub async fn search(
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     fields.extend(input.fields);
+    refuse_unsupported(&fields)?;
+    let scopes = locations(&fields)?;
     let text = |key: &str| fields.get(key).and_then(crate::envelope::as_text);
     let query_text = text("where")
         .filter(|w| !w.trim().is_empty())
@@ -51,10 +108,19 @@ pub async fn search(
     let (page, limit) = (number("page", 1)?, number("limit", SEARCH_LIMIT)?);
     let sort = text("sort").unwrap_or_else(|| "relevance".to_owned());
     let store = sim.store();
+    for scope in &scopes {
+        store.node(*scope)?;
+    }
     let mut found: Vec<&Node> = store
         .nodes
         .values()
         .filter(|node| node.parent_id >= 0 && lql::matches(&query, &store, node))
+        .filter(|node| {
+            scopes.is_empty()
+                || scopes
+                    .iter()
+                    .any(|scope| node.id != *scope && store.is_within(node.id, *scope))
+        })
         .collect();
     sort_results(&mut found, &sort)?;
     let page = Page::exact(page, limit, found.len());
@@ -62,22 +128,7 @@ pub async fn search(
         .get(page.range())
         .unwrap_or_default()
         .iter()
-        .map(|node| {
-            let version = node.versions.last().map_or(1, |v| v.number);
-            json!({
-                "data": {
-                    "properties": render::properties(&store, node, DateStyle::Utc),
-                    "regions": {"OTName": node.name, "OTLocation": node.parent_id, "OTSubType": node.subtype},
-                },
-                "links": {"parent": {"href": format!("api/v2/nodes/{}", node.parent_id)}},
-                "search_result_metadata": {
-                    "current_version": true,
-                    "object_id": format!("DataId={}&Version={version}", node.id),
-                    "result_type": "264",
-                    "source_id": "1",
-                },
-            })
-        })
+        .map(|node| search_hit(&store, node))
         .collect();
     let mut body = collection_envelope("/api/v2/search", page, &sort, &results);
     let range = page.range();
@@ -91,6 +142,56 @@ pub async fn search(
     body["collection"]["searching"] =
         json!({"cache_id": 1, "regions_metadata": {}, "regions_order": []});
     ok(&body)
+}
+
+/// One search hit, as pyxecm's `search` example shows it: the node's properties, its
+/// regions (`OTLocation` the ancestor ids from the volume down, as text), the current
+/// version of a document, links to its parent and the result metadata.
+fn search_hit(store: &Store, node: &Node) -> Value {
+    let mut ancestry = vec![node.id];
+    let mut current = store.nodes.get(&node.parent_id);
+    while let Some(ancestor) = current {
+        ancestry.push(ancestor.id);
+        current = store.nodes.get(&ancestor.parent_id);
+    }
+    let location: Vec<String> = ancestry.iter().rev().map(i64::to_string).collect();
+    let latest = node.versions.last();
+    let parent_name = store
+        .nodes
+        .get(&node.parent_id)
+        .map(|parent| parent.name.clone())
+        .unwrap_or_default();
+    let mut data = json!({
+        "properties": render::properties(store, node, DateStyle::Utc),
+        "regions": {
+            "OTName": node.name,
+            "OTSubType": node.subtype,
+            "OTLocation": location.join(" "),
+            "OTCreatedBy": node.owner_user_id,
+            "OTCreatedBy_formatted": store.user_name(node.owner_user_id),
+            "OTMIMEType": latest.map(|v| v.mime_type.clone()),
+            "OTObjectDate": node.modify_date.date().to_string().replace('-', ""),
+            "OTObjectSize": latest.map_or(0, |v| v.size),
+        },
+    });
+    if let Some(version) = latest {
+        data["versions"] = render::version(node, version);
+    }
+    json!({
+        "data": data,
+        "links": {
+            "parent": {"href": format!("api/v1/nodes/{}", node.parent_id), "name": parent_name},
+            "parent_nodes": {"href": format!("api/v1/nodes/{}/nodes", node.parent_id), "name": parent_name},
+        },
+        "search_result_metadata": {
+            "current_version": true,
+            "object_href": null,
+            "object_id": format!("DataId={}&Version={}", node.id, latest.map_or(1, |v| v.number)),
+            "result_type": "264",
+            "source_id": "1",
+            "version_type": null,
+        },
+    })
 }
 
 fn sort_results(found: &mut [&Node], sort: &str) -> Result<(), ApiError> {
@@ -122,22 +223,34 @@ pub async fn audit(
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(raw.as_deref())?;
+    params.only_filters(&[
+        "where_type",
+        "where_user_id",
+        "where_audit_date_start",
+        "where_audit_date_end",
+    ])?;
     let id = path_id(&id)?;
     let event_type = params.int("where_type")?;
     let user = params.int("where_user_id")?;
-    let date = |key: &str| -> Result<Option<String>, ApiError> {
+    let date = |key: &str, end_of_day: &str| -> Result<Option<String>, ApiError> {
         params
             .get(key)
+            .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(|v| {
-                crate::categories::normalise_date(v)
+                let full = if v.len() == 10 {
+                    format!("{v}{end_of_day}")
+                } else {
+                    v.to_owned()
+                };
+                crate::categories::normalise_date(&full)
                     .ok_or_else(|| crate::routes::invalid_datatype(key))
             })
             .transpose()
     };
     let (start, end) = (
-        date("where_audit_date_start")?,
-        date("where_audit_date_end")?,
+        date("where_audit_date_start", "T00:00:00")?,
+        date("where_audit_date_end", "T23:59:59")?,
     );
     let sort = params.get("sort").unwrap_or("desc_audit_date");
     let store = sim.store();
@@ -170,13 +283,14 @@ pub async fn audit(
         .iter()
         .map(|entry| {
             json!({
-                "id": entry.id,
-                "node_id": entry.node_id,
+                "id": entry.node_id,
                 "event_type": entry.event_type,
-                "audit_name": entry.audit_name,
-                "audit_date": local_date(entry.audit_date),
+                "audit_date": node_date(entry.audit_date),
                 "user_id": entry.user_id,
-                "value": entry.value,
+                "agent_id": null,
+                "audit_language_code": null,
+                "target_user_id": null,
+                "audit_name": entry.audit_name,
             })
         })
         .collect();

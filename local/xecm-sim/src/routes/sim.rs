@@ -5,7 +5,8 @@
 //! GET  /__sim/faults                 {"config":{…FaultConfig…},"counts":{…}}
 //! PUT  /__sim/faults  {FaultConfig}  replaces the switches (JSON body)
 //! GET  /__sim/events?after=N&limit=M {"events":[{id,kind,node_id,parent_id,workspace_id,name,subtype,detail,at,user_id}],"last_event_id":N}
-//! POST /__sim/seed    {Seed}         loads a seed into the running simulator → {"workspaces_created":N}
+//! POST /__sim/seed    {Seed}         loads a seed into the running simulator → {"workspaces_created":N};
+//!                                    all or nothing: 400 naming the entry (e.g. a duplicate workspace)
 //! GET  /__sim/stats                  {"calls_total":N,"calls":{"POST /api/v2/nodes":N,…},"nodes":N,"documents":N,"faults":{…}}
 //! ```
 
@@ -83,8 +84,10 @@ async fn load_seed(
     let Json(seed) = body.map_err(|e| ApiError::bad_request(format!("not a seed: {e}")))?;
     let now = sim.now();
     let mut store = sim.store();
-    let created = seed::load(&mut store, &seed, &sim.content, now)
+    let mut draft = store.clone();
+    let created = seed::load(&mut draft, &seed, &sim.content, now)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    *store = draft;
     sim.save(&store);
     ok(&json!({"workspaces_created": created}))
 }

@@ -45,7 +45,7 @@ pub async fn types(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQue
                 properties["bo_type"] = json!(binding.bo_type);
                 properties["bo_type_id"] = json!(binding.bo_type_id);
             }
-            json!({"data": {"properties": properties, "wksp_info": {"wksp_type_icon": null, "in_use": true}}})
+            json!({"data": {"properties": properties, "wksp_info": {"wksp_type_icon": type_icon(kind.id), "in_use": true}}})
         })
         .collect();
     ok(&json!({
@@ -54,10 +54,39 @@ pub async fn types(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQue
     }))
 }
 
+/// The icon URL of a workspace type, in the path Content Server serves type icons from.
+fn type_icon(type_id: i64) -> String {
+    format!("/appimg/ot_bws/icons/{type_id}%2Esvg")
+}
+
+/// `GET /api/v1/businessworkspacetypes/{id}`: the v1 shape, `{"icon_url","is_policies_enabled",
+/// "workspace_type"}` (pyxecm's `get_workspace_type` example).
+pub async fn type_v1(State(sim): State<AppState>, _: Authed, Path(id): Path<String>) -> ApiResult {
+    let id = path_id(&id)?;
+    let store = sim.store();
+    let kind = store.workspace_types.get(&id).ok_or_else(|| {
+        ApiError::bad_request(format!("The business workspace type {id} does not exist."))
+    })?;
+    ok(&json!({
+        "icon_url": type_icon(kind.id),
+        "is_policies_enabled": false,
+        "workspace_type": kind.name,
+    }))
+}
+
 /// `GET /api/v2/businessworkspaces`: filtered, sorted, paged; a page past the end answers
 /// the last page, as the real server does.
 pub async fn list(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQuery) -> ApiResult {
     let params = Params::parse(raw.as_deref())?;
+    params.only_filters(&[
+        "where_workspace_type_id",
+        "where_workspace_type_name",
+        "where_name",
+        "where_ext_system_id",
+        "where_bo_type",
+        "where_bo_id",
+        "where_is_early",
+    ])?;
     let store = sim.store();
     let type_id = params.int("where_workspace_type_id")?;
     let type_name = params
@@ -304,7 +333,21 @@ pub async fn by_business_object(
     ok(&workspace_list_envelope(&path, &params, page, &results))
 }
 
-/// `GET /api/v2/businessworkspaces/{id}/relateditems` (`where_relationtype=child|parent`).
+/// A set-valued parameter as Content Server writes it: `{'child','parent'}`, `{1,2}`, or a
+/// plain comma-separated list.
+fn set_values(text: &str) -> Vec<String> {
+    text.trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split(',')
+        .map(|part| part.trim().trim_matches(['\'', '"']).trim().to_lowercase())
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+/// `GET /api/v2/businessworkspaces/{id}/relateditems`: filtered by `where_relationtype`
+/// (`child`/`parent`) or `where_rel_types={'child','parent'}`, `where_name` (exact,
+/// `contains_…`, `startswith_…`), `where_workspace_type_id` or `where_workspace_type_ids={1,2}`.
 pub async fn related(
     State(sim): State<AppState>,
     _: Authed,
@@ -312,25 +355,61 @@ pub async fn related(
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
     let params = Params::parse(raw.as_deref())?;
+    params.only_filters(&[
+        "where_relationtype",
+        "where_rel_types",
+        "where_name",
+        "where_workspace_type_id",
+        "where_workspace_type_ids",
+    ])?;
     let id = path_id(&id)?;
+    let mut rel_types: Vec<String> = params
+        .all("where_rel_types")
+        .iter()
+        .flat_map(|text| set_values(text))
+        .collect();
+    rel_types.extend(params.get("where_relationtype").map(str::to_lowercase));
+    let mut type_ids: Vec<i64> = params
+        .all("where_workspace_type_ids")
+        .iter()
+        .flat_map(|text| set_values(text))
+        .map(|text| {
+            text.parse::<i64>()
+                .map_err(|_| crate::routes::invalid_datatype("where_workspace_type_ids"))
+        })
+        .collect::<Result<_, _>>()?;
+    type_ids.extend(params.int("where_workspace_type_id")?);
+    let name = params.get("where_name").map(NameFilter::parse);
     let store = sim.store();
     let node = workspace(&store, id)?;
-    let wanted = params.get("where_relationtype");
-    let relations: Vec<&Relation> = node
+    let related: Vec<(&Relation, &Node)> = node
         .workspace
         .iter()
         .flat_map(|link| link.relations.iter())
-        .filter(|relation| wanted.is_none_or(|w| w.eq_ignore_ascii_case(&relation.rel_type)))
+        .filter(|relation| {
+            rel_types.is_empty() || rel_types.contains(&relation.rel_type.to_lowercase())
+        })
+        .filter_map(|relation| Some((relation, store.nodes.get(&relation.workspace_id)?)))
+        .filter(|(_, other)| {
+            name.as_ref()
+                .is_none_or(|filter| filter.matches(&other.name))
+        })
+        .filter(|(_, other)| {
+            type_ids.is_empty()
+                || other
+                    .workspace
+                    .as_ref()
+                    .is_some_and(|link| type_ids.contains(&link.type_id))
+        })
         .collect();
     let (page, limit) = params.paging(DEFAULT_LIMIT)?;
-    let page = Page::clamped(page, limit, relations.len());
-    let results: Vec<Value> = relations[page.range()]
+    let page = Page::clamped(page, limit, related.len());
+    let results: Vec<Value> = related[page.range()]
         .iter()
-        .filter_map(|relation| {
-            let other = store.nodes.get(&relation.workspace_id)?;
+        .map(|(relation, other)| {
             let mut item = render::list_item(&store, other, DateStyle::Local);
             item["data"]["properties"]["rel_type"] = json!(relation.rel_type);
-            Some(item)
+            item
         })
         .collect();
     ok(&workspace_list_envelope(

@@ -23,18 +23,45 @@ pub struct AppliedCategory {
     pub definition: Option<Arc<CategoryDefinition>>,
 }
 
+/// The category a `results` item is about. Content Server names it in
+/// `metadata_order.categories` (`["9100"]`) when asked for `?metadata`; without metadata,
+/// the `metadata` key without `_` or the first value key's prefix tells.
+///
+/// # Format
+/// ```text
+/// {"data":{"categories":{"9100_2":"…"}},
+///  "metadata":{"categories":{"9100":{…},"9100_2":{…}}},
+///  "metadata_map":{"categories":{"9100":["9100_2",…]}},
+///  "metadata_order":{"categories":["9100"]}}
+/// ```
 fn category_id_of(item: &Value, values: &Map<String, Value>) -> Option<CategoryId> {
-    let from_metadata = item
-        .pointer("/metadata/categories")
-        .or_else(|| item.get("metadata"))
-        .and_then(Value::as_object)
-        .and_then(|m| m.keys().find(|k| !k.contains('_')).cloned());
-    let from_values = values
-        .keys()
-        .find_map(|k| k.split('_').next().map(str::to_owned));
-    from_metadata
-        .or(from_values)
-        .and_then(|id| CategoryId::parse(&id).ok())
+    let from_order = item
+        .pointer("/metadata_order/categories")
+        .and_then(Value::as_array)
+        .and_then(|order| order.iter().find_map(category_key));
+    let from_metadata = || {
+        item.pointer("/metadata/categories")
+            .or_else(|| item.get("metadata"))
+            .and_then(Value::as_object)
+            .and_then(|m| m.keys().find(|k| !k.contains('_')).cloned())
+    };
+    let from_values = || {
+        values
+            .keys()
+            .find_map(|k| k.split('_').next().map(str::to_owned))
+    };
+    from_order
+        .or_else(|| from_metadata().and_then(|id| CategoryId::parse(&id).ok()))
+        .or_else(|| from_values().and_then(|id| CategoryId::parse(&id).ok()))
+}
+
+/// A category id as `metadata_order` writes it: `"9100"` or `9100`, never an attribute key.
+fn category_key(entry: &Value) -> Option<CategoryId> {
+    match entry {
+        Value::String(text) if !text.contains('_') => CategoryId::parse(text).ok(),
+        Value::Number(number) => number.as_i64().and_then(|id| CategoryId::new(id).ok()),
+        _ => None,
+    }
 }
 
 impl XecmClient {
@@ -186,5 +213,44 @@ impl XecmClient {
         ))
         .await
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(keys: &[&str]) -> Map<String, Value> {
+        keys.iter()
+            .map(|k| ((*k).to_owned(), Value::String(String::new())))
+            .collect()
+    }
+
+    #[test]
+    fn the_category_is_read_from_metadata_order_as_the_real_server_writes_it() {
+        let item = json!({
+            "metadata": {"categories": {"9100_2": {}, "9100_8_x_9": {}}},
+            "metadata_order": {"categories": ["9100"]},
+        });
+        let id = category_id_of(&item, &values(&["9100_2"])).unwrap();
+        assert_eq!(id.get(), 9100);
+        let numeric = json!({"metadata_order": {"categories": [9200]}});
+        assert_eq!(category_id_of(&numeric, &Map::new()).unwrap().get(), 9200);
+    }
+
+    #[test]
+    fn attribute_keys_in_metadata_order_are_never_taken_for_a_category() {
+        let item = json!({
+            "metadata": {"categories": {"9100": {}, "9100_2": {}, "9100_8_x_9": {}}},
+            "metadata_order": {"categories": ["9100_2", "9100_8_x_9"]},
+        });
+        assert_eq!(category_id_of(&item, &Map::new()).unwrap().get(), 9100);
+        let without_metadata = json!({"data": {"categories": {}}});
+        assert_eq!(
+            category_id_of(&without_metadata, &values(&["9300_4"]))
+                .unwrap()
+                .get(),
+            9300
+        );
     }
 }
