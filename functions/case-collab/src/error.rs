@@ -14,9 +14,6 @@ pub enum CaseError {
     /// The ledger failed.
     #[error("ledger: {0}")]
     Ledger(#[from] gridlink_store::LedgerError),
-    /// The inbox failed.
-    #[error("inbox: {0}")]
-    Inbox(#[from] gridlink_flow::InboxError),
     /// A poll step failed.
     #[error(transparent)]
     Outbound(#[from] gridlink_outbound::OutboundError),
@@ -35,27 +32,17 @@ pub enum CaseError {
 
 impl CaseError {
     pub(crate) fn from_effect(error: gridlink_flow::EffectError<CaseError>) -> Self {
-        match error {
-            gridlink_flow::EffectError::Effect(inner) => inner,
-            other => {
-                let kind = other.kind();
-                Self::Effect(other.to_string(), kind)
-            }
-        }
+        error
+            .into_effect()
+            .unwrap_or_else(|(text, kind)| Self::Effect(text, kind))
     }
-}
 
-impl CaseError {
     pub(crate) fn from_xecm_effect(
         error: gridlink_flow::EffectError<gridlink_xecm::XecmError>,
     ) -> Self {
-        match error {
-            gridlink_flow::EffectError::Effect(inner) => Self::Xecm(inner),
-            other => {
-                let kind = other.kind();
-                Self::Effect(other.to_string(), kind)
-            }
-        }
+        error
+            .into_effect()
+            .map_or_else(|(text, kind)| Self::Effect(text, kind), Self::Xecm)
     }
 }
 
@@ -65,7 +52,6 @@ impl Classify for CaseError {
             Self::Xecm(e) => e.kind(),
             Self::Tg(e) => e.kind(),
             Self::Ledger(e) => e.kind(),
-            Self::Inbox(e) => e.kind(),
             Self::Outbound(e) => e.kind(),
             Self::Effect(_, kind) => *kind,
             Self::Malformed { .. } => ErrorKind::Unprocessable,

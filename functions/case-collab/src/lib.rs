@@ -125,7 +125,7 @@ impl UseCase for CaseCollab {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, CaseError> {
         match schedule {
-            Schedule::PollXecm => self.poll().await,
+            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
         }
     }
 

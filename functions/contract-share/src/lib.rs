@@ -154,7 +154,7 @@ impl UseCase for ContractShare {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ShareError> {
         match schedule {
-            Schedule::PollXecm => self.poll().await,
+            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
             Schedule::AckReminders => Ok(json!({"reminders": self.send_reminders().await?})),
         }
     }

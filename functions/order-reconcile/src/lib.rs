@@ -68,11 +68,9 @@ pub mod reconcile;
 mod refile;
 
 use gridlink_flow::{Function, InboxItem, InboxPolicy, Platform, Received, UseCase, UseCaseSpec};
-use gridlink_inbound::operator::{self, AssignTarget, Refiler, UnmatchedRoute};
-use gridlink_inbound::unmatched::{RetryVerdict, UnmatchedItem};
-use gridlink_inbound::{InboundConfig, InboundError, ingress};
+use gridlink_inbound::operator::{self, UnmatchedRoute};
+use gridlink_inbound::InboundError;
 use gridlink_lambda::{HttpRequest, HttpResponse};
-use gridlink_xecm::Node;
 use serde_json::{Value, json};
 
 pub use config::OrderReconcileConfig;
@@ -80,15 +78,7 @@ pub use config::OrderReconcileConfig;
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "order-reconcile";
 
-gridlink_flow::schedules! {
-    /// order-reconcile's schedules.
-    pub enum Schedule {
-        /// Poll the TG inbox (the safety net beside webhooks).
-        PollInbox = "poll-inbox",
-        /// Correlate open unmatched items again.
-        RetryUnmatched = "retry-unmatched",
-    }
-}
+pub use gridlink_inbound::operator::InboundSchedule as Schedule;
 
 /// The order-reconcile use case.
 #[derive(Debug, Clone)]
@@ -130,17 +120,7 @@ impl UseCase for OrderReconcile {
     }
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, InboundError> {
-        match schedule {
-            Schedule::PollInbox => match &self.config.inbound.mailbox {
-                Some(mailbox) => {
-                    Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?}))
-                }
-                None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
-            },
-            Schedule::RetryUnmatched => {
-                operator::retry_unmatched(self, self.config.unmatched_retry_batch).await
-            }
-        }
+        operator::run_schedule(self, schedule, self.config.unmatched_retry_batch).await
     }
 
     async fn on_route(
@@ -149,29 +129,5 @@ impl UseCase for OrderReconcile {
         request: &HttpRequest,
     ) -> Result<HttpResponse, InboundError> {
         operator::answer(self, route, request).await
-    }
-}
-
-impl Refiler for OrderReconcile {
-    fn platform(&self) -> &Platform {
-        &self.platform
-    }
-
-    fn inbound(&self) -> &InboundConfig {
-        &self.config.inbound
-    }
-
-    async fn assign(
-        &self,
-        item: UnmatchedItem,
-        workspace: Node,
-        label: String,
-        _target: AssignTarget,
-    ) -> Result<Value, InboundError> {
-        refile::assign(self, &item, &workspace, &label).await
-    }
-
-    async fn retry(&self, item: UnmatchedItem) -> Result<RetryVerdict, InboundError> {
-        refile::retry(self, item).await
     }
 }

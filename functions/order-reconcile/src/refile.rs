@@ -11,7 +11,9 @@ use gridlink_edi::BusinessDocument;
 use gridlink_inbound::correlate::Correlation;
 use gridlink_inbound::taught::{self, TaughtRoute};
 use gridlink_inbound::unmatched::{self, RetryVerdict, UnmatchedItem};
-use gridlink_inbound::{InboundError, ReceivedDocument, correlate_order};
+use gridlink_flow::Platform;
+use gridlink_inbound::operator::{AssignTarget, Refiler};
+use gridlink_inbound::{InboundConfig, InboundError, ReceivedDocument, correlate_order};
 use gridlink_xecm::Node;
 use serde_json::{Value, json};
 
@@ -135,5 +137,29 @@ pub(crate) async fn retry(
             .await?,
         )),
         Correlation::Unmatched(reason) => Ok(RetryVerdict::StillUnmatched(reason)),
+    }
+}
+
+impl Refiler for OrderReconcile {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    fn inbound(&self) -> &InboundConfig {
+        &self.config.inbound
+    }
+
+    async fn assign(
+        &self,
+        item: UnmatchedItem,
+        workspace: Node,
+        label: String,
+        _target: AssignTarget,
+    ) -> Result<Value, InboundError> {
+        assign(self, &item, &workspace, &label).await
+    }
+
+    async fn retry(&self, item: UnmatchedItem) -> Result<RetryVerdict, InboundError> {
+        retry(self, item).await
     }
 }

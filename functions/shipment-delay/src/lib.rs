@@ -62,12 +62,10 @@ pub mod process;
 mod refile;
 
 use gridlink_flow::{Function, InboxItem, InboxPolicy, Platform, Received, UseCase, UseCaseSpec};
-use gridlink_inbound::operator::{self, AssignTarget, Refiler, UnmatchedRoute};
-use gridlink_inbound::unmatched::{RetryVerdict, UnmatchedItem};
-use gridlink_inbound::{InboundConfig, InboundError, ingress};
+use gridlink_inbound::operator::{self, UnmatchedRoute};
+use gridlink_inbound::InboundError;
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_tgrid::EventType;
-use gridlink_xecm::Node;
 use serde_json::{Value, json};
 
 pub use config::ShipmentDelayConfig;
@@ -75,15 +73,7 @@ pub use config::ShipmentDelayConfig;
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "shipment-delay";
 
-gridlink_flow::schedules! {
-    /// shipment-delay's schedules.
-    pub enum Schedule {
-        /// Poll the TG inbox (the safety net beside webhooks).
-        PollInbox = "poll-inbox",
-        /// Correlate open unmatched items again.
-        RetryUnmatched = "retry-unmatched",
-    }
-}
+pub use gridlink_inbound::operator::InboundSchedule as Schedule;
 
 /// The shipment-delay use case.
 #[derive(Debug, Clone)]
@@ -136,17 +126,7 @@ impl UseCase for ShipmentDelay {
     }
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, InboundError> {
-        match schedule {
-            Schedule::PollInbox => match &self.config.inbound.mailbox {
-                Some(mailbox) => {
-                    Ok(json!({"polled": ingress::poll_tg_inbox(&self.platform, mailbox).await?}))
-                }
-                None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
-            },
-            Schedule::RetryUnmatched => {
-                operator::retry_unmatched(self, self.config.unmatched_retry_batch).await
-            }
-        }
+        operator::run_schedule(self, schedule, self.config.unmatched_retry_batch).await
     }
 
     async fn on_route(
@@ -155,29 +135,5 @@ impl UseCase for ShipmentDelay {
         request: &HttpRequest,
     ) -> Result<HttpResponse, InboundError> {
         operator::answer(self, route, request).await
-    }
-}
-
-impl Refiler for ShipmentDelay {
-    fn platform(&self) -> &Platform {
-        &self.platform
-    }
-
-    fn inbound(&self) -> &InboundConfig {
-        &self.config.inbound
-    }
-
-    async fn assign(
-        &self,
-        item: UnmatchedItem,
-        workspace: Node,
-        label: String,
-        target: AssignTarget,
-    ) -> Result<Value, InboundError> {
-        refile::assign(self, &item, workspace, label, &target).await
-    }
-
-    async fn retry(&self, item: UnmatchedItem) -> Result<RetryVerdict, InboundError> {
-        refile::retry(self, &item).await
     }
 }

@@ -8,9 +8,10 @@
 //! schedule runs the ordinary correlation again.
 
 use gridlink_flow::TG_SOURCE;
-use gridlink_inbound::InboundError;
+use gridlink_flow::Platform;
+use gridlink_inbound::operator::{AssignTarget, Refiler};
+use gridlink_inbound::{InboundConfig, InboundError};
 use gridlink_inbound::ingress;
-use gridlink_inbound::operator::AssignTarget;
 use gridlink_inbound::unmatched::{self, RetryVerdict, UnmatchedItem};
 use gridlink_xecm::{AttributeValue, Node};
 use serde_json::{Value, json};
@@ -111,4 +112,28 @@ pub(crate) async fn retry(
             .map(Disposition::to_json)
             .collect::<Vec<_>>()
     )))
+}
+
+impl Refiler for ShipmentDelay {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    fn inbound(&self) -> &InboundConfig {
+        &self.config.inbound
+    }
+
+    async fn assign(
+        &self,
+        item: UnmatchedItem,
+        workspace: Node,
+        label: String,
+        target: AssignTarget,
+    ) -> Result<Value, InboundError> {
+        assign(self, &item, workspace, label, &target).await
+    }
+
+    async fn retry(&self, item: UnmatchedItem) -> Result<RetryVerdict, InboundError> {
+        retry(self, &item).await
+    }
 }

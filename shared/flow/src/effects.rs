@@ -145,6 +145,21 @@ impl<E: Classify> Classify for EffectError<E> {
     }
 }
 
+impl<E: Classify + std::fmt::Display> EffectError<E> {
+    /// The effect's own error as it is (`Ok`); any other failure — a claim held elsewhere,
+    /// the ledger, an injected crash — as its text and kind (`Err`), for a use case error
+    /// that keeps such failures as one variant.
+    pub fn into_effect(self) -> Result<E, (String, ErrorKind)> {
+        match self {
+            Self::Effect(inner) => Ok(inner),
+            other => {
+                let kind = other.kind();
+                Err((other.to_string(), kind))
+            }
+        }
+    }
+}
+
 /// Where a test may inject a crash.
 pub trait FaultInjector: Send + Sync + std::fmt::Debug {
     /// Whether to "crash" after `key`'s effect ran and before its confirmation.

@@ -297,9 +297,13 @@ impl<U: UseCase> Function<U> {
             .await
             .map_err(|e| failure(&e))?;
         let inbox = self.process_pending().await.map_err(|e| failure(&e))?;
-        Ok(Reply::Scheduled(
-            json!({"schedule": firing.schedule, "outcome": outcome, "inbox": inbox}),
-        ))
+        let mut reply = match outcome {
+            Value::Object(fields) => Value::Object(fields),
+            other => json!({"outcome": other}),
+        };
+        reply["schedule"] = json!(firing.schedule);
+        reply["inbox"] = json!(inbox);
+        Ok(Reply::Scheduled(reply))
     }
 }
 

@@ -408,7 +408,11 @@ impl Inbox {
 
     /// Items waiting to be processed, oldest first.
     pub async fn pending(&self, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
-        let query = Query::partition(IndexName::One, self.pending_partition()).limit(limit);
+        self.listed(self.pending_partition(), limit).await
+    }
+
+    async fn listed(&self, partition: String, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
+        let query = Query::partition(IndexName::One, partition).limit(limit);
         Ok(self
             .ledger
             .query(query)
@@ -521,14 +525,7 @@ impl Inbox {
 
     /// Items in the dead-letter state, oldest first.
     pub async fn dead_letters(&self, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
-        let query = Query::partition(IndexName::One, self.dead_letter_partition()).limit(limit);
-        Ok(self
-            .ledger
-            .query(query)
-            .await?
-            .into_iter()
-            .map(|record| InboxItem { record })
-            .collect())
+        self.listed(self.dead_letter_partition(), limit).await
     }
 
     /// Puts a dead letter back on the pending list with a fresh attempt count; its last

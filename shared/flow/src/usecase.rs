@@ -123,8 +123,9 @@ pub trait UseCase: UseCaseSpec {
         event: Received,
     ) -> impl Future<Output = Result<Value, Self::Error>> + Send;
 
-    /// Runs one schedule; the value is the firing's outcome. The runtime processes the
-    /// inbox's pending items afterwards.
+    /// Runs one schedule; the value is the firing's outcome (an object's fields become the
+    /// reply's, beside `schedule` and `inbox`). The runtime processes the inbox's pending
+    /// items afterwards.
     fn on_schedule(
         &self,
         schedule: Self::Schedule,

@@ -130,6 +130,34 @@ pub async fn answer<R: Refiler>(
     Ok(HttpResponse::json(200, &item))
 }
 
+gridlink_flow::schedules! {
+    /// The schedules of an inbound function.
+    pub enum InboundSchedule {
+        /// Poll the TG inbox (the safety net beside webhooks).
+        PollInbox = "poll-inbox",
+        /// Correlate open unmatched items again.
+        RetryUnmatched = "retry-unmatched",
+    }
+}
+
+/// Runs one inbound schedule for `refiler`: the TG inbox poll (when `TG_MAILBOX_ID` is set),
+/// or the retry of up to `batch` open unmatched items.
+pub async fn run_schedule<R: Refiler>(
+    refiler: &R,
+    schedule: InboundSchedule,
+    batch: usize,
+) -> Result<Value, InboundError> {
+    match schedule {
+        InboundSchedule::PollInbox => match &refiler.inbound().mailbox {
+            Some(mailbox) => Ok(json!({
+                "polled": crate::ingress::poll_tg_inbox(refiler.platform(), mailbox).await?
+            })),
+            None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
+        },
+        InboundSchedule::RetryUnmatched => retry_unmatched(refiler, batch).await,
+    }
+}
+
 /// The retry schedule: re-correlates up to `batch` open items (least recently tried first)
 /// and files those that now match.
 pub async fn retry_unmatched<R: Refiler>(refiler: &R, batch: usize) -> Result<Value, InboundError> {
