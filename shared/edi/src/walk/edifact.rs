@@ -1,5 +1,7 @@
 //! EDIFACT envelopes: UNA? UNB/UNZ, UNG/UNE, UNH/UNT.
 
+use crate::charset::{EDIFACT_SYNTAX_IDENTIFIERS, EDIFACT_SYNTAX_VERSIONS, Repertoire};
+use crate::dictionary::is_known_message_version;
 use crate::envelope::{GroupHeader, InterchangeHeader, PartyId, TransactionHeader};
 use crate::error::{EdiError, Level, Position};
 use crate::syntax::Syntax;
@@ -46,7 +48,7 @@ impl Walker {
                     });
                 }
             };
-        let numbered = self.number + u64::from(una_len > 0) + 1;
+        let numbered = self.number + 1;
         let segment = Segment::new(
             &data[start..end],
             delimiters,
@@ -67,7 +69,14 @@ impl Walker {
         }
         self.number = numbered;
         self.pos = base + next as u64;
-        self.begin_interchange(Syntax::Edifact, delimiters, header.control_number.clone());
+        let syntax_identifier = field(&segment, 1, 1);
+        self.begin_interchange(
+            Syntax::Edifact,
+            delimiters,
+            Repertoire::of_edifact(&syntax_identifier),
+            header.control_number.clone(),
+        );
+        errors.extend(self.inspect(&segment));
         Ok(Some(Step::Event(Event::InterchangeStart {
             header,
             delimiters,
@@ -112,7 +121,9 @@ impl Walker {
                     Outcome::consumed()
                 }
                 b"UNE" => {
+                    let found = self.inspect(segment);
                     let group = &mut self.group;
+                    group.errors.extend(found);
                     check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
                     check_control(
                         segment,
@@ -140,7 +151,9 @@ impl Walker {
                 }
                 b"UNH" => Outcome::reread_after(self.begin_group(None, None)),
                 b"UNZ" => {
+                    let found = self.inspect(segment);
                     let state = &mut self.interchange;
+                    state.errors.extend(found);
                     let actual = if state.groups > 0 {
                         state.groups
                     } else {
@@ -199,8 +212,9 @@ fn unb_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeH
     };
     require(
         1,
-        syntax_id.starts_with("UNO") && !syntax_version.is_empty(),
-        &syntax_id,
+        EDIFACT_SYNTAX_IDENTIFIERS.contains(&syntax_id.as_str())
+            && EDIFACT_SYNTAX_VERSIONS.contains(&syntax_version.as_str()),
+        &format!("{syntax_id}:{syntax_version}"),
     );
     require(2, !sender.id.is_empty(), &sender.id);
     require(3, !receiver.id.is_empty(), &receiver.id);
@@ -259,6 +273,18 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
         .take_while(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(":");
+    let (message_version, release, agency) = (
+        field(segment, 2, 2),
+        field(segment, 2, 3),
+        field(segment, 2, 4),
+    );
+    if !set_id.is_empty() && !is_known_message_version(&message_version, &release, &agency) {
+        errors.push(EdiError::UnknownVersion {
+            at: segment.position_of(2, Some(2)),
+            field: "UNH S009".to_owned(),
+            value: version.clone(),
+        });
+    }
     TransactionHeader {
         set_id,
         control_number,

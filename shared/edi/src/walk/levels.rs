@@ -1,10 +1,12 @@
 //! Opening and closing interchanges, groups and transactions, with the checks that go with it.
 
+use crate::charset::Repertoire;
 use crate::envelope::{GroupHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::{self, Segment};
 
+use super::inspect::inspect;
 use super::{
     Depth, Event, GroupState, InterchangeState, Span, TransactionState, TransactionUnit, Walker,
 };
@@ -55,10 +57,13 @@ impl Walker {
         &mut self,
         syntax: Syntax,
         delimiters: Delimiters,
+        repertoire: Repertoire,
         control_number: String,
     ) {
         self.syntax = syntax;
         self.delimiters = delimiters;
+        self.repertoire = repertoire;
+        self.interchanges_seen += 1;
         self.depth = Depth::Interchange;
         self.interchange = InterchangeState {
             control_number,
@@ -83,6 +88,9 @@ impl Walker {
             .map(|h| h.control_number.clone())
             .unwrap_or_default();
         let mut errors = Vec::new();
+        if let Some(segment) = segment {
+            errors.extend(self.inspect(segment));
+        }
         if let (Some(segment), Some(_)) = (segment, &header) {
             let tracked = &mut self.interchange.group_numbers;
             if tracked.contains(&control_number) {
@@ -121,6 +129,7 @@ impl Walker {
         segment: &Segment<'_>,
         mut errors: Vec<EdiError>,
     ) {
+        errors.extend(self.inspect(segment));
         let tracked = &mut self.group.set_numbers;
         if tracked.contains(&header.control_number) {
             errors.push(EdiError::DuplicateControlNumber {
@@ -153,8 +162,10 @@ impl Walker {
     /// Adds a body segment to the open transaction.
     pub(super) fn push_segment(&mut self, segment: &Segment<'_>) {
         let valid = token::is_valid_tag(segment.tag());
+        let found = self.inspect(segment);
         if let Some(t) = self.transaction.as_mut() {
             t.count += 1;
+            t.errors.extend(found);
             if !valid {
                 t.errors.push(EdiError::InvalidSegmentTag {
                     at: segment.position(),
@@ -198,7 +209,15 @@ impl Walker {
                 tag,
             }
         };
-        self.innermost_errors().push(error);
+        let found = self.inspect(segment);
+        let errors = self.innermost_errors();
+        errors.push(error);
+        errors.extend(found);
+    }
+
+    /// Checks the content of a segment read with the current interchange's character set.
+    pub(super) fn inspect(&self, segment: &Segment<'_>) -> Vec<EdiError> {
+        inspect(self.syntax, self.repertoire, segment)
     }
 }
 
