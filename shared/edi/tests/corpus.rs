@@ -11,10 +11,10 @@ mod common_fixtures;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gridlink_edi::token::Segments;
+use common_fixtures::judgment_of;
 use gridlink_edi::{
-    AckKind, AckOptions, AckStatus, BusinessDocument, FunctionalAck, Report, Verdict, ack_for,
-    parse_interchanges, validate, validate_reader_keeping,
+    AckKind, AckOptions, Report, Verdict, ack_for, parse_interchanges, validate,
+    validate_reader_keeping,
 };
 use serde::Deserialize;
 
@@ -74,53 +74,6 @@ fn options(kind: AckKind) -> AckOptions {
         control_number: 500,
         sender: None,
         prepared_at: common_fixtures::prepared_at(),
-    }
-}
-
-/// The judgment an acknowledgment expresses: any `R` or `P` (TA1, AK5, AK9, UCI, UCF, UCM)
-/// rejects; any `E` (or a listed error under an accepting CONTRL) accepts with errors.
-fn judgment_of(ack: &[u8]) -> Verdict {
-    let mut statuses: Vec<AckStatus> = Vec::new();
-    for segment in Segments::new(ack)
-        .expect("the acknowledgment tokenises")
-        .flatten()
-    {
-        if segment.is(b"TA1") {
-            statuses.push(match segment.element(4).raw() {
-                b"A" => AckStatus::Accepted,
-                b"E" => AckStatus::AcceptedWithErrors,
-                _ => AckStatus::Rejected,
-            });
-        }
-    }
-    for interchange in parse_interchanges(ack).expect("the acknowledgment parses back") {
-        for document in interchange.documents {
-            let BusinessDocument::FunctionalAck(FunctionalAck {
-                interchange,
-                groups,
-                messages,
-                ..
-            }) = document
-            else {
-                panic!("not an acknowledgment");
-            };
-            statuses.extend(interchange.map(|i| i.status));
-            for group in groups {
-                statuses.push(group.status);
-                statuses.extend(group.transactions.into_iter().map(|t| t.status));
-            }
-            statuses.extend(messages.into_iter().map(|t| t.status));
-        }
-    }
-    if statuses
-        .iter()
-        .any(|s| matches!(s, AckStatus::Rejected | AckStatus::PartiallyAccepted))
-    {
-        Verdict::Rejected
-    } else if statuses.contains(&AckStatus::AcceptedWithErrors) {
-        Verdict::AcceptedWithErrors
-    } else {
-        Verdict::Accepted
     }
 }
 
