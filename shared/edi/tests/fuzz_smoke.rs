@@ -86,7 +86,7 @@ fn exercise(bytes: &[u8], step: usize) {
     }
     let prepared_at = common_fixtures::prepared_at();
     for kind in [AckKind::Ack997, AckKind::Ack999, AckKind::Contrl] {
-        if let Ok(ack) = ack_for(
+        let ack = ack_for(
             &report,
             &AckOptions {
                 kind,
@@ -94,16 +94,17 @@ fn exercise(bytes: &[u8], step: usize) {
                 sender: None,
                 prepared_at,
             },
-        ) {
-            if parse_interchanges(&ack).is_ok() {
-                assert_eq!(
-                    common_fixtures::judgment_of(&ack) == Verdict::Rejected,
-                    report.must_reject(),
-                    "check and ack disagree on {:?}\n{}",
-                    String::from_utf8_lossy(bytes),
-                    String::from_utf8_lossy(&ack)
-                );
-            }
+        );
+        if let Ok(ack) = ack
+            && parse_interchanges(&ack).is_ok()
+        {
+            assert_eq!(
+                common_fixtures::judgment_of(&ack) == Verdict::Rejected,
+                report.must_reject(),
+                "check and ack disagree on {:?}\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&ack)
+            );
         }
     }
 }
