@@ -214,6 +214,7 @@ impl ReportBuilder {
                 let (_, content_errors) = transaction.document();
                 let mut errors = transaction.errors().to_vec();
                 errors.extend(content_errors);
+                errors.extend(transaction.warnings());
                 let errors = self.keep(errors);
                 let report = TransactionReport {
                     header: transaction.header().clone(),

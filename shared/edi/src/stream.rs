@@ -16,7 +16,7 @@ use crate::model::BusinessDocument;
 use crate::read::read_document;
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::Segment;
-use crate::walk::{Event, Step, TransactionUnit, Walker};
+use crate::walk::{Event, Step, TransactionUnit, Walker, length_warnings};
 
 pub use crate::walk::Limits;
 
@@ -77,6 +77,15 @@ impl<'a> Transaction<'a> {
     /// The segments from ST/UNH to SE/UNT, borrowed from the input.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'a>> {
         self.unit.segments(self.data, self.base)
+    }
+
+    /// Warnings about the body's elements: longer than their dictionary maximum, or very large
+    /// (the header's are among the walker's [`Transaction::errors`]).
+    pub fn warnings(&self) -> Vec<EdiError> {
+        self.segments()
+            .skip(1)
+            .flat_map(|segment| length_warnings(self.unit.syntax, &segment))
+            .collect()
     }
 
     /// Reads the canonical document; returns it (when readable) and the content errors found.

@@ -1,5 +1,7 @@
-//! What the walker checks inside every segment it reads: bytes outside the character set
-//! (reject) and element lengths (warnings). Binary segments are exempt: their data is any bytes.
+//! What is checked inside segments: bytes outside the character set (reject; by the walker, on
+//! every segment) and element lengths (warnings; by the walker on envelope segments, and by
+//! [`crate::stream::Transaction::warnings`] on a transaction's body, off the walker's hot path).
+//! Binary segments are exempt: their data is any bytes.
 
 use crate::charset::{Repertoire, first_forbidden};
 use crate::dictionary::{LARGE_ELEMENT, MaxLength, edifact_max_lengths, x12_max_lengths};
@@ -12,15 +14,16 @@ pub(super) fn is_binary(syntax: Syntax, tag: &[u8]) -> bool {
     syntax == Syntax::X12 && matches!(tag, b"BIN" | b"BDS")
 }
 
-/// The problems inside `segment`'s elements, in element order.
+/// The problems inside `segment`'s elements, in element order; element lengths too when
+/// `lengths`.
 pub(super) fn inspect(
     syntax: Syntax,
     repertoire: Repertoire,
     segment: &Segment<'_>,
+    lengths: bool,
 ) -> Vec<EdiError> {
     let mut found = Vec::new();
-    let tag = segment.tag();
-    if is_binary(syntax, tag) {
+    if is_binary(syntax, segment.tag()) {
         return found;
     }
     let raw = segment.raw();
@@ -30,6 +33,20 @@ pub(super) fn inspect(
             at: segment.position_of(element, component),
             byte: raw[k],
         });
+    }
+    if lengths {
+        found.extend(length_warnings(syntax, segment));
+    }
+    found
+}
+
+/// Elements longer than their dictionary maximum, and elements longer than
+/// [`LARGE_ELEMENT`] for which no maximum is known.
+pub(crate) fn length_warnings(syntax: Syntax, segment: &Segment<'_>) -> Vec<EdiError> {
+    let mut found = Vec::new();
+    let tag = segment.tag();
+    if is_binary(syntax, tag) {
+        return found;
     }
     let limits = match syntax {
         Syntax::X12 => x12_max_lengths(tag),
@@ -63,7 +80,7 @@ pub(super) fn inspect(
             }
         }
     }
-    if raw.len() > LARGE_ELEMENT {
+    if segment.raw().len() > LARGE_ELEMENT {
         for (i, element) in segment.elements().enumerate() {
             let n = i + 1;
             if element.raw().len() > LARGE_ELEMENT && !warned.contains(&n) {
@@ -136,12 +153,12 @@ mod tests {
     #[test]
     fn a_control_character_is_placed_at_its_element_and_component() {
         let n1 = segment(b"N1*ST*AC\0ME*92*1", Delimiters::X12_DEFAULT);
-        let found = inspect(Syntax::X12, Repertoire::EightBit, &n1);
+        let found = inspect(Syntax::X12, Repertoire::EightBit, &n1, true);
         assert_eq!(found.len(), 1);
         let at = found[0].position();
         assert_eq!((at.element, at.component), (Some(2), None));
         let nad = segment(b"NAD+BY+123::9\x01", Delimiters::EDIFACT_DEFAULT);
-        let found = inspect(Syntax::Edifact, Repertoire::EightBit, &nad);
+        let found = inspect(Syntax::Edifact, Repertoire::EightBit, &nad, true);
         let at = found[0].position();
         assert_eq!((at.element, at.component), (Some(2), Some(3)));
     }
@@ -152,7 +169,7 @@ mod tests {
             b"BEG*00*SA*PO-THIS-NUMBER-IS-FAR-TOO-LONG**20240115",
             Delimiters::X12_DEFAULT,
         );
-        let found = inspect(Syntax::X12, Repertoire::EightBit, &beg);
+        let found = inspect(Syntax::X12, Repertoire::EightBit, &beg, true);
         assert!(matches!(
             found.as_slice(),
             [EdiError::ElementTooLong {
@@ -163,7 +180,7 @@ mod tests {
         ));
         let huge = format!("MSG*{}", "X".repeat(LARGE_ELEMENT + 1));
         let msg = segment(huge.as_bytes(), Delimiters::X12_DEFAULT);
-        let found = inspect(Syntax::X12, Repertoire::EightBit, &msg);
+        let found = length_warnings(Syntax::X12, &msg);
         assert!(matches!(found.as_slice(), [EdiError::LargeElement { .. }]));
     }
 }

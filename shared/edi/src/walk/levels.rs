@@ -162,7 +162,7 @@ impl Walker {
     /// Adds a body segment to the open transaction.
     pub(super) fn push_segment(&mut self, segment: &Segment<'_>) {
         let valid = token::is_valid_tag(segment.tag());
-        let found = self.inspect(segment);
+        let found = inspect(self.syntax, self.repertoire, segment, false);
         if let Some(t) = self.transaction.as_mut() {
             t.count += 1;
             t.errors.extend(found);
@@ -215,9 +215,10 @@ impl Walker {
         errors.extend(found);
     }
 
-    /// Checks the content of a segment read with the current interchange's character set.
+    /// Checks the content of an envelope segment (or one outside any transaction): its
+    /// characters against the interchange's character set, its element lengths.
     pub(super) fn inspect(&self, segment: &Segment<'_>) -> Vec<EdiError> {
-        inspect(self.syntax, self.repertoire, segment)
+        inspect(self.syntax, self.repertoire, segment, true)
     }
 }
 

@@ -11,6 +11,8 @@ mod inspect;
 mod levels;
 mod x12;
 
+pub(crate) use inspect::length_warnings;
+
 use std::collections::HashSet;
 
 use memchr::memmem;
