@@ -2,7 +2,8 @@
 //!
 //! # Rules
 //! - Every syntax: the C0 control characters (0x00–0x1F) and DEL (0x7F) are not data, except a
-//!   byte the interchange uses as a delimiter (X12 may separate with 0x1D, 0x1F…).
+//!   byte the interchange uses as a delimiter (X12 may separate with 0x1D, 0x1F…) and CR and LF,
+//!   which are line formatting (files wrapped at a fixed width break segments anywhere).
 //! - EDIFACT `UNOA` and `UNOB` are 7-bit repertoires: every byte above 0x7F is outside them too.
 //! - X12 and the other EDIFACT sets: bytes above 0x7F are left to the typed readers, which read
 //!   text as UTF-8. Letters outside `UNOA` (lower case) are tolerated: partners that declare
@@ -59,25 +60,51 @@ pub(crate) fn first_forbidden(
             || Some(b) == delimiters.repetition
             || Some(b) == delimiters.release
     };
-    raw.iter().position(|&b| {
-        (b < 0x20 || b == 0x7F || (seven_bit && b >= 0x80)) && !is_delimiter(b)
-    })
+    raw.iter()
+        .position(|&b| is_forbidden(b, seven_bit) && !is_delimiter(b))
+}
+
+/// The byte-at-a-time rule (the word-at-a-time test below must agree with it).
+fn is_forbidden(b: u8, seven_bit: bool) -> bool {
+    (b < 0x20 && b != b'\r' && b != b'\n') || b == 0x7F || (seven_bit && b >= 0x80)
+}
+
+/// How many bytes at the start of `raw` are certainly free of control characters (and of bytes
+/// above 0x7F, for 7-bit sets): `raw.len()` when all are, else at least up to the eight-byte word
+/// that holds the first suspicious byte. The walker scans ahead with this once per block and
+/// only looks closer at a segment that reaches past the clean prefix.
+pub(crate) fn clean_prefix(raw: &[u8], repertoire: Repertoire) -> usize {
+    let seven_bit = repertoire == Repertoire::SevenBit;
+    let mut clean = 0;
+    for chunk in raw.chunks(8) {
+        if has_suspicious(chunk, seven_bit) {
+            return clean;
+        }
+        clean += chunk.len();
+    }
+    clean
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// True when some byte is a control character (or above 0x7F, for 7-bit sets). Eight bytes at a
-/// time, without branches (SWAR): a byte below 0x20 borrows into its high bit when 0x20 is
-/// subtracted from it, DEL becomes zero when XORed with 0x7F. A borrow can only spread upwards
-/// from a byte that is itself flagged, so the answer is exact.
+/// The high bit of every byte of `v` that is zero, exactly (no carry crosses a byte).
+fn zero_bytes(v: u64) -> u64 {
+    !(((v & LOW7) + LOW7) | v) & HIGHS
+}
+
+/// True when some byte is forbidden by [`is_forbidden`]. Eight bytes at a time, without
+/// branches (SWAR), with exact per-byte flags: a byte is below 0x20 when neither its high bit
+/// nor the carry of its low seven bits plus 0x60 is set.
 fn has_suspicious(raw: &[u8], seven_bit: bool) -> bool {
     let high_mask = if seven_bit { HIGHS } else { 0 };
     let word = |w: u64| {
-        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-        let del = w ^ (ONES * 0x7F);
-        let is_del = del.wrapping_sub(ONES) & !del & HIGHS;
-        below_space | is_del | (w & high_mask)
+        let below_space = !(((w & LOW7) + ONES * 0x60) | w) & HIGHS;
+        let line_break =
+            zero_bytes(w ^ (ONES * u64::from(b'\r'))) | zero_bytes(w ^ (ONES * u64::from(b'\n')));
+        let del = zero_bytes(w ^ (ONES * 0x7F));
+        (below_space & !line_break) | del | (w & high_mask)
     };
     let mut chunks = raw.chunks_exact(8);
     let mut flags = 0;
@@ -134,13 +161,21 @@ mod tests {
                     let mut raw = vec![b'A'; len];
                     raw[at] = b;
                     for seven_bit in [false, true] {
-                        let expected = b < 0x20 || b == 0x7F || (seven_bit && b >= 0x80);
-                        assert_eq!(has_suspicious(&raw, seven_bit), expected, "{b:#x} {len} {at}");
+                        let expected = is_forbidden(b, seven_bit);
+                        assert_eq!(
+                            has_suspicious(&raw, seven_bit),
+                            expected,
+                            "{b:#x} {len} {at}"
+                        );
                     }
                 }
             }
         }
         assert!(!has_suspicious(b"", false));
+        assert_eq!(clean_prefix(b"ABCDEFGHIJKLMNOPQ", Repertoire::EightBit), 17);
+        assert_eq!(clean_prefix(b"ABCDEFGHIJ\0LMNOPQ", Repertoire::EightBit), 8);
+        assert_eq!(clean_prefix(b"ABC\x1A", Repertoire::EightBit), 0);
+        assert_eq!(clean_prefix(b"ABC~\r\nDEF~\n", Repertoire::EightBit), 11);
     }
 
     #[test]

@@ -273,12 +273,9 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
         .take_while(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(":");
-    let (message_version, release, agency) = (
-        field(segment, 2, 2),
-        field(segment, 2, 3),
-        field(segment, 2, 4),
-    );
-    if !set_id.is_empty() && !is_known_message_version(&message_version, &release, &agency) {
+    let identifier = segment.element(2);
+    let part = |k: usize| std::str::from_utf8(identifier.component(k).raw()).unwrap_or_default();
+    if !set_id.is_empty() && !is_known_message_version(part(2), part(3), part(4)) {
         errors.push(EdiError::UnknownVersion {
             at: segment.position_of(2, Some(2)),
             field: "UNH S009".to_owned(),

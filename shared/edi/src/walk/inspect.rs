@@ -14,12 +14,14 @@ pub(super) fn is_binary(syntax: Syntax, tag: &[u8]) -> bool {
     syntax == Syntax::X12 && matches!(tag, b"BIN" | b"BDS")
 }
 
-/// The problems inside `segment`'s elements, in element order; element lengths too when
+/// The problems inside `segment`'s elements, in element order: its characters when `characters`
+/// (the walker knows when a segment lies in a prefix already found clean), element lengths when
 /// `lengths`.
 pub(super) fn inspect(
     syntax: Syntax,
     repertoire: Repertoire,
     segment: &Segment<'_>,
+    characters: bool,
     lengths: bool,
 ) -> Vec<EdiError> {
     let mut found = Vec::new();
@@ -27,7 +29,10 @@ pub(super) fn inspect(
         return found;
     }
     let raw = segment.raw();
-    if let Some(k) = first_forbidden(raw, segment.delimiters(), repertoire) {
+    if let Some(k) = characters
+        .then(|| first_forbidden(raw, segment.delimiters(), repertoire))
+        .flatten()
+    {
         let (element, component) = locate(segment, k);
         found.push(EdiError::ForbiddenCharacter {
             at: segment.position_of(element, component),
@@ -153,12 +158,12 @@ mod tests {
     #[test]
     fn a_control_character_is_placed_at_its_element_and_component() {
         let n1 = segment(b"N1*ST*AC\0ME*92*1", Delimiters::X12_DEFAULT);
-        let found = inspect(Syntax::X12, Repertoire::EightBit, &n1, true);
+        let found = inspect(Syntax::X12, Repertoire::EightBit, &n1, true, true);
         assert_eq!(found.len(), 1);
         let at = found[0].position();
         assert_eq!((at.element, at.component), (Some(2), None));
         let nad = segment(b"NAD+BY+123::9\x01", Delimiters::EDIFACT_DEFAULT);
-        let found = inspect(Syntax::Edifact, Repertoire::EightBit, &nad, true);
+        let found = inspect(Syntax::Edifact, Repertoire::EightBit, &nad, true, true);
         let at = found[0].position();
         assert_eq!((at.element, at.component), (Some(2), Some(3)));
     }
@@ -169,7 +174,7 @@ mod tests {
             b"BEG*00*SA*PO-THIS-NUMBER-IS-FAR-TOO-LONG**20240115",
             Delimiters::X12_DEFAULT,
         );
-        let found = inspect(Syntax::X12, Repertoire::EightBit, &beg, true);
+        let found = inspect(Syntax::X12, Repertoire::EightBit, &beg, true, true);
         assert!(matches!(
             found.as_slice(),
             [EdiError::ElementTooLong {

@@ -63,6 +63,8 @@ impl Walker {
         self.syntax = syntax;
         self.delimiters = delimiters;
         self.repertoire = repertoire;
+        self.clean_through = 0;
+        self.segment_end = u64::MAX;
         self.interchanges_seen += 1;
         self.depth = Depth::Interchange;
         self.interchange = InterchangeState {
@@ -162,7 +164,11 @@ impl Walker {
     /// Adds a body segment to the open transaction.
     pub(super) fn push_segment(&mut self, segment: &Segment<'_>) {
         let valid = token::is_valid_tag(segment.tag());
-        let found = inspect(self.syntax, self.repertoire, segment, false);
+        let found = if self.is_suspicious() {
+            inspect(self.syntax, self.repertoire, segment, true, false)
+        } else {
+            Vec::new()
+        };
         if let Some(t) = self.transaction.as_mut() {
             t.count += 1;
             t.errors.extend(found);
@@ -218,7 +224,18 @@ impl Walker {
     /// Checks the content of an envelope segment (or one outside any transaction): its
     /// characters against the interchange's character set, its element lengths.
     pub(super) fn inspect(&self, segment: &Segment<'_>) -> Vec<EdiError> {
-        inspect(self.syntax, self.repertoire, segment, true)
+        inspect(
+            self.syntax,
+            self.repertoire,
+            segment,
+            self.is_suspicious(),
+            true,
+        )
+    }
+
+    /// The segment being handled reaches past the input known to be clean.
+    fn is_suspicious(&self) -> bool {
+        self.segment_end > self.clean_through
     }
 }
 

@@ -17,12 +17,15 @@ use std::collections::HashSet;
 
 use memchr::memmem;
 
-use crate::charset::Repertoire;
+use crate::charset::{Repertoire, clean_prefix};
 use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position, Tag};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::x12::{Binary, binary_extent};
 use crate::token::{self, Scanned, Segment};
+
+/// How far ahead the walker checks the character set in one go.
+const CLEAN_BLOCK: usize = 64 << 10;
 
 /// Size limits that keep memory bounded whatever a file declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +171,11 @@ pub(crate) struct Walker {
     syntax: Syntax,
     delimiters: Delimiters,
     repertoire: Repertoire,
+    /// Absolute offset up to which the input is known to hold no byte outside the repertoire.
+    clean_through: u64,
+    /// Absolute end of the segment being handled: when past `clean_through`, its characters are
+    /// checked.
+    segment_end: u64,
     /// Interchanges opened so far: bytes that start none after one of them are trailing data.
     interchanges_seen: u64,
     interchange: InterchangeState,
@@ -188,6 +196,8 @@ impl Walker {
             syntax: Syntax::X12,
             delimiters: Delimiters::X12_DEFAULT,
             repertoire: Repertoire::EightBit,
+            clean_through: 0,
+            segment_end: u64::MAX,
             interchanges_seen: 0,
             interchange: InterchangeState::default(),
             group: GroupState::default(),
@@ -299,6 +309,12 @@ impl Walker {
                         self.number + 1,
                         in_message,
                     );
+                    self.segment_end = base + end as u64;
+                    if self.segment_end > self.clean_through {
+                        let block_end = data.len().min(start + CLEAN_BLOCK);
+                        let clean = clean_prefix(&data[start..block_end], self.repertoire);
+                        self.clean_through = base + (start + clean) as u64;
+                    }
                     if let Some(error) = binary.and_then(|b| binary_error(b, &segment)) {
                         self.innermost_errors().push(error);
                     }
