@@ -9,8 +9,8 @@
 //!   text as UTF-8. Letters outside `UNOA` (lower case) are tolerated: partners that declare
 //!   `UNOA` commonly send them and they carry no risk for the reader.
 //!
-//! The check is one branch-free pass over a segment's bytes, eight at a time; the element
-//! holding a forbidden byte is only looked for when there is one.
+//! The check is one branch-free (vectorised) pass over the input in blocks ahead of the walker;
+//! the element holding a forbidden byte is only looked for when a block has one.
 
 use crate::syntax::Delimiters;
 
@@ -70,13 +70,13 @@ fn is_forbidden(b: u8, seven_bit: bool) -> bool {
 }
 
 /// How many bytes at the start of `raw` are certainly free of control characters (and of bytes
-/// above 0x7F, for 7-bit sets): `raw.len()` when all are, else at least up to the eight-byte word
+/// above 0x7F, for 7-bit sets): `raw.len()` when all are, else at least up to the 64-byte block
 /// that holds the first suspicious byte. The walker scans ahead with this once per block and
 /// only looks closer at a segment that reaches past the clean prefix.
 pub(crate) fn clean_prefix(raw: &[u8], repertoire: Repertoire) -> usize {
     let seven_bit = repertoire == Repertoire::SevenBit;
     let mut clean = 0;
-    for chunk in raw.chunks(8) {
+    for chunk in raw.chunks(64) {
         if has_suspicious(chunk, seven_bit) {
             return clean;
         }
@@ -85,38 +85,17 @@ pub(crate) fn clean_prefix(raw: &[u8], repertoire: Repertoire) -> usize {
     clean
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of every byte of `v` that is zero, exactly (no carry crosses a byte).
-fn zero_bytes(v: u64) -> u64 {
-    !(((v & LOW7) + LOW7) | v) & HIGHS
-}
-
-/// True when some byte is forbidden by [`is_forbidden`]. Eight bytes at a time, without
-/// branches (SWAR), with exact per-byte flags: a byte is below 0x20 when neither its high bit
-/// nor the carry of its low seven bits plus 0x60 is set.
+/// True when some byte is forbidden by [`is_forbidden`]. Branch-free byte arithmetic with an
+/// OR-reduction, which the compiler turns into SIMD compares (16 bytes per instruction with the
+/// x86-64 baseline): well under a cycle per byte, where a byte-at-a-time early-exit loop costs
+/// about two.
 fn has_suspicious(raw: &[u8], seven_bit: bool) -> bool {
-    let high_mask = if seven_bit { HIGHS } else { 0 };
-    let word = |w: u64| {
-        let below_space = !(((w & LOW7) + ONES * 0x60) | w) & HIGHS;
-        let line_break =
-            zero_bytes(w ^ (ONES * u64::from(b'\r'))) | zero_bytes(w ^ (ONES * u64::from(b'\n')));
-        let del = zero_bytes(w ^ (ONES * 0x7F));
-        (below_space & !line_break) | del | (w & high_mask)
-    };
-    let mut chunks = raw.chunks_exact(8);
-    let mut flags = 0;
-    for chunk in &mut chunks {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        flags |= word(u64::from_le_bytes(bytes));
+    let high = u8::from(seven_bit);
+    let mut flags = 0u8;
+    for &b in raw {
+        let control = u8::from(b < 0x20) & u8::from(b != b'\r') & u8::from(b != b'\n');
+        flags |= control | u8::from(b == 0x7F) | (u8::from(b >= 0x80) & high);
     }
-    let rest = chunks.remainder();
-    let mut padded = [b' '; 8];
-    padded[..rest.len()].copy_from_slice(rest);
-    flags |= word(u64::from_le_bytes(padded));
     flags != 0
 }
 
@@ -173,7 +152,10 @@ mod tests {
         }
         assert!(!has_suspicious(b"", false));
         assert_eq!(clean_prefix(b"ABCDEFGHIJKLMNOPQ", Repertoire::EightBit), 17);
-        assert_eq!(clean_prefix(b"ABCDEFGHIJ\0LMNOPQ", Repertoire::EightBit), 8);
+        assert_eq!(clean_prefix(b"ABCDEFGHIJ\0LMNOPQ", Repertoire::EightBit), 0);
+        let mut long = vec![b'A'; 100];
+        long[70] = 0;
+        assert_eq!(clean_prefix(&long, Repertoire::EightBit), 64);
         assert_eq!(clean_prefix(b"ABC\x1A", Repertoire::EightBit), 0);
         assert_eq!(clean_prefix(b"ABC~\r\nDEF~\n", Repertoire::EightBit), 11);
     }

@@ -273,19 +273,29 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
         .take_while(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(":");
-    let identifier = segment.element(2);
-    let part = |k: usize| std::str::from_utf8(identifier.component(k).raw()).unwrap_or_default();
-    if !set_id.is_empty() && !is_known_message_version(part(2), part(3), part(4)) {
-        errors.push(EdiError::UnknownVersion {
-            at: segment.position_of(2, Some(2)),
-            field: "UNH S009".to_owned(),
-            value: version.clone(),
-        });
-    }
     TransactionHeader {
         set_id,
         control_number,
         version: Some(version).filter(|v| !v.is_empty()),
         offset: segment.offset(),
     }
+}
+
+/// The warning for a UNH whose S009 names a version gridlink does not know (checked while the
+/// report is built, off the walker's hot path).
+pub(crate) fn message_version_warning(unh: &Segment<'_>) -> Option<EdiError> {
+    let identifier = unh.element(2);
+    let part = |k: usize| std::str::from_utf8(identifier.component(k).raw()).unwrap_or_default();
+    if part(1).is_empty() || is_known_message_version(part(2), part(3), part(4)) {
+        return None;
+    }
+    Some(EdiError::UnknownVersion {
+        at: unh.position_of(2, Some(2)),
+        field: "UNH S009".to_owned(),
+        value: (2..=5)
+            .map(part)
+            .take_while(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(":"),
+    })
 }

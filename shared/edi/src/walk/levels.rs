@@ -131,7 +131,9 @@ impl Walker {
         segment: &Segment<'_>,
         mut errors: Vec<EdiError>,
     ) {
-        errors.extend(self.inspect(segment));
+        if self.is_suspicious() {
+            errors.extend(inspect(self.syntax, self.repertoire, segment, true, false));
+        }
         let tracked = &mut self.group.set_numbers;
         if tracked.contains(&header.control_number) {
             errors.push(EdiError::DuplicateControlNumber {

@@ -11,6 +11,7 @@ mod inspect;
 mod levels;
 mod x12;
 
+pub(crate) use edifact::message_version_warning;
 pub(crate) use inspect::length_warnings;
 
 use std::collections::HashSet;
