@@ -145,7 +145,7 @@ impl std::fmt::Display for Level {
     }
 }
 
-/// Whether an error rejects what contains it or is only noted.
+/// Whether an error rejects what contains it, is noted to the partner, or only warned about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -153,6 +153,9 @@ pub enum Severity {
     Reject,
     /// Accepted with errors: the document is usable, the partner is told.
     Note,
+    /// Accepted: the document is usable and the acknowledgment does not mention it; gridlink's
+    /// operators see it (`gridlink-edi check` prints it on stderr, [`crate::Report::warnings`]).
+    Warning,
 }
 
 /// Everything that can be wrong with an EDI file, each with its position.
@@ -261,9 +264,47 @@ pub enum EdiError {
     /// Bytes that are not valid UTF-8 text.
     #[error("{at}: invalid characters (not UTF-8)")]
     InvalidCharacter { at: Position },
-    /// An element longer than its maximum.
-    #[error("{at}: element longer than {max} characters")]
-    ElementTooLong { at: Position, max: usize },
+    /// A byte inside a data element that the interchange's character set does not have: a
+    /// control character (NUL…US, DEL) in any syntax, or a byte above 0x7F under EDIFACT
+    /// `UNOA`/`UNOB`.
+    #[error("{at}: byte 0x{byte:02X} is not in the character set of the interchange")]
+    ForbiddenCharacter { at: Position, byte: u8 },
+    /// A binary segment (X12 `BIN`, `BDS`) whose declared length does not match the data before
+    /// its terminator.
+    #[error(
+        "{at}: the binary segment declares {declared} bytes of data, but {found} bytes follow before a segment terminator"
+    )]
+    BinaryLength {
+        at: Position,
+        declared: u64,
+        found: u64,
+    },
+    /// An element longer than its maximum in the standard's dictionary — *warning*.
+    #[error("{at}: element is {length} characters long; its maximum is {max}")]
+    ElementTooLong {
+        at: Position,
+        max: usize,
+        length: usize,
+    },
+    /// An element longer than any text element either standard defines (4 096 characters) —
+    /// *warning*.
+    #[error("{at}: very large element ({length} bytes)")]
+    LargeElement { at: Position, length: usize },
+    /// A version gridlink does not know (ISA12, GS08, UNH S009) — *warning*: read as the nearest
+    /// known one.
+    #[error("{at}: {field} names the unknown version {value:?}")]
+    UnknownVersion {
+        at: Position,
+        field: String,
+        value: String,
+    },
+    /// A UTF-8 byte-order mark before the interchange header; skipped — *warning*.
+    #[error("{at}: a UTF-8 byte-order mark precedes the interchange header and was skipped")]
+    ByteOrderMark { at: Position },
+    /// Bytes after an interchange's trailer that start no interchange (a DOS end-of-file byte,
+    /// padding, noise); ignored — *warning*.
+    #[error("{at}: data after the interchange trailer (first byte 0x{first_byte:02X}) was ignored")]
+    TrailingData { at: Position, first_byte: u8 },
     /// A well-formed segment gridlink does not expect in this transaction set; it is ignored.
     #[error("{at}: segment {tag} is not expected in this transaction set and was ignored")]
     UnknownSegment { at: Position, tag: String },
@@ -299,7 +340,13 @@ impl EdiError {
             | EdiError::InvalidTime { at, .. }
             | EdiError::InvalidCode { at, .. }
             | EdiError::InvalidCharacter { at }
+            | EdiError::ForbiddenCharacter { at, .. }
+            | EdiError::BinaryLength { at, .. }
             | EdiError::ElementTooLong { at, .. }
+            | EdiError::LargeElement { at, .. }
+            | EdiError::UnknownVersion { at, .. }
+            | EdiError::ByteOrderMark { at }
+            | EdiError::TrailingData { at, .. }
             | EdiError::UnknownSegment { at, .. }
             | EdiError::InvalidSscc { at, .. } => at,
         }
@@ -308,6 +355,11 @@ impl EdiError {
     /// Whether the error rejects its container or is only noted.
     pub fn severity(&self) -> Severity {
         match self {
+            EdiError::ElementTooLong { .. }
+            | EdiError::LargeElement { .. }
+            | EdiError::UnknownVersion { .. }
+            | EdiError::ByteOrderMark { .. }
+            | EdiError::TrailingData { .. } => Severity::Warning,
             EdiError::UnknownSegment { .. } | EdiError::InvalidSscc { .. } => Severity::Note,
             EdiError::UnexpectedSegment { at, .. } if at.segment_in_message.is_none() => {
                 Severity::Note
@@ -325,24 +377,10 @@ impl EdiError {
     pub fn ta1_note_code(&self) -> &'static str {
         match self {
             EdiError::ControlNumberMismatch { .. } => "001",
-            EdiError::IsaFieldWidth { element, .. } => match element {
-                1 => "010",
-                2 => "011",
-                3 => "012",
-                4 => "013",
-                5 => "005",
-                6 => "006",
-                7 => "007",
-                8 => "008",
-                9 => "014",
-                10 => "015",
-                11 => "016",
-                12 => "017",
-                13 => "018",
-                14 => "019",
-                15 => "020",
-                _ => "027",
-            },
+            EdiError::IsaFieldWidth { element, .. } => isa_field_code(u16::from(*element)),
+            EdiError::ForbiddenCharacter { at, .. } if at.tag == Some(Tag::new(b"ISA")) => {
+                isa_field_code(at.element.unwrap_or_default())
+            }
             EdiError::InvalidDelimiters { reason, .. } if reason.contains("component") => "027",
             EdiError::InvalidDelimiters { reason, .. } if reason.contains("terminator") => "004",
             EdiError::InvalidDelimiters { .. } => "026",
@@ -413,8 +451,19 @@ impl EdiError {
     pub fn element_code(&self) -> Option<&'static str> {
         Some(match self {
             EdiError::MissingElement { .. } => "1",
-            EdiError::ElementTooLong { .. } => "5",
-            EdiError::InvalidNumber { .. } | EdiError::InvalidCharacter { .. } => "6",
+            EdiError::ElementTooLong { .. } | EdiError::LargeElement { .. } => "5",
+            EdiError::BinaryLength {
+                declared, found, ..
+            } => {
+                if declared > found {
+                    "4"
+                } else {
+                    "5"
+                }
+            }
+            EdiError::InvalidNumber { .. }
+            | EdiError::InvalidCharacter { .. }
+            | EdiError::ForbiddenCharacter { .. } => "6",
             EdiError::InvalidCode { .. } | EdiError::InvalidSscc { .. } => "7",
             EdiError::InvalidDate { .. } => "8",
             EdiError::InvalidTime { .. } => "9",
@@ -460,11 +509,42 @@ impl EdiError {
             EdiError::DuplicateControlNumber { .. } => "26",
             EdiError::UnexpectedSegment { .. } | EdiError::UnknownSegment { .. } => "15",
             EdiError::UnsupportedTransaction { .. } => "14",
-            EdiError::InvalidCharacter { .. } | EdiError::NotEdi { .. } => "21",
-            EdiError::ElementTooLong { .. } | EdiError::SegmentTooLong { .. } => "39",
+            EdiError::InvalidCharacter { .. }
+            | EdiError::ForbiddenCharacter { .. }
+            | EdiError::NotEdi { .. } => "21",
+            EdiError::InvalidEnvelopeField { field, .. } if field == "UNB01" => "2",
+            EdiError::BinaryLength {
+                declared, found, ..
+            } if declared > found => "40",
+            EdiError::ElementTooLong { .. }
+            | EdiError::LargeElement { .. }
+            | EdiError::BinaryLength { .. }
+            | EdiError::SegmentTooLong { .. } => "39",
             EdiError::InvalidNumber { .. } => "37",
             EdiError::InvalidDelimiters { .. } | EdiError::MalformedUna { .. } => "22",
             _ => "12",
         }
+    }
+}
+
+/// TA105 note code for a problem in ISA field `element`.
+fn isa_field_code(element: u16) -> &'static str {
+    match element {
+        1 => "010",
+        2 => "011",
+        3 => "012",
+        4 => "013",
+        5 => "005",
+        6 => "006",
+        7 => "007",
+        8 => "008",
+        9 => "014",
+        10 => "015",
+        11 => "016",
+        12 => "017",
+        13 => "018",
+        14 => "019",
+        15 => "020",
+        _ => "027",
     }
 }

@@ -18,7 +18,8 @@ pub struct Interchange {
     pub documents: Vec<BusinessDocument>,
     /// The ST/UNH header of each document (`transactions[i]` belongs to `documents[i]`).
     pub transactions: Vec<TransactionHeader>,
-    /// Problems that did not prevent reading (unknown segments, bad SSCC check digits).
+    /// Problems that did not prevent reading (unknown segments, bad SSCC check digits) and
+    /// warnings (an element over its maximum, data after the last trailer…).
     pub notes: Vec<EdiError>,
 }
 
@@ -69,14 +70,15 @@ pub fn parse_interchanges(bytes: &[u8]) -> Result<Vec<Interchange>, EdiError> {
                     current.notes.append(&mut notes);
                 }
             }
-            Item::Stray(error) => return Err(error),
+            Item::Stray(error) => keep(std::slice::from_ref(&error), &mut notes)?,
         }
     }
-    if interchanges.is_empty() {
+    let Some(last) = interchanges.last_mut() else {
         return Err(EdiError::NotEdi {
             at: Position::at_offset(0),
         });
-    }
+    };
+    last.notes.append(&mut notes);
     Ok(interchanges)
 }
 

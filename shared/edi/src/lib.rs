@@ -39,7 +39,9 @@
 //! - `walk`: the envelope state machine shared by the slice and stream readers.
 //! - [`stream`]: slice, blocking and async readers; [`stream::Item`], [`stream::Transaction`].
 //! - [`envelope`]: interchange, group and transaction headers, [`PartyId`].
-//! - [`error`]: [`EdiError`] with [`Position`], severities, and the TA1, AK3/AK4/AK5/AK9,
+//! - [`charset`]: which bytes may stand in a data element; the EDIFACT syntax identifiers.
+//! - `dictionary`: element maxima and known versions (for warnings).
+//! - [`error`]: [`EdiError`] with [`Position`], severities (reject, note, warning), and the TA1, AK3/AK4/AK5/AK9,
 //!   IK3/IK4/IK5 and CONTRL codes each error maps to.
 //! - [`model`]: the canonical documents and their code lists.
 //! - `read`: typed readers, one per message per syntax.
@@ -66,6 +68,8 @@
 //! hundred lines over `memchr`) and the readers are gridlink's own.
 
 pub mod ack;
+pub mod charset;
+mod dictionary;
 pub mod envelope;
 pub mod error;
 pub mod interchange;
@@ -85,7 +89,7 @@ pub use error::{EdiError, Level, Position, Severity, Tag};
 pub use interchange::{Interchange, parse_interchange, parse_interchanges};
 pub use model::*;
 pub use read::sscc_is_valid;
-pub use report::{Report, validate, validate_reader, validate_reader_keeping};
+pub use report::{Report, Verdict, validate, validate_reader, validate_reader_keeping};
 pub use syntax::{Delimiters, Syntax, detect};
 pub use write::{EnvelopeParams, WriteError};
 

@@ -1,7 +1,7 @@
 //! `gridlink-edi`: check, acknowledge and convert partner EDI files (X12 or EDIFACT).
 //!
 //! ```text
-//! gridlink-edi check FILE   # one summary line, then every error with its position; exit 1 = reject
+//! gridlink-edi check FILE   # summary and every error/note on stdout, every warning on stderr; exit 1 = reject
 //! gridlink-edi ack FILE     # the 997/999/CONTRL gridlink would send back
 //! gridlink-edi json FILE    # the canonical documents, one JSON object per line
 //! ```
@@ -34,7 +34,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Validate a file; print a summary and every error. Exit status 1 when it must be rejected.
+    /// Validate a file; print a summary and every error (stdout) and every warning (stderr).
+    /// Exit status 1 when it must be rejected.
     Check { file: PathBuf },
     /// Print the acknowledgment gridlink would send back for the file.
     Ack {
@@ -101,11 +102,9 @@ fn check(file: &PathBuf) -> Result<ExitCode, String> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let counts = report.counts;
     let format = report.syntax.map_or("unknown", Syntax::name);
-    let write =
-        |out: &mut BufWriter<_>, line: String| writeln!(out, "{line}").map_err(|e| e.to_string());
     write(
         &mut out,
-        format!(
+        &format!(
             "format={format} interchanges={} groups={} transactions={} segments={}",
             counts.interchanges, counts.groups, counts.transactions, counts.segments
         ),
@@ -116,20 +115,38 @@ fn check(file: &PathBuf) -> Result<ExitCode, String> {
         } else {
             "note"
         };
-        write(&mut out, format!("{label} {error}"))?;
+        write(&mut out, &format!("{label} {error}"))?;
     }
     if report.errors_dropped > 0 {
         write(
             &mut out,
-            format!("error {} more errors not shown", report.errors_dropped),
+            &format!("error {} more errors not shown", report.errors_dropped),
         )?;
     }
     out.flush().map_err(|e| e.to_string())?;
+    let mut warnings = BufWriter::new(std::io::stderr().lock());
+    for warning in report.warnings() {
+        write(&mut warnings, &format!("warning {warning}"))?;
+    }
+    if report.warnings_dropped > 0 {
+        write(
+            &mut warnings,
+            &format!(
+                "warning {} more warnings not shown",
+                report.warnings_dropped
+            ),
+        )?;
+    }
+    warnings.flush().map_err(|e| e.to_string())?;
     Ok(if report.must_reject() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn write(out: &mut impl Write, line: &str) -> Result<(), String> {
+    writeln!(out, "{line}").map_err(|e| e.to_string())
 }
 
 fn ack(

@@ -76,6 +76,24 @@ pub struct Report {
     pub stray_errors: Vec<EdiError>,
     /// Errors found beyond [`MAX_KEPT_ERRORS`] and not kept.
     pub errors_dropped: u64,
+    /// Everything of [`Severity::Warning`], wherever found, in input order: accepted, not told
+    /// to the partner (the acknowledgment never mentions them).
+    pub warnings: Vec<EdiError>,
+    /// Warnings found beyond [`MAX_KEPT_ERRORS`] and not kept.
+    pub warnings_dropped: u64,
+}
+
+/// The one judgment on a file that `gridlink-edi check`, the acknowledgment and gridlink's
+/// inbound functions all act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Nothing wrong (warnings aside).
+    Accepted,
+    /// Usable; the partner is told what was noted (AK5/AK9 `E`, CONTRL with errors listed).
+    AcceptedWithErrors,
+    /// Something must be rejected (a set, a group, an interchange or the whole file).
+    Rejected,
 }
 
 impl Report {
@@ -100,11 +118,45 @@ impl Report {
 
     /// True when the file must be rejected: nothing readable, or any rejecting error.
     pub fn must_reject(&self) -> bool {
-        self.interchanges.is_empty()
+        self.verdict() == Verdict::Rejected
+    }
+
+    /// The judgment on the whole file.
+    pub fn verdict(&self) -> Verdict {
+        if self.interchanges.is_empty()
             || self.errors_dropped > 0
             || self
                 .unordered_errors()
                 .any(|e| e.severity() == Severity::Reject)
+        {
+            Verdict::Rejected
+        } else if self.unordered_errors().next().is_some() {
+            Verdict::AcceptedWithErrors
+        } else {
+            Verdict::Accepted
+        }
+    }
+
+    /// Why every interchange of the file is rejected although none of them is faulty itself:
+    /// a rejecting error outside all interchanges (an unreadable interchange header, garbage
+    /// before the first one), or errors beyond what the report keeps. The acknowledgment then
+    /// rejects every interchange, so that it never accepts what gridlink will not file.
+    pub fn rejected_outside_interchanges(&self) -> Option<&EdiError> {
+        self.stray_errors
+            .iter()
+            .find(|e| e.severity() == Severity::Reject)
+    }
+
+    /// True when [`Report::rejected_outside_interchanges`] or dropped errors reject the file.
+    pub fn rejects_every_interchange(&self) -> bool {
+        self.errors_dropped > 0 || self.rejected_outside_interchanges().is_some()
+    }
+
+    /// Every kept warning, in input order.
+    pub fn warnings(&self) -> Vec<&EdiError> {
+        let mut all: Vec<&EdiError> = self.warnings.iter().collect();
+        all.sort_by_key(|e| (e.position().offset, e.position().segment));
+        all
     }
 }
 
@@ -127,7 +179,8 @@ impl ReportBuilder {
         }
     }
 
-    /// Adds one item; returns the errors it carried (envelope and content), for printing.
+    /// Adds one item; returns the errors it carried (envelope and content; not the warnings,
+    /// which go to [`Report::warnings`]), for printing.
     pub fn add(&mut self, item: &Item<'_>) -> Vec<EdiError> {
         match item {
             Item::InterchangeStart { header, errors, .. } => {
@@ -161,6 +214,7 @@ impl ReportBuilder {
                 let (_, content_errors) = transaction.document();
                 let mut errors = transaction.errors().to_vec();
                 errors.extend(content_errors);
+                errors.extend(transaction.warnings());
                 let errors = self.keep(errors);
                 let report = TransactionReport {
                     header: transaction.header().clone(),
@@ -210,7 +264,21 @@ impl ReportBuilder {
         }
     }
 
-    fn keep(&mut self, mut errors: Vec<EdiError>) -> Vec<EdiError> {
+    /// Keeps the errors (up to the limit) and moves the warnings among them to the report's
+    /// warning list; returns the kept errors.
+    fn keep(&mut self, errors: Vec<EdiError>) -> Vec<EdiError> {
+        let (warnings, errors): (Vec<EdiError>, Vec<EdiError>) = errors
+            .into_iter()
+            .partition(|e| e.severity() == Severity::Warning);
+        let room = MAX_KEPT_ERRORS.saturating_sub(self.report.warnings.len());
+        if warnings.len() > room {
+            self.report.warnings_dropped += (warnings.len() - room) as u64;
+        }
+        self.report.warnings.extend(warnings.into_iter().take(room));
+        self.keep_errors(errors)
+    }
+
+    fn keep_errors(&mut self, mut errors: Vec<EdiError>) -> Vec<EdiError> {
         let room = MAX_KEPT_ERRORS.saturating_sub(self.kept_errors);
         if errors.len() > room {
             self.report.errors_dropped += (errors.len() - room) as u64;

@@ -16,7 +16,7 @@ use crate::model::BusinessDocument;
 use crate::read::read_document;
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::Segment;
-use crate::walk::{Event, Step, TransactionUnit, Walker};
+use crate::walk::{Event, Step, TransactionUnit, Walker, length_warnings, message_version_warning};
 
 pub use crate::walk::Limits;
 
@@ -77,6 +77,20 @@ impl<'a> Transaction<'a> {
     /// The segments from ST/UNH to SE/UNT, borrowed from the input.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'a>> {
         self.unit.segments(self.data, self.base)
+    }
+
+    /// Warnings about the transaction's elements: longer than their dictionary maximum, very
+    /// large, or (UNH S009) an unknown message version. Kept off the walker's hot path: the
+    /// report builder asks for them.
+    pub fn warnings(&self) -> Vec<EdiError> {
+        let mut found = Vec::new();
+        for (i, segment) in self.segments().enumerate() {
+            if i == 0 && self.unit.syntax == Syntax::Edifact {
+                found.extend(message_version_warning(&segment));
+            }
+            found.extend(length_warnings(self.unit.syntax, &segment));
+        }
+        found
     }
 
     /// Reads the canonical document; returns it (when readable) and the content errors found.

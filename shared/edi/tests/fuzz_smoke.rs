@@ -1,7 +1,8 @@
 //! The proptest fuzz smoke CI runs (cargo-fuzz needs a nightly toolchain; see docs/edi.md):
 //! arbitrary bytes and mutated seed files never panic, every error carries a position inside
-//! the input, and the streaming reader — fed a few bytes at a time — finds exactly what the
-//! slice reader finds.
+//! the input, the streaming reader — fed a few bytes at a time — finds exactly what the slice
+//! reader finds, and the acknowledgment rejects something exactly when the report rejects the
+//! file (one judgment drives both).
 
 mod common_fixtures;
 
@@ -10,7 +11,8 @@ use std::io::Read;
 use common_fixtures::fixture;
 use gridlink_edi::token::Segments;
 use gridlink_edi::{
-    AckKind, AckOptions, Report, ack_for, parse_interchanges, validate, validate_reader_keeping,
+    AckKind, AckOptions, Report, Verdict, ack_for, parse_interchanges, validate,
+    validate_reader_keeping,
 };
 use proptest::prelude::*;
 
@@ -84,7 +86,7 @@ fn exercise(bytes: &[u8], step: usize) {
     }
     let prepared_at = common_fixtures::prepared_at();
     for kind in [AckKind::Ack997, AckKind::Ack999, AckKind::Contrl] {
-        if let Ok(ack) = ack_for(
+        let ack = ack_for(
             &report,
             &AckOptions {
                 kind,
@@ -92,8 +94,17 @@ fn exercise(bytes: &[u8], step: usize) {
                 sender: None,
                 prepared_at,
             },
-        ) {
-            let _ = parse_interchanges(&ack);
+        );
+        if let Ok(ack) = ack
+            && parse_interchanges(&ack).is_ok()
+        {
+            assert_eq!(
+                common_fixtures::judgment_of(&ack) == Verdict::Rejected,
+                report.must_reject(),
+                "check and ack disagree on {:?}\n{}",
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&ack)
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::syntax::Delimiters;
 use crate::write::edifact::{write_header, write_message};
 use crate::write::{EnvelopeParams, Out, WriteError, s};
 
-use super::{AckOptions, segment_errors, transaction_status};
+use super::{AckOptions, OutsideRejection, echo, echo_party, segment_errors, transaction_status};
 
 /// # Format
 /// ```text
@@ -22,14 +22,15 @@ pub(crate) fn acknowledge(
     interchange: &InterchangeReport,
     options: &AckOptions,
     control_number: u32,
+    outside: Option<OutsideRejection>,
 ) -> Result<Vec<u8>, WriteError> {
     let header = &interchange.header;
     let params = EnvelopeParams {
         sender: options
             .sender
             .clone()
-            .unwrap_or_else(|| header.receiver.clone()),
-        receiver: header.sender.clone(),
+            .unwrap_or_else(|| echo_party(&header.receiver)),
+        receiver: echo_party(&header.sender),
         interchange_control_number: control_number,
         group_control_number: control_number,
         first_transaction_control_number: 1,
@@ -38,14 +39,11 @@ pub(crate) fn acknowledge(
         prepared_at: options.prepared_at,
         test: header.test,
     };
-    let rejected = interchange
-        .errors
-        .iter()
-        .any(|e| e.severity() == Severity::Reject);
+    let rejected = outside.is_some() || interchange.is_rejected();
     let uci = InterchangeAck {
-        control_number: header.control_number.clone(),
-        sender: header.sender.clone(),
-        receiver: header.receiver.clone(),
+        control_number: echo(&header.control_number),
+        sender: echo_party(&header.sender),
+        receiver: echo_party(&header.receiver),
         status: if rejected {
             AckStatus::Rejected
         } else {
@@ -54,23 +52,25 @@ pub(crate) fn acknowledge(
         error_code: interchange
             .errors
             .first()
-            .map(|e| e.contrl_code().to_owned()),
+            .map(crate::EdiError::contrl_code)
+            .or(outside.map(|o| o.contrl_code))
+            .map(str::to_owned),
     };
     let mut messages = Vec::new();
     let mut groups = Vec::new();
     for group in &interchange.groups {
-        let acks = message_acks(group, rejected);
+        let group_rejected = rejected
+            || group
+                .errors
+                .iter()
+                .any(|e| e.severity() == Severity::Reject);
+        let acks = message_acks(group, group_rejected);
         match &group.header {
             None => messages.extend(acks),
             Some(h) => {
-                let group_rejected = rejected
-                    || group
-                        .errors
-                        .iter()
-                        .any(|e| e.severity() == Severity::Reject);
                 groups.push(GroupAck {
-                    functional_id: h.functional_id.clone(),
-                    control_number: h.control_number.clone(),
+                    functional_id: echo(&h.functional_id),
+                    control_number: echo(&h.control_number),
                     version: None,
                     status: if group_rejected {
                         AckStatus::Rejected
@@ -104,19 +104,19 @@ pub(crate) fn acknowledge(
     Ok(out.bytes)
 }
 
-fn message_acks(group: &GroupReport, interchange_rejected: bool) -> Vec<TransactionAck> {
+fn message_acks(group: &GroupReport, enclosing_rejected: bool) -> Vec<TransactionAck> {
     group
         .transactions
         .iter()
         .map(|t| {
-            let status = if interchange_rejected {
+            let status = if enclosing_rejected {
                 AckStatus::Rejected
             } else {
                 transaction_status(t)
             };
             TransactionAck {
-                set_id: t.header.set_id.clone(),
-                control_number: t.header.control_number.clone(),
+                set_id: echo(&t.header.set_id),
+                control_number: echo(&t.header.control_number),
                 status,
                 error_codes: t
                     .errors

@@ -104,6 +104,14 @@ pub fn ack_for<'a>(
     if report.interchanges.is_empty() {
         return Err(AckError::Unaddressable);
     }
+    let outside = report.rejects_every_interchange().then(|| {
+        report
+            .rejected_outside_interchanges()
+            .map_or(OUTSIDE_DEFAULT, |e| OutsideRejection {
+                ta1_note_code: e.ta1_note_code(),
+                contrl_code: e.contrl_code(),
+            })
+    });
     let mut out = Vec::new();
     for (n, interchange) in report.interchanges.iter().enumerate() {
         let control_number = options
@@ -112,15 +120,51 @@ pub fn ack_for<'a>(
         let syntax = interchange.header.syntax;
         match (syntax, options.kind) {
             (Syntax::X12, AckKind::Ack997 | AckKind::Ack999) => {
-                out.extend(x12::acknowledge(interchange, options, control_number)?);
+                out.extend(x12::acknowledge(
+                    interchange,
+                    options,
+                    control_number,
+                    outside,
+                )?);
             }
             (Syntax::Edifact, AckKind::Contrl) => {
-                out.extend(contrl::acknowledge(interchange, options, control_number)?);
+                out.extend(contrl::acknowledge(
+                    interchange,
+                    options,
+                    control_number,
+                    outside,
+                )?);
             }
             (syntax, kind) => return Err(AckError::KindMismatch { kind, syntax }),
         }
     }
     Ok(out)
+}
+
+/// A rejection of the whole file that no interchange's own errors explain (see
+/// [`Report::rejects_every_interchange`]): every interchange is acknowledged as rejected, with
+/// these codes when it has no error of its own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutsideRejection {
+    pub ta1_note_code: &'static str,
+    pub contrl_code: &'static str,
+}
+
+/// Errors beyond the kept maximum: "invalid interchange content" / "unspecified error".
+const OUTSIDE_DEFAULT: OutsideRejection = OutsideRejection {
+    ta1_note_code: "024",
+    contrl_code: "18",
+};
+
+/// A received value as the acknowledgment echoes it: without the control characters that
+/// may have made the received file fail (an acknowledgment must itself be clean).
+pub(crate) fn echo(value: &str) -> String {
+    value.chars().filter(|c| !c.is_ascii_control()).collect()
+}
+
+/// A received party id as the acknowledgment echoes it.
+pub(crate) fn echo_party(party: &PartyId) -> PartyId {
+    PartyId::new(echo(&party.qualifier), echo(&party.id))
 }
 
 /// A/E/R for one transaction from its errors.
@@ -131,7 +175,11 @@ pub(crate) fn transaction_status(report: &TransactionReport) -> AckStatus {
         .any(|e| e.severity() == Severity::Reject)
     {
         AckStatus::Rejected
-    } else if report.errors.is_empty() {
+    } else if report
+        .errors
+        .iter()
+        .all(|e| e.severity() == Severity::Warning)
+    {
         AckStatus::Accepted
     } else {
         AckStatus::AcceptedWithErrors
@@ -142,7 +190,7 @@ pub(crate) fn transaction_status(report: &TransactionReport) -> AckStatus {
 pub(crate) fn segment_errors(report: &TransactionReport, contrl: bool) -> Vec<SegmentError> {
     let mut out: Vec<SegmentError> = Vec::new();
     for error in &report.errors {
-        if error.transaction_code().is_some() {
+        if error.transaction_code().is_some() || error.severity() == Severity::Warning {
             continue;
         }
         let at = error.position();
@@ -176,7 +224,9 @@ pub(crate) fn segment_errors(report: &TransactionReport, contrl: bool) -> Vec<Se
                 position: element,
                 component: at.component,
                 code: if contrl { error.contrl_code() } else { code }.to_owned(),
-                bad_value: error.bad_value().map(|v| v.chars().take(99).collect()),
+                bad_value: error
+                    .bad_value()
+                    .map(|v| echo(v).chars().take(99).collect()),
             });
         }
     }

@@ -6,7 +6,7 @@ use crate::report::{GroupReport, InterchangeReport};
 use crate::write::x12::{V4010, V5010_999, delimiters, write_isa, write_transaction};
 use crate::write::{EnvelopeParams, Out, WriteError, s};
 
-use super::{AckOptions, segment_errors, transaction_status};
+use super::{AckOptions, OutsideRejection, echo, echo_party, segment_errors, transaction_status};
 
 /// # Format
 /// ```text
@@ -19,6 +19,7 @@ pub(crate) fn acknowledge(
     interchange: &InterchangeReport,
     options: &AckOptions,
     control_number: u32,
+    outside: Option<OutsideRejection>,
 ) -> Result<Vec<u8>, WriteError> {
     let header = &interchange.header;
     let flavor = if options.kind == AckKind::Ack999 {
@@ -30,8 +31,8 @@ pub(crate) fn acknowledge(
         sender: options
             .sender
             .clone()
-            .unwrap_or_else(|| header.receiver.clone()),
-        receiver: header.sender.clone(),
+            .unwrap_or_else(|| echo_party(&header.receiver)),
+        receiver: echo_party(&header.sender),
         interchange_control_number: control_number,
         group_control_number: control_number,
         first_transaction_control_number: 1,
@@ -42,29 +43,41 @@ pub(crate) fn acknowledge(
     };
     let mut out = Out::new(delimiters(flavor), true);
     write_isa(&mut out, &params, flavor)?;
-    let interchange_rejected = interchange
-        .errors
+    // Sets sent outside any GS cannot be listed in a 997/999: when one of them is rejected, the
+    // interchange is, so that the acknowledgment never reads as accepting it.
+    let hidden_rejection = interchange
+        .groups
         .iter()
-        .any(|e| e.severity() == Severity::Reject);
-    if let Some(first) = interchange.errors.first() {
+        .filter(|g| g.header.is_none())
+        .any(|g| {
+            g.accepted < g.received || g.errors.iter().any(|e| e.severity() == Severity::Reject)
+        });
+    let interchange_rejected = outside.is_some() || hidden_rejection || interchange.is_rejected();
+    let note_code = interchange
+        .errors
+        .first()
+        .map(crate::EdiError::ta1_note_code)
+        .or(outside.map(|o| o.ta1_note_code))
+        .or(hidden_rejection.then_some("022"));
+    if let Some(note_code) = note_code {
         let status = if interchange_rejected { "R" } else { "E" };
         out.segment(
             "TA1",
             &[
-                s(&header.control_number),
-                s(&header.date),
-                s(&header.time),
+                s(&echo(&header.control_number)),
+                s(&echo(&header.date)),
+                s(&echo(&header.time)),
                 s(status),
-                s(first.ta1_note_code()),
+                s(note_code),
             ],
         )?;
     } else if header.ack_requested {
         out.segment(
             "TA1",
             &[
-                s(&header.control_number),
-                s(&header.date),
-                s(&header.time),
+                s(&echo(&header.control_number)),
+                s(&echo(&header.date)),
+                s(&echo(&header.time)),
                 s("A"),
                 s("000"),
             ],
@@ -81,11 +94,11 @@ pub(crate) fn acknowledge(
         let first_group = groups[0].header.as_ref();
         let app_sender = first_group.map_or_else(
             || params.sender.id.clone(),
-            |g| g.application_receiver.clone(),
+            |g| echo(&g.application_receiver),
         );
         let app_receiver = first_group.map_or_else(
             || params.receiver.id.clone(),
-            |g| g.application_sender.clone(),
+            |g| echo(&g.application_sender),
         );
         let gs06 = control_number.to_string();
         out.segment(
@@ -137,6 +150,11 @@ pub(crate) fn group_ack(
     interchange_rejected: bool,
 ) -> GroupAck {
     let header = group.header.as_ref();
+    let group_rejected = interchange_rejected
+        || group
+            .errors
+            .iter()
+            .any(|e| e.severity() == Severity::Reject);
     let transactions: Vec<TransactionAck> = group
         .transactions
         .iter()
@@ -154,9 +172,9 @@ pub(crate) fn group_ack(
             codes.dedup();
             codes.truncate(5);
             TransactionAck {
-                set_id: t.header.set_id.clone(),
-                control_number: t.header.control_number.clone(),
-                status: if interchange_rejected {
+                set_id: echo(&t.header.set_id),
+                control_number: echo(&t.header.control_number),
+                status: if group_rejected {
                     AckStatus::Rejected
                 } else {
                     transaction_status(t)
@@ -166,11 +184,6 @@ pub(crate) fn group_ack(
             }
         })
         .collect();
-    let group_rejected = interchange_rejected
-        || group
-            .errors
-            .iter()
-            .any(|e| e.severity() == Severity::Reject);
     let noted = transactions
         .iter()
         .any(|t| t.status == AckStatus::AcceptedWithErrors)
@@ -193,11 +206,11 @@ pub(crate) fn group_ack(
     codes.truncate(5);
     let count = |n: u64| Some(u32::try_from(n).unwrap_or(u32::MAX));
     GroupAck {
-        functional_id: header.map(|h| h.functional_id.clone()).unwrap_or_default(),
-        control_number: header.map(|h| h.control_number.clone()).unwrap_or_default(),
+        functional_id: header.map(|h| echo(&h.functional_id)).unwrap_or_default(),
+        control_number: header.map(|h| echo(&h.control_number)).unwrap_or_default(),
         version: header
             .filter(|_| kind == AckKind::Ack999)
-            .map(|h| h.version.clone()),
+            .map(|h| echo(&h.version)),
         status,
         error_codes: codes,
         sets_included: count(group.received),

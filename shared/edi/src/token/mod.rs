@@ -392,7 +392,7 @@ impl<'a> Segments<'a> {
     pub fn new(data: &'a [u8]) -> Result<Segments<'a>, EdiError> {
         let start = significant_start(data);
         let (delimiters, pos) = match crate::syntax::detect(data) {
-            Some(Syntax::X12) => match x12::read_isa(data, start, true, 1) {
+            Some(Syntax::X12) => match x12::read_isa(data, start, 0, true, 1) {
                 x12::IsaRead::Found(isa) => (isa.delimiters, start),
                 x12::IsaRead::NeedMore => unreachable_need_more(start)?,
                 x12::IsaRead::Unreadable(e) => return Err(e),

@@ -1,5 +1,7 @@
 //! EDIFACT envelopes: UNA? UNB/UNZ, UNG/UNE, UNH/UNT.
 
+use crate::charset::{EDIFACT_SYNTAX_IDENTIFIERS, EDIFACT_SYNTAX_VERSIONS, Repertoire};
+use crate::dictionary::is_known_message_version;
 use crate::envelope::{GroupHeader, InterchangeHeader, PartyId, TransactionHeader};
 use crate::error::{EdiError, Level, Position};
 use crate::syntax::Syntax;
@@ -46,7 +48,7 @@ impl Walker {
                     });
                 }
             };
-        let numbered = self.number + u64::from(una_len > 0) + 1;
+        let numbered = self.number + 1;
         let segment = Segment::new(
             &data[start..end],
             delimiters,
@@ -67,7 +69,14 @@ impl Walker {
         }
         self.number = numbered;
         self.pos = base + next as u64;
-        self.begin_interchange(Syntax::Edifact, delimiters, header.control_number.clone());
+        let syntax_identifier = field(&segment, 1, 1);
+        self.begin_interchange(
+            Syntax::Edifact,
+            delimiters,
+            Repertoire::of_edifact(&syntax_identifier),
+            header.control_number.clone(),
+        );
+        errors.extend(self.inspect(&segment));
         Ok(Some(Step::Event(Event::InterchangeStart {
             header,
             delimiters,
@@ -112,7 +121,9 @@ impl Walker {
                     Outcome::consumed()
                 }
                 b"UNE" => {
+                    let found = self.inspect(segment);
                     let group = &mut self.group;
+                    group.errors.extend(found);
                     check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
                     check_control(
                         segment,
@@ -140,7 +151,9 @@ impl Walker {
                 }
                 b"UNH" => Outcome::reread_after(self.begin_group(None, None)),
                 b"UNZ" => {
+                    let found = self.inspect(segment);
                     let state = &mut self.interchange;
+                    state.errors.extend(found);
                     let actual = if state.groups > 0 {
                         state.groups
                     } else {
@@ -199,8 +212,9 @@ fn unb_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeH
     };
     require(
         1,
-        syntax_id.starts_with("UNO") && !syntax_version.is_empty(),
-        &syntax_id,
+        EDIFACT_SYNTAX_IDENTIFIERS.contains(&syntax_id.as_str())
+            && EDIFACT_SYNTAX_VERSIONS.contains(&syntax_version.as_str()),
+        &format!("{syntax_id}:{syntax_version}"),
     );
     require(2, !sender.id.is_empty(), &sender.id);
     require(3, !receiver.id.is_empty(), &receiver.id);
@@ -265,4 +279,23 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
         version: Some(version).filter(|v| !v.is_empty()),
         offset: segment.offset(),
     }
+}
+
+/// The warning for a UNH whose S009 names a version gridlink does not know (checked while the
+/// report is built, off the walker's hot path).
+pub(crate) fn message_version_warning(unh: &Segment<'_>) -> Option<EdiError> {
+    let identifier = unh.element(2);
+    let part = |k: usize| std::str::from_utf8(identifier.component(k).raw()).unwrap_or_default();
+    if part(1).is_empty() || is_known_message_version(part(2), part(3), part(4)) {
+        return None;
+    }
+    Some(EdiError::UnknownVersion {
+        at: unh.position_of(2, Some(2)),
+        field: "UNH S009".to_owned(),
+        value: (2..=5)
+            .map(part)
+            .take_while(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(":"),
+    })
 }

@@ -1,10 +1,12 @@
 //! Opening and closing interchanges, groups and transactions, with the checks that go with it.
 
+use crate::charset::Repertoire;
 use crate::envelope::{GroupHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::{self, Segment};
 
+use super::inspect::inspect;
 use super::{
     Depth, Event, GroupState, InterchangeState, Span, TransactionState, TransactionUnit, Walker,
 };
@@ -55,10 +57,15 @@ impl Walker {
         &mut self,
         syntax: Syntax,
         delimiters: Delimiters,
+        repertoire: Repertoire,
         control_number: String,
     ) {
         self.syntax = syntax;
         self.delimiters = delimiters;
+        self.repertoire = repertoire;
+        self.clean_through = 0;
+        self.segment_end = u64::MAX;
+        self.interchanges_seen += 1;
         self.depth = Depth::Interchange;
         self.interchange = InterchangeState {
             control_number,
@@ -83,6 +90,9 @@ impl Walker {
             .map(|h| h.control_number.clone())
             .unwrap_or_default();
         let mut errors = Vec::new();
+        if let Some(segment) = segment {
+            errors.extend(self.inspect(segment));
+        }
         if let (Some(segment), Some(_)) = (segment, &header) {
             let tracked = &mut self.interchange.group_numbers;
             if tracked.contains(&control_number) {
@@ -121,6 +131,9 @@ impl Walker {
         segment: &Segment<'_>,
         mut errors: Vec<EdiError>,
     ) {
+        if self.is_suspicious() {
+            errors.extend(inspect(self.syntax, self.repertoire, segment, true, false));
+        }
         let tracked = &mut self.group.set_numbers;
         if tracked.contains(&header.control_number) {
             errors.push(EdiError::DuplicateControlNumber {
@@ -153,8 +166,14 @@ impl Walker {
     /// Adds a body segment to the open transaction.
     pub(super) fn push_segment(&mut self, segment: &Segment<'_>) {
         let valid = token::is_valid_tag(segment.tag());
+        let found = if self.is_suspicious() {
+            inspect(self.syntax, self.repertoire, segment, true, false)
+        } else {
+            Vec::new()
+        };
         if let Some(t) = self.transaction.as_mut() {
             t.count += 1;
+            t.errors.extend(found);
             if !valid {
                 t.errors.push(EdiError::InvalidSegmentTag {
                     at: segment.position(),
@@ -198,7 +217,27 @@ impl Walker {
                 tag,
             }
         };
-        self.innermost_errors().push(error);
+        let found = self.inspect(segment);
+        let errors = self.innermost_errors();
+        errors.push(error);
+        errors.extend(found);
+    }
+
+    /// Checks the content of an envelope segment (or one outside any transaction): its
+    /// characters against the interchange's character set, its element lengths.
+    pub(super) fn inspect(&self, segment: &Segment<'_>) -> Vec<EdiError> {
+        inspect(
+            self.syntax,
+            self.repertoire,
+            segment,
+            self.is_suspicious(),
+            true,
+        )
+    }
+
+    /// The segment being handled reaches past the input known to be clean.
+    fn is_suspicious(&self) -> bool {
+        self.segment_end > self.clean_through
     }
 }
 

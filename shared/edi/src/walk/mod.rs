@@ -7,17 +7,26 @@
 //! 2 GiB file be read in bounded memory and a slice be read without copying.
 
 mod edifact;
+mod inspect;
 mod levels;
 mod x12;
+
+pub(crate) use edifact::message_version_warning;
+pub(crate) use inspect::length_warnings;
 
 use std::collections::HashSet;
 
 use memchr::memmem;
 
+use crate::charset::{Repertoire, clean_prefix};
 use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position, Tag};
 use crate::syntax::{Delimiters, Syntax};
+use crate::token::x12::{Binary, binary_extent};
 use crate::token::{self, Scanned, Segment};
+
+/// How far ahead the walker checks the character set in one go.
+const CLEAN_BLOCK: usize = 64 << 10;
 
 /// Size limits that keep memory bounded whatever a file declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +171,14 @@ pub(crate) struct Walker {
     depth: Depth,
     syntax: Syntax,
     delimiters: Delimiters,
+    repertoire: Repertoire,
+    /// Absolute offset up to which the input is known to hold no byte outside the repertoire.
+    clean_through: u64,
+    /// Absolute end of the segment being handled: when past `clean_through`, its characters are
+    /// checked.
+    segment_end: u64,
+    /// Interchanges opened so far: bytes that start none after one of them are trailing data.
+    interchanges_seen: u64,
     interchange: InterchangeState,
     group: GroupState,
     transaction: Option<TransactionState>,
@@ -179,6 +196,10 @@ impl Walker {
             depth: Depth::Outside,
             syntax: Syntax::X12,
             delimiters: Delimiters::X12_DEFAULT,
+            repertoire: Repertoire::EightBit,
+            clean_through: 0,
+            segment_end: u64::MAX,
+            interchanges_seen: 0,
             interchange: InterchangeState::default(),
             group: GroupState::default(),
             transaction: None,
@@ -247,7 +268,37 @@ impl Walker {
                     self.close_all = true;
                     self.in_garbage = true;
                 }
-                Scanned::Segment { start, end, next } => {
+                Scanned::Segment {
+                    start,
+                    mut end,
+                    mut next,
+                } => {
+                    let mut binary = None;
+                    if self.syntax == Syntax::X12 && data[start] == b'B' {
+                        binary = binary_extent(
+                            data,
+                            start,
+                            end,
+                            self.delimiters,
+                            eof,
+                            self.limits.max_segment,
+                        );
+                        match binary {
+                            Some(Binary::NeedMore) => {
+                                return Step::NeedMore {
+                                    keep_from: self.keep_from(),
+                                };
+                            }
+                            Some(Binary::Extent {
+                                end: data_end,
+                                next: after,
+                            }) => {
+                                end = data_end;
+                                next = after;
+                            }
+                            _ => {}
+                        }
+                    }
                     let in_message = self
                         .transaction
                         .as_ref()
@@ -259,6 +310,15 @@ impl Walker {
                         self.number + 1,
                         in_message,
                     );
+                    self.segment_end = base + end as u64;
+                    if self.segment_end > self.clean_through {
+                        let block_end = data.len().min(start + CLEAN_BLOCK);
+                        let clean = clean_prefix(&data[start..block_end], self.repertoire);
+                        self.clean_through = base + (start + clean) as u64;
+                    }
+                    if let Some(error) = binary.and_then(|b| binary_error(b, &segment)) {
+                        self.innermost_errors().push(error);
+                    }
                     let outcome = match self.syntax {
                         Syntax::X12 => self.x12_segment(&segment),
                         Syntax::Edifact => self.edifact_segment(&segment),
@@ -325,7 +385,10 @@ impl Walker {
     fn outside(&mut self, data: &[u8], base: u64, rel: usize, eof: bool) -> Option<Step> {
         let mut i = rel;
         if data[i.min(data.len())..].starts_with(&[0xEF, 0xBB, 0xBF]) {
-            i += 3;
+            self.pos = base + (i + 3) as u64;
+            return Some(Step::Event(Event::Stray(EdiError::ByteOrderMark {
+                at: Position::at_offset(base + i as u64),
+            })));
         }
         while i < data.len() && data[i].is_ascii_whitespace() {
             i += 1;
@@ -363,6 +426,15 @@ impl Walker {
                 step
             }
             Err(error) => {
+                let error = match error {
+                    EdiError::NotEdi { at } if self.interchanges_seen > 0 => {
+                        EdiError::TrailingData {
+                            at,
+                            first_byte: data[i],
+                        }
+                    }
+                    other => other,
+                };
                 let report = !self.in_garbage;
                 self.in_garbage = true;
                 self.resync(data, base, i + 1, eof);
@@ -410,6 +482,26 @@ impl Walker {
             Depth::Group => &mut self.group.errors,
             Depth::Interchange | Depth::Outside => &mut self.interchange.errors,
         }
+    }
+}
+
+/// The error a binary segment's wrong length makes, positioned at its length element.
+fn binary_error(binary: Binary, segment: &Segment<'_>) -> Option<EdiError> {
+    match binary {
+        Binary::WrongLength {
+            element,
+            declared,
+            found,
+        } => Some(EdiError::BinaryLength {
+            at: segment.position_of(element, None),
+            declared,
+            found,
+        }),
+        Binary::NotANumber { element, value } => Some(EdiError::InvalidNumber {
+            at: segment.position_of(element, None),
+            value,
+        }),
+        Binary::Extent { .. } | Binary::NeedMore => None,
     }
 }
 

@@ -1,5 +1,7 @@
 //! X12 envelopes: ISA/IEA, GS/GE, ST/SE.
 
+use crate::charset::Repertoire;
+use crate::dictionary::{is_known_gs_version, is_known_isa_version};
 use crate::envelope::{GroupHeader, InterchangeHeader, PartyId, TransactionHeader};
 use crate::error::{EdiError, Level};
 use crate::syntax::Syntax;
@@ -17,7 +19,7 @@ impl Walker {
         i: usize,
         eof: bool,
     ) -> Result<Option<Step>, EdiError> {
-        let isa = match read_isa(data, i, eof, self.number + 1) {
+        let isa = match read_isa(data, i, base, eof, self.number + 1) {
             IsaRead::NeedMore => {
                 return Ok(Some(Step::NeedMore {
                     keep_from: self.pos,
@@ -37,7 +39,13 @@ impl Walker {
         let header = isa_header(&segment, &mut errors);
         self.number += 1;
         self.pos = base + (i + isa.len) as u64;
-        self.begin_interchange(Syntax::X12, isa.delimiters, header.control_number.clone());
+        self.begin_interchange(
+            Syntax::X12,
+            isa.delimiters,
+            Repertoire::EightBit,
+            header.control_number.clone(),
+        );
+        errors.extend(self.inspect(&segment));
         Ok(Some(Step::Event(Event::InterchangeStart {
             header,
             delimiters: isa.delimiters,
@@ -74,6 +82,8 @@ impl Walker {
                     Outcome::consumed()
                 }
                 b"GE" => {
+                    let found = self.inspect(segment);
+                    self.group.errors.extend(found);
                     if !self.group.implicit {
                         let group = &mut self.group;
                         check_count(segment, 1, Level::Group, group.sets, &mut group.errors);
@@ -106,7 +116,9 @@ impl Walker {
                     Outcome::reread_after(self.begin_group(None, None))
                 }
                 b"IEA" => {
+                    let found = self.inspect(segment);
                     let state = &mut self.interchange;
+                    state.errors.extend(found);
                     check_count(
                         segment,
                         1,
@@ -159,6 +171,14 @@ fn isa_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> InterchangeH
     require(13, digits(13, 9));
     require(14, matches!(segment.element(14).raw(), b"0" | b"1"));
     require(15, matches!(segment.element(15).raw(), b"P" | b"T" | b"I"));
+    let version = field(segment, 12, 0);
+    if digits(12, 5) && !is_known_isa_version(&version) {
+        errors.push(EdiError::UnknownVersion {
+            at: segment.position_of(12, None),
+            field: "ISA12".to_owned(),
+            value: version,
+        });
+    }
     InterchangeHeader {
         syntax: Syntax::X12,
         sender: PartyId::new(field(segment, 5, 0), field(segment, 6, 0)),
@@ -184,6 +204,14 @@ fn gs_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> GroupHeader {
             value: control_number.clone(),
         });
     }
+    let version = field(segment, 8, 0);
+    if !is_known_gs_version(&version) {
+        errors.push(EdiError::UnknownVersion {
+            at: segment.position_of(8, None),
+            field: "GS08".to_owned(),
+            value: version.clone(),
+        });
+    }
     GroupHeader {
         functional_id: field(segment, 1, 0),
         application_sender: field(segment, 2, 0),
@@ -191,7 +219,7 @@ fn gs_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> GroupHeader {
         date: field(segment, 4, 0),
         time: field(segment, 5, 0),
         control_number,
-        version: field(segment, 8, 0),
+        version,
         offset: segment.offset(),
     }
 }

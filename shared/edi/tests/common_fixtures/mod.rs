@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+use gridlink_edi::token::Segments;
+use gridlink_edi::{AckStatus, BusinessDocument, FunctionalAck, Verdict, parse_interchanges};
+
 pub fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -50,4 +53,51 @@ pub const PAIRS: [(&str, &str, &str); 6] = [
 
 pub fn prepared_at() -> time::PrimitiveDateTime {
     time::macros::datetime!(2024-01-15 10:45)
+}
+
+/// The judgment an acknowledgment expresses: any `R` or `P` (TA1, AK5, AK9, UCI, UCF, UCM)
+/// rejects; any `E` (or a listed error under an accepting CONTRL) accepts with errors.
+pub fn judgment_of(ack: &[u8]) -> Verdict {
+    let mut statuses: Vec<AckStatus> = Vec::new();
+    for segment in Segments::new(ack)
+        .expect("the acknowledgment tokenises")
+        .flatten()
+    {
+        if segment.is(b"TA1") {
+            statuses.push(match segment.element(4).raw() {
+                b"A" => AckStatus::Accepted,
+                b"E" => AckStatus::AcceptedWithErrors,
+                _ => AckStatus::Rejected,
+            });
+        }
+    }
+    for interchange in parse_interchanges(ack).expect("the acknowledgment parses back") {
+        for document in interchange.documents {
+            let BusinessDocument::FunctionalAck(FunctionalAck {
+                interchange,
+                groups,
+                messages,
+                ..
+            }) = document
+            else {
+                panic!("not an acknowledgment");
+            };
+            statuses.extend(interchange.map(|i| i.status));
+            for group in groups {
+                statuses.push(group.status);
+                statuses.extend(group.transactions.into_iter().map(|t| t.status));
+            }
+            statuses.extend(messages.into_iter().map(|t| t.status));
+        }
+    }
+    if statuses
+        .iter()
+        .any(|s| matches!(s, AckStatus::Rejected | AckStatus::PartiallyAccepted))
+    {
+        Verdict::Rejected
+    } else if statuses.contains(&AckStatus::AcceptedWithErrors) {
+        Verdict::AcceptedWithErrors
+    } else {
+        Verdict::Accepted
+    }
 }
