@@ -198,6 +198,7 @@ fn acknowledgment() -> BusinessDocument {
         status: LineStatus::Accepted,
         status_quantity: Some(q("5000")),
         scheduled_date: EdiDate::from_ymd(2026, 11, 20),
+        scheduled_date_kind: Some(gridlink_edi::DateKind::Shipment),
     };
     BusinessDocument::OrderAcknowledgment(OrderAcknowledgment {
         purpose: Purpose::Original,
@@ -263,6 +264,7 @@ fn invoice(number: &str, lines: &[(&str, &str, &str)]) -> BusinessDocument {
         lines,
         total_amount,
         tax_amount: None,
+        charges: Vec::new(),
     })
 }
 
