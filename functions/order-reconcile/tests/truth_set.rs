@@ -820,7 +820,7 @@ fn partial_invoicing_completes_once_its_window_has_passed() {
 
 #[test]
 fn the_report_of_an_offline_run_is_the_functions_report_format() {
-    let case = underbilled_and_missing_invoice_lines(Syntax::X12);
+    let case = underbilled_and_missing_invoice_lines();
     let result = reconcile_case(&case, Syntax::X12);
     let json: serde_json::Value =
         serde_json::from_slice(&order_reconcile::reconcile::report::to_json(&result))
