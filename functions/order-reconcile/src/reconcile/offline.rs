@@ -27,7 +27,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::baseline::order_from_purchase_order;
-use super::functional_ack::classify;
+use super::functional_ack::{AcknowledgedTransaction, classify};
 use super::model::{
     DocumentKind, DocumentRef, OrderRecord, OrderedLine, PartnerDocuments, Received,
 };
@@ -249,7 +249,7 @@ pub fn read_documents(
                     BusinessDocument::FunctionalAck(ack) => {
                         let answered: Vec<_> = classify(ack)
                             .into_iter()
-                            .filter(|t| t.answers_an_order())
+                            .filter(AcknowledgedTransaction::answers_an_order)
                             .collect();
                         let any = !answered.is_empty();
                         for transaction in answered {
