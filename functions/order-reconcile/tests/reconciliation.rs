@@ -553,7 +553,10 @@ async fn an_invoice_price_outside_the_tolerance_is_an_exception_in_the_json_and_
     assert_eq!(report["lines"][0]["status"], "matched");
     let html = world.html_report().await;
     assert!(html.contains("id=\"match-status\">exceptions<"), "{html}");
-    assert!(html.contains("price_outside_tolerance"), "{html}");
+    assert!(
+        html.contains("<td>exception</td><td>price_outside_tolerance</td><td>20</td>"),
+        "the finding's row, not only the legend: {html}"
+    );
     assert!(
         html.contains("INV-7&lt;b&amp;"),
         "the invoice number is escaped: {html}"

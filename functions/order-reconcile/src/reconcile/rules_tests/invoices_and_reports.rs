@@ -231,5 +231,6 @@ fn the_html_report_escapes_what_partners_wrote() {
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
     assert!(html.contains("S&amp;&lt;b&gt;"));
     assert!(html.contains("id=\"match-status\">exceptions<"));
-    assert!(html.contains("price_outside_tolerance"));
+    assert!(html.contains("<td>exception</td><td>price_outside_tolerance</td><td>10</td>"));
+    assert!(html.contains("<table id=\"legend\">"));
 }
