@@ -65,8 +65,10 @@ fn order() -> OrderRecord {
                 line: line.to_string(),
                 material: Some(format!("M-{line}")),
                 quantity: quantity(line),
+                unit: Some("EA".to_owned()),
                 unit_price: Some(price(line)),
                 delivery_date: EdiDate::from_ymd(2026, 12, 1),
+                ship_date: None,
             })
             .collect(),
     }
@@ -92,6 +94,7 @@ fn documents() -> PartnerDocuments {
                     status: LineStatus::Accepted,
                     status_quantity: Some(ea(quantity(line))),
                     scheduled_date: EdiDate::from_ymd(2026, 12, 1),
+                    scheduled_date_kind: Some(gridlink_edi::DateKind::Delivery),
                 })
                 .collect(),
         },
@@ -162,6 +165,7 @@ fn documents() -> PartnerDocuments {
                     lines,
                     total_amount,
                     tax_amount: None,
+                    charges: Vec::new(),
                 },
             }
         })
@@ -170,6 +174,7 @@ fn documents() -> PartnerDocuments {
         acknowledgments: vec![acknowledgment],
         ship_notices,
         invoices,
+        functional_acks: Vec::new(),
     }
 }
 
@@ -197,6 +202,7 @@ fn bench(c: &mut Criterion) {
             percent: Some(Decimal::from(2)),
             absolute: Some(Decimal::new(5, 2)),
         },
+        ..Rules::default()
     };
     let result = reconcile(&order, &documents, &rules);
     assert_eq!(result.status, MatchStatus::Exceptions);

@@ -54,6 +54,7 @@ pub fn purchase_order(n: usize) -> BusinessDocument {
         po_number: format!("PO-{n:08}"),
         po_date: EdiDate::from_ymd(2024, 1, 15),
         requested_delivery: EdiDate::from_ymd(2024, 2, 1),
+        requested_ship: None,
         currency: Some("USD".to_owned()),
         parties: vec![
             party(PartyRole::Buyer, "BUYERCO INC", "0614141000005"),
@@ -97,6 +98,7 @@ pub fn invoice(n: usize) -> BusinessDocument {
         lines,
         total_amount,
         tax_amount: None,
+        charges: Vec::new(),
     })
 }
 

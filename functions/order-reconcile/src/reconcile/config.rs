@@ -4,10 +4,13 @@
 //! | Key | Default | Meaning |
 //! |---|---|---|
 //! | `FOLDER_RECONCILIATION` | `Reconciliation` | the workspace folder the report goes to |
-//! | `PRICE_TOLERANCE_PERCENT` | `2` | unit price may differ by at most this many percent (`none`: no percent limit) |
-//! | `PRICE_TOLERANCE_ABSOLUTE` | `0.05` | … and by at most this much per unit (`none`: no absolute limit) |
+//! | `PRICE_TOLERANCE_PERCENT` | `2` | unit price may differ by at most this many percent of the ordered one, inclusive (`none`: no percent limit) |
+//! | `PRICE_TOLERANCE_ABSOLUTE` | `none` | … and by at most this much per unit (an explicit choice; `none`: no absolute limit) |
 //! | `PRICE_TOLERANCES` | — | per-partner overrides, JSON (below) |
 //! | `ACKNOWLEDGMENT_REQUIRED` | `true` | whether an order stays `waiting_for_documents` until acknowledged |
+//! | `INVOICING` | `single` | when invoicing is complete: `single` (one invoice per order: the first completes it), `partial` (never on its own), `partial:N` (N days after the latest invoice) |
+//! | `PARTNER_INVOICING` | — | per-partner `INVOICING`, JSON (below) |
+//! | `UNIT_CONVERSIONS` | — | unit conversions, JSON (see [`super::units`]) |
 //!
 //! # Format
 //! `PRICE_TOLERANCES` maps a partner (its EDI id `ACMESUPPLY` or `ZZ:ACMESUPPLY`, compared
@@ -15,13 +18,18 @@
 //! ```json
 //! {"ZZ:ACMESUPPLY": {"percent": "1", "absolute": "0.01"}, "NORDFAST": {"absolute": null}}
 //! ```
+//! `PARTNER_INVOICING` maps a partner the same way to an `INVOICING` value:
+//! ```json
+//! {"ZZ:ACMESUPPLY": "partial:30", "NORDFAST": "single"}
+//! ```
 
 use std::collections::BTreeMap;
 
 use gridlink_core::config::{ConfigError, ConfigSource};
 use rust_decimal::Decimal;
 
-use super::model::{PriceTolerance, Rules};
+use super::model::{Invoicing, PriceTolerance, Rules};
+use super::units::UnitConversions;
 
 /// Reconciliation settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +42,59 @@ pub struct ReconcileConfig {
     pub partner_tolerances: Vec<(String, PriceTolerance)>,
     /// Whether acknowledgments are expected.
     pub acknowledgment_required: bool,
+    /// When invoicing is complete, for partners without an override.
+    pub default_invoicing: Invoicing,
+    /// Overrides by partner id, as configured.
+    pub partner_invoicing: Vec<(String, Invoicing)>,
+    /// Unit conversions.
+    pub units: UnitConversions,
+}
+
+/// An `INVOICING` value: `single`, `partial`, `partial:N`.
+pub fn parse_invoicing(text: &str) -> Result<Invoicing, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("single") {
+        return Ok(Invoicing::Single);
+    }
+    if text.eq_ignore_ascii_case("partial") {
+        return Ok(Invoicing::Partial {
+            final_after_days: None,
+        });
+    }
+    match text.split_once(':') {
+        Some((mode, days)) if mode.trim().eq_ignore_ascii_case("partial") => days
+            .trim()
+            .parse::<u32>()
+            .map(|days| Invoicing::Partial {
+                final_after_days: Some(days),
+            })
+            .map_err(|_| format!("{text:?}: the days must be a whole number")),
+        _ => Err(format!(
+            "{text:?} is not `single`, `partial` or `partial:DAYS`"
+        )),
+    }
+}
+
+fn partner_invoicing(json: &str) -> Result<Vec<(String, Invoicing)>, String> {
+    let map: BTreeMap<String, String> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    map.into_iter()
+        .map(|(partner, mode)| {
+            parse_invoicing(&mode)
+                .map(|mode| (partner.trim().to_owned(), mode))
+                .map_err(|e| format!("{partner}: {e}"))
+        })
+        .collect()
+}
+
+/// The entry of `partner` (`qualifier:id`, or just the id) in `overrides`.
+fn for_partner<'a, T>(overrides: &'a [(String, T)], partner: &str) -> Option<&'a T> {
+    let bare = partner.split_once(':').map_or(partner, |(_, id)| id);
+    overrides
+        .iter()
+        .find(|(configured, _)| {
+            configured.eq_ignore_ascii_case(partner) || configured.eq_ignore_ascii_case(bare)
+        })
+        .map(|(_, value)| value)
 }
 
 /// One limit of a partner override: `"1.5"` or `1.5` a value, `null` no limit.
@@ -99,7 +160,7 @@ impl ReconcileConfig {
         let folder = reader.optional("FOLDER_RECONCILIATION", "Reconciliation".to_owned());
         let default_tolerance = PriceTolerance {
             percent: limit(&mut reader, "PRICE_TOLERANCE_PERCENT", "2"),
-            absolute: limit(&mut reader, "PRICE_TOLERANCE_ABSOLUTE", "0.05"),
+            absolute: limit(&mut reader, "PRICE_TOLERANCE_ABSOLUTE", "none"),
         };
         let mut partner_tolerances = Vec::new();
         if let Some(json) = reader.maybe::<String>("PRICE_TOLERANCES") {
@@ -114,31 +175,65 @@ impl ReconcileConfig {
             }
         }
         let acknowledgment_required = reader.optional("ACKNOWLEDGMENT_REQUIRED", true);
+        let invoicing: String = reader.optional("INVOICING", "single".to_owned());
+        let default_invoicing = parse_invoicing(&invoicing).unwrap_or_else(|e| {
+            reader.invalid("INVOICING", e);
+            Invoicing::Single
+        });
+        let mut partner_invoicing_modes = Vec::new();
+        if let Some(json) = reader.maybe::<String>("PARTNER_INVOICING") {
+            match partner_invoicing(&json) {
+                Ok(found) => partner_invoicing_modes = found,
+                Err(e) => reader.invalid(
+                    "PARTNER_INVOICING",
+                    format!("must be a JSON object of partner → INVOICING value: {e}"),
+                ),
+            }
+        }
+        let mut units = UnitConversions::default();
+        if let Some(json) = reader.maybe::<String>("UNIT_CONVERSIONS") {
+            match UnitConversions::from_json(&json) {
+                Ok(found) => units = found,
+                Err(e) => reader.invalid(
+                    "UNIT_CONVERSIONS",
+                    format!("must be a JSON list of {{\"from\", \"to\", \"factor\"}}: {e}"),
+                ),
+            }
+        }
         reader.finish()?;
         Ok(Self {
             folder,
             default_tolerance,
             partner_tolerances,
             acknowledgment_required,
+            default_invoicing,
+            partner_invoicing: partner_invoicing_modes,
+            units,
         })
     }
 
     /// The tolerance for `partner` (`qualifier:id`, or just the id).
     pub fn tolerance_for(&self, partner: &str) -> PriceTolerance {
-        let bare = partner.split_once(':').map_or(partner, |(_, id)| id);
-        self.partner_tolerances
-            .iter()
-            .find(|(configured, _)| {
-                configured.eq_ignore_ascii_case(partner) || configured.eq_ignore_ascii_case(bare)
-            })
-            .map_or(self.default_tolerance, |(_, tolerance)| *tolerance)
+        for_partner(&self.partner_tolerances, partner)
+            .copied()
+            .unwrap_or(self.default_tolerance)
     }
 
-    /// The rules for `partner`.
+    /// When `partner`'s invoicing of an order is complete.
+    pub fn invoicing_for(&self, partner: &str) -> Invoicing {
+        for_partner(&self.partner_invoicing, partner)
+            .copied()
+            .unwrap_or(self.default_invoicing)
+    }
+
+    /// The rules for `partner` (without a run date: see [`Rules::as_of`]).
     pub fn rules_for(&self, partner: &str) -> Rules {
         Rules {
             acknowledgment_required: self.acknowledgment_required,
             price_tolerance: self.tolerance_for(partner),
+            invoicing: self.invoicing_for(partner),
+            units: self.units.clone(),
+            as_of: None,
         }
     }
 }
@@ -152,23 +247,61 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_two_percent_and_five_cents() {
+    fn defaults_are_two_percent_relative_only_and_one_invoice_per_order() {
         let config = config(&[]).expect("config");
         assert_eq!(config.folder, "Reconciliation");
         assert_eq!(
             config.tolerance_for("ZZ:ANYONE"),
             PriceTolerance {
                 percent: Some(Decimal::from(2)),
-                absolute: Some(Decimal::new(5, 2)),
+                absolute: None,
             }
         );
         assert!(config.acknowledgment_required);
+        assert_eq!(config.invoicing_for("ZZ:ANYONE"), Invoicing::Single);
+        assert_eq!(config.units, UnitConversions::default());
+    }
+
+    #[test]
+    fn invoicing_and_unit_conversions_are_configured_per_partner_and_once() {
+        let config = config(&[
+            ("INVOICING", "partial"),
+            (
+                "PARTNER_INVOICING",
+                r#"{"ACMESUPPLY": "partial:30", "ZZ:NORDFAST": "single"}"#,
+            ),
+            (
+                "UNIT_CONVERSIONS",
+                r#"[{"from": "CA", "to": "EA", "factor": "12"}]"#,
+            ),
+        ])
+        .expect("config");
+        assert_eq!(
+            config.invoicing_for("ZZ:ACMESUPPLY"),
+            Invoicing::Partial {
+                final_after_days: Some(30)
+            }
+        );
+        assert_eq!(config.invoicing_for("zz:nordfast"), Invoicing::Single);
+        assert_eq!(
+            config.invoicing_for("OTHER"),
+            Invoicing::Partial {
+                final_after_days: None
+            }
+        );
+        let rules = config.rules_for("ZZ:OTHER");
+        assert_eq!(
+            rules
+                .units
+                .conversion(None, "CA", "EA")
+                .map(|c| c.quantity(Decimal::ONE)),
+            Some(Decimal::from(12))
+        );
     }
 
     #[test]
     fn a_partner_override_applies_by_qualified_or_bare_id_and_inherits_what_it_leaves_out() {
         let config = config(&[
-            ("PRICE_TOLERANCE_ABSOLUTE", "none"),
             (
                 "PRICE_TOLERANCES",
                 r#"{"ACMESUPPLY": {"percent": "0.5"}, "ZZ:NORDFAST": {"percent": null, "absolute": 1}}"#,
@@ -193,6 +326,12 @@ mod tests {
             ("PRICE_TOLERANCE_PERCENT", "-1"),
             ("PRICE_TOLERANCES", "{not json"),
             ("ACKNOWLEDGMENT_REQUIRED", "maybe"),
+            ("INVOICING", "sometimes"),
+            ("PARTNER_INVOICING", r#"{"ACME": "partial:x"}"#),
+            (
+                "UNIT_CONVERSIONS",
+                r#"[{"from": "CA", "to": "EA", "factor": "-1"}]"#,
+            ),
         ])
         .expect_err("invalid");
         let text = error.to_string();
@@ -200,6 +339,9 @@ mod tests {
             "PRICE_TOLERANCE_PERCENT",
             "PRICE_TOLERANCES",
             "ACKNOWLEDGMENT_REQUIRED",
+            "INVOICING",
+            "PARTNER_INVOICING",
+            "UNIT_CONVERSIONS",
         ] {
             assert!(text.contains(key), "{key} missing from {text}");
         }

@@ -12,7 +12,9 @@
 //!  "tg_document_id":"doc_…","interchange_blob":"documents/order-reconcile/doc_…",
 //!  "canonical_blob":"order-documents/order-reconcile/<sha256 of po|kind|sender|number>/<revision>.json"}
 //! ```
-//! The canonical blob holds the document as `gridlink_edi::BusinessDocument` JSON; the
+//! The canonical blob holds the document as `gridlink_edi::BusinessDocument` JSON (a
+//! functional acknowledgment's answer as [`AcknowledgedTransaction`] JSON, kind
+//! `functional_ack`, number the acknowledged set's control number); the
 //! interchange it came in stays where ingress put it. The latest revision of a business
 //! document is the one first received last: a redelivered older revision does not count again.
 
@@ -27,6 +29,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 
+use super::functional_ack::AcknowledgedTransaction;
 use super::model::{DocumentKind, DocumentRef, PartnerDocuments, Received};
 
 /// The ledger kind of recorded partner documents.
@@ -66,15 +69,93 @@ pub async fn record(
     let Some(kind) = DocumentKind::from_kind_name(recording.document.kind()) else {
         return Ok(None);
     };
-    let po = recording.po_number.trim();
-    let revision = &recording.received.sha256;
-    let business = format!(
-        "{po}|{}|{}|{}",
-        kind_name(kind),
-        recording.sender,
-        recording.number
-    );
-    let canonical = BlobKey::parse(format!(
+    let json = serde_json::to_vec(recording.document)
+        .map_err(|e| InboundError::Internal(format!("canonical document: {e}")))?;
+    record_canonical(
+        platform,
+        Canonical {
+            po_number: recording.po_number,
+            kind,
+            sender: recording.sender,
+            number: recording.number,
+            received: recording.received,
+            json,
+        },
+    )
+    .await?;
+    Ok(Some(kind))
+}
+
+/// A partner's functional acknowledgment of a document the buyer sent for an order, matched
+/// to that order by control numbers (rule 6; see [`super::functional_ack`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordingFunctionalAck<'a> {
+    /// The order the acknowledged document was sent for.
+    pub po_number: &'a str,
+    /// Who sent the acknowledgment (`qualifier:id`).
+    pub sender: &'a str,
+    /// The interchange it came in.
+    pub received: &'a ReceivedDocument,
+    /// The answer about the order's document.
+    pub transaction: &'a AcknowledgedTransaction,
+}
+
+/// Records a functional acknowledgment's answer for its order (once per revision); its
+/// number is the acknowledged set's control number (the group's when only the group is
+/// answered).
+pub async fn record_functional_ack(
+    platform: &Platform,
+    recording: RecordingFunctionalAck<'_>,
+) -> Result<(), InboundError> {
+    let transaction = recording.transaction;
+    let number = transaction
+        .control_number
+        .as_deref()
+        .or(transaction.group_control_number.as_deref())
+        .or(transaction.interchange_control_number.as_deref())
+        .unwrap_or_default();
+    let json = serde_json::to_vec(transaction)
+        .map_err(|e| InboundError::Internal(format!("functional acknowledgment: {e}")))?;
+    record_canonical(
+        platform,
+        Canonical {
+            po_number: recording.po_number,
+            kind: DocumentKind::FunctionalAck,
+            sender: recording.sender,
+            number,
+            received: recording.received,
+            json,
+        },
+    )
+    .await
+}
+
+/// What [`record_canonical`] writes: the ledger record's fields and the canonical JSON.
+struct Canonical<'a> {
+    po_number: &'a str,
+    kind: DocumentKind,
+    sender: &'a str,
+    number: &'a str,
+    received: &'a ReceivedDocument,
+    json: Vec<u8>,
+}
+
+async fn record_canonical(
+    platform: &Platform,
+    canonical: Canonical<'_>,
+) -> Result<(), InboundError> {
+    let Canonical {
+        po_number,
+        kind,
+        sender,
+        number,
+        received,
+        json,
+    } = canonical;
+    let po = po_number.trim();
+    let revision = &received.sha256;
+    let business = format!("{po}|{}|{sender}|{number}", kind_name(kind));
+    let blob = BlobKey::parse(format!(
         "order-documents/{}/{}/{revision}.json",
         platform.function,
         hex::encode(Sha256::digest(business.as_bytes()))
@@ -84,14 +165,12 @@ pub async fn record(
         format!("{}/{business}|{revision}", platform.function),
     )?;
     if platform.ledger.get(&id).await?.is_some() {
-        return Ok(Some(kind));
+        return Ok(());
     }
-    let json = serde_json::to_vec(recording.document)
-        .map_err(|e| InboundError::Internal(format!("canonical document: {e}")))?;
     platform
         .blobs
         .put(
-            &canonical,
+            &blob,
             body_from_bytes(json),
             PutOptions::with_content_type("application/json"),
         )
@@ -104,28 +183,26 @@ pub async fn record(
         json!({
             "po_number": po,
             "kind": kind,
-            "sender": recording.sender,
-            "number": recording.number,
+            "sender": sender,
+            "number": number,
             "revision": revision,
             "received_at": now.format(&Rfc3339).unwrap_or_default(),
-            "tg_document_id": recording.received.document.document_id.as_str(),
-            "interchange_blob": recording.received.blob_key.as_str(),
-            "canonical_blob": canonical.as_str(),
+            "tg_document_id": received.document.document_id.as_str(),
+            "interchange_blob": received.blob_key.as_str(),
+            "canonical_blob": blob.as_str(),
         }),
     )
     .with_index1(
         partition(platform, po),
         format!(
-            "{millis:015}#{}|{}|{}|{revision}",
-            kind_name(kind),
-            recording.sender,
-            recording.number
+            "{millis:015}#{}|{sender}|{number}|{revision}",
+            kind_name(kind)
         ),
     );
     match platform.ledger.create(record).await {
         Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {
-            tracing::info!(po_number = %po, kind = kind.as_str(), number = %recording.number, "partner document recorded for reconciliation");
-            Ok(Some(kind))
+            tracing::info!(po_number = %po, kind = kind.as_str(), number = %number, "partner document recorded for reconciliation");
+            Ok(())
         }
         Err(e) => Err(e.into()),
     }
@@ -162,13 +239,13 @@ pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocumen
     let mut documents = PartnerDocuments::default();
     for i in chosen {
         let data = &records[i].data;
-        let key = BlobKey::parse(field(data, "canonical_blob"))?;
-        let bytes = platform.blobs.get(&key, None).await?.bytes().await?;
-        let document: BusinessDocument = serde_json::from_slice(&bytes).map_err(|e| {
-            InboundError::Internal(format!("canonical document {}: {e}", key.as_str()))
-        })?;
         let Some(kind) = serde_json::from_value::<DocumentKind>(data["kind"].clone()).ok() else {
             continue;
+        };
+        let key = BlobKey::parse(field(data, "canonical_blob"))?;
+        let bytes = platform.blobs.get(&key, None).await?.bytes().await?;
+        let unreadable = |e: serde_json::Error| {
+            InboundError::Internal(format!("canonical document {}: {e}", key.as_str()))
         };
         let reference = DocumentRef {
             kind,
@@ -177,6 +254,16 @@ pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocumen
             revision: field(data, "revision").to_owned(),
             received_at: field(data, "received_at").to_owned(),
         };
+        if kind == DocumentKind::FunctionalAck {
+            let document: AcknowledgedTransaction =
+                serde_json::from_slice(&bytes).map_err(unreadable)?;
+            documents.functional_acks.push(Received {
+                reference,
+                document,
+            });
+            continue;
+        }
+        let document: BusinessDocument = serde_json::from_slice(&bytes).map_err(unreadable)?;
         match document {
             BusinessDocument::OrderAcknowledgment(document) => {
                 documents.acknowledgments.push(Received {

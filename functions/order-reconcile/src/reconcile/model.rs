@@ -1,9 +1,12 @@
-//! What reconciliation reads: the order as xECM holds it, the partner documents received for
-//! it (latest revision of each), and the price tolerance agreed with the partner.
+//! What reconciliation reads: the order record, and the partner documents received for it
+//! (latest revision of each). How they are judged is [`super::policy`].
 
 use gridlink_edi::{EdiDate, Invoice, OrderAcknowledgment, ShipNotice};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+pub use super::functional_ack::AcknowledgedTransaction;
+pub use super::policy::{Invoicing, PriceTolerance, Rules};
 
 /// The order record: the purchase order's lines as the order workspace's category holds them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,10 +28,19 @@ pub struct OrderedLine {
     pub material: Option<String>,
     /// `Quantity`.
     pub quantity: Decimal,
-    /// `Unit Price`, in the order's currency.
+    /// `Unit` (X12 355 / UN/ECE Rec. 20 code, `EA`…); `None` when the order does not say,
+    /// and then every document's unit is taken as the order's.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// `Unit Price`, in the order's currency, per `unit`.
     pub unit_price: Option<Decimal>,
-    /// `Delivery Date`.
+    /// `Delivery Date`: the requested **delivery** date (DTM*002 / DTM+2). Compared only with
+    /// acknowledged dates of the delivery kind.
     pub delivery_date: Option<EdiDate>,
+    /// `Ship Date`: the requested **ship** date (DTM*010 / DTM+10). Compared only with
+    /// acknowledged dates of the shipment kind.
+    #[serde(default)]
+    pub ship_date: Option<EdiDate>,
 }
 
 /// The kinds of partner documents reconciled against an order.
@@ -41,6 +53,9 @@ pub enum DocumentKind {
     ShipNotice,
     /// 810 / INVOIC.
     Invoice,
+    /// 997 / 999 / CONTRL answering a document the buyer sent for the order (850 / ORDERS,
+    /// 860 / ORDCHG).
+    FunctionalAck,
 }
 
 impl DocumentKind {
@@ -50,6 +65,7 @@ impl DocumentKind {
             Self::OrderAcknowledgment => "OrderAcknowledgment",
             Self::ShipNotice => "ShipNotice",
             Self::Invoice => "Invoice",
+            Self::FunctionalAck => "FunctionalAck",
         }
     }
 
@@ -98,6 +114,9 @@ pub struct PartnerDocuments {
     pub ship_notices: Vec<Received<ShipNotice>>,
     /// 810 / INVOIC.
     pub invoices: Vec<Received<Invoice>>,
+    /// The partner's functional acknowledgments of what the buyer sent for this order, one
+    /// acknowledged transaction each (see [`super::functional_ack`]).
+    pub functional_acks: Vec<Received<AcknowledgedTransaction>>,
 }
 
 impl PartnerDocuments {
@@ -109,6 +128,7 @@ impl PartnerDocuments {
             .map(|r| r.reference.clone())
             .chain(self.ship_notices.iter().map(|r| r.reference.clone()))
             .chain(self.invoices.iter().map(|r| r.reference.clone()))
+            .chain(self.functional_acks.iter().map(|r| r.reference.clone()))
             .collect();
         refs.sort_by(|a, b| (a.kind, &a.number).cmp(&(b.kind, &b.number)));
         refs
@@ -116,63 +136,26 @@ impl PartnerDocuments {
 
     /// Whether nothing was received.
     pub fn is_empty(&self) -> bool {
-        self.acknowledgments.is_empty() && self.ship_notices.is_empty() && self.invoices.is_empty()
+        self.acknowledgments.is_empty()
+            && self.ship_notices.is_empty()
+            && self.invoices.is_empty()
+            && self.functional_acks.is_empty()
     }
-}
-
-/// How far an invoiced (or acknowledged) unit price may be from the ordered one.
-///
-/// Both limits must hold ("the more restrictive wins", as SAP Ariba and Oracle apply them);
-/// a limit that is `None` does not restrict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriceTolerance {
-    /// At most this many percent of the ordered unit price.
-    pub percent: Option<Decimal>,
-    /// At most this much per unit, in the order's currency.
-    pub absolute: Option<Decimal>,
-}
-
-impl PriceTolerance {
-    /// No difference allowed.
-    pub const EXACT: Self = Self {
-        percent: Some(Decimal::ZERO),
-        absolute: Some(Decimal::ZERO),
-    };
-
-    /// Whether `actual` is within the tolerance of `ordered`.
-    pub fn allows(&self, ordered: Decimal, actual: Decimal) -> bool {
-        let difference = (actual - ordered).abs();
-        let within_percent = self
-            .percent
-            .is_none_or(|percent| difference * Decimal::ONE_HUNDRED <= ordered.abs() * percent);
-        let within_absolute = self.absolute.is_none_or(|absolute| difference <= absolute);
-        within_percent && within_absolute
-    }
-}
-
-/// How the rules judge what is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rules {
-    /// Whether an order without an acknowledgment is still waiting for one (`true`), or the
-    /// partner does not acknowledge orders.
-    pub acknowledgment_required: bool,
-    /// The unit-price tolerance.
-    pub price_tolerance: PriceTolerance,
 }
 
 /// The normalised key of a line number: trimmed, leading zeros of numeric numbers removed
-/// (`"0010"`, `" 10"` and `"10"` are the same line).
-pub fn line_key(line: &str) -> String {
+/// (`"0010"`, `" 10"` and `"10"` are the same line). A slice of `line`: no allocation.
+pub fn line_key(line: &str) -> &str {
     let line = line.trim();
     if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) {
         let stripped = line.trim_start_matches('0');
         if stripped.is_empty() {
-            "0".to_owned()
+            &line[line.len() - 1..]
         } else {
-            stripped.to_owned()
+            stripped
         }
     } else {
-        line.to_owned()
+        line
     }
 }
 
@@ -180,41 +163,11 @@ pub fn line_key(line: &str) -> String {
 mod tests {
     use super::*;
 
-    fn d(text: &str) -> Decimal {
-        text.parse().expect("decimal")
-    }
-
     #[test]
     fn line_numbers_with_leading_zeros_are_the_same_line() {
         assert_eq!(line_key("0010"), "10");
         assert_eq!(line_key(" 10 "), "10");
         assert_eq!(line_key("000"), "0");
         assert_eq!(line_key("A-10"), "A-10");
-    }
-
-    #[test]
-    fn a_price_is_within_tolerance_only_when_both_limits_hold() {
-        let tolerance = PriceTolerance {
-            percent: Some(d("2")),
-            absolute: Some(d("0.05")),
-        };
-        assert!(tolerance.allows(d("0.12"), d("0.1224")));
-        assert!(!tolerance.allows(d("0.12"), d("0.1225")));
-        // 2 % of 41.25 is 0.825, but the absolute limit of 0.05 is more restrictive.
-        assert!(tolerance.allows(d("41.25"), d("41.30")));
-        assert!(!tolerance.allows(d("41.25"), d("41.31")));
-        assert!(!tolerance.allows(d("41.25"), d("41.19")));
-    }
-
-    #[test]
-    fn a_missing_limit_does_not_restrict() {
-        let percent_only = PriceTolerance {
-            percent: Some(d("10")),
-            absolute: None,
-        };
-        assert!(percent_only.allows(d("100"), d("110")));
-        assert!(!percent_only.allows(d("100"), d("110.01")));
-        assert!(PriceTolerance::EXACT.allows(d("3.50"), d("3.5")));
-        assert!(!PriceTolerance::EXACT.allows(d("3.50"), d("3.51")));
     }
 }

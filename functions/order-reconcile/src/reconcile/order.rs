@@ -4,9 +4,21 @@
 //! The order's lines come from the order category (`Purchase Order`, 9100): the `Lines` set
 //! with `Line` (integer), `Material`, `Quantity` (integer), `Delivery Date` and `Unit Price`
 //! (decimal text such as `"0.12"` — xECM has no exact decimal attribute type and the
-//! simulator none at all), plus the order's `Currency`. That category is what the ERP
-//! integration keeps current in Extended ECM; an 850 filed in the `Order` folder would be a
-//! copy of the order as first sent, not as changed since.
+//! simulator none at all), plus the order's `Currency`. Two optional columns:
+//! `Unit` (the unit of measure, `EA`…; without it documents' units are taken as the
+//! order's) and `Ship Date`.
+//!
+//! # Dates
+//! `Delivery Date` is the **requested delivery** date (X12 DTM*002, EDIFACT DTM+2) and is
+//! compared only with acknowledged dates of the delivery kind (ACK04 `067`, `069`, `017`…,
+//! DTM+69, +2, +17…); `Ship Date` is the **requested ship** date (DTM*010, DTM+10) and is
+//! compared only with acknowledged dates of the shipment kind (ACK04 `068`, `079`, `010`…,
+//! DTM+10, +11…). An acknowledged date without a known qualifier is shown, not compared.
+//! See [`gridlink_edi::DateKind`].
+//!
+//! That category is what the ERP integration keeps current in Extended ECM; when an order
+//! has no category lines, the buyer's own 850 / ORDERS is the baseline instead
+//! ([`super::baseline`]).
 
 use gridlink_edi::EdiDate;
 use gridlink_xecm::{AttributeValue, NamedAttributes};
@@ -22,8 +34,12 @@ pub const LINE: &str = "Line";
 pub const MATERIAL: &str = "Material";
 /// The quantity column.
 pub const QUANTITY: &str = "Quantity";
-/// The delivery date column.
+/// The requested delivery date column.
 pub const DELIVERY_DATE: &str = "Delivery Date";
+/// The requested ship date column (optional).
+pub const SHIP_DATE: &str = "Ship Date";
+/// The unit of measure column (optional).
+pub const UNIT: &str = "Unit";
 /// The unit price column.
 pub const UNIT_PRICE: &str = "Unit Price";
 /// The order's currency attribute.
@@ -47,6 +63,13 @@ fn decimal(value: Option<&AttributeValue>) -> Option<Decimal> {
     }
 }
 
+fn date(value: Option<&AttributeValue>) -> Option<EdiDate> {
+    match value {
+        Some(AttributeValue::Date(at)) => Some(EdiDate(at.date())),
+        _ => None,
+    }
+}
+
 /// The order `po_number` as its category `values` describe it. Rows without a line number
 /// are left out; a row without a quantity counts as ordering nothing.
 pub fn order_record(po_number: &str, values: &NamedAttributes) -> OrderRecord {
@@ -58,11 +81,10 @@ pub fn order_record(po_number: &str, values: &NamedAttributes) -> OrderRecord {
                     line: text(row.get(LINE))?,
                     material: text(row.get(MATERIAL)),
                     quantity: decimal(row.get(QUANTITY)).unwrap_or_default(),
+                    unit: text(row.get(UNIT)),
                     unit_price: decimal(row.get(UNIT_PRICE)),
-                    delivery_date: match row.get(DELIVERY_DATE) {
-                        Some(AttributeValue::Date(at)) => Some(EdiDate(at.date())),
-                        _ => None,
-                    },
+                    delivery_date: date(row.get(DELIVERY_DATE)),
+                    ship_date: date(row.get(SHIP_DATE)),
                 })
             })
             .collect(),
@@ -106,6 +128,24 @@ mod tests {
         assert_eq!(line.quantity, Decimal::from(5000));
         assert_eq!(line.unit_price, Some(Decimal::new(12, 2)));
         assert_eq!(line.delivery_date, EdiDate::from_ymd(2026, 11, 20));
+        assert_eq!(line.ship_date, None);
+        assert_eq!(line.unit, None);
+    }
+
+    #[test]
+    fn the_unit_and_the_requested_ship_date_are_read_when_the_category_has_them() {
+        let mut row = NamedAttributes::new();
+        row.insert(LINE.into(), AttributeValue::Integer(10));
+        row.insert(UNIT.into(), AttributeValue::Text("CA".into()));
+        row.insert(
+            SHIP_DATE.into(),
+            AttributeValue::Date(time::macros::datetime!(2026-11-18 0:00)),
+        );
+        let mut values = NamedAttributes::new();
+        values.insert(LINES.into(), AttributeValue::Rows(vec![row]));
+        let line = &order_record("1", &values).lines[0];
+        assert_eq!(line.unit.as_deref(), Some("CA"));
+        assert_eq!(line.ship_date, EdiDate::from_ymd(2026, 11, 18));
     }
 
     #[test]

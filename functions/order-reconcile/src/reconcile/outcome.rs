@@ -5,15 +5,15 @@
 //! string (`"0.12"`), every date `YYYY-MM-DD`:
 //! ```json
 //! {"po_number":"4500001234","status":"exceptions","currency":"EUR",
-//!  "price_tolerance":{"percent":"2","absolute":"0.05"},
+//!  "price_tolerance":{"percent":"2","absolute":null},"invoicing_complete":true,
 //!  "documents":[{"kind":"invoice","number":"INV-1","sender":"ZZ:ACMESUPPLY","revision":"<sha256>","received_at":"…"}],
 //!  "summary":{"lines":2,"matched":1,"exceptions":1,"waiting":0,"findings":1,"ordered_amount":"1000.00","invoiced_amount":"1100.00"},
 //!  "lines":[{"line":"20","material":"M-STEEL-NUT-12","status":"exceptions",
-//!    "ordered":{"quantity":"5000","unit_price":"0.08","delivery_date":"2026-11-20"},
-//!    "acknowledged":{"outcome":"accepted","quantity":"5000","unit_price":"0.08","date":"2026-11-20"},
+//!    "ordered":{"quantity":"5000","unit":"EA","unit_price":"0.08","delivery_date":"2026-11-20","ship_date":null,"committed":"5000"},
+//!    "acknowledged":{"outcome":"accepted","quantity":"5000","unit_price":"0.08","date":"2026-11-18","date_kind":"shipment"},
 //!    "shipped":{"quantity":"5000","shipments":[{"shipment_id":"SHP-1","quantity":"5000"}]},
 //!    "invoiced":{"quantity":"5000","invoices":[{"invoice_number":"INV-1","quantity":"5000","unit_price":"0.10"}]}}],
-//!  "invoices":[{"invoice_number":"INV-1","stated_total":"1100.00","line_total":"1100.00","tax":null,"currency":"EUR"}],
+//!  "invoices":[{"invoice_number":"INV-1","stated_total":"1100.00","line_total":"1100.00","charges":"0","tax":null,"currency":"EUR"}],
 //!  "findings":[{"severity":"exception","code":"price_outside_tolerance","line":"20","document":"INV-1",
 //!    "message":"line 20: invoice INV-1 unit price 0.10 differs from the ordered 0.08 by more than the tolerance"}]}
 //! ```
@@ -63,7 +63,8 @@ pub enum Severity {
     Waiting,
 }
 
-/// What was found (the JSON `code`).
+/// What was found (the JSON `code`). [`FindingCode::ALL`] with [`FindingCode::meaning`] is
+/// the report's legend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
@@ -77,15 +78,17 @@ pub enum FindingCode {
     AckQuantityChanged,
     /// The partner confirmed another price (beyond the tolerance).
     AckPriceChanged,
-    /// The partner confirmed another date.
+    /// The partner confirmed another date of the same kind.
     AckDateChanged,
     /// The partner accepted with changes it did not detail, or answered with another code.
     AckChanged,
     /// A partner document names a line the order does not have.
     UnknownLine,
-    /// Less shipped than ordered, and the partner has invoiced.
+    /// A document's unit differs from the order's and no configured conversion applies.
+    UnitMismatch,
+    /// Less shipped than committed, and invoicing is complete.
     ShortShipment,
-    /// More shipped than ordered.
+    /// More shipped than committed.
     OverShipment,
     /// The invoiced unit price is outside the tolerance.
     PriceOutsideTolerance,
@@ -95,20 +98,174 @@ pub enum FindingCode {
     InvoicedMoreThanShipped,
     /// More invoiced than ordered.
     InvoicedMoreThanOrdered,
-    /// An invoice's stated total is not the sum of its lines plus tax.
+    /// Invoicing is complete and a shipped line is billed short.
+    InvoicedLessThanShipped,
+    /// Invoicing is complete and a shipped line is on no invoice.
+    ShippedNotInvoiced,
+    /// An invoice's stated total is not its lines plus charges, less allowances, plus tax.
     InvoiceTotalMismatch,
     /// An invoice in another currency than the order.
     CurrencyMismatch,
+    /// The partner's system rejected a document the buyer sent for the order (997/999 `R`,
+    /// CONTRL `4`).
+    FunctionalAckRejected,
+    /// The partner's system accepted a document the buyer sent with errors (`E`, CONTRL with
+    /// errors).
+    FunctionalAckErrors,
     /// No acknowledgment yet.
     AwaitingAcknowledgment,
     /// No ship notice yet.
     AwaitingShipNotice,
-    /// Part of a line is not shipped yet, and nothing is invoiced.
+    /// Part of a committed line is not shipped yet, and invoicing is not complete.
     AwaitingShipment,
     /// No invoice yet.
     AwaitingInvoice,
-    /// Part of what was shipped is not invoiced yet.
+    /// Part of what was shipped is not invoiced yet, and invoicing is not complete.
     AwaitingInvoiceForShipped,
+}
+
+impl FindingCode {
+    /// Every code, in the legend's order.
+    pub const ALL: [FindingCode; 26] = [
+        Self::NotAcknowledged,
+        Self::AckRejected,
+        Self::AckBackordered,
+        Self::AckQuantityChanged,
+        Self::AckPriceChanged,
+        Self::AckDateChanged,
+        Self::AckChanged,
+        Self::UnknownLine,
+        Self::UnitMismatch,
+        Self::ShortShipment,
+        Self::OverShipment,
+        Self::PriceOutsideTolerance,
+        Self::PriceUnknown,
+        Self::InvoicedMoreThanShipped,
+        Self::InvoicedMoreThanOrdered,
+        Self::InvoicedLessThanShipped,
+        Self::ShippedNotInvoiced,
+        Self::InvoiceTotalMismatch,
+        Self::CurrencyMismatch,
+        Self::FunctionalAckRejected,
+        Self::FunctionalAckErrors,
+        Self::AwaitingAcknowledgment,
+        Self::AwaitingShipNotice,
+        Self::AwaitingShipment,
+        Self::AwaitingInvoice,
+        Self::AwaitingInvoiceForShipped,
+    ];
+
+    /// The JSON name (`price_outside_tolerance`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotAcknowledged => "not_acknowledged",
+            Self::AckRejected => "ack_rejected",
+            Self::AckBackordered => "ack_backordered",
+            Self::AckQuantityChanged => "ack_quantity_changed",
+            Self::AckPriceChanged => "ack_price_changed",
+            Self::AckDateChanged => "ack_date_changed",
+            Self::AckChanged => "ack_changed",
+            Self::UnknownLine => "unknown_line",
+            Self::UnitMismatch => "unit_mismatch",
+            Self::ShortShipment => "short_shipment",
+            Self::OverShipment => "over_shipment",
+            Self::PriceOutsideTolerance => "price_outside_tolerance",
+            Self::PriceUnknown => "price_unknown",
+            Self::InvoicedMoreThanShipped => "invoiced_more_than_shipped",
+            Self::InvoicedMoreThanOrdered => "invoiced_more_than_ordered",
+            Self::InvoicedLessThanShipped => "invoiced_less_than_shipped",
+            Self::ShippedNotInvoiced => "shipped_not_invoiced",
+            Self::InvoiceTotalMismatch => "invoice_total_mismatch",
+            Self::CurrencyMismatch => "currency_mismatch",
+            Self::FunctionalAckRejected => "functional_ack_rejected",
+            Self::FunctionalAckErrors => "functional_ack_errors",
+            Self::AwaitingAcknowledgment => "awaiting_acknowledgment",
+            Self::AwaitingShipNotice => "awaiting_ship_notice",
+            Self::AwaitingShipment => "awaiting_shipment",
+            Self::AwaitingInvoice => "awaiting_invoice",
+            Self::AwaitingInvoiceForShipped => "awaiting_invoice_for_shipped",
+        }
+    }
+
+    /// Exception or waiting, whatever the case.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::AwaitingAcknowledgment
+            | Self::AwaitingShipNotice
+            | Self::AwaitingShipment
+            | Self::AwaitingInvoice
+            | Self::AwaitingInvoiceForShipped => Severity::Waiting,
+            _ => Severity::Exception,
+        }
+    }
+
+    /// The rule behind the code, for the report's legend.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::NotAcknowledged => {
+                "An acknowledgment arrived but does not mention this ordered line."
+            }
+            Self::AckRejected => "The partner rejected or deleted the line (committed quantity 0).",
+            Self::AckBackordered => {
+                "The partner backordered the line or part of it (committed = ordered − backordered)."
+            }
+            Self::AckQuantityChanged => {
+                "The partner confirmed another quantity than ordered (after unit conversion)."
+            }
+            Self::AckPriceChanged => "The confirmed unit price is outside the price tolerance.",
+            Self::AckDateChanged => {
+                "The confirmed date differs from the ordered date of the same kind (ship with Ship Date, delivery with Delivery Date)."
+            }
+            Self::AckChanged => {
+                "The partner accepted with changes it did not detail, or answered with another code."
+            }
+            Self::UnknownLine => {
+                "A partner document names a line (or, without line number, a part number) the order does not have."
+            }
+            Self::UnitMismatch => {
+                "A document's unit of measure differs from the order's and no configured conversion applies; its quantities are not compared."
+            }
+            Self::ShortShipment => {
+                "Less shipped (all ship notices) than committed, and invoicing is complete."
+            }
+            Self::OverShipment => "More shipped (all ship notices) than committed.",
+            Self::PriceOutsideTolerance => {
+                "An invoiced unit price is outside the tolerance (|invoiced − ordered| / ordered ≤ limit, inclusive)."
+            }
+            Self::PriceUnknown => "The order has no unit price for an invoiced line.",
+            Self::InvoicedMoreThanShipped => {
+                "More invoiced than shipped, once a ship notice arrived."
+            }
+            Self::InvoicedMoreThanOrdered => "More invoiced than ordered.",
+            Self::InvoicedLessThanShipped => {
+                "Invoicing is complete and a shipped line is billed for less than was shipped."
+            }
+            Self::ShippedNotInvoiced => {
+                "Invoicing is complete and a shipped line is on no invoice."
+            }
+            Self::InvoiceTotalMismatch => {
+                "An invoice's stated total is not its lines plus charges, less allowances, plus tax (to the cent)."
+            }
+            Self::CurrencyMismatch => "An invoice is in another currency than the order.",
+            Self::FunctionalAckRejected => {
+                "The partner's system rejected a document the buyer sent for the order (997/999 R, CONTRL 4), with its error codes."
+            }
+            Self::FunctionalAckErrors => {
+                "The partner's system accepted a document the buyer sent with errors (997/999 E, CONTRL with errors), with its error codes."
+            }
+            Self::AwaitingAcknowledgment => {
+                "No acknowledgment yet (when acknowledgments are required)."
+            }
+            Self::AwaitingShipNotice => "No ship notice yet.",
+            Self::AwaitingShipment => {
+                "Part of a committed line is not shipped yet; more ship notices may come."
+            }
+            Self::AwaitingInvoice => "No invoice yet.",
+            Self::AwaitingInvoiceForShipped => {
+                "Part of what was shipped is not invoiced yet; invoicing is not complete."
+            }
+        }
+    }
 }
 
 /// One finding.
@@ -131,10 +288,17 @@ pub struct Finding {
 pub struct Ordered {
     /// Quantity.
     pub quantity: Decimal,
+    /// Unit of measure, when the order says.
+    pub unit: Option<String>,
     /// Unit price.
     pub unit_price: Option<Decimal>,
-    /// Delivery date.
+    /// Requested delivery date.
     pub delivery_date: Option<EdiDate>,
+    /// Requested ship date.
+    pub ship_date: Option<EdiDate>,
+    /// What shipments are judged against: ordered, less what the acknowledgment backordered;
+    /// 0 for a rejected line; the confirmed quantity of a changed line.
+    pub committed: Decimal,
 }
 
 /// The partner's answer to a line.
@@ -164,6 +328,8 @@ pub struct Acknowledged {
     pub unit_price: Option<Decimal>,
     /// The confirmed date.
     pub date: Option<EdiDate>,
+    /// What the date is a date of, from its qualifier (`None`: not said, not compared).
+    pub date_kind: Option<gridlink_edi::DateKind>,
 }
 
 /// One ship notice's part of a line.
@@ -232,6 +398,8 @@ pub struct InvoiceCheck {
     pub stated_total: Decimal,
     /// Σ quantity × unit price.
     pub line_total: Decimal,
+    /// Σ charges − Σ allowances (SAC / ALC + MOA).
+    pub charges: Decimal,
     /// TXI / MOA+124.
     pub tax: Option<Decimal>,
     /// CUR / CUX.
@@ -269,6 +437,8 @@ pub struct Reconciliation {
     pub currency: Option<String>,
     /// The tolerance applied.
     pub price_tolerance: PriceTolerance,
+    /// Whether the partner's invoicing of the order is complete ([`super::Invoicing`]).
+    pub invoicing_complete: bool,
     /// The documents (and revisions) this reconciliation read, by kind and number.
     pub documents: Vec<DocumentRef>,
     /// Counts.

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::outcome::{AckOutcome, Finding, LineResult, MatchStatus, Reconciliation, Severity};
+use super::outcome::{
+    AckOutcome, Finding, FindingCode, LineResult, MatchStatus, Reconciliation, Severity,
+};
 
 /// The report as pretty-printed JSON (see [`super::outcome`] for the format).
 pub fn to_json(reconciliation: &Reconciliation) -> Vec<u8> {
@@ -78,7 +80,12 @@ fn ack_text(line: &LineResult) -> String {
                 let _ = write!(text, " @ {}", dec(price));
             }
             if let Some(date) = ack.date {
-                let _ = write!(text, " on {date}");
+                let kind = match ack.date_kind {
+                    Some(gridlink_edi::DateKind::Shipment) => "ship ",
+                    Some(gridlink_edi::DateKind::Delivery) => "delivery ",
+                    None => "",
+                };
+                let _ = write!(text, " {kind}on {date}");
             }
             escape(&text)
         }
@@ -90,10 +97,7 @@ fn finding_row(out: &mut String, finding: &Finding) {
         Severity::Exception => "exception",
         Severity::Waiting => "waiting",
     };
-    let code = serde_json::to_value(finding.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let code = finding.code.as_str();
     let _ = writeln!(
         out,
         "<tr class=\"{}\"><td>{severity}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -102,7 +106,7 @@ fn finding_row(out: &mut String, finding: &Finding) {
         } else {
             "wait"
         },
-        escape(&code),
+        escape(code),
         escape(finding.line.as_deref().unwrap_or("")),
         escape(finding.document.as_deref().unwrap_or("")),
         escape(&finding.message)
@@ -128,17 +132,25 @@ td,th{{border:1px solid #999;padding:.3em .6em;text-align:left}}\
         status_class(r.status),
         r.status
     );
-    let tolerance = format!(
-        "{} % and {} per unit",
-        opt_dec(r.price_tolerance.percent),
-        opt_dec(r.price_tolerance.absolute)
-    );
+    let tolerance = match (r.price_tolerance.percent, r.price_tolerance.absolute) {
+        (Some(percent), None) => format!("{} % (relative)", dec(percent)),
+        (None, Some(absolute)) => format!("{} per unit", dec(absolute)),
+        (Some(percent), Some(absolute)) => {
+            format!("{} % and {} per unit", dec(percent), dec(absolute))
+        }
+        (None, None) => "none".to_owned(),
+    };
     let _ = writeln!(
         out,
-        "<p>Currency: {}. Price tolerance: {}. Lines: {}, matched {}, with exceptions {}, waiting {}. \
+        "<p>Currency: {}. Price tolerance: {}. Invoicing {}. Lines: {}, matched {}, with exceptions {}, waiting {}. \
 Ordered amount {}, invoiced amount {}.</p>",
         escape(r.currency.as_deref().unwrap_or("—")),
         escape(&tolerance),
+        if r.invoicing_complete {
+            "complete"
+        } else {
+            "not complete"
+        },
         r.summary.lines,
         r.summary.matched,
         r.summary.exceptions,
@@ -162,7 +174,7 @@ Ordered amount {}, invoiced amount {}.</p>",
 
     out.push_str(
         "<h2>Lines</h2>\n<table id=\"lines\">\n<tr><th>Line</th><th>Material</th><th>Status</th>\
-<th>Ordered</th><th>Unit price</th><th>Delivery</th><th>Acknowledged</th><th>Shipped</th>\
+<th>Ordered</th><th>Unit</th><th>Committed</th><th>Unit price</th><th>Delivery</th><th>Ship</th><th>Acknowledged</th><th>Shipped</th>\
 <th>Shipments</th><th>Invoiced</th><th>Invoices</th></tr>\n",
     );
     for line in &r.lines {
@@ -187,16 +199,21 @@ Ordered amount {}, invoiced amount {}.</p>",
             .collect();
         let _ = writeln!(
             out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             status_class(line.status),
             escape(&line.line),
             escape(line.material.as_deref().unwrap_or("")),
             line.status,
             dec(line.ordered.quantity),
+            escape(line.ordered.unit.as_deref().unwrap_or("—")),
+            dec(line.ordered.committed),
             opt_dec(line.ordered.unit_price),
             line.ordered
                 .delivery_date
+                .map_or_else(|| "—".to_owned(), |d| d.to_string()),
+            line.ordered
+                .ship_date
                 .map_or_else(|| "—".to_owned(), |d| d.to_string()),
             ack_text(line),
             dec(line.shipped.quantity),
@@ -210,15 +227,16 @@ Ordered amount {}, invoiced amount {}.</p>",
     if !r.invoices.is_empty() {
         out.push_str(
             "<h2>Invoices</h2>\n<table id=\"invoices\">\n<tr><th>Invoice</th><th>Currency</th>\
-<th>Lines</th><th>Tax</th><th>Stated total</th></tr>\n",
+<th>Lines</th><th>Charges − allowances</th><th>Tax</th><th>Stated total</th></tr>\n",
         );
         for invoice in &r.invoices {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&invoice.invoice_number),
                 escape(invoice.currency.as_deref().unwrap_or("—")),
                 dec(invoice.line_total),
+                dec(invoice.charges),
                 opt_dec(invoice.tax),
                 dec(invoice.stated_total)
             );
@@ -241,6 +259,28 @@ Ordered amount {}, invoiced amount {}.</p>",
             escape(&document.revision)
         );
     }
-    out.push_str("</table>\n</body>\n</html>\n");
+    out.push_str("</table>\n");
+    legend(&mut out);
+    out.push_str("</body>\n</html>\n");
     out.into_bytes()
+}
+
+/// Every finding code with its rule.
+fn legend(out: &mut String) {
+    out.push_str(
+        "<h2>Legend</h2>\n<table id=\"legend\">\n<tr><th>Code</th><th>Severity</th><th>Rule</th></tr>\n",
+    );
+    for code in FindingCode::ALL {
+        let severity = match code.severity() {
+            Severity::Exception => "exception",
+            Severity::Waiting => "waiting",
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{severity}</td><td>{}</td></tr>",
+            code.as_str(),
+            escape(code.meaning())
+        );
+    }
+    out.push_str("</table>\n");
 }

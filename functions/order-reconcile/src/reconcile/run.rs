@@ -87,6 +87,48 @@ pub async fn after_filing(
         .map(Some)
 }
 
+/// A partner's functional acknowledgment of a document the buyer sent for `po_number`,
+/// matched to it by control numbers (see [`super::functional_ack`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AcknowledgedForOrder<'a> {
+    /// The order workspace.
+    pub workspace: NodeId,
+    /// The PO number of the acknowledged 850 / ORDERS / 860 / ORDCHG.
+    pub po_number: &'a str,
+    /// Who sent the acknowledgment.
+    pub sender: &'a str,
+    /// The interchange it came in.
+    pub received: &'a ReceivedDocument,
+    /// The answer about the order's document.
+    pub transaction: &'a super::functional_ack::AcknowledgedTransaction,
+}
+
+/// Records a partner's functional acknowledgment on its order and re-reconciles the order:
+/// an accepted one is listed among the order's documents, an error or rejection becomes an
+/// exception carrying the partner's codes. Never answered with an acknowledgment.
+pub async fn after_functional_ack(
+    function: &OrderReconcile,
+    acknowledged: AcknowledgedForOrder<'_>,
+) -> Result<ReconcileOutcome, InboundError> {
+    ledger::record_functional_ack(
+        function.platform(),
+        ledger::RecordingFunctionalAck {
+            po_number: acknowledged.po_number,
+            sender: acknowledged.sender,
+            received: acknowledged.received,
+            transaction: acknowledged.transaction,
+        },
+    )
+    .await?;
+    reconcile_order(
+        function,
+        acknowledged.workspace,
+        acknowledged.po_number,
+        acknowledged.sender,
+    )
+    .await
+}
+
 /// Reconciles `po_number` (its workspace `workspace`) against everything received for it,
 /// files the report and writes `Match Status`. One run per order at a time; a run that waits
 /// too long fails as transient and the inbox retries it.
@@ -159,7 +201,9 @@ async fn reconcile_holding_turn(
         .references()
         .first()
         .map_or_else(|| partner.to_owned(), |r| r.sender.clone());
-    let reconciliation = rules::reconcile(&order, &received, &config.rules_for(&partner));
+    let mut rules = config.rules_for(&partner);
+    rules.as_of = Some(gridlink_edi::EdiDate(platform.clock.now().date()));
+    let reconciliation = rules::reconcile(&order, &received, &rules);
     let json = report::to_json(&reconciliation);
     let html = report::to_html(&reconciliation);
     let json_sha = sha256(&json);

@@ -29,6 +29,9 @@ pub struct PurchaseOrder {
     pub po_date: Option<EdiDate>,
     /// DTM*002 / DTM+2.
     pub requested_delivery: Option<EdiDate>,
+    /// DTM*010 / DTM+10: when the buyer wants the goods shipped.
+    #[serde(default)]
+    pub requested_ship: Option<EdiDate>,
     /// CUR02 / CUX C504.
     pub currency: Option<String>,
     pub parties: Vec<Party>,
@@ -116,8 +119,45 @@ pub struct AckLine {
     pub status: LineStatus,
     /// ACK02+ACK03 / QTY+113 (or QTY+83 when backordered).
     pub status_quantity: Option<Quantity>,
-    /// ACK05 / DTM+69.
+    /// ACK05 / DTM+69 (or another line DTM, see [`DateKind`]).
     pub scheduled_date: Option<EdiDate>,
+    /// What `scheduled_date` is a date of, from the qualifier it came with (ACK04 `068`,
+    /// `067`, `079`… / DTM 2005 `69`, `2`, `10`…; see [`DateKind`]); `None` when the qualifier
+    /// is missing or unknown. Written back as ACK04 `068` / `067`, DTM `11` / `69`.
+    #[serde(default)]
+    pub scheduled_date_kind: Option<DateKind>,
+}
+
+/// What a date qualifier says a date is: when goods leave, or when they arrive.
+///
+/// | kind | X12 374 (DTM01, ACK04) | EDIFACT 2005 (DTM C507) |
+/// |---|---|---|
+/// | `Shipment` | `010` requested ship, `011` shipped, `037` ship not before, `038` ship no later, `068` current schedule ship, `079` promised for shipment, `118` requested pick-up | `10` shipment requested, `11` despatch, `200` pick-up / collection |
+/// | `Delivery` | `002` delivery requested, `017` estimated delivery, `063` do not deliver after, `064` do not deliver before, `067` current schedule delivery, `069` promised for delivery, `074` requested for delivery (week of), `106` required by | `2` delivery requested, `17` estimated delivery, `35` delivery actual, `63` delivery latest, `64` delivery earliest, `67` current schedule delivery, `69` delivery promised for |
+///
+/// X12 qualifiers are three digits, EDIFACT ones one to three without leading zeros, so one
+/// table reads both: `010` is X12, `10` EDIFACT, both "requested ship".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateKind {
+    /// When the goods are (to be) shipped.
+    Shipment,
+    /// When the goods are (to be) delivered.
+    Delivery,
+}
+
+impl DateKind {
+    /// The kind of an X12 374 or EDIFACT 2005 qualifier (table above); `None` for others.
+    pub fn of_qualifier(qualifier: &str) -> Option<DateKind> {
+        match qualifier.trim() {
+            "010" | "011" | "037" | "038" | "068" | "079" | "118" | "10" | "11" | "200" => {
+                Some(DateKind::Shipment)
+            }
+            "002" | "017" | "063" | "064" | "067" | "069" | "074" | "106" | "2" | "17" | "35"
+            | "63" | "64" | "67" | "69" => Some(DateKind::Delivery),
+            _ => None,
+        }
+    }
 }
 
 /// A ship notice: X12 856 or EDIFACT DESADV.
@@ -189,6 +229,45 @@ pub struct Invoice {
     pub total_amount: Decimal,
     /// TXI02 / MOA+124.
     pub tax_amount: Option<Decimal>,
+    /// Charges and allowances, header and line level: X12 SAC, EDIFACT ALC + MOA.
+    #[serde(default)]
+    pub charges: Vec<Charge>,
+}
+
+/// Whether a [`Charge`] adds to or takes from the invoice (SAC01 / ALC 5463).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeKind {
+    /// `C` / `C`: a charge (freight, handling…), added.
+    Charge,
+    /// `A` / `A`: an allowance (discount, rebate…), subtracted.
+    Allowance,
+}
+
+/// One charge or allowance of an invoice.
+///
+/// # Format
+/// X12 `SAC*C*D240***{amount, implied 2 decimals: 2500 = 25.00}~` (SAC05 is N2);
+/// EDIFACT `ALC+C++++FC' MOA+23:25.00'` (or `MOA+8` / `MOA+204` for an allowance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charge {
+    pub kind: ChargeKind,
+    /// SAC02 (`D240` freight…) / ALC C214 7161 (`FC` freight…), as received.
+    pub code: Option<String>,
+    /// The amount, positive; [`Charge::signed_amount`] applies the kind.
+    pub amount: Decimal,
+    /// SAC15 / ALC C214 7160.
+    pub description: Option<String>,
+}
+
+impl Charge {
+    /// `amount` for a charge, `-amount` for an allowance.
+    pub fn signed_amount(&self) -> Decimal {
+        match self.kind {
+            ChargeKind::Charge => self.amount,
+            ChargeKind::Allowance => -self.amount,
+        }
+    }
 }
 
 impl Invoice {
@@ -198,6 +277,11 @@ impl Invoice {
             .iter()
             .map(|l| l.quantity.value * l.unit_price)
             .sum()
+    }
+
+    /// Σ charges − Σ allowances.
+    pub fn charge_total(&self) -> Decimal {
+        self.charges.iter().map(Charge::signed_amount).sum()
     }
 }
 
@@ -410,6 +494,26 @@ impl BusinessDocument {
                 pro: status.pro_number.clone(),
                 ..BusinessKeys::default()
             },
+        }
+    }
+
+    /// Every PO number the document names: each order part of a ship notice (a multi-order
+    /// 856 / DESADV names several), the one order of the other kinds. Duplicates removed, in
+    /// the order they first appear.
+    pub fn po_numbers(&self) -> Vec<String> {
+        match self {
+            BusinessDocument::ShipNotice(asn) => {
+                let mut numbers: Vec<String> = Vec::with_capacity(asn.orders.len());
+                for order in &asn.orders {
+                    let po = order.po_number.trim();
+                    if !po.is_empty() && !numbers.iter().any(|n| n == po) {
+                        numbers.push(po.to_owned());
+                    }
+                }
+                numbers
+            }
+            BusinessDocument::ShipmentStatus(status) => status.po_numbers.clone(),
+            other => other.business_keys().po_number.into_iter().collect(),
         }
     }
 

@@ -9,8 +9,8 @@ pub use common::{
     ProductId, ProductIdKind, Purpose, Quantity,
 };
 pub use documents::{
-    AckKind, AckLine, AckStatus, AckStatusCode, BusinessDocument, ElementError, FunctionalAck,
-    GroupAck, InterchangeAck, Invoice, InvoiceLine, LineStatus, OrderAcknowledgment, OrderLine,
-    OrderType, Pack, PurchaseOrder, SegmentError, ShipNotice, ShipmentStatus, ShippedItem,
-    ShippedOrder, StatusEvent, TransactionAck,
+    AckKind, AckLine, AckStatus, AckStatusCode, BusinessDocument, Charge, ChargeKind, DateKind,
+    ElementError, FunctionalAck, GroupAck, InterchangeAck, Invoice, InvoiceLine, LineStatus,
+    OrderAcknowledgment, OrderLine, OrderType, Pack, PurchaseOrder, SegmentError, ShipNotice,
+    ShipmentStatus, ShippedItem, ShippedOrder, StatusEvent, TransactionAck,
 };

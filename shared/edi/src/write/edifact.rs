@@ -4,8 +4,9 @@
 use rust_decimal::Decimal;
 
 use crate::model::{
-    BusinessDocument, EdiDate, FunctionalAck, Invoice, LineStatus, OrderAcknowledgment, Party,
-    ProductId, PurchaseOrder, ShipNotice, ShipmentStatus, TransactionAck,
+    BusinessDocument, ChargeKind, DateKind, EdiDate, FunctionalAck, Invoice, LineStatus,
+    OrderAcknowledgment, Party, ProductId, PurchaseOrder, ShipNotice, ShipmentStatus,
+    TransactionAck,
 };
 use crate::syntax::Delimiters;
 
@@ -198,6 +199,7 @@ fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
     )?;
     dtm(out, "137", po.po_date)?;
     dtm(out, "2", po.requested_delivery)?;
+    dtm(out, "10", po.requested_ship)?;
     parties(out, &po.parties)?;
     if let Some(currency) = &po.currency {
         out.segment("CUX", &[Field::Composite(&["2", currency, "9"])])?;
@@ -250,7 +252,11 @@ fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError>
         if let Some(price) = &line.unit_price {
             out.segment("PRI", &[Field::Composite(&["AAA", &num(price)])])?;
         }
-        dtm(out, "69", line.scheduled_date)?;
+        let qualifier = match line.scheduled_date_kind {
+            Some(DateKind::Shipment) => "11",
+            Some(DateKind::Delivery) | None => "69",
+        };
+        dtm(out, qualifier, line.scheduled_date)?;
     }
     out.segment("UNS", &[s("S")])?;
     out.segment(
@@ -324,6 +330,19 @@ fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
     parties(out, &invoice.parties)?;
     if let Some(currency) = &invoice.currency {
         out.segment("CUX", &[Field::Composite(&["2", currency, "4"])])?;
+    }
+    for charge in &invoice.charges {
+        let (kind, qualifier) = match charge.kind {
+            ChargeKind::Charge => ("C", "23"),
+            ChargeKind::Allowance => ("A", "204"),
+        };
+        let code = opt(&charge.code);
+        let detail = [code, "", "", opt(&charge.description)];
+        out.segment(
+            "ALC",
+            &[s(kind), s(""), s(""), s(""), Field::Composite(&detail)],
+        )?;
+        moa(out, qualifier, &charge.amount)?;
     }
     for line in &invoice.lines {
         lin(out, &line.line_number, "", &line.product_ids)?;

@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 
 use crate::model::{
-    AckKind, BusinessDocument, FunctionalAck, Invoice, OrderAcknowledgment, Party, ProductId,
-    PurchaseOrder, ShipNotice, ShipmentStatus,
+    AckKind, BusinessDocument, ChargeKind, DateKind, FunctionalAck, Invoice, OrderAcknowledgment,
+    Party, ProductId, PurchaseOrder, ShipNotice, ShipmentStatus,
 };
 use crate::syntax::Delimiters;
 
@@ -265,6 +265,9 @@ fn purchase_order(out: &mut Out, po: &PurchaseOrder) -> Result<(), WriteError> {
     if po.requested_delivery.is_some() {
         out.segment("DTM", &[s("002"), s(&date(po.requested_delivery))])?;
     }
+    if po.requested_ship.is_some() {
+        out.segment("DTM", &[s("010"), s(&date(po.requested_ship))])?;
+    }
     parties(out, &po.parties)?;
     for line in &po.lines {
         let qty = num(&line.quantity.value);
@@ -313,10 +316,10 @@ fn order_ack(out: &mut Out, ack: &OrderAcknowledgment) -> Result<(), WriteError>
             .status_quantity
             .as_ref()
             .map_or((String::new(), ""), |q| (num(&q.value), q.unit.as_str()));
-        let qualifier = if line.scheduled_date.is_some() {
-            "068"
-        } else {
-            ""
+        let qualifier = match (&line.scheduled_date, line.scheduled_date_kind) {
+            (None, _) => "",
+            (Some(_), Some(DateKind::Delivery)) => "067",
+            (Some(_), Some(DateKind::Shipment) | None) => "068",
         };
         out.segment(
             "ACK",
@@ -444,6 +447,19 @@ fn invoice(out: &mut Out, invoice: &Invoice) -> Result<(), WriteError> {
     out.segment("TDS", &[s(&cents(invoice.total_amount)?)])?;
     if let Some(tax) = &invoice.tax_amount {
         out.segment("TXI", &[s("ST"), s(&num(tax))])?;
+    }
+    for charge in &invoice.charges {
+        let kind = match charge.kind {
+            ChargeKind::Charge => "C",
+            ChargeKind::Allowance => "A",
+        };
+        let amount = cents(charge.amount)?;
+        let mut fields = vec![s(kind), s(opt(&charge.code)), s(""), s(""), s(&amount)];
+        if let Some(description) = &charge.description {
+            fields.extend(std::iter::repeat_n(s(""), 9));
+            fields.push(s(description));
+        }
+        out.segment("SAC", &fields)?;
     }
     out.segment("CTT", &[s(&invoice.lines.len().to_string())])
 }

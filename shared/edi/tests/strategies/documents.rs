@@ -63,6 +63,7 @@ pub fn purchase_order(text: BoxedStrategy<String>) -> impl Strategy<Value = Busi
                     po_number,
                     po_date,
                     requested_delivery,
+                    requested_ship: None,
                     currency,
                     parties,
                     lines,
@@ -117,6 +118,13 @@ pub fn order_ack(
                     product_ids,
                     status,
                     status_quantity,
+                    scheduled_date_kind: scheduled_date.map(|_| {
+                        if edifact {
+                            gridlink_edi::DateKind::Delivery
+                        } else {
+                            gridlink_edi::DateKind::Shipment
+                        }
+                    }),
                     scheduled_date,
                 }
             },
@@ -292,6 +300,7 @@ pub fn invoice(text: BoxedStrategy<String>) -> impl Strategy<Value = BusinessDoc
                     lines,
                     total_amount,
                     tax_amount,
+                    charges: Vec::new(),
                 })
             },
         )

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::error::Position;
-use crate::model::{Invoice, InvoiceLine, Quantity};
+use crate::model::{Charge, ChargeKind, Invoice, InvoiceLine, Quantity};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -12,7 +12,9 @@ use super::{dtm_date, lin_product, other_segment, party, pia_products, qualifier
 /// # Format
 /// `BGM+380+{invoice no}+9' DTM+137:{date}:102' RFF+ON:{po}' DTM+171:{po date}:102'
 /// NAD+SU+{gln}::9' CUX+2:EUR:4' LIN+1++{gtin}:SRV' IMD+F++:::{description}' QTY+47:{qty}:{unit}'
-/// MOA+203:{line amount}' PRI+AAA:{price}' UNS+S' MOA+79:{lines}' MOA+124:{tax}' MOA+77:{total}'`
+/// MOA+203:{line amount}' PRI+AAA:{price}' ALC+C++++FC:::{description}' MOA+23:{charge}'
+/// UNS+S' MOA+79:{lines}' MOA+124:{tax}' MOA+77:{total}'`; an ALC (header or line) is
+/// followed by its amount, `MOA+23` (charge), `MOA+204` (allowance) or `MOA+8` (either).
 pub(crate) fn read_invoice(
     body: &[Segment<'_>],
     at: &Position,
@@ -24,6 +26,8 @@ pub(crate) fn read_invoice(
     let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
     let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
     let mut in_summary = false;
+    let mut charges = Vec::new();
+    let mut pending_charge: Option<(ChargeKind, Option<String>, Option<String>)> = None;
     let mut last_reference: Vec<u8> = Vec::new();
     for segment in body {
         match segment.tag() {
@@ -38,6 +42,7 @@ pub(crate) fn read_invoice(
                     lines: Vec::new(),
                     total_amount: Decimal::ZERO,
                     tax_amount: None,
+                    charges: Vec::new(),
                 });
             }
             b"DTM" if lines.is_empty() => match qualifier(segment) {
@@ -96,6 +101,30 @@ pub(crate) fn read_invoice(
                     *priced = true;
                 }
             }
+            b"ALC" => {
+                pending_charge = match segment.element(1).raw() {
+                    b"C" => Some(ChargeKind::Charge),
+                    b"A" => Some(ChargeKind::Allowance),
+                    _ => None,
+                }
+                .map(|kind| (kind, fields.text(segment, 5, 1), fields.text(segment, 5, 4)));
+            }
+            b"MOA"
+                if !in_summary
+                    && pending_charge.is_some()
+                    && matches!(qualifier(segment), b"8" | b"23" | b"204") =>
+            {
+                if let (Some((kind, code, description)), Some(amount)) =
+                    (pending_charge.take(), fields.decimal(segment, 1, 2))
+                {
+                    charges.push(Charge {
+                        kind,
+                        code,
+                        amount: amount.abs(),
+                        description,
+                    });
+                }
+            }
             b"UNS" => in_summary = true,
             b"MOA" if in_summary => match qualifier(segment) {
                 b"77" | b"86" => total = fields.decimal(segment, 1, 2),
@@ -131,5 +160,6 @@ pub(crate) fn read_invoice(
     invoice.lines = kept;
     invoice.total_amount = total;
     invoice.tax_amount = tax;
+    invoice.charges = charges;
     Some(invoice)
 }

@@ -2,8 +2,8 @@
 
 use crate::error::Position;
 use crate::model::{
-    AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder,
-    Purpose,
+    AckLine, AckStatusCode, DateKind, LineStatus, OrderAcknowledgment, OrderLine, OrderType,
+    PurchaseOrder, Purpose,
 };
 use crate::read::Fields;
 use crate::token::Segment;
@@ -11,7 +11,7 @@ use crate::token::Segment;
 use super::{dtm_date, lin_product, other_segment, party, pia_products, qualifier};
 
 /// # Format
-/// `BGM+220+{po}+9' DTM+137:{CCYYMMDD}:102' DTM+2:{date}:102' CUX+2:EUR:9' NAD+BY+{gln}::9'
+/// `BGM+220+{po}+9' DTM+137:{CCYYMMDD}:102' DTM+2:{date}:102' DTM+10:{ship date}:102' CUX+2:EUR:9' NAD+BY+{gln}::9'
 /// LIN+{line}++{gtin}:SRV' PIA+1+{id}:IN' IMD+F++:::{description}' QTY+21:{qty}:{unit}'
 /// PRI+AAA:{price}' UNS+S' CNT+2:{lines}'`
 pub(crate) fn read_purchase_order(
@@ -22,7 +22,8 @@ pub(crate) fn read_purchase_order(
     let mut order: Option<PurchaseOrder> = None;
     let mut parties = Vec::new();
     let mut lines: Vec<OrderLine> = Vec::new();
-    let (mut po_date, mut requested_delivery, mut currency) = (None, None, None);
+    let (mut po_date, mut requested_delivery, mut requested_ship, mut currency) =
+        (None, None, None, None);
     for segment in body {
         match segment.tag() {
             b"BGM" => {
@@ -34,6 +35,7 @@ pub(crate) fn read_purchase_order(
                     po_number: fields.required(segment, 2, 1, "BGM 1004"),
                     po_date: None,
                     requested_delivery: None,
+                    requested_ship: None,
                     currency: None,
                     parties: Vec::new(),
                     lines: Vec::new(),
@@ -42,6 +44,7 @@ pub(crate) fn read_purchase_order(
             b"DTM" if lines.is_empty() => match qualifier(segment) {
                 b"137" | b"4" => po_date = dtm_date(segment, fields),
                 b"2" => requested_delivery = dtm_date(segment, fields),
+                b"10" => requested_ship = dtm_date(segment, fields),
                 _ => {}
             },
             b"CUX" => currency = fields.text(segment, 1, 2),
@@ -96,6 +99,7 @@ pub(crate) fn read_purchase_order(
     }
     order.po_date = po_date;
     order.requested_delivery = requested_delivery;
+    order.requested_ship = requested_ship;
     order.currency = currency;
     order.parties = parties;
     order.lines = lines;
@@ -112,7 +116,8 @@ struct PendingLine {
 /// # Format
 /// `BGM+231+{response no}+{29|4|27}' DTM+137:{ack date}:102' RFF+ON:{po}' DTM+171:{po date}:102'
 /// RFF+VN:{seller order}' NAD…' LIN+{line}+{5|6|7|3|2}+{gtin}:SRV' QTY+21:{ordered}'
-/// QTY+113:{confirmed}' or QTY+83:{backordered}' PRI+AAA:{price}' DTM+69:{promised}:102'`
+/// QTY+113:{confirmed}' or QTY+83:{backordered}' PRI+AAA:{price}' DTM+69:{promised}:102'` (the first line DTM whose
+/// qualifier has a [`DateKind`]: `69`, `2`, `10`, `11`, `17`…)
 pub(crate) fn read_order_ack(
     body: &[Segment<'_>],
     at: &Position,
@@ -152,7 +157,16 @@ pub(crate) fn read_order_ack(
             b"DTM" => match (qualifier(segment), lines.last_mut()) {
                 (b"137", None) => ack_date = dtm_date(segment, fields),
                 (b"171", None) if last_reference == b"ON" => po_date = dtm_date(segment, fields),
-                (b"69", Some(pending)) => pending.line.scheduled_date = dtm_date(segment, fields),
+                (code, Some(pending)) if pending.line.scheduled_date.is_none() => {
+                    if let Some(kind) = std::str::from_utf8(code)
+                        .ok()
+                        .and_then(DateKind::of_qualifier)
+                    {
+                        pending.line.scheduled_date = dtm_date(segment, fields);
+                        pending.line.scheduled_date_kind =
+                            pending.line.scheduled_date.map(|_| kind);
+                    }
+                }
                 _ => {}
             },
             b"NAD" => parties.push(party(segment, fields)),
@@ -167,6 +181,7 @@ pub(crate) fn read_order_ack(
                     status: LineStatus::Accepted,
                     status_quantity: None,
                     scheduled_date: None,
+                    scheduled_date_kind: None,
                 },
                 action: fields.text(segment, 2, 0).unwrap_or_default(),
                 backordered: false,

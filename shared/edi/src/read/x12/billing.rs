@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 
 use crate::error::{EdiError, Position};
-use crate::model::{Invoice, InvoiceLine};
+use crate::model::{Charge, ChargeKind, Invoice, InvoiceLine};
 use crate::read::Fields;
 use crate::token::Segment;
 
@@ -12,7 +12,8 @@ use super::{other_segment, party_segment, product_ids};
 /// # Format
 /// `BIG*{invoice date}*{invoice no}*{po date}*{po}~ CUR*SE*USD~ N1*VN*{name}*UL*{gln}~
 /// IT1*{line}*{qty}*{uom}*{unit price}**{qual}*{id}~ PID*F****{description}~
-/// TDS*{total, implied 2 decimals: 123456 = 1234.56}~ TXI*ST*{tax}~ CTT*{lines}~`
+/// TDS*{total, implied 2 decimals: 123456 = 1234.56}~ TXI*ST*{tax}~
+/// SAC*{C|A}*{code}***{amount, implied 2 decimals}~ CTT*{lines}~`
 pub(crate) fn read_invoice(
     body: &[Segment<'_>],
     at: &Position,
@@ -24,6 +25,7 @@ pub(crate) fn read_invoice(
     let mut currency = None;
     let mut total = None;
     let mut tax: Option<Decimal> = None;
+    let mut charges = Vec::new();
     for segment in body {
         match segment.tag() {
             b"BIG" => {
@@ -37,6 +39,7 @@ pub(crate) fn read_invoice(
                     lines: Vec::new(),
                     total_amount: Decimal::ZERO,
                     tax_amount: None,
+                    charges: Vec::new(),
                 });
             }
             b"CUR" => currency = fields.text(segment, 2, 0),
@@ -67,7 +70,8 @@ pub(crate) fn read_invoice(
                     line.description = fields.text(segment, 5, 0);
                 }
             }
-            b"TDS" => total = implied_cents(segment, fields),
+            b"TDS" => total = implied_cents(segment, fields, 1, "TDS01"),
+            b"SAC" => charges.extend(charge(segment, fields)),
             b"TXI" => {
                 if let Some(amount) = fields.decimal(segment, 2, 0) {
                     tax = Some(tax.unwrap_or_default() + amount);
@@ -87,15 +91,40 @@ pub(crate) fn read_invoice(
     };
     invoice.total_amount = total;
     invoice.tax_amount = tax;
+    invoice.charges = charges;
     invoice.currency = currency;
     invoice.parties = parties;
     invoice.lines = lines;
     Some(invoice)
 }
 
-/// TDS01 is type N2: an integer count of cents.
-fn implied_cents(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Option<Decimal> {
-    let text = fields.required(segment, 1, 0, "TDS01");
+/// `SAC*{C|A}*{code}***{amount, N2}**********{description}`: a charge or allowance; `None`
+/// for `N` (no charge) and for a SAC without an amount.
+fn charge(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Option<Charge> {
+    let kind = match segment.element(1).raw() {
+        b"C" => ChargeKind::Charge,
+        b"A" => ChargeKind::Allowance,
+        _ => return None,
+    };
+    if segment.element(5).is_empty() {
+        return None;
+    }
+    Some(Charge {
+        kind,
+        code: fields.text(segment, 2, 0),
+        amount: implied_cents(segment, fields, 5, "SAC05")?.abs(),
+        description: fields.text(segment, 15, 0),
+    })
+}
+
+/// TDS01 and SAC05 are type N2: an integer count of cents.
+fn implied_cents(
+    segment: &Segment<'_>,
+    fields: &mut Fields<'_>,
+    n: usize,
+    name: &str,
+) -> Option<Decimal> {
+    let text = fields.required(segment, n, 0, name);
     if text.is_empty() {
         return None;
     }
@@ -108,7 +137,7 @@ fn implied_cents(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Option<Decim
         };
     if parsed.is_none() {
         fields.errors.push(EdiError::InvalidNumber {
-            at: segment.position_of(1, None),
+            at: segment.position_of(n, None),
             value: text,
         });
     }

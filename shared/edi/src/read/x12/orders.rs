@@ -2,8 +2,8 @@
 
 use crate::error::Position;
 use crate::model::{
-    AckLine, AckStatusCode, LineStatus, OrderAcknowledgment, OrderLine, OrderType, PurchaseOrder,
-    Purpose,
+    AckLine, AckStatusCode, DateKind, LineStatus, OrderAcknowledgment, OrderLine, OrderType,
+    PurchaseOrder, Purpose,
 };
 use crate::read::Fields;
 use crate::token::Segment;
@@ -11,7 +11,7 @@ use crate::token::Segment;
 use super::{other_segment, party_segment, product_ids};
 
 /// # Format
-/// `BEG*00*SA*{po}**{CCYYMMDD}~ CUR*BY*USD~ DTM*002*{date}~ N1*BY*{name}*UL*{gln}~
+/// `BEG*00*SA*{po}**{CCYYMMDD}~ CUR*BY*USD~ DTM*002*{date}~ DTM*010*{ship date}~ N1*BY*{name}*UL*{gln}~
 /// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}…~ PID*F****{description}~ CTT*{lines}~`
 pub(crate) fn read_purchase_order(
     body: &[Segment<'_>],
@@ -22,7 +22,7 @@ pub(crate) fn read_purchase_order(
     let mut parties = Vec::new();
     let mut lines: Vec<OrderLine> = Vec::new();
     let mut currency = None;
-    let mut requested_delivery = None;
+    let (mut requested_delivery, mut requested_ship) = (None, None);
     for segment in body {
         match segment.tag() {
             b"BEG" => {
@@ -32,6 +32,7 @@ pub(crate) fn read_purchase_order(
                     po_number: fields.required(segment, 3, 0, "BEG03"),
                     po_date: fields.date(segment, 5, 0),
                     requested_delivery: None,
+                    requested_ship: None,
                     currency: None,
                     parties: Vec::new(),
                     lines: Vec::new(),
@@ -40,6 +41,9 @@ pub(crate) fn read_purchase_order(
             b"CUR" => currency = fields.text(segment, 2, 0),
             b"DTM" if segment.element(1).raw() == b"002" && lines.is_empty() => {
                 requested_delivery = fields.date(segment, 2, 0);
+            }
+            b"DTM" if segment.element(1).raw() == b"010" && lines.is_empty() => {
+                requested_ship = fields.date(segment, 2, 0);
             }
             b"PO1" => {
                 let line_number = fields
@@ -76,12 +80,13 @@ pub(crate) fn read_purchase_order(
     order.lines = lines;
     order.currency = currency;
     order.requested_delivery = requested_delivery;
+    order.requested_ship = requested_ship;
     Some(order)
 }
 
 /// # Format
 /// `BAK*00*AC*{po}*{po date}****{seller order}*{ack date}~ N1…~
-/// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}~ ACK*{IA|IB|IC|IR|DR…}*{qty}*{uom}*068*{date}~`
+/// PO1*{line}*{qty}*{uom}*{price}**{qual}*{id}~ ACK*{IA|IB|IC|IR|DR…}*{qty}*{uom}*{date qualifier: 068, 067…}*{date}~`
 pub(crate) fn read_order_ack(
     body: &[Segment<'_>],
     at: &Position,
@@ -121,6 +126,7 @@ pub(crate) fn read_order_ack(
                     status: LineStatus::Accepted,
                     status_quantity: None,
                     scheduled_date: None,
+                    scheduled_date_kind: None,
                 });
             }
             b"ACK" => {
@@ -132,6 +138,10 @@ pub(crate) fn read_order_ack(
                         fields.quantity(segment, (2, 0), (3, 0))
                     };
                     line.scheduled_date = fields.date(segment, 5, 0);
+                    line.scheduled_date_kind = line
+                        .scheduled_date
+                        .and_then(|_| std::str::from_utf8(segment.element(4).raw()).ok())
+                        .and_then(DateKind::of_qualifier);
                 }
             }
             _ if party_segment(segment, &mut parties, fields) => {}
