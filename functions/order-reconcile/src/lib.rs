@@ -49,8 +49,14 @@
 //! | `UNMATCHED_RETRY_BATCH` | `25` | open unmatched items the retry schedule takes per run |
 //!
 //! and the reconciliation keys of [`reconcile::config`]: `FOLDER_RECONCILIATION`
-//! (`Reconciliation`), `PRICE_TOLERANCE_PERCENT` (`2`), `PRICE_TOLERANCE_ABSOLUTE` (`0.05`),
-//! `PRICE_TOLERANCES` (per-partner JSON), `ACKNOWLEDGMENT_REQUIRED` (`true`).
+//! (`Reconciliation`), `PRICE_TOLERANCE_PERCENT` (`2`), `PRICE_TOLERANCE_ABSOLUTE` (`none`:
+//! the relative rule only), `PRICE_TOLERANCES` (per-partner JSON), `INVOICING` /
+//! `PARTNER_INVOICING` (when invoicing is complete), `UNIT_CONVERSIONS`,
+//! `ACKNOWLEDGMENT_REQUIRED` (`true`).
+//!
+//! ## Functional acknowledgments
+//! A partner's 997 / 999 / CONTRL is never answered with one of ours; what it accepts or
+//! rejects is recorded on the inbox item ([`reconcile::functional_ack::classify`]).
 //!
 //! ## Layout
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.

@@ -14,6 +14,7 @@ use gridlink_xecm::{AttributeValue, NamedAttributes, Node};
 use serde_json::{Value, json};
 
 use crate::OrderReconcile;
+use crate::reconcile::functional_ack;
 
 /// The business number that names a document of its kind.
 fn business_number(document: &BusinessDocument) -> Option<String> {
@@ -66,13 +67,34 @@ pub(crate) async fn process_event(
         Intake::Rejected(outcome) => return Ok(outcome),
         Intake::Accepted(accepted) => accepted,
     };
-    let mut filed = Vec::new();
-    for document in accepted
+    let documents: Vec<&BusinessDocument> = accepted
         .interchanges
         .iter()
         .flat_map(|i| i.documents.iter())
-    {
-        if matches!(document, BusinessDocument::FunctionalAck(_)) {
+        .collect();
+    if !documents.is_empty() && documents.iter().all(|d| functional_ack::is_functional_ack(d)) {
+        // A partner's 997 / 999 / CONTRL is never answered with one of ours (that would
+        // start an endless exchange); what it says is recorded on the item.
+        let answered: Vec<_> = documents
+            .iter()
+            .filter_map(|d| match d {
+                BusinessDocument::FunctionalAck(ack) => Some(functional_ack::classify(ack)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for transaction in answered.iter().filter(|t| !t.errors.is_empty()) {
+            tracing::warn!(set_id = ?transaction.set_id, control_number = ?transaction.control_number, errors = ?transaction.errors, "a partner's functional acknowledgment reports errors");
+        }
+        return Ok(json!({
+            "functional_acks": serde_json::to_value(&answered).unwrap_or_default(),
+            "ack": null,
+            "why": "a functional acknowledgment is never answered with one",
+        }));
+    }
+    let mut filed = Vec::new();
+    for document in documents {
+        if functional_ack::is_functional_ack(document) {
             continue;
         }
         filed.push(file_received(function, &received, Some(document), item.event_id()).await?);
