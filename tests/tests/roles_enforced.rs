@@ -341,9 +341,7 @@ async fn a_role_allowed_nothing_is_refused_everything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_iam_would_refuse_is_refused() {
-    let storage = StorageUnderRoles::fresh().await;
     let broken = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]});
     let refused = IamMoto::shared().assume_new_role("broken", &broken).await;
     assert!(refused.is_err(), "{refused:?}");
-    drop(storage);
 }

@@ -9,8 +9,8 @@
 //!
 //! It also proves that each role grants what the manifest says the function touches and nothing
 //! more, both ways: its blob prefixes (get, put, abort an upload; no delete), the ledger table
-//! and its indexes (or nothing), and exactly the secrets it reads, whose `<KEY>_SECRET_ARN`
-//! variables only it gets; that a function with a `*-poll-inbox` schedule gets `TG_MAILBOX_ID`;
+//! and its indexes (or nothing), and exactly the secrets it reads, whose ARN variables
+//! (`XECM_PASSWORD_SECRET_ARN`, `TG_CLIENT_SECRET_ARN`, …) only it gets; that a function with a `*-poll-inbox` schedule gets `TG_MAILBOX_ID`;
 //! and that a function not implemented yet has only `DISABLED` schedules while an implemented
 //! one follows the `ScheduleState` parameter. `roles_enforced.rs` then runs these roles against
 //! moto with IAM enforced.
@@ -41,12 +41,13 @@ const HTTP_API: &str = "HttpApi";
 const SCHEDULE_STATE: &str = "ScheduleState";
 /// The parameter the TG inbox pollers read their mailbox from.
 const MAILBOX_PARAMETER: &str = "TgMailboxId";
-/// Secret configuration keys and the template parameters holding their ARNs.
-const SECRET_PARAMETERS: [(&str, &str); 4] = [
-    ("XECM_PASSWORD", "XecmPasswordSecretArn"),
-    ("TG_CLIENT_SECRET", "TgClientSecretArn"),
-    ("TG_WEBHOOK_SECRET", "TgWebhookSecretArn"),
-    ("XECM_PUSH_SECRET", "XecmPushSecretArn"),
+/// Secret configuration keys, the variable holding the secret's ARN, and the template
+/// parameter it comes from.
+const SECRET_PARAMETERS: [(&str, &str, &str); 4] = [
+    ("XECM_PASSWORD", "XECM_PASSWORD_SECRET_ARN", "XecmPasswordSecretArn"),
+    ("TG_CLIENT_SECRET", "TG_CLIENT_SECRET_ARN", "TgClientSecretArn"),
+    ("TG_WEBHOOK_SECRET", "TG_WEBHOOK_SECRET_ARN", "TgWebhookSecretArn"),
+    ("XECM_PUSH_SECRET", "XECM_PUSH_SECRET_ARN", "XecmPushSecretArn"),
 ];
 /// What a role may do under each of its blob prefixes: no delete (no code deletes blobs).
 const BLOB_ACTIONS: [&str; 3] = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"];
@@ -535,9 +536,8 @@ fn compare_environment(
             problem,
         });
     };
-    for (key, parameter) in SECRET_PARAMETERS {
-        let variable = format!("{key}_SECRET_ARN");
-        let value = deployed.environment.get(variable.as_str());
+    for (key, variable, parameter) in SECRET_PARAMETERS {
+        let value = deployed.environment.get(variable);
         match (spec.secrets.contains(&key), value) {
             (true, Some(value)) if is_ref_to(Some(value), parameter) => {}
             (true, Some(value)) => grant(format!(
@@ -688,7 +688,9 @@ fn compare_grants(spec: &FunctionSpec, yaml: &Value, found: &mut Vec<Difference>
     };
     let names = SECRET_PARAMETERS.iter().fold(
         DeployedNames::new(BUCKET, TABLE),
-        |names, (_, parameter)| names.with_parameter(parameter, &format!("arn:secret:{parameter}")),
+        |names, (_, _, parameter)| {
+            names.with_parameter(parameter, &format!("arn:secret:{parameter}"))
+        },
     );
     let policy = match role_policy_of(yaml, spec.name, &names) {
         Ok(policy) => policy,
@@ -738,8 +740,8 @@ fn compare_grants(spec: &FunctionSpec, yaml: &Value, found: &mut Vec<Difference>
     }
     let secrets: BTreeSet<String> = SECRET_PARAMETERS
         .iter()
-        .filter(|(key, _)| spec.secrets.contains(key))
-        .map(|(_, parameter)| (*parameter).to_owned())
+        .filter(|(key, _, _)| spec.secrets.contains(key))
+        .map(|(_, _, parameter)| (*parameter).to_owned())
         .collect();
     for parameter in secrets.difference(&grants.secrets) {
         grant(format!(
