@@ -37,7 +37,8 @@ const SECRETS: [(&str, &str); 4] = [
 async fn storage_with_secrets() -> (StorageUnderRoles, Vec<(&'static str, String)>) {
     let mut storage = StorageUnderRoles::fresh().await;
     let moto = IamMoto::shared();
-    let admin = aws_sdk_secretsmanager::Client::new(&moto.admin().sdk_config(moto.endpoint()).await);
+    let admin =
+        aws_sdk_secretsmanager::Client::new(&moto.admin().sdk_config(moto.endpoint()).await);
     let mut arns = Vec::new();
     for (key, parameter) in SECRETS {
         let arn = admin
@@ -164,7 +165,10 @@ async fn uses_the_ledger(spec: &FunctionSpec, stores: &StoresUnderRole) {
     let created = ledger
         .create(
             NewRecord::new(id.clone(), "pending", json!({"attempts": 0}))
-                .with_index1(format!("inbox#{name}#pending"), "2025-06-15T14:13:20Z#evt-1")
+                .with_index1(
+                    format!("inbox#{name}#pending"),
+                    "2025-06-15T14:13:20Z#evt-1",
+                )
                 .with_index2("due", "2025-06-15T14:13:20Z"),
         )
         .await
@@ -174,7 +178,10 @@ async fn uses_the_ledger(spec: &FunctionSpec, stores: &StoresUnderRole) {
     change.status = "done".to_owned();
     let updated = ledger.update(change).await.expect("update");
     let found = ledger
-        .query(Query::partition(IndexName::One, format!("inbox#{name}#pending")))
+        .query(Query::partition(
+            IndexName::One,
+            format!("inbox#{name}#pending"),
+        ))
         .await
         .expect("query index one");
     assert_eq!(found.len(), 1);
@@ -218,7 +225,12 @@ async fn uses_the_ledger(spec: &FunctionSpec, stores: &StoresUnderRole) {
         .expect("a sequence number");
     let current = ledger.get(&id).await.expect("get").expect("exists");
     ledger.delete(&id, current.version).await.expect("delete");
-    let scanned = stores.dynamodb.scan().table_name(&stores.table).send().await;
+    let scanned = stores
+        .dynamodb
+        .scan()
+        .table_name(&stores.table)
+        .send()
+        .await;
     assert!(
         scanned.as_ref().is_err_and(is_access_denied),
         "{name}: a scan of the whole table must be refused: {scanned:?}"
@@ -232,8 +244,14 @@ async fn cannot_touch_the_ledger(spec: &FunctionSpec, stores: &StoresUnderRole) 
         .dynamodb
         .get_item()
         .table_name(&stores.table)
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("inbox#x".to_owned()))
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("record".to_owned()))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("inbox#x".to_owned()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("record".to_owned()),
+        )
         .send()
         .await;
     assert!(
@@ -253,7 +271,10 @@ async fn reads_exactly_its_secrets(
         let read = client.get_secret_value().secret_id(arn).send().await;
         if spec.secrets.contains(key) {
             let value = read.unwrap_or_else(|e| panic!("{}: read {key}: {e:?}", spec.name));
-            assert_eq!(value.secret_string(), Some(format!("value of {key}").as_str()));
+            assert_eq!(
+                value.secret_string(),
+                Some(format!("value of {key}").as_str())
+            );
         } else {
             assert!(
                 read.as_ref().is_err_and(is_access_denied),
@@ -336,12 +357,21 @@ async fn a_role_allowed_nothing_is_refused_everything() {
         )
         .await
         .expect("the admin may write anywhere");
-    assert!(admin.ledger.ledger.get(&id).await.expect("admin reads").is_none());
+    assert!(
+        admin
+            .ledger
+            .ledger
+            .get(&id)
+            .await
+            .expect("admin reads")
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_policy_iam_would_refuse_is_refused() {
-    let broken = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]});
+    let broken =
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]});
     let refused = IamMoto::shared().assume_new_role("broken", &broken).await;
     assert!(refused.is_err(), "{refused:?}");
 }

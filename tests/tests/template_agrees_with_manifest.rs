@@ -44,10 +44,26 @@ const MAILBOX_PARAMETER: &str = "TgMailboxId";
 /// Secret configuration keys, the variable holding the secret's ARN, and the template
 /// parameter it comes from.
 const SECRET_PARAMETERS: [(&str, &str, &str); 4] = [
-    ("XECM_PASSWORD", "XECM_PASSWORD_SECRET_ARN", "XecmPasswordSecretArn"),
-    ("TG_CLIENT_SECRET", "TG_CLIENT_SECRET_ARN", "TgClientSecretArn"),
-    ("TG_WEBHOOK_SECRET", "TG_WEBHOOK_SECRET_ARN", "TgWebhookSecretArn"),
-    ("XECM_PUSH_SECRET", "XECM_PUSH_SECRET_ARN", "XecmPushSecretArn"),
+    (
+        "XECM_PASSWORD",
+        "XECM_PASSWORD_SECRET_ARN",
+        "XecmPasswordSecretArn",
+    ),
+    (
+        "TG_CLIENT_SECRET",
+        "TG_CLIENT_SECRET_ARN",
+        "TgClientSecretArn",
+    ),
+    (
+        "TG_WEBHOOK_SECRET",
+        "TG_WEBHOOK_SECRET_ARN",
+        "TgWebhookSecretArn",
+    ),
+    (
+        "XECM_PUSH_SECRET",
+        "XECM_PUSH_SECRET_ARN",
+        "XecmPushSecretArn",
+    ),
 ];
 /// What a role may do under each of its blob prefixes: no delete (no code deletes blobs).
 const BLOB_ACTIONS: [&str; 3] = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"];
@@ -553,7 +569,10 @@ fn compare_environment(
             (false, None) => {}
         }
     }
-    let polls_inbox = spec.schedules.iter().any(|s| s.name.ends_with("-poll-inbox"));
+    let polls_inbox = spec
+        .schedules
+        .iter()
+        .any(|s| s.name.ends_with("-poll-inbox"));
     let mailbox = deployed.environment.get("TG_MAILBOX_ID");
     match (polls_inbox, mailbox) {
         (true, Some(value)) if is_ref_to(Some(value), MAILBOX_PARAMETER) => {}
@@ -621,10 +640,7 @@ impl Grants {
             "s3" => {
                 if let Some(object) = resource.strip_prefix(&format!("{bucket}/")) {
                     match object.strip_suffix('*') {
-                        Some(prefix)
-                            if !prefix.contains('*')
-                                && BLOB_ACTIONS.contains(&action) =>
-                        {
+                        Some(prefix) if !prefix.contains('*') && BLOB_ACTIONS.contains(&action) => {
                             self.blob_prefixes
                                 .entry(prefix.to_owned())
                                 .or_default()
@@ -665,15 +681,15 @@ impl Grants {
                 Some(parameter) if action == "secretsmanager:GetSecretValue" => {
                     self.secrets.insert(parameter.to_owned());
                 }
-                _ => self
-                    .problems
-                    .push(format!("{action} on {resource}: not one of the four secrets")),
+                _ => self.problems.push(format!(
+                    "{action} on {resource}: not one of the four secrets"
+                )),
             },
             // Its log group, traces, the failure queue: the same for every function.
             "logs" | "xray" | "sqs" => {}
-            _ => self
-                .problems
-                .push(format!("{action} on {resource}: not something gridlink uses")),
+            _ => self.problems.push(format!(
+                "{action} on {resource}: not something gridlink uses"
+            )),
         }
     }
 }
@@ -723,7 +739,11 @@ fn compare_grants(spec: &FunctionSpec, yaml: &Value, found: &mut Vec<Difference>
         grant(format!(
             "s3:ListBucket is {}granted, but the function {} blobs",
             if grants.lists_bucket { "" } else { "not " },
-            if spec.blob_prefixes.is_empty() { "keeps no" } else { "keeps" },
+            if spec.blob_prefixes.is_empty() {
+                "keeps no"
+            } else {
+                "keeps"
+            },
         ));
     }
     let ledger_actions = grants.ledger.len();
@@ -1033,9 +1053,7 @@ fn a_blob_prefix_granted_but_not_listed_or_listed_but_not_granted_is_named() {
         .as_sequence_mut()
         .expect("a list");
     resources.retain(|r| !format!("{r:?}").contains("attachments/"));
-    resources.push(
-        serde_norway::from_str(r#"!Sub "${Bucket.Arn}/docs/*""#).expect("yaml"),
-    );
+    resources.push(serde_norway::from_str(r#"!Sub "${Bucket.Arn}/docs/*""#).expect("yaml"));
     assert_eq!(
         differences_of(&yaml),
         [
@@ -1053,9 +1071,19 @@ fn deleting_blobs_or_querying_the_table_itself_is_named() {
     statement_mut(&mut yaml, "CaseCollabRole", "LedgerIndexes")["Resource"] =
         serde_norway::from_str("!GetAtt Table.Arn").expect("yaml");
     let found = differences_of(&yaml);
-    assert!(found.iter().any(|d| d.contains("s3:DeleteObject on arn:aws:s3:::the-bucket/raw/tg/case-collab/*")), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|d| d.contains("s3:DeleteObject on arn:aws:s3:::the-bucket/raw/tg/case-collab/*")),
+        "{found:#?}"
+    );
     assert!(found.iter().any(|d| d.contains("dynamodb:Query on arn:aws:dynamodb:us-east-1:123456789012:table/the-table: the ledger needs")), "{found:#?}");
-    assert!(found.iter().any(|d| d.contains("grants 4 of the 5 ledger permissions")), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|d| d.contains("grants 4 of the 5 ledger permissions")),
+        "{found:#?}"
+    );
 }
 
 #[test]
@@ -1066,18 +1094,27 @@ fn a_stub_role_with_storage_or_secrets_is_named() {
     statements_mut(&mut yaml, "PoExceptionRole").extend([ledger, secrets]);
     let found = differences_of(&yaml);
     assert_eq!(found.len(), 5, "{found:#?}");
-    assert!(found[0].starts_with("po-exception in infra/template.yaml: its role grants ledger access"));
-    assert!(found[1..].iter().all(|d| d.starts_with("po-exception in infra/template.yaml: its role may read the secret ")), "{found:#?}");
+    assert!(
+        found[0].starts_with("po-exception in infra/template.yaml: its role grants ledger access")
+    );
+    assert!(
+        found[1..]
+            .iter()
+            .all(|d| d
+                .starts_with("po-exception in infra/template.yaml: its role may read the secret ")),
+        "{found:#?}"
+    );
 }
 
 #[test]
 fn a_secret_read_but_not_granted_or_set_but_not_read_is_named() {
     let mut yaml = yaml();
-    statement_mut(&mut yaml, "ContractShareRole", "Secrets")["Resource"] =
-        serde_norway::from_str("[!Ref XecmPasswordSecretArn, !Ref TgClientSecretArn, !Ref TgWebhookSecretArn]")
-            .expect("yaml");
-    yaml["Resources"]["OrderReconcileFunction"]["Properties"]["Environment"]["Variables"]
-        ["XECM_PUSH_SECRET_ARN"] = serde_norway::from_str("!Ref XecmPushSecretArn").expect("yaml");
+    statement_mut(&mut yaml, "ContractShareRole", "Secrets")["Resource"] = serde_norway::from_str(
+        "[!Ref XecmPasswordSecretArn, !Ref TgClientSecretArn, !Ref TgWebhookSecretArn]",
+    )
+    .expect("yaml");
+    yaml["Resources"]["OrderReconcileFunction"]["Properties"]["Environment"]["Variables"]["XECM_PUSH_SECRET_ARN"] =
+        serde_norway::from_str("!Ref XecmPushSecretArn").expect("yaml");
     assert_eq!(
         differences_of(&yaml),
         [
@@ -1099,5 +1136,7 @@ fn a_poller_without_its_mailbox_or_a_secret_for_everyone_in_globals_is_named() {
     let found = differences_of(&yaml);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].starts_with("shipment-delay in infra/template.yaml: has a *-poll-inbox schedule, so TG_MAILBOX_ID must be !Ref TgMailboxId"));
-    assert!(found[1].starts_with("Globals.Function in infra/template.yaml: sets TG_WEBHOOK_SECRET_ARN for every function"));
+    assert!(found[1].starts_with(
+        "Globals.Function in infra/template.yaml: sets TG_WEBHOOK_SECRET_ARN for every function"
+    ));
 }

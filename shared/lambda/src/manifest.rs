@@ -443,7 +443,11 @@ mod tests {
     fn a_function_touches_storage_and_secrets_only_once_implemented() {
         for f in FUNCTIONS {
             if !f.implemented {
-                assert!(f.blob_prefixes.is_empty(), "{} is a stub with blobs", f.name);
+                assert!(
+                    f.blob_prefixes.is_empty(),
+                    "{} is a stub with blobs",
+                    f.name
+                );
                 assert!(!f.uses_ledger, "{} is a stub using the ledger", f.name);
                 assert!(f.secrets.is_empty(), "{} is a stub reading secrets", f.name);
             }
@@ -454,7 +458,11 @@ mod tests {
     fn blob_prefixes_are_whole_segments_owned_by_their_function() {
         for f in FUNCTIONS {
             for prefix in f.blob_prefixes {
-                assert!(prefix.ends_with('/'), "{prefix} of {} ends mid-segment", f.name);
+                assert!(
+                    prefix.ends_with('/'),
+                    "{prefix} of {} ends mid-segment",
+                    f.name
+                );
                 assert!(
                     prefix.split('/').any(|segment| segment == f.name),
                     "{prefix} of {} does not name its function",

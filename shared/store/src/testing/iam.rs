@@ -82,7 +82,11 @@ impl IamMoto {
                     .enable_all()
                     .build()
                     .expect("a runtime for the admin session")
-                    .block_on(role_session(&endpoint, "gridlink-test-admin", &admin_policy()))
+                    .block_on(role_session(
+                        &endpoint,
+                        "gridlink-test-admin",
+                        &admin_policy(),
+                    ))
             })
             .join()
             .expect("the admin session thread")
@@ -160,7 +164,11 @@ impl RoleCredentials {
 }
 
 /// Asks the server for a role session (`POST /__gridlink/role-session`, see `moto_iam.py`).
-async fn role_session(endpoint: &str, role: &str, policy: &Value) -> Result<RoleCredentials, String> {
+async fn role_session(
+    endpoint: &str,
+    role: &str,
+    policy: &Value,
+) -> Result<RoleCredentials, String> {
     let address = endpoint.trim_start_matches("http://");
     let body = json!({"role": role, "policy": policy}).to_string();
     let request = format!(
@@ -290,7 +298,11 @@ impl StorageUnderRoles {
                 },
             },
             ledger: LedgerUnderTest {
-                ledger: Arc::new(DynamoLedger::new(dynamodb.clone(), self.table.clone(), shared)),
+                ledger: Arc::new(DynamoLedger::new(
+                    dynamodb.clone(),
+                    self.table.clone(),
+                    shared,
+                )),
                 clock,
                 _storage: None,
             },

@@ -84,7 +84,9 @@ impl DeployedNames {
                 "arn:aws:sqs:{region}:{account}:{}-{queue}",
                 self.stack
             )),
-            _ => Err(format!("!GetAtt {resource}.{attribute}: not resolvable in tests")),
+            _ => Err(format!(
+                "!GetAtt {resource}.{attribute}: not resolvable in tests"
+            )),
         }
     }
 
@@ -201,7 +203,11 @@ pub fn role_policy(function: &str, names: &DeployedNames) -> Result<Json, String
 ///
 /// # Errors
 /// As [`role_policy`].
-pub fn role_policy_in(template: &str, function: &str, names: &DeployedNames) -> Result<Json, String> {
+pub fn role_policy_in(
+    template: &str,
+    function: &str,
+    names: &DeployedNames,
+) -> Result<Json, String> {
     let yaml: Yaml = serde_norway::from_str(template).map_err(|e| format!("not YAML: {e}"))?;
     role_policy_of(&yaml, function, names)
 }
