@@ -175,7 +175,7 @@ async fn uses_the_ledger(spec: &FunctionSpec, stores: &StoresUnderRole) {
         .unwrap_or_else(|e| panic!("{name}: create: {e:?}"));
     assert!(ledger.get(&id).await.expect("get").is_some());
     let mut change = created.change();
-    change.status = "done".to_owned();
+    "done".clone_into(&mut change.status);
     let updated = ledger.update(change).await.expect("update");
     let found = ledger
         .query(Query::partition(

@@ -735,7 +735,8 @@ fn compare_grants(spec: &FunctionSpec, yaml: &Value, found: &mut Vec<Difference>
             "its role may get and put under {prefix}, which the manifest does not list"
         ));
     }
-    if grants.lists_bucket != !spec.blob_prefixes.is_empty() {
+    let keeps_blobs = !spec.blob_prefixes.is_empty();
+    if grants.lists_bucket != keeps_blobs {
         grant(format!(
             "s3:ListBucket is {}granted, but the function {} blobs",
             if grants.lists_bucket { "" } else { "not " },

@@ -54,7 +54,7 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts a server on a free loopback port and waits until it answers `GET /moto-api/`.
     pub fn start() -> Result<Self, MotoError> {
-        Self::start_command(locate()?)
+        Self::start_command(&locate()?)
     }
 
     /// Starts moto with IAM enforced (`moto_iam.py`, see `testing::iam`): every request must be
@@ -63,7 +63,7 @@ impl MotoServer {
         if !python_has_moto() {
             return Err(MotoError::NotInstalled);
         }
-        Self::start_command(vec![
+        Self::start_command(&[
             "python3".to_owned(),
             "-c".to_owned(),
             IAM_MOTO.to_owned(),
@@ -71,7 +71,7 @@ impl MotoServer {
         ])
     }
 
-    fn start_command(command: Vec<String>) -> Result<Self, MotoError> {
+    fn start_command(command: &[String]) -> Result<Self, MotoError> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let endpoint = format!("http://127.0.0.1:{port}");
         let log = std::env::temp_dir().join(format!("gridlink-moto-{port}.log"));
@@ -82,7 +82,7 @@ impl MotoServer {
             .arg("-c")
             .arg(r#""$@" & server=$!; cat >/dev/null; kill "$server" 2>/dev/null; wait "$server""#)
             .arg("sh")
-            .args(&command)
+            .args(command)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::piped())
             .stdout(log_file.try_clone()?)
