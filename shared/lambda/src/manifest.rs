@@ -2,6 +2,12 @@
 //!
 //! `infra/template.yaml` must agree with this manifest (a test in `tests/` proves it both ways),
 //! and the local runner serves and fires exactly what it lists.
+//!
+//! Besides routes and schedules, each [`FunctionSpec`] says what its role may touch: the blob
+//! key prefixes its code writes and reads ([`FunctionSpec::blob_prefixes`]), whether it uses the
+//! ledger, and which secrets it reads at start. The template grants exactly that, and a
+//! function not [`implemented`](FunctionSpec::implemented) yet gets no storage, no secrets and
+//! only disabled schedules.
 
 /// An HTTP API route (API Gateway HTTP API, payload format 2.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +83,18 @@ pub struct FunctionSpec {
     pub memory_mb: u32,
     /// Timeout in seconds on Lambda.
     pub timeout_secs: u32,
+    /// Whether the use case is built. A function that is not answers `501` and deploys
+    /// quietly: its schedules are `DISABLED` in the template, and its role grants no blobs, no
+    /// ledger and no secrets.
+    pub implemented: bool,
+    /// The blob key prefixes the function's code puts and gets objects under, each ending in
+    /// `/`; its role may get, put and abort uploads under these and no others.
+    pub blob_prefixes: &'static [&'static str],
+    /// Whether the function reads and writes the ledger (the DynamoDB table).
+    pub uses_ledger: bool,
+    /// The secrets the function reads at start, by configuration key (`TG_WEBHOOK_SECRET`):
+    /// the template sets `<KEY>_SECRET_ARN` for exactly these, and its role may read only them.
+    pub secrets: &'static [&'static str],
 }
 
 impl FunctionSpec {
@@ -91,6 +109,18 @@ impl FunctionSpec {
             .find_map(|route| route.matches(method, path).map(|params| (route, params)))
     }
 }
+
+/// The secrets of a function that works through xECM and Trading Grid and takes TG webhooks
+/// (`gridlink_flow::platform` requires all three at start).
+const PLATFORM_SECRETS: &[&str] = &["XECM_PASSWORD", "TG_CLIENT_SECRET", "TG_WEBHOOK_SECRET"];
+
+/// [`PLATFORM_SECRETS`] and the key xECM push events are signed with.
+const PLATFORM_AND_PUSH_SECRETS: &[&str] = &[
+    "XECM_PASSWORD",
+    "TG_CLIENT_SECRET",
+    "TG_WEBHOOK_SECRET",
+    "XECM_PUSH_SECRET",
+];
 
 const fn tg_events(path: &'static str) -> Route {
     Route {
@@ -162,6 +192,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["message.posted"],
         memory_mb: 512,
         timeout_secs: 120,
+        implemented: true,
+        blob_prefixes: &["raw/tg/case-collab/", "raw/xecm/case-collab/"],
+        uses_ledger: true,
+        secrets: PLATFORM_AND_PUSH_SECRETS,
     },
     FunctionSpec {
         name: "po-exception",
@@ -180,6 +214,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["message.posted", "document.received"],
         memory_mb: 512,
         timeout_secs: 120,
+        implemented: false,
+        blob_prefixes: &[],
+        uses_ledger: false,
+        secrets: &[],
     },
     FunctionSpec {
         name: "contract-share",
@@ -208,6 +246,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["share.acknowledged", "share.declined"],
         memory_mb: 512,
         timeout_secs: 120,
+        implemented: true,
+        blob_prefixes: &["raw/tg/contract-share/", "raw/xecm/contract-share/"],
+        uses_ledger: true,
+        secrets: PLATFORM_AND_PUSH_SECRETS,
     },
     FunctionSpec {
         name: "shipment-delay",
@@ -244,7 +286,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             Schedule {
                 name: "shipment-delay-poll-inbox",
                 expression: "rate(5 minutes)",
-                purpose: "Poll the TG inbox when webhooks are not configured",
+                purpose: "Poll the TG inbox: the safety net under webhooks",
             },
             Schedule {
                 name: "shipment-delay-retry-unmatched",
@@ -255,6 +297,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["document.received", "message.posted"],
         memory_mb: 1024,
         timeout_secs: 300,
+        implemented: true,
+        blob_prefixes: &[
+            "raw/tg/shipment-delay/",
+            "documents/shipment-delay/",
+            "attachments/shipment-delay/",
+        ],
+        uses_ledger: true,
+        secrets: PLATFORM_SECRETS,
     },
     FunctionSpec {
         name: "supplier-onboarding",
@@ -280,6 +330,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["document_request.item_submitted"],
         memory_mb: 512,
         timeout_secs: 120,
+        implemented: false,
+        blob_prefixes: &[],
+        uses_ledger: false,
+        secrets: &[],
     },
     FunctionSpec {
         name: "recall-campaign",
@@ -303,6 +357,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["campaign.response_received"],
         memory_mb: 512,
         timeout_secs: 300,
+        implemented: false,
+        blob_prefixes: &[],
+        uses_ledger: false,
+        secrets: &[],
     },
     FunctionSpec {
         name: "order-reconcile",
@@ -339,7 +397,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             Schedule {
                 name: "order-reconcile-poll-inbox",
                 expression: "rate(5 minutes)",
-                purpose: "Poll the TG inbox when webhooks are not configured",
+                purpose: "Poll the TG inbox: the safety net under webhooks",
             },
             Schedule {
                 name: "order-reconcile-retry-unmatched",
@@ -350,6 +408,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["document.received", "document.status_changed"],
         memory_mb: 1024,
         timeout_secs: 300,
+        implemented: true,
+        blob_prefixes: &[
+            "raw/tg/order-reconcile/",
+            "documents/order-reconcile/",
+            "order-documents/order-reconcile/",
+        ],
+        uses_ledger: true,
+        secrets: PLATFORM_SECRETS,
     },
 ];
 
@@ -407,5 +473,67 @@ mod tests {
             }
         }
         assert_eq!(FUNCTIONS.len(), 7);
+    }
+
+    #[test]
+    fn a_function_touches_storage_and_secrets_only_once_implemented() {
+        for f in FUNCTIONS {
+            if !f.implemented {
+                assert!(
+                    f.blob_prefixes.is_empty(),
+                    "{} is a stub with blobs",
+                    f.name
+                );
+                assert!(!f.uses_ledger, "{} is a stub using the ledger", f.name);
+                assert!(f.secrets.is_empty(), "{} is a stub reading secrets", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn blob_prefixes_are_whole_segments_owned_by_their_function() {
+        for f in FUNCTIONS {
+            for prefix in f.blob_prefixes {
+                assert!(
+                    prefix.ends_with('/'),
+                    "{prefix} of {} ends mid-segment",
+                    f.name
+                );
+                assert!(
+                    prefix.split('/').any(|segment| segment == f.name),
+                    "{prefix} of {} does not name its function",
+                    f.name
+                );
+                assert!(
+                    !prefix.contains('*') && !prefix.starts_with('/'),
+                    "{prefix} of {} is not a plain key prefix",
+                    f.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_are_the_platform_keys_and_push_routes_have_their_key() {
+        let known = [
+            "XECM_PASSWORD",
+            "TG_CLIENT_SECRET",
+            "TG_WEBHOOK_SECRET",
+            "XECM_PUSH_SECRET",
+        ];
+        for f in FUNCTIONS {
+            for secret in f.secrets {
+                assert!(known.contains(secret), "{} reads unknown {secret}", f.name);
+            }
+            let push_route = f.routes.iter().any(|r| r.path.ends_with("/xecm/events"));
+            if f.implemented {
+                assert_eq!(
+                    f.secrets.contains(&"XECM_PUSH_SECRET"),
+                    push_route,
+                    "{}: the push key goes with a push route",
+                    f.name
+                );
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ pub struct LedgerUnderTest {
     pub ledger: Arc<dyn Ledger>,
     /// Its clock; advance it to expire leases and records.
     pub clock: Arc<ManualClock>,
-    _storage: Option<tempfile::TempDir>,
+    pub(super) _storage: Option<tempfile::TempDir>,
 }
 
 /// A [`SqliteLedger`] in a fresh temporary file.
@@ -67,11 +67,11 @@ pub async fn dynamo_ledger() -> LedgerUnderTest {
 pub struct BlobsUnderTest {
     /// The adapter, as use cases hold it.
     pub store: Arc<dyn BlobStore>,
-    backing: Backing,
+    pub(super) backing: Backing,
 }
 
 #[derive(Debug)]
-enum Backing {
+pub(super) enum Backing {
     Fs {
         store: FsBlobStore,
         sandbox: tempfile::TempDir,

@@ -1,6 +1,9 @@
 //! Test support (feature `test-support`): moto's server, SDK clients pointed at it, and
 //! fixtures that build each adapter on fresh, private storage.
 //!
+//! [`iam`] builds the same fixtures acting as an IAM role, against moto with IAM enforced —
+//! for a function, its role from `infra/template.yaml` ([`role`] resolves it).
+//!
 //! Other crates' tests use it the same way this crate's do:
 //! ```no_run
 //! # async fn demo() {
@@ -13,7 +16,9 @@
 //! ```
 
 mod fixtures;
+pub mod iam;
 mod moto;
+pub mod role;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

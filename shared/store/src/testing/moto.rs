@@ -54,7 +54,24 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts a server on a free loopback port and waits until it answers `GET /moto-api/`.
     pub fn start() -> Result<Self, MotoError> {
-        let command = locate()?;
+        Self::start_command(&locate()?)
+    }
+
+    /// Starts moto with IAM enforced (`moto_iam.py`, see `testing::iam`): every request must be
+    /// signed by a known principal whose policies allow it. Needs `python3` with moto.
+    pub fn start_enforcing_iam() -> Result<Self, MotoError> {
+        if !python_has_moto() {
+            return Err(MotoError::NotInstalled);
+        }
+        Self::start_command(&[
+            "python3".to_owned(),
+            "-c".to_owned(),
+            IAM_MOTO.to_owned(),
+            "moto".to_owned(),
+        ])
+    }
+
+    fn start_command(command: &[String]) -> Result<Self, MotoError> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let endpoint = format!("http://127.0.0.1:{port}");
         let log = std::env::temp_dir().join(format!("gridlink-moto-{port}.log"));
@@ -65,7 +82,7 @@ impl MotoServer {
             .arg("-c")
             .arg(r#""$@" & server=$!; cat >/dev/null; kill "$server" 2>/dev/null; wait "$server""#)
             .arg("sh")
-            .args(&command)
+            .args(command)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::piped())
             .stdout(log_file.try_clone()?)
@@ -154,6 +171,9 @@ impl Drop for MotoServer {
         let _ = self.child.wait();
     }
 }
+
+/// moto served one request at a time with IAM enforced (see `testing::iam`).
+const IAM_MOTO: &str = include_str!("moto_iam.py");
 
 /// moto's own server (`moto_server`) with one change: requests are served one at a time.
 ///
