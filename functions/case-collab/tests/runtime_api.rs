@@ -24,5 +24,8 @@ async fn a_binary_without_configuration_exits_naming_every_missing_key() {
 
 #[test]
 fn the_manifest_and_the_dispatch_agree() {
-    assert_eq!(gridlink_flow::check_bindings::<case_collab::CaseCollab>(), Ok(()));
+    assert_eq!(
+        gridlink_flow::check_bindings::<case_collab::CaseCollab>(),
+        Ok(())
+    );
 }

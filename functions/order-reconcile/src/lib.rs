@@ -74,8 +74,8 @@ pub mod reconcile;
 mod refile;
 
 use gridlink_flow::{Function, InboxItem, InboxPolicy, Platform, Received, UseCase, UseCaseSpec};
-use gridlink_inbound::operator::{self, UnmatchedRoute};
 use gridlink_inbound::InboundError;
+use gridlink_inbound::operator::{self, UnmatchedRoute};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 

@@ -72,7 +72,11 @@ pub(crate) async fn process_event(
         .iter()
         .flat_map(|i| i.documents.iter())
         .collect();
-    if !documents.is_empty() && documents.iter().all(|d| functional_ack::is_functional_ack(d)) {
+    if !documents.is_empty()
+        && documents
+            .iter()
+            .all(|d| functional_ack::is_functional_ack(d))
+    {
         // A partner's 997 / 999 / CONTRL is never answered with one of ours (that would
         // start an endless exchange); what it says is recorded on the item.
         let answered: Vec<_> = documents

@@ -8,11 +8,11 @@
 //! arrived; nothing is acknowledged again.
 
 use gridlink_edi::BusinessDocument;
+use gridlink_flow::Platform;
 use gridlink_inbound::correlate::Correlation;
+use gridlink_inbound::operator::{AssignTarget, Refiler};
 use gridlink_inbound::taught::{self, TaughtRoute};
 use gridlink_inbound::unmatched::{self, RetryVerdict, UnmatchedItem};
-use gridlink_flow::Platform;
-use gridlink_inbound::operator::{AssignTarget, Refiler};
 use gridlink_inbound::{InboundConfig, InboundError, ReceivedDocument, correlate_order};
 use gridlink_xecm::Node;
 use serde_json::{Value, json};

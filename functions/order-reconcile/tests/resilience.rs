@@ -272,7 +272,11 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
         .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
         .await;
     let record = world
-        .deliver(world.partner_sends("prt_acme", acme_855("4500001234")).await)
+        .deliver(
+            world
+                .partner_sends("prt_acme", acme_855("4500001234"))
+                .await,
+        )
         .await;
     let event_id = record["event_id"].as_str().expect("event id").to_owned();
     for _ in 1..cap {
@@ -280,7 +284,11 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
     }
     let dead = world.inbox_record(&event_id).await;
     assert_eq!(dead["attempts"], cap, "{dead}");
-    assert_eq!(pending_count(&world).await, 0, "nothing is retried for ever");
+    assert_eq!(
+        pending_count(&world).await,
+        0,
+        "nothing is retried for ever"
+    );
     let summary = world.schedule("order-reconcile-poll-inbox").await;
     assert_eq!(summary["inbox"]["pending"], 0, "{summary}");
 
@@ -300,10 +308,18 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
         "the last error is kept: {listed}"
     );
     let (status, inspected) = world
-        .operator("GET", &format!("/order-reconcile/dead-letters/{item_id}"), "")
+        .operator(
+            "GET",
+            &format!("/order-reconcile/dead-letters/{item_id}"),
+            "",
+        )
         .await;
     assert_eq!(status, 200, "{inspected}");
-    assert_eq!(inspected["event"]["event_id"], event_id.as_str(), "the raw event");
+    assert_eq!(
+        inspected["event"]["event_id"],
+        event_id.as_str(),
+        "the raw event"
+    );
 
     world.xecm_faults(json!({})).await;
     let (status, requeued) = world
@@ -340,7 +356,10 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
     let (status, listed) = world
         .operator("GET", "/order-reconcile/dead-letters", "")
         .await;
-    assert_eq!((status, listed["items"].as_array().map(Vec::len)), (200, Some(0)));
+    assert_eq!(
+        (status, listed["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;

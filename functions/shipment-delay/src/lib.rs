@@ -62,8 +62,8 @@ pub mod process;
 mod refile;
 
 use gridlink_flow::{Function, InboxItem, InboxPolicy, Platform, Received, UseCase, UseCaseSpec};
-use gridlink_inbound::operator::{self, UnmatchedRoute};
 use gridlink_inbound::InboundError;
+use gridlink_inbound::operator::{self, UnmatchedRoute};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_tgrid::EventType;
 use serde_json::{Value, json};

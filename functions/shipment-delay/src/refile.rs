@@ -7,12 +7,12 @@
 //! (`routed_by: operator`) and teaches its shipment references for the order; the retry
 //! schedule runs the ordinary correlation again.
 
-use gridlink_flow::TG_SOURCE;
 use gridlink_flow::Platform;
-use gridlink_inbound::operator::{AssignTarget, Refiler};
-use gridlink_inbound::{InboundConfig, InboundError};
+use gridlink_flow::TG_SOURCE;
 use gridlink_inbound::ingress;
+use gridlink_inbound::operator::{AssignTarget, Refiler};
 use gridlink_inbound::unmatched::{self, RetryVerdict, UnmatchedItem};
+use gridlink_inbound::{InboundConfig, InboundError};
 use gridlink_xecm::{AttributeValue, Node};
 use serde_json::{Value, json};
 

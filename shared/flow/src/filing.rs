@@ -212,7 +212,10 @@ pub async fn file_once(
         })
         .await?;
     if versioned.ran_now() {
-        tracing::info!(document_id = filed.document_id, "new revision filed as a version");
+        tracing::info!(
+            document_id = filed.document_id,
+            "new revision filed as a version"
+        );
     }
     let filed = Filed {
         new_version: versioned.ran_now(),

@@ -12,7 +12,8 @@
 //! | `XECM_PUSH_SECRET`¹ | the secret xECM push events are signed with (optional: no push route without it) |
 //! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
 //!
-//! ¹ A secret: give either the value (local runs) or `<KEY>_SECRET_ARN`, the ARN of an AWS
+//! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
+//! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
 //! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
 //! logged; a bad configuration fails at start with every problem listed.
 
@@ -204,8 +205,8 @@ impl Platform {
 }
 
 impl Parts {
-    /// Builds storage, clients and secrets from the process environment; `<KEY>_SECRET_ARN`
-    /// values are read from AWS Secrets Manager.
+    /// Builds storage, clients and secrets from the process environment; a secret given by its
+    /// ARN variable ([`secret_arn_key`]) is read from AWS Secrets Manager.
     pub async fn from_env() -> Result<Self, PlatformError> {
         let source = ConfigSource::from_env();
         let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
@@ -403,10 +404,17 @@ const SECRET_KEYS: [&str; 4] = [
 fn source_has_secret_arns(source: &ConfigSource) -> bool {
     SECRET_KEYS
         .iter()
-        .any(|k| source.get(&format!("{k}_SECRET_ARN")).is_some())
+        .any(|k| source.get(&secret_arn_key(k)).is_some())
 }
 
-/// Replaces every `<KEY>_SECRET_ARN` by `<KEY>` read from Secrets Manager.
+/// The variable naming the Secrets Manager secret of `key`: `XECM_PASSWORD_SECRET_ARN`, and
+/// `TG_CLIENT_SECRET_ARN` (not `…_SECRET_SECRET_ARN`) for a key that ends in `_SECRET`.
+pub fn secret_arn_key(key: &str) -> String {
+    format!("{}_SECRET_ARN", key.trim_end_matches("_SECRET"))
+}
+
+/// Replaces every secret's ARN variable ([`secret_arn_key`]) by the secret itself, read from
+/// Secrets Manager.
 async fn resolve_secret_arns(
     source: ConfigSource,
     aws: &aws_config::SdkConfig,
@@ -415,7 +423,7 @@ async fn resolve_secret_arns(
     let mut resolved = source.clone();
     let mut problems = Vec::new();
     for key in SECRET_KEYS {
-        let arn_key = format!("{key}_SECRET_ARN");
+        let arn_key = secret_arn_key(key);
         let Some(arn) = source.get(&arn_key) else {
             continue;
         };
@@ -440,5 +448,31 @@ async fn resolve_secret_arns(
         Ok(resolved)
     } else {
         Err(ConfigError { problems }.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_secret_is_read_from_the_arn_variable_the_template_sets() {
+        let arn_keys: Vec<String> = SECRET_KEYS.iter().map(|k| secret_arn_key(k)).collect();
+        assert_eq!(
+            arn_keys,
+            [
+                "XECM_PASSWORD_SECRET_ARN",
+                "TG_CLIENT_SECRET_ARN",
+                "TG_WEBHOOK_SECRET_ARN",
+                "XECM_PUSH_SECRET_ARN"
+            ]
+        );
+        let template = include_str!("../../../infra/template.yaml");
+        for key in &arn_keys {
+            assert!(
+                template.contains(&format!("{key}:")),
+                "infra/template.yaml sets no {key}"
+            );
+        }
     }
 }

@@ -357,8 +357,12 @@ mod tests {
         let extra = check_bindings::<ExtraRoute>().expect_err("a route the manifest lacks");
         assert_eq!(extra.len(), 1, "{extra:?}");
         assert!(extra[0].contains("snooze"), "{extra:?}");
-        let schedule = check_bindings::<ExtraSchedule>().expect_err("a schedule the manifest lacks");
-        assert!(schedule[0].contains("order-reconcile-sweep"), "{schedule:?}");
+        let schedule =
+            check_bindings::<ExtraSchedule>().expect_err("a schedule the manifest lacks");
+        assert!(
+            schedule[0].contains("order-reconcile-sweep"),
+            "{schedule:?}"
+        );
     }
 
     #[test]

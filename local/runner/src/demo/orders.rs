@@ -28,14 +28,11 @@ const POLL_EVERY: Duration = Duration::from_millis(200);
 const WAIT_AT_MOST: Duration = Duration::from_secs(20);
 
 /// ACME's order acknowledgment: both lines of PO 4500001234 accepted as ordered.
-const ACME_855: &str =
-    include_str!("../../../../fixtures/demo/855_4500001234.x12");
+const ACME_855: &str = include_str!("../../../../fixtures/demo/855_4500001234.x12");
 /// ACME's ship notice: both lines shipped in full.
-const ACME_856: &str =
-    include_str!("../../../../fixtures/demo/856_4500001234.x12");
+const ACME_856: &str = include_str!("../../../../fixtures/demo/856_4500001234.x12");
 /// ACME's invoice: line 20 billed at 0.10 per unit, ordered at 0.08.
-const ACME_810: &str =
-    include_str!("../../../../fixtures/demo/810_4500001234.x12");
+const ACME_810: &str = include_str!("../../../../fixtures/demo/810_4500001234.x12");
 
 /// Initech's order response naming Acme's order (Initech is not Acme's partner).
 const INITECH_ORDRSP: &str = "UNA:+.? '\n\
