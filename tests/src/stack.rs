@@ -348,6 +348,17 @@ pub fn signed_tg_webhook(function: &str, body: &[u8], secret: &str, now: i64) ->
     }
 }
 
+/// `body` delivered to `function`'s TG webhook route, signed with [`WEBHOOK_SECRET`] at the
+/// real time (the simulators' time).
+pub fn tg_webhook_now(function: &str, body: &[u8]) -> HttpRequest {
+    signed_tg_webhook(
+        function,
+        body,
+        WEBHOOK_SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
+}
+
 /// An xECM push of `body` to `function`, signed with `secret` at `now`.
 pub fn signed_xecm_push(function: &str, body: &[u8], secret: &str, now: i64) -> HttpRequest {
     let headers = gridlink_flow::sign_push(&SecretString::from(secret), now, body);

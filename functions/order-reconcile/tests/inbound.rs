@@ -10,8 +10,6 @@ use gridlink_xecm::{BusinessObject, Node, NodeId};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use serde_json::Value;
 
-use gridlink_tests::stack::WEBHOOK_SECRET;
-
 struct World {
     function: Function<OrderReconcile>,
     tg_url: url::Url,
@@ -170,12 +168,7 @@ impl World {
 }
 
 fn signed(body: &[u8]) -> HttpRequest {
-    gridlink_tests::stack::signed_tg_webhook(
-        order_reconcile::NAME,
-        body,
-        WEBHOOK_SECRET,
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    )
+    gridlink_tests::stack::tg_webhook_now(order_reconcile::NAME, body)
 }
 
 fn order_ack_855(po: &str) -> Vec<u8> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 fn demo(name: &str) -> PathBuf {
     PathBuf::from(format!(
-        "{}/tests/fixtures/demo/{name}",
+        "{}/../../fixtures/demo/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
 }

@@ -21,7 +21,6 @@ use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use gridlink_tests::stack::WEBHOOK_SECRET;
 const PO: &str = "4500001234";
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -92,12 +91,7 @@ fn world(stack: Stack) -> World {
 }
 
 fn signed(body: &[u8]) -> HttpRequest {
-    gridlink_tests::stack::signed_tg_webhook(
-        order_reconcile::NAME,
-        body,
-        WEBHOOK_SECRET,
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    )
+    gridlink_tests::stack::tg_webhook_now(order_reconcile::NAME, body)
 }
 
 fn d(text: &str) -> Decimal {

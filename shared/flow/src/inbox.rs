@@ -366,8 +366,12 @@ impl Inbox {
             .put(
                 &blob_key,
                 body_from_bytes(raw),
-                PutOptions::with_content_type("application/json")
-                    .with_metadata("event-type", event_type),
+                // Object metadata is ASCII only (S3): the type goes percent-encoded; the
+                // record keeps it as sent.
+                PutOptions::with_content_type("application/json").with_metadata(
+                    "event-type",
+                    url::form_urlencoded::byte_serialize(event_type.as_bytes()).collect::<String>(),
+                ),
             )
             .await?;
         let received_at = now.format(&Rfc3339).unwrap_or_default();

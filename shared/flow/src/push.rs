@@ -75,6 +75,14 @@ pub enum PushError {
     /// The body verified but is not a push event (answer 400).
     #[error("xECM push body is malformed: {0}")]
     Body(#[source] serde_json::Error),
+    /// A field of the push can never be processed (answer 400, naming the field).
+    #[error("xECM push body: `{field}` {reason}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl Classify for PushError {
@@ -82,7 +90,7 @@ impl Classify for PushError {
         match self {
             Self::NotConfigured => ErrorKind::Unavailable,
             Self::Signature(_) => ErrorKind::Unauthorized,
-            Self::Body(_) => ErrorKind::BadRequest,
+            Self::Body(_) | Self::Field { .. } => ErrorKind::BadRequest,
         }
     }
 }
@@ -102,7 +110,35 @@ pub fn verify_push(
         clock.unix_seconds(),
         DEFAULT_TOLERANCE_SECS,
     )?;
-    serde_json::from_slice(&request.body).map_err(PushError::Body)
+    let push: PushEvent = serde_json::from_slice(&request.body).map_err(PushError::Body)?;
+    push.check()?;
+    Ok(push)
+}
+
+impl PushEvent {
+    /// Judges at the door what the inbox could never process: a node id that is no node, an
+    /// event type that is empty, too long or holds control characters. Any other text is
+    /// fine (`event_type` is the sender's free text: `Dokument geändert` is a push).
+    pub fn check(&self) -> Result<(), PushError> {
+        let field = |field, reason| Err(PushError::Field { field, reason });
+        if self.node_id.get() <= 0 {
+            return field("node_id", "must be a positive xECM node id");
+        }
+        if self.workspace_id.is_some_and(|w| w.get() <= 0) {
+            return field("workspace_id", "must be a positive xECM node id when given");
+        }
+        let text = self.event_type.trim();
+        if text.is_empty() {
+            return field("event_type", "must not be empty");
+        }
+        if self.event_type.chars().count() > 200 {
+            return field("event_type", "must be at most 200 characters");
+        }
+        if self.event_type.chars().any(char::is_control) {
+            return field("event_type", "must not contain control characters");
+        }
+        Ok(())
+    }
 }
 
 /// The headers a sender puts on `body` signed at `timestamp_unix` (for senders and tests).
@@ -179,6 +215,49 @@ mod tests {
             verify_push(&request(&headers, BODY), None, &clock),
             Err(PushError::NotConfigured)
         ));
+    }
+
+    #[test]
+    fn a_push_that_could_never_be_processed_is_refused_at_the_door_naming_the_field() {
+        let clock = ManualClock::at_unix(1_795_000_000);
+        let secret = SecretString::from("push-secret");
+        for (body, field) in [
+            (
+                r#"{"event_type":"x","node_id":0,"occurred_at":"2026-11-24T10:00:00Z"}"#,
+                "node_id",
+            ),
+            (
+                r#"{"event_type":"x","node_id":-5,"occurred_at":"2026-11-24T10:00:00Z"}"#,
+                "node_id",
+            ),
+            (
+                r#"{"event_type":"x","node_id":7,"workspace_id":-1,"occurred_at":"2026-11-24T10:00:00Z"}"#,
+                "workspace_id",
+            ),
+            (
+                r#"{"event_type":" ","node_id":7,"occurred_at":"2026-11-24T10:00:00Z"}"#,
+                "event_type",
+            ),
+            (
+                "{\"event_type\":\"a\\u0000b\",\"node_id\":7,\"occurred_at\":\"2026-11-24T10:00:00Z\"}",
+                "event_type",
+            ),
+        ] {
+            let headers = sign_push(&secret, 1_795_000_000, body.as_bytes());
+            let error = verify_push(&request(&headers, body.as_bytes()), Some(&secret), &clock)
+                .expect_err(body);
+            assert_eq!(error.kind(), ErrorKind::BadRequest, "{body}");
+            assert!(error.to_string().contains(field), "{error} names {field}");
+        }
+        let free_text = r#"{"event_type":"Dokument geändert","node_id":9223372036854775807,"occurred_at":"2026-11-24T10:00:00Z"}"#;
+        let headers = sign_push(&secret, 1_795_000_000, free_text.as_bytes());
+        let push = verify_push(
+            &request(&headers, free_text.as_bytes()),
+            Some(&secret),
+            &clock,
+        )
+        .expect("free text is a push");
+        assert_eq!(push.event_type, "Dokument geändert");
     }
 
     #[test]

@@ -143,6 +143,30 @@ async fn processed_and_dead_lettered_items_leave_the_pending_list(
     );
 }
 
+async fn an_event_type_in_any_language_is_kept_as_sent(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    let accepted = inbox
+        .accept(
+            "xecm",
+            "evt_de",
+            "Dokument geändert",
+            Bytes::from_static(b"{}"),
+        )
+        .await
+        .expect("a non-ASCII event type is stored, not refused as an outage");
+    assert!(matches!(accepted, Acceptance::Accepted(_)));
+    let kept = inbox
+        .get("xecm", "evt_de")
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(kept.event_type(), "Dokument geändert");
+    assert_eq!(inbox.raw(&kept).await.expect("raw").as_ref(), b"{}");
+}
+
 async fn an_unusable_event_id_is_refused_before_anything_is_stored(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
@@ -286,6 +310,7 @@ on_both_stacks!(
     a_redelivery_is_recognised_and_nothing_is_written_twice,
     processed_and_dead_lettered_items_leave_the_pending_list,
     an_unusable_event_id_is_refused_before_anything_is_stored,
+    an_event_type_in_any_language_is_kept_as_sent,
     a_processing_run_settles_each_item_by_the_kind_of_its_failure,
     a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept,
 );

@@ -7,7 +7,7 @@
 use case_collab::{CaseCollab, CaseCollabConfig, NAME};
 use futures::TryStreamExt;
 use gridlink_flow::Function;
-use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
+use gridlink_lambda::{Handler, Invocation, Reply, ScheduleFiring};
 use gridlink_tests::stack::Stack;
 use gridlink_tgrid::events::EventType;
 use gridlink_tgrid::model::{ExternalRef, SpaceFilter};
@@ -17,7 +17,6 @@ use gridlink_xecm::{
     NodeId, WorkspaceTypeId, Workspaces, XecmClient,
 };
 
-pub use gridlink_tests::stack::WEBHOOK_SECRET;
 
 pub struct World {
     pub function: Function<CaseCollab>,
@@ -234,21 +233,7 @@ pub async fn deliver_message_posted(world: &World) -> serde_json::Value {
         .find(|e| e.event_type == EventType::MessagePosted)
         .expect("a message.posted event");
     let body = serde_json::to_vec(&event).expect("json");
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = gridlink_core::webhook::sign(WEBHOOK_SECRET.as_bytes(), now, &body);
-    let request = HttpRequest {
-        method: "POST".into(),
-        path: "/case-collab/tg/events".into(),
-        query: Vec::new(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into(),
-        body,
-        request_id: None,
-    };
+    let request = gridlink_tests::stack::tg_webhook_now(NAME, &body);
     match world
         .function
         .handle(Invocation::Http(request))

@@ -17,7 +17,6 @@ use gridlink_xecm::{
     AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
     NewVersion, NodeId, WorkspaceTypeId, Workspaces, XecmClient,
 };
-use secrecy::SecretString;
 
 #[allow(unused_imports)]
 pub use gridlink_tests::stack::{PUSH_SECRET, WEBHOOK_SECRET};
@@ -350,29 +349,15 @@ pub async fn latest_event(world: &World, event_type: EventType) -> Event {
         .expect("the event is in the feed")
 }
 
-pub fn signed_webhook(world: &World, body: Vec<u8>, secret: &str) -> HttpRequest {
-    let now = world.clock.unix_seconds();
-    let signature = gridlink_core::webhook::sign(secret.as_bytes(), now, &body);
-    HttpRequest {
-        method: "POST".into(),
-        path: "/contract-share/tg/events".into(),
-        query: Vec::new(),
-        headers: [
-            ("tg-timestamp".to_owned(), now.to_string()),
-            ("tg-signature".to_owned(), signature),
-            ("content-type".to_owned(), "application/json".to_owned()),
-        ]
-        .into(),
-        body,
-        request_id: None,
-    }
+pub fn signed_webhook(world: &World, body: &[u8], secret: &str) -> HttpRequest {
+    gridlink_tests::stack::signed_tg_webhook(NAME, body, secret, world.clock.unix_seconds())
 }
 
 /// Delivers a TG event as a signed webhook; the 202 body.
 pub async fn deliver(world: &World, event: &Event) -> serde_json::Value {
     let request = signed_webhook(
         world,
-        serde_json::to_vec(event).expect("json"),
+        &serde_json::to_vec(event).expect("json"),
         WEBHOOK_SECRET,
     );
     match world
@@ -391,23 +376,7 @@ pub async fn deliver(world: &World, event: &Event) -> serde_json::Value {
 
 /// An xECM push of `body`, signed with `secret`.
 pub fn push_request(world: &World, body: &[u8], secret: &str) -> HttpRequest {
-    let headers = gridlink_flow::sign_push(
-        &SecretString::from(secret),
-        world.clock.unix_seconds(),
-        body,
-    );
-    HttpRequest {
-        method: "POST".into(),
-        path: "/contract-share/xecm/events".into(),
-        query: Vec::new(),
-        headers: headers
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .chain([("content-type".to_owned(), "application/json".to_owned())])
-            .collect(),
-        body: body.to_vec(),
-        request_id: None,
-    }
+    gridlink_tests::stack::signed_xecm_push(NAME, body, secret, world.clock.unix_seconds())
 }
 
 /// Revoked / active status of a share as the tenant sees it.

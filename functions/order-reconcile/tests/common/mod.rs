@@ -16,7 +16,7 @@ use gridlink_xecm::{BusinessObject, Node, NodeId, Workspaces, XecmClient};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use serde_json::{Value, json};
 
-pub use gridlink_tests::stack::{CrashAfter, WEBHOOK_SECRET};
+pub use gridlink_tests::stack::CrashAfter;
 
 /// How to set the stack up.
 #[derive(Debug, Clone, Default)]
@@ -108,12 +108,7 @@ pub fn world_with(stack: Stack, options: &Options) -> World {
 
 /// `body` as a signed TG webhook delivery to order-reconcile.
 pub fn signed(body: &[u8]) -> HttpRequest {
-    gridlink_tests::stack::signed_tg_webhook(
-        order_reconcile::NAME,
-        body,
-        WEBHOOK_SECRET,
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    )
+    gridlink_tests::stack::tg_webhook_now(order_reconcile::NAME, body)
 }
 
 /// Acme's 855 for `po` (the EDI fixture, its PO number replaced).

@@ -15,7 +15,6 @@ use gridlink_xecm::{AttributeValue, BusinessObject, CategoryId, NamedAttributes,
 use serde_json::Value;
 use shipment_delay::{ShipmentDelay, ShipmentDelayConfig};
 
-pub use gridlink_tests::stack::WEBHOOK_SECRET;
 pub const PO: &str = "4500001234";
 
 pub struct World {
@@ -47,12 +46,7 @@ pub async fn world(stack: Stack) -> World {
 
 /// `body` as a signed TG webhook delivery to shipment-delay.
 pub fn signed(body: &[u8]) -> HttpRequest {
-    gridlink_tests::stack::signed_tg_webhook(
-        shipment_delay::NAME,
-        body,
-        WEBHOOK_SECRET,
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    )
+    gridlink_tests::stack::tg_webhook_now(shipment_delay::NAME, body)
 }
 
 /// A 214 from `sender` (ISA id) for `shipment`, naming `po` when given, reporting `status` /
