@@ -17,7 +17,6 @@ use gridlink_xecm::{
     NodeId, WorkspaceTypeId, Workspaces, XecmClient,
 };
 
-
 pub struct World {
     pub function: Function<CaseCollab>,
     pub xecm: XecmClient,
