@@ -206,6 +206,56 @@ async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledge
     assert_eq!(record["outcome"]["ack"]["rejecting"], false);
 }
 
+/// ACME's invoice `number` for PO 4500001234 (the demo's 810), with `control` as interchange
+/// control number.
+fn acme_810(number: &str, control: u32) -> Vec<u8> {
+    std::fs::read_to_string(format!(
+        "{}/../../fixtures/demo/810_4500001234.x12",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the demo 810")
+    .replace("INV-2026-0815", number)
+    .replace("000004714", &format!("{control:09}"))
+    .replace("*4714*", &format!("*{control}*"))
+    .replace("GE*1*4714", &format!("GE*1*{control}"))
+    .into_bytes()
+}
+
+/// Two different invoices whose file names come out the same (`/` and `:` both become `-`)
+/// are both filed: the second under a distinct name, each found again by its own identity —
+/// never one taken for the other (issue 20, defect 1).
+async fn two_invoices_whose_names_collide_are_both_filed(stack: Stack) {
+    let world = world(stack);
+    let mut documents = Vec::new();
+    for (number, control) in [("INV/COL-1", 4801), ("INV:COL-1", 4802)] {
+        let answer = world
+            .deliver(
+                world
+                    .partner_sends("prt_acme", acme_810(number, control))
+                    .await,
+            )
+            .await;
+        let event_id = answer["accepted"].as_str().expect("event id").to_owned();
+        let record = world.outcome(&event_id).await;
+        documents.push(
+            record["outcome"]["documents"][0]["document_id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{number} filed: {record}")),
+        );
+    }
+    assert_ne!(documents[0], documents[1], "two invoices, two documents");
+    let workspace = world.workspace("4500001234").await;
+    let filed = world.documents_in(workspace.id, "Invoices").await;
+    assert_eq!(filed.len(), 2, "{filed:?}");
+    assert_ne!(filed[0].name, filed[1].name, "{filed:?}");
+    for node in &filed {
+        assert!(
+            node.description.contains("[gridlink gl-"),
+            "each carries its identity: {node:?}"
+        );
+    }
+}
+
 /// ACME's 855 for PO 4500001234 as the seed orders it (lines 10 and 20, 5000 each), with
 /// `line_20` confirmed on line 20 and `control` as interchange control number.
 fn acme_855(line_20: u32, control: u32) -> Vec<u8> {
@@ -456,6 +506,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_kept(stack: Stack) {
 
 gridlink_tests::on_both_stacks!(
     an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged,
+    two_invoices_whose_names_collide_are_both_filed,
     an_order_acknowledgment_is_reconciled_against_the_order_lines,
     three_concurrent_deliveries_of_one_document_file_it_once,
     a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_filed,
