@@ -8,7 +8,7 @@ use gridlink_inbound::{
     Filing, InboundError, Intake, ReceivedDocument, correlate_order, fetch_content, file_once,
     intake,
 };
-use gridlink_tgrid::Event;
+use gridlink_tgrid::{Event, EventType};
 use gridlink_tgrid::model::Direction;
 use gridlink_xecm::{AttributeValue, NamedAttributes, Node};
 use serde_json::{Value, json};
@@ -43,7 +43,11 @@ pub(crate) async fn process_event(
     item: &InboxItem,
     event: &Event,
 ) -> Result<Value, InboundError> {
-    let Some(document) = event.document() else {
+    // Only `document.received` is an arrival. `document.status_changed` carries the same
+    // document (TG emits one when gridlink marks it downloaded, and for every outbound
+    // status), and must not go through correlation and filing again (issue 20, defect 7).
+    let (EventType::DocumentReceived, Some(document)) = (&event.event_type, event.document())
+    else {
         return Ok(
             json!({"skipped": format!("event type {} is not a received document", event.event_type)}),
         );
@@ -61,7 +65,8 @@ pub(crate) async fn process_event(
     let platform = function.platform();
     let received = fetch_content(platform, document).await?;
     if !received.is_edi() {
-        return file_received(function, &received, None, item.event_id()).await;
+        let identified = Identified::of(&received, None);
+        return file_received(function, &received, None, identified, item.event_id()).await;
     }
     let accepted = match intake(platform, &received, item.event_id()).await? {
         Intake::Rejected(outcome) => return Ok(outcome),
@@ -101,7 +106,15 @@ pub(crate) async fn process_event(
         if functional_ack::is_functional_ack(document) {
             continue;
         }
-        filed.push(file_received(function, &received, Some(document), item.event_id()).await?);
+        // A ship notice for several orders is filed into, and reconciled for, each order
+        // it names — each part correlated on its own, so the sender must be every order's
+        // partner (a part it is not is parked, never filed there).
+        for identified in Identified::parts(&received, Some(document)) {
+            filed.push(
+                file_received(function, &received, Some(document), identified, item.event_id())
+                    .await?,
+            );
+        }
     }
     let ack = accepted.acknowledge(platform, &received).await?;
     Ok(json!({"documents": filed, "ack": ack, "syntax": accepted.syntax_name()}))
@@ -145,6 +158,28 @@ impl Identified {
             identity,
         }
     }
+
+    /// The parts of `document` filed on their own: one per order for a document naming
+    /// several (a multi-order 856 / DESADV; identity `…|{number}|{po}`), else the document
+    /// itself ([`Self::of`], whose identity is unchanged).
+    pub(crate) fn parts(
+        received: &ReceivedDocument,
+        document: Option<&BusinessDocument>,
+    ) -> Vec<Self> {
+        let whole = Self::of(received, document);
+        let orders = document.map(BusinessDocument::po_numbers).unwrap_or_default();
+        if orders.len() < 2 {
+            return vec![whole];
+        }
+        orders
+            .into_iter()
+            .map(|po| Self {
+                identity: format!("{}|{po}", whole.identity),
+                po_number: Some(po),
+                ..whole.clone()
+            })
+            .collect()
+    }
 }
 
 /// Correlates and files one document (an EDI transaction, or a whole PDF / note).
@@ -152,10 +187,10 @@ async fn file_received(
     function: &OrderReconcile,
     received: &ReceivedDocument,
     document: Option<&BusinessDocument>,
+    identified: Identified,
     event_id: &str,
 ) -> Result<Value, InboundError> {
     let platform = function.platform();
-    let identified = Identified::of(received, document);
     let correlation = correlate_order(
         platform,
         &function.config.inbound,
@@ -252,9 +287,12 @@ pub(crate) async fn file_into(
     if !filed.replayed {
         tracing::info!(po_number = %po_number, workspace_id = workspace.id.get(), document_id = filed.document_id, "partner document filed");
     }
-    if let Some(notice @ BusinessDocument::ShipNotice(_)) = document {
+    if let Some(notice @ BusinessDocument::ShipNotice(_)) = document
+        && notice.business_keys().po_number.as_deref().map(str::trim) == Some(po_number.trim())
+    {
         // A ship notice tells which order its shipment id / BOL / PRO belong to, so that a
-        // later status naming only the shipment (shipment-delay) finds the order.
+        // later status naming only the shipment (shipment-delay) finds the order. A
+        // multi-order notice teaches its first order (a reference names one order).
         gridlink_inbound::shipments::teach(
             platform,
             &metadata.sender,

@@ -55,15 +55,17 @@ pub(crate) async fn load(
     let bytes = received.bytes(platform).await?;
     let interchanges = gridlink_edi::parse_interchanges(&bytes)
         .map_err(|e| unreadable(item, format!("content no longer parses: {e}")))?;
-    let document = interchanges
+    let (document, identified) = interchanges
         .into_iter()
         .flat_map(|i| i.documents)
-        .find(|d| {
-            !matches!(d, BusinessDocument::FunctionalAck(_))
-                && Identified::of(&received, Some(d)).identity == identity
+        .filter(|d| !matches!(d, BusinessDocument::FunctionalAck(_)))
+        .find_map(|d| {
+            Identified::parts(&received, Some(&d))
+                .into_iter()
+                .find(|part| part.identity == identity)
+                .map(|part| (d, part))
         })
         .ok_or_else(|| unreadable(item, format!("no transaction {identity} in its content")))?;
-    let identified = Identified::of(&received, Some(&document));
     Ok(Parked {
         received,
         document: Some(document),
@@ -147,6 +149,11 @@ impl Refiler for OrderReconcile {
 
     fn inbound(&self) -> &InboundConfig {
         &self.config.inbound
+    }
+
+    /// Everything but shipment statuses (those are shipment-delay's).
+    fn takes(&self, doc_type: &str) -> bool {
+        !gridlink_inbound::shipments::is_shipment_status(doc_type)
     }
 
     async fn assign(

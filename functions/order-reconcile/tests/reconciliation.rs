@@ -288,6 +288,58 @@ impl World {
         item.record.data["outcome"]["documents"][0].clone()
     }
 
+    /// Delivers the webhook; the recorded outcome of every document in it.
+    async fn deliver_all(&self, request: HttpRequest) -> Vec<Value> {
+        let Reply::Http(response) = self
+            .function
+            .handle(Invocation::Http(request))
+            .await
+            .expect("webhook answered")
+        else {
+            panic!("an HTTP reply");
+        };
+        assert_eq!(response.status, 202);
+        let answer: Value = serde_json::from_slice(&response.body).expect("json");
+        let item = self
+            .function
+            .platform()
+            .inbox
+            .get("tg", answer["accepted"].as_str().expect("event id"))
+            .await
+            .expect("inbox")
+            .expect("item");
+        assert_eq!(item.status(), "done", "{}", item.record.data);
+        item.record.data["outcome"]["documents"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The documents in `folder` of order `po`'s workspace.
+    async fn documents_of(&self, po: &str, folder: &str) -> Vec<Node> {
+        let bo = BusinessObject::new("SAP_ERP", "BUS2012", po).expect("bo");
+        let workspace = self
+            .xecm
+            .find_workspace_by_business_object(&bo)
+            .await
+            .expect("find")
+            .expect("workspace");
+        let Some(folder) = self
+            .xecm
+            .list_children(workspace.id)
+            .await
+            .expect("children")
+            .into_iter()
+            .find(|n| n.name == folder)
+        else {
+            return Vec::new();
+        };
+        self.xecm
+            .list_children(folder.id)
+            .await
+            .expect("folder children")
+    }
+
     async fn send(&self, document: &BusinessDocument, syntax: Syntax) -> Value {
         let request = self.acme_sends(self.interchange(document, syntax)).await;
         self.deliver(request).await
@@ -614,7 +666,56 @@ async fn a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_send
     );
 }
 
+/// `ship_notice(id, items)` shipping the same items for each of `orders`.
+fn multi_order_notice(id: &str, items: &[(&str, &str)], orders: &[&str]) -> BusinessDocument {
+    let BusinessDocument::ShipNotice(mut notice) = ship_notice(id, items) else {
+        unreachable!("ship_notice builds a ship notice")
+    };
+    let part = notice.orders[0].clone();
+    notice.orders = orders
+        .iter()
+        .map(|po| ShippedOrder {
+            po_number: (*po).to_owned(),
+            ..part.clone()
+        })
+        .collect();
+    BusinessDocument::ShipNotice(notice)
+}
+
+async fn a_ship_notice_for_several_orders_is_filed_and_reconciled_for_each_order_of_its_sender(
+    stack: Stack,
+) {
+    let world = world(stack);
+    // ACME ships for its orders 4500001234 and 4500001237, and names Nordic's 4500001235.
+    let notice = multi_order_notice("SHP-M1", &[("10", "2500")], &[PO, "4500001237", "4500001235"]);
+    let request = world
+        .acme_sends(world.interchange(&notice, Syntax::X12))
+        .await;
+    let parts = world.deliver_all(request).await;
+    assert_eq!(parts.len(), 3, "one part per order: {parts:?}");
+    for (part, po) in parts.iter().zip([PO, "4500001237"]) {
+        assert_eq!(part["po_number"], po, "{part}");
+        assert!(part["document_id"].is_i64(), "filed: {part}");
+        assert!(
+            part["identity"].as_str().is_some_and(|i| i.ends_with(&format!("|{po}"))),
+            "{part}"
+        );
+        assert_eq!(world.documents_of(po, "Delivery Notes").await.len(), 1, "{po}");
+    }
+    assert!(parts[2]["unmatched"].is_string(), "parked: {}", parts[2]);
+    assert!(
+        world.documents_of("4500001235", "Delivery Notes").await.is_empty(),
+        "nothing filed into another supplier's order"
+    );
+    // PO 4500001234 counts only its own part: line 10 shipped 2500 of 5000.
+    let (report, _) = world.json_report().await;
+    let line = &report["lines"][0];
+    assert_eq!(line["shipped"]["quantity"], "2500", "{report}");
+    assert_eq!(line["shipped"]["shipments"][0]["shipment_id"], "SHP-M1");
+}
+
 gridlink_tests::on_both_stacks!(with stack_on;
+    a_ship_notice_for_several_orders_is_filed_and_reconciled_for_each_order_of_its_sender,
     a_ship_notice_teaches_its_shipment_references_for_the_order_to_its_sender_only,
     x12_acknowledgment_ship_notice_and_invoice_are_filed_and_the_order_matched,
     edifact_ordrsp_desadv_and_invoic_are_filed_and_the_order_matched,

@@ -123,6 +123,11 @@ impl Refiler for ShipmentDelay {
         &self.config.inbound
     }
 
+    /// Shipment statuses (214, IFTSTA); everything else is order-reconcile's.
+    fn takes(&self, doc_type: &str) -> bool {
+        gridlink_inbound::shipments::is_shipment_status(doc_type)
+    }
+
     async fn assign(
         &self,
         item: UnmatchedItem,

@@ -5,7 +5,9 @@
 //! Lambda uses too), and the function's API Gateway response is turned back into HTTP. As on
 //! AWS: an unknown route is `404 {"message":"Not Found"}`, an invocation error is
 //! `500 {"message":"Internal Server Error"}`, and a body over Lambda's 6 MB synchronous payload
-//! limit is `413`.
+//! limit is `413`. A client that stops sending its body is answered `408` after
+//! [`BODY_TIMEOUT`] (API Gateway's own 30 s limit) instead of holding a connection and a task
+//! for ever.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,10 +25,14 @@ use time::OffsetDateTime;
 /// Lambda's synchronous invocation payload limit.
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
+/// How long the gateway waits for a request body (API Gateway's integration limit).
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The functions the gateway serves.
 #[derive(Clone)]
 pub struct Gateway {
     functions: Arc<Vec<Arc<dyn Handler>>>,
+    body_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -43,7 +49,15 @@ impl Gateway {
     pub fn new(functions: Vec<Arc<dyn Handler>>) -> Self {
         Self {
             functions: Arc::new(functions),
+            body_timeout: BODY_TIMEOUT,
         }
+    }
+
+    /// The same gateway, waiting at most `timeout` for a request body.
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.body_timeout = timeout;
+        self
     }
 
     /// The function called `name`.
@@ -76,11 +90,22 @@ async fn serve(State(gateway): State<Gateway>, request: Request) -> Response {
     }) else {
         return plain(StatusCode::NOT_FOUND, &json!({"message": "Not Found"}));
     };
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &json!({"message": "Request Entity Too Large"}),
-        );
+    let body = match tokio::time::timeout(gateway.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await
+    {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"message": "Request Entity Too Large"}),
+            );
+        }
+        Err(_) => {
+            tracing::warn!(method = %method, path = %path, timeout_secs = gateway.body_timeout.as_secs_f64(), "request body did not arrive in time");
+            return plain(
+                StatusCode::REQUEST_TIMEOUT,
+                &json!({"message": "Request Timeout"}),
+            );
+        }
     };
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in &parts.headers {

@@ -61,6 +61,7 @@ async fn main() -> anyhow::Result<ExitCode> {
                 listen: SocketAddr::from(([127, 0, 0, 1], port)),
                 speed: Some(speed),
                 external,
+                body_timeout: gridlink_local::gateway::BODY_TIMEOUT,
             })
             .await?;
             println!("{}", stack.banner());
@@ -77,6 +78,7 @@ async fn main() -> anyhow::Result<ExitCode> {
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 speed: None,
                 external: false,
+                body_timeout: gridlink_local::gateway::BODY_TIMEOUT,
             })
             .await?;
             println!("{}", stack.banner());

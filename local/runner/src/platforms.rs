@@ -132,6 +132,10 @@ pub async fn start_simulated(
         ("TG_CLIENT_SECRET", "local-test-secret".to_owned()),
         ("TG_WEBHOOK_SECRET", LOCAL_WEBHOOK_SECRET.to_owned()),
         ("XECM_PUSH_SECRET", LOCAL_XECM_PUSH_SECRET.to_owned()),
+        // Webhooks and the inbox poll, as deployed: the poll is the safety net for a webhook
+        // that never came (a crash between TG's delivery and the inbox; TG giving up on
+        // redelivery), so the local stack runs both (issue 20, defect 4).
+        ("TG_MAILBOX_ID", "mbx_buyerco".to_owned()),
     ]);
     let endpoints = Endpoints {
         xecm_url: xecm_sim.base_url.clone(),

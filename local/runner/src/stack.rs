@@ -29,6 +29,8 @@ pub struct StackConfig {
     pub speed: Option<f64>,
     /// Use xECM and TG from the environment instead of starting the simulators.
     pub external: bool,
+    /// How long the gateway waits for a request body ([`crate::gateway::BODY_TIMEOUT`]).
+    pub body_timeout: std::time::Duration,
 }
 
 /// What one function reports about itself on its health route.
@@ -114,7 +116,7 @@ impl RunningStack {
         } else {
             platforms::start_simulated(&config.data_dir).await?
         };
-        let gateway = Gateway::new(functions::all(&platforms)?);
+        let gateway = Gateway::new(functions::all(&platforms)?).with_body_timeout(config.body_timeout);
         let listener =
             TcpListener::bind(config.listen)
                 .await

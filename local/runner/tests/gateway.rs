@@ -11,6 +11,7 @@ async fn stack() -> (RunningStack, tempfile::TempDir) {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         speed: None,
         external: false,
+        body_timeout: std::time::Duration::from_secs(1),
     })
     .await
     .expect("stack starts");
@@ -76,4 +77,38 @@ async fn a_body_over_the_lambda_payload_limit_is_413() {
         .await
         .expect("answers");
     assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_408_not_waited_for() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (stack, _dir) = stack().await;
+    let address = stack.gateway_url.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connects");
+    socket
+        .write_all(
+            b"POST /order-reconcile/tg/events HTTP/1.1\r\nhost: localhost\r\n\
+              content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"half\":",
+        )
+        .await
+        .expect("sends the head and part of the body");
+    // The gateway gives up after its body timeout (1 s here); the connection is not held.
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut chunk = [0_u8; 1024];
+        while !String::from_utf8_lossy(&answer).contains("Request Timeout") {
+            let read = socket.read(&mut chunk).await.expect("reads");
+            if read == 0 {
+                break;
+            }
+            answer.extend_from_slice(&chunk[..read]);
+        }
+    })
+    .await
+    .expect("answered within the timeout, not held open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("Request Timeout"), "{answer}");
 }

@@ -26,26 +26,28 @@ pub const SIGNATURE_HEADER: &str = "TG-Signature";
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Why a webhook delivery was refused.
+/// Why a signed delivery was refused. The messages name no header: the same scheme signs TG
+/// webhooks (`TG-Timestamp`/`TG-Signature`) and xECM pushes (`X-Gridlink-Timestamp`/
+/// `X-Gridlink-Signature`), and each caller's error names its own pair.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     /// No `TG-Timestamp` header.
-    #[error("the TG-Timestamp header is missing")]
+    #[error("the timestamp header is missing")]
     MissingTimestamp,
     /// The timestamp is not a whole number of seconds.
-    #[error("the TG-Timestamp header is not a Unix time in seconds")]
+    #[error("the timestamp header is not a Unix time in seconds")]
     BadTimestamp,
     /// The timestamp is outside the window.
-    #[error("the TG-Timestamp is {skew_secs} s away from our clock (more than the allowed window)")]
+    #[error("the timestamp is {skew_secs} s away from our clock (more than the allowed window)")]
     StaleTimestamp {
         /// Our time minus theirs.
         skew_secs: i64,
     },
     /// No `TG-Signature` header, or none of its parts is `v1=<hex>`.
-    #[error("the TG-Signature header is missing or has no v1=<hex> value")]
+    #[error("the signature header is missing or has no v1=<hex> value")]
     MalformedSignature,
     /// No signature matched.
-    #[error("the TG-Signature does not match the body")]
+    #[error("the signature does not match the body")]
     Mismatch,
 }
 

@@ -70,7 +70,7 @@ pub enum PushError {
     #[error("the xECM push route is not configured (XECM_PUSH_SECRET is missing)")]
     NotConfigured,
     /// The signature or timestamp did not verify (answer 401).
-    #[error("xECM push signature rejected: {0}")]
+    #[error("xECM push signature rejected (X-Gridlink-Timestamp, X-Gridlink-Signature): {0}")]
     Signature(#[from] SignatureError),
     /// The body verified but is not a push event (answer 400).
     #[error("xECM push body is malformed: {0}")]
@@ -197,6 +197,11 @@ mod tests {
         let error =
             verify_push(&request(&forged, BODY), Some(&secret), &clock).expect_err("forged");
         assert_eq!(error.kind(), ErrorKind::Unauthorized);
+        let message = error.to_string();
+        assert!(
+            message.contains("X-Gridlink-Signature") && !message.contains("TG-"),
+            "names the push's own headers: {message}"
+        );
         let stale = sign_push(&secret, 1_795_000_000 - 3600, BODY);
         assert!(matches!(
             verify_push(&request(&stale, BODY), Some(&secret), &clock),

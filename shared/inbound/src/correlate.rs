@@ -37,6 +37,16 @@ pub enum UnmatchedReason {
         /// Who sent it.
         sender: String,
     },
+    /// The order's supplier names its partner without a qualifier (`NORDFAST`), and Trading
+    /// Grid holds that id under more than one qualifier, so it cannot say who is meant.
+    AmbiguousPartnerId {
+        /// The PO number.
+        po_number: String,
+        /// The supplier's `Trading Partner ID` as configured.
+        configured: String,
+        /// Every TG address with that id (`ZZ:NORDFAST`, `01:NORDFAST`).
+        holders: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for UnmatchedReason {
@@ -55,6 +65,18 @@ impl std::fmt::Display for UnmatchedReason {
                     "{sender} is not the trading partner of order {po_number}"
                 )
             }
+            Self::AmbiguousPartnerId {
+                po_number,
+                configured,
+                holders,
+            } => write!(
+                f,
+                "order {po_number}'s supplier names its trading partner '{configured}' without a \
+                 qualifier, and Trading Grid holds that id as {}; qualify the supplier's \
+                 Trading Partner ID in xECM (for example {})",
+                holders.join(", "),
+                holders.first().map_or("ZZ:…", String::as_str)
+            ),
         }
     }
 }
@@ -80,11 +102,81 @@ fn text(value: Option<&AttributeValue>) -> Option<String> {
     }
 }
 
-/// Whether a configured partner id (`ACMESUPPLY` or `ZZ:ACMESUPPLY`) names `sender`.
+/// Whether a configured partner id (`ACMESUPPLY` or `ZZ:ACMESUPPLY`) can name `sender` at all:
+/// a qualified id must equal the sender's qualifier and id; an unqualified one only its id
+/// (and is then resolved through Trading Grid by [`resolve_partner`]).
 pub fn partner_id_names(configured: &str, sender: &PartyId) -> bool {
     let configured = configured.trim();
-    configured.eq_ignore_ascii_case(&sender.id)
-        || configured.eq_ignore_ascii_case(&format!("{}:{}", sender.qualifier, sender.id))
+    match configured.split_once(':') {
+        Some((qualifier, id)) => {
+            qualifier.trim().eq_ignore_ascii_case(&sender.qualifier)
+                && id.trim().eq_ignore_ascii_case(&sender.id)
+        }
+        None => configured.eq_ignore_ascii_case(&sender.id),
+    }
+}
+
+/// Who a configured `Trading Partner ID` is, as far as `sender` is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartnerVerdict {
+    /// The configured id names the sender, unambiguously.
+    Sender,
+    /// It names someone else.
+    Other,
+    /// It is unqualified and TG holds the id under several qualifiers (the addresses).
+    Ambiguous(Vec<String>),
+}
+
+/// Decides whether the supplier's configured partner id names `sender`. A qualified id is
+/// compared whole (qualifier and id). An unqualified id (`NORDFAST`) is resolved through
+/// Trading Grid's partner directory: it names the sender only when the sender's address is
+/// the one and only address TG holds with that id — so a partner given `01:NORDFAST` can
+/// never write into the orders of the supplier known as `ZZ:NORDFAST` (issue 20, defect 2).
+pub async fn resolve_partner(
+    platform: &Platform,
+    configured: &str,
+    sender: &PartyId,
+) -> Result<PartnerVerdict, InboundError> {
+    use futures::TryStreamExt as _;
+    if !partner_id_names(configured, sender) {
+        return Ok(PartnerVerdict::Other);
+    }
+    let configured = configured.trim();
+    if configured.contains(':') {
+        return Ok(PartnerVerdict::Sender);
+    }
+    let filter = gridlink_tgrid::model::PartnerFilter::default();
+    let mut holders: Vec<String> = platform
+        .tg
+        .partners(&filter)
+        .map_ok(|partner| {
+            partner
+                .edi_addresses
+                .into_iter()
+                .filter(|address| address.id.eq_ignore_ascii_case(configured))
+                .map(|address| {
+                    format!(
+                        "{}:{}",
+                        address.qualifier.to_ascii_uppercase(),
+                        address.id.to_ascii_uppercase()
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .try_concat()
+        .await?;
+    holders.sort();
+    holders.dedup();
+    let sender_address = format!(
+        "{}:{}",
+        sender.qualifier.to_ascii_uppercase(),
+        sender.id.to_ascii_uppercase()
+    );
+    Ok(match holders.as_slice() {
+        [only] if *only == sender_address => PartnerVerdict::Sender,
+        [] | [_] => PartnerVerdict::Other,
+        _ => PartnerVerdict::Ambiguous(holders),
+    })
 }
 
 /// Finds the purchase-order workspace of `po_number` and checks that `sender` may write to
@@ -151,17 +243,26 @@ pub async fn correlate_order(
             po_number: po,
         }));
     };
-    if partner_id_names(&partner, sender) {
-        Ok(Correlation::Matched {
+    match resolve_partner(platform, &partner, sender).await? {
+        PartnerVerdict::Sender => Ok(Correlation::Matched {
             workspace,
             po_number: po,
-        })
-    } else {
-        tracing::warn!(partner = %partner, "sender is not the order's partner");
-        Ok(Correlation::Unmatched(UnmatchedReason::PartnerMismatch {
-            po_number: po,
-            sender: format!("{}:{}", sender.qualifier, sender.id),
-        }))
+        }),
+        PartnerVerdict::Other => {
+            tracing::warn!(partner = %partner, "sender is not the order's partner");
+            Ok(Correlation::Unmatched(UnmatchedReason::PartnerMismatch {
+                po_number: po,
+                sender: format!("{}:{}", sender.qualifier, sender.id),
+            }))
+        }
+        PartnerVerdict::Ambiguous(holders) => {
+            tracing::warn!(partner = %partner, holders = ?holders, "the order's partner id is unqualified and ambiguous in Trading Grid; parked");
+            Ok(Correlation::Unmatched(UnmatchedReason::AmbiguousPartnerId {
+                po_number: po,
+                configured: partner,
+                holders,
+            }))
+        }
     }
 }
 

@@ -76,6 +76,10 @@ pub trait Refiler: Send + Sync {
         target: AssignTarget,
     ) -> impl Future<Output = Result<Value, InboundError>> + Send;
 
+    /// Whether this function files inbound documents of `doc_type` (`214`, `DESADV`…): its
+    /// TG inbox poll takes only those and leaves the others `new` for their function.
+    fn takes(&self, doc_type: &str) -> bool;
+
     /// Correlates `item` again; files it when it matches now.
     fn retry(
         &self,
@@ -149,9 +153,12 @@ pub async fn run_schedule<R: Refiler>(
 ) -> Result<Value, InboundError> {
     match schedule {
         InboundSchedule::PollInbox => match &refiler.inbound().mailbox {
-            Some(mailbox) => Ok(json!({
-                "polled": crate::ingress::poll_tg_inbox(refiler.platform(), mailbox).await?
-            })),
+            Some(mailbox) => {
+                let takes = |doc_type: &str| refiler.takes(doc_type);
+                let summary =
+                    crate::ingress::poll_tg_inbox(refiler.platform(), mailbox, &takes).await?;
+                Ok(json!(summary))
+            }
             None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
         },
         InboundSchedule::RetryUnmatched => retry_unmatched(refiler, batch).await,

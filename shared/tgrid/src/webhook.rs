@@ -18,7 +18,7 @@ use crate::events::Event;
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     /// The signature or timestamp did not verify (answer 401).
-    #[error("webhook signature rejected: {0}")]
+    #[error("webhook signature rejected (TG-Timestamp, TG-Signature): {0}")]
     Signature(#[from] SignatureError),
     /// The body verified but is not an event (answer 400).
     #[error("webhook body is not a Trading Grid event")]

@@ -4,6 +4,7 @@
 //! | Key | Default | Meaning |
 //! |---|---|---|
 //! | `FOLDER_RECONCILIATION` | `Reconciliation` | the workspace folder the report goes to |
+//! | `FOLDER_ORDER_DOCUMENT` | `Order` | the workspace folder holding the buyer's own 850 / ORDERS, the baseline of an order whose category has no lines (see [`super::baseline`]) |
 //! | `PRICE_TOLERANCE_PERCENT` | `2` | unit price may differ by at most this many percent of the ordered one, inclusive (`none`: no percent limit) |
 //! | `PRICE_TOLERANCE_ABSOLUTE` | `none` | … and by at most this much per unit (an explicit choice; `none`: no absolute limit) |
 //! | `PRICE_TOLERANCES` | — | per-partner overrides, JSON (below) |
@@ -36,6 +37,8 @@ use super::units::UnitConversions;
 pub struct ReconcileConfig {
     /// The folder of the report.
     pub folder: String,
+    /// The folder of the buyer's own purchase order document.
+    pub order_document_folder: String,
     /// The tolerance of partners without an override.
     pub default_tolerance: PriceTolerance,
     /// Overrides by partner id, as configured.
@@ -158,6 +161,7 @@ impl ReconcileConfig {
     pub fn from_source(source: &ConfigSource) -> Result<Self, ConfigError> {
         let mut reader = source.reader();
         let folder = reader.optional("FOLDER_RECONCILIATION", "Reconciliation".to_owned());
+        let order_document_folder = reader.optional("FOLDER_ORDER_DOCUMENT", "Order".to_owned());
         let default_tolerance = PriceTolerance {
             percent: limit(&mut reader, "PRICE_TOLERANCE_PERCENT", "2"),
             absolute: limit(&mut reader, "PRICE_TOLERANCE_ABSOLUTE", "none"),
@@ -203,6 +207,7 @@ impl ReconcileConfig {
         reader.finish()?;
         Ok(Self {
             folder,
+            order_document_folder,
             default_tolerance,
             partner_tolerances,
             acknowledgment_required,

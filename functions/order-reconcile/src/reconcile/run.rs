@@ -13,6 +13,7 @@ use gridlink_xecm::{AttributeValue, BytesSource, NamedAttributes, NodeId, XecmEr
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::baseline::{BaselineSource, choose_baseline};
 use super::ledger::{self, Recording};
 use super::order::{MATCH_STATUS, order_record};
 use super::outcome::MatchStatus;
@@ -181,6 +182,54 @@ async fn take_turn(
     }
 }
 
+/// Largest order document read as a baseline (a purchase order, not a catalogue).
+const MAX_ORDER_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The buyer's own 850 / ORDERS for `po_number` in the workspace's `folder`, if one is filed
+/// there: the newest document whose content parses as a purchase order of that number.
+/// Documents that are not EDI, or name another order, are passed over.
+async fn purchase_order_document(
+    platform: &Platform,
+    workspace: NodeId,
+    folder: &str,
+    po_number: &str,
+) -> Result<Option<gridlink_edi::PurchaseOrder>, InboundError> {
+    let Some(folder) = platform.xecm.node_at_path(workspace, folder).await? else {
+        return Ok(None);
+    };
+    let mut documents = platform.xecm.list_children(folder.id).await?;
+    documents.sort_by(|a, b| b.modify_date.cmp(&a.modify_date));
+    for document in documents {
+        if document.size.is_some_and(|size| size > MAX_ORDER_DOCUMENT_BYTES) {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        platform
+            .xecm
+            .download_document(document.id)
+            .await?
+            .write_to(&mut bytes)
+            .await?;
+        let Ok(interchanges) = gridlink_edi::parse_interchanges(&bytes) else {
+            continue;
+        };
+        let found = interchanges
+            .into_iter()
+            .flat_map(|i| i.documents)
+            .find_map(|d| match d {
+                BusinessDocument::PurchaseOrder(po) if po.po_number.trim() == po_number => {
+                    Some(po)
+                }
+                _ => None,
+            });
+        if let Some(po) = found {
+            tracing::info!(document_id = document.id.get(), "the buyer's purchase order document is the order baseline");
+            return Ok(Some(po));
+        }
+    }
+    Ok(None)
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -196,6 +245,19 @@ async fn reconcile_holding_turn(
     let category = function.config.inbound.order_category;
     let values = platform.xecm.read_attributes(workspace, category).await?;
     let order = order_record(po_number.trim(), &values);
+    let (order, baseline) = if order.lines.is_empty() {
+        let document = purchase_order_document(
+            platform,
+            workspace,
+            &config.order_document_folder,
+            po_number.trim(),
+        )
+        .await?;
+        choose_baseline(order, document.as_ref())
+    } else {
+        (order, BaselineSource::Category)
+    };
+    tracing::debug!(baseline = ?baseline, lines = order.lines.len(), "order baseline");
     let received = ledger::load(platform, po_number).await?;
     let partner = received
         .references()

@@ -31,9 +31,20 @@ pub fn repo_path(path: &str) -> std::path::PathBuf {
 
 /// The world on `stack`: shipment-delay built through the production configuration path.
 pub async fn world(stack: Stack) -> World {
+    let config = stack.config().clone();
+    world_configured(stack, &config)
+}
+
+/// [`world`], with the TG inbox poll on the demo mailbox (`TG_MAILBOX_ID=mbx_buyerco`).
+pub async fn world_polling(stack: Stack) -> World {
+    let config = stack.config().clone().with("TG_MAILBOX_ID", "mbx_buyerco");
+    world_configured(stack, &config)
+}
+
+fn world_configured(stack: Stack, config: &gridlink_core::config::ConfigSource) -> World {
     let function = ShipmentDelay::function(
         stack.platform(shipment_delay::NAME),
-        ShipmentDelayConfig::from_source(stack.config()).expect("the demo configuration"),
+        ShipmentDelayConfig::from_source(config).expect("the demo configuration"),
     );
     World {
         function,
