@@ -48,7 +48,8 @@
 //! The code tables of the change kinds are on [`ChangePurpose`] and [`LineChange`]. A buyer sends
 //! a change with [`write_order_change`] in the partner's syntax; the supplier's answer arrives as
 //! [`BusinessDocument::PurchaseOrderChangeAck`] (865) or [`BusinessDocument::OrderAcknowledgment`]
-//! (ORDRSP), and [`ack_for`] answers either with a 997 or a CONTRL.
+//! (ORDRSP), and [`ack_for`] answers either with a 997 or a CONTRL. A supplier (or a simulator)
+//! builds its answer with [`PurchaseOrderChange::answer_x12`] / [`PurchaseOrderChange::answer_edifact`].
 //!
 //! ## Layout
 //! - [`syntax`]: [`Syntax`], [`Delimiters`], [`detect`].

@@ -370,6 +370,97 @@ fn an_865_has_no_edifact_form() {
     assert_eq!(only_document(&x12), document);
 }
 
+/// How the supplier in the fixtures answers: deletions done, additions refused, the rest taken.
+fn fixture_policy(line: &ChangeLine) -> LineStatus {
+    match line.change {
+        LineChange::DeleteItem => LineStatus::Deleted,
+        LineChange::AddItem => LineStatus::Rejected,
+        _ => LineStatus::Accepted,
+    }
+}
+
+#[test]
+fn the_supplier_answer_built_from_a_change_is_the_one_in_the_fixtures() {
+    let sent = change(X12_CHANGE);
+    let answer = sent.answer_x12(date("20240121"), fixture_policy);
+    assert_eq!(answer.status, AckStatusCode::AcceptedWithChanges);
+    let document = BusinessDocument::PurchaseOrderChangeAck(answer.clone());
+    let bytes = write_x12(&document, &envelope()).unwrap();
+    assert_round_trip(&bytes, &document);
+    let BusinessDocument::PurchaseOrderChangeAck(fixture_answer) =
+        only_document(&fixture(X12_ANSWER))
+    else {
+        panic!("not an 865")
+    };
+    let summary = |ack: &PurchaseOrderChangeAck| -> Vec<_> {
+        ack.lines
+            .iter()
+            .map(|l| {
+                (
+                    l.line.clone(),
+                    l.status.clone(),
+                    l.scheduled_date,
+                    l.scheduled_date_kind,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&answer), summary(&fixture_answer));
+    assert_eq!(answer.change_sequence, fixture_answer.change_sequence);
+    assert_eq!(answer.change_date, fixture_answer.change_date);
+
+    let sent = change(EDIFACT_CHANGE);
+    let answer = sent.answer_edifact(date("20240121"), fixture_policy);
+    let document = BusinessDocument::OrderAcknowledgment(answer.clone());
+    let bytes = write_edifact(&document, &envelope()).unwrap();
+    assert_round_trip(&bytes, &document);
+    let BusinessDocument::OrderAcknowledgment(fixture_answer) =
+        only_document(&fixture(EDIFACT_ANSWER))
+    else {
+        panic!("not an ORDRSP")
+    };
+    let summary = |ack: &OrderAcknowledgment| -> Vec<_> {
+        ack.lines
+            .iter()
+            .map(|l| {
+                (
+                    l.line_number.clone(),
+                    l.ordered_quantity.clone(),
+                    l.status.clone(),
+                    l.scheduled_date,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&answer), summary(&fixture_answer));
+    assert_eq!(answer.status, fixture_answer.status);
+}
+
+#[test]
+fn the_header_answer_sums_up_the_line_answers() {
+    use LineStatus::{Accepted, Deleted, Rejected};
+    assert_eq!(
+        AckStatusCode::summing_up(&[Accepted, Accepted]),
+        AckStatusCode::AcceptedNoChange
+    );
+    assert_eq!(
+        AckStatusCode::summing_up(&[]),
+        AckStatusCode::AcceptedNoChange
+    );
+    assert_eq!(
+        AckStatusCode::summing_up(&[Rejected, Rejected]),
+        AckStatusCode::Rejected
+    );
+    assert_eq!(
+        AckStatusCode::summing_up(&[Accepted, Rejected]),
+        AckStatusCode::AcceptedWithChanges
+    );
+    assert_eq!(
+        AckStatusCode::summing_up(&[Deleted]),
+        AckStatusCode::AcceptedWithChanges
+    );
+}
+
 fn assert_round_trip(bytes: &[u8], document: &BusinessDocument) {
     let text = String::from_utf8_lossy(bytes);
     let report = validate(bytes);
@@ -402,6 +493,28 @@ proptest! {
         let options = AckOptions::for_syntax(Syntax::Edifact, 1, common_fixtures::prepared_at());
         let ack = ack_for(&validate(&bytes), &options).unwrap();
         prop_assert_eq!(judgment_of(&ack), Verdict::Accepted);
+    }
+
+    #[test]
+    fn answers_built_from_any_change_are_written_and_read_back(
+        x12 in order_change(x12_text().boxed(), false),
+        edifact in order_change(edifact_text().boxed(), true),
+        statuses in prop::collection::vec(prop::sample::select(vec![
+            LineStatus::Accepted,
+            LineStatus::AcceptedWithChanges,
+            LineStatus::DateRescheduled,
+            LineStatus::Rejected,
+            LineStatus::Deleted,
+        ]), 5),
+    ) {
+        let (BusinessDocument::PurchaseOrderChange(x12), BusinessDocument::PurchaseOrderChange(edifact)) = (x12, edifact) else {
+            unreachable!("the strategy makes changes")
+        };
+        let mut next = statuses.iter().cycle().cloned();
+        let answer = BusinessDocument::PurchaseOrderChangeAck(x12.answer_x12(None, |_| next.next().unwrap_or(LineStatus::Accepted)));
+        assert_round_trip(&write_x12(&answer, &envelope()).unwrap(), &answer);
+        let answer = BusinessDocument::OrderAcknowledgment(edifact.answer_edifact(None, |_| next.next().unwrap_or(LineStatus::Accepted)));
+        assert_round_trip(&write_edifact(&answer, &envelope()).unwrap(), &answer);
     }
 
     #[test]

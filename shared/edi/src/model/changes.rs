@@ -6,8 +6,10 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::common::{EdiDate, Party, ProductId, Quantity};
-use super::documents::{AckStatusCode, DateKind, LineStatus, OrderType};
+use super::common::{EdiDate, Party, ProductId, Purpose, Quantity};
+use super::documents::{
+    AckLine, AckStatusCode, DateKind, LineStatus, OrderAcknowledgment, OrderType,
+};
 
 /// What a change document does to the order (X12 BCH01 / BCA01, element 353; EDIFACT BGM 1225).
 ///
@@ -247,4 +249,108 @@ pub struct ChangeAckLine {
     pub scheduled_date: Option<EdiDate>,
     /// What ACK04 says `scheduled_date` is; written back as `068` / `067`.
     pub scheduled_date_kind: Option<DateKind>,
+}
+
+impl AckStatusCode {
+    /// The header answer that sums up line answers: `AcceptedNoChange` when every line is
+    /// accepted (or there are none), `Rejected` when every line is rejected,
+    /// `AcceptedWithChanges` otherwise.
+    pub fn summing_up<'a>(statuses: impl IntoIterator<Item = &'a LineStatus>) -> AckStatusCode {
+        let (mut accepted, mut rejected, mut total) = (0usize, 0usize, 0usize);
+        for status in statuses {
+            total += 1;
+            match status {
+                LineStatus::Accepted => accepted += 1,
+                LineStatus::Rejected => rejected += 1,
+                _ => {}
+            }
+        }
+        if accepted == total {
+            AckStatusCode::AcceptedNoChange
+        } else if rejected == total {
+            AckStatusCode::Rejected
+        } else {
+            AckStatusCode::AcceptedWithChanges
+        }
+    }
+}
+
+impl PurchaseOrderChange {
+    /// The supplier's X12 865 answering this change line by line: each POC echoed with the
+    /// status `status_of` gives it; an accepted line confirms its quantity (ACK02/03) and its
+    /// requested delivery date (ACK04 `067`). The header status sums the lines up
+    /// ([`AckStatusCode::summing_up`]). Adjust the returned lines for partial answers.
+    pub fn answer_x12(
+        &self,
+        ack_date: Option<EdiDate>,
+        mut status_of: impl FnMut(&ChangeLine) -> LineStatus,
+    ) -> PurchaseOrderChangeAck {
+        let lines: Vec<ChangeAckLine> = self
+            .lines
+            .iter()
+            .map(|line| {
+                let status = status_of(line);
+                let accepted = status == LineStatus::Accepted;
+                let scheduled_date = line.requested_delivery.filter(|_| accepted);
+                ChangeAckLine {
+                    line: line.clone(),
+                    status_quantity: line.quantity.clone().filter(|_| accepted),
+                    scheduled_date,
+                    scheduled_date_kind: scheduled_date.map(|_| DateKind::Delivery),
+                    status,
+                }
+            })
+            .collect();
+        PurchaseOrderChangeAck {
+            purpose: self.purpose.clone(),
+            status: AckStatusCode::summing_up(lines.iter().map(|l| &l.status)),
+            po_number: self.po_number.clone(),
+            change_sequence: self.change_sequence.clone(),
+            po_date: self.po_date,
+            seller_order_number: None,
+            ack_date,
+            change_date: self.change_date,
+            parties: self.parties.clone(),
+            lines,
+        }
+    }
+
+    /// The supplier's EDIFACT ORDRSP answering this change (an ORDCHG) line by line, in the
+    /// same way as [`PurchaseOrderChange::answer_x12`]: LIN 1229 from the status, `QTY+21` the
+    /// quantity now ordered, `QTY+113` and `DTM+69` confirming an accepted line.
+    pub fn answer_edifact(
+        &self,
+        ack_date: Option<EdiDate>,
+        mut status_of: impl FnMut(&ChangeLine) -> LineStatus,
+    ) -> OrderAcknowledgment {
+        let lines: Vec<AckLine> = self
+            .lines
+            .iter()
+            .map(|line| {
+                let status = status_of(line);
+                let accepted = status == LineStatus::Accepted;
+                let scheduled_date = line.requested_delivery.filter(|_| accepted);
+                AckLine {
+                    line_number: line.line_number.clone(),
+                    ordered_quantity: line.quantity.clone(),
+                    unit_price: line.unit_price,
+                    product_ids: line.product_ids.clone(),
+                    status_quantity: line.quantity.clone().filter(|_| accepted),
+                    scheduled_date,
+                    scheduled_date_kind: scheduled_date.map(|_| DateKind::Delivery),
+                    status,
+                }
+            })
+            .collect();
+        OrderAcknowledgment {
+            purpose: Purpose::Original,
+            status: AckStatusCode::summing_up(lines.iter().map(|l| &l.status)),
+            po_number: self.po_number.clone(),
+            po_date: self.po_date,
+            ack_date,
+            seller_order_number: None,
+            parties: self.parties.clone(),
+            lines,
+        }
+    }
 }
