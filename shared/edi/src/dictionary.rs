@@ -54,6 +54,38 @@ pub(crate) fn x12_max_lengths(tag: &[u8]) -> &'static [MaxLength] {
         b"BEG" => &const { [el(1, 2), el(2, 2), el(3, 22), el(4, 30), el(5, 8)] },
         b"BAK" => &const { [el(1, 2), el(2, 2), el(3, 22), el(4, 8), el(8, 50), el(9, 8)] },
         b"BSN" => &const { [el(1, 2), el(2, 30), el(3, 8), el(4, 8)] },
+        b"BCH" | b"BCA" => {
+            &const {
+                [
+                    el(1, 2),
+                    el(2, 2),
+                    el(3, 22),
+                    el(4, 30),
+                    el(5, 8),
+                    el(6, 8),
+                    el(9, 50),
+                    el(10, 8),
+                    el(11, 8),
+                ]
+            }
+        }
+        b"POC" => {
+            &const {
+                [
+                    el(1, 20),
+                    el(2, 2),
+                    el(3, 15),
+                    el(4, 15),
+                    co(5, 1, 2),
+                    el(6, 17),
+                    el(7, 2),
+                    el(8, 2),
+                    el(9, 48),
+                    el(10, 2),
+                    el(11, 48),
+                ]
+            }
+        }
         b"BIG" => &const { [el(1, 8), el(2, 22), el(3, 8), el(4, 22)] },
         b"B10" => &const { [el(1, 50), el(2, 50), el(3, 4)] },
         b"N1" => &const { [el(1, 3), el(2, 60), el(3, 2), el(4, 80)] },

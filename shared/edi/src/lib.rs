@@ -33,6 +33,24 @@
 //! - [`token::Segments`]: the raw zero-copy tokeniser.
 //! - Amounts and quantities are `rust_decimal::Decimal`: exact, never `f64`.
 //!
+//! ## Kinds and the segments read
+//! | kind ([`BusinessDocument`]) | X12 (GS01) | EDIFACT | segments read (others tolerated, unknown ones noted) |
+//! |---|---|---|---|
+//! | `PurchaseOrder` | 850 (PO) | ORDERS | BEG, CUR, DTM, N1/N3/N4, PO1, PID / BGM, DTM, CUX, NAD, LIN, PIA, IMD, QTY+21, PRI |
+//! | `OrderAcknowledgment` | 855 (PR) | ORDRSP (also the answer to an ORDCHG) | BAK, N1…, PO1, ACK / BGM 231, DTM, RFF+ON/VN, NAD, LIN (1229), PIA, QTY+21/113/83, PRI, DTM |
+//! | `ShipNotice` | 856 (SH) | DESADV | BSN, DTM, TD5, REF, N1…, HL, PRF, MAN, LIN, SN1 / BGM, DTM, RFF, NAD, TDT, CPS, GIN+BJ, LIN, PIA, QTY+12, RFF+ON |
+//! | `Invoice` | 810 (IN) | INVOIC | BIG, CUR, N1…, IT1, PID, TDS, TXI, SAC / BGM, DTM, RFF+ON, NAD, CUX, ALC+MOA, LIN, PIA, IMD, QTY+47, PRI, MOA |
+//! | `FunctionalAck` | 997, 999 (FA) | CONTRL | AK1…AK9 / IK3…IK5 / UCI, UCF, UCM, UCS, UCD |
+//! | `ShipmentStatus` | 214 (QM) | IFTSTA | B10, L11, G62, AT7, MS1 / BGM, NAD+CA, RFF, CNI, STS, DTM+334, LOC |
+//! | `PurchaseOrderChange` | 860 (PC) | ORDCHG | BCH (01 purpose, 02 order type, 03 PO, 05 change sequence, 06 PO date, 11 change date), DTM*002, N1/N3/N4, POC (01 line, 02 change type `AI`/`DI`/`CA`/`PC`/`QI`/`QD`/`PQ`/`RS`, 03 quantity, 04 left to receive, 05 unit, 06 price, 08… product ids), DTM*002 per line / BGM 230 (1004 change number, 1225 purpose), DTM+137/+2, RFF+ON + DTM+171, NAD, LIN (1229 change indicator `1` added, `2` deleted, `3` changed), PIA, QTY+21/+113, PRI+AAA, DTM+2 per line |
+//! | `PurchaseOrderChangeAck` | 865 (CA) | — (EDIFACT answers with an ORDRSP) | BCA (01 purpose, 02 ack type, 03 PO, 05 change sequence, 06 PO date, 09 seller order, 10 ack date, 11 change date), N1…, POC as in the 860, DTM*002, ACK (01 line status, 02/03 quantity, 04/05 date) |
+//!
+//! The code tables of the change kinds are on [`ChangePurpose`] and [`LineChange`]. A buyer sends
+//! a change with [`write_order_change`] in the partner's syntax; the supplier's answer arrives as
+//! [`BusinessDocument::PurchaseOrderChangeAck`] (865) or [`BusinessDocument::OrderAcknowledgment`]
+//! (ORDRSP), and [`ack_for`] answers either with a 997 or a CONTRL. A supplier (or a simulator)
+//! builds its answer with [`PurchaseOrderChange::answer_x12`] / [`PurchaseOrderChange::answer_edifact`].
+//!
 //! ## Layout
 //! - [`syntax`]: [`Syntax`], [`Delimiters`], [`detect`].
 //! - [`token`]: segments, elements, components, repetitions; the ISA and UNA readers.
@@ -92,6 +110,21 @@ pub use read::sscc_is_valid;
 pub use report::{Report, Verdict, validate, validate_reader, validate_reader_keeping};
 pub use syntax::{Delimiters, Syntax, detect};
 pub use write::{EnvelopeParams, WriteError};
+
+/// Writes a buyer's purchase order change in the partner's syntax: an X12 860 (functional group
+/// `PC`, version 004010) or an EDIFACT ORDCHG (D.96A), in one interchange with the control
+/// numbers of `params`.
+pub fn write_order_change(
+    change: &PurchaseOrderChange,
+    syntax: Syntax,
+    params: &EnvelopeParams,
+) -> Result<Vec<u8>, WriteError> {
+    let document = BusinessDocument::PurchaseOrderChange(change.clone());
+    match syntax {
+        Syntax::X12 => write_x12(&document, params),
+        Syntax::Edifact => write_edifact(&document, params),
+    }
+}
 
 /// Writes `document` as one X12 interchange (ISA/GS/ST…SE/GE/IEA), version 004010 (005010 for
 /// a 999).

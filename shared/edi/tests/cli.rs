@@ -128,3 +128,60 @@ fn a_missing_file_is_a_usage_error() {
     let output = run(&["check", "/nonexistent/file.x12"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn check_json_and_ack_read_order_changes_and_their_answers() {
+    let cases = [
+        ("x12/860_order_change.x12", "PurchaseOrderChange", "860"),
+        (
+            "x12/865_order_change_ack.x12",
+            "PurchaseOrderChangeAck",
+            "865",
+        ),
+        (
+            "edifact/ordchg_order_change.edi",
+            "PurchaseOrderChange",
+            "ORDCHG",
+        ),
+        (
+            "edifact/ordrsp_order_change_response.edi",
+            "OrderAcknowledgment",
+            "ORDRSP",
+        ),
+    ];
+    for (name, kind, set_id) in cases {
+        let path = fixture_path(name);
+        let path = path.to_str().unwrap();
+        let output = run(&["check", path]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        assert!(
+            stdout(&output).contains(" transactions=1 "),
+            "{name}: {}",
+            stdout(&output)
+        );
+        assert!(output.stderr.is_empty(), "{name}: no warnings expected");
+
+        let output = run(&["json", path]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let line: serde_json::Value =
+            serde_json::from_str(stdout(&output).lines().next().unwrap()).unwrap();
+        assert_eq!(line["document"]["type"], kind, "{name}");
+        assert_eq!(line["set_id"], set_id, "{name}");
+        assert_eq!(line["keys"]["po_number"], "PO-2024-0042", "{name}");
+
+        let output = run(&["ack", path, "--control-number", "42"]);
+        assert_eq!(output.status.code(), Some(0), "{name}");
+        let ack = parse_interchange(&output.stdout).unwrap();
+        let BusinessDocument::FunctionalAck(ack) = &ack.documents[0] else {
+            panic!("{name}: not an acknowledgment");
+        };
+        let answered: Vec<&str> = ack
+            .groups
+            .iter()
+            .flat_map(|g| g.transactions.iter())
+            .chain(ack.messages.iter())
+            .map(|t| t.set_id.as_str())
+            .collect();
+        assert_eq!(answered, [set_id], "{name}");
+    }
+}

@@ -16,12 +16,14 @@ use gridlink_edi::{
 };
 use proptest::prelude::*;
 
-const SEEDS: [&str; 16] = [
+const SEEDS: [&str; 20] = [
     "x12/850_purchase_order.x12",
     "x12/855_order_ack.x12",
     "x12/856_ship_notice.x12",
     "x12/810_invoice.x12",
     "x12/214_shipment_status.x12",
+    "x12/860_order_change.x12",
+    "x12/865_order_change_ack.x12",
     "x12/997_rejected.x12",
     "x12/999_implementation_ack.x12",
     "edifact/orders_purchase_order.edi",
@@ -29,6 +31,8 @@ const SEEDS: [&str; 16] = [
     "edifact/desadv_ship_notice.edi",
     "edifact/invoic_invoice.edi",
     "edifact/iftsta_shipment_status.edi",
+    "edifact/ordchg_order_change.edi",
+    "edifact/ordrsp_order_change_response.edi",
     "edifact/contrl_rejected.edi",
     "bad/short_isa.x12",
     "bad/truncated.edi",

@@ -19,12 +19,12 @@ fn concatenated() -> Vec<u8> {
 fn a_file_of_mixed_syntax_interchanges_reads_one_interchange_at_a_time() {
     let all = concatenated();
     let interchanges = parse_interchanges(&all).unwrap();
-    assert_eq!(interchanges.len(), 12);
+    assert_eq!(interchanges.len(), 14);
     let report = validate(&all);
     assert!(report.errors().is_empty());
-    assert_eq!(report.counts.interchanges, 12);
-    assert_eq!(report.counts.transactions, 12);
-    assert_eq!(report.counts.groups, 6);
+    assert_eq!(report.counts.interchanges, 14);
+    assert_eq!(report.counts.transactions, 14);
+    assert_eq!(report.counts.groups, 7);
     assert!(matches!(
         parse_interchange(&all),
         Err(EdiError::UnexpectedSegment { .. })

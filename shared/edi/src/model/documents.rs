@@ -1,10 +1,11 @@
-//! The six canonical business documents, the same whichever syntax they arrived in.
+//! The canonical business documents, the same whichever syntax they arrived in.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::PartyId;
 
+use super::changes::{PurchaseOrderChange, PurchaseOrderChangeAck};
 use super::common::{BusinessKeys, EdiDate, EdiTime, Party, ProductId, Purpose, Quantity};
 
 /// The kind of order (X12 BEG02, EDIFACT BGM 1001): `SA` / `220` stand-alone,
@@ -460,6 +461,10 @@ pub enum BusinessDocument {
     Invoice(Invoice),
     FunctionalAck(FunctionalAck),
     ShipmentStatus(ShipmentStatus),
+    /// X12 860 / EDIFACT ORDCHG.
+    PurchaseOrderChange(PurchaseOrderChange),
+    /// X12 865 (EDIFACT answers an ORDCHG with an ORDRSP: [`BusinessDocument::OrderAcknowledgment`]).
+    PurchaseOrderChangeAck(PurchaseOrderChangeAck),
 }
 
 impl BusinessDocument {
@@ -484,6 +489,14 @@ impl BusinessDocument {
             BusinessDocument::Invoice(invoice) => BusinessKeys {
                 po_number: invoice.po_number.clone(),
                 invoice_number: Some(invoice.invoice_number.clone()),
+                ..BusinessKeys::default()
+            },
+            BusinessDocument::PurchaseOrderChange(change) => BusinessKeys {
+                po_number: Some(change.po_number.clone()),
+                ..BusinessKeys::default()
+            },
+            BusinessDocument::PurchaseOrderChangeAck(ack) => BusinessKeys {
+                po_number: Some(ack.po_number.clone()),
                 ..BusinessKeys::default()
             },
             BusinessDocument::FunctionalAck(_) => BusinessKeys::default(),
@@ -526,6 +539,8 @@ impl BusinessDocument {
             BusinessDocument::Invoice(_) => "Invoice",
             BusinessDocument::FunctionalAck(_) => "FunctionalAck",
             BusinessDocument::ShipmentStatus(_) => "ShipmentStatus",
+            BusinessDocument::PurchaseOrderChange(_) => "PurchaseOrderChange",
+            BusinessDocument::PurchaseOrderChangeAck(_) => "PurchaseOrderChangeAck",
         }
     }
 }

@@ -49,6 +49,12 @@ pub(crate) fn read_document(
         (Syntax::X12, "214") => {
             x12::read_shipment_status(body, &at, &mut fields).map(BusinessDocument::ShipmentStatus)
         }
+        (Syntax::X12, "860") => x12::read_order_change(body, &at, &mut fields)
+            .map(BusinessDocument::PurchaseOrderChange),
+        (Syntax::X12, "865") => x12::read_order_change_ack(body, &at, &mut fields)
+            .map(BusinessDocument::PurchaseOrderChangeAck),
+        (Syntax::Edifact, "ORDCHG") => edifact::read_order_change(body, &at, &mut fields)
+            .map(BusinessDocument::PurchaseOrderChange),
         (Syntax::Edifact, "ORDERS") => edifact::read_purchase_order(body, &at, &mut fields)
             .map(BusinessDocument::PurchaseOrder),
         (Syntax::Edifact, "ORDRSP") => edifact::read_order_ack(body, &at, &mut fields)

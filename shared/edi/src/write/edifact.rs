@@ -1,12 +1,14 @@
-//! EDIFACT writer: UNA, UNB/UNZ and UNH…UNT around ORDERS, ORDRSP, DESADV, INVOIC, CONTRL and
-//! IFTSTA bodies (directory D.96A; CONTRL syntax version 3).
+//! EDIFACT writer: UNA, UNB/UNZ and UNH…UNT around ORDERS, ORDRSP, DESADV, INVOIC, CONTRL,
+//! IFTSTA and ORDCHG bodies (directory D.96A; CONTRL syntax version 3). An X12 865 has no EDIFACT
+//! form (the seller answers an ORDCHG with an ORDRSP): writing one is
+//! [`WriteError::Unsupported`].
 
 use rust_decimal::Decimal;
 
 use crate::model::{
     BusinessDocument, ChargeKind, DateKind, EdiDate, FunctionalAck, Invoice, LineStatus,
-    OrderAcknowledgment, Party, ProductId, PurchaseOrder, ShipNotice, ShipmentStatus,
-    TransactionAck,
+    OrderAcknowledgment, Party, ProductId, PurchaseOrder, PurchaseOrderChange, ShipNotice,
+    ShipmentStatus, TransactionAck,
 };
 use crate::syntax::Delimiters;
 
@@ -16,16 +18,25 @@ use super::{EnvelopeParams, Field, Out, WriteError, num, opt, s};
 pub(crate) const UNA: &[u8] = b"UNA:+.? '";
 
 /// Message type and version of a document.
-fn message_type(document: &BusinessDocument) -> (&'static str, &'static [&'static str]) {
+fn message_type(
+    document: &BusinessDocument,
+) -> Result<(&'static str, &'static [&'static str]), WriteError> {
     const D96A: &[&str] = &["D", "96A", "UN"];
-    match document {
+    Ok(match document {
         BusinessDocument::PurchaseOrder(_) => ("ORDERS", D96A),
         BusinessDocument::OrderAcknowledgment(_) => ("ORDRSP", D96A),
         BusinessDocument::ShipNotice(_) => ("DESADV", D96A),
         BusinessDocument::Invoice(_) => ("INVOIC", D96A),
         BusinessDocument::FunctionalAck(_) => ("CONTRL", &["D", "3", "UN"]),
         BusinessDocument::ShipmentStatus(_) => ("IFTSTA", D96A),
-    }
+        BusinessDocument::PurchaseOrderChange(_) => ("ORDCHG", D96A),
+        BusinessDocument::PurchaseOrderChangeAck(_) => {
+            return Err(WriteError::Unsupported {
+                kind: document.kind(),
+                syntax: "EDIFACT",
+            });
+        }
+    })
 }
 
 /// Writes UNA and UNB.
@@ -82,7 +93,7 @@ pub(crate) fn write_message(
     document: &BusinessDocument,
     reference: &str,
 ) -> Result<(), WriteError> {
-    let (message, version) = message_type(document);
+    let (message, version) = message_type(document)?;
     let mut identifier = vec![message];
     identifier.extend_from_slice(version);
     out.start_count();
@@ -94,6 +105,8 @@ pub(crate) fn write_message(
         BusinessDocument::Invoice(invoice) => self::invoice(out, invoice)?,
         BusinessDocument::FunctionalAck(ack) => contrl(out, ack)?,
         BusinessDocument::ShipmentStatus(status) => shipment_status(out, status)?,
+        BusinessDocument::PurchaseOrderChange(change) => order_change(out, change)?,
+        BusinessDocument::PurchaseOrderChangeAck(_) => {}
     }
     let count = (out.counted + 1).to_string();
     out.segment("UNT", &[s(&count), s(reference)])
@@ -465,4 +478,46 @@ fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteEr
         }
     }
     Ok(())
+}
+
+/// `BGM+230+{change sequence, else the PO number}+{1225}'`, the dates, `RFF+ON`, the parties and
+/// one LIN group per line with its change indicator (LIN 1229).
+fn order_change(out: &mut Out, change: &PurchaseOrderChange) -> Result<(), WriteError> {
+    let number = change
+        .change_sequence
+        .as_deref()
+        .unwrap_or(&change.po_number);
+    out.segment(
+        "BGM",
+        &[s("230"), s(number), s(change.purpose.to_edifact())],
+    )?;
+    dtm(out, "137", change.change_date)?;
+    dtm(out, "2", change.requested_delivery)?;
+    out.segment("RFF", &[Field::Composite(&["ON", &change.po_number])])?;
+    dtm(out, "171", change.po_date)?;
+    parties(out, &change.parties)?;
+    for line in &change.lines {
+        lin(
+            out,
+            &line.line_number,
+            line.change.to_edifact(),
+            &line.product_ids,
+        )?;
+        if let Some(quantity) = &line.quantity {
+            qty(out, "21", quantity)?;
+        }
+        if let Some(left) = &line.left_to_receive {
+            let unit = line.quantity.as_ref().map_or("", |q| q.unit.as_str());
+            out.segment("QTY", &[Field::Composite(&["113", &num(left), unit])])?;
+        }
+        dtm(out, "2", line.requested_delivery)?;
+        if let Some(price) = &line.unit_price {
+            out.segment("PRI", &[Field::Composite(&["AAA", &num(price)])])?;
+        }
+    }
+    out.segment("UNS", &[s("S")])?;
+    out.segment(
+        "CNT",
+        &[Field::Composite(&["2", &change.lines.len().to_string()])],
+    )
 }

@@ -1,10 +1,12 @@
-//! X12 writer: ISA/GS/ST…SE/GE/IEA around 850, 855, 856, 810, 997/999 and 214 bodies.
+//! X12 writer: ISA/GS/ST…SE/GE/IEA around 850, 855, 856, 810, 997/999, 214, 860 and 865
+//! bodies.
 
 use rust_decimal::Decimal;
 
 use crate::model::{
-    AckKind, BusinessDocument, ChargeKind, DateKind, FunctionalAck, Invoice, OrderAcknowledgment,
-    Party, ProductId, PurchaseOrder, ShipNotice, ShipmentStatus,
+    AckKind, BusinessDocument, ChangeLine, ChargeKind, DateKind, FunctionalAck, Invoice,
+    OrderAcknowledgment, Party, ProductId, PurchaseOrder, PurchaseOrderChange,
+    PurchaseOrderChangeAck, ShipNotice, ShipmentStatus,
 };
 use crate::syntax::Delimiters;
 
@@ -42,6 +44,8 @@ fn set_ids(document: &BusinessDocument) -> (&'static str, &'static str) {
         BusinessDocument::FunctionalAck(ack) if ack.kind == AckKind::Ack999 => ("999", "FA"),
         BusinessDocument::FunctionalAck(_) => ("997", "FA"),
         BusinessDocument::ShipmentStatus(_) => ("214", "QM"),
+        BusinessDocument::PurchaseOrderChange(_) => ("860", "PC"),
+        BusinessDocument::PurchaseOrderChangeAck(_) => ("865", "CA"),
     }
 }
 
@@ -187,6 +191,8 @@ pub(crate) fn write_transaction(
         BusinessDocument::Invoice(invoice) => self::invoice(out, invoice)?,
         BusinessDocument::FunctionalAck(ack) => functional_ack(out, ack)?,
         BusinessDocument::ShipmentStatus(status) => shipment_status(out, status)?,
+        BusinessDocument::PurchaseOrderChange(change) => order_change(out, change)?,
+        BusinessDocument::PurchaseOrderChangeAck(ack) => order_change_ack(out, ack)?,
     }
     let count = (out.counted + 1).to_string();
     out.segment("SE", &[s(&count), s(control)])
@@ -575,4 +581,104 @@ fn shipment_status(out: &mut Out, status: &ShipmentStatus) -> Result<(), WriteEr
         }
     }
     Ok(())
+}
+
+/// `POC*{line}*{change}*{qty}*{left}*{unit}*{price}*{PE when priced}*{qual}*{id}…` and the line's
+/// `DTM*002`.
+fn change_line(out: &mut Out, line: &ChangeLine) -> Result<(), WriteError> {
+    let (qty, unit) = line
+        .quantity
+        .as_ref()
+        .map_or((String::new(), ""), |q| (num(&q.value), q.unit.as_str()));
+    let left = line.left_to_receive.as_ref().map(num).unwrap_or_default();
+    let price = line.unit_price.as_ref().map(num).unwrap_or_default();
+    let basis = if line.unit_price.is_some() { "PE" } else { "" };
+    let mut fields = vec![
+        s(&line.line_number),
+        s(line.change.to_x12()),
+        s(&qty),
+        s(&left),
+        s(unit),
+        s(&price),
+        s(basis),
+    ];
+    for id in &line.product_ids {
+        fields.push(s(id.kind.to_x12()));
+        fields.push(s(&id.value));
+    }
+    out.segment("POC", &fields)?;
+    if line.requested_delivery.is_some() {
+        out.segment("DTM", &[s("002"), s(&date(line.requested_delivery))])?;
+    }
+    Ok(())
+}
+
+fn order_change(out: &mut Out, change: &PurchaseOrderChange) -> Result<(), WriteError> {
+    out.segment(
+        "BCH",
+        &[
+            s(change.purpose.to_x12()),
+            s(change.order_type.to_x12()),
+            s(&change.po_number),
+            s(""),
+            s(opt(&change.change_sequence)),
+            s(&date(change.po_date)),
+            s(""),
+            s(""),
+            s(""),
+            s(""),
+            s(&date(change.change_date)),
+        ],
+    )?;
+    if change.requested_delivery.is_some() {
+        out.segment("DTM", &[s("002"), s(&date(change.requested_delivery))])?;
+    }
+    parties(out, &change.parties)?;
+    for line in &change.lines {
+        change_line(out, line)?;
+    }
+    out.segment("CTT", &[s(&change.lines.len().to_string())])
+}
+
+fn order_change_ack(out: &mut Out, ack: &PurchaseOrderChangeAck) -> Result<(), WriteError> {
+    out.segment(
+        "BCA",
+        &[
+            s(ack.purpose.to_x12()),
+            s(ack.status.to_x12()),
+            s(&ack.po_number),
+            s(""),
+            s(opt(&ack.change_sequence)),
+            s(&date(ack.po_date)),
+            s(""),
+            s(""),
+            s(opt(&ack.seller_order_number)),
+            s(&date(ack.ack_date)),
+            s(&date(ack.change_date)),
+        ],
+    )?;
+    parties(out, &ack.parties)?;
+    for line in &ack.lines {
+        change_line(out, &line.line)?;
+        let (status_qty, status_unit) = line
+            .status_quantity
+            .as_ref()
+            .map_or((String::new(), ""), |q| (num(&q.value), q.unit.as_str()));
+        let qualifier = match (&line.scheduled_date, line.scheduled_date_kind) {
+            (None, _) => "",
+            (Some(_), Some(DateKind::Delivery)) => "067",
+            (Some(_), Some(DateKind::Shipment) | None) => "068",
+        };
+        out.segment(
+            "ACK",
+            &[
+                s(line.status.to_x12()),
+                s(&status_qty),
+                s(status_unit),
+                s(qualifier),
+                s(&date(line.scheduled_date)),
+            ],
+        )?;
+    }
+    out.segment("CTT", &[s(&ack.lines.len().to_string())])
 }

@@ -17,8 +17,9 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
-/// The six kinds, each as an X12 and an EDIFACT fixture.
-pub const PAIRS: [(&str, &str, &str); 6] = [
+/// The kinds that have both syntaxes, each as an X12 and an EDIFACT fixture (the 865 has no
+/// EDIFACT twin: see [`CHANGE_ANSWERS`]).
+pub const PAIRS: [(&str, &str, &str); 7] = [
     (
         "PurchaseOrder",
         "x12/850_purchase_order.x12",
@@ -48,6 +49,21 @@ pub const PAIRS: [(&str, &str, &str); 6] = [
         "ShipmentStatus",
         "x12/214_shipment_status.x12",
         "edifact/iftsta_shipment_status.edi",
+    ),
+    (
+        "PurchaseOrderChange",
+        "x12/860_order_change.x12",
+        "edifact/ordchg_order_change.edi",
+    ),
+];
+
+/// The supplier's answers to the change in [`PAIRS`]: an X12 865, and the EDIFACT ORDRSP that
+/// answers an ORDCHG.
+pub const CHANGE_ANSWERS: [(&str, &str); 2] = [
+    ("PurchaseOrderChangeAck", "x12/865_order_change_ack.x12"),
+    (
+        "OrderAcknowledgment",
+        "edifact/ordrsp_order_change_response.edi",
     ),
 ];
 

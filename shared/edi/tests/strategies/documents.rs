@@ -1,4 +1,4 @@
-//! Strategies for the six document kinds.
+//! Strategies for the document kinds of the first release (changes are in `changes.rs`).
 
 use gridlink_edi::*;
 use proptest::collection::vec;

@@ -6,7 +6,10 @@ use gridlink_edi::*;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+mod changes;
 mod documents;
+
+pub use changes::{order_change, order_change_ack};
 
 use documents::{
     contrl, invoice, order_ack, purchase_order, ship_notice, shipment_status, x12_ack,
@@ -118,7 +121,9 @@ pub fn x12_document() -> impl Strategy<Value = BusinessDocument> {
         invoice(text.clone()),
         x12_ack(AckKind::Ack997),
         x12_ack(AckKind::Ack999),
-        shipment_status(text, false),
+        shipment_status(text.clone(), false),
+        order_change(text.clone(), false),
+        order_change_ack(text),
     ]
 }
 
@@ -130,7 +135,8 @@ pub fn edifact_document() -> impl Strategy<Value = BusinessDocument> {
         ship_notice(text.clone()),
         invoice(text.clone()),
         contrl(),
-        shipment_status(text, true),
+        shipment_status(text.clone(), true),
+        order_change(text, true),
     ]
 }
 

@@ -1,11 +1,13 @@
-//! EDIFACT readers: ORDERS, ORDRSP, DESADV, INVOIC, CONTRL, IFTSTA.
+//! EDIFACT readers: ORDERS, ORDRSP, DESADV, INVOIC, CONTRL, IFTSTA, ORDCHG.
 
 mod billing;
+mod changes;
 mod contrl;
 mod orders;
 mod shipping;
 
 pub(crate) use billing::read_invoice;
+pub(crate) use changes::read_order_change;
 pub(crate) use contrl::read_contrl;
 pub(crate) use orders::{read_order_ack, read_purchase_order};
 pub(crate) use shipping::{read_ship_notice, read_shipment_status};

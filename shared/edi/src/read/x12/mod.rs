@@ -1,12 +1,14 @@
-//! X12 readers: 850, 855, 856, 810, 997/999, 214.
+//! X12 readers: 850, 855, 856, 810, 997/999, 214, 860, 865.
 
 mod acks;
 mod billing;
+mod changes;
 mod orders;
 mod shipping;
 
 pub(crate) use acks::read_functional_ack;
 pub(crate) use billing::read_invoice;
+pub(crate) use changes::{read_order_change, read_order_change_ack};
 pub(crate) use orders::{read_order_ack, read_purchase_order};
 pub(crate) use shipping::{read_ship_notice, read_shipment_status};
 
