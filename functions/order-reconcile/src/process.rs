@@ -8,8 +8,8 @@ use gridlink_inbound::{
     Filing, InboundError, Intake, ReceivedDocument, correlate_order, fetch_content, file_once,
     intake,
 };
-use gridlink_tgrid::{Event, EventType};
 use gridlink_tgrid::model::Direction;
+use gridlink_tgrid::{Event, EventType};
 use gridlink_xecm::{AttributeValue, NamedAttributes, Node};
 use serde_json::{Value, json};
 
@@ -111,8 +111,14 @@ pub(crate) async fn process_event(
         // partner (a part it is not is parked, never filed there).
         for identified in Identified::parts(&received, Some(document)) {
             filed.push(
-                file_received(function, &received, Some(document), identified, item.event_id())
-                    .await?,
+                file_received(
+                    function,
+                    &received,
+                    Some(document),
+                    identified,
+                    item.event_id(),
+                )
+                .await?,
             );
         }
     }
@@ -167,7 +173,9 @@ impl Identified {
         document: Option<&BusinessDocument>,
     ) -> Vec<Self> {
         let whole = Self::of(received, document);
-        let orders = document.map(BusinessDocument::po_numbers).unwrap_or_default();
+        let orders = document
+            .map(BusinessDocument::po_numbers)
+            .unwrap_or_default();
         if orders.len() < 2 {
             return vec![whole];
         }

@@ -3,6 +3,8 @@
 //! order workspace without category lines (as many ERP integrations leave it); the buyer's
 //! 850 filed in its `Order` folder becomes the order record ACME's 855 is reconciled against.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{World, fixture, world};
@@ -69,7 +71,11 @@ async fn without_category_lines_the_filed_850_is_the_order_baseline(stack: Stack
     assert!(acknowledged["document_id"].is_i64(), "{acknowledged}");
     let report = json_report(&world).await;
     let lines = report["lines"].as_array().expect("lines");
-    assert_eq!(lines.len(), 2, "the 850's two lines are the order: {report}");
+    assert_eq!(
+        lines.len(),
+        2,
+        "the 850's two lines are the order: {report}"
+    );
 }
 
 async fn without_lines_or_an_850_the_order_has_no_lines(stack: Stack) {

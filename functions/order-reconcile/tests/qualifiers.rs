@@ -6,6 +6,8 @@
 //! and nobody may use it until an operator qualifies it) or qualified (`ZZ:NORDFAST`: only that
 //! address). Without a colliding address, the unqualified id still resolves to Nordic.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{World, fixture, world};
@@ -126,7 +128,11 @@ async fn an_unqualified_id_held_under_two_qualifiers_files_for_nobody(stack: Sta
     // Nordic itself is parked too: the id cannot say which of the two is meant.
     let genuine = outcome(&world, "prt_nordfast", ordrsp_from("NORDFAST:ZZZ")).await;
     assert!(genuine["unmatched"].is_string(), "parked: {genuine}");
-    assert_eq!(confirmations(&world).await, 0, "nothing filed into Nordic's order");
+    assert_eq!(
+        confirmations(&world).await,
+        0,
+        "nothing filed into Nordic's order"
+    );
 }
 
 async fn a_qualified_id_files_only_for_that_address(stack: Stack) {
@@ -141,7 +147,11 @@ async fn a_qualified_id_files_only_for_that_address(stack: Stack) {
     assert_eq!(confirmations(&world).await, 0);
     let genuine = outcome(&world, "prt_nordfast", ordrsp_from("NORDFAST:ZZZ")).await;
     assert!(genuine["unmatched"].is_null(), "filed: {genuine}");
-    assert_eq!(confirmations(&world).await, 1, "Nordic's own answer is filed");
+    assert_eq!(
+        confirmations(&world).await,
+        1,
+        "Nordic's own answer is filed"
+    );
 }
 
 gridlink_tests::on_both_stacks!(with with_spoof;

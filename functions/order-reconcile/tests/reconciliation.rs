@@ -687,7 +687,11 @@ async fn a_ship_notice_for_several_orders_is_filed_and_reconciled_for_each_order
 ) {
     let world = world(stack);
     // ACME ships for its orders 4500001234 and 4500001237, and names Nordic's 4500001235.
-    let notice = multi_order_notice("SHP-M1", &[("10", "2500")], &[PO, "4500001237", "4500001235"]);
+    let notice = multi_order_notice(
+        "SHP-M1",
+        &[("10", "2500")],
+        &[PO, "4500001237", "4500001235"],
+    );
     let request = world
         .acme_sends(world.interchange(&notice, Syntax::X12))
         .await;
@@ -697,14 +701,23 @@ async fn a_ship_notice_for_several_orders_is_filed_and_reconciled_for_each_order
         assert_eq!(part["po_number"], po, "{part}");
         assert!(part["document_id"].is_i64(), "filed: {part}");
         assert!(
-            part["identity"].as_str().is_some_and(|i| i.ends_with(&format!("|{po}"))),
+            part["identity"]
+                .as_str()
+                .is_some_and(|i| i.ends_with(&format!("|{po}"))),
             "{part}"
         );
-        assert_eq!(world.documents_of(po, "Delivery Notes").await.len(), 1, "{po}");
+        assert_eq!(
+            world.documents_of(po, "Delivery Notes").await.len(),
+            1,
+            "{po}"
+        );
     }
     assert!(parts[2]["unmatched"].is_string(), "parked: {}", parts[2]);
     assert!(
-        world.documents_of("4500001235", "Delivery Notes").await.is_empty(),
+        world
+            .documents_of("4500001235", "Delivery Notes")
+            .await
+            .is_empty(),
         "nothing filed into another supplier's order"
     );
     // PO 4500001234 counts only its own part: line 10 shipped 2500 of 5000.

@@ -40,6 +40,7 @@ impl std::fmt::Debug for Gateway {
         let names: Vec<&str> = self.functions.iter().map(|h| h.spec().name).collect();
         f.debug_struct("Gateway")
             .field("functions", &names)
+            .field("body_timeout", &self.body_timeout)
             .finish()
     }
 }
@@ -90,7 +91,8 @@ async fn serve(State(gateway): State<Gateway>, request: Request) -> Response {
     }) else {
         return plain(StatusCode::NOT_FOUND, &json!({"message": "Not Found"}));
     };
-    let body = match tokio::time::timeout(gateway.body_timeout, to_bytes(body, MAX_BODY_BYTES)).await
+    let body = match tokio::time::timeout(gateway.body_timeout, to_bytes(body, MAX_BODY_BYTES))
+        .await
     {
         Ok(Ok(body)) => body,
         Ok(Err(_)) => {

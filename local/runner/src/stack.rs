@@ -116,7 +116,8 @@ impl RunningStack {
         } else {
             platforms::start_simulated(&config.data_dir).await?
         };
-        let gateway = Gateway::new(functions::all(&platforms)?).with_body_timeout(config.body_timeout);
+        let gateway =
+            Gateway::new(functions::all(&platforms)?).with_body_timeout(config.body_timeout);
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -8,7 +8,7 @@
 //! | `ORDER_CATEGORY_ID` | `9100` | the order category (PO number, supplier, lines, statuses) |
 //! | `ORDER_SUPPLIER_ATTRIBUTE` | `Supplier Number` | the order's supplier number |
 //! | `SUPPLIER_CATEGORY_ID` | `9001` | the supplier category |
-//! | `SUPPLIER_PARTNER_ATTRIBUTE` | `Trading Partner ID` | the supplier's TG EDI id (`ACMESUPPLY` or `ZZ:ACMESUPPLY`) |
+//! | `SUPPLIER_PARTNER_ATTRIBUTE` | `Trading Partner ID` | the supplier's TG EDI address; qualified (`ZZ:ACMESUPPLY`) is compared whole, unqualified (`ACMESUPPLY`) is resolved through TG's partner directory and refused (parked) when TG holds the id under several qualifiers |
 //! | `DOCUMENT_CATEGORY_ID` | `9400` | category put on every filed partner document |
 //! | `TG_MAILBOX_ID` | — | the mailbox the inbox poller reads (no polling without it) |
 //! | `INBOX_BATCH` | `10` | pending items processed per invocation |

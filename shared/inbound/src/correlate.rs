@@ -257,11 +257,13 @@ pub async fn correlate_order(
         }
         PartnerVerdict::Ambiguous(holders) => {
             tracing::warn!(partner = %partner, holders = ?holders, "the order's partner id is unqualified and ambiguous in Trading Grid; parked");
-            Ok(Correlation::Unmatched(UnmatchedReason::AmbiguousPartnerId {
-                po_number: po,
-                configured: partner,
-                holders,
-            }))
+            Ok(Correlation::Unmatched(
+                UnmatchedReason::AmbiguousPartnerId {
+                    po_number: po,
+                    configured: partner,
+                    holders,
+                },
+            ))
         }
     }
 }

@@ -88,7 +88,13 @@
 //!
 //! **Order baseline** ([`baseline`]). The `Purchase Order` category's lines ([`order`]);
 //! for an order whose category has no lines, the buyer's 850 / ORDERS filed in the
-//! workspace. The category wins when both exist.
+//! workspace's `FOLDER_ORDER_DOCUMENT` folder (`Order`; the newest document there that parses
+//! as a purchase order of this number). The category wins when both exist.
+//!
+//! **Filing a multi-order ship notice.** The function files a ship notice naming several
+//! orders into each of their workspaces (identity `sender|ShipNotice|{shipment}|{po}`) and
+//! reconciles each order with its part; each part is correlated on its own, so a part naming
+//! an order of another supplier is parked, never filed there.
 //!
 //! ## Layout
 //! - [`model`]: the order record and the received documents. [`policy`]: tolerance,

@@ -198,9 +198,12 @@ async fn purchase_order_document(
         return Ok(None);
     };
     let mut documents = platform.xecm.list_children(folder.id).await?;
-    documents.sort_by(|a, b| b.modify_date.cmp(&a.modify_date));
+    documents.sort_by_key(|d| std::cmp::Reverse(d.modify_date));
     for document in documents {
-        if document.size.is_some_and(|size| size > MAX_ORDER_DOCUMENT_BYTES) {
+        if document
+            .size
+            .is_some_and(|size| size > MAX_ORDER_DOCUMENT_BYTES)
+        {
             continue;
         }
         let mut bytes = Vec::new();
@@ -217,13 +220,14 @@ async fn purchase_order_document(
             .into_iter()
             .flat_map(|i| i.documents)
             .find_map(|d| match d {
-                BusinessDocument::PurchaseOrder(po) if po.po_number.trim() == po_number => {
-                    Some(po)
-                }
+                BusinessDocument::PurchaseOrder(po) if po.po_number.trim() == po_number => Some(po),
                 _ => None,
             });
         if let Some(po) = found {
-            tracing::info!(document_id = document.id.get(), "the buyer's purchase order document is the order baseline");
+            tracing::info!(
+                document_id = document.id.get(),
+                "the buyer's purchase order document is the order baseline"
+            );
             return Ok(Some(po));
         }
     }

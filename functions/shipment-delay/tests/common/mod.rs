@@ -30,13 +30,14 @@ pub fn repo_path(path: &str) -> std::path::PathBuf {
 }
 
 /// The world on `stack`: shipment-delay built through the production configuration path.
+#[allow(clippy::unused_async)] // async like every harness step the tests await
 pub async fn world(stack: Stack) -> World {
     let config = stack.config().clone();
     world_configured(stack, &config)
 }
 
 /// [`world`], with the TG inbox poll on the demo mailbox (`TG_MAILBOX_ID=mbx_buyerco`).
-pub async fn world_polling(stack: Stack) -> World {
+pub fn world_polling(stack: Stack) -> World {
     let config = stack.config().clone().with("TG_MAILBOX_ID", "mbx_buyerco");
     world_configured(stack, &config)
 }
