@@ -178,10 +178,26 @@ impl PoException {
                     exception_id: Some(id),
                     reason,
                 } => (id, Err(reason)),
-                Row::Valid(valid) => match &partner {
-                    Ok(partner) => (valid.exception_id.clone(), Ok((valid, partner))),
-                    Err(reason) => (valid.exception_id.clone(), Err(reason.clone())),
-                },
+                Row::Valid(valid) => {
+                    let id = valid.exception_id.clone();
+                    match &partner {
+                        Ok(partner) => (
+                            id,
+                            Ok((valid, partner.partner_id.as_str().to_owned(), partner.name.clone())),
+                        ),
+                        // An exception published before keeps its partner.
+                        Err(reason) => match machine::get(
+                            self.platform.ledger.as_ref(),
+                            &machine::key(ws, &id),
+                        )
+                        .await?
+                        .and_then(|r| Some((r.partner_id?, r.partner_name.unwrap_or_default())))
+                        {
+                            Some((partner_id, name)) => (id, Ok((valid, partner_id, name))),
+                            None => (id, Err(reason.clone())),
+                        },
+                    }
+                }
             };
             let record = match result {
                 Err(reason) => {
@@ -189,9 +205,16 @@ impl PoException {
                     sync.parked.push(format!("{exception_id}: {reason}"));
                     record
                 }
-                Ok((valid, partner)) => {
-                    self.advance(ws, &po_number, &valid, partner, row_status.as_deref(), &mut sync)
-                        .await?
+                Ok((valid, partner_id, partner_name)) => {
+                    self.advance(
+                        ws,
+                        &po_number,
+                        &valid,
+                        (&partner_id, &partner_name),
+                        row_status.as_deref(),
+                        &mut sync,
+                    )
+                    .await?
                 }
             };
             statuses.push((raw.index, Some(record.status_text()), record.thread_id.clone()));
@@ -290,13 +313,13 @@ impl PoException {
 
     /// Moves one valid exception on: published (again, for a new row revision), the buyer's
     /// decision applied, pending Trading Grid effects finished.
-    #[tracing::instrument(skip_all, fields(po_number = %po_number, exception_id = %row.exception_id, partner_id = %partner.partner_id))]
+    #[tracing::instrument(skip_all, fields(po_number = %po_number, exception_id = %row.exception_id, partner_id = %partner.0))]
     async fn advance(
         &self,
         ws: i64,
         po_number: &str,
         row: &ExceptionRow,
-        partner: &Partner,
+        partner: (&str, &str),
         row_status: Option<&str>,
         sync: &mut OrderSync,
     ) -> Result<ExceptionRecord, ExceptionError> {
@@ -304,7 +327,7 @@ impl PoException {
         let now = self.platform.clock.now();
         let at = rfc3339(now);
         let fresh = ExceptionRecord::new(ws, po_number, &row.exception_id);
-        let partner_id = partner.partner_id.as_str().to_owned();
+        let partner_id = partner.0.to_owned();
         let (mut record, _) = machine::change(ledger, &fresh, |r| {
             let mut changed = false;
             if r.row.as_ref() != Some(row) {
@@ -313,7 +336,7 @@ impl PoException {
             }
             if r.partner_id.is_none() {
                 r.partner_id = Some(partner_id.clone());
-                r.partner_name = Some(partner.name.clone());
+                r.partner_name = Some(partner.1.to_owned());
                 changed = true;
             }
             if r.history.is_empty() {
@@ -328,8 +351,13 @@ impl PoException {
                 );
             } else if r.state == State::Parked {
                 r.parked_reason = None;
+                let back = if r.published_revision.as_deref() == Some(&row.revision) {
+                    State::AwaitingSupplier
+                } else {
+                    State::Detected
+                };
                 changed |= r.transition(
-                    State::Detected,
+                    back,
                     &at,
                     "xecm",
                     "row fixed; no longer parked",
@@ -613,7 +641,7 @@ impl PoException {
                 thread_id: r.thread_id.clone(),
                 ..TgIds::default()
             };
-            let mut step = |r: &mut ExceptionRecord, state: State, event: &str, cause: &str| {
+            let step = |r: &mut ExceptionRecord, state: State, event: &str, cause: &str| {
                 r.transition(
                     state,
                     &at,

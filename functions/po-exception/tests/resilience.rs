@@ -70,8 +70,8 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
         assert_eq!(status_of(&world, world.acme_order, ACME_EXC).await, "Resolved", "after {kind}");
         let threads = partner_threads(&world, "prt_acme", &space).await;
         assert_eq!(threads[0]["status"], "resolved", "after {kind}");
-        let (timeline, _) = timeline(&world, world.acme_order, ACME_EXC).await;
-        let answered = timeline["entries"]
+        let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+        let answered = tl["entries"]
             .as_array()
             .expect("entries")
             .iter()

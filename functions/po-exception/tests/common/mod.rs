@@ -20,6 +20,7 @@ use gridlink_xecm::{
 use po_exception::{NAME, PoException, PoExceptionConfig};
 use serde_json::Value;
 
+#[allow(unused_imports)]
 pub use gridlink_tests::stack::{PUSH_SECRET, WEBHOOK_SECRET};
 
 pub const ACME_PO: &str = "4500001234";
