@@ -32,7 +32,9 @@ use gridlink_flow::{EffectKey, Filing};
 use gridlink_store::RecordId;
 use gridlink_tgrid::events::{Event, EventType, MessagePosted};
 use gridlink_tgrid::model::AuthorKind;
-use gridlink_xecm::{AttributeValue, BytesSource, ContentSource, DocumentSpec, NamedAttributes, NodeId};
+use gridlink_xecm::{
+    AttributeValue, BytesSource, ContentSource, DocumentSpec, NamedAttributes, NodeId,
+};
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
@@ -124,13 +126,13 @@ impl PoException {
             .filter(|r| RESPONSES.contains(&r.as_str()))
             .unwrap_or_else(|| "message".to_owned());
         let workspace = NodeId::new(link.workspace_id)?;
-        let folder = format!(
-            "{}/{}",
-            self.config.folder,
-            safe_name(&link.exception_id)
-        );
+        let folder = format!("{}/{}", self.config.folder, safe_name(&link.exception_id));
         let posted_at = PrimitiveDateTime::new(message.posted_at.date(), message.posted_at.time());
-        let name_of_author = message.author.name.clone().unwrap_or_else(|| author.clone());
+        let name_of_author = message
+            .author
+            .name
+            .clone()
+            .unwrap_or_else(|| author.clone());
         let message_id = message.message_id.as_str().to_owned();
         let mut files = Vec::new();
         let mut names = Vec::new();

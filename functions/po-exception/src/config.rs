@@ -81,8 +81,10 @@ impl PoExceptionConfig {
             supplier_bo_system: reader.optional("SUPPLIER_BO_SYSTEM", "SAP_ERP".to_owned()),
             supplier_bo_type: reader.optional("SUPPLIER_BO_TYPE", "LFA1".to_owned()),
             supplier_category: category(&mut reader, "SUPPLIER_CATEGORY_ID", 9001),
-            supplier_partner_attribute: reader
-                .optional("SUPPLIER_PARTNER_ATTRIBUTE", "Trading Partner ID".to_owned()),
+            supplier_partner_attribute: reader.optional(
+                "SUPPLIER_PARTNER_ATTRIBUTE",
+                "Trading Partner ID".to_owned(),
+            ),
             document_category: category(&mut reader, "DOCUMENT_CATEGORY_ID", 9400),
             folder: reader.optional("EXCEPTION_FOLDER", "Exceptions".to_owned()),
             response_due: Duration::from_secs(due_hours.clamp(1, 24 * 365) * 3600),

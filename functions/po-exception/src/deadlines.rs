@@ -205,7 +205,10 @@ impl PoException {
         let message = NewMessage {
             body: format!(
                 "Escalation{}: exception {} on PO {} is unanswered after {} reminders (due {}). The buyer's owner is {owner}.",
-                contact.as_deref().map(|c| format!(" for {c}")).unwrap_or_default(),
+                contact
+                    .as_deref()
+                    .map(|c| format!(" for {c}"))
+                    .unwrap_or_default(),
                 record.exception_id,
                 record.po_number,
                 self.config.max_reminders,
@@ -240,7 +243,8 @@ impl PoException {
             .await
             .map_err(ExceptionError::from_effect)?;
         if changed || sent.ran_now() {
-            self.sync_order(NodeId::new(escalated.workspace_id)?).await?;
+            self.sync_order(NodeId::new(escalated.workspace_id)?)
+                .await?;
         }
         Ok(changed.then_some((false, 0)))
     }

@@ -108,8 +108,10 @@ impl PoException {
             overlap: self.config.poll_overlap,
             first_lookback: self.config.first_lookback,
         };
-        let report =
-            poll_changed(&self.platform, settings, |workspace| self.sync_order(workspace)).await?;
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_order(workspace)
+        })
+        .await?;
         let published: Vec<_> = report
             .synced
             .iter()
@@ -125,8 +127,10 @@ impl PoException {
             .iter()
             .flat_map(|s| s.decided.clone())
             .collect();
-        Ok(json!({"examined": report.examined, "published": published, "parked": parked,
-                  "decided": decided, "failed": report.failed}))
+        Ok(
+            json!({"examined": report.examined, "published": published, "parked": parked,
+                  "decided": decided, "failed": report.failed}),
+        )
     }
 }
 
@@ -143,8 +147,10 @@ impl UseCase for PoException {
         match event {
             Received::Xecm(push) => {
                 match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
-                    Some(workspace) => Ok(serde_json::to_value(self.sync_order(workspace).await?)
-                        .unwrap_or_default()),
+                    Some(workspace) => {
+                        Ok(serde_json::to_value(self.sync_order(workspace).await?)
+                            .unwrap_or_default())
+                    }
                     None => Ok(json!({"ignored": "the node is in no business workspace"})),
                 }
             }

@@ -104,7 +104,10 @@ pub fn normalise_type(raw: &str) -> Option<String> {
         .chars()
         .map(|c| if c == ' ' || c == '-' { '_' } else { c })
         .collect();
-    TYPES.iter().find(|t| **t == wanted).map(|t| (*t).to_owned())
+    TYPES
+        .iter()
+        .find(|t| **t == wanted)
+        .map(|t| (*t).to_owned())
 }
 
 fn is_empty(values: &NamedAttributes) -> bool {
@@ -261,7 +264,9 @@ mod tests {
             ("Type", "colour".into()),
             ("Line", AttributeValue::Integer(10)),
         ]);
-        assert!(matches!(read(&bad_type), Row::Invalid { reason, .. } if reason.contains("colour")));
+        assert!(
+            matches!(read(&bad_type), Row::Invalid { reason, .. } if reason.contains("colour"))
+        );
         assert_eq!(read(&row(&[("Status", "".into())])), Row::Empty);
     }
 }

@@ -35,9 +35,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::PoException;
 use crate::error::ExceptionError;
-use crate::machine::{
-    self, Decision, ExceptionRecord, State, THREAD_LINK_KIND, TgIds, ThreadLink,
-};
+use crate::machine::{self, Decision, ExceptionRecord, State, THREAD_LINK_KIND, TgIds, ThreadLink};
 use crate::row::{self, ExceptionRow, RESPONSES, Row, text};
 
 /// What one sync of an order did.
@@ -152,7 +150,13 @@ impl PoException {
             tracing::warn!("an order workspace with exception rows has no PO Number; parked");
             let statuses = rows
                 .iter()
-                .map(|r| (r.index, Some("Parked: the order has no `PO Number`".into()), None))
+                .map(|r| {
+                    (
+                        r.index,
+                        Some("Parked: the order has no `PO Number`".into()),
+                        None,
+                    )
+                })
                 .collect();
             self.project(workspace_id, &rows, statuses).await?;
             sync.parked.push("the order has no `PO Number`".into());
@@ -183,7 +187,11 @@ impl PoException {
                     match &partner {
                         Ok(partner) => (
                             id,
-                            Ok((valid, partner.partner_id.as_str().to_owned(), partner.name.clone())),
+                            Ok((
+                                valid,
+                                partner.partner_id.as_str().to_owned(),
+                                partner.name.clone(),
+                            )),
                         ),
                         // An exception published before keeps its partner.
                         Err(reason) => match machine::get(
@@ -217,7 +225,11 @@ impl PoException {
                     .await?
                 }
             };
-            statuses.push((raw.index, Some(record.status_text()), record.thread_id.clone()));
+            statuses.push((
+                raw.index,
+                Some(record.status_text()),
+                record.thread_id.clone(),
+            ));
             self.file_timeline(&record).await?;
         }
         let changed = self.project(workspace_id, &rows, statuses).await?;
@@ -248,7 +260,9 @@ impl PoException {
             .find_workspace_by_business_object(&bo)
             .await?
         else {
-            return Ok(Err(format!("no supplier workspace for supplier {supplier}")));
+            return Ok(Err(format!(
+                "no supplier workspace for supplier {supplier}"
+            )));
         };
         let values = match self
             .platform
@@ -274,9 +288,10 @@ impl PoException {
                     || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
             })
         };
-        Ok(partners.into_iter().find(names).ok_or_else(|| {
-            format!("supplier {supplier} ({address}) is no Trading Grid partner")
-        }))
+        Ok(partners
+            .into_iter()
+            .find(names)
+            .ok_or_else(|| format!("supplier {supplier} ({address}) is no Trading Grid partner")))
     }
 
     /// Records an exception as parked with `reason` (once per reason).
@@ -290,7 +305,9 @@ impl PoException {
         let at = rfc3339(self.platform.clock.now());
         let fresh = ExceptionRecord::new(ws, po_number, exception_id);
         let (record, changed) = machine::change(self.platform.ledger.as_ref(), &fresh, |r| {
-            if !r.state.open() || (r.state == State::Parked && r.parked_reason.as_deref() == Some(reason)) {
+            if !r.state.open()
+                || (r.state == State::Parked && r.parked_reason.as_deref() == Some(reason))
+            {
                 return false;
             }
             r.parked_reason = Some(reason.to_owned());
@@ -531,8 +548,16 @@ impl PoException {
                 row.line,
                 row.kind,
                 row.exception_id,
-                if row.expected.is_empty() { "—" } else { &row.expected },
-                if row.actual.is_empty() { "—" } else { &row.actual },
+                if row.expected.is_empty() {
+                    "—"
+                } else {
+                    &row.expected
+                },
+                if row.actual.is_empty() {
+                    "—"
+                } else {
+                    &row.actual
+                },
                 due.date(),
                 RESPONSES.join(", ")
             ),
@@ -690,7 +715,11 @@ impl PoException {
         })
         .await?;
         if changed {
-            tracing::info!(state = record.state.label(), ?decision, "buyer decision applied");
+            tracing::info!(
+                state = record.state.label(),
+                ?decision,
+                "buyer decision applied"
+            );
             if record.state == State::ChangeRequested {
                 tracing::warn!(
                     po_number = %record.po_number,
@@ -797,7 +826,10 @@ impl PoException {
                 for column in ["Status", "TG Thread ID"] {
                     keep.insert(
                         column.to_owned(),
-                        r.values.get(column).cloned().unwrap_or(AttributeValue::Empty),
+                        r.values
+                            .get(column)
+                            .cloned()
+                            .unwrap_or(AttributeValue::Empty),
                     );
                 }
                 keep
@@ -844,8 +876,11 @@ impl PoException {
         exception_id: &str,
         status: &str,
     ) -> Result<(), ExceptionError> {
-        let Some(record) =
-            machine::get(self.platform.ledger.as_ref(), &machine::key(ws, exception_id)).await?
+        let Some(record) = machine::get(
+            self.platform.ledger.as_ref(),
+            &machine::key(ws, exception_id),
+        )
+        .await?
         else {
             return Ok(());
         };

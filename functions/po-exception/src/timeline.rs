@@ -64,11 +64,21 @@ pub fn timeline_html(record: &ExceptionRecord) -> String {
         let tg = [
             entry.tg.space_id.as_deref().map(|s| format!("space {s}")),
             entry.tg.thread_id.as_deref().map(|s| format!("thread {s}")),
-            entry.tg.message_id.as_deref().map(|s| format!("message {s}")),
+            entry
+                .tg
+                .message_id
+                .as_deref()
+                .map(|s| format!("message {s}")),
         ]
         .into_iter()
         .flatten()
-        .chain(entry.tg.attachment_ids.iter().map(|a| format!("attachment {a}")))
+        .chain(
+            entry
+                .tg
+                .attachment_ids
+                .iter()
+                .map(|a| format!("attachment {a}")),
+        )
         .collect::<Vec<_>>()
         .join("<br>");
         let files = entry

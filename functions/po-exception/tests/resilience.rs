@@ -53,7 +53,14 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
         world.stack.ledger_clock.advance(HOUR);
         until_ok(&world, "po-exception-poll-xecm").await;
         deliver(&world, &event).await;
-        set_column(&world, world.acme_order, ACME_EXC, "Status", "Accepted".into()).await;
+        set_column(
+            &world,
+            world.acme_order,
+            ACME_EXC,
+            "Status",
+            "Accepted".into(),
+        )
+        .await;
         until_ok(&world, "po-exception-poll-xecm").await;
         until_ok(&world, "po-exception-poll-xecm").await;
 
@@ -66,8 +73,16 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
         assert_eq!(published, 1, "one publication after a crash after {kind}");
         let docs = filed(&world, world.acme_order, ACME_EXC).await;
         let names: Vec<_> = docs.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(docs.len(), 4, "message, file and the two timelines after a crash after {kind}: {names:?}");
-        assert_eq!(status_of(&world, world.acme_order, ACME_EXC).await, "Resolved", "after {kind}");
+        assert_eq!(
+            docs.len(),
+            4,
+            "message, file and the two timelines after a crash after {kind}: {names:?}"
+        );
+        assert_eq!(
+            status_of(&world, world.acme_order, ACME_EXC).await,
+            "Resolved",
+            "after {kind}"
+        );
         let threads = partner_threads(&world, "prt_acme", &space).await;
         assert_eq!(threads[0]["status"], "resolved", "after {kind}");
         let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
@@ -89,32 +104,84 @@ async fn an_overdue_exception_is_reminded_once_per_interval_then_escalated(stack
     .await;
     poll(&world).await;
     let (_, thread) = acme_thread(&world).await;
-    assert_eq!(deadlines(&world).await["deadlines"]["reminded"], serde_json::json!([]), "not due yet");
+    assert_eq!(
+        deadlines(&world).await["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "not due yet"
+    );
     world.clock.advance(Duration::from_secs(48 * 3600 + 60));
     let first = deadlines(&world).await;
-    assert_eq!(first["deadlines"]["reminded"].as_array().map(Vec::len), Some(2), "ACME and Nordic Fasteners: {first}");
+    assert_eq!(
+        first["deadlines"]["reminded"].as_array().map(Vec::len),
+        Some(2),
+        "ACME and Nordic Fasteners: {first}"
+    );
     let again = deadlines(&world).await;
-    assert_eq!(again["deadlines"]["reminded"], serde_json::json!([]), "once per interval: {again}");
+    assert_eq!(
+        again["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "once per interval: {again}"
+    );
     world.clock.advance(HOUR);
     deadlines(&world).await;
     world.clock.advance(HOUR);
     let escalated = deadlines(&world).await;
-    assert_eq!(escalated["deadlines"]["escalated"].as_array().map(Vec::len), Some(2), "{escalated}");
-    assert_eq!(status_of(&world, world.acme_order, ACME_EXC).await, "Escalated");
+    assert_eq!(
+        escalated["deadlines"]["escalated"].as_array().map(Vec::len),
+        Some(2),
+        "{escalated}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Escalated"
+    );
     let messages = partner_messages(&world, "prt_acme", &thread).await;
-    assert_eq!(messages.len(), 4, "publication, two reminders, the escalation: {messages:?}");
+    assert_eq!(
+        messages.len(),
+        4,
+        "publication, two reminders, the escalation: {messages:?}"
+    );
     let escalation = messages[3]["body"].as_str().unwrap_or_default();
-    assert!(escalation.contains("Tom Reyes"), "to the partner's sales contact: {escalation}");
-    assert!(escalation.contains("xECM user 1000"), "names the owner: {escalation}");
+    assert!(
+        escalation.contains("Tom Reyes"),
+        "to the partner's sales contact: {escalation}"
+    );
+    assert!(
+        escalation.contains("xECM user 1000"),
+        "names the owner: {escalation}"
+    );
     world.clock.advance(HOUR * 5);
     let later = deadlines(&world).await;
-    assert_eq!(later["deadlines"]["reminded"], serde_json::json!([]), "{later}");
-    assert_eq!(later["deadlines"]["escalated"], serde_json::json!([]), "{later}");
+    assert_eq!(
+        later["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "{later}"
+    );
+    assert_eq!(
+        later["deadlines"]["escalated"],
+        serde_json::json!([]),
+        "{later}"
+    );
     assert_eq!(partner_messages(&world, "prt_acme", &thread).await.len(), 4);
     // a reply stops the clock
-    let (_, message) = reply(&world, "prt_acme", &thread, "Sorry, here is why.", "explain", None).await;
-    deliver(&world, &posted_event(&world, message["message_id"].as_str().expect("id")).await).await;
-    assert_eq!(status_of(&world, world.acme_order, ACME_EXC).await, "Supplier Responded");
+    let (_, message) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "Sorry, here is why.",
+        "explain",
+        None,
+    )
+    .await;
+    deliver(
+        &world,
+        &posted_event(&world, message["message_id"].as_str().expect("id")).await,
+    )
+    .await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Supplier Responded"
+    );
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;

@@ -73,7 +73,8 @@ pub async fn world_with(
     let clock = stack.clock.clone().expect("a manual clock (stack_on)");
     let acme_order = order_numbered(&stack.xecm, ACME_PO).await;
     let nordfast_order = order_numbered(&stack.xecm, NORDFAST_PO).await;
-    let mut config = PoExceptionConfig::from_source(stack.config()).expect("the demo configuration");
+    let mut config =
+        PoExceptionConfig::from_source(stack.config()).expect("the demo configuration");
     adjust(&mut config);
     let function = PoException::function(stack.platform(NAME), config);
     World {
@@ -170,7 +171,13 @@ pub async fn write_rows(world: &World, order: NodeId, rows: Vec<NamedAttributes>
 }
 
 /// Sets one column of one exception's row (the buyer's edit).
-pub async fn set_column(world: &World, order: NodeId, exception: &str, column: &str, value: AttributeValue) {
+pub async fn set_column(
+    world: &World,
+    order: NodeId,
+    exception: &str,
+    column: &str,
+    value: AttributeValue,
+) {
     let mut all = rows(world, order).await;
     for row in &mut all {
         if text_of(row, "Exception ID") == exception {
@@ -207,13 +214,21 @@ pub async fn partner_spaces(world: &World, partner: &str, order: NodeId) -> Vec<
 
 /// The partner's threads in a space.
 pub async fn partner_threads(world: &World, partner: &str, space: &str) -> Vec<Value> {
-    let threads = get_json(world, &format!("__sim/partners/{partner}/spaces/{space}/threads")).await;
+    let threads = get_json(
+        world,
+        &format!("__sim/partners/{partner}/spaces/{space}/threads"),
+    )
+    .await;
     threads["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// The messages of a thread, as the partner reads them.
 pub async fn partner_messages(world: &World, partner: &str, thread: &str) -> Vec<Value> {
-    let page = get_json(world, &format!("__sim/partners/{partner}/threads/{thread}/messages")).await;
+    let page = get_json(
+        world,
+        &format!("__sim/partners/{partner}/threads/{thread}/messages"),
+    )
+    .await;
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
@@ -229,7 +244,10 @@ pub async fn reply(
 ) -> (u16, Value) {
     let mut form = reqwest::multipart::Form::new()
         .text("body", body.to_owned())
-        .text("structured", serde_json::json!({"response": response}).to_string());
+        .text(
+            "structured",
+            serde_json::json!({"response": response}).to_string(),
+        );
     if let Some((name, bytes)) = file {
         form = form.part(
             "file",
@@ -243,7 +261,9 @@ pub async fn reply(
         .post(
             world
                 .tg_base
-                .join(&format!("__sim/partners/{partner}/threads/{thread}/messages"))
+                .join(&format!(
+                    "__sim/partners/{partner}/threads/{thread}/messages"
+                ))
                 .expect("url"),
         )
         .multipart(form)
@@ -285,7 +305,12 @@ pub async fn deliver(world: &World, event: &Event) -> Value {
         .expect("the webhook is accepted")
     {
         Reply::Http(response) => {
-            assert_eq!(response.status, 202, "{}", String::from_utf8_lossy(&response.body));
+            assert_eq!(
+                response.status,
+                202,
+                "{}",
+                String::from_utf8_lossy(&response.body)
+            );
             serde_json::from_slice(&response.body).expect("json")
         }
         Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
@@ -313,7 +338,11 @@ pub async fn filed(world: &World, order: NodeId, exception: &str) -> Vec<(String
 }
 
 pub async fn content(world: &World, document: NodeId) -> String {
-    let download = world.xecm.download_document(document).await.expect("download");
+    let download = world
+        .xecm
+        .download_document(document)
+        .await
+        .expect("download");
     let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
     String::from_utf8(chunks.concat()).expect("utf-8")
 }
@@ -333,11 +362,18 @@ pub async fn timeline(world: &World, order: NodeId, exception: &str) -> (Value, 
 /// The ACME exception's space and thread ids, after a poll published it.
 pub async fn acme_thread(world: &World) -> (String, String) {
     let spaces = partner_spaces(world, "prt_acme", world.acme_order).await;
-    assert_eq!(spaces.len(), 1, "one space per order and partner: {spaces:?}");
+    assert_eq!(
+        spaces.len(),
+        1,
+        "one space per order and partner: {spaces:?}"
+    );
     let space = spaces[0]["space_id"].as_str().expect("id").to_owned();
     let threads = partner_threads(world, "prt_acme", &space).await;
     assert_eq!(threads.len(), 1, "one thread per exception: {threads:?}");
-    (space, threads[0]["thread_id"].as_str().expect("id").to_owned())
+    (
+        space,
+        threads[0]["thread_id"].as_str().expect("id").to_owned(),
+    )
 }
 
 /// The events of a kind in the feed, in order.

@@ -8,7 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use gridlink_xecm::{AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId};
+use gridlink_xecm::{
+    AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
+};
 use serde_json::Value;
 
 use super::{DemoContext, Report};
@@ -29,42 +31,82 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
             order
         }
         Err(e) => {
-            report.check::<String>(UC, "find order 4500001234 and its price exception in xECM", started, Err(e));
+            report.check::<String>(
+                UC,
+                "find order 4500001234 and its price exception in xECM",
+                started,
+                Err(e),
+            );
             return;
         }
     };
     let started = Instant::now();
-    if !report.check(UC, "the xECM poll schedule fires (as EventBridge would)", started, poll(ctx).await) {
+    if !report.check(
+        UC,
+        "the xECM poll schedule fires (as EventBridge would)",
+        started,
+        poll(ctx).await,
+    ) {
         return;
     }
     let started = Instant::now();
     let thread = match published(ctx, order).await {
         Ok((thread, detail)) => {
-            report.check::<String>(UC, "ACME sees the exception on its own thread, with the data and a due date", started, Ok(detail));
+            report.check::<String>(
+                UC,
+                "ACME sees the exception on its own thread, with the data and a due date",
+                started,
+                Ok(detail),
+            );
             thread
         }
         Err(e) => {
-            report.check::<String>(UC, "ACME sees the exception on its own thread, with the data and a due date", started, Err(e));
+            report.check::<String>(
+                UC,
+                "ACME sees the exception on its own thread, with the data and a due date",
+                started,
+                Err(e),
+            );
             return;
         }
     };
     let started = Instant::now();
-    if !report.check(UC, "ACME answers with a corrected document (TG simulator, partner side)", started, answer(ctx, &thread).await) {
+    if !report.check(
+        UC,
+        "ACME answers with a corrected document (TG simulator, partner side)",
+        started,
+        answer(ctx, &thread).await,
+    ) {
         return;
     }
     let started = Instant::now();
     let filed = settle(|| answered(ctx, order)).await;
-    if !report.check(UC, "the answer is filed into Exceptions/<id> with Partner Document (webhook → gateway)", started, filed) {
+    if !report.check(
+        UC,
+        "the answer is filed into Exceptions/<id> with Partner Document (webhook → gateway)",
+        started,
+        filed,
+    ) {
         return;
     }
     let started = Instant::now();
     let accepted = accept(ctx, order).await;
-    if !report.check(UC, "the buyer sets Status = Accepted; the poll resolves the exception", started, accepted) {
+    if !report.check(
+        UC,
+        "the buyer sets Status = Accepted; the poll resolves the exception",
+        started,
+        accepted,
+    ) {
         return;
     }
     let started = Instant::now();
     let timeline = timeline(ctx, order).await;
-    report.check(UC, "the timeline is filed (a version per transition)", started, timeline);
+    report.check(
+        UC,
+        "the timeline is filed (a version per transition)",
+        started,
+        timeline,
+    );
 }
 
 async fn settle<F, Fut>(check: F) -> Result<String, String>
@@ -98,7 +140,10 @@ async fn find_order(ctx: &DemoContext<'_>) -> Result<NodeId, String> {
 }
 
 async fn poll(ctx: &DemoContext<'_>) -> Result<String, String> {
-    let handler = ctx.stack.function(UC).ok_or("po-exception is not running")?;
+    let handler = ctx
+        .stack
+        .function(UC)
+        .ok_or("po-exception is not running")?;
     let schedule = handler
         .spec()
         .schedules
@@ -130,7 +175,11 @@ async fn published(ctx: &DemoContext<'_>, order: NodeId) -> Result<(String, Stri
         .find(|s| s["external_ref"]["id"] == order.to_string().as_str())
         .ok_or("ACME has no space for the order")?;
     let space_id = space["space_id"].as_str().unwrap_or_default();
-    let threads = get(ctx, &format!("__sim/partners/{PARTNER}/spaces/{space_id}/threads")).await?;
+    let threads = get(
+        ctx,
+        &format!("__sim/partners/{PARTNER}/spaces/{space_id}/threads"),
+    )
+    .await?;
     let thread = threads["items"]
         .as_array()
         .into_iter()
@@ -138,8 +187,14 @@ async fn published(ctx: &DemoContext<'_>, order: NodeId) -> Result<(String, Stri
         .find(|t| t["kind"] == "po_exception")
         .ok_or("no po_exception thread")?;
     let thread_id = thread["thread_id"].as_str().unwrap_or_default().to_owned();
-    let messages = get(ctx, &format!("__sim/partners/{PARTNER}/threads/{thread_id}/messages")).await?;
-    let message = messages["items"].get(0).ok_or("the thread has no message")?;
+    let messages = get(
+        ctx,
+        &format!("__sim/partners/{PARTNER}/threads/{thread_id}/messages"),
+    )
+    .await?;
+    let message = messages["items"]
+        .get(0)
+        .ok_or("the thread has no message")?;
     let s = &message["structured"];
     if s["exception_id"] != EXCEPTION {
         return Err(format!("the message names {}", s["exception_id"]));
@@ -149,9 +204,15 @@ async fn published(ctx: &DemoContext<'_>, order: NodeId) -> Result<(String, Stri
         format!(
             "space {space_id} › thread {thread_id} (external_ref xecm:{}): exception {} PO {} line {} {} expected {} actual {}; allowed {}; action {} due {}",
             thread["external_ref"]["id"].as_str().unwrap_or("?"),
-            s["exception_id"], s["po_number"], s["lines"][0]["line"], s["lines"][0]["field"],
-            s["lines"][0]["expected"], s["lines"][0]["actual"], s["allowed_responses"],
-            message["action_request"]["kind"], message["action_request"]["due_at"]
+            s["exception_id"],
+            s["po_number"],
+            s["lines"][0]["line"],
+            s["lines"][0]["field"],
+            s["lines"][0]["expected"],
+            s["lines"][0]["actual"],
+            s["allowed_responses"],
+            message["action_request"]["kind"],
+            message["action_request"]["due_at"]
         ),
     ))
 }
@@ -161,19 +222,37 @@ async fn answer(ctx: &DemoContext<'_>, thread: &str) -> Result<String, String> {
         "{}/__sim/partners/{PARTNER}/threads/{thread}/messages",
         ctx.tg_url.trim_end_matches('/')
     );
-    let file = reqwest::multipart::Part::bytes(b"855 corrected: PO 4500001234 line 20 unit price 0.08 EUR\n".to_vec())
-        .file_name("855-corrected.txt")
-        .mime_str("text/plain")
-        .map_err(|e| e.to_string())?;
+    let file = reqwest::multipart::Part::bytes(
+        b"855 corrected: PO 4500001234 line 20 unit price 0.08 EUR\n".to_vec(),
+    )
+    .file_name("855-corrected.txt")
+    .mime_str("text/plain")
+    .map_err(|e| e.to_string())?;
     let form = reqwest::multipart::Form::new()
-        .text("body", "Our mistake: corrected confirmation attached, line 20 at 0.08 EUR.")
+        .text(
+            "body",
+            "Our mistake: corrected confirmation attached, line 20 at 0.08 EUR.",
+        )
         .text("structured", r#"{"response":"corrected_document"}"#)
         .part("file", file);
-    let answer = ctx.http.post(&url).multipart(form).send().await.map_err(|e| e.to_string())?;
+    let answer = ctx
+        .http
+        .post(&url)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     if answer.status().is_success() {
-        Ok(format!("POST {url} (structured.response = corrected_document, 855-corrected.txt) → {}", answer.status()))
+        Ok(format!(
+            "POST {url} (structured.response = corrected_document, 855-corrected.txt) → {}",
+            answer.status()
+        ))
     } else {
-        Err(format!("POST {url} → {}: {}", answer.status(), answer.text().await.unwrap_or_default()))
+        Err(format!(
+            "POST {url} → {}: {}",
+            answer.status(),
+            answer.text().await.unwrap_or_default()
+        ))
     }
 }
 
@@ -181,7 +260,10 @@ async fn row_status(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, Stri
     let values = ctx
         .platforms
         .xecm()
-        .read_attributes(order, CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?)
+        .read_attributes(
+            order,
+            CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let Some(AttributeValue::Rows(rows)) = values.get("Exceptions") else {
@@ -194,6 +276,28 @@ async fn row_status(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, Stri
             _ => None,
         })
         .ok_or_else(|| "the row has no Status".into())
+}
+
+async fn row_thread(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
+    let values = ctx
+        .platforms
+        .xecm()
+        .read_attributes(
+            order,
+            CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(AttributeValue::Rows(rows)) = values.get("Exceptions") else {
+        return Err("no exception rows".into());
+    };
+    rows.iter()
+        .find(|r| r.get("Exception ID") == Some(&AttributeValue::Text(EXCEPTION.into())))
+        .and_then(|r| match r.get("TG Thread ID") {
+            Some(AttributeValue::Text(t)) if !t.is_empty() => Some(t.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| "the row has no TG Thread ID".into())
 }
 
 async fn folder(ctx: &DemoContext<'_>, order: NodeId) -> Result<Vec<String>, String> {
@@ -218,15 +322,23 @@ async fn answered(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String
     let status = row_status(ctx, order).await?;
     let names = folder(ctx, order).await?;
     if status != "Supplier Responded" || !names.iter().any(|n| n.ends_with("855-corrected.txt")) {
-        return Err(format!("Status = {status}; Exceptions/{EXCEPTION}: {names:?}"));
+        return Err(format!(
+            "Status = {status}; Exceptions/{EXCEPTION}: {names:?}"
+        ));
     }
-    Ok(format!("workspace {order} › Exceptions/{EXCEPTION}: {}; Status = {status}", names.join(", ")))
+    Ok(format!(
+        "workspace {order} › Exceptions/{EXCEPTION}: {}; Status = {status}",
+        names.join(", ")
+    ))
 }
 
 async fn accept(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
     let category = CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?;
     let xecm = ctx.platforms.xecm();
-    let values = xecm.read_attributes(order, category).await.map_err(|e| e.to_string())?;
+    let values = xecm
+        .read_attributes(order, category)
+        .await
+        .map_err(|e| e.to_string())?;
     let Some(AttributeValue::Rows(mut rows)) = values.get("Exceptions").cloned() else {
         return Err("no exception rows".into());
     };
@@ -237,13 +349,41 @@ async fn accept(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> 
     }
     let mut write = NamedAttributes::new();
     write.insert("Exceptions".into(), AttributeValue::Rows(rows));
-    xecm.write_attributes(order, category, &write).await.map_err(|e| e.to_string())?;
+    xecm.write_attributes(order, category, &write)
+        .await
+        .map_err(|e| e.to_string())?;
     poll(ctx).await?;
     let status = row_status(ctx, order).await?;
     if status != "Resolved" {
         return Err(format!("Status = {status}, expected Resolved"));
     }
-    Ok(format!("Status = {status}; the TG thread is resolved"))
+    let thread = row_thread(ctx, order).await?;
+    let spaces = get(ctx, &format!("__sim/partners/{PARTNER}/spaces")).await?;
+    let mut thread_status = None;
+    for space in spaces["items"].as_array().into_iter().flatten() {
+        let id = space["space_id"].as_str().unwrap_or_default();
+        let threads = get(
+            ctx,
+            &format!("__sim/partners/{PARTNER}/spaces/{id}/threads"),
+        )
+        .await?;
+        if let Some(t) = threads["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["thread_id"] == thread.as_str())
+        {
+            thread_status = t["status"].as_str().map(str::to_owned);
+        }
+    }
+    match thread_status.as_deref() {
+        Some("resolved") => Ok(format!(
+            "Status = {status}; TG thread {thread} (the row's TG Thread ID) is resolved"
+        )),
+        other => Err(format!(
+            "TG thread {thread} is {other:?}, expected resolved"
+        )),
+    }
 }
 
 async fn timeline(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
@@ -267,7 +407,13 @@ async fn timeline(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| format!("{} ({})", e["state"].as_str().unwrap_or("?"), e["actor"].as_str().unwrap_or("?")))
+        .map(|e| {
+            format!(
+                "{} ({})",
+                e["state"].as_str().unwrap_or("?"),
+                e["actor"].as_str().unwrap_or("?")
+            )
+        })
         .collect();
     Ok(format!(
         "Exceptions/{EXCEPTION}/timeline.json v{} (+ timeline.html): {}",
