@@ -31,6 +31,7 @@ pub enum ExceptionError {
 }
 
 impl ExceptionError {
+    #[allow(clippy::needless_pass_by_value)] // callers hand over errors they no longer need
     pub(crate) fn malformed(what: impl Into<String>, reason: impl ToString) -> Self {
         Self::Malformed {
             what: what.into(),

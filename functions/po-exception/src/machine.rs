@@ -261,6 +261,7 @@ impl ExceptionRecord {
     }
 
     /// Moves to `state` with an entry, unless `cause` was recorded; true when it changed.
+    #[allow(clippy::too_many_arguments)] // one entry's fields, each named at the call
     pub fn transition(
         &mut self,
         state: State,
@@ -368,6 +369,7 @@ pub async fn change(
         } else {
             ("CLOSED", None)
         };
+        #[allow(clippy::single_match_else)]
         let written = match stored {
             Some(r) => {
                 let mut update = r.change();

@@ -18,6 +18,8 @@
 //! ```
 //! The HTML shows the same as a table.
 
+use std::fmt::Write as _;
+
 use gridlink_flow::{EffectKey, Filing};
 use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
 use serde_json::json;
@@ -94,14 +96,15 @@ pub fn timeline_html(record: &ExceptionRecord) -> String {
             })
             .collect::<Vec<_>>()
             .join("<br>");
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{tg}</td><td>{files}</td></tr>\n",
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{tg}</td><td>{files}</td></tr>",
             entry.seq,
             escape(&entry.at),
             escape(&entry.actor),
             escape(&entry.event),
             entry.state.label(),
-        ));
+        );
     }
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Exception {id} on PO {po}</title></head><body>\n<h1>Exception {id} on PO {po}</h1>\n<p>Partner: {partner} · Status: {status} · Due: {due}</p>\n<table border=\"1\">\n<tr><th>#</th><th>At</th><th>Actor</th><th>Event</th><th>State</th><th>Trading Grid</th><th>Files</th></tr>\n{rows}</table>\n</body></html>\n",

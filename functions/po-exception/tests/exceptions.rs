@@ -475,7 +475,7 @@ async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(st
 
 async fn a_push_for_an_unknown_node_is_a_dead_letter_not_an_outage(stack: Stack) {
     let world = world(stack).await;
-    let push = serde_json::to_vec(&json!({"event_type": "workspace.changed", "node_id": 987654321, "occurred_at": "2026-11-25T01:00:00Z"})).expect("json");
+    let push = serde_json::to_vec(&json!({"event_type": "workspace.changed", "node_id": 987_654_321, "occurred_at": "2026-11-25T01:00:00Z"})).expect("json");
     let reply = world
         .function
         .handle(Invocation::Http(gridlink_tests::stack::signed_xecm_push(
