@@ -319,7 +319,7 @@ macro_rules! role_tests {
 
 role_tests! {
     case_collab_role_writes_its_inbox_and_nothing_else => "case-collab",
-    po_exception_role_has_no_storage_and_no_secrets => "po-exception",
+    po_exception_role_writes_its_inbox_and_nothing_else => "po-exception",
     contract_share_role_writes_its_inbox_and_nothing_else => "contract-share",
     shipment_delay_role_writes_its_inbox_documents_and_attachments_only => "shipment-delay",
     supplier_onboarding_role_has_no_storage_and_no_secrets => "supplier-onboarding",

@@ -1,30 +1,138 @@
 //! # po-exception
 //!
-//! Use case 2: a PO exception in an ERP-linked workspace is published to the supplier; corrected documents, explanations and revised confirmations are filed back.
+//! Use case 2: a purchase-order exception found in the ERP-linked xECM workspace is
+//! published to the supplier through Trading Grid; the supplier's answers (explanations,
+//! corrected documents, revised confirmations, change requests, disputes) are filed back
+//! into the same order workspace; the whole round trip is kept as the exception's timeline.
 //!
-//! **Status: not implemented yet.** The function deploys on the use-case runtime as a
-//! [`Skeleton`]: it starts and answers its health route with `"implemented": false`; every
-//! other route answers `501 Not Implemented` and every schedule firing fails as a
-//! `NonRetryable` invocation error (its schedules are deployed disabled), so nothing is ever
-//! reported as done that was not done. Its triggers are declared below, typed, and checked
-//! against the manifest like every built use case's.
+//! ## What it does
+//! 1. **Exceptions** are the rows of the `Exceptions` set of the `PO Exception` category
+//!    (9700) on a purchase-order workspace ([`row`]). Each valid row is published
+//!    ([`sync`]): one TG space per (order workspace, partner), one `po_exception` thread per
+//!    exception, linked both ways (`external_ref` `xecm:<ws>#<id>`, a ledger link, the
+//!    row's `TG Thread ID`), a message with the structured exception and an
+//!    `action_request` due at `Response Due`. A changed row republishes once per revision.
+//!    A row that cannot be published (no `Exception ID`, `Type` or `Line`; the supplier has
+//!    no TG partner) is parked with the reason in its `Status`, never dropped.
+//! 2. **Answers** ([`answer`]): the partner's `message.posted` on the thread is filed into
+//!    `Exceptions/<id>` with the `Partner Document` category, each file once; anyone else
+//!    posting on the thread is refused and logged; a reply on a resolved exception reopens
+//!    it.
+//! 3. **State machine** ([`machine`]) per exception in the ledger, by compare-and-set; the
+//!    row's `Status` is its projection; the buyer decides by setting `Status` (`Accepted`,
+//!    `Rejected`, `Under Review`, `Change Order`, `Withdrawn`).
+//! 4. **Timeline** ([`timeline`]): `Exceptions/<id>/timeline.json` and `.html`, a new version
+//!    at every transition.
+//! 5. **Deadlines** ([`deadlines`]): reminders after `Response Due`, then escalation.
+//!
+//! ## Not built yet (the seams)
+//! - **PO change (X12 860 / EDIFACT ORDCHG, 865 back)**: the buyer's `Change Order` is
+//!   recorded as state `change_requested`, shown as `Change Requested (not sent)` and logged
+//!   as not sent. Nothing is sent to Trading Grid. `change_sent` / `change_acknowledged` are
+//!   in the state machine for when the writers in `gridlink-edi` exist.
+//! - Exceptions from order-reconcile's result (`Match Status` = `exceptions`), per-partner
+//!   auto-accept tolerance, evidence attachments on the published message.
+//!
+//! ## Routing rule: one filer per document
+//! po-exception files only thread messages and their files. **A revised 855 / ORDRSP that
+//! arrives as EDI is order-reconcile's to file**; po-exception never files it (its
+//! `document.received` events are ignored here).
+//!
+//! ## Triggers
+//! - schedule `po-exception-poll-xecm`: order workspaces changed since the cursor (with an
+//!   overlap window), each synced; then inbox items left pending.
+//! - `POST /po-exception/xecm/events`: a signed xECM push — the same sync, for the pushed
+//!   node's workspace, through the inbox.
+//! - `POST /po-exception/tg/events`: Trading Grid webhooks (`message.posted`).
+//! - schedule `po-exception-deadlines`: reminders and escalation.
+//!
+//! Effects, each once under a business key: `tg-pox-space` (ws/partner), `tg-pox-thread`
+//! (ws#exception), `tg-pox-publish` (ws#exception/revision), `tg-pox-decision`,
+//! `tg-pox-thread-status` (ws#exception/entry), `tg-pox-reminder` (ws#exception/revision/n),
+//! `tg-pox-escalation` (ws#exception/revision), `xecm-pox-file` (message/attachment),
+//! `xecm-pox-timeline` (ws#exception/json|html, a version per content).
 
-use gridlink_flow::{NoRoutes, Skeleton, UseCaseSpec};
+pub mod answer;
+pub mod config;
+pub mod deadlines;
+pub mod error;
+pub mod machine;
+pub mod row;
+pub mod sync;
+pub mod timeline;
+
+use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use serde_json::{Value, json};
+
+pub use config::PoExceptionConfig;
+pub use error::ExceptionError;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "po-exception";
 
 gridlink_flow::schedules! {
-    /// PoException's schedules.
+    /// po-exception's schedules.
     pub enum Schedule {
         /// Poll xECM for new and changed PO exceptions.
         PollXecm = "poll-xecm",
+        /// Remind partners of overdue exceptions; escalate after the last reminder.
+        Deadlines = "deadlines",
     }
 }
 
-/// The po-exception use case (not built yet).
-#[derive(Debug, Clone, Copy)]
-pub enum PoException {}
+/// The po-exception use case.
+#[derive(Debug, Clone)]
+pub struct PoException {
+    platform: Platform,
+    config: PoExceptionConfig,
+}
+
+impl PoException {
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: PoExceptionConfig) -> Function<Self> {
+        Function::new(platform.clone(), Self { platform, config })
+    }
+
+    /// The platform it runs on.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// One poll: order workspaces changed in the cursor's window, each synced once.
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, ExceptionError> {
+        let settings = PollSettings {
+            workspace_type: self.config.workspace_type,
+            overlap: self.config.poll_overlap,
+            first_lookback: self.config.first_lookback,
+        };
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_order(workspace)
+        })
+        .await?;
+        let published: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.published.clone())
+            .collect();
+        let parked: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.parked.clone())
+            .collect();
+        let decided: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.decided.clone())
+            .collect();
+        Ok(
+            json!({"examined": report.examined, "published": published, "parked": parked,
+                  "decided": decided, "failed": report.failed}),
+        )
+    }
+}
 
 impl UseCaseSpec for PoException {
     const NAME: &'static str = NAME;
@@ -32,18 +140,38 @@ impl UseCaseSpec for PoException {
     type Schedule = Schedule;
 }
 
-/// The function as deployed today.
-pub fn function() -> Skeleton<PoException> {
-    Skeleton::new()
-}
+impl UseCase for PoException {
+    type Error = ExceptionError;
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_manifest_and_the_dispatch_agree() {
-        assert_eq!(
-            gridlink_flow::check_bindings::<super::PoException>(),
-            Ok(())
-        );
+    async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, ExceptionError> {
+        match event {
+            Received::Xecm(push) => {
+                match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                    Some(workspace) => {
+                        Ok(serde_json::to_value(self.sync_order(workspace).await?)
+                            .unwrap_or_default())
+                    }
+                    None => Ok(json!({"ignored": "the node is in no business workspace"})),
+                }
+            }
+            Received::Tg(event) => {
+                Ok(serde_json::to_value(self.file_answer(&event).await?).unwrap_or_default())
+            }
+        }
+    }
+
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ExceptionError> {
+        match schedule {
+            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::Deadlines => Ok(json!({"deadlines": self.sweep_deadlines().await?})),
+        }
+    }
+
+    async fn on_route(
+        &self,
+        route: NoRoutes,
+        _: &HttpRequest,
+    ) -> Result<HttpResponse, ExceptionError> {
+        match route {}
     }
 }

@@ -1,8 +1,10 @@
-//! The `po-exception` Lambda (a skeleton until its use case is built).
+//! The `po-exception` Lambda.
 
 use std::process::ExitCode;
 
+use po_exception::{PoException, PoExceptionConfig};
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    gridlink_flow::serve_skeleton::<po_exception::PoException>().await
+    gridlink_flow::serve(PoExceptionConfig::from_source, PoException::function).await
 }

@@ -18,7 +18,10 @@ pub fn all(platforms: &LocalPlatforms) -> Result<Vec<Arc<dyn Handler>>, ConfigEr
             platforms.platform(case_collab::NAME),
             case_collab::CaseCollabConfig::from_source(&source)?,
         )),
-        Arc::new(po_exception::function()),
+        Arc::new(po_exception::PoException::function(
+            platforms.platform(po_exception::NAME),
+            po_exception::PoExceptionConfig::from_source(&source)?,
+        )),
         Arc::new(contract_share::ContractShare::function(
             platforms.platform(contract_share::NAME),
             contract_share::ContractShareConfig::from_source(&source)?,

@@ -7,6 +7,7 @@
 
 mod collaboration;
 mod contracts;
+mod exceptions;
 mod orders;
 mod platform;
 mod shipments;
@@ -163,6 +164,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             collaboration::run(ctx, &mut report).await;
         } else if status.name == contract_share::NAME {
             contracts::run(ctx, &mut report).await;
+        } else if status.name == po_exception::NAME {
+            exceptions::run(ctx, &mut report).await;
         } else if status.name == shipment_delay::NAME {
             shipments::run(ctx, &mut report).await;
         } else {

@@ -1,0 +1,913 @@
+//! One purchase-order workspace brought up to date: its `PO Exception` rows read, each valid
+//! exception published to the supplier's Trading Grid partner (one space per order and
+//! partner, one `po_exception` thread per exception, a message per row revision), the
+//! buyer's decisions applied, the rows' `Status` and `TG Thread ID` projected, and each
+//! exception's timeline filed. Safe to repeat: every effect runs once.
+//!
+//! Rows that cannot be published are **parked**, never dropped: the row's `Status` reads
+//! `Parked: <reason>` (naming the column, or the missing partner), the ledger keeps the
+//! exception with the reason, and a warning is logged with the business keys. Fixing the
+//! row or the supplier's `Trading Partner ID` publishes it on the next sync.
+//!
+//! # Format
+//! Space: title `PO <po>: exceptions`, `external_ref` `xecm:<workspace id>`, `context`
+//! `{"po_number"}`. Thread: kind `po_exception`, subject `PO <po> exception <id>: <type>,
+//! line <n>`, `external_ref` `xecm:<workspace id>#<exception id>`. Message (one per row
+//! revision): `structured` `{"exception_id","po_number","type","revision","lines":[{"line",
+//! "field","expected","actual"}],"allowed_responses":[…]}`, `action_request`
+//! `{"kind":"resolve_po_exception","due_at"}`.
+
+use futures::TryStreamExt;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::EffectKey;
+use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_tgrid::model::{
+    ActionRequest, ExternalRef, NewMessage, NewSpace, NewThread, Partner, PartnerFilter,
+    ThreadKind, ThreadStatus,
+};
+use gridlink_tgrid::{IdempotencyKey, PartnerId, ThreadId};
+use gridlink_xecm::model::subtype;
+use gridlink_xecm::{AttributeValue, BusinessObject, NamedAttributes, NodeId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::PoException;
+use crate::error::ExceptionError;
+use crate::machine::{self, Decision, ExceptionRecord, State, THREAD_LINK_KIND, TgIds, ThreadLink};
+use crate::row::{self, ExceptionRow, RESPONSES, Row, text};
+
+/// What one sync of an order did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrderSync {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// Why nothing was done, when it is not an order with exceptions.
+    pub skipped: Option<String>,
+    /// The PO number.
+    pub po_number: Option<String>,
+    /// Exceptions published (or republished) in this sync: `<exception id>@<revision>`.
+    pub published: Vec<String>,
+    /// Rows parked, with the reason.
+    pub parked: Vec<String>,
+    /// Decisions applied: `<exception id>: <state>`.
+    pub decided: Vec<String>,
+}
+
+/// The space and thread of one exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Opened {
+    space_id: String,
+    thread_id: String,
+}
+
+/// A posted message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Posted {
+    pub(crate) message_id: String,
+}
+
+pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, ExceptionError> {
+    IdempotencyKey::parse(text).map_err(|e| ExceptionError::malformed(text, e))
+}
+
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+/// A category that is not on the node reads as "no values".
+pub(crate) fn absent(error: &gridlink_xecm::XecmError) -> bool {
+    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
+}
+
+/// The field a type of exception is about.
+fn field_of(kind: &str) -> &str {
+    match kind {
+        "price" => "unit_price",
+        "quantity" => "quantity",
+        "date" => "delivery_date",
+        other => other,
+    }
+}
+
+impl PoException {
+    /// Brings one order workspace's exceptions up to date (see the module docs).
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
+    pub async fn sync_order(&self, workspace_id: NodeId) -> Result<OrderSync, ExceptionError> {
+        let ws = workspace_id.get();
+        let mut sync = OrderSync {
+            workspace_id: ws,
+            ..OrderSync::default()
+        };
+        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        if workspace.subtype != subtype::WORKSPACE
+            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        {
+            sync.skipped = Some("not a purchase-order workspace".into());
+            return Ok(sync);
+        }
+        let order = match self
+            .platform
+            .xecm
+            .read_attributes(workspace_id, self.config.order_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if absent(&error) => {
+                sync.skipped = Some("no order category".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let values = match self
+            .platform
+            .xecm
+            .read_attributes(workspace_id, self.config.exception_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if absent(&error) => {
+                sync.skipped = Some("no PO Exception category".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let rows = row::rows(&values, &self.config.exception_set);
+        if rows.iter().all(|r| row::read(&r.values) == Row::Empty) {
+            sync.skipped = Some("no exception rows".into());
+            return Ok(sync);
+        }
+        let Some(po_number) = text(&order, "PO Number") else {
+            tracing::warn!("an order workspace with exception rows has no PO Number; parked");
+            let statuses = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.index,
+                        Some("Parked: the order has no `PO Number`".into()),
+                        None,
+                    )
+                })
+                .collect();
+            self.project(workspace_id, &rows, statuses).await?;
+            sync.parked.push("the order has no `PO Number`".into());
+            return Ok(sync);
+        };
+        sync.po_number = Some(po_number.clone());
+        let partner = self.partner_of(&order).await?;
+        let mut statuses = Vec::new();
+        for raw in &rows {
+            let row_status = text(&raw.values, "Status");
+            let (exception_id, result) = match row::read(&raw.values) {
+                Row::Empty => continue,
+                Row::Invalid {
+                    exception_id: None,
+                    reason,
+                } => {
+                    tracing::warn!(po_number = %po_number, row = raw.index + 1, %reason, "exception row parked");
+                    sync.parked.push(format!("row {}: {reason}", raw.index + 1));
+                    statuses.push((raw.index, Some(format!("Parked: {reason}")), None));
+                    continue;
+                }
+                Row::Invalid {
+                    exception_id: Some(id),
+                    reason,
+                } => (id, Err(reason)),
+                Row::Valid(valid) => {
+                    let id = valid.exception_id.clone();
+                    match &partner {
+                        Ok(partner) => (
+                            id,
+                            Ok((
+                                valid,
+                                partner.partner_id.as_str().to_owned(),
+                                partner.name.clone(),
+                            )),
+                        ),
+                        // An exception published before keeps its partner.
+                        Err(reason) => match machine::get(
+                            self.platform.ledger.as_ref(),
+                            &machine::key(ws, &id),
+                        )
+                        .await?
+                        .and_then(|r| Some((r.partner_id?, r.partner_name.unwrap_or_default())))
+                        {
+                            Some((partner_id, name)) => (id, Ok((valid, partner_id, name))),
+                            None => (id, Err(reason.clone())),
+                        },
+                    }
+                }
+            };
+            let record = match result {
+                Err(reason) => {
+                    let record = self.park(ws, &po_number, &exception_id, &reason).await?;
+                    sync.parked.push(format!("{exception_id}: {reason}"));
+                    record
+                }
+                Ok((valid, partner_id, partner_name)) => {
+                    self.advance(
+                        ws,
+                        &po_number,
+                        &valid,
+                        (&partner_id, &partner_name),
+                        row_status.as_deref(),
+                        &mut sync,
+                    )
+                    .await?
+                }
+            };
+            statuses.push((
+                raw.index,
+                Some(record.status_text()),
+                record.thread_id.clone(),
+            ));
+            self.file_timeline(&record).await?;
+        }
+        let changed = self.project(workspace_id, &rows, statuses).await?;
+        for (exception_id, status) in changed {
+            self.note_projection(ws, &exception_id, &status).await?;
+        }
+        Ok(sync)
+    }
+
+    /// The supplier's Trading Grid partner, or why there is none.
+    async fn partner_of(
+        &self,
+        order: &NamedAttributes,
+    ) -> Result<Result<Partner, String>, ExceptionError> {
+        let Some(supplier) = text(order, "Supplier Number") else {
+            return Ok(Err("the order has no `Supplier Number`".into()));
+        };
+        let Ok(bo) = BusinessObject::new(
+            &self.config.supplier_bo_system,
+            &self.config.supplier_bo_type,
+            &supplier,
+        ) else {
+            return Ok(Err(format!("supplier number {supplier:?} is not valid")));
+        };
+        let Some(supplier_ws) = self
+            .platform
+            .xecm
+            .find_workspace_by_business_object(&bo)
+            .await?
+        else {
+            return Ok(Err(format!(
+                "no supplier workspace for supplier {supplier}"
+            )));
+        };
+        let values = match self
+            .platform
+            .xecm
+            .read_attributes(supplier_ws.id, self.config.supplier_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if absent(&error) => NamedAttributes::new(),
+            Err(error) => return Err(error.into()),
+        };
+        let Some(address) = text(&values, &self.config.supplier_partner_attribute) else {
+            return Ok(Err(format!(
+                "supplier {supplier} has no `{}`",
+                self.config.supplier_partner_attribute
+            )));
+        };
+        let filter = PartnerFilter::default();
+        let partners: Vec<Partner> = self.platform.tg.partners(&filter).try_collect().await?;
+        let names = |p: &Partner| {
+            p.edi_addresses.iter().any(|a| {
+                address.eq_ignore_ascii_case(&a.id)
+                    || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
+            })
+        };
+        Ok(partners
+            .into_iter()
+            .find(names)
+            .ok_or_else(|| format!("supplier {supplier} ({address}) is no Trading Grid partner")))
+    }
+
+    /// Records an exception as parked with `reason` (once per reason).
+    async fn park(
+        &self,
+        ws: i64,
+        po_number: &str,
+        exception_id: &str,
+        reason: &str,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let at = rfc3339(self.platform.clock.now());
+        let fresh = ExceptionRecord::new(ws, po_number, exception_id);
+        let (record, changed) = machine::change(self.platform.ledger.as_ref(), &fresh, |r| {
+            if !r.state.open()
+                || (r.state == State::Parked && r.parked_reason.as_deref() == Some(reason))
+            {
+                return false;
+            }
+            r.parked_reason = Some(reason.to_owned());
+            r.transition(
+                State::Parked,
+                &at,
+                "gridlink",
+                format!("parked: {reason}"),
+                format!("parked:{}:{reason}", r.history.len()),
+                TgIds::default(),
+                Vec::new(),
+            )
+        })
+        .await?;
+        if changed {
+            tracing::warn!(po_number, exception_id, %reason, "exception parked");
+        }
+        Ok(record)
+    }
+
+    /// Moves one valid exception on: published (again, for a new row revision), the buyer's
+    /// decision applied, pending Trading Grid effects finished.
+    #[tracing::instrument(skip_all, fields(po_number = %po_number, exception_id = %row.exception_id, partner_id = %partner.0))]
+    async fn advance(
+        &self,
+        ws: i64,
+        po_number: &str,
+        row: &ExceptionRow,
+        partner: (&str, &str),
+        row_status: Option<&str>,
+        sync: &mut OrderSync,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let ledger = self.platform.ledger.as_ref();
+        let now = self.platform.clock.now();
+        let at = rfc3339(now);
+        let fresh = ExceptionRecord::new(ws, po_number, &row.exception_id);
+        let partner_id = partner.0.to_owned();
+        let (mut record, _) = machine::change(ledger, &fresh, |r| {
+            let mut changed = false;
+            if r.row.as_ref() != Some(row) {
+                r.row = Some(row.clone());
+                changed = true;
+            }
+            if r.partner_id.is_none() {
+                r.partner_id = Some(partner_id.clone());
+                r.partner_name = Some(partner.1.to_owned());
+                changed = true;
+            }
+            if r.history.is_empty() {
+                changed |= r.transition(
+                    State::Detected,
+                    &at,
+                    "xecm",
+                    format!("detected: {} exception on line {}", row.kind, row.line),
+                    "detected",
+                    TgIds::default(),
+                    Vec::new(),
+                );
+            } else if r.state == State::Parked {
+                r.parked_reason = None;
+                let back = if r.published_revision.as_deref() == Some(&row.revision) {
+                    State::AwaitingSupplier
+                } else {
+                    State::Detected
+                };
+                changed |= r.transition(
+                    back,
+                    &at,
+                    "xecm",
+                    "row fixed; no longer parked",
+                    format!("unparked:{}", r.history.len()),
+                    TgIds::default(),
+                    Vec::new(),
+                );
+            }
+            if r.due_revision.as_deref() != Some(&row.revision) {
+                r.due_at = Some(planned_due(row, now, self.config.response_due));
+                r.due_revision = Some(row.revision.clone());
+                changed = true;
+            }
+            changed
+        })
+        .await?;
+        if record.partner_id.as_deref() != Some(partner_id.as_str()) {
+            // The order's supplier moved to another partner: the old thread stays theirs.
+            tracing::warn!(recorded = ?record.partner_id, "the order's partner changed; the exception stays with its first partner");
+        }
+        if !record.state.open() {
+            self.settle(&record).await?;
+            return Ok(record);
+        }
+        let opened = self.open_thread(&record, row).await?;
+        if record.published_revision.as_deref() != Some(&row.revision) {
+            record = self.publish(&record, row, &opened).await?;
+            sync.published
+                .push(format!("{}@{}", row.exception_id, row.revision));
+        }
+        if let Some(status) = row_status
+            && record.projected_status.as_deref() != Some(status)
+            && let Some(decision) = Decision::read(status)
+        {
+            let (decided, changed) = self.decide(&record, decision, row).await?;
+            if changed {
+                sync.decided
+                    .push(format!("{}: {}", row.exception_id, decided.state.label()));
+            }
+            record = decided;
+        }
+        self.settle(&record).await?;
+        Ok(record)
+    }
+
+    /// The exception's space (per order and partner) and thread, each opened once, linked
+    /// both ways.
+    async fn open_thread(
+        &self,
+        record: &ExceptionRecord,
+        row: &ExceptionRow,
+    ) -> Result<Opened, ExceptionError> {
+        let ws = record.workspace_id;
+        let partner = record.partner_id.clone().unwrap_or_default();
+        let tg = self.platform.tg.clone();
+        let po = record.po_number.clone();
+        let space = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-pox-space", format!("{ws}/{partner}")),
+                None,
+                |k| async move {
+                    let space = tg
+                        .open_space(
+                            &idempotency_key(&k)?,
+                            &NewSpace {
+                                partner_id: PartnerId::new(&partner),
+                                title: format!("PO {po}: exceptions"),
+                                external_ref: Some(ExternalRef::new("xecm", ws.to_string())),
+                                context: Some(json!({"po_number": po, "workspace_id": ws})),
+                            },
+                        )
+                        .await?;
+                    Ok::<_, ExceptionError>(space.space_id.as_str().to_owned())
+                },
+            )
+            .await
+            .map_err(ExceptionError::from_effect)?
+            .into_inner();
+        let tg = self.platform.tg.clone();
+        let subject = format!(
+            "PO {} exception {}: {}, line {}",
+            record.po_number, record.exception_id, row.kind, row.line
+        );
+        let reference = ExternalRef::new("xecm", format!("{ws}#{}", record.exception_id));
+        let space_id = space.clone();
+        let opened = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-pox-thread", record.key()),
+                None,
+                |k| async move {
+                    let thread = tg
+                        .open_thread(
+                            &idempotency_key(&k)?,
+                            &gridlink_tgrid::SpaceId::new(&space_id),
+                            &NewThread {
+                                subject,
+                                kind: ThreadKind::PoException,
+                                external_ref: Some(reference),
+                            },
+                        )
+                        .await?;
+                    Ok::<_, ExceptionError>(Opened {
+                        space_id,
+                        thread_id: thread.thread_id.as_str().to_owned(),
+                    })
+                },
+            )
+            .await
+            .map_err(ExceptionError::from_effect)?
+            .into_inner();
+        let link = ThreadLink {
+            workspace_id: ws,
+            exception_id: record.exception_id.clone(),
+            partner_id: record.partner_id.clone().unwrap_or_default(),
+            space_id: opened.space_id.clone(),
+        };
+        let data = serde_json::to_value(&link)
+            .map_err(|e| ExceptionError::malformed(opened.thread_id.clone(), e))?;
+        match self
+            .platform
+            .ledger
+            .create(NewRecord::new(
+                RecordId::new(THREAD_LINK_KIND, &opened.thread_id)?,
+                "LINKED",
+                data,
+            ))
+            .await
+        {
+            Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        if record.thread_id.as_deref() != Some(&opened.thread_id) {
+            let fresh = record.clone();
+            let (space_id, thread_id) = (opened.space_id.clone(), opened.thread_id.clone());
+            machine::change(self.platform.ledger.as_ref(), &fresh, |r| {
+                if r.thread_id.as_deref() == Some(&thread_id) {
+                    return false;
+                }
+                r.space_id = Some(space_id.clone());
+                r.thread_id = Some(thread_id.clone());
+                true
+            })
+            .await?;
+        }
+        Ok(opened)
+    }
+
+    /// Posts the row's revision to the thread (once per revision) and moves the exception to
+    /// awaiting the supplier.
+    async fn publish(
+        &self,
+        record: &ExceptionRecord,
+        row: &ExceptionRow,
+        opened: &Opened,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let due = record
+            .due_at
+            .as_deref()
+            .and_then(parse_time)
+            .unwrap_or_else(|| self.platform.clock.now() + self.config.response_due);
+        let republish = record.published_revision.is_some();
+        let message = NewMessage {
+            body: format!(
+                "{}PO {} line {}: {} exception {}. Expected {}, actual {}. Please respond by {} with one of: {}.",
+                if republish { "Revised: " } else { "" },
+                record.po_number,
+                row.line,
+                row.kind,
+                row.exception_id,
+                if row.expected.is_empty() {
+                    "—"
+                } else {
+                    &row.expected
+                },
+                if row.actual.is_empty() {
+                    "—"
+                } else {
+                    &row.actual
+                },
+                due.date(),
+                RESPONSES.join(", ")
+            ),
+            attachment_ids: Vec::new(),
+            structured: Some(json!({
+                "exception_id": row.exception_id,
+                "po_number": record.po_number,
+                "type": row.kind,
+                "revision": row.revision,
+                "lines": [{
+                    "line": row.line,
+                    "field": field_of(&row.kind),
+                    "expected": row.expected,
+                    "actual": row.actual,
+                }],
+                "allowed_responses": RESPONSES,
+            })),
+            action_request: Some(ActionRequest {
+                kind: "resolve_po_exception".into(),
+                due_at: Some(due),
+            }),
+        };
+        let tg = self.platform.tg.clone();
+        let thread = ThreadId::new(&opened.thread_id);
+        let posted = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new(
+                    "tg-pox-publish",
+                    format!("{}/{}", record.key(), row.revision),
+                ),
+                None,
+                |k| async move {
+                    let posted = tg
+                        .post_message(&idempotency_key(&k)?, &thread, &message)
+                        .await?;
+                    Ok::<_, ExceptionError>(Posted {
+                        message_id: posted.message_id.as_str().to_owned(),
+                    })
+                },
+            )
+            .await
+            .map_err(ExceptionError::from_effect)?;
+        if posted.ran_now() {
+            tracing::info!(revision = %row.revision, republish, "exception published to the partner");
+        }
+        let message_id = posted.into_inner().message_id;
+        let at = rfc3339(self.platform.clock.now());
+        let revision = row.revision.clone();
+        let tg_ids = TgIds {
+            space_id: Some(opened.space_id.clone()),
+            thread_id: Some(opened.thread_id.clone()),
+            message_id: Some(message_id),
+            attachment_ids: Vec::new(),
+        };
+        let due_text = rfc3339(due);
+        let (record, _) = machine::change(self.platform.ledger.as_ref(), record, |r| {
+            if r.published_revision.as_deref() == Some(&revision) {
+                return false;
+            }
+            r.published_revision = Some(revision.clone());
+            r.transition(
+                State::Published,
+                &at,
+                "gridlink",
+                if republish {
+                    format!("republished (row revision {revision}), due {due_text}")
+                } else {
+                    format!("published, due {due_text}")
+                },
+                format!("publish:{revision}"),
+                tg_ids.clone(),
+                Vec::new(),
+            );
+            r.transition(
+                State::AwaitingSupplier,
+                &at,
+                "gridlink",
+                "awaiting supplier",
+                format!("await:{revision}"),
+                TgIds::default(),
+                Vec::new(),
+            );
+            true
+        })
+        .await?;
+        Ok(record)
+    }
+
+    /// Applies the buyer's decision from the row's `Status`.
+    async fn decide(
+        &self,
+        record: &ExceptionRecord,
+        decision: Decision,
+        row: &ExceptionRow,
+    ) -> Result<(ExceptionRecord, bool), ExceptionError> {
+        let at = rfc3339(self.platform.clock.now());
+        let actor = match row.owner {
+            Some(user) => format!("xecm:user {user}"),
+            None => "xecm:buyer".to_owned(),
+        };
+        let (record, changed) = machine::change(self.platform.ledger.as_ref(), record, |r| {
+            let n = r.history.len();
+            let tg = TgIds {
+                thread_id: r.thread_id.clone(),
+                ..TgIds::default()
+            };
+            let step = |r: &mut ExceptionRecord, state: State, event: &str, cause: &str| {
+                r.transition(
+                    state,
+                    &at,
+                    &actor,
+                    event,
+                    format!("{cause}:{n}"),
+                    tg.clone(),
+                    Vec::new(),
+                )
+            };
+            match (decision, r.state) {
+                (_, State::Parked | State::Detected) => false,
+                (Decision::Review, State::SupplierResponded) => {
+                    step(r, State::UnderReview, "under review", "review")
+                }
+                (Decision::Accept, s) if s.open() => {
+                    step(r, State::Accepted, "accepted by the buyer", "accept");
+                    step(r, State::Resolved, "resolved", "resolve")
+                }
+                (Decision::Reject, State::SupplierResponded | State::UnderReview) => {
+                    step(r, State::Rejected, "answer rejected by the buyer", "reject");
+                    step(
+                        r,
+                        State::AwaitingSupplier,
+                        "awaiting supplier (asked again)",
+                        "reject-await",
+                    )
+                }
+                (
+                    Decision::ChangeOrder,
+                    State::AwaitingSupplier
+                    | State::SupplierResponded
+                    | State::UnderReview
+                    | State::Escalated,
+                ) => step(
+                    r,
+                    State::ChangeRequested,
+                    "change order requested by the buyer; the 860/ORDCHG is NOT sent (not built in this version)",
+                    "change",
+                ),
+                (Decision::Withdraw, s) if s.open() => {
+                    step(r, State::Withdrawn, "withdrawn by the buyer", "withdraw")
+                }
+                _ => false,
+            }
+        })
+        .await?;
+        if changed {
+            tracing::info!(
+                state = record.state.label(),
+                ?decision,
+                "buyer decision applied"
+            );
+            if record.state == State::ChangeRequested {
+                tracing::warn!(
+                    po_number = %record.po_number,
+                    exception_id = %record.exception_id,
+                    "change order recorded but not sent: X12 860 / EDIFACT ORDCHG sending is not built yet"
+                );
+            }
+        } else {
+            tracing::info!(
+                status = ?decision,
+                state = record.state.label(),
+                "the row's Status names a decision that does not apply in this state; ignored"
+            );
+        }
+        Ok((record, changed))
+    }
+
+    /// Finishes the Trading Grid effect the exception's last transition calls for: the
+    /// thread resolved or closed, the partner told of a rejection. Each once.
+    pub(crate) async fn settle(&self, record: &ExceptionRecord) -> Result<(), ExceptionError> {
+        let (Some(last), Some(thread_id)) = (record.history.last(), record.thread_id.clone())
+        else {
+            return Ok(());
+        };
+        let key = format!("{}/{}", record.key(), last.seq);
+        let tg = self.platform.tg.clone();
+        let thread = ThreadId::new(&thread_id);
+        match last.state {
+            State::Resolved | State::Withdrawn => {
+                let status = if last.state == State::Resolved {
+                    ThreadStatus::Resolved
+                } else {
+                    ThreadStatus::Closed
+                };
+                self.platform
+                    .effects
+                    .once(
+                        &EffectKey::new("tg-pox-thread-status", key),
+                        None,
+                        |_| async move {
+                            tg.set_thread_status(&thread, status).await?;
+                            Ok::<_, ExceptionError>(json!({"status": status}))
+                        },
+                    )
+                    .await
+                    .map_err(ExceptionError::from_effect)?;
+            }
+            State::AwaitingSupplier if last.cause.starts_with("reject-await:") => {
+                let due = record.due_at.as_deref().and_then(parse_time);
+                let message = NewMessage {
+                    body: format!(
+                        "Your answer to exception {} on PO {} was not accepted. Please respond again.",
+                        record.exception_id, record.po_number
+                    ),
+                    attachment_ids: Vec::new(),
+                    structured: Some(json!({
+                        "exception_id": record.exception_id,
+                        "po_number": record.po_number,
+                        "decision": "rejected",
+                        "allowed_responses": RESPONSES,
+                    })),
+                    action_request: Some(ActionRequest {
+                        kind: "resolve_po_exception".into(),
+                        due_at: due,
+                    }),
+                };
+                self.platform
+                    .effects
+                    .once(
+                        &EffectKey::new("tg-pox-decision", key),
+                        None,
+                        |k| async move {
+                            let posted = tg
+                                .post_message(&idempotency_key(&k)?, &thread, &message)
+                                .await?;
+                            Ok::<_, ExceptionError>(Posted {
+                                message_id: posted.message_id.as_str().to_owned(),
+                            })
+                        },
+                    )
+                    .await
+                    .map_err(ExceptionError::from_effect)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Writes each row's `Status` and `TG Thread ID` where they differ from what it shows
+    /// (only those two columns: the buyer's columns are left as they are); the exceptions
+    /// whose status was written.
+    async fn project(
+        &self,
+        workspace: NodeId,
+        rows: &[row::RawRow],
+        statuses: Vec<(usize, Option<String>, Option<String>)>,
+    ) -> Result<Vec<(String, String)>, ExceptionError> {
+        let mut differs = false;
+        let mut written = Vec::new();
+        let mut out: Vec<NamedAttributes> = rows
+            .iter()
+            .map(|r| {
+                let mut keep = NamedAttributes::new();
+                for column in ["Status", "TG Thread ID"] {
+                    keep.insert(
+                        column.to_owned(),
+                        r.values
+                            .get(column)
+                            .cloned()
+                            .unwrap_or(AttributeValue::Empty),
+                    );
+                }
+                keep
+            })
+            .collect();
+        for (index, status, thread) in statuses {
+            let Some(target) = out.get_mut(index) else {
+                continue;
+            };
+            let current = rows.get(index).map(|r| &r.values);
+            if let Some(status) = status
+                && current.and_then(|v| text(v, "Status")).as_deref() != Some(status.as_str())
+            {
+                target.insert("Status".into(), status.clone().into());
+                if let Some(id) = current.and_then(|v| text(v, "Exception ID")) {
+                    written.push((id, status));
+                }
+                differs = true;
+            }
+            if let Some(thread) = thread
+                && current.and_then(|v| text(v, "TG Thread ID")).as_deref() != Some(thread.as_str())
+            {
+                target.insert("TG Thread ID".into(), thread.into());
+                differs = true;
+            }
+        }
+        if differs {
+            let mut values = NamedAttributes::new();
+            values.insert(self.config.exception_set.clone(), AttributeValue::Rows(out));
+            self.platform
+                .xecm
+                .write_attributes(workspace, self.config.exception_category, &values)
+                .await?;
+            tracing::info!(rows = written.len(), "exception rows' Status projected");
+        }
+        Ok(written)
+    }
+
+    /// Remembers the status text written, so the buyer's next change of it reads as a
+    /// decision and gridlink's own projection never does.
+    async fn note_projection(
+        &self,
+        ws: i64,
+        exception_id: &str,
+        status: &str,
+    ) -> Result<(), ExceptionError> {
+        let Some(record) = machine::get(
+            self.platform.ledger.as_ref(),
+            &machine::key(ws, exception_id),
+        )
+        .await?
+        else {
+            return Ok(());
+        };
+        machine::change(self.platform.ledger.as_ref(), &record, |r| {
+            if r.projected_status.as_deref() == Some(status) {
+                return false;
+            }
+            r.projected_status = Some(status.to_owned());
+            true
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// The deadline of a revision: the row's `Response Due` (read as UTC), else the default
+/// after `now`.
+fn planned_due(row: &ExceptionRow, now: OffsetDateTime, default: std::time::Duration) -> String {
+    let stated = row.response_due.as_deref().and_then(|d| {
+        PrimitiveDateTime::parse(
+            d,
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        )
+        .ok()
+    });
+    match stated {
+        Some(due) => rfc3339(due.assume_utc()),
+        None => rfc3339(now + default),
+    }
+}

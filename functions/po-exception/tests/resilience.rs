@@ -1,0 +1,189 @@
+//! po-exception under failure and over time: a crash after every effect leaves exactly one
+//! of each; overdue exceptions are reminded once per interval, then escalated.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gridlink_tests::stack::{Stack, Storage};
+use serde_json::Value;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Runs a schedule until it succeeds, letting the crashed effect's lease run out in between.
+async fn until_ok(world: &World, schedule: &str) -> Value {
+    for _ in 0..4 {
+        match fire(world, schedule).await {
+            Ok(summary) => return summary,
+            Err(error) => {
+                println!("{schedule} failed (expected once after an injected crash): {error:?}");
+                world.stack.ledger_clock.advance(HOUR);
+            }
+        }
+    }
+    panic!("{schedule} never succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
+    for kind in [
+        "tg-pox-space",
+        "tg-pox-thread",
+        "tg-pox-publish",
+        "xecm-pox-timeline",
+        "xecm-pox-file",
+        "tg-pox-thread-status",
+    ] {
+        let world = world_with(stack_on(Storage::Embedded).await, Some(kind), |_| {}).await;
+        until_ok(&world, "po-exception-poll-xecm").await;
+        let (_, thread) = acme_thread(&world).await;
+        let (status, message) = reply(
+            &world,
+            "prt_acme",
+            &thread,
+            "Corrected confirmation attached.",
+            "corrected_document",
+            Some(("855-corrected.txt", b"855 corrected\n")),
+        )
+        .await;
+        assert_eq!(status, 201, "{message}");
+        let event = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+        deliver(&world, &event).await;
+        world.stack.ledger_clock.advance(HOUR);
+        until_ok(&world, "po-exception-poll-xecm").await;
+        deliver(&world, &event).await;
+        set_column(
+            &world,
+            world.acme_order,
+            ACME_EXC,
+            "Status",
+            "Accepted".into(),
+        )
+        .await;
+        until_ok(&world, "po-exception-poll-xecm").await;
+        until_ok(&world, "po-exception-poll-xecm").await;
+
+        let (space, thread) = acme_thread(&world).await;
+        let messages = partner_messages(&world, "prt_acme", &thread).await;
+        let published = messages
+            .iter()
+            .filter(|m| m["structured"]["allowed_responses"].is_array())
+            .count();
+        assert_eq!(published, 1, "one publication after a crash after {kind}");
+        let docs = filed(&world, world.acme_order, ACME_EXC).await;
+        let names: Vec<_> = docs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            docs.len(),
+            4,
+            "message, file and the two timelines after a crash after {kind}: {names:?}"
+        );
+        assert_eq!(
+            status_of(&world, world.acme_order, ACME_EXC).await,
+            "Resolved",
+            "after {kind}"
+        );
+        let threads = partner_threads(&world, "prt_acme", &space).await;
+        assert_eq!(threads[0]["status"], "resolved", "after {kind}");
+        let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+        let answered = tl["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["state"] == "supplier_responded")
+            .count();
+        assert_eq!(answered, 1, "one answer on the timeline after {kind}");
+    }
+}
+
+async fn an_overdue_exception_is_reminded_once_per_interval_then_escalated(stack: Stack) {
+    let world = world_with(stack, None, |c| {
+        c.max_reminders = 2;
+        c.reminder_interval = HOUR;
+    })
+    .await;
+    poll(&world).await;
+    let (_, thread) = acme_thread(&world).await;
+    assert_eq!(
+        deadlines(&world).await["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "not due yet"
+    );
+    world.clock.advance(Duration::from_secs(48 * 3600 + 60));
+    let first = deadlines(&world).await;
+    assert_eq!(
+        first["deadlines"]["reminded"].as_array().map(Vec::len),
+        Some(2),
+        "ACME and Nordic Fasteners: {first}"
+    );
+    let again = deadlines(&world).await;
+    assert_eq!(
+        again["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "once per interval: {again}"
+    );
+    world.clock.advance(HOUR);
+    deadlines(&world).await;
+    world.clock.advance(HOUR);
+    let escalated = deadlines(&world).await;
+    assert_eq!(
+        escalated["deadlines"]["escalated"].as_array().map(Vec::len),
+        Some(2),
+        "{escalated}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Escalated"
+    );
+    let messages = partner_messages(&world, "prt_acme", &thread).await;
+    assert_eq!(
+        messages.len(),
+        4,
+        "publication, two reminders, the escalation: {messages:?}"
+    );
+    let escalation = messages[3]["body"].as_str().unwrap_or_default();
+    assert!(
+        escalation.contains("Tom Reyes"),
+        "to the partner's sales contact: {escalation}"
+    );
+    assert!(
+        escalation.contains("xECM user 1000"),
+        "names the owner: {escalation}"
+    );
+    world.clock.advance(HOUR * 5);
+    let later = deadlines(&world).await;
+    assert_eq!(
+        later["deadlines"]["reminded"],
+        serde_json::json!([]),
+        "{later}"
+    );
+    assert_eq!(
+        later["deadlines"]["escalated"],
+        serde_json::json!([]),
+        "{later}"
+    );
+    assert_eq!(partner_messages(&world, "prt_acme", &thread).await.len(), 4);
+    // a reply stops the clock
+    let (_, message) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "Sorry, here is why.",
+        "explain",
+        None,
+    )
+    .await;
+    deliver(
+        &world,
+        &posted_event(&world, message["message_id"].as_str().expect("id")).await,
+    )
+    .await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Supplier Responded"
+    );
+}
+
+gridlink_tests::on_both_stacks!(with common::stack_on;
+    an_overdue_exception_is_reminded_once_per_interval_then_escalated,
+);
