@@ -314,6 +314,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             tg_events("/supplier-onboarding/tg/events"),
             xecm_events("/supplier-onboarding/xecm/events"),
             health("/supplier-onboarding/health"),
+            dead_letters("/supplier-onboarding/dead-letters"),
+            dead_letter("/supplier-onboarding/dead-letters/{item_id}"),
+            requeue("/supplier-onboarding/dead-letters/{item_id}/requeue"),
         ],
         schedules: &[
             Schedule {
@@ -330,10 +333,13 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["document_request.item_submitted"],
         memory_mb: 512,
         timeout_secs: 120,
-        implemented: false,
-        blob_prefixes: &[],
-        uses_ledger: false,
-        secrets: &[],
+        implemented: true,
+        blob_prefixes: &[
+            "raw/tg/supplier-onboarding/",
+            "raw/xecm/supplier-onboarding/",
+        ],
+        uses_ledger: true,
+        secrets: PLATFORM_AND_PUSH_SECRETS,
     },
     FunctionSpec {
         name: "recall-campaign",
