@@ -98,11 +98,21 @@ impl SupplierOnboarding {
             self.sync_supplier(workspace)
         })
         .await?;
-        let synced: Vec<_> = report
+        let mut synced: Vec<sync::SupplierSync> = report
             .synced
-            .iter()
+            .into_iter()
             .filter(|s| s.skipped.is_none())
             .collect();
+        // a new matrix version applies to every tracked supplier, changed or not
+        let matrix = self.matrix().await?;
+        for standing in self.standings().await? {
+            if standing.matrix_version != matrix.version
+                && !synced.iter().any(|s| s.workspace_id == standing.workspace_id)
+            {
+                let workspace = gridlink_xecm::NodeId::new(standing.workspace_id)?;
+                synced.push(self.sync_supplier(workspace).await?);
+            }
+        }
         Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
     }
 }

@@ -7,6 +7,7 @@
 
 mod collaboration;
 mod contracts;
+mod onboarding;
 mod orders;
 mod platform;
 mod shipments;
@@ -165,6 +166,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             contracts::run(ctx, &mut report).await;
         } else if status.name == shipment_delay::NAME {
             shipments::run(ctx, &mut report).await;
+        } else if status.name == supplier_onboarding::NAME {
+            onboarding::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,
