@@ -30,6 +30,8 @@
 //! - `POST /supplier-onboarding/tg/events`: `document_request.item_submitted`, accepted
 //!   durably into the inbox before the 202.
 //! - schedule `supplier-onboarding-renewals`: the renewals sweep.
+//! - `GET /supplier-onboarding/suppliers/{workspace_id}/calendar` (operator, IAM): the
+//!   supplier's expiry calendar (`.ics`, [`calendar`]), also filed in `Compliance`.
 //!
 //! Effects, each once under a business key: `tg-document-request` (workspace/cycle),
 //! `tg-item-review` (request/item/submitted at), `xecm-compliance-document` (workspace/kind,
@@ -37,6 +39,7 @@
 //! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),
 //! `onboarding-renewal-step` (workspace/kind/valid until/n).
 
+pub mod calendar;
 pub mod config;
 pub mod error;
 pub mod matrix;
@@ -47,7 +50,7 @@ pub mod submission;
 pub mod sync;
 pub mod validate;
 
-use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
+use gridlink_flow::{Function, InboxItem, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
 use serde_json::{Value, json};
@@ -119,7 +122,7 @@ impl SupplierOnboarding {
 
 impl UseCaseSpec for SupplierOnboarding {
     const NAME: &'static str = NAME;
-    type Route = NoRoutes;
+    type Route = calendar::OnboardingRoute;
     type Schedule = Schedule;
 }
 
@@ -155,10 +158,10 @@ impl UseCase for SupplierOnboarding {
 
     async fn on_route(
         &self,
-        route: NoRoutes,
+        route: calendar::OnboardingRoute,
         _: &HttpRequest,
     ) -> Result<HttpResponse, OnboardingError> {
-        match route {}
+        self.answer(route).await
     }
 }
 

@@ -192,12 +192,22 @@ impl SupplierOnboarding {
                 .await?;
         }
         let name = xecm.get_node(workspace).await?.name;
+        let first = self.config.renewal_days.first().copied().unwrap_or(0);
         for (ext, mime, content) in [
             ("json", "application/json", record_json(&standing, &name)),
             ("html", "text/html", record_html(&standing, &name)),
+            (
+                "ics",
+                "text/calendar",
+                crate::calendar::calendar_ics(&standing, &name, first),
+            ),
         ] {
             let sha = hex::encode(sha2::Sha256::digest(content.as_bytes()));
-            let file_name = format!("Compliance record.{ext}");
+            let file_name = if ext == "ics" {
+                "Expiry calendar.ics".to_owned()
+            } else {
+                format!("Compliance record.{ext}")
+            };
             let spec = DocumentSpec {
                 name: file_name.clone(),
                 description: format!("supplier-onboarding compliance record ({ext})"),

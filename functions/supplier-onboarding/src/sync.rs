@@ -372,7 +372,7 @@ impl SupplierOnboarding {
                 .body
                 .try_fold(Vec::new(), |mut all, chunk| async move {
                     all.extend_from_slice(&chunk);
-                    Ok(all)
+                    Ok::<_, gridlink_xecm::XecmError>(all)
                 })
                 .await?;
             return Matrix::parse(&bytes).map_err(invalid);

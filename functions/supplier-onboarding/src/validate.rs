@@ -455,7 +455,8 @@ impl Checker {
                 return fail(&field, format!("is required (at least {minimum})"));
             };
             #[allow(clippy::cast_precision_loss)]
-            if given < *minimum as f64 {
+            let least = *minimum as f64;
+            if given < least {
                 return fail(&field, format!("{given} is below the required {minimum}"));
             }
             self.ran(&format!("{limit} ≥ {minimum}"));

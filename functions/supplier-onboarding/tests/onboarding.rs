@@ -158,6 +158,14 @@ async fn a_renewal_is_requested_once_and_becomes_a_new_version(stack: Stack) {
     assert_eq!(mine[0]["action"], "renewal request");
     assert_eq!(partner_requests(&world, BRIGHTWIRE).await.len(), 2, "the renewal request");
     assert_eq!(onboarding_status(&world, world.brightwire).await, "at risk");
+    let (status, ics) = operator_get(&world, &format!("/supplier-onboarding/suppliers/{}/calendar", world.brightwire)).await;
+    assert_eq!(status, 200, "{ics}");
+    assert!(ics.contains(&format!("DTSTART;VALUE=DATE:{}", until.replace('-', ""))), "{ics}");
+    let filed = documents_in(&world, world.brightwire, "Compliance").await;
+    assert!(filed.iter().any(|(n, _)| n == "Expiry calendar.ics"), "{filed:?}");
+    let (status, body) = operator_get(&world, "/supplier-onboarding/suppliers/abc/calendar").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("workspace_id"), "{body}");
     let again = sweep(&world).await;
     assert!(
         !again["renewals"].as_array().expect("list").iter().any(|s| s["workspace_id"] == world.brightwire.get()),
@@ -282,7 +290,7 @@ async fn a_crash_after_every_effect_leaves_one_of_everything(storage: Storage) {
         assert_eq!(filed.len(), 1, "{kind}: one document {filed:?}");
         assert_eq!(versions(&world, filed[0].1).await, 1, "{kind}");
         let record = documents_in(&world, world.brightwire, "Compliance").await;
-        assert_eq!(record.len(), 2, "{kind}: one json, one html {record:?}");
+        assert_eq!(record.len(), 3, "{kind}: one json, one html, one ics {record:?}");
         let rows = requirement_rows(&world, world.brightwire).await;
         let w9 = rows.iter().find(|r| row_text(r, "Kind") == "w9").expect("row");
         assert_eq!(row_text(w9, "Status"), "accepted", "{kind}");

@@ -317,6 +317,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/supplier-onboarding/dead-letters"),
             dead_letter("/supplier-onboarding/dead-letters/{item_id}"),
             requeue("/supplier-onboarding/dead-letters/{item_id}/requeue"),
+            Route {
+                method: "GET",
+                path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
+                purpose: "Operator: a supplier's expiry calendar (.ics)",
+            },
         ],
         schedules: &[
             Schedule {

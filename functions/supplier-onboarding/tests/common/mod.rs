@@ -354,3 +354,24 @@ pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
     let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
     chunks.concat()
 }
+
+/// `GET` an operator route of the function: (status, body).
+pub async fn operator_get(world: &World, path: &str) -> (u16, String) {
+    let request = gridlink_lambda::HttpRequest {
+        method: "GET".into(),
+        path: path.into(),
+        ..gridlink_lambda::HttpRequest::default()
+    };
+    match world
+        .function
+        .handle(Invocation::Http(request))
+        .await
+        .expect("answered")
+    {
+        Reply::Http(response) => (
+            response.status,
+            String::from_utf8_lossy(&response.body).into_owned(),
+        ),
+        Reply::Scheduled(_) => panic!("a route answers over HTTP"),
+    }
+}
