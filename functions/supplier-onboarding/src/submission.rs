@@ -140,7 +140,9 @@ impl SupplierOnboarding {
                 item.item_id
             )));
         }
-        let Some(submitted_at) = item.submitted_at.map(rfc3339) else {
+        // to the nanosecond: a resubmission in the same second is another submission
+        let Some(submitted_at) = item.submitted_at.map(|t| t.unix_timestamp_nanos().to_string())
+        else {
             return Ok(ignored(format!("item {} was not submitted", item.item_id)));
         };
         if item.status == ItemStatus::Pending {

@@ -132,13 +132,13 @@ pub async fn request_item(world: &World, partner: &str, workspace: NodeId, kind:
     let requests = partner_requests(world, partner).await;
     let request = requests
         .iter()
-        .rev()
-        .find(|r| {
+        .filter(|r| {
             r["external_ref"]["id"].as_str() == Some(external.as_str())
                 && r["items"]
                     .as_array()
                     .is_some_and(|items| items.iter().any(|i| i["kind"] == kind))
         })
+        .max_by_key(|r| r["created_at"].as_str().unwrap_or_default().to_owned())
         .unwrap_or_else(|| panic!("a request for {kind} of {workspace}: {requests:?}"))
         .clone();
     let item = request["items"]

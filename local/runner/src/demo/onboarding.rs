@@ -30,14 +30,14 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         return;
     }
     let started = Instant::now();
-    let requested = requested_kinds(ctx, supplier).await;
+    let requested = requested_kinds(ctx, &supplier).await;
     if step(report, "Brightwire sees one document request: W-9 and certificate of insurance", started, requested).is_none() {
         return;
     }
     let started = Instant::now();
     let bad = submit_and_wait(
         ctx,
-        supplier,
+        &supplier,
         "w9",
         json!({"tax_id": "07-1234567", "legal_name": "Brightwire Electric, Inc.", "form_revision": "2024-03"}),
         (None, None),
@@ -58,7 +58,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
     let good = submit_and_wait(
         ctx,
-        supplier,
+        &supplier,
         "w9",
         json!({"tax_id": "27-1234567", "legal_name": "Brightwire Electric, Inc.", "form_revision": "2024-03"}),
         (None, None),
@@ -72,7 +72,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
     let certificate = submit_and_wait(
         ctx,
-        supplier,
+        &supplier,
         "insurance_certificate",
         json!({
             "general_liability_each_occurrence": 2_000_000,
@@ -89,7 +89,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         return;
     }
     let started = Instant::now();
-    let complete = wait_for(Duration::from_secs(30), || evidence(ctx, supplier), |(status, docs)| status == "complete" && docs.len() >= 3).await.map(|(status, docs)| {
+    let complete = wait_for(Duration::from_secs(30), || evidence(ctx, &supplier), |(status, docs)| status == "complete" && docs.len() >= 3).await.map(|(status, docs)| {
         format!("Onboarding Status = {status}; workspace {supplier}: {}", docs.join(", "))
     });
     if step(report, "the documents and the compliance record are in the workspace; Onboarding Status complete", started, complete).is_none() {
@@ -161,9 +161,9 @@ async fn item_of(ctx: &DemoContext<'_>, partner: &str, workspace: &str, kind: &s
     Err(format!("{partner} has no request for {kind} of workspace {workspace}"))
 }
 
-async fn requested_kinds(ctx: &DemoContext<'_>, workspace: String) -> Result<String, String> {
+async fn requested_kinds(ctx: &DemoContext<'_>, workspace: &str) -> Result<String, String> {
     let requests = partner_requests(ctx, PARTNER).await?;
-    let mine: Vec<&Value> = requests.iter().filter(|r| r["external_ref"]["id"].as_str() == Some(workspace.as_str())).collect();
+    let mine: Vec<&Value> = requests.iter().filter(|r| r["external_ref"]["id"].as_str() == Some(workspace)).collect();
     let [request] = mine.as_slice() else {
         return Err(format!("{} requests for the workspace, not one", mine.len()));
     };
@@ -179,13 +179,13 @@ async fn requested_kinds(ctx: &DemoContext<'_>, workspace: String) -> Result<Str
 /// webhook → gateway → function has decided the item.
 async fn submit_and_wait(
     ctx: &DemoContext<'_>,
-    workspace: String,
+    workspace: &str,
     kind: &str,
     fields: Value,
     valid: (Option<&str>, Option<&str>),
     expect: &str,
 ) -> Result<Value, String> {
-    let (request, item) = item_of(ctx, PARTNER, &workspace, kind).await?;
+    let (request, item) = item_of(ctx, PARTNER, workspace, kind).await?;
     let item_id = item["item_id"].as_str().unwrap_or_default().to_owned();
     let mut form = reqwest::multipart::Form::new().text("fields", fields.to_string()).part(
         "file",
@@ -211,7 +211,7 @@ async fn submit_and_wait(
     wait_for(
         Duration::from_secs(30),
         || async {
-            let (_, item) = item_of(ctx, PARTNER, &workspace, kind).await?;
+            let (_, item) = item_of(ctx, PARTNER, workspace, kind).await?;
             Ok(item)
         },
         |item| item["status"] == expect,
@@ -219,7 +219,7 @@ async fn submit_and_wait(
     .await
 }
 
-async fn evidence(ctx: &DemoContext<'_>, workspace: String) -> Result<(String, Vec<String>), String> {
+async fn evidence(ctx: &DemoContext<'_>, workspace: &str) -> Result<(String, Vec<String>), String> {
     let id: i64 = workspace.parse().map_err(|e| format!("{e}"))?;
     let node = NodeId::new(id).map_err(|e| e.to_string())?;
     let xecm = ctx.platforms.xecm();

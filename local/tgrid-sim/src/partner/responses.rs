@@ -288,7 +288,6 @@ pub(crate) async fn answer_campaign(
             ));
         }
     };
-    let fields = crate::routes::requests::submission_fields(body.fields.get("fields"))?;
     let attachment_ids = body.attachment_ids();
     let now = sim.now();
     sim.write(|state| {
