@@ -6,9 +6,9 @@
 //! The text depends only on the standing (no generation time), so an unchanged standing
 //! files no new version.
 
+use gridlink_core::error::ErrorKind;
 use gridlink_flow::usecase::{RouteParams, Routes, param};
 use gridlink_lambda::HttpResponse;
-use gridlink_core::error::ErrorKind;
 use time::Date;
 
 use crate::SupplierOnboarding;
@@ -38,7 +38,12 @@ impl Routes for OnboardingRoute {
 }
 
 fn ics_date(date: Date) -> String {
-    format!("{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}{:02}{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 fn escape(text: &str) -> String {
@@ -55,7 +60,10 @@ pub fn calendar_ics(standing: &Standing, name: &str, first_renewal_days: u32) ->
         "VERSION:2.0".to_owned(),
         "PRODID:-//gridlink//supplier-onboarding//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
-        format!("X-WR-CALNAME:{}", escape(&format!("Compliance expiries — {name}"))),
+        format!(
+            "X-WR-CALNAME:{}",
+            escape(&format!("Compliance expiries — {name}"))
+        ),
     ];
     for r in standing.requirements.values() {
         if !r.required || matches!(r.state, State::Waived) {
@@ -99,7 +107,10 @@ pub fn calendar_ics(standing: &Standing, name: &str, first_renewal_days: u32) ->
 
 impl SupplierOnboarding {
     /// Answers an operator route.
-    pub(crate) async fn answer(&self, route: OnboardingRoute) -> Result<HttpResponse, OnboardingError> {
+    pub(crate) async fn answer(
+        &self,
+        route: OnboardingRoute,
+    ) -> Result<HttpResponse, OnboardingError> {
         match route {
             OnboardingRoute::Calendar(id) => {
                 let Ok(workspace) = id.parse::<i64>() else {
@@ -123,10 +134,7 @@ impl SupplierOnboarding {
                 let first = self.config.renewal_days.first().copied().unwrap_or(0);
                 Ok(HttpResponse {
                     status: 200,
-                    headers: vec![(
-                        "content-type".into(),
-                        "text/calendar; charset=utf-8".into(),
-                    )],
+                    headers: vec![("content-type".into(), "text/calendar; charset=utf-8".into())],
                     body: calendar_ics(&standing, &name, first).into_bytes(),
                 })
             }
@@ -166,9 +174,20 @@ mod tests {
         );
         let ics = calendar_ics(&s, "Brightwire, Inc.", 60);
         assert!(ics.contains("DTSTART;VALUE=DATE:20270301\r\n"), "{ics}");
-        assert!(ics.contains("DTSTART;VALUE=DATE:20261231\r\n"), "60 days before: {ics}");
-        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "the W-9 has no date");
+        assert!(
+            ics.contains("DTSTART;VALUE=DATE:20261231\r\n"),
+            "60 days before: {ics}"
+        );
+        assert_eq!(
+            ics.matches("BEGIN:VEVENT").count(),
+            2,
+            "the W-9 has no date"
+        );
         assert!(ics.contains("Brightwire\\, Inc."), "{ics}");
-        assert_eq!(calendar_ics(&s, "Brightwire, Inc.", 60), ics, "deterministic");
+        assert_eq!(
+            calendar_ics(&s, "Brightwire, Inc.", 60),
+            ics,
+            "deterministic"
+        );
     }
 }

@@ -110,7 +110,9 @@ impl SupplierOnboarding {
         let matrix = self.matrix().await?;
         for standing in self.standings().await? {
             if standing.matrix_version != matrix.version
-                && !synced.iter().any(|s| s.workspace_id == standing.workspace_id)
+                && !synced
+                    .iter()
+                    .any(|s| s.workspace_id == standing.workspace_id)
             {
                 let workspace = gridlink_xecm::NodeId::new(standing.workspace_id)?;
                 synced.push(self.sync_supplier(workspace).await?);
@@ -133,10 +135,10 @@ impl UseCase for SupplierOnboarding {
         match event {
             Received::Xecm(push) => {
                 match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
-                    Some(workspace) => Ok(serde_json::to_value(
-                        self.sync_supplier(workspace).await?,
-                    )
-                    .unwrap_or_default()),
+                    Some(workspace) => {
+                        Ok(serde_json::to_value(self.sync_supplier(workspace).await?)
+                            .unwrap_or_default())
+                    }
                     None => Ok(json!({"ignored": "the node is in no business workspace"})),
                 }
             }

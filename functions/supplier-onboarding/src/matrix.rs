@@ -101,7 +101,8 @@ pub struct InsuranceRule {
 }
 
 fn listed(list: &[String], value: &str) -> bool {
-    list.iter().any(|v| v.trim().eq_ignore_ascii_case(value.trim()))
+    list.iter()
+        .any(|v| v.trim().eq_ignore_ascii_case(value.trim()))
 }
 
 impl Requirement {
@@ -146,7 +147,10 @@ impl Matrix {
                 return Err(format!("`requirements[{i}].kind` is empty"));
             }
             if !kinds.insert(r.kind.as_str()) {
-                return Err(format!("`requirements[{i}].kind` `{}` is listed twice", r.kind));
+                return Err(format!(
+                    "`requirements[{i}].kind` `{}` is listed twice",
+                    r.kind
+                ));
             }
         }
         Ok(matrix)
@@ -214,7 +218,13 @@ mod tests {
             .collect();
         assert_eq!(
             entity,
-            ["w8ben_e", "insurance_certificate", "iso9001", "code_of_conduct", "bank_letter"]
+            [
+                "w8ben_e",
+                "insurance_certificate",
+                "iso9001",
+                "code_of_conduct",
+                "bank_letter"
+            ]
         );
         let person: Vec<_> = m
             .required_for("individual", "SE")
@@ -227,7 +237,11 @@ mod tests {
     #[test]
     fn a_matrix_naming_a_kind_twice_is_refused() {
         let text = r#"{"version":2,"requirements":[{"kind":"w9"},{"kind":"w9"}]}"#;
-        assert!(Matrix::parse(text.as_bytes()).unwrap_err().contains("requirements[1].kind"));
+        assert!(
+            Matrix::parse(text.as_bytes())
+                .unwrap_err()
+                .contains("requirements[1].kind")
+        );
         assert!(Matrix::parse(br#"{"version":0,"requirements":[]}"#).is_err());
     }
 }

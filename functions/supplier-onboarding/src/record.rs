@@ -18,7 +18,9 @@ use crate::validate::parse_date;
 
 fn date_value(text: Option<&String>) -> AttributeValue {
     text.and_then(|t| parse_date(t))
-        .map_or(AttributeValue::Empty, |d| AttributeValue::Date(d.midnight()))
+        .map_or(AttributeValue::Empty, |d| {
+            AttributeValue::Date(d.midnight())
+        })
 }
 
 fn optional_text(text: Option<&String>) -> AttributeValue {
@@ -34,12 +36,16 @@ pub fn compliance_values(standing: &Standing) -> NamedAttributes {
             let mut row = NamedAttributes::new();
             row.insert("Kind".into(), AttributeValue::Text(r.kind.clone()));
             row.insert("Required".into(), AttributeValue::Boolean(r.required));
-            row.insert("Status".into(), AttributeValue::Text(r.state.label().into()));
+            row.insert(
+                "Status".into(),
+                AttributeValue::Text(r.state.label().into()),
+            );
             row.insert("Valid From".into(), date_value(r.valid_from.as_ref()));
             row.insert("Valid Until".into(), date_value(r.valid_until.as_ref()));
             row.insert(
                 "Document".into(),
-                r.document_id.map_or(AttributeValue::Empty, AttributeValue::Integer),
+                r.document_id
+                    .map_or(AttributeValue::Empty, AttributeValue::Integer),
             );
             row.insert("TG Request".into(), optional_text(r.request_id.as_ref()));
             row.insert("TG Item".into(), optional_text(r.item_id.as_ref()));
@@ -57,7 +63,10 @@ pub fn compliance_values(standing: &Standing) -> NamedAttributes {
         "Matrix Version".into(),
         AttributeValue::Integer(i64::from(standing.matrix_version)),
     );
-    values.insert("Status Reason".into(), optional_text(standing.parked.as_ref()));
+    values.insert(
+        "Status Reason".into(),
+        optional_text(standing.parked.as_ref()),
+    );
     values.insert("Requirements".into(), AttributeValue::Rows(rows));
     values
 }
@@ -170,7 +179,10 @@ impl SupplierOnboarding {
         let status = standing.onboarding_status();
         let xecm = &self.platform.xecm;
         let mut wanted = NamedAttributes::new();
-        wanted.insert("Onboarding Status".into(), AttributeValue::Text(status.into()));
+        wanted.insert(
+            "Onboarding Status".into(),
+            AttributeValue::Text(status.into()),
+        );
         let read = xecm
             .read_attributes(workspace, self.config.supplier_category)
             .await?;

@@ -133,7 +133,12 @@ impl SupplierOnboarding {
                                     }
                                     r.state = State::Expired;
                                     let kind = this.kind.clone();
-                                    s.note(&at, &kind, "expired", format!("valid until {}", this.valid_until));
+                                    s.note(
+                                        &at,
+                                        &kind,
+                                        "expired",
+                                        format!("valid until {}", this.valid_until),
+                                    );
                                 }
                                 _ => {
                                     if r.renewal_steps >= this.n {
@@ -192,7 +197,8 @@ impl SupplierOnboarding {
             };
             if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
                 let matrix = self.matrix().await?;
-                self.make_request(workspace, partner, planned, &matrix).await?;
+                self.make_request(workspace, partner, planned, &matrix)
+                    .await?;
             }
             self.project(NodeId::new(workspace)?).await?;
         }
@@ -230,18 +236,47 @@ mod tests {
     #[test]
     fn steps_follow_the_thresholds_once_each() {
         let today = date!(2026 - 12 - 02);
-        assert!(due_steps(&standing("2027-02-01", 0, State::Accepted), T, today).is_empty(), "61 days");
+        assert!(
+            due_steps(&standing("2027-02-01", 0, State::Accepted), T, today).is_empty(),
+            "61 days"
+        );
         let first = due_steps(&standing("2027-01-31", 0, State::Accepted), T, today);
-        assert_eq!((first[0].n, first[0].action.as_str()), (1, "renewal request"));
-        assert!(due_steps(&standing("2027-01-31", 1, State::RenewalRequested), T, today).is_empty(), "step 1 taken");
+        assert_eq!(
+            (first[0].n, first[0].action.as_str()),
+            (1, "renewal request")
+        );
+        assert!(
+            due_steps(
+                &standing("2027-01-31", 1, State::RenewalRequested),
+                T,
+                today
+            )
+            .is_empty(),
+            "step 1 taken"
+        );
         // 29 days left: two thresholds reached at once on a first sweep — one renewal request
         let late = due_steps(&standing("2026-12-31", 0, State::Accepted), T, today);
         assert_eq!((late[0].n, late[0].action.as_str()), (2, "renewal request"));
-        let reminder = due_steps(&standing("2026-12-09", 2, State::RenewalRequested), T, today);
-        assert_eq!((reminder[0].n, reminder[0].action.as_str()), (3, "reminder"));
-        let last_day = due_steps(&standing("2026-12-02", 3, State::RenewalRequested), T, today);
+        let reminder = due_steps(
+            &standing("2026-12-09", 2, State::RenewalRequested),
+            T,
+            today,
+        );
+        assert_eq!(
+            (reminder[0].n, reminder[0].action.as_str()),
+            (3, "reminder")
+        );
+        let last_day = due_steps(
+            &standing("2026-12-02", 3, State::RenewalRequested),
+            T,
+            today,
+        );
         assert_eq!(last_day[0].n, 4, "day 0 is a step, not yet an expiry");
-        let past = due_steps(&standing("2026-12-01", 4, State::RenewalRequested), T, today);
+        let past = due_steps(
+            &standing("2026-12-01", 4, State::RenewalRequested),
+            T,
+            today,
+        );
         assert_eq!(past[0].action, "expired");
         assert!(due_steps(&standing("2026-12-01", 4, State::Expired), T, today).is_empty());
     }

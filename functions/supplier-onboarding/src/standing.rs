@@ -362,11 +362,26 @@ mod tests {
     #[test]
     fn the_status_is_a_fold_over_the_requirements() {
         assert_eq!(with(&[]).onboarding_status(), status::NOT_STARTED);
-        assert_eq!(with(&[("w9", State::Requested), ("ins", State::Accepted)]).onboarding_status(), status::REQUESTED);
-        assert_eq!(with(&[("w9", State::InReview), ("ins", State::Accepted)]).onboarding_status(), status::IN_REVIEW);
-        assert_eq!(with(&[("w9", State::Accepted), ("ins", State::Waived)]).onboarding_status(), status::COMPLETE);
-        assert_eq!(with(&[("w9", State::Accepted), ("ins", State::RenewalRequested)]).onboarding_status(), status::AT_RISK);
-        assert_eq!(with(&[("w9", State::Expired), ("ins", State::Requested)]).onboarding_status(), status::INCOMPLETE);
+        assert_eq!(
+            with(&[("w9", State::Requested), ("ins", State::Accepted)]).onboarding_status(),
+            status::REQUESTED
+        );
+        assert_eq!(
+            with(&[("w9", State::InReview), ("ins", State::Accepted)]).onboarding_status(),
+            status::IN_REVIEW
+        );
+        assert_eq!(
+            with(&[("w9", State::Accepted), ("ins", State::Waived)]).onboarding_status(),
+            status::COMPLETE
+        );
+        assert_eq!(
+            with(&[("w9", State::Accepted), ("ins", State::RenewalRequested)]).onboarding_status(),
+            status::AT_RISK
+        );
+        assert_eq!(
+            with(&[("w9", State::Expired), ("ins", State::Requested)]).onboarding_status(),
+            status::INCOMPLETE
+        );
         let mut parked = with(&[("w9", State::Missing)]);
         parked.parked = Some("no partner".into());
         assert_eq!(parked.onboarding_status(), status::BLOCKED);

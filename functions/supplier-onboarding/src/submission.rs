@@ -69,12 +69,20 @@ pub fn kind_folder(kind: &str) -> &'static str {
 
 fn safe(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':') { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 fn date_value(date: Option<Date>) -> AttributeValue {
-    date.map_or(AttributeValue::Empty, |d| AttributeValue::Date(d.midnight()))
+    date.map_or(AttributeValue::Empty, |d| {
+        AttributeValue::Date(d.midnight())
+    })
 }
 
 impl SupplierOnboarding {
@@ -82,7 +90,10 @@ impl SupplierOnboarding {
     #[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
     pub async fn on_submission(&self, event: &Event) -> Result<Decided, OnboardingError> {
         if event.event_type != EventType::DocumentRequestItemSubmitted {
-            return Ok(ignored(format!("{} is not for supplier-onboarding", event.event_type)));
+            return Ok(ignored(format!(
+                "{} is not for supplier-onboarding",
+                event.event_type
+            )));
         }
         let submitted = event.request_item_submitted().ok_or_else(|| {
             OnboardingError::malformed(event.event_id.as_str(), "the data is not a submitted item")
@@ -117,7 +128,9 @@ impl SupplierOnboarding {
             || standing.partner_id.as_deref() != Some(request.partner_id.as_str())
         {
             tracing::warn!(request_id = %request_id, partner_id = %request.partner_id, workspace_id = record.workspace_id, "a request's partner is not the supplier's partner: nothing filed");
-            return Ok(ignored("the request's partner is not this supplier's partner"));
+            return Ok(ignored(
+                "the request's partner is not this supplier's partner",
+            ));
         }
         let Some(item) = request
             .items
@@ -132,7 +145,9 @@ impl SupplierOnboarding {
         };
         let kind = item.kind.clone();
         let Some(requirement) = standing.requirements.get(&kind).cloned() else {
-            return Ok(ignored(format!("{kind} is not a requirement of this supplier")));
+            return Ok(ignored(format!(
+                "{kind} is not a requirement of this supplier"
+            )));
         };
         if requirement.item_id.as_deref() != Some(item.item_id.as_str()) {
             return Ok(ignored(format!(
@@ -141,7 +156,9 @@ impl SupplierOnboarding {
             )));
         }
         // to the nanosecond: a resubmission in the same second is another submission
-        let Some(submitted_at) = item.submitted_at.map(|t| t.unix_timestamp_nanos().to_string())
+        let Some(submitted_at) = item
+            .submitted_at
+            .map(|t| t.unix_timestamp_nanos().to_string())
         else {
             return Ok(ignored(format!("item {} was not submitted", item.item_id)));
         };
@@ -229,8 +246,14 @@ impl SupplierOnboarding {
         match &verdict {
             Verdict::Rejected { .. } => {
                 let reason = verdict.rejection().unwrap_or_default();
-                self.review(&request_id, &item.item_id, &submission_key, ReviewDecision::Reject, &reason)
-                    .await?;
+                self.review(
+                    &request_id,
+                    &item.item_id,
+                    &submission_key,
+                    ReviewDecision::Reject,
+                    &reason,
+                )
+                .await?;
                 self.change_standing(record.workspace_id, |s| {
                     let Some(r) = s.requirements.get_mut(&kind) else {
                         return false;
@@ -238,7 +261,10 @@ impl SupplierOnboarding {
                     if r.decided_submission.as_deref() == Some(submission_key.as_str()) {
                         return false;
                     }
-                    r.state = if r.valid_until.is_some() && r.document_id.is_some() && r.state != State::Expired {
+                    r.state = if r.valid_until.is_some()
+                        && r.document_id.is_some()
+                        && r.state != State::Expired
+                    {
                         State::RenewalRequested
                     } else {
                         State::Requested
@@ -303,7 +329,11 @@ impl SupplierOnboarding {
                     if r.decided_submission.as_deref() == Some(submission_key.as_str()) {
                         return false;
                     }
-                    r.state = if accepted { State::Accepted } else { State::InReview };
+                    r.state = if accepted {
+                        State::Accepted
+                    } else {
+                        State::InReview
+                    };
                     r.valid_from.clone_from(&from);
                     r.valid_until.clone_from(&until);
                     r.document_id = Some(document_id);
@@ -319,7 +349,12 @@ impl SupplierOnboarding {
                             .unwrap_or_default(),
                         checks.join("; ")
                     );
-                    s.note(&at, &kind, if accepted { "accepted" } else { "in review" }, detail);
+                    s.note(
+                        &at,
+                        &kind,
+                        if accepted { "accepted" } else { "in review" },
+                        detail,
+                    );
                     true
                 })
                 .await?;
@@ -391,15 +426,29 @@ impl SupplierOnboarding {
         values.insert("Kind".into(), AttributeValue::Text(rule.kind.clone()));
         values.insert("Valid From".into(), date_value(valid_from));
         values.insert("Valid Until".into(), date_value(valid_until));
-        values.insert("Source Request".into(), AttributeValue::Text(request_id.as_str().into()));
-        values.insert("Source Item".into(), AttributeValue::Text(item_id.as_str().into()));
-        values.insert("SHA-256".into(), AttributeValue::Text(attachment.sha256.clone()));
+        values.insert(
+            "Source Request".into(),
+            AttributeValue::Text(request_id.as_str().into()),
+        );
+        values.insert(
+            "Source Item".into(),
+            AttributeValue::Text(item_id.as_str().into()),
+        );
+        values.insert(
+            "SHA-256".into(),
+            AttributeValue::Text(attachment.sha256.clone()),
+        );
         values.insert("Checks Run".into(), AttributeValue::Text(checks.join("; ")));
         values.insert(
             "Supersedes".into(),
-            previous.map_or(AttributeValue::Empty, |p| AttributeValue::Integer(i64::from(p))),
+            previous.map_or(AttributeValue::Empty, |p| {
+                AttributeValue::Integer(i64::from(p))
+            }),
         );
-        values.insert("Review Status".into(), AttributeValue::Text(review_status.into()));
+        values.insert(
+            "Review Status".into(),
+            AttributeValue::Text(review_status.into()),
+        );
         let spec = DocumentSpec {
             name: name.clone(),
             description: format!(
@@ -411,9 +460,16 @@ impl SupplierOnboarding {
             mime_type: Some(attachment.content_type.clone()),
             categories: vec![(self.config.document_category, values.clone())],
         };
-        let folder = format!("{}/{}", self.config.certificates_folder, kind_folder(&rule.kind));
+        let folder = format!(
+            "{}/{}",
+            self.config.certificates_folder,
+            kind_folder(&rule.kind)
+        );
         let filing = Filing::new(
-            EffectKey::new("xecm-compliance-document", format!("{workspace}/{}", rule.kind)),
+            EffectKey::new(
+                "xecm-compliance-document",
+                format!("{workspace}/{}", rule.kind),
+            ),
             workspace,
             folder,
             spec,

@@ -116,7 +116,10 @@ impl SupplierOnboarding {
     /// Syncs one supplier workspace (see the module docs). Safe to repeat: every effect
     /// runs once.
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
-    pub async fn sync_supplier(&self, workspace_id: NodeId) -> Result<SupplierSync, OnboardingError> {
+    pub async fn sync_supplier(
+        &self,
+        workspace_id: NodeId,
+    ) -> Result<SupplierSync, OnboardingError> {
         let mut sync = SupplierSync {
             workspace_id: workspace_id.get(),
             ..SupplierSync::default()
@@ -177,7 +180,9 @@ impl SupplierOnboarding {
         let standing = self
             .change_standing(workspace_id.get(), |s| {
                 let before = s.clone();
-                apply(s, &supplier, &matrix, &required, &partner, &on_file, &at, &due_at);
+                apply(
+                    s, &supplier, &matrix, &required, &partner, &on_file, &at, &due_at,
+                );
                 *s != before
             })
             .await?;
@@ -206,8 +211,9 @@ impl SupplierOnboarding {
         matrix: &Matrix,
     ) -> Result<RequestRecord, OnboardingError> {
         let business_key = format!("{workspace}/{}", planned.cycle);
-        let due_at = OffsetDateTime::parse(&planned.due_at, &Rfc3339)
-            .map_err(|e| OnboardingError::malformed(format!("planned request {business_key}"), e))?;
+        let due_at = OffsetDateTime::parse(&planned.due_at, &Rfc3339).map_err(|e| {
+            OnboardingError::malformed(format!("planned request {business_key}"), e)
+        })?;
         let new = NewDocumentRequest {
             partner_id: PartnerId::new(partner),
             items: planned
@@ -217,7 +223,9 @@ impl SupplierOnboarding {
                     kind: kind.clone(),
                     description: format!(
                         "{}{}",
-                        matrix.requirement(kind).map_or(kind.as_str(), |r| r.title()),
+                        matrix
+                            .requirement(kind)
+                            .map_or(kind.as_str(), |r| r.title()),
                         if planned.renewal { " (renewal)" } else { "" }
                     ),
                     required: true,
@@ -287,7 +295,11 @@ impl SupplierOnboarding {
             s.note(
                 &at,
                 "supplier",
-                if planned.renewal { "renewal requested" } else { "requested" },
+                if planned.renewal {
+                    "renewal requested"
+                } else {
+                    "requested"
+                },
                 format!(
                     "TG request {} for {}",
                     request.request_id,
@@ -304,7 +316,10 @@ impl SupplierOnboarding {
     }
 
     /// The request as recorded, if supplier-onboarding made it.
-    pub async fn request_record(&self, request_id: &str) -> Result<Option<RequestRecord>, OnboardingError> {
+    pub async fn request_record(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<RequestRecord>, OnboardingError> {
         let Some(record) = self
             .platform
             .ledger
@@ -319,11 +334,16 @@ impl SupplierOnboarding {
     }
 
     /// The supplier's TG partner, or why there is none (the supplier is parked).
-    async fn resolve_partner(&self, values: &NamedAttributes) -> Result<Result<String, String>, OnboardingError> {
+    async fn resolve_partner(
+        &self,
+        values: &NamedAttributes,
+    ) -> Result<Result<String, String>, OnboardingError> {
         let attribute = &self.config.partner_attribute;
         let raw = text(values, attribute);
         if raw.is_empty() {
-            return Ok(Err(format!("the workspace has no `{attribute}`: no Trading Grid partner to ask")));
+            return Ok(Err(format!(
+                "the workspace has no `{attribute}`: no Trading Grid partner to ask"
+            )));
         }
         if raw.starts_with("prt_") {
             return match self.platform.tg.partner(&PartnerId::new(&raw)).await {
@@ -349,7 +369,9 @@ impl SupplierOnboarding {
             .partners_page(&filter, PageRequest::after(None))
             .await?;
         match page.items.as_slice() {
-            [] => Ok(Err(format!("no Trading Grid partner has the EDI address `{raw}` (from `{attribute}`)"))),
+            [] => Ok(Err(format!(
+                "no Trading Grid partner has the EDI address `{raw}` (from `{attribute}`)"
+            ))),
             [partner] => Ok(Ok(partner.partner_id.as_str().to_owned())),
             several => Ok(Err(format!(
                 "{} Trading Grid partners have the EDI address `{raw}`: the supplier's partner is ambiguous",
@@ -399,7 +421,11 @@ impl SupplierOnboarding {
             .file_once(&filing, &BytesSource(builtin.to_json().into()))
             .await
             .map_err(OnboardingError::from_xecm_effect)?;
-        tracing::info!(path, version = builtin.version, "built-in requirement matrix filed");
+        tracing::info!(
+            path,
+            version = builtin.version,
+            "built-in requirement matrix filed"
+        );
         Ok(builtin)
     }
 }
@@ -420,14 +446,22 @@ fn apply(
     if s.requirements.is_empty() && s.history.is_empty() {
         for found in on_file {
             s.requirements.insert(found.kind.clone(), found.clone());
-            s.note(at, &found.kind, "on file", "imported from the workspace's Requirements");
+            s.note(
+                at,
+                &found.kind,
+                "on file",
+                "imported from the workspace's Requirements",
+            );
         }
     }
     let known = s.supplier != Supplier::default();
     let identity = |x: &Supplier| {
         (
             crate::validate::normalise_name(&x.legal_name),
-            x.tax_id.chars().filter(char::is_ascii_alphanumeric).collect::<String>(),
+            x.tax_id
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>(),
             x.tax_country.clone(),
         )
     };
@@ -435,11 +469,18 @@ fn apply(
         for req in s.requirements.values_mut().filter(|r| is_tax_form(&r.kind)) {
             if req.state != State::Missing {
                 req.state = State::Missing;
-                req.reason = Some("legal name, tax id or tax country changed: a new tax form is needed".into());
+                req.reason = Some(
+                    "legal name, tax id or tax country changed: a new tax form is needed".into(),
+                );
                 req.renewal_steps = 0;
             }
         }
-        s.note(at, "supplier", "tax identity changed", "tax forms requested again");
+        s.note(
+            at,
+            "supplier",
+            "tax identity changed",
+            "tax forms requested again",
+        );
     }
     s.supplier = supplier.clone();
     for kind in required {
@@ -458,7 +499,12 @@ fn apply(
         }
     }
     if s.matrix_version != matrix.version {
-        s.note(at, "supplier", "matrix applied", format!("version {}", matrix.version));
+        s.note(
+            at,
+            "supplier",
+            "matrix applied",
+            format!("version {}", matrix.version),
+        );
         s.matrix_version = matrix.version;
     }
     match partner {

@@ -231,9 +231,7 @@ pub fn tin_problem(text: &str) -> Option<String> {
     if EIN_PREFIXES.contains(&u8::try_from(prefix).unwrap_or(0)) {
         None
     } else {
-        Some(format!(
-            "EIN prefix {prefix:02} is not one the IRS assigns"
-        ))
+        Some(format!("EIN prefix {prefix:02} is not one the IRS assigns"))
     }
 }
 
@@ -319,9 +317,12 @@ impl Checker {
         let read = |field: &str, value: Option<&str>| -> Check<Option<Date>> {
             match value.map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(v) => parse_date(v)
-                    .map(Some)
-                    .ok_or_else(|| (field.to_owned(), format!("`{v}` is not a date (YYYY-MM-DD)"))),
+                Some(v) => parse_date(v).map(Some).ok_or_else(|| {
+                    (
+                        field.to_owned(),
+                        format!("`{v}` is not a date (YYYY-MM-DD)"),
+                    )
+                }),
             }
         };
         let from = read("valid_from", submission.valid_from)?;
@@ -342,7 +343,12 @@ impl Checker {
         Ok((from, until))
     }
 
-    fn legal_name(&mut self, supplier: &Supplier, fields: &Map<String, Value>, field: &str) -> Check<()> {
+    fn legal_name(
+        &mut self,
+        supplier: &Supplier,
+        fields: &Map<String, Value>,
+        field: &str,
+    ) -> Check<()> {
         let Some(given) = text(fields, field) else {
             return fail(&format!("fields.{field}"), "is required");
         };
@@ -365,7 +371,12 @@ impl Checker {
         Ok(())
     }
 
-    fn w9(&mut self, matrix: &Matrix, supplier: &Supplier, fields: &Map<String, Value>) -> Check<()> {
+    fn w9(
+        &mut self,
+        matrix: &Matrix,
+        supplier: &Supplier,
+        fields: &Map<String, Value>,
+    ) -> Check<()> {
         let Some(tin) = text(fields, "tax_id") else {
             return fail("fields.tax_id", "is required");
         };
@@ -376,20 +387,17 @@ impl Checker {
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
         if !supplier.tax_id.trim().is_empty() {
             if digits(tin) != digits(&supplier.tax_id) {
-                return fail(
-                    "fields.tax_id",
-                    "does not match the tax id on record",
-                );
+                return fail("fields.tax_id", "does not match the tax id on record");
             }
             self.ran("tax id matches the record");
         }
         self.legal_name(supplier, fields, "legal_name")?;
         if !matrix.w9_revisions.is_empty() {
             let Some(revision) = text(fields, "form_revision") else {
-                return fail("fields.form_revision", format!(
-                    "is required (one of {})",
-                    matrix.w9_revisions.join(", ")
-                ));
+                return fail(
+                    "fields.form_revision",
+                    format!("is required (one of {})", matrix.w9_revisions.join(", ")),
+                );
             };
             if !matrix.w9_revisions.iter().any(|r| r == revision) {
                 return fail(
@@ -405,7 +413,12 @@ impl Checker {
         Ok(())
     }
 
-    fn w8(&mut self, supplier: &Supplier, fields: &Map<String, Value>, today: Date) -> Check<(Date, Date)> {
+    fn w8(
+        &mut self,
+        supplier: &Supplier,
+        fields: &Map<String, Value>,
+        today: Date,
+    ) -> Check<(Date, Date)> {
         let Some(signed) = text(fields, "signature_date") else {
             return fail("fields.signature_date", "is required");
         };
@@ -446,7 +459,10 @@ impl Checker {
             return fail("valid_until", "the policy's expiry date is required");
         };
         if until < today {
-            return fail("valid_until", format!("the policy expired on {}", format_date(until)));
+            return fail(
+                "valid_until",
+                format!("the policy expired on {}", format_date(until)),
+            );
         }
         let rule = requirement.insurance.clone().unwrap_or_default();
         for (limit, minimum) in &rule.min_limits {
@@ -597,7 +613,14 @@ mod tests {
         }
     }
 
-    fn run(kind: &str, file: FileFacts, from: Option<&str>, until: Option<&str>, f: &Map<String, Value>, today: Date) -> Verdict {
+    fn run(
+        kind: &str,
+        file: FileFacts,
+        from: Option<&str>,
+        until: Option<&str>,
+        f: &Map<String, Value>,
+        today: Date,
+    ) -> Verdict {
         let matrix = Matrix::builtin();
         let requirement = matrix.requirement(kind).expect("kind").clone();
         validate(
@@ -626,16 +649,45 @@ mod tests {
     #[test]
     fn the_w8_signature_day_decides_at_the_day_boundary() {
         let f = |signed: &str| {
-            fields(serde_json::json!({"signature_date": signed, "legal_name": "Brightwire Electric Inc"}))
+            fields(
+                serde_json::json!({"signature_date": signed, "legal_name": "Brightwire Electric Inc"}),
+            )
         };
         // signed 2023-12-31 → valid to 2026-12-31: still valid on 2026-12-31, expired on 2027-01-01
-        let last_day = run("w8ben", pdf(), None, None, &f("2023-12-31"), date!(2026 - 12 - 31));
-        assert!(matches!(last_day, Verdict::Accepted { valid_until: Some(d), .. } if d == date!(2026 - 12 - 31)), "{last_day:?}");
-        let next_day = run("w8ben", pdf(), None, None, &f("2023-12-31"), date!(2027 - 01 - 01));
+        let last_day = run(
+            "w8ben",
+            pdf(),
+            None,
+            None,
+            &f("2023-12-31"),
+            date!(2026 - 12 - 31),
+        );
+        assert!(
+            matches!(last_day, Verdict::Accepted { valid_until: Some(d), .. } if d == date!(2026 - 12 - 31)),
+            "{last_day:?}"
+        );
+        let next_day = run(
+            "w8ben",
+            pdf(),
+            None,
+            None,
+            &f("2023-12-31"),
+            date!(2027 - 01 - 01),
+        );
         assert_eq!(rejected_field(&next_day), "fields.signature_date");
         // the typed valid_until is ignored: computed from the signature
-        let typed = run("w8ben_e", pdf(), None, Some("2040-01-01"), &f("2024-02-29"), TODAY);
-        assert!(matches!(typed, Verdict::Accepted { valid_from: Some(a), valid_until: Some(b), .. } if a == date!(2024 - 02 - 29) && b == date!(2027 - 12 - 31)), "{typed:?}");
+        let typed = run(
+            "w8ben_e",
+            pdf(),
+            None,
+            Some("2040-01-01"),
+            &f("2024-02-29"),
+            TODAY,
+        );
+        assert!(
+            matches!(typed, Verdict::Accepted { valid_from: Some(a), valid_until: Some(b), .. } if a == date!(2024 - 02 - 29) && b == date!(2027 - 12 - 31)),
+            "{typed:?}"
+        );
         let future = run("w8ben", pdf(), None, None, &f("2026-12-03"), TODAY);
         assert_eq!(rejected_field(&future), "fields.signature_date");
         let nonsense = run("w8ben", pdf(), None, None, &f("2026-02-30"), TODAY);
@@ -660,14 +712,25 @@ mod tests {
 
     #[test]
     fn names_match_after_normalisation() {
-        assert_eq!(normalise_name("Brightwire Electric, Inc."), "BRIGHTWIRE ELECTRIC");
-        assert_eq!(normalise_name("BRIGHTWIRE  ELECTRIC INC"), "BRIGHTWIRE ELECTRIC");
+        assert_eq!(
+            normalise_name("Brightwire Electric, Inc."),
+            "BRIGHTWIRE ELECTRIC"
+        );
+        assert_eq!(
+            normalise_name("BRIGHTWIRE  ELECTRIC INC"),
+            "BRIGHTWIRE ELECTRIC"
+        );
         assert_eq!(normalise_name("Smith & Sons Co."), "SMITH AND SONS");
-        assert_ne!(normalise_name("Brightwire Electrics"), "BRIGHTWIRE ELECTRIC");
+        assert_ne!(
+            normalise_name("Brightwire Electrics"),
+            "BRIGHTWIRE ELECTRIC"
+        );
     }
 
     fn w9(tin: &str) -> Map<String, Value> {
-        fields(serde_json::json!({"tax_id": tin, "legal_name": "Brightwire Electric Inc.", "form_revision": "2024-03"}))
+        fields(
+            serde_json::json!({"tax_id": tin, "legal_name": "Brightwire Electric Inc.", "form_revision": "2024-03"}),
+        )
     }
 
     fn insurance() -> Map<String, Value> {
@@ -681,53 +744,213 @@ mod tests {
 
     #[test]
     fn every_negative_validation_names_its_field() {
-        let png = FileFacts { size: 10, head: b"\x89PNG\r\n\x1a\nrest".to_vec() };
-        let text = FileFacts { size: 10, head: b"hello you".to_vec() };
-        let big = FileFacts { size: 11 * 1024 * 1024, head: b"%PDF-1.4".to_vec() };
-        let empty = FileFacts { size: 0, head: Vec::new() };
+        let png = FileFacts {
+            size: 10,
+            head: b"\x89PNG\r\n\x1a\nrest".to_vec(),
+        };
+        let text = FileFacts {
+            size: 10,
+            head: b"hello you".to_vec(),
+        };
+        let big = FileFacts {
+            size: 11 * 1024 * 1024,
+            head: b"%PDF-1.4".to_vec(),
+        };
+        let empty = FileFacts {
+            size: 0,
+            head: Vec::new(),
+        };
         let ok = w9("27-1234567");
-        assert!(matches!(run("w9", png, None, None, &ok, TODAY), Verdict::Accepted { .. }));
+        assert!(matches!(
+            run("w9", png, None, None, &ok, TODAY),
+            Verdict::Accepted { .. }
+        ));
         let cases: Vec<(Verdict, &str)> = vec![
             (run("w9", text, None, None, &ok, TODAY), "file"),
             (run("w9", big, None, None, &ok, TODAY), "file"),
             (run("w9", empty, None, None, &ok, TODAY), "file"),
-            (run("w9", pdf(), Some("2026-13-01"), None, &ok, TODAY), "valid_from"),
-            (run("w9", pdf(), Some("2026-12-01"), Some("2026-11-30"), &ok, TODAY), "valid_until"),
-            (run("w9", pdf(), None, None, &w9("07-1234567"), TODAY), "fields.tax_id"),
-            (run("w9", pdf(), None, None, &w9("41-7654321"), TODAY), "fields.tax_id"),
-            (run("w9", pdf(), None, None, &fields(serde_json::json!({"legal_name": "Brightwire Electric"})), TODAY), "fields.tax_id"),
-            (run("w9", pdf(), None, None, &fields(serde_json::json!({"tax_id": "27-1234567", "legal_name": "Brightwater Electric", "form_revision": "2024-03"})), TODAY), "fields.legal_name"),
-            (run("w9", pdf(), None, None, &fields(serde_json::json!({"tax_id": "27-1234567", "legal_name": "Brightwire Electric", "form_revision": "2011-12"})), TODAY), "fields.form_revision"),
-            (run("w8ben", pdf(), None, None, &fields(serde_json::json!({"legal_name": "Brightwire Electric"})), TODAY), "fields.signature_date"),
-            (run("w8ben", pdf(), None, None, &fields(serde_json::json!({"signature_date": "2026-01-05", "legal_name": "Other Name"})), TODAY), "fields.legal_name"),
-            (run("insurance_certificate", pdf(), Some("2026-01-01"), None, &insurance(), TODAY), "valid_until"),
-            (run("insurance_certificate", pdf(), Some("2025-01-01"), Some("2026-01-01"), &insurance(), TODAY), "valid_until"),
+            (
+                run("w9", pdf(), Some("2026-13-01"), None, &ok, TODAY),
+                "valid_from",
+            ),
+            (
+                run(
+                    "w9",
+                    pdf(),
+                    Some("2026-12-01"),
+                    Some("2026-11-30"),
+                    &ok,
+                    TODAY,
+                ),
+                "valid_until",
+            ),
+            (
+                run("w9", pdf(), None, None, &w9("07-1234567"), TODAY),
+                "fields.tax_id",
+            ),
+            (
+                run("w9", pdf(), None, None, &w9("41-7654321"), TODAY),
+                "fields.tax_id",
+            ),
+            (
+                run(
+                    "w9",
+                    pdf(),
+                    None,
+                    None,
+                    &fields(serde_json::json!({"legal_name": "Brightwire Electric"})),
+                    TODAY,
+                ),
+                "fields.tax_id",
+            ),
+            (
+                run(
+                    "w9",
+                    pdf(),
+                    None,
+                    None,
+                    &fields(
+                        serde_json::json!({"tax_id": "27-1234567", "legal_name": "Brightwater Electric", "form_revision": "2024-03"}),
+                    ),
+                    TODAY,
+                ),
+                "fields.legal_name",
+            ),
+            (
+                run(
+                    "w9",
+                    pdf(),
+                    None,
+                    None,
+                    &fields(
+                        serde_json::json!({"tax_id": "27-1234567", "legal_name": "Brightwire Electric", "form_revision": "2011-12"}),
+                    ),
+                    TODAY,
+                ),
+                "fields.form_revision",
+            ),
+            (
+                run(
+                    "w8ben",
+                    pdf(),
+                    None,
+                    None,
+                    &fields(serde_json::json!({"legal_name": "Brightwire Electric"})),
+                    TODAY,
+                ),
+                "fields.signature_date",
+            ),
+            (
+                run(
+                    "w8ben",
+                    pdf(),
+                    None,
+                    None,
+                    &fields(
+                        serde_json::json!({"signature_date": "2026-01-05", "legal_name": "Other Name"}),
+                    ),
+                    TODAY,
+                ),
+                "fields.legal_name",
+            ),
+            (
+                run(
+                    "insurance_certificate",
+                    pdf(),
+                    Some("2026-01-01"),
+                    None,
+                    &insurance(),
+                    TODAY,
+                ),
+                "valid_until",
+            ),
+            (
+                run(
+                    "insurance_certificate",
+                    pdf(),
+                    Some("2025-01-01"),
+                    Some("2026-01-01"),
+                    &insurance(),
+                    TODAY,
+                ),
+                "valid_until",
+            ),
         ];
         for (i, (verdict, field)) in cases.iter().enumerate() {
             assert_eq!(rejected_field(verdict), *field, "case {i}: {verdict:?}");
             let reason = verdict.rejection().expect("a reason");
-            assert!(reason.starts_with(&format!("{field}: ")), "case {i}: {reason}");
+            assert!(
+                reason.starts_with(&format!("{field}: ")),
+                "case {i}: {reason}"
+            );
         }
         let mut low = insurance();
-        low.insert("general_liability_each_occurrence".into(), serde_json::json!(500_000));
-        let v = run("insurance_certificate", pdf(), Some("2026-01-01"), Some("2027-01-01"), &low, TODAY);
-        assert_eq!(rejected_field(&v), "fields.general_liability_each_occurrence");
+        low.insert(
+            "general_liability_each_occurrence".into(),
+            serde_json::json!(500_000),
+        );
+        let v = run(
+            "insurance_certificate",
+            pdf(),
+            Some("2026-01-01"),
+            Some("2027-01-01"),
+            &low,
+            TODAY,
+        );
+        assert_eq!(
+            rejected_field(&v),
+            "fields.general_liability_each_occurrence"
+        );
         let mut unendorsed = insurance();
-        unendorsed.insert("endorsements".into(), serde_json::json!("additional_insured"));
-        let v = run("insurance_certificate", pdf(), Some("2026-01-01"), Some("2027-01-01"), &unendorsed, TODAY);
+        unendorsed.insert(
+            "endorsements".into(),
+            serde_json::json!("additional_insured"),
+        );
+        let v = run(
+            "insurance_certificate",
+            pdf(),
+            Some("2026-01-01"),
+            Some("2027-01-01"),
+            &unendorsed,
+            TODAY,
+        );
         assert_eq!(rejected_field(&v), "fields.endorsements");
         assert!(v.rejection().unwrap().contains("waiver_of_subrogation"));
         let mut other = insurance();
         other.insert("insured_name".into(), serde_json::json!("Someone Else LLC"));
-        let v = run("insurance_certificate", pdf(), Some("2026-01-01"), Some("2027-01-01"), &other, TODAY);
+        let v = run(
+            "insurance_certificate",
+            pdf(),
+            Some("2026-01-01"),
+            Some("2027-01-01"),
+            &other,
+            TODAY,
+        );
         assert_eq!(rejected_field(&v), "fields.insured_name");
-        let good = run("insurance_certificate", pdf(), Some("2026-01-01"), Some("2027-01-01"), &insurance(), TODAY);
-        assert!(matches!(good, Verdict::Accepted { valid_until: Some(d), .. } if d == date!(2027 - 01 - 01)), "{good:?}");
+        let good = run(
+            "insurance_certificate",
+            pdf(),
+            Some("2026-01-01"),
+            Some("2027-01-01"),
+            &insurance(),
+            TODAY,
+        );
+        assert!(
+            matches!(good, Verdict::Accepted { valid_until: Some(d), .. } if d == date!(2027 - 01 - 01)),
+            "{good:?}"
+        );
     }
 
     #[test]
     fn what_cannot_be_checked_goes_to_a_buyer() {
-        let v = run("iso9001", pdf(), Some("2026-01-01"), Some("2029-01-01"), &Map::new(), TODAY);
+        let v = run(
+            "iso9001",
+            pdf(),
+            Some("2026-01-01"),
+            Some("2029-01-01"),
+            &Map::new(),
+            TODAY,
+        );
         assert!(matches!(v, Verdict::Review { .. }), "{v:?}");
     }
 }

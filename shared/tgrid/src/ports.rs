@@ -16,9 +16,10 @@ use crate::ids::{
 };
 use crate::model::{
     Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata,
-    DocumentRequest, DocumentRequestFilter, InboxFilter, ItemReview, Message, NewCampaign, NewDocumentRequest, NewMessage,
-    NewReminder, NewShare, NewSpace, NewSubscription, NewThread, Page, Partner, PartnerFilter,
-    ReminderSent, Share, Space, SpaceFilter, SubmittedDocument, Subscription, Thread, ThreadStatus,
+    DocumentRequest, DocumentRequestFilter, InboxFilter, ItemReview, Message, NewCampaign,
+    NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription, NewThread,
+    Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter, SubmittedDocument,
+    Subscription, Thread, ThreadStatus,
 };
 use crate::stream::{ByteRange, Download, Upload};
 

@@ -122,12 +122,21 @@ async fn sim_get(world: &World, path: &str) -> Value {
 
 /// The document requests a partner sees.
 pub async fn partner_requests(world: &World, partner: &str) -> Vec<Value> {
-    let page = sim_get(world, &format!("__sim/partners/{partner}/document_requests")).await;
+    let page = sim_get(
+        world,
+        &format!("__sim/partners/{partner}/document_requests"),
+    )
+    .await;
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// The request a partner sees for a workspace (the latest), and its item of `kind`.
-pub async fn request_item(world: &World, partner: &str, workspace: NodeId, kind: &str) -> (String, String, Value) {
+pub async fn request_item(
+    world: &World,
+    partner: &str,
+    workspace: NodeId,
+    kind: &str,
+) -> (String, String, Value) {
     let external = format!("{workspace}");
     let requests = partner_requests(world, partner).await;
     let request = requests
@@ -243,7 +252,12 @@ pub async fn deliver(world: &World, event: &Event) -> Value {
         .expect("the webhook is accepted")
     {
         Reply::Http(response) => {
-            assert_eq!(response.status, 202, "{}", String::from_utf8_lossy(&response.body));
+            assert_eq!(
+                response.status,
+                202,
+                "{}",
+                String::from_utf8_lossy(&response.body)
+            );
             serde_json::from_slice(&response.body).expect("json")
         }
         Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
@@ -261,7 +275,17 @@ pub async fn submit_and_deliver(
     fields: Value,
 ) -> Value {
     let (request, item, _) = request_item(world, partner, workspace, kind).await;
-    let status = submit(world, partner, &request, &item, file, &format!("{kind}.pdf"), valid, fields).await;
+    let status = submit(
+        world,
+        partner,
+        &request,
+        &item,
+        file,
+        &format!("{kind}.pdf"),
+        valid,
+        fields,
+    )
+    .await;
     assert!(status.is_success(), "the partner submits: {status}");
     let event = submitted_event(world, &item).await;
     deliver(world, &event).await;
@@ -295,7 +319,10 @@ pub async fn supplier_values(world: &World, workspace: NodeId) -> NamedAttribute
 }
 
 pub async fn onboarding_status(world: &World, workspace: NodeId) -> String {
-    match supplier_values(world, workspace).await.get("Onboarding Status") {
+    match supplier_values(world, workspace)
+        .await
+        .get("Onboarding Status")
+    {
         Some(AttributeValue::Text(t)) => t.clone(),
         other => format!("{other:?}"),
     }
@@ -322,7 +349,12 @@ pub fn row_text(row: &NamedAttributes, name: &str) -> String {
 
 /// Documents (name, id) in a workspace folder path, empty when the folder is not there.
 pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
-    let Some(folder) = world.xecm.node_at_path(workspace, path).await.expect("path") else {
+    let Some(folder) = world
+        .xecm
+        .node_at_path(workspace, path)
+        .await
+        .expect("path")
+    else {
         return Vec::new();
     };
     world
@@ -339,7 +371,14 @@ pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(
 /// Every document below `Certificates` of a workspace.
 pub async fn certificates(world: &World, workspace: NodeId) -> Vec<(String, NodeId)> {
     let mut all = Vec::new();
-    for folder in ["Tax Forms", "Insurance", "Quality", "Attestations", "Banking", "Other"] {
+    for folder in [
+        "Tax Forms",
+        "Insurance",
+        "Quality",
+        "Attestations",
+        "Banking",
+        "Other",
+    ] {
         all.extend(documents_in(world, workspace, &format!("Certificates/{folder}")).await);
     }
     all
@@ -350,7 +389,11 @@ pub async fn versions(world: &World, document: NodeId) -> usize {
 }
 
 pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
-    let download = world.xecm.download_document(document).await.expect("download");
+    let download = world
+        .xecm
+        .download_document(document)
+        .await
+        .expect("download");
     let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
     chunks.concat()
 }

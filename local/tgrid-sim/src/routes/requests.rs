@@ -4,15 +4,15 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use gridlink_tgrid::PartnerId;
 use gridlink_tgrid::model::{
     DocumentRequest, ExternalRef, ItemReview, ItemStatus, NewDocumentRequest, Page, RequestItem,
     RequestStatus, ReviewDecision,
 };
-use gridlink_tgrid::PartnerId;
 use gridlink_tgrid::{RequestId, RequestItemId};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::created;

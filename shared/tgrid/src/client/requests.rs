@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use reqwest::Method;
 
-use super::{TgClient, page_query};
 use super::partners::seg;
+use super::{TgClient, page_query};
 use crate::error::TgError;
 use crate::ids::{IdempotencyKey, RequestId, RequestItemId};
 use crate::model::{DocumentRequest, DocumentRequestFilter, ItemReview, NewDocumentRequest, Page};
@@ -85,13 +85,7 @@ impl DocumentRequests for TgClient {
         request_id: &RequestId,
     ) -> Result<DocumentRequest, TgError> {
         let path = format!("v1/document_requests/{}/cancel", seg(request_id.as_str()));
-        self.json::<DocumentRequest, ()>(
-            "cancel document request",
-            Method::POST,
-            &path,
-            None,
-            None,
-        )
-        .await
+        self.json::<DocumentRequest, ()>("cancel document request", Method::POST, &path, None, None)
+            .await
     }
 }
