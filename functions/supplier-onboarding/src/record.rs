@@ -6,6 +6,8 @@
 //! The attributes are written only when they differ from what xECM holds; writing them
 //! twice is harmless, so they are a projection, not an exactly-once effect.
 
+use std::fmt::Write as _;
+
 use gridlink_flow::{EffectKey, Filing};
 use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, NodeId};
 use serde_json::json;
@@ -142,29 +144,33 @@ pub fn record_html(standing: &Standing, name: &str) -> String {
     );
     let cell = |v: Option<&String>| escape(v.map_or("", String::as_str));
     for r in standing.requirements.values() {
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>\n",
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
             escape(&r.kind),
             if r.required { "yes" } else { "no" },
             r.state.label(),
             cell(r.valid_from.as_ref()),
             cell(r.valid_until.as_ref()),
-            r.document_id.map(|d| format!("{d} v{}", r.document_version.unwrap_or(1))).unwrap_or_default(),
+            r.document_id
+                .map(|d| format!("{d} v{}", r.document_version.unwrap_or(1)))
+                .unwrap_or_default(),
             cell(r.request_id.as_ref()),
             cell(r.item_id.as_ref()),
             cell(r.reviewer.as_ref()),
             cell(r.reason.as_ref()),
-        ));
+        );
     }
     html.push_str("</table>\n<h2>History</h2>\n<ul>\n");
     for h in &standing.history {
-        html.push_str(&format!(
-            "<li>{} — {}: {} {}</li>\n",
+        let _ = writeln!(
+            html,
+            "<li>{} — {}: {} {}</li>",
             escape(&h.at),
             escape(&h.kind),
             escape(&h.event),
             escape(&h.detail)
-        ));
+        );
     }
     html.push_str("</ul>\n</body></html>\n");
     html
@@ -192,13 +198,10 @@ impl SupplierOnboarding {
             tracing::info!(workspace_id = %workspace, status, "onboarding status written");
         }
         let wanted = compliance_values(&standing);
-        let read = match xecm
+        let read = xecm
             .read_attributes(workspace, self.config.compliance_category)
             .await
-        {
-            Ok(values) => values,
-            Err(_) => NamedAttributes::new(),
-        };
+            .unwrap_or_default();
         if !same(&read, &wanted) {
             xecm.write_attributes(workspace, self.config.compliance_category, &wanted)
                 .await?;

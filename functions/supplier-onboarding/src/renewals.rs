@@ -126,8 +126,8 @@ impl SupplierOnboarding {
                             if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
                                 return false;
                             }
-                            match this.action.as_str() {
-                                "expired" => {
+                            if this.action == "expired" {
+                                {
                                     if r.state == State::Expired {
                                         return false;
                                     }
@@ -140,7 +140,8 @@ impl SupplierOnboarding {
                                         format!("valid until {}", this.valid_until),
                                     );
                                 }
-                                _ => {
+                            } else {
+                                {
                                     if r.renewal_steps >= this.n {
                                         return false;
                                     }

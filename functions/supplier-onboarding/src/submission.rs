@@ -100,21 +100,19 @@ impl SupplierOnboarding {
         })?;
         let request_id = submitted.request.request_id.clone();
         let mut record = self.request_record(request_id.as_str()).await?;
-        if record.is_none() {
-            // made, but its record was lost to a crash: the sync finishes it
-            if let Some(workspace) = submitted
+        // made, but its record was lost to a crash: the sync finishes it
+        if record.is_none()
+            && let Some(workspace) = submitted
                 .request
                 .external_ref
                 .as_ref()
                 .filter(|r| r.system == "xecm")
                 .and_then(|r| r.id.parse::<i64>().ok())
                 .and_then(|id| NodeId::new(id).ok())
-            {
-                if self.standing(workspace.get()).await?.is_some() {
-                    self.sync_supplier(workspace).await?;
-                    record = self.request_record(request_id.as_str()).await?;
-                }
-            }
+            && self.standing(workspace.get()).await?.is_some()
+        {
+            self.sync_supplier(workspace).await?;
+            record = self.request_record(request_id.as_str()).await?;
         }
         let Some(record) = record else {
             return Ok(ignored("not a request supplier-onboarding made"));

@@ -215,8 +215,7 @@ pub fn tin_problem(text: &str) -> Option<String> {
         let (area, group, serial) = (n(0..3), n(3..5), n(5..9));
         if area == 0 || area == 666 || area >= 900 {
             return Some(format!(
-                "SSN area {:03} is never issued (000, 666 and 900–999 are not)",
-                area
+                "SSN area {area:03} is never issued (000, 666 and 900–999 are not)"
             ));
         }
         if group == 0 {
@@ -603,7 +602,10 @@ mod tests {
     }
 
     fn fields(value: serde_json::Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("object")
+        match value {
+            Value::Object(map) => map,
+            other => panic!("an object, not {other}"),
+        }
     }
 
     fn pdf() -> FileFacts {

@@ -165,6 +165,7 @@ pub async fn request_item(
 }
 
 /// The partner submits one file with fields; the HTTP status.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit(
     world: &World,
     partner: &str,
