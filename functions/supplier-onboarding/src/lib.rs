@@ -1,15 +1,62 @@
 //! # supplier-onboarding
 //!
-//! Use case 5: required supplier documents are requested through Trading Grid, filed into the supplier workspace, and renewed before they expire.
+//! Use case 5: the documents a supplier must provide (tax forms, insurance certificates,
+//! attestations) are requested through Trading Grid, validated, filed into the supplier
+//! workspace, and renewed before they expire. xECM keeps the record; TG asks the supplier
+//! through the network they already use.
 //!
-//! **Status: not implemented yet.** The function deploys on the use-case runtime as a
-//! [`Skeleton`]: it starts and answers its health route with `"implemented": false`; every
-//! other route answers `501 Not Implemented` and every schedule firing fails as a
-//! `NonRetryable` invocation error (its schedules are deployed disabled), so nothing is ever
-//! reported as done that was not done. Its triggers are declared below, typed, and checked
-//! against the manifest like every built use case's.
+//! A supplier workspace (type `SUPPLIER_WORKSPACE_TYPE_ID`, category `SUPPLIER_CATEGORY_ID`)
+//! is synced when it is created or changed: the requirement matrix ([`matrix`], a
+//! versioned JSON document in xECM) says which kinds its class and tax country need; its TG
+//! partner is resolved from `Trading Partner ID` (a `prt_…` id or an EDI address) — or the
+//! supplier is parked with the reason (`Onboarding Status` `blocked`); one TG document
+//! request per supplier and cycle asks for what is missing ([`sync`]).
+//!
+//! Each `document_request.item_submitted` is validated ([`validate`]): a failure is a
+//! rejection through TG's review call whose reason names the field; what cannot be checked
+//! goes to a buyer's review; an accepted file is filed once into `Certificates/<kind
+//! folder>` with the `Compliance Document` category, a later file of the same kind becoming
+//! a new version ([`submission`]). Every requirement's state lives in the ledger
+//! ([`standing`]); `Onboarding Status`, the `Requirements` rows and the compliance record
+//! (`.json` + `.html`, a version per change) are its projection ([`record`]). The renewals
+//! sweep asks for renewals before documents expire and marks them expired after
+//! ([`renewals`]).
+//!
+//! ## Triggers
+//! - schedule `supplier-onboarding-poll-xecm`: supplier workspaces changed since the ledger
+//!   cursor (with an overlap window), each synced; then inbox items left pending.
+//! - `POST /supplier-onboarding/xecm/events`: a signed xECM push — the same sync for the
+//!   pushed node's workspace, through the inbox.
+//! - `POST /supplier-onboarding/tg/events`: `document_request.item_submitted`, accepted
+//!   durably into the inbox before the 202.
+//! - schedule `supplier-onboarding-renewals`: the renewals sweep.
+//! - `GET /supplier-onboarding/suppliers/{workspace_id}/calendar` (operator, IAM): the
+//!   supplier's expiry calendar (`.ics`, [`calendar`]), also filed in `Compliance`.
+//!
+//! Effects, each once under a business key: `tg-document-request` (workspace/cycle),
+//! `tg-item-review` (request/item/submitted at), `xecm-compliance-document` (workspace/kind,
+//! a version per content hash), `xecm-compliance-record` (workspace/json|html, a version per
+//! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),
+//! `onboarding-renewal-step` (workspace/kind/valid until/n).
 
-use gridlink_flow::{NoRoutes, Skeleton, UseCaseSpec};
+pub mod calendar;
+pub mod config;
+pub mod error;
+pub mod matrix;
+pub mod record;
+pub mod renewals;
+pub mod standing;
+pub mod submission;
+pub mod sync;
+pub mod validate;
+
+use gridlink_flow::{Function, InboxItem, Platform, Received, UseCase, UseCaseSpec};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use serde_json::{Value, json};
+
+pub use config::OnboardingConfig;
+pub use error::OnboardingError;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "supplier-onboarding";
@@ -24,19 +71,100 @@ gridlink_flow::schedules! {
     }
 }
 
-/// The supplier-onboarding use case (not built yet).
-#[derive(Debug, Clone, Copy)]
-pub enum SupplierOnboarding {}
+/// The supplier-onboarding use case.
+#[derive(Debug, Clone)]
+pub struct SupplierOnboarding {
+    platform: Platform,
+    config: OnboardingConfig,
+}
+
+impl SupplierOnboarding {
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: OnboardingConfig) -> Function<Self> {
+        Function::new(platform.clone(), Self { platform, config })
+    }
+
+    /// The platform it runs on.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// One poll: supplier workspaces changed in the cursor's window, each synced once.
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, OnboardingError> {
+        let settings = PollSettings {
+            workspace_type: self.config.workspace_type,
+            overlap: self.config.poll_overlap,
+            first_lookback: self.config.first_lookback,
+        };
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_supplier(workspace)
+        })
+        .await?;
+        let mut synced: Vec<sync::SupplierSync> = report
+            .synced
+            .into_iter()
+            .filter(|s| s.skipped.is_none())
+            .collect();
+        // a new matrix version applies to every tracked supplier, changed or not
+        let matrix = self.matrix().await?;
+        for standing in self.standings().await? {
+            if standing.matrix_version != matrix.version
+                && !synced
+                    .iter()
+                    .any(|s| s.workspace_id == standing.workspace_id)
+            {
+                let workspace = gridlink_xecm::NodeId::new(standing.workspace_id)?;
+                synced.push(self.sync_supplier(workspace).await?);
+            }
+        }
+        Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
+    }
+}
 
 impl UseCaseSpec for SupplierOnboarding {
     const NAME: &'static str = NAME;
-    type Route = NoRoutes;
+    type Route = calendar::OnboardingRoute;
     type Schedule = Schedule;
 }
 
-/// The function as deployed today.
-pub fn function() -> Skeleton<SupplierOnboarding> {
-    Skeleton::new()
+impl UseCase for SupplierOnboarding {
+    type Error = OnboardingError;
+
+    async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, OnboardingError> {
+        match event {
+            Received::Xecm(push) => {
+                match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                    Some(workspace) => {
+                        Ok(serde_json::to_value(self.sync_supplier(workspace).await?)
+                            .unwrap_or_default())
+                    }
+                    None => Ok(json!({"ignored": "the node is in no business workspace"})),
+                }
+            }
+            Received::Tg(event) => {
+                Ok(serde_json::to_value(self.on_submission(&event).await?).unwrap_or_default())
+            }
+        }
+    }
+
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, OnboardingError> {
+        match schedule {
+            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::Renewals => Ok(json!({
+                "dry_run": self.config.renewals_dry_run,
+                "renewals": self.sweep_renewals().await?,
+            })),
+        }
+    }
+
+    async fn on_route(
+        &self,
+        route: calendar::OnboardingRoute,
+        _: &HttpRequest,
+    ) -> Result<HttpResponse, OnboardingError> {
+        self.answer(route).await
+    }
 }
 
 #[cfg(test)]

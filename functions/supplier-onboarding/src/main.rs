@@ -1,8 +1,10 @@
-//! The `supplier-onboarding` Lambda (a skeleton until its use case is built).
+//! The `supplier-onboarding` Lambda.
 
 use std::process::ExitCode;
 
+use supplier_onboarding::{OnboardingConfig, SupplierOnboarding};
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    gridlink_flow::serve_skeleton::<supplier_onboarding::SupplierOnboarding>().await
+    gridlink_flow::serve(OnboardingConfig::from_source, SupplierOnboarding::function).await
 }

@@ -1,12 +1,15 @@
-//! The deployed artifact itself: the compiled `supplier-onboarding` binary, started against an emulated
-//! Lambda Runtime API, answers every route and schedule its manifest entry lists, and reports
-//! its handler errors as invocation errors without dying.
+//! The deployed artifact itself: the compiled `supplier-onboarding` binary, configured for local storage
+//! and pointed at both simulators, started against an emulated Lambda Runtime API, answers
+//! every route and schedule its manifest entry lists and reports its handler errors as
+//! invocation errors without dying; without configuration it exits naming what is missing.
 
-use gridlink_tests::runtime_api::{check_deployable_function, check_startup_failure_is_reported};
+use gridlink_tests::runtime_api::{
+    check_configured_function, check_missing_configuration_is_named,
+};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_compiled_binary_answers_every_route_and_schedule_of_its_manifest_entry() {
-    let report = check_deployable_function(
+    let report = check_configured_function(
         env!("CARGO_BIN_EXE_supplier-onboarding"),
         supplier_onboarding::NAME,
     )
@@ -15,7 +18,19 @@ async fn the_compiled_binary_answers_every_route_and_schedule_of_its_manifest_en
 }
 
 #[tokio::test]
-async fn a_binary_that_cannot_start_is_reported_as_exited_in_its_own_words() {
-    let error = check_startup_failure_is_reported(env!("CARGO_BIN_EXE_supplier-onboarding")).await;
+async fn a_binary_without_configuration_exits_naming_every_missing_key() {
+    let error = check_missing_configuration_is_named(
+        env!("CARGO_BIN_EXE_supplier-onboarding"),
+        supplier_onboarding::NAME,
+    )
+    .await;
     println!("{error}");
+}
+
+#[test]
+fn the_manifest_and_the_dispatch_agree() {
+    assert_eq!(
+        gridlink_flow::check_bindings::<supplier_onboarding::SupplierOnboarding>(),
+        Ok(())
+    );
 }

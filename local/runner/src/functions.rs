@@ -30,7 +30,10 @@ pub fn all(platforms: &LocalPlatforms) -> Result<Vec<Arc<dyn Handler>>, ConfigEr
             platforms.platform(shipment_delay::NAME),
             shipment_delay::ShipmentDelayConfig::from_source(&source)?,
         )),
-        Arc::new(supplier_onboarding::function()),
+        Arc::new(supplier_onboarding::SupplierOnboarding::function(
+            platforms.platform(supplier_onboarding::NAME),
+            supplier_onboarding::OnboardingConfig::from_source(&source)?,
+        )),
         Arc::new(recall_campaign::function()),
         Arc::new(order_reconcile::OrderReconcile::function(
             platforms.platform(order_reconcile::NAME),

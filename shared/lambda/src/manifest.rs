@@ -324,6 +324,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             tg_events("/supplier-onboarding/tg/events"),
             xecm_events("/supplier-onboarding/xecm/events"),
             health("/supplier-onboarding/health"),
+            dead_letters("/supplier-onboarding/dead-letters"),
+            dead_letter("/supplier-onboarding/dead-letters/{item_id}"),
+            requeue("/supplier-onboarding/dead-letters/{item_id}/requeue"),
+            Route {
+                method: "GET",
+                path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
+                purpose: "Operator: a supplier's expiry calendar (.ics)",
+            },
         ],
         schedules: &[
             Schedule {
@@ -340,10 +348,13 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         tg_event_types: &["document_request.item_submitted"],
         memory_mb: 512,
         timeout_secs: 120,
-        implemented: false,
-        blob_prefixes: &[],
-        uses_ledger: false,
-        secrets: &[],
+        implemented: true,
+        blob_prefixes: &[
+            "raw/tg/supplier-onboarding/",
+            "raw/xecm/supplier-onboarding/",
+        ],
+        uses_ledger: true,
+        secrets: PLATFORM_AND_PUSH_SECRETS,
     },
     FunctionSpec {
         name: "recall-campaign",

@@ -16,9 +16,10 @@ use crate::ids::{
 };
 use crate::model::{
     Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata,
-    DocumentRequest, InboxFilter, ItemReview, Message, NewCampaign, NewDocumentRequest, NewMessage,
-    NewReminder, NewShare, NewSpace, NewSubscription, NewThread, Page, Partner, PartnerFilter,
-    ReminderSent, Share, Space, SpaceFilter, SubmittedDocument, Subscription, Thread, ThreadStatus,
+    DocumentRequest, DocumentRequestFilter, InboxFilter, ItemReview, Message, NewCampaign,
+    NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription, NewThread,
+    Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter, SubmittedDocument,
+    Subscription, Thread, ThreadStatus,
 };
 use crate::stream::{ByteRange, Download, Upload};
 
@@ -251,6 +252,24 @@ pub trait DocumentRequests: Send + Sync {
         item_id: &RequestItemId,
         review: &ItemReview,
     ) -> Result<DocumentRequest, TgError>;
+    /// One page of requests by partner, external reference and/or status (at least one).
+    async fn document_requests_page(
+        &self,
+        filter: &DocumentRequestFilter,
+        page: PageRequest,
+    ) -> Result<Page<DocumentRequest>, TgError>;
+    /// Withdraws a superseded request (a no-op when it is cancelled already).
+    async fn cancel_document_request(
+        &self,
+        request_id: &RequestId,
+    ) -> Result<DocumentRequest, TgError>;
+    /// Every request matching `filter` (recovery after a crash: what was asked of whom).
+    fn document_requests<'a>(
+        &'a self,
+        filter: &'a DocumentRequestFilter,
+    ) -> BoxStream<'a, Result<DocumentRequest, TgError>> {
+        paginate(move |cursor| self.document_requests_page(filter, PageRequest::after(cursor)))
+    }
 }
 
 /// One notice to many partners, with a response from each.

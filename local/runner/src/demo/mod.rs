@@ -8,6 +8,7 @@
 mod collaboration;
 mod contracts;
 mod exceptions;
+mod onboarding;
 mod orders;
 mod platform;
 mod shipments;
@@ -168,6 +169,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             exceptions::run(ctx, &mut report).await;
         } else if status.name == shipment_delay::NAME {
             shipments::run(ctx, &mut report).await;
+        } else if status.name == supplier_onboarding::NAME {
+            onboarding::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,

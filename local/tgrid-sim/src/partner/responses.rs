@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use gridlink_tgrid::model::{
     AckStatus, Campaign, CampaignResponse, DocumentRequest, FieldType, ItemStatus, Page,
-    ResponseForm, ResponseStatus, Share, ShareStatus,
+    RequestStatus, ResponseForm, ResponseStatus, Share, ShareStatus,
 };
 use gridlink_tgrid::{CampaignId, EventType, PartnerId, RequestId, ShareId};
 
@@ -163,6 +163,7 @@ pub(crate) async fn submit_item(
         }
     })?;
     let body = PartnerBody::read(&sim, &partner_id, request).await?;
+    let fields = crate::routes::requests::submission_fields(body.fields.get("fields"))?;
     let attachment_ids = body.attachment_ids();
     if attachment_ids.is_empty() {
         return Err(ApiError::invalid_field(
@@ -183,6 +184,11 @@ pub(crate) async fn submit_item(
             .requests
             .get_mut(&request_id)
             .ok_or_else(|| ApiError::not_found("document request", request_id.as_str()))?;
+        if found.status == RequestStatus::Cancelled {
+            return Err(ApiError::conflict(format!(
+                "document request {request_id} was cancelled"
+            )));
+        }
         let item = found
             .items
             .iter_mut()
@@ -199,6 +205,7 @@ pub(crate) async fn submit_item(
         item.valid_until = body.text("valid_until");
         item.submitted_at = Some(now);
         item.review_reason = None;
+        item.fields = fields;
         let item_id = item.item_id.clone();
         settle(found, now);
         let found = found.clone();

@@ -73,7 +73,14 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
             get(shares::acknowledgments),
         )
         .route("/v1/shares/{share_id}/revoke", post(shares::revoke))
-        .route("/v1/document_requests", post(requests::create))
+        .route(
+            "/v1/document_requests",
+            post(requests::create).get(requests::list),
+        )
+        .route(
+            "/v1/document_requests/{request_id}/cancel",
+            post(requests::cancel),
+        )
         .route("/v1/document_requests/{request_id}", get(requests::get_one))
         .route(
             "/v1/document_requests/{request_id}/items/{item_id}/review",

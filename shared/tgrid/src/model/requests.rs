@@ -124,6 +124,11 @@ pub struct RequestItem {
     /// The reviewer's reason, after review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_reason: Option<String>,
+    /// Structured fields the partner filled in with the submission (`tax_id`,
+    /// `legal_name`, `signature_date`, coverage limits, `endorsements`, …): each a text,
+    /// number, boolean or list of texts.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An item's state.
@@ -141,6 +146,18 @@ pub enum ItemStatus {
     /// A status this client does not know.
     #[serde(other)]
     Unknown,
+}
+
+/// The filter of `GET /v1/document_requests` (every condition given must hold; at least
+/// one is required).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentRequestFilter {
+    /// `where_partner_id`: requests addressed to this partner.
+    pub partner_id: Option<PartnerId>,
+    /// `where_external_ref`: requests whose external reference is this (`system:id`).
+    pub external_ref: Option<ExternalRef>,
+    /// `where_status`: requests in this status.
+    pub status: Option<RequestStatus>,
 }
 
 /// The body of `POST /v1/document_requests/{request_id}/items/{item_id}/review`.

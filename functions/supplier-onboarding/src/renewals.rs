@@ -1,0 +1,284 @@
+//! The renewals sweep: every accepted, dated requirement is looked at against the renewal
+//! steps (`RENEWAL_REMINDER_DAYS`, by default 60, 30, 7 and 0 days before `valid until`).
+//! Step `n` is the number of those thresholds the remaining days have reached; each step is
+//! taken once per (requirement, valid until, n) — the effect `onboarding-renewal-step /
+//! <workspace>/<kind>/<valid until>/<n>` — so a replayed or repeated sweep never sends
+//! twice. The first step asks for the renewal: one TG document request per supplier and
+//! cycle for every kind of that supplier entering renewal together. Past `valid until`
+//! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted.
+//! With `RENEWALS_DRY_RUN` the sweep only lists what it would do.
+
+use gridlink_flow::EffectKey;
+use gridlink_xecm::NodeId;
+use serde::Serialize;
+use time::Date;
+
+use crate::SupplierOnboarding;
+use crate::error::OnboardingError;
+use crate::standing::{PlannedRequest, State};
+use crate::sync::rfc3339;
+use crate::validate::parse_date;
+
+/// One thing a sweep does (or, dry, would do).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenewalStep {
+    /// The supplier workspace.
+    pub workspace_id: i64,
+    /// The kind.
+    pub kind: String,
+    /// The current document's last valid day.
+    pub valid_until: String,
+    /// Days left (negative: past).
+    pub days_left: i64,
+    /// The step number (1 = the renewal request); 0 for an expiry.
+    pub n: u32,
+    /// `renewal request`, `reminder` or `expired`.
+    pub action: String,
+}
+
+/// The steps due on `today` for a standing's requirements.
+pub fn due_steps(
+    standing: &crate::standing::Standing,
+    thresholds: &[u32],
+    today: Date,
+) -> Vec<RenewalStep> {
+    let mut steps = Vec::new();
+    if standing.parked.is_some() {
+        return steps;
+    }
+    for r in standing.requirements.values().filter(|r| r.required) {
+        if !matches!(
+            r.state,
+            State::Accepted | State::Expiring | State::RenewalRequested
+        ) {
+            continue;
+        }
+        let Some(until) = r.valid_until.as_deref().and_then(parse_date) else {
+            continue;
+        };
+        let days_left = (until - today).whole_days();
+        let step = |n: u32, action: &str| RenewalStep {
+            workspace_id: standing.workspace_id,
+            kind: r.kind.clone(),
+            valid_until: r.valid_until.clone().unwrap_or_default(),
+            days_left,
+            n,
+            action: action.into(),
+        };
+        if days_left < 0 {
+            steps.push(step(0, "expired"));
+            continue;
+        }
+        let reached = u32::try_from(
+            thresholds
+                .iter()
+                .filter(|t| days_left <= i64::from(**t))
+                .count(),
+        )
+        .unwrap_or(0);
+        if reached > r.renewal_steps {
+            steps.push(step(
+                reached,
+                if r.renewal_steps == 0 {
+                    "renewal request"
+                } else {
+                    "reminder"
+                },
+            ));
+        }
+    }
+    steps
+}
+
+impl SupplierOnboarding {
+    /// One sweep (see the module docs): the steps taken (or listed, dry).
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep_renewals(&self) -> Result<Vec<RenewalStep>, OnboardingError> {
+        let today = self.platform.clock.now().date();
+        let mut taken = Vec::new();
+        for standing in self.standings().await? {
+            let steps = due_steps(&standing, &self.config.renewal_days, today);
+            if steps.is_empty() {
+                continue;
+            }
+            if self.config.renewals_dry_run {
+                taken.extend(steps);
+                continue;
+            }
+            let workspace = standing.workspace_id;
+            let at = rfc3339(self.platform.clock.now());
+            let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
+            for step in &steps {
+                let key = EffectKey::new(
+                    "onboarding-renewal-step",
+                    format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+                );
+                let this = step.clone();
+                let (at, due_at) = (at.clone(), due_at.clone());
+                let outcome = self
+                    .platform
+                    .effects
+                    .once(&key, None, |_| async move {
+                        self.change_standing(workspace, |s| {
+                            let Some(r) = s.requirements.get_mut(&this.kind) else {
+                                return false;
+                            };
+                            if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
+                                return false;
+                            }
+                            if this.action == "expired" {
+                                {
+                                    if r.state == State::Expired {
+                                        return false;
+                                    }
+                                    r.state = State::Expired;
+                                    let kind = this.kind.clone();
+                                    s.note(
+                                        &at,
+                                        &kind,
+                                        "expired",
+                                        format!("valid until {}", this.valid_until),
+                                    );
+                                }
+                            } else {
+                                {
+                                    if r.renewal_steps >= this.n {
+                                        return false;
+                                    }
+                                    let first = r.renewal_steps == 0;
+                                    r.renewal_steps = this.n;
+                                    if first {
+                                        r.state = State::Expiring;
+                                    }
+                                    let kind = this.kind.clone();
+                                    s.note(
+                                        &at,
+                                        &kind,
+                                        if first { "renewal due" } else { "renewal step" },
+                                        format!(
+                                            "{} days before {} (step {})",
+                                            this.days_left, this.valid_until, this.n
+                                        ),
+                                    );
+                                    if first {
+                                        match &mut s.planned {
+                                            Some(p) if p.renewal => {
+                                                if !p.kinds.contains(&kind) {
+                                                    p.kinds.push(kind);
+                                                }
+                                            }
+                                            Some(_) => {}
+                                            None => {
+                                                s.cycles += 1;
+                                                s.planned = Some(PlannedRequest {
+                                                    cycle: s.cycles,
+                                                    kinds: vec![kind],
+                                                    due_at: due_at.clone(),
+                                                    renewal: true,
+                                                });
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            true
+                        })
+                        .await
+                        .map(|_| ())
+                    })
+                    .await
+                    .map_err(OnboardingError::from_effect)?;
+                if outcome.ran_now() {
+                    tracing::info!(workspace_id = workspace, kind = %step.kind, valid_until = %step.valid_until, n = step.n, action = %step.action, "renewal step taken");
+                    taken.push(step.clone());
+                }
+            }
+            let Some(standing) = self.standing(workspace).await? else {
+                continue;
+            };
+            if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
+                let matrix = self.matrix().await?;
+                self.make_request(workspace, partner, planned, &matrix)
+                    .await?;
+            }
+            self.project(NodeId::new(workspace)?).await?;
+        }
+        Ok(taken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standing::{RequirementState, Standing};
+    use time::macros::date;
+
+    fn standing(until: &str, steps: u32, state: State) -> Standing {
+        let mut s = Standing {
+            workspace_id: 7,
+            ..Standing::default()
+        };
+        s.requirements.insert(
+            "insurance_certificate".into(),
+            RequirementState {
+                kind: "insurance_certificate".into(),
+                required: true,
+                state,
+                valid_until: Some(until.into()),
+                renewal_steps: steps,
+                ..RequirementState::default()
+            },
+        );
+        s
+    }
+
+    const T: &[u32] = &[60, 30, 7, 0];
+
+    #[test]
+    fn steps_follow_the_thresholds_once_each() {
+        let today = date!(2026 - 12 - 02);
+        assert!(
+            due_steps(&standing("2027-02-01", 0, State::Accepted), T, today).is_empty(),
+            "61 days"
+        );
+        let first = due_steps(&standing("2027-01-31", 0, State::Accepted), T, today);
+        assert_eq!(
+            (first[0].n, first[0].action.as_str()),
+            (1, "renewal request")
+        );
+        assert!(
+            due_steps(
+                &standing("2027-01-31", 1, State::RenewalRequested),
+                T,
+                today
+            )
+            .is_empty(),
+            "step 1 taken"
+        );
+        // 29 days left: two thresholds reached at once on a first sweep — one renewal request
+        let late = due_steps(&standing("2026-12-31", 0, State::Accepted), T, today);
+        assert_eq!((late[0].n, late[0].action.as_str()), (2, "renewal request"));
+        let reminder = due_steps(
+            &standing("2026-12-09", 2, State::RenewalRequested),
+            T,
+            today,
+        );
+        assert_eq!(
+            (reminder[0].n, reminder[0].action.as_str()),
+            (3, "reminder")
+        );
+        let last_day = due_steps(
+            &standing("2026-12-02", 3, State::RenewalRequested),
+            T,
+            today,
+        );
+        assert_eq!(last_day[0].n, 4, "day 0 is a step, not yet an expiry");
+        let past = due_steps(
+            &standing("2026-12-01", 4, State::RenewalRequested),
+            T,
+            today,
+        );
+        assert_eq!(past[0].action, "expired");
+        assert!(due_steps(&standing("2026-12-01", 4, State::Expired), T, today).is_empty());
+    }
+}

@@ -1,0 +1,539 @@
+//! A supplier workspace synced: its master data read, the requirement matrix applied, its
+//! TG partner resolved (or the supplier parked with the reason), one TG document request
+//! made per supplier and cycle for what is missing, and the standing projected to xECM.
+//!
+//! Each request cycle is planned in the standing first (its number and kinds), then made
+//! under the effect `tg-document-request / <workspace>/<cycle>` whose idempotency key TG
+//! replays — so a crash between the TG call and the ledger never asks twice — and recorded
+//! as `supplier-onboarding-request / <request id>` (workspace, partner, cycle), which is how
+//! a submission finds its supplier.
+
+use futures::TryStreamExt;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::{EffectKey, Filing};
+use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_tgrid::model::{ExternalRef, NewDocumentRequest, NewRequestItem, PartnerFilter};
+use gridlink_tgrid::{IdempotencyKey, PageRequest, PartnerId, PartyId};
+use gridlink_xecm::model::subtype;
+use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, NodeId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::SupplierOnboarding;
+use crate::error::OnboardingError;
+use crate::matrix::{Matrix, is_tax_form};
+use crate::standing::{PlannedRequest, RequirementState, Standing, State};
+use crate::validate::{Supplier, format_date, parse_date};
+
+/// The ledger kind linking a TG request to its supplier.
+pub const REQUEST_KIND: &str = "supplier-onboarding-request";
+
+/// What one sync of a supplier did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SupplierSync {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// Why nothing was done, when it is not a supplier.
+    pub skipped: Option<String>,
+    /// Why nothing can be requested.
+    pub parked: Option<String>,
+    /// The request made in this sync, if any.
+    pub request_id: Option<String>,
+    /// The kinds it asks for.
+    pub requested: Vec<String>,
+    /// The onboarding status now.
+    pub status: Option<String>,
+}
+
+/// A TG request made by supplier-onboarding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// The request.
+    pub request_id: String,
+    /// The supplier workspace.
+    pub workspace_id: i64,
+    /// The partner asked.
+    pub partner_id: String,
+    /// The cycle.
+    pub cycle: u32,
+}
+
+pub(crate) fn text(values: &NamedAttributes, name: &str) -> String {
+    match values.get(name) {
+        Some(AttributeValue::Text(t)) => t.trim().to_owned(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(crate) fn key(text: &str) -> Result<IdempotencyKey, OnboardingError> {
+    IdempotencyKey::parse(text).map_err(|e| OnboardingError::malformed(text, e))
+}
+
+fn absent(error: &gridlink_xecm::XecmError) -> bool {
+    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
+}
+
+/// The rows of an existing `Requirements` set read as requirements already on file
+/// (`accepted` rows with a document or a validity): what a supplier had before gridlink.
+fn imported(values: &NamedAttributes) -> Vec<RequirementState> {
+    let Some(AttributeValue::Rows(rows)) = values.get("Requirements") else {
+        return Vec::new();
+    };
+    let date = |row: &NamedAttributes, name: &str| match row.get(name) {
+        Some(AttributeValue::Date(d)) => Some(format_date(d.date())),
+        Some(AttributeValue::Text(t)) => parse_date(t).map(format_date),
+        _ => None,
+    };
+    rows.iter()
+        .filter(|row| text(row, "Status").eq_ignore_ascii_case("accepted"))
+        .filter(|row| !text(row, "Kind").is_empty())
+        .map(|row| RequirementState {
+            kind: text(row, "Kind"),
+            required: true,
+            state: State::Accepted,
+            valid_from: date(row, "Valid From"),
+            valid_until: date(row, "Valid Until"),
+            document_id: match row.get("Document") {
+                Some(AttributeValue::Integer(id)) if *id > 0 => Some(*id),
+                _ => None,
+            },
+            reason: Some(text(row, "Reason")).filter(|r| !r.is_empty()),
+            ..RequirementState::default()
+        })
+        .collect()
+}
+
+impl SupplierOnboarding {
+    /// Syncs one supplier workspace (see the module docs). Safe to repeat: every effect
+    /// runs once.
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
+    pub async fn sync_supplier(
+        &self,
+        workspace_id: NodeId,
+    ) -> Result<SupplierSync, OnboardingError> {
+        let mut sync = SupplierSync {
+            workspace_id: workspace_id.get(),
+            ..SupplierSync::default()
+        };
+        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        if workspace.subtype != subtype::WORKSPACE
+            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        {
+            sync.skipped = Some("not a supplier workspace".into());
+            return Ok(sync);
+        }
+        let values = match self
+            .platform
+            .xecm
+            .read_attributes(workspace_id, self.config.supplier_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if absent(&error) => {
+                sync.skipped = Some("no supplier category".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let supplier = Supplier {
+            legal_name: text(&values, "Legal Name"),
+            tax_id: text(&values, "Tax ID"),
+            tax_country: Some(text(&values, "Tax Country"))
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| text(&values, "Country"))
+                .to_uppercase(),
+            supplier_class: text(&values, "Supplier Class").to_lowercase(),
+        };
+        let matrix = self.matrix().await?;
+        let partner = self.resolve_partner(&values).await?;
+        let on_file = if self.standing(workspace_id.get()).await?.is_none() {
+            match self
+                .platform
+                .xecm
+                .read_attributes(workspace_id, self.config.compliance_category)
+                .await
+            {
+                Ok(values) => imported(&values),
+                Err(error) if absent(&error) => Vec::new(),
+                Err(error) => return Err(error.into()),
+            }
+        } else {
+            Vec::new()
+        };
+        let now = self.platform.clock.now();
+        let at = rfc3339(now);
+        let due_at = rfc3339(now + self.config.request_due);
+        let required: Vec<String> = matrix
+            .required_for(&supplier.supplier_class, &supplier.tax_country)
+            .iter()
+            .map(|r| r.kind.clone())
+            .collect();
+        let standing = self
+            .change_standing(workspace_id.get(), |s| {
+                let before = s.clone();
+                apply(
+                    s, &supplier, &matrix, &required, &partner, &on_file, &at, &due_at,
+                );
+                *s != before
+            })
+            .await?;
+        sync.parked.clone_from(&standing.parked);
+        if let Some(reason) = &standing.parked {
+            tracing::warn!(workspace_id = %workspace_id, reason, "supplier parked: nothing can be requested");
+        }
+        if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
+            let made = self
+                .make_request(workspace_id.get(), partner, planned, &matrix)
+                .await?;
+            sync.request_id = Some(made.request_id);
+            sync.requested.clone_from(&planned.kinds);
+        }
+        sync.status = Some(self.project(workspace_id).await?.to_owned());
+        Ok(sync)
+    }
+
+    /// Makes the planned request in TG once, records it, and marks its requirements
+    /// requested.
+    pub(crate) async fn make_request(
+        &self,
+        workspace: i64,
+        partner: &str,
+        planned: &PlannedRequest,
+        matrix: &Matrix,
+    ) -> Result<RequestRecord, OnboardingError> {
+        let business_key = format!("{workspace}/{}", planned.cycle);
+        let due_at = OffsetDateTime::parse(&planned.due_at, &Rfc3339).map_err(|e| {
+            OnboardingError::malformed(format!("planned request {business_key}"), e)
+        })?;
+        let new = NewDocumentRequest {
+            partner_id: PartnerId::new(partner),
+            items: planned
+                .kinds
+                .iter()
+                .map(|kind| NewRequestItem {
+                    kind: kind.clone(),
+                    description: format!(
+                        "{}{}",
+                        matrix
+                            .requirement(kind)
+                            .map_or(kind.as_str(), |r| r.title()),
+                        if planned.renewal { " (renewal)" } else { "" }
+                    ),
+                    required: true,
+                })
+                .collect(),
+            due_at: Some(due_at),
+            external_ref: Some(ExternalRef::new("xecm", workspace.to_string())),
+        };
+        let tg = self.platform.tg.clone();
+        let partner_owned = partner.to_owned();
+        let outcome = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-document-request", &business_key),
+                None,
+                |k| async move {
+                    let request = tg.request_documents(&key(&k)?, &new).await?;
+                    Ok::<_, OnboardingError>(request)
+                },
+            )
+            .await
+            .map_err(OnboardingError::from_effect)?;
+        let ran_now = outcome.ran_now();
+        let request = outcome.into_inner();
+        let record = RequestRecord {
+            request_id: request.request_id.as_str().to_owned(),
+            workspace_id: workspace,
+            partner_id: partner_owned,
+            cycle: planned.cycle,
+        };
+        let data = serde_json::to_value(&record)
+            .map_err(|e| OnboardingError::malformed(&record.request_id, e))?;
+        match self
+            .platform
+            .ledger
+            .create(NewRecord::new(
+                RecordId::new(REQUEST_KIND, &record.request_id)?,
+                "OPEN",
+                data,
+            ))
+            .await
+        {
+            Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let at = rfc3339(request.created_at);
+        let cycle = planned.cycle;
+        self.change_standing(workspace, |s| {
+            if s.planned.as_ref().is_none_or(|p| p.cycle != cycle) {
+                return false;
+            }
+            for item in &request.items {
+                if let Some(req) = s.requirements.get_mut(&item.kind) {
+                    req.state = if planned.renewal && req.state != State::Expired {
+                        State::RenewalRequested
+                    } else if req.state == State::Expired {
+                        State::Expired
+                    } else {
+                        State::Requested
+                    };
+                    req.request_id = Some(request.request_id.as_str().to_owned());
+                    req.item_id = Some(item.item_id.as_str().to_owned());
+                }
+            }
+            s.planned = None;
+            s.note(
+                &at,
+                "supplier",
+                if planned.renewal {
+                    "renewal requested"
+                } else {
+                    "requested"
+                },
+                format!(
+                    "TG request {} for {}",
+                    request.request_id,
+                    planned.kinds.join(", ")
+                ),
+            );
+            true
+        })
+        .await?;
+        if ran_now {
+            tracing::info!(workspace_id = workspace, partner_id = %record.partner_id, request_id = %record.request_id, cycle, kinds = %planned.kinds.join(","), "documents requested");
+        }
+        Ok(record)
+    }
+
+    /// The request as recorded, if supplier-onboarding made it.
+    pub async fn request_record(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<RequestRecord>, OnboardingError> {
+        let Some(record) = self
+            .platform
+            .ledger
+            .get(&RecordId::new(REQUEST_KIND, request_id)?)
+            .await?
+        else {
+            return Ok(None);
+        };
+        serde_json::from_value(record.data)
+            .map(Some)
+            .map_err(|e| OnboardingError::malformed(request_id, e))
+    }
+
+    /// The supplier's TG partner, or why there is none (the supplier is parked).
+    async fn resolve_partner(
+        &self,
+        values: &NamedAttributes,
+    ) -> Result<Result<String, String>, OnboardingError> {
+        let attribute = &self.config.partner_attribute;
+        let raw = text(values, attribute);
+        if raw.is_empty() {
+            return Ok(Err(format!(
+                "the workspace has no `{attribute}`: no Trading Grid partner to ask"
+            )));
+        }
+        if raw.starts_with("prt_") {
+            return match self.platform.tg.partner(&PartnerId::new(&raw)).await {
+                Ok(partner) => Ok(Ok(partner.partner_id.as_str().to_owned())),
+                Err(error) if error.kind() == ErrorKind::NotFound => Ok(Err(format!(
+                    "Trading Grid has no partner `{raw}` (from `{attribute}`)"
+                ))),
+                Err(error) => Err(error.into()),
+            };
+        }
+        let Ok(address) = PartyId::parse(&raw) else {
+            return Ok(Err(format!(
+                "`{raw}` in `{attribute}` is neither a Trading Grid partner id (prt_…) nor an EDI address (QUALIFIER:ID)"
+            )));
+        };
+        let filter = PartnerFilter {
+            edi_address: Some(address),
+            ..PartnerFilter::default()
+        };
+        let page = self
+            .platform
+            .tg
+            .partners_page(&filter, PageRequest::after(None))
+            .await?;
+        match page.items.as_slice() {
+            [] => Ok(Err(format!(
+                "no Trading Grid partner has the EDI address `{raw}` (from `{attribute}`)"
+            ))),
+            [partner] => Ok(Ok(partner.partner_id.as_str().to_owned())),
+            several => Ok(Err(format!(
+                "{} Trading Grid partners have the EDI address `{raw}`: the supplier's partner is ambiguous",
+                several.len()
+            ))),
+        }
+    }
+
+    /// The requirement matrix from xECM; the built-in one is filed there first when none is.
+    pub async fn matrix(&self) -> Result<Matrix, OnboardingError> {
+        let path = self.config.matrix_path.trim_matches('/');
+        let root = self.config.matrix_root;
+        let invalid = |reason: String| OnboardingError::Matrix {
+            path: path.to_owned(),
+            reason,
+        };
+        if let Some(node) = self.platform.xecm.node_at_path(root, path).await? {
+            let download = self.platform.xecm.download_document(node.id).await?;
+            let bytes: Vec<u8> = download
+                .body
+                .try_fold(Vec::new(), |mut all, chunk| async move {
+                    all.extend_from_slice(&chunk);
+                    Ok::<_, gridlink_xecm::XecmError>(all)
+                })
+                .await?;
+            return Matrix::parse(&bytes).map_err(invalid);
+        }
+        let builtin = Matrix::builtin();
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let spec = DocumentSpec {
+            name: name.to_owned(),
+            description: format!(
+                "supplier-onboarding requirement matrix, version {} (add a version with a higher `version` to change it)",
+                builtin.version
+            ),
+            file_name: Some(name.to_owned()),
+            mime_type: Some("application/json".into()),
+            categories: Vec::new(),
+        };
+        let filing = Filing::new(
+            EffectKey::new("xecm-matrix", format!("builtin-v{}", builtin.version)),
+            root,
+            folder,
+            spec,
+        );
+        self.platform
+            .file_once(&filing, &BytesSource(builtin.to_json().into()))
+            .await
+            .map_err(OnboardingError::from_xecm_effect)?;
+        tracing::info!(
+            path,
+            version = builtin.version,
+            "built-in requirement matrix filed"
+        );
+        Ok(builtin)
+    }
+}
+
+/// Applies the master data, the matrix and the partner to the standing, and plans a request
+/// cycle for what is missing.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    s: &mut Standing,
+    supplier: &Supplier,
+    matrix: &Matrix,
+    required: &[String],
+    partner: &Result<String, String>,
+    on_file: &[RequirementState],
+    at: &str,
+    due_at: &str,
+) {
+    if s.requirements.is_empty() && s.history.is_empty() {
+        for found in on_file {
+            s.requirements.insert(found.kind.clone(), found.clone());
+            s.note(
+                at,
+                &found.kind,
+                "on file",
+                "imported from the workspace's Requirements",
+            );
+        }
+    }
+    let known = s.supplier != Supplier::default();
+    let identity = |x: &Supplier| {
+        (
+            crate::validate::normalise_name(&x.legal_name),
+            x.tax_id
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>(),
+            x.tax_country.clone(),
+        )
+    };
+    if known && identity(&s.supplier) != identity(supplier) {
+        for req in s.requirements.values_mut().filter(|r| is_tax_form(&r.kind)) {
+            if req.state != State::Missing {
+                req.state = State::Missing;
+                req.reason = Some(
+                    "legal name, tax id or tax country changed: a new tax form is needed".into(),
+                );
+                req.renewal_steps = 0;
+            }
+        }
+        s.note(
+            at,
+            "supplier",
+            "tax identity changed",
+            "tax forms requested again",
+        );
+    }
+    s.supplier = supplier.clone();
+    for kind in required {
+        let entry = s
+            .requirements
+            .entry(kind.clone())
+            .or_insert_with(|| RequirementState {
+                kind: kind.clone(),
+                ..RequirementState::default()
+            });
+        entry.required = true;
+    }
+    for (kind, req) in &mut s.requirements {
+        if !required.contains(kind) {
+            req.required = false;
+        }
+    }
+    if s.matrix_version != matrix.version {
+        s.note(
+            at,
+            "supplier",
+            "matrix applied",
+            format!("version {}", matrix.version),
+        );
+        s.matrix_version = matrix.version;
+    }
+    match partner {
+        Ok(partner) => {
+            s.parked = None;
+            s.partner_id = Some(partner.clone());
+        }
+        Err(reason) => {
+            if s.parked.as_deref() != Some(reason) {
+                s.note(at, "supplier", "parked", reason.clone());
+            }
+            s.parked = Some(reason.clone());
+        }
+    }
+    if s.parked.is_none() && s.planned.is_none() {
+        let missing: Vec<String> = s
+            .requirements
+            .values()
+            .filter(|r| r.required && r.state == State::Missing)
+            .map(|r| r.kind.clone())
+            .collect();
+        if !missing.is_empty() {
+            s.cycles += 1;
+            s.planned = Some(PlannedRequest {
+                cycle: s.cycles,
+                kinds: missing,
+                due_at: due_at.to_owned(),
+                renewal: false,
+            });
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The harness the supplier-onboarding tests share: xecm-sim and tgrid-sim on loopback, real
+//! clients, storage from `gridlink_store::testing`, the function driven through `Handler`.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use gridlink_core::clock::{Clock, ManualClock};
+use gridlink_flow::Function;
+use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
+use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_tgrid::events::{Event, EventType};
+use gridlink_tgrid::{EventFeed, TgClient};
+use gridlink_xecm::{
+    AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
+    Workspaces, XecmClient,
+};
+use serde_json::{Value, json};
+use supplier_onboarding::{NAME, OnboardingConfig, SupplierOnboarding};
+
+pub use gridlink_tests::stack::WEBHOOK_SECRET;
+
+pub const BRIGHTWIRE: &str = "prt_onb_brightwire";
+pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+
+pub struct World {
+    pub function: Function<SupplierOnboarding>,
+    pub xecm: XecmClient,
+    pub tg: TgClient,
+    pub tg_base: url::Url,
+    /// The new US supplier's workspace.
+    pub brightwire: NodeId,
+    pub clock: Arc<ManualClock>,
+    pub stack: Stack,
+}
+
+pub async fn stack_on(storage: Storage) -> Stack {
+    Stack::start_with(
+        storage,
+        StackOptions {
+            manual_clock: true,
+            ..StackOptions::default()
+        },
+    )
+    .await
+}
+
+pub async fn world(stack: Stack) -> World {
+    world_crashing_after(stack, None).await
+}
+
+pub async fn world_crashing_after(stack: Stack, crash_after: Option<&str>) -> World {
+    if let Some(kind) = crash_after {
+        stack.crash.arm(kind);
+    }
+    let clock = stack.clock.clone().expect("a manual clock (stack_on)");
+    let brightwire = supplier_numbered(&stack.xecm, "0000100150").await;
+    let function = SupplierOnboarding::function(
+        stack.platform(NAME),
+        OnboardingConfig::from_source(stack.config()).expect("the demo configuration"),
+    );
+    World {
+        function,
+        xecm: stack.xecm.clone(),
+        tg: stack.tg.clone(),
+        tg_base: stack.tg_sim.base_url.clone(),
+        brightwire,
+        clock,
+        stack,
+    }
+}
+
+pub async fn supplier_numbered(xecm: &XecmClient, number: &str) -> NodeId {
+    xecm.find_workspace_by_attribute(&AttributeLookup {
+        workspace_type: WorkspaceTypeId::new(21).expect("id"),
+        category: CategoryId::new(9001).expect("id"),
+        attribute: "Supplier Number".into(),
+        value: number.into(),
+    })
+    .await
+    .expect("lookup")
+    .expect("the seeded supplier exists")
+    .id
+}
+
+pub async fn fire(world: &World, schedule: &str) -> Result<Value, FunctionError> {
+    let firing = ScheduleFiring {
+        schedule: schedule.into(),
+        scheduled_at: None,
+    };
+    match world.function.handle(Invocation::Schedule(firing)).await? {
+        Reply::Scheduled(summary) => Ok(summary),
+        Reply::Http(_) => panic!("a schedule answers with a summary"),
+    }
+}
+
+pub async fn poll(world: &World) -> Value {
+    fire(world, "supplier-onboarding-poll-xecm")
+        .await
+        .expect("the poll succeeds")
+}
+
+pub async fn sweep(world: &World) -> Value {
+    fire(world, "supplier-onboarding-renewals")
+        .await
+        .expect("the sweep succeeds")
+}
+
+async fn sim_get(world: &World, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(world.tg_base.join(path).expect("url"))
+        .send()
+        .await
+        .expect("sim")
+        .error_for_status()
+        .expect("200")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The document requests a partner sees.
+pub async fn partner_requests(world: &World, partner: &str) -> Vec<Value> {
+    let page = sim_get(
+        world,
+        &format!("__sim/partners/{partner}/document_requests"),
+    )
+    .await;
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The request a partner sees for a workspace (the latest), and its item of `kind`.
+pub async fn request_item(
+    world: &World,
+    partner: &str,
+    workspace: NodeId,
+    kind: &str,
+) -> (String, String, Value) {
+    let external = format!("{workspace}");
+    let requests = partner_requests(world, partner).await;
+    let request = requests
+        .iter()
+        .filter(|r| {
+            r["external_ref"]["id"].as_str() == Some(external.as_str())
+                && r["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|i| i["kind"] == kind))
+        })
+        .max_by_key(|r| r["created_at"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_else(|| panic!("a request for {kind} of {workspace}: {requests:?}"))
+        .clone();
+    let item = request["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["kind"] == kind)
+        .expect("item")
+        .clone();
+    (
+        request["request_id"].as_str().expect("id").to_owned(),
+        item["item_id"].as_str().expect("id").to_owned(),
+        item,
+    )
+}
+
+/// The partner submits one file with fields; the HTTP status.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    world: &World,
+    partner: &str,
+    request: &str,
+    item: &str,
+    file: &'static [u8],
+    file_name: &str,
+    valid: (Option<&str>, Option<&str>),
+    fields: Value,
+) -> reqwest::StatusCode {
+    let mut form = reqwest::multipart::Form::new()
+        .text("fields", fields.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file)
+                .file_name(file_name.to_owned())
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    if let Some(from) = valid.0 {
+        form = form.text("valid_from", from.to_owned());
+    }
+    if let Some(until) = valid.1 {
+        form = form.text("valid_until", until.to_owned());
+    }
+    reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join(&format!(
+                    "__sim/partners/{partner}/document_requests/{request}/items/{item}/submit"
+                ))
+                .expect("url"),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .expect("submit")
+        .status()
+}
+
+pub fn w9_fields(tin: &str) -> Value {
+    json!({"tax_id": tin, "legal_name": "BRIGHTWIRE ELECTRIC INC", "form_revision": "2024-03"})
+}
+
+pub fn insurance_fields() -> Value {
+    json!({
+        "general_liability_each_occurrence": 2_000_000,
+        "general_liability_aggregate": 4_000_000,
+        "endorsements": ["additional_insured", "waiver_of_subrogation"],
+        "insured_name": "Brightwire Electric, Inc."
+    })
+}
+
+/// The latest `document_request.item_submitted` event for an item.
+pub async fn submitted_event(world: &World, item: &str) -> Event {
+    world
+        .tg
+        .events_after(None, Some(500))
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .rev()
+        .find(|e| {
+            e.event_type == EventType::DocumentRequestItemSubmitted
+                && e.request_item_submitted()
+                    .is_some_and(|s| s.item_id.as_str() == item)
+        })
+        .expect("the event is in the feed")
+}
+
+/// Delivers a TG event as a signed webhook (202), then runs the inbox (a poll firing).
+pub async fn deliver(world: &World, event: &Event) -> Value {
+    let request = gridlink_tests::stack::signed_tg_webhook(
+        NAME,
+        &serde_json::to_vec(event).expect("json"),
+        WEBHOOK_SECRET,
+        world.clock.unix_seconds(),
+    );
+    match world
+        .function
+        .handle(Invocation::Http(request))
+        .await
+        .expect("the webhook is accepted")
+    {
+        Reply::Http(response) => {
+            assert_eq!(
+                response.status,
+                202,
+                "{}",
+                String::from_utf8_lossy(&response.body)
+            );
+            serde_json::from_slice(&response.body).expect("json")
+        }
+        Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
+    }
+}
+
+/// Submits and delivers the event: the item as TG shows it afterwards.
+pub async fn submit_and_deliver(
+    world: &World,
+    partner: &str,
+    workspace: NodeId,
+    kind: &str,
+    file: &'static [u8],
+    valid: (Option<&str>, Option<&str>),
+    fields: Value,
+) -> Value {
+    let (request, item, _) = request_item(world, partner, workspace, kind).await;
+    let status = submit(
+        world,
+        partner,
+        &request,
+        &item,
+        file,
+        &format!("{kind}.pdf"),
+        valid,
+        fields,
+    )
+    .await;
+    assert!(status.is_success(), "the partner submits: {status}");
+    let event = submitted_event(world, &item).await;
+    deliver(world, &event).await;
+    tg_item(world, &request, &item).await
+}
+
+/// An item as the tenant sees it.
+pub async fn tg_item(world: &World, request: &str, item: &str) -> Value {
+    use gridlink_tgrid::DocumentRequests;
+    let request = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(request))
+        .await
+        .expect("request");
+    let value = serde_json::to_value(request).expect("json");
+    value["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["item_id"] == item)
+        .expect("item")
+        .clone()
+}
+
+pub async fn supplier_values(world: &World, workspace: NodeId) -> NamedAttributes {
+    world
+        .xecm
+        .read_attributes(workspace, CategoryId::new(9001).expect("id"))
+        .await
+        .expect("supplier attributes")
+}
+
+pub async fn onboarding_status(world: &World, workspace: NodeId) -> String {
+    match supplier_values(world, workspace)
+        .await
+        .get("Onboarding Status")
+    {
+        Some(AttributeValue::Text(t)) => t.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub async fn requirement_rows(world: &World, workspace: NodeId) -> Vec<NamedAttributes> {
+    let values = world
+        .xecm
+        .read_attributes(workspace, CategoryId::new(9800).expect("id"))
+        .await
+        .expect("compliance attributes");
+    match values.get("Requirements") {
+        Some(AttributeValue::Rows(rows)) => rows.clone(),
+        _ => Vec::new(),
+    }
+}
+
+pub fn row_text(row: &NamedAttributes, name: &str) -> String {
+    match row.get(name) {
+        Some(AttributeValue::Text(t)) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Documents (name, id) in a workspace folder path, empty when the folder is not there.
+pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
+    let Some(folder) = world
+        .xecm
+        .node_at_path(workspace, path)
+        .await
+        .expect("path")
+    else {
+        return Vec::new();
+    };
+    world
+        .xecm
+        .list_children(folder.id)
+        .await
+        .expect("children")
+        .into_iter()
+        .filter(|n| !n.container)
+        .map(|n| (n.name, n.id))
+        .collect()
+}
+
+/// Every document below `Certificates` of a workspace.
+pub async fn certificates(world: &World, workspace: NodeId) -> Vec<(String, NodeId)> {
+    let mut all = Vec::new();
+    for folder in [
+        "Tax Forms",
+        "Insurance",
+        "Quality",
+        "Attestations",
+        "Banking",
+        "Other",
+    ] {
+        all.extend(documents_in(world, workspace, &format!("Certificates/{folder}")).await);
+    }
+    all
+}
+
+pub async fn versions(world: &World, document: NodeId) -> usize {
+    world.xecm.versions(document).await.expect("versions").len()
+}
+
+pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
+    let download = world
+        .xecm
+        .download_document(document)
+        .await
+        .expect("download");
+    let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
+    chunks.concat()
+}
+
+/// `GET` an operator route of the function: (status, body).
+pub async fn operator_get(world: &World, path: &str) -> (u16, String) {
+    let request = gridlink_lambda::HttpRequest {
+        method: "GET".into(),
+        path: path.into(),
+        ..gridlink_lambda::HttpRequest::default()
+    };
+    match world
+        .function
+        .handle(Invocation::Http(request))
+        .await
+        .expect("answered")
+    {
+        Reply::Http(response) => (
+            response.status,
+            String::from_utf8_lossy(&response.body).into_owned(),
+        ),
+        Reply::Scheduled(_) => panic!("a route answers over HTTP"),
+    }
+}

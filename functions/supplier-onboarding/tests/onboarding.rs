@@ -1,0 +1,574 @@
+//! supplier-onboarding end to end: a new US supplier is asked for its W-9 and insurance
+//! certificate through TG, a W-9 with an invalid EIN prefix is rejected naming the field,
+//! the resubmission is accepted and filed once; duplicates change nothing; a crash after
+//! every effect leaves one of everything; renewals are requested once and become new
+//! versions; a supplier without a TG partner is parked; partners are isolated.
+//! Simulators on loopback; storage on files + SQLite and on S3 + DynamoDB (moto).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gridlink_core::clock::Clock;
+use gridlink_tests::on_both_stacks;
+use gridlink_tests::stack::{Stack, Storage};
+use gridlink_tgrid::DocumentRequests;
+use gridlink_xecm::{BytesSource, NewVersion, NodeId, Workspaces};
+use serde_json::json;
+
+const W9_OK: &str = "27-1234567";
+const W9_BAD_PREFIX: &str = "07-1234567";
+const RENEWED: &[u8] = b"%PDF-1.7\nrenewed certificate\n%%EOF\n";
+
+async fn onboard_brightwire(world: &World) {
+    let polled = poll(world).await;
+    let synced = polled["polled"]["synced"].as_array().expect("synced");
+    let bright = synced
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .unwrap_or_else(|| panic!("Brightwire synced: {polled}"));
+    assert_eq!(
+        bright["requested"],
+        json!(["insurance_certificate", "w9"]),
+        "{bright}"
+    );
+}
+
+async fn a_new_us_supplier_is_onboarded_through_a_rejection(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    // the matrix is governed in xECM
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path");
+    assert!(matrix.is_some(), "the built-in matrix is filed in xECM");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "requested"
+    );
+    let requests = partner_requests(&world, BRIGHTWIRE).await;
+    assert_eq!(
+        requests.len(),
+        1,
+        "one request per supplier and cycle: {requests:?}"
+    );
+
+    // a W-9 with an EIN prefix the IRS never assigns
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_BAD_PREFIX),
+    )
+    .await;
+    assert_eq!(item["status"], "rejected", "{item}");
+    let reason = item["review_reason"].as_str().expect("a reason");
+    assert!(
+        reason.starts_with("fields.tax_id: EIN prefix 07"),
+        "{reason}"
+    );
+    assert!(
+        certificates(&world, world.brightwire).await.is_empty(),
+        "nothing filed"
+    );
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let w9 = rows
+        .iter()
+        .find(|r| row_text(r, "Kind") == "w9")
+        .expect("w9 row");
+    assert_eq!(row_text(w9, "Status"), "requested");
+    assert!(row_text(w9, "Reason").contains("fields.tax_id"), "{w9:?}");
+
+    // resubmitted with a valid EIN: accepted and filed once
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let filed = documents_in(&world, world.brightwire, "Certificates/Tax Forms").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(content(&world, filed[0].1).await, PDF);
+    let values = world
+        .xecm
+        .read_attributes(
+            filed[0].1,
+            gridlink_xecm::CategoryId::new(9810).expect("id"),
+        )
+        .await
+        .expect("document category");
+    assert_eq!(values.get("Kind"), Some(&"w9".into()));
+    assert!(
+        matches!(values.get("SHA-256"), Some(gridlink_xecm::AttributeValue::Text(t)) if t.len() == 64)
+    );
+    assert!(
+        matches!(values.get("Checks Run"), Some(gridlink_xecm::AttributeValue::Text(t)) if t.contains("EIN"))
+    );
+
+    // the same event again changes nothing
+    let (_, w9_item, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+    let again = submitted_event(&world, &w9_item).await;
+    deliver(&world, &again).await;
+    assert_eq!(
+        documents_in(&world, world.brightwire, "Certificates/Tax Forms")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(versions(&world, filed[0].1).await, 1);
+
+    // the certificate: complete
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some("2027-06-30")),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "complete"
+    );
+    let record = documents_in(&world, world.brightwire, "Compliance").await;
+    let json_record = record
+        .iter()
+        .find(|(n, _)| n == "Compliance record.json")
+        .expect("json record");
+    assert!(
+        record.iter().any(|(n, _)| n == "Compliance record.html"),
+        "{record:?}"
+    );
+    let text = String::from_utf8(content(&world, json_record.1).await).expect("utf-8");
+    assert!(
+        text.contains("\"onboarding_status\": \"complete\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("rejected"),
+        "the history keeps the rejection: {text}"
+    );
+    assert!(
+        versions(&world, json_record.1).await >= 3,
+        "a version per change"
+    );
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        1,
+        "no second request"
+    );
+}
+
+async fn a_supplier_without_a_tg_partner_is_parked_with_the_reason(stack: Stack) {
+    let world = world(stack).await;
+    poll(&world).await;
+    let nordic = supplier_numbered(&world.xecm, "0000100077").await;
+    assert_eq!(onboarding_status(&world, nordic).await, "blocked");
+    let values = world
+        .xecm
+        .read_attributes(nordic, gridlink_xecm::CategoryId::new(9800).expect("id"))
+        .await
+        .expect("compliance");
+    let reason = match values.get("Status Reason") {
+        Some(gridlink_xecm::AttributeValue::Text(t)) => t.clone(),
+        other => panic!("a reason: {other:?}"),
+    };
+    assert!(reason.contains("NORDFAST"), "{reason}");
+    let filter = gridlink_tgrid::model::DocumentRequestFilter {
+        external_ref: Some(gridlink_tgrid::model::ExternalRef::new(
+            "xecm",
+            nordic.to_string(),
+        )),
+        ..Default::default()
+    };
+    let page = world
+        .tg
+        .document_requests_page(&filter, gridlink_tgrid::PageRequest::after(None))
+        .await
+        .expect("list");
+    assert!(page.items.is_empty(), "nothing requested: {:?}", page.items);
+}
+
+async fn partners_are_isolated(stack: Stack) {
+    let world = world(stack).await;
+    poll(&world).await;
+    let acme = supplier_numbered(&world.xecm, "0000100042").await;
+    // ACME cannot answer Brightwire's request
+    let (request, item, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+    let status = submit(
+        &world,
+        "prt_acme",
+        &request,
+        &item,
+        PDF,
+        "w9.pdf",
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 403);
+    // ACME's own W-9 goes to ACME's workspace only (checked against ACME's legal name)
+    let fields = json!({"tax_id": "41-7654321", "legal_name": "Acme Industrial Supplies Inc", "form_revision": "2024-03"});
+    let item = submit_and_deliver(&world, "prt_acme", acme, "w9", PDF, (None, None), fields).await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    assert_eq!(
+        documents_in(&world, acme, "Certificates/Tax Forms")
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        certificates(&world, world.brightwire).await.is_empty(),
+        "nothing of ACME's reaches Brightwire"
+    );
+    // Brightwire's W-9 with ACME's tax id is rejected, never filed
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields("41-7654321"),
+    )
+    .await;
+    assert_eq!(item["status"], "rejected");
+    assert!(
+        item["review_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("fields.tax_id")
+    );
+    assert_eq!(
+        documents_in(&world, acme, "Certificates/Tax Forms")
+            .await
+            .len(),
+        1
+    );
+}
+
+async fn a_renewal_is_requested_once_and_becomes_a_new_version(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    let until = (world.clock.now().date() + time::Duration::days(90)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let sweep0 = sweep(&world).await;
+    assert!(
+        !sweep0["renewals"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["workspace_id"] == world.brightwire.get()),
+        "90 days left: nothing yet: {sweep0}"
+    );
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    let swept = sweep(&world).await;
+    let mine: Vec<_> = swept["renewals"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .collect();
+    assert_eq!(mine.len(), 1, "{swept}");
+    assert_eq!(mine[0]["action"], "renewal request");
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        2,
+        "the renewal request"
+    );
+    assert_eq!(onboarding_status(&world, world.brightwire).await, "at risk");
+    let (status, ics) = operator_get(
+        &world,
+        &format!(
+            "/supplier-onboarding/suppliers/{}/calendar",
+            world.brightwire
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{ics}");
+    assert!(
+        ics.contains(&format!("DTSTART;VALUE=DATE:{}", until.replace('-', ""))),
+        "{ics}"
+    );
+    let filed = documents_in(&world, world.brightwire, "Compliance").await;
+    assert!(
+        filed.iter().any(|(n, _)| n == "Expiry calendar.ics"),
+        "{filed:?}"
+    );
+    let (status, body) = operator_get(&world, "/supplier-onboarding/suppliers/abc/calendar").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("workspace_id"), "{body}");
+    let again = sweep(&world).await;
+    assert!(
+        !again["renewals"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["workspace_id"] == world.brightwire.get()),
+        "a replayed sweep sends nothing: {again}"
+    );
+    assert_eq!(partner_requests(&world, BRIGHTWIRE).await.len(), 2);
+    // the renewed certificate is a new version of the same document
+    let next = (world.clock.now().date() + time::Duration::days(365)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        RENEWED,
+        (Some("2027-01-01"), Some(next.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let insurance = documents_in(&world, world.brightwire, "Certificates/Insurance").await;
+    assert_eq!(insurance.len(), 1, "{insurance:?}");
+    assert_eq!(versions(&world, insurance[0].1).await, 2);
+    assert_eq!(content(&world, insurance[0].1).await, RENEWED);
+    let values = world
+        .xecm
+        .read_attributes(
+            insurance[0].1,
+            gridlink_xecm::CategoryId::new(9810).expect("id"),
+        )
+        .await
+        .expect("category");
+    assert_eq!(
+        values.get("Supersedes"),
+        Some(&gridlink_xecm::AttributeValue::Integer(1))
+    );
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "complete"
+    );
+}
+
+async fn past_expiry_the_supplier_is_incomplete(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    sweep(&world).await;
+    world.clock.advance(Duration::from_secs(11 * 86_400));
+    sweep(&world).await;
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+}
+
+async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path")
+        .expect("filed");
+    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
+    builtin.version = 2;
+    for r in &mut builtin.requirements {
+        if r.kind == "code_of_conduct" {
+            r.supplier_classes.push("services".into());
+        }
+    }
+    world
+        .xecm
+        .add_document_version(
+            matrix.id,
+            &NewVersion {
+                file_name: "Requirement Matrix.json".into(),
+                description: "code of conduct for services too".into(),
+                ..NewVersion::default()
+            },
+            &BytesSource(builtin.to_json().into()),
+        )
+        .await
+        .expect("new matrix version");
+    let polled = poll(&world).await;
+    let bright = polled["polled"]["synced"]
+        .as_array()
+        .expect("synced")
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .unwrap_or_else(|| panic!("re-evaluated: {polled}"));
+    assert_eq!(
+        bright["requested"],
+        json!(["code_of_conduct"]),
+        "only the new kind: {bright}"
+    );
+    assert_eq!(partner_requests(&world, BRIGHTWIRE).await.len(), 2);
+    // the attestation cannot be checked automatically: a buyer reviews it
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "code_of_conduct",
+        PDF,
+        (Some("2026-12-01"), None),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "not accepted in TG: {item}");
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let coc = rows
+        .iter()
+        .find(|r| row_text(r, "Kind") == "code_of_conduct")
+        .expect("row");
+    assert_eq!(row_text(coc, "Status"), "in review");
+    assert!(row_text(coc, "Reason").contains("buyer"), "{coc:?}");
+}
+
+on_both_stacks!(with stack_on;
+    a_new_us_supplier_is_onboarded_through_a_rejection,
+    a_supplier_without_a_tg_partner_is_parked_with_the_reason,
+    partners_are_isolated,
+    a_renewal_is_requested_once_and_becomes_a_new_version,
+    past_expiry_the_supplier_is_incomplete,
+    a_new_matrix_version_applies_mid_cycle,
+);
+
+/// A crash right after each effect, before its confirmation: the re-run leaves exactly one
+/// request, one review, one document.
+async fn a_crash_after_every_effect_leaves_one_of_everything(storage: Storage) {
+    for kind in [
+        "xecm-matrix",
+        "tg-document-request",
+        "xecm-compliance-record",
+        "tg-item-review",
+        "xecm-compliance-document",
+    ] {
+        let world = world_crashing_after(stack_on(storage).await, Some(kind)).await;
+        let first = fire(&world, "supplier-onboarding-poll-xecm").await;
+        if matches!(
+            kind,
+            "xecm-matrix" | "tg-document-request" | "xecm-compliance-record"
+        ) {
+            assert!(first.is_err(), "{kind}: the crash fails the first poll");
+        }
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
+        if first.is_err() {
+            poll(&world).await;
+        }
+        poll(&world).await;
+        assert_eq!(
+            partner_requests(&world, BRIGHTWIRE).await.len(),
+            1,
+            "{kind}: one request"
+        );
+        let (request, item, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+        assert!(
+            submit(
+                &world,
+                BRIGHTWIRE,
+                &request,
+                &item,
+                PDF,
+                "w9.pdf",
+                (None, None),
+                w9_fields(W9_OK)
+            )
+            .await
+            .is_success()
+        );
+        let event = submitted_event(&world, &item).await;
+        deliver(&world, &event).await;
+        world.stack.ledger_clock.advance(Duration::from_secs(7200));
+        poll(&world).await;
+        deliver(&world, &event).await;
+        assert_eq!(
+            tg_item(&world, &request, &item).await["status"],
+            "accepted",
+            "{kind}"
+        );
+        let filed = documents_in(&world, world.brightwire, "Certificates/Tax Forms").await;
+        assert_eq!(filed.len(), 1, "{kind}: one document {filed:?}");
+        assert_eq!(versions(&world, filed[0].1).await, 1, "{kind}");
+        let record = documents_in(&world, world.brightwire, "Compliance").await;
+        assert_eq!(
+            record.len(),
+            3,
+            "{kind}: one json, one html, one ics {record:?}"
+        );
+        let rows = requirement_rows(&world, world.brightwire).await;
+        let w9 = rows
+            .iter()
+            .find(|r| row_text(r, "Kind") == "w9")
+            .expect("row");
+        assert_eq!(row_text(w9, "Status"), "accepted", "{kind}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_every_effect_leaves_one_of_everything_embedded() {
+    a_crash_after_every_effect_leaves_one_of_everything(Storage::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_every_effect_leaves_one_of_everything_aws() {
+    a_crash_after_every_effect_leaves_one_of_everything(Storage::Moto).await;
+}
