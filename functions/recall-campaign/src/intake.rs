@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use crate::RecallCampaign;
 use crate::answers::{self, Answer, PartnerState};
 use crate::error::RecallError;
-use crate::issue::{EXTERNAL_SYSTEM, rfc3339};
+use crate::issue::EXTERNAL_SYSTEM;
 use crate::records::PartnerRecall;
 
 /// What one answer did.
@@ -41,6 +41,13 @@ pub struct AnswerIntake {
     pub filed: Vec<String>,
     /// Why the event was not for this use case.
     pub ignored: Option<String>,
+}
+
+/// A time as RFC 3339 UTC with its full precision (answers seconds apart must stay ordered).
+fn exact(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn stamp(at: &str) -> String {
@@ -107,7 +114,7 @@ impl RecallCampaign {
             }
         };
         let answer = Answer {
-            responded_at: rfc3339(response.responded_at.unwrap_or(event.occurred_at)),
+            responded_at: exact(response.responded_at.unwrap_or(event.occurred_at)),
             declined,
             form_data: response.form_data.clone(),
             attachment_ids: response

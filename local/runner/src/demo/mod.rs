@@ -9,6 +9,7 @@ mod collaboration;
 mod contracts;
 mod orders;
 mod platform;
+mod recalls;
 mod shipments;
 
 use std::fmt::Write as _;
@@ -165,6 +166,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             contracts::run(ctx, &mut report).await;
         } else if status.name == shipment_delay::NAME {
             shipments::run(ctx, &mut report).await;
+        } else if status.name == recall_campaign::NAME {
+            recalls::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,
