@@ -539,7 +539,7 @@ impl RecallCampaign {
         if self.partner_recall(&partner_key).await?.is_none() {
             match self.platform.tg.partner(&PartnerId::new(partner)).await {
                 Ok(_) => {}
-                Err(error) if error.kind() == ErrorKind::NotFound => {
+                Err(error) if matches!(error.kind(), ErrorKind::NotFound) => {
                     self.park(
                         issued,
                         &format!("{partner}/partner"),
@@ -613,7 +613,7 @@ impl RecallCampaign {
                         return Ok::<_, RecallError>(json!({"campaign_id": existing.campaign_id}));
                     }
                     let campaign = tg.start_campaign(&key(&k)?, &campaign).await?;
-                    Ok(json!({"campaign_id": campaign.campaign_id}))
+                    Ok::<_, RecallError>(json!({"campaign_id": campaign.campaign_id}))
                 },
             )
             .await

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use gridlink_core::clock::ManualClock;
+use gridlink_core::clock::{Clock, ManualClock};
 use gridlink_flow::Function;
 use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
 use gridlink_tests::stack::{Stack, StackOptions, Storage};
