@@ -162,6 +162,8 @@ pub enum PartnerState {
 }
 
 /// The state the newest answer (by `responded_at`) puts a partner in.
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
 pub fn state(lots: &[PartnerLot], history: &[Answer]) -> PartnerState {
     let Some(latest) = history.last() else {
         return PartnerState::Invited;

@@ -343,7 +343,7 @@ pub fn parse_distribution(text: &str) -> Result<Vec<Shipment>, DistributionError
             continue;
         }
         let cells = fields(line, row)?;
-        let cell = |index: usize| cells.get(index).map(String::as_str).unwrap_or("");
+        let cell = |index: usize| cells.get(index).map_or("", String::as_str);
         let need = |index: usize, name: &str| {
             let value = cell(index);
             if value.is_empty() {
@@ -368,7 +368,7 @@ pub fn parse_distribution(text: &str) -> Result<Vec<Shipment>, DistributionError
                 column: "quantity".into(),
                 message: format!("`{raw_quantity}` is not a whole number ≥ 0"),
             })?;
-        let shipped = shipped_on.map(cell).unwrap_or("").to_owned();
+        let shipped = shipped_on.map_or("", cell).to_owned();
         if !shipped.is_empty()
             && time::Date::parse(
                 &shipped,
@@ -387,7 +387,7 @@ pub fn parse_distribution(text: &str) -> Result<Vec<Shipment>, DistributionError
             partner_id,
             lot_code,
             quantity,
-            unit: unit.map(cell).unwrap_or("").to_owned(),
+            unit: unit.map_or("", cell).to_owned(),
             shipped_on: shipped,
         });
     }

@@ -106,6 +106,8 @@ pub struct Rollup {
     pub parked: Vec<Parked>,
 }
 
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
 fn pct(accounted: f64, shipped: i64) -> f64 {
     if shipped <= 0 {
         return 100.0;
