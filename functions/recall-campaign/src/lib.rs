@@ -107,8 +107,8 @@ impl RecallCampaign {
         &self.platform
     }
 
-    /// One poll: incident workspaces changed in the cursor's window, then every recall whose
-    /// fan-out is not finished.
+    /// One poll: incident workspaces changed in the cursor's window, then every other recall
+    /// whose fan-out is not finished (each recall synced once per poll).
     #[tracing::instrument(skip_all)]
     pub async fn poll(&self) -> Result<Value, RecallError> {
         let settings = PollSettings {
@@ -125,7 +125,16 @@ impl RecallCampaign {
             .iter()
             .map(|s| serde_json::to_value(s).unwrap_or_default())
             .collect();
+        let seen: std::collections::BTreeSet<i64> = report
+            .synced
+            .iter()
+            .map(|s| s.workspace_id)
+            .chain(report.failed.iter().map(|f| f.workspace_id))
+            .collect();
         for issuing in self.recalls_in(records::ISSUING).await? {
+            if seen.contains(&issuing.workspace_id) {
+                continue;
+            }
             let workspace = gridlink_xecm::NodeId::new(issuing.workspace_id)
                 .map_err(|e| RecallError::malformed("workspace id", e))?;
             synced.push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
