@@ -358,18 +358,15 @@ pub async fn rollup_route(world: &World, recall_id: &str) -> (u16, Value) {
         path: format!("/{NAME}/recalls/{recall_id}"),
         ..gridlink_lambda::HttpRequest::default()
     };
-    match world
-        .function
-        .handle(Invocation::Http(request))
-        .await
-        .expect("the route answers")
-    {
-        Reply::Http(response) => (
-            response.status,
-            serde_json::from_slice(&response.body).unwrap_or(Value::Null),
-        ),
-        Reply::Scheduled(_) => panic!("a route answers over HTTP"),
-    }
+    let response = match world.function.handle(Invocation::Http(request)).await {
+        Ok(Reply::Http(response)) => response,
+        Ok(Reply::Scheduled(_)) => panic!("a route answers over HTTP"),
+        Err(error) => error.into_http(),
+    };
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
 }
 
 /// Names of the documents in a folder path of a workspace.
