@@ -102,8 +102,7 @@ pub struct Answer {
 
 impl Answer {
     fn at(&self) -> OffsetDateTime {
-        OffsetDateTime::parse(&self.responded_at, &Rfc3339)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        OffsetDateTime::parse(&self.responded_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     fn same_content(&self, other: &Answer) -> bool {
@@ -178,8 +177,10 @@ pub fn state(lots: &[PartnerLot], history: &[Answer]) -> PartnerState {
         None => PartnerState::Acknowledged,
         Some(false) => PartnerState::ImpactReported,
         Some(true) => {
-            let quantities: Option<Vec<[f64; 4]>> =
-                lots.iter().map(|l| latest.quantities(&l.lot_code)).collect();
+            let quantities: Option<Vec<[f64; 4]>> = lots
+                .iter()
+                .map(|l| latest.quantities(&l.lot_code))
+                .collect();
             let Some(quantities) = quantities else {
                 return PartnerState::ImpactReported;
             };
@@ -239,7 +240,10 @@ mod tests {
     fn a_late_older_answer_is_kept_but_does_not_regress_the_state() {
         let mut history = Vec::new();
         let full = json!({"acknowledged": true, "affected": true, "L1.on_hand": 0, "L1.quarantined": 2, "L1.returned": 3, "L1.destroyed": 5});
-        assert!(record(&mut history, answer("2026-12-02T10:00:00Z", full, &["att_1"])));
+        assert!(record(
+            &mut history,
+            answer("2026-12-02T10:00:00Z", full, &["att_1"])
+        ));
         assert_eq!(state(&lots(), &history), PartnerState::Completed);
         assert!(record(
             &mut history,

@@ -60,7 +60,10 @@ impl RecallCampaign {
     pub async fn take_answer(&self, event: &Event) -> Result<AnswerIntake, RecallError> {
         let mut intake = AnswerIntake::default();
         let Some(received) = event.campaign_response() else {
-            intake.ignored = Some(format!("event type {:?} is not a campaign response", event.event_type));
+            intake.ignored = Some(format!(
+                "event type {:?} is not a campaign response",
+                event.event_type
+            ));
             return Ok(intake);
         };
         let Some(reference) = received
@@ -141,7 +144,9 @@ impl RecallCampaign {
         intake.state = Some(updated.state);
         intake.answers = updated.answers.len();
         tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %answer.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
-        intake.filed = self.file_answer(&updated, &answer, received.campaign_id.as_str()).await?;
+        intake.filed = self
+            .file_answer(&updated, &answer, received.campaign_id.as_str())
+            .await?;
         if let Some(issued) = self.issued(&updated.recall_id).await? {
             self.file_rollup(&issued).await?;
         }
@@ -158,7 +163,10 @@ impl RecallCampaign {
         let workspace = NodeId::new(partner.workspace_id)
             .map_err(|e| RecallError::malformed("workspace id", e))?;
         let folder = format!("{}/{}", self.config.responses_folder, partner.partner_id);
-        let base = format!("{}/v{}/{}", partner.recall_id, partner.version, partner.partner_id);
+        let base = format!(
+            "{}/v{}/{}",
+            partner.recall_id, partner.version, partner.partner_id
+        );
         let mut filed = Vec::new();
         let mut files = Vec::new();
         for attachment_id in &answer.attachment_ids {
@@ -175,7 +183,10 @@ impl RecallCampaign {
                     name: format!("{attachment_id} {}", attachment.file_name),
                     description: format!(
                         "Returned by partner {} with its recall {} answer of {}; sha256 {}",
-                        partner.partner_id, partner.recall_id, answer.responded_at, attachment.sha256
+                        partner.partner_id,
+                        partner.recall_id,
+                        answer.responded_at,
+                        attachment.sha256
                     ),
                     file_name: Some(attachment.file_name.clone()),
                     mime_type: Some(attachment.content_type.clone()),
@@ -204,8 +215,8 @@ impl RecallCampaign {
             "files": files,
             "event_id": answer.event_id,
         });
-        let bytes = serde_json::to_vec_pretty(&record)
-            .map_err(|e| RecallError::malformed("answer", e))?;
+        let bytes =
+            serde_json::to_vec_pretty(&record).map_err(|e| RecallError::malformed("answer", e))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let filing = Filing::new(
             EffectKey::new(
@@ -255,9 +266,10 @@ impl RecallCampaign {
                 continue;
             }
             let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
-            let number = u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
-                .unwrap_or(0)
-                + 1;
+            let number =
+                u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
+                    .unwrap_or(0)
+                    + 1;
             for partner in self.partners_of(&issued.recall_id).await? {
                 if partner.state != PartnerState::Invited || partner.reminders >= number {
                     continue;

@@ -158,7 +158,8 @@ impl RecallCampaign {
                                 .await?;
                             sync.parked.push(parked.partner_id.clone());
                         }
-                        self.write_status(workspace_id, RecallStatus::Issuing).await?;
+                        self.write_status(workspace_id, RecallStatus::Issuing)
+                            .await?;
                         tracing::info!(recall_id = %issued.recall_id, partners = issued.partners_total, approved_by = issued.approved_by, "recall issued: inviting partners");
                         self.fan_out(issued, &mut sync).await?;
                     }
@@ -190,7 +191,9 @@ impl RecallCampaign {
         if initiator == approver {
             return Ok(Err(refuse(
                 "approver-is-initiator",
-                format!("the approver (user {approver}) is the initiator: a second person must approve"),
+                format!(
+                    "the approver (user {approver}) is the initiator: a second person must approve"
+                ),
             )));
         }
         if let Err(refusal) = self.check_audit(workspace.id, approver).await? {
@@ -202,10 +205,7 @@ impl RecallCampaign {
         let Some(notice) = self.notice_document(workspace.id).await? else {
             return Ok(Err(refuse(
                 "no-notice",
-                format!(
-                    "no notice document in `{}`",
-                    self.config.notice_folder
-                ),
+                format!("no notice document in `{}`", self.config.notice_folder),
             )));
         };
         let Some(distribution) = self
@@ -216,7 +216,10 @@ impl RecallCampaign {
         else {
             return Ok(Err(refuse(
                 "no-distribution",
-                format!("no distribution document `{}`", self.config.distribution_path),
+                format!(
+                    "no distribution document `{}`",
+                    self.config.distribution_path
+                ),
             )));
         };
         let distribution = self.pin(&distribution).await?;
@@ -353,8 +356,13 @@ impl RecallCampaign {
     }
 
     async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
-        let id = NodeId::new(pinned.document_id).map_err(|e| RecallError::malformed("document id", e))?;
-        let download = self.platform.xecm.download_version(id, pinned.version).await?;
+        let id = NodeId::new(pinned.document_id)
+            .map_err(|e| RecallError::malformed("document id", e))?;
+        let download = self
+            .platform
+            .xecm
+            .download_version(id, pinned.version)
+            .await?;
         let chunks: Vec<Bytes> = download.body.try_collect().await?;
         String::from_utf8(chunks.concat()).map_err(|_| {
             RecallError::malformed(
@@ -401,7 +409,10 @@ impl RecallCampaign {
             workspace.id,
             self.config.approvals_folder.clone(),
             DocumentSpec {
-                name: format!("Issue refused {} {stamp} {}.txt", sheet.recall_id, refusal.code),
+                name: format!(
+                    "Issue refused {} {stamp} {}.txt",
+                    sheet.recall_id, refusal.code
+                ),
                 description: format!("Recall {} not issued: {}", sheet.recall_id, refusal.reason),
                 mime_type: Some("text/plain".into()),
                 ..DocumentSpec::default()
@@ -445,7 +456,8 @@ impl RecallCampaign {
         issued: IssuedRecall,
         sync: &mut RecallSync,
     ) -> Result<(), RecallError> {
-        let workspace = NodeId::new(issued.workspace_id).map_err(|e| RecallError::malformed("workspace id", e))?;
+        let workspace = NodeId::new(issued.workspace_id)
+            .map_err(|e| RecallError::malformed("workspace id", e))?;
         let mut issued = issued;
         if !issued.fanned_out() {
             let notice = self.upload_notice(&issued).await?;
@@ -458,7 +470,8 @@ impl RecallCampaign {
             let partners: Vec<(&String, &Vec<PartnerLot>)> = plan.partners.iter().collect();
             let mut budget = self.config.fanout_per_run;
             while issued.cursor < partners.len() && budget > 0 {
-                let end = (issued.cursor + self.config.fanout_chunk.min(budget)).min(partners.len());
+                let end =
+                    (issued.cursor + self.config.fanout_chunk.min(budget)).min(partners.len());
                 for (partner, lots) in &partners[issued.cursor..end] {
                     if self.invite(&issued, &notice, partner, lots).await? {
                         sync.invited.push((*partner).clone());
@@ -467,7 +480,9 @@ impl RecallCampaign {
                     }
                 }
                 budget -= end - issued.cursor;
-                issued = self.change_issued(&issued.recall_id, |r| r.cursor = r.cursor.max(end)).await?;
+                issued = self
+                    .change_issued(&issued.recall_id, |r| r.cursor = r.cursor.max(end))
+                    .await?;
                 tracing::info!(recall_id = %issued.recall_id, cursor = issued.cursor, total = issued.partners_total, "fan-out chunk done");
             }
         }
@@ -485,7 +500,8 @@ impl RecallCampaign {
             return Ok(notice.clone());
         }
         let pinned = &issued.notice_document;
-        let document = NodeId::new(pinned.document_id).map_err(|e| RecallError::malformed("document id", e))?;
+        let document = NodeId::new(pinned.document_id)
+            .map_err(|e| RecallError::malformed("document id", e))?;
         let version = self
             .platform
             .xecm
@@ -504,7 +520,13 @@ impl RecallCampaign {
         } else {
             version.file_name.clone()
         };
-        let upload = xecm_version_upload(self.platform.xecm.clone(), document, &version, &file_name, None);
+        let upload = xecm_version_upload(
+            self.platform.xecm.clone(),
+            document,
+            &version,
+            &file_name,
+            None,
+        );
         let tg = self.platform.tg.clone();
         let notice = self
             .platform
@@ -584,7 +606,12 @@ impl RecallCampaign {
             .collect();
         let campaign = NewCampaign {
             kind: CampaignKind::RecallNotice,
-            title: format!("Recall {} (class {}): {} lot(s)", issued.recall_id, issued.class, lots.len()),
+            title: format!(
+                "Recall {} (class {}): {} lot(s)",
+                issued.recall_id,
+                issued.class,
+                lots.len()
+            ),
             message: format!(
                 "Product recall {} (class {}, reason {}, market {}). Our records show these lots shipped to you:\n{}\nStop distribution, quarantine the stock, tell us what you hold, returned or destroyed, and notify your own customers. The notice is attached. Answer by {}.",
                 issued.recall_id,

@@ -43,7 +43,9 @@ pub mod recall;
 pub mod records;
 pub mod rollup;
 
-use gridlink_flow::{Function, InboxItem, Platform, Received, RouteParams, Routes, UseCase, UseCaseSpec};
+use gridlink_flow::{
+    Function, InboxItem, Platform, Received, RouteParams, Routes, UseCase, UseCaseSpec,
+};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
 use serde_json::{Value, json};
@@ -76,9 +78,10 @@ impl Routes for Route {
 
     fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
         match (method, template) {
-            ("GET", "recalls/{recall_id}") => Some(Self::Recall(
-                gridlink_flow::usecase::param(params, "recall_id"),
-            )),
+            ("GET", "recalls/{recall_id}") => Some(Self::Recall(gridlink_flow::usecase::param(
+                params,
+                "recall_id",
+            ))),
             _ => None,
         }
     }
@@ -137,7 +140,8 @@ impl RecallCampaign {
             }
             let workspace = gridlink_xecm::NodeId::new(issuing.workspace_id)
                 .map_err(|e| RecallError::malformed("workspace id", e))?;
-            synced.push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
+            synced
+                .push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
         }
         Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
     }

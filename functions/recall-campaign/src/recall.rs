@@ -450,10 +450,7 @@ pub fn plan(lots: &[Lot], shipments: &[Shipment]) -> Plan {
             .partners
             .entry(shipment.partner_id.clone())
             .or_default();
-        match partner_lots
-            .iter_mut()
-            .find(|l| l.lot_code == lot.lot_code)
-        {
+        match partner_lots.iter_mut().find(|l| l.lot_code == lot.lot_code) {
             Some(existing) => existing.shipped += shipment.quantity,
             None => partner_lots.push(PartnerLot {
                 lot_code: lot.lot_code.clone(),
@@ -504,14 +501,18 @@ mod tests {
         let error = parse_distribution("partner_id,lot_code,quantity\nprt_a,L1,10\nprt_b,L1,ten\n")
             .expect_err("bad quantity");
         assert_eq!((error.row, error.column.as_str()), (3, "quantity"));
-        assert!(error.to_string().contains("row 3, column quantity"), "{error}");
+        assert!(
+            error.to_string().contains("row 3, column quantity"),
+            "{error}"
+        );
         let error = parse_distribution("partner_id,quantity\nprt_a,10\n").expect_err("no lot");
         assert_eq!((error.row, error.column.as_str()), (1, "lot_code"));
         let error =
             parse_distribution("partner_id,lot_code,quantity\n,L1,3\n").expect_err("no partner");
         assert_eq!((error.row, error.column.as_str()), (2, "partner_id"));
-        let error = parse_distribution("partner_id,lot_code,quantity,shipped_on\np,L1,3,tomorrow\n")
-            .expect_err("bad date");
+        let error =
+            parse_distribution("partner_id,lot_code,quantity,shipped_on\np,L1,3,tomorrow\n")
+                .expect_err("bad date");
         assert_eq!(error.column, "shipped_on");
         assert!(parse_distribution("").is_err());
         assert!(parse_distribution("partner_id,lot_code,quantity\n\"p,L1,3\n").is_err());
@@ -539,7 +540,10 @@ mod tests {
             RecallStatus::parse(" Pending_Approval "),
             Some(RecallStatus::PendingApproval)
         );
-        assert_eq!(RecallStatus::parse("APPROVED"), Some(RecallStatus::Approved));
+        assert_eq!(
+            RecallStatus::parse("APPROVED"),
+            Some(RecallStatus::Approved)
+        );
         assert_eq!(RecallStatus::parse("maybe"), None);
     }
 }

@@ -226,17 +226,11 @@ impl RecallCampaign {
             .ledger
             .query(Query::partition(IndexName::One, partition))
             .await?;
-        records
-            .into_iter()
-            .map(|r| read(&r.id, r.data))
-            .collect()
+        records.into_iter().map(|r| read(&r.id, r.data)).collect()
     }
 
     /// A partner's record.
-    pub async fn partner_recall(
-        &self,
-        key: &str,
-    ) -> Result<Option<PartnerRecall>, RecallError> {
+    pub async fn partner_recall(&self, key: &str) -> Result<Option<PartnerRecall>, RecallError> {
         let id = RecordId::new(PARTNER_KIND, key)?;
         match self.platform.ledger.get(&id).await? {
             Some(record) => read(&id, record.data).map(Some),
@@ -301,10 +295,7 @@ impl RecallCampaign {
                 partners_partition(recall_id),
             ))
             .await?;
-        records
-            .into_iter()
-            .map(|r| read(&r.id, r.data))
-            .collect()
+        records.into_iter().map(|r| read(&r.id, r.data)).collect()
     }
 
     /// Parks something of a recall with its reason (once per `key`), and logs it.
@@ -336,11 +327,11 @@ impl RecallCampaign {
         let records = self
             .platform
             .ledger
-            .query(Query::partition(IndexName::One, parked_partition(recall_id)))
+            .query(Query::partition(
+                IndexName::One,
+                parked_partition(recall_id),
+            ))
             .await?;
-        records
-            .into_iter()
-            .map(|r| read(&r.id, r.data))
-            .collect()
+        records.into_iter().map(|r| read(&r.id, r.data)).collect()
     }
 }

@@ -10,7 +10,8 @@ use gridlink_tests::runtime_api::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_compiled_binary_answers_every_route_and_schedule_of_its_manifest_entry() {
     let report =
-        check_configured_function(env!("CARGO_BIN_EXE_recall-campaign"), recall_campaign::NAME).await;
+        check_configured_function(env!("CARGO_BIN_EXE_recall-campaign"), recall_campaign::NAME)
+            .await;
     println!("{report}");
 }
 

@@ -28,7 +28,10 @@ pub fn all(platforms: &LocalPlatforms) -> Result<Vec<Arc<dyn Handler>>, ConfigEr
             shipment_delay::ShipmentDelayConfig::from_source(&source)?,
         )),
         Arc::new(supplier_onboarding::function()),
-        Arc::new(recall_campaign::RecallCampaign::function(platforms.platform(recall_campaign::NAME), recall_campaign::RecallConfig::from_source(&source)?)),
+        Arc::new(recall_campaign::RecallCampaign::function(
+            platforms.platform(recall_campaign::NAME),
+            recall_campaign::RecallConfig::from_source(&source)?,
+        )),
         Arc::new(order_reconcile::OrderReconcile::function(
             platforms.platform(order_reconcile::NAME),
             order_reconcile::OrderReconcileConfig::from_source(&source)?,

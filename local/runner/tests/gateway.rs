@@ -37,7 +37,10 @@ async fn every_function_answers_its_health_route_through_the_gateway() {
 async fn a_route_of_an_unbuilt_use_case_answers_501_with_a_body_naming_it() {
     let (stack, _dir) = stack().await;
     let response = reqwest::Client::new()
-        .post(format!("{}/supplier-onboarding/tg/events", stack.gateway_url))
+        .post(format!(
+            "{}/supplier-onboarding/tg/events",
+            stack.gateway_url
+        ))
         .body("{}")
         .send()
         .await

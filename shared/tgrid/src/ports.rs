@@ -15,10 +15,11 @@ use crate::ids::{
     RequestItemId, ShareId, SpaceId, SubscriptionId, ThreadId,
 };
 use crate::model::{
-    Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata, ExternalRef,
-    DocumentRequest, InboxFilter, ItemReview, Message, NewCampaign, NewDocumentRequest, NewMessage,
-    NewReminder, NewShare, NewSpace, NewSubscription, NewThread, Page, Partner, PartnerFilter,
-    ReminderSent, Share, Space, SpaceFilter, SubmittedDocument, Subscription, Thread, ThreadStatus,
+    Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata,
+    DocumentRequest, ExternalRef, InboxFilter, ItemReview, Message, NewCampaign,
+    NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription, NewThread,
+    Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter, SubmittedDocument,
+    Subscription, Thread, ThreadStatus,
 };
 use crate::stream::{ByteRange, Download, Upload};
 

@@ -207,7 +207,11 @@ pub async fn partner_campaigns(world: &World, partner: &str) -> Vec<Value> {
 
 pub async fn campaign_of(world: &World, partner: &str) -> String {
     let campaigns = partner_campaigns(world, partner).await;
-    assert_eq!(campaigns.len(), 1, "one campaign for {partner}: {campaigns:?}");
+    assert_eq!(
+        campaigns.len(),
+        1,
+        "one campaign for {partner}: {campaigns:?}"
+    );
     campaigns[0]["campaign_id"].as_str().expect("id").to_owned()
 }
 
@@ -216,7 +220,12 @@ pub async fn all_campaigns(world: &World) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut url = world.stack.tg_sim.base_url.join("v1/campaigns?limit=500").expect("url");
+        let mut url = world
+            .stack
+            .tg_sim
+            .base_url
+            .join("v1/campaigns?limit=500")
+            .expect("url");
         if let Some(c) = &cursor {
             url.query_pairs_mut().append_pair("cursor", c);
         }
@@ -301,7 +310,9 @@ pub async fn respond_with_file(
                 .stack
                 .tg_sim
                 .base_url
-                .join(&format!("__sim/partners/{partner}/campaigns/{campaign}/respond"))
+                .join(&format!(
+                    "__sim/partners/{partner}/campaigns/{campaign}/respond"
+                ))
                 .expect("url"),
         )
         .multipart(multipart)
@@ -344,7 +355,12 @@ pub async fn deliver(world: &World, event: &Event) -> Value {
         .expect("the webhook is accepted")
     {
         Reply::Http(response) => {
-            assert_eq!(response.status, 202, "{:?}", String::from_utf8_lossy(&response.body));
+            assert_eq!(
+                response.status,
+                202,
+                "{:?}",
+                String::from_utf8_lossy(&response.body)
+            );
             serde_json::from_slice(&response.body).expect("json")
         }
         Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
@@ -371,7 +387,12 @@ pub async fn rollup_route(world: &World, recall_id: &str) -> (u16, Value) {
 
 /// Names of the documents in a folder path of a workspace.
 pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
-    match world.xecm.node_at_path(workspace, path).await.expect("path") {
+    match world
+        .xecm
+        .node_at_path(workspace, path)
+        .await
+        .expect("path")
+    {
         Some(folder) => world
             .xecm
             .list_children(folder.id)
@@ -385,7 +406,11 @@ pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(
 }
 
 pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
-    let download = world.xecm.download_document(document).await.expect("download");
+    let download = world
+        .xecm
+        .download_document(document)
+        .await
+        .expect("download");
     let chunks: Vec<Bytes> = download.body.try_collect().await.expect("bytes");
     chunks.concat()
 }
@@ -446,11 +471,24 @@ pub async fn generated_incident(
     }
     csv.push_str(extra_rows);
     file(world, workspace, "Approvals", "Distribution.csv", csv).await;
-    file(world, workspace, "Notice", &format!("Notice {recall_id}.txt"), format!("RECALL {recall_id}\n")).await;
+    file(
+        world,
+        workspace,
+        "Notice",
+        &format!("Notice {recall_id}.txt"),
+        format!("RECALL {recall_id}\n"),
+    )
+    .await;
     workspace
 }
 
-pub async fn file(world: &World, workspace: NodeId, folder: &str, name: &str, text: String) -> NodeId {
+pub async fn file(
+    world: &World,
+    workspace: NodeId,
+    folder: &str,
+    name: &str,
+    text: String,
+) -> NodeId {
     world
         .qa
         .file_document(

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gridlink_tgrid::CampaignId;
@@ -12,6 +11,7 @@ use gridlink_tgrid::model::{
     Campaign, CampaignKind, CampaignRecipient, CampaignResponse, ExternalRef, NewCampaign,
     NewReminder, Page, ReminderSent, ResponseStatus,
 };
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{check_recipients, created};
