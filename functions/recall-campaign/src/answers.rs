@@ -217,7 +217,7 @@ mod tests {
         }]
     }
 
-    fn answer(at: &str, data: Value, files: &[&str]) -> Answer {
+    fn answer(at: &str, data: &Value, files: &[&str]) -> Answer {
         Answer {
             responded_at: at.into(),
             declined: false,
@@ -242,18 +242,18 @@ mod tests {
         let full = json!({"acknowledged": true, "affected": true, "L1.on_hand": 0, "L1.quarantined": 2, "L1.returned": 3, "L1.destroyed": 5});
         assert!(record(
             &mut history,
-            answer("2026-12-02T10:00:00Z", full, &["att_1"])
+            answer("2026-12-02T10:00:00Z", &full, &["att_1"])
         ));
         assert_eq!(state(&lots(), &history), PartnerState::Completed);
         assert!(record(
             &mut history,
-            answer("2026-12-02T09:00:00Z", json!({"acknowledged": true}), &[])
+            answer("2026-12-02T09:00:00Z", &json!({"acknowledged": true}), &[])
         ));
         assert_eq!(history.len(), 2);
         assert_eq!(state(&lots(), &history), PartnerState::Completed);
         assert!(!record(
             &mut history,
-            answer("2026-12-02T09:00:00Z", json!({"acknowledged": true}), &[])
+            answer("2026-12-02T09:00:00Z", &json!({"acknowledged": true}), &[])
         ));
         assert_eq!(history.len(), 2, "a redelivery is not a new answer");
     }
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn states_follow_the_ladder() {
         let l = lots();
-        let one = |data| vec![answer("2026-12-02T10:00:00Z", data, &[])];
+        let one = |data| vec![answer("2026-12-02T10:00:00Z", &data, &[])];
         assert_eq!(state(&l, &[]), PartnerState::Invited);
         assert_eq!(
             state(&l, &one(json!({"acknowledged": true}))),
@@ -273,7 +273,7 @@ mod tests {
         );
         let short = json!({"acknowledged": true, "affected": true, "L1.on_hand": 1, "L1.quarantined": 0, "L1.returned": 0, "L1.destroyed": 0});
         assert_eq!(state(&l, &one(short)), PartnerState::QuantitiesReported);
-        let mut declined = answer("2026-12-02T11:00:00Z", json!({}), &[]);
+        let mut declined = answer("2026-12-02T11:00:00Z", &json!({}), &[]);
         declined.declined = true;
         assert_eq!(state(&l, &[declined]), PartnerState::Declined);
     }

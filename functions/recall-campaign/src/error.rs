@@ -48,7 +48,7 @@ impl RecallError {
             .map_or_else(|(text, kind)| Self::Effect(text, kind), Self::Xecm)
     }
 
-    pub(crate) fn malformed(what: impl Into<String>, reason: impl ToString) -> Self {
+    pub(crate) fn malformed(what: impl Into<String>, reason: &impl ToString) -> Self {
         Self::Malformed {
             what: what.into(),
             reason: reason.to_string(),

@@ -78,14 +78,14 @@ impl RecallCampaign {
         let Some(partner) = self.partner_recall(&partner_key).await? else {
             return Err(RecallError::malformed(
                 format!("event {}", event.event_id),
-                format!("no recall partner {partner_key} is known"),
+                &format!("no recall partner {partner_key} is known"),
             ));
         };
         let responder = received.response.partner_id.as_str();
         if responder != partner.partner_id {
             return Err(RecallError::malformed(
                 format!("event {}", event.event_id),
-                format!(
+                &format!(
                     "the response is from {responder}, but campaign {} was sent to {}",
                     received.campaign_id, partner.partner_id
                 ),
@@ -98,7 +98,7 @@ impl RecallCampaign {
         {
             return Err(RecallError::malformed(
                 format!("event {}", event.event_id),
-                format!(
+                &format!(
                     "campaign {} is not the recall campaign {} of {partner_key}",
                     received.campaign_id,
                     partner.campaign_id.clone().unwrap_or_default()
@@ -161,7 +161,7 @@ impl RecallCampaign {
         campaign_id: &str,
     ) -> Result<Vec<String>, RecallError> {
         let workspace = NodeId::new(partner.workspace_id)
-            .map_err(|e| RecallError::malformed("workspace id", e))?;
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let folder = format!("{}/{}", self.config.responses_folder, partner.partner_id);
         let base = format!(
             "{}/v{}/{}",
@@ -216,7 +216,7 @@ impl RecallCampaign {
             "event_id": answer.event_id,
         });
         let bytes =
-            serde_json::to_vec_pretty(&record).map_err(|e| RecallError::malformed("answer", e))?;
+            serde_json::to_vec_pretty(&record).map_err(|e| RecallError::malformed("answer", &e))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let filing = Filing::new(
             EffectKey::new(

@@ -70,7 +70,7 @@ pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 pub(crate) fn key(text: &str) -> Result<IdempotencyKey, RecallError> {
-    IdempotencyKey::parse(text).map_err(|e| RecallError::malformed(text, e))
+    IdempotencyKey::parse(text).map_err(|e| RecallError::malformed(text, &e))
 }
 
 fn absent(error: &gridlink_xecm::XecmError) -> bool {
@@ -357,7 +357,7 @@ impl RecallCampaign {
 
     async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
         let id = NodeId::new(pinned.document_id)
-            .map_err(|e| RecallError::malformed("document id", e))?;
+            .map_err(|e| RecallError::malformed("document id", &e))?;
         let download = self
             .platform
             .xecm
@@ -367,7 +367,7 @@ impl RecallCampaign {
         String::from_utf8(chunks.concat()).map_err(|_| {
             RecallError::malformed(
                 format!("distribution document {}", pinned.name),
-                "it is not UTF-8 text",
+                &"it is not UTF-8 text",
             )
         })
     }
@@ -446,7 +446,7 @@ impl RecallCampaign {
     pub(crate) async fn issued_plan(&self, issued: &IssuedRecall) -> Result<Plan, RecallError> {
         let text = self.download_text(&issued.distribution).await?;
         let shipments = parse_distribution(&text)
-            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), e))?;
+            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
         Ok(plan(&issued.lots, &shipments))
     }
 
@@ -457,7 +457,7 @@ impl RecallCampaign {
         sync: &mut RecallSync,
     ) -> Result<(), RecallError> {
         let workspace = NodeId::new(issued.workspace_id)
-            .map_err(|e| RecallError::malformed("workspace id", e))?;
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let mut issued = issued;
         if !issued.fanned_out() {
             let notice = self.upload_notice(&issued).await?;
@@ -501,7 +501,7 @@ impl RecallCampaign {
         }
         let pinned = &issued.notice_document;
         let document = NodeId::new(pinned.document_id)
-            .map_err(|e| RecallError::malformed("document id", e))?;
+            .map_err(|e| RecallError::malformed("document id", &e))?;
         let version = self
             .platform
             .xecm
@@ -512,7 +512,7 @@ impl RecallCampaign {
             .ok_or_else(|| {
                 RecallError::malformed(
                     format!("notice {}", pinned.name),
-                    format!("version {} is gone", pinned.version),
+                    &format!("version {} is gone", pinned.version),
                 )
             })?;
         let file_name = if version.file_name.trim().is_empty() {
@@ -594,7 +594,7 @@ impl RecallCampaign {
         }
         let external_ref = ExternalRef::new(EXTERNAL_SYSTEM, partner_key.clone());
         let due_at = OffsetDateTime::parse(&issued.due_at, &Rfc3339)
-            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), e))?;
+            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
         let lines: Vec<String> = lots
             .iter()
             .map(|l| {

@@ -139,7 +139,7 @@ impl RecallCampaign {
                 continue;
             }
             let workspace = gridlink_xecm::NodeId::new(issuing.workspace_id)
-                .map_err(|e| RecallError::malformed("workspace id", e))?;
+                .map_err(|e| RecallError::malformed("workspace id", &e))?;
             synced
                 .push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
         }

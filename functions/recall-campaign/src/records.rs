@@ -147,11 +147,11 @@ pub fn parked_partition(recall_id: &str) -> String {
 }
 
 fn read<T: DeserializeOwned>(id: &RecordId, data: serde_json::Value) -> Result<T, RecallError> {
-    serde_json::from_value(data).map_err(|e| RecallError::malformed(id.to_string(), e))
+    serde_json::from_value(data).map_err(|e| RecallError::malformed(id.to_string(), &e))
 }
 
 fn value<T: Serialize>(what: &str, item: &T) -> Result<serde_json::Value, RecallError> {
-    serde_json::to_value(item).map_err(|e| RecallError::malformed(what, e))
+    serde_json::to_value(item).map_err(|e| RecallError::malformed(what, &e))
 }
 
 impl RecallCampaign {
@@ -210,7 +210,7 @@ impl RecallCampaign {
             }
             match self.platform.ledger.update(update).await {
                 Ok(_) => return Ok(recall),
-                Err(LedgerError::VersionConflict { .. }) => continue,
+                Err(LedgerError::VersionConflict { .. }) => {}
                 Err(error) => return Err(error.into()),
             }
         }
@@ -269,7 +269,7 @@ impl RecallCampaign {
         let id = RecordId::new(PARTNER_KIND, key)?;
         loop {
             let record = self.platform.ledger.get(&id).await?.ok_or_else(|| {
-                RecallError::malformed(id.to_string(), "no such partner of the recall")
+                RecallError::malformed(id.to_string(), &"no such partner of the recall")
             })?;
             let mut partner: PartnerRecall = read(&id, record.data.clone())?;
             if !change(&mut partner) {
@@ -279,7 +279,7 @@ impl RecallCampaign {
             update.data = value(key, &partner)?;
             match self.platform.ledger.update(update).await {
                 Ok(_) => return Ok(partner),
-                Err(LedgerError::VersionConflict { .. }) => continue,
+                Err(LedgerError::VersionConflict { .. }) => {}
                 Err(error) => return Err(error.into()),
             }
         }

@@ -188,7 +188,7 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
                 partner_id: p.partner_id.clone(),
                 campaign_id: p.campaign_id.clone(),
                 state: p.state,
-                affected: p.answers.last().and_then(|a| a.affected()),
+                affected: p.answers.last().and_then(crate::answers::Answer::affected),
                 answers: p.answers.len(),
                 reminders: p.reminders,
             })
@@ -213,10 +213,10 @@ impl RecallCampaign {
     pub(crate) async fn file_rollup(&self, issued: &IssuedRecall) -> Result<(), RecallError> {
         let rollup = self.rollup_of(&issued.recall_id).await?;
         let bytes =
-            serde_json::to_vec_pretty(&rollup).map_err(|e| RecallError::malformed("rollup", e))?;
+            serde_json::to_vec_pretty(&rollup).map_err(|e| RecallError::malformed("rollup", &e))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let workspace = NodeId::new(issued.workspace_id)
-            .map_err(|e| RecallError::malformed("workspace id", e))?;
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let filing = Filing::new(
             EffectKey::new("xecm-recall-rollup", issued.key()),
             workspace,

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -464,9 +465,9 @@ pub async fn generated_incident(
         .id;
     let mut csv = String::from("partner_id,lot_code,quantity,unit,shipped_on\n");
     for (i, partner) in partners.iter().enumerate() {
-        csv.push_str(&format!("{partner},GA-1,{},EA,2026-05-01\n", 10 + i));
+        let _ = writeln!(csv, "{partner},GA-1,{},EA,2026-05-01", 10 + i);
         if i % 2 == 1 {
-            csv.push_str(&format!("{partner},GB-2,5,EA,2026-05-02\n"));
+            let _ = writeln!(csv, "{partner},GB-2,5,EA,2026-05-02");
         }
     }
     csv.push_str(extra_rows);
