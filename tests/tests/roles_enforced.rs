@@ -323,7 +323,7 @@ role_tests! {
     contract_share_role_writes_its_inbox_and_nothing_else => "contract-share",
     shipment_delay_role_writes_its_inbox_documents_and_attachments_only => "shipment-delay",
     supplier_onboarding_role_has_no_storage_and_no_secrets => "supplier-onboarding",
-    recall_campaign_role_has_no_storage_and_no_secrets => "recall-campaign",
+    recall_campaign_role_writes_its_inbox_and_nothing_else => "recall-campaign",
     order_reconcile_role_writes_its_inbox_documents_and_order_documents_only => "order-reconcile",
 }
 

@@ -1034,13 +1034,13 @@ fn statement_mut<'a>(yaml: &'a mut Value, role: &str, sid: &str) -> &'a mut Valu
 #[test]
 fn a_stub_schedule_enabled_or_an_implemented_schedule_disabled_is_named() {
     let mut yaml = yaml();
-    event_mut(&mut yaml, "RecallCampaignFunction", "Deadlines")["State"] =
+    event_mut(&mut yaml, "SupplierOnboardingFunction", "Renewals")["State"] =
         serde_norway::from_str("!Ref ScheduleState").expect("yaml");
     event_mut(&mut yaml, "OrderReconcileFunction", "PollInbox")["State"] = "DISABLED".into();
     let found = differences_of(&yaml);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].starts_with(
-        "schedule `recall-campaign-deadlines` in infra/template.yaml: recall-campaign is not implemented (manifest), so State must be DISABLED"
+        "schedule `supplier-onboarding-renewals` in infra/template.yaml: supplier-onboarding is not implemented (manifest), so State must be DISABLED"
     ), "{found:#?}");
     assert!(found[1].starts_with(
         "schedule `order-reconcile-poll-inbox` in infra/template.yaml: order-reconcile is implemented, so State must be !Ref ScheduleState"

@@ -1,51 +1,151 @@
 //! # recall-campaign
 //!
-//! Use case 6: recall notices go to many partners; batch confirmations and evidence are collected, with deadlines, reminders and escalation.
+//! Use case 6: a product recall decided in an xECM `Quality Incident` workspace goes to every
+//! affected Trading Grid partner as a campaign listing only that partner's lots; each answer
+//! (lot-level quantities, evidence) is kept as history and filed back; the rollup tells,
+//! per lot, how much of what was shipped is accounted for.
 //!
-//! **Status: not implemented yet.** The function deploys on the use-case runtime as a
-//! [`Skeleton`]: it starts and answers its health route with `"implemented": false`; every
-//! other route answers `501 Not Implemented` and every schedule firing fails as a
-//! `NonRetryable` invocation error (its schedules are deployed disabled), so nothing is ever
-//! reported as done that was not done. Its triggers are declared below, typed, and checked
-//! against the manifest like every built use case's.
+//! - Data ([`recall`]): the `Recall` category (Recall ID, class, reason, status, initiated
+//!   by, approved by, response due, reminder interval, escalate after, market) with its
+//!   `Lots` set; the distribution as a CSV document (`Approvals/Distribution.csv`; why a
+//!   document and not a set: [`recall`]).
+//! - Controlled issue ([`issue`]): four eyes checked against xECM's audit; every refusal
+//!   logged and filed in `Approvals`.
+//! - Fan-out ([`issue`]): one campaign per (recall, version, partner), resumable in chunks
+//!   with the cursor in the ledger ([`records`]); partners TG does not know and lots not in
+//!   `Lots` are parked with the reason.
+//! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
+//!   and file filed once under `Partner Responses/<partner id>` with sha256.
+//! - Rollup ([`rollup`]): served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
+//!   versioned `Rollup <recall id>.json` in `Evidence Bundle`.
+//!
+//! ## Triggers
+//! - schedule `recall-campaign-poll-xecm`: incident workspaces changed since the ledger
+//!   cursor, and every recall whose fan-out is unfinished; then pending inbox items.
+//! - `POST /recall-campaign/xecm/events`: a signed xECM push — the same sync, for the pushed
+//!   node's workspace, through the inbox.
+//! - `POST /recall-campaign/tg/events`: `campaign.response_received`, durably into the inbox.
+//! - schedule `recall-campaign-deadlines`: overdue partners reminded once per interval.
+//!
+//! Effects, each once under a business key: `tg-recall-notice` (recall/version),
+//! `tg-recall-campaign` (recall/version/partner), `tg-recall-reminder`
+//! (recall/version/partner/number), `xecm-recall-refusal` (recall/approval/reason),
+//! `xecm-recall-answer` (recall/version/partner/responded_at/hash), `xecm-recall-file`
+//! (recall/version/partner/attachment), `xecm-recall-rollup` (recall/version, a version per
+//! content hash). `Status` (`issuing`, `active`) is a projection written when it differs.
 
-use gridlink_flow::{RouteParams, Routes, Skeleton, UseCaseSpec};
+pub mod answers;
+pub mod config;
+pub mod error;
+pub mod intake;
+pub mod issue;
+pub mod recall;
+pub mod records;
+pub mod rollup;
+
+use gridlink_flow::{
+    Function, InboxItem, Platform, Received, RouteParams, Routes, UseCase, UseCaseSpec,
+};
+use gridlink_lambda::{HttpRequest, HttpResponse};
+use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use serde_json::{Value, json};
+
+pub use config::RecallConfig;
+pub use error::RecallError;
 
 /// The function's name in the manifest, the template and the runner.
 pub const NAME: &str = "recall-campaign";
 
 gridlink_flow::schedules! {
-    /// RecallCampaign's schedules.
+    /// recall-campaign's schedules.
     pub enum Schedule {
-        /// Remind and escalate overdue recall confirmations.
+        /// Poll xECM for recalls to issue, and resume unfinished fan-outs.
+        PollXecm = "poll-xecm",
+        /// Remind overdue partners.
         Deadlines = "deadlines",
     }
 }
 
-/// RecallCampaign's operator routes.
+/// recall-campaign's operator routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// `GET /recall-campaign/campaigns/{campaign_id}`.
-    Campaign(String),
+    /// `GET /recall-campaign/recalls/{recall_id}`: the rollup.
+    Recall(String),
 }
 
 impl Routes for Route {
-    const TEMPLATES: &'static [(&'static str, &'static str)] =
-        &[("GET", "campaigns/{campaign_id}")];
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[("GET", "recalls/{recall_id}")];
 
     fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
         match (method, template) {
-            ("GET", "campaigns/{campaign_id}") => Some(Self::Campaign(
-                gridlink_flow::usecase::param(params, "campaign_id"),
-            )),
+            ("GET", "recalls/{recall_id}") => Some(Self::Recall(gridlink_flow::usecase::param(
+                params,
+                "recall_id",
+            ))),
             _ => None,
         }
     }
 }
 
-/// The recall-campaign use case (not built yet).
-#[derive(Debug, Clone, Copy)]
-pub enum RecallCampaign {}
+/// The recall-campaign use case.
+#[derive(Debug, Clone)]
+pub struct RecallCampaign {
+    platform: Platform,
+    config: RecallConfig,
+}
+
+impl RecallCampaign {
+    /// The function: the use case on its platform, in the runtime.
+    pub fn function(platform: Platform, config: RecallConfig) -> Function<Self> {
+        Function::new(platform.clone(), Self { platform, config })
+    }
+
+    /// The use case alone (tests, the demo).
+    pub fn new(platform: Platform, config: RecallConfig) -> Self {
+        Self { platform, config }
+    }
+
+    /// The platform it runs on.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// One poll: incident workspaces changed in the cursor's window, then every other recall
+    /// whose fan-out is not finished (each recall synced once per poll).
+    #[tracing::instrument(skip_all)]
+    pub async fn poll(&self) -> Result<Value, RecallError> {
+        let settings = PollSettings {
+            workspace_type: self.config.workspace_type,
+            overlap: self.config.poll_overlap,
+            first_lookback: self.config.first_lookback,
+        };
+        let report = poll_changed(&self.platform, settings, |workspace| {
+            self.sync_recall(workspace)
+        })
+        .await?;
+        let mut synced: Vec<Value> = report
+            .synced
+            .iter()
+            .map(|s| serde_json::to_value(s).unwrap_or_default())
+            .collect();
+        let seen: std::collections::BTreeSet<i64> = report
+            .synced
+            .iter()
+            .map(|s| s.workspace_id)
+            .chain(report.failed.iter().map(|f| f.workspace_id))
+            .collect();
+        for issuing in self.recalls_in(records::ISSUING).await? {
+            if seen.contains(&issuing.workspace_id) {
+                continue;
+            }
+            let workspace = gridlink_xecm::NodeId::new(issuing.workspace_id)
+                .map_err(|e| RecallError::malformed("workspace id", &e))?;
+            synced
+                .push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
+        }
+        Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
+    }
+}
 
 impl UseCaseSpec for RecallCampaign {
     const NAME: &'static str = NAME;
@@ -53,9 +153,39 @@ impl UseCaseSpec for RecallCampaign {
     type Schedule = Schedule;
 }
 
-/// The function as deployed today.
-pub fn function() -> Skeleton<RecallCampaign> {
-    Skeleton::new()
+impl UseCase for RecallCampaign {
+    type Error = RecallError;
+
+    async fn on_event(&self, _item: &InboxItem, event: Received) -> Result<Value, RecallError> {
+        match event {
+            Received::Xecm(push) => {
+                match pushed_workspace(self.platform.xecm.as_ref(), &push).await? {
+                    Some(workspace) => Ok(serde_json::to_value(self.sync_recall(workspace).await?)
+                        .unwrap_or_default()),
+                    None => Ok(json!({"ignored": "the node is in no business workspace"})),
+                }
+            }
+            Received::Tg(event) => {
+                Ok(serde_json::to_value(self.take_answer(&event).await?).unwrap_or_default())
+            }
+        }
+    }
+
+    async fn on_schedule(&self, schedule: Schedule) -> Result<Value, RecallError> {
+        match schedule {
+            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::Deadlines => Ok(json!({"deadlines": self.remind_overdue().await?})),
+        }
+    }
+
+    async fn on_route(&self, route: Route, _: &HttpRequest) -> Result<HttpResponse, RecallError> {
+        match route {
+            Route::Recall(recall_id) => {
+                let rollup = self.rollup_of(&recall_id).await?;
+                Ok(HttpResponse::json(200, &rollup))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! The `recall-campaign` Lambda (a skeleton until its use case is built).
+//! The `recall-campaign` Lambda.
 
 use std::process::ExitCode;
 
+use recall_campaign::{RecallCampaign, RecallConfig};
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    gridlink_flow::serve_skeleton::<recall_campaign::RecallCampaign>().await
+    gridlink_flow::serve(RecallConfig::from_source, RecallCampaign::function).await
 }

@@ -34,7 +34,10 @@ pub fn all(platforms: &LocalPlatforms) -> Result<Vec<Arc<dyn Handler>>, ConfigEr
             platforms.platform(supplier_onboarding::NAME),
             supplier_onboarding::OnboardingConfig::from_source(&source)?,
         )),
-        Arc::new(recall_campaign::function()),
+        Arc::new(recall_campaign::RecallCampaign::function(
+            platforms.platform(recall_campaign::NAME),
+            recall_campaign::RecallConfig::from_source(&source)?,
+        )),
         Arc::new(order_reconcile::OrderReconcile::function(
             platforms.platform(order_reconcile::NAME),
             order_reconcile::OrderReconcileConfig::from_source(&source)?,

@@ -38,7 +38,10 @@ async fn every_function_answers_its_health_route_through_the_gateway() {
 async fn a_route_of_an_unbuilt_use_case_answers_501_with_a_body_naming_it() {
     let (stack, _dir) = stack().await;
     let response = reqwest::Client::new()
-        .post(format!("{}/recall-campaign/tg/events", stack.gateway_url))
+        .post(format!(
+            "{}/supplier-onboarding/tg/events",
+            stack.gateway_url
+        ))
         .body("{}")
         .send()
         .await
@@ -50,7 +53,7 @@ async fn a_route_of_an_unbuilt_use_case_answers_501_with_a_body_naming_it() {
         body["error"]["message"]
             .as_str()
             .unwrap_or("")
-            .contains("POST /recall-campaign/tg/events")
+            .contains("POST /supplier-onboarding/tg/events")
     );
 }
 

@@ -375,6 +375,41 @@ pub fn split_by_category(input: &Map<String, Value>) -> BTreeMap<i64, Map<String
     grouped
 }
 
+/// What changed between two value sets of one category, attribute by attribute, as the audit
+/// records it: `{"category_id","attribute","old_value","new_value"}` for each plain attribute
+/// whose value differs, and `{"category_id","attribute":"<set name>"}` (no values) once for a
+/// set with any row changed.
+pub fn attribute_changes(def: &CategoryDef, before: &Values, after: &Values) -> Vec<Value> {
+    let mut changes = Vec::new();
+    for attr in &def.attributes {
+        if attr.kind == AttributeKind::Set {
+            let prefix = format!("{}_{}_", def.id, attr.id);
+            let rows = |values: &Values| -> Vec<(String, Value)> {
+                values
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
+            if rows(before) != rows(after) {
+                changes.push(json!({"category_id": def.id, "attribute": attr.name}));
+            }
+            continue;
+        }
+        let key = format!("{}_{}", def.id, attr.id);
+        let (old, new) = (before.get(&key), after.get(&key));
+        if old != new {
+            changes.push(json!({
+                "category_id": def.id,
+                "attribute": attr.name,
+                "old_value": old.cloned().unwrap_or(Value::Null),
+                "new_value": new.cloned().unwrap_or(Value::Null),
+            }));
+        }
+    }
+    changes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,6 +245,7 @@ pub fn apply_category(
     }
     let mut values = categories::initial_values(&def);
     categories::apply_updates(&def, &mut values, input)?;
+    let changes = categories::attribute_changes(&def, &categories::initial_values(&def), &values);
     let node = store.node_mut(node_id)?;
     node.categories.insert(category, values);
     node.modify_date = now;
@@ -252,7 +253,7 @@ pub fn apply_category(
         EventKind::CategoryChanged,
         node_id,
         user,
-        Some(json!({"category_id": category, "action": "apply"})),
+        Some(json!({"category_id": category, "action": "apply", "changes": changes})),
         now,
     );
     Ok(())
@@ -281,13 +282,14 @@ pub fn update_category(
     })?;
     let mut updated = values.clone();
     if categories::apply_updates(&def, &mut updated, input)? {
+        let changes = categories::attribute_changes(&def, values, &updated);
         *values = updated;
         node.modify_date = now;
         store.record(
             EventKind::CategoryChanged,
             node_id,
             user,
-            Some(json!({"category_id": category, "action": "update"})),
+            Some(json!({"category_id": category, "action": "update", "changes": changes})),
             now,
         );
     }

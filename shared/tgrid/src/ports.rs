@@ -16,7 +16,8 @@ use crate::ids::{
 };
 use crate::model::{
     Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata,
-    DocumentRequest, DocumentRequestFilter, InboxFilter, ItemReview, Message, NewCampaign,
+    DocumentRequest, DocumentRequestFilter, ExternalRef, InboxFilter, ItemReview, Message,
+    NewCampaign,
     NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription, NewThread,
     Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter, SubmittedDocument,
     Subscription, Thread, ThreadStatus,
@@ -295,6 +296,12 @@ pub trait Campaigns: Send + Sync {
         campaign_id: &CampaignId,
         reminder: &NewReminder,
     ) -> Result<ReminderSent, TgError>;
+    /// The campaigns carrying `external_ref` (`GET /v1/campaigns?where_external_ref=`),
+    /// every page: how a creator whose answer was lost finds what it created.
+    async fn campaigns_by_external_ref(
+        &self,
+        external_ref: &ExternalRef,
+    ) -> Result<Vec<Campaign>, TgError>;
 }
 
 /// Events by webhook subscription or by polling.

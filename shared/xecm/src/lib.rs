@@ -45,7 +45,9 @@ pub use attributes::{AttributeKind, AttributeValue, CategoryDefinition, NamedAtt
 pub use config::{XecmAuth, XecmConfig};
 pub use error::XecmError;
 pub use ids::{BusinessObject, CategoryId, NodeId, WorkspaceTypeId};
-pub use model::{AuditEntry, CurrentUser, Node, Version, WorkspaceDetails, WorkspaceType};
+pub use model::{
+    AuditAttributeChange, AuditEntry, CurrentUser, Node, Version, WorkspaceDetails, WorkspaceType,
+};
 pub use port::{
     AttributeLookup, DocumentSpec, EnsuredWorkspace, FiledDocument, WorkspaceSpec, Workspaces,
 };

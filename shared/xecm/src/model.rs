@@ -134,6 +134,27 @@ pub struct AuditEntry {
     /// Who.
     #[serde(default)]
     pub user_id: Option<i64>,
+    /// For "Attribute Value Changed" entries: each attribute changed, with old and new value
+    /// (empty for other entries, and where the server does not say).
+    #[serde(default)]
+    pub attribute_changes: Vec<AuditAttributeChange>,
+}
+
+/// One attribute changed by an audited category change.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct AuditAttributeChange {
+    /// The category.
+    #[serde(default)]
+    pub category_id: i64,
+    /// The attribute's (or set's) display name.
+    #[serde(default)]
+    pub attribute: String,
+    /// The value before (absent for a set).
+    #[serde(default)]
+    pub old_value: serde_json::Value,
+    /// The value after (absent for a set).
+    #[serde(default)]
+    pub new_value: serde_json::Value,
 }
 
 /// The logged-in user (`GET /api/v1/auth`).

@@ -11,6 +11,7 @@ mod exceptions;
 mod onboarding;
 mod orders;
 mod platform;
+mod recalls;
 mod shipments;
 
 use std::fmt::Write as _;
@@ -171,6 +172,8 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
             shipments::run(ctx, &mut report).await;
         } else if status.name == supplier_onboarding::NAME {
             onboarding::run(ctx, &mut report).await;
+        } else if status.name == recall_campaign::NAME {
+            recalls::run(ctx, &mut report).await;
         } else {
             report.record(
                 status.name,

@@ -305,8 +305,9 @@ pub(crate) async fn answer_campaign(
         let (kind, external_ref) = (record.campaign.kind, record.campaign.external_ref.clone());
         let response = record.responses.iter_mut().find(|r| r.partner_id == partner_id).ok_or_else(|| ApiError::internal("recipient without row"))?;
         match (response.status, target) {
-            (ResponseStatus::Expired, _) => return Err(ApiError::conflict(format!("campaign {campaign_id} is past its deadline"))),
-            (ResponseStatus::Responded | ResponseStatus::Declined, ResponseStatus::Viewed) => return Ok(Json(response.clone())),
+            // A late answer (after `expired`) is still an answer: recorded, its `responded_at`
+            // after `due_at`; only viewing changes nothing.
+            (ResponseStatus::Expired | ResponseStatus::Responded | ResponseStatus::Declined, ResponseStatus::Viewed) => return Ok(Json(response.clone())),
             (ResponseStatus::Declined, ResponseStatus::Responded) => {
                 return Err(ApiError::conflict(format!("partner {partner_id} declined campaign {campaign_id}")));
             }

@@ -8,17 +8,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gridlink_tgrid::CampaignId;
 use gridlink_tgrid::model::{
-    Campaign, CampaignKind, CampaignRecipient, CampaignResponse, NewCampaign, NewReminder, Page,
-    ReminderSent, ResponseStatus,
+    Campaign, CampaignKind, CampaignRecipient, CampaignResponse, ExternalRef, NewCampaign,
+    NewReminder, Page, ReminderSent, ResponseStatus,
 };
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{check_recipients, created};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, Tenant};
+use crate::extract::{ApiJson, ApiQuery, Tenant};
 use crate::idempotency::fingerprint;
 use crate::sim::Sim;
-use crate::state::{CampaignRecord, Reminder};
+use crate::state::{CampaignRecord, Reminder, limit, page};
 
 pub(crate) async fn create(
     State(sim): State<Arc<Sim>>,
@@ -222,5 +223,56 @@ pub(crate) async fn remind(
             StatusCode::ACCEPTED,
             &ReminderSent { reminded, skipped },
         )
+    })
+}
+
+/// Unknown parameters (another filter) are refused, never ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CampaignQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    where_external_ref: Option<String>,
+}
+
+/// `GET /v1/campaigns?where_external_ref=system:id&limit=&cursor=`: the campaigns carrying
+/// that external reference (all campaigns without the filter), oldest first.
+pub(crate) async fn list(
+    State(sim): State<Arc<Sim>>,
+    _: Tenant,
+    ApiQuery(q): ApiQuery<CampaignQuery>,
+) -> ApiResult<Json<Page<Campaign>>> {
+    let limit = limit(q.limit)?;
+    let external_ref = q
+        .where_external_ref
+        .as_deref()
+        .map(|r| {
+            ExternalRef::parse(r).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "where_external_ref",
+                    "where_external_ref must be system:id",
+                )
+            })
+        })
+        .transpose()?;
+    let now = sim.now();
+    sim.write(|state| {
+        let items = state
+            .campaigns
+            .values_mut()
+            .filter(|c| {
+                external_ref
+                    .as_ref()
+                    .is_none_or(|r| c.campaign.external_ref.as_ref() == Some(r))
+            })
+            .map(|record| {
+                expire(record, now);
+                (
+                    record.campaign.campaign_id.to_string(),
+                    record.campaign.clone(),
+                )
+            })
+            .collect();
+        Ok(Json(page(items, q.cursor.as_deref(), limit)))
     })
 }

@@ -86,7 +86,10 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
             "/v1/document_requests/{request_id}/items/{item_id}/review",
             post(requests::review),
         )
-        .route("/v1/campaigns", post(campaigns::create))
+        .route(
+            "/v1/campaigns",
+            post(campaigns::create).get(campaigns::list),
+        )
         .route("/v1/campaigns/{campaign_id}", get(campaigns::get_one))
         .route(
             "/v1/campaigns/{campaign_id}/responses",

@@ -291,6 +291,7 @@ pub async fn audit(
                 "audit_language_code": null,
                 "target_user_id": null,
                 "audit_name": entry.audit_name,
+                "attribute_changes": attribute_changes(entry),
             })
         })
         .collect();
@@ -310,4 +311,13 @@ pub async fn audit(
     let mut body = collection_envelope(&format!("/api/v2/nodes/{id}/audit"), page, sort, &[]);
     body["results"] = json!({"data": {"audit": audit, "audit_event_types": event_types}});
     ok(&body)
+}
+
+/// The attribute changes an "Attribute Value Changed" entry records (the simulator's
+/// rendering of Content Server's per-attribute audit values; see docs/xecm-subset.md).
+fn attribute_changes(entry: &crate::model::AuditEntry) -> Value {
+    serde_json::from_str::<Value>(&entry.value)
+        .ok()
+        .and_then(|detail| detail.get("changes").cloned())
+        .unwrap_or_else(|| json!([]))
 }

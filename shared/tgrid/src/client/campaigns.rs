@@ -7,7 +7,9 @@ use super::TgClient;
 use super::partners::seg;
 use crate::error::TgError;
 use crate::ids::{CampaignId, IdempotencyKey};
-use crate::model::{Campaign, CampaignResponse, NewCampaign, NewReminder, Page, ReminderSent};
+use crate::model::{
+    Campaign, CampaignResponse, ExternalRef, NewCampaign, NewReminder, Page, ReminderSent,
+};
 use crate::ports::Campaigns;
 
 #[async_trait]
@@ -62,5 +64,30 @@ impl Campaigns for TgClient {
             Some(reminder),
         )
         .await
+    }
+
+    async fn campaigns_by_external_ref(
+        &self,
+        external_ref: &ExternalRef,
+    ) -> Result<Vec<Campaign>, TgError> {
+        let mut campaigns = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("where_external_ref", external_ref.to_string()),
+                ("limit", "500".to_owned()),
+            ];
+            if let Some(cursor) = cursor.take() {
+                query.push(("cursor", cursor));
+            }
+            let page: Page<Campaign> = self
+                .get("list campaigns by external ref", "v1/campaigns", query)
+                .await?;
+            campaigns.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(campaigns),
+            }
+        }
     }
 }

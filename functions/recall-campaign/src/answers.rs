@@ -1,0 +1,280 @@
+//! Partner answers as gridlink keeps them: the response form each campaign carries, every
+//! answer as history (Trading Grid keeps only the latest), and the partner's state derived
+//! from the newest answer by `responded_at` — so an older answer arriving late is recorded
+//! but never regresses a newer state. Pure.
+//!
+//! # Form
+//! Per lot `{lot}.on_hand`, `{lot}.quarantined`, `{lot}.returned`, `{lot}.destroyed`
+//! (numbers); then `acknowledged` (required), `affected`, `further_distributed` (booleans),
+//! `disposition_date` (date) and `evidence` (a file).
+//!
+//! # State
+//! `invited` → `acknowledged` (acknowledged) → `impact_reported` (affected answered; a
+//! partner not affected stays here, marked `affected: false`) → `quantities_reported` (all
+//! four numbers for every lot) → `completed` (every lot's shipped quantity accounted for —
+//! on hand + quarantined + returned + destroyed — and evidence returned) | `declined`.
+
+use gridlink_tgrid::model::{FieldType, FormField, ResponseForm};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::recall::PartnerLot;
+
+/// The four quantities asked per lot.
+pub const QUANTITIES: [&str; 4] = ["on_hand", "quarantined", "returned", "destroyed"];
+
+/// The form for one partner's lots.
+pub fn response_form(lots: &[PartnerLot]) -> ResponseForm {
+    let field = |name: String, label: String, field_type, required| FormField {
+        name,
+        label,
+        field_type,
+        required,
+    };
+    let mut fields = vec![
+        field(
+            "acknowledged".into(),
+            "We received this recall notice".into(),
+            FieldType::Boolean,
+            true,
+        ),
+        field(
+            "affected".into(),
+            "We hold or received affected product".into(),
+            FieldType::Boolean,
+            false,
+        ),
+        field(
+            "further_distributed".into(),
+            "We distributed affected product further (and notified our customers)".into(),
+            FieldType::Boolean,
+            false,
+        ),
+        field(
+            "disposition_date".into(),
+            "Date of disposition".into(),
+            FieldType::Date,
+            false,
+        ),
+        field(
+            "evidence".into(),
+            "Evidence of remediation (photo, destruction certificate)".into(),
+            FieldType::Attachment,
+            false,
+        ),
+    ];
+    for lot in lots {
+        for quantity in QUANTITIES {
+            fields.push(field(
+                format!("{}.{quantity}", lot.lot_code),
+                format!(
+                    "Lot {} ({} shipped {} {}): {}",
+                    lot.lot_code,
+                    lot.material,
+                    lot.shipped,
+                    lot.unit,
+                    quantity.replace('_', " ")
+                ),
+                FieldType::Number,
+                false,
+            ));
+        }
+    }
+    ResponseForm { fields }
+}
+
+/// One answer of a partner, as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    /// When the partner answered (RFC 3339, UTC).
+    pub responded_at: String,
+    /// The partner declined the campaign.
+    pub declined: bool,
+    /// The form as answered.
+    pub form_data: Map<String, Value>,
+    /// Files returned with it.
+    pub attachment_ids: Vec<String>,
+    /// The TG event that carried it (the first seen).
+    pub event_id: String,
+}
+
+impl Answer {
+    fn at(&self) -> OffsetDateTime {
+        OffsetDateTime::parse(&self.responded_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    fn same_content(&self, other: &Answer) -> bool {
+        self.at() == other.at()
+            && self.declined == other.declined
+            && self.form_data == other.form_data
+            && self.attachment_ids == other.attachment_ids
+    }
+
+    fn bool(&self, name: &str) -> Option<bool> {
+        self.form_data.get(name).and_then(Value::as_bool)
+    }
+
+    /// The four quantities of a lot, when all are answered.
+    pub fn quantities(&self, lot: &str) -> Option<[f64; 4]> {
+        let mut out = [0.0; 4];
+        for (slot, name) in out.iter_mut().zip(QUANTITIES) {
+            *slot = self.form_data.get(&format!("{lot}.{name}"))?.as_f64()?;
+        }
+        Some(out)
+    }
+
+    /// Whether the partner said it is affected (None: not answered).
+    pub fn affected(&self) -> Option<bool> {
+        self.bool("affected")
+    }
+}
+
+/// Adds `answer` to `history` unless the same answer is there (a redelivery); keeps the
+/// history ordered by `responded_at`. `true` when it was added.
+pub fn record(history: &mut Vec<Answer>, answer: Answer) -> bool {
+    if history.iter().any(|a| a.same_content(&answer)) {
+        return false;
+    }
+    history.push(answer);
+    history.sort_by(|a, b| a.at().cmp(&b.at()).then(a.event_id.cmp(&b.event_id)));
+    true
+}
+
+/// Where a partner stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerState {
+    /// Invited, no answer yet.
+    Invited,
+    /// Acknowledged the notice.
+    Acknowledged,
+    /// Said whether it is affected.
+    ImpactReported,
+    /// Reported all quantities.
+    QuantitiesReported,
+    /// Every shipped unit accounted for, evidence returned.
+    Completed,
+    /// Declined.
+    Declined,
+}
+
+/// The state the newest answer (by `responded_at`) puts a partner in.
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
+pub fn state(lots: &[PartnerLot], history: &[Answer]) -> PartnerState {
+    let Some(latest) = history.last() else {
+        return PartnerState::Invited;
+    };
+    if latest.declined {
+        return PartnerState::Declined;
+    }
+    if latest.bool("acknowledged") != Some(true) {
+        return PartnerState::Invited;
+    }
+    match latest.affected() {
+        None => PartnerState::Acknowledged,
+        Some(false) => PartnerState::ImpactReported,
+        Some(true) => {
+            let quantities: Option<Vec<[f64; 4]>> = lots
+                .iter()
+                .map(|l| latest.quantities(&l.lot_code))
+                .collect();
+            let Some(quantities) = quantities else {
+                return PartnerState::ImpactReported;
+            };
+            let accounted = lots
+                .iter()
+                .zip(&quantities)
+                .all(|(lot, q)| q.iter().sum::<f64>() >= lot.shipped as f64);
+            let evidence = !latest.attachment_ids.is_empty()
+                || latest
+                    .form_data
+                    .get("evidence")
+                    .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()));
+            if accounted && evidence {
+                PartnerState::Completed
+            } else {
+                PartnerState::QuantitiesReported
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lots() -> Vec<PartnerLot> {
+        vec![PartnerLot {
+            lot_code: "L1".into(),
+            gtin: String::new(),
+            material: "M".into(),
+            shipped: 10,
+            unit: "EA".into(),
+        }]
+    }
+
+    fn answer(at: &str, data: &Value, files: &[&str]) -> Answer {
+        Answer {
+            responded_at: at.into(),
+            declined: false,
+            form_data: data.as_object().cloned().unwrap_or_default(),
+            attachment_ids: files.iter().map(|s| (*s).to_owned()).collect(),
+            event_id: format!("evt_{at}"),
+        }
+    }
+
+    #[test]
+    fn the_form_asks_four_quantities_per_lot_and_the_common_fields() {
+        let form = response_form(&lots());
+        let names: Vec<_> = form.fields.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&"L1.quarantined"));
+        assert!(names.contains(&"evidence"));
+        assert_eq!(form.fields.len(), 5 + 4);
+    }
+
+    #[test]
+    fn a_late_older_answer_is_kept_but_does_not_regress_the_state() {
+        let mut history = Vec::new();
+        let full = json!({"acknowledged": true, "affected": true, "L1.on_hand": 0, "L1.quarantined": 2, "L1.returned": 3, "L1.destroyed": 5});
+        assert!(record(
+            &mut history,
+            answer("2026-12-02T10:00:00Z", &full, &["att_1"])
+        ));
+        assert_eq!(state(&lots(), &history), PartnerState::Completed);
+        assert!(record(
+            &mut history,
+            answer("2026-12-02T09:00:00Z", &json!({"acknowledged": true}), &[])
+        ));
+        assert_eq!(history.len(), 2);
+        assert_eq!(state(&lots(), &history), PartnerState::Completed);
+        assert!(!record(
+            &mut history,
+            answer("2026-12-02T09:00:00Z", &json!({"acknowledged": true}), &[])
+        ));
+        assert_eq!(history.len(), 2, "a redelivery is not a new answer");
+    }
+
+    #[test]
+    fn states_follow_the_ladder() {
+        let l = lots();
+        let one = |data| vec![answer("2026-12-02T10:00:00Z", &data, &[])];
+        assert_eq!(state(&l, &[]), PartnerState::Invited);
+        assert_eq!(
+            state(&l, &one(json!({"acknowledged": true}))),
+            PartnerState::Acknowledged
+        );
+        assert_eq!(
+            state(&l, &one(json!({"acknowledged": true, "affected": false}))),
+            PartnerState::ImpactReported
+        );
+        let short = json!({"acknowledged": true, "affected": true, "L1.on_hand": 1, "L1.quarantined": 0, "L1.returned": 0, "L1.destroyed": 0});
+        assert_eq!(state(&l, &one(short)), PartnerState::QuantitiesReported);
+        let mut declined = answer("2026-12-02T11:00:00Z", &json!({}), &[]);
+        declined.declined = true;
+        assert_eq!(state(&l, &[declined]), PartnerState::Declined);
+    }
+}

@@ -1,0 +1,324 @@
+//! `campaign.response_received`: each answer kept as history, filed once with its files
+//! under `Partner Responses/<partner id>`, the partner's state and the rollup updated.
+//!
+//! The answer is taken from the signed event (it is what the partner sent at that moment —
+//! Trading Grid itself keeps only the latest). The campaign's external reference names the
+//! recall, version and partner; the response's partner must be that partner, so an answer
+//! and its files are only ever filed in the folder of the partner who sent them.
+
+use bytes::Bytes;
+use gridlink_flow::content::tg_attachment_content;
+use gridlink_flow::{EffectKey, Filing};
+use gridlink_tgrid::AttachmentId;
+use gridlink_tgrid::events::Event;
+use gridlink_tgrid::model::ResponseStatus;
+use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::RecallCampaign;
+use crate::answers::{self, Answer, PartnerState};
+use crate::error::RecallError;
+use crate::issue::EXTERNAL_SYSTEM;
+use crate::records::PartnerRecall;
+
+/// What one answer did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AnswerIntake {
+    /// The recall.
+    pub recall_id: String,
+    /// The partner.
+    pub partner_id: String,
+    /// Whether the answer was new (not a redelivery).
+    pub recorded: bool,
+    /// The partner's state after it.
+    pub state: Option<PartnerState>,
+    /// Answers kept for the partner.
+    pub answers: usize,
+    /// Documents filed in this call (answer and files).
+    pub filed: Vec<String>,
+    /// Why the event was not for this use case.
+    pub ignored: Option<String>,
+}
+
+/// A time as RFC 3339 UTC with its full precision (answers seconds apart must stay ordered).
+fn exact(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn stamp(at: &str) -> String {
+    at.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+impl RecallCampaign {
+    /// Records one `campaign.response_received` (see the module docs).
+    #[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
+    pub async fn take_answer(&self, event: &Event) -> Result<AnswerIntake, RecallError> {
+        let mut intake = AnswerIntake::default();
+        let Some(received) = event.campaign_response() else {
+            intake.ignored = Some(format!(
+                "event type {:?} is not a campaign response",
+                event.event_type
+            ));
+            return Ok(intake);
+        };
+        let Some(reference) = received
+            .external_ref
+            .as_ref()
+            .filter(|r| r.system == EXTERNAL_SYSTEM)
+        else {
+            intake.ignored = Some("not a recall campaign of gridlink".into());
+            return Ok(intake);
+        };
+        let partner_key = reference.id.clone();
+        let Some(partner) = self.partner_recall(&partner_key).await? else {
+            return Err(RecallError::malformed(
+                format!("event {}", event.event_id),
+                &format!("no recall partner {partner_key} is known"),
+            ));
+        };
+        let responder = received.response.partner_id.as_str();
+        if responder != partner.partner_id {
+            return Err(RecallError::malformed(
+                format!("event {}", event.event_id),
+                &format!(
+                    "the response is from {responder}, but campaign {} was sent to {}",
+                    received.campaign_id, partner.partner_id
+                ),
+            ));
+        }
+        if partner
+            .campaign_id
+            .as_deref()
+            .is_some_and(|c| c != received.campaign_id.as_str())
+        {
+            return Err(RecallError::malformed(
+                format!("event {}", event.event_id),
+                &format!(
+                    "campaign {} is not the recall campaign {} of {partner_key}",
+                    received.campaign_id,
+                    partner.campaign_id.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        intake.recall_id = partner.recall_id.clone();
+        intake.partner_id = partner.partner_id.clone();
+        let response = &received.response;
+        let declined = match response.status {
+            ResponseStatus::Responded => false,
+            ResponseStatus::Declined => true,
+            other => {
+                intake.ignored = Some(format!("response status {other:?} carries no answer"));
+                return Ok(intake);
+            }
+        };
+        let answer = Answer {
+            responded_at: exact(response.responded_at.unwrap_or(event.occurred_at)),
+            declined,
+            form_data: response.form_data.clone(),
+            attachment_ids: response
+                .attachment_ids
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+            event_id: event.event_id.as_str().to_owned(),
+        };
+        let before = partner.answers.len();
+        let updated = self
+            .change_partner(&partner_key, |p| {
+                let added = answers::record(&mut p.answers, answer.clone());
+                let state = answers::state(&p.lots, &p.answers);
+                let changed = added || p.state != state || p.campaign_id.is_none();
+                p.state = state;
+                if p.campaign_id.is_none() {
+                    p.campaign_id = Some(received.campaign_id.as_str().to_owned());
+                }
+                changed
+            })
+            .await?;
+        intake.recorded = updated.answers.len() > before;
+        intake.state = Some(updated.state);
+        intake.answers = updated.answers.len();
+        tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %answer.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
+        intake.filed = self
+            .file_answer(&updated, &answer, received.campaign_id.as_str())
+            .await?;
+        if let Some(issued) = self.issued(&updated.recall_id).await? {
+            self.file_rollup(&issued).await?;
+        }
+        Ok(intake)
+    }
+
+    /// The answer and each of its files, filed once in the partner's folder.
+    async fn file_answer(
+        &self,
+        partner: &PartnerRecall,
+        answer: &Answer,
+        campaign_id: &str,
+    ) -> Result<Vec<String>, RecallError> {
+        let workspace = NodeId::new(partner.workspace_id)
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
+        let folder = format!("{}/{}", self.config.responses_folder, partner.partner_id);
+        let base = format!(
+            "{}/v{}/{}",
+            partner.recall_id, partner.version, partner.partner_id
+        );
+        let mut filed = Vec::new();
+        let mut files = Vec::new();
+        for attachment_id in &answer.attachment_ids {
+            let attachment = self
+                .platform
+                .tg
+                .attachment(&AttachmentId::new(attachment_id))
+                .await?;
+            let filing = Filing::new(
+                EffectKey::new("xecm-recall-file", format!("{base}/{attachment_id}")),
+                workspace,
+                folder.clone(),
+                DocumentSpec {
+                    name: format!("{attachment_id} {}", attachment.file_name),
+                    description: format!(
+                        "Returned by partner {} with its recall {} answer of {}; sha256 {}",
+                        partner.partner_id,
+                        partner.recall_id,
+                        answer.responded_at,
+                        attachment.sha256
+                    ),
+                    file_name: Some(attachment.file_name.clone()),
+                    mime_type: Some(attachment.content_type.clone()),
+                    ..DocumentSpec::default()
+                },
+            );
+            let content = tg_attachment_content(self.platform.tg.clone(), &attachment);
+            let outcome = self
+                .platform
+                .file_once(&filing, &content)
+                .await
+                .map_err(RecallError::from_xecm_effect)?;
+            if outcome.ran_now() {
+                filed.push(outcome.into_inner().name);
+            }
+            files.push(json!({"attachment_id": attachment_id, "file_name": attachment.file_name, "sha256": attachment.sha256, "size_bytes": attachment.size_bytes}));
+        }
+        let record = json!({
+            "recall_id": partner.recall_id,
+            "version": partner.version,
+            "partner_id": partner.partner_id,
+            "campaign_id": campaign_id,
+            "responded_at": answer.responded_at,
+            "status": if answer.declined { "declined" } else { "responded" },
+            "form_data": answer.form_data,
+            "files": files,
+            "event_id": answer.event_id,
+        });
+        let bytes =
+            serde_json::to_vec_pretty(&record).map_err(|e| RecallError::malformed("answer", &e))?;
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let filing = Filing::new(
+            EffectKey::new(
+                "xecm-recall-answer",
+                format!("{base}/{}/{}", stamp(&answer.responded_at), &sha[..16]),
+            ),
+            workspace,
+            folder,
+            DocumentSpec {
+                name: format!(
+                    "Answer {} {}.json",
+                    partner.partner_id,
+                    stamp(&answer.responded_at)
+                ),
+                description: format!(
+                    "Recall {} answer of partner {} at {}; sha256 {sha}",
+                    partner.recall_id, partner.partner_id, answer.responded_at
+                ),
+                mime_type: Some("application/json".into()),
+                ..DocumentSpec::default()
+            },
+        );
+        let outcome = self
+            .platform
+            .file_once(&filing, &BytesSource(Bytes::from(bytes)))
+            .await
+            .map_err(RecallError::from_xecm_effect)?;
+        if outcome.ran_now() {
+            filed.push(outcome.into_inner().name);
+        }
+        Ok(filed)
+    }
+
+    /// Reminds invited partners who have not answered once the recall is overdue, once per
+    /// reminder interval (through the campaign reminder call, to that partner only).
+    pub async fn remind_overdue(&self) -> Result<serde_json::Value, RecallError> {
+        let now = self.platform.clock.now();
+        let mut reminded = Vec::new();
+        for issued in self.recalls_in(crate::records::ACTIVE).await? {
+            let Ok(due) = OffsetDateTime::parse(
+                &issued.due_at,
+                &time::format_description::well_known::Rfc3339,
+            ) else {
+                continue;
+            };
+            if now <= due {
+                continue;
+            }
+            let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
+            let number =
+                u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
+                    .unwrap_or(0)
+                    + 1;
+            for partner in self.partners_of(&issued.recall_id).await? {
+                if partner.state != PartnerState::Invited || partner.reminders >= number {
+                    continue;
+                }
+                let Some(campaign_id) = partner.campaign_id.clone() else {
+                    continue;
+                };
+                let tg = self.platform.tg.clone();
+                let partner_id = partner.partner_id.clone();
+                let recall_id = issued.recall_id.clone();
+                let outcome = self
+                    .platform
+                    .effects
+                    .once(
+                        &EffectKey::new(
+                            "tg-recall-reminder",
+                            format!("{}/{number}", issued.partner_key(&partner.partner_id)),
+                        ),
+                        None,
+                        |k| async move {
+                            let sent = tg
+                                .remind(
+                                    &crate::issue::key(&k)?,
+                                    &gridlink_tgrid::CampaignId::new(&campaign_id),
+                                    &gridlink_tgrid::model::NewReminder {
+                                        partner_ids: vec![gridlink_tgrid::PartnerId::new(&partner_id)],
+                                        message: format!("Reminder {number}: recall {recall_id} is overdue; please answer."),
+                                    },
+                                )
+                                .await?;
+                            Ok::<_, RecallError>(json!({"reminded": sent.reminded}))
+                        },
+                    )
+                    .await
+                    .map_err(RecallError::from_effect)?;
+                self.change_partner(&issued.partner_key(&partner.partner_id), |p| {
+                    if p.reminders >= number {
+                        return false;
+                    }
+                    p.reminders = number;
+                    true
+                })
+                .await?;
+                if outcome.ran_now() {
+                    tracing::info!(recall_id = %issued.recall_id, partner_id = %partner.partner_id, number, "overdue partner reminded");
+                    reminded.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "number": number}));
+                }
+            }
+        }
+        Ok(json!({"reminded": reminded}))
+    }
+}

@@ -1,0 +1,666 @@
+//! Controlled issue (four eyes without an xECM workflow) and the fan-out.
+//!
+//! A recall is issued only when its `Status` reads `approved`, `Approved By` names someone
+//! other than `Initiated By`, xECM's **audit** shows that this approver is who set `Status`
+//! to approved and who wrote `Approved By` (so nobody can approve in another's name by
+//! typing an attribute), a notice document is in `Notice`, the `Lots` set is not empty and
+//! the distribution document reads. Otherwise the refusal is logged with its reason and filed
+//! in `Approvals` (once per approval and reason).
+//!
+//! Issuing pins the notice and distribution versions in the ledger ([`crate::records`]),
+//! sets `Status` to `issuing`, uploads the notice to Trading Grid once, and invites every
+//! affected partner — in partner-id order, `FANOUT_CHUNK` at a time, the cursor saved after
+//! each chunk, at most `FANOUT_PER_RUN` per invocation (the polls resume). Each partner gets
+//! its own campaign listing only its lots, created once per (recall, version, partner): the
+//! effect is claimed in the ledger first, and inside it an existing campaign with the
+//! partner's external reference is adopted before anything is created. A partner Trading
+//! Grid does not know is parked with the reason. When all are handled `Status` becomes
+//! `active`.
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::content::xecm_version_upload;
+use gridlink_flow::{EffectKey, Filing};
+use gridlink_tgrid::model::{CampaignKind, ExternalRef, NewCampaign};
+use gridlink_tgrid::{AttachmentId, IdempotencyKey, PartnerId};
+use gridlink_xecm::model::subtype;
+use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, Node, NodeId};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::RecallCampaign;
+use crate::answers::{PartnerState, response_form};
+use crate::error::RecallError;
+use crate::recall::{
+    Parked, PartnerLot, Plan, RecallSheet, RecallStatus, attr, parse_distribution, plan,
+};
+use crate::records::{IssuedRecall, Notice, PartnerRecall, Pinned};
+
+/// The external reference system of recall campaigns (`<recall>/v<n>/<partner>` as id).
+pub const EXTERNAL_SYSTEM: &str = "gridlink-recall";
+
+/// What one sync of an incident workspace did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecallSync {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// The recall.
+    pub recall_id: Option<String>,
+    /// Why nothing was issued, when nothing was to be done.
+    pub skipped: Option<String>,
+    /// Why issuing was refused.
+    pub refused: Option<String>,
+    /// Campaigns created in this sync (partner ids).
+    pub invited: Vec<String>,
+    /// Partners parked in this sync.
+    pub parked: Vec<String>,
+    /// Whether every partner has been handled.
+    pub fanned_out: bool,
+}
+
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+pub(crate) fn key(text: &str) -> Result<IdempotencyKey, RecallError> {
+    IdempotencyKey::parse(text).map_err(|e| RecallError::malformed(text, &e))
+}
+
+fn absent(error: &gridlink_xecm::XecmError) -> bool {
+    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
+}
+
+/// A refusal to issue: a short code (part of its identity) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable code.
+    pub code: &'static str,
+    /// Why, for people.
+    pub reason: String,
+}
+
+fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        reason: reason.into(),
+    }
+}
+
+impl RecallCampaign {
+    /// Reads one incident workspace and does what its status asks: issue it (after the
+    /// four-eyes checks) or resume its fan-out. Safe to repeat.
+    #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id, recall_id = tracing::field::Empty))]
+    pub async fn sync_recall(&self, workspace_id: NodeId) -> Result<RecallSync, RecallError> {
+        let mut sync = RecallSync {
+            workspace_id: workspace_id.get(),
+            ..RecallSync::default()
+        };
+        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        if workspace.subtype != subtype::WORKSPACE
+            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        {
+            sync.skipped = Some("not a quality incident workspace".into());
+            return Ok(sync);
+        }
+        let values = match self
+            .platform
+            .xecm
+            .read_attributes(workspace_id, self.config.category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if absent(&error) => {
+                sync.skipped = Some("no Recall category".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let sheet = match RecallSheet::read(&values) {
+            Ok(sheet) => sheet,
+            Err(reason) => {
+                tracing::warn!(%reason, "recall category does not read");
+                sync.skipped = Some(reason);
+                return Ok(sync);
+            }
+        };
+        sync.recall_id = Some(sheet.recall_id.clone());
+        let span = tracing::Span::current();
+        span.record("recall_id", sheet.recall_id.as_str());
+        match (sheet.status, self.issued(&sheet.recall_id).await?) {
+            (Some(RecallStatus::Approved | RecallStatus::Issuing), Some(issued)) => {
+                if issued.workspace_id != workspace_id.get() {
+                    sync.refused = Some(format!(
+                        "recall {} was issued from workspace {}",
+                        issued.recall_id, issued.workspace_id
+                    ));
+                    return Ok(sync);
+                }
+                self.fan_out(issued, &mut sync).await?;
+            }
+            (Some(RecallStatus::Approved), None) => {
+                match self.check_issue(&workspace, &sheet).await? {
+                    Err(refusal) => {
+                        self.file_refusal(&workspace, &sheet, &refusal).await?;
+                        sync.refused = Some(refusal.reason);
+                    }
+                    Ok((issued, plan)) => {
+                        let issued = self.create_issued(&issued).await?;
+                        for parked in &plan.parked {
+                            let row = parked.row.unwrap_or_default();
+                            self.park(&issued, &format!("{}/row-{row}", parked.partner_id), parked)
+                                .await?;
+                            sync.parked.push(parked.partner_id.clone());
+                        }
+                        self.write_status(workspace_id, RecallStatus::Issuing)
+                            .await?;
+                        tracing::info!(recall_id = %issued.recall_id, partners = issued.partners_total, approved_by = issued.approved_by, "recall issued: inviting partners");
+                        self.fan_out(issued, &mut sync).await?;
+                    }
+                }
+            }
+            (status, _) => {
+                sync.skipped = Some(format!(
+                    "status is {}",
+                    status.map_or("unreadable", RecallStatus::as_str)
+                ));
+            }
+        }
+        Ok(sync)
+    }
+
+    /// The four-eyes checks and the inputs of an issue; `Ok(Err(refusal))` when it must not
+    /// be issued.
+    async fn check_issue(
+        &self,
+        workspace: &Node,
+        sheet: &RecallSheet,
+    ) -> Result<Result<(IssuedRecall, Plan), Refusal>, RecallError> {
+        let (Some(initiator), Some(approver)) = (sheet.initiated_by, sheet.approved_by) else {
+            return Ok(Err(refuse(
+                "no-approver",
+                "`Initiated By` and `Approved By` must both name users",
+            )));
+        };
+        if initiator == approver {
+            return Ok(Err(refuse(
+                "approver-is-initiator",
+                format!(
+                    "the approver (user {approver}) is the initiator: a second person must approve"
+                ),
+            )));
+        }
+        if let Err(refusal) = self.check_audit(workspace.id, approver).await? {
+            return Ok(Err(refusal));
+        }
+        if sheet.lots.is_empty() {
+            return Ok(Err(refuse("no-lots", "the `Lots` set is empty")));
+        }
+        let Some(notice) = self.notice_document(workspace.id).await? else {
+            return Ok(Err(refuse(
+                "no-notice",
+                format!("no notice document in `{}`", self.config.notice_folder),
+            )));
+        };
+        let Some(distribution) = self
+            .platform
+            .xecm
+            .node_at_path(workspace.id, &self.config.distribution_path)
+            .await?
+        else {
+            return Ok(Err(refuse(
+                "no-distribution",
+                format!(
+                    "no distribution document `{}`",
+                    self.config.distribution_path
+                ),
+            )));
+        };
+        let distribution = self.pin(&distribution).await?;
+        let text = self.download_text(&distribution).await?;
+        let shipments = match parse_distribution(&text) {
+            Ok(shipments) => shipments,
+            Err(error) => return Ok(Err(refuse("bad-distribution", error.to_string()))),
+        };
+        let plan = plan(&sheet.lots, &shipments);
+        if plan.partners.is_empty() {
+            return Ok(Err(refuse(
+                "no-partners",
+                "the distribution names no partner with a lot of the recall",
+            )));
+        }
+        let now = self.platform.clock.now();
+        let notice_document = self.pin(&notice).await?;
+        Ok(Ok((
+            IssuedRecall {
+                recall_id: sheet.recall_id.clone(),
+                workspace_id: workspace.id.get(),
+                version: 1,
+                class: sheet.class.clone(),
+                reason_code: sheet.reason_code.clone(),
+                market: sheet.market.clone(),
+                lots: sheet.lots.clone(),
+                initiated_by: initiator,
+                approved_by: approver,
+                notice_document,
+                notice: None,
+                distribution,
+                issued_at: rfc3339(now),
+                due_at: rfc3339(now + time::Duration::hours(sheet.response_due_hours)),
+                reminder_interval_hours: sheet.reminder_interval_hours,
+                partners_total: plan.partners.len(),
+                cursor: 0,
+            },
+            plan,
+        )))
+    }
+
+    /// Who the audit says set `Status` to approved and last wrote `Approved By` — both must
+    /// be the approver named.
+    async fn check_audit(
+        &self,
+        workspace: NodeId,
+        approver: i64,
+    ) -> Result<Result<(), Refusal>, RecallError> {
+        let category = self.config.category.get();
+        let trail = self.platform.xecm.audit_trail(workspace, None).await?;
+        let last_change = |attribute: &str, value: Option<&str>| {
+            trail.iter().find_map(|entry| {
+                entry
+                    .attribute_changes
+                    .iter()
+                    .find(|c| {
+                        c.category_id == category
+                            && c.attribute == attribute
+                            && value.is_none_or(|v| {
+                                c.new_value
+                                    .as_str()
+                                    .and_then(RecallStatus::parse)
+                                    .is_some_and(|s| s.as_str() == v)
+                            })
+                    })
+                    .map(|_| entry.user_id)
+            })
+        };
+        match last_change(attr::STATUS, Some(RecallStatus::Approved.as_str())) {
+            None => {
+                return Ok(Err(refuse(
+                    "no-audit",
+                    "xECM's audit shows nobody setting `Status` to approved",
+                )));
+            }
+            Some(user) if user != Some(approver) => {
+                return Ok(Err(refuse(
+                    "approved-by-other",
+                    format!(
+                        "xECM's audit shows `Status` set to approved by user {}, not by the approver (user {approver})",
+                        user.map_or("unknown".into(), |u| u.to_string())
+                    ),
+                )));
+            }
+            Some(_) => {}
+        }
+        match last_change(attr::APPROVED_BY, None) {
+            Some(user) if user == Some(approver) => Ok(Ok(())),
+            user => Ok(Err(refuse(
+                "approver-named-by-other",
+                format!(
+                    "xECM's audit shows `Approved By` written by user {}, not by the approver (user {approver}) themself",
+                    user.flatten().map_or("unknown".into(), |u| u.to_string())
+                ),
+            ))),
+        }
+    }
+
+    /// The notice: the first document (by id) in the notice folder.
+    async fn notice_document(&self, workspace: NodeId) -> Result<Option<Node>, RecallError> {
+        let Some(folder) = self
+            .platform
+            .xecm
+            .child_named(workspace, &self.config.notice_folder)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut documents: Vec<Node> = self
+            .platform
+            .xecm
+            .list_children(folder.id)
+            .await?
+            .into_iter()
+            .filter(|n| n.subtype == subtype::DOCUMENT)
+            .collect();
+        documents.sort_by_key(|d| d.id);
+        Ok(documents.into_iter().next())
+    }
+
+    async fn pin(&self, document: &Node) -> Result<Pinned, RecallError> {
+        let version = self
+            .platform
+            .xecm
+            .versions(document.id)
+            .await?
+            .pop()
+            .map_or(1, |v| v.version_number);
+        Ok(Pinned {
+            document_id: document.id.get(),
+            name: document.name.clone(),
+            version,
+        })
+    }
+
+    async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
+        let id = NodeId::new(pinned.document_id)
+            .map_err(|e| RecallError::malformed("document id", &e))?;
+        let download = self
+            .platform
+            .xecm
+            .download_version(id, pinned.version)
+            .await?;
+        let chunks: Vec<Bytes> = download.body.try_collect().await?;
+        String::from_utf8(chunks.concat()).map_err(|_| {
+            RecallError::malformed(
+                format!("distribution document {}", pinned.name),
+                &"it is not UTF-8 text",
+            )
+        })
+    }
+
+    /// Files the refusal in `Approvals`, once per approval (the audit's latest entry) and
+    /// reason; logs it every time it is decided.
+    async fn file_refusal(
+        &self,
+        workspace: &Node,
+        sheet: &RecallSheet,
+        refusal: &Refusal,
+    ) -> Result<(), RecallError> {
+        tracing::warn!(recall_id = %sheet.recall_id, code = refusal.code, reason = %refusal.reason, "recall not issued: refused");
+        let latest = self
+            .platform
+            .xecm
+            .audit_trail(workspace.id, None)
+            .await?
+            .into_iter()
+            .find(|e| !e.attribute_changes.is_empty())
+            .and_then(|e| e.audit_date)
+            .map_or_else(|| "none".to_owned(), rfc3339);
+        let stamp: String = latest.chars().filter(char::is_ascii_alphanumeric).collect();
+        let text = format!(
+            "Recall {} was NOT issued.\nReason: {}\nCheck: {}\nInitiated by: {}\nApproved by: {}\nStatus: {}\nApproval audited at: {latest}\nDecided at: {}\n",
+            sheet.recall_id,
+            refusal.reason,
+            refusal.code,
+            sheet.initiated_by.map_or("-".into(), |u| u.to_string()),
+            sheet.approved_by.map_or("-".into(), |u| u.to_string()),
+            sheet.status.map_or("-", RecallStatus::as_str),
+            rfc3339(self.platform.clock.now()),
+        );
+        let filing = Filing::new(
+            EffectKey::new(
+                "xecm-recall-refusal",
+                format!("{}/{stamp}/{}", sheet.recall_id, refusal.code),
+            ),
+            workspace.id,
+            self.config.approvals_folder.clone(),
+            DocumentSpec {
+                name: format!(
+                    "Issue refused {} {stamp} {}.txt",
+                    sheet.recall_id, refusal.code
+                ),
+                description: format!("Recall {} not issued: {}", sheet.recall_id, refusal.reason),
+                mime_type: Some("text/plain".into()),
+                ..DocumentSpec::default()
+            },
+        );
+        self.platform
+            .file_once(&filing, &BytesSource(Bytes::from(text)))
+            .await
+            .map_err(RecallError::from_xecm_effect)?;
+        Ok(())
+    }
+
+    pub(crate) async fn write_status(
+        &self,
+        workspace: NodeId,
+        status: RecallStatus,
+    ) -> Result<(), RecallError> {
+        let mut values = NamedAttributes::new();
+        values.insert(
+            attr::STATUS.into(),
+            AttributeValue::Text(status.as_str().into()),
+        );
+        self.platform
+            .xecm
+            .write_attributes(workspace, self.config.category, &values)
+            .await?;
+        Ok(())
+    }
+
+    /// The plan of an issued recall, from its pinned distribution version.
+    pub(crate) async fn issued_plan(&self, issued: &IssuedRecall) -> Result<Plan, RecallError> {
+        let text = self.download_text(&issued.distribution).await?;
+        let shipments = parse_distribution(&text)
+            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
+        Ok(plan(&issued.lots, &shipments))
+    }
+
+    /// Invites the partners not handled yet, from the cursor on (see the module docs).
+    async fn fan_out(
+        &self,
+        issued: IssuedRecall,
+        sync: &mut RecallSync,
+    ) -> Result<(), RecallError> {
+        let workspace = NodeId::new(issued.workspace_id)
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
+        let mut issued = issued;
+        if !issued.fanned_out() {
+            let notice = self.upload_notice(&issued).await?;
+            if issued.notice.as_ref() != Some(&notice) {
+                issued = self
+                    .change_issued(&issued.recall_id, |r| r.notice = Some(notice.clone()))
+                    .await?;
+            }
+            let plan = self.issued_plan(&issued).await?;
+            let partners: Vec<(&String, &Vec<PartnerLot>)> = plan.partners.iter().collect();
+            let mut budget = self.config.fanout_per_run;
+            while issued.cursor < partners.len() && budget > 0 {
+                let end =
+                    (issued.cursor + self.config.fanout_chunk.min(budget)).min(partners.len());
+                for (partner, lots) in &partners[issued.cursor..end] {
+                    if self.invite(&issued, &notice, partner, lots).await? {
+                        sync.invited.push((*partner).clone());
+                    } else {
+                        sync.parked.push((*partner).clone());
+                    }
+                }
+                budget -= end - issued.cursor;
+                issued = self
+                    .change_issued(&issued.recall_id, |r| r.cursor = r.cursor.max(end))
+                    .await?;
+                tracing::info!(recall_id = %issued.recall_id, cursor = issued.cursor, total = issued.partners_total, "fan-out chunk done");
+            }
+        }
+        sync.fanned_out = issued.fanned_out();
+        if issued.fanned_out() {
+            self.write_status(workspace, RecallStatus::Active).await?;
+            self.file_rollup(&issued).await?;
+        }
+        Ok(())
+    }
+
+    /// The notice uploaded to Trading Grid once per recall version.
+    async fn upload_notice(&self, issued: &IssuedRecall) -> Result<Notice, RecallError> {
+        if let Some(notice) = &issued.notice {
+            return Ok(notice.clone());
+        }
+        let pinned = &issued.notice_document;
+        let document = NodeId::new(pinned.document_id)
+            .map_err(|e| RecallError::malformed("document id", &e))?;
+        let version = self
+            .platform
+            .xecm
+            .versions(document)
+            .await?
+            .into_iter()
+            .find(|v| v.version_number == pinned.version)
+            .ok_or_else(|| {
+                RecallError::malformed(
+                    format!("notice {}", pinned.name),
+                    &format!("version {} is gone", pinned.version),
+                )
+            })?;
+        let file_name = if version.file_name.trim().is_empty() {
+            pinned.name.clone()
+        } else {
+            version.file_name.clone()
+        };
+        let upload = xecm_version_upload(
+            self.platform.xecm.clone(),
+            document,
+            &version,
+            &file_name,
+            None,
+        );
+        let tg = self.platform.tg.clone();
+        let notice = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-recall-notice", issued.key()),
+                None,
+                |k| async move {
+                    let attachment = tg.upload_attachment(&key(&k)?, upload).await?;
+                    Ok::<_, RecallError>(Notice {
+                        attachment_id: attachment.attachment_id.as_str().to_owned(),
+                        file_name: attachment.file_name,
+                        sha256: attachment.sha256,
+                    })
+                },
+            )
+            .await
+            .map_err(RecallError::from_effect)?;
+        Ok(notice.into_inner())
+    }
+
+    /// One partner's campaign, once; `false` when the partner was parked.
+    #[tracing::instrument(skip_all, fields(recall_id = %issued.recall_id, partner_id = %partner))]
+    async fn invite(
+        &self,
+        issued: &IssuedRecall,
+        notice: &Notice,
+        partner: &str,
+        lots: &[PartnerLot],
+    ) -> Result<bool, RecallError> {
+        let partner_key = issued.partner_key(partner);
+        if self.partner_recall(&partner_key).await?.is_none() {
+            match self.platform.tg.partner(&PartnerId::new(partner)).await {
+                Ok(_) => {}
+                Err(error) if matches!(error.kind(), ErrorKind::NotFound) => {
+                    self.park(
+                        issued,
+                        &format!("{partner}/partner"),
+                        &Parked {
+                            partner_id: partner.to_owned(),
+                            row: None,
+                            reason: format!("Trading Grid does not know partner {partner}"),
+                        },
+                    )
+                    .await?;
+                    return Ok(false);
+                }
+                Err(error) => return Err(error.into()),
+            }
+            self.create_partner(
+                &partner_key,
+                &PartnerRecall {
+                    recall_id: issued.recall_id.clone(),
+                    version: issued.version,
+                    workspace_id: issued.workspace_id,
+                    partner_id: partner.to_owned(),
+                    lots: lots.to_vec(),
+                    campaign_id: None,
+                    answers: Vec::new(),
+                    state: PartnerState::Invited,
+                    reminders: 0,
+                },
+            )
+            .await?;
+        }
+        let external_ref = ExternalRef::new(EXTERNAL_SYSTEM, partner_key.clone());
+        let due_at = OffsetDateTime::parse(&issued.due_at, &Rfc3339)
+            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
+        let lines: Vec<String> = lots
+            .iter()
+            .map(|l| {
+                format!(
+                    "- lot {} · GTIN {} · {} · {} {} shipped to you",
+                    l.lot_code, l.gtin, l.material, l.shipped, l.unit
+                )
+            })
+            .collect();
+        let campaign = NewCampaign {
+            kind: CampaignKind::RecallNotice,
+            title: format!(
+                "Recall {} (class {}): {} lot(s)",
+                issued.recall_id,
+                issued.class,
+                lots.len()
+            ),
+            message: format!(
+                "Product recall {} (class {}, reason {}, market {}). Our records show these lots shipped to you:\n{}\nStop distribution, quarantine the stock, tell us what you hold, returned or destroyed, and notify your own customers. The notice is attached. Answer by {}.",
+                issued.recall_id,
+                issued.class,
+                issued.reason_code,
+                issued.market,
+                lines.join("\n"),
+                issued.due_at
+            ),
+            partner_ids: vec![PartnerId::new(partner)],
+            attachment_ids: vec![AttachmentId::new(&notice.attachment_id)],
+            response_form: Some(response_form(lots)),
+            due_at: Some(due_at),
+            external_ref: Some(external_ref.clone()),
+        };
+        let tg = self.platform.tg.clone();
+        let created = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-recall-campaign", &partner_key),
+                None,
+                |k| async move {
+                    if let Some(existing) = tg.campaigns_by_external_ref(&external_ref).await?.into_iter().next() {
+                        tracing::info!(campaign_id = %existing.campaign_id, "campaign from an earlier attempt adopted");
+                        return Ok::<_, RecallError>(json!({"campaign_id": existing.campaign_id}));
+                    }
+                    let campaign = tg.start_campaign(&key(&k)?, &campaign).await?;
+                    Ok::<_, RecallError>(json!({"campaign_id": campaign.campaign_id}))
+                },
+            )
+            .await
+            .map_err(RecallError::from_effect)?;
+        let ran_now = created.ran_now();
+        let campaign_id = created.into_inner()["campaign_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        self.change_partner(&partner_key, |p| {
+            if p.campaign_id.as_deref() == Some(campaign_id.as_str()) {
+                return false;
+            }
+            p.campaign_id = Some(campaign_id.clone());
+            true
+        })
+        .await?;
+        if ran_now {
+            tracing::info!(%campaign_id, "partner invited to the recall campaign");
+        }
+        Ok(true)
+    }
+}

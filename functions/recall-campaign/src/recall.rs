@@ -1,0 +1,549 @@
+//! A recall as xECM holds it, read into plain data: the `Recall` category with its `Lots`
+//! set, and the distribution document. Pure: no I/O, so every rule here is unit tested.
+//!
+//! # Why the distribution is a CSV document, not a category set
+//! A recall of a widely distributed product reaches thousands of accounts. A category set is
+//! capped in rows (the seed allows 200; Content Server sets are meant for tens), every row is
+//! written back whole on each change, and every category read carries all of it. A CSV
+//! document in the workspace scales to any number of rows, is versioned (the exact version
+//! approved is pinned when the recall is issued, with its sha256), and is what ERP and WMS
+//! exports produce anyway. The lots themselves — a handful per recall — stay a set, where
+//! the approver sees them on the workspace.
+//!
+//! # Distribution format
+//! ```text
+//! partner_id,lot_code,quantity,unit,shipped_on      header (any order, case-insensitive)
+//! prt_acme,L2026-0412,400,EA,2026-04-20              one shipment per row
+//! ```
+//! `partner_id`, `lot_code` and `quantity` (a whole number ≥ 0) are required; `unit` and
+//! `shipped_on` (`YYYY-MM-DD`) are optional; other columns are ignored. Fields may be quoted
+//! (`"…"`, `""` for a quote). Every error names its row (the header is row 1) and column.
+
+use std::collections::BTreeMap;
+
+use gridlink_xecm::{AttributeValue, NamedAttributes};
+use serde::{Deserialize, Serialize};
+
+/// The `Recall` category's attribute names.
+pub mod attr {
+    /// `Recall ID`.
+    pub const RECALL_ID: &str = "Recall ID";
+    /// `Class` (I, II, III).
+    pub const CLASS: &str = "Class";
+    /// `Reason Code`.
+    pub const REASON_CODE: &str = "Reason Code";
+    /// `Status`.
+    pub const STATUS: &str = "Status";
+    /// `Initiated By` (a user).
+    pub const INITIATED_BY: &str = "Initiated By";
+    /// `Approved By` (a user).
+    pub const APPROVED_BY: &str = "Approved By";
+    /// `Response Due Hours`.
+    pub const RESPONSE_DUE_HOURS: &str = "Response Due Hours";
+    /// `Reminder Interval Hours`.
+    pub const REMINDER_INTERVAL_HOURS: &str = "Reminder Interval Hours";
+    /// `Escalate After Hours`.
+    pub const ESCALATE_AFTER_HOURS: &str = "Escalate After Hours";
+    /// `Market`.
+    pub const MARKET: &str = "Market";
+    /// The `Lots` set.
+    pub const LOTS: &str = "Lots";
+}
+
+/// The recall's status, in its order: `draft` → `pending approval` → `approved` →
+/// `issuing` → `active` → `closing` → `closed`, or `cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecallStatus {
+    /// Being written.
+    Draft,
+    /// Waiting for the approver.
+    PendingApproval,
+    /// Approved: gridlink issues it (four eyes checked).
+    Approved,
+    /// gridlink is inviting the partners.
+    Issuing,
+    /// Every partner was invited; answers are coming in.
+    Active,
+    /// Being closed.
+    Closing,
+    /// Closed.
+    Closed,
+    /// Withdrawn.
+    Cancelled,
+}
+
+impl RecallStatus {
+    /// Reads the attribute's text (case and `_`/space insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        let norm = text.trim().to_ascii_lowercase().replace('_', " ");
+        Some(match norm.as_str() {
+            "draft" => Self::Draft,
+            "pending approval" => Self::PendingApproval,
+            "approved" => Self::Approved,
+            "issuing" => Self::Issuing,
+            "active" => Self::Active,
+            "closing" => Self::Closing,
+            "closed" => Self::Closed,
+            "cancelled" | "canceled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// The text written to the attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::PendingApproval => "pending approval",
+            Self::Approved => "approved",
+            Self::Issuing => "issuing",
+            Self::Active => "active",
+            Self::Closing => "closing",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One row of the `Lots` set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lot {
+    /// GTIN.
+    pub gtin: String,
+    /// Material number.
+    pub material: String,
+    /// Lot / traceability lot code: the key distribution rows name.
+    pub lot_code: String,
+    /// Quantity produced.
+    pub quantity: i64,
+    /// Unit of measure.
+    pub unit: String,
+    /// Production date (`YYYY-MM-DD`), if given.
+    #[serde(default)]
+    pub production_date: Option<String>,
+    /// Expiry date (`YYYY-MM-DD`), if given.
+    #[serde(default)]
+    pub expiry_date: Option<String>,
+}
+
+/// The `Recall` category of a workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallSheet {
+    /// `Recall ID`: the business identity of the recall.
+    pub recall_id: String,
+    /// `Class`: I, II or III.
+    pub class: String,
+    /// `Reason Code`.
+    pub reason_code: String,
+    /// `Status` as written (None when it does not read).
+    pub status: Option<RecallStatus>,
+    /// `Initiated By`.
+    pub initiated_by: Option<i64>,
+    /// `Approved By`.
+    pub approved_by: Option<i64>,
+    /// `Response Due Hours` (72 when empty).
+    pub response_due_hours: i64,
+    /// `Reminder Interval Hours` (24 when empty).
+    pub reminder_interval_hours: i64,
+    /// `Escalate After Hours` (96 when empty).
+    pub escalate_after_hours: i64,
+    /// `Market`.
+    pub market: String,
+    /// The `Lots` set, rows without a lot code left out.
+    pub lots: Vec<Lot>,
+}
+
+fn text(values: &NamedAttributes, name: &str) -> String {
+    match values.get(name) {
+        Some(AttributeValue::Text(t)) => t.trim().to_owned(),
+        Some(AttributeValue::Integer(i)) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn integer(values: &NamedAttributes, name: &str) -> Option<i64> {
+    match values.get(name) {
+        Some(AttributeValue::Integer(i)) => Some(*i),
+        Some(AttributeValue::Text(t)) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn user(values: &NamedAttributes, name: &str) -> Option<i64> {
+    match values.get(name) {
+        Some(AttributeValue::User(u) | AttributeValue::Integer(u)) => Some(*u),
+        Some(AttributeValue::Text(t)) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn date(values: &NamedAttributes, name: &str) -> Option<String> {
+    match values.get(name) {
+        Some(AttributeValue::Date(d)) => Some(d.date().to_string()),
+        Some(AttributeValue::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+        _ => None,
+    }
+}
+
+impl RecallSheet {
+    /// Reads the category values; `Err` names what makes them unusable.
+    pub fn read(values: &NamedAttributes) -> Result<Self, String> {
+        let recall_id = text(values, attr::RECALL_ID);
+        if recall_id.is_empty() {
+            return Err(format!("`{}` is empty", attr::RECALL_ID));
+        }
+        let mut lots = Vec::new();
+        if let Some(AttributeValue::Rows(rows)) = values.get(attr::LOTS) {
+            for (index, row) in rows.iter().enumerate() {
+                let lot_code = text(row, "Lot Code");
+                if lot_code.is_empty() {
+                    continue;
+                }
+                if lots.iter().any(|l: &Lot| l.lot_code == lot_code) {
+                    return Err(format!(
+                        "`Lots` row {}: lot {lot_code} is listed twice",
+                        index + 1
+                    ));
+                }
+                lots.push(Lot {
+                    gtin: text(row, "GTIN"),
+                    material: text(row, "Material"),
+                    lot_code,
+                    quantity: integer(row, "Quantity").unwrap_or(0),
+                    unit: text(row, "Unit"),
+                    production_date: date(row, "Production Date"),
+                    expiry_date: date(row, "Expiry Date"),
+                });
+            }
+        }
+        Ok(Self {
+            recall_id,
+            class: text(values, attr::CLASS),
+            reason_code: text(values, attr::REASON_CODE),
+            status: RecallStatus::parse(&text(values, attr::STATUS)),
+            initiated_by: user(values, attr::INITIATED_BY),
+            approved_by: user(values, attr::APPROVED_BY),
+            response_due_hours: integer(values, attr::RESPONSE_DUE_HOURS)
+                .filter(|h| *h > 0)
+                .unwrap_or(72),
+            reminder_interval_hours: integer(values, attr::REMINDER_INTERVAL_HOURS)
+                .filter(|h| *h > 0)
+                .unwrap_or(24),
+            escalate_after_hours: integer(values, attr::ESCALATE_AFTER_HOURS)
+                .filter(|h| *h > 0)
+                .unwrap_or(96),
+            market: text(values, attr::MARKET),
+            lots,
+        })
+    }
+}
+
+/// One row of the distribution: a shipment of a lot to a partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    /// Row number in the document (the header is row 1).
+    pub row: usize,
+    /// The Trading Grid partner (`prt_…`).
+    pub partner_id: String,
+    /// The lot shipped.
+    pub lot_code: String,
+    /// How much.
+    pub quantity: i64,
+    /// Unit, if given.
+    pub unit: String,
+    /// When, if given (`YYYY-MM-DD`).
+    pub shipped_on: String,
+}
+
+/// Why a distribution document does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("distribution row {row}, column {column}: {message}")]
+pub struct DistributionError {
+    /// The row (the header is row 1).
+    pub row: usize,
+    /// The column's name (or its number when it has none).
+    pub column: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Splits one CSV line into fields (RFC 4180 quoting; no newlines inside fields).
+fn fields(line: &str, row: usize) -> Result<Vec<String>, DistributionError> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    field.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else if c == '"' && field.trim().is_empty() && !was_quoted {
+            field.clear();
+            quoted = true;
+            was_quoted = true;
+        } else if c == ',' {
+            out.push(std::mem::take(&mut field));
+            was_quoted = false;
+        } else {
+            field.push(c);
+        }
+    }
+    if quoted {
+        return Err(DistributionError {
+            row,
+            column: (out.len() + 1).to_string(),
+            message: "a quoted field is not closed".into(),
+        });
+    }
+    out.push(field);
+    Ok(out.into_iter().map(|f| f.trim().to_owned()).collect())
+}
+
+/// Parses a distribution document (see the module docs); every error names row and column.
+pub fn parse_distribution(text: &str) -> Result<Vec<Shipment>, DistributionError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let Some((_, header)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
+        return Err(DistributionError {
+            row: 1,
+            column: "header".into(),
+            message: "the document is empty".into(),
+        });
+    };
+    let header: Vec<String> = fields(header, 1)?
+        .into_iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let required = |name: &str| {
+        column(name).ok_or_else(|| DistributionError {
+            row: 1,
+            column: name.into(),
+            message: format!("the header has no `{name}` column"),
+        })
+    };
+    let (partner, lot, quantity) = (
+        required("partner_id")?,
+        required("lot_code")?,
+        required("quantity")?,
+    );
+    let (unit, shipped_on) = (column("unit"), column("shipped_on"));
+    let mut shipments = Vec::new();
+    for (row, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells = fields(line, row)?;
+        let cell = |index: usize| cells.get(index).map_or("", String::as_str);
+        let need = |index: usize, name: &str| {
+            let value = cell(index);
+            if value.is_empty() {
+                Err(DistributionError {
+                    row,
+                    column: name.into(),
+                    message: "is empty".into(),
+                })
+            } else {
+                Ok(value.to_owned())
+            }
+        };
+        let partner_id = need(partner, "partner_id")?;
+        let lot_code = need(lot, "lot_code")?;
+        let raw_quantity = need(quantity, "quantity")?;
+        let quantity = raw_quantity
+            .parse::<i64>()
+            .ok()
+            .filter(|q| *q >= 0)
+            .ok_or_else(|| DistributionError {
+                row,
+                column: "quantity".into(),
+                message: format!("`{raw_quantity}` is not a whole number ≥ 0"),
+            })?;
+        let shipped = shipped_on.map_or("", cell).to_owned();
+        if !shipped.is_empty()
+            && time::Date::parse(
+                &shipped,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .is_err()
+        {
+            return Err(DistributionError {
+                row,
+                column: "shipped_on".into(),
+                message: format!("`{shipped}` is not a date (YYYY-MM-DD)"),
+            });
+        }
+        shipments.push(Shipment {
+            row,
+            partner_id,
+            lot_code,
+            quantity,
+            unit: unit.map_or("", cell).to_owned(),
+            shipped_on: shipped,
+        });
+    }
+    Ok(shipments)
+}
+
+/// One lot as one partner received it: what its campaign lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerLot {
+    /// The lot code.
+    pub lot_code: String,
+    /// GTIN.
+    pub gtin: String,
+    /// Material.
+    pub material: String,
+    /// Quantity shipped to this partner (all its rows of the lot).
+    pub shipped: i64,
+    /// Unit.
+    pub unit: String,
+}
+
+/// Something of the distribution that cannot be sent, kept with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parked {
+    /// The partner concerned.
+    pub partner_id: String,
+    /// The distribution row, when one row is the cause.
+    #[serde(default)]
+    pub row: Option<usize>,
+    /// Why it was parked.
+    pub reason: String,
+}
+
+/// Who gets which lots; what cannot be sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Each affected partner's lots, by partner id (sorted: the fan-out's order).
+    pub partners: BTreeMap<String, Vec<PartnerLot>>,
+    /// Rows naming a lot that is not in `Lots`.
+    pub parked: Vec<Parked>,
+}
+
+/// Groups the distribution by partner, each partner's lots only; a row whose lot is not in
+/// `Lots` is parked with its reason (never dropped, never sent).
+pub fn plan(lots: &[Lot], shipments: &[Shipment]) -> Plan {
+    let mut plan = Plan::default();
+    for shipment in shipments {
+        let Some(lot) = lots.iter().find(|l| l.lot_code == shipment.lot_code) else {
+            plan.parked.push(Parked {
+                partner_id: shipment.partner_id.clone(),
+                row: Some(shipment.row),
+                reason: format!(
+                    "distribution row {}: lot {} is not in the recall's Lots",
+                    shipment.row, shipment.lot_code
+                ),
+            });
+            continue;
+        };
+        let partner_lots = plan
+            .partners
+            .entry(shipment.partner_id.clone())
+            .or_default();
+        match partner_lots.iter_mut().find(|l| l.lot_code == lot.lot_code) {
+            Some(existing) => existing.shipped += shipment.quantity,
+            None => partner_lots.push(PartnerLot {
+                lot_code: lot.lot_code.clone(),
+                gtin: lot.gtin.clone(),
+                material: lot.material.clone(),
+                shipped: shipment.quantity,
+                unit: if shipment.unit.is_empty() {
+                    lot.unit.clone()
+                } else {
+                    shipment.unit.clone()
+                },
+            }),
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lot(code: &str) -> Lot {
+        Lot {
+            gtin: "04012345000017".into(),
+            material: "M-SEAL-300".into(),
+            lot_code: code.into(),
+            quantity: 1000,
+            unit: "EA".into(),
+            production_date: None,
+            expiry_date: None,
+        }
+    }
+
+    #[test]
+    fn a_distribution_reads_with_quotes_extra_columns_and_any_column_order() {
+        let text = "Lot_Code,partner_id,note,quantity,unit\nL1,prt_a,\"say \"\"hi\"\", ok\",10,EA\n\nL2,prt_b,,5,\n";
+        let rows = parse_distribution(text).expect("reads");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].partner_id, "prt_a");
+        assert_eq!(rows[0].lot_code, "L1");
+        assert_eq!(rows[0].quantity, 10);
+        assert_eq!(rows[1].row, 4);
+        assert_eq!(rows[1].unit, "");
+    }
+
+    #[test]
+    fn distribution_errors_name_row_and_column() {
+        let error = parse_distribution("partner_id,lot_code,quantity\nprt_a,L1,10\nprt_b,L1,ten\n")
+            .expect_err("bad quantity");
+        assert_eq!((error.row, error.column.as_str()), (3, "quantity"));
+        assert!(
+            error.to_string().contains("row 3, column quantity"),
+            "{error}"
+        );
+        let error = parse_distribution("partner_id,quantity\nprt_a,10\n").expect_err("no lot");
+        assert_eq!((error.row, error.column.as_str()), (1, "lot_code"));
+        let error =
+            parse_distribution("partner_id,lot_code,quantity\n,L1,3\n").expect_err("no partner");
+        assert_eq!((error.row, error.column.as_str()), (2, "partner_id"));
+        let error =
+            parse_distribution("partner_id,lot_code,quantity,shipped_on\np,L1,3,tomorrow\n")
+                .expect_err("bad date");
+        assert_eq!(error.column, "shipped_on");
+        assert!(parse_distribution("").is_err());
+        assert!(parse_distribution("partner_id,lot_code,quantity\n\"p,L1,3\n").is_err());
+    }
+
+    #[test]
+    fn the_plan_gives_each_partner_only_its_lots_and_parks_unknown_lots() {
+        let shipments = parse_distribution(
+            "partner_id,lot_code,quantity\nprt_a,L1,10\nprt_b,L2,5\nprt_a,L1,4\nprt_b,L9,1\n",
+        )
+        .expect("reads");
+        let plan = plan(&[lot("L1"), lot("L2")], &shipments);
+        assert_eq!(plan.partners.len(), 2);
+        assert_eq!(plan.partners["prt_a"].len(), 1);
+        assert_eq!(plan.partners["prt_a"][0].shipped, 14);
+        assert_eq!(plan.partners["prt_b"][0].lot_code, "L2");
+        assert_eq!(plan.parked.len(), 1);
+        assert_eq!(plan.parked[0].row, Some(5));
+        assert!(plan.parked[0].reason.contains("L9"));
+    }
+
+    #[test]
+    fn statuses_read_in_any_case() {
+        assert_eq!(
+            RecallStatus::parse(" Pending_Approval "),
+            Some(RecallStatus::PendingApproval)
+        );
+        assert_eq!(
+            RecallStatus::parse("APPROVED"),
+            Some(RecallStatus::Approved)
+        );
+        assert_eq!(RecallStatus::parse("maybe"), None);
+    }
+}

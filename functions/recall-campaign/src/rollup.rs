@@ -1,0 +1,241 @@
+//! The rollup: per lot, shipped vs accounted for (on hand + quarantined + returned +
+//! destroyed) per partner, and effectiveness (accounted ÷ shipped, %); per partner, its state
+//! and answers; what was parked. Computed from the ledger only, deterministic (no clock), so
+//! the same standing files no new version. Served by `GET /recall-campaign/recalls/{id}` and
+//! filed as `Rollup <recall id>.json` in `Evidence Bundle`, a new version whenever it changes.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use gridlink_flow::{EffectKey, Filing};
+use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::RecallCampaign;
+use crate::answers::PartnerState;
+use crate::error::RecallError;
+use crate::recall::{Lot, Parked};
+use crate::records::{IssuedRecall, PartnerRecall};
+
+/// One partner's part of one lot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerLotRollup {
+    /// The partner.
+    pub partner_id: String,
+    /// Shipped to it.
+    pub shipped: i64,
+    /// Accounted for in its latest answer (None: no quantities yet).
+    pub accounted: Option<f64>,
+    /// Its state.
+    pub state: PartnerState,
+}
+
+/// One lot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LotRollup {
+    /// Lot code.
+    pub lot_code: String,
+    /// GTIN.
+    pub gtin: String,
+    /// Material.
+    pub material: String,
+    /// Unit.
+    pub unit: String,
+    /// Shipped to partners (the distribution).
+    pub shipped: i64,
+    /// On hand, quarantined, returned, destroyed: summed over the partners' latest answers.
+    pub on_hand: f64,
+    /// Quarantined.
+    pub quarantined: f64,
+    /// Returned.
+    pub returned: f64,
+    /// Destroyed.
+    pub destroyed: f64,
+    /// The sum of the four.
+    pub accounted: f64,
+    /// Accounted ÷ shipped, in % (one decimal); 100 when nothing was shipped.
+    pub effectiveness_pct: f64,
+    /// Per partner.
+    pub partners: Vec<PartnerLotRollup>,
+}
+
+/// One partner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerRollup {
+    /// The partner.
+    pub partner_id: String,
+    /// Its campaign.
+    pub campaign_id: Option<String>,
+    /// Its state.
+    pub state: PartnerState,
+    /// What it said about being affected (latest answer).
+    pub affected: Option<bool>,
+    /// Answers kept.
+    pub answers: usize,
+    /// Reminders sent.
+    pub reminders: u32,
+}
+
+/// The rollup of a recall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    /// The recall.
+    pub recall_id: String,
+    /// Version.
+    pub version: u32,
+    /// Class.
+    pub class: String,
+    /// When it was issued.
+    pub issued_at: String,
+    /// Due.
+    pub due_at: String,
+    /// Affected partners in the distribution.
+    pub partners_total: usize,
+    /// Partners invited so far.
+    pub partners_invited: usize,
+    /// Partners per state.
+    pub by_state: BTreeMap<String, usize>,
+    /// Effectiveness over all lots (accounted ÷ shipped, %).
+    pub effectiveness_pct: f64,
+    /// Per lot.
+    pub lots: Vec<LotRollup>,
+    /// Per partner.
+    pub partners: Vec<PartnerRollup>,
+    /// What was not sent, and why.
+    pub parked: Vec<Parked>,
+}
+
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
+fn pct(accounted: f64, shipped: i64) -> f64 {
+    if shipped <= 0 {
+        return 100.0;
+    }
+    (accounted / shipped as f64 * 1000.0).round() / 10.0
+}
+
+/// Computes the rollup (pure).
+pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Parked>) -> Rollup {
+    let lot_rollup = |lot: &Lot| {
+        let mut row = LotRollup {
+            lot_code: lot.lot_code.clone(),
+            gtin: lot.gtin.clone(),
+            material: lot.material.clone(),
+            unit: lot.unit.clone(),
+            shipped: 0,
+            on_hand: 0.0,
+            quarantined: 0.0,
+            returned: 0.0,
+            destroyed: 0.0,
+            accounted: 0.0,
+            effectiveness_pct: 0.0,
+            partners: Vec::new(),
+        };
+        for partner in partners {
+            let Some(theirs) = partner.lots.iter().find(|l| l.lot_code == lot.lot_code) else {
+                continue;
+            };
+            row.shipped += theirs.shipped;
+            let quantities = partner
+                .answers
+                .last()
+                .filter(|a| !a.declined)
+                .and_then(|a| a.quantities(&lot.lot_code));
+            if let Some([on_hand, quarantined, returned, destroyed]) = quantities {
+                row.on_hand += on_hand;
+                row.quarantined += quarantined;
+                row.returned += returned;
+                row.destroyed += destroyed;
+            }
+            row.partners.push(PartnerLotRollup {
+                partner_id: partner.partner_id.clone(),
+                shipped: theirs.shipped,
+                accounted: quantities.map(|q| q.iter().sum()),
+                state: partner.state,
+            });
+        }
+        row.accounted = row.on_hand + row.quarantined + row.returned + row.destroyed;
+        row.effectiveness_pct = pct(row.accounted, row.shipped);
+        row
+    };
+    let lots: Vec<LotRollup> = issued.lots.iter().map(lot_rollup).collect();
+    let mut by_state = BTreeMap::new();
+    for partner in partners {
+        let name = serde_json::to_value(partner.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        *by_state.entry(name).or_insert(0) += 1;
+    }
+    let (shipped, accounted) = lots
+        .iter()
+        .fold((0, 0.0), |(s, a), l| (s + l.shipped, a + l.accounted));
+    Rollup {
+        recall_id: issued.recall_id.clone(),
+        version: issued.version,
+        class: issued.class.clone(),
+        issued_at: issued.issued_at.clone(),
+        due_at: issued.due_at.clone(),
+        partners_total: issued.partners_total,
+        partners_invited: partners.iter().filter(|p| p.campaign_id.is_some()).count(),
+        by_state,
+        effectiveness_pct: pct(accounted, shipped),
+        lots,
+        partners: partners
+            .iter()
+            .map(|p| PartnerRollup {
+                partner_id: p.partner_id.clone(),
+                campaign_id: p.campaign_id.clone(),
+                state: p.state,
+                affected: p.answers.last().and_then(crate::answers::Answer::affected),
+                answers: p.answers.len(),
+                reminders: p.reminders,
+            })
+            .collect(),
+        parked,
+    }
+}
+
+impl RecallCampaign {
+    /// The rollup of an issued recall, from the ledger.
+    pub async fn rollup_of(&self, recall_id: &str) -> Result<Rollup, RecallError> {
+        let issued = self
+            .issued(recall_id)
+            .await?
+            .ok_or_else(|| RecallError::UnknownRecall(recall_id.to_owned()))?;
+        let partners = self.partners_of(recall_id).await?;
+        let parked = self.parked_of(recall_id).await?;
+        Ok(rollup(&issued, &partners, parked))
+    }
+
+    /// Files the rollup in `Evidence Bundle`: a new version whenever it changed.
+    pub(crate) async fn file_rollup(&self, issued: &IssuedRecall) -> Result<(), RecallError> {
+        let rollup = self.rollup_of(&issued.recall_id).await?;
+        let bytes =
+            serde_json::to_vec_pretty(&rollup).map_err(|e| RecallError::malformed("rollup", &e))?;
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let workspace = NodeId::new(issued.workspace_id)
+            .map_err(|e| RecallError::malformed("workspace id", &e))?;
+        let filing = Filing::new(
+            EffectKey::new("xecm-recall-rollup", issued.key()),
+            workspace,
+            self.config.bundle_folder.clone(),
+            DocumentSpec {
+                name: format!("Rollup {}.json", issued.recall_id),
+                description: format!(
+                    "Recall {} rollup: shipped vs accounted for per lot and partner",
+                    issued.recall_id
+                ),
+                mime_type: Some("application/json".into()),
+                ..DocumentSpec::default()
+            },
+        )
+        .with_revisions(sha);
+        self.platform
+            .file_once(&filing, &BytesSource(Bytes::from(bytes)))
+            .await
+            .map_err(RecallError::from_xecm_effect)?;
+        Ok(())
+    }
+}

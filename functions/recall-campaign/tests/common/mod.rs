@@ -1,0 +1,520 @@
+//! The harness of the recall-campaign tests: xecm-sim and tgrid-sim on loopback, real
+//! clients, storage from the stack, the function driven through `Handler`; the QA manager
+//! (user 1002) and the approver (user 1003) act through their own xECM sessions, so the audit
+//! shows who did what.
+
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use gridlink_core::clock::{Clock, ManualClock};
+use gridlink_flow::Function;
+use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
+use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_tgrid::events::{Event, EventType};
+use gridlink_tgrid::{EventFeed, TgClient};
+use gridlink_tgrid_sim::controls::SimControls;
+use gridlink_xecm::{
+    AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
+    NodeId, WorkspaceSpec, WorkspaceTypeId, Workspaces, XecmClient,
+};
+use recall_campaign::{NAME, RecallCampaign, RecallConfig};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const CATEGORY: i64 = 9900;
+pub const QA_MANAGER: i64 = 1002;
+pub const APPROVER: i64 = 1003;
+pub const DEMO_RECALL: &str = "RC-2026-0007";
+/// Generated TG partners in every test stack (`prt_rc_gen_0001`…).
+pub const GENERATED: usize = 12;
+
+pub fn generated_partner(i: usize) -> String {
+    format!("prt_rc_gen_{i:04}")
+}
+
+/// The demo TG seed plus `n` generated partners.
+pub fn tg_seed_with(n: usize) -> gridlink_tgrid_sim::Seed {
+    let mut seed: Value =
+        serde_json::from_str(include_str!("../../../../local/tgrid-sim/seeds/demo.json"))
+            .expect("the demo seed");
+    let partners = seed["partners"].as_array_mut().expect("partners");
+    for i in 1..=n {
+        partners.push(json!({
+            "partner_id": generated_partner(i),
+            "name": format!("Generated Retailer {i}"),
+            "status": "active",
+            "van": "GXS",
+            "edi_addresses": [format!("ZZ:RCGEN{i:05}")],
+            "contacts": [],
+            "partnerships": []
+        }));
+    }
+    serde_json::from_value(seed).expect("a valid seed")
+}
+
+pub async fn stack_on(storage: Storage) -> Stack {
+    stack_with(storage, GENERATED, Vec::new()).await
+}
+
+pub async fn stack_with(storage: Storage, partners: usize, config: Vec<(String, String)>) -> Stack {
+    Stack::start_with(
+        storage,
+        StackOptions {
+            manual_clock: true,
+            tg_seed: Some(tg_seed_with(partners)),
+            config,
+            ..StackOptions::default()
+        },
+    )
+    .await
+}
+
+pub struct World {
+    pub function: Function<RecallCampaign>,
+    pub usecase: RecallCampaign,
+    pub xecm: XecmClient,
+    pub qa: XecmClient,
+    pub approver: XecmClient,
+    pub tg: TgClient,
+    pub partner: SimControls,
+    pub incident: NodeId,
+    pub clock: Arc<ManualClock>,
+    pub stack: Stack,
+}
+
+fn session(stack: &Stack, user: &str, password: &str) -> XecmClient {
+    XecmClient::new(
+        gridlink_xecm::XecmConfig::new(
+            &stack.xecm_sim.base_url,
+            gridlink_xecm::XecmAuth::Password {
+                user: user.into(),
+                password: SecretString::from(password.to_owned()),
+            },
+        )
+        .expect("config"),
+    )
+    .expect("client")
+}
+
+pub async fn world(stack: Stack) -> World {
+    let clock = stack.clock.clone().expect("a manual clock (stack_on)");
+    let incident = recall_workspace(&stack.xecm, DEMO_RECALL).await;
+    let config = RecallConfig::from_source(stack.config()).expect("configuration");
+    let function = RecallCampaign::function(stack.platform(NAME), config.clone());
+    let usecase = RecallCampaign::new(stack.platform(NAME), config);
+    World {
+        function,
+        usecase,
+        xecm: stack.xecm.clone(),
+        qa: session(&stack, "qa.manager", "qa-demo"),
+        approver: session(&stack, "qa.approver", "approver-demo"),
+        tg: stack.tg.clone(),
+        partner: SimControls::new(stack.tg_sim.base_url.clone()),
+        incident,
+        clock,
+        stack,
+    }
+}
+
+pub async fn recall_workspace(xecm: &XecmClient, recall_id: &str) -> NodeId {
+    xecm.find_workspace_by_attribute(&AttributeLookup {
+        workspace_type: WorkspaceTypeId::new(61).expect("id"),
+        category: CategoryId::new(CATEGORY).expect("id"),
+        attribute: "Recall ID".into(),
+        value: recall_id.into(),
+    })
+    .await
+    .expect("lookup")
+    .expect("the incident exists")
+    .id
+}
+
+pub fn category() -> CategoryId {
+    CategoryId::new(CATEGORY).expect("id")
+}
+
+/// `who` writes recall attributes.
+pub async fn write(who: &XecmClient, incident: NodeId, values: &[(&str, AttributeValue)]) {
+    let values: NamedAttributes = values
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    who.write_attributes(incident, category(), &values)
+        .await
+        .expect("attributes written");
+}
+
+/// The approval as the approver gives it: names themself and sets the status.
+pub async fn approve_as(who: &XecmClient, incident: NodeId, approver: i64) {
+    write(
+        who,
+        incident,
+        &[
+            ("Approved By", AttributeValue::User(approver)),
+            ("Status", AttributeValue::Text("approved".into())),
+        ],
+    )
+    .await;
+}
+
+pub async fn status(world: &World, incident: NodeId) -> Option<AttributeValue> {
+    world
+        .xecm
+        .read_attributes(incident, category())
+        .await
+        .expect("attributes")
+        .get("Status")
+        .cloned()
+}
+
+pub async fn fire(world: &World, schedule: &str) -> Result<Value, FunctionError> {
+    let firing = ScheduleFiring {
+        schedule: schedule.into(),
+        scheduled_at: None,
+    };
+    match world.function.handle(Invocation::Schedule(firing)).await? {
+        Reply::Scheduled(summary) => Ok(summary),
+        Reply::Http(_) => panic!("a schedule answers with a summary"),
+    }
+}
+
+pub async fn poll(world: &World) -> Value {
+    fire(world, "recall-campaign-poll-xecm")
+        .await
+        .expect("the poll succeeds")
+}
+
+/// Approves the demo recall properly (initiator ≠ approver) and polls: issued.
+pub async fn issue_demo(world: &World) -> Value {
+    approve_as(&world.approver, world.incident, APPROVER).await;
+    poll(world).await
+}
+
+/// The campaigns a partner sees.
+pub async fn partner_campaigns(world: &World, partner: &str) -> Vec<Value> {
+    world
+        .partner
+        .get(&format!("__sim/partners/{partner}/campaigns"))
+        .await
+        .expect("partner campaigns")["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub async fn campaign_of(world: &World, partner: &str) -> String {
+    let campaigns = partner_campaigns(world, partner).await;
+    assert_eq!(
+        campaigns.len(),
+        1,
+        "one campaign for {partner}: {campaigns:?}"
+    );
+    campaigns[0]["campaign_id"].as_str().expect("id").to_owned()
+}
+
+/// All campaigns in TG (tenant view).
+pub async fn all_campaigns(world: &World) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = world
+            .stack
+            .tg_sim
+            .base_url
+            .join("v1/campaigns?limit=500")
+            .expect("url");
+        if let Some(c) = &cursor {
+            url.query_pairs_mut().append_pair("cursor", c);
+        }
+        let token = world.tg_token().await;
+        let page: Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("list")
+            .error_for_status()
+            .expect("200")
+            .json()
+            .await
+            .expect("json");
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+}
+
+impl World {
+    async fn tg_token(&self) -> String {
+        let seed = tg_seed_with(0);
+        let tenant = seed.tenant;
+        let url = self
+            .stack
+            .tg_sim
+            .base_url
+            .join(&format!("tenants/{}/oauth2/token", tenant.tenant_id))
+            .expect("url");
+        let answer: Value = reqwest::Client::new()
+            .post(url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", tenant.client_id.as_str()),
+                ("client_secret", tenant.client_secret.as_str()),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        answer["access_token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// The partner answers its campaign (JSON form).
+pub async fn respond(world: &World, partner: &str, form: Value) -> Value {
+    let campaign = campaign_of(world, partner).await;
+    world
+        .partner
+        .answer_campaign(partner, &campaign, "respond", &form, &[])
+        .await
+        .expect("the partner answers")
+}
+
+/// The partner answers with a file (multipart).
+pub async fn respond_with_file(
+    world: &World,
+    partner: &str,
+    form: Value,
+    file_name: &str,
+    content: &'static [u8],
+) {
+    let campaign = campaign_of(world, partner).await;
+    let multipart = reqwest::multipart::Form::new()
+        .text("form_data", form.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(content)
+                .file_name(file_name.to_owned())
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    reqwest::Client::new()
+        .post(
+            world
+                .stack
+                .tg_sim
+                .base_url
+                .join(&format!(
+                    "__sim/partners/{partner}/campaigns/{campaign}/respond"
+                ))
+                .expect("url"),
+        )
+        .multipart(multipart)
+        .send()
+        .await
+        .expect("answer")
+        .error_for_status()
+        .expect("the partner answers with a file");
+}
+
+/// The response events of a partner, oldest first.
+pub async fn response_events(world: &World, partner: &str) -> Vec<Event> {
+    world
+        .tg
+        .events_after(None, Some(500))
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| {
+            e.event_type == EventType::CampaignResponseReceived
+                && e.campaign_response()
+                    .is_some_and(|r| r.response.partner_id.as_str() == partner)
+        })
+        .collect()
+}
+
+/// Delivers a TG event as a signed webhook; the 202 body.
+pub async fn deliver(world: &World, event: &Event) -> Value {
+    let request = gridlink_tests::stack::signed_tg_webhook(
+        NAME,
+        &serde_json::to_vec(event).expect("json"),
+        gridlink_tests::stack::WEBHOOK_SECRET,
+        world.clock.unix_seconds(),
+    );
+    match world
+        .function
+        .handle(Invocation::Http(request))
+        .await
+        .expect("the webhook is accepted")
+    {
+        Reply::Http(response) => {
+            assert_eq!(
+                response.status,
+                202,
+                "{:?}",
+                String::from_utf8_lossy(&response.body)
+            );
+            serde_json::from_slice(&response.body).expect("json")
+        }
+        Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
+    }
+}
+
+/// `GET /recall-campaign/recalls/{id}` through the function: (status, body).
+pub async fn rollup_route(world: &World, recall_id: &str) -> (u16, Value) {
+    let request = gridlink_lambda::HttpRequest {
+        method: "GET".into(),
+        path: format!("/{NAME}/recalls/{recall_id}"),
+        ..gridlink_lambda::HttpRequest::default()
+    };
+    let response = match world.function.handle(Invocation::Http(request)).await {
+        Ok(Reply::Http(response)) => response,
+        Ok(Reply::Scheduled(_)) => panic!("a route answers over HTTP"),
+        Err(error) => error.into_http(),
+    };
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+/// Names of the documents in a folder path of a workspace.
+pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
+    match world
+        .xecm
+        .node_at_path(workspace, path)
+        .await
+        .expect("path")
+    {
+        Some(folder) => world
+            .xecm
+            .list_children(folder.id)
+            .await
+            .expect("children")
+            .into_iter()
+            .map(|n| (n.name, n.id))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
+    let download = world
+        .xecm
+        .download_document(document)
+        .await
+        .expect("download");
+    let chunks: Vec<Bytes> = download.body.try_collect().await.expect("bytes");
+    chunks.concat()
+}
+
+/// The generator: a new incident workspace for `recall_id` with two lots, a notice and a
+/// distribution giving each partner (`partners`) lot A and every second one lot B too;
+/// `extra_rows` are appended to the CSV as they are. Initiated by the QA manager.
+pub async fn generated_incident(
+    world: &World,
+    recall_id: &str,
+    partners: &[String],
+    extra_rows: &str,
+) -> NodeId {
+    let lots = AttributeValue::Rows(
+        [("GA-1", 1_000_000), ("GB-2", 500_000)]
+            .iter()
+            .map(|(code, quantity)| {
+                let mut row = NamedAttributes::new();
+                row.insert("Lot Code".into(), (*code).into());
+                row.insert("GTIN".into(), "04012345000031".into());
+                row.insert("Material".into(), "M-GEN".into());
+                row.insert("Quantity".into(), AttributeValue::Integer(*quantity));
+                row.insert("Unit".into(), "EA".into());
+                row
+            })
+            .collect(),
+    );
+    let mut values = NamedAttributes::new();
+    values.insert("Recall ID".into(), recall_id.into());
+    values.insert("Class".into(), "II".into());
+    values.insert("Reason Code".into(), "MISLABEL".into());
+    values.insert("Status".into(), "draft".into());
+    values.insert("Initiated By".into(), AttributeValue::User(QA_MANAGER));
+    values.insert("Response Due Hours".into(), AttributeValue::Integer(48));
+    values.insert("Market".into(), "US".into());
+    values.insert("Lots".into(), lots);
+    let workspace = world
+        .qa
+        .create_workspace_idempotent(&WorkspaceSpec {
+            type_id: WorkspaceTypeId::new(61).expect("id"),
+            template_id: None,
+            name: format!("QI {recall_id}"),
+            description: String::new(),
+            business_object: None,
+            parent_id: None,
+            categories: vec![(category(), values)],
+        })
+        .await
+        .expect("incident created")
+        .workspace
+        .id;
+    let mut csv = String::from("partner_id,lot_code,quantity,unit,shipped_on\n");
+    for (i, partner) in partners.iter().enumerate() {
+        let _ = writeln!(csv, "{partner},GA-1,{},EA,2026-05-01", 10 + i);
+        if i % 2 == 1 {
+            let _ = writeln!(csv, "{partner},GB-2,5,EA,2026-05-02");
+        }
+    }
+    csv.push_str(extra_rows);
+    file(world, workspace, "Approvals", "Distribution.csv", csv).await;
+    file(
+        world,
+        workspace,
+        "Notice",
+        &format!("Notice {recall_id}.txt"),
+        format!("RECALL {recall_id}\n"),
+    )
+    .await;
+    workspace
+}
+
+pub async fn file(
+    world: &World,
+    workspace: NodeId,
+    folder: &str,
+    name: &str,
+    text: String,
+) -> NodeId {
+    world
+        .qa
+        .file_document(
+            workspace,
+            folder,
+            &DocumentSpec {
+                name: name.into(),
+                ..DocumentSpec::default()
+            },
+            &BytesSource(Bytes::from(text)),
+        )
+        .await
+        .expect("filed")
+        .document
+        .id
+}
+
+/// The full answer of an affected partner for its lots (`(lot, shipped)`), all destroyed.
+pub fn all_destroyed(lots: &[(&str, i64)]) -> Value {
+    let mut form = json!({"acknowledged": true, "affected": true, "further_distributed": false, "disposition_date": "2026-12-03"});
+    for (lot, shipped) in lots {
+        form[format!("{lot}.on_hand")] = json!(0);
+        form[format!("{lot}.quarantined")] = json!(0);
+        form[format!("{lot}.returned")] = json!(0);
+        form[format!("{lot}.destroyed")] = json!(shipped);
+    }
+    form
+}

@@ -1,0 +1,454 @@
+//! recall-campaign end to end: four eyes against xECM's audit, the fan-out (one campaign per
+//! partner, only its lots, exactly once after crashes, resumable), answers kept as history
+//! and filed once per partner, bad input parked, the rollup. Simulators on loopback; storage
+//! on files + SQLite and on S3 + DynamoDB (moto).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gridlink_tests::stack::{Stack, Storage};
+use gridlink_xecm::AttributeValue;
+use serde_json::{Value, json};
+
+const PHOTO: &[u8] = b"\xff\xd8\xff\xe0 pretend JPEG: 300 units destroyed, photo of the skip";
+
+fn form_fields(campaign: &Value) -> Vec<String> {
+    campaign["response_form"]["fields"]
+        .as_array()
+        .expect("a form")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+async fn the_initiator_cannot_approve_and_the_approver_issues(stack: Stack) {
+    let world = world(stack).await;
+    // The QA manager approves their own recall: refused, filed, nothing sent.
+    approve_as(&world.qa, world.incident, QA_MANAGER).await;
+    let run = poll(&world).await;
+    let synced = run["polled"]["synced"].to_string();
+    assert!(synced.contains("is the initiator"), "{run}");
+    let approvals = documents_in(&world, world.incident, "Approvals").await;
+    let refusals: Vec<_> = approvals
+        .iter()
+        .filter(|(n, _)| n.starts_with("Issue refused"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{approvals:?}");
+    let text = String::from_utf8(content(&world, refusals[0].1).await).expect("text");
+    assert!(text.contains("is the initiator"), "{text}");
+    poll(&world).await;
+    assert_eq!(
+        documents_in(&world, world.incident, "Approvals")
+            .await
+            .len(),
+        approvals.len(),
+        "the same refusal is filed once"
+    );
+    // The QA manager names the approver and leaves the status approved: the audit shows the
+    // approval was not the approver's.
+    write(
+        &world.qa,
+        world.incident,
+        &[("Approved By", AttributeValue::User(APPROVER))],
+    )
+    .await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("not by the approver"), "{run}");
+    assert!(all_campaigns(&world).await.is_empty(), "nothing was sent");
+    // Back to pending; the approver approves in their own session.
+    write(
+        &world.qa,
+        world.incident,
+        &[
+            ("Approved By", AttributeValue::Empty),
+            ("Status", AttributeValue::Text("pending approval".into())),
+        ],
+    )
+    .await;
+    issue_demo(&world).await;
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("active".into()))
+    );
+    let campaigns = all_campaigns(&world).await;
+    assert_eq!(
+        campaigns.len(),
+        3,
+        "one per affected partner: {campaigns:?}"
+    );
+    let notices: std::collections::BTreeSet<_> = campaigns
+        .iter()
+        .map(|c| c["attachment_ids"].to_string())
+        .collect();
+    assert_eq!(
+        notices.len(),
+        1,
+        "the notice is uploaded once and reused: {notices:?}"
+    );
+    // Each partner sees only its lots.
+    let acme = partner_campaigns(&world, "prt_acme").await;
+    let fields = form_fields(&acme[0]);
+    assert!(
+        fields.contains(&"L2026-0412.destroyed".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|f| f.contains("L2026-0415")),
+        "{fields:?}"
+    );
+    assert!(
+        !acme[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("L2026-0415")
+    );
+    let fresh = form_fields(&partner_campaigns(&world, "prt_rc_freshmart").await[0]);
+    assert!(
+        fresh.iter().any(|f| f.contains("L2026-0415"))
+            && fresh.iter().any(|f| f.contains("L2026-0412"))
+    );
+    // A second poll changes nothing.
+    poll(&world).await;
+    assert_eq!(all_campaigns(&world).await.len(), 3);
+    let (code, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{rollup}");
+    assert_eq!(rollup["partners_invited"], 3, "{rollup}");
+    assert_eq!(rollup["by_state"]["invited"], 3, "{rollup}");
+    assert_eq!(rollup_route(&world, "RC-NOPE").await.0, 404);
+}
+
+async fn answers_are_history_filed_once_per_partner_and_never_regress(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    // FreshMart first only acknowledges, then reports everything destroyed with a photo.
+    respond(&world, "prt_rc_freshmart", json!({"acknowledged": true})).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    let events = response_events(&world, "prt_rc_freshmart").await;
+    assert_eq!(events.len(), 2);
+    // Newest first, then the older one late, then the newest again (a redelivery).
+    let key = format!("{DEMO_RECALL}/v1/prt_rc_freshmart");
+    let state = |p: Option<recall_campaign::records::PartnerRecall>| {
+        let p = p.expect("the partner");
+        (p.state, p.answers.len())
+    };
+    deliver(&world, &events[1]).await;
+    assert_eq!(
+        state(world.usecase.partner_recall(&key).await.expect("ledger")),
+        (recall_campaign::answers::PartnerState::Completed, 1)
+    );
+    deliver(&world, &events[0]).await;
+    assert_eq!(
+        state(world.usecase.partner_recall(&key).await.expect("ledger")),
+        (recall_campaign::answers::PartnerState::Completed, 2),
+        "an older answer arriving late is kept and does not regress the state"
+    );
+    let again = deliver(&world, &events[1]).await;
+    assert_eq!(again["duplicate"], true, "{again}");
+    let partner = world
+        .usecase
+        .partner_recall(&key)
+        .await
+        .expect("ledger")
+        .expect("partner");
+    assert_eq!(
+        partner.answers.len(),
+        2,
+        "history kept, the redelivery not doubled"
+    );
+    assert!(partner.answers[0].responded_at < partner.answers[1].responded_at);
+    assert!(
+        partner.answers[0].form_data.get("affected").is_none(),
+        "the older answer is the acknowledgment"
+    );
+    // Filed once: two answers and the photo, in FreshMart's folder only.
+    let filed = documents_in(&world, world.incident, "Partner Responses/prt_rc_freshmart").await;
+    assert_eq!(filed.len(), 3, "{filed:?}");
+    let photo = filed
+        .iter()
+        .find(|(n, _)| n.ends_with("destroyed.jpg"))
+        .expect("the photo");
+    assert_eq!(content(&world, photo.1).await, PHOTO);
+    for other in ["prt_acme", "prt_rc_medisupply"] {
+        assert!(
+            documents_in(
+                &world,
+                world.incident,
+                &format!("Partner Responses/{other}")
+            )
+            .await
+            .is_empty()
+        );
+    }
+    // MediSupply is not affected; a re-answer of it is a second history entry.
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": true}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    for event in response_events(&world, "prt_rc_medisupply").await {
+        deliver(&world, &event).await;
+    }
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let medi = rollup["partners"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_medisupply")
+        .cloned()
+        .expect("medi");
+    assert_eq!(medi["state"], "impact_reported", "{rollup}");
+    assert_eq!(medi["affected"], false);
+    assert_eq!(medi["answers"], 2);
+    let lot = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0412")
+        .cloned()
+        .expect("lot");
+    assert_eq!(lot["shipped"], 900, "{lot}");
+    assert_eq!(lot["destroyed"], 500.0);
+    assert_eq!(lot["effectiveness_pct"], 55.6, "{lot}");
+    // The rollup is filed as a versioned document.
+    let bundle = documents_in(&world, world.incident, "Evidence Bundle").await;
+    let rollup_doc = bundle
+        .iter()
+        .find(|(n, _)| n.starts_with("Rollup"))
+        .expect("rollup filed");
+    let versions = world.xecm.versions(rollup_doc.1).await.expect("versions");
+    assert!(
+        versions.len() > 1,
+        "a new version per change: {}",
+        versions.len()
+    );
+    let filed: Value = serde_json::from_slice(&content(&world, rollup_doc.1).await).expect("json");
+    assert_eq!(filed, rollup, "the filed rollup is the served one");
+}
+
+async fn a_crash_after_each_campaign_create_leaves_exactly_one_per_partner(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=6).map(generated_partner).collect();
+    generated_incident(&world, "RC-GEN-CRASH", &partners, "").await;
+    let incident = recall_workspace(&world.xecm, "RC-GEN-CRASH").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    // FANOUT_PER_RUN is 1: each armed poll creates one campaign and "crashes" before the
+    // ledger confirms it; the next poll adopts it (found by its external reference).
+    let mut crashes = 0;
+    for _ in 0..partners.len() {
+        world.stack.crash.arm("tg-recall-campaign");
+        assert!(
+            fire(&world, "recall-campaign-poll-xecm").await.is_err(),
+            "the crash fails the poll"
+        );
+        crashes += 1;
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
+        poll(&world).await;
+    }
+    poll(&world).await;
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("active".into()))
+    );
+    assert_eq!(crashes, 6, "a crash after every create");
+    let ours: Vec<_> = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-GEN-CRASH/"))
+        })
+        .collect();
+    assert_eq!(ours.len(), 6, "exactly one campaign per partner: {ours:?}");
+    let (_, rollup) = rollup_route(&world, "RC-GEN-CRASH").await;
+    assert_eq!(rollup["partners_invited"], 6, "{rollup}");
+}
+
+async fn bad_input_is_parked_or_refused_with_the_reason(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    generated_incident(
+        &world,
+        "RC-GEN-BAD",
+        &partners,
+        "prt_rc_ghost,GA-1,3,EA,2026-05-01\nprt_rc_gen_0001,ZZ-9,4,EA,2026-05-01\n",
+    )
+    .await;
+    let incident = recall_workspace(&world.xecm, "RC-GEN-BAD").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    poll(&world).await;
+    let (_, rollup) = rollup_route(&world, "RC-GEN-BAD").await;
+    let parked = rollup["parked"].as_array().expect("parked");
+    assert_eq!(parked.len(), 2, "{rollup}");
+    assert!(
+        parked.iter().any(|p| p["partner_id"] == "prt_rc_ghost"
+            && p["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("does not know")),
+        "{parked:?}"
+    );
+    assert!(
+        parked
+            .iter()
+            .any(|p| p["row"] == 6 && p["reason"].as_str().unwrap_or_default().contains("ZZ-9")),
+        "{parked:?}"
+    );
+    let ghost = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.contains("prt_rc_ghost"))
+        })
+        .count();
+    assert_eq!(ghost, 0, "no campaign for a partner TG does not know");
+    assert_eq!(rollup["partners_invited"], 2, "{rollup}");
+    let fields = form_fields(&partner_campaigns(&world, "prt_rc_gen_0001").await[0]);
+    assert!(!fields.iter().any(|f| f.contains("ZZ-9")), "{fields:?}");
+    // A distribution that does not read is refused, naming row and column.
+    let other = generated_incident(
+        &world,
+        "RC-GEN-UNREADABLE",
+        &partners,
+        "prt_rc_gen_0002,GA-1,lots,EA,\n",
+    )
+    .await;
+    approve_as(&world.approver, other, APPROVER).await;
+    poll(&world).await;
+    let refusals = documents_in(&world, other, "Approvals").await;
+    let refusal = refusals
+        .iter()
+        .find(|(n, _)| n.starts_with("Issue refused"))
+        .expect("refused");
+    let text = String::from_utf8(content(&world, refusal.1).await).expect("text");
+    assert!(text.contains("row 5, column quantity"), "{text}");
+    assert_eq!(
+        world
+            .usecase
+            .issued("RC-GEN-UNREADABLE")
+            .await
+            .expect("ledger"),
+        None
+    );
+}
+
+async fn the_fan_out_resumes_from_its_cursor(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=GENERATED).map(generated_partner).collect();
+    generated_incident(&world, "RC-GEN-CHUNKS", &partners, "").await;
+    let incident = recall_workspace(&world.xecm, "RC-GEN-CHUNKS").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    poll(&world).await;
+    let issued = world
+        .usecase
+        .issued("RC-GEN-CHUNKS")
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert_eq!(issued.cursor, 5, "one run invites FANOUT_PER_RUN partners");
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("issuing".into()))
+    );
+    poll(&world).await;
+    poll(&world).await;
+    let issued = world
+        .usecase
+        .issued("RC-GEN-CHUNKS")
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert_eq!(issued.cursor, GENERATED);
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("active".into()))
+    );
+    let ours = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-GEN-CHUNKS/"))
+        })
+        .count();
+    assert_eq!(ours, GENERATED);
+}
+
+async fn chunked_stack(storage: Storage) -> Stack {
+    stack_with(
+        storage,
+        GENERATED,
+        vec![
+            ("FANOUT_CHUNK".into(), "2".into()),
+            ("FANOUT_PER_RUN".into(), "5".into()),
+        ],
+    )
+    .await
+}
+
+mod chunked {
+    use super::*;
+    gridlink_tests::on_both_stacks!(with super::chunked_stack; the_fan_out_resumes_from_its_cursor);
+}
+
+async fn one_per_run_stack(storage: Storage) -> Stack {
+    stack_with(
+        storage,
+        GENERATED,
+        vec![("FANOUT_PER_RUN".into(), "1".into())],
+    )
+    .await
+}
+
+mod one_per_run {
+    use super::*;
+    gridlink_tests::on_both_stacks!(with super::one_per_run_stack; a_crash_after_each_campaign_create_leaves_exactly_one_per_partner);
+}
+
+gridlink_tests::on_both_stacks!(with common::stack_on;
+    the_initiator_cannot_approve_and_the_approver_issues,
+    answers_are_history_filed_once_per_partner_and_never_regress,
+    bad_input_is_parked_or_refused_with_the_reason,
+);
+
+/// 5 000 partners: run with
+/// `cargo test --workspace --test recall -- --ignored five_thousand --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "5 000 partners: minutes, not seconds"]
+async fn five_thousand_partners_get_exactly_one_campaign_each() {
+    let stack = stack_with(Storage::Embedded, 5_000, Vec::new()).await;
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=5_000).map(generated_partner).collect();
+    generated_incident(&world, "RC-GEN-5000", &partners, "").await;
+    let incident = recall_workspace(&world.xecm, "RC-GEN-5000").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    for _ in 0..10 {
+        poll(&world).await;
+        if status(&world, incident).await == Some(AttributeValue::Text("active".into())) {
+            break;
+        }
+    }
+    let (_, rollup) = rollup_route(&world, "RC-GEN-5000").await;
+    assert_eq!(rollup["partners_invited"], 5_000);
+}
