@@ -22,8 +22,17 @@
 //! ## The order record
 //! The order's lines are read from the order workspace's `Purchase Order` category (`Lines`:
 //! `Line`, `Material`, `Quantity`, `Delivery Date`, `Unit Price`; plus `Currency`), the record
-//! the ERP integration keeps current — not from an 850 filed in `Order`, which is the order as
-//! first sent. See [`reconcile::order`].
+//! the ERP integration keeps current. Only for an order whose category has no lines is the
+//! buyer's 850 / ORDERS filed in `Order` (`FOLDER_ORDER_DOCUMENT`) the baseline. See
+//! [`reconcile::order`] and [`reconcile::baseline`].
+//!
+//! ## Who files what (with po-exception)
+//! One filer per document: every partner **EDI document** about an order — a revised
+//! 855 / ORDRSP after a PO exception, an ORDRSP answering an ORDCHG included — is
+//! order-reconcile's to file and reconcile; po-exception files only what arrives on its TG
+//! exception threads (`message.posted` and their attachments) and follows the order's
+//! `Match Status`. An 865 (PO change acknowledgment) is filed here too, under
+//! `Correspondence/Partner`, until po-exception's 860 path exists to close a change with it.
 //!
 //! ## The unmatched queue
 //! Documents that find no workspace they may go into are parked

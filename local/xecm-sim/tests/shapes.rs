@@ -320,6 +320,7 @@ async fn audit_entries_carry_the_node_id_and_dates_with_a_trailing_z() {
                 keys(entry),
                 [
                     "agent_id",
+                    "attribute_changes",
                     "audit_date",
                     "audit_language_code",
                     "audit_name",

@@ -17,10 +17,9 @@ use crate::ids::{
 use crate::model::{
     Acknowledgment, Attachment, Campaign, CampaignResponse, Document, DocumentMetadata,
     DocumentRequest, DocumentRequestFilter, ExternalRef, InboxFilter, ItemReview, Message,
-    NewCampaign,
-    NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription, NewThread,
-    Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter, SubmittedDocument,
-    Subscription, Thread, ThreadStatus,
+    NewCampaign, NewDocumentRequest, NewMessage, NewReminder, NewShare, NewSpace, NewSubscription,
+    NewThread, Page, Partner, PartnerFilter, ReminderSent, Share, Space, SpaceFilter,
+    SubmittedDocument, Subscription, Thread, ThreadStatus,
 };
 use crate::stream::{ByteRange, Download, Upload};
 

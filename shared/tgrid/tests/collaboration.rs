@@ -29,7 +29,8 @@ async fn partners_are_listed_filtered_paged_and_read() {
         .try_collect()
         .await
         .expect("list");
-    assert_eq!(all.len(), 6);
+    // The demo seed's partners (tgrid-sim/seeds/demo.json).
+    assert_eq!(all.len(), 9);
     let page = h
         .client
         .partners_page(

@@ -441,7 +441,8 @@ async fn category_attributes_with_sets_and_multi_values_round_trip() {
         .iter()
         .map(|c| c.id.get())
         .collect();
-    assert_eq!(applied, [SUPPLIER_CATEGORY, PO_CATEGORY]);
+    // The Purchase Order template also applies `PO Exception` (9700, po-exception's).
+    assert_eq!(applied, [SUPPLIER_CATEGORY, PO_CATEGORY, 9700]);
     h.client
         .remove_category(workspace.id, category(SUPPLIER_CATEGORY))
         .await
@@ -452,8 +453,11 @@ async fn category_attributes_with_sets_and_multi_values_round_trip() {
             .iter()
             .map(|c| (c.id.get(), c.definition.as_ref().map(|d| d.name.clone())))
             .collect::<Vec<_>>(),
-        [(PO_CATEGORY, Some("Purchase Order".to_owned()))],
-        "the category is named by metadata_order, its definition read from metadata"
+        [
+            (PO_CATEGORY, Some("Purchase Order".to_owned())),
+            (9700, Some("PO Exception".to_owned()))
+        ],
+        "the categories are named by metadata_order, their definitions read from metadata"
     );
 
     // A value of the wrong type is the server's 400, naming the attribute.

@@ -208,7 +208,7 @@ async fn partner_requests(ctx: &DemoContext<'_>, partner: &str) -> Result<Vec<Va
         .http
         .get(format!(
             "{}/__sim/partners/{partner}/document_requests",
-            ctx.tg_url
+            ctx.tg_url.trim_end_matches('/')
         ))
         .send()
         .await
@@ -307,7 +307,7 @@ async fn submit_and_wait(
     ctx.http
         .post(format!(
             "{}/__sim/partners/{PARTNER}/document_requests/{request}/items/{item_id}/submit",
-            ctx.tg_url
+            ctx.tg_url.trim_end_matches('/')
         ))
         .multipart(form)
         .send()
