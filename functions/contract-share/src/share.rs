@@ -14,7 +14,6 @@
 //! <document id>/v<version>/<partner id>` keeps the deadline chosen at the first attempt, so a
 //! re-run sends the identical share request under the same idempotency key.
 
-use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
 use gridlink_flow::content::xecm_version_upload;
 use gridlink_store::{IndexName, LedgerError, NewRecord, Query, RecordId, SortRange};
@@ -128,11 +127,6 @@ pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// A category that is not on the node reads as "no values".
-fn absent(error: &gridlink_xecm::XecmError) -> bool {
-    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
-}
-
 impl ContractShare {
     /// Shares every approved document version of one contract workspace with each of its
     /// partners where that was not done yet, revokes the shares of superseded versions, and
@@ -157,7 +151,7 @@ impl ContractShare {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => {
+            Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no contract category".into());
                 return Ok(sync);
             }
@@ -226,7 +220,7 @@ impl ContractShare {
         {
             Ok(values) => Ok(text(&values, &self.config.approval_attribute)
                 .is_some_and(|s| s.eq_ignore_ascii_case(&self.config.approved_status))),
-            Err(error) if absent(&error) => Ok(false),
+            Err(error) if error.is_category_absent() => Ok(false),
             Err(error) => Err(error.into()),
         }
     }

@@ -18,7 +18,6 @@
 //! `{"kind":"resolve_po_exception","due_at"}`.
 
 use futures::TryStreamExt;
-use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{
@@ -84,11 +83,6 @@ pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-/// A category that is not on the node reads as "no values".
-pub(crate) fn absent(error: &gridlink_xecm::XecmError) -> bool {
-    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
-}
-
 /// The field a type of exception is about.
 fn field_of(kind: &str) -> &str {
     match kind {
@@ -122,7 +116,7 @@ impl PoException {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => {
+            Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no order category".into());
                 return Ok(sync);
             }
@@ -135,7 +129,7 @@ impl PoException {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => {
+            Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no PO Exception category".into());
                 return Ok(sync);
             }
@@ -271,7 +265,7 @@ impl PoException {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => NamedAttributes::new(),
+            Err(error) if error.is_category_absent() => NamedAttributes::new(),
             Err(error) => return Err(error.into()),
         };
         let Some(address) = text(&values, &self.config.supplier_partner_attribute) else {

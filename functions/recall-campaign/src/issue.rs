@@ -73,10 +73,6 @@ pub(crate) fn key(text: &str) -> Result<IdempotencyKey, RecallError> {
     IdempotencyKey::parse(text).map_err(|e| RecallError::malformed(text, &e))
 }
 
-fn absent(error: &gridlink_xecm::XecmError) -> bool {
-    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
-}
-
 /// A refusal to issue: a short code (part of its identity) and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -116,7 +112,7 @@ impl RecallCampaign {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => {
+            Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no Recall category".into());
                 return Ok(sync);
             }

@@ -78,10 +78,6 @@ pub(crate) fn key(text: &str) -> Result<IdempotencyKey, OnboardingError> {
     IdempotencyKey::parse(text).map_err(|e| OnboardingError::malformed(text, e))
 }
 
-fn absent(error: &gridlink_xecm::XecmError) -> bool {
-    matches!(error.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
-}
-
 /// The rows of an existing `Requirements` set read as requirements already on file
 /// (`accepted` rows with a document or a validity): what a supplier had before gridlink.
 fn imported(values: &NamedAttributes) -> Vec<RequirementState> {
@@ -138,7 +134,7 @@ impl SupplierOnboarding {
             .await
         {
             Ok(values) => values,
-            Err(error) if absent(&error) => {
+            Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no supplier category".into());
                 return Ok(sync);
             }
@@ -163,7 +159,7 @@ impl SupplierOnboarding {
                 .await
             {
                 Ok(values) => imported(&values),
-                Err(error) if absent(&error) => Vec::new(),
+                Err(error) if error.is_category_absent() => Vec::new(),
                 Err(error) => return Err(error.into()),
             }
         } else {

@@ -76,6 +76,12 @@ impl XecmError {
         matches!(self, XecmError::Api { status: 400 | 404, error, .. } if error.contains(NOT_ACCESSIBLE))
     }
 
+    /// Whether a read of a node's category failed because the category is not on the node
+    /// (or the node is gone): callers read that as "no values", not as an outage.
+    pub fn is_category_absent(&self) -> bool {
+        matches!(self.kind(), ErrorKind::BadRequest | ErrorKind::NotFound)
+    }
+
     /// The HTTP status, for API errors.
     pub fn status(&self) -> Option<u16> {
         match self {
