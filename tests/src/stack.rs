@@ -6,6 +6,11 @@
 //! allows: the clocks, a storage-outage switch and a crash between an effect and its
 //! confirmation.
 //!
+//! On moto, IAM is enforced and each function's platform acts as **its own role** from
+//! `infra/template.yaml` ([`gridlink_store::testing::iam`]): a blob key outside the
+//! function's granted prefixes, a DynamoDB action its role lacks, fails the test with a 403,
+//! as it would in AWS after the deploy. The bucket and table are created as an admin.
+//!
 //! ```ignore
 //! async fn a_case(stack: Stack) {
 //!     let function = OrderReconcile::function(stack.platform(NAME), config(&stack));
@@ -14,7 +19,7 @@
 //! gridlink_tests::on_both_stacks!(a_case);
 //! ```
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -23,8 +28,9 @@ use gridlink_core::config::ConfigSource;
 use gridlink_flow::{EffectKey, FaultInjector, Parts, Platform};
 use gridlink_lambda::{HttpRequest, Invocation, ScheduleFiring};
 use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions};
-use gridlink_store::testing::{MotoServer, TEST_EPOCH, sdk_config, unique_name};
-use gridlink_store::{BlobKey, BlobStore, DynamoLedger, StoreError};
+use gridlink_store::testing::TEST_EPOCH;
+use gridlink_store::testing::iam::{IamMoto, StorageUnderRoles};
+use gridlink_store::{BlobKey, BlobStore, DynamoLedger, Ledger, S3BlobStore, StoreError};
 use gridlink_tgrid::TgClient;
 use gridlink_xecm::XecmClient;
 use secrecy::SecretString;
@@ -39,7 +45,8 @@ pub const PUSH_SECRET: &str = "gridlink-test-push-secret";
 pub enum Storage {
     /// Files and SQLite in a temporary directory.
     Embedded,
-    /// S3 and DynamoDB on the shared moto server, a fresh bucket and table.
+    /// S3 and DynamoDB on the shared moto server with IAM enforced, a fresh bucket and table;
+    /// each function's platform acts as that function's role in `infra/template.yaml`.
     Moto,
 }
 
@@ -155,7 +162,16 @@ pub struct Stack {
     pub ledger_clock: Arc<ManualClock>,
     config: ConfigSource,
     parts: Parts,
+    /// On moto: each function's storage, as its role.
+    roles: HashMap<&'static str, RoleStorage>,
     _data: tempfile::TempDir,
+}
+
+/// A function's blob store and ledger acting as its deployed role.
+#[derive(Debug, Clone)]
+struct RoleStorage {
+    blobs: Arc<dyn BlobStore>,
+    ledger: Arc<dyn Ledger>,
 }
 
 impl Stack {
@@ -223,28 +239,27 @@ impl Stack {
                 None
             }
             Storage::Moto => {
-                let moto = MotoServer::shared();
-                let config = sdk_config(moto.endpoint()).await;
-                let bucket = unique_name("blobs");
-                let table = unique_name("ledger");
-                aws_sdk_s3::Client::new(&config)
-                    .create_bucket()
-                    .bucket(&bucket)
-                    .send()
-                    .await
-                    .expect("create the bucket in moto");
-                DynamoLedger::new(
-                    aws_sdk_dynamodb::Client::new(&config),
-                    table.clone(),
-                    Arc::new(SystemClock),
-                )
-                .ensure_table()
-                .await
-                .expect("create the ledger table in moto");
+                let mut under_roles = StorageUnderRoles::fresh().await;
+                // The stack passes secrets as configuration; the roles' secret grants only
+                // need ARNs to resolve (roles_enforced.rs tests them against real secrets).
+                for parameter in [
+                    "XecmPasswordSecretArn",
+                    "XecmPushSecretArn",
+                    "TgClientSecretArn",
+                    "TgWebhookSecretArn",
+                ] {
+                    let arn = format!(
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:{}/{parameter}",
+                        under_roles.table
+                    );
+                    under_roles.names = under_roles.names.clone().with_parameter(parameter, &arn);
+                }
+                let moto = IamMoto::shared();
                 pairs.push(("GRIDLINK_STORAGE".into(), "aws".into()));
-                pairs.push(("GRIDLINK_BUCKET".into(), bucket));
-                pairs.push(("GRIDLINK_TABLE".into(), table));
-                Some(config)
+                pairs.push(("GRIDLINK_BUCKET".into(), under_roles.bucket.clone()));
+                pairs.push(("GRIDLINK_TABLE".into(), under_roles.table.clone()));
+                // The stack's own parts (for what no single function does) act as an admin.
+                Some((moto.admin().sdk_config(moto.endpoint()).await, under_roles))
             }
         };
         pairs.extend(options.config);
@@ -260,7 +275,7 @@ impl Stack {
         let mut parts = Parts::from_source_with_clocks(
             &config,
             false,
-            aws.as_ref(),
+            aws.as_ref().map(|(admin, _)| admin),
             use_case_clock,
             ledger_clock.clone(),
         )
@@ -282,6 +297,24 @@ impl Stack {
             .expect("an xECM client configuration"),
         )
         .expect("an xECM client");
+        let mut roles = HashMap::new();
+        if let Some((_, under_roles)) = &aws {
+            let sessions = gridlink_lambda::manifest::FUNCTIONS
+                .iter()
+                .map(|spec| async { (spec.name, under_roles.as_function(spec.name).await) });
+            for (name, stores) in futures::future::join_all(sessions).await {
+                let blobs: Arc<dyn BlobStore> = Arc::new(OutageBlobs {
+                    inner: Arc::new(S3BlobStore::new(stores.s3.clone(), &stores.bucket)),
+                    down: storage_down.clone(),
+                });
+                let ledger: Arc<dyn Ledger> = Arc::new(DynamoLedger::new(
+                    stores.dynamodb.clone(),
+                    stores.table.clone(),
+                    ledger_clock.clone(),
+                ));
+                roles.insert(name, RoleStorage { blobs, ledger });
+            }
+        }
         let tg = parts.tg_client.clone();
         Self {
             storage,
@@ -295,6 +328,7 @@ impl Stack {
             ledger_clock,
             config,
             parts,
+            roles,
             _data: data,
         }
     }
@@ -304,9 +338,18 @@ impl Stack {
         &self.config
     }
 
-    /// The platform of `function`, with the crash switch wired into its effects.
+    /// The platform of `function`, with the crash switch wired into its effects; on moto its
+    /// storage acts as the function's role.
     pub fn platform(&self, function: &'static str) -> Platform {
-        let mut platform = Platform::from_parts(function, &self.parts);
+        let mut platform = match self.roles.get(function) {
+            Some(role) => {
+                let mut parts = self.parts.clone();
+                parts.blobs = role.blobs.clone();
+                parts.ledger = role.ledger.clone();
+                Platform::from_parts(function, &parts)
+            }
+            None => Platform::from_parts(function, &self.parts),
+        };
         platform.effects = platform.effects.clone().with_faults(self.crash.clone());
         platform
     }

@@ -19,13 +19,13 @@
 
 use futures::TryStreamExt;
 use gridlink_flow::EffectKey;
+use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{
     ActionRequest, ExternalRef, NewMessage, NewSpace, NewThread, Partner, PartnerFilter,
     ThreadKind, ThreadStatus,
 };
 use gridlink_tgrid::{IdempotencyKey, PartnerId, ThreadId};
-use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, BusinessObject, NamedAttributes, NodeId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -102,25 +102,21 @@ impl PoException {
             workspace_id: ws,
             ..OrderSync::default()
         };
-        let workspace = self.platform.xecm.get_node(workspace_id).await?;
-        if workspace.subtype != subtype::WORKSPACE
-            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        let order = match read_started_workspace(
+            self.platform.xecm.as_ref(),
+            workspace_id,
+            self.config.workspace_type,
+            self.config.order_category,
+            "purchase-order",
+            "order",
+        )
+        .await?
         {
-            sync.skipped = Some("not a purchase-order workspace".into());
-            return Ok(sync);
-        }
-        let order = match self
-            .platform
-            .xecm
-            .read_attributes(workspace_id, self.config.order_category)
-            .await
-        {
-            Ok(values) => values,
-            Err(error) if error.is_category_absent() => {
-                sync.skipped = Some("no order category".into());
+            StartedWorkspace::Found { values, .. } => values,
+            StartedWorkspace::Skipped(reason) => {
+                sync.skipped = Some(reason);
                 return Ok(sync);
             }
-            Err(error) => return Err(error.into()),
         };
         let values = match self
             .platform

@@ -22,6 +22,7 @@ use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::content::xecm_version_upload;
 use gridlink_flow::{EffectKey, Filing};
+use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_tgrid::model::{CampaignKind, ExternalRef, NewCampaign};
 use gridlink_tgrid::{AttachmentId, IdempotencyKey, PartnerId};
 use gridlink_xecm::model::subtype;
@@ -98,25 +99,21 @@ impl RecallCampaign {
             workspace_id: workspace_id.get(),
             ..RecallSync::default()
         };
-        let workspace = self.platform.xecm.get_node(workspace_id).await?;
-        if workspace.subtype != subtype::WORKSPACE
-            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        let (workspace, values) = match read_started_workspace(
+            self.platform.xecm.as_ref(),
+            workspace_id,
+            self.config.workspace_type,
+            self.config.category,
+            "quality incident",
+            "Recall",
+        )
+        .await?
         {
-            sync.skipped = Some("not a quality incident workspace".into());
-            return Ok(sync);
-        }
-        let values = match self
-            .platform
-            .xecm
-            .read_attributes(workspace_id, self.config.category)
-            .await
-        {
-            Ok(values) => values,
-            Err(error) if error.is_category_absent() => {
-                sync.skipped = Some("no Recall category".into());
+            StartedWorkspace::Found { workspace, values } => (workspace, values),
+            StartedWorkspace::Skipped(reason) => {
+                sync.skipped = Some(reason);
                 return Ok(sync);
             }
-            Err(error) => return Err(error.into()),
         };
         let sheet = match RecallSheet::read(&values) {
             Ok(sheet) => sheet,

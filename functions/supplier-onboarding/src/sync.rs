@@ -11,10 +11,10 @@
 use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::{EffectKey, Filing};
+use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{ExternalRef, NewDocumentRequest, NewRequestItem, PartnerFilter};
 use gridlink_tgrid::{IdempotencyKey, PageRequest, PartnerId, PartyId};
-use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, NodeId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -120,25 +120,21 @@ impl SupplierOnboarding {
             workspace_id: workspace_id.get(),
             ..SupplierSync::default()
         };
-        let workspace = self.platform.xecm.get_node(workspace_id).await?;
-        if workspace.subtype != subtype::WORKSPACE
-            || workspace.workspace_type_id != Some(self.config.workspace_type.get())
+        let values = match read_started_workspace(
+            self.platform.xecm.as_ref(),
+            workspace_id,
+            self.config.workspace_type,
+            self.config.supplier_category,
+            "supplier",
+            "supplier",
+        )
+        .await?
         {
-            sync.skipped = Some("not a supplier workspace".into());
-            return Ok(sync);
-        }
-        let values = match self
-            .platform
-            .xecm
-            .read_attributes(workspace_id, self.config.supplier_category)
-            .await
-        {
-            Ok(values) => values,
-            Err(error) if error.is_category_absent() => {
-                sync.skipped = Some("no supplier category".into());
+            StartedWorkspace::Found { values, .. } => values,
+            StartedWorkspace::Skipped(reason) => {
+                sync.skipped = Some(reason);
                 return Ok(sync);
             }
-            Err(error) => return Err(error.into()),
         };
         let supplier = Supplier {
             legal_name: text(&values, "Legal Name"),

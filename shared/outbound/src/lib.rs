@@ -17,12 +17,16 @@
 //! - [`cursor`]: the poll cursor in the ledger, with its overlap window.
 //! - [`poll`]: [`Poller`] — one poll over the changed workspaces; a transient failure stops
 //!   it with the cursor in place, a permanent one is recorded on the workspace and skipped.
+//! - [`started`]: [`read_started_workspace`] — the node a sync was told about, if it is one of
+//!   the use case's workspaces with its category.
 //! - [`error`]: the crate's error, [`OutboundError`].
 
 pub mod cursor;
 pub mod error;
 pub mod poll;
+pub mod started;
 
 pub use cursor::{PollCursor, PollWindow};
 pub use error::OutboundError;
 pub use poll::{PollFailure, PollReport, PollSettings, Poller, poll_changed, pushed_workspace};
+pub use started::{StartedWorkspace, read_started_workspace};

@@ -6,17 +6,14 @@
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
 use gridlink_core::clock::{Clock, ManualClock};
 use gridlink_flow::Function;
-use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
-use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_lambda::FunctionError;
+use gridlink_tests::kit;
+use gridlink_tests::stack::Stack;
+use gridlink_tgrid::TgClient;
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::{EventFeed, TgClient};
-use gridlink_xecm::{
-    AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
-    Workspaces, XecmClient,
-};
+use gridlink_xecm::{AttributeValue, CategoryId, NamedAttributes, NodeId, Workspaces, XecmClient};
 use po_exception::{NAME, PoException, PoExceptionConfig};
 use serde_json::Value;
 
@@ -44,16 +41,7 @@ pub struct World {
 }
 
 /// A stack whose use cases read a manual clock.
-pub async fn stack_on(storage: Storage) -> Stack {
-    Stack::start_with(
-        storage,
-        StackOptions {
-            manual_clock: true,
-            ..StackOptions::default()
-        },
-    )
-    .await
-}
+pub use gridlink_tests::kit::manual_clock_stack as stack_on;
 
 pub async fn world(stack: Stack) -> World {
     world_with(stack, None, |_| {}).await
@@ -90,27 +78,11 @@ pub async fn world_with(
 }
 
 pub async fn order_numbered(xecm: &XecmClient, number: &str) -> NodeId {
-    xecm.find_workspace_by_attribute(&AttributeLookup {
-        workspace_type: WorkspaceTypeId::new(31).expect("id"),
-        category: CategoryId::new(9100).expect("id"),
-        attribute: "PO Number".into(),
-        value: number.into(),
-    })
-    .await
-    .expect("lookup")
-    .expect("the demo order exists")
-    .id
+    kit::workspace_with(xecm, 31, 9100, "PO Number", number).await
 }
 
 pub async fn fire(world: &World, schedule: &str) -> Result<Value, FunctionError> {
-    let firing = ScheduleFiring {
-        schedule: schedule.into(),
-        scheduled_at: None,
-    };
-    match world.function.handle(Invocation::Schedule(firing)).await? {
-        Reply::Scheduled(summary) => Ok(summary),
-        Reply::Http(_) => panic!("a schedule answers with a summary"),
-    }
+    kit::fire(&world.function, schedule).await
 }
 
 pub async fn poll(world: &World) -> Value {
@@ -127,24 +99,10 @@ pub async fn deadlines(world: &World) -> Value {
 
 /// The exception rows of an order.
 pub async fn rows(world: &World, order: NodeId) -> Vec<NamedAttributes> {
-    match world
-        .xecm
-        .read_attributes(order, exception_category())
-        .await
-        .expect("exception rows")
-        .get("Exceptions")
-    {
-        Some(AttributeValue::Rows(rows)) => rows.clone(),
-        other => panic!("no rows: {other:?}"),
-    }
+    kit::rows(&world.xecm, order, 9700, "Exceptions").await
 }
 
-pub fn text_of(row: &NamedAttributes, column: &str) -> String {
-    match row.get(column) {
-        Some(AttributeValue::Text(t)) => t.clone(),
-        _ => String::new(),
-    }
-}
+pub use gridlink_tests::kit::text_of;
 
 /// The row of an exception.
 pub async fn row_of(world: &World, order: NodeId, exception: &str) -> NamedAttributes {
@@ -188,16 +146,7 @@ pub async fn set_column(
 }
 
 pub async fn get_json(world: &World, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(world.tg_base.join(path).expect("url"))
-        .send()
-        .await
-        .expect("get")
-        .error_for_status()
-        .expect("200")
-        .json()
-        .await
-        .expect("json")
+    kit::sim_json(&world.tg_base, path).await
 }
 
 /// The partner's spaces for an order.
@@ -276,75 +225,25 @@ pub async fn reply(
 
 /// The `message.posted` event of a message, from the TG event feed.
 pub async fn posted_event(world: &World, message_id: &str) -> Event {
-    world
-        .tg
-        .events_after(None, Some(500))
+    kit::events_of(&world.tg, EventType::MessagePosted)
         .await
-        .expect("events")
-        .items
         .into_iter()
-        .find(|e| {
-            e.event_type == EventType::MessagePosted
-                && e.data["message"]["message_id"] == message_id
-        })
+        .find(|e| e.data["message"]["message_id"] == message_id)
         .expect("the event is in the feed")
 }
 
 /// Delivers a TG event as a signed webhook; the 202 body.
 pub async fn deliver(world: &World, event: &Event) -> Value {
-    let request = gridlink_tests::stack::signed_tg_webhook(
-        NAME,
-        &serde_json::to_vec(event).expect("json"),
-        WEBHOOK_SECRET,
-        world.clock.unix_seconds(),
-    );
-    match world
-        .function
-        .handle(Invocation::Http(request))
-        .await
-        .expect("the webhook is accepted")
-    {
-        Reply::Http(response) => {
-            assert_eq!(
-                response.status,
-                202,
-                "{}",
-                String::from_utf8_lossy(&response.body)
-            );
-            serde_json::from_slice(&response.body).expect("json")
-        }
-        Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
-    }
+    kit::deliver(&world.function, event, world.clock.unix_seconds()).await
 }
 
 /// The documents in `Exceptions/<exception>` of an order: (name, id).
 pub async fn filed(world: &World, order: NodeId, exception: &str) -> Vec<(String, NodeId)> {
-    let Some(folder) = world
-        .xecm
-        .node_at_path(order, &format!("Exceptions/{exception}"))
-        .await
-        .expect("lookup")
-    else {
-        return Vec::new();
-    };
-    world
-        .xecm
-        .list_children(folder.id)
-        .await
-        .expect("children")
-        .into_iter()
-        .map(|d| (d.name, d.id))
-        .collect()
+    kit::children_in(&world.xecm, order, &format!("Exceptions/{exception}")).await
 }
 
 pub async fn content(world: &World, document: NodeId) -> String {
-    let download = world
-        .xecm
-        .download_document(document)
-        .await
-        .expect("download");
-    let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
-    String::from_utf8(chunks.concat()).expect("utf-8")
+    kit::text(&world.xecm, document).await
 }
 
 /// The timeline JSON of an exception as filed (current version) and its version count.
@@ -354,7 +253,7 @@ pub async fn timeline(world: &World, order: NodeId, exception: &str) -> (Value, 
         .iter()
         .find(|(n, _)| n == "timeline.json")
         .expect("the timeline is filed");
-    let versions = world.xecm.versions(*id).await.expect("versions").len();
+    let versions = kit::version_count(&world.xecm, *id).await;
     let json = serde_json::from_str(&content(world, *id).await).expect("timeline json");
     (json, versions)
 }
@@ -378,13 +277,5 @@ pub async fn acme_thread(world: &World) -> (String, String) {
 
 /// The events of a kind in the feed, in order.
 pub async fn events_of(world: &World, event_type: EventType) -> Vec<Event> {
-    world
-        .tg
-        .events_after(None, Some(500))
-        .await
-        .expect("events")
-        .items
-        .into_iter()
-        .filter(|e| e.event_type == event_type)
-        .collect()
+    kit::events_of(&world.tg, event_type).await
 }

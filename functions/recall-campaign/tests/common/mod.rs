@@ -9,17 +9,17 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
 use gridlink_core::clock::{Clock, ManualClock};
 use gridlink_flow::Function;
-use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
+use gridlink_lambda::{FunctionError, Handler, Invocation, Reply};
+use gridlink_tests::kit;
 use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_tgrid::TgClient;
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::{EventFeed, TgClient};
 use gridlink_tgrid_sim::controls::SimControls;
 use gridlink_xecm::{
-    AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
-    NodeId, WorkspaceSpec, WorkspaceTypeId, Workspaces, XecmClient,
+    AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes, NodeId, WorkspaceSpec,
+    WorkspaceTypeId, Workspaces, XecmClient,
 };
 use recall_campaign::{NAME, RecallCampaign, RecallConfig};
 use secrecy::SecretString;
@@ -121,16 +121,7 @@ pub async fn world(stack: Stack) -> World {
 }
 
 pub async fn recall_workspace(xecm: &XecmClient, recall_id: &str) -> NodeId {
-    xecm.find_workspace_by_attribute(&AttributeLookup {
-        workspace_type: WorkspaceTypeId::new(61).expect("id"),
-        category: CategoryId::new(CATEGORY).expect("id"),
-        attribute: "Recall ID".into(),
-        value: recall_id.into(),
-    })
-    .await
-    .expect("lookup")
-    .expect("the incident exists")
-    .id
+    kit::workspace_with(xecm, 61, CATEGORY, "Recall ID", recall_id).await
 }
 
 pub fn category() -> CategoryId {
@@ -172,14 +163,7 @@ pub async fn status(world: &World, incident: NodeId) -> Option<AttributeValue> {
 }
 
 pub async fn fire(world: &World, schedule: &str) -> Result<Value, FunctionError> {
-    let firing = ScheduleFiring {
-        schedule: schedule.into(),
-        scheduled_at: None,
-    };
-    match world.function.handle(Invocation::Schedule(firing)).await? {
-        Reply::Scheduled(summary) => Ok(summary),
-        Reply::Http(_) => panic!("a schedule answers with a summary"),
-    }
+    kit::fire(&world.function, schedule).await
 }
 
 pub async fn poll(world: &World) -> Value {
@@ -326,46 +310,19 @@ pub async fn respond_with_file(
 
 /// The response events of a partner, oldest first.
 pub async fn response_events(world: &World, partner: &str) -> Vec<Event> {
-    world
-        .tg
-        .events_after(None, Some(500))
+    kit::events_of(&world.tg, EventType::CampaignResponseReceived)
         .await
-        .expect("events")
-        .items
         .into_iter()
         .filter(|e| {
-            e.event_type == EventType::CampaignResponseReceived
-                && e.campaign_response()
-                    .is_some_and(|r| r.response.partner_id.as_str() == partner)
+            e.campaign_response()
+                .is_some_and(|r| r.response.partner_id.as_str() == partner)
         })
         .collect()
 }
 
 /// Delivers a TG event as a signed webhook; the 202 body.
 pub async fn deliver(world: &World, event: &Event) -> Value {
-    let request = gridlink_tests::stack::signed_tg_webhook(
-        NAME,
-        &serde_json::to_vec(event).expect("json"),
-        gridlink_tests::stack::WEBHOOK_SECRET,
-        world.clock.unix_seconds(),
-    );
-    match world
-        .function
-        .handle(Invocation::Http(request))
-        .await
-        .expect("the webhook is accepted")
-    {
-        Reply::Http(response) => {
-            assert_eq!(
-                response.status,
-                202,
-                "{:?}",
-                String::from_utf8_lossy(&response.body)
-            );
-            serde_json::from_slice(&response.body).expect("json")
-        }
-        Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
-    }
+    kit::deliver(&world.function, event, world.clock.unix_seconds()).await
 }
 
 /// `GET /recall-campaign/recalls/{id}` through the function: (status, body).
@@ -386,34 +343,13 @@ pub async fn rollup_route(world: &World, recall_id: &str) -> (u16, Value) {
     )
 }
 
-/// Names of the documents in a folder path of a workspace.
+/// The documents and folders (name, id) in a folder path of a workspace.
 pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
-    match world
-        .xecm
-        .node_at_path(workspace, path)
-        .await
-        .expect("path")
-    {
-        Some(folder) => world
-            .xecm
-            .list_children(folder.id)
-            .await
-            .expect("children")
-            .into_iter()
-            .map(|n| (n.name, n.id))
-            .collect(),
-        None => Vec::new(),
-    }
+    kit::children_in(&world.xecm, workspace, path).await
 }
 
 pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
-    let download = world
-        .xecm
-        .download_document(document)
-        .await
-        .expect("download");
-    let chunks: Vec<Bytes> = download.body.try_collect().await.expect("bytes");
-    chunks.concat()
+    kit::content(&world.xecm, document).await
 }
 
 /// The generator: a new incident workspace for `recall_id` with two lots, a notice and a

@@ -5,21 +5,16 @@
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
 use gridlink_core::clock::{Clock, ManualClock};
 use gridlink_flow::Function;
-use gridlink_lambda::{FunctionError, Handler, Invocation, Reply, ScheduleFiring};
-use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_lambda::FunctionError;
+use gridlink_tests::kit;
+use gridlink_tests::stack::Stack;
+use gridlink_tgrid::TgClient;
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::{EventFeed, TgClient};
-use gridlink_xecm::{
-    AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
-    Workspaces, XecmClient,
-};
+use gridlink_xecm::{AttributeValue, CategoryId, NamedAttributes, NodeId, Workspaces, XecmClient};
 use serde_json::{Value, json};
 use supplier_onboarding::{NAME, OnboardingConfig, SupplierOnboarding};
-
-pub use gridlink_tests::stack::WEBHOOK_SECRET;
 
 pub const BRIGHTWIRE: &str = "prt_onb_brightwire";
 pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -35,16 +30,7 @@ pub struct World {
     pub stack: Stack,
 }
 
-pub async fn stack_on(storage: Storage) -> Stack {
-    Stack::start_with(
-        storage,
-        StackOptions {
-            manual_clock: true,
-            ..StackOptions::default()
-        },
-    )
-    .await
-}
+pub use gridlink_tests::kit::manual_clock_stack as stack_on;
 
 pub async fn world(stack: Stack) -> World {
     world_crashing_after(stack, None).await
@@ -72,27 +58,11 @@ pub async fn world_crashing_after(stack: Stack, crash_after: Option<&str>) -> Wo
 }
 
 pub async fn supplier_numbered(xecm: &XecmClient, number: &str) -> NodeId {
-    xecm.find_workspace_by_attribute(&AttributeLookup {
-        workspace_type: WorkspaceTypeId::new(21).expect("id"),
-        category: CategoryId::new(9001).expect("id"),
-        attribute: "Supplier Number".into(),
-        value: number.into(),
-    })
-    .await
-    .expect("lookup")
-    .expect("the seeded supplier exists")
-    .id
+    kit::workspace_with(xecm, 21, 9001, "Supplier Number", number).await
 }
 
 pub async fn fire(world: &World, schedule: &str) -> Result<Value, FunctionError> {
-    let firing = ScheduleFiring {
-        schedule: schedule.into(),
-        scheduled_at: None,
-    };
-    match world.function.handle(Invocation::Schedule(firing)).await? {
-        Reply::Scheduled(summary) => Ok(summary),
-        Reply::Http(_) => panic!("a schedule answers with a summary"),
-    }
+    kit::fire(&world.function, schedule).await
 }
 
 pub async fn poll(world: &World) -> Value {
@@ -108,16 +78,7 @@ pub async fn sweep(world: &World) -> Value {
 }
 
 async fn sim_get(world: &World, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(world.tg_base.join(path).expect("url"))
-        .send()
-        .await
-        .expect("sim")
-        .error_for_status()
-        .expect("200")
-        .json()
-        .await
-        .expect("json")
+    kit::sim_json(&world.tg_base, path).await
 }
 
 /// The document requests a partner sees.
@@ -222,47 +183,20 @@ pub fn insurance_fields() -> Value {
 
 /// The latest `document_request.item_submitted` event for an item.
 pub async fn submitted_event(world: &World, item: &str) -> Event {
-    world
-        .tg
-        .events_after(None, Some(500))
+    kit::events_of(&world.tg, EventType::DocumentRequestItemSubmitted)
         .await
-        .expect("events")
-        .items
         .into_iter()
         .rev()
         .find(|e| {
-            e.event_type == EventType::DocumentRequestItemSubmitted
-                && e.request_item_submitted()
-                    .is_some_and(|s| s.item_id.as_str() == item)
+            e.request_item_submitted()
+                .is_some_and(|s| s.item_id.as_str() == item)
         })
         .expect("the event is in the feed")
 }
 
-/// Delivers a TG event as a signed webhook (202), then runs the inbox (a poll firing).
+/// Delivers a TG event as a signed webhook (202); its body.
 pub async fn deliver(world: &World, event: &Event) -> Value {
-    let request = gridlink_tests::stack::signed_tg_webhook(
-        NAME,
-        &serde_json::to_vec(event).expect("json"),
-        WEBHOOK_SECRET,
-        world.clock.unix_seconds(),
-    );
-    match world
-        .function
-        .handle(Invocation::Http(request))
-        .await
-        .expect("the webhook is accepted")
-    {
-        Reply::Http(response) => {
-            assert_eq!(
-                response.status,
-                202,
-                "{}",
-                String::from_utf8_lossy(&response.body)
-            );
-            serde_json::from_slice(&response.body).expect("json")
-        }
-        Reply::Scheduled(_) => panic!("a webhook answers over HTTP"),
-    }
+    kit::deliver(&world.function, event, world.clock.unix_seconds()).await
 }
 
 /// Submits and delivers the event: the item as TG shows it afterwards.
@@ -330,43 +264,14 @@ pub async fn onboarding_status(world: &World, workspace: NodeId) -> String {
 }
 
 pub async fn requirement_rows(world: &World, workspace: NodeId) -> Vec<NamedAttributes> {
-    let values = world
-        .xecm
-        .read_attributes(workspace, CategoryId::new(9800).expect("id"))
-        .await
-        .expect("compliance attributes");
-    match values.get("Requirements") {
-        Some(AttributeValue::Rows(rows)) => rows.clone(),
-        _ => Vec::new(),
-    }
+    kit::rows(&world.xecm, workspace, 9800, "Requirements").await
 }
 
-pub fn row_text(row: &NamedAttributes, name: &str) -> String {
-    match row.get(name) {
-        Some(AttributeValue::Text(t)) => t.clone(),
-        _ => String::new(),
-    }
-}
+pub use gridlink_tests::kit::text_of as row_text;
 
 /// Documents (name, id) in a workspace folder path, empty when the folder is not there.
 pub async fn documents_in(world: &World, workspace: NodeId, path: &str) -> Vec<(String, NodeId)> {
-    let Some(folder) = world
-        .xecm
-        .node_at_path(workspace, path)
-        .await
-        .expect("path")
-    else {
-        return Vec::new();
-    };
-    world
-        .xecm
-        .list_children(folder.id)
-        .await
-        .expect("children")
-        .into_iter()
-        .filter(|n| !n.container)
-        .map(|n| (n.name, n.id))
-        .collect()
+    kit::documents_in(&world.xecm, workspace, path).await
 }
 
 /// Every document below `Certificates` of a workspace.
@@ -386,36 +291,14 @@ pub async fn certificates(world: &World, workspace: NodeId) -> Vec<(String, Node
 }
 
 pub async fn versions(world: &World, document: NodeId) -> usize {
-    world.xecm.versions(document).await.expect("versions").len()
+    kit::version_count(&world.xecm, document).await
 }
 
 pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
-    let download = world
-        .xecm
-        .download_document(document)
-        .await
-        .expect("download");
-    let chunks: Vec<bytes::Bytes> = download.body.try_collect().await.expect("bytes");
-    chunks.concat()
+    kit::content(&world.xecm, document).await
 }
 
 /// `GET` an operator route of the function: (status, body).
 pub async fn operator_get(world: &World, path: &str) -> (u16, String) {
-    let request = gridlink_lambda::HttpRequest {
-        method: "GET".into(),
-        path: path.into(),
-        ..gridlink_lambda::HttpRequest::default()
-    };
-    match world
-        .function
-        .handle(Invocation::Http(request))
-        .await
-        .expect("answered")
-    {
-        Reply::Http(response) => (
-            response.status,
-            String::from_utf8_lossy(&response.body).into_owned(),
-        ),
-        Reply::Scheduled(_) => panic!("a route answers over HTTP"),
-    }
+    kit::get(&world.function, path).await
 }

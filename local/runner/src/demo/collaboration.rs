@@ -3,7 +3,7 @@
 //! case worker requests an action with a due date and saves a new version of a shared
 //! document, and each reaches the thread once (a replayed poll adds nothing).
 
-use std::future::Future;
+use super::wait_for;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt as _;
@@ -445,27 +445,4 @@ async fn reply_documents(ctx: &DemoContext<'_>, case: NodeId) -> Result<Vec<Stri
         .collect();
     names.sort();
     Ok(names)
-}
-
-/// Polls `probe` every 200 ms until `done` holds or `limit` passes.
-async fn wait_for<T, F, Fut>(
-    limit: Duration,
-    mut probe: F,
-    done: impl Fn(&T) -> bool,
-) -> Result<T, String>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let value = probe().await?;
-        if done(&value) {
-            return Ok(value);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("not there after {} s", limit.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

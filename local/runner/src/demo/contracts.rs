@@ -5,7 +5,7 @@
 //! to `Pending`, and ACME acknowledges version 2 returning a countersigned copy — filed beside
 //! the evidence.
 
-use std::future::Future;
+use super::wait_for;
 use std::time::{Duration, Instant};
 
 use gridlink_xecm::{
@@ -501,27 +501,4 @@ async fn evidence(
         .map(|c| c.name)
         .collect();
     Ok((names, status))
-}
-
-/// Polls `probe` every 200 ms until `done` holds or `limit` passes.
-async fn wait_for<T, F, Fut>(
-    limit: Duration,
-    mut probe: F,
-    done: impl Fn(&T) -> bool,
-) -> Result<T, String>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let value = probe().await?;
-        if done(&value) {
-            return Ok(value);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("not there after {} s", limit.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

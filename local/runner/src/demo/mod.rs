@@ -15,7 +15,8 @@ mod recalls;
 mod shipments;
 
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use crate::platforms::LocalPlatforms;
 use crate::stack::RunningStack;
@@ -184,4 +185,28 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
         }
     }
     report
+}
+
+/// Polls `probe` every 200 ms until `done` holds or `limit` passes: how every demo step waits
+/// for the stack (a webhook's processing, a schedule's firing) without a fixed sleep.
+pub(crate) async fn wait_for<T, F, Fut>(
+    limit: Duration,
+    mut probe: F,
+    done: impl Fn(&T) -> bool,
+) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        let value = probe().await?;
+        if done(&value) {
+            return Ok(value);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("not there after {} s", limit.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

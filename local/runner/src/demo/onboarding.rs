@@ -6,7 +6,7 @@
 //! `complete`. The renewals sweep then finds ACME's certificate (seeded, expiring 31
 //! December) inside its renewal window and asks ACME for a renewal.
 
-use std::future::Future;
+use super::wait_for;
 use std::time::{Duration, Instant};
 
 use gridlink_xecm::{AttributeLookup, AttributeValue, CategoryId, NodeId, WorkspaceTypeId};
@@ -370,26 +370,4 @@ async fn renewals(ctx: &DemoContext<'_>) -> Result<String, String> {
     Ok(format!(
         "TG request {request} asks prt_acme for a renewed certificate of insurance ({swept})"
     ))
-}
-
-async fn wait_for<T, F, Fut>(
-    limit: Duration,
-    mut probe: F,
-    done: impl Fn(&T) -> bool,
-) -> Result<T, String>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let value = probe().await?;
-        if done(&value) {
-            return Ok(value);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("not there after {} s", limit.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }

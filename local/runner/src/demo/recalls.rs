@@ -4,7 +4,7 @@
 //! affected partner listing only its lots. FreshMart reports all quantities destroyed with a
 //! photo; MediSupply declares itself not affected; the rollup is shown.
 
-use std::future::Future;
+use super::wait_for;
 use std::time::{Duration, Instant};
 
 use gridlink_xecm::{
@@ -387,26 +387,4 @@ async fn rollup(ctx: &DemoContext<'_>) -> Result<String, String> {
         rollup["by_state"],
         rollup["effectiveness_pct"]
     ))
-}
-
-async fn wait_for<T, F, Fut>(
-    limit: Duration,
-    mut probe: F,
-    done: impl Fn(&T) -> bool,
-) -> Result<T, String>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        let value = probe().await?;
-        if done(&value) {
-            return Ok(value);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("not there after {} s", limit.as_secs()));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
