@@ -13,8 +13,8 @@ use gridlink_xecm::{
 pub enum StartedWorkspace {
     /// A workspace of the type, with the category's values.
     Found {
-        /// The workspace node.
-        workspace: Node,
+        /// The workspace node (boxed: a node is large beside a reason).
+        workspace: Box<Node>,
         /// Its values of the category.
         values: NamedAttributes,
     },
@@ -43,7 +43,10 @@ pub async fn read_started_workspace(
         return Ok(StartedWorkspace::Skipped(format!("not a {kind} workspace")));
     }
     match xecm.read_attributes(node, category).await {
-        Ok(values) => Ok(StartedWorkspace::Found { workspace, values }),
+        Ok(values) => Ok(StartedWorkspace::Found {
+            workspace: Box::new(workspace),
+            values,
+        }),
         Err(error) if error.is_category_absent() => Ok(StartedWorkspace::Skipped(format!(
             "no {category_name} category"
         ))),
