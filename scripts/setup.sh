@@ -5,6 +5,7 @@
 #   moto[server]        S3 and DynamoDB protocol server the storage tests run against
 #   cfn-lint            lints infra/template.yaml (with the SAM transform)
 #   cfn-lint-serverless serverless best-practice rules for cfn-lint
+#   openapi-spec-validator  validates docs/openapi.json (local/runner/tests/gateway.rs)
 set -euo pipefail
 
 # rust-toolchain.toml pins 1.95.0, the toolchain these machines have. Where rustup knows it
@@ -18,11 +19,13 @@ fi
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
 CFN_LINT_SERVERLESS_VERSION=0.3.6
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 
 python3 -m pip install --quiet --disable-pip-version-check \
   "moto[server]==${MOTO_VERSION}" \
   "cfn-lint==${CFN_LINT_VERSION}" \
-  "cfn-lint-serverless==${CFN_LINT_SERVERLESS_VERSION}"
+  "cfn-lint-serverless==${CFN_LINT_SERVERLESS_VERSION}" \
+  "openapi-spec-validator==${OPENAPI_SPEC_VALIDATOR_VERSION}"
 
 # pyenv installs console scripts behind shims that need a rehash to appear on PATH.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi

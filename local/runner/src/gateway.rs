@@ -16,7 +16,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use gridlink_lambda::{Handler, dispatch};
 use serde_json::{Value, json};
@@ -74,10 +74,22 @@ impl Gateway {
         &self.functions
     }
 
-    /// The axum router: everything falls through to [`Self::route`].
+    /// The axum router: `GET /openapi.json` (the routes' OpenAPI document,
+    /// `gridlink_lambda::openapi`), everything else to the function whose route it is.
     pub fn router(self) -> Router {
-        Router::new().fallback(serve).with_state(self)
+        Router::new()
+            .route("/openapi.json", axum::routing::get(openapi))
+            .fallback(serve)
+            .with_state(self)
     }
+}
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        gridlink_lambda::openapi::document_text(),
+    )
+        .into_response()
 }
 
 async fn serve(State(gateway): State<Gateway>, request: Request) -> Response {

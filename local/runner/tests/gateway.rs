@@ -129,3 +129,56 @@ async fn a_body_that_never_arrives_is_answered_408_not_waited_for() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("Request Timeout"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_stack_serves_the_openapi_document_of_every_route() {
+    let (stack, _dir) = stack().await;
+    let response = reqwest::get(format!("{}/openapi.json", stack.gateway_url))
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let document: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(document["openapi"], "3.1.0");
+    for f in gridlink_lambda::FUNCTIONS {
+        for route in f.routes {
+            assert!(
+                document["paths"][route.path][route.method.to_ascii_lowercase()].is_object(),
+                "{} is described",
+                route.route_key()
+            );
+        }
+    }
+}
+
+/// `docs/openapi.json` is valid OpenAPI 3.1 by a real validator (`openapi-spec-validator`,
+/// installed by scripts/setup.sh), and the validator refuses a broken copy — so this test can
+/// fail.
+#[test]
+fn docs_openapi_json_passes_a_real_openapi_validator() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let validate = |file: &std::path::Path| {
+        std::process::Command::new("python3")
+            .args(["-m", "openapi_spec_validator"])
+            .arg(file)
+            .output()
+            .expect("python3 runs (scripts/setup.sh installs openapi-spec-validator)")
+    };
+    let output = validate(std::path::Path::new(path));
+    assert!(
+        output.status.success(),
+        "docs/openapi.json is not valid OpenAPI (is openapi-spec-validator installed? run \
+         scripts/setup.sh): {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut broken: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    broken["paths"]["/broken"] = serde_json::json!({"get": {"responses": "none"}});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("broken.json");
+    std::fs::write(&file, broken.to_string()).expect("write");
+    assert!(
+        !validate(&file).status.success(),
+        "the validator refuses a broken document"
+    );
+}

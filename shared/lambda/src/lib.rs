@@ -15,6 +15,7 @@
 pub mod invocation;
 pub mod manifest;
 pub mod not_implemented;
+pub mod openapi;
 pub mod response;
 pub mod runtime;
 

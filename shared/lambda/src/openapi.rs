@@ -1,0 +1,442 @@
+//! The OpenAPI 3.1 description of every route in the [manifest](crate::manifest), generated
+//! from it so the two cannot drift: `docs/openapi.json` is this document, a test fails when
+//! the committed file differs (regenerate with `GRIDLINK_WRITE_OPENAPI=1 cargo test
+//! --workspace --lib openapi`), CI validates it with `openapi-spec-validator`, and the local
+//! stack serves it at `GET /openapi.json`.
+//!
+//! A route is described by what it is for, which its path says: the TG webhook
+//! (`…/tg/events`, signed with `TG-Timestamp`/`TG-Signature`), the xECM push
+//! (`…/xecm/events`, signed with `X-Gridlink-Timestamp`/`X-Gridlink-Signature`), health, the
+//! inbox's dead letters, the unmatched queue, and each function's own read routes. Operator
+//! routes are IAM-authorised (SigV4) in the deployed API, as `infra/template.yaml` says.
+//! A route of a kind this module does not know is refused (the test fails) rather than
+//! described vaguely.
+
+use serde_json::{Map, Value, json};
+
+use crate::manifest::{FUNCTIONS, FunctionSpec, Route};
+
+/// What a route is, by its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    TgWebhook,
+    XecmPush,
+    Health,
+    DeadLetters,
+    DeadLetter,
+    Requeue,
+    Unmatched,
+    UnmatchedItem,
+    Assign,
+    Reject,
+    RecallRollup,
+    Calendar,
+}
+
+fn kind_of(route: &Route) -> Option<Kind> {
+    let path = route.path;
+    let get = route.method == "GET";
+    Some(match () {
+        () if path.ends_with("/tg/events") && !get => Kind::TgWebhook,
+        () if path.ends_with("/xecm/events") && !get => Kind::XecmPush,
+        () if path.ends_with("/health") && get => Kind::Health,
+        () if path.ends_with("/dead-letters") && get => Kind::DeadLetters,
+        () if path.ends_with("/dead-letters/{item_id}") && get => Kind::DeadLetter,
+        () if path.ends_with("/dead-letters/{item_id}/requeue") && !get => Kind::Requeue,
+        () if path.ends_with("/unmatched") && get => Kind::Unmatched,
+        () if path.ends_with("/unmatched/{item_id}") && get => Kind::UnmatchedItem,
+        () if path.ends_with("/unmatched/{item_id}/assign") && !get => Kind::Assign,
+        () if path.ends_with("/unmatched/{item_id}/reject") && !get => Kind::Reject,
+        () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
+        () if path.ends_with("/calendar") && get => Kind::Calendar,
+        () => return None,
+    })
+}
+
+/// The document, or the routes it cannot describe.
+///
+/// # Errors
+/// Names every manifest route whose kind is unknown here.
+pub fn document() -> Result<Value, Vec<String>> {
+    let mut paths = Map::new();
+    let mut unknown = Vec::new();
+    for function in FUNCTIONS {
+        for route in function.routes {
+            let Some(kind) = kind_of(route) else {
+                unknown.push(route.route_key());
+                continue;
+            };
+            let item = paths
+                .entry(route.path.to_owned())
+                .or_insert_with(|| json!({}));
+            item[route.method.to_ascii_lowercase()] = operation(function, route, kind);
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    Ok(json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gridlink",
+            "version": env!("CARGO_PKG_VERSION"),
+            "summary": "OpenText Extended ECM Business Workspaces ⇄ OpenText Trading Grid: every function's HTTP routes",
+            "description": "Generated from the route manifest (shared/lambda/src/manifest.rs). One API Gateway HTTP API serves every function; each path starts with the function's name. Webhooks and pushes are authenticated by their HMAC signature headers; operator routes need a SigV4-signed request (IAM authoriser) when deployed, and nothing on the local stack."
+        },
+        "servers": [{"url": "http://127.0.0.1:8080", "description": "the local stack (gridlink-local up)"}],
+        "tags": FUNCTIONS.iter().map(|f| json!({"name": f.name, "description": f.summary})).collect::<Vec<_>>(),
+        "paths": paths,
+        "components": components(),
+    }))
+}
+
+fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
+    let mut op = json!({
+        "operationId": operation_id(route),
+        "summary": route.purpose,
+        "tags": [function.name],
+    });
+    let params: Vec<Value> = path_parameters(route.path)
+        .map(|name| {
+            json!({
+                "name": name,
+                "in": "path",
+                "required": true,
+                "schema": {"type": "string", "minLength": 1},
+            })
+        })
+        .collect();
+    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let ok = |description: &str, schema: Value| json!({"description": description, "content": {"application/json": {"schema": schema}}});
+    let operator = matches!(
+        kind,
+        Kind::DeadLetters
+            | Kind::DeadLetter
+            | Kind::Requeue
+            | Kind::Unmatched
+            | Kind::UnmatchedItem
+            | Kind::Assign
+            | Kind::Reject
+            | Kind::RecallRollup
+            | Kind::Calendar
+    );
+    let mut parameters = params;
+    let mut responses = Map::new();
+    match kind {
+        Kind::TgWebhook => {
+            parameters.extend(signature_headers("TG-Timestamp", "TG-Signature"));
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TgEvent"}}}});
+            responses.insert(
+                "202".into(),
+                ok(
+                    "Kept in the durable inbox before this answer; processed once",
+                    json!({"type": "object"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body is not a TG event (the message names the field)"),
+            );
+            responses.insert("401".into(), error("Missing, stale or wrong signature"));
+            responses.insert("408".into(), error("The body did not arrive in time"));
+            responses.insert(
+                "413".into(),
+                error("The body is larger than the route takes"),
+            );
+            responses.insert(
+                "503".into(),
+                error("Storage is down; nothing was kept — retry after Retry-After"),
+            );
+        }
+        Kind::XecmPush => {
+            parameters.extend(signature_headers(
+                "X-Gridlink-Timestamp",
+                "X-Gridlink-Signature",
+            ));
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/XecmPush"}}}});
+            responses.insert(
+                "202".into(),
+                ok(
+                    "Kept in the durable inbox before this answer; processed once",
+                    json!({"type": "object"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body is not a push event (the message names the field)"),
+            );
+            responses.insert("401".into(), error("Missing, stale or wrong signature"));
+            responses.insert("408".into(), error("The body did not arrive in time"));
+            responses.insert(
+                "413".into(),
+                error("The body is larger than the route takes"),
+            );
+            responses.insert(
+                "503".into(),
+                error("Storage is down; nothing was kept — retry after Retry-After"),
+            );
+        }
+        Kind::Health => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The function is up; its configuration in summary",
+                    json!({"type": "object"}),
+                ),
+            );
+        }
+        Kind::DeadLetters | Kind::Unmatched => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The open items, oldest first",
+                    json!({"$ref": "#/components/schemas/ItemList"}),
+                ),
+            );
+        }
+        Kind::DeadLetter | Kind::UnmatchedItem => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The item: its status, details, the raw event and its attempts",
+                    json!({"$ref": "#/components/schemas/Item"}),
+                ),
+            );
+            responses.insert("404".into(), error("No such item"));
+        }
+        Kind::Requeue => {
+            responses.insert(
+                "200".into(),
+                ok("Requeued and processed once", json!({"type": "object"})),
+            );
+            responses.insert("404".into(), error("No such dead letter"));
+            responses.insert("409".into(), error("The item is not dead-lettered"));
+        }
+        Kind::Assign => {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Assign"}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Filed where assigned; the closed item",
+                    json!({"$ref": "#/components/schemas/Item"}),
+                ),
+            );
+            responses.insert("400".into(), error("The body names neither or both targets, or a bad one (the message names the field)"));
+            responses.insert("404".into(), error("No such item"));
+            responses.insert("409".into(), error("The item is already resolved"));
+        }
+        Kind::Reject => {
+            op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reject"}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Rejected; the closed item",
+                    json!({"$ref": "#/components/schemas/Item"}),
+                ),
+            );
+            responses.insert("400".into(), error("The body does not read"));
+            responses.insert("404".into(), error("No such item"));
+            responses.insert("409".into(), error("The item is already resolved"));
+        }
+        Kind::RecallRollup => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The recall's effectiveness rollup: per lot and per partner",
+                    json!({"type": "object"}),
+                ),
+            );
+            responses.insert(
+                "404".into(),
+                error("No recall with this id has been issued"),
+            );
+        }
+        Kind::Calendar => {
+            responses.insert(
+                "200".into(),
+                json!({"description": "The supplier's compliance calendar (expiry and renewal dates)", "content": {"text/calendar": {"schema": {"type": "string"}}}}),
+            );
+            responses.insert("400".into(), error("The workspace id is not a node id"));
+            responses.insert("404".into(), error("No such supplier workspace"));
+        }
+    }
+    responses.insert(
+        "5XX".into(),
+        error("An outage of xECM, Trading Grid or storage (transient; 503 carries Retry-After)"),
+    );
+    if !parameters.is_empty() {
+        op["parameters"] = Value::Array(parameters);
+    }
+    op["responses"] = Value::Object(responses);
+    if operator {
+        op["security"] = json!([{"sigv4": []}]);
+    } else if matches!(kind, Kind::Health) {
+        op["security"] = json!([]);
+    } else {
+        op["security"] = json!([{"signature": []}]);
+    }
+    op
+}
+
+fn signature_headers(timestamp: &str, signature: &str) -> [Value; 2] {
+    [
+        json!({"name": timestamp, "in": "header", "required": true, "description": "Unix seconds when the sender signed; outside the tolerance window → 401", "schema": {"type": "string", "pattern": "^[0-9]+$"}}),
+        json!({"name": signature, "in": "header", "required": true, "description": format!("v1=<hex HMAC-SHA256 of \"{{{timestamp}}}.{{raw body}}\">"), "schema": {"type": "string"}}),
+    ]
+}
+
+fn path_parameters(path: &'static str) -> impl Iterator<Item = &'static str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+fn operation_id(route: &Route) -> String {
+    let mut id = route.method.to_ascii_lowercase();
+    for part in route.path.split(['/', '-', '{', '}', '_']) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            id.push(first.to_ascii_uppercase());
+            id.extend(chars);
+        }
+    }
+    id
+}
+
+fn components() -> Value {
+    json!({
+        "securitySchemes": {
+            "sigv4": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "AWS SigV4 (API Gateway IAM authoriser) when deployed; not checked on the local stack"},
+            "signature": {"type": "apiKey", "in": "header", "name": "TG-Signature", "description": "HMAC signature of the body (TG-Signature for Trading Grid webhooks, X-Gridlink-Signature for xECM pushes)"}
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                    "code": {"type": "string", "enum": ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unprocessable", "rate_limited", "unavailable", "internal", "not_implemented"]},
+                    "message": {"type": "string", "description": "What was wrong, naming the field"}
+                }}}
+            },
+            "TgEvent": {
+                "type": "object",
+                "description": "A Trading Grid event (docs/trading-grid-api.md, Webhooks)",
+                "required": ["event_id", "event_type", "occurred_at", "tenant_id", "data"],
+                "properties": {
+                    "event_id": {"type": "string", "minLength": 1},
+                    "event_type": {"type": "string", "minLength": 1},
+                    "occurred_at": {"type": "string", "format": "date-time"},
+                    "tenant_id": {"type": "string", "minLength": 1},
+                    "data": {"type": "object"}
+                }
+            },
+            "XecmPush": {
+                "type": "object",
+                "description": "A push from xECM (Event Action Center, WebReport or workflow step)",
+                "required": ["event_type", "node_id", "occurred_at"],
+                "properties": {
+                    "event_type": {"type": "string", "minLength": 1, "description": "Free text, printable; what happened"},
+                    "node_id": {"type": "integer", "minimum": 1},
+                    "workspace_id": {"type": "integer", "minimum": 1},
+                    "occurred_at": {"type": "string", "format": "date-time"}
+                }
+            },
+            "Item": {
+                "type": "object",
+                "required": ["item_id", "status"],
+                "properties": {"item_id": {"type": "string"}, "status": {"type": "string"}, "details": {"type": "object"}}
+            },
+            "ItemList": {
+                "type": "object",
+                "required": ["items"],
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}
+            },
+            "Assign": {
+                "type": "object",
+                "description": "Exactly one of po_number or workspace_id",
+                "properties": {
+                    "po_number": {"type": "string", "minLength": 1},
+                    "workspace_id": {"type": "integer", "minimum": 1},
+                    "comment": {"type": "string"}
+                },
+                "additionalProperties": false
+            },
+            "Reject": {
+                "type": "object",
+                "properties": {"comment": {"type": "string"}},
+                "additionalProperties": false
+            }
+        }
+    })
+}
+
+/// The document as `docs/openapi.json` holds it: pretty-printed, with a final newline.
+///
+/// # Panics
+/// If a manifest route has a kind this module does not describe.
+pub fn document_text() -> String {
+    let document = document().unwrap_or_else(|unknown| {
+        panic!("routes the OpenAPI document does not describe: {unknown:?}")
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("JSON serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMITTED: &str = include_str!("../../../docs/openapi.json");
+
+    #[test]
+    fn every_manifest_route_is_described() {
+        let document = document().expect("every route has a known kind");
+        for function in FUNCTIONS {
+            for route in function.routes {
+                let op = &document["paths"][route.path][route.method.to_ascii_lowercase()];
+                assert!(
+                    op.is_object(),
+                    "{} is not in the document",
+                    route.route_key()
+                );
+                assert_eq!(op["summary"], route.purpose);
+            }
+        }
+        let described: usize = document["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .map(|item| item.as_object().expect("a path item").len())
+            .sum();
+        let routes: usize = FUNCTIONS.iter().map(|f| f.routes.len()).sum();
+        assert_eq!(
+            described, routes,
+            "the document describes exactly the manifest's routes"
+        );
+    }
+
+    #[test]
+    fn a_route_of_an_unknown_kind_is_refused() {
+        let route = Route {
+            method: "DELETE",
+            path: "/case-collab/everything",
+            purpose: "nothing this module knows",
+        };
+        assert_eq!(kind_of(&route), None);
+    }
+
+    #[test]
+    fn docs_openapi_json_is_the_generated_document() {
+        let generated = document_text();
+        if std::env::var_os("GRIDLINK_WRITE_OPENAPI").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+            std::fs::write(path, &generated).expect("docs/openapi.json written");
+            return;
+        }
+        assert!(
+            COMMITTED == generated,
+            "docs/openapi.json differs from the route manifest; regenerate it with \
+             GRIDLINK_WRITE_OPENAPI=1 cargo test --workspace --lib openapi"
+        );
+    }
+}
