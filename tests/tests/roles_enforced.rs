@@ -375,3 +375,52 @@ async fn a_policy_iam_would_refuse_is_refused() {
     let refused = IamMoto::shared().assume_new_role("broken", &broken).await;
     assert!(refused.is_err(), "{refused:?}");
 }
+
+/// The platform's start-up read of secrets (`resolve_secret_arns`, all four at once) under a
+/// function's role: its own secrets resolve to their values; another function's secret is
+/// refused and named by its ARN variable, so nothing starts half-configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_reads_its_secrets_at_start_under_its_role_and_names_a_refused_one() {
+    let spec = FUNCTIONS
+        .iter()
+        .find(|f| f.implemented && !f.secrets.contains(&"XECM_PUSH_SECRET"))
+        .expect("a function without the push secret");
+    let (storage, arns) = storage_with_secrets().await;
+    let stores = storage.as_function(spec.name).await;
+    let own: Vec<(String, String)> = arns
+        .iter()
+        .filter(|(key, _)| spec.secrets.contains(key))
+        .map(|(key, arn)| (gridlink_flow::platform::secret_arn_key(key), arn.clone()))
+        .collect();
+    assert!(!own.is_empty(), "{} reads secrets", spec.name);
+    let resolved = gridlink_flow::platform::resolve_secret_arns(
+        gridlink_core::config::ConfigSource::from_pairs(own.clone()),
+        &stores.sdk_config,
+    )
+    .await
+    .expect("its own secrets resolve");
+    for key in spec.secrets {
+        assert_eq!(
+            resolved.get(key),
+            Some(format!("value of {key}").as_str()),
+            "{key} read from Secrets Manager"
+        );
+    }
+    let push_arn = &arns
+        .iter()
+        .find(|(key, _)| *key == "XECM_PUSH_SECRET")
+        .expect("the push secret")
+        .1;
+    let mut with_foreign = own;
+    with_foreign.push(("XECM_PUSH_SECRET_ARN".into(), push_arn.clone()));
+    let error = gridlink_flow::platform::resolve_secret_arns(
+        gridlink_core::config::ConfigSource::from_pairs(with_foreign),
+        &stores.sdk_config,
+    )
+    .await
+    .expect_err("a secret its role may not read stops the start");
+    assert!(
+        error.to_string().contains("XECM_PUSH_SECRET_ARN"),
+        "the refused secret is named: {error}"
+    );
+}

@@ -414,33 +414,42 @@ pub fn secret_arn_key(key: &str) -> String {
 }
 
 /// Replaces every secret's ARN variable ([`secret_arn_key`]) by the secret itself, read from
-/// Secrets Manager.
-async fn resolve_secret_arns(
+/// Secrets Manager — all at once, not one after another: they stand between a cold start and
+/// the function's first invocation.
+///
+/// # Errors
+/// Every secret that cannot be read, each named by its ARN variable.
+pub async fn resolve_secret_arns(
     source: ConfigSource,
     aws: &aws_config::SdkConfig,
 ) -> Result<ConfigSource, PlatformError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
-    let mut resolved = source.clone();
-    let mut problems = Vec::new();
-    for key in SECRET_KEYS {
+    let reads = SECRET_KEYS.iter().filter_map(|key| {
         let arn_key = secret_arn_key(key);
-        let Some(arn) = source.get(&arn_key) else {
-            continue;
-        };
-        match client.get_secret_value().secret_id(arn).send().await {
-            Ok(output) => match output.secret_string() {
-                Some(value) => resolved = resolved.with(key, value),
-                None => problems.push(ConfigProblem {
-                    key: arn_key,
-                    problem: "the secret has no SecretString".into(),
-                }),
-            },
-            Err(e) => problems.push(ConfigProblem {
-                key: arn_key,
-                problem: format!(
+        let arn = source.get(&arn_key)?.to_owned();
+        let client = client.clone();
+        Some(async move {
+            let read = match client.get_secret_value().secret_id(&arn).send().await {
+                Ok(output) => output
+                    .secret_string()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "the secret has no SecretString".to_owned()),
+                Err(e) => Err(format!(
                     "cannot read the secret: {}",
                     aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-                ),
+                )),
+            };
+            (*key, arn_key, read)
+        })
+    });
+    let mut resolved = source.clone();
+    let mut problems = Vec::new();
+    for (key, arn_key, read) in futures::future::join_all(reads).await {
+        match read {
+            Ok(value) => resolved = resolved.with(key, value),
+            Err(problem) => problems.push(ConfigProblem {
+                key: arn_key,
+                problem,
             }),
         }
     }
