@@ -123,9 +123,19 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
     let mut parameters = params;
     let mut responses = Map::new();
     match kind {
-        Kind::TgWebhook => {
-            parameters.extend(signature_headers("TG-Timestamp", "TG-Signature"));
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TgEvent"}}}});
+        Kind::TgWebhook | Kind::XecmPush => {
+            let (timestamp, signature, schema, what) = if kind == Kind::TgWebhook {
+                ("TG-Timestamp", "TG-Signature", "TgEvent", "a TG event")
+            } else {
+                (
+                    "X-Gridlink-Timestamp",
+                    "X-Gridlink-Signature",
+                    "XecmPush",
+                    "a push event",
+                )
+            };
+            parameters.extend(signature_headers(timestamp, signature));
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
             responses.insert(
                 "202".into(),
                 ok(
@@ -135,35 +145,9 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             );
             responses.insert(
                 "400".into(),
-                error("The body is not a TG event (the message names the field)"),
-            );
-            responses.insert("401".into(), error("Missing, stale or wrong signature"));
-            responses.insert("408".into(), error("The body did not arrive in time"));
-            responses.insert(
-                "413".into(),
-                error("The body is larger than the route takes"),
-            );
-            responses.insert(
-                "503".into(),
-                error("Storage is down; nothing was kept — retry after Retry-After"),
-            );
-        }
-        Kind::XecmPush => {
-            parameters.extend(signature_headers(
-                "X-Gridlink-Timestamp",
-                "X-Gridlink-Signature",
-            ));
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/XecmPush"}}}});
-            responses.insert(
-                "202".into(),
-                ok(
-                    "Kept in the durable inbox before this answer; processed once",
-                    json!({"type": "object"}),
-                ),
-            );
-            responses.insert(
-                "400".into(),
-                error("The body is not a push event (the message names the field)"),
+                error(&format!(
+                    "The body is not {what} (the message names the field)"
+                )),
             );
             responses.insert("401".into(), error("Missing, stale or wrong signature"));
             responses.insert("408".into(), error("The body did not arrive in time"));
