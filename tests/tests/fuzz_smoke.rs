@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 /// The targets, by their cargo-fuzz name, and the function both run.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+type Target = fn(&[u8]);
+
+const TARGETS: &[(&str, Target)] = &[
     ("tg_webhook", gridlink_flow::fuzz_targets::tg_webhook_body),
     ("xecm_push", gridlink_flow::fuzz_targets::xecm_push_body),
     (
@@ -58,11 +60,10 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
     seeds
 }
 
-fn target(name: &str) -> fn(&[u8]) {
+fn target(name: &str) -> Target {
     TARGETS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, f)| *f)
+        .find_map(|(n, f)| (*n == name).then_some(*f))
         .unwrap_or_else(|| panic!("no target {name}"))
 }
 
@@ -84,6 +85,15 @@ fn every_cargo_fuzz_target_is_smoked_here_and_has_seeds() {
             run(&seed);
         }
     }
+}
+
+/// Cases per target and input kind: 64 in CI; `FUZZ_SMOKE_CASES=N` for a long run by hand
+/// (how the targets that need the AWS SDK were run at length, see docs/fuzzing.md).
+fn cases() -> u32 {
+    std::env::var("FUZZ_SMOKE_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(64)
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +145,7 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 macro_rules! smoke {
     ($($test:ident => $name:literal),* $(,)?) => {$(
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
             #[test]
             fn $test(
                 random in prop::collection::vec(any::<u8>(), 0..512),
