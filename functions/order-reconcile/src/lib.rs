@@ -78,6 +78,8 @@
 //!   per-order ledger of received documents, and the run after each filed document.
 
 pub mod config;
+#[doc(hidden)]
+pub mod fuzz_targets;
 mod process;
 pub mod reconcile;
 mod refile;

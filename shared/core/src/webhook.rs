@@ -114,6 +114,69 @@ pub fn verify(
     }
 }
 
+/// What a field of a signed JSON body must hold, for [`explain_body_error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A JSON string.
+    Text,
+    /// An RFC 3339 date-time string.
+    Time,
+    /// A whole number that fits in 64 bits.
+    Integer,
+    /// Any JSON value.
+    Any,
+}
+
+impl FieldKind {
+    fn holds(self, value: &serde_json::Value) -> bool {
+        match self {
+            Self::Text => value.is_string(),
+            Self::Time => value.as_str().is_some_and(|text| {
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .is_ok()
+            }),
+            Self::Integer => value.is_i64(),
+            Self::Any => true,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Text => "a string",
+            Self::Time => "an RFC 3339 date-time string (2026-11-24T10:00:00Z)",
+            Self::Integer => "a whole number",
+            Self::Any => "present",
+        }
+    }
+}
+
+/// Why a signed body did not read as the struct `error` came from, naming the field: serde's
+/// messages name a missing or duplicate field but not one of the wrong type, and a sender
+/// must be told which field to fix. `fields` lists `(name, kind, required)`.
+pub fn explain_body_error(
+    body: &[u8],
+    fields: &[(&str, FieldKind, bool)],
+    error: &serde_json::Error,
+) -> String {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return format!("`body` is not JSON ({error})");
+    };
+    let Some(object) = value.as_object() else {
+        return "`body` must be a JSON object".to_owned();
+    };
+    for &(name, kind, required) in fields {
+        match object.get(name) {
+            None if required => return format!("`{name}` is missing"),
+            None | Some(serde_json::Value::Null) if !required => {}
+            Some(value) if !kind.holds(value) => {
+                return format!("`{name}` must be {}", kind.describe());
+            }
+            _ => {}
+        }
+    }
+    error.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,8 @@ pub mod charset;
 mod dictionary;
 pub mod envelope;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod interchange;
 pub mod model;
 mod read;

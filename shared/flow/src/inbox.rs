@@ -51,7 +51,7 @@ pub const DONE_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
     /// The event id cannot be used as a key.
-    #[error("event id `{0}` is not usable (1–200 characters of letters, digits, `_`, `-`, `.`)")]
+    #[error("`event_id` `{0}` is not usable (1–200 characters of letters, digits, `_`, `-`, `.`)")]
     BadEventId(String),
     /// The blob store failed.
     #[error("storing the raw event failed: {0}")]
@@ -60,7 +60,7 @@ pub enum InboxError {
     #[error("recording the event failed: {0}")]
     Ledger(#[from] LedgerError),
     /// An operator's item id is not `{source}:{event_id}`.
-    #[error("inbox item id `{0}` is not `{{source}}:{{event id}}` (e.g. `tg:evt_123`)")]
+    #[error("`item_id` `{0}` is not `{{source}}:{{event id}}` (e.g. `tg:evt_123`)")]
     BadItemId(String),
     /// Only a dead letter can be requeued.
     #[error("inbox item {item_id} is {status}, not a dead letter; only dead letters are requeued")]
@@ -295,7 +295,26 @@ pub struct Inbox {
     clock: SharedClock,
 }
 
-fn check_event_id(event_id: &str) -> Result<(), InboxError> {
+/// The event type as blob metadata: percent-encoded (S3 metadata is ASCII) and cut to
+/// [`MAX_METADATA_VALUE_BYTES`] (S3 allows 2 KiB of metadata in all), at an escape boundary.
+/// The record keeps the type in full.
+fn metadata_value(event_type: &str) -> String {
+    let mut value: String = url::form_urlencoded::byte_serialize(event_type.as_bytes()).collect();
+    if value.len() > MAX_METADATA_VALUE_BYTES {
+        let mut cut = MAX_METADATA_VALUE_BYTES;
+        // Never split a `%XX` escape.
+        if let Some(percent) = value[cut - 2..cut].rfind('%') {
+            cut = cut - 2 + percent;
+        }
+        value.truncate(cut);
+    }
+    value
+}
+
+/// The most bytes of the event type kept as blob metadata.
+const MAX_METADATA_VALUE_BYTES: usize = 1024;
+
+pub(crate) fn check_event_id(event_id: &str) -> Result<(), InboxError> {
     let ok = !event_id.is_empty()
         && event_id.len() <= 200
         && event_id
@@ -368,10 +387,8 @@ impl Inbox {
                 body_from_bytes(raw),
                 // Object metadata is ASCII only (S3): the type goes percent-encoded; the
                 // record keeps it as sent.
-                PutOptions::with_content_type("application/json").with_metadata(
-                    "event-type",
-                    url::form_urlencoded::byte_serialize(event_type.as_bytes()).collect::<String>(),
-                ),
+                PutOptions::with_content_type("application/json")
+                    .with_metadata("event-type", metadata_value(event_type)),
             )
             .await?;
         let received_at = now.format(&Rfc3339).unwrap_or_default();
@@ -613,5 +630,26 @@ impl Inbox {
         Ok(InboxItem {
             record: self.ledger.update(change).await?,
         })
+    }
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::{MAX_METADATA_VALUE_BYTES, metadata_value};
+
+    #[test]
+    fn a_long_event_type_is_cut_to_fit_blob_metadata_never_inside_an_escape() {
+        // A 10 000-character type once failed the S3 put: a 503 the sender retried forever.
+        for text in ["x".repeat(10_000), "ä".repeat(2_000), "✓".repeat(1_000)] {
+            let value = metadata_value(&text);
+            assert!(value.len() <= MAX_METADATA_VALUE_BYTES, "{}", value.len());
+            assert!(value.is_ascii());
+            let tail = &value[value.len().saturating_sub(2)..];
+            assert!(!tail.contains('%'), "an escape is cut: …{tail}");
+        }
+        assert_eq!(
+            metadata_value("Dokument geändert"),
+            "Dokument+ge%C3%A4ndert"
+        );
     }
 }

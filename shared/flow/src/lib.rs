@@ -30,6 +30,8 @@ pub mod content;
 pub mod effects;
 pub mod filing;
 pub mod function;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod inbox;
 pub mod platform;
 pub mod push;

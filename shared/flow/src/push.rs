@@ -20,7 +20,9 @@
 
 use gridlink_core::clock::Clock;
 use gridlink_core::error::{Classify, ErrorKind};
-use gridlink_core::webhook::{DEFAULT_TOLERANCE_SECS, SignatureError, sign, verify};
+use gridlink_core::webhook::{
+    DEFAULT_TOLERANCE_SECS, FieldKind, SignatureError, explain_body_error, sign, verify,
+};
 use gridlink_lambda::HttpRequest;
 use gridlink_xecm::NodeId;
 use secrecy::{ExposeSecret, SecretString};
@@ -72,9 +74,9 @@ pub enum PushError {
     /// The signature or timestamp did not verify (answer 401).
     #[error("xECM push signature rejected (X-Gridlink-Timestamp, X-Gridlink-Signature): {0}")]
     Signature(#[from] SignatureError),
-    /// The body verified but is not a push event (answer 400).
+    /// The body verified but is not a push event (answer 400); names the field.
     #[error("xECM push body is malformed: {0}")]
-    Body(#[source] serde_json::Error),
+    Body(String),
     /// A field of the push can never be processed (answer 400, naming the field).
     #[error("xECM push body: `{field}` {reason}")]
     Field {
@@ -110,7 +112,18 @@ pub fn verify_push(
         clock.unix_seconds(),
         DEFAULT_TOLERANCE_SECS,
     )?;
-    let push: PushEvent = serde_json::from_slice(&request.body).map_err(PushError::Body)?;
+    let push: PushEvent = serde_json::from_slice(&request.body).map_err(|e| {
+        PushError::Body(explain_body_error(
+            &request.body,
+            &[
+                ("event_type", FieldKind::Text, true),
+                ("node_id", FieldKind::Integer, true),
+                ("workspace_id", FieldKind::Integer, false),
+                ("occurred_at", FieldKind::Time, true),
+            ],
+            &e,
+        ))
+    })?;
     push.check()?;
     Ok(push)
 }

@@ -30,6 +30,8 @@ pub mod config;
 pub mod correlate;
 pub mod error;
 pub mod filing;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod ingress;
 pub mod intake;
 pub mod operator;

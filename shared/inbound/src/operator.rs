@@ -101,17 +101,7 @@ pub async fn answer<R: Refiler>(
         }
         UnmatchedRoute::Inspect(item_id) => unmatched::get(platform, &item_id).await?,
         UnmatchedRoute::Reject(item_id) => {
-            let body: Value = if request.body.is_empty() {
-                json!({})
-            } else {
-                request
-                    .json()
-                    .map_err(|e| InboundError::BadRequest(format!("reject body: {e}")))?
-            };
-            let comment = body
-                .get("comment")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let comment = reject_comment(&request.body).map_err(InboundError::BadRequest)?;
             unmatched::close(platform, &item_id, "rejected", json!({"comment": comment})).await?
         }
         UnmatchedRoute::Assign(item_id) => {
@@ -267,6 +257,36 @@ impl AssignTarget {
                 )),
             },
         }
+    }
+}
+
+/// The longest comment a reject body may carry, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// Reads the body of `POST /{function}/unmatched/{item_id}/reject`: empty, or a JSON object
+/// with an optional `comment` (a string of at most [`MAX_COMMENT_CHARS`] characters). A
+/// comment of another type, or another field, is refused naming it (400), never ignored.
+pub fn reject_comment(body: &[u8]) -> Result<String, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(String::new());
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("reject body: not a JSON object ({e})"))?;
+    let Some(object) = value.as_object() else {
+        return Err("reject body: not a JSON object (expected {} or {\"comment\": \"…\"})".into());
+    };
+    if let Some(unknown) = object.keys().find(|k| k.as_str() != "comment") {
+        return Err(format!(
+            "reject body: `body` has an unknown field `{unknown}` (a reject takes only `comment`)"
+        ));
+    }
+    match object.get("comment") {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(text)) if text.chars().count() <= MAX_COMMENT_CHARS => Ok(text.clone()),
+        Some(Value::String(_)) => Err(format!(
+            "reject body: `comment` must be at most {MAX_COMMENT_CHARS} characters"
+        )),
+        Some(_) => Err("reject body: `comment` must be a string".into()),
     }
 }
 

@@ -7,7 +7,8 @@
 
 use gridlink_core::clock::Clock;
 use gridlink_core::webhook::{
-    DEFAULT_TOLERANCE_SECS, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, verify,
+    DEFAULT_TOLERANCE_SECS, FieldKind, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER,
+    explain_body_error, verify,
 };
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,9 +21,9 @@ pub enum WebhookError {
     /// The signature or timestamp did not verify (answer 401).
     #[error("webhook signature rejected (TG-Timestamp, TG-Signature): {0}")]
     Signature(#[from] SignatureError),
-    /// The body verified but is not an event (answer 400).
-    #[error("webhook body is not a Trading Grid event")]
-    Body(#[source] serde_json::Error),
+    /// The body verified but is not an event (answer 400); names the field.
+    #[error("webhook body is not a Trading Grid event: {0}")]
+    Body(String),
 }
 
 impl gridlink_core::error::Classify for WebhookError {
@@ -55,5 +56,17 @@ pub fn verify_webhook(
         clock.unix_seconds(),
         DEFAULT_TOLERANCE_SECS,
     )?;
-    serde_json::from_slice(raw_body).map_err(WebhookError::Body)
+    serde_json::from_slice(raw_body).map_err(|e| {
+        WebhookError::Body(explain_body_error(
+            raw_body,
+            &[
+                ("event_id", FieldKind::Text, true),
+                ("event_type", FieldKind::Text, true),
+                ("occurred_at", FieldKind::Time, true),
+                ("tenant_id", FieldKind::Text, true),
+                ("data", FieldKind::Any, true),
+            ],
+            &e,
+        ))
+    })
 }

@@ -1,0 +1,4 @@
+//! `unmatched_reject`: see docs/fuzzing.md and `gridlink_inbound::fuzz_targets::reject_body`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| gridlink_inbound::fuzz_targets::reject_body(data));
