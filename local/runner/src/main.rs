@@ -60,6 +60,9 @@ enum Command {
         /// SIGKILL + restart of the functions at this many random moments.
         #[arg(long, default_value_t = 2)]
         kills: u32,
+        /// Also let xECM lose the answers of calls it carried out (finds a known defect).
+        #[arg(long)]
+        xecm_lost_answers: bool,
         /// The seed of the plan, the faults and the kill moments.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -114,6 +117,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             duplicates,
             fault_rate,
             kills,
+            xecm_lost_answers,
             seed,
             json,
             data_dir,
@@ -130,6 +134,7 @@ async fn main() -> anyhow::Result<ExitCode> {
                 duplicates: duplicates.max(1),
                 fault_rate,
                 kills,
+                xecm_lost_answers,
                 seed,
                 speed,
                 concurrency,

