@@ -2,6 +2,13 @@
 //! kinds and both syntaxes, each with the business identity the receiving function files it
 //! under and where it must end up.
 
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)] // counts, shares and amounts of a test run: small and non-negative
+
 use serde::Serialize;
 use time::{Date, Month, PrimitiveDateTime, Time};
 
@@ -436,16 +443,13 @@ pub fn plan(events: usize, seed: u64) -> Vec<Planned> {
                 .iter()
                 .position(|(w, _, _)| *w == which)
                 .filter(|_| rng.unit() < 0.33);
-            let (s, order, shipment, hour, minute) = match pick {
-                Some(at) => {
-                    let (w, order, shipment) = second_status.swap_remove(at);
-                    (&SUPPLIERS[w], order, shipment, 14, 30)
-                }
-                None => {
-                    let shipment = format!("SHP-S-{tag}");
-                    second_status.push((which, order, shipment.clone()));
-                    (s, order, shipment, 8, 0)
-                }
+            let (s, order, shipment, hour, minute) = if let Some(at) = pick {
+                let (w, order, shipment) = second_status.swap_remove(at);
+                (&SUPPLIERS[w], order, shipment, 14, 30)
+            } else {
+                let shipment = format!("SHP-S-{tag}");
+                second_status.push((which, order, shipment.clone()));
+                (s, order, shipment, 8, 0)
             };
             let po = po_number(s, order);
             let hhmm = format!("{hour:02}{minute:02}");

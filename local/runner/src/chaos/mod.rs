@@ -51,6 +51,13 @@
 //!
 //! Case-collab replies are not part of the plan yet.
 
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)] // counts, shares and amounts of a test run: small and non-negative
+
 pub mod corpus;
 pub mod tally;
 
@@ -263,9 +270,7 @@ impl Functions {
 }
 
 fn banners(log: &Path) -> usize {
-    std::fs::read_to_string(log)
-        .map(|text| text.matches(BANNER).count())
-        .unwrap_or(0)
+    std::fs::read_to_string(log).map_or(0, |text| text.matches(BANNER).count())
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -330,7 +335,7 @@ impl TgApi {
                 Ok(r) if r.status().is_success() => return Ok(r),
                 Ok(r) if r.status() == 401 => {
                     *self.token.lock().await = None;
-                    last = "401".to_owned();
+                    "401".clone_into(&mut last);
                 }
                 Ok(r) if r.status() == 429 || r.status().is_server_error() => {
                     last = r.status().to_string();
@@ -577,6 +582,7 @@ async fn send(http: &reqwest::Client, tg_base: &str, p: &Planned) -> anyhow::Res
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)] // one task's inputs, each used once
 /// Keeps faults at the rate while `on`: xECM by its own share switches, TG by topping up
 /// its next-call counters from its request counter.
 async fn inject_faults(

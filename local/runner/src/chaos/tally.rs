@@ -2,6 +2,13 @@
 //! Pure — the driver gathers the facts, [`tally`] judges them — so it is tested on worlds
 //! that lost, doubled and crossed documents.
 
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)] // counts, shares and amounts of a test run: small and non-negative
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -151,9 +158,8 @@ pub fn tally(
                         out.lost += 1;
                         out.note(format!("LOST {what}: not filed in {workspace}"));
                     }
-                    0 => {}
                     1 if wrong.is_empty() => out.filed += 1,
-                    1 => {}
+                    0 | 1 => {}
                     n => {
                         out.doubled += 1;
                         out.note(format!("DOUBLED {what}: {n} documents in {workspace}"));
