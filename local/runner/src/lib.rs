@@ -13,6 +13,7 @@
 //! - [`stack`]: starts everything, registers TG webhooks, and says what runs where.
 //! - [`demo`]: drives every use case end to end and reports what happened where.
 
+pub mod chaos;
 pub mod demo;
 pub mod functions;
 pub mod gateway;

@@ -44,12 +44,55 @@ enum Command {
         #[arg(long, default_value = ".gridlink/demo")]
         data_dir: PathBuf,
     },
+    /// Drive partner documents through Trading Grid under duplicate and reordered delivery,
+    /// xECM and TG faults and SIGKILLs of the functions; count what was lost, doubled or
+    /// filed in the wrong workspace; exit non-zero if anything was (see docs/chaos.md).
+    Chaos {
+        /// Partner documents to send.
+        #[arg(long, default_value_t = 300)]
+        events: usize,
+        /// Each webhook delivered up to this many times.
+        #[arg(long, default_value_t = 3)]
+        duplicates: u32,
+        /// Share (0–1) of xECM and TG API calls that fail while documents are sent.
+        #[arg(long, default_value_t = 0.1)]
+        fault_rate: f64,
+        /// SIGKILL + restart of the functions at this many random moments.
+        #[arg(long, default_value_t = 2)]
+        kills: u32,
+        /// Also let xECM lose the answers of calls it carried out (finds a known defect).
+        #[arg(long)]
+        xecm_lost_answers: bool,
+        /// The seed of the plan, the faults and the kill moments.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Where the run's data and the functions' log go (emptied first).
+        #[arg(long, default_value = ".gridlink/chaos")]
+        data_dir: PathBuf,
+        /// Schedules (the TG inbox poll) fire this many times faster than deployed.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        /// Documents sent at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Longest wait, in seconds, for everything to be filed or parked after sending.
+        #[arg(long, default_value_t = 180)]
+        settle_secs: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    telemetry::init(LogFormat::detect());
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    // The chaos command's stdout is its report: its in-process simulators log only when
+    // `RUST_LOG` asks for it (the functions log to `<data-dir>/functions.log`).
+    if !matches!(cli.command, Command::Chaos { .. }) || std::env::var_os("RUST_LOG").is_some() {
+        telemetry::init(LogFormat::detect());
+    }
+    match cli.command {
         Command::Up {
             data_dir,
             port,
@@ -68,6 +111,47 @@ async fn main() -> anyhow::Result<ExitCode> {
             tokio::signal::ctrl_c().await?;
             println!("stopping");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Chaos {
+            events,
+            duplicates,
+            fault_rate,
+            kills,
+            xecm_lost_answers,
+            seed,
+            json,
+            data_dir,
+            speed,
+            concurrency,
+            settle_secs,
+        } => {
+            if !(0.0..1.0).contains(&fault_rate) {
+                anyhow::bail!("--fault-rate must be at least 0 and below 1");
+            }
+            let report = gridlink_local::chaos::run(&gridlink_local::chaos::ChaosOptions {
+                data_dir,
+                events,
+                duplicates: duplicates.max(1),
+                fault_rate,
+                kills,
+                xecm_lost_answers,
+                seed,
+                speed,
+                concurrency,
+                settle: std::time::Duration::from_secs(settle_secs),
+                binary: std::env::current_exe()?,
+            })
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.summary());
+            }
+            Ok(if report.failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Demo { data_dir } => {
             if data_dir.exists() {

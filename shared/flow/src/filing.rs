@@ -145,25 +145,39 @@ pub async fn file_once(
 ) -> Result<Outcome<Filed>, EffectError<XecmError>> {
     let outcome = effects
         .once(&filing.effect, None, |_| async {
-            let node = match look(xecm, filing).await? {
-                Found::Ours(node) => {
-                    tracing::info!(document_id = %node.id, "document from an earlier attempt adopted");
-                    node
-                }
-                Found::FileAs(name) => {
-                    let mut spec = filing.document.clone();
-                    if name != spec.name {
-                        tracing::warn!(taken = %spec.name, name = %name, "name taken by another document; filed under a distinct name");
+            // A create answered "already exists" is looked at again: either our own create
+            // whose answer was lost and retried (ours now, adopted by its marker), or another
+            // identity that took the same name at the same moment (a distinct name then).
+            let mut conflicts = 0;
+            let node = loop {
+                match look(xecm, filing).await? {
+                    Found::Ours(node) => {
+                        tracing::info!(document_id = %node.id, "document from an earlier attempt adopted");
+                        break node;
                     }
-                    if !spec.description.is_empty() {
-                        spec.description.push(' ');
+                    Found::FileAs(name) => {
+                        let mut spec = filing.document.clone();
+                        if name != spec.name {
+                            tracing::warn!(taken = %spec.name, name = %name, "name taken by another document; filed under a distinct name");
+                        }
+                        if !spec.description.is_empty() {
+                            spec.description.push(' ');
+                        }
+                        spec.description.push_str(&filing.marker());
+                        spec.file_name.get_or_insert_with(|| spec.name.clone());
+                        spec.name = name;
+                        match xecm
+                            .file_document(filing.workspace, &filing.folder, &spec, content)
+                            .await
+                        {
+                            Ok(filed) => break filed.document,
+                            Err(e) if e.is_already_exists() && conflicts < 3 => {
+                                conflicts += 1;
+                                tracing::warn!(name = %spec.name, "name taken while filing; looking again");
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
-                    spec.description.push_str(&filing.marker());
-                    spec.file_name.get_or_insert_with(|| spec.name.clone());
-                    spec.name = name;
-                    xecm.file_document(filing.workspace, &filing.folder, &spec, content)
-                        .await?
-                        .document
                 }
             };
             Ok::<_, XecmError>(Filed {
