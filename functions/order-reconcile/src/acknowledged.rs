@@ -75,7 +75,9 @@ fn answers(answer: &AcknowledgedTransaction, numbers: &ControlNumbers) -> bool {
     match answer.control_number.as_deref() {
         Some(set) => same_number(Some(set), numbers.transaction.as_deref()),
         // A group- or interchange-level answer covers every set in it.
-        None => answer.group_control_number.is_some() || answer.interchange_control_number.is_some(),
+        None => {
+            answer.group_control_number.is_some() || answer.interchange_control_number.is_some()
+        }
     }
 }
 

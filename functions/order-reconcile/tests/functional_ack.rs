@@ -22,11 +22,11 @@ const PO: &str = "4500001234";
 /// The buyer sends its 850 for [`PO`] to Acme (group 101, set 0001); the TG document id.
 async fn buyer_sends_850(world: &common::World) -> String {
     let bytes = String::from_utf8(fixture("x12/850_purchase_order.x12"))
-        .unwrap()
+        .expect("test step")
         .replace("PO-2024-0042", PO);
     let metadata = DocumentMetadata {
-        sender: "ZZ:BUYERCO".parse().unwrap(),
-        receiver: "ZZ:ACMESUPPLY".parse().unwrap(),
+        sender: "ZZ:BUYERCO".parse().expect("test step"),
+        receiver: "ZZ:ACMESUPPLY".parse().expect("test step"),
         standard: Standard::X12,
         doc_type: "850".to_owned(),
         business_refs: BusinessRefs {
@@ -54,7 +54,7 @@ async fn buyer_sends_850(world: &common::World) -> String {
             },
         )
         .await
-        .unwrap();
+        .expect("test step");
     sent.document_id.as_str().to_owned()
 }
 
@@ -62,7 +62,7 @@ async fn buyer_sends_850(world: &common::World) -> String {
 fn acme_997(rejected: bool) -> Vec<u8> {
     if rejected {
         String::from_utf8(fixture("x12/997_rejected.x12"))
-            .unwrap()
+            .expect("test step")
             .replace("AK1*PO*102~", "AK1*PO*101~")
             .into_bytes()
     } else {
@@ -81,7 +81,7 @@ async fn acknowledged_event(world: &common::World, document_id: &str) -> Value {
         .tg
         .events_after(None, Some(500))
         .await
-        .unwrap()
+        .expect("test step")
         .items;
     let event = events
         .iter()
@@ -92,7 +92,7 @@ async fn acknowledged_event(world: &common::World, document_id: &str) -> Value {
                 })
         })
         .expect("TG emitted the 850's acknowledged status change");
-    serde_json::to_value(event).unwrap()
+    serde_json::to_value(event).expect("test step")
 }
 
 async fn report_nodes(world: &common::World, workspace: NodeId) -> Vec<Node> {
@@ -103,24 +103,28 @@ async fn report_json(world: &common::World, workspace: NodeId) -> Value {
     let json = report_nodes(world, workspace)
         .await
         .into_iter()
-        .find(|n| n.name.ends_with(".json"))
+        .find(|n| {
+            std::path::Path::new(&n.name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        })
         .expect("a JSON report");
     let mut bytes = Vec::new();
     world
         .xecm
         .download_document(json.id)
         .await
-        .unwrap()
+        .expect("test step")
         .write_to(&mut bytes)
         .await
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
+        .expect("test step");
+    serde_json::from_slice(&bytes).expect("test step")
 }
 
 fn functional_ack_documents(report: &Value) -> usize {
     report["documents"]
         .as_array()
-        .unwrap()
+        .expect("test step")
         .iter()
         .filter(|d| d["kind"] == "functional_ack")
         .count()
@@ -143,9 +147,9 @@ async fn a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_code
     // Crash right after the order's Match Status is written; the re-run finishes it.
     world.crash.arm("xecm-match-status");
     let record = world
-        .deliver(signed(&serde_json::to_vec(&event).unwrap()))
+        .deliver(signed(&serde_json::to_vec(&event).expect("test step")))
         .await;
-    let event_id = record["event_id"].as_str().unwrap().to_owned();
+    let event_id = record["event_id"].as_str().expect("test step").to_owned();
     world.stack.ledger_clock.advance(Duration::from_secs(301));
     world.schedule("order-reconcile-poll-inbox").await;
     let done = world.inbox_record(&event_id).await;
@@ -158,7 +162,7 @@ async fn a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_code
     let report = report_json(&world, workspace.id).await;
     let finding = report["findings"]
         .as_array()
-        .unwrap()
+        .expect("test step")
         .iter()
         .find(|f| f["code"] == "functional_ack_rejected")
         .unwrap_or_else(|| panic!("a functional_ack_rejected finding: {report}"));
@@ -175,9 +179,12 @@ async fn a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_code
     // TG delivers the status change again under another event id: recorded once, the
     // report not filed again, and nothing sent back to Acme for its 997.
     let mut again = event.clone();
-    again["event_id"] = Value::from(format!("{}-again", event["event_id"].as_str().unwrap()));
+    again["event_id"] = Value::from(format!(
+        "{}-again",
+        event["event_id"].as_str().expect("test step")
+    ));
     let record = world
-        .deliver(signed(&serde_json::to_vec(&again).unwrap()))
+        .deliver(signed(&serde_json::to_vec(&again).expect("test step")))
         .await;
     assert_eq!(
         record["outcome"]["reconciliation"][0]["new_version"], false,
@@ -197,28 +204,36 @@ async fn an_accepted_850_is_recorded_on_the_order(stack: Stack) {
     let world = world(stack);
     let event = partner_answers(&world, false).await;
     let record = world
-        .deliver(signed(&serde_json::to_vec(&event).unwrap()))
+        .deliver(signed(&serde_json::to_vec(&event).expect("test step")))
         .await;
     let outcome = &record["outcome"];
-    assert_eq!(outcome["functional_acks"][0]["verdict"], "accepted", "{record}");
-    assert_eq!(outcome["acknowledged_by"].as_str().map(str::is_empty), Some(false));
+    assert_eq!(
+        outcome["functional_acks"][0]["verdict"], "accepted",
+        "{record}"
+    );
+    assert_eq!(
+        outcome["acknowledged_by"].as_str().map(str::is_empty),
+        Some(false)
+    );
     let workspace = world.workspace(PO).await;
     let report = report_json(&world, workspace.id).await;
     assert_eq!(functional_ack_documents(&report), 1, "{report}");
     let listed = report["documents"]
         .as_array()
-        .unwrap()
+        .expect("test step")
         .iter()
         .find(|d| d["kind"] == "functional_ack")
-        .unwrap();
+        .expect("test step");
     assert_eq!(listed["number"], "0001");
     assert_eq!(listed["sender"], "ZZ:ACMESUPPLY");
     assert!(
         !report["findings"]
             .as_array()
-            .unwrap()
+            .expect("test step")
             .iter()
-            .any(|f| f["code"].as_str().is_some_and(|c| c.starts_with("functional_ack"))),
+            .any(|f| f["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("functional_ack"))),
         "an acceptance is no finding: {report}"
     );
 }

@@ -75,7 +75,9 @@ async fn main() -> anyhow::Result<ExitCode> {
             seed,
         } => {
             let own = match &seed {
-                Some(_) if external => anyhow::bail!("--seed loads the simulators; not with --external"),
+                Some(_) if external => {
+                    anyhow::bail!("--seed loads the simulators; not with --external")
+                }
                 Some(dir) => Some(gridlink_local::own_data::SeedDir::read(dir)?),
                 None => None,
             };
@@ -90,7 +92,10 @@ async fn main() -> anyhow::Result<ExitCode> {
             println!("{}", stack.banner());
             if let (Some(own), Some(xecm_root)) = (own, &stack.platforms.endpoints.xecm_sim_root) {
                 let endpoints = &stack.platforms.endpoints;
-                for line in own.load(&endpoints.tg_url, xecm_root, &reqwest::Client::new()).await? {
+                for line in own
+                    .load(&endpoints.tg_url, xecm_root, &reqwest::Client::new())
+                    .await?
+                {
                     println!("  seed           {line}");
                 }
             }

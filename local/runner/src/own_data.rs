@@ -82,17 +82,16 @@ pub fn order_from_850(
         name: &name,
         bytes: &bytes,
     };
-    let supplier = match supplier {
-        Some(number) => number.to_owned(),
-        None => {
-            let (_, receiver) = order_reconcile::reconcile::workspace::purchase_order(input)?;
-            supplier_for(&receiver, seeds).ok_or_else(|| {
-                anyhow!(
-                    "{name}: no supplier workspace has Trading Partner ID {receiver} (the \
-                     interchange's receiver); add one to xecm.json or pass --supplier"
-                )
-            })?
-        }
+    let supplier = if let Some(number) = supplier {
+        number.to_owned()
+    } else {
+        let (_, receiver) = order_reconcile::reconcile::workspace::purchase_order(input)?;
+        supplier_for(&receiver, seeds).ok_or_else(|| {
+            anyhow!(
+                "{name}: no supplier workspace has Trading Partner ID {receiver} (the \
+                 interchange's receiver); add one to xecm.json or pass --supplier"
+            )
+        })?
     };
     Ok(order_workspace(input, &supplier, ORDER_WORKSPACE_TYPE)?)
 }
@@ -215,7 +214,8 @@ impl SeedDir {
                 order.po_number, order.supplier_address
             );
             for note in &order.notes {
-                line.push_str(&format!("\n    note: {note}"));
+                line.push_str("\n    note: ");
+                line.push_str(note);
             }
             done.push(line);
         }
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_supplier_of_an_850_is_found_by_its_receiver_in_the_seeds() {
-        let demo = demo_xecm_seed().unwrap();
+        let demo = demo_xecm_seed().expect("test step");
         assert_eq!(
             supplier_for("ZZ:ACMESUPPLY", &[demo]).as_deref(),
             Some("0000100042")
@@ -260,13 +260,15 @@ mod tests {
 
     #[test]
     fn a_seed_directory_with_an_unsupported_tg_key_is_refused_naming_it() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test step");
         std::fs::write(
             dir.path().join("tgrid.json"),
             r#"{"partners": [], "tenant": {}}"#,
         )
-        .unwrap();
-        let error = SeedDir::read(dir.path()).unwrap_err().to_string();
+        .expect("test step");
+        let error = SeedDir::read(dir.path())
+            .expect_err("must fail")
+            .to_string();
         assert!(error.contains("`tenant` is not supported"), "{error}");
     }
 }

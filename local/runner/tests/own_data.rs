@@ -41,18 +41,18 @@ fn write_seed_dir(dir: &Path, workspaces: &Value) {
         }]})
         .to_string(),
     )
-    .unwrap();
+    .expect("test step");
     std::fs::write(
         dir.join("xecm.json"),
         json!({ "workspaces": workspaces }).to_string(),
     )
-    .unwrap();
-    std::fs::create_dir_all(dir.join("orders")).unwrap();
+    .expect("test step");
+    std::fs::create_dir_all(dir.join("orders")).expect("test step");
     std::fs::write(
         dir.join("orders/po.x12"),
         as_newco("x12/850_purchase_order.x12"),
     )
-    .unwrap();
+    .expect("test step");
 }
 
 fn newco_supplier(name: &str, number: &str) -> Value {
@@ -74,21 +74,21 @@ async fn stack(dir: &Path) -> RunningStack {
 
 #[tokio::test]
 async fn own_partners_suppliers_and_an_850_are_loaded_and_the_partners_855_is_filed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("test step");
     let seed = dir.path().join("seed");
-    std::fs::create_dir_all(&seed).unwrap();
+    std::fs::create_dir_all(&seed).expect("test step");
     write_seed_dir(&seed, &json!([newco_supplier("NewCo Parts", "0000200001")]));
     let stack = stack(dir.path()).await;
     let endpoints = &stack.platforms.endpoints;
     let loaded = SeedDir::read(&seed)
-        .unwrap()
+        .expect("test step")
         .load(
             &endpoints.tg_url,
-            endpoints.xecm_sim_root.as_deref().unwrap(),
+            endpoints.xecm_sim_root.as_deref().expect("test step"),
             &reqwest::Client::new(),
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(
         loaded,
         vec![
@@ -104,13 +104,15 @@ async fn own_partners_suppliers_and_an_850_are_loaded_and_the_partners_855_is_fi
         .tg_client()
         .partner(&PartnerId::new("prt_newco"))
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(partner.name, "NewCo Parts");
     let xecm = stack.platforms.xecm();
     let order = xecm
-        .find_workspace_by_business_object(&BusinessObject::new("SAP_ERP", "BUS2012", PO).unwrap())
+        .find_workspace_by_business_object(
+            &BusinessObject::new("SAP_ERP", "BUS2012", PO).expect("test step"),
+        )
         .await
-        .unwrap()
+        .expect("test step")
         .expect("the order workspace");
     assert_eq!(order.name, format!("PO {PO}"));
 
@@ -125,13 +127,16 @@ async fn own_partners_suppliers_and_an_850_are_loaded_and_the_partners_855_is_fi
         .body(as_newco("x12/855_order_ack.x12"))
         .send()
         .await
-        .unwrap();
+        .expect("test step");
     assert!(sent.status().is_success(), "{}", sent.status());
     let mut filed = Vec::new();
     for _ in 0..100 {
-        let confirmations = xecm.node_at_path(order.id, "Confirmations").await.unwrap();
+        let confirmations = xecm
+            .node_at_path(order.id, "Confirmations")
+            .await
+            .expect("test step");
         if let Some(folder) = confirmations {
-            filed = xecm.list_children(folder.id).await.unwrap();
+            filed = xecm.list_children(folder.id).await.expect("test step");
             if !filed.is_empty() {
                 break;
             }
@@ -139,14 +144,18 @@ async fn own_partners_suppliers_and_an_850_are_loaded_and_the_partners_855_is_fi
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(filed.len(), 1, "NewCo's 855 filed in Confirmations");
-    assert!(filed[0].name.starts_with(&format!("855 {PO} NEWCO")), "{}", filed[0].name);
+    assert!(
+        filed[0].name.starts_with(&format!("855 {PO} NEWCO")),
+        "{}",
+        filed[0].name
+    );
 }
 
 #[tokio::test]
 async fn a_seed_directory_with_a_duplicate_workspace_name_is_refused_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("test step");
     let seed = dir.path().join("seed");
-    std::fs::create_dir_all(&seed).unwrap();
+    std::fs::create_dir_all(&seed).expect("test step");
     write_seed_dir(
         &seed,
         &json!([
@@ -157,14 +166,14 @@ async fn a_seed_directory_with_a_duplicate_workspace_name_is_refused_naming_it()
     let stack = stack(dir.path()).await;
     let endpoints = &stack.platforms.endpoints;
     let error = SeedDir::read(&seed)
-        .unwrap()
+        .expect("test step")
         .load(
             &endpoints.tg_url,
-            endpoints.xecm_sim_root.as_deref().unwrap(),
+            endpoints.xecm_sim_root.as_deref().expect("test step"),
             &reqwest::Client::new(),
         )
         .await
-        .unwrap_err()
+        .expect_err("must fail")
         .to_string();
     assert!(error.contains("xecm.json refused"), "{error}");
     assert!(error.contains("'NewCo Parts'"), "{error}");

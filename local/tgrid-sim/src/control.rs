@@ -48,11 +48,9 @@ async fn put_partner(
         }
         let record = seed.record();
         for address in &record.partner.edi_addresses {
-            if let Some(other) = state
-                .partners
-                .values()
-                .find(|p| p.partner.partner_id != seed.partner_id && p.partner.edi_addresses.contains(address))
-            {
+            if let Some(other) = state.partners.values().find(|p| {
+                p.partner.partner_id != seed.partner_id && p.partner.edi_addresses.contains(address)
+            }) {
                 return Err(ApiError::conflict(format!(
                     "edi_addresses: {address} belongs to partner {}, not {}",
                     other.partner.partner_id, seed.partner_id
@@ -77,7 +75,10 @@ async fn put_partner(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(serde_json::to_value(partner).unwrap_or_default())))
+    Ok((
+        status,
+        Json(serde_json::to_value(partner).unwrap_or_default()),
+    ))
 }
 
 async fn delivery_mode(State(sim): State<Arc<Sim>>) -> ApiResult<Json<DeliveryMode>> {

@@ -281,8 +281,14 @@ mod tests {
     fn ascending_lines_are_found_in_sequence_and_out_of_it_without_an_eager_map() {
         let order = lines(&["9", "10", "0020", "100"]);
         let index = LineIndex::new(&order);
-        assert!(index.first.is_none(), "ascending keys need no first-position list");
-        assert!(index.by_line.get().is_none(), "no map until a lookup misses");
+        assert!(
+            index.first.is_none(),
+            "ascending keys need no first-position list"
+        );
+        assert!(
+            index.by_line.get().is_none(),
+            "no map until a lookup misses"
+        );
         assert_eq!(index.find(Some("9"), &[]), Some(0));
         assert_eq!(index.find(Some("10"), &[]), Some(1));
         assert!(index.by_line.get().is_none());

@@ -241,6 +241,9 @@ mod tests {
             31,
         )
         .expect_err("no 850");
-        assert!(error.to_string().starts_with("order file ack.x12"), "{error}");
+        assert!(
+            error.to_string().starts_with("order file ack.x12"),
+            "{error}"
+        );
     }
 }
