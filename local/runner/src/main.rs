@@ -43,6 +43,7 @@ enum Command {
     },
     /// Print the xECM seed of an order workspace made from an 850 / ORDERS file (category
     /// lines, the file in `Order`).
+    #[command(name = "order-from-850")]
     OrderFrom850 {
         /// The 850 / ORDERS file.
         file: PathBuf,
