@@ -65,18 +65,28 @@
 //!
 //! ## Functional acknowledgments
 //! A partner's 997 / 999 / CONTRL is never answered with one of ours; what it accepts or
-//! rejects is recorded on the inbox item ([`reconcile::functional_ack::classify`]).
+//! rejects is recorded on the inbox item ([`reconcile::functional_ack::classify`]). When it
+//! answers an order document the buyer sent (850 / ORDERS, 860 / ORDCHG), it is tracked on
+//! the order from TG's `document.status_changed` of that outbound document (`acknowledged`,
+//! `acknowledged_by`): an accepted one is a ledger entry listed among the order's documents in
+//! the reconciliation report, an error or rejection an exception on the order
+//! (`functional_ack_rejected` / `functional_ack_errors`) carrying the partner's codes. Once
+//! per acknowledged control number and acknowledgment content. See `acknowledged.rs` for
+//! why the status change and not the inbound 997 is the way in.
 //!
 //! ## Layout
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
 //! - [`config`]: the configuration, [`OrderReconcileConfig`].
 //! - `process.rs`: one received document, end to end.
+//! - `acknowledged.rs`: a partner's functional acknowledgment of the buyer's 850 / 860,
+//!   taken from the outbound document's status change and tracked on the order.
 //! - `refile.rs`: a parked document rebuilt from its unmatched record and filed (an
 //!   operator's assignment, the retry schedule); the queue's routes are
 //!   [`gridlink_inbound::operator`]'s.
 //! - [`reconcile`]: line-by-line reconciliation (a pure engine), the discrepancy report, the
 //!   per-order ledger of received documents, and the run after each filed document.
 
+mod acknowledged;
 pub mod config;
 #[doc(hidden)]
 pub mod fuzz_targets;

@@ -43,6 +43,14 @@ pub(crate) async fn process_event(
     item: &InboxItem,
     event: &Event,
 ) -> Result<Value, InboundError> {
+    // A buyer's 850 / 860 the partner acknowledged (997 / 999 / CONTRL): tracked on the order
+    // (rule 6, [`crate::acknowledged`]).
+    if let (EventType::DocumentStatusChanged, Some(document)) =
+        (&event.event_type, event.document())
+        && document.direction == Direction::Outbound
+    {
+        return crate::acknowledged::process_status_change(function, item, &document).await;
+    }
     // Only `document.received` is an arrival. `document.status_changed` carries the same
     // document (TG emits one when gridlink marks it downloaded, and for every outbound
     // status), and must not go through correlation and filing again (issue 20, defect 7).

@@ -11,12 +11,14 @@
 //! - [`functions`]: the seven functions as the local stack builds them.
 //! - [`platforms`]: the simulators (or external endpoints) and the platform each function gets.
 //! - [`stack`]: starts everything, registers TG webhooks, and says what runs where.
+//! - [`own_data`]: your own partners and orders (`up --seed DIR`, `order-from-850`).
 //! - [`demo`]: drives every use case end to end and reports what happened where.
 
 pub mod chaos;
 pub mod demo;
 pub mod functions;
 pub mod gateway;
+pub mod own_data;
 pub mod platforms;
 pub mod schedules;
 pub mod stack;

@@ -36,6 +36,24 @@ enum Command {
         /// instead of the simulators.
         #[arg(long)]
         external: bool,
+        /// Your own partners and orders, loaded over the demo seeds (`tgrid.json`,
+        /// `xecm.json`, `orders/*.x12`; see README "Your own partners and orders").
+        #[arg(long)]
+        seed: Option<PathBuf>,
+    },
+    /// Print the xECM seed of an order workspace made from an 850 / ORDERS file (category
+    /// lines, the file in `Order`).
+    #[command(name = "order-from-850")]
+    OrderFrom850 {
+        /// The 850 / ORDERS file.
+        file: PathBuf,
+        /// The supplier number (default: the supplier whose Trading Partner ID is the file's
+        /// receiver, in `--seed`'s xecm.json or the demo seed).
+        #[arg(long)]
+        supplier: Option<String>,
+        /// A seed directory whose xecm.json holds the supplier.
+        #[arg(long)]
+        seed: Option<PathBuf>,
     },
     /// Start a fresh stack on the simulators, drive every use case end to end, print a report,
     /// and exit non-zero if anything failed.
@@ -98,7 +116,15 @@ async fn main() -> anyhow::Result<ExitCode> {
             port,
             speed,
             external,
+            seed,
         } => {
+            let own = match &seed {
+                Some(_) if external => {
+                    anyhow::bail!("--seed loads the simulators; not with --external")
+                }
+                Some(dir) => Some(gridlink_local::own_data::SeedDir::read(dir)?),
+                None => None,
+            };
             let stack = RunningStack::start(StackConfig {
                 data_dir,
                 listen: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -108,6 +134,15 @@ async fn main() -> anyhow::Result<ExitCode> {
             })
             .await?;
             println!("{}", stack.banner());
+            if let (Some(own), Some(xecm_root)) = (own, &stack.platforms.endpoints.xecm_sim_root) {
+                let endpoints = &stack.platforms.endpoints;
+                for line in own
+                    .load(&endpoints.tg_url, xecm_root, &reqwest::Client::new())
+                    .await?
+                {
+                    println!("  seed           {line}");
+                }
+            }
             tokio::signal::ctrl_c().await?;
             println!("stopping");
             Ok(ExitCode::SUCCESS)
@@ -152,6 +187,16 @@ async fn main() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::OrderFrom850 {
+            file,
+            supplier,
+            seed,
+        } => {
+            let workspace =
+                gridlink_local::own_data::order_seed(&file, supplier.as_deref(), seed.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&workspace)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo { data_dir } => {
             if data_dir.exists() {

@@ -1,5 +1,5 @@
 //! Simulator controls that are not partner actions: delivery misbehaviour, injected API
-//! faults, token revocation and counters.
+//! faults, token revocation and counters, and adding a partner to the running simulator.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -7,12 +7,14 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Serialize;
 
 use crate::delivery::{DeliveryAttempt, DeliveryMode};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::seed::PartnerSeed;
 use crate::sim::{Faults, Sim};
 
 /// The control routes.
@@ -27,6 +29,56 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
         .route("/__sim/faults", post(set_faults))
         .route("/__sim/tokens/revoke", post(revoke_tokens))
         .route("/__sim/stats", get(stats))
+        .route("/__sim/partners", post(put_partner))
+}
+
+/// `POST /__sim/partners` with a partner in the seed format ([`PartnerSeed`]): adds it to the
+/// running simulator, or replaces the partner with that id (addresses, contacts,
+/// partnerships). 201 when added, 200 when replaced, with the partner as
+/// `GET /v1/partners/{id}` shows it; `partner.updated` is emitted. An inconsistent partner →
+/// 400 listing every problem; an EDI address another partner holds → 409 naming both.
+async fn put_partner(
+    State(sim): State<Arc<Sim>>,
+    ApiJson(seed, _): ApiJson<PartnerSeed>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let added = sim.write(|state| {
+        let problems = seed.problems(&state.tenant.addresses());
+        if !problems.is_empty() {
+            return Err(ApiError::invalid(problems.join("; ")));
+        }
+        let record = seed.record();
+        for address in &record.partner.edi_addresses {
+            if let Some(other) = state.partners.values().find(|p| {
+                p.partner.partner_id != seed.partner_id && p.partner.edi_addresses.contains(address)
+            }) {
+                return Err(ApiError::conflict(format!(
+                    "edi_addresses: {address} belongs to partner {}, not {}",
+                    other.partner.partner_id, seed.partner_id
+                )));
+            }
+        }
+        let partner = record.partner.clone();
+        let added = state
+            .partners
+            .insert(seed.partner_id.clone(), record)
+            .is_none();
+        sim.emit(
+            state,
+            gridlink_tgrid::EventType::PartnerUpdated,
+            serde_json::to_value(&partner).unwrap_or_default(),
+        );
+        Ok((added, partner))
+    })?;
+    let (added, partner) = added;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::to_value(partner).unwrap_or_default()),
+    ))
 }
 
 async fn delivery_mode(State(sim): State<Arc<Sim>>) -> ApiResult<Json<DeliveryMode>> {

@@ -92,6 +92,87 @@ pub struct PartnerSeed {
     pub partnerships: Vec<PartnershipSeed>,
 }
 
+impl PartnerSeed {
+    /// Every inconsistency of this partner: unparseable addresses, partnerships naming a
+    /// `my_address` that is not one of `tenant_addresses` or a `partner_address` that is not
+    /// its own.
+    pub fn problems(&self, tenant_addresses: &[PartyId]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut own = Vec::new();
+        for address in &self.edi_addresses {
+            match PartyId::parse(address) {
+                Ok(party) => own.push(party),
+                Err(e) => problems.push(format!("partner {}: {e}", self.partner_id)),
+            }
+        }
+        for ship in &self.partnerships {
+            match PartyId::parse(&ship.my_address) {
+                Ok(party) if !tenant_addresses.contains(&party) => problems.push(format!(
+                    "partner {}: partnership my_address {party} is not a tenant mailbox address",
+                    self.partner_id
+                )),
+                Ok(_) => {}
+                Err(e) => problems.push(format!("partner {}: {e}", self.partner_id)),
+            }
+            match PartyId::parse(&ship.partner_address) {
+                Ok(party) if !own.contains(&party) => problems.push(format!(
+                    "partner {}: partnership partner_address {party} is not one of its addresses",
+                    self.partner_id
+                )),
+                Ok(_) => {}
+                Err(e) => problems.push(format!("partner {}: {e}", self.partner_id)),
+            }
+        }
+        problems
+    }
+
+    /// The simulator's record of this partner (call [`Self::problems`] first: unparseable
+    /// addresses are left out).
+    pub(crate) fn record(&self) -> crate::state::PartnerRecord {
+        let partner = gridlink_tgrid::model::Partner {
+            partner_id: self.partner_id.clone(),
+            name: self.name.clone(),
+            status: self.status,
+            edi_addresses: self
+                .edi_addresses
+                .iter()
+                .filter_map(|a| PartyId::parse(a).ok())
+                .collect(),
+            van: self.van,
+            contacts: self.contacts.clone(),
+            extra: serde_json::Map::new(),
+        };
+        let partnerships = self
+            .partnerships
+            .iter()
+            .filter_map(|s| {
+                Some(crate::state::Partnership {
+                    my_address: PartyId::parse(&s.my_address).ok()?,
+                    partner_address: PartyId::parse(&s.partner_address).ok()?,
+                    send: s.send.clone(),
+                    receive: s.receive.clone(),
+                    status: s.status.clone(),
+                })
+            })
+            .collect();
+        crate::state::PartnerRecord {
+            partner,
+            partnerships,
+        }
+    }
+}
+
+impl TenantSeed {
+    /// The tenant's EDI addresses (every mailbox's), those that parse.
+    pub fn addresses(&self) -> Vec<PartyId> {
+        self.mailboxes
+            .iter()
+            .flat_map(|m| &m.edi_addresses)
+            .filter_map(|a| PartyId::parse(a).ok())
+            .collect()
+    }
+}
+
 fn active() -> PartnerStatus {
     PartnerStatus::Active
 }
@@ -211,31 +292,7 @@ impl Seed {
             if !seen.insert(partner.partner_id.clone()) {
                 problems.push(format!("partner id {} appears twice", partner.partner_id));
             }
-            let mut own = Vec::new();
-            for address in &partner.edi_addresses {
-                match PartyId::parse(address) {
-                    Ok(party) => own.push(party),
-                    Err(e) => problems.push(format!("partner {}: {e}", partner.partner_id)),
-                }
-            }
-            for ship in &partner.partnerships {
-                match PartyId::parse(&ship.my_address) {
-                    Ok(party) if !tenant_addresses.contains(&party) => problems.push(format!(
-                        "partner {}: partnership my_address {party} is not a tenant mailbox address",
-                        partner.partner_id
-                    )),
-                    Ok(_) => {}
-                    Err(e) => problems.push(format!("partner {}: {e}", partner.partner_id)),
-                }
-                match PartyId::parse(&ship.partner_address) {
-                    Ok(party) if !own.contains(&party) => problems.push(format!(
-                        "partner {}: partnership partner_address {party} is not one of its addresses",
-                        partner.partner_id
-                    )),
-                    Ok(_) => {}
-                    Err(e) => problems.push(format!("partner {}: {e}", partner.partner_id)),
-                }
-            }
+            problems.extend(partner.problems(&tenant_addresses));
         }
         if problems.is_empty() {
             Ok(())

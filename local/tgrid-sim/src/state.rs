@@ -123,41 +123,7 @@ impl State {
         let partners = seed
             .partners
             .iter()
-            .map(|p| {
-                let partner = Partner {
-                    partner_id: p.partner_id.clone(),
-                    name: p.name.clone(),
-                    status: p.status,
-                    edi_addresses: p
-                        .edi_addresses
-                        .iter()
-                        .filter_map(|a| PartyId::parse(a).ok())
-                        .collect(),
-                    van: p.van,
-                    contacts: p.contacts.clone(),
-                    extra: serde_json::Map::new(),
-                };
-                let partnerships = p
-                    .partnerships
-                    .iter()
-                    .filter_map(|s| {
-                        Some(Partnership {
-                            my_address: PartyId::parse(&s.my_address).ok()?,
-                            partner_address: PartyId::parse(&s.partner_address).ok()?,
-                            send: s.send.clone(),
-                            receive: s.receive.clone(),
-                            status: s.status.clone(),
-                        })
-                    })
-                    .collect();
-                (
-                    p.partner_id.clone(),
-                    PartnerRecord {
-                        partner,
-                        partnerships,
-                    },
-                )
-            })
+            .map(|p| (p.partner_id.clone(), p.record()))
             .collect();
         Self {
             next_id: 1,

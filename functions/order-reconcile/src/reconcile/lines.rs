@@ -19,27 +19,50 @@ pub(super) fn n(value: Decimal) -> Decimal {
 /// Order lines by line number and by material (the buyer's part number).
 ///
 /// Documents usually list lines in the order's sequence, so a lookup first tries the line
-/// after the one found last (no hashing), then the map; the material map is built only when
-/// a document line has no line number.
+/// after the one found last (no hashing), then the map. Orders usually number their lines in
+/// ascending order: then every key is unique and the line-number map is built only when a
+/// lookup misses the guess; the material map only when a document line has no line number.
 pub(super) struct LineIndex<'a> {
     lines: &'a [OrderedLine],
     keys: Vec<&'a str>,
-    /// Whether line `i` is the first with its key (the one a lookup must find).
-    first: Vec<bool>,
-    by_line: HashMap<&'a str, usize>,
+    /// Whether line `i` is the first with its key (the one a lookup must find); `None` when
+    /// the keys ascend, so each is the only one.
+    first: Option<Vec<bool>>,
+    by_line: OnceCell<HashMap<&'a str, usize>>,
     by_material: OnceCell<HashMap<&'a str, usize>>,
     next: Cell<usize>,
+}
+
+/// Keys by length, then bytes: a total order that is the numeric one for line numbers (keys
+/// have no leading zeros).
+fn ascends(a: &str, b: &str) -> bool {
+    (a.len(), a) < (b.len(), b)
+}
+
+fn first_positions<'a>(keys: &[&'a str]) -> HashMap<&'a str, usize> {
+    let mut by_line = HashMap::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        by_line.entry(*key).or_insert(i);
+    }
+    by_line
 }
 
 impl<'a> LineIndex<'a> {
     pub(super) fn new(lines: &'a [OrderedLine]) -> Self {
         let keys: Vec<&'a str> = lines.iter().map(|l| line_key(&l.line)).collect();
-        let mut by_line = HashMap::with_capacity(lines.len());
-        let first = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| *by_line.entry(*key).or_insert(i) == i)
-            .collect();
+        let by_line = OnceCell::new();
+        let first = if keys.windows(2).all(|pair| ascends(pair[0], pair[1])) {
+            None
+        } else {
+            let map = first_positions(&keys);
+            let first = keys
+                .iter()
+                .enumerate()
+                .map(|(i, key)| map.get(key) == Some(&i))
+                .collect();
+            let _ = by_line.set(map);
+            Some(first)
+        };
         Self {
             lines,
             keys,
@@ -48,6 +71,14 @@ impl<'a> LineIndex<'a> {
             by_material: OnceCell::new(),
             next: Cell::new(0),
         }
+    }
+
+    fn by_line(&self) -> &HashMap<&'a str, usize> {
+        self.by_line.get_or_init(|| first_positions(&self.keys))
+    }
+
+    fn is_first(&self, i: usize) -> bool {
+        self.first.as_ref().is_none_or(|first| first[i])
     }
 
     fn materials(&self) -> &HashMap<&'a str, usize> {
@@ -70,10 +101,10 @@ impl<'a> LineIndex<'a> {
         if let Some(line) = line_number.filter(|l| !l.trim().is_empty()) {
             let key = line_key(line);
             let guess = self.next.get();
-            let found = if self.keys.get(guess) == Some(&key) && self.first[guess] {
+            let found = if self.keys.get(guess) == Some(&key) && self.is_first(guess) {
                 Some(guess)
             } else {
-                self.by_line.get(key).copied()
+                self.by_line().get(key).copied()
             };
             if let Some(i) = found {
                 self.next.set(i + 1);
@@ -224,5 +255,56 @@ pub(super) fn unit_mismatch(
                 ordered.unit.as_deref().unwrap_or("?")
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(numbers: &[&str]) -> Vec<OrderedLine> {
+        numbers
+            .iter()
+            .map(|n| OrderedLine {
+                line: (*n).to_owned(),
+                material: Some(format!("M-{n}")),
+                quantity: Decimal::ONE,
+                unit: None,
+                unit_price: None,
+                delivery_date: None,
+                ship_date: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ascending_lines_are_found_in_sequence_and_out_of_it_without_an_eager_map() {
+        let order = lines(&["9", "10", "0020", "100"]);
+        let index = LineIndex::new(&order);
+        assert!(
+            index.first.is_none(),
+            "ascending keys need no first-position list"
+        );
+        assert!(
+            index.by_line.get().is_none(),
+            "no map until a lookup misses"
+        );
+        assert_eq!(index.find(Some("9"), &[]), Some(0));
+        assert_eq!(index.find(Some("10"), &[]), Some(1));
+        assert!(index.by_line.get().is_none());
+        assert_eq!(index.find(Some("100"), &[]), Some(3));
+        assert_eq!(index.find(Some("20"), &[]), Some(2));
+        assert_eq!(index.find(Some("11"), &[]), None);
+    }
+
+    #[test]
+    fn a_repeated_line_number_is_always_its_first_line() {
+        let order = lines(&["10", "20", "10", "30"]);
+        let index = LineIndex::new(&order);
+        assert_eq!(index.find(Some("10"), &[]), Some(0));
+        assert_eq!(index.find(Some("20"), &[]), Some(1));
+        // The guess (line 2, also "10") is not the first "10".
+        assert_eq!(index.find(Some("10"), &[]), Some(0));
+        assert_eq!(index.find(Some("30"), &[]), Some(3));
     }
 }

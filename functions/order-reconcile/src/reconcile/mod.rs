@@ -107,6 +107,7 @@
 //! - [`order`]: the order record from the `Purchase Order` category. [`baseline`]: from an
 //!   850 / ORDERS, and which wins.
 //! - [`offline`]: files in, the same report out (the `gridlink-reconcile` command).
+//! - [`workspace`]: an order workspace (xECM seed entry) from the buyer's 850 / ORDERS file.
 //! - [`config`]: folder, tolerances, invoicing, units (default and per partner).
 //! - [`ledger`]: every partner document of an order, per revision, in the ledger + blobs.
 //! - [`run`]: record → one run per order at a time → reconcile → report filed (JSON + HTML,
@@ -131,6 +132,7 @@ pub mod shipment;
 pub mod status;
 pub mod totals;
 pub mod units;
+pub mod workspace;
 
 #[cfg(test)]
 mod rules_tests;

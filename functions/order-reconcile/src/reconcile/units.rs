@@ -51,13 +51,26 @@ impl Conversion {
         divide: Decimal::ONE,
     };
 
+    /// Whether it changes nothing for `value` (the same unit): no decimal arithmetic is
+    /// needed, as `value × 1 ÷ 1` is `value`, scale included — except for a zero with a scale
+    /// (`0.000 ÷ 1` is `0`), left to the arithmetic (see the test).
+    fn is_same(self, value: Decimal) -> bool {
+        self.multiply == Decimal::ONE && self.divide == Decimal::ONE && !value.is_zero()
+    }
+
     /// A quantity in the target unit.
     pub fn quantity(self, value: Decimal) -> Decimal {
+        if self.is_same(value) {
+            return value;
+        }
         value * self.multiply / self.divide
     }
 
     /// A price per source unit as a price per target unit.
     pub fn price(self, value: Decimal) -> Decimal {
+        if self.is_same(value) {
+            return value;
+        }
         value * self.divide / self.multiply
     }
 }
@@ -117,6 +130,33 @@ impl UnitConversions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_conversion_returns_the_value_as_the_arithmetic_would_scale_included() {
+        for text in [
+            "5",
+            "5.00",
+            "0.120",
+            "1234.5678",
+            "-3.10",
+            "0",
+            "0.000",
+            "79228162514264337593543950335",
+        ] {
+            let value: Decimal = text.parse().expect("decimal");
+            let computed = value * Decimal::ONE / Decimal::ONE;
+            assert_eq!(
+                Conversion::SAME.quantity(value).to_string(),
+                computed.to_string(),
+                "{text}"
+            );
+            assert_eq!(
+                Conversion::SAME.price(value).to_string(),
+                computed.to_string(),
+                "{text}"
+            );
+        }
+    }
 
     fn table() -> UnitConversions {
         UnitConversions::from_json(

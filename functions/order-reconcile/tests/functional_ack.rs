@@ -1,0 +1,244 @@
+//! Rule 6, end to end on the real simulators and both storage stacks: the buyer's 850 goes
+//! out through Trading Grid, the partner answers it with a 997, TG marks the 850
+//! `acknowledged` (`acknowledged_by`) and emits `document.status_changed`; order-reconcile
+//! tracks the answer on the order — a rejection is an exception carrying the partner's codes,
+//! an acceptance is recorded — once, and never answers the partner's 997 with one.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{fixture, signed, world};
+use gridlink_tests::stack::Stack;
+use gridlink_tgrid::IdempotencyKey;
+use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
+use gridlink_tgrid::ports::DocumentPayload;
+use gridlink_xecm::{Node, NodeId, Workspaces};
+use serde_json::Value;
+
+const PO: &str = "4500001234";
+
+/// The buyer sends its 850 for [`PO`] to Acme (group 101, set 0001); the TG document id.
+async fn buyer_sends_850(world: &common::World) -> String {
+    let bytes = String::from_utf8(fixture("x12/850_purchase_order.x12"))
+        .expect("test step")
+        .replace("PO-2024-0042", PO);
+    let metadata = DocumentMetadata {
+        sender: "ZZ:BUYERCO".parse().expect("test step"),
+        receiver: "ZZ:ACMESUPPLY".parse().expect("test step"),
+        standard: Standard::X12,
+        doc_type: "850".to_owned(),
+        business_refs: BusinessRefs {
+            po_number: Some(PO.to_owned()),
+            ..BusinessRefs::default()
+        },
+        control_numbers: ControlNumbers {
+            interchange: Some("000000101".to_owned()),
+            group: Some("101".to_owned()),
+            transaction: Some("0001".to_owned()),
+        },
+        ack_requested: true,
+    };
+    let sent = world
+        .function
+        .platform()
+        .tg
+        .send_document(
+            &IdempotencyKey::derive("test-850", PO),
+            &metadata,
+            DocumentPayload::Inline {
+                file_name: format!("850 {PO}.x12"),
+                content_type: "application/edi-x12".to_owned(),
+                bytes: Bytes::from(bytes),
+            },
+        )
+        .await
+        .expect("test step");
+    sent.document_id.as_str().to_owned()
+}
+
+/// Acme's 997 answering group 101 / set 0001: the rejecting fixture, or an acceptance.
+fn acme_997(rejected: bool) -> Vec<u8> {
+    if rejected {
+        String::from_utf8(fixture("x12/997_rejected.x12"))
+            .expect("test step")
+            .replace("AK1*PO*102~", "AK1*PO*101~")
+            .into_bytes()
+    } else {
+        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *240115*1046*U*00401*000000503*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20240115*1046*503*X*004010~ST*997*0001~AK1*PO*101~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*503~IEA*1*000000503~"
+            .as_bytes()
+            .to_vec()
+    }
+}
+
+/// The `document.status_changed` event of `document_id` turning `acknowledged`, as TG
+/// emitted it.
+async fn acknowledged_event(world: &common::World, document_id: &str) -> Value {
+    let events = world
+        .function
+        .platform()
+        .tg
+        .events_after(None, Some(500))
+        .await
+        .expect("test step")
+        .items;
+    let event = events
+        .iter()
+        .find(|e| {
+            e.event_type.as_str() == "document.status_changed"
+                && e.document().is_some_and(|d| {
+                    d.document_id.as_str() == document_id && d.status.as_str() == "acknowledged"
+                })
+        })
+        .expect("TG emitted the 850's acknowledged status change");
+    serde_json::to_value(event).expect("test step")
+}
+
+async fn report_nodes(world: &common::World, workspace: NodeId) -> Vec<Node> {
+    world.documents_in(workspace, "Reconciliation").await
+}
+
+async fn report_json(world: &common::World, workspace: NodeId) -> Value {
+    let json = report_nodes(world, workspace)
+        .await
+        .into_iter()
+        .find(|n| {
+            std::path::Path::new(&n.name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        })
+        .expect("a JSON report");
+    let mut bytes = Vec::new();
+    world
+        .xecm
+        .download_document(json.id)
+        .await
+        .expect("test step")
+        .write_to(&mut bytes)
+        .await
+        .expect("test step");
+    serde_json::from_slice(&bytes).expect("test step")
+}
+
+fn functional_ack_documents(report: &Value) -> usize {
+    report["documents"]
+        .as_array()
+        .expect("test step")
+        .iter()
+        .filter(|d| d["kind"] == "functional_ack")
+        .count()
+}
+
+/// The partner's 997 comes in (never answered), then the 850's status change is delivered.
+async fn partner_answers(world: &common::World, rejected: bool) -> Value {
+    let sent = buyer_sends_850(world).await;
+    let received = world.partner_sends("prt_acme", acme_997(rejected)).await;
+    let record = world.deliver(received).await;
+    assert_eq!(record["outcome"]["ack"], Value::Null, "{record}");
+    acknowledged_event(world, &sent).await
+}
+
+async fn a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_codes_once(
+    stack: Stack,
+) {
+    let world = world(stack);
+    let event = partner_answers(&world, true).await;
+    // Crash right after the order's Match Status is written; the re-run finishes it.
+    world.crash.arm("xecm-match-status");
+    let record = world
+        .deliver(signed(&serde_json::to_vec(&event).expect("test step")))
+        .await;
+    let event_id = record["event_id"].as_str().expect("test step").to_owned();
+    world.stack.ledger_clock.advance(Duration::from_secs(301));
+    world.schedule("order-reconcile-poll-inbox").await;
+    let done = world.inbox_record(&event_id).await;
+    let outcome = &done["outcome"];
+    assert_eq!(outcome["po_number"], PO, "{done}");
+    assert_eq!(outcome["match_status"], "exceptions", "{done}");
+    assert_eq!(outcome["functional_acks"][0]["verdict"], "rejected");
+
+    let workspace = world.workspace(PO).await;
+    let report = report_json(&world, workspace.id).await;
+    let finding = report["findings"]
+        .as_array()
+        .expect("test step")
+        .iter()
+        .find(|f| f["code"] == "functional_ack_rejected")
+        .unwrap_or_else(|| panic!("a functional_ack_rejected finding: {report}"));
+    assert_eq!(finding["severity"], "exception");
+    assert_eq!(finding["document"], "0001");
+    assert_eq!(
+        finding["message"],
+        "the partner's system rejected 850 0001 (error codes 5, segment PO1 at 14: 8, \
+         element 2: 6, segment BEG at 2: 8, element 3: 1)"
+    );
+    assert_eq!(report["status"], "exceptions");
+    assert_eq!(functional_ack_documents(&report), 1);
+
+    // TG delivers the status change again under another event id: recorded once, the
+    // report not filed again, and nothing sent back to Acme for its 997.
+    let mut again = event.clone();
+    again["event_id"] = Value::from(format!(
+        "{}-again",
+        event["event_id"].as_str().expect("test step")
+    ));
+    let record = world
+        .deliver(signed(&serde_json::to_vec(&again).expect("test step")))
+        .await;
+    assert_eq!(
+        record["outcome"]["reconciliation"][0]["new_version"], false,
+        "{record}"
+    );
+    let report = report_json(&world, workspace.id).await;
+    assert_eq!(functional_ack_documents(&report), 1, "{report}");
+    assert_eq!(report_nodes(&world, workspace.id).await.len(), 2);
+    let answers = world.partner_inbox("prt_acme").await;
+    assert!(
+        !answers.iter().any(|d| d["doc_type"] == "997"),
+        "a partner's 997 is never answered: {answers:?}"
+    );
+}
+
+async fn an_accepted_850_is_recorded_on_the_order(stack: Stack) {
+    let world = world(stack);
+    let event = partner_answers(&world, false).await;
+    let record = world
+        .deliver(signed(&serde_json::to_vec(&event).expect("test step")))
+        .await;
+    let outcome = &record["outcome"];
+    assert_eq!(
+        outcome["functional_acks"][0]["verdict"], "accepted",
+        "{record}"
+    );
+    assert_eq!(
+        outcome["acknowledged_by"].as_str().map(str::is_empty),
+        Some(false)
+    );
+    let workspace = world.workspace(PO).await;
+    let report = report_json(&world, workspace.id).await;
+    assert_eq!(functional_ack_documents(&report), 1, "{report}");
+    let listed = report["documents"]
+        .as_array()
+        .expect("test step")
+        .iter()
+        .find(|d| d["kind"] == "functional_ack")
+        .expect("test step");
+    assert_eq!(listed["number"], "0001");
+    assert_eq!(listed["sender"], "ZZ:ACMESUPPLY");
+    assert!(
+        !report["findings"]
+            .as_array()
+            .expect("test step")
+            .iter()
+            .any(|f| f["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("functional_ack"))),
+        "an acceptance is no finding: {report}"
+    );
+}
+
+gridlink_tests::on_both_stacks!(with common::stack_on;
+    a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_codes_once,
+    an_accepted_850_is_recorded_on_the_order,
+);
