@@ -207,6 +207,7 @@ impl ContractShare {
             answer: Answer::Pending,
             superseded_by: None,
             overdue: false,
+            revoked: None,
         };
         self.change_standing(shared.workspace_id, |s| {
             let added = s.add(entry.clone());
@@ -322,7 +323,7 @@ impl ContractShare {
 impl ContractShare {
     /// Files a document into the acknowledgment folder once per `effect`, through the one
     /// filer ([`gridlink_flow::filing`]).
-    async fn file_once(
+    pub(crate) async fn file_once(
         &self,
         workspace: NodeId,
         effect: EffectKey,

@@ -24,6 +24,17 @@
 //! workspace's `Acknowledgments` folder. An answer for a superseded version is filed, marked
 //! as such, and does not touch the status.
 //!
+//! ## Access follows the record
+//! A share lives only while xECM grants it: when a partner is removed from `Partner ID`, a
+//! document stops being approved, or the contract workspace is deleted, the next sync (poll
+//! or push) revokes that partner's share in TG once, files a `Revocation …txt` evidence
+//! document (who, when, why) in `Acknowledgments`, and the status counts only live shares
+//! (`Revoked` when none is left). A partner added back, or a document approved again, gets a
+//! new share. Details, crash safety and limits: [`revoke`]. The Contract category has no
+//! closed / archived status, so a contract ends by deletion (or by removing its partners);
+//! a deletion is seen when xECM pushes it or a sync meets the workspace gone — the poll
+//! alone does not list deleted workspaces.
+//!
 //! ## Triggers
 //! - schedule `contract-share-poll-xecm`: contract workspaces and documents changed since
 //!   the ledger cursor (with an overlap window), then any inbox items left pending.
@@ -35,7 +46,8 @@
 //!   ([`reminders`]).
 //!
 //! Every effect runs once under a business key: `tg-share` (document/version/partner),
-//! `tg-share-revoke` (share), `xecm-ack-file` (share/partner/attachment),
+//! `tg-share-revoke` (share), `xecm-revoke-evidence` (share), `xecm-ack-file`
+//! (share/partner/attachment),
 //! `xecm-ack-evidence` (share/partner/decision), `tg-contract-thread` (workspace/partner),
 //! `tg-ack-reminder` (share/number). The status attribute is a projection of the standing,
 //! written when it differs ([`standing`] says why that is not an exactly-once effect).
@@ -47,6 +59,7 @@
 //! - [`standing`]: the contract's shares and answers, and the status text derived from them.
 //! - [`evidence`]: a partner's answer (and returned files) filed as evidence.
 //! - [`reminders`]: overdue acknowledgments reminded in a `contract` thread.
+//! - [`revoke`]: shares xECM no longer grants, revoked with evidence.
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers, the poll.
 //! - [`error`]: the function's error, [`ShareError`].
 
@@ -54,6 +67,7 @@ pub mod config;
 pub mod error;
 pub mod evidence;
 pub mod reminders;
+pub mod revoke;
 pub mod share;
 pub mod standing;
 

@@ -76,7 +76,8 @@ pub struct ContractSync {
     pub skipped: Option<String>,
     /// Versions shared in this sync.
     pub shared: Vec<SharedVersion>,
-    /// Shares of superseded versions revoked in this sync.
+    /// Shares revoked in this sync: superseded versions, and shares xECM no longer grants
+    /// ([`crate::revoke`]).
     pub revoked: Vec<String>,
     /// The acknowledgment status the contract has now.
     pub status: Option<String>,
@@ -137,7 +138,16 @@ impl ContractShare {
             workspace_id: workspace_id.get(),
             ..ContractSync::default()
         };
-        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        let workspace = match self.platform.xecm.get_node(workspace_id).await {
+            Ok(workspace) => workspace,
+            Err(error) if crate::revoke::is_gone(&error) => {
+                sync.revoked = self.end_access(workspace_id).await?;
+                sync.skipped =
+                    Some("the workspace is deleted: its partners' shares are revoked".into());
+                return Ok(sync);
+            }
+            Err(error) => return Err(error.into()),
+        };
         if workspace.subtype != subtype::WORKSPACE
             || workspace.workspace_type_id != Some(self.config.workspace_type.get())
         {
@@ -158,11 +168,29 @@ impl ContractShare {
             Err(error) => return Err(error.into()),
         };
         let partners = partner_ids(&values, &self.config.partner_attribute);
+        let approved = if partners.is_empty() {
+            Vec::new()
+        } else {
+            self.approved_documents(workspace_id).await?
+        };
+        // Access follows the record: what xECM no longer grants is revoked first.
+        sync.revoked = self
+            .revoke_ungranted(
+                workspace_id,
+                &crate::revoke::Granted {
+                    workspace: Some(&workspace),
+                    partners: &partners,
+                    approved: &approved,
+                },
+            )
+            .await?;
         if partners.is_empty() {
             sync.skipped = Some("no partner reference".into());
+            // Shares revoked now, or by a run a crash interrupted, show in the status.
+            sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
-        for document in self.approved_documents(workspace_id).await? {
+        for document in approved {
             let Some(current) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
@@ -249,7 +277,17 @@ impl ContractShare {
             None,
         );
         let tg = self.platform.tg.clone();
-        let business_key = format!("{}/v{version}/{partner}", document.id);
+        // A partner added back, or a document approved again, after a revocation gets a
+        // new share: the key counts the revocations of this version for this partner.
+        let revocations = self.standing(workspace.id.get()).await?.0.times_revoked(
+            document.id.get(),
+            version,
+            partner,
+        );
+        let business_key = match revocations {
+            0 => format!("{}/v{version}/{partner}", document.id),
+            n => format!("{}/v{version}/{partner}/after-revocation-{n}", document.id),
+        };
         let due_at = self.planned_due_date(&business_key).await?;
         let new_share = |attachment_id| NewShare {
             partner_ids: vec![PartnerId::new(partner)],
@@ -418,6 +456,7 @@ impl ContractShare {
             answer: Answer::Pending,
             superseded_by: None,
             overdue: false,
+            revoked: None,
         };
         self.change_standing(shared.workspace_id, |s| s.add(entry.clone()))
             .await?;

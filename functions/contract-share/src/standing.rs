@@ -16,7 +16,10 @@
 //!              "answer":"pending"|"acknowledged"|"declined","superseded_by":3|null,
 //!              "overdue":false}]}
 //! ```
-//! The status counts live entries (not superseded): with one, `Pending`, `Overdue` (still
+//! (`revoked` — `{"reason":"partner_removed"|"unapproved"|"workspace_deleted","at","done"}`
+//! — only on a share xECM stopped granting.)
+//! The status counts live entries (neither superseded nor revoked): with none left because
+//! every share was revoked, `Revoked`; with one, `Pending`, `Overdue` (still
 //! unanswered after the last reminder — the escalation the contract owner sees),
 //! `Acknowledged` or `Declined`; with more, `Acknowledged (2 of 2 acknowledged)`, `Pending (1
 //! of 2 acknowledged)`, `Pending (0 of 2 acknowledged, 1 overdue)`, `Declined (1 of 2
@@ -68,13 +71,51 @@ pub struct ShareEntry {
     /// Still unanswered after the last reminder.
     #[serde(default)]
     pub overdue: bool,
+    /// Revoked because the record in xECM no longer grants it (see [`Revocation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
 }
 
 impl ShareEntry {
-    /// Whether the entry still counts (not superseded).
+    /// Whether the entry still counts (neither superseded nor revoked).
     pub fn live(&self) -> bool {
-        self.superseded_by.is_none()
+        self.superseded_by.is_none() && self.revoked.is_none()
     }
+}
+
+/// Why xECM no longer grants a partner a share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeReason {
+    /// The partner is no longer in the contract's `Partner ID`.
+    PartnerRemoved,
+    /// The document is no longer approved (status changed, deleted, or moved out).
+    Unapproved,
+    /// The contract workspace was deleted.
+    WorkspaceDeleted,
+}
+
+impl RevokeReason {
+    /// In words, for the evidence document.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::PartnerRemoved => "the partner was removed from the contract's Partner ID",
+            Self::Unapproved => "the document is no longer approved",
+            Self::WorkspaceDeleted => "the contract workspace was deleted",
+        }
+    }
+}
+
+/// A share revoked because xECM stopped granting it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// Why.
+    pub reason: RevokeReason,
+    /// When gridlink decided it (RFC 3339).
+    pub at: String,
+    /// Revoked in TG, and its evidence filed (or not fileable: a deleted workspace).
+    #[serde(default)]
+    pub done: bool,
 }
 
 /// Every share of one contract.
@@ -154,6 +195,60 @@ impl Standing {
             .collect()
     }
 
+    /// Marks a live share revoked for `reason`; true when it changed.
+    pub fn revoke(&mut self, share_id: &str, reason: RevokeReason, at: &str) -> bool {
+        match self.entry_mut(share_id) {
+            Some(entry) if entry.live() => {
+                entry.revoked = Some(Revocation {
+                    reason,
+                    at: at.to_owned(),
+                    done: false,
+                });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks a revocation carried out (revoked in TG, evidence filed); true when it changed.
+    pub fn revocation_done(&mut self, share_id: &str) -> bool {
+        match self.entry_mut(share_id).and_then(|e| e.revoked.as_mut()) {
+            Some(revocation) if !revocation.done => {
+                revocation.done = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Revocations decided but not carried out yet (a crash in between).
+    pub fn revocations_pending(&self) -> Vec<ShareEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.revoked.as_ref().is_some_and(|r| !r.done))
+            .cloned()
+            .collect()
+    }
+
+    /// How many times the partner's share of this document version was revoked: a partner
+    /// added back, or a document approved again, gets a new share.
+    pub fn times_revoked(&self, document_id: i64, version: u32, partner_id: &str) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.document_id == document_id
+                    && e.version == version
+                    && e.partner_id == partner_id
+                    && e.revoked.is_some()
+            })
+            .count()
+    }
+
+    /// The live shares.
+    pub fn live(&self) -> Vec<ShareEntry> {
+        self.entries.iter().filter(|e| e.live()).cloned().collect()
+    }
+
     /// The status text (see the module's format), `None` while nothing is shared.
     pub fn summary(&self) -> Option<String> {
         let live: Vec<&ShareEntry> = self.entries.iter().filter(|e| e.live()).collect();
@@ -164,7 +259,9 @@ impl Standing {
             .iter()
             .filter(|e| e.answer == Answer::Pending && e.overdue)
             .count();
+        let revoked = self.entries.iter().any(|e| e.revoked.is_some());
         Some(match total {
+            0 if revoked => "Revoked".to_owned(),
             0 => return None,
             1 if declined == 1 => "Declined".to_owned(),
             1 if acknowledged == 1 => "Acknowledged".to_owned(),
@@ -308,7 +405,27 @@ mod tests {
             answer,
             superseded_by: None,
             overdue: false,
+            revoked: None,
         }
+    }
+
+    #[test]
+    fn a_revoked_share_no_longer_counts_and_all_revoked_reads_as_revoked() {
+        let mut standing = Standing::default();
+        standing.add(entry("shr_1", 1, "prt_a", Answer::Acknowledged));
+        standing.add(entry("shr_2", 1, "prt_b", Answer::Pending));
+        assert!(standing.revoke("shr_2", RevokeReason::PartnerRemoved, "t"));
+        assert!(
+            !standing.revoke("shr_2", RevokeReason::Unapproved, "t"),
+            "once"
+        );
+        assert_eq!(standing.summary().as_deref(), Some("Acknowledged"));
+        assert_eq!(standing.revocations_pending().len(), 1);
+        assert!(standing.revocation_done("shr_2"));
+        assert!(standing.revocations_pending().is_empty());
+        assert_eq!(standing.times_revoked(7, 1, "prt_b"), 1);
+        assert!(standing.revoke("shr_1", RevokeReason::Unapproved, "t"));
+        assert_eq!(standing.summary().as_deref(), Some("Revoked"));
     }
 
     #[test]

@@ -16,9 +16,22 @@
 //!   TG → blob store → validated; malformed → rejecting acknowledgment, nothing filed →
 //!   each shipment status: the PO from `L11*PO` / `RFF+ON` (or TG's `business_refs`), else
 //!   looked up from a shipment id / bill of lading / PRO number an earlier document taught
-//!   ([`gridlink_inbound::shipments`]) → the sender must be the order's trading partner, else
-//!   the unmatched queue → filed once → `Shipment Status` → note → the document's shipment
-//!   references taught for the PO → acknowledgment.
+//!   ([`gridlink_inbound::shipments`]), else from the shipment a carrier is authorised on →
+//!   the sender must be the order's trading partner **or a carrier authorised on this
+//!   shipment of this order** ([`carrier`]), else the unmatched queue → filed once →
+//!   `Shipment Status` → note → the document's shipment references taught for the PO →
+//!   acknowledgment.
+//! - `document.received` of an `856` / `DESADV` → read (not filed, not acknowledged:
+//!   order-reconcile does both) → when its sender is the order's trading partner and it names
+//!   a carrier (TD503 / TDT), that carrier is authorised on the shipment for each order.
+//!
+//! ## Carriers
+//! Carriers send most 214s and IFTSTAs. A carrier becomes authorised on one shipment of one
+//! order by the supplier's ship notice naming its SCAC (the carrier is `02:{SCAC}`, and any
+//! address of the TG partner holding that address), or by an operator assigning its parked
+//! report to the order; it may then file status reports for that shipment, into that order's
+//! `Shipping` folder, and nothing else. Everything else a carrier sends is parked. The rules,
+//! what is evidence and what is not: [`carrier`].
 //! - `message.posted` on a `shipment` / `order` thread by a partner → the PO (see
 //!   [`message`]) → the author must be the order's partner → the message (as a text
 //!   document) and each attachment (streamed TG → blob store → xECM) filed once →
@@ -42,7 +55,8 @@
 //! ## The unmatched queue
 //! The routes are [`gridlink_inbound::operator`]'s; `assign` (`{"po_number"}` or
 //! `{"workspace_id"}`) files the parked 214 / IFTSTA or message there and teaches its
-//! shipment references for the order; the schedule `shipment-delay-retry-unmatched`
+//! shipment references for the order (and authorises its sender, when a carrier, on them —
+//! [`carrier`]); the schedule `shipment-delay-retry-unmatched`
 //! re-correlates open items (an order created later, a reference taught since).
 //!
 //! ## Layout
@@ -52,8 +66,10 @@
 //! - [`message`]: a `message.posted` item, end to end.
 //! - [`notice`]: what both file: category values, `Shipment Status`, the note.
 //! - [`codes`]: status and reason code descriptions.
+//! - [`carrier`]: which carrier may report on which shipment, and from what evidence.
 //! - `refile.rs`: what an operator's assignment and the retry schedule file.
 
+pub mod carrier;
 pub mod codes;
 pub mod config;
 pub mod message;

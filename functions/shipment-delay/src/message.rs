@@ -212,6 +212,7 @@ pub(crate) async fn handle_message(
         workspace,
         po_number,
         teach,
+        ..
     } = route
     {
         let address = partner.edi_addresses.first().cloned().ok_or_else(|| {

@@ -40,6 +40,8 @@ pub(crate) enum Route {
         po_number: String,
         /// Whether `po_number` is a real PO number worth teaching.
         teach: bool,
+        /// The unmatched item assigned (the evidence of the sender's authorisation).
+        item_id: String,
     },
 }
 
@@ -113,6 +115,9 @@ pub(crate) async fn process_document(
     if document.direction != Direction::Inbound {
         return Ok(json!({"skipped": "outbound document"}));
     }
+    if crate::carrier::is_ship_notice(&document.metadata.doc_type) {
+        return crate::carrier::learn_from_ship_notice(function, document).await;
+    }
     if !is_shipment_status(&document.metadata.doc_type) {
         return Ok(json!({
             "skipped": format!("{} is not a shipment status", document.metadata.doc_type)
@@ -175,7 +180,14 @@ async fn file_status(
     let po_number = match (&named_po, route) {
         (_, Route::Assigned { po_number, .. }) => Some(po_number.clone()),
         (Some(po), Route::Correlate) => Some(po.clone()),
-        (None, Route::Correlate) => shipments::lookup(platform, sender, &refs).await?,
+        (None, Route::Correlate) => match shipments::lookup(platform, sender, &refs).await? {
+            Some(po) => Some(po),
+            // A carrier does not know the buyer's PO number: the shipment it is authorised
+            // on names the order (see `carrier`).
+            None => crate::carrier::authorised(function, sender, &refs, None)
+                .await?
+                .map(|carrier| carrier.po_number),
+        },
     };
     let latest = status.events.last();
     let status_at = latest.and_then(|e| e.date).map_or(
@@ -205,12 +217,30 @@ async fn file_status(
         code.as_deref().unwrap_or("-"),
         status_at
     );
+    let mut carrier = None;
     let (workspace, po_number, teach) = match route {
         Route::Assigned {
             workspace,
             po_number,
             teach,
-        } => ((**workspace).clone(), po_number.clone(), *teach),
+            item_id,
+        } => {
+            if *teach {
+                // The operator's assignment authorises the sender for this shipment of the
+                // order: its next report on it is filed without an operator.
+                shipments::grant_carrier(
+                    platform,
+                    &partner,
+                    &refs,
+                    po_number,
+                    shipments::GrantSource::Operator,
+                    "operator",
+                    item_id,
+                )
+                .await?;
+            }
+            ((**workspace).clone(), po_number.clone(), *teach)
+        }
         Route::Correlate => match correlate_order(
             platform,
             &function.config.inbound,
@@ -224,12 +254,27 @@ async fn file_status(
                 po_number,
             } => (workspace, po_number, named_po.is_some()),
             Correlation::Unmatched(reason) => {
-                let parked =
-                    unmatched::park(platform, received, &identity, &reason, event_id).await?;
-                return Ok(Disposition::Parked {
-                    item_id: parked.item_id,
-                    reason,
-                });
+                // Not the order's partner: a carrier authorised on this shipment of this
+                // order may still report on it — into this order's Shipping folder only.
+                let authorised = match (&reason, po_number.as_deref()) {
+                    (UnmatchedReason::PartnerMismatch { .. }, Some(po)) => {
+                        crate::carrier::authorised(function, sender, &refs, Some(po)).await?
+                    }
+                    _ => None,
+                };
+                if let Some(authorised) = authorised {
+                    let workspace = authorised.workspace.clone();
+                    let po = authorised.po_number.clone();
+                    carrier = Some(authorised);
+                    (workspace, po, named_po.is_some())
+                } else {
+                    let parked =
+                        unmatched::park(platform, received, &identity, &reason, event_id).await?;
+                    return Ok(Disposition::Parked {
+                        item_id: parked.item_id,
+                        reason,
+                    });
+                }
             }
         },
     };
@@ -312,6 +357,7 @@ async fn file_status(
         .await?;
     let routed_by = match (route, &named_po) {
         (Route::Assigned { .. }, _) => "operator",
+        (Route::Correlate, _) if carrier.is_some() => "carrier",
         (Route::Correlate, Some(_)) => "po_number",
         (Route::Correlate, None) => "shipment_reference",
     };
@@ -322,6 +368,7 @@ async fn file_status(
         "new_version": filed.new_version,
         "identity": identity,
         "routed_by": routed_by,
+        "carrier_grant": carrier.as_ref().map(crate::carrier::Authorised::to_json),
         "shipment_status": outcome.shipment_status,
         "status_shown": outcome.shown,
         "note_document_id": outcome.note_document_id,

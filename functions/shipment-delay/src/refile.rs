@@ -78,6 +78,7 @@ pub(crate) async fn assign(
         workspace: Box::new(workspace),
         po_number,
         teach,
+        item_id: item.item_id.clone(),
     };
     let dispositions = refile(function, item, &route).await?;
     Ok(json!(

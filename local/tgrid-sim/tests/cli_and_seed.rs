@@ -212,7 +212,7 @@ receive = ["*"]
         "/seeds/demo.json"
     )))
     .expect("demo seed");
-    assert_eq!(shipped.partners.len(), 9);
+    assert_eq!(shipped.partners.len(), 10);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! Each use case's scenario lives in its own module and adds steps to the [`Report`]. A use
 //! case whose function is not implemented is reported as such — never as a success.
 
+mod carriers;
 mod collaboration;
 mod contracts;
 mod exceptions;
@@ -183,6 +184,15 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
                 started,
             );
         }
+    }
+    // A carrier's 214 for the shipment order-reconcile's scenario announced (issue 22).
+    if ctx
+        .stack
+        .functions
+        .iter()
+        .any(|s| s.implemented && s.name == shipment_delay::NAME)
+    {
+        carriers::run(ctx, &mut report).await;
     }
     report
 }

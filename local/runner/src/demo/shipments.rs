@@ -4,7 +4,8 @@
 //! `Shipment Status` says so, an internal note lies beside it, and a 997 goes back. Then ACME
 //! writes on the order's shipment thread that the shipment is held at customs, attaching the
 //! customs notice: message and attachment are filed too. Last, Globex sends a 214 naming
-//! ACME's order: it is parked as unmatched and nothing is filed.
+//! ACME's order: it is parked as unmatched and nothing is filed. (A carrier's 214, filed
+//! without an operator, is [`super::carriers`], after order-reconcile's 856.)
 //!
 //! As in production: partners act through the TG simulator's partner controls, TG delivers
 //! the signed webhooks to the gateway, the function does the rest; the scenario watches the
@@ -51,7 +52,7 @@ SE*6*0001~\n\
 GE*1*4802~\n\
 IEA*1*000004802~\n";
 
-type Outcome<T> = Result<T, String>;
+pub(super) type Outcome<T> = Result<T, String>;
 
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
@@ -129,7 +130,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     );
 }
 
-fn checked(
+pub(super) fn checked(
     report: &mut Report,
     what: &str,
     started: Instant,
@@ -162,7 +163,7 @@ async fn json_of(response: reqwest::Response, what: &str) -> Outcome<Value> {
 }
 
 /// The id of the first event of `event_type` whose data `matches` (read from TG's feed).
-async fn event_for(
+pub(super) async fn event_for(
     ctx: &DemoContext<'_>,
     event_type: &str,
     matches: impl Fn(&Value) -> bool,
@@ -190,7 +191,7 @@ async fn event_for(
 }
 
 /// The partner sends `payload`; the `document.received` event id and what was sent.
-async fn partner_sends(
+pub(super) async fn partner_sends(
     ctx: &DemoContext<'_>,
     partner: &str,
     file_name: &str,
@@ -298,7 +299,7 @@ async fn partner_posts_on_shipment_thread(ctx: &DemoContext<'_>) -> Outcome<(Str
 }
 
 /// Waits (bounded) until shipment-delay has processed the event; its recorded outcome.
-async fn processed(ctx: &DemoContext<'_>, event_id: &str) -> Outcome<Value> {
+pub(super) async fn processed(ctx: &DemoContext<'_>, event_id: &str) -> Outcome<Value> {
     let platform = ctx.platforms.platform(shipment_delay::NAME);
     let deadline = Instant::now() + WAIT_AT_MOST;
     let mut last = "not delivered yet".to_owned();
@@ -322,7 +323,7 @@ async fn processed(ctx: &DemoContext<'_>, event_id: &str) -> Outcome<Value> {
     ))
 }
 
-async fn order_workspace(ctx: &DemoContext<'_>) -> Outcome<Node> {
+pub(super) async fn order_workspace(ctx: &DemoContext<'_>) -> Outcome<Node> {
     let bo = BusinessObject::new("SAP_ERP", "BUS2012", PO).map_err(|e| e.to_string())?;
     ctx.platforms
         .xecm()
@@ -332,7 +333,7 @@ async fn order_workspace(ctx: &DemoContext<'_>) -> Outcome<Node> {
         .ok_or_else(|| format!("xECM: no workspace for PO {PO}"))
 }
 
-async fn shipping(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Vec<Node>> {
+pub(super) async fn shipping(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Vec<Node>> {
     let xecm = ctx.platforms.xecm();
     let Some(folder) = xecm
         .list_children(workspace.id)
@@ -365,7 +366,7 @@ async fn shipment_status(ctx: &DemoContext<'_>, workspace: &Node) -> Outcome<Str
     }
 }
 
-fn named<'a>(documents: &'a [Node], id: &Value) -> Outcome<&'a Node> {
+pub(super) fn named<'a>(documents: &'a [Node], id: &Value) -> Outcome<&'a Node> {
     let id = id
         .as_i64()
         .ok_or_else(|| format!("no document id in {id}"))?;
@@ -376,7 +377,7 @@ fn named<'a>(documents: &'a [Node], id: &Value) -> Outcome<&'a Node> {
 }
 
 /// Checks in xECM what the function says it did for the 214.
-async fn filed_status(ctx: &DemoContext<'_>, status: &Value) -> Outcome<String> {
+pub(super) async fn filed_status(ctx: &DemoContext<'_>, status: &Value) -> Outcome<String> {
     let workspace = order_workspace(ctx).await?;
     let documents = shipping(ctx, &workspace).await?;
     let document = named(&documents, &status["document_id"])?;

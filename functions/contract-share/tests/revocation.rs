@@ -1,0 +1,266 @@
+//! Access follows the record (issue 22, part 2): a partner removed from `Partner ID`, a
+//! document no longer approved, or a deleted contract workspace revokes exactly what was
+//! shared, once, with evidence — also across a crash after each new effect. Simulators on
+//! loopback; storage on files + SQLite and on S3 + DynamoDB (moto).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gridlink_lambda::{Handler, Invocation, Reply};
+use gridlink_tests::stack::Stack;
+use gridlink_xecm::{AttributeValue, CategoryId, NamedAttributes, NodeId, Workspaces as _};
+use serde_json::json;
+
+/// Polymer supply contract: shared with prt_initech and prt_globex.
+const TWO_PARTNER_CONTRACT: &str = "4600000019";
+
+fn ids(summary: &serde_json::Value, list: &str) -> Vec<String> {
+    summary["polled"][list]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| {
+            s.get("share_id")
+                .and_then(|v| v.as_str())
+                .or_else(|| s.as_str())
+                .expect("share id")
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn set_partners(world: &World, contract: NodeId, partners: &str) {
+    let mut values = NamedAttributes::new();
+    values.insert("Partner ID".into(), AttributeValue::Text(partners.into()));
+    world
+        .xecm
+        .write_attributes(contract, CategoryId::new(9200).expect("id"), &values)
+        .await
+        .expect("Partner ID written");
+}
+
+async fn set_approval(world: &World, document: NodeId, status: &str) {
+    let (category, values) = approval(status).remove(0);
+    world
+        .xecm
+        .write_attributes(document, category, &values)
+        .await
+        .expect("approval written");
+}
+
+async fn revocations(world: &World, contract: NodeId) -> Vec<(String, NodeId)> {
+    evidence_in(world, contract)
+        .await
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("Revocation"))
+        .collect()
+}
+
+/// The two-partner contract with one approved document shared with both.
+async fn shared_with_two(world: &World) -> (NodeId, String, String) {
+    let contract = contract_numbered(&world.xecm, TWO_PARTNER_CONTRACT).await;
+    file_document(
+        world,
+        contract,
+        "Signed",
+        "Polymer supply signed.txt",
+        "Approved",
+        "Polymer supply 2026-2027, signed.\n",
+    )
+    .await;
+    assert_eq!(ids(&poll(world).await, "shared").len(), 2);
+    let share = |partner: &'static str| async move {
+        partner_shares(world, partner).await[0]["share_id"]
+            .as_str()
+            .expect("share")
+            .to_owned()
+    };
+    (
+        contract,
+        share("prt_initech").await,
+        share("prt_globex").await,
+    )
+}
+
+async fn removing_a_partner_revokes_its_share_once_with_evidence(stack: Stack) {
+    let world = world(stack).await;
+    let (contract, initech, globex) = shared_with_two(&world).await;
+    set_partners(&world, contract, "prt_initech").await;
+    let polled = poll(&world).await;
+    assert_eq!(ids(&polled, "revoked"), vec![globex.clone()], "{polled}");
+    assert_eq!(share_status(&world, &globex).await, "revoked");
+    assert_eq!(share_status(&world, &initech).await, "active");
+    assert_eq!(status_of(&world, contract).await, Some(text("Pending")));
+    let evidence = revocations(&world, contract).await;
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
+    assert!(evidence[0].0.contains("prt_globex"), "{evidence:?}");
+    let filed = content(&world, evidence[0].1).await;
+    assert!(filed.contains("Partner: prt_globex"), "{filed}");
+    assert!(
+        filed.contains("Why: the partner was removed from the contract's Partner ID"),
+        "{filed}"
+    );
+    assert!(filed.contains("Partner ID now: prt_initech"), "{filed}");
+    assert!(filed.contains("Decided: "), "{filed}");
+    // Again: nothing more.
+    world.clock.advance(Duration::from_secs(60));
+    let again = poll(&world).await;
+    assert!(ids(&again, "revoked").is_empty(), "{again}");
+    assert_eq!(revocations(&world, contract).await.len(), 1);
+    // Added back: a new share, not the revoked one.
+    set_partners(&world, contract, "prt_initech, prt_globex").await;
+    world.clock.advance(Duration::from_secs(60));
+    let back = poll(&world).await;
+    let shared = ids(&back, "shared");
+    assert_eq!(shared.len(), 1, "{back}");
+    assert_ne!(shared[0], globex);
+    assert_eq!(share_status(&world, &shared[0]).await, "active");
+    assert_eq!(
+        status_of(&world, contract).await,
+        Some(text("Pending (0 of 2 acknowledged)"))
+    );
+}
+
+async fn a_document_no_longer_approved_is_revoked_from_every_partner(stack: Stack) {
+    let world = world(stack).await;
+    let (approved, _) = file_contract_documents(&world).await;
+    let shared = ids(&poll(&world).await, "shared");
+    assert_eq!(shared.len(), 1);
+    set_approval(&world, approved, "Withdrawn").await;
+    world.clock.advance(Duration::from_secs(60));
+    let polled = poll(&world).await;
+    assert_eq!(ids(&polled, "revoked"), shared, "{polled}");
+    assert_eq!(share_status(&world, &shared[0]).await, "revoked");
+    assert_eq!(ack_status(&world).await, Some(text("Revoked")));
+    let evidence = revocations(&world, world.contract).await;
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
+    let filed = content(&world, evidence[0].1).await;
+    assert!(
+        filed.contains("Why: the document is no longer approved"),
+        "{filed}"
+    );
+    assert!(filed.contains(&format!("share {}", shared[0])), "{filed}");
+    let partner_view = partner_shares(&world, "prt_acme").await;
+    assert!(
+        partner_view.iter().all(|s| s["status"] == "revoked"),
+        "{partner_view:?}"
+    );
+}
+
+async fn a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each(stack: Stack) {
+    let world = world(stack).await;
+    let (contract, _, globex) = shared_with_two(&world).await;
+    for (kind, partners) in [
+        ("tg-share-revoke", "prt_initech"),
+        ("xecm-revoke-evidence", ""),
+    ] {
+        world.stack.crash.arm(kind);
+        set_partners(&world, contract, partners).await;
+        world.clock.advance(Duration::from_secs(60));
+        assert!(
+            fire(&world, "contract-share-poll-xecm").await.is_err(),
+            "the crash after {kind} fails the poll"
+        );
+        world.stack.ledger_clock.advance(Duration::from_secs(3600));
+        world.clock.advance(Duration::from_secs(60));
+        poll(&world).await;
+    }
+    assert_eq!(share_status(&world, &globex).await, "revoked");
+    let evidence = revocations(&world, contract).await;
+    assert_eq!(evidence.len(), 2, "one per revoked share: {evidence:?}");
+    assert_eq!(status_of(&world, contract).await, Some(text("Revoked")));
+    world.clock.advance(Duration::from_secs(60));
+    let again = poll(&world).await;
+    assert!(ids(&again, "revoked").is_empty(), "{again}");
+    assert_eq!(revocations(&world, contract).await.len(), 2);
+}
+
+/// Deletes a node in the xECM simulator as a user would (REST, with a ticket).
+async fn delete_node(world: &World, node: NodeId) {
+    let http = reqwest::Client::new();
+    let base = world
+        .stack
+        .xecm_sim
+        .base_url
+        .trim_end_matches('/')
+        .to_owned();
+    let ticket: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth"))
+        .form(&[("username", "gridlink"), ("password", "gridlink-service")])
+        .send()
+        .await
+        .expect("auth")
+        .error_for_status()
+        .expect("200")
+        .json()
+        .await
+        .expect("json");
+    http.delete(format!("{base}/api/v2/nodes/{node}"))
+        .header("OTCSTicket", ticket["ticket"].as_str().expect("ticket"))
+        .send()
+        .await
+        .expect("delete")
+        .error_for_status()
+        .expect("deleted");
+}
+
+async fn a_deleted_contract_workspace_ends_every_share(stack: Stack) {
+    let world = world(stack).await;
+    let (contract, initech, globex) = shared_with_two(&world).await;
+    delete_node(&world, contract).await;
+    let body = serde_json::to_vec(&json!({
+        "event_type": "workspace.deleted",
+        "node_id": contract.get(),
+        "workspace_id": contract.get(),
+        "occurred_at": "2026-11-25T01:00:00Z",
+    }))
+    .expect("json");
+    let Reply::Http(response) = world
+        .function
+        .handle(Invocation::Http(push_request(&world, &body, PUSH_SECRET)))
+        .await
+        .expect("push answered")
+    else {
+        panic!("http")
+    };
+    assert_eq!(response.status, 202);
+    for share in [&initech, &globex] {
+        assert_eq!(share_status(&world, share).await, "revoked", "{share}");
+    }
+    let record = world
+        .function
+        .platform()
+        .ledger
+        .get(
+            &gridlink_store::RecordId::new(
+                contract_share::standing::STANDING_KIND,
+                contract.to_string(),
+            )
+            .expect("id"),
+        )
+        .await
+        .expect("ledger")
+        .expect("standing");
+    let standing: contract_share::standing::Standing =
+        serde_json::from_value(record.data).expect("standing");
+    assert_eq!(standing.entries.len(), 2);
+    assert!(
+        standing
+            .entries
+            .iter()
+            .all(|e| e.revoked.as_ref().is_some_and(|r| {
+                r.done && r.reason == contract_share::standing::RevokeReason::WorkspaceDeleted
+            })),
+        "{standing:?}"
+    );
+}
+
+gridlink_tests::on_both_stacks!(
+    with common::stack_on;
+    removing_a_partner_revokes_its_share_once_with_evidence,
+    a_document_no_longer_approved_is_revoked_from_every_partner,
+    a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each,
+    a_deleted_contract_workspace_ends_every_share,
+);
