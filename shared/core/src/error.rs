@@ -28,6 +28,10 @@ pub enum ErrorKind {
     RateLimited,
     /// A downstream system, or this function, is temporarily unavailable.
     Unavailable,
+    /// Another worker holds this work's claim (an effect's lease): it is being done elsewhere,
+    /// or waits for a crashed worker's lease to end. Not a failure of the work itself — the
+    /// inbox keeps such an item pending without counting the attempt against it.
+    Held,
     /// A bug or an unexpected failure.
     Internal,
     /// The route or schedule exists in the manifest but its use case is not built yet.
@@ -46,7 +50,7 @@ impl ErrorKind {
             Self::PayloadTooLarge => 413,
             Self::Unprocessable => 422,
             Self::RateLimited => 429,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::Held => 503,
             Self::Internal => 500,
             Self::NotImplemented => 501,
         }
@@ -64,6 +68,7 @@ impl ErrorKind {
             Self::Unprocessable => "unprocessable",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::Held => "held",
             Self::Internal => "internal",
             Self::NotImplemented => "not_implemented",
         }
@@ -71,7 +76,10 @@ impl ErrorKind {
 
     /// Whether trying the same thing again later may succeed.
     pub fn is_transient(self) -> bool {
-        matches!(self, Self::RateLimited | Self::Unavailable | Self::Internal)
+        matches!(
+            self,
+            Self::RateLimited | Self::Unavailable | Self::Held | Self::Internal
+        )
     }
 
     /// The `errorType` reported to the Lambda runtime: `Retryable` or `NonRetryable`.

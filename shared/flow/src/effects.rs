@@ -138,7 +138,8 @@ impl<E: Classify> Classify for EffectError<E> {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::Effect(e) => e.kind(),
-            Self::InProgress { .. } | Self::InjectedCrash(_) => ErrorKind::Unavailable,
+            Self::InProgress { .. } => ErrorKind::Held,
+            Self::InjectedCrash(_) => ErrorKind::Unavailable,
             Self::Ledger(e) => e.kind(),
             Self::StoredResult { .. } => ErrorKind::Internal,
         }

@@ -251,7 +251,11 @@ pub enum Settled {
 
 /// The one retry rule of every inbox.
 ///
-/// An attempt that fails with a transient kind ([`ErrorKind::is_transient`]: unavailable,
+/// An attempt that finds its work's claim held by another worker ([`ErrorKind::Held`]: an
+/// effect in progress elsewhere, or a crashed worker's lease not yet ended) leaves the item
+/// pending **without counting the attempt**: the lease ends within `EFFECT_LEASE`, so waiting
+/// is bounded, and a kill mid-effect never spends an item's attempts on someone else's lease.
+/// An attempt that fails with another transient kind ([`ErrorKind::is_transient`]: unavailable,
 /// rate limited, internal) leaves the item pending, to be tried again by the next run (the
 /// next webhook's schedule, every few minutes), until `max_attempts` attempts have failed;
 /// then, or at once for any other kind (the event is malformed, names nothing that exists,
@@ -278,7 +282,7 @@ impl Default for InboxPolicy {
 impl InboxPolicy {
     /// Where an item goes after its `attempts`-th failed attempt with an error of `kind`.
     pub fn verdict(self, kind: ErrorKind, attempts: u64) -> Settled {
-        if kind.is_transient() && attempts < self.max_attempts {
+        if kind == ErrorKind::Held || kind.is_transient() && attempts < self.max_attempts {
             Settled::Retrying
         } else {
             Settled::DeadLettered
@@ -490,6 +494,13 @@ impl Inbox {
                 self.mark_done(item, outcome.clone()).await.map(|_| ()),
                 Settled::Done,
             ),
+            Err(error) if error.kind() == ErrorKind::Held => {
+                tracing::info!(attempts = item.attempts(), error = %error, "work held by another worker's claim; the event stays pending, the attempt not counted");
+                (
+                    self.mark_held(item, &error.to_string()).await.map(|_| ()),
+                    Settled::Retrying,
+                )
+            }
             Err(error) => {
                 let settled = policy.verdict(error.kind(), item.attempts() + 1);
                 let dead = settled == Settled::DeadLettered;
@@ -599,6 +610,18 @@ impl Inbox {
         check_event_id(event_id)?;
         check_event_id(source)?;
         self.get(source, event_id).await
+    }
+
+    /// Records the last error of an attempt that found its work held elsewhere; the attempt
+    /// count stays as it was ([`InboxPolicy`]).
+    pub async fn mark_held(&self, item: &InboxItem, error: &str) -> Result<InboxItem, InboxError> {
+        let mut change = item.record.change();
+        if let Some(data) = change.data.as_object_mut() {
+            data.insert("last_error".to_owned(), json!(error));
+        }
+        Ok(InboxItem {
+            record: self.ledger.update(change).await?,
+        })
     }
 
     /// Records a failed attempt. A `dead` item moves to the dead-letter list (an operator

@@ -36,6 +36,7 @@ async fn handle(inbox: &Inbox, item: gridlink_flow::InboxItem) -> Result<Value, 
             Ok(json!({"bytes": raw.len()}))
         }
         "busy" => Err(Failure(ErrorKind::Unavailable)),
+        "held" => Err(Failure(ErrorKind::Held)),
         _ => Err(Failure(ErrorKind::Unprocessable)),
     }
 }
@@ -299,6 +300,53 @@ async fn a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept(
     );
 }
 
+/// A kill in the middle of an effect leaves its claim held until the lease ends; every run
+/// before then finds the work held elsewhere. Those runs must not spend the item's attempts
+/// (chaos found items dead-lettered after a SIGKILL long before the lease ended): the item
+/// stays pending however many runs see it held, and keeps its last error for the operator.
+async fn work_held_by_another_claim_stays_pending_without_spending_attempts(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    inbox
+        .accept("tg", "evt_held", "held", Bytes::from_static(b"{}"))
+        .await
+        .expect("accepted");
+    for run in 1..=POLICY.max_attempts + 2 {
+        let summary = inbox
+            .process_pending(POLICY, |item| handle(&inbox, item))
+            .await
+            .expect("run");
+        assert_eq!(
+            (summary.retrying, summary.dead_lettered),
+            (1, 0),
+            "run {run}: held work is retried, never dead-lettered"
+        );
+    }
+    let item = inbox
+        .get("tg", "evt_held")
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(item.status(), "pending");
+    assert_eq!(item.attempts(), 0, "no attempt was counted");
+    assert!(
+        item.record.data["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Held")),
+        "{:?}",
+        item.record.data
+    );
+    assert!(
+        inbox
+            .dead_letters(10)
+            .await
+            .expect("dead letters")
+            .is_empty()
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -313,4 +361,5 @@ on_both_stacks!(
     an_event_type_in_any_language_is_kept_as_sent,
     a_processing_run_settles_each_item_by_the_kind_of_its_failure,
     a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept,
+    work_held_by_another_claim_stays_pending_without_spending_attempts,
 );

@@ -297,7 +297,7 @@ fn components() -> Value {
                 "type": "object",
                 "required": ["error"],
                 "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string", "enum": ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unprocessable", "rate_limited", "unavailable", "internal", "not_implemented"]},
+                    "code": {"type": "string", "enum": ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unprocessable", "rate_limited", "unavailable", "held", "internal", "not_implemented"]},
                     "message": {"type": "string", "description": "What was wrong, naming the field"}
                 }}}
             },

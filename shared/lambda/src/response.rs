@@ -116,8 +116,11 @@ impl FunctionError {
     /// The HTTP response for this error (503s carry `Retry-After`).
     pub fn into_http(self) -> HttpResponse {
         let retry_after = self.retry_after.or_else(|| {
-            matches!(self.kind, ErrorKind::Unavailable | ErrorKind::RateLimited)
-                .then(|| Duration::from_secs(30))
+            matches!(
+                self.kind,
+                ErrorKind::Unavailable | ErrorKind::Held | ErrorKind::RateLimited
+            )
+            .then(|| Duration::from_secs(30))
         });
         let response = HttpResponse::error(self.kind, self.message);
         match retry_after {

@@ -235,7 +235,10 @@ impl Poller<'_> {
 /// Anything else (a bug included) is recorded on the workspace and skipped, so one workspace
 /// never pins the cursor for every other one.
 fn stops_the_poll(kind: ErrorKind) -> bool {
-    matches!(kind, ErrorKind::Unavailable | ErrorKind::RateLimited)
+    matches!(
+        kind,
+        ErrorKind::Unavailable | ErrorKind::Held | ErrorKind::RateLimited
+    )
 }
 
 /// What an xECM-started use case polls: its workspace type and its cursor's windows.
