@@ -90,9 +90,10 @@ impl Classify for InboundError {
             Self::Inbox(e) => e.kind(),
             Self::Tg(e) => e.kind(),
             Self::Xecm(e) => e.kind(),
-            Self::Store(_) | Self::InProgress(_) | Self::ContentMismatch { .. } => {
-                ErrorKind::Unavailable
-            }
+            Self::Store(_) | Self::ContentMismatch { .. } => ErrorKind::Unavailable,
+            // Held, not failed: the inbox keeps the event pending without spending an attempt
+            // until the other worker's claim (or a killed worker's lease) ends.
+            Self::InProgress(_) => ErrorKind::Held,
             Self::Ledger(e) => e.kind(),
             Self::UnreadableEvent { .. } => ErrorKind::Unprocessable,
             Self::NoSuchItem(_) => ErrorKind::NotFound,
