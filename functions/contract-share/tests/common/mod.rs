@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use gridlink_core::clock::{Clock, ManualClock};
 use gridlink_flow::Function;
 use gridlink_lambda::{FunctionError, Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
-use gridlink_tests::stack::{Stack, StackOptions, Storage};
+use gridlink_tests::stack::Stack;
 use gridlink_tgrid::events::{Event, EventType};
 use gridlink_tgrid::{EventFeed, TgClient};
 use gridlink_xecm::{
@@ -35,16 +35,7 @@ pub struct World {
 }
 
 /// A stack whose use cases read a manual clock.
-pub async fn stack_on(storage: Storage) -> Stack {
-    Stack::start_with(
-        storage,
-        StackOptions {
-            manual_clock: true,
-            ..StackOptions::default()
-        },
-    )
-    .await
-}
+pub use gridlink_tests::kit::manual_clock_stack as stack_on;
 
 pub async fn world(stack: Stack) -> World {
     world_crashing_after(stack, None).await
