@@ -29,9 +29,12 @@
 //! its inbox item and never answered. Redelivered status changes are recorded once (the
 //! ledger key), and the report is filed once per content ([`gridlink_inbound::file_once`]).
 //!
-//! Reliability: status changes come by webhook only (TG retries a delivery for 24 h); the
-//! inbox poll does not see them. The contract's polling alternative, `GET /v1/events`, is not
-//! wired to this function yet.
+//! Reliability: status changes come by webhook (TG retries a delivery for 24 h) and, as the
+//! safety net, by the function's poll of TG's event feed (`GET /v1/events?after=`, on the
+//! `poll-inbox` schedule, [`gridlink_inbound::ingress::poll_tg_events`]): the TG inbox poll
+//! cannot see them, a status change not being a new document. The feed's events keep their
+//! ids, so an event both paths deliver is one inbox item. The feed keeps 14 days: a function
+//! stopped for longer misses what is older (the poll says `cursor_expired`).
 
 use gridlink_edi::BusinessDocument;
 use gridlink_flow::InboxItem;
@@ -104,6 +107,19 @@ async fn po_number_of(
         .flatten()
         .flat_map(|i| i.documents)
         .find_map(|d| d.business_keys().po_number))
+}
+
+/// Whether `event` is one this module processes: an outbound 850 / 860 / ORDERS / ORDCHG
+/// turned `acknowledged` (what the event-feed poll takes into the inbox).
+pub(crate) fn is_tracked_status_change(event: &gridlink_tgrid::Event) -> bool {
+    match event.payload() {
+        Ok(gridlink_tgrid::EventPayload::DocumentStatusChanged(document)) => {
+            document.direction == Direction::Outbound
+                && document.status == DocumentStatus::Acknowledged
+                && is_order_document(&document.metadata.doc_type)
+        }
+        _ => false,
+    }
 }
 
 /// Processes one `document.status_changed` item (see the module documentation).

@@ -72,7 +72,8 @@
 //! the reconciliation report, an error or rejection an exception on the order
 //! (`functional_ack_rejected` / `functional_ack_errors`) carrying the partner's codes. Once
 //! per acknowledged control number and acknowledgment content. See `acknowledged.rs` for
-//! why the status change and not the inbound 997 is the way in.
+//! why the status change and not the inbound 997 is the way in. The status change comes by
+//! webhook and, as the safety net, by the `poll-inbox` schedule's poll of TG's event feed.
 //!
 //! ## Layout
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.

@@ -156,6 +156,13 @@ impl Refiler for OrderReconcile {
         !gridlink_inbound::shipments::is_shipment_status(doc_type)
     }
 
+    /// A buyer order document's acknowledgment (rule 6) arrives as an outbound
+    /// `document.status_changed`, which the TG inbox poll cannot see: the event feed is its
+    /// safety net.
+    fn takes_event(&self) -> Option<fn(&gridlink_tgrid::Event) -> bool> {
+        Some(crate::acknowledged::is_tracked_status_change)
+    }
+
     async fn assign(
         &self,
         item: UnmatchedItem,

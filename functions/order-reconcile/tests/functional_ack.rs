@@ -238,7 +238,74 @@ async fn an_accepted_850_is_recorded_on_the_order(stack: Stack) {
     );
 }
 
+/// No webhook arrives for the 850's status change (TG gave up, or none is subscribed): the
+/// `poll-inbox` schedule's event-feed poll takes it — under its own event id, so the webhook
+/// arriving late is the same inbox item — and reads past it only once.
+async fn the_event_feed_poll_takes_a_status_change_no_webhook_delivered(stack: Stack) {
+    let world = world(stack);
+    let event = partner_answers(&world, true).await;
+    let event_id = event["event_id"].as_str().expect("test step").to_owned();
+
+    let summary = world.schedule("order-reconcile-poll-inbox").await;
+    let events = &summary["events"];
+    assert_eq!(
+        events["taken"], 1,
+        "only the 850's acknowledged status change: {summary}"
+    );
+    assert_eq!(events["already_delivered"], 0, "{summary}");
+    assert!(
+        events["read"].as_u64().expect("test step") > 1,
+        "the feed holds the other events too, which are read past: {summary}"
+    );
+    let done = world.inbox_record(&event_id).await;
+    assert_eq!(done["outcome"]["po_number"], PO, "{done}");
+    assert_eq!(done["outcome"]["match_status"], "exceptions", "{done}");
+    assert_eq!(
+        done["outcome"]["functional_acks"][0]["verdict"], "rejected",
+        "{done}"
+    );
+    let workspace = world.workspace(PO).await;
+    let report = report_json(&world, workspace.id).await;
+    assert_eq!(functional_ack_documents(&report), 1, "{report}");
+
+    // The next poll starts after the cursor: nothing read again.
+    let again = world.schedule("order-reconcile-poll-inbox").await;
+    assert_eq!(again["events"]["read"], 0, "{again}");
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+
+    // The webhook arrives late: the same inbox item, nothing processed twice.
+    let response = world
+        .call(signed(&serde_json::to_vec(&event).expect("test step")))
+        .await;
+    assert_eq!(response.status, 202);
+    let answer: Value = serde_json::from_slice(&response.body).expect("test step");
+    assert_eq!(answer["accepted"], event_id.as_str(), "{answer}");
+    assert_eq!(answer["duplicate"], true, "{answer}");
+    let report = report_json(&world, workspace.id).await;
+    assert_eq!(functional_ack_documents(&report), 1, "{report}");
+    assert_eq!(report_nodes(&world, workspace.id).await.len(), 2);
+
+    // A cursor TG no longer knows (its 14 days passed): the poll says so and reads the kept
+    // events again; what it had taken is already in the inbox.
+    let ledger = &world.function.platform().ledger;
+    let id = gridlink_store::RecordId::new("poll-cursor", "order-reconcile:tg-events")
+        .expect("test step");
+    let mut change = ledger
+        .get(&id)
+        .await
+        .expect("test step")
+        .expect("the poll keeps its cursor in the ledger")
+        .change();
+    change.data = serde_json::json!({"after": "evt_expired"});
+    ledger.update(change).await.expect("test step");
+    let expired = world.schedule("order-reconcile-poll-inbox").await;
+    assert_eq!(expired["events"]["cursor_expired"], true, "{expired}");
+    assert_eq!(expired["events"]["taken"], 0, "{expired}");
+    assert_eq!(expired["events"]["already_delivered"], 1, "{expired}");
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     a_rejected_850_becomes_an_exception_on_the_order_with_the_partners_codes_once,
     an_accepted_850_is_recorded_on_the_order,
+    the_event_feed_poll_takes_a_status_change_no_webhook_delivered,
 );

@@ -80,6 +80,14 @@ pub trait Refiler: Send + Sync {
     /// TG inbox poll takes only those and leaves the others `new` for their function.
     fn takes(&self, doc_type: &str) -> bool;
 
+    /// Whether this function wants `event` from Trading Grid's event feed
+    /// (`GET /v1/events`), polled on the inbox schedule beside the TG inbox: events that are
+    /// not new documents (a `document.status_changed`) have no other safety net than this
+    /// poll. `None` (the default): the function does not poll the feed.
+    fn takes_event(&self) -> Option<fn(&gridlink_tgrid::Event) -> bool> {
+        None
+    }
+
     /// Correlates `item` again; files it when it matches now.
     fn retry(
         &self,
@@ -134,7 +142,8 @@ gridlink_flow::schedules! {
     }
 }
 
-/// Runs one inbound schedule for `refiler`: the TG inbox poll (when `TG_MAILBOX_ID` is set),
+/// Runs one inbound schedule for `refiler`: the TG inbox poll (when `TG_MAILBOX_ID` is set)
+/// and, for a function that takes events ([`Refiler::takes_event`]), the TG event-feed poll;
 /// or the retry of up to `batch` open unmatched items.
 pub async fn run_schedule<R: Refiler>(
     refiler: &R,
@@ -142,15 +151,22 @@ pub async fn run_schedule<R: Refiler>(
     batch: usize,
 ) -> Result<Value, InboundError> {
     match schedule {
-        InboundSchedule::PollInbox => match &refiler.inbound().mailbox {
-            Some(mailbox) => {
-                let takes = |doc_type: &str| refiler.takes(doc_type);
-                let summary =
-                    crate::ingress::poll_tg_inbox(refiler.platform(), mailbox, &takes).await?;
-                Ok(json!(summary))
+        InboundSchedule::PollInbox => {
+            let mut answer = match &refiler.inbound().mailbox {
+                Some(mailbox) => {
+                    let takes = |doc_type: &str| refiler.takes(doc_type);
+                    let summary =
+                        crate::ingress::poll_tg_inbox(refiler.platform(), mailbox, &takes).await?;
+                    json!(summary)
+                }
+                None => json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"}),
+            };
+            if let Some(takes) = refiler.takes_event() {
+                let events = crate::ingress::poll_tg_events(refiler.platform(), &takes).await?;
+                answer["events"] = json!(events);
             }
-            None => Ok(json!({"polled": 0, "why": "TG_MAILBOX_ID is not set"})),
-        },
+            Ok(answer)
+        }
         InboundSchedule::RetryUnmatched => retry_unmatched(refiler, batch).await,
     }
 }
