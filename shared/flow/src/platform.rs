@@ -3,7 +3,7 @@
 //! # Configuration
 //! | Key | Meaning |
 //! |---|---|
-//! | `GRIDLINK_STORAGE` | `aws` (S3 + DynamoDB) or `local` (files + SQLite); default `aws` on Lambda, `local` elsewhere |
+//! | `GRIDLINK_STORAGE` | `aws` (S3 + DynamoDB; needs the crate's `aws` feature) or `local` (files + SQLite); default `aws` on Lambda, `local` elsewhere |
 //! | `GRIDLINK_BUCKET`, `GRIDLINK_TABLE` | with `aws`: the S3 bucket and the DynamoDB table |
 //! | `GRIDLINK_DATA_DIR` | with `local`: where blobs and `ledger.sqlite3` live (default `.gridlink`) |
 //! | `XECM_BASE_URL`, `XECM_USERNAME`, `XECM_PASSWORD`¹ | the Content Server and its service account |
@@ -16,6 +16,10 @@
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
 //! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
 //! logged; a bad configuration fails at start with every problem listed.
+//!
+//! The AWS parts (S3, DynamoDB, Secrets Manager) are the `aws` feature, on by default and in
+//! every function's Lambda build; `gridlink-local` builds without it (docs/deploy.md, "The
+//! `aws` feature"), and such a build refuses `GRIDLINK_STORAGE=aws` and `*_SECRET_ARN` at start.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +27,9 @@ use std::time::Duration;
 
 use gridlink_core::clock::{SharedClock, SystemClock};
 use gridlink_core::config::{ConfigError, ConfigProblem, ConfigSource};
-use gridlink_store::{BlobStore, DynamoLedger, FsBlobStore, Ledger, S3BlobStore, SqliteLedger};
+use gridlink_store::{BlobStore, FsBlobStore, Ledger, SqliteLedger};
+#[cfg(feature = "aws")]
+use gridlink_store::{DynamoLedger, S3BlobStore};
 use gridlink_tgrid::{TenantId, TgClient, TgConfig, TradingGrid};
 use gridlink_xecm::{Workspaces, XecmAuth, XecmClient, XecmConfig};
 use secrecy::SecretString;
@@ -195,7 +201,7 @@ impl Platform {
         function: &'static str,
         source: &ConfigSource,
         on_lambda: bool,
-        aws: Option<&aws_config::SdkConfig>,
+        aws: Option<&AwsConfig>,
     ) -> Result<Self, PlatformError> {
         Ok(Self::from_parts(
             function,
@@ -213,16 +219,30 @@ impl Parts {
         let needs_aws = on_lambda
             || source.get("GRIDLINK_STORAGE") == Some("aws")
             || source_has_secret_arns(&source);
-        let aws = if needs_aws {
-            Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
-        } else {
-            None
-        };
-        let resolved = match &aws {
-            Some(config) => resolve_secret_arns(source, config).await?,
-            None => source,
-        };
-        Self::from_source(&resolved, on_lambda, aws.as_ref()).await
+        #[cfg(feature = "aws")]
+        {
+            let aws = if needs_aws {
+                Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+            } else {
+                None
+            };
+            let resolved = match &aws {
+                Some(config) => resolve_secret_arns(source, config).await?,
+                None => source,
+            };
+            Self::from_source(&resolved, on_lambda, aws.as_ref()).await
+        }
+        #[cfg(not(feature = "aws"))]
+        {
+            if needs_aws {
+                return Err(without_aws(if source_has_secret_arns(&source) {
+                    "*_SECRET_ARN"
+                } else {
+                    "GRIDLINK_STORAGE"
+                }));
+            }
+            Self::from_source(&source, on_lambda, None).await
+        }
     }
 
     /// Builds storage, clients and secrets from configuration values (secrets already
@@ -230,7 +250,7 @@ impl Parts {
     pub async fn from_source(
         source: &ConfigSource,
         on_lambda: bool,
-        aws: Option<&aws_config::SdkConfig>,
+        aws: Option<&AwsConfig>,
     ) -> Result<Self, PlatformError> {
         let system: SharedClock = Arc::new(SystemClock);
         Self::from_source_with_clocks(source, on_lambda, aws, system.clone(), system).await
@@ -242,7 +262,7 @@ impl Parts {
     pub async fn from_source_with_clocks(
         source: &ConfigSource,
         on_lambda: bool,
-        aws: Option<&aws_config::SdkConfig>,
+        aws: Option<&AwsConfig>,
         clock: SharedClock,
         ledger_clock: SharedClock,
     ) -> Result<Self, PlatformError> {
@@ -360,11 +380,35 @@ fn unreachable_config<T>() -> Result<T, PlatformError> {
     }))
 }
 
+/// The AWS SDK configuration the AWS platform is built with (the `aws` feature).
+#[cfg(feature = "aws")]
+pub type AwsConfig = aws_config::SdkConfig;
+
+/// Built without the `aws` feature there is no AWS configuration: a type with no values.
+#[cfg(not(feature = "aws"))]
+#[derive(Debug, Clone, Copy)]
+pub enum AwsConfig {}
+
+/// The start-up refusal of an AWS setting (`key`) by a build without the `aws` feature.
+#[cfg(not(feature = "aws"))]
+fn without_aws(key: &str) -> PlatformError {
+    PlatformError::Config(ConfigError {
+        problems: vec![ConfigProblem {
+            key: key.into(),
+            problem: "this build has no AWS support (S3, DynamoDB, Secrets Manager): it was \
+                      built without the `aws` feature, as `gridlink-local` is; use \
+                      `GRIDLINK_STORAGE=local` and give secrets as values, or run a function \
+                      built with its default features"
+                .into(),
+        }],
+    })
+}
+
 /// Opens the chosen storage.
 pub async fn open_storage(
     storage: &StorageChoice,
     clock: SharedClock,
-    aws: Option<&aws_config::SdkConfig>,
+    aws: Option<&AwsConfig>,
 ) -> Result<(Arc<dyn BlobStore>, Arc<dyn Ledger>), PlatformError> {
     match storage {
         StorageChoice::Local { data_dir } => {
@@ -376,6 +420,12 @@ pub async fn open_storage(
                 .map_err(|e| PlatformError::Storage(e.to_string()))?;
             Ok((Arc::new(blobs), Arc::new(ledger)))
         }
+        #[cfg(not(feature = "aws"))]
+        StorageChoice::Aws { .. } => {
+            let _ = aws;
+            Err(without_aws("GRIDLINK_STORAGE"))
+        }
+        #[cfg(feature = "aws")]
         StorageChoice::Aws { bucket, table } => {
             let config = aws.ok_or_else(|| {
                 PlatformError::Storage("AWS storage needs an AWS SDK configuration".into())
@@ -419,9 +469,10 @@ pub fn secret_arn_key(key: &str) -> String {
 ///
 /// # Errors
 /// Every secret that cannot be read, each named by its ARN variable.
+#[cfg(feature = "aws")]
 pub async fn resolve_secret_arns(
     source: ConfigSource,
-    aws: &aws_config::SdkConfig,
+    aws: &AwsConfig,
 ) -> Result<ConfigSource, PlatformError> {
     let client = aws_sdk_secretsmanager::Client::new(aws);
     let reads = SECRET_KEYS.iter().filter_map(|key| {
