@@ -6,7 +6,9 @@
 //! - the document is no longer approved — its `Approval Status` changed, it was deleted, or
 //!   moved into the evidence folder (`unapproved`),
 //! - the contract workspace itself was deleted (`workspace_deleted`, seen when a push or a
-//!   sync finds it gone).
+//!   sync finds it gone, or by the poll alone: a contract with partners is registered
+//!   ([`gridlink_outbound::LiveWorkspaces`]) and each poll sweeps a batch of the register for
+//!   workspaces xECM no longer has).
 //!
 //! # Once, crash-safe
 //! The decision is written first (the standing entry's `revoked`, by compare-and-set, so it
@@ -207,15 +209,18 @@ impl ContractShare {
     /// The contract workspace is gone: every live share of it is revoked (no evidence can be
     /// filed into a deleted workspace; the standing keeps the decision).
     pub(crate) async fn end_access(&self, workspace_id: NodeId) -> Result<Vec<String>, ShareError> {
-        self.revoke_ungranted(
-            workspace_id,
-            &Granted {
-                workspace: None,
-                partners: &[],
-                approved: &[],
-            },
-        )
-        .await
+        let revoked = self
+            .revoke_ungranted(
+                workspace_id,
+                &Granted {
+                    workspace: None,
+                    partners: &[],
+                    approved: &[],
+                },
+            )
+            .await?;
+        self.live().unregister(workspace_id).await?;
+        Ok(revoked)
     }
 }
 

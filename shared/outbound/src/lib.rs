@@ -23,10 +23,12 @@
 
 pub mod cursor;
 pub mod error;
+pub mod live;
 pub mod poll;
 pub mod started;
 
 pub use cursor::{PollCursor, PollWindow};
 pub use error::OutboundError;
+pub use live::{LiveWorkspace, LiveWorkspaces};
 pub use poll::{PollFailure, PollReport, PollSettings, Poller, poll_changed, pushed_workspace};
 pub use started::{StartedWorkspace, read_started_workspace};
