@@ -36,10 +36,12 @@
 //! ```
 
 use gridlink_flow::EffectKey;
-use gridlink_store::{IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId};
-use gridlink_xecm::Node;
+use gridlink_store::{
+    IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
+};
 use gridlink_tgrid::ThreadId;
 use gridlink_tgrid::model::{ActionRequest, Message, NewMessage};
+use gridlink_xecm::Node;
 use gridlink_xecm::{AttributeValue, NamedAttributes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -242,12 +244,7 @@ impl CaseCollab {
             return Ok(None);
         }
         let revision = last.as_ref().map_or(1, |l| l.revision + 1);
-        let message = action_message(
-            link,
-            action,
-            revision,
-            last.as_ref().filter(|_| !withdrawn),
-        );
+        let message = action_message(link, action, revision, last.as_ref().filter(|_| !withdrawn));
         let tg = self.platform.tg.clone();
         let thread = ThreadId::new(&link.thread_id);
         let key = EffectKey::new(
@@ -289,10 +286,8 @@ impl CaseCollab {
                 .platform
                 .ledger
                 .create(
-                    NewRecord::new(record_id, REQUESTED, data).with_index1(
-                        actions_partition(link.workspace_id),
-                        action.id(),
-                    ),
+                    NewRecord::new(record_id, REQUESTED, data)
+                        .with_index1(actions_partition(link.workspace_id), action.id()),
                 )
                 .await
             {
@@ -331,7 +326,11 @@ impl CaseCollab {
         link: &CaseLink,
         values: &NamedAttributes,
     ) -> Result<Vec<Withdrawn>, CaseError> {
-        let current: Vec<String> = self.partner_actions(values).iter().map(PartnerAction::id).collect();
+        let current: Vec<String> = self
+            .partner_actions(values)
+            .iter()
+            .map(PartnerAction::id)
+            .collect();
         let records = self
             .platform
             .ledger
@@ -343,7 +342,13 @@ impl CaseCollab {
         let mut withdrawn = Vec::new();
         let mut by: Option<Option<String>> = None;
         for record in records {
-            let id = record.id.key().rsplit('/').next().unwrap_or_default().to_owned();
+            let id = record
+                .id
+                .key()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             let record = if record.status == REQUESTED && !current.contains(&id) {
                 if by.is_none() {
                     by = Some(
@@ -374,7 +379,9 @@ impl CaseCollab {
                 record
             };
             if record.status == WITHDRAWING
-                && let Some(done) = self.finish_action_withdrawal(workspace, link, &id, &record).await?
+                && let Some(done) = self
+                    .finish_action_withdrawal(workspace, link, &id, &record)
+                    .await?
             {
                 withdrawn.push(done);
             }
@@ -414,7 +421,11 @@ impl CaseCollab {
             action_request: None,
         };
         let (message_id, ran_now) = self
-            .post_once(link, EffectKey::new("tg-case-action-withdraw", &key), message)
+            .post_once(
+                link,
+                EffectKey::new("tg-case-action-withdraw", &key),
+                message,
+            )
             .await?;
         let text = format!(
             "Withdrawn: action request \"{what}\" ({kind}, {due}), revision {revision}, requested in message {requested}\n\
@@ -423,20 +434,31 @@ impl CaseCollab {
              Changed in xECM by: {by}\n\
              Decided: {at} by gridlink case-collab\n\
              Trading Grid: withdrawal message {message_id} posted to thread {thread}, superseding {requested}\n",
-            kind = if state.kind.is_empty() { "respond" } else { &state.kind },
+            kind = if state.kind.is_empty() {
+                "respond"
+            } else {
+                &state.kind
+            },
             due = day(state.due_at),
             revision = state.revision,
             requested = state.message_id,
             partner = link.partner_id,
             why = decision.why,
-            by = decision.by.as_deref().unwrap_or("not recorded in xECM's audit"),
+            by = decision
+                .by
+                .as_deref()
+                .unwrap_or("not recorded in xECM's audit"),
             at = decision.at,
             thread = link.thread_id,
         );
         self.file_withdrawal(
             workspace.id,
             format!("{}/action/{id}/r{}", link.workspace_id, state.revision),
-            &format!("Withdrawal of action request {} r{}.txt", &id[..id.len().min(8)], state.revision),
+            &format!(
+                "Withdrawal of action request {} r{}.txt",
+                &id[..id.len().min(8)],
+                state.revision
+            ),
             text,
         )
         .await?;

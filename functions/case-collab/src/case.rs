@@ -99,8 +99,9 @@ impl CaseCollab {
         };
         let workspace = match self.platform.xecm.get_node(workspace_id).await {
             Ok(workspace) => workspace,
-            Err(error) if gridlink_core::error::Classify::kind(&error)
-                == gridlink_core::error::ErrorKind::NotFound =>
+            Err(error)
+                if gridlink_core::error::Classify::kind(&error)
+                    == gridlink_core::error::ErrorKind::NotFound =>
             {
                 return self.case_deleted(workspace_id, sync).await;
             }
@@ -181,8 +182,10 @@ impl CaseCollab {
         sync.withdrawn = self
             .withdraw_unselected_documents(&workspace, &link, &selected)
             .await?;
-        sync.withdrawn
-            .extend(self.withdraw_removed_actions(&workspace, &link, &values).await?);
+        sync.withdrawn.extend(
+            self.withdraw_removed_actions(&workspace, &link, &values)
+                .await?,
+        );
         sync.documents_shared = self
             .share_selected_documents(&workspace, &link, selected)
             .await?;
@@ -304,10 +307,11 @@ impl CaseCollab {
             sync.skipped = Some("the workspace is deleted; no partner access is open".into());
             return Ok(sync);
         };
-        let link: CaseLink = serde_json::from_value(live.data).map_err(|e| CaseError::Malformed {
-            event_id: workspace_id.to_string(),
-            reason: e.to_string(),
-        })?;
+        let link: CaseLink =
+            serde_json::from_value(live.data).map_err(|e| CaseError::Malformed {
+                event_id: workspace_id.to_string(),
+                reason: e.to_string(),
+            })?;
         sync.space_id = Some(link.space_id.clone());
         sync.thread_id = Some(link.thread_id.clone());
         self.end_access(None, &link, "deleted").await?;

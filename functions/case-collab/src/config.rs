@@ -96,10 +96,8 @@ impl CaseCollabConfig {
             status_attribute: reader.optional("CASE_STATUS_ATTRIBUTE", "Case Status".to_owned()),
             closed_statuses,
             archived_statuses,
-            withdrawal_folder: reader.optional(
-                "WITHDRAWAL_FOLDER",
-                "Correspondence/Withdrawals".to_owned(),
-            ),
+            withdrawal_folder: reader
+                .optional("WITHDRAWAL_FOLDER", "Correspondence/Withdrawals".to_owned()),
             space_attribute: reader.optional("CASE_SPACE_ATTRIBUTE", "TG Space ID".to_owned()),
             thread_attribute: reader.optional("CASE_THREAD_ATTRIBUTE", "TG Thread ID".to_owned()),
             sharing_category: CategoryId::new(sharing_category).unwrap_or_else(|_| {

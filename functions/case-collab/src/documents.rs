@@ -153,7 +153,9 @@ impl CaseCollab {
         let record_id = document_record_id(workspace.get(), document.id.get())?;
         let record = self.platform.ledger.get(&record_id).await?;
         let recorded: Option<SharedDocument> = match &record {
-            Some(r) => Some(serde_json::from_value(r.data.clone()).map_err(|e| malformed(&r.id, e))?),
+            Some(r) => {
+                Some(serde_json::from_value(r.data.clone()).map_err(|e| malformed(&r.id, e))?)
+            }
             None => None,
         };
         let withdrawals = recorded.as_ref().map_or(0, |r| r.withdrawals);

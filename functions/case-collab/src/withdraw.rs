@@ -138,7 +138,10 @@ pub(crate) fn documents_partition(workspace: i64) -> String {
 }
 
 pub(crate) fn document_record_id(workspace: i64, document: i64) -> Result<RecordId, CaseError> {
-    Ok(RecordId::new(DOCUMENT_KIND, format!("{workspace}/{document}"))?)
+    Ok(RecordId::new(
+        DOCUMENT_KIND,
+        format!("{workspace}/{document}"),
+    )?)
 }
 
 impl CaseCollab {
@@ -152,23 +155,7 @@ impl CaseCollab {
 
     /// Who last changed `attribute` on `node`, from xECM's audit (`user N at T`).
     pub(crate) async fn who_changed(&self, node: NodeId, attribute: &str) -> Option<String> {
-        let trail = self.platform.xecm.audit_trail(node, None).await.ok()?;
-        trail
-            .iter()
-            .find(|e| {
-                e.attribute_changes
-                    .iter()
-                    .any(|c| c.attribute.eq_ignore_ascii_case(attribute))
-            })
-            .map(|e| {
-                let who = e
-                    .user_id
-                    .map_or_else(|| "an unknown user".to_owned(), |u| format!("user {u}"));
-                match e.audit_date.and_then(|d| d.format(&Rfc3339).ok()) {
-                    Some(at) => format!("{who} at {at}"),
-                    None => who,
-                }
-            })
+        gridlink_outbound::live::who_changed(self.platform.xecm.as_ref(), node, attribute).await
     }
 
     /// Changes a ledger record by compare-and-set: `change` edits status and data and says
@@ -270,8 +257,8 @@ impl CaseCollab {
             .await?;
         let mut withdrawn = Vec::new();
         for record in records {
-            let data: SharedDocument =
-                serde_json::from_value(record.data.clone()).map_err(|e| malformed(&record.id, e))?;
+            let data: SharedDocument = serde_json::from_value(record.data.clone())
+                .map_err(|e| malformed(&record.id, e))?;
             let record = if record.status == SHARED
                 && !selected.iter().any(|d| d.id.get() == data.document_id)
             {
@@ -291,7 +278,9 @@ impl CaseCollab {
                 record
             };
             if record.status == WITHDRAWING
-                && let Some(done) = self.finish_document_withdrawal(workspace, link, &record).await?
+                && let Some(done) = self
+                    .finish_document_withdrawal(workspace, link, &record)
+                    .await?
             {
                 withdrawn.push(done);
             }
@@ -384,7 +373,10 @@ impl CaseCollab {
         );
         self.file_withdrawal(
             workspace.id,
-            format!("{}/document/{}/w{round}", link.workspace_id, data.document_id),
+            format!(
+                "{}/document/{}/w{round}",
+                link.workspace_id, data.document_id
+            ),
             &format!(
                 "Withdrawal of document {} v{} ({round}).txt",
                 data.document_id, data.version

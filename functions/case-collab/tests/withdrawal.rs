@@ -121,7 +121,10 @@ async fn an_unflagged_document_is_withdrawn_once_with_evidence_and_never_shared_
     assert_eq!(withdrawn[0]["id"], photo.to_string(), "{summary}");
     let seen = withdrawals_seen(&world, &thread).await;
     assert_eq!(seen.len(), 1, "{seen:#?}");
-    assert_eq!(seen[0]["structured"]["withdrawn"]["xecm_node_id"], photo.get());
+    assert_eq!(
+        seen[0]["structured"]["withdrawn"]["xecm_node_id"],
+        photo.get()
+    );
     assert!(
         seen[0]["body"]
             .as_str()
@@ -133,8 +136,14 @@ async fn an_unflagged_document_is_withdrawn_once_with_evidence_and_never_shared_
     assert_eq!(filed.len(), 1, "{filed:?}");
     let text = &filed[0].1;
     assert!(text.contains("Partner: prt_acme"), "{text}");
-    assert!(text.contains("Why: the document is no longer selected"), "{text}");
-    assert!(text.contains("Changed in xECM by: "), "{text}");
+    assert!(
+        text.contains("Why: the document is no longer selected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Changed in xECM by: user "),
+        "the audit names who cleared the flag: {text}"
+    );
     assert!(text.contains("Decided: "), "{text}");
 
     // A new version of the unflagged photo never reaches the partner; the letter is untouched.
@@ -163,9 +172,7 @@ async fn an_unflagged_document_is_withdrawn_once_with_evidence_and_never_shared_
     let _ = letter;
 }
 
-async fn a_removed_action_row_is_withdrawn_once_and_requested_again_when_added_back(
-    stack: Stack,
-) {
+async fn a_removed_action_row_is_withdrawn_once_and_requested_again_when_added_back(stack: Stack) {
     let world = world(stack, None).await;
     write_case(
         &world,
@@ -209,12 +216,27 @@ async fn a_removed_action_row_is_withdrawn_once_and_requested_again_when_added_b
         seen[0]["structured"]["action_request_id"],
         credit["structured"]["action_request_id"]
     );
-    assert_eq!(seen[0]["structured"]["supersedes_message_id"], credit["message_id"]);
-    assert!(seen[0]["action_request"].is_null(), "a withdrawal asks for nothing");
+    assert_eq!(
+        seen[0]["structured"]["supersedes_message_id"],
+        credit["message_id"]
+    );
+    assert!(
+        seen[0]["action_request"].is_null(),
+        "a withdrawal asks for nothing"
+    );
     let filed = evidence(&world, world.case).await;
     assert_eq!(filed.len(), 1, "{filed:?}");
     assert!(filed[0].1.contains("Send a credit note"), "{}", filed[0].1);
-    assert!(filed[0].1.contains("Why: the request's row was removed"), "{}", filed[0].1);
+    assert!(
+        filed[0].1.contains("Why: the request's row was removed"),
+        "{}",
+        filed[0].1
+    );
+    assert!(
+        filed[0].1.contains("Changed in xECM by: user "),
+        "{}",
+        filed[0].1
+    );
 
     // Added back: requested again (a new revision), once.
     write_case(
@@ -292,7 +314,11 @@ async fn archiving_the_case_ends_the_partners_access_once(stack: Stack) {
     write_case(&world, world.case, &[("Case Status", "Archived".into())]).await;
     poll_crashing(&world, "tg-case-thread-close").await;
     let summary = poll(&world).await;
-    assert_eq!(thread_status(&world, "prt_acme", &thread).await, "closed", "{summary}");
+    assert_eq!(
+        thread_status(&world, "prt_acme", &thread).await,
+        "closed",
+        "{summary}"
+    );
     let ended: Vec<Value> = partner_view(&world, &thread)
         .await
         .into_iter()
@@ -301,7 +327,11 @@ async fn archiving_the_case_ends_the_partners_access_once(stack: Stack) {
     assert_eq!(ended.len(), 1, "{ended:#?}");
     let filed = evidence(&world, world.case).await;
     assert_eq!(filed.len(), 1, "{filed:?}");
-    assert!(filed[0].1.contains("Why: the case was archived in xECM"), "{}", filed[0].1);
+    assert!(
+        filed[0].1.contains("Why: the case was archived in xECM"),
+        "{}",
+        filed[0].1
+    );
 
     // The partner can no longer post; reopening the case in xECM does not reopen access.
     let refused = reqwest::Client::new()
@@ -355,7 +385,11 @@ async fn a_case_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Stack) 
     world.stack.crash.arm("tg-case-access-end");
     poll_crashing(&world, "tg-case-access-end").await;
     let summary = poll(&world).await;
-    assert_eq!(thread_status(&world, "prt_acme", &thread).await, "closed", "{summary}");
+    assert_eq!(
+        thread_status(&world, "prt_acme", &thread).await,
+        "closed",
+        "{summary}"
+    );
     let ended: Vec<Value> = partner_view(&world, &thread)
         .await
         .into_iter()
@@ -371,7 +405,10 @@ async fn a_case_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Stack) 
             .count(),
         1
     );
-    assert_eq!(thread_status(&world, "prt_globex", &other_thread).await, "open");
+    assert_eq!(
+        thread_status(&world, "prt_globex", &other_thread).await,
+        "open"
+    );
 }
 
 gridlink_tests::on_both_stacks!(

@@ -103,6 +103,10 @@ async fn removing_a_partner_revokes_its_share_once_with_evidence(stack: Stack) {
         "{filed}"
     );
     assert!(filed.contains("Partner ID now: prt_initech"), "{filed}");
+    assert!(
+        filed.contains("Changed in xECM by: user "),
+        "the audit names who removed the partner: {filed}"
+    );
     assert!(filed.contains("Decided: "), "{filed}");
     // Again: nothing more.
     world.clock.advance(Duration::from_secs(60));
@@ -263,10 +267,17 @@ async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Sta
     for share in [&initech, &globex] {
         assert_eq!(share_status(&world, share).await, "revoked", "{share}");
     }
-    assert_eq!(share_status(&world, &acme).await, "active", "another contract's share stays");
+    assert_eq!(
+        share_status(&world, &acme).await,
+        "active",
+        "another contract's share stays"
+    );
     for partner in ["prt_initech", "prt_globex"] {
         let seen = partner_shares(&world, partner).await;
-        assert!(seen.iter().all(|s| s["status"] == "revoked"), "{partner}: {seen:?}");
+        assert!(
+            seen.iter().all(|s| s["status"] == "revoked"),
+            "{partner}: {seen:?}"
+        );
     }
     world.clock.advance(Duration::from_secs(60));
     let again = poll(&world).await;
@@ -284,7 +295,10 @@ async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Sta
         )
         .await
         .expect("ledger");
-    assert!(registered.is_none(), "the deleted contract leaves the register");
+    assert!(
+        registered.is_none(),
+        "the deleted contract leaves the register"
+    );
 }
 
 gridlink_tests::on_both_stacks!(

@@ -154,7 +154,11 @@ impl LiveWorkspaces<'_> {
                     if gridlink_core::error::Classify::kind(&error)
                         == gridlink_core::error::ErrorKind::NotFound =>
                 {
-                    tracing::info!(function = self.function, workspace_id = workspace.get(), "a workspace with live partner access is deleted in xECM");
+                    tracing::info!(
+                        function = self.function,
+                        workspace_id = workspace.get(),
+                        "a workspace with live partner access is deleted in xECM"
+                    );
                     deleted.push(LiveWorkspace {
                         workspace_id: workspace,
                         data: record.data.clone(),
@@ -185,11 +189,38 @@ impl LiveWorkspaces<'_> {
             };
             // Another poll moved the sweep on at the same time: its position stands.
             match written {
-                Ok(()) | Err(LedgerError::VersionConflict { .. })
+                Ok(())
+                | Err(LedgerError::VersionConflict { .. })
                 | Err(LedgerError::AlreadyExists { .. }) => {}
                 Err(error) => return Err(error.into()),
             }
         }
         Ok(deleted)
     }
+}
+
+/// Who last changed `attribute` (an attribute's or a set's display name) on `node`, as xECM's
+/// audit has it (`user 1000 at 2026-12-02T09:58:00Z`); `None` when the audit has no such
+/// change or cannot be read (the node is gone). For evidence of why partner access changed.
+pub async fn who_changed(xecm: &dyn Workspaces, node: NodeId, attribute: &str) -> Option<String> {
+    let trail = xecm.audit_trail(node, None).await.ok()?;
+    trail
+        .iter()
+        .find(|e| {
+            e.attribute_changes
+                .iter()
+                .any(|c| c.attribute.eq_ignore_ascii_case(attribute))
+        })
+        .map(|e| {
+            let who = e
+                .user_id
+                .map_or_else(|| "an unknown user".to_owned(), |u| format!("user {u}"));
+            match e.audit_date.and_then(|d| {
+                d.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }) {
+                Some(at) => format!("{who} at {at}"),
+                None => who,
+            }
+        })
 }
