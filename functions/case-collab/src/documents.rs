@@ -164,10 +164,14 @@ impl CaseCollab {
         {
             return Ok(false);
         }
-        let mut business_key = version_key(workspace, document.id, number);
-        if withdrawals > 0 {
-            business_key.push_str(&format!("/s{withdrawals}"));
-        }
+        let business_key = if withdrawals > 0 {
+            format!(
+                "{}/s{withdrawals}",
+                version_key(workspace, document.id, number)
+            )
+        } else {
+            version_key(workspace, document.id, number)
+        };
         let tg = self.platform.tg.clone();
         let upload = xecm_version_upload(
             self.platform.xecm.clone(),

@@ -13,6 +13,14 @@
 //! (`message.posted` on the thread) are filed back into the workspace as documents, with
 //! their attachments (streamed, any size), author and time.
 //!
+//! ## Access follows the record
+//! A document unselected after sharing (unflagged, moved out, deleted) and an action request
+//! whose row is removed are withdrawn in the thread once, with a `Withdrawal …txt` evidence
+//! document (who, when, why) in the workspace; an archived (`Case Status` `Archived`) or
+//! deleted case ends the partner's access — a last message, the thread `closed`; a deletion
+//! is seen by the poll alone too. Details, crash safety and what Trading Grid cannot take
+//! back: [`withdraw`].
+//!
 //! ## Triggers
 //! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_flow::push`]).
 //! - schedule `case-collab-poll-xecm`: the poller — case workspaces and documents changed

@@ -190,8 +190,7 @@ impl LiveWorkspaces<'_> {
             // Another poll moved the sweep on at the same time: its position stands.
             match written {
                 Ok(())
-                | Err(LedgerError::VersionConflict { .. })
-                | Err(LedgerError::AlreadyExists { .. }) => {}
+                | Err(LedgerError::VersionConflict { .. } | LedgerError::AlreadyExists { .. }) => {}
                 Err(error) => return Err(error.into()),
             }
         }
