@@ -39,8 +39,7 @@ use gridlink_flow::EffectKey;
 use gridlink_store::{
     IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
 };
-use gridlink_tgrid::ThreadId;
-use gridlink_tgrid::model::{ActionRequest, Message, NewMessage};
+use gridlink_tgrid::model::{ActionRequest, NewMessage};
 use gridlink_xecm::Node;
 use gridlink_xecm::{AttributeValue, NamedAttributes};
 use serde::{Deserialize, Serialize};
@@ -50,9 +49,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, Time};
 
 use crate::CaseCollab;
-use crate::case::{CaseLink, idempotency_key};
+use crate::case::CaseLink;
 use crate::error::CaseError;
-use crate::withdraw::{WITHDRAWING, WITHDRAWN, Withdrawal, Withdrawn, malformed};
+use crate::withdraw::{WITHDRAWING, Withdrawal, Withdrawn, malformed};
 
 /// The ledger kind holding the last posted revision of each action request.
 pub const ACTION_KIND: &str = "case-action";
@@ -245,8 +244,6 @@ impl CaseCollab {
         }
         let revision = last.as_ref().map_or(1, |l| l.revision + 1);
         let message = action_message(link, action, revision, last.as_ref().filter(|_| !withdrawn));
-        let tg = self.platform.tg.clone();
-        let thread = ThreadId::new(&link.thread_id);
         let key = EffectKey::new(
             "tg-case-action",
             format!(
@@ -256,23 +253,11 @@ impl CaseCollab {
                 action.due_text()
             ),
         );
-        let outcome = self
-            .platform
-            .effects
-            .once(&key, None, |k| async move {
-                Ok::<_, CaseError>(
-                    tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                        .await?,
-                )
-            })
-            .await
-            .map_err(CaseError::from_effect)?;
-        let ran_now = outcome.ran_now();
-        let message: Message = outcome.into_inner();
+        let (message_id, ran_now) = self.post_once(link, key, message).await?;
         let state = ActionState {
             revision,
             due_at: action.due_at,
-            message_id: message.message_id.as_str().to_owned(),
+            message_id,
             request: action.request.clone(),
             kind: action.kind.clone(),
             withdrawal: None,
@@ -365,16 +350,7 @@ impl CaseCollab {
                     by: by.clone().flatten(),
                 };
                 tracing::info!(action_request_id = %id, thread_id = %link.thread_id, "action request removed in xECM: withdrawing");
-                self.change_record(&record.id, |status, value| {
-                    if status != REQUESTED {
-                        return false;
-                    }
-                    *status = WITHDRAWING.into();
-                    value["withdrawal"] = json!(decision);
-                    true
-                })
-                .await?
-                .unwrap_or(record)
+                self.decide_withdrawal(record, REQUESTED, &decision).await?
             } else {
                 record
             };
@@ -427,29 +403,23 @@ impl CaseCollab {
                 message,
             )
             .await?;
-        let text = format!(
-            "Withdrawn: action request \"{what}\" ({kind}, {due}), revision {revision}, requested in message {requested}\n\
-             Partner: {partner}\n\
-             Why: {why}\n\
-             Changed in xECM by: {by}\n\
-             Decided: {at} by gridlink case-collab\n\
-             Trading Grid: withdrawal message {message_id} posted to thread {thread}, superseding {requested}\n",
-            kind = if state.kind.is_empty() {
-                "respond"
-            } else {
-                &state.kind
-            },
-            due = day(state.due_at),
-            revision = state.revision,
-            requested = state.message_id,
-            partner = link.partner_id,
-            why = decision.why,
-            by = decision
-                .by
-                .as_deref()
-                .unwrap_or("not recorded in xECM's audit"),
-            at = decision.at,
-            thread = link.thread_id,
+        let text = decision.evidence(
+            &format!(
+                "action request \"{what}\" ({}, {}), revision {}, requested in message {}",
+                if state.kind.is_empty() {
+                    "respond"
+                } else {
+                    &state.kind
+                },
+                day(state.due_at),
+                state.revision,
+                state.message_id
+            ),
+            &link.partner_id,
+            &format!(
+                "withdrawal message {message_id} posted to thread {}, superseding {}",
+                link.thread_id, state.message_id
+            ),
         );
         self.file_withdrawal(
             workspace.id,
@@ -462,14 +432,7 @@ impl CaseCollab {
             text,
         )
         .await?;
-        self.change_record(&record.id, |status, _| {
-            if status != WITHDRAWING {
-                return false;
-            }
-            *status = WITHDRAWN.into();
-            true
-        })
-        .await?;
+        self.mark_withdrawn(&record.id, |_| {}).await?;
         if ran_now {
             tracing::info!(action_request_id = %id, thread_id = %link.thread_id, message_id = %message_id, "action request withdrawn from the partner");
         }

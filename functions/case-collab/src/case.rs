@@ -329,33 +329,17 @@ impl CaseCollab {
     }
 
     async fn post_status(&self, link: &CaseLink, status: &str) -> Result<bool, CaseError> {
-        let tg = self.platform.tg.clone();
-        let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
         let message = NewMessage {
             body: format!("Case status: {status}"),
             attachment_ids: Vec::new(),
             structured: Some(json!({"case_status": status})),
             action_request: None,
         };
-        let posted = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new(
-                    "tg-case-status",
-                    format!("{}/{}", link.workspace_id, status.to_lowercase()),
-                ),
-                None,
-                |k| async move {
-                    Ok::<_, CaseError>(
-                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                            .await?,
-                    )
-                },
-            )
-            .await
-            .map_err(CaseError::from_effect)?;
-        Ok(posted.ran_now())
+        let key = EffectKey::new(
+            "tg-case-status",
+            format!("{}/{}", link.workspace_id, status.to_lowercase()),
+        );
+        Ok(self.post_once(link, key, message).await?.1)
     }
 
     async fn resolve_thread(&self, link: &CaseLink) -> Result<bool, CaseError> {

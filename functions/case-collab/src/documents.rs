@@ -29,7 +29,6 @@
 //! ```
 
 use gridlink_flow::EffectKey;
-use gridlink_tgrid::ThreadId;
 use gridlink_tgrid::model::NewMessage;
 use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, Node, NodeId, Version};
@@ -193,8 +192,6 @@ impl CaseCollab {
             .await
             .map_err(CaseError::from_effect)?
             .into_inner();
-        let tg = self.platform.tg.clone();
-        let thread = ThreadId::new(&link.thread_id);
         let message = NewMessage {
             body: message_body(document, number),
             attachment_ids: vec![attachment.attachment_id.clone()],
@@ -205,27 +202,18 @@ impl CaseCollab {
             })),
             action_request: None,
         };
-        let posted = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new("tg-case-document-message", &business_key),
-                None,
-                |k| async move {
-                    Ok::<_, CaseError>(
-                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                            .await?,
-                    )
-                },
+        let (message_id, ran_now) = self
+            .post_once(
+                link,
+                EffectKey::new("tg-case-document-message", &business_key),
+                message,
             )
-            .await
-            .map_err(CaseError::from_effect)?;
-        let ran_now = posted.ran_now();
+            .await?;
         let data = serde_json::to_value(SharedDocument {
             document_id: document.id.get(),
             name: document.name.clone(),
             version: number,
-            message_id: posted.into_inner().message_id.as_str().to_owned(),
+            message_id,
             attachment_id: attachment.attachment_id.as_str().to_owned(),
             withdrawals,
             withdrawal: None,

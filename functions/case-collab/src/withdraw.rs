@@ -92,6 +92,19 @@ pub struct Withdrawal {
     pub by: Option<String>,
 }
 
+impl Withdrawal {
+    /// The evidence document's text: what, for whom, why, who, when, and what Trading Grid
+    /// did.
+    pub(crate) fn evidence(&self, what: &str, partner: &str, trading_grid: &str) -> String {
+        format!(
+            "Withdrawn: {what}\nPartner: {partner}\nWhy: {}\nChanged in xECM by: {}\nDecided: {} by gridlink case-collab\nTrading Grid: {trading_grid}\n",
+            self.why,
+            self.by.as_deref().unwrap_or("not recorded in xECM's audit"),
+            self.at
+        )
+    }
+}
+
 /// A document shared to the case thread, as kept in the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedDocument {
@@ -185,6 +198,46 @@ impl CaseCollab {
         ))
     }
 
+    /// Takes the decision to withdraw what `record` holds (status `from`), once: the record
+    /// as it is after (another writer's decision stands).
+    pub(crate) async fn decide_withdrawal(
+        &self,
+        record: LedgerRecord,
+        from: &str,
+        decision: &Withdrawal,
+    ) -> Result<LedgerRecord, CaseError> {
+        let id = record.id.clone();
+        Ok(self
+            .change_record(&id, |status, value| {
+                if status != from {
+                    return false;
+                }
+                *status = WITHDRAWING.into();
+                value["withdrawal"] = json!(decision);
+                true
+            })
+            .await?
+            .unwrap_or(record))
+    }
+
+    /// Marks a withdrawal carried out (`edit` records what else changed with it).
+    pub(crate) async fn mark_withdrawn(
+        &self,
+        id: &RecordId,
+        mut edit: impl FnMut(&mut Value),
+    ) -> Result<(), CaseError> {
+        self.change_record(id, |status, value| {
+            if status != WITHDRAWING {
+                return false;
+            }
+            *status = WITHDRAWN.into();
+            edit(value);
+            true
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Files a withdrawal's evidence into the workspace, once per `key`.
     pub(crate) async fn file_withdrawal(
         &self,
@@ -264,16 +317,7 @@ impl CaseCollab {
             {
                 let decision = self.document_withdrawal(workspace, &data).await;
                 tracing::info!(document_id = data.document_id, thread_id = %link.thread_id, why = %decision.why, "shared document no longer selected in xECM: withdrawing");
-                self.change_record(&record.id, |status, value| {
-                    if status != SHARED {
-                        return false;
-                    }
-                    *status = WITHDRAWING.into();
-                    value["withdrawal"] = json!(decision);
-                    true
-                })
-                .await?
-                .unwrap_or(record)
+                self.decide_withdrawal(record, SHARED, &decision).await?
             } else {
                 record
             };
@@ -350,26 +394,16 @@ impl CaseCollab {
                 message,
             )
             .await?;
-        let text = format!(
-            "Withdrawn: \"{name}\" version {version} (document {document}), shared in message {shared} (attachment {attachment})\n\
-             Partner: {partner}\n\
-             Why: {why}\n\
-             Changed in xECM by: {by}\n\
-             Decided: {at} by gridlink case-collab\n\
-             Trading Grid: withdrawal message {message_id} posted to thread {thread}; Trading Grid keeps posted messages and attachments, so the original stays in the thread's history\n",
-            name = data.name,
-            version = data.version,
-            document = data.document_id,
-            shared = data.message_id,
-            attachment = data.attachment_id,
-            partner = link.partner_id,
-            why = decision.why,
-            by = decision
-                .by
-                .as_deref()
-                .unwrap_or("not recorded in xECM's audit"),
-            at = decision.at,
-            thread = link.thread_id,
+        let text = decision.evidence(
+            &format!(
+                "\"{}\" version {} (document {}), shared in message {} (attachment {})",
+                data.name, data.version, data.document_id, data.message_id, data.attachment_id
+            ),
+            &link.partner_id,
+            &format!(
+                "withdrawal message {message_id} posted to thread {}; Trading Grid keeps posted messages and attachments, so the original stays in the thread's history",
+                link.thread_id
+            ),
         );
         self.file_withdrawal(
             workspace.id,
@@ -384,15 +418,8 @@ impl CaseCollab {
             text,
         )
         .await?;
-        self.change_record(&record.id, |status, value| {
-            if status != WITHDRAWING {
-                return false;
-            }
-            *status = WITHDRAWN.into();
-            value["withdrawals"] = json!(round);
-            true
-        })
-        .await?;
+        self.mark_withdrawn(&record.id, |value| value["withdrawals"] = json!(round))
+            .await?;
         if ran_now {
             tracing::info!(document_id = data.document_id, thread_id = %link.thread_id, message_id = %message_id, "document withdrawn from the partner");
         }
@@ -444,21 +471,23 @@ impl CaseCollab {
             .map_err(CaseError::from_effect)?
             .ran_now();
         if let Some(workspace) = workspace {
-            let text = format!(
-                "Access ended: space {space}, thread {thread} (case workspace {ws})\n\
-                 Partner: {partner}\n\
-                 Why: the case was {why} in xECM\n\
-                 Changed in xECM by: {by}\n\
-                 Decided: {at} by gridlink case-collab\n\
-                 Trading Grid: last message {message_id} posted, thread {thread} closed (no more messages from either side); Trading Grid has no archive for a space, so the space and its history stay readable to the partner\n",
-                space = link.space_id,
-                thread = link.thread_id,
-                partner = link.partner_id,
-                by = self
+            let decision = Withdrawal {
+                why: format!("the case was {why} in xECM"),
+                at: self.now(),
+                by: self
                     .who_changed(workspace.id, &self.config.status_attribute)
-                    .await
-                    .unwrap_or_else(|| "not recorded in xECM's audit".into()),
-                at = self.now(),
+                    .await,
+            };
+            let text = decision.evidence(
+                &format!(
+                    "the partner's access to space {}, thread {} (case workspace {ws})",
+                    link.space_id, link.thread_id
+                ),
+                &link.partner_id,
+                &format!(
+                    "last message {message_id} posted, thread {} closed (no more messages from either side); Trading Grid has no archive for a space, so the space and its history stay readable to the partner",
+                    link.thread_id
+                ),
             );
             self.file_withdrawal(
                 workspace.id,
