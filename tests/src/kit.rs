@@ -231,3 +231,31 @@ pub async fn sim_items(base: &url::Url, path: &str) -> Vec<Value> {
         .cloned()
         .unwrap_or_default()
 }
+
+/// Deletes a node in the xECM simulator as a user would (`DELETE /api/v2/nodes/{id}` with a
+/// ticket of the service account) — xECM sends no event for it.
+///
+/// # Panics
+/// If the simulator refuses.
+pub async fn delete_node(stack: &Stack, node: NodeId) {
+    let http = reqwest::Client::new();
+    let base = stack.xecm_sim.base_url.trim_end_matches('/').to_owned();
+    let ticket: Value = http
+        .post(format!("{base}/api/v1/auth"))
+        .form(&[("username", "gridlink"), ("password", "gridlink-service")])
+        .send()
+        .await
+        .expect("auth")
+        .error_for_status()
+        .expect("a ticket")
+        .json()
+        .await
+        .expect("json");
+    http.delete(format!("{base}/api/v2/nodes/{node}"))
+        .header("OTCSTicket", ticket["ticket"].as_str().expect("ticket"))
+        .send()
+        .await
+        .expect("delete")
+        .error_for_status()
+        .expect("deleted");
+}

@@ -13,11 +13,13 @@
 //! - a changed due date posts "Action request updated: …" once per change (revision 2, 3, …),
 //!   carrying the new `due_at`, the previous one and the same `action_request_id`, so the
 //!   partner's side can supersede the earlier message; changing it back is a change too;
-//! - a row removed, or its text changed, is not withdrawn in Trading Grid (the new text is a
-//!   new request); nothing is requested on a closed case.
+//! - a row removed, or its text or kind changed (the new text is a new request), withdraws
+//!   the request in Trading Grid once ([`crate::withdraw`]); the row added back is requested
+//!   again as the next revision; nothing new is requested on a closed case.
 //!
-//! The ledger keeps one record per request (`case-action`, `{workspace}/{request id}`:
-//! revision, due date, message id), written after the message is posted; the message itself
+//! The ledger keeps one record per request (`case-action`, `{workspace}/{request id}`, in
+//! index one under `case-action#{workspace}`: status `REQUESTED` | `WITHDRAWING` | `WITHDRAWN`;
+//! revision, due date, message id, request, kind), written after the message is posted; the message itself
 //! is the effect `tg-case-action` keyed `{workspace}/{request id}/r{revision}/{due date}`.
 //! A crash between the post and the ledger confirmation re-runs with the same key, body and
 //! idempotency key — Trading Grid answers with the original message.
@@ -34,9 +36,11 @@
 //! ```
 
 use gridlink_flow::EffectKey;
-use gridlink_store::{LedgerError, NewRecord, RecordId};
-use gridlink_tgrid::ThreadId;
-use gridlink_tgrid::model::{ActionRequest, Message, NewMessage};
+use gridlink_store::{
+    IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
+};
+use gridlink_tgrid::model::{ActionRequest, NewMessage};
+use gridlink_xecm::Node;
 use gridlink_xecm::{AttributeValue, NamedAttributes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -45,11 +49,15 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, Time};
 
 use crate::CaseCollab;
-use crate::case::{CaseLink, idempotency_key};
+use crate::case::CaseLink;
 use crate::error::CaseError;
+use crate::withdraw::{WITHDRAWING, Withdrawal, Withdrawn, malformed};
 
 /// The ledger kind holding the last posted revision of each action request.
 pub const ACTION_KIND: &str = "case-action";
+
+/// The status of a request the partner has open.
+pub const REQUESTED: &str = "REQUESTED";
 
 /// One action request as read from the workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +109,17 @@ struct ActionState {
     #[serde(with = "time::serde::rfc3339::option")]
     due_at: Option<OffsetDateTime>,
     message_id: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    withdrawal: Option<Withdrawal>,
+}
+
+/// The index-one partition of a case's action requests.
+fn actions_partition(workspace: i64) -> String {
+    format!("{ACTION_KIND}#{workspace}")
 }
 
 /// `kind` as a machine kind: lower case, words joined by `_`.
@@ -203,13 +222,28 @@ impl CaseCollab {
             })?),
             None => None,
         };
-        if last.as_ref().is_some_and(|l| l.due_at == action.due_at) {
+        let withdrawn = existing.as_ref().is_some_and(|r| r.status != REQUESTED);
+        if let Some(record) = &existing
+            && !withdrawn
+            && last.as_ref().is_some_and(|l| l.due_at == action.due_at)
+        {
+            if record.index1.is_none() {
+                // Recorded before requests were indexed: indexed now, so a removal is seen.
+                let mut change = record.change();
+                change.index1 = Some(IndexEntry::new(
+                    actions_partition(link.workspace_id),
+                    action.id(),
+                ));
+                self.platform.ledger.update(change).await?;
+            }
+            return Ok(None);
+        }
+        if existing.as_ref().is_some_and(|r| r.status == WITHDRAWING) {
+            // A withdrawal a crash interrupted is finished first (by the withdrawal pass).
             return Ok(None);
         }
         let revision = last.as_ref().map_or(1, |l| l.revision + 1);
-        let message = action_message(link, action, revision, last.as_ref());
-        let tg = self.platform.tg.clone();
-        let thread = ThreadId::new(&link.thread_id);
+        let message = action_message(link, action, revision, last.as_ref().filter(|_| !withdrawn));
         let key = EffectKey::new(
             "tg-case-action",
             format!(
@@ -219,23 +253,14 @@ impl CaseCollab {
                 action.due_text()
             ),
         );
-        let outcome = self
-            .platform
-            .effects
-            .once(&key, None, |k| async move {
-                Ok::<_, CaseError>(
-                    tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                        .await?,
-                )
-            })
-            .await
-            .map_err(CaseError::from_effect)?;
-        let ran_now = outcome.ran_now();
-        let message: Message = outcome.into_inner();
+        let (message_id, ran_now) = self.post_once(link, key, message).await?;
         let state = ActionState {
             revision,
             due_at: action.due_at,
-            message_id: message.message_id.as_str().to_owned(),
+            message_id,
+            request: action.request.clone(),
+            kind: action.kind.clone(),
+            withdrawal: None,
         };
         let data = serde_json::to_value(&state).map_err(|e| CaseError::Malformed {
             event_id: record_id.to_string(),
@@ -245,7 +270,10 @@ impl CaseCollab {
             None => match self
                 .platform
                 .ledger
-                .create(NewRecord::new(record_id, "REQUESTED", data))
+                .create(
+                    NewRecord::new(record_id, REQUESTED, data)
+                        .with_index1(actions_partition(link.workspace_id), action.id()),
+                )
                 .await
             {
                 Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {}
@@ -254,6 +282,11 @@ impl CaseCollab {
             Some(record) => {
                 let mut change = record.change();
                 change.data = data;
+                change.status = REQUESTED.into();
+                change.index1 = Some(IndexEntry::new(
+                    actions_partition(link.workspace_id),
+                    action.id(),
+                ));
                 self.platform.ledger.update(change).await?;
             }
         }
@@ -265,6 +298,148 @@ impl CaseCollab {
             revision,
             request: action.request.clone(),
             due_at: action.due_at,
+        }))
+    }
+}
+
+impl CaseCollab {
+    /// Withdraws the requests whose rows are gone from the case's values, and finishes
+    /// withdrawals a crash interrupted.
+    pub(crate) async fn withdraw_removed_actions(
+        &self,
+        workspace: &Node,
+        link: &CaseLink,
+        values: &NamedAttributes,
+    ) -> Result<Vec<Withdrawn>, CaseError> {
+        let current: Vec<String> = self
+            .partner_actions(values)
+            .iter()
+            .map(PartnerAction::id)
+            .collect();
+        let records = self
+            .platform
+            .ledger
+            .query(Query::partition(
+                IndexName::One,
+                actions_partition(link.workspace_id),
+            ))
+            .await?;
+        let mut withdrawn = Vec::new();
+        let mut by: Option<Option<String>> = None;
+        for record in records {
+            let id = record
+                .id
+                .key()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let record = if record.status == REQUESTED && !current.contains(&id) {
+                if by.is_none() {
+                    by = Some(
+                        self.who_changed(workspace.id, &self.config.actions_attribute)
+                            .await,
+                    );
+                }
+                let decision = Withdrawal {
+                    why: format!(
+                        "the request's row was removed from {} (or its request or kind changed, which makes it a new request)",
+                        self.config.actions_attribute
+                    ),
+                    at: self.now(),
+                    by: by.clone().flatten(),
+                };
+                tracing::info!(action_request_id = %id, thread_id = %link.thread_id, "action request removed in xECM: withdrawing");
+                self.decide_withdrawal(record, REQUESTED, &decision).await?
+            } else {
+                record
+            };
+            if record.status == WITHDRAWING
+                && let Some(done) = self
+                    .finish_action_withdrawal(workspace, link, &id, &record)
+                    .await?
+            {
+                withdrawn.push(done);
+            }
+        }
+        Ok(withdrawn)
+    }
+
+    async fn finish_action_withdrawal(
+        &self,
+        workspace: &Node,
+        link: &CaseLink,
+        id: &str,
+        record: &LedgerRecord,
+    ) -> Result<Option<Withdrawn>, CaseError> {
+        let state: ActionState =
+            serde_json::from_value(record.data.clone()).map_err(|e| malformed(&record.id, e))?;
+        let Some(decision) = state.withdrawal.clone() else {
+            return Ok(None);
+        };
+        let key = format!("{}/{id}/r{}", link.workspace_id, state.revision);
+        let what = if state.request.is_empty() {
+            format!("request {id}")
+        } else {
+            state.request.clone()
+        };
+        let message = NewMessage {
+            body: format!("Action request withdrawn: {what}. No action is needed any more."),
+            attachment_ids: Vec::new(),
+            structured: Some(json!({
+                "xecm_workspace_id": link.workspace_id,
+                "action_request_id": id,
+                "revision": state.revision,
+                "request": state.request,
+                "withdrawn": true,
+                "supersedes_message_id": state.message_id,
+            })),
+            action_request: None,
+        };
+        let (message_id, ran_now) = self
+            .post_once(
+                link,
+                EffectKey::new("tg-case-action-withdraw", &key),
+                message,
+            )
+            .await?;
+        let text = decision.evidence(
+            &format!(
+                "action request \"{what}\" ({}, {}), revision {}, requested in message {}",
+                if state.kind.is_empty() {
+                    "respond"
+                } else {
+                    &state.kind
+                },
+                day(state.due_at),
+                state.revision,
+                state.message_id
+            ),
+            &link.partner_id,
+            &format!(
+                "withdrawal message {message_id} posted to thread {}, superseding {}",
+                link.thread_id, state.message_id
+            ),
+        );
+        self.file_withdrawal(
+            workspace.id,
+            format!("{}/action/{id}/r{}", link.workspace_id, state.revision),
+            &format!(
+                "Withdrawal of action request {} r{}.txt",
+                &id[..id.len().min(8)],
+                state.revision
+            ),
+            text,
+        )
+        .await?;
+        self.mark_withdrawn(&record.id, |_| {}).await?;
+        if ran_now {
+            tracing::info!(action_request_id = %id, thread_id = %link.thread_id, message_id = %message_id, "action request withdrawn from the partner");
+        }
+        Ok(ran_now.then(|| Withdrawn {
+            what: "action",
+            id: id.to_owned(),
+            message_id,
         }))
     }
 }

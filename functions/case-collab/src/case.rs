@@ -22,6 +22,9 @@ use crate::error::CaseError;
 /// The ledger kind linking a TG thread back to its case workspace.
 pub const THREAD_LINK_KIND: &str = "case-thread";
 
+/// The status of a case link whose partner access ended ([`crate::withdraw`]).
+pub const ENDED: &str = "ENDED";
+
 /// What one sync of a case did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CaseSync {
@@ -41,6 +44,12 @@ pub struct CaseSync {
     pub status_posted: Option<String>,
     /// Whether the thread was resolved in this sync.
     pub resolved: bool,
+    /// Documents and action requests withdrawn in this sync ([`crate::withdraw`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<crate::withdraw::Withdrawn>,
+    /// Why the partner's access ended (`archived`, `deleted`), when it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_ended: Option<String>,
 }
 
 /// The link of a thread to its case, kept in the ledger.
@@ -88,7 +97,16 @@ impl CaseCollab {
             workspace_id: workspace_id.get(),
             ..CaseSync::default()
         };
-        let workspace = self.platform.xecm.get_node(workspace_id).await?;
+        let workspace = match self.platform.xecm.get_node(workspace_id).await {
+            Ok(workspace) => workspace,
+            Err(error)
+                if gridlink_core::error::Classify::kind(&error)
+                    == gridlink_core::error::ErrorKind::NotFound =>
+            {
+                return self.case_deleted(workspace_id, sync).await;
+            }
+            Err(error) => return Err(error.into()),
+        };
         if workspace.subtype != subtype::WORKSPACE
             || workspace
                 .workspace_type_id
@@ -126,13 +144,51 @@ impl CaseCollab {
             sync.skipped = Some("no partner reference".into());
             return Ok(sync);
         };
+        let status = text(&values, &self.config.status_attribute);
+        let archived = status.as_ref().is_some_and(|status| {
+            self.config
+                .archived_statuses
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(status))
+        });
+        if archived && text(&values, &self.config.thread_attribute).is_none() {
+            sync.skipped = Some("archived before anything was shared with the partner".into());
+            return Ok(sync);
+        }
         let link = self
             .open_collaboration(&workspace, &partner, &values)
             .await?;
         sync.space_id = Some(link.space_id.clone());
         sync.thread_id = Some(link.thread_id.clone());
-        sync.documents_shared = self.share_selected_documents(&workspace, &link).await?;
-        let status = text(&values, &self.config.status_attribute);
+        if archived {
+            self.end_access(Some(&workspace), &link, "archived").await?;
+            sync.access_ended = Some("archived".into());
+            return Ok(sync);
+        }
+        if self.link_ended(&link).await? {
+            sync.skipped = Some(
+                "the partner's access to this case ended (archived or deleted); it is not reopened"
+                    .into(),
+            );
+            return Ok(sync);
+        }
+        self.live()
+            .register(
+                workspace_id,
+                serde_json::to_value(&link).unwrap_or_default(),
+            )
+            .await?;
+        let selected = self.selected_documents(workspace.id).await?;
+        sync.withdrawn = self
+            .withdraw_unselected_documents(&workspace, &link, &selected)
+            .await?;
+        sync.withdrawn.extend(
+            self.withdraw_removed_actions(&workspace, &link, &values)
+                .await?,
+        );
+        sync.documents_shared = self
+            .share_selected_documents(&workspace, &link, selected)
+            .await?;
         let closed = status.as_ref().is_some_and(|status| {
             self.config
                 .closed_statuses
@@ -241,34 +297,49 @@ impl CaseCollab {
         Ok(link)
     }
 
+    /// The case workspace is gone: its partner's access ends, when it had any.
+    async fn case_deleted(
+        &self,
+        workspace_id: NodeId,
+        mut sync: CaseSync,
+    ) -> Result<CaseSync, CaseError> {
+        let Some(live) = self.live().get(workspace_id).await? else {
+            sync.skipped = Some("the workspace is deleted; no partner access is open".into());
+            return Ok(sync);
+        };
+        let link: CaseLink =
+            serde_json::from_value(live.data).map_err(|e| CaseError::Malformed {
+                event_id: workspace_id.to_string(),
+                reason: e.to_string(),
+            })?;
+        sync.space_id = Some(link.space_id.clone());
+        sync.thread_id = Some(link.thread_id.clone());
+        self.end_access(None, &link, "deleted").await?;
+        sync.access_ended = Some("deleted".into());
+        Ok(sync)
+    }
+
+    async fn link_ended(&self, link: &CaseLink) -> Result<bool, CaseError> {
+        Ok(self
+            .platform
+            .ledger
+            .get(&RecordId::new(THREAD_LINK_KIND, &link.thread_id)?)
+            .await?
+            .is_some_and(|r| r.status == ENDED))
+    }
+
     async fn post_status(&self, link: &CaseLink, status: &str) -> Result<bool, CaseError> {
-        let tg = self.platform.tg.clone();
-        let thread = gridlink_tgrid::ThreadId::new(&link.thread_id);
         let message = NewMessage {
             body: format!("Case status: {status}"),
             attachment_ids: Vec::new(),
             structured: Some(json!({"case_status": status})),
             action_request: None,
         };
-        let posted = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new(
-                    "tg-case-status",
-                    format!("{}/{}", link.workspace_id, status.to_lowercase()),
-                ),
-                None,
-                |k| async move {
-                    Ok::<_, CaseError>(
-                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                            .await?,
-                    )
-                },
-            )
-            .await
-            .map_err(CaseError::from_effect)?;
-        Ok(posted.ran_now())
+        let key = EffectKey::new(
+            "tg-case-status",
+            format!("{}/{}", link.workspace_id, status.to_lowercase()),
+        );
+        Ok(self.post_once(link, key, message).await?.1)
     }
 
     async fn resolve_thread(&self, link: &CaseLink) -> Result<bool, CaseError> {

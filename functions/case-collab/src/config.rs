@@ -25,6 +25,12 @@ pub struct CaseCollabConfig {
     pub status_attribute: String,
     /// `CASE_CLOSED_STATUSES` (`Closed`): statuses that resolve the thread.
     pub closed_statuses: Vec<String>,
+    /// `CASE_ARCHIVED_STATUSES` (`Archived`): statuses that end the partner's access — a
+    /// last message, the thread closed ([`crate::withdraw`]).
+    pub archived_statuses: Vec<String>,
+    /// `WITHDRAWAL_FOLDER` (`Correspondence/Withdrawals`): where the evidence of a
+    /// withdrawal (a document, an action request, the access) is filed.
+    pub withdrawal_folder: String,
     /// `CASE_SPACE_ATTRIBUTE` (`TG Space ID`): where the space id is written back.
     pub space_attribute: String,
     /// `CASE_THREAD_ATTRIBUTE` (`TG Thread ID`): where the thread id is written back.
@@ -71,6 +77,10 @@ impl CaseCollabConfig {
         if closed_statuses.is_empty() {
             closed_statuses = vec!["Closed".to_owned()];
         }
+        let mut archived_statuses = reader.list("CASE_ARCHIVED_STATUSES");
+        if archived_statuses.is_empty() {
+            archived_statuses = vec!["Archived".to_owned()];
+        }
         let config = Self {
             workspace_type: WorkspaceTypeId::new(workspace_type).unwrap_or_else(|_| {
                 reader.invalid("CASE_WORKSPACE_TYPE_ID", "must be a positive id");
@@ -85,6 +95,9 @@ impl CaseCollabConfig {
             partner_attribute: reader.optional("CASE_PARTNER_ATTRIBUTE", "Partner ID".to_owned()),
             status_attribute: reader.optional("CASE_STATUS_ATTRIBUTE", "Case Status".to_owned()),
             closed_statuses,
+            archived_statuses,
+            withdrawal_folder: reader
+                .optional("WITHDRAWAL_FOLDER", "Correspondence/Withdrawals".to_owned()),
             space_attribute: reader.optional("CASE_SPACE_ATTRIBUTE", "TG Space ID".to_owned()),
             thread_attribute: reader.optional("CASE_THREAD_ATTRIBUTE", "TG Thread ID".to_owned()),
             sharing_category: CategoryId::new(sharing_category).unwrap_or_else(|_| {

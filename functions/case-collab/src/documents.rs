@@ -11,8 +11,14 @@
 //!   posts nothing twice;
 //! - versions added and superseded between two syncs are not shared one by one: the partner
 //!   gets the newest;
-//! - unflagging (or moving the document out of the folder) stops further versions from
-//!   being shared; what was shared stays in the thread.
+//! - unflagging (or moving the document out of the folder, or deleting it) stops further
+//!   versions from being shared and withdraws what was shared ([`crate::withdraw`]); selected
+//!   again, the newest version is shared again under keys ending `/s{n}` (`n` withdrawals
+//!   before it).
+//!
+//! Each shared document is recorded (`case-shared-document`, [`crate::withdraw`]) after its
+//! message is posted — also for a share posted before the record existed, on the next sync
+//! that still finds it selected.
 //!
 //! # Format
 //! The message posted for a version (`structured` is what a partner system reads):
@@ -23,7 +29,6 @@
 //! ```
 
 use gridlink_flow::EffectKey;
-use gridlink_tgrid::ThreadId;
 use gridlink_tgrid::model::NewMessage;
 use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, Node, NodeId, Version};
@@ -33,7 +38,11 @@ use serde_json::json;
 use crate::CaseCollab;
 use crate::case::{CaseLink, idempotency_key, not_applicable};
 use crate::error::CaseError;
+use crate::withdraw::{
+    SHARED, SharedDocument, WITHDRAWING, document_record_id, documents_partition, malformed,
+};
 use gridlink_flow::content::xecm_version_upload;
+use gridlink_store::{LedgerError, NewRecord};
 
 /// One document version posted to the case thread in a sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,9 +119,10 @@ impl CaseCollab {
         &self,
         workspace: &Node,
         link: &CaseLink,
+        selected: Vec<Node>,
     ) -> Result<Vec<SharedVersion>, CaseError> {
         let mut shared = Vec::new();
-        for document in self.selected_documents(workspace.id).await? {
+        for document in selected {
             let Some(newest) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
@@ -139,7 +149,28 @@ impl CaseCollab {
         link: &CaseLink,
     ) -> Result<bool, CaseError> {
         let number = version.version_number;
-        let business_key = version_key(workspace, document.id, number);
+        let record_id = document_record_id(workspace.get(), document.id.get())?;
+        let record = self.platform.ledger.get(&record_id).await?;
+        let recorded: Option<SharedDocument> = match &record {
+            Some(r) => {
+                Some(serde_json::from_value(r.data.clone()).map_err(|e| malformed(&r.id, e))?)
+            }
+            None => None,
+        };
+        let withdrawals = recorded.as_ref().map_or(0, |r| r.withdrawals);
+        if let (Some(r), Some(data)) = (&record, &recorded)
+            && ((r.status == SHARED && data.version == number) || r.status == WITHDRAWING)
+        {
+            return Ok(false);
+        }
+        let business_key = if withdrawals > 0 {
+            format!(
+                "{}/s{withdrawals}",
+                version_key(workspace, document.id, number)
+            )
+        } else {
+            version_key(workspace, document.id, number)
+        };
         let tg = self.platform.tg.clone();
         let upload = xecm_version_upload(
             self.platform.xecm.clone(),
@@ -161,8 +192,6 @@ impl CaseCollab {
             .await
             .map_err(CaseError::from_effect)?
             .into_inner();
-        let tg = self.platform.tg.clone();
-        let thread = ThreadId::new(&link.thread_id);
         let message = NewMessage {
             body: message_body(document, number),
             attachment_ids: vec![attachment.attachment_id.clone()],
@@ -173,21 +202,43 @@ impl CaseCollab {
             })),
             action_request: None,
         };
-        let posted = self
-            .platform
-            .effects
-            .once(
-                &EffectKey::new("tg-case-document-message", &business_key),
-                None,
-                |k| async move {
-                    Ok::<_, CaseError>(
-                        tg.post_message(&idempotency_key(&k)?, &thread, &message)
-                            .await?,
-                    )
-                },
+        let (message_id, ran_now) = self
+            .post_once(
+                link,
+                EffectKey::new("tg-case-document-message", &business_key),
+                message,
             )
-            .await
-            .map_err(CaseError::from_effect)?;
-        Ok(posted.ran_now())
+            .await?;
+        let data = serde_json::to_value(SharedDocument {
+            document_id: document.id.get(),
+            name: document.name.clone(),
+            version: number,
+            message_id,
+            attachment_id: attachment.attachment_id.as_str().to_owned(),
+            withdrawals,
+            withdrawal: None,
+        })
+        .map_err(|e| malformed(&record_id, e))?;
+        if record.is_none() {
+            let new = NewRecord::new(record_id.clone(), SHARED, data.clone()).with_index1(
+                documents_partition(workspace.get()),
+                format!("{:020}", document.id.get()),
+            );
+            match self.platform.ledger.create(new).await {
+                Ok(_) => return Ok(ran_now),
+                Err(LedgerError::AlreadyExists { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        self.change_record(&record_id, |status, value| {
+            if status == WITHDRAWING {
+                return false;
+            }
+            *status = SHARED.into();
+            *value = data.clone();
+            true
+        })
+        .await?;
+        Ok(ran_now)
     }
 }

@@ -13,6 +13,14 @@
 //! (`message.posted` on the thread) are filed back into the workspace as documents, with
 //! their attachments (streamed, any size), author and time.
 //!
+//! ## Access follows the record
+//! A document unselected after sharing (unflagged, moved out, deleted) and an action request
+//! whose row is removed are withdrawn in the thread once, with a `Withdrawal …txt` evidence
+//! document (who, when, why) in the workspace; an archived (`Case Status` `Archived`) or
+//! deleted case ends the partner's access — a last message, the thread `closed`; a deletion
+//! is seen by the poll alone too. Details, crash safety and what Trading Grid cannot take
+//! back: [`withdraw`].
+//!
 //! ## Triggers
 //! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_flow::push`]).
 //! - schedule `case-collab-poll-xecm`: the poller — case workspaces and documents changed
@@ -28,6 +36,8 @@
 //! - [`documents`]: which documents are selected; each version shared once.
 //! - [`actions`]: action requests with due dates.
 //! - [`reply`]: partner replies filed into the workspace.
+//! - [`withdraw`]: what xECM no longer shares, withdrawn; an archived or deleted case's
+//!   access ended.
 //! - `lib.rs`: the use case on the runtime (`gridlink_flow::Function`): its triggers.
 //! - [`error`]: the function's error, [`CaseError`].
 
@@ -37,10 +47,11 @@ pub mod config;
 pub mod documents;
 pub mod error;
 pub mod reply;
+pub mod withdraw;
 
 use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
-use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use gridlink_outbound::{LiveWorkspaces, PollSettings, poll_changed, pushed_workspace};
 use serde_json::{Value, json};
 
 pub use config::CaseCollabConfig;
@@ -75,6 +86,15 @@ impl CaseCollab {
         &self.platform
     }
 
+    /// The register of cases with partner access open ([`gridlink_outbound::live`]).
+    pub(crate) fn live(&self) -> LiveWorkspaces<'_> {
+        LiveWorkspaces {
+            function: NAME,
+            ledger: self.platform.ledger.as_ref(),
+            xecm: self.platform.xecm.as_ref(),
+        }
+    }
+
     /// One poll: case workspaces and documents changed in the cursor's window, each case
     /// synced once. A transient failure stops the poll with the cursor in place; a case that
     /// fails permanently is recorded and skipped ([`gridlink_outbound::poll`]).
@@ -89,11 +109,15 @@ impl CaseCollab {
             self.sync_case(workspace)
         })
         .await?;
-        let cases: Vec<_> = report
+        let mut cases: Vec<_> = report
             .synced
             .into_iter()
             .filter(|sync| sync.skipped.is_none())
             .collect();
+        // Deleted workspaces are in no change list: the register finds them.
+        for deleted in self.live().sweep_deleted().await? {
+            cases.push(self.sync_case(deleted.workspace_id).await?);
+        }
         Ok(json!({"examined": report.examined, "cases": cases, "failed": report.failed}))
     }
 }

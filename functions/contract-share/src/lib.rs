@@ -32,8 +32,10 @@
 //! (`Revoked` when none is left). A partner added back, or a document approved again, gets a
 //! new share. Details, crash safety and limits: [`revoke`]. The Contract category has no
 //! closed / archived status, so a contract ends by deletion (or by removing its partners);
-//! a deletion is seen when xECM pushes it or a sync meets the workspace gone — the poll
-//! alone does not list deleted workspaces.
+//! a deletion is seen when xECM pushes it, when a sync meets the workspace gone, or by the
+//! poll alone: deleted workspaces are in no change list, so each poll also sweeps a batch
+//! of the contracts registered with partners ([`gridlink_outbound::live`]) for ones xECM no
+//! longer has.
 //!
 //! ## Triggers
 //! - schedule `contract-share-poll-xecm`: contract workspaces and documents changed since
@@ -73,7 +75,7 @@ pub mod standing;
 
 use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
-use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use gridlink_outbound::{LiveWorkspaces, PollSettings, poll_changed, pushed_workspace};
 use serde_json::{Value, json};
 
 pub use config::ContractShareConfig;
@@ -110,6 +112,15 @@ impl ContractShare {
         &self.platform
     }
 
+    /// The register of contracts whose partners may hold shares ([`gridlink_outbound::live`]).
+    pub(crate) fn live(&self) -> LiveWorkspaces<'_> {
+        LiveWorkspaces {
+            function: NAME,
+            ledger: self.platform.ledger.as_ref(),
+            xecm: self.platform.xecm.as_ref(),
+        }
+    }
+
     /// One poll: contract workspaces and documents changed in the cursor's window, each
     /// contract synced once (see [`gridlink_outbound::Poller`] for what a failing contract
     /// does to the poll).
@@ -129,11 +140,15 @@ impl ContractShare {
             .iter()
             .flat_map(|s| s.shared.clone())
             .collect();
-        let revoked: Vec<_> = report
+        let mut revoked: Vec<_> = report
             .synced
             .iter()
             .flat_map(|s| s.revoked.clone())
             .collect();
+        // Deleted workspaces are in no change list: the register finds them.
+        for deleted in self.live().sweep_deleted().await? {
+            revoked.extend(self.sync_contract(deleted.workspace_id).await?.revoked);
+        }
         Ok(
             json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}),
         )

@@ -6,7 +6,9 @@
 //! - the document is no longer approved — its `Approval Status` changed, it was deleted, or
 //!   moved into the evidence folder (`unapproved`),
 //! - the contract workspace itself was deleted (`workspace_deleted`, seen when a push or a
-//!   sync finds it gone).
+//!   sync finds it gone, or by the poll alone: a contract with partners is registered
+//!   ([`gridlink_outbound::LiveWorkspaces`]) and each poll sweeps a batch of the register for
+//!   workspaces xECM no longer has).
 //!
 //! # Once, crash-safe
 //! The decision is written first (the standing entry's `revoked`, by compare-and-set, so it
@@ -24,13 +26,15 @@
 //! Partner: prt_acme
 //! Why: the partner was removed from the contract's Partner ID
 //! Partner ID now: prt_globex
+//! Changed in xECM by: user 1000 at 2026-11-25T09:58:00Z
 //! Decided: 2026-11-25T10:00:00Z by gridlink contract-share, from the contract as xECM had it (workspace last modified 2026-11-25T09:58:00Z)
 //! Trading Grid: share shr_… status revoked
 //! ```
 //! A deleted workspace has nowhere to file it: the decision, reason and time stay in the
-//! standing record (and the log). The xECM user who made the change is not named: the
-//! subset gridlink speaks has no audit of attribute changes for contracts (recall-campaign
-//! reads one for its four-eyes check; a later change can use it here).
+//! standing record (and the log). "Changed in xECM by" is read from the audit's
+//! `attribute_changes` (the newest change of `Partner ID` on the workspace, or of `Approval
+//! Status` on the document — as recall-campaign reads its four-eyes check); `not recorded in
+//! xECM's audit` when there is none (a deleted document).
 //!
 //! The `Acknowledgment Status` counts live shares only; when every share was revoked it
 //! reads `Revoked`. A partner added back, or a document approved again, gets a new share
@@ -160,11 +164,27 @@ impl ContractShare {
         let modified = workspace
             .modify_date
             .map_or_else(|| "unknown".to_owned(), rfc3339);
+        let changed = match revocation.reason {
+            RevokeReason::PartnerRemoved => Some((workspace.id, &self.config.partner_attribute)),
+            RevokeReason::Unapproved => NodeId::new(entry.document_id)
+                .ok()
+                .map(|d| (d, &self.config.approval_attribute)),
+            RevokeReason::WorkspaceDeleted => None,
+        };
+        let by = match changed {
+            Some((node, attribute)) => {
+                gridlink_outbound::live::who_changed(self.platform.xecm.as_ref(), node, attribute)
+                    .await
+            }
+            None => None,
+        }
+        .unwrap_or_else(|| "not recorded in xECM's audit".to_owned());
         let text = format!(
             "Revoked: share {share} of \"{document_name}\" version {version} (document {document})\n\
              Partner: {partner}\n\
              Why: {why}\n\
              Partner ID now: {partners}\n\
+             Changed in xECM by: {by}\n\
              Decided: {at} by gridlink contract-share, from the contract as xECM had it (workspace last modified {modified})\n\
              Trading Grid: share {share} status {tg_status}\n",
             share = entry.share_id,
@@ -207,15 +227,18 @@ impl ContractShare {
     /// The contract workspace is gone: every live share of it is revoked (no evidence can be
     /// filed into a deleted workspace; the standing keeps the decision).
     pub(crate) async fn end_access(&self, workspace_id: NodeId) -> Result<Vec<String>, ShareError> {
-        self.revoke_ungranted(
-            workspace_id,
-            &Granted {
-                workspace: None,
-                partners: &[],
-                approved: &[],
-            },
-        )
-        .await
+        let revoked = self
+            .revoke_ungranted(
+                workspace_id,
+                &Granted {
+                    workspace: None,
+                    partners: &[],
+                    approved: &[],
+                },
+            )
+            .await?;
+        self.live().unregister(workspace_id).await?;
+        Ok(revoked)
     }
 }
 

@@ -190,6 +190,8 @@ impl ContractShare {
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
+        // Registered while partners may hold shares, so the poll alone sees a deletion.
+        self.live().register(workspace_id, json!({})).await?;
         for document in approved {
             let Some(current) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;

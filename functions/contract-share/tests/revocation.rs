@@ -103,6 +103,10 @@ async fn removing_a_partner_revokes_its_share_once_with_evidence(stack: Stack) {
         "{filed}"
     );
     assert!(filed.contains("Partner ID now: prt_initech"), "{filed}");
+    assert!(
+        filed.contains("Changed in xECM by: user "),
+        "the audit names who removed the partner: {filed}"
+    );
     assert!(filed.contains("Decided: "), "{filed}");
     // Again: nothing more.
     world.clock.advance(Duration::from_secs(60));
@@ -177,39 +181,10 @@ async fn a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each(stack: Stac
     assert_eq!(revocations(&world, contract).await.len(), 2);
 }
 
-/// Deletes a node in the xECM simulator as a user would (REST, with a ticket).
-async fn delete_node(world: &World, node: NodeId) {
-    let http = reqwest::Client::new();
-    let base = world
-        .stack
-        .xecm_sim
-        .base_url
-        .trim_end_matches('/')
-        .to_owned();
-    let ticket: serde_json::Value = http
-        .post(format!("{base}/api/v1/auth"))
-        .form(&[("username", "gridlink"), ("password", "gridlink-service")])
-        .send()
-        .await
-        .expect("auth")
-        .error_for_status()
-        .expect("200")
-        .json()
-        .await
-        .expect("json");
-    http.delete(format!("{base}/api/v2/nodes/{node}"))
-        .header("OTCSTicket", ticket["ticket"].as_str().expect("ticket"))
-        .send()
-        .await
-        .expect("delete")
-        .error_for_status()
-        .expect("deleted");
-}
-
 async fn a_deleted_contract_workspace_ends_every_share(stack: Stack) {
     let world = world(stack).await;
     let (contract, initech, globex) = shared_with_two(&world).await;
-    delete_node(&world, contract).await;
+    gridlink_tests::kit::delete_node(&world.stack, contract).await;
     let body = serde_json::to_vec(&json!({
         "event_type": "workspace.deleted",
         "node_id": contract.get(),
@@ -257,10 +232,77 @@ async fn a_deleted_contract_workspace_ends_every_share(stack: Stack) {
     );
 }
 
+/// A contract deleted in xECM with no push: the poll alone sees it (the register's sweep),
+/// revokes each of its partners' shares once — also across a crash after the first revoke
+/// — and leaves another contract's share alone.
+async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Stack) {
+    let world = world(stack).await;
+    let (contract, initech, globex) = shared_with_two(&world).await;
+    file_contract_documents(&world).await;
+    world.clock.advance(Duration::from_secs(60));
+    assert_eq!(ids(&poll(&world).await, "shared").len(), 1);
+    let acme = partner_shares(&world, "prt_acme").await[0]["share_id"]
+        .as_str()
+        .expect("share")
+        .to_owned();
+    gridlink_tests::kit::delete_node(&world.stack, contract).await;
+    world.stack.crash.arm("tg-share-revoke");
+    world.clock.advance(Duration::from_secs(60));
+    assert!(
+        fire(&world, "contract-share-poll-xecm").await.is_err(),
+        "the crash after the first revoke fails the poll"
+    );
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
+    world.clock.advance(Duration::from_secs(60));
+    let polled = poll(&world).await;
+    let revoked = ids(&polled, "revoked");
+    // The revoke the crash interrupted is finished now, the other one made: only theirs.
+    assert!(
+        !revoked.is_empty() && revoked.iter().all(|r| *r == initech || *r == globex),
+        "{polled}"
+    );
+    for share in [&initech, &globex] {
+        assert_eq!(share_status(&world, share).await, "revoked", "{share}");
+    }
+    assert_eq!(
+        share_status(&world, &acme).await,
+        "active",
+        "another contract's share stays"
+    );
+    for partner in ["prt_initech", "prt_globex"] {
+        let seen = partner_shares(&world, partner).await;
+        assert!(
+            seen.iter().all(|s| s["status"] == "revoked"),
+            "{partner}: {seen:?}"
+        );
+    }
+    world.clock.advance(Duration::from_secs(60));
+    let again = poll(&world).await;
+    assert!(ids(&again, "revoked").is_empty(), "{again}");
+    let registered = world
+        .function
+        .platform()
+        .ledger
+        .get(
+            &gridlink_store::RecordId::new(
+                gridlink_outbound::live::LIVE_KIND,
+                format!("contract-share/{contract}"),
+            )
+            .expect("id"),
+        )
+        .await
+        .expect("ledger");
+    assert!(
+        registered.is_none(),
+        "the deleted contract leaves the register"
+    );
+}
+
 gridlink_tests::on_both_stacks!(
     with common::stack_on;
     removing_a_partner_revokes_its_share_once_with_evidence,
     a_document_no_longer_approved_is_revoked_from_every_partner,
     a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each,
     a_deleted_contract_workspace_ends_every_share,
+    a_contract_deleted_without_a_push_is_ended_by_the_poll_alone,
 );

@@ -7,14 +7,14 @@
 use case_collab::{CaseCollab, CaseCollabConfig, NAME};
 use futures::TryStreamExt;
 use gridlink_flow::Function;
-use gridlink_lambda::{Handler, Invocation, Reply, ScheduleFiring};
+use gridlink_lambda::{Handler, Invocation, Reply};
 use gridlink_tests::stack::Stack;
 use gridlink_tgrid::events::EventType;
 use gridlink_tgrid::model::{ExternalRef, SpaceFilter};
 use gridlink_tgrid::{Collaboration, EventFeed, TgClient, ThreadId};
 use gridlink_xecm::{
-    AttributeLookup, AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
-    NodeId, WorkspaceTypeId, Workspaces, XecmClient,
+    AttributeValue, BytesSource, CategoryId, DocumentSpec, NamedAttributes, NodeId, Workspaces,
+    XecmClient,
 };
 
 pub struct World {
@@ -37,18 +37,9 @@ pub async fn world(stack: Stack, crash_after: Option<&str>) -> World {
         stack.platform(NAME),
         CaseCollabConfig::from_source(stack.config()).expect("the demo configuration"),
     );
-    let case = stack
-        .xecm
-        .find_workspace_by_attribute(&AttributeLookup {
-            workspace_type: WorkspaceTypeId::new(51).expect("id"),
-            category: CategoryId::new(9300).expect("id"),
-            attribute: "Case Number".into(),
-            value: "CASE-2026-0042".into(),
-        })
-        .await
-        .expect("lookup")
-        .expect("the demo case exists")
-        .id;
+    let case =
+        gridlink_tests::kit::workspace_with(&stack.xecm, 51, 9300, "Case Number", "CASE-2026-0042")
+            .await;
     World {
         function,
         xecm: stack.xecm.clone(),
@@ -60,19 +51,9 @@ pub async fn world(stack: Stack, crash_after: Option<&str>) -> World {
 }
 
 pub async fn poll(world: &World) -> serde_json::Value {
-    let firing = ScheduleFiring {
-        schedule: "case-collab-poll-xecm".into(),
-        scheduled_at: None,
-    };
-    match world
-        .function
-        .handle(Invocation::Schedule(firing))
+    gridlink_tests::kit::fire(&world.function, "case-collab-poll-xecm")
         .await
         .expect("the poll succeeds")
-    {
-        Reply::Scheduled(summary) => summary,
-        Reply::Http(_) => panic!("a schedule answers with a summary"),
-    }
 }
 
 /// Files the two documents a case worker selects for the partner — `Evidence › Delivery

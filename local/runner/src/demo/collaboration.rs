@@ -1,7 +1,8 @@
 //! Use case 1 in the demo: a partner case in xECM gets its Trading Grid space and thread, only
 //! the selected documents go out, the partner's reply comes back into the workspace; then the
 //! case worker requests an action with a due date and saves a new version of a shared
-//! document, and each reaches the thread once (a replayed poll adds nothing).
+//! document, and each reaches the thread once (a replayed poll adds nothing); last the
+//! photo is unflagged, and its withdrawal is posted and recorded once.
 
 use super::wait_for;
 use std::time::{Duration, Instant};
@@ -143,6 +144,84 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
             Err(e) => Err(e),
         };
         report.check(UC, what, started, updates);
+    }
+
+    let started = Instant::now();
+    let withdrawn = match unflag_photo(ctx, case).await {
+        Ok(()) => match (poll(ctx).await, poll(ctx).await) {
+            (Ok(_), Ok(_)) => withdrawal(ctx, case, &thread).await,
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    report.check(
+        UC,
+        "the case worker unflags Delivery photo.txt: the poll posts one withdrawal to the thread and files its evidence (a replayed poll adds none)",
+        started,
+        withdrawn,
+    );
+}
+
+async fn unflag_photo(ctx: &DemoContext<'_>, case: NodeId) -> Result<(), String> {
+    let xecm = ctx.platforms.xecm();
+    let photo = xecm
+        .node_at_path(case, "Evidence/Delivery photo.txt")
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+        .ok_or("Evidence › Delivery photo.txt is gone")?;
+    let mut flag = NamedAttributes::new();
+    flag.insert("Share with partner".into(), AttributeValue::Boolean(false));
+    xecm.write_attributes(photo.id, category(SHARING_CATEGORY)?, &flag)
+        .await
+        .map_err(|e| format!("xECM: {e}"))
+}
+
+/// Exactly one withdrawal message in the thread and one evidence document in the workspace.
+async fn withdrawal(
+    ctx: &DemoContext<'_>,
+    case: NodeId,
+    thread: &ThreadId,
+) -> Result<String, String> {
+    let messages: Vec<_> = ctx
+        .platforms
+        .tg_client()
+        .messages(thread)
+        .try_collect()
+        .await
+        .map_err(|e| format!("TG: {e}"))?;
+    let withdrawals: Vec<_> = messages
+        .iter()
+        .filter(|m| {
+            m.structured
+                .as_ref()
+                .is_some_and(|s| s["withdrawn"].is_object())
+        })
+        .collect();
+    let xecm = ctx.platforms.xecm();
+    let evidence = match xecm
+        .node_at_path(case, "Correspondence/Withdrawals")
+        .await
+        .map_err(|e| format!("xECM: {e}"))?
+    {
+        Some(folder) => xecm
+            .list_children(folder.id)
+            .await
+            .map_err(|e| format!("xECM: {e}"))?
+            .into_iter()
+            .map(|n| n.name)
+            .collect(),
+        None => Vec::new(),
+    };
+    match (withdrawals.as_slice(), evidence.as_slice()) {
+        ([message], [filed]) => Ok(format!(
+            "TG thread {thread}: one withdrawal \"{}\"; workspace {case} › Correspondence › Withdrawals › {filed}",
+            message.body
+        )),
+        _ => Err(format!(
+            "TG thread {thread} holds {} withdrawals and the workspace {} evidence documents ({evidence:?}); expected one each",
+            withdrawals.len(),
+            evidence.len()
+        )),
     }
 }
 
