@@ -18,6 +18,13 @@ pub struct ContractShareConfig {
     /// or several (a multi-value attribute, or one text separated by commas, semicolons or
     /// spaces); each partner gets its own share of every approved version.
     pub partner_attribute: String,
+    /// `CONTRACT_STATUS_ATTRIBUTE` (`Contract Status`): the contract's lifecycle status on
+    /// the contract category; absent or empty reads as active.
+    pub status_attribute: String,
+    /// `CONTRACT_ENDED_STATUSES` (`Closed,Archived,Terminated,Expired`): the statuses that end
+    /// every partner's access (compared without case): all shares are revoked with evidence,
+    /// and nothing is shared while the contract stays so.
+    pub ended_statuses: Vec<String>,
     /// `ACK_STATUS_ATTRIBUTE` (`Acknowledgment Status`): `Pending`, `Acknowledged` or
     /// `Declined` is written here — with counts (`Pending (1 of 2 acknowledged)`) when the
     /// contract has more than one live share ([`crate::standing`]).
@@ -68,6 +75,12 @@ impl ContractShareConfig {
         if reminder_limit > 100 {
             reader.invalid("ACK_REMINDER_LIMIT", "must be at most 100");
         }
+        let mut ended_statuses = reader.list("CONTRACT_ENDED_STATUSES");
+        if ended_statuses.is_empty() {
+            ended_statuses = ["Closed", "Archived", "Terminated", "Expired"]
+                .map(str::to_owned)
+                .to_vec();
+        }
         let config = Self {
             workspace_type: WorkspaceTypeId::new(workspace_type).unwrap_or_else(|_| {
                 reader.invalid("CONTRACT_WORKSPACE_TYPE_ID", "must be a positive id");
@@ -79,6 +92,9 @@ impl ContractShareConfig {
             }),
             partner_attribute: reader
                 .optional("CONTRACT_PARTNER_ATTRIBUTE", "Partner ID".to_owned()),
+            status_attribute: reader
+                .optional("CONTRACT_STATUS_ATTRIBUTE", "Contract Status".to_owned()),
+            ended_statuses,
             ack_status_attribute: reader
                 .optional("ACK_STATUS_ATTRIBUTE", "Acknowledgment Status".to_owned()),
             sharing_category: CategoryId::new(sharing_category).unwrap_or_else(|_| {

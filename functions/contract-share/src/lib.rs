@@ -26,13 +26,13 @@
 //!
 //! ## Access follows the record
 //! A share lives only while xECM grants it: when a partner is removed from `Partner ID`, a
-//! document stops being approved, or the contract workspace is deleted, the next sync (poll
+//! document stops being approved, the contract is closed or archived (its `Contract Status`
+//! is one of `CONTRACT_ENDED_STATUSES`: every share), or the contract workspace is deleted, the next sync (poll
 //! or push) revokes that partner's share in TG once, files a `Revocation …txt` evidence
 //! document (who, when, why) in `Acknowledgments`, and the status counts only live shares
 //! (`Revoked` when none is left). A partner added back, or a document approved again, gets a
-//! new share. Details, crash safety and limits: [`revoke`]. The Contract category has no
-//! closed / archived status, so a contract ends by deletion (or by removing its partners);
-//! a deletion is seen when xECM pushes it, when a sync meets the workspace gone, or by the
+//! new share, and so does a contract made active again. Details, crash safety and limits:
+//! [`revoke`]. A deletion is seen when xECM pushes it, when a sync meets the workspace gone, or by the
 //! poll alone: deleted workspaces are in no change list, so each poll also sweeps a batch
 //! of the contracts registered with partners ([`gridlink_outbound::live`]) for ones xECM no
 //! longer has.

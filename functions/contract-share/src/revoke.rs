@@ -5,6 +5,10 @@
 //! - the partner is no longer in the contract's `Partner ID` (`partner_removed`),
 //! - the document is no longer approved — its `Approval Status` changed, it was deleted, or
 //!   moved into the evidence folder (`unapproved`),
+//! - the contract was closed, archived, terminated or expired in xECM: its `Contract Status`
+//!   (`CONTRACT_STATUS_ATTRIBUTE`) is one of `CONTRACT_ENDED_STATUSES` (`contract_ended`;
+//!   every share; nothing is shared while it stays so; set back to an active status, the
+//!   contract is shared again as new shares, as the record grants again);
 //! - the contract workspace itself was deleted (`workspace_deleted`, seen when a push or a
 //!   sync finds it gone, or by the poll alone: a contract with partners is registered
 //!   ([`gridlink_outbound::LiveWorkspaces`]) and each poll sweeps a batch of the register for
@@ -57,6 +61,9 @@ pub(crate) struct Granted<'a> {
     pub(crate) workspace: Option<&'a Node>,
     /// Its partners.
     pub(crate) partners: &'a [String],
+    /// The contract's `Contract Status` when it is an ended one (closed, archived…): every
+    /// share is revoked.
+    pub(crate) ended: Option<&'a str>,
     /// Its approved documents.
     pub(crate) approved: &'a [Node],
 }
@@ -75,6 +82,8 @@ impl ContractShare {
         for entry in standing.live() {
             let reason = if granted.workspace.is_none() {
                 RevokeReason::WorkspaceDeleted
+            } else if granted.ended.is_some() {
+                RevokeReason::ContractEnded
             } else if !granted.partners.contains(&entry.partner_id) {
                 RevokeReason::PartnerRemoved
             } else if !granted
@@ -169,6 +178,7 @@ impl ContractShare {
             RevokeReason::Unapproved => NodeId::new(entry.document_id)
                 .ok()
                 .map(|d| (d, &self.config.approval_attribute)),
+            RevokeReason::ContractEnded => Some((workspace.id, &self.config.status_attribute)),
             RevokeReason::WorkspaceDeleted => None,
         };
         let by = match changed {
@@ -184,6 +194,7 @@ impl ContractShare {
              Partner: {partner}\n\
              Why: {why}\n\
              Partner ID now: {partners}\n\
+             {status_line}\
              Changed in xECM by: {by}\n\
              Decided: {at} by gridlink contract-share, from the contract as xECM had it (workspace last modified {modified})\n\
              Trading Grid: share {share} status {tg_status}\n",
@@ -198,6 +209,10 @@ impl ContractShare {
                 granted.partners.join(", ")
             },
             at = revocation.at,
+            status_line = granted
+                .ended
+                .map(|s| format!("Contract Status now: {s}\n"))
+                .unwrap_or_default(),
         );
         let name = crate::evidence::safe_name(&format!(
             "Revocation {} {}.txt",
@@ -232,6 +247,7 @@ impl ContractShare {
                 workspace_id,
                 &Granted {
                     workspace: None,
+                    ended: None,
                     partners: &[],
                     approved: &[],
                 },

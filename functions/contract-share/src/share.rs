@@ -167,6 +167,33 @@ impl ContractShare {
             }
             Err(error) => return Err(error.into()),
         };
+        let ended = text(&values, &self.config.status_attribute).filter(|status| {
+            self.config
+                .ended_statuses
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(status.trim()))
+        });
+        if let Some(status) = ended {
+            // Closed or archived in xECM: every partner's access ends; nothing is shared.
+            sync.revoked = self
+                .revoke_ungranted(
+                    workspace_id,
+                    &crate::revoke::Granted {
+                        workspace: Some(&workspace),
+                        ended: Some(status.as_str()),
+                        partners: &partner_ids(&values, &self.config.partner_attribute),
+                        approved: &[],
+                    },
+                )
+                .await?;
+            self.live().unregister(workspace_id).await?;
+            sync.skipped = Some(format!(
+                "the contract's {} is {status}: its partners' shares are revoked and nothing is shared",
+                self.config.status_attribute
+            ));
+            sync.status = self.publish_standing(workspace_id).await?;
+            return Ok(sync);
+        }
         let partners = partner_ids(&values, &self.config.partner_attribute);
         let approved = if partners.is_empty() {
             Vec::new()
@@ -179,6 +206,7 @@ impl ContractShare {
                 workspace_id,
                 &crate::revoke::Granted {
                     workspace: Some(&workspace),
+                    ended: None,
                     partners: &partners,
                     approved: &approved,
                 },

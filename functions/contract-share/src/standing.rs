@@ -93,6 +93,9 @@ pub enum RevokeReason {
     Unapproved,
     /// The contract workspace was deleted.
     WorkspaceDeleted,
+    /// The contract was closed, archived, terminated or expired in xECM (its `Contract
+    /// Status` is one of `CONTRACT_ENDED_STATUSES`).
+    ContractEnded,
 }
 
 impl RevokeReason {
@@ -102,6 +105,9 @@ impl RevokeReason {
             Self::PartnerRemoved => "the partner was removed from the contract's Partner ID",
             Self::Unapproved => "the document is no longer approved",
             Self::WorkspaceDeleted => "the contract workspace was deleted",
+            Self::ContractEnded => {
+                "the contract was closed or archived in xECM (its Contract Status)"
+            }
         }
     }
 }

@@ -298,11 +298,89 @@ async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Sta
     );
 }
 
+async fn set_contract_status(world: &World, contract: NodeId, status: &str) {
+    let mut values = NamedAttributes::new();
+    values.insert(
+        "Contract Status".into(),
+        AttributeValue::Text(status.into()),
+    );
+    world
+        .xecm
+        .write_attributes(contract, CategoryId::new(9200).expect("id"), &values)
+        .await
+        .expect("Contract Status written");
+}
+
+/// A contract archived in xECM (its `Contract Status`) ends every partner's access: each
+/// share revoked once with evidence naming the status — also across a crash after the first
+/// revoke —; nothing new is shared while it stays archived; active again, new shares.
+async fn an_archived_contract_ends_every_share_with_evidence(stack: Stack) {
+    let world = world(stack).await;
+    let (contract, initech, globex) = shared_with_two(&world).await;
+    set_contract_status(&world, contract, "Archived").await;
+    world.stack.crash.arm("tg-share-revoke");
+    world.clock.advance(Duration::from_secs(60));
+    assert!(
+        fire(&world, "contract-share-poll-xecm").await.is_err(),
+        "the crash after the first revoke fails the poll"
+    );
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
+    world.clock.advance(Duration::from_secs(60));
+    let polled = poll(&world).await;
+    let revoked = ids(&polled, "revoked");
+    assert!(
+        !revoked.is_empty() && revoked.iter().all(|r| *r == initech || *r == globex),
+        "{polled}"
+    );
+    assert_eq!(share_status(&world, &initech).await, "revoked");
+    assert_eq!(share_status(&world, &globex).await, "revoked");
+    assert_eq!(status_of(&world, contract).await, Some(text("Revoked")));
+    let evidence = revocations(&world, contract).await;
+    assert_eq!(evidence.len(), 2, "{evidence:?}");
+    for (_, node) in &evidence {
+        let filed = content(&world, *node).await;
+        assert!(
+            filed
+                .contains("Why: the contract was closed or archived in xECM (its Contract Status)"),
+            "{filed}"
+        );
+        assert!(filed.contains("Contract Status now: Archived"), "{filed}");
+        assert!(filed.contains("Changed in xECM by: user "), "{filed}");
+    }
+    // A newly approved document is not shared while the contract stays archived.
+    file_document(
+        &world,
+        contract,
+        "Amendments",
+        "Polymer supply amendment 1.txt",
+        "Approved",
+        "Amendment 1.\n",
+    )
+    .await;
+    world.clock.advance(Duration::from_secs(60));
+    let still = poll(&world).await;
+    assert!(ids(&still, "shared").is_empty(), "{still}");
+    assert!(ids(&still, "revoked").is_empty(), "{still}");
+    assert_eq!(revocations(&world, contract).await.len(), 2);
+    // Active again: the record grants again, so both partners get new shares.
+    set_contract_status(&world, contract, "Active").await;
+    world.clock.advance(Duration::from_secs(60));
+    let again = poll(&world).await;
+    let shared = ids(&again, "shared");
+    assert_eq!(
+        shared.len(),
+        4,
+        "two documents × two partners, all new: {again}"
+    );
+    assert!(!shared.contains(&initech) && !shared.contains(&globex));
+}
+
 gridlink_tests::on_both_stacks!(
     with common::stack_on;
     removing_a_partner_revokes_its_share_once_with_evidence,
     a_document_no_longer_approved_is_revoked_from_every_partner,
     a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each,
+    an_archived_contract_ends_every_share_with_evidence,
     a_deleted_contract_workspace_ends_every_share,
     a_contract_deleted_without_a_push_is_ended_by_the_poll_alone,
 );
