@@ -230,6 +230,7 @@ impl PoException {
                 .iter()
                 .map(|a| a.as_str().to_owned())
                 .collect(),
+            ..TgIds::default()
         };
         let (record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
             let reopened = r.state == State::Resolved;

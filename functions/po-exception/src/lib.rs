@@ -53,6 +53,7 @@
 //! `xecm-pox-timeline` (ws#exception/json|html, a version per content).
 
 pub mod answer;
+pub mod change;
 pub mod config;
 pub mod deadlines;
 pub mod error;
@@ -64,6 +65,7 @@ pub mod timeline;
 use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use gridlink_tgrid::events::EventType;
 use serde_json::{Value, json};
 
 pub use config::PoExceptionConfig;
@@ -154,9 +156,13 @@ impl UseCase for PoException {
                     None => Ok(json!({"ignored": "the node is in no business workspace"})),
                 }
             }
-            Received::Tg(event) => {
-                Ok(serde_json::to_value(self.file_answer(&event).await?).unwrap_or_default())
-            }
+            Received::Tg(event) => match event.event_type {
+                EventType::DocumentReceived => self.change_answered(&event).await,
+                EventType::DocumentStatusChanged => {
+                    self.change_functionally_acknowledged(&event).await
+                }
+                _ => Ok(serde_json::to_value(self.file_answer(&event).await?).unwrap_or_default()),
+            },
         }
     }
 
