@@ -272,6 +272,56 @@ async fn an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it(stack: Stac
     );
 }
 
+async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document = &sent[0]["document"];
+    let document_id = document["document_id"].as_str().expect("id").to_owned();
+    let group = document["control_numbers"]["group"].as_str().expect("GS06");
+    let ack = format!(
+        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *260105*1000*U*00401*000000901*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20260105*1000*901*X*004010~ST*997*0001~AK1*PC*{group}~AK2*860*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*901~IEA*1*000000901~"
+    );
+    let response = reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join("__sim/partners/prt_acme/documents?doc_type=997")
+                .expect("url"),
+        )
+        .body(ack)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    let event = events_of(&world, EventType::DocumentStatusChanged)
+        .await
+        .into_iter()
+        .find(|e| {
+            e.data["document_id"] == document_id.as_str() && e.data["status"] == "acknowledged"
+        })
+        .expect("TG marked the 860 acknowledged");
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let acknowledged: Vec<_> = tl["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["event"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("functionally acknowledged")
+        })
+        .collect();
+    assert_eq!(acknowledged.len(), 1, "{tl}");
+    assert_eq!(
+        acknowledged[0]["state"], "change_sent",
+        "the 997 does not close the change"
+    );
+}
+
 async fn until_ok(world: &World) {
     for _ in 0..4 {
         match fire(world, "po-exception-poll-xecm").await {
@@ -325,4 +375,5 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
     another_partners_865_never_moves_the_exception,
     an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it,
+    acmes_997_of_the_860_is_recorded_on_the_timeline,
 );

@@ -7,7 +7,7 @@
 //! `POST /__sim/partners/{partner_id}/documents/{document_id}/answer_change`
 //! `{"decision":"accept"|"reject"}` → 201 with the answering document (as the partner's
 //! send answers). The document must be an outbound 860 / ORDCHG to this partner (else 403
-//! for another partner's, 422 naming `document_id` for another kind); an unknown field or
+//! for another partner's, 400 naming `document_id` for another kind); an unknown field or
 //! decision is 400 naming it. Control numbers of the answer: the interchange and group
 //! number of the change plus 500 000 000 (so the answer of one change is always the same).
 
