@@ -792,8 +792,8 @@ impl PoException {
     /// thread resolved or closed, the partner told of a rejection. Each once.
     pub(crate) async fn settle(&self, record: &ExceptionRecord) -> Result<(), ExceptionError> {
         if record.state == State::ChangeRequested {
-            let sent = self.send_change(record).await?;
-            return Box::pin(self.settle(&sent)).await;
+            self.send_change(record).await?;
+            return Ok(());
         }
         let (Some(last), Some(thread_id)) = (record.history.last(), record.thread_id.clone())
         else {
