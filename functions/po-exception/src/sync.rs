@@ -472,7 +472,14 @@ impl PoException {
             record = decided;
         }
         if record.state == State::ChangeRequested {
-            record = self.send_change(&record).await?;
+            record = match self.send_change(&record).await {
+                Ok(sent) => sent,
+                Err(ExceptionError::Malformed { reason, .. }) => {
+                    let reason = format!("the change order cannot be written: {reason}");
+                    self.park(ws, po_number, &row.exception_id, &reason).await?
+                }
+                Err(error) => return Err(error),
+            };
         }
         self.settle(&record).await?;
         Ok(record)

@@ -322,6 +322,41 @@ async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
     );
 }
 
+async fn a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    poll(&world).await;
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Actual",
+        "see attached".into(),
+    )
+    .await;
+    poll(&world).await;
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Status",
+        "Change Order".into(),
+    )
+    .await;
+    poll(&world).await;
+    let status = status_of(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        status.starts_with("Parked: the change order cannot be written")
+            && status.contains("number"),
+        "{status}"
+    );
+    assert!(
+        changes_sent_to(&world, "prt_acme").await.is_empty(),
+        "no 860 went out"
+    );
+}
+
 async fn until_ok(world: &World) {
     for _ in 0..4 {
         match fire(world, "po-exception-poll-xecm").await {
@@ -376,4 +411,5 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     another_partners_865_never_moves_the_exception,
     an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it,
     acmes_997_of_the_860_is_recorded_on_the_timeline,
+    a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent,
 );
