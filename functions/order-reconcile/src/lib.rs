@@ -32,7 +32,9 @@
 //! order-reconcile's to file and reconcile; po-exception files only what arrives on its TG
 //! exception threads (`message.posted` and their attachments) and follows the order's
 //! `Match Status`. An 865 (PO change acknowledgment) is filed here too, under
-//! `Correspondence/Partner`, until po-exception's 860 path exists to close a change with it.
+//! `Correspondence/Partner`, and acknowledged like any other: po-exception, which sent the
+//! 860 / ORDCHG, receives the same `document.received` and only *reads* the 865 / ORDRSP to
+//! close (or reopen) the change on its exception — it never files it.
 //!
 //! ## The unmatched queue
 //! Documents that find no workspace they may go into are parked

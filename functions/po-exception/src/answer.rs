@@ -16,8 +16,8 @@
 //! po-exception files only thread messages and their attachments. A revised 855 (X12) or
 //! ORDRSP (EDIFACT) that arrives **as EDI** through the mailbox is order-reconcile's to file
 //! (into `Confirmations`, with the reconciliation after it); po-exception never files it,
-//! even when it answers an exception. The `document.received` events the manifest routes
-//! here are acknowledged and ignored for that reason.
+//! even when it answers an exception. The same holds for the 865 / ORDRSP answering a
+//! change we sent: po-exception only reads it to move the exception ([`crate::change`]).
 //!
 //! # Format
 //! `structured.response` is one of [`crate::row::RESPONSES`]; another value or none is
@@ -230,6 +230,7 @@ impl PoException {
                 .iter()
                 .map(|a| a.as_str().to_owned())
                 .collect(),
+            ..TgIds::default()
         };
         let (record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
             let reopened = r.state == State::Resolved;

@@ -38,6 +38,9 @@ pub struct PoExceptionConfig {
     pub reminder_interval: Duration,
     /// `MAX_REMINDERS` (4): reminders at most; then the exception is escalated.
     pub max_reminders: u32,
+    /// `BUYER_EDI_ADDRESS` (`ZZ:BUYERCO`): our EDI address, the sender of order changes
+    /// (860 / ORDCHG).
+    pub buyer_address: String,
     /// `POLL_OVERLAP_SECS` (600).
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400).
@@ -90,6 +93,7 @@ impl PoExceptionConfig {
             response_due: Duration::from_secs(due_hours.clamp(1, 24 * 365) * 3600),
             reminder_interval: reminder_interval.max(Duration::from_secs(60)),
             max_reminders: max_reminders.min(100),
+            buyer_address: reader.optional("BUYER_EDI_ADDRESS", "ZZ:BUYERCO".to_owned()),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),
         };

@@ -25,34 +25,44 @@
 //!    at every transition.
 //! 5. **Deadlines** ([`deadlines`]): reminders after `Response Due`, then escalation.
 //!
+//! 6. **PO change** ([`change`]): the buyer's `Change Order` sends an X12 860 (EDIFACT
+//!    ORDCHG for a supplier whose `EDI Standards` lists EDIFACT first) through Trading Grid,
+//!    once, filed into `Exceptions/<id>`; the partner's 865 / ORDRSP answering it closes the
+//!    change (`change_acknowledged` → `resolved`) or sends the exception back to the supplier
+//!    (`awaiting_supplier`, with the reason); the partner's 997 / CONTRL of it is recorded.
+//!
 //! ## Not built yet (the seams)
-//! - **PO change (X12 860 / EDIFACT ORDCHG, 865 back)**: the buyer's `Change Order` is
-//!   recorded as state `change_requested`, shown as `Change Requested (not sent)` and logged
-//!   as not sent. Nothing is sent to Trading Grid. `change_sent` / `change_acknowledged` are
-//!   in the state machine for when the writers in `gridlink-edi` exist.
 //! - Exceptions from order-reconcile's result (`Match Status` = `exceptions`), per-partner
 //!   auto-accept tolerance, evidence attachments on the published message.
 //!
 //! ## Routing rule: one filer per document
-//! po-exception files only thread messages and their files. **A revised 855 / ORDRSP that
-//! arrives as EDI is order-reconcile's to file**; po-exception never files it (its
-//! `document.received` events are ignored here).
-//!
+//! po-exception files only thread messages and their files, and the 860 / ORDCHG it sends
+//! itself. **Every partner EDI document about an order — a revised 855 / ORDRSP, and the
+//! 865 / ORDRSP answering our change included — is order-reconcile's to file** (and to
+//! acknowledge with a 997 / CONTRL); po-exception never files it. po-exception receives the
+//! same `document.received` events only to *read* an 865 / ORDRSP and move the exception
+//! whose change it answers (matched by sender address, PO and change sequence or line; see
+//! [`change`]); every other document type is acknowledged and ignored.
+
 //! ## Triggers
 //! - schedule `po-exception-poll-xecm`: order workspaces changed since the cursor (with an
 //!   overlap window), each synced; then inbox items left pending.
 //! - `POST /po-exception/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
-//! - `POST /po-exception/tg/events`: Trading Grid webhooks (`message.posted`).
+//! - `POST /po-exception/tg/events`: Trading Grid webhooks (`message.posted`;
+//!   `document.received` for 865 / ORDRSP answers to our changes; `document.status_changed`
+//!   for the 997 / CONTRL of our 860 / ORDCHG).
 //! - schedule `po-exception-deadlines`: reminders and escalation.
 //!
 //! Effects, each once under a business key: `tg-pox-space` (ws/partner), `tg-pox-thread`
 //! (ws#exception), `tg-pox-publish` (ws#exception/revision), `tg-pox-decision`,
 //! `tg-pox-thread-status` (ws#exception/entry), `tg-pox-reminder` (ws#exception/revision/n),
-//! `tg-pox-escalation` (ws#exception/revision), `xecm-pox-file` (message/attachment),
+//! `tg-pox-escalation` (ws#exception/revision), `tg-pox-change` and `xecm-pox-change-file`
+//! (ws#exception/revision/decision entry), `xecm-pox-file` (message/attachment),
 //! `xecm-pox-timeline` (ws#exception/json|html, a version per content).
 
 pub mod answer;
+pub mod change;
 pub mod config;
 pub mod deadlines;
 pub mod error;
@@ -64,6 +74,7 @@ pub mod timeline;
 use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
+use gridlink_tgrid::events::EventType;
 use serde_json::{Value, json};
 
 pub use config::PoExceptionConfig;
@@ -154,9 +165,13 @@ impl UseCase for PoException {
                     None => Ok(json!({"ignored": "the node is in no business workspace"})),
                 }
             }
-            Received::Tg(event) => {
-                Ok(serde_json::to_value(self.file_answer(&event).await?).unwrap_or_default())
-            }
+            Received::Tg(event) => match event.event_type {
+                EventType::DocumentReceived => self.change_answered(&event).await,
+                EventType::DocumentStatusChanged => {
+                    self.change_functionally_acknowledged(&event).await
+                }
+                _ => Ok(serde_json::to_value(self.file_answer(&event).await?).unwrap_or_default()),
+            },
         }
     }
 

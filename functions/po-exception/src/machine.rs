@@ -3,8 +3,9 @@
 //! ```text
 //! detected → published → awaiting_supplier → supplier_responded → under_review →
 //!     accepted → resolved
-//!   | change_requested  (the buyer's "Change Order": recorded; the 860/ORDCHG is NOT sent
-//!                        yet — the seam for change_sent → change_acknowledged → resolved)
+//!   | change_requested (the buyer's "Change Order") → change_sent (the 860 / ORDCHG went out
+//!       through Trading Grid) → change_acknowledged (the partner's 865 / ORDRSP accepts it)
+//!       → resolved; an 865 / ORDRSP rejecting it → awaiting_supplier, with the reason
 //!   | rejected → awaiting_supplier
 //! escalated (after the last reminder) and withdrawn from any open state; a partner reply on
 //! a resolved exception reopens it (→ supplier_responded); parked (bad row, no partner)
@@ -55,11 +56,11 @@ pub enum State {
     UnderReview,
     /// The buyer accepted.
     Accepted,
-    /// The buyer wants the order changed; the 860/ORDCHG is not sent by this version.
+    /// The buyer wants the order changed; the 860/ORDCHG is being sent.
     ChangeRequested,
-    /// An 860/ORDCHG was sent (not reached by this version).
+    /// The 860/ORDCHG went out through Trading Grid; waiting for the partner's 865/ORDRSP.
     ChangeSent,
-    /// The partner's 865/ORDRSP acknowledged the change (not reached by this version).
+    /// The partner's 865/ORDRSP accepted the change.
     ChangeAcknowledged,
     /// The buyer rejected the answer.
     Rejected,
@@ -82,7 +83,7 @@ impl State {
             Self::SupplierResponded => "Supplier Responded",
             Self::UnderReview => "Under Review",
             Self::Accepted => "Accepted",
-            Self::ChangeRequested => "Change Requested (not sent)",
+            Self::ChangeRequested => "Change Requested",
             Self::ChangeSent => "Change Sent",
             Self::ChangeAcknowledged => "Change Acknowledged",
             Self::Rejected => "Rejected",
@@ -161,6 +162,12 @@ pub struct TgIds {
     /// Attachments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment_ids: Vec<String>,
+    /// A business document (the 860 / ORDCHG sent, the 865 / ORDRSP or 997 received).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    /// Its control numbers (`interchange/group/transaction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_numbers: Option<String>,
 }
 
 /// One line of the audit trail.
@@ -228,6 +235,13 @@ pub struct ExceptionRecord {
     /// The `Status` text gridlink last wrote into the row.
     #[serde(default)]
     pub projected_status: Option<String>,
+    /// The partner's EDI address the order's supplier names (`ZZ:ACMESUPPLY`): where an
+    /// 860 / ORDCHG goes, and the only sender whose 865 / ORDRSP may answer it.
+    #[serde(default)]
+    pub partner_address: Option<String>,
+    /// The partner's syntax for order changes (`X12` or `EDIFACT`).
+    #[serde(default)]
+    pub partner_syntax: Option<String>,
     /// The audit trail.
     #[serde(default)]
     pub history: Vec<Entry>,
@@ -251,6 +265,8 @@ impl ExceptionRecord {
             due_at: None,
             due_revision: None,
             projected_status: None,
+            partner_address: None,
+            partner_syntax: None,
             history: Vec::new(),
         }
     }

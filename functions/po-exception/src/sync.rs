@@ -18,6 +18,7 @@
 //! `{"kind":"resolve_po_exception","due_at"}`.
 
 use futures::TryStreamExt;
+use gridlink_edi::Syntax;
 use gridlink_flow::EffectKey;
 use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_store::{LedgerError, NewRecord, RecordId};
@@ -52,6 +53,43 @@ pub struct OrderSync {
     pub parked: Vec<String>,
     /// Decisions applied: `<exception id>: <state>`.
     pub decided: Vec<String>,
+}
+
+/// The order's supplier on Trading Grid: the partner, the EDI address the supplier
+/// workspace names, and the syntax order changes go in.
+#[derive(Debug, Clone)]
+struct Supplier {
+    partner: Partner,
+    address: String,
+    syntax: Syntax,
+}
+
+/// The syntax of a supplier's order changes: EDIFACT when the first X12-or-EDIFACT value of
+/// its `EDI Standards` is `EDIFACT`, else X12.
+fn edi_syntax(values: &NamedAttributes) -> Syntax {
+    let listed: Vec<String> = match values.get("EDI Standards") {
+        Some(AttributeValue::Multi(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                AttributeValue::Text(t) => Some(t.trim().to_ascii_uppercase()),
+                _ => None,
+            })
+            .collect(),
+        Some(AttributeValue::Text(t)) => vec![t.trim().to_ascii_uppercase()],
+        _ => Vec::new(),
+    };
+    match listed.iter().find(|s| *s == "X12" || *s == "EDIFACT") {
+        Some(s) if s == "EDIFACT" => Syntax::Edifact,
+        _ => Syntax::X12,
+    }
+}
+
+/// `X12` or `EDIFACT`.
+pub(crate) fn syntax_name(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::X12 => "X12",
+        Syntax::Edifact => "EDIFACT",
+    }
 }
 
 /// The space and thread of one exception.
@@ -175,12 +213,12 @@ impl PoException {
                 Row::Valid(valid) => {
                     let id = valid.exception_id.clone();
                     match &partner {
-                        Ok(partner) => (
+                        Ok(supplier) => (
                             id,
                             Ok((
                                 valid,
-                                partner.partner_id.as_str().to_owned(),
-                                partner.name.clone(),
+                                supplier.partner.partner_id.as_str().to_owned(),
+                                supplier.partner.name.clone(),
                             )),
                         ),
                         // An exception published before keeps its partner.
@@ -204,11 +242,12 @@ impl PoException {
                     record
                 }
                 Ok((valid, partner_id, partner_name)) => {
+                    let edi = partner.as_ref().ok().map(|s| (s.address.clone(), s.syntax));
                     self.advance(
                         ws,
                         &po_number,
                         &valid,
-                        (&partner_id, &partner_name),
+                        (&partner_id, &partner_name, edi),
                         row_status.as_deref(),
                         &mut sync,
                     )
@@ -233,7 +272,7 @@ impl PoException {
     async fn partner_of(
         &self,
         order: &NamedAttributes,
-    ) -> Result<Result<Partner, String>, ExceptionError> {
+    ) -> Result<Result<Supplier, String>, ExceptionError> {
         let Some(supplier) = text(order, "Supplier Number") else {
             return Ok(Err("the order has no `Supplier Number`".into()));
         };
@@ -278,9 +317,26 @@ impl PoException {
                     || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
             })
         };
+        let syntax = edi_syntax(&values);
         Ok(partners
             .into_iter()
             .find(names)
+            .map(|partner| {
+                let address = partner
+                    .edi_addresses
+                    .iter()
+                    .find(|a| {
+                        address.eq_ignore_ascii_case(&a.id)
+                            || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
+                    })
+                    .map(|a| format!("{}:{}", a.qualifier, a.id))
+                    .unwrap_or_default();
+                Supplier {
+                    partner,
+                    address,
+                    syntax,
+                }
+            })
             .ok_or_else(|| format!("supplier {supplier} ({address}) is no Trading Grid partner")))
     }
 
@@ -326,7 +382,7 @@ impl PoException {
         ws: i64,
         po_number: &str,
         row: &ExceptionRow,
-        partner: (&str, &str),
+        partner: (&str, &str, Option<(String, Syntax)>),
         row_status: Option<&str>,
         sync: &mut OrderSync,
     ) -> Result<ExceptionRecord, ExceptionError> {
@@ -344,6 +400,15 @@ impl PoException {
             if r.partner_id.is_none() {
                 r.partner_id = Some(partner_id.clone());
                 r.partner_name = Some(partner.1.to_owned());
+                changed = true;
+            }
+            if let Some((address, syntax)) = &partner.2
+                && r.partner_id.as_deref() == Some(partner_id.as_str())
+                && (r.partner_address.as_deref() != Some(address.as_str())
+                    || r.partner_syntax.as_deref() != Some(syntax_name(*syntax)))
+            {
+                r.partner_address = Some(address.clone());
+                r.partner_syntax = Some(syntax_name(*syntax).to_owned());
                 changed = true;
             }
             if r.history.is_empty() {
@@ -405,6 +470,16 @@ impl PoException {
                     .push(format!("{}: {}", row.exception_id, decided.state.label()));
             }
             record = decided;
+        }
+        if record.state == State::ChangeRequested {
+            record = match self.send_change(&record).await {
+                Ok(sent) => sent,
+                Err(ExceptionError::Malformed { reason, .. }) => {
+                    let reason = format!("the change order cannot be written: {reason}");
+                    self.park(ws, po_number, &row.exception_id, &reason).await?
+                }
+                Err(error) => return Err(error),
+            };
         }
         self.settle(&record).await?;
         Ok(record)
@@ -602,7 +677,7 @@ impl PoException {
             space_id: Some(opened.space_id.clone()),
             thread_id: Some(opened.thread_id.clone()),
             message_id: Some(message_id),
-            attachment_ids: Vec::new(),
+            ..TgIds::default()
         };
         let due_text = rfc3339(due);
         let (record, _) = machine::change(self.platform.ledger.as_ref(), record, |r| {
@@ -694,7 +769,7 @@ impl PoException {
                 ) => step(
                     r,
                     State::ChangeRequested,
-                    "change order requested by the buyer; the 860/ORDCHG is NOT sent (not built in this version)",
+                    "change order decided by the buyer",
                     "change",
                 ),
                 (Decision::Withdraw, s) if s.open() => {
@@ -710,13 +785,6 @@ impl PoException {
                 ?decision,
                 "buyer decision applied"
             );
-            if record.state == State::ChangeRequested {
-                tracing::warn!(
-                    po_number = %record.po_number,
-                    exception_id = %record.exception_id,
-                    "change order recorded but not sent: X12 860 / EDIFACT ORDCHG sending is not built yet"
-                );
-            }
         } else {
             tracing::info!(
                 status = ?decision,
@@ -730,6 +798,10 @@ impl PoException {
     /// Finishes the Trading Grid effect the exception's last transition calls for: the
     /// thread resolved or closed, the partner told of a rejection. Each once.
     pub(crate) async fn settle(&self, record: &ExceptionRecord) -> Result<(), ExceptionError> {
+        if record.state == State::ChangeRequested {
+            self.send_change(record).await?;
+            return Ok(());
+        }
         let (Some(last), Some(thread_id)) = (record.history.last(), record.thread_id.clone())
         else {
             return Ok(());

@@ -71,6 +71,16 @@ pub fn timeline_html(record: &ExceptionRecord) -> String {
                 .message_id
                 .as_deref()
                 .map(|s| format!("message {s}")),
+            entry
+                .tg
+                .document_id
+                .as_deref()
+                .map(|s| format!("document {s}")),
+            entry
+                .tg
+                .control_numbers
+                .as_deref()
+                .map(|s| format!("control numbers {s}")),
         ]
         .into_iter()
         .flatten()

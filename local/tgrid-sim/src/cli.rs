@@ -195,6 +195,15 @@ pub enum PartnerAction {
     },
     /// Lists documents exchanged with the tenant, as the partner sees them.
     Documents,
+    /// Answers the tenant's order change (860 / ORDCHG) with an 865 / ORDRSP.
+    AnswerChange {
+        /// The 860 / ORDCHG document the tenant sent.
+        #[arg(long)]
+        document: String,
+        /// `accept` or `reject`.
+        #[arg(long, default_value = "accept")]
+        decision: String,
+    },
 }
 
 /// Why a command failed.
@@ -408,6 +417,14 @@ async fn partner_action(
         PartnerAction::Documents => {
             controls
                 .get(&format!("__sim/partners/{partner}/documents"))
+                .await?
+        }
+        PartnerAction::AnswerChange { document, decision } => {
+            controls
+                .post_json(
+                    &format!("__sim/partners/{partner}/documents/{document}/answer_change"),
+                    &serde_json::json!({ "decision": decision }),
+                )
                 .await?
         }
     })

@@ -221,7 +221,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 purpose: "Remind partners of overdue PO exceptions; escalate after the last reminder",
             },
         ],
-        tg_event_types: &["message.posted"],
+        tg_event_types: &[
+            "message.posted",
+            "document.received",
+            "document.status_changed",
+        ],
         memory_mb: 512,
         timeout_secs: 120,
         implemented: true,

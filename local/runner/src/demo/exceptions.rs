@@ -3,8 +3,12 @@
 //! answers with a corrected document through the TG simulator's partner controls; the answer
 //! is filed into the order's `Exceptions/<id>` folder (webhook → gateway); the buyer sets the
 //! row's `Status` to `Accepted` and the exception is resolved, in xECM and in Trading Grid;
-//! the timeline is filed as versions. (Not shown: the 860/865 path, which is not built, and
-//! escalation, which needs a clock the local stack does not advance — the tests show it.)
+//! the timeline is filed as versions. A second exception (quantity, line 10, added to the
+//! order's rows as the ERP integration would) ends in a PO change: the buyer sets `Status` =
+//! `Change Order`, po-exception sends an X12 860 through Trading Grid, ACME answers it with
+//! an 865 (the TG simulator's partner side), the `document.received` webhook closes the
+//! exception (`Change Acknowledged` → `Resolved`). (Not shown: escalation, which needs a
+//! clock the local stack does not advance — the tests show it.)
 
 use std::time::{Duration, Instant};
 
@@ -107,6 +111,286 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         started,
         timeline,
     );
+    change_order(ctx, order, report).await;
+}
+
+const CHANGE_EXCEPTION: &str = "EXC-4500001234-02";
+
+/// The second exception: a change order sent as an 860, answered by ACME's 865.
+async fn change_order(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report) {
+    let started = Instant::now();
+    let raised = async {
+        add_change_exception(ctx, order).await?;
+        poll(ctx).await?;
+        let status = column_of(ctx, order, CHANGE_EXCEPTION, "Status").await?;
+        if status != "Awaiting Supplier" {
+            return Err(format!("Status = {status}, expected Awaiting Supplier"));
+        }
+        Ok(format!(
+            "row {CHANGE_EXCEPTION} (quantity, line 10: expected 100 EA, actual 90 EA) published; Status = {status}"
+        ))
+    }
+    .await;
+    if !report.check(
+        UC,
+        "a second exception on the ACME order is published",
+        started,
+        raised,
+    ) {
+        return;
+    }
+    let started = Instant::now();
+    let sent = async {
+        set_column(ctx, order, CHANGE_EXCEPTION, "Status", "Change Order").await?;
+        poll(ctx).await?;
+        let status = column_of(ctx, order, CHANGE_EXCEPTION, "Status").await?;
+        if status != "Change Sent" {
+            return Err(format!("Status = {status}, expected Change Sent"));
+        }
+        let documents = get(ctx, &format!("__sim/partners/{PARTNER}/documents")).await?;
+        let changes: Vec<&Value> = documents["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["partner_direction"] == "received" && d["document"]["doc_type"] == "860")
+            .collect();
+        let [change] = changes.as_slice() else {
+            return Err(format!("ACME holds {} 860s, expected 1", changes.len()));
+        };
+        let names = folder_of(ctx, order, CHANGE_EXCEPTION).await?;
+        if !names.iter().any(|n| n.starts_with("860 ")) {
+            return Err(format!("the 860 is not filed: {names:?}"));
+        }
+        let document_id = change["document"]["document_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        Ok((
+            document_id.clone(),
+            format!(
+                "Status = {status}; TG document {document_id} (860, control numbers {}/{}/{}) in ACME's mailbox; filed in Exceptions/{CHANGE_EXCEPTION}: {}",
+                change["document"]["control_numbers"]["interchange"].as_str().unwrap_or("?"),
+                change["document"]["control_numbers"]["group"].as_str().unwrap_or("?"),
+                change["document"]["control_numbers"]["transaction"].as_str().unwrap_or("?"),
+                names.join(", ")
+            ),
+        ))
+    }
+    .await;
+    let document_id = match sent {
+        Ok((document_id, detail)) => {
+            report.check::<String>(
+                UC,
+                "the buyer sets Status = Change Order; the poll sends one X12 860 through TG",
+                started,
+                Ok(detail),
+            );
+            document_id
+        }
+        Err(e) => {
+            report.check::<String>(
+                UC,
+                "the buyer sets Status = Change Order; the poll sends one X12 860 through TG",
+                started,
+                Err(e),
+            );
+            return;
+        }
+    };
+    let started = Instant::now();
+    let url = format!(
+        "{}/__sim/partners/{PARTNER}/documents/{document_id}/answer_change",
+        ctx.tg_url.trim_end_matches('/')
+    );
+    let answered = async {
+        let response = ctx
+            .http
+            .post(&url)
+            .json(&serde_json::json!({"decision": "accept"}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body: Value = response.json().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("POST {url} → {status}: {body}"));
+        }
+        Ok(format!(
+            "POST {url} {{\"decision\":\"accept\"}} → {status}: {} {}",
+            body["doc_type"].as_str().unwrap_or("?"),
+            body["document_id"].as_str().unwrap_or("?")
+        ))
+    }
+    .await;
+    if !report.check(
+        UC,
+        "ACME answers the 860 with an 865 accepting it (TG simulator, partner side)",
+        started,
+        answered,
+    ) {
+        return;
+    }
+    let started = Instant::now();
+    let closed = settle(|| async move {
+        let status = column_of(ctx, order, CHANGE_EXCEPTION, "Status").await?;
+        if status != "Resolved" {
+            return Err(format!("Status = {status}, expected Resolved"));
+        }
+        let states = timeline_states(ctx, order, CHANGE_EXCEPTION).await?;
+        if !states.contains("change_acknowledged") {
+            return Err(format!("timeline: {states}"));
+        }
+        Ok(format!(
+            "Status = {status}; Exceptions/{CHANGE_EXCEPTION}/timeline.json: {states}"
+        ))
+    })
+    .await;
+    report.check(
+        UC,
+        "the 865 closes the change (webhook → gateway): Change Acknowledged → Resolved",
+        started,
+        closed,
+    );
+}
+
+/// Adds the quantity exception on line 10 to the order's rows (as the ERP integration would).
+async fn add_change_exception(ctx: &DemoContext<'_>, order: NodeId) -> Result<(), String> {
+    let category = CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?;
+    let xecm = ctx.platforms.xecm();
+    let values = xecm
+        .read_attributes(order, category)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut rows = match values.get("Exceptions") {
+        Some(AttributeValue::Rows(rows)) => rows.clone(),
+        _ => Vec::new(),
+    };
+    if rows
+        .iter()
+        .any(|r| r.get("Exception ID") == Some(&AttributeValue::Text(CHANGE_EXCEPTION.into())))
+    {
+        return Ok(());
+    }
+    let mut row = NamedAttributes::new();
+    row.insert("Exception ID".into(), CHANGE_EXCEPTION.into());
+    row.insert("Type".into(), "quantity".into());
+    row.insert("Line".into(), AttributeValue::Integer(10));
+    row.insert("Expected".into(), "100 EA".into());
+    row.insert("Actual".into(), "90 EA".into());
+    row.insert("Status".into(), "Open".into());
+    rows.push(row);
+    let mut write = NamedAttributes::new();
+    write.insert("Exceptions".into(), AttributeValue::Rows(rows));
+    xecm.write_attributes(order, category, &write)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn set_column(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    exception: &str,
+    column: &str,
+    value: &str,
+) -> Result<(), String> {
+    let category = CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?;
+    let xecm = ctx.platforms.xecm();
+    let values = xecm
+        .read_attributes(order, category)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(AttributeValue::Rows(mut rows)) = values.get("Exceptions").cloned() else {
+        return Err("no exception rows".into());
+    };
+    for row in &mut rows {
+        if row.get("Exception ID") == Some(&AttributeValue::Text(exception.into())) {
+            row.insert(column.into(), value.into());
+        }
+    }
+    let mut write = NamedAttributes::new();
+    write.insert("Exceptions".into(), AttributeValue::Rows(rows));
+    xecm.write_attributes(order, category, &write)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn column_of(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    exception: &str,
+    column: &str,
+) -> Result<String, String> {
+    let values = ctx
+        .platforms
+        .xecm()
+        .read_attributes(
+            order,
+            CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(AttributeValue::Rows(rows)) = values.get("Exceptions") else {
+        return Err("no exception rows".into());
+    };
+    rows.iter()
+        .find(|r| r.get("Exception ID") == Some(&AttributeValue::Text(exception.into())))
+        .and_then(|r| match r.get(column) {
+            Some(AttributeValue::Text(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| format!("row {exception} has no {column}"))
+}
+
+async fn folder_of(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    exception: &str,
+) -> Result<Vec<String>, String> {
+    let xecm = ctx.platforms.xecm();
+    let Some(folder) = xecm
+        .node_at_path(order, &format!("Exceptions/{exception}"))
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(xecm
+        .list_children(folder.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|n| n.name)
+        .collect())
+}
+
+async fn timeline_states(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    exception: &str,
+) -> Result<String, String> {
+    let xecm = ctx.platforms.xecm();
+    let node = xecm
+        .node_at_path(order, &format!("Exceptions/{exception}/timeline.json"))
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no timeline.json")?;
+    let versions = xecm.versions(node.id).await.map_err(|e| e.to_string())?;
+    let latest = versions.last().ok_or("no version")?;
+    let download = xecm
+        .download_version(node.id, latest.version_number)
+        .await
+        .map_err(|e| e.to_string())?;
+    let bytes: Vec<bytes::Bytes> = futures::TryStreamExt::try_collect(download.body)
+        .await
+        .map_err(|e| e.to_string())?;
+    let json: Value = serde_json::from_slice(&bytes.concat()).map_err(|e| e.to_string())?;
+    Ok(json["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["state"].as_str().unwrap_or("?").to_owned())
+        .collect::<Vec<_>>()
+        .join(" → "))
 }
 
 async fn settle<F, Fut>(check: F) -> Result<String, String>
@@ -257,25 +541,7 @@ async fn answer(ctx: &DemoContext<'_>, thread: &str) -> Result<String, String> {
 }
 
 async fn row_status(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
-    let values = ctx
-        .platforms
-        .xecm()
-        .read_attributes(
-            order,
-            CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(AttributeValue::Rows(rows)) = values.get("Exceptions") else {
-        return Err("no exception rows".into());
-    };
-    rows.iter()
-        .find(|r| r.get("Exception ID") == Some(&AttributeValue::Text(EXCEPTION.into())))
-        .and_then(|r| match r.get("Status") {
-            Some(AttributeValue::Text(t)) => Some(t.clone()),
-            _ => None,
-        })
-        .ok_or_else(|| "the row has no Status".into())
+    column_of(ctx, order, EXCEPTION, "Status").await
 }
 
 async fn row_thread(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
@@ -301,21 +567,7 @@ async fn row_thread(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, Stri
 }
 
 async fn folder(ctx: &DemoContext<'_>, order: NodeId) -> Result<Vec<String>, String> {
-    let xecm = ctx.platforms.xecm();
-    let Some(folder) = xecm
-        .node_at_path(order, &format!("Exceptions/{EXCEPTION}"))
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(xecm
-        .list_children(folder.id)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|n| n.name)
-        .collect())
+    folder_of(ctx, order, EXCEPTION).await
 }
 
 async fn answered(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {

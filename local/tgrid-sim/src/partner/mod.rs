@@ -5,6 +5,7 @@
 //! rule. Bodies are JSON, or multipart with text fields plus any number of `file` parts
 //! (each stored as an attachment owned by the partner).
 
+mod change_answers;
 mod collaboration;
 mod mailbox;
 mod responses;
@@ -83,6 +84,10 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
         .route(
             "/__sim/documents/{document_id}/status",
             post(mailbox::move_document),
+        )
+        .route(
+            "/__sim/partners/{partner_id}/documents/{document_id}/answer_change",
+            post(change_answers::answer_change),
         )
 }
 

@@ -1,0 +1,718 @@
+//! The PO change: the buyer's `Change Order` sent to the partner as an X12 **860** (or an
+//! EDIFACT **ORDCHG**, by the supplier's `EDI Standards`) through Trading Grid, and the
+//! partner's **865** (or **ORDRSP**) answering it closing the change.
+//!
+//! ## Sending (state `change_requested` → `change_sent`)
+//! The change states the row's line with the supplier's value the buyer now accepts into the
+//! order (`Actual`): a price exception changes the unit price (`PC`), a quantity exception the
+//! quantity (`QI` / `QD`), a date exception the delivery date (`RS`). The document is written
+//! by [`gridlink_edi::write_order_change`] with control numbers from the ledger sequence
+//! `po-change-control/<our address>` (one number per change, kept on re-run, as the
+//! acknowledgments' numbers), sent once (effect `tg-pox-change`, keyed by the exception, its
+//! row revision and the decision's entry — a crash after the send then a re-run sends one),
+//! filed once into `Exceptions/<id>` (`xecm-pox-change-file`), and recorded on the timeline
+//! with the TG document id and the control numbers. Every byte is derived from the ledger
+//! (the decision's time, not the clock), so a re-run writes the very same interchange.
+//!
+//! ## The answer (one filer per document)
+//! The partner's 865 / ORDRSP arrives as a TG `document.received`. Like every partner EDI
+//! document about an order it is **order-reconcile's to file** (and acknowledge); po-exception
+//! files nothing of it. po-exception receives the same event, reads the document's content
+//! from Trading Grid, and only moves the exception: an 865 is matched by its sender, PO number
+//! and change sequence (BCA05, which echoes our BCH05); an ORDRSP (the model has no
+//! `RFF+ACW` reference to the ORDCHG) by its sender, PO number and a changed line, to the
+//! exception whose change is still open there. Accepted → `change_acknowledged` → `resolved`;
+//! rejected → `awaiting_supplier` with the reason. The sender must be the address the change
+//! went to: another partner's 865 never matches, is logged and ignored.
+//!
+//! The partner's 997 / CONTRL of the 860 / ORDCHG: Trading Grid marks the sent document
+//! `acknowledged` (`document.status_changed`); po-exception records it on the timeline.
+//!
+//! # Format
+//! Ledger: `po-exception-change / <partner address>#<po>#seq:<change sequence>` and
+//! `… #<po>#line:<line>` → [`ChangeLink`]; `po-exception-change-doc / <TG document id>` →
+//! [`ChangeLink`]. The 860: `BCH*04*SA*<po>**<change sequence>*<decided CCYYMMDD>…` with one
+//! `POC*<line>*<PC|QI|QD|RS>…`; the ORDCHG: `BGM+230+<change sequence>+4`, `RFF+ON:<po>`,
+//! one `LIN` group.
+
+use std::str::FromStr;
+
+use futures::TryStreamExt;
+use gridlink_edi::{
+    AckStatusCode, BusinessDocument, ChangeLine, ChangePurpose, EdiDate, EnvelopeParams,
+    LineChange, LineStatus, OrderType, PurchaseOrderChange, Quantity, Syntax,
+};
+use gridlink_flow::EffectKey;
+use gridlink_store::{LedgerError, NewRecord, RecordId, Sequence};
+use gridlink_tgrid::PartyId;
+use gridlink_tgrid::events::Event;
+use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
+use gridlink_tgrid::ports::DocumentPayload;
+use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::PoException;
+use crate::error::ExceptionError;
+use crate::machine::{self, ExceptionRecord, FileRef, State, TgIds};
+use crate::row::safe_name;
+use crate::sync::{idempotency_key, parse_time, rfc3339};
+
+/// The ledger kind linking a change's business keys to its exception.
+pub const CHANGE_LINK_KIND: &str = "po-exception-change";
+/// The ledger kind linking a sent change's TG document to its exception.
+pub const CHANGE_DOCUMENT_KIND: &str = "po-exception-change-doc";
+
+/// Which exception a change belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeLink {
+    /// The order workspace.
+    pub workspace_id: i64,
+    /// The exception.
+    pub exception_id: String,
+    /// The change sequence number (BCH05 / BGM 1004).
+    pub change_sequence: String,
+}
+
+/// A change that went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct SentChange {
+    document_id: String,
+}
+
+impl PoException {
+    /// Sends the change the exception's last `change_requested` entry decided (once) and
+    /// moves it to `change_sent`.
+    #[tracing::instrument(skip_all, fields(po_number = %record.po_number, exception_id = %record.exception_id))]
+    pub(crate) async fn send_change(
+        &self,
+        record: &ExceptionRecord,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let Some(decision) = record
+            .history
+            .iter()
+            .rev()
+            .find(|e| e.state == State::ChangeRequested)
+            .cloned()
+        else {
+            return Ok(record.clone());
+        };
+        let (Some(row), Some(address)) = (record.row.clone(), record.partner_address.clone())
+        else {
+            return Err(ExceptionError::malformed(
+                record.key(),
+                "a change order needs the row and the partner's EDI address",
+            ));
+        };
+        let syntax = if record.partner_syntax.as_deref() == Some("EDIFACT") {
+            Syntax::Edifact
+        } else {
+            Syntax::X12
+        };
+        let receiver =
+            PartyId::parse(&address).map_err(|e| ExceptionError::malformed(&address, e))?;
+        let sender = PartyId::parse(&self.config.buyer_address)
+            .map_err(|e| ExceptionError::malformed("BUYER_EDI_ADDRESS", e))?;
+        let identity = format!("{}/{}/{}", record.key(), row.revision, decision.seq);
+        let ledger = self.platform.ledger.as_ref();
+        let control = Sequence::new(
+            format!("po-change-control/{}:{}", sender.qualifier, sender.id),
+            1,
+            99_999_999,
+        )?
+        .number_for(ledger, &identity)
+        .await?;
+        let control =
+            u32::try_from(control).map_err(|e| ExceptionError::malformed(identity.clone(), e))?;
+        let sequence = control.to_string();
+        let decided = parse_time(&decision.at).unwrap_or_else(|| self.platform.clock.now());
+        let change = order_change(record, &row.kind, row.line, &row.actual, &sequence, decided)?;
+        let params = EnvelopeParams {
+            sender: gridlink_edi::PartyId::new(&sender.qualifier, &sender.id),
+            receiver: gridlink_edi::PartyId::new(&receiver.qualifier, &receiver.id),
+            interchange_control_number: control,
+            group_control_number: control,
+            first_transaction_control_number: 1,
+            application_sender: None,
+            application_receiver: None,
+            prepared_at: time::PrimitiveDateTime::new(decided.date(), decided.time())
+                .replace_nanosecond(0)
+                .unwrap_or(time::PrimitiveDateTime::new(
+                    decided.date(),
+                    time::Time::MIDNIGHT,
+                )),
+            test: false,
+        };
+        let bytes = gridlink_edi::write_order_change(&change, syntax, &params)
+            .map_err(|e| ExceptionError::malformed(identity.clone(), e))?;
+        let (doc_type, standard, extension, group) = match syntax {
+            Syntax::X12 => ("860", Standard::X12, "x12", Some(control.to_string())),
+            Syntax::Edifact => ("ORDCHG", Standard::Edifact, "edi", None),
+        };
+        let controls = ControlNumbers {
+            interchange: Some(format!("{control:09}")),
+            group,
+            transaction: Some("0001".to_owned()),
+        };
+        let link = ChangeLink {
+            workspace_id: record.workspace_id,
+            exception_id: record.exception_id.clone(),
+            change_sequence: sequence.clone(),
+        };
+        put_link(
+            ledger,
+            CHANGE_LINK_KIND,
+            &format!("{address}#{}#seq:{sequence}", record.po_number),
+            &link,
+        )
+        .await?;
+        put_link(
+            ledger,
+            CHANGE_LINK_KIND,
+            &format!("{address}#{}#line:{}", record.po_number, row.line),
+            &link,
+        )
+        .await?;
+        let metadata = DocumentMetadata {
+            sender: sender.clone(),
+            receiver: receiver.clone(),
+            standard,
+            doc_type: doc_type.to_owned(),
+            business_refs: BusinessRefs {
+                po_number: Some(record.po_number.clone()),
+                ..BusinessRefs::default()
+            },
+            control_numbers: controls.clone(),
+            ack_requested: true,
+        };
+        let file_name = safe_name(&format!(
+            "{doc_type} {} change {sequence}.{extension}",
+            record.po_number
+        ));
+        let tg = self.platform.tg.clone();
+        let payload = bytes.clone();
+        let name = file_name.clone();
+        let sent = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-pox-change", identity.clone()),
+                None,
+                |k| async move {
+                    let submitted = tg
+                        .send_document(
+                            &idempotency_key(&k)?,
+                            &metadata,
+                            DocumentPayload::Inline {
+                                file_name: name,
+                                content_type: "application/edi".to_owned(),
+                                bytes: bytes::Bytes::from(payload),
+                            },
+                        )
+                        .await?;
+                    Ok::<_, ExceptionError>(SentChange {
+                        document_id: submitted.document_id.as_str().to_owned(),
+                    })
+                },
+            )
+            .await
+            .map_err(ExceptionError::from_effect)?;
+        if sent.ran_now() {
+            tracing::info!(doc_type, control, partner_address = %address, "order change sent to the partner");
+        }
+        let document_id = sent.into_inner().document_id;
+        put_link(ledger, CHANGE_DOCUMENT_KIND, &document_id, &link).await?;
+        let workspace = NodeId::new(record.workspace_id)?;
+        let folder = format!("{}/{}", self.config.folder, safe_name(&record.exception_id));
+        let sha256 = gridlink_flow::payload_hash(&bytes);
+        let spec = DocumentSpec {
+            name: file_name.clone(),
+            description: format!(
+                "{doc_type} sent to {address} for exception {} of PO {} (TG document {document_id}, control {control:09})",
+                record.exception_id, record.po_number
+            ),
+            file_name: Some(file_name.clone()),
+            mime_type: Some("application/edi".into()),
+            categories: vec![(
+                self.config.document_category,
+                sent_document(doc_type, &address, control),
+            )],
+        };
+        let filed = self
+            .file_into(
+                workspace,
+                &folder,
+                EffectKey::new("xecm-pox-change-file", identity.clone()),
+                spec,
+                &BytesSource(bytes.into()),
+            )
+            .await?;
+        let at = rfc3339(self.platform.clock.now());
+        let numbers = format!(
+            "{}/{}/{}",
+            controls.interchange.clone().unwrap_or_default(),
+            controls.group.clone().unwrap_or_default(),
+            controls.transaction.clone().unwrap_or_default()
+        );
+        let tg_ids = TgIds {
+            thread_id: record.thread_id.clone(),
+            document_id: Some(document_id.clone()),
+            control_numbers: Some(numbers),
+            ..TgIds::default()
+        };
+        let files = vec![FileRef {
+            name: file_name,
+            document_id: filed,
+            sha256,
+            attachment_id: None,
+        }];
+        let cause = format!("change-sent:{}", decision.seq);
+        let (record, _) = machine::change(ledger, record, |r| {
+            if r.state != State::ChangeRequested {
+                return false;
+            }
+            r.transition(
+                State::ChangeSent,
+                &at,
+                "gridlink",
+                format!(
+                    "{doc_type} change {sequence} sent to {address}: line {} {} → {}",
+                    row.line, row.kind, row.actual
+                ),
+                cause.clone(),
+                tg_ids.clone(),
+                files.clone(),
+            )
+        })
+        .await?;
+        Ok(record)
+    }
+
+    /// A `document.received`: when it is the partner's 865 / ORDRSP answering one of our
+    /// changes, the exception moves on (nothing is filed here; see the module docs).
+    #[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
+    pub(crate) async fn change_answered(&self, event: &Event) -> Result<Value, ExceptionError> {
+        let Some(document) = event.document() else {
+            return Err(ExceptionError::malformed(
+                event.event_id.as_str(),
+                "no document",
+            ));
+        };
+        let doc_type = document.metadata.doc_type.trim().to_ascii_uppercase();
+        if doc_type != "865" && doc_type != "ORDRSP" {
+            return Ok(
+                json!({"ignored": format!("{doc_type} is order-reconcile's to file; not a change answer")}),
+            );
+        }
+        let sender = format!(
+            "{}:{}",
+            document.metadata.sender.qualifier, document.metadata.sender.id
+        );
+        let download = self
+            .platform
+            .tg
+            .document_content(&document.document_id, None)
+            .await?;
+        let chunks: Vec<bytes::Bytes> = download.stream.try_collect().await?;
+        let bytes = chunks.concat();
+        let Ok(interchange) = gridlink_edi::parse_interchange(&bytes) else {
+            return Ok(
+                json!({"ignored": "the document does not read as EDI (order-reconcile rejects it)"}),
+            );
+        };
+        let document_id = document.document_id.as_str().to_owned();
+        let numbers = format!(
+            "{}/{}/{}",
+            document
+                .metadata
+                .control_numbers
+                .interchange
+                .clone()
+                .unwrap_or_default(),
+            document
+                .metadata
+                .control_numbers
+                .group
+                .clone()
+                .unwrap_or_default(),
+            document
+                .metadata
+                .control_numbers
+                .transaction
+                .clone()
+                .unwrap_or_default()
+        );
+        let mut moved = Vec::new();
+        for answer in answers(&interchange.documents) {
+            let mut keys = Vec::new();
+            if let Some(sequence) = &answer.change_sequence {
+                keys.push(format!("{sender}#{}#seq:{sequence}", answer.po_number));
+            }
+            for (line, _) in &answer.lines {
+                keys.push(format!("{sender}#{}#line:{line}", answer.po_number));
+            }
+            let mut link = None;
+            for key in keys {
+                if let Some(found) =
+                    get_link(self.platform.ledger.as_ref(), CHANGE_LINK_KIND, &key).await?
+                {
+                    link = Some(found);
+                    break;
+                }
+            }
+            let Some(link) = link else {
+                tracing::info!(sender = %sender, po_number = %answer.po_number, doc_type = %doc_type, "no change of ours to this sender answers it; ignored");
+                continue;
+            };
+            let Some(record) = machine::get(
+                self.platform.ledger.as_ref(),
+                &machine::key(link.workspace_id, &link.exception_id),
+            )
+            .await?
+            else {
+                continue;
+            };
+            if record.partner_address.as_deref() != Some(sender.as_str()) {
+                tracing::warn!(sender = %sender, exception_id = %record.exception_id, "a change answer from another partner refused");
+                continue;
+            }
+            let line = record
+                .row
+                .as_ref()
+                .map(|r| r.line.to_string())
+                .unwrap_or_default();
+            let line_status = answer
+                .lines
+                .iter()
+                .find(|(n, _)| n.trim_start_matches('0') == line.trim_start_matches('0'))
+                .map(|(_, s)| s.clone());
+            let rejected = match &line_status {
+                Some(status) => *status == LineStatus::Rejected,
+                None => answer.status == AckStatusCode::Rejected,
+            };
+            let at = rfc3339(self.platform.clock.now());
+            let actor = format!(
+                "partner:{} ({})",
+                record.partner_id.clone().unwrap_or_default(),
+                record.partner_name.clone().unwrap_or_default()
+            );
+            let tg = TgIds {
+                thread_id: record.thread_id.clone(),
+                document_id: Some(document_id.clone()),
+                control_numbers: Some(numbers.clone()),
+                ..TgIds::default()
+            };
+            let reason = format!(
+                "{doc_type} {} (header {:?}, line {line} {:?})",
+                if rejected {
+                    "rejects the change"
+                } else {
+                    "accepts the change"
+                },
+                answer.status,
+                line_status
+            );
+            let sequence = link.change_sequence.clone();
+            let (changed_record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
+                if r.state != State::ChangeSent {
+                    return false;
+                }
+                if rejected {
+                    r.transition(
+                        State::AwaitingSupplier,
+                        &at,
+                        &actor,
+                        format!("change {sequence} rejected by the partner: {reason}; awaiting supplier"),
+                        format!("change-answer:{document_id}"),
+                        tg.clone(),
+                        Vec::new(),
+                    )
+                } else {
+                    r.transition(
+                        State::ChangeAcknowledged,
+                        &at,
+                        &actor,
+                        format!("change {sequence} acknowledged by the partner: {reason}"),
+                        format!("change-answer:{document_id}"),
+                        tg.clone(),
+                        Vec::new(),
+                    );
+                    r.transition(
+                        State::Resolved,
+                        &at,
+                        "gridlink",
+                        "resolved by the acknowledged change",
+                        format!("change-resolved:{document_id}"),
+                        TgIds::default(),
+                        Vec::new(),
+                    )
+                }
+            })
+            .await?;
+            if changed {
+                tracing::info!(
+                    workspace_id = link.workspace_id,
+                    po_number = %changed_record.po_number,
+                    exception_id = %changed_record.exception_id,
+                    partner_id = ?changed_record.partner_id,
+                    document_id = %document_id,
+                    state = changed_record.state.label(),
+                    "change answered by the partner"
+                );
+            }
+            let workspace = NodeId::new(link.workspace_id)?;
+            self.sync_order(workspace).await?;
+            moved.push(
+                json!({"exception_id": link.exception_id, "state": changed_record.state.label()}),
+            );
+        }
+        if moved.is_empty() {
+            return Ok(
+                json!({"ignored": format!("{doc_type} {document_id} answers no change of ours")}),
+            );
+        }
+        Ok(json!({"changes": moved}))
+    }
+
+    /// A `document.status_changed` of a change we sent turning `acknowledged` (the partner's
+    /// 997 / CONTRL): a timeline entry, once.
+    pub(crate) async fn change_functionally_acknowledged(
+        &self,
+        event: &Event,
+    ) -> Result<Value, ExceptionError> {
+        let Some(document) = event.document() else {
+            return Err(ExceptionError::malformed(
+                event.event_id.as_str(),
+                "no document",
+            ));
+        };
+        if document.status.as_str() != "acknowledged" {
+            return Ok(json!({"ignored": "not an acknowledgment"}));
+        }
+        let document_id = document.document_id.as_str().to_owned();
+        let Some(link) = get_link(
+            self.platform.ledger.as_ref(),
+            CHANGE_DOCUMENT_KIND,
+            &document_id,
+        )
+        .await?
+        else {
+            return Ok(json!({"ignored": "not a change of ours"}));
+        };
+        let Some(record) = machine::get(
+            self.platform.ledger.as_ref(),
+            &machine::key(link.workspace_id, &link.exception_id),
+        )
+        .await?
+        else {
+            return Ok(json!({"ignored": "the exception is not in the ledger"}));
+        };
+        let by = document
+            .extra
+            .get("acknowledged_by")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let at = rfc3339(self.platform.clock.now());
+        let actor = format!("partner:{}", record.partner_id.clone().unwrap_or_default());
+        let tg = TgIds {
+            document_id: Some(if by.is_empty() {
+                document_id.clone()
+            } else {
+                by.clone()
+            }),
+            ..TgIds::default()
+        };
+        let (record, _) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
+            let state = r.state;
+            r.transition(
+                state,
+                &at,
+                &actor,
+                format!(
+                    "change {} functionally acknowledged (997 / CONTRL {by}) of TG document {document_id}",
+                    link.change_sequence
+                ),
+                format!("change-997:{document_id}"),
+                tg.clone(),
+                Vec::new(),
+            )
+        })
+        .await?;
+        self.file_timeline(&record).await?;
+        Ok(json!({"acknowledged": document_id, "exception_id": link.exception_id}))
+    }
+}
+
+/// An answer to a change, read from an 865 or an ORDRSP.
+struct ChangeAnswer {
+    po_number: String,
+    change_sequence: Option<String>,
+    status: AckStatusCode,
+    lines: Vec<(String, LineStatus)>,
+}
+
+fn answers(documents: &[BusinessDocument]) -> Vec<ChangeAnswer> {
+    documents
+        .iter()
+        .filter_map(|d| match d {
+            BusinessDocument::PurchaseOrderChangeAck(ack) => Some(ChangeAnswer {
+                po_number: ack.po_number.clone(),
+                change_sequence: ack.change_sequence.clone(),
+                status: ack.status.clone(),
+                lines: ack
+                    .lines
+                    .iter()
+                    .map(|l| (l.line.line_number.clone(), l.status.clone()))
+                    .collect(),
+            }),
+            BusinessDocument::OrderAcknowledgment(ack) => Some(ChangeAnswer {
+                po_number: ack.po_number.clone(),
+                change_sequence: None,
+                status: ack.status.clone(),
+                lines: ack
+                    .lines
+                    .iter()
+                    .map(|l| (l.line_number.clone(), l.status.clone()))
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The change the exception's row asks for: its line with the supplier's `Actual` value.
+fn order_change(
+    record: &ExceptionRecord,
+    kind: &str,
+    line: i64,
+    actual: &str,
+    sequence: &str,
+    decided: time::OffsetDateTime,
+) -> Result<PurchaseOrderChange, ExceptionError> {
+    let bad = |why: &str| {
+        ExceptionError::malformed(
+            format!("exception {} Actual {actual:?}", record.exception_id),
+            why,
+        )
+    };
+    let mut words = actual.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    let mut change_line = ChangeLine {
+        line_number: line.to_string(),
+        change: LineChange::ChangeItem,
+        quantity: None,
+        left_to_receive: None,
+        unit_price: None,
+        product_ids: Vec::new(),
+        requested_delivery: None,
+    };
+    match kind {
+        "price" => {
+            change_line.change = LineChange::PriceChange;
+            change_line.unit_price =
+                Some(Decimal::from_str(first).map_err(|_| bad("a price change needs a number"))?);
+        }
+        "quantity" => {
+            let value =
+                Decimal::from_str(first).map_err(|_| bad("a quantity change needs a number"))?;
+            let expected = Decimal::from_str(
+                record
+                    .row
+                    .as_ref()
+                    .and_then(|r| r.expected.split_whitespace().next())
+                    .unwrap_or_default(),
+            )
+            .ok();
+            change_line.change = if expected.is_some_and(|e| value < e) {
+                LineChange::QuantityDecrease
+            } else {
+                LineChange::QuantityIncrease
+            };
+            change_line.quantity = Some(Quantity {
+                value,
+                unit: words.next().unwrap_or("EA").to_owned(),
+            });
+        }
+        "date" => {
+            let date = time::Date::parse(
+                first,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| bad("a date change needs YYYY-MM-DD"))?;
+            change_line.change = LineChange::Reschedule;
+            change_line.requested_delivery = Some(EdiDate(date));
+        }
+        _ => {}
+    }
+    Ok(PurchaseOrderChange {
+        purpose: ChangePurpose::Change,
+        order_type: OrderType::StandAlone,
+        po_number: record.po_number.clone(),
+        change_sequence: Some(sequence.to_owned()),
+        po_date: None,
+        change_date: Some(EdiDate(decided.date())),
+        requested_delivery: None,
+        parties: Vec::new(),
+        lines: vec![change_line],
+    })
+}
+
+fn sent_document(doc_type: &str, partner: &str, control: u32) -> gridlink_xecm::NamedAttributes {
+    let mut values = gridlink_xecm::NamedAttributes::new();
+    values.insert("Document Type".into(), doc_type.into());
+    values.insert("Direction".into(), "outbound".into());
+    values.insert("Trading Partner ID".into(), partner.into());
+    values.insert("Control Number".into(), format!("{control:09}").into());
+    values
+}
+
+/// Writes a link (created, or replaced by the newer change).
+async fn put_link(
+    ledger: &dyn gridlink_store::Ledger,
+    kind: &str,
+    key: &str,
+    link: &ChangeLink,
+) -> Result<(), ExceptionError> {
+    let id = RecordId::new(kind, key)?;
+    let data = serde_json::to_value(link).map_err(|e| ExceptionError::malformed(key, e))?;
+    for _ in 0..8 {
+        match ledger
+            .create(NewRecord::new(id.clone(), "LINKED", data.clone()))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(LedgerError::AlreadyExists { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+        let Some(stored) = ledger.get(&id).await? else {
+            continue;
+        };
+        if stored.data == data {
+            return Ok(());
+        }
+        let mut update = stored.change();
+        update.data = data.clone();
+        match ledger.update(update).await {
+            Ok(_) => return Ok(()),
+            Err(LedgerError::VersionConflict { .. } | LedgerError::NotFound { .. }) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(ExceptionError::malformed(key, "the link stayed contended"))
+}
+
+async fn get_link(
+    ledger: &dyn gridlink_store::Ledger,
+    kind: &str,
+    key: &str,
+) -> Result<Option<ChangeLink>, ExceptionError> {
+    let id = RecordId::new(kind, key)?;
+    match ledger.get(&id).await? {
+        Some(record) => serde_json::from_value(record.data)
+            .map(Some)
+            .map_err(|e| ExceptionError::malformed(key, e)),
+        None => Ok(None),
+    }
+}

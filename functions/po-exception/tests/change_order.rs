@@ -1,0 +1,415 @@
+//! The PO change path end to end: the buyer's `Change Order` sends one X12 860 (EDIFACT
+//! ORDCHG for an EDIFACT supplier) through Trading Grid, filed once in `Exceptions/<id>`;
+//! the partner's 865 / ORDRSP (the TG simulator's partner side answering the change) closes
+//! it or sends it back to awaiting the supplier; another partner's answer never moves it; a
+//! crash after each effect leaves one of each. Simulators on loopback; storage on files +
+//! SQLite and on S3 + DynamoDB.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use gridlink_edi::{BusinessDocument, LineChange, PurchaseOrderChange};
+use gridlink_tests::stack::{Stack, Storage};
+use gridlink_tgrid::DocumentId;
+use gridlink_tgrid::events::{Event, EventType};
+use gridlink_tgrid::ports::Mailbox;
+use gridlink_xecm::NodeId;
+use serde_json::{Value, json};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// The buyer decides `Change Order` on an exception already published; the poll sends it.
+async fn change_ordered(world: &World, order: NodeId, exception: &str) {
+    poll(world).await;
+    set_column(world, order, exception, "Status", "Change Order".into()).await;
+    poll(world).await;
+}
+
+/// The order changes Trading Grid holds for a partner, as the partner sees them.
+async fn changes_sent_to(world: &World, partner: &str) -> Vec<Value> {
+    get_json(world, &format!("__sim/partners/{partner}/documents")).await["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| {
+            d["partner_direction"] == "received"
+                && matches!(d["document"]["doc_type"].as_str(), Some("860" | "ORDCHG"))
+        })
+        .collect()
+}
+
+/// The bytes of a document (the tenant's own view).
+async fn content_of(world: &World, document_id: &str) -> Vec<u8> {
+    use futures::TryStreamExt;
+    let download = world
+        .tg
+        .document_content(&DocumentId::new(document_id), None)
+        .await
+        .expect("content");
+    let chunks: Vec<bytes::Bytes> = download.stream.try_collect().await.expect("bytes");
+    chunks.concat()
+}
+
+async fn the_change(world: &World, document_id: &str) -> PurchaseOrderChange {
+    let interchange =
+        gridlink_edi::parse_interchange(&content_of(world, document_id).await).expect("reads");
+    match interchange.documents.first() {
+        Some(BusinessDocument::PurchaseOrderChange(change)) => change.clone(),
+        other => panic!("not an order change: {other:?}"),
+    }
+}
+
+/// The partner answers the change through the simulator; the `document.received` event.
+async fn partner_answers(world: &World, partner: &str, document_id: &str, decision: &str) -> Event {
+    let response = reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join(&format!(
+                    "__sim/partners/{partner}/documents/{document_id}/answer_change"
+                ))
+                .expect("url"),
+        )
+        .json(&json!({"decision": decision}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 201, "the answer is sent");
+    let answer: Value = response.json().await.expect("json");
+    received_event(world, answer["document_id"].as_str().expect("id")).await
+}
+
+async fn received_event(world: &World, document_id: &str) -> Event {
+    events_of(world, EventType::DocumentReceived)
+        .await
+        .into_iter()
+        .find(|e| e.data["document_id"] == document_id)
+        .expect("the answer's document.received is in the feed")
+}
+
+fn states(timeline: &Value) -> Vec<String> {
+    timeline["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["state"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn a_change_order_sends_one_860_and_the_accepting_865_resolves_it(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent"
+    );
+    poll(&world).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    assert_eq!(sent.len(), 1, "one 860: {sent:?}");
+    assert_eq!(sent[0]["document"]["doc_type"], "860");
+    assert_eq!(sent[0]["document"]["receiver"]["id"], "ACMESUPPLY");
+    let document_id = sent[0]["document"]["document_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let change = the_change(&world, &document_id).await;
+    assert_eq!(change.po_number, ACME_PO);
+    assert_eq!(change.lines.len(), 1);
+    assert_eq!(change.lines[0].line_number, "20");
+    assert_eq!(change.lines[0].change, LineChange::PriceChange);
+    assert_eq!(
+        change.lines[0].unit_price.map(|p| p.to_string()).as_deref(),
+        Some("0.09"),
+        "the order takes the supplier's price"
+    );
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    let ours: Vec<_> = folder
+        .iter()
+        .filter(|(n, _)| n.starts_with("860 "))
+        .collect();
+    assert_eq!(ours.len(), 1, "the 860 filed once: {folder:?}");
+    let (timeline_now, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let sent_entry = timeline_now["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["state"] == "change_sent")
+        .expect("a change_sent entry")
+        .clone();
+    assert_eq!(sent_entry["tg"]["document_id"], document_id.as_str());
+    assert!(sent_entry["tg"]["control_numbers"].is_string());
+
+    let event = partner_answers(&world, "prt_acme", &document_id, "accept").await;
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let all = states(&tl);
+    assert!(
+        all.ends_with(&[
+            "change_requested".into(),
+            "change_sent".into(),
+            "change_acknowledged".into(),
+            "resolved".into()
+        ]),
+        "{all:?}"
+    );
+    assert_eq!(
+        all.iter().filter(|s| *s == "change_acknowledged").count(),
+        1,
+        "a duplicate 865 webhook moves nothing"
+    );
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        !folder.iter().any(|(n, _)| n.contains("865")),
+        "the 865 is order-reconcile's to file, not po-exception's: {folder:?}"
+    );
+}
+
+async fn a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document_id = sent[0]["document"]["document_id"].as_str().expect("id");
+    let event = partner_answers(&world, "prt_acme", document_id, "reject").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let last = tl["entries"]
+        .as_array()
+        .expect("entries")
+        .last()
+        .expect("an entry")
+        .clone();
+    assert_eq!(last["state"], "awaiting_supplier");
+    assert!(
+        last["event"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rejected by the partner"),
+        "the reason is on the timeline: {last}"
+    );
+}
+
+async fn another_partners_865_never_moves_the_exception(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document_id = sent[0]["document"]["document_id"].as_str().expect("id");
+    let change = the_change(&world, document_id).await;
+    let ordrsp = change.answer_edifact(None, |_| gridlink_edi::LineStatus::Accepted);
+    let params = gridlink_edi::EnvelopeParams {
+        sender: gridlink_edi::PartyId::new("ZZ", "NORDFAST"),
+        receiver: gridlink_edi::PartyId::new("ZZ", "BUYERCO"),
+        interchange_control_number: 77,
+        group_control_number: 77,
+        first_transaction_control_number: 1,
+        application_sender: None,
+        application_receiver: None,
+        prepared_at: time::macros::datetime!(2026-01-05 10:00),
+        test: false,
+    };
+    let bytes =
+        gridlink_edi::write_edifact(&BusinessDocument::OrderAcknowledgment(ordrsp), &params)
+            .expect("written");
+    let response = reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join(&format!(
+                    "__sim/partners/prt_nordfast/documents?doc_type=ORDRSP&po_number={ACME_PO}"
+                ))
+                .expect("url"),
+        )
+        .body(bytes)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    let answer: Value = response.json().await.expect("json");
+    let event = received_event(&world, answer["document_id"].as_str().expect("id")).await;
+    let outcome = deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent",
+        "Nordic Fasteners' answer to ACME's change moves nothing: {outcome}"
+    );
+}
+
+async fn an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.nordfast_order, NORDFAST_EXC).await;
+    assert!(changes_sent_to(&world, "prt_acme").await.is_empty());
+    let sent = changes_sent_to(&world, "prt_nordfast").await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["document"]["doc_type"], "ORDCHG");
+    let document_id = sent[0]["document"]["document_id"].as_str().expect("id");
+    let change = the_change(&world, document_id).await;
+    assert_eq!(change.po_number, NORDFAST_PO);
+    assert_eq!(change.lines[0].line_number, "10");
+    assert_eq!(
+        change.lines[0]
+            .requested_delivery
+            .map(|d| d.0.to_string())
+            .as_deref(),
+        Some("2026-12-15"),
+        "the order takes the supplier's date"
+    );
+    let event = partner_answers(&world, "prt_nordfast", document_id, "accept").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.nordfast_order, NORDFAST_EXC).await,
+        "Resolved"
+    );
+}
+
+async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document = &sent[0]["document"];
+    let document_id = document["document_id"].as_str().expect("id").to_owned();
+    let group = document["control_numbers"]["group"].as_str().expect("GS06");
+    let ack = format!(
+        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *260105*1000*U*00401*000000901*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20260105*1000*901*X*004010~ST*997*0001~AK1*PC*{group}~AK2*860*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*901~IEA*1*000000901~"
+    );
+    let response = reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join("__sim/partners/prt_acme/documents?doc_type=997")
+                .expect("url"),
+        )
+        .body(ack)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    let event = events_of(&world, EventType::DocumentStatusChanged)
+        .await
+        .into_iter()
+        .find(|e| {
+            e.data["document_id"] == document_id.as_str() && e.data["status"] == "acknowledged"
+        })
+        .expect("TG marked the 860 acknowledged");
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let acknowledged: Vec<_> = tl["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["event"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("functionally acknowledged")
+        })
+        .collect();
+    assert_eq!(acknowledged.len(), 1, "{tl}");
+    assert_eq!(
+        acknowledged[0]["state"], "change_sent",
+        "the 997 does not close the change"
+    );
+}
+
+async fn a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    poll(&world).await;
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Actual",
+        "see attached".into(),
+    )
+    .await;
+    poll(&world).await;
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Status",
+        "Change Order".into(),
+    )
+    .await;
+    poll(&world).await;
+    let status = status_of(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        status.starts_with("Parked: the change order cannot be written")
+            && status.contains("number"),
+        "{status}"
+    );
+    assert!(
+        changes_sent_to(&world, "prt_acme").await.is_empty(),
+        "no 860 went out"
+    );
+}
+
+async fn until_ok(world: &World) {
+    for _ in 0..4 {
+        match fire(world, "po-exception-poll-xecm").await {
+            Ok(_) => return,
+            Err(error) => {
+                println!("poll failed (expected once after an injected crash): {error:?}");
+                world.stack.ledger_clock.advance(HOUR);
+            }
+        }
+    }
+    panic!("the poll never succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_each_change_effect_sends_and_files_exactly_one() {
+    for kind in ["tg-pox-change", "xecm-pox-change-file", "xecm-pox-timeline"] {
+        let world = world_with(stack_on(Storage::Embedded).await, Some(kind), |_| {}).await;
+        until_ok(&world).await;
+        set_column(
+            &world,
+            world.acme_order,
+            ACME_EXC,
+            "Status",
+            "Change Order".into(),
+        )
+        .await;
+        until_ok(&world).await;
+        until_ok(&world).await;
+        let sent = changes_sent_to(&world, "prt_acme").await;
+        assert_eq!(
+            sent.len(),
+            1,
+            "one 860 after a crash after {kind}: {sent:?}"
+        );
+        let folder = filed(&world, world.acme_order, ACME_EXC).await;
+        assert_eq!(
+            folder.iter().filter(|(n, _)| n.starts_with("860 ")).count(),
+            1,
+            "the 860 filed once after a crash after {kind}: {folder:?}"
+        );
+        assert_eq!(
+            status_of(&world, world.acme_order, ACME_EXC).await,
+            "Change Sent",
+            "after a crash after {kind}"
+        );
+    }
+}
+
+gridlink_tests::on_both_stacks!(with common::stack_on;
+    a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
+    a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
+    another_partners_865_never_moves_the_exception,
+    an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it,
+    acmes_997_of_the_860_is_recorded_on_the_timeline,
+    a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent,
+);
