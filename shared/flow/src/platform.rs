@@ -535,7 +535,7 @@ mod tests {
             .await
             .expect("parts");
         assert_eq!(short.effect_lease, Duration::from_secs(20));
-        for bad in ["0", "-5", "20s", ""] {
+        for bad in ["0", "-5", "20s", "five"] {
             let error = Parts::from_source(&local_source(dir.path(), Some(bad)), false, None)
                 .await
                 .map(|_| ())
