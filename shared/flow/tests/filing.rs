@@ -12,8 +12,8 @@ use gridlink_flow::filing::{Filing, file_once};
 use gridlink_flow::{EffectError, EffectKey, Effects, Outcome};
 use gridlink_store::testing::{LedgerUnderTest, dynamo_ledger, sqlite_ledger};
 use gridlink_xecm::{
-    AttributeValue, BusinessObject, BytesSource, CategoryId, DocumentSpec, NamedAttributes,
-    NodeId, Workspaces as _, XecmAuth, XecmClient, XecmConfig,
+    AttributeValue, BusinessObject, BytesSource, CategoryId, DocumentSpec, NamedAttributes, NodeId,
+    Workspaces as _, XecmAuth, XecmClient, XecmConfig,
 };
 use gridlink_xecm_sim::{FaultConfig, RunningSim};
 use secrecy::SecretString;
@@ -77,7 +77,10 @@ async fn world(ledger: LedgerUnderTest) -> World {
 
 fn values() -> NamedAttributes {
     [
-        ("Document Type".to_owned(), AttributeValue::Text("214".into())),
+        (
+            "Document Type".to_owned(),
+            AttributeValue::Text("214".into()),
+        ),
         (
             "Trading Partner ID".to_owned(),
             AttributeValue::Text("ZZ:ACMESUPPLY".into()),
@@ -105,7 +108,10 @@ fn filing(world: &World, name: &str) -> Filing {
     )
 }
 
-async fn file(world: &World, filing: &Filing) -> Result<Outcome<gridlink_flow::filing::Filed>, EffectError<gridlink_xecm::XecmError>> {
+async fn file(
+    world: &World,
+    filing: &Filing,
+) -> Result<Outcome<gridlink_flow::filing::Filed>, EffectError<gridlink_xecm::XecmError>> {
     file_once(
         &world.effects,
         &world.client,
@@ -164,8 +170,14 @@ async fn a_filing_whose_category_answer_was_lost_is_filed_once_with_its_categori
         ..FaultConfig::default()
     });
 
-    let first = file(&world, &filing).await.expect("filed, not dead-lettered");
-    assert_eq!(world.sim.fault_counts().lost_responses, 1, "the answer was lost");
+    let first = file(&world, &filing)
+        .await
+        .expect("filed, not dead-lettered");
+    assert_eq!(
+        world.sim.fault_counts().lost_responses,
+        1,
+        "the answer was lost"
+    );
     assert!(first.ran_now(), "{first:?}");
     let (id, read) = only_document(&world, "214 SHP-LOST-1").await;
     assert_eq!(first.into_inner().document_id, id.get());
@@ -256,10 +268,13 @@ async fn adopting_a_complete_document_writes_no_category(ledger: LedgerUnderTest
 
 fn category_writes(sim: &RunningSim) -> u64 {
     let calls = sim.calls();
-    ["POST /api/v2/nodes/{id}/categories", "PUT /api/v2/nodes/{id}/categories/{id}"]
-        .iter()
-        .map(|key| calls.get(*key).copied().unwrap_or(0))
-        .sum()
+    [
+        "POST /api/v2/nodes/{id}/categories",
+        "PUT /api/v2/nodes/{id}/categories/{id}",
+    ]
+    .iter()
+    .map(|key| calls.get(*key).copied().unwrap_or(0))
+    .sum()
 }
 
 macro_rules! on_both_stacks {

@@ -74,7 +74,11 @@ async fn a_category_applied_by_a_request_whose_answer_was_lost_is_applied_once()
         .await
         .expect("the category our lost request applied counts as applied");
 
-    assert_eq!(h.sim.fault_counts().lost_responses, 1, "the answer was lost");
+    assert_eq!(
+        h.sim.fault_counts().lost_responses,
+        1,
+        "the answer was lost"
+    );
     assert_eq!(
         calls(&h.sim, "POST /api/v2/nodes/{id}/categories"),
         2,
@@ -170,7 +174,11 @@ async fn filing_a_document_whose_category_answer_was_lost_files_it_once_with_its
         )
         .await
         .expect("filed");
-    assert_eq!(h.sim.fault_counts().lost_responses, 1, "the answer was lost");
+    assert_eq!(
+        h.sim.fault_counts().lost_responses,
+        1,
+        "the answer was lost"
+    );
     let read = h
         .client
         .read_attributes(filed.document.id, category(PARTNER_DOCUMENT_CATEGORY))

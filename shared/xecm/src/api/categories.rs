@@ -218,10 +218,19 @@ impl XecmClient {
                     .map(|(key, _)| key)
                     .collect();
                 if differing.is_empty() {
-                    tracing::info!(node_id = node.get(), category_id = category.get(), "category already applied with these values (an earlier attempt's answer was lost)");
+                    tracing::info!(
+                        node_id = node.get(),
+                        category_id = category.get(),
+                        "category already applied with these values (an earlier attempt's answer was lost)"
+                    );
                     return Ok(());
                 }
-                tracing::info!(node_id = node.get(), category_id = category.get(), differing = differing.len(), "category already applied with other values; updating them");
+                tracing::info!(
+                    node_id = node.get(),
+                    category_id = category.get(),
+                    differing = differing.len(),
+                    "category already applied with other values; updating them"
+                );
                 self.update_category(node, category, values).await
             }
             Err(error) => Err(error),
