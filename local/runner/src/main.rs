@@ -78,8 +78,9 @@ enum Command {
         /// SIGKILL + restart of the functions at this many random moments.
         #[arg(long, default_value_t = 2)]
         kills: u32,
-        /// Also let xECM lose the answers of calls it carried out (finds a known defect).
-        #[arg(long)]
+        /// Let xECM lose the answers of about a quarter of the failed calls after doing their
+        /// work (`--xecm-lost-answers false` to turn off).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
         xecm_lost_answers: bool,
         /// The seed of the plan, the faults and the kill moments.
         #[arg(long, default_value_t = 1)]

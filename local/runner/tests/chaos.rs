@@ -27,16 +27,16 @@ fn chaos(args: &[&str], dir: &std::path::Path) -> (std::process::ExitStatus, Val
     (output.status, report, stderr)
 }
 
+/// What CI runs: 300 documents, 3x duplicates (TG duplicates and reorders, this process
+/// replays), 10 % faults on xECM and TG (with lost answers), and two SIGKILLs of the
+/// functions while documents are processed. The functions run with a 30 s effect lease
+/// (`gridlink_local::chaos::CHAOS_EFFECT_LEASE_SECS`), so a kill mid-effect costs seconds,
+/// not the deployed 5 minutes. A variant without kills is not run as well: it would add
+/// about 90 s to CI and cover nothing this run does not (its kills come after the first 5 %
+/// of the documents are filed, so most of the run is under duplicates and faults alone).
 #[test]
-#[ignore = "fails until chaos finding 3 is fixed (docs/chaos.md): a SIGKILL mid-effect leaves a 5-minute claim; redeliveries and polls use up the 8 attempts within it and the document is dead-lettered"]
 fn three_hundred_documents_under_duplicates_faults_and_two_kills_are_each_filed_once() {
     run_clean(&["--kills", "2", "--seed", "20"], 2);
-}
-
-/// What CI runs today: the same without kills (duplicates, reordering, faults).
-#[test]
-fn three_hundred_documents_under_duplicates_and_faults_are_each_filed_once() {
-    run_clean(&["--kills", "0", "--seed", "21"], 0);
 }
 
 fn run_clean(extra: &[&str], kills: u64) {

@@ -1,6 +1,6 @@
-//! Minimal reproductions of what `gridlink-local chaos` found and this branch did not fix
-//! (outside its reach; see docs/chaos.md, findings). Each is `#[ignore]`d until the fix
-//! lands; run with `cargo test --workspace --test chaos_findings -- --ignored`.
+//! Minimal reproductions of what `gridlink-local chaos` found (docs/chaos.md, findings), kept
+//! as regression tests now that they are fixed. Finding 2's tests on both storage stacks are
+//! `shared/flow/tests/filing.rs`; the client's own, `shared/xecm/tests/category_answer_lost.rs`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -18,7 +18,6 @@ use secrecy::SecretString;
 /// the partner document: 8 of 2 925 in an aborted 10 000-document run). A category applied
 /// by our own lost request is a success, not an error.
 #[tokio::test]
-#[ignore = "fails until the xECM client's apply category survives a lost answer (issue 20, chaos finding 2)"]
 async fn filing_a_document_whose_category_answer_was_lost_succeeds() {
     let sim = gridlink_xecm_sim::start(
         gridlink_xecm_sim::SimConfig {

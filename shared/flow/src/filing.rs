@@ -11,6 +11,10 @@
 //! `INV/COL-1` and `INV:COL-1`) is never taken for ours: ours is filed under a distinct name,
 //! `{stem} [{8 hex of the identity}]{.ext}`, found again the same way after a crash.
 //!
+//! An adopted document is also given the categories of its filing it lacks (an attempt that
+//! stopped between the create and a category apply it needed to make afterwards), so an
+//! adopted document ends exactly as a document filed in one go.
+//!
 //! With [`Filing::with_revisions`], a different content hash for the same identity is a new
 //! revision of the same business document: it is added as a version, once per hash.
 //!
@@ -134,6 +138,39 @@ async fn look(xecm: &dyn Workspaces, filing: &Filing) -> Result<Found, XecmError
     )))
 }
 
+/// Gives an adopted document the categories of its filing that it lacks. The earlier attempt
+/// may have stopped (crashed, or its category call failed) between the document's create
+/// and the apply of a category its create could not carry; values already there as filed
+/// are left alone, so adopting a complete document writes nothing.
+async fn complete_categories(
+    xecm: &dyn Workspaces,
+    node: &Node,
+    filing: &Filing,
+) -> Result<(), XecmError> {
+    for (category, wanted) in &filing.document.categories {
+        let current = match xecm.read_attributes(node.id, *category).await {
+            Ok(current) => Some(current),
+            Err(e) if e.is_category_absent() => None,
+            Err(e) => return Err(e),
+        };
+        let complete = current.as_ref().is_some_and(|current| {
+            wanted
+                .iter()
+                .all(|(name, value)| current.get(name) == Some(value))
+        });
+        if !complete {
+            tracing::info!(
+                document_id = %node.id,
+                category_id = category.get(),
+                applied = current.is_some(),
+                "adopted document lacked its category values; writing them"
+            );
+            xecm.write_attributes(node.id, *category, wanted).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Files `content` once per business identity (see the module docs); a replay returns the
 /// filed document, and with revisions tracked a new content hash adds one version.
 #[tracing::instrument(skip_all, fields(workspace_id = filing.workspace.get(), effect = %filing.effect))]
@@ -153,6 +190,7 @@ pub async fn file_once(
                 match look(xecm, filing).await? {
                     Found::Ours(node) => {
                         tracing::info!(document_id = %node.id, "document from an earlier attempt adopted");
+                        complete_categories(xecm, &node, filing).await?;
                         break node;
                     }
                     Found::FileAs(name) => {

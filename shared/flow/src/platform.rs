@@ -11,6 +11,7 @@
 //! | `TG_WEBHOOK_SECRET`¹ | the secret TG signs webhook deliveries with |
 //! | `XECM_PUSH_SECRET`¹ | the secret xECM push events are signed with (optional: no push route without it) |
 //! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
+//! | `GRIDLINK_EFFECT_LEASE_SECS` | how long an effect's claim is leased ([`EFFECT_LEASE`], 300 s, unless set): a worker killed mid-effect holds it that long. Must exceed the longest effect; the chaos command sets 30 s |
 //!
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
@@ -93,6 +94,9 @@ pub struct Parts {
     pub tg_client: TgClient,
     /// Secrets.
     pub secrets: Secrets,
+    /// How long an effect's claim is leased (`GRIDLINK_EFFECT_LEASE_SECS`, default
+    /// [`EFFECT_LEASE`]).
+    pub effect_lease: Duration,
 }
 
 impl std::fmt::Debug for Parts {
@@ -125,6 +129,8 @@ pub struct Platform {
     pub effects: Effects,
     /// The function's durable inbox.
     pub inbox: Inbox,
+    /// How long `effects` leases a claim ([`Platform::effect_lease`]).
+    effect_lease: Duration,
 }
 
 impl std::fmt::Debug for Platform {
@@ -137,8 +143,13 @@ impl std::fmt::Debug for Platform {
     }
 }
 
-/// How long an effect's claim is leased: longer than any single effect takes.
+/// How long an effect's claim is leased unless `GRIDLINK_EFFECT_LEASE_SECS` says otherwise:
+/// longer than any single effect takes (each of its calls retries for at most
+/// `HTTP_RETRY_MAX_ELAPSED_SECS`, 60 s by default).
 pub const EFFECT_LEASE: Duration = Duration::from_secs(300);
+
+/// The configuration key of the effect lease.
+pub const EFFECT_LEASE_KEY: &str = "GRIDLINK_EFFECT_LEASE_SECS";
 
 impl Platform {
     /// Assembles a platform from parts (tests, the local runner).
@@ -163,7 +174,24 @@ impl Platform {
             secrets,
             effects,
             inbox,
+            effect_lease: EFFECT_LEASE,
         }
+    }
+
+    /// The same platform with effects leased for `lease` instead of [`EFFECT_LEASE`].
+    #[must_use]
+    pub fn with_effect_lease(mut self, lease: Duration) -> Self {
+        self.effects = Effects::new(self.ledger.clone(), lease);
+        self.effect_lease = lease;
+        self
+    }
+
+    /// How long an effect's claim is leased (`GRIDLINK_EFFECT_LEASE_SECS`, default
+    /// [`EFFECT_LEASE`]): what a worker killed mid-effect costs the work waiting on it. A
+    /// use case's own turn leases (order-reconcile's reconciliation of one order) are no
+    /// longer than this either.
+    pub fn effect_lease(&self) -> Duration {
+        self.effect_lease
     }
 
     /// Files `content` once per business identity (see [`crate::filing`]).
@@ -185,7 +213,7 @@ impl Platform {
 
     /// The platform of `function` over shared parts.
     pub fn from_parts(function: &'static str, parts: &Parts) -> Self {
-        Self::assemble(
+        let platform = Self::assemble(
             function,
             parts.clock.clone(),
             parts.blobs.clone(),
@@ -193,7 +221,12 @@ impl Platform {
             parts.xecm.clone(),
             Arc::new(parts.tg_client.clone()),
             parts.secrets.clone(),
-        )
+        );
+        if parts.effect_lease == EFFECT_LEASE {
+            platform
+        } else {
+            platform.with_effect_lease(parts.effect_lease)
+        }
     }
 
     /// Builds the platform from configuration values (secrets already resolved).
@@ -311,6 +344,13 @@ impl Parts {
         if retry.max_attempts == 0 {
             reader.invalid("HTTP_RETRY_MAX_ATTEMPTS", "must be at least 1");
         }
+        let effect_lease = reader.seconds(EFFECT_LEASE_KEY, EFFECT_LEASE);
+        if effect_lease.is_zero() {
+            reader.invalid(
+                EFFECT_LEASE_KEY,
+                "must be at least 1 (seconds; longer than the longest effect)",
+            );
+        }
         reader.finish()?;
         let (Some(storage), Some(xecm_url), Some(xecm_user), Some(xecm_password)) =
             (storage, xecm_url, xecm_user, xecm_password)
@@ -366,6 +406,7 @@ impl Parts {
                 tg_webhook,
                 xecm_push,
             },
+            effect_lease,
         })
     }
 }
@@ -514,6 +555,49 @@ pub async fn resolve_secret_arns(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn local_source(dir: &std::path::Path, lease: Option<&str>) -> ConfigSource {
+        let mut pairs = vec![
+            ("GRIDLINK_STORAGE", "local".to_owned()),
+            ("GRIDLINK_DATA_DIR", dir.display().to_string()),
+            ("XECM_BASE_URL", "http://127.0.0.1:9/otcs/cs.exe".to_owned()),
+            ("XECM_USERNAME", "gridlink".to_owned()),
+            ("XECM_PASSWORD", "pw".to_owned()),
+            ("TG_BASE_URL", "http://127.0.0.1:9".to_owned()),
+            ("TG_TENANT_ID", "buyerco".to_owned()),
+            ("TG_CLIENT_ID", "gridlink".to_owned()),
+            ("TG_CLIENT_SECRET", "secret".to_owned()),
+            ("TG_WEBHOOK_SECRET", "webhook".to_owned()),
+        ];
+        if let Some(lease) = lease {
+            pairs.push((EFFECT_LEASE_KEY, lease.to_owned()));
+        }
+        ConfigSource::from_pairs(pairs)
+    }
+
+    #[tokio::test]
+    async fn the_effect_lease_is_300_s_unless_configured_and_a_bad_value_is_refused_by_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        let deployed = Parts::from_source(&local_source(dir.path(), None), false, None)
+            .await
+            .expect("parts");
+        assert_eq!(deployed.effect_lease, Duration::from_secs(300));
+        let short = Parts::from_source(&local_source(dir.path(), Some("20")), false, None)
+            .await
+            .expect("parts");
+        assert_eq!(short.effect_lease, Duration::from_secs(20));
+        for bad in ["0", "-5", "20s", "five"] {
+            let error = Parts::from_source(&local_source(dir.path(), Some(bad)), false, None)
+                .await
+                .map(|_| ())
+                .expect_err(bad);
+            let text = error.to_string();
+            assert!(
+                text.contains("GRIDLINK_EFFECT_LEASE_SECS"),
+                "{bad:?}: the error names the variable: {text}"
+            );
+        }
+    }
 
     #[test]
     fn each_secret_is_read_from_the_arn_variable_the_template_sets() {

@@ -71,6 +71,12 @@ impl XecmError {
         matches!(self, XecmError::Api { error, .. } if error.contains("already exists"))
     }
 
+    /// Whether the server refused to apply a category because it is on the node already
+    /// (Content Server's 400 "Category '…' (9400) is already applied to this item").
+    pub fn is_category_already_applied(&self) -> bool {
+        matches!(self, XecmError::Api { status: 400, error, .. } if error.contains("already applied"))
+    }
+
     /// Whether the server said the node does not exist or may not be seen.
     pub fn is_not_accessible(&self) -> bool {
         matches!(self, XecmError::Api { status: 400 | 404, error, .. } if error.contains(NOT_ACCESSIBLE))

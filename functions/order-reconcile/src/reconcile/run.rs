@@ -159,7 +159,9 @@ async fn take_turn(
 ) -> Result<gridlink_store::ClaimToken, InboundError> {
     let deadline = tokio::time::Instant::now() + WAIT_FOR_TURN;
     loop {
-        match platform.ledger.claim(lock, LEASE, None).await {
+        // A shorter effect lease (the chaos command's) shortens the turn's lease with it.
+        let lease = LEASE.min(platform.effect_lease());
+        match platform.ledger.claim(lock, lease, None).await {
             Ok(Claim::Acquired { token, .. }) => return Ok(token),
             Ok(Claim::AlreadyCompleted { .. }) => {
                 return Err(InboundError::Internal(format!(

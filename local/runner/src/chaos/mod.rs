@@ -29,18 +29,19 @@
 //!    give up after 60 s — the function's TG inbox poll (every 5 min ÷ `--speed`) is the
 //!    safety net, as deployed.
 //! 4. **Faults** at `--fault-rate` P of API calls while documents are processed: on xECM,
-//!    P/2 of calls answer 500 and P/2 lose their connection before any work; on TG, about P
-//!    of `/v1` calls answer 429 or 503 (topped up every 200 ms from TG's request counter).
-//!    With `--xecm-lost-answers`, P/4 of xECM calls instead do their work and then lose the
-//!    answer — off by default because it finds a defect outside this command's reach: the
-//!    xECM client retries a `POST …/categories` whose answer was lost, Content Server answers
-//!    400 "already applied", and the document is dead-lettered (docs/chaos.md, findings).
+//!    P/2 of calls answer 500, P/4 lose their connection before any work and about P/4 do
+//!    their work and then lose the answer (`--xecm-lost-answers false`: P/2 dropped before
+//!    any work instead); on TG, about P of `/v1` calls answer 429 or 503 (topped up every
+//!    200 ms from TG's request counter). The lost answers found chaos finding 2 (a retried
+//!    `POST …/categories` answered 400 "already applied"; fixed, docs/chaos.md).
 //!    Faults stop once every document is filed or parked and every kill is done (or half of
 //!    `--settle-secs` has passed), so the world can settle.
 //! 5. **Kills**: `--kills` moments drawn from the seed as shares (5–90 %) of the documents
 //!    filed or parked, so they land while documents are processed: each a SIGKILL of the
 //!    child 0–500 ms after the count that reached the share, then a restart after 0–1 s.
-//! 6. **Quiescence**: every 2 s the world is counted until every document is filed or parked
+//! 6. **Quiescence**: every 2 s (every 10 s above 1 000 documents: a count reads every
+//!    document in xECM and TG, work that grows with the run and competes with the
+//!    functions for the CPU) the world is counted until every document is filed or parked
 //!    and acknowledged (or `--settle-secs` passes), then counted once more after 3 s.
 //! 7. **Counting** ([`tally`]): from xECM (every document with a `Received through Trading
 //!    Grid (<identity>)` description — the identity the one filer records, never the name —
@@ -91,8 +92,7 @@ pub struct ChaosOptions {
     pub fault_rate: f64,
     /// SIGKILLs of the functions while documents are processed.
     pub kills: u32,
-    /// Also make xECM lose the answer of calls it carried out (see the module doc: this
-    /// finds the `apply category` defect, so it is off unless asked for).
+    /// Also make xECM lose the answer of calls it carried out (on by default).
     pub xecm_lost_answers: bool,
     /// The seed of everything random.
     pub seed: u64,
@@ -212,6 +212,27 @@ struct Functions {
 }
 
 const BANNER: &str = "gridlink local stack";
+
+/// Pending inbox items each function processes per schedule firing in a chaos run
+/// (`INBOX_BATCH`; deployed: 10 per 5-minute firing). At the deployed 10 per firing, every
+/// 5 s at `--speed 60`, the retries of items whose first, inline attempt failed ran at
+/// 2 items/s per function — what held the first 10 000-document run to about 4 items/s.
+pub const CHAOS_INBOX_BATCH: usize = 200;
+
+/// The functions' effect lease in a chaos run (`GRIDLINK_EFFECT_LEASE_SECS`; deployed: 300 s).
+///
+/// A worker killed in the middle of an effect holds its claim this long (and order-reconcile's
+/// turn on an order, leased 120 s deployed, no longer than this); the inbox keeps the items
+/// waiting on it pending meanwhile (chaos finding 3), so the deployed lease makes every kill
+/// cost minutes. 30 s is safe here because the lease only has to exceed the longest effect
+/// (or reconciliation turn), and in a chaos run those are a few calls over loopback to the
+/// in-process simulators, which answer or drop a call at once (they never hang): a call
+/// retries at most 6 times, backing off 0.2 + 0.4 + 0.8 + 1.6 + 3.2 s = 6.2 s in all, and an
+/// effect whose calls all retry to the end is vanishingly rare at a 20 % fault rate. Were
+/// one to outlast the lease anyway, a second worker would run it again with the same
+/// idempotency key and adopt the first one's document by its marker, and the count would
+/// report any doubling.
+pub const CHAOS_EFFECT_LEASE_SECS: u64 = 30;
 
 impl Functions {
     async fn start(&mut self) -> anyhow::Result<()> {
@@ -433,6 +454,11 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             ("TG_WEBHOOK_SECRET".into(), LOCAL_WEBHOOK_SECRET.into()),
             ("XECM_PUSH_SECRET".into(), LOCAL_XECM_PUSH_SECRET.into()),
             ("TG_MAILBOX_ID".into(), "mbx_buyerco".into()),
+            ("INBOX_BATCH".into(), CHAOS_INBOX_BATCH.to_string()),
+            (
+                gridlink_flow::platform::EFFECT_LEASE_KEY.into(),
+                CHAOS_EFFECT_LEASE_SECS.to_string(),
+            ),
             (
                 "RUST_LOG".into(),
                 std::env::var("GRIDLINK_CHAOS_LOG").unwrap_or_else(|_| "warn".into()),
@@ -533,7 +559,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         if Instant::now() > bound {
             break;
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(count_interval(options.events)).await;
     }
     faults_on.store(false, Ordering::SeqCst);
     replay_task.await??;
@@ -561,6 +587,15 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     };
     std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(&report)?)?;
     Ok(report)
+}
+
+/// How long to wait between counts of the world while it settles.
+fn count_interval(events: usize) -> Duration {
+    if events > 1000 {
+        Duration::from_secs(10)
+    } else {
+        Duration::from_secs(2)
+    }
 }
 
 /// The partner puts one planned document into the tenant's inbox.

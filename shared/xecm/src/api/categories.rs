@@ -55,6 +55,28 @@ fn category_id_of(item: &Value, values: &Map<String, Value>) -> Option<CategoryI
         .or_else(|| from_values().and_then(|id| CategoryId::parse(&id).ok()))
 }
 
+/// Whether a value read back from a node is the value written: equal JSON, or equal text
+/// (Content Server answers numbers and booleans sent as form text as their JSON kinds).
+fn same_value(current: Option<&Value>, wanted: &Value) -> bool {
+    let Some(current) = current else {
+        return wanted.is_null();
+    };
+    if current == wanted {
+        return true;
+    }
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (current, wanted) {
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(Some(x), y))
+        }
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => false,
+        _ => text(current) == text(wanted),
+    }
+}
+
 /// A category id as `metadata_order` writes it: `"9100"` or `9100`, never an attribute key.
 fn category_key(entry: &Value) -> Option<CategoryId> {
     match entry {
@@ -154,6 +176,12 @@ impl XecmClient {
     }
 
     /// `POST /api/v2/nodes/{id}/categories`: applies a category, with first values by key.
+    ///
+    /// The node ends with the category and these values exactly once, also when the answer
+    /// of an earlier attempt was lost: a retried `POST` is answered 400 "already applied"
+    /// (the first attempt did the work), so the values on the node are read; equal values are
+    /// done, others are set with one `PUT` (for instance values another writer applied the
+    /// category with).
     pub async fn apply_category(
         &self,
         node: NodeId,
@@ -167,14 +195,46 @@ impl XecmClient {
         let form = body_field(&body);
         let path = format!("v2/nodes/{node}/categories");
         let method = Method::POST;
-        self.json(Call::with(
-            "apply category",
-            &method,
-            &path,
-            Payload::Form(&form),
-        ))
-        .await
-        .map(|_| ())
+        let applied = self
+            .json(Call::with(
+                "apply category",
+                &method,
+                &path,
+                Payload::Form(&form),
+            ))
+            .await;
+        match applied {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_category_already_applied() => {
+                let current = self
+                    .categories(node, false)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.id == category)
+                    .ok_or(error)?;
+                let differing: Vec<&String> = values
+                    .iter()
+                    .filter(|(key, value)| !same_value(current.values.get(key.as_str()), value))
+                    .map(|(key, _)| key)
+                    .collect();
+                if differing.is_empty() {
+                    tracing::info!(
+                        node_id = node.get(),
+                        category_id = category.get(),
+                        "category already applied with these values (an earlier attempt's answer was lost)"
+                    );
+                    return Ok(());
+                }
+                tracing::info!(
+                    node_id = node.get(),
+                    category_id = category.get(),
+                    differing = differing.len(),
+                    "category already applied with other values; updating them"
+                );
+                self.update_category(node, category, values).await
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// `PUT /api/v2/nodes/{id}/categories/{cat}` (`body=<json>` so lists and types survive).
@@ -219,6 +279,19 @@ impl XecmClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_read_back_is_the_value_written_when_its_json_or_its_text_is_equal() {
+        assert!(same_value(Some(&json!("214")), &json!("214")));
+        assert!(same_value(Some(&json!(42)), &json!("42")));
+        assert!(same_value(Some(&json!(true)), &json!("true")));
+        assert!(same_value(Some(&json!(["a", 1])), &json!(["a", "1"])));
+        assert!(same_value(None, &Value::Null));
+        assert!(!same_value(Some(&json!("855")), &json!("810")));
+        assert!(!same_value(None, &json!("810")));
+        assert!(!same_value(Some(&json!(["a"])), &json!("a")));
+        assert!(!same_value(Some(&json!(["a"])), &json!(["a", "b"])));
+    }
 
     fn values(keys: &[&str]) -> Map<String, Value> {
         keys.iter()
