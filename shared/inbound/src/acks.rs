@@ -56,13 +56,23 @@ pub async fn acknowledge(
             .unwrap_or_default(),
         received.sha256
     );
-    let control = u32::try_from(
-        ack_control_sequence(&metadata.receiver)?
-            .number_for(platform.ledger.as_ref(), &identity)
-            .await?,
-    )
-    .map_err(|e| InboundError::Internal(format!("acknowledgment control number: {e}")))?;
-    let now = platform.clock.now();
+    // The preparation time (ISA09/10, GS04/05, UNB 0017/0019) is kept with the control
+    // number: a re-run after TG took the first submission (a kill, a lost answer) must send
+    // the very same bytes under the same idempotency key, or TG refuses it with 409.
+    let (control, kept) = ack_control_sequence(&metadata.receiver)?
+        .number_with(
+            platform.ledger.as_ref(),
+            &identity,
+            serde_json::json!({ "prepared_at": platform.clock.now().unix_timestamp() }),
+        )
+        .await?;
+    let control = u32::try_from(control)
+        .map_err(|e| InboundError::Internal(format!("acknowledgment control number: {e}")))?;
+    let now = kept
+        .get("prepared_at")
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .unwrap_or_else(|| platform.clock.now());
     let options = AckOptions::for_syntax(
         syntax,
         control,

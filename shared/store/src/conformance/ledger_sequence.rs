@@ -78,3 +78,43 @@ pub async fn a_sequence_wraps_around_after_its_last_number(t: &LedgerUnderTest) 
     }
     assert_eq!(numbers, [7, 8, 7]);
 }
+
+/// What the first ask keeps beside a number (an acknowledgment's preparation time) comes
+/// back on every later ask, whatever those pass; a number given without it answers `Null`.
+pub async fn what_is_kept_with_a_number_comes_back_with_it(t: &LedgerUnderTest) {
+    let sequence = Sequence::new("kept", 1, 100).expect("a valid sequence");
+    let first = sequence
+        .number_with(
+            t.ledger.as_ref(),
+            "a",
+            serde_json::json!({"prepared_at": 1_795_000_000}),
+        )
+        .await
+        .expect("a number");
+    let again = sequence
+        .number_with(
+            t.ledger.as_ref(),
+            "a",
+            serde_json::json!({"prepared_at": 1_795_000_999}),
+        )
+        .await
+        .expect("the same number");
+    assert_eq!(
+        first,
+        (1, serde_json::json!({"prepared_at": 1_795_000_000}))
+    );
+    assert_eq!(again, first, "the first ask's value, not the re-run's");
+    let plain = sequence
+        .number_for(t.ledger.as_ref(), "b")
+        .await
+        .expect("a number");
+    let kept = sequence
+        .number_with(
+            t.ledger.as_ref(),
+            "b",
+            serde_json::json!({"prepared_at": 5}),
+        )
+        .await
+        .expect("the same number");
+    assert_eq!(kept, (plain, serde_json::Value::Null));
+}

@@ -85,6 +85,7 @@ macro_rules! ledger_conformance {
                 a_sequence_gives_an_identity_its_number_again_and_the_next_one_to_another,
                 sixteen_identities_racing_for_a_sequence_get_sixteen_distinct_numbers,
                 a_sequence_wraps_around_after_its_last_number,
+                what_is_kept_with_a_number_comes_back_with_it,
             ]
         );
     };

@@ -6,7 +6,9 @@
 //!
 //! # Format
 //! - counter: `("sequence", "{name}")`, data `{"next": 100000001}`;
-//! - assignment: `("sequence-number", "{name}/{identity}")`, data `{"number": 100000000}`.
+//! - assignment: `("sequence-number", "{name}/{identity}")`, data `{"number": 100000000}`,
+//!   plus `"with": {…}` when the caller kept something beside the number
+//!   ([`Sequence::number_with`]).
 //!
 //! The counter step and the assignment are one ledger transaction, so a number is never
 //! given twice and an identity never gets two; twins racing for the counter retry.
@@ -50,12 +52,37 @@ impl Sequence {
         ledger: &dyn Ledger,
         identity: &str,
     ) -> Result<u64, LedgerError> {
+        Ok(self
+            .number_with(ledger, identity, serde_json::Value::Null)
+            .await?
+            .0)
+    }
+
+    /// [`Sequence::number_for`], keeping `with` beside a newly given number and returning what
+    /// was kept with it (`with` itself the first time; the first caller's value on every later
+    /// ask; `Null` for a number given before this was kept). What must be the same on every
+    /// re-run of the work the number is for — the time an acknowledgment was prepared — is
+    /// kept here, so the re-run writes the very same bytes.
+    ///
+    /// # Errors
+    /// As [`Sequence::number_for`].
+    pub async fn number_with(
+        &self,
+        ledger: &dyn Ledger,
+        identity: &str,
+        with: serde_json::Value,
+    ) -> Result<(u64, serde_json::Value), LedgerError> {
         let counter_id = RecordId::new("sequence", self.name.clone())?;
         let assignment_id = RecordId::new("sequence-number", format!("{}/{identity}", self.name))?;
         let mut last_error = None;
         for _ in 0..MAX_ROUNDS {
             if let Some(assigned) = ledger.get(&assignment_id).await? {
-                return number_of(&assigned.data, &assignment_id);
+                let kept = assigned
+                    .data
+                    .get("with")
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null);
+                return Ok((number_of(&assigned.data, &assignment_id)?, kept));
             }
             let (number, counter_write) = match ledger.get(&counter_id).await? {
                 None => (
@@ -81,10 +108,14 @@ impl Sequence {
             let assignment = LedgerWrite::Create(NewRecord::new(
                 assignment_id.clone(),
                 "assigned",
-                json!({"number": number}),
+                if with.is_null() {
+                    json!({"number": number})
+                } else {
+                    json!({"number": number, "with": with})
+                },
             ));
             match ledger.transact(vec![counter_write, assignment]).await {
-                Ok(()) => return Ok(number),
+                Ok(()) => return Ok((number, with)),
                 // A twin moved the counter or assigned this identity: look again.
                 Err(error @ LedgerError::TransactionCancelled { .. }) => last_error = Some(error),
                 Err(error) => return Err(error),
