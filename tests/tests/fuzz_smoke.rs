@@ -101,6 +101,7 @@ enum Mutation {
     Flip { at: usize, byte: u8 },
     Delete { at: usize, len: usize },
     Insert { at: usize, bytes: Vec<u8> },
+    Duplicate { at: usize, len: usize },
     Truncate { at: usize },
 }
 
@@ -114,6 +115,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
         (any::<usize>(), prop::collection::vec(special, 1..6))
             .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (any::<usize>(), 1usize..200).prop_map(|(at, len)| Mutation::Duplicate { at, len }),
         any::<usize>().prop_map(|at| Mutation::Truncate { at }),
     ]
 }
@@ -135,6 +137,12 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
             Mutation::Insert { at, bytes: insert } => {
                 let at = (at % len).min(bytes.len());
                 bytes.splice(at..at, insert.iter().copied());
+            }
+            Mutation::Duplicate { at, len: n } => {
+                let start = (at % len).min(bytes.len());
+                let end = (start + n).min(bytes.len());
+                let copy = bytes[start..end].to_vec();
+                bytes.splice(end..end, copy);
             }
             Mutation::Truncate { at } => bytes.truncate(at % len),
         }
@@ -172,4 +180,78 @@ smoke! {
     edi_order_changes => "edi_order_changes",
     edi_acks => "edi_acks",
     functional_ack => "functional_ack",
+}
+
+/// The EDI targets on what follows a valid interchange header (where the envelope readers do
+/// most of their work), and the streaming reader at every read size from 1 to 63 bytes — the
+/// `edi_read` target takes its read size from the first byte, which a header fixes.
+const EDI_HEADERS: [&[u8]; 3] = [
+    b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *240101*1200*^*00501*000000001*0*P*>~",
+    b"UNA:+.? 'UNB+UNOC:3+A:1+B:1+240101:1200+1'",
+    b"UNB+UNOC:4+A+B+1+2'",
+];
+
+const EDI_TARGETS: [&str; 4] = ["edi_read", "edi_typed", "edi_order_changes", "edi_acks"];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn edi_bytes_after_a_valid_header(
+        header in prop::sample::select(EDI_HEADERS.to_vec()),
+        tail in prop::collection::vec(
+            prop_oneof![any::<u8>(), prop::sample::select(b"*~>+:'?UNHTSEGSGE\r\n".to_vec())],
+            0..400,
+        ),
+        step in 1usize..64,
+    ) {
+        let mut bytes = header.to_vec();
+        bytes.extend(tail);
+        gridlink_edi::fuzz_targets::streams_alike(&bytes, step);
+        for name in EDI_TARGETS {
+            target(name)(&bytes);
+        }
+    }
+
+    #[test]
+    fn edi_mutated_seeds_stream_alike_at_any_read_size(
+        seed in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..5),
+        step in 1usize..64,
+    ) {
+        let seeds = seeds("edi_read");
+        gridlink_edi::fuzz_targets::streams_alike(&apply(seed.get(&seeds).clone(), &mutations), step);
+    }
+}
+
+#[test]
+fn edi_seeds_stream_alike_in_one_byte_reads() {
+    for seed in seeds("edi_read") {
+        gridlink_edi::fuzz_targets::streams_alike(&seed, 1);
+    }
+}
+
+/// Every input a libFuzzer run found (`fuzz/regressions/<target>-…`) is replayed through its
+/// target; each also has a regression test in the owning crate.
+#[test]
+fn the_regression_inputs_pass_their_targets() {
+    let dir = fuzz_dir().join("regressions");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a regression entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let Some((_, run)) = TARGETS
+            .iter()
+            .find(|(t, _)| name.starts_with(&format!("{t}-")))
+        else {
+            panic!("{name}: a regression input is named <target>-<what>");
+        };
+        run(&std::fs::read(&path).expect("a regression input reads"));
+        replayed += 1;
+    }
+    assert!(replayed > 0, "no regression input in {}", dir.display());
 }

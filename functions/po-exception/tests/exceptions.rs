@@ -473,7 +473,7 @@ async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(st
     );
 }
 
-async fn a_push_for_an_unknown_node_is_a_dead_letter_not_an_outage(stack: Stack) {
+async fn a_push_for_an_unknown_node_is_skipped_not_dead_lettered(stack: Stack) {
     let world = world(stack).await;
     let push = serde_json::to_vec(&json!({"event_type": "workspace.changed", "node_id": 987_654_321, "occurred_at": "2026-11-25T01:00:00Z"})).expect("json");
     let reply = world
@@ -489,27 +489,44 @@ async fn a_push_for_an_unknown_node_is_a_dead_letter_not_an_outage(stack: Stack)
     let Reply::Http(response) = reply else {
         panic!("a push answers over HTTP")
     };
-    assert_ne!(
-        response.status, 503,
-        "input that will never succeed is not an outage"
+    assert_eq!(
+        response.status, 202,
+        "the door cannot know a node is missing: it may be the news"
     );
-    let dead = world
-        .function
-        .handle(Invocation::Http(gridlink_lambda::HttpRequest {
-            method: "GET".into(),
-            path: "/po-exception/dead-letters".into(),
-            ..gridlink_lambda::HttpRequest::default()
-        }))
+    let show = |path: String| {
+        world
+            .function
+            .handle(Invocation::Http(gridlink_lambda::HttpRequest {
+                method: "GET".into(),
+                path,
+                ..gridlink_lambda::HttpRequest::default()
+            }))
+    };
+    let Reply::Http(dead) = show("/po-exception/dead-letters".into())
         .await
-        .expect("listed");
-    let Reply::Http(dead) = dead else {
+        .expect("listed")
+    else {
         panic!("http")
     };
     let listed = String::from_utf8_lossy(&dead.body).to_string();
     assert_eq!(dead.status, 200, "{listed}");
     assert!(
-        listed.contains("987654321"),
-        "the push waits as a dead letter: {listed}"
+        !listed.contains("987654321"),
+        "a push about a missing node is no dead letter: {listed}"
+    );
+    let Reply::Http(item) = show(format!(
+        "/po-exception/dead-letters/xecm:xecm-987654321-{}-workspacechanged",
+        time::macros::datetime!(2026-11-25 01:00 UTC).unix_timestamp()
+    ))
+    .await
+    .expect("shown") else {
+        panic!("http")
+    };
+    let item: serde_json::Value = serde_json::from_slice(&item.body).expect("json");
+    assert_eq!(item["status"], "done", "{item}");
+    assert_eq!(
+        item["outcome"]["skipped"], "node 987654321 not found in xECM",
+        "{item}"
     );
 }
 
@@ -547,6 +564,6 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     another_partners_message_on_the_thread_is_refused_and_never_filed,
     a_row_edited_while_awaiting_is_republished_once,
     bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason,
-    a_push_for_an_unknown_node_is_a_dead_letter_not_an_outage,
+    a_push_for_an_unknown_node_is_skipped_not_dead_lettered,
     a_reply_on_a_closed_thread_is_refused_by_trading_grid,
 );

@@ -31,28 +31,43 @@ impl Read for Trickle<'_> {
 }
 
 /// Interchange reading and validation, X12 and EDIFACT (the `gridlink-edi check` path): the
-/// tokeniser walks every element; the report's errors lie inside the input; the streaming
-/// reader fed a few bytes at a time judges exactly as the slice reader; a rejecting report
-/// never comes with documents the typed reader accepts as a clean interchange.
+/// tokeniser walks every element, component and repetition; then [`streams_alike`], with a read
+/// size of 1–31 bytes taken from the first byte.
 pub fn read_and_validate(data: &[u8]) {
     if let Ok(segments) = Segments::new(data) {
         for segment in segments.take(20_000).flatten() {
             for element in segment.elements() {
                 let _ = element.text();
-                let _ = element.components().count();
+                for component in element.components() {
+                    let _ = component.text();
+                }
                 let _ = element.repetitions().count();
             }
         }
     }
+    let step = 1 + data.first().map_or(0, |b| usize::from(*b % 31));
+    streams_alike(data, step);
+}
+
+/// The report's errors lie inside the input, and a message position implies a segment; the
+/// streaming reader fed `step` bytes per read judges exactly as the slice reader.
+pub fn streams_alike(data: &[u8], step: usize) {
     let report = validate(data);
     for error in report.errors() {
+        let at = error.position();
         assert!(
-            error.position().offset <= data.len() as u64,
+            at.offset <= data.len() as u64,
             "{error} lies outside the {}-byte input",
             data.len()
         );
+        if at.segment_in_message.is_some() {
+            assert!(
+                at.segment > 0 && at.tag.is_some(),
+                "{error} has a message position but no segment"
+            );
+        }
     }
-    let step = 1 + data.first().map_or(0, |b| usize::from(*b % 31));
+    let step = step.max(1);
     let streamed = validate_reader_keeping(Trickle { data, step }, true)
         .expect("an in-memory reader does not fail");
     assert_eq!(

@@ -112,3 +112,77 @@ fn segments_borrow_the_input_and_carry_their_numbers() {
     assert!(bytes[offset..].starts_with(segments[1].raw()));
     assert_eq!(transaction.segment_count(), segments.len() as u64);
 }
+
+/// A reader that hands out at most `step` bytes per call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// The streaming reader, fed every read size from 1 byte to the whole input, reports exactly
+/// what the slice reader reports.
+fn streams_like_the_slice_reader(data: &[u8]) -> gridlink_edi::Report {
+    let report = validate(data);
+    for step in 1..=data.len() {
+        let streamed = gridlink_edi::validate_reader_keeping(Trickle { data, step }, true)
+            .expect("an in-memory reader does not fail");
+        assert_eq!(
+            streamed, report,
+            "streaming in {step}-byte reads judges differently from the slice reader"
+        );
+    }
+    report
+}
+
+fn byte_order_marks(report: &gridlink_edi::Report) -> Vec<u64> {
+    report
+        .warnings()
+        .into_iter()
+        .filter(|e| matches!(e, EdiError::ByteOrderMark { .. }))
+        .map(|e| e.position().offset)
+        .collect()
+}
+
+/// Found by the `edi_read` fuzz target (docs/fuzzing.md): an unusable ISA followed by garbage
+/// holding a byte-order mark. The slice reader skipped straight past the garbage; the streaming
+/// reader, resynchronising one buffer at a time, stood on the mark and reported a
+/// `ByteOrderMark` warning the slice reader did not.
+#[test]
+fn a_byte_order_mark_inside_garbage_is_judged_alike_at_every_read_size() {
+    let data = include_bytes!("../../../fuzz/regressions/edi_read-streaming-differs-984da118");
+    let report = streams_like_the_slice_reader(data);
+    assert!(report.must_reject());
+    assert_eq!(byte_order_marks(&report), Vec::<u64>::new());
+}
+
+/// A byte-order mark where an interchange may start — first in the file, after whitespace, or
+/// between two interchanges (two files concatenated) — is one warning in both readers, whatever
+/// the buffer boundaries, and the interchanges after it read.
+#[test]
+fn a_byte_order_mark_before_an_interchange_is_one_warning_at_every_read_size() {
+    let one = fixture("x12/850_purchase_order.x12");
+    let bom = [0xEF, 0xBB, 0xBF];
+    let cases: Vec<(Vec<u8>, Vec<u64>)> = vec![
+        ([&bom[..], &one].concat(), vec![0]),
+        ([&b"\r\n "[..], &bom, &one].concat(), vec![3]),
+        (
+            [&bom[..], &one, b"\r\n", &bom, &one].concat(),
+            vec![0, (3 + one.len() + 2) as u64],
+        ),
+    ];
+    for (data, marks) in cases {
+        let report = streams_like_the_slice_reader(&data);
+        assert_eq!(byte_order_marks(&report), marks);
+        assert!(!report.must_reject(), "{:?}", report.errors());
+        assert_eq!(report.counts.interchanges, marks.len() as u64);
+    }
+}

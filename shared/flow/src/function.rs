@@ -8,6 +8,12 @@
 //!   what is wrong), the raw body and an inbox record are stored **before** the answer
 //!   (`202 {"accepted", "duplicate"}`; `503` + `Retry-After` when storage is down), and a new
 //!   event is then processed inline. A redelivery is recognised and not processed again.
+//! - An xECM push about a node xECM does not have is accepted like any other (the door cannot
+//!   judge it: "not found" may be the news itself — a deleted workspace — and only the use
+//!   case knows what that means). When the use case fails with not-found and xECM confirms the
+//!   pushed `node_id` (or `workspace_id`) is missing, the push is **skipped**: done, with the
+//!   outcome `{"skipped": "node N not found in xECM", "field": "node_id"}` on the item (an
+//!   operator reads it under `dead-letters/{item_id}`), never retried or dead-lettered.
 //! - The inbox, processed by [`Function::process_pending`] after every schedule firing: one
 //!   retry rule ([`InboxPolicy`]), then the **dead-letter** state.
 //! - Dead letters for operators: `GET /{function}/dead-letters` (list),
@@ -31,12 +37,13 @@ use gridlink_lambda::{
     ScheduleFiring, not_implemented,
 };
 use gridlink_tgrid::events::Event;
+use gridlink_xecm::{NodeId, XecmError};
 use serde_json::{Value, json};
 use tracing::Instrument;
 
 use crate::inbox::{Acceptance, InboxError, InboxItem, InboxPolicy, RunSummary, Settled};
 use crate::platform::Platform;
-use crate::push::verify_push;
+use crate::push::{PushEvent, verify_push};
 use crate::tg_webhook::verify_delivery;
 use crate::usecase::{
     Received, Routes, Schedules, UseCase, UseCaseSpec, param, relative, relative_schedule,
@@ -141,20 +148,35 @@ impl<U: UseCase> Function<U> {
                 kind,
                 reason: e.to_string(),
             };
-            let received = if item.source() == XECM_SOURCE {
-                Received::Xecm(
-                    serde_json::from_slice(&raw).map_err(|e| unreadable("xECM push", e))?,
-                )
+            let (received, push) = if item.source() == XECM_SOURCE {
+                let push: PushEvent =
+                    serde_json::from_slice(&raw).map_err(|e| unreadable("xECM push", e))?;
+                (Received::Xecm(push.clone()), Some(push))
             } else {
-                Received::Tg(
-                    serde_json::from_slice::<Event>(&raw)
-                        .map_err(|e| unreadable("Trading Grid", e))?,
-                )
+                let event = serde_json::from_slice::<Event>(&raw)
+                    .map_err(|e| unreadable("Trading Grid", e))?;
+                (Received::Tg(event), None)
             };
-            self.usecase
-                .on_event(item, received)
-                .await
-                .map_err(ItemError::UseCase)
+            match (self.usecase.on_event(item, received).await, push) {
+                (Err(error), Some(push)) if error.kind() == ErrorKind::NotFound => {
+                    // The pushed node (or its workspace) may have gone between the push and
+                    // now: that is an outcome, not a failure to retry or to dead-letter.
+                    match self.missing_pushed_node(&push).await {
+                        Ok(Some((field, node))) => {
+                            tracing::warn!(
+                                node_id = %push.node_id,
+                                missing_field = field,
+                                missing_node = %node,
+                                error = %error,
+                                "xECM push skipped: its node is not in xECM"
+                            );
+                            Ok(skipped_push(field, node))
+                        }
+                        Ok(None) | Err(_) => Err(ItemError::UseCase(error)),
+                    }
+                }
+                (result, _) => result.map_err(ItemError::UseCase),
+            }
         }
         .instrument(span)
         .await
@@ -207,6 +229,28 @@ impl<U: UseCase> Function<U> {
             self.process_one(item).await;
         }
         Ok(Reply::Http(acceptance.answer()))
+    }
+
+    /// Which of a push's nodes xECM says it does not have (`node_id` first, then
+    /// `workspace_id`), if any; an error when xECM could not answer (the item is then settled
+    /// by the use case's own error, as if not checked).
+    async fn missing_pushed_node(
+        &self,
+        push: &PushEvent,
+    ) -> Result<Option<(&'static str, NodeId)>, XecmError> {
+        let nodes = std::iter::once(("node_id", push.node_id))
+            .chain(push.workspace_id.map(|w| ("workspace_id", w)))
+            .filter(|(field, node)| *field == "node_id" || *node != push.node_id);
+        for (field, node) in nodes {
+            match self.platform.xecm.get_node(node).await {
+                Ok(_) => {}
+                Err(error) if error.kind() == ErrorKind::NotFound => {
+                    return Ok(Some((field, node)));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(None)
     }
 
     async fn dead_letter_route(&self, template: &str, item_id: &str) -> Result<Reply, InboxError> {
@@ -305,6 +349,12 @@ impl<U: UseCase> Function<U> {
         reply["inbox"] = json!(inbox);
         Ok(Reply::Scheduled(reply))
     }
+}
+
+/// The recorded outcome of a push whose node xECM does not have (any more): done, not
+/// retried, not a dead letter; an operator reads it on the item.
+fn skipped_push(field: &str, node: NodeId) -> Value {
+    json!({"skipped": format!("node {node} not found in xECM"), "field": field})
 }
 
 impl<U: UseCase> Handler for Function<U> {

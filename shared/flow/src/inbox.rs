@@ -152,7 +152,13 @@ impl InboxItem {
         self.record.data.get("last_error").and_then(Value::as_str)
     }
 
-    /// What an operator sees of it (no raw body).
+    /// What processing it came to, once it is done (the use case's answer, e.g.
+    /// `{"skipped": "node 7 not found in xECM", "field": "node_id"}`).
+    pub fn outcome(&self) -> Option<&Value> {
+        self.record.data.get("outcome")
+    }
+
+    /// What an operator sees of it (no raw body); a done item also shows its `outcome`.
     ///
     /// # Format
     /// ```json
@@ -161,7 +167,7 @@ impl InboxItem {
     /// ```
     pub fn summary(&self) -> Value {
         let data = &self.record.data;
-        json!({
+        let mut summary = json!({
             "item_id": self.item_id(),
             "status": self.status(),
             "event_type": self.event_type(),
@@ -170,7 +176,11 @@ impl InboxItem {
             "last_error": self.last_error(),
             "requeues": data.get("requeues").and_then(Value::as_u64).unwrap_or(0),
             "size_bytes": data.get("size_bytes"),
-        })
+        });
+        if let Some(outcome) = self.outcome() {
+            summary["outcome"] = outcome.clone();
+        }
+        summary
     }
 }
 

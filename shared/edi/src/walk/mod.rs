@@ -380,16 +380,15 @@ impl Outcome {
 }
 
 impl Walker {
-    /// Between interchanges: skips whitespace, starts the next interchange, or resynchronises
-    /// past garbage. Returns `None` to continue the loop.
+    /// Between interchanges: skips whitespace and a byte-order mark, starts the next
+    /// interchange, or resynchronises past garbage. Returns `None` to continue the loop.
+    ///
+    /// A byte-order mark is recognised only where the slice and the streaming readers both
+    /// stand: after whitespace, with three bytes in hand, and never while resynchronising past
+    /// garbage (there the slice reader jumps straight to the next `ISA`/`UNA`/`UNB`, while the
+    /// streaming reader stops at every buffer boundary on the way).
     fn outside(&mut self, data: &[u8], base: u64, rel: usize, eof: bool) -> Option<Step> {
         let mut i = rel;
-        if data[i.min(data.len())..].starts_with(&[0xEF, 0xBB, 0xBF]) {
-            self.pos = base + (i + 3) as u64;
-            return Some(Step::Event(Event::Stray(EdiError::ByteOrderMark {
-                at: Position::at_offset(base + i as u64),
-            })));
-        }
         while i < data.len() && data[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -409,6 +408,12 @@ impl Walker {
             });
         }
         let rest = &data[i..];
+        if !self.in_garbage && rest.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.pos = base + (i + 3) as u64;
+            return Some(Step::Event(Event::Stray(EdiError::ByteOrderMark {
+                at: Position::at_offset(base + i as u64),
+            })));
+        }
         let started = if rest.starts_with(b"ISA") {
             self.start_x12(data, base, i, eof)
         } else if rest.starts_with(b"UNA") || rest.starts_with(b"UNB") {
