@@ -246,21 +246,7 @@ async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Sta
         .expect("share")
         .to_owned();
     gridlink_tests::kit::delete_node(&world.stack, contract).await;
-    world.stack.crash.arm("tg-share-revoke");
-    world.clock.advance(Duration::from_secs(60));
-    assert!(
-        fire(&world, "contract-share-poll-xecm").await.is_err(),
-        "the crash after the first revoke fails the poll"
-    );
-    world.stack.ledger_clock.advance(Duration::from_secs(3600));
-    world.clock.advance(Duration::from_secs(60));
-    let polled = poll(&world).await;
-    let revoked = ids(&polled, "revoked");
-    // The revoke the crash interrupted is finished now, the other one made: only theirs.
-    assert!(
-        !revoked.is_empty() && revoked.iter().all(|r| *r == initech || *r == globex),
-        "{polled}"
-    );
+    a_crash_after_the_first_revoke_then_the_poll_finishes(&world, [&initech, &globex]).await;
     for share in [&initech, &globex] {
         assert_eq!(share_status(&world, share).await, "revoked", "{share}");
     }
@@ -298,6 +284,28 @@ async fn a_contract_deleted_without_a_push_is_ended_by_the_poll_alone(stack: Sta
     );
 }
 
+/// The poll crashes right after the first share's revoke; the next poll (once the claim's
+/// lease is over) finishes that revoke and makes the others — and revokes only `shares`.
+async fn a_crash_after_the_first_revoke_then_the_poll_finishes(
+    world: &World,
+    shares: [&String; 2],
+) {
+    world.stack.crash.arm("tg-share-revoke");
+    world.clock.advance(Duration::from_secs(60));
+    assert!(
+        fire(world, "contract-share-poll-xecm").await.is_err(),
+        "the crash after the first revoke fails the poll"
+    );
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
+    world.clock.advance(Duration::from_secs(60));
+    let polled = poll(world).await;
+    let revoked = ids(&polled, "revoked");
+    assert!(
+        !revoked.is_empty() && revoked.iter().all(|r| shares.contains(&r)),
+        "{polled}"
+    );
+}
+
 async fn set_contract_status(world: &World, contract: NodeId, status: &str) {
     let mut values = NamedAttributes::new();
     values.insert(
@@ -318,20 +326,7 @@ async fn an_archived_contract_ends_every_share_with_evidence(stack: Stack) {
     let world = world(stack).await;
     let (contract, initech, globex) = shared_with_two(&world).await;
     set_contract_status(&world, contract, "Archived").await;
-    world.stack.crash.arm("tg-share-revoke");
-    world.clock.advance(Duration::from_secs(60));
-    assert!(
-        fire(&world, "contract-share-poll-xecm").await.is_err(),
-        "the crash after the first revoke fails the poll"
-    );
-    world.stack.ledger_clock.advance(Duration::from_secs(3600));
-    world.clock.advance(Duration::from_secs(60));
-    let polled = poll(&world).await;
-    let revoked = ids(&polled, "revoked");
-    assert!(
-        !revoked.is_empty() && revoked.iter().all(|r| *r == initech || *r == globex),
-        "{polled}"
-    );
+    a_crash_after_the_first_revoke_then_the_poll_finishes(&world, [&initech, &globex]).await;
     assert_eq!(share_status(&world, &initech).await, "revoked");
     assert_eq!(share_status(&world, &globex).await, "revoked");
     assert_eq!(status_of(&world, contract).await, Some(text("Revoked")));

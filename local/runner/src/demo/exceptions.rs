@@ -363,11 +363,13 @@ async fn folder_of(
         .collect())
 }
 
-async fn timeline_states(
+/// The newest `Exceptions/<exception>/timeline.json` of `order`: how many versions it has,
+/// and its content.
+async fn latest_timeline(
     ctx: &DemoContext<'_>,
     order: NodeId,
     exception: &str,
-) -> Result<String, String> {
+) -> Result<(usize, Value), String> {
     let xecm = ctx.platforms.xecm();
     let node = xecm
         .node_at_path(order, &format!("Exceptions/{exception}/timeline.json"))
@@ -384,6 +386,15 @@ async fn timeline_states(
         .await
         .map_err(|e| e.to_string())?;
     let json: Value = serde_json::from_slice(&bytes.concat()).map_err(|e| e.to_string())?;
+    Ok((versions.len(), json))
+}
+
+async fn timeline_states(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    exception: &str,
+) -> Result<String, String> {
+    let (_, json) = latest_timeline(ctx, order, exception).await?;
     Ok(json["entries"]
         .as_array()
         .into_iter()
@@ -639,22 +650,7 @@ async fn accept(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> 
 }
 
 async fn timeline(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String> {
-    let xecm = ctx.platforms.xecm();
-    let node = xecm
-        .node_at_path(order, &format!("Exceptions/{EXCEPTION}/timeline.json"))
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("no timeline.json")?;
-    let versions = xecm.versions(node.id).await.map_err(|e| e.to_string())?;
-    let latest = versions.last().ok_or("no version")?;
-    let download = xecm
-        .download_version(node.id, latest.version_number)
-        .await
-        .map_err(|e| e.to_string())?;
-    let bytes: Vec<bytes::Bytes> = futures::TryStreamExt::try_collect(download.body)
-        .await
-        .map_err(|e| e.to_string())?;
-    let json: Value = serde_json::from_slice(&bytes.concat()).map_err(|e| e.to_string())?;
+    let (versions, json) = latest_timeline(ctx, order, EXCEPTION).await?;
     let states: Vec<String> = json["entries"]
         .as_array()
         .into_iter()
@@ -669,7 +665,7 @@ async fn timeline(ctx: &DemoContext<'_>, order: NodeId) -> Result<String, String
         .collect();
     Ok(format!(
         "Exceptions/{EXCEPTION}/timeline.json v{} (+ timeline.html): {}",
-        versions.len(),
+        versions,
         states.join(" → ")
     ))
 }
