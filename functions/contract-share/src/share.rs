@@ -167,11 +167,13 @@ impl ContractShare {
             }
             Err(error) => return Err(error.into()),
         };
+        let partners = partner_ids(&values, &self.config.partner_attribute);
+        // `text` trims: the status compared and shown is the trimmed one.
         let ended = text(&values, &self.config.status_attribute).filter(|status| {
             self.config
                 .ended_statuses
                 .iter()
-                .any(|e| e.eq_ignore_ascii_case(status.trim()))
+                .any(|e| e.eq_ignore_ascii_case(status))
         });
         if let Some(status) = ended {
             // Closed or archived in xECM: every partner's access ends; nothing is shared.
@@ -181,7 +183,7 @@ impl ContractShare {
                     &crate::revoke::Granted {
                         workspace: Some(&workspace),
                         ended: Some(status.as_str()),
-                        partners: &partner_ids(&values, &self.config.partner_attribute),
+                        partners: &partners,
                         approved: &[],
                     },
                 )
@@ -194,7 +196,6 @@ impl ContractShare {
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
-        let partners = partner_ids(&values, &self.config.partner_attribute);
         let approved = if partners.is_empty() {
             Vec::new()
         } else {

@@ -18,6 +18,9 @@ fn chaos(args: &[&str], dir: &std::path::Path) -> (std::process::ExitStatus, Val
         .arg("--json")
         .arg("--data-dir")
         .arg(dir)
+        // Spans (the TG document id, the inbox event) in the functions' log: a failure's
+        // traces name what happened to the document.
+        .env("GRIDLINK_CHAOS_LOG", "info")
         .output()
         .expect("gridlink-local runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -64,7 +67,18 @@ fn run_clean(extra: &[&str], kills: u64) {
         .rev()
         .collect::<Vec<_>>()
         .join("\n");
-    let shown = format!("{report:#}\nstderr: {stderr}\nfunctions log (tail):\n{tail}");
+    let clean = report["lost"] == 0
+        && report["doubled"] == 0
+        && report["wrong_workspace"] == 0
+        && report["settled"] == true;
+    // A failed run keeps its data (functions' ledger and log, the TG simulator's blobs) for
+    // reading afterwards; its path is in the failure message.
+    let kept = if clean {
+        String::new()
+    } else {
+        format!("\nrun kept in {}", dir.keep().display())
+    };
+    let shown = format!("{report:#}\nstderr: {stderr}\nfunctions log (tail):\n{tail}{kept}");
     assert_eq!(report["sent"], 300, "{shown}");
     assert_eq!(report["kills"], kills, "{shown}");
     assert_eq!(report["send_failures"], 0, "{shown}");

@@ -27,6 +27,7 @@
 //! - [`tg_webhook`]: verifying a Trading Grid delivery that came through API Gateway.
 
 pub mod content;
+pub mod cursor;
 pub mod effects;
 pub mod filing;
 pub mod function;
@@ -39,6 +40,7 @@ pub mod serve;
 pub mod tg_webhook;
 pub mod usecase;
 
+pub use cursor::{LedgerCursor, Saved};
 pub use effects::{EffectError, EffectKey, Effects, FaultInjector, Outcome, payload_hash};
 pub use filing::{Filed, Filing, file_once};
 pub use function::{Function, Skeleton, TG_SOURCE, XECM_SOURCE};

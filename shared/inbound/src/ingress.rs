@@ -2,6 +2,8 @@
 //! tenant's mailbox become inbox items exactly as a webhook delivery would, so both paths
 //! feed the same pending list the use-case runtime processes.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use gridlink_flow::{Acceptance, Platform, TG_SOURCE};
 use gridlink_tgrid::MailboxId;
@@ -92,9 +94,10 @@ pub async fn event_of(
     })
 }
 
-/// The ledger kind of the TG event-feed cursor (`poll-cursor / <function>:tg-events`, data
-/// `{"after":"evt_…"}`: the last event the poll read).
-pub const EVENT_CURSOR_KIND: &str = "poll-cursor";
+/// The feed name of the TG event-feed cursor: ledger record `poll-cursor /
+/// <function>:tg-events` ([`gridlink_flow::LedgerCursor`]), data `{"after":"evt_…"}` (the
+/// last event the poll read).
+pub const EVENT_CURSOR_FEED: &str = "tg-events";
 
 /// How many events one page of the event feed asks for.
 pub const EVENT_PAGE: u32 = 200;
@@ -125,15 +128,16 @@ pub async fn poll_tg_events(
     platform: &Platform,
     takes: &(dyn Fn(&gridlink_tgrid::Event) -> bool + Sync),
 ) -> Result<EventPollSummary, InboundError> {
-    use gridlink_store::{LedgerError, NewRecord, RecordId};
+    use gridlink_flow::{LedgerCursor, Saved};
     use gridlink_tgrid::EventId;
 
-    let id = RecordId::new(
-        EVENT_CURSOR_KIND,
-        format!("{}:tg-events", platform.function),
-    )
-    .map_err(|e| InboundError::Internal(e.to_string()))?;
-    let mut record = platform.ledger.get(&id).await?;
+    let cursor = LedgerCursor::new(
+        Arc::clone(&platform.ledger),
+        platform.function,
+        EVENT_CURSOR_FEED,
+    )?;
+    let record = cursor.read().await?;
+    let mut version = record.as_ref().map(|r| r.version);
     let mut after = record
         .as_ref()
         .and_then(|r| r.data.get("after").and_then(serde_json::Value::as_str))
@@ -183,30 +187,15 @@ pub async fn poll_tg_events(
                 Acceptance::Duplicate(_) => summary.already_delivered += 1,
             }
         }
-        let data = json!({ "after": last.as_str() });
-        let saved = match record.take() {
-            None => {
-                platform
-                    .ledger
-                    .create(NewRecord::new(id.clone(), "ACTIVE", data))
-                    .await
-            }
-            Some(current) => {
-                let mut change = current.change();
-                change.data = data;
-                platform.ledger.update(change).await
-            }
-        };
-        record = match saved {
-            Ok(saved) => Some(saved),
+        match cursor
+            .save(version, json!({ "after": last.as_str() }))
+            .await?
+        {
+            Saved::Moved { version: saved } => version = Some(saved),
             // Another poll moved the cursor meanwhile: both read the same feed, and every
             // event is one inbox item whichever took it; keep the other's position.
-            Err(LedgerError::AlreadyExists { .. } | LedgerError::VersionConflict { .. }) => {
-                tracing::info!(cursor = %id, "TG event cursor moved by another poll; stopping here");
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
+            Saved::MovedByAnother => break,
+        }
         after = Some(last);
         if page.next_cursor.is_none() {
             break;

@@ -7,13 +7,14 @@
 //! fails leaves the position where it was, so nothing is lost.
 //!
 //! # Format
-//! Ledger record `poll-cursor / <function>:<feed>`, status `ACTIVE`, data
-//! `{"position":"2026-11-24T10:00:00Z"}` (RFC 3339).
+//! Ledger record `poll-cursor / <function>:<feed>` ([`gridlink_flow::LedgerCursor`]), status
+//! `ACTIVE`, data `{"position":"2026-11-24T10:00:00Z"}` (RFC 3339).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use gridlink_store::{Ledger, LedgerError, NewRecord, RecordId};
+use gridlink_flow::LedgerCursor;
+use gridlink_store::Ledger;
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -21,13 +22,12 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::OutboundError;
 
 /// The ledger kind of poll cursors.
-pub const CURSOR_KIND: &str = "poll-cursor";
+pub use gridlink_flow::cursor::CURSOR_KIND;
 
 /// One poller's cursor.
 #[derive(Debug, Clone)]
 pub struct PollCursor {
-    ledger: Arc<dyn Ledger>,
-    id: RecordId,
+    cursor: LedgerCursor,
     overlap: Duration,
     first_lookback: Duration,
 }
@@ -53,8 +53,7 @@ impl PollCursor {
         first_lookback: Duration,
     ) -> Result<Self, OutboundError> {
         Ok(Self {
-            ledger,
-            id: RecordId::new(CURSOR_KIND, format!("{function}:{feed}"))?,
+            cursor: LedgerCursor::new(ledger, function, feed)?,
             overlap,
             first_lookback,
         })
@@ -62,14 +61,14 @@ impl PollCursor {
 
     /// The window to read now.
     pub async fn window(&self, now: OffsetDateTime) -> Result<PollWindow, OutboundError> {
-        match self.ledger.get(&self.id).await? {
+        match self.cursor.read().await? {
             Some(record) => {
                 let position = record
                     .data
                     .get("position")
                     .and_then(serde_json::Value::as_str)
                     .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
-                    .ok_or_else(|| OutboundError::BadCursor(self.id.to_string()))?;
+                    .ok_or_else(|| OutboundError::BadCursor(self.cursor.id().to_string()))?;
                 Ok(PollWindow {
                     since: position - self.overlap,
                     until: now,
@@ -90,34 +89,10 @@ impl PollCursor {
         let position = window
             .until
             .format(&Rfc3339)
-            .map_err(|_| OutboundError::BadCursor(self.id.to_string()))?;
-        let data = json!({ "position": position });
-        let result = match window.version {
-            None => self
-                .ledger
-                .create(NewRecord::new(self.id.clone(), "ACTIVE", data))
-                .await
-                .map(|_| ()),
-            Some(version) => {
-                let Some(current) = self.ledger.get(&self.id).await? else {
-                    return Err(OutboundError::BadCursor(self.id.to_string()));
-                };
-                if current.version != version {
-                    tracing::info!(cursor = %self.id, "poll cursor moved by another poller; keeping its position");
-                    return Ok(());
-                }
-                let mut change = current.change();
-                change.data = data;
-                self.ledger.update(change).await.map(|_| ())
-            }
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(LedgerError::AlreadyExists { .. } | LedgerError::VersionConflict { .. }) => {
-                tracing::info!(cursor = %self.id, "poll cursor moved by another poller; keeping its position");
-                Ok(())
-            }
-            Err(error) => Err(error.into()),
-        }
+            .map_err(|_| OutboundError::BadCursor(self.cursor.id().to_string()))?;
+        self.cursor
+            .save(window.version, json!({ "position": position }))
+            .await?;
+        Ok(())
     }
 }

@@ -62,7 +62,7 @@
 pub mod corpus;
 pub mod tally;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -132,6 +132,11 @@ pub struct ChaosReport {
     /// The counts.
     #[serde(flatten)]
     pub tally: Tally,
+    /// For each document a finding names (lost, doubled, …): its TG document id and the
+    /// functions' log lines that mention it, so a failed run can be read without rerunning
+    /// it (set `GRIDLINK_CHAOS_LOG=info` for the spans that carry the document id).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub traces: BTreeMap<String, Vec<String>>,
 }
 
 impl ChaosReport {
@@ -189,6 +194,16 @@ impl ChaosReport {
             out.push_str("  ");
             out.push_str(finding);
             out.push('\n');
+        }
+        for (document, lines) in &self.traces {
+            out.push_str("  trace of ");
+            out.push_str(document);
+            out.push_str(" in functions.log:\n");
+            for line in lines {
+                out.push_str("    ");
+                out.push_str(line);
+                out.push('\n');
+            }
         }
         out.push_str(if self.failed() {
             "RESULT: FAIL\n"
@@ -512,12 +527,18 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let mut kills_done = 0u32;
     let started = Instant::now();
     let mut send_failures = 0usize;
+    let mut document_ids = std::collections::HashMap::new();
     for chunk in plan.chunks(options.concurrency.max(1)) {
         let sends = chunk.iter().map(|p| send(&http, &tg_base, p));
         for (p, result) in chunk.iter().zip(futures::future::join_all(sends).await) {
-            if let Err(e) = result {
-                send_failures += 1;
-                tracing::error!(index = p.index, error = %e, "sending failed");
+            match result {
+                Ok(document_id) => {
+                    document_ids.insert(p.index, document_id);
+                }
+                Err(e) => {
+                    send_failures += 1;
+                    tracing::error!(index = p.index, error = %e, "sending failed");
+                }
             }
         }
     }
@@ -567,6 +588,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let seconds = started.elapsed().as_secs_f64();
     functions.lock().await.kill().await?;
     let counts = xecm.fault_counts();
+    let traces = traces(&tally, &document_ids, &dir.join("functions.log"));
     let report = ChaosReport {
         seed: options.seed,
         events: options.events,
@@ -584,9 +606,73 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         settled,
         seconds,
         tally,
+        traces,
     };
     std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(&report)?)?;
     Ok(report)
+}
+
+/// The most log lines a trace keeps per document (the first and the last half).
+const TRACE_LINES: usize = 60;
+
+/// What the functions' log says about each document a finding names (see
+/// [`ChaosReport::traces`]).
+fn traces(
+    tally: &Tally,
+    document_ids: &std::collections::HashMap<usize, String>,
+    log: &Path,
+) -> BTreeMap<String, Vec<String>> {
+    let named: Vec<usize> = tally
+        .findings
+        .iter()
+        .filter_map(|f| f.split_once('#')?.1.split(' ').next()?.parse().ok())
+        .collect();
+    if named.is_empty() {
+        return BTreeMap::new();
+    }
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let plain: Vec<String> = text.lines().map(strip_ansi).collect();
+    let mut out = BTreeMap::new();
+    for index in named {
+        let Some(document_id) = document_ids.get(&index).filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        let lines: Vec<&String> = plain
+            .iter()
+            .filter(|l| l.contains(document_id.as_str()))
+            .collect();
+        let kept: Vec<String> = if lines.len() > TRACE_LINES {
+            let half = TRACE_LINES / 2;
+            lines[..half]
+                .iter()
+                .map(|l| (*l).clone())
+                .chain([format!("… {} lines left out …", lines.len() - TRACE_LINES)])
+                .chain(lines[lines.len() - half..].iter().map(|l| (*l).clone()))
+                .collect()
+        } else {
+            lines.into_iter().cloned().collect()
+        };
+        out.insert(format!("#{index} {document_id}"), kept);
+    }
+    out
+}
+
+/// A log line without its terminal colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How long to wait between counts of the world while it settles.
@@ -599,7 +685,8 @@ fn count_interval(events: usize) -> Duration {
 }
 
 /// The partner puts one planned document into the tenant's inbox.
-async fn send(http: &reqwest::Client, tg_base: &str, p: &Planned) -> anyhow::Result<()> {
+/// Sends one planned document; answers the TG document id the simulator gave it.
+async fn send(http: &reqwest::Client, tg_base: &str, p: &Planned) -> anyhow::Result<String> {
     let url = format!("{tg_base}/__sim/partners/{}/documents", p.partner_id);
     let response = http
         .post(&url)
@@ -614,7 +701,13 @@ async fn send(http: &reqwest::Client, tg_base: &str, p: &Planned) -> anyhow::Res
             response.text().await.unwrap_or_default()
         );
     }
-    Ok(())
+    let sent: Value = response.json().await.unwrap_or_default();
+    Ok(sent
+        .get("document_id")
+        .or_else(|| sent.pointer("/document/document_id"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned())
 }
 
 #[allow(clippy::too_many_arguments)] // one task's inputs, each used once
@@ -906,4 +999,40 @@ pub fn filed_documents(store: &gridlink_xecm_sim::store::Store) -> Vec<FiledDoc>
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_gets_the_log_lines_of_its_document_without_colours() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("functions.log");
+        std::fs::write(
+            &log,
+            "\u{1b}[2m2026\u{1b}[0m INFO file_status{document_id=doc_7}: filed\n\
+             other doc_8 line\n\
+             WARN inbox_item{event_id=\"poll-doc_7\"}: not processed\n",
+        )
+        .expect("log");
+        let tally = Tally {
+            findings: vec!["LOST #3 IFTSTA SHP-1 from prt_x: not filed in PO 1".to_owned()],
+            ..Tally::default()
+        };
+        let ids =
+            std::collections::HashMap::from([(3, "doc_7".to_owned()), (4, "doc_8".to_owned())]);
+        let traces = traces(&tally, &ids, &log);
+        assert_eq!(
+            traces,
+            BTreeMap::from([(
+                "#3 doc_7".to_owned(),
+                vec![
+                    "2026 INFO file_status{document_id=doc_7}: filed".to_owned(),
+                    "WARN inbox_item{event_id=\"poll-doc_7\"}: not processed".to_owned(),
+                ]
+            )])
+        );
+        assert!(super::traces(&Tally::default(), &ids, &log).is_empty());
+    }
 }
