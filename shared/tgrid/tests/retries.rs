@@ -20,6 +20,7 @@ async fn rate_limiting_is_retried_after_the_retry_after_delay() {
             rate_limited: 1,
             unavailable: 0,
             retry_after_secs: Some(1),
+            only: None,
         })
         .await
         .expect("faults");
@@ -50,6 +51,7 @@ async fn unavailability_is_retried_with_backoff() {
             rate_limited: 0,
             unavailable: 2,
             retry_after_secs: None,
+            only: None,
         })
         .await
         .expect("faults");
@@ -83,6 +85,7 @@ async fn persistent_outage_gives_up_after_the_attempt_budget() {
             rate_limited: 0,
             unavailable: 10,
             retry_after_secs: None,
+            only: None,
         })
         .await
         .expect("faults");
