@@ -19,8 +19,8 @@
 //!
 //! Throttling: the TG client already waits out a 429/503's `Retry-After` and retries (within
 //! its retry budget). When it gives up on one — a storm, or a `Retry-After` longer than the
-//! budget — the fan-out stops at that partner, saves the cursor there and `resume_after` (now
-//! + `Retry-After`, 30 s when none was sent) in the ledger, and reports it; polls before that
+//! budget — the fan-out stops at that partner, saves the cursor there and `resume_after` (the
+//! `Retry-After` from now, 30 s when none was sent) in the ledger, and reports it; polls before that
 //! time leave the fan-out alone, the first one after resumes from the cursor. The poll does
 //! not fail, so nothing is retried in a hurry or dead-lettered.
 
