@@ -265,3 +265,112 @@ impl RecallCampaign {
         Ok(outcome.into_inner().name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::Pinned;
+
+    fn issued() -> IssuedRecall {
+        let pinned = Pinned {
+            document_id: 1,
+            name: "n".into(),
+            version: 1,
+        };
+        IssuedRecall {
+            recall_id: "RC-1".into(),
+            workspace_id: 7,
+            version: 1,
+            class: "II".into(),
+            reason_code: "R".into(),
+            market: "US".into(),
+            lots: Vec::new(),
+            initiated_by: 1,
+            approved_by: 2,
+            notice_document: pinned.clone(),
+            notice: None,
+            distribution: pinned,
+            issued_at: "2026-12-01T00:00:00Z".into(),
+            due_at: "2026-12-04T00:00:00Z".into(),
+            reminder_interval_hours: 24,
+            escalate_after_hours: 96,
+            resume_after: None,
+            partners_total: 1,
+            cursor: 1,
+        }
+    }
+
+    fn partner(state: PartnerState) -> PartnerRecall {
+        PartnerRecall {
+            recall_id: "RC-1".into(),
+            version: 1,
+            workspace_id: 7,
+            partner_id: "prt_a".into(),
+            lots: Vec::new(),
+            campaign_id: Some("cmp_1".into()),
+            answers: Vec::new(),
+            state,
+            reminders: 3,
+            escalation: None,
+        }
+    }
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).expect("time")
+    }
+
+    #[test]
+    fn only_an_unanswered_partner_is_escalated_and_only_past_the_threshold() {
+        let recall = issued();
+        let unanswered = partner(PartnerState::Invited);
+        // Due 2026-12-04, escalate after 96 h: from 2026-12-08 on.
+        assert!(!due_for_escalation(
+            &recall,
+            &unanswered,
+            at("2026-12-06T00:00:00Z")
+        ));
+        assert!(!due_for_escalation(
+            &recall,
+            &unanswered,
+            at("2026-12-08T00:00:00Z")
+        ));
+        assert!(due_for_escalation(
+            &recall,
+            &unanswered,
+            at("2026-12-08T00:00:01Z")
+        ));
+        for answered in [
+            PartnerState::Acknowledged,
+            PartnerState::ImpactReported,
+            PartnerState::QuantitiesReported,
+            PartnerState::Completed,
+            PartnerState::Declined,
+        ] {
+            assert!(!due_for_escalation(
+                &recall,
+                &partner(answered),
+                at("2027-01-01T00:00:00Z")
+            ));
+        }
+        let mut once = partner(PartnerState::Invited);
+        once.escalation = Some(Escalation {
+            at: "2026-12-08T01:00:00Z".into(),
+            reason: "r".into(),
+            reminders: 3,
+            thread_id: "thr_1".into(),
+            message_id: "msg_1".into(),
+            note: "Escalation prt_a.txt".into(),
+        });
+        assert!(
+            !due_for_escalation(&recall, &once, at("2027-01-01T00:00:00Z")),
+            "once"
+        );
+        let mut uninvited = partner(PartnerState::Invited);
+        uninvited.campaign_id = None;
+        assert!(!due_for_escalation(
+            &recall,
+            &uninvited,
+            at("2027-01-01T00:00:00Z")
+        ));
+    }
+}
