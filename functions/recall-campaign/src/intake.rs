@@ -251,10 +251,13 @@ impl RecallCampaign {
     }
 
     /// Reminds invited partners who have not answered once the recall is overdue, once per
-    /// reminder interval (through the campaign reminder call, to that partner only).
+    /// reminder interval (through the campaign reminder call, to that partner only), and
+    /// escalates those still unanswered `Escalate After Hours` past due
+    /// ([`crate::escalation`]; an escalated partner gets no more reminders).
     pub async fn remind_overdue(&self) -> Result<serde_json::Value, RecallError> {
         let now = self.platform.clock.now();
         let mut reminded = Vec::new();
+        let mut escalated = Vec::new();
         for issued in self.recalls_in(crate::records::ACTIVE).await? {
             let Ok(due) = OffsetDateTime::parse(
                 &issued.due_at,
@@ -270,8 +273,18 @@ impl RecallCampaign {
                 u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
                     .unwrap_or(0)
                     + 1;
+            let mut changed = false;
             for partner in self.partners_of(&issued.recall_id).await? {
-                if partner.state != PartnerState::Invited || partner.reminders >= number {
+                if crate::escalation::due_for_escalation(&issued, &partner, now) {
+                    let escalation = self.escalate(&issued, &partner, now).await?;
+                    escalated.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "at": escalation.at, "message_id": escalation.message_id, "note": escalation.note}));
+                    changed = true;
+                    continue;
+                }
+                if partner.state != PartnerState::Invited
+                    || partner.reminders >= number
+                    || partner.escalation.is_some()
+                {
                     continue;
                 }
                 let Some(campaign_id) = partner.campaign_id.clone() else {
@@ -313,12 +326,16 @@ impl RecallCampaign {
                     true
                 })
                 .await?;
+                changed = true;
                 if outcome.ran_now() {
                     tracing::info!(recall_id = %issued.recall_id, partner_id = %partner.partner_id, number, "overdue partner reminded");
                     reminded.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "number": number}));
                 }
             }
+            if changed {
+                self.file_rollup(&issued).await?;
+            }
         }
-        Ok(json!({"reminded": reminded}))
+        Ok(json!({"reminded": reminded, "escalated": escalated}))
     }
 }

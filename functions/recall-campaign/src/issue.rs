@@ -16,6 +16,13 @@
 //! partner's external reference is adopted before anything is created. A partner Trading
 //! Grid does not know is parked with the reason. When all are handled `Status` becomes
 //! `active`.
+//!
+//! Throttling: the TG client already waits out a 429/503's `Retry-After` and retries (within
+//! its retry budget). When it gives up on one — a storm, or a `Retry-After` longer than the
+//! budget — the fan-out stops at that partner, saves the cursor there and `resume_after` (the
+//! `Retry-After` from now, 30 s when none was sent) in the ledger, and reports it; polls before that
+//! time leave the fan-out alone, the first one after resumes from the cursor. The poll does
+//! not fail, so nothing is retried in a hurry or dead-lettered.
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -60,6 +67,34 @@ pub struct RecallSync {
     pub parked: Vec<String>,
     /// Whether every partner has been handled.
     pub fanned_out: bool,
+    /// Trading Grid throttled the fan-out (429/503 after the client's retries): where it
+    /// stopped and when it resumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<String>,
+}
+
+/// The wait a 429 or 503 asks for (its `Retry-After`; 30 s when it sent none), when `error`
+/// is one: the fan-out stops there and resumes from its cursor after it.
+fn throttled(error: &RecallError) -> Option<time::Duration> {
+    match error {
+        RecallError::Tg(gridlink_tgrid::TgError::Api {
+            status: 429 | 503,
+            retry_after,
+            ..
+        }) => Some(
+            retry_after
+                .and_then(|d| time::Duration::try_from(d).ok())
+                .unwrap_or(time::Duration::seconds(30)),
+        ),
+        _ => None,
+    }
+}
+
+/// The time a throttled fan-out waits for, while it is still ahead.
+fn waiting(issued: &IssuedRecall, now: OffsetDateTime) -> Option<String> {
+    let until = issued.resume_after.as_deref()?;
+    let at = OffsetDateTime::parse(until, &Rfc3339).ok()?;
+    (now < at).then(|| until.to_owned())
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
@@ -247,6 +282,8 @@ impl RecallCampaign {
                 issued_at: rfc3339(now),
                 due_at: rfc3339(now + time::Duration::hours(sheet.response_due_hours)),
                 reminder_interval_hours: sheet.reminder_interval_hours,
+                escalate_after_hours: sheet.escalate_after_hours,
+                resume_after: None,
                 partners_total: plan.partners.len(),
                 cursor: 0,
             },
@@ -452,6 +489,14 @@ impl RecallCampaign {
         let workspace = NodeId::new(issued.workspace_id)
             .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let mut issued = issued;
+        if let Some(until) = waiting(&issued, self.platform.clock.now()) {
+            sync.throttled = Some(format!(
+                "waiting for Trading Grid's Retry-After until {until}; the fan-out resumes from partner {} of {}",
+                issued.cursor + 1,
+                issued.partners_total
+            ));
+            return Ok(());
+        }
         if !issued.fanned_out() {
             let notice = self.upload_notice(&issued).await?;
             if issued.notice.as_ref() != Some(&notice) {
@@ -465,17 +510,42 @@ impl RecallCampaign {
             while issued.cursor < partners.len() && budget > 0 {
                 let end =
                     (issued.cursor + self.config.fanout_chunk.min(budget)).min(partners.len());
+                let mut done = issued.cursor;
+                let mut throttle = None;
                 for (partner, lots) in &partners[issued.cursor..end] {
-                    if self.invite(&issued, &notice, partner, lots).await? {
-                        sync.invited.push((*partner).clone());
-                    } else {
-                        sync.parked.push((*partner).clone());
+                    match self.invite(&issued, &notice, partner, lots).await {
+                        Ok(true) => sync.invited.push((*partner).clone()),
+                        Ok(false) => sync.parked.push((*partner).clone()),
+                        Err(error) => match throttled(&error) {
+                            Some(after) => {
+                                throttle = Some((after, error.to_string()));
+                                break;
+                            }
+                            None => return Err(error),
+                        },
                     }
+                    done += 1;
                 }
-                budget -= end - issued.cursor;
+                budget -= done - issued.cursor;
+                let resume_after = throttle.as_ref().map(|&(after, _)| {
+                    rfc3339(self.platform.clock.now() + after.max(time::Duration::seconds(1)))
+                });
                 issued = self
-                    .change_issued(&issued.recall_id, |r| r.cursor = r.cursor.max(end))
+                    .change_issued(&issued.recall_id, |r| {
+                        r.cursor = r.cursor.max(done);
+                        r.resume_after.clone_from(&resume_after);
+                    })
                     .await?;
+                if let Some((after, error)) = throttle {
+                    tracing::warn!(recall_id = %issued.recall_id, cursor = issued.cursor, total = issued.partners_total, retry_after_secs = after.whole_seconds(), error = %error, "fan-out throttled by Trading Grid; resumes from the cursor after Retry-After");
+                    sync.throttled = Some(format!(
+                        "Trading Grid throttled the fan-out at partner {} of {} ({error}); it resumes after {}",
+                        issued.cursor + 1,
+                        issued.partners_total,
+                        issued.resume_after.clone().unwrap_or_default()
+                    ));
+                    break;
+                }
                 tracing::info!(recall_id = %issued.recall_id, cursor = issued.cursor, total = issued.partners_total, "fan-out chunk done");
             }
         }
@@ -581,6 +651,7 @@ impl RecallCampaign {
                     answers: Vec::new(),
                     state: PartnerState::Invited,
                     reminders: 0,
+                    escalation: None,
                 },
             )
             .await?;

@@ -16,6 +16,14 @@
 //!   `Lots` are parked with the reason.
 //! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
 //!   and file filed once under `Partner Responses/<partner id>` with sha256.
+//! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
+//!   non-responders only, once per interval) → escalated (still unanswered `Escalate After
+//!   Hours` past due: a message with an `action_request` in the partner's recall thread and
+//!   a note filed in `Partner Responses/<partner id>` — why a note and not an attribute:
+//!   [`escalation`]). A later answer is still recorded and moves the partner on.
+//! - Throttling ([`issue`]): a 429/503 the TG client's retries did not get past stops the
+//!   fan-out at that partner; the cursor and the `Retry-After` time are kept in the ledger and
+//!   the next poll after it resumes from the cursor (the poll itself does not fail).
 //! - Rollup ([`rollup`]): served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
 //!   versioned `Rollup <recall id>.json` in `Evidence Bundle`.
 //!
@@ -25,11 +33,14 @@
 //! - `POST /recall-campaign/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
 //! - `POST /recall-campaign/tg/events`: `campaign.response_received`, durably into the inbox.
-//! - schedule `recall-campaign-deadlines`: overdue partners reminded once per interval.
+//! - schedule `recall-campaign-deadlines`: overdue partners reminded once per interval,
+//!   escalated once `Escalate After Hours` past due.
 //!
 //! Effects, each once under a business key: `tg-recall-notice` (recall/version),
 //! `tg-recall-campaign` (recall/version/partner), `tg-recall-reminder`
-//! (recall/version/partner/number), `xecm-recall-refusal` (recall/approval/reason),
+//! (recall/version/partner/number), `tg-recall-thread` and `tg-recall-escalation`
+//! (recall/version/partner), `xecm-recall-escalation` (recall/version/partner),
+//! `xecm-recall-refusal` (recall/approval/reason),
 //! `xecm-recall-answer` (recall/version/partner/responded_at/hash), `xecm-recall-file`
 //! (recall/version/partner/attachment), `xecm-recall-rollup` (recall/version, a version per
 //! content hash). `Status` (`issuing`, `active`) is a projection written when it differs.
@@ -37,6 +48,7 @@
 pub mod answers;
 pub mod config;
 pub mod error;
+pub mod escalation;
 pub mod intake;
 pub mod issue;
 pub mod recall;

@@ -53,6 +53,10 @@ pub struct Notice {
     pub sha256: String,
 }
 
+fn default_escalate_after() -> i64 {
+    96
+}
+
 /// An issued recall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedRecall {
@@ -87,6 +91,13 @@ pub struct IssuedRecall {
     pub due_at: String,
     /// Reminder interval, hours.
     pub reminder_interval_hours: i64,
+    /// `Escalate After Hours`: an unanswered partner is escalated this long past `due_at`.
+    #[serde(default = "default_escalate_after")]
+    pub escalate_after_hours: i64,
+    /// Trading Grid throttled the fan-out: it resumes from the cursor at this time (RFC 3339;
+    /// now + the `Retry-After` it sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<String>,
     /// Affected partners in the distribution.
     pub partners_total: usize,
     /// Partners handled so far, in partner-id order (the fan-out cursor).
@@ -134,6 +145,26 @@ pub struct PartnerRecall {
     /// Reminders sent.
     #[serde(default)]
     pub reminders: u32,
+    /// The escalation, once sent (it stays when the partner answers later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Escalation>,
+}
+
+/// A partner escalated: still unanswered `Escalate After Hours` past the due time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Why, for people.
+    pub reason: String,
+    /// Reminders sent before it.
+    pub reminders: u32,
+    /// The TG thread it was posted in.
+    pub thread_id: String,
+    /// The TG message carrying the action request.
+    pub message_id: String,
+    /// The note filed in `Partner Responses/<partner id>`.
+    pub note: String,
 }
 
 /// The partners partition of a recall.

@@ -16,7 +16,7 @@ use crate::RecallCampaign;
 use crate::answers::PartnerState;
 use crate::error::RecallError;
 use crate::recall::{Lot, Parked};
-use crate::records::{IssuedRecall, PartnerRecall};
+use crate::records::{Escalation, IssuedRecall, PartnerRecall};
 
 /// One partner's part of one lot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +75,10 @@ pub struct PartnerRollup {
     pub answers: usize,
     /// Reminders sent.
     pub reminders: u32,
+    /// Its escalation (who, when, why, the TG message and the note filed), if escalated; it
+    /// stays when the partner answers later.
+    #[serde(default)]
+    pub escalation: Option<Escalation>,
 }
 
 /// The rollup of a recall.
@@ -96,6 +100,10 @@ pub struct Rollup {
     pub partners_invited: usize,
     /// Partners per state.
     pub by_state: BTreeMap<String, usize>,
+    /// Partners escalated (still unanswered `Escalate After Hours` past due), answered since
+    /// or not.
+    #[serde(default)]
+    pub escalated: usize,
     /// Effectiveness over all lots (accounted ÷ shipped, %).
     pub effectiveness_pct: f64,
     /// Per lot.
@@ -180,6 +188,7 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
         partners_total: issued.partners_total,
         partners_invited: partners.iter().filter(|p| p.campaign_id.is_some()).count(),
         by_state,
+        escalated: partners.iter().filter(|p| p.escalation.is_some()).count(),
         effectiveness_pct: pct(accounted, shipped),
         lots,
         partners: partners
@@ -191,6 +200,7 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
                 affected: p.answers.last().and_then(crate::answers::Answer::affected),
                 answers: p.answers.len(),
                 reminders: p.reminders,
+                escalation: p.escalation.clone(),
             })
             .collect(),
         parked,

@@ -426,7 +426,314 @@ mod one_per_run {
     gridlink_tests::on_both_stacks!(with super::one_per_run_stack; a_crash_after_each_campaign_create_leaves_exactly_one_per_partner);
 }
 
+const HOUR: Duration = Duration::from_secs(3600);
+
+async fn deadlines(world: &World) -> Value {
+    fire(world, "recall-campaign-deadlines")
+        .await
+        .expect("the deadlines run")
+}
+
+fn partner_of(key_partner: &str) -> String {
+    format!("{DEMO_RECALL}/v1/{key_partner}")
+}
+
+async fn ledger_partner(world: &World, partner: &str) -> recall_campaign::records::PartnerRecall {
+    world
+        .usecase
+        .partner_recall(&partner_of(partner))
+        .await
+        .expect("ledger")
+        .expect("the partner")
+}
+
+/// The messages a partner sees in a thread (its own side of the simulator).
+async fn partner_messages(world: &World, partner: &str, thread: &str) -> Vec<Value> {
+    world
+        .partner
+        .get(&format!(
+            "__sim/partners/{partner}/threads/{thread}/messages"
+        ))
+        .await
+        .expect("partner messages")["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn an_unanswered_partner_is_reminded_then_escalated_once(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    // FreshMart completes on time; Acme and MediSupply do not answer. The demo recall is due
+    // 72 h after issue, reminds every 24 h and escalates 96 h past due.
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    for event in response_events(&world, "prt_rc_freshmart").await {
+        deliver(&world, &event).await;
+    }
+    world.clock.advance(73 * HOUR);
+    let run = deadlines(&world).await;
+    let reminded = run["deadlines"]["reminded"].to_string();
+    assert!(
+        reminded.contains("prt_acme") && reminded.contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    assert!(
+        !reminded.contains("prt_rc_freshmart"),
+        "reminders go to non-responders only: {run}"
+    );
+    world.clock.advance(24 * HOUR);
+    deadlines(&world).await;
+    assert_eq!(ledger_partner(&world, "prt_acme").await.reminders, 2);
+    assert_eq!(
+        ledger_partner(&world, "prt_rc_freshmart").await.reminders,
+        0
+    );
+    // 96 h past due: escalated. The first escalation "crashes" after its message was posted,
+    // before the ledger confirmed it; the re-run sends nothing twice.
+    world.clock.advance(72 * HOUR);
+    world.stack.crash.arm("tg-recall-escalation");
+    assert!(
+        fire(&world, "recall-campaign-deadlines").await.is_err(),
+        "the crash fails the run"
+    );
+    world.stack.ledger_clock.advance(HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    assert!(escalated.contains("prt_acme"), "{run}");
+    assert!(escalated.contains("prt_rc_medisupply"), "{run}");
+    assert!(!escalated.contains("prt_rc_freshmart"), "{run}");
+    let again = deadlines(&world).await;
+    assert_eq!(again["deadlines"]["escalated"], json!([]), "{again}");
+    assert_eq!(
+        again["deadlines"]["reminded"],
+        json!([]),
+        "no reminders after the escalation: {again}"
+    );
+    for partner in ["prt_acme", "prt_rc_medisupply"] {
+        let recorded = ledger_partner(&world, partner).await;
+        let escalation = recorded.escalation.expect("escalated");
+        let messages = partner_messages(&world, partner, &escalation.thread_id).await;
+        assert_eq!(
+            messages.len(),
+            1,
+            "one escalation message for {partner}: {messages:?}"
+        );
+        assert_eq!(messages[0]["message_id"], escalation.message_id.as_str());
+        assert_eq!(
+            messages[0]["action_request"]["kind"], "answer_recall",
+            "{messages:?}"
+        );
+        assert_eq!(messages[0]["structured"]["recall_id"], DEMO_RECALL);
+        // The internal record in xECM, in the partner's folder, once.
+        let folder = documents_in(
+            &world,
+            world.incident,
+            &format!("Partner Responses/{partner}"),
+        )
+        .await;
+        let notes: Vec<_> = folder
+            .iter()
+            .filter(|(n, _)| n.starts_with("Escalation"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{folder:?}");
+        assert_eq!(notes[0].0, escalation.note);
+        let text = String::from_utf8(content(&world, notes[0].1).await).expect("text");
+        assert!(
+            text.contains(&format!("partner {partner} ESCALATED")),
+            "{text}"
+        );
+        assert!(text.contains("2 reminder(s) sent"), "{text}");
+        assert!(text.contains(&escalation.message_id), "{text}");
+    }
+    // A partner that completed is never escalated: no escalation, no thread at all.
+    assert_eq!(
+        ledger_partner(&world, "prt_rc_freshmart").await.escalation,
+        None
+    );
+    let spaces = world
+        .partner
+        .get("__sim/partners/prt_rc_freshmart/spaces")
+        .await
+        .expect("spaces");
+    assert_eq!(spaces["items"], json!([]), "{spaces}");
+    // Visible in the rollup, served and filed.
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    assert_eq!(rollup["escalated"], 2, "{rollup}");
+    let filed = documents_in(&world, world.incident, "Evidence Bundle").await;
+    let rollup_doc = filed
+        .iter()
+        .find(|(n, _)| n.starts_with("Rollup"))
+        .expect("rollup");
+    let filed: Value = serde_json::from_slice(&content(&world, rollup_doc.1).await).expect("json");
+    assert_eq!(
+        filed["escalated"], 2,
+        "the filed rollup shows the escalations: {filed}"
+    );
+    // MediSupply answers late, after its escalation: recorded, and it moves on.
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    for event in response_events(&world, "prt_rc_medisupply").await {
+        deliver(&world, &event).await;
+    }
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert_eq!(
+        medi.state,
+        recall_campaign::answers::PartnerState::ImpactReported
+    );
+    assert_eq!(medi.answers.len(), 1, "the late answer is recorded");
+    assert!(medi.escalation.is_some(), "the escalation stays on record");
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let row = rollup["partners"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_medisupply")
+        .cloned()
+        .expect("medi");
+    assert_eq!(row["state"], "impact_reported", "{rollup}");
+    assert!(row["escalation"]["at"].is_string(), "{rollup}");
+    assert_eq!(rollup["escalated"], 2, "{rollup}");
+    // Still nothing twice.
+    world.clock.advance(48 * HOUR);
+    deadlines(&world).await;
+    let acme = ledger_partner(&world, "prt_acme").await;
+    let thread = acme.escalation.expect("escalated").thread_id;
+    assert_eq!(partner_messages(&world, "prt_acme", &thread).await.len(), 1);
+}
+
+const STORM_PARTNERS: usize = 30;
+
+async fn storm_stack(storage: Storage) -> Stack {
+    stack_with(
+        storage,
+        STORM_PARTNERS,
+        vec![
+            ("FANOUT_CHUNK".into(), "3".into()),
+            ("FANOUT_PER_RUN".into(), "6".into()),
+        ],
+    )
+    .await
+}
+
+async fn storm_faults(world: &World, rate_limited: u32, unavailable: u32, retry_after_secs: u64) {
+    world
+        .partner
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            rate_limited,
+            unavailable,
+            retry_after_secs: Some(retry_after_secs),
+            only: Some("POST /v1/campaigns".into()),
+        })
+        .await
+        .expect("faults set");
+}
+
+async fn a_429_storm_on_campaign_creates_leaves_exactly_one_campaign_per_partner(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=STORM_PARTNERS).map(generated_partner).collect();
+    generated_incident(&world, "RC-GEN-STORM", &partners, "").await;
+    let incident = recall_workspace(&world.xecm, "RC-GEN-STORM").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    let cursor = |world: &World| {
+        let usecase = world.usecase.clone();
+        async move {
+            usecase
+                .issued("RC-GEN-STORM")
+                .await
+                .expect("ledger")
+                .map_or(0, |i| i.cursor)
+        }
+    };
+    let (mut rounds, mut throttled) = (0, 0);
+    while status(&world, incident).await != Some(AttributeValue::Text("active".into())) {
+        rounds += 1;
+        assert!(rounds <= 40, "the fan-out finishes");
+        // Every round, the next campaign creates answer 429/503: twice with `Retry-After: 0`
+        // (the client waits and retries: the create goes through), or with `Retry-After: 120`
+        // (more than the client's retry budget: it gives up at once and the fan-out must
+        // stop, keep its cursor and wait 120 s before resuming).
+        let long = rounds % 3 == 0;
+        match rounds % 3 {
+            1 => storm_faults(&world, 2, 0, 0).await,
+            2 => storm_faults(&world, 1, 1, 0).await,
+            _ => storm_faults(&world, 1, 1, 120).await,
+        }
+        let before = cursor(&world).await;
+        let run = poll(&world).await;
+        if !long {
+            continue;
+        }
+        assert!(run.to_string().contains("throttled"), "{run}");
+        throttled += 1;
+        let at = cursor(&world).await;
+        assert!(at >= before, "no partner handled is lost");
+        // Before the Retry-After has passed, a poll leaves the fan-out where it is.
+        let waiting = poll(&world).await;
+        assert!(
+            waiting
+                .to_string()
+                .contains("waiting for Trading Grid's Retry-After"),
+            "{waiting}"
+        );
+        assert_eq!(cursor(&world).await, at, "{waiting}");
+        world.clock.advance(Duration::from_secs(121));
+    }
+    storm_faults(&world, 0, 0, 0).await;
+    assert!(throttled >= 1, "the storm throttled the fan-out");
+    let ours: Vec<Value> = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-GEN-STORM/"))
+        })
+        .collect();
+    let per_partner: std::collections::BTreeMap<String, usize> =
+        ours.iter()
+            .fold(std::collections::BTreeMap::new(), |mut m, c| {
+                *m.entry(
+                    c["external_ref"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+                .or_insert(0) += 1;
+                m
+            });
+    assert_eq!(per_partner.len(), STORM_PARTNERS, "{per_partner:?}");
+    assert!(per_partner.values().all(|n| *n == 1), "{per_partner:?}");
+    let (_, rollup) = rollup_route(&world, "RC-GEN-STORM").await;
+    assert_eq!(rollup["partners_invited"], STORM_PARTNERS, "{rollup}");
+    assert_eq!(rollup["parked"], json!([]), "{rollup}");
+    let dead = world
+        .usecase
+        .platform()
+        .inbox
+        .dead_letters(100)
+        .await
+        .expect("dead letters");
+    assert!(dead.is_empty(), "nothing dead-lettered: {dead:?}");
+}
+
+mod storm {
+    use super::*;
+    gridlink_tests::on_both_stacks!(with super::storm_stack; a_429_storm_on_campaign_creates_leaves_exactly_one_campaign_per_partner);
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    an_unanswered_partner_is_reminded_then_escalated_once,
     the_initiator_cannot_approve_and_the_approver_issues,
     answers_are_history_filed_once_per_partner_and_never_regress,
     bad_input_is_parked_or_refused_with_the_reason,

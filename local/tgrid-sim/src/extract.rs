@@ -24,7 +24,7 @@ impl FromRequestParts<Arc<Sim>> for Tenant {
 
     async fn from_request_parts(parts: &mut Parts, sim: &Arc<Sim>) -> Result<Self, ApiError> {
         sim.count_request();
-        if let Some(fault) = sim.take_fault() {
+        if let Some(fault) = sim.take_fault(parts.method.as_str(), parts.uri.path()) {
             return Err(fault);
         }
         let token = parts

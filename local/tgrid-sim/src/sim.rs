@@ -28,7 +28,8 @@ pub(crate) const IDEMPOTENCY_RETENTION_SECS: i64 = 24 * 3600;
 /// # Format
 /// `{"rate_limited":2,"retry_after_secs":1,"unavailable":1}`: the next 2 calls under `/v1`
 /// answer 429 with `Retry-After: 1`, the one after that 503 (with `Retry-After` when
-/// `retry_after_secs` is set).
+/// `retry_after_secs` is set). With `"only":"POST /v1/campaigns"` only calls of that method
+/// and exact path take the faults (a storm on one operation); the others pass.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Faults {
     /// Calls still to answer 429.
@@ -40,6 +41,9 @@ pub struct Faults {
     /// The `Retry-After` value to send.
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
+    /// `<METHOD> <path>`: only these calls take the faults (every call when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<String>,
 }
 
 /// The simulator.
@@ -124,9 +128,15 @@ impl Sim {
         state.events.push(event);
     }
 
-    /// Takes one injected fault, if any is pending.
-    pub fn take_fault(&self) -> Option<ApiError> {
+    /// Takes one injected fault for a `method` call of `path`, if any is pending.
+    pub fn take_fault(&self, method: &str, path: &str) -> Option<ApiError> {
         let mut faults = self.faults.lock().ok()?;
+        if let Some(only) = &faults.only {
+            let (m, p) = only.split_once(' ').unwrap_or(("", only));
+            if !m.eq_ignore_ascii_case(method) || p != path {
+                return None;
+            }
+        }
         if faults.rate_limited > 0 {
             faults.rate_limited -= 1;
             return Some(ApiError::rate_limited(faults.retry_after_secs.unwrap_or(1)));

@@ -98,6 +98,7 @@ async fn an_upload_retried_after_an_outage_resends_the_whole_content() {
             rate_limited: 0,
             unavailable: 1,
             retry_after_secs: Some(0),
+            only: None,
         })
         .await
         .expect("faults");

@@ -20,6 +20,7 @@ async fn rate_limiting_is_retried_after_the_retry_after_delay() {
             rate_limited: 1,
             unavailable: 0,
             retry_after_secs: Some(1),
+            only: None,
         })
         .await
         .expect("faults");
@@ -50,6 +51,7 @@ async fn unavailability_is_retried_with_backoff() {
             rate_limited: 0,
             unavailable: 2,
             retry_after_secs: None,
+            only: None,
         })
         .await
         .expect("faults");
@@ -83,6 +85,7 @@ async fn persistent_outage_gives_up_after_the_attempt_budget() {
             rate_limited: 0,
             unavailable: 10,
             retry_after_secs: None,
+            only: None,
         })
         .await
         .expect("faults");
@@ -96,5 +99,33 @@ async fn persistent_outage_gives_up_after_the_attempt_budget() {
         stats(&h).await["api_requests"],
         4,
         "the test policy allows 4 attempts"
+    );
+}
+
+#[tokio::test]
+async fn faults_for_one_operation_leave_the_others_alone() {
+    let h = start().await;
+    h.controls
+        .set_faults(&Faults {
+            rate_limited: 1,
+            unavailable: 0,
+            retry_after_secs: Some(0),
+            only: Some("GET /v1/partners/prt_acme".into()),
+        })
+        .await
+        .expect("faults");
+    h.client
+        .partner(&PartnerId::new("prt_nobody"))
+        .await
+        .expect_err("404, not the injected 429");
+    assert_eq!(stats(&h).await["api_requests"], 1, "another call passes");
+    h.client
+        .partner(&PartnerId::new("prt_acme"))
+        .await
+        .expect("succeeds on the retry");
+    assert_eq!(
+        stats(&h).await["api_requests"],
+        3,
+        "the matching call took the 429, then its retry passed"
     );
 }
