@@ -107,7 +107,7 @@ pub(crate) async fn process_status_change(
     }
     let platform = function.platform();
     let acknowledgment = match read_acknowledgment(platform, outbound).await? {
-        AcknowledgmentRead::Read(acknowledgment) => acknowledgment,
+        AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
         AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "skipped": reason })),
         AcknowledgmentRead::ForeignSender {
             acknowledged_by,

@@ -25,8 +25,37 @@
 //! rejected → `awaiting_supplier` with the reason. The sender must be the address the change
 //! went to: another partner's 865 never matches, is logged and ignored.
 //!
-//! The partner's 997 / CONTRL of the 860 / ORDCHG: Trading Grid marks the sent document
-//! `acknowledged` (`document.status_changed`); po-exception records it on the timeline.
+//! ## The functional acknowledgment (997 / 999 / CONTRL of the 860 / ORDCHG)
+//! Trading Grid matches the partner's acknowledgment to the change by control numbers, marks
+//! the sent document `acknowledged` with `acknowledged_by` = the acknowledgment's document id,
+//! and emits `document.status_changed`. po-exception takes that event for a document it sent
+//! (the ledger link `po-exception-change-doc`) and reads the acknowledgment the way
+//! order-reconcile does, through [`gridlink_inbound::functional_ack`]:
+//! 1. `GET /v1/documents/{acknowledged_by}`: it must come from the change's receiver. An
+//!    acknowledgment from anyone else records nothing; it is logged (warning) with the
+//!    workspace, PO, exception, change sequence and both parties, and the event's outcome says
+//!    `refused`.
+//! 2. Its content (read from TG into memory, not stored: po-exception files nothing of it;
+//!    order-reconcile, receiving the same event, keeps and tracks it on the order) is parsed
+//!    and classified; only answers naming the change's control numbers count (GS06 + ST02 for
+//!    the 860; UNB 0020 / UNH 0062 for the ORDCHG). None → the event fails as malformed (a
+//!    dead letter an operator sees), nothing recorded.
+//! 3. **Accepted** (`A`, CONTRL `7` without errors, `8` received): a timeline entry, the state
+//!    unchanged — the 865 / ORDRSP still closes the change.
+//!    **Rejected** (`R`, `M`, `W`, `X`, `P`, `E` accepted with errors, CONTRL `4` or `7` with
+//!    errors): the partner's system did not take the change as sent, so no 865 / ORDRSP will
+//!    answer it. As for a rejecting 865 (see [`crate::machine`]) the exception goes back to
+//!    `awaiting_supplier` (the clock runs again; the buyer may decide `Change Order` again,
+//!    which sends a new change with a new sequence), with the partner's verdict and error codes
+//!    (`AK5` / `UCM` codes, `segment … at …: code`, `element …: code`) in the entry's event and
+//!    the acknowledgment's TG document id in its `tg`. Only the change still `change_sent`
+//!    moves: a rejection of an older change, or one arriving after the 865 / ORDRSP already
+//!    moved the exception, is a timeline entry only.
+//!
+//! Once per (exception, change sequence, acknowledgment document): the entry's cause is
+//! `change-997:<change sequence>:<acknowledgment document id>`, and a cause is recorded once
+//! (compare-and-set on the exception record), so a redelivered webhook or the same status
+//! change under another event id records nothing more.
 //!
 //! # Format
 //! Ledger: `po-exception-change / <partner address>#<po>#seq:<change sequence>` and
@@ -508,7 +537,7 @@ impl PoException {
             return Ok(json!({"ignored": "the exception is not in the ledger"}));
         };
         let acknowledgment = match read_acknowledgment_unkept(&self.platform, &document).await? {
-            AcknowledgmentRead::Read(acknowledgment) => acknowledgment,
+            AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
             AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "ignored": reason })),
             AcknowledgmentRead::ForeignSender {
                 acknowledged_by,

@@ -29,7 +29,9 @@
 //!    ORDCHG for a supplier whose `EDI Standards` lists EDIFACT first) through Trading Grid,
 //!    once, filed into `Exceptions/<id>`; the partner's 865 / ORDRSP answering it closes the
 //!    change (`change_acknowledged` → `resolved`) or sends the exception back to the supplier
-//!    (`awaiting_supplier`, with the reason); the partner's 997 / CONTRL of it is recorded.
+//!    (`awaiting_supplier`, with the reason); the partner's 997 / CONTRL of it (read from the
+//!    change's receiver only) is recorded when it accepts, and sends the exception back to
+//!    `awaiting_supplier` with the partner's error codes when it rejects.
 //!
 //! ## Not built yet (the seams)
 //! - Exceptions from order-reconcile's result (`Match Status` = `exceptions`), per-partner

@@ -303,10 +303,7 @@ fn acme_997(sender: &str, group: &str, status: &str, codes: &str, extra: &[&str]
     ];
     set.extend(extra.iter().map(|s| (*s).to_owned()));
     set.push(format!("AK5*{status}{codes}"));
-    set.push(format!(
-        "AK9*{status}*1*1*{}",
-        if status == "A" { 1 } else { 0 }
-    ));
+    set.push(format!("AK9*{status}*1*1*{}", u8::from(status == "A")));
     set.push(format!("SE*{}*0001", set.len() + 1));
     format!(
         "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*BUYERCO        *260105*1000*U*00401*000000901*0*P*>~GS*FA*{sender}*BUYERCO*20260105*1000*901*X*004010~{}~GE*1*901~IEA*1*000000901~",

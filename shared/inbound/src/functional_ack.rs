@@ -274,7 +274,7 @@ pub enum AcknowledgmentRead<C = ReceivedDocument> {
         reason: String,
     },
     /// Read from the receiver.
-    Read(Acknowledgment<C>),
+    Read(Box<Acknowledgment<C>>),
 }
 
 /// The acknowledgment `outbound` names, when it comes from `outbound`'s receiver.
@@ -332,12 +332,12 @@ pub async fn read_acknowledgment(
     let received = fetch_content(platform, document.clone()).await?;
     let bytes = received.bytes(platform).await?;
     let answered = answers_in(&bytes, &outbound.metadata.control_numbers);
-    Ok(AcknowledgmentRead::Read(Acknowledgment {
+    Ok(AcknowledgmentRead::Read(Box::new(Acknowledgment {
         acknowledged_by,
         document,
         received,
         answered,
-    }))
+    })))
 }
 
 /// [`read_acknowledgment`] for a function that keeps nothing of the acknowledgment: its
@@ -358,12 +358,12 @@ pub async fn read_acknowledgment_unkept(
     let chunks: Vec<Bytes> = download.stream.try_collect().await?;
     let received = Bytes::from(chunks.concat());
     let answered = answers_in(&received, &outbound.metadata.control_numbers);
-    Ok(AcknowledgmentRead::Read(Acknowledgment {
+    Ok(AcknowledgmentRead::Read(Box::new(Acknowledgment {
         acknowledged_by,
         document,
         received,
         answered,
-    }))
+    })))
 }
 
 #[cfg(test)]
