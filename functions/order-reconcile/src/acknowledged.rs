@@ -109,14 +109,9 @@ pub(crate) async fn process_status_change(
     let acknowledgment = match read_acknowledgment(platform, outbound).await? {
         AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
         AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "skipped": reason })),
-        AcknowledgmentRead::ForeignSender {
-            acknowledged_by,
-            sender,
-            receiver,
-            reason,
-        } => {
-            tracing::warn!(acknowledged_by = %acknowledged_by, acknowledged = %outbound.document_id, po_number = ?outbound.metadata.business_refs.po_number, sender = %sender, receiver = %receiver, "an acknowledgment from another party than the document's receiver is not recorded");
-            return Ok(json!({ "skipped": reason }));
+        // Logged by the reader, with the document, its PO number and both parties.
+        AcknowledgmentRead::ForeignSender(foreign) => {
+            return Ok(json!({ "skipped": foreign.reason }));
         }
     };
     let ack_id = acknowledgment.acknowledged_by.as_str();

@@ -539,25 +539,17 @@ impl PoException {
         let acknowledgment = match read_acknowledgment_unkept(&self.platform, &document).await? {
             AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
             AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "ignored": reason })),
-            AcknowledgmentRead::ForeignSender {
-                acknowledged_by,
-                sender,
-                receiver,
-                reason,
-            } => {
+            AcknowledgmentRead::ForeignSender(foreign) => {
                 tracing::warn!(
                     workspace_id = link.workspace_id,
                     po_number = %record.po_number,
                     exception_id = %record.exception_id,
                     partner_id = ?record.partner_id,
                     change_sequence = %link.change_sequence,
-                    acknowledged = %document_id,
-                    acknowledged_by = %acknowledged_by,
-                    sender = %sender,
-                    receiver = %receiver,
+                    reason = %foreign.reason,
                     "an acknowledgment of our change from another party than its receiver is refused; nothing recorded"
                 );
-                return Ok(json!({"refused": reason, "exception_id": link.exception_id}));
+                return Ok(json!({"refused": foreign.reason, "exception_id": link.exception_id}));
             }
         };
         let by = acknowledgment.acknowledged_by.clone();

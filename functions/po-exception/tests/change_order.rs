@@ -362,19 +362,31 @@ fn entries_saying(timeline: &Value, text: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
-    let world = world(stack).await;
-    change_ordered(&world, world.acme_order, ACME_EXC).await;
-    let (document_id, group) = acmes_860(&world).await;
+/// The buyer's `Change Order` sends ACME's 860; ACME answers it with a 997 ([`acme_997`]'s
+/// `status`, `codes`, `extra`); the 997's document id and the 860's `acknowledged` event.
+async fn acme_997s_the_860(
+    world: &World,
+    status: &str,
+    codes: &str,
+    extra: &[&str],
+) -> (String, Event) {
+    change_ordered(world, world.acme_order, ACME_EXC).await;
+    let (document_id, group) = acmes_860(world).await;
     let ack = partner_sends(
-        &world,
+        world,
         "prt_acme",
         "997",
-        acme_997("ACMESUPPLY", &group, "A", "", &[]),
+        acme_997("ACMESUPPLY", &group, status, codes, extra),
     )
     .await;
-    let event = acknowledged_event(&world, &document_id).await;
+    let event = acknowledged_event(world, &document_id).await;
     assert_eq!(event.data["acknowledged_by"], ack.as_str());
+    (ack, event)
+}
+
+async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
+    let world = world(stack).await;
+    let (ack, event) = acme_997s_the_860(&world, "A", "", &[]).await;
     deliver(&world, &event).await;
     deliver(&world, &event).await;
     let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
@@ -400,22 +412,7 @@ async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
 
 async fn a_rejecting_997_of_the_860_sends_the_exception_back_with_the_partners_codes(stack: Stack) {
     let world = world(stack).await;
-    change_ordered(&world, world.acme_order, ACME_EXC).await;
-    let (document_id, group) = acmes_860(&world).await;
-    let ack = partner_sends(
-        &world,
-        "prt_acme",
-        "997",
-        acme_997(
-            "ACMESUPPLY",
-            &group,
-            "R",
-            "*5",
-            &["AK3*POC*3**8", "AK4*2**7"],
-        ),
-    )
-    .await;
-    let event = acknowledged_event(&world, &document_id).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &["AK3*POC*3**8", "AK4*2**7"]).await;
     let first = deliver(&world, &event).await;
     // Redelivered: TG retries the webhook, and the same change arrives as a new event id
     // (the event-feed poll) too — recorded once either way.

@@ -15,7 +15,8 @@
 //! `document.status_changed` (`docs/trading-grid-api.md`). From that outbound document it
 //! 1. reads `GET /v1/documents/{acknowledged_by}`; an acknowledgment from anyone but the
 //!    outbound document's receiver is [`AcknowledgmentRead::ForeignSender`] — partner
-//!    isolation: the caller records nothing (and logs it with its business keys);
+//!    isolation: logged here (a warning with the document, PO number and both parties) and
+//!    the caller records nothing;
 //! 2. streams the acknowledgment's content to the blob store ([`fetch_content`]; or reads it
 //!    into memory, [`read_acknowledgment_unkept`], for a function that keeps none), parses it,
 //!    [`classify`]s every 997 / 999 / CONTRL in it, and keeps the answers naming the outbound
@@ -255,6 +256,19 @@ pub struct Acknowledgment<C = ReceivedDocument> {
     pub answered: Vec<AcknowledgedTransaction>,
 }
 
+/// An acknowledgment from another party than the outbound document's receiver.
+#[derive(Debug, Clone)]
+pub struct ForeignAcknowledgment {
+    /// The acknowledgment's TG document id.
+    pub acknowledged_by: String,
+    /// Who sent it.
+    pub sender: PartyId,
+    /// Who the outbound document went to.
+    pub receiver: PartyId,
+    /// The reason, as one sentence.
+    pub reason: String,
+}
+
 /// What [`read_acknowledgment`] found.
 #[derive(Debug, Clone)]
 pub enum AcknowledgmentRead<C = ReceivedDocument> {
@@ -262,17 +276,8 @@ pub enum AcknowledgmentRead<C = ReceivedDocument> {
     /// acknowledgment (the reason).
     Skipped(String),
     /// The acknowledgment comes from another party than the document's receiver: nothing
-    /// may be recorded from it (partner isolation).
-    ForeignSender {
-        /// The acknowledgment's TG document id.
-        acknowledged_by: String,
-        /// Who sent it.
-        sender: PartyId,
-        /// Who the outbound document went to.
-        receiver: PartyId,
-        /// The reason, as one sentence.
-        reason: String,
-    },
+    /// may be recorded from it (partner isolation; already logged, as a warning).
+    ForeignSender(ForeignAcknowledgment),
     /// Read from the receiver.
     Read(Box<Acknowledgment<C>>),
 }
@@ -305,14 +310,25 @@ async fn from_receiver<C>(
     let sender = &ack_document.metadata.sender;
     let receiver = &outbound.metadata.receiver;
     if sender != receiver {
-        return Ok(Err(AcknowledgmentRead::ForeignSender {
-            acknowledged_by: ack_id.to_owned(),
-            sender: sender.clone(),
-            receiver: receiver.clone(),
-            reason: format!(
-                "acknowledgment {ack_id} comes from {sender}, not the receiver {receiver}"
-            ),
-        }));
+        tracing::warn!(
+            acknowledged = %outbound.document_id,
+            doc_type = %outbound.metadata.doc_type,
+            po_number = ?outbound.metadata.business_refs.po_number,
+            acknowledged_by = ack_id,
+            sender = %sender,
+            receiver = %receiver,
+            "an acknowledgment from another party than the document's receiver is not recorded"
+        );
+        return Ok(Err(AcknowledgmentRead::ForeignSender(
+            ForeignAcknowledgment {
+                acknowledged_by: ack_id.to_owned(),
+                sender: sender.clone(),
+                receiver: receiver.clone(),
+                reason: format!(
+                    "acknowledgment {ack_id} comes from {sender}, not the receiver {receiver}"
+                ),
+            },
+        )));
     }
     Ok(Ok((ack_id.to_owned(), ack_document)))
 }
