@@ -629,6 +629,44 @@ async fn a_crash_after_each_change_effect_sends_and_files_exactly_one() {
     }
 }
 
+/// The rejecting 997's one effect of its own is the timeline's new version (`xecm-version`,
+/// `gridlink_flow::file_once`; the row's Status is written by the sync). A crash after it,
+/// then the event again and the poll: one entry, one timeline, the exception moved once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_timeline_version_of_a_rejecting_997_records_it_once() {
+    let world = world(stack_on(Storage::Embedded).await).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &[]).await;
+    world.stack.crash.arm("xecm-version");
+    deliver(&world, &event).await;
+    assert!(
+        !gridlink_flow::FaultInjector::crash_after_effect(
+            world.stack.crash.as_ref(),
+            &gridlink_flow::EffectKey::new("xecm-version", "probe")
+        ),
+        "the crash happened"
+    );
+    world.stack.ledger_clock.advance(HOUR);
+    deliver(&world, &event).await;
+    until_ok(&world).await;
+    let mut again = event.clone();
+    again.event_id = gridlink_tgrid::ids::EventId::new("evt_after_crash_997");
+    deliver(&world, &again).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's 997");
+    assert_eq!(rejected.len(), 1, "once: {tl}");
+    assert_eq!(rejected[0]["tg"]["document_id"], ack.as_str());
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(
+        folder.iter().filter(|(n, _)| n == "timeline.json").count(),
+        1,
+        "one timeline document: {folder:?}"
+    );
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
