@@ -2,8 +2,10 @@
 //! ORDCHG for an EDIFACT supplier) through Trading Grid, filed once in `Exceptions/<id>`;
 //! the partner's 865 / ORDRSP (the TG simulator's partner side answering the change) closes
 //! it or sends it back to awaiting the supplier; another partner's answer never moves it; a
-//! crash after each effect leaves one of each. Simulators on loopback; storage on files +
-//! SQLite and on S3 + DynamoDB.
+//! crash after each effect leaves one of each. The partner's 997 / CONTRL of the change (TG's
+//! `document.status_changed`, `acknowledged_by`): accepting → a timeline entry; rejecting →
+//! back to awaiting the supplier with the partner's codes; from another partner → nothing;
+//! redelivered → once. Simulators on loopback; storage on files + SQLite and on S3 + DynamoDB.
 
 mod common;
 
