@@ -77,8 +77,10 @@ use gridlink_inbound::functional_ack::{
 };
 use gridlink_store::{LedgerError, NewRecord, RecordId, Sequence};
 use gridlink_tgrid::PartyId;
-use gridlink_tgrid::events::Event;
-use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
+use gridlink_tgrid::events::{Event, EventPayload};
+use gridlink_tgrid::model::{
+    BusinessRefs, ControlNumbers, Direction, DocumentMetadata, DocumentStatus, Standard,
+};
 use gridlink_tgrid::ports::DocumentPayload;
 use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
 use rust_decimal::Decimal;
@@ -111,6 +113,45 @@ pub struct ChangeLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct SentChange {
     document_id: String,
+}
+
+/// An 865 / ORDRSP: the document types that answer a change of ours.
+fn answers_a_change(doc_type: &str) -> bool {
+    matches!(
+        doc_type.trim().to_ascii_uppercase().as_str(),
+        "865" | "ORDRSP"
+    )
+}
+
+/// An 860 / ORDCHG: the document types a change of ours goes out as.
+fn is_a_change(doc_type: &str) -> bool {
+    matches!(
+        doc_type.trim().to_ascii_uppercase().as_str(),
+        "860" | "ORDCHG"
+    )
+}
+
+/// Whether po-exception takes `event` from Trading Grid's event feed (the safety net beside
+/// its webhook, polled on the `poll-xecm` schedule by
+/// [`gridlink_inbound::ingress::poll_tg_events`]): a `document.received` of an 865 / ORDRSP
+/// (read by [`PoException::change_answered`]) and a `document.status_changed` of an outbound
+/// 860 / ORDCHG turning `acknowledged` (read by
+/// [`PoException::change_functionally_acknowledged`]). The same tests those handlers make
+/// first; which exception (if any) the document concerns, and whether its sender may answer
+/// it, they decide on the event as for a webhook. Thread messages (`message.posted`) are not
+/// taken: the feed poll is the safety net of the change path only.
+pub fn takes_event(event: &Event) -> bool {
+    match event.payload() {
+        Ok(EventPayload::DocumentReceived(document)) => {
+            answers_a_change(&document.metadata.doc_type)
+        }
+        Ok(EventPayload::DocumentStatusChanged(document)) => {
+            document.direction == Direction::Outbound
+                && document.status == DocumentStatus::Acknowledged
+                && is_a_change(&document.metadata.doc_type)
+        }
+        _ => false,
+    }
 }
 
 impl PoException {
@@ -332,7 +373,7 @@ impl PoException {
             ));
         };
         let doc_type = document.metadata.doc_type.trim().to_ascii_uppercase();
-        if doc_type != "865" && doc_type != "ORDRSP" {
+        if !answers_a_change(&doc_type) {
             return Ok(
                 json!({"ignored": format!("{doc_type} is order-reconcile's to file; not a change answer")}),
             );

@@ -88,7 +88,8 @@ pub const NAME: &str = "po-exception";
 gridlink_flow::schedules! {
     /// po-exception's schedules.
     pub enum Schedule {
-        /// Poll xECM for new and changed PO exceptions.
+        /// Poll xECM for new and changed PO exceptions, and Trading Grid's event feed for
+        /// the answers to our changes (the safety net beside the webhook).
         PollXecm = "poll-xecm",
         /// Remind partners of overdue exceptions; escalate after the last reminder.
         Deadlines = "deadlines",
@@ -179,7 +180,14 @@ impl UseCase for PoException {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ExceptionError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // The event feed first: what it takes is in the inbox, processed with the
+                // other pending items after this firing (or the next, if the xECM poll fails).
+                let events =
+                    gridlink_inbound::ingress::poll_tg_events(&self.platform, &change::takes_event)
+                        .await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
             Schedule::Deadlines => Ok(json!({"deadlines": self.sweep_deadlines().await?})),
         }
     }
