@@ -669,6 +669,107 @@ async fn a_crash_after_the_timeline_version_of_a_rejecting_997_records_it_once()
     );
 }
 
+/// The inbox item of a TG event (`tg / <event id>`): its record's data.
+async fn inbox_record(world: &World, event_id: &str) -> Value {
+    world
+        .function
+        .platform()
+        .inbox
+        .get("tg", event_id)
+        .await
+        .expect("the inbox answers")
+        .expect("the event is an inbox item")
+        .record
+        .data
+}
+
+/// No webhook reaches po-exception (TG gave up after 24 h of retries): the `poll-xecm`
+/// schedule's event-feed poll takes ACME's 865 — under its own event id — and it closes the
+/// change exactly as the webhook would; another firing reads nothing again, and the webhook
+/// arriving late is the same inbox item: nothing moves twice.
+async fn the_event_feed_poll_takes_the_865_no_webhook_delivered(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let (document_id, _) = acmes_860(&world).await;
+    let event = partner_answers(&world, "prt_acme", &document_id, "accept").await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent",
+        "no webhook: nothing moved yet"
+    );
+
+    let summary = poll(&world).await;
+    let events = &summary["events"];
+    assert_eq!(events["taken"], 1, "the 865 only: {summary}");
+    assert_eq!(events["already_delivered"], 0, "{summary}");
+    let done = inbox_record(&world, event.event_id.as_str()).await;
+    assert_eq!(
+        done["outcome"]["changes"][0]["exception_id"], ACME_EXC,
+        "{done}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let (tl, versions) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let all = states(&tl);
+    assert!(
+        all.ends_with(&[
+            "change_sent".into(),
+            "change_acknowledged".into(),
+            "resolved".into()
+        ]),
+        "as the webhook would: {all:?}"
+    );
+
+    // Another firing: the cursor is past the 865, which is not read again (the feed holds
+    // only what the close itself caused since, e.g. the thread's status).
+    let again = poll(&world).await;
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+    assert_eq!(again["events"]["already_delivered"], 0, "{again}");
+    // The webhook arrives late: the same inbox item, not processed again.
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["accepted"], event.event_id.as_str(), "{late}");
+    assert_eq!(late["duplicate"], true, "{late}");
+    poll(&world).await;
+    let (after, versions_after) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(after, tl, "nothing recorded twice");
+    assert_eq!(versions_after, versions);
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        !folder.iter().any(|(n, _)| n.contains("865")),
+        "the 865 is order-reconcile's to file, polled or not: {folder:?}"
+    );
+}
+
+/// The same safety net for the 997 of our 860: no webhook for its `document.status_changed`,
+/// the schedule's feed poll takes it and the rejection sends the exception back, once.
+async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack: Stack) {
+    let world = world(stack).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &[]).await;
+    let summary = poll(&world).await;
+    assert_eq!(
+        summary["events"]["taken"], 1,
+        "the 860's acknowledged status change only (the 997's own document.received is not a change answer): {summary}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier",
+        "{summary}"
+    );
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["duplicate"], true, "{late}");
+    poll(&world).await;
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's 997");
+    assert_eq!(rejected.len(), 1, "once: {tl}");
+    assert_eq!(rejected[0]["tg"]["document_id"], ack.as_str());
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
@@ -679,4 +780,6 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_acknowledgment_from_another_partner_records_nothing,
     nordfasts_contrl_rejecting_the_ordchg_sends_it_back,
     a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent,
+    the_event_feed_poll_takes_the_865_no_webhook_delivered,
+    the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered,
 );
