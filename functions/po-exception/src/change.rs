@@ -52,6 +52,12 @@
 //!    moves: a rejection of an older change, or one arriving after the 865 / ORDRSP already
 //!    moved the exception, is a timeline entry only.
 //!
+//! ## Without the webhook
+//! Both events also reach po-exception by the `poll-xecm` schedule's read of Trading Grid's
+//! event feed ([`takes_event`] says which), under the same event id as their webhook delivery:
+//! an answer TG never managed to deliver still moves the exception, and one both paths deliver
+//! is one inbox item.
+//!
 //! Once per (exception, change sequence, acknowledgment document): the entry's cause is
 //! `change-997:<change sequence>:<acknowledgment document id>`, and a cause is recorded once
 //! (compare-and-set on the exception record), so a redelivered webhook or the same status
