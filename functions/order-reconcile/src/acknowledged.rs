@@ -13,9 +13,10 @@
 //!    850 / 860 / ORDERS / ORDCHG, `acknowledged_by` set (anything else is skipped);
 //! 2. `GET /v1/documents/{acknowledged_by}`: the acknowledgment must come from the outbound
 //!    document's receiver (partner isolation), else nothing is recorded;
-//! 3. its content is streamed to the blob store, parsed, and [`classify`]d; the answers naming
+//! 3. its content is streamed to the blob store, parsed, and classified; the answers naming
 //!    the outbound document's control numbers (group GS06 + set ST02 for X12, UNH 0062 or the
-//!    interchange UNB 0020 for EDIFACT) are kept;
+//!    interchange UNB 0020 for EDIFACT) are kept — steps 2 and 3 are
+//!    [`gridlink_inbound::functional_ack::read_acknowledgment`], shared with po-exception;
 //! 4. the order is the outbound document's `po_number` (else the BEG03 / BGM 1004 of its own
 //!    content), correlated like any partner document (the acknowledgment's sender must be the
 //!    order's `Trading Partner ID`); no such order → parked in the unmatched queue with the
@@ -36,52 +37,19 @@
 //! ids, so an event both paths deliver is one inbox item. The feed keeps 14 days: a function
 //! stopped for longer misses what is older (the poll says `cursor_expired`).
 
-use gridlink_edi::BusinessDocument;
 use gridlink_flow::InboxItem;
 use gridlink_inbound::correlate::Correlation;
+use gridlink_inbound::functional_ack::{AcknowledgmentRead, read_acknowledgment};
 use gridlink_inbound::{InboundError, correlate_order, fetch_content, unmatched};
-use gridlink_tgrid::DocumentId;
-use gridlink_tgrid::model::{ControlNumbers, Direction, Document, DocumentStatus};
+use gridlink_tgrid::model::{Direction, Document, DocumentStatus};
 use serde_json::{Value, json};
 
 use crate::OrderReconcile;
-use crate::reconcile::functional_ack::{AcknowledgedTransaction, classify};
 use crate::reconcile::run::{self, AcknowledgedForOrder};
 
 /// Buyer documents whose functional acknowledgment is tracked on the order.
 fn is_order_document(doc_type: &str) -> bool {
     matches!(doc_type.trim(), "850" | "860" | "ORDERS" | "ORDCHG")
-}
-
-fn same_number(a: Option<&str>, b: Option<&str>) -> bool {
-    let normal = |n: &str| n.trim().trim_start_matches('0').to_owned();
-    match (a, b) {
-        (Some(a), Some(b)) => normal(a) == normal(b),
-        _ => false,
-    }
-}
-
-/// Whether `answer` is about the document sent with `numbers`.
-fn answers(answer: &AcknowledgedTransaction, numbers: &ControlNumbers) -> bool {
-    if let (Some(theirs), Some(ours)) = (
-        answer.interchange_control_number.as_deref(),
-        numbers.interchange.as_deref(),
-    ) && !same_number(Some(theirs), Some(ours))
-    {
-        return false;
-    }
-    if let Some(group) = answer.group_control_number.as_deref()
-        && !same_number(Some(group), numbers.group.as_deref())
-    {
-        return false;
-    }
-    match answer.control_number.as_deref() {
-        Some(set) => same_number(Some(set), numbers.transaction.as_deref()),
-        // A group- or interchange-level answer covers every set in it.
-        None => {
-            answer.group_control_number.is_some() || answer.interchange_control_number.is_some()
-        }
-    }
 }
 
 /// The PO number of the outbound document: TG's `business_refs`, else its own content.
@@ -137,48 +105,27 @@ pub(crate) async fn process_status_change(
             outbound.direction, outbound.metadata.doc_type, outbound.status.as_str()
         )}));
     }
-    let Some(ack_id) = outbound
-        .extra
-        .get("acknowledged_by")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())
-    else {
-        return Ok(
-            json!({"skipped": "acknowledged without `acknowledged_by`: no acknowledgment to read"}),
-        );
-    };
     let platform = function.platform();
-    let ack_document = platform.tg.document(&DocumentId::new(ack_id)).await?;
+    let acknowledgment = match read_acknowledgment(platform, outbound).await? {
+        AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
+        AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "skipped": reason })),
+        // Logged by the reader, with the document, its PO number and both parties.
+        AcknowledgmentRead::ForeignSender(foreign) => {
+            return Ok(json!({ "skipped": foreign.reason }));
+        }
+    };
+    let ack_id = acknowledgment.acknowledged_by.as_str();
+    let ack_document = &acknowledgment.document;
     let sender = &ack_document.metadata.sender;
-    if *sender != outbound.metadata.receiver {
-        tracing::warn!(acknowledged_by = ack_id, sender = %sender, receiver = %outbound.metadata.receiver, "an acknowledgment from another party than the document's receiver is not recorded");
-        return Ok(json!({"skipped": format!(
-            "acknowledgment {ack_id} comes from {sender}, not the receiver {}",
-            outbound.metadata.receiver
-        )}));
-    }
-    let received = fetch_content(platform, ack_document.clone()).await?;
-    let bytes = received.bytes(platform).await?;
+    let received = &acknowledgment.received;
     let numbers = &outbound.metadata.control_numbers;
-    let answered: Vec<AcknowledgedTransaction> = gridlink_edi::parse_interchanges(&bytes)
-        .ok()
-        .into_iter()
-        .flatten()
-        .flat_map(|i| i.documents)
-        .filter_map(|d| match d {
-            BusinessDocument::FunctionalAck(ack) => Some(classify(&ack)),
-            _ => None,
-        })
-        .flatten()
-        .filter(|t| answers(t, numbers))
-        .collect();
+    let answered = &acknowledgment.answered;
     let sender_address = format!("{}:{}", sender.qualifier, sender.id);
     let identity = format!(
         "{sender_address}|{}|{}",
         ack_document.metadata.doc_type, ack_document.document_id
     );
     let park = |reason: gridlink_inbound::correlate::UnmatchedReason| {
-        let received = &received;
         let identity = &identity;
         async move {
             let parked =
@@ -215,7 +162,7 @@ pub(crate) async fn process_status_change(
         Correlation::Unmatched(reason) => return park(reason).await,
     };
     let mut outcomes = Vec::new();
-    for transaction in &answered {
+    for transaction in answered {
         tracing::info!(po_number = %po_number, acknowledged = %outbound.document_id, acknowledged_by = ack_id, verdict = ?transaction.verdict, errors = ?transaction.errors, "a partner's functional acknowledgment of an order document");
         let outcome = run::after_functional_ack(
             function,
@@ -223,7 +170,7 @@ pub(crate) async fn process_status_change(
                 workspace: workspace.id,
                 po_number: &po_number,
                 sender: &sender_address,
-                received: &received,
+                received,
                 transaction,
             },
         )

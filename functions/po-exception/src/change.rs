@@ -25,8 +25,43 @@
 //! rejected → `awaiting_supplier` with the reason. The sender must be the address the change
 //! went to: another partner's 865 never matches, is logged and ignored.
 //!
-//! The partner's 997 / CONTRL of the 860 / ORDCHG: Trading Grid marks the sent document
-//! `acknowledged` (`document.status_changed`); po-exception records it on the timeline.
+//! ## The functional acknowledgment (997 / 999 / CONTRL of the 860 / ORDCHG)
+//! Trading Grid matches the partner's acknowledgment to the change by control numbers, marks
+//! the sent document `acknowledged` with `acknowledged_by` = the acknowledgment's document id,
+//! and emits `document.status_changed`. po-exception takes that event for a document it sent
+//! (the ledger link `po-exception-change-doc`) and reads the acknowledgment the way
+//! order-reconcile does, through [`gridlink_inbound::functional_ack`]:
+//! 1. `GET /v1/documents/{acknowledged_by}`: it must come from the change's receiver. An
+//!    acknowledgment from anyone else records nothing; it is logged (warning) with the
+//!    workspace, PO, exception, change sequence and both parties, and the event's outcome says
+//!    `refused`.
+//! 2. Its content (read from TG into memory, not stored: po-exception files nothing of it;
+//!    order-reconcile, receiving the same event, keeps and tracks it on the order) is parsed
+//!    and classified; only answers naming the change's control numbers count (GS06 + ST02 for
+//!    the 860; UNB 0020 / UNH 0062 for the ORDCHG). None → the event fails as malformed (a
+//!    dead letter an operator sees), nothing recorded.
+//! 3. **Accepted** (`A`, CONTRL `7` without errors, `8` received): a timeline entry, the state
+//!    unchanged — the 865 / ORDRSP still closes the change.
+//!    **Rejected** (`R`, `M`, `W`, `X`, `P`, `E` accepted with errors, CONTRL `4` or `7` with
+//!    errors): the partner's system did not take the change as sent, so no 865 / ORDRSP will
+//!    answer it. As for a rejecting 865 (see [`crate::machine`]) the exception goes back to
+//!    `awaiting_supplier` (the clock runs again; the buyer may decide `Change Order` again,
+//!    which sends a new change with a new sequence), with the partner's verdict and error codes
+//!    (`AK5` / `UCM` codes, `segment … at …: code`, `element …: code`) in the entry's event and
+//!    the acknowledgment's TG document id in its `tg`. Only the change still `change_sent`
+//!    moves: a rejection of an older change, or one arriving after the 865 / ORDRSP already
+//!    moved the exception, is a timeline entry only.
+//!
+//! ## Without the webhook
+//! Both events also reach po-exception by the `poll-xecm` schedule's read of Trading Grid's
+//! event feed ([`takes_event`] says which), under the same event id as their webhook delivery:
+//! an answer TG never managed to deliver still moves the exception, and one both paths deliver
+//! is one inbox item.
+//!
+//! Once per (exception, change sequence, acknowledgment document): the entry's cause is
+//! `change-997:<change sequence>:<acknowledgment document id>`, and a cause is recorded once
+//! (compare-and-set on the exception record), so a redelivered webhook or the same status
+//! change under another event id records nothing more.
 //!
 //! # Format
 //! Ledger: `po-exception-change / <partner address>#<po>#seq:<change sequence>` and
@@ -43,10 +78,15 @@ use gridlink_edi::{
     LineChange, LineStatus, OrderType, PurchaseOrderChange, Quantity, Syntax,
 };
 use gridlink_flow::EffectKey;
+use gridlink_inbound::functional_ack::{
+    AcknowledgedTransaction, AcknowledgmentRead, FunctionalAckVerdict, read_acknowledgment_unkept,
+};
 use gridlink_store::{LedgerError, NewRecord, RecordId, Sequence};
 use gridlink_tgrid::PartyId;
-use gridlink_tgrid::events::Event;
-use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
+use gridlink_tgrid::events::{Event, EventPayload};
+use gridlink_tgrid::model::{
+    BusinessRefs, ControlNumbers, Direction, DocumentMetadata, DocumentStatus, Standard,
+};
 use gridlink_tgrid::ports::DocumentPayload;
 use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
 use rust_decimal::Decimal;
@@ -79,6 +119,45 @@ pub struct ChangeLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct SentChange {
     document_id: String,
+}
+
+/// An 865 / ORDRSP: the document types that answer a change of ours.
+fn answers_a_change(doc_type: &str) -> bool {
+    matches!(
+        doc_type.trim().to_ascii_uppercase().as_str(),
+        "865" | "ORDRSP"
+    )
+}
+
+/// An 860 / ORDCHG: the document types a change of ours goes out as.
+fn is_a_change(doc_type: &str) -> bool {
+    matches!(
+        doc_type.trim().to_ascii_uppercase().as_str(),
+        "860" | "ORDCHG"
+    )
+}
+
+/// Whether po-exception takes `event` from Trading Grid's event feed (the safety net beside
+/// its webhook, polled on the `poll-xecm` schedule by
+/// [`gridlink_inbound::ingress::poll_tg_events`]): a `document.received` of an 865 / ORDRSP
+/// (read by [`PoException::change_answered`]) and a `document.status_changed` of an outbound
+/// 860 / ORDCHG turning `acknowledged` (read by
+/// [`PoException::change_functionally_acknowledged`]). The same tests those handlers make
+/// first; which exception (if any) the document concerns, and whether its sender may answer
+/// it, they decide on the event as for a webhook. Thread messages (`message.posted`) are not
+/// taken: the feed poll is the safety net of the change path only.
+pub fn takes_event(event: &Event) -> bool {
+    match event.payload() {
+        Ok(EventPayload::DocumentReceived(document)) => {
+            answers_a_change(&document.metadata.doc_type)
+        }
+        Ok(EventPayload::DocumentStatusChanged(document)) => {
+            document.direction == Direction::Outbound
+                && document.status == DocumentStatus::Acknowledged
+                && is_a_change(&document.metadata.doc_type)
+        }
+        _ => false,
+    }
 }
 
 impl PoException {
@@ -300,7 +379,7 @@ impl PoException {
             ));
         };
         let doc_type = document.metadata.doc_type.trim().to_ascii_uppercase();
-        if doc_type != "865" && doc_type != "ORDRSP" {
+        if !answers_a_change(&doc_type) {
             return Ok(
                 json!({"ignored": format!("{doc_type} is order-reconcile's to file; not a change answer")}),
             );
@@ -476,7 +555,11 @@ impl PoException {
     }
 
     /// A `document.status_changed` of a change we sent turning `acknowledged` (the partner's
-    /// 997 / CONTRL): a timeline entry, once.
+    /// 997 / 999 / CONTRL): read from the change's receiver only, classified; an accepting
+    /// answer is a timeline entry, a rejecting one sends the change back to awaiting the
+    /// supplier with the partner's codes (see the module documentation). Once per
+    /// (exception, change sequence, acknowledgment document).
+    #[tracing::instrument(skip_all, fields(event_id = %event.event_id))]
     pub(crate) async fn change_functionally_acknowledged(
         &self,
         event: &Event,
@@ -491,57 +574,165 @@ impl PoException {
             return Ok(json!({"ignored": "not an acknowledgment"}));
         }
         let document_id = document.document_id.as_str().to_owned();
-        let Some(link) = get_link(
-            self.platform.ledger.as_ref(),
-            CHANGE_DOCUMENT_KIND,
-            &document_id,
-        )
-        .await?
-        else {
+        let ledger = self.platform.ledger.as_ref();
+        let Some(link) = get_link(ledger, CHANGE_DOCUMENT_KIND, &document_id).await? else {
             return Ok(json!({"ignored": "not a change of ours"}));
         };
-        let Some(record) = machine::get(
-            self.platform.ledger.as_ref(),
-            &machine::key(link.workspace_id, &link.exception_id),
-        )
-        .await?
+        let Some(record) =
+            machine::get(ledger, &machine::key(link.workspace_id, &link.exception_id)).await?
         else {
             return Ok(json!({"ignored": "the exception is not in the ledger"}));
         };
-        let by = document
-            .extra
-            .get("acknowledged_by")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let acknowledgment = match read_acknowledgment_unkept(&self.platform, &document).await? {
+            AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
+            AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "ignored": reason })),
+            AcknowledgmentRead::ForeignSender(foreign) => {
+                tracing::warn!(
+                    workspace_id = link.workspace_id,
+                    po_number = %record.po_number,
+                    exception_id = %record.exception_id,
+                    partner_id = ?record.partner_id,
+                    change_sequence = %link.change_sequence,
+                    reason = %foreign.reason,
+                    "an acknowledgment of our change from another party than its receiver is refused; nothing recorded"
+                );
+                return Ok(json!({"refused": foreign.reason, "exception_id": link.exception_id}));
+            }
+        };
+        let by = acknowledgment.acknowledged_by.clone();
+        let numbers = &document.metadata.control_numbers;
+        if acknowledgment.answered.is_empty() {
+            // TG linked it, but it names none of the change's control numbers: a dead letter.
+            return Err(ExceptionError::malformed(
+                format!("acknowledgment {by} of change {}", link.change_sequence),
+                format!(
+                    "it names no control number of TG document {document_id} (interchange {:?}, group {:?}, set {:?})",
+                    numbers.interchange, numbers.group, numbers.transaction
+                ),
+            ));
+        }
+        let verdict = ChangeVerdict::of(&acknowledgment.answered);
+        let ack_type = acknowledgment.document.metadata.doc_type.clone();
         let at = rfc3339(self.platform.clock.now());
-        let actor = format!("partner:{}", record.partner_id.clone().unwrap_or_default());
+        let actor = format!(
+            "partner:{} ({})",
+            record.partner_id.clone().unwrap_or_default(),
+            record.partner_name.clone().unwrap_or_default()
+        );
         let tg = TgIds {
-            document_id: Some(if by.is_empty() {
-                document_id.clone()
-            } else {
-                by.clone()
-            }),
+            thread_id: record.thread_id.clone(),
+            document_id: Some(by.clone()),
+            control_numbers: Some(format!(
+                "{}/{}/{}",
+                numbers.interchange.clone().unwrap_or_default(),
+                numbers.group.clone().unwrap_or_default(),
+                numbers.transaction.clone().unwrap_or_default()
+            )),
             ..TgIds::default()
         };
-        let (record, _) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
-            let state = r.state;
-            r.transition(
-                state,
-                &at,
-                &actor,
-                format!(
-                    "change {} functionally acknowledged (997 / CONTRL {by}) of TG document {document_id}",
-                    link.change_sequence
-                ),
-                format!("change-997:{document_id}"),
-                tg.clone(),
-                Vec::new(),
-            )
+        let sequence = link.change_sequence.clone();
+        let cause = format!("change-997:{sequence}:{by}");
+        let (record, changed) = machine::change(ledger, &record, |r| {
+            // Only the change still waiting for its answer moves back; an acknowledgment of
+            // an older change, or one arriving after the 865 / ORDRSP, is recorded only.
+            let current = r.state == State::ChangeSent
+                && r.history
+                    .iter()
+                    .rev()
+                    .find(|e| e.state == State::ChangeSent)
+                    .is_some_and(|e| e.tg.document_id.as_deref() == Some(document_id.as_str()));
+            if verdict.rejected && current {
+                r.transition(
+                    State::AwaitingSupplier,
+                    &at,
+                    &actor,
+                    format!(
+                        "change {sequence} rejected by the partner's {ack_type} {by} (functional acknowledgment of TG document {document_id}: {}); awaiting supplier",
+                        verdict.detail
+                    ),
+                    cause.clone(),
+                    tg.clone(),
+                    Vec::new(),
+                )
+            } else {
+                let state = r.state;
+                let event = if verdict.rejected {
+                    format!(
+                        "change {sequence} rejected by the partner's {ack_type} {by} (functional acknowledgment of TG document {document_id}: {}); the exception is {} already, nothing moves",
+                        verdict.detail,
+                        state.label()
+                    )
+                } else {
+                    format!(
+                        "change {sequence} functionally acknowledged ({ack_type} {by}: {}) of TG document {document_id}",
+                        verdict.detail
+                    )
+                };
+                r.transition(state, &at, &actor, event, cause.clone(), tg.clone(), Vec::new())
+            }
         })
         .await?;
-        self.file_timeline(&record).await?;
-        Ok(json!({"acknowledged": document_id, "exception_id": link.exception_id}))
+        if changed {
+            let fields = (link.workspace_id, &record.po_number, &record.exception_id);
+            if verdict.rejected {
+                tracing::warn!(workspace_id = fields.0, po_number = %fields.1, exception_id = %fields.2, partner_id = ?record.partner_id, change_sequence = %sequence, acknowledged = %document_id, acknowledged_by = %by, codes = %verdict.detail, state = record.state.label(), "the partner's functional acknowledgment rejects our change");
+            } else {
+                tracing::info!(workspace_id = fields.0, po_number = %fields.1, exception_id = %fields.2, partner_id = ?record.partner_id, change_sequence = %sequence, acknowledged = %document_id, acknowledged_by = %by, "the partner's functional acknowledgment accepts our change");
+            }
+        }
+        if record.state == State::ChangeSent || !verdict.rejected {
+            self.file_timeline(&record).await?;
+        } else {
+            // The row's Status follows the state; the timeline is filed with it.
+            self.sync_order(NodeId::new(link.workspace_id)?).await?;
+        }
+        Ok(json!({
+            "acknowledged": document_id,
+            "acknowledged_by": by,
+            "exception_id": link.exception_id,
+            "change_sequence": sequence,
+            "rejected": verdict.rejected,
+            "functional_acks": acknowledgment.answered,
+            "state": record.state.label(),
+        }))
+    }
+}
+
+/// What a partner's functional acknowledgment says about our change.
+struct ChangeVerdict {
+    /// Whether it rejects the change: an answer rejected (`R`, `M`, `W`, `X`, `P` / CONTRL
+    /// `4`, or a code not known) or accepted with errors (`E` / CONTRL `7` with errors) —
+    /// the partner's system did not take the change as sent.
+    rejected: bool,
+    /// Every answer's verdict and the partner's codes, as the timeline states them.
+    detail: String,
+}
+
+impl ChangeVerdict {
+    fn of(answered: &[AcknowledgedTransaction]) -> Self {
+        let rejected = answered.iter().any(AcknowledgedTransaction::is_exception);
+        let detail = answered
+            .iter()
+            .map(|t| {
+                let verdict = match t.verdict {
+                    FunctionalAckVerdict::Accepted => "accepted",
+                    FunctionalAckVerdict::Received => "received",
+                    FunctionalAckVerdict::AcceptedWithErrors => "accepted with errors",
+                    FunctionalAckVerdict::Rejected => "rejected",
+                };
+                let set = t.control_number.as_deref().map_or_else(
+                    || format!("group {}", t.group_control_number.as_deref().unwrap_or("-")),
+                    |n| format!("set {n}"),
+                );
+                if t.errors.is_empty() {
+                    format!("{set} {verdict}")
+                } else {
+                    format!("{set} {verdict}, codes {}", t.errors.join(", "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self { rejected, detail }
     }
 }
 

@@ -14,6 +14,9 @@ pub enum ExceptionError {
     /// The ledger failed.
     #[error("ledger: {0}")]
     Ledger(#[from] gridlink_store::LedgerError),
+    /// Reading a partner's document from Trading Grid failed.
+    #[error(transparent)]
+    Inbound(#[from] gridlink_inbound::InboundError),
     /// A poll step failed.
     #[error(transparent)]
     Outbound(#[from] gridlink_outbound::OutboundError),
@@ -61,6 +64,7 @@ impl Classify for ExceptionError {
             Self::Tg(e) => e.kind(),
             Self::Ledger(e) => e.kind(),
             Self::Outbound(e) => e.kind(),
+            Self::Inbound(e) => e.kind(),
             Self::Effect(_, kind) => *kind,
             Self::Malformed { .. } => ErrorKind::Unprocessable,
         }

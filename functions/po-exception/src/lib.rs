@@ -29,7 +29,9 @@
 //!    ORDCHG for a supplier whose `EDI Standards` lists EDIFACT first) through Trading Grid,
 //!    once, filed into `Exceptions/<id>`; the partner's 865 / ORDRSP answering it closes the
 //!    change (`change_acknowledged` → `resolved`) or sends the exception back to the supplier
-//!    (`awaiting_supplier`, with the reason); the partner's 997 / CONTRL of it is recorded.
+//!    (`awaiting_supplier`, with the reason); the partner's 997 / CONTRL of it (read from the
+//!    change's receiver only) is recorded when it accepts, and sends the exception back to
+//!    `awaiting_supplier` with the partner's error codes when it rejects.
 //!
 //! ## Not built yet (the seams)
 //! - Exceptions from order-reconcile's result (`Match Status` = `exceptions`), per-partner
@@ -45,8 +47,15 @@
 //! [`change`]); every other document type is acknowledged and ignored.
 
 //! ## Triggers
-//! - schedule `po-exception-poll-xecm`: order workspaces changed since the cursor (with an
-//!   overlap window), each synced; then inbox items left pending.
+//! - schedule `po-exception-poll-xecm`: Trading Grid's event feed (`GET /v1/events?after=`,
+//!   cursor `poll-cursor / po-exception:tg-events`, through
+//!   [`gridlink_inbound::ingress::poll_tg_events`]) for the events of the change path the
+//!   webhook may never deliver (TG gives up after 24 h): `document.received` of an 865 /
+//!   ORDRSP and `document.status_changed` of our 860 / ORDCHG turning `acknowledged`
+//!   ([`change::takes_event`]), each taken into the inbox under its own event id, so one
+//!   delivered by both paths is one inbox item; then order workspaces changed since the xECM
+//!   cursor (with an overlap window), each synced; then inbox items left pending. Thread
+//!   messages (`message.posted`) have no such safety net yet.
 //! - `POST /po-exception/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
 //! - `POST /po-exception/tg/events`: Trading Grid webhooks (`message.posted`;
@@ -86,7 +95,8 @@ pub const NAME: &str = "po-exception";
 gridlink_flow::schedules! {
     /// po-exception's schedules.
     pub enum Schedule {
-        /// Poll xECM for new and changed PO exceptions.
+        /// Poll xECM for new and changed PO exceptions, and Trading Grid's event feed for
+        /// the answers to our changes (the safety net beside the webhook).
         PollXecm = "poll-xecm",
         /// Remind partners of overdue exceptions; escalate after the last reminder.
         Deadlines = "deadlines",
@@ -177,7 +187,14 @@ impl UseCase for PoException {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ExceptionError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // The event feed first: what it takes is in the inbox, processed with the
+                // other pending items after this firing (or the next, if the xECM poll fails).
+                let events =
+                    gridlink_inbound::ingress::poll_tg_events(&self.platform, &change::takes_event)
+                        .await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
             Schedule::Deadlines => Ok(json!({"deadlines": self.sweep_deadlines().await?})),
         }
     }

@@ -5,7 +5,8 @@
 //!     accepted → resolved
 //!   | change_requested (the buyer's "Change Order") → change_sent (the 860 / ORDCHG went out
 //!       through Trading Grid) → change_acknowledged (the partner's 865 / ORDRSP accepts it)
-//!       → resolved; an 865 / ORDRSP rejecting it → awaiting_supplier, with the reason
+//!       → resolved; an 865 / ORDRSP rejecting it, or a 997 / CONTRL rejecting the 860 /
+//!       ORDCHG itself, → awaiting_supplier, with the reason / the partner's codes
 //!   | rejected → awaiting_supplier
 //! escalated (after the last reminder) and withdrawn from any open state; a partner reply on
 //! a resolved exception reopens it (→ supplier_responded); parked (bad row, no partner)

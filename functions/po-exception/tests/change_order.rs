@@ -2,8 +2,10 @@
 //! ORDCHG for an EDIFACT supplier) through Trading Grid, filed once in `Exceptions/<id>`;
 //! the partner's 865 / ORDRSP (the TG simulator's partner side answering the change) closes
 //! it or sends it back to awaiting the supplier; another partner's answer never moves it; a
-//! crash after each effect leaves one of each. Simulators on loopback; storage on files +
-//! SQLite and on S3 + DynamoDB.
+//! crash after each effect leaves one of each. The partner's 997 / CONTRL of the change (TG's
+//! `document.status_changed`, `acknowledged_by`): accepting → a timeline entry; rejecting →
+//! back to awaiting the supplier with the partner's codes; from another partner → nothing;
+//! redelivered → once. Simulators on loopback; storage on files + SQLite and on S3 + DynamoDB.
 
 mod common;
 
@@ -272,53 +274,277 @@ async fn an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it(stack: Stac
     );
 }
 
-async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
-    let world = world(stack).await;
-    change_ordered(&world, world.acme_order, ACME_EXC).await;
-    let sent = changes_sent_to(&world, "prt_acme").await;
-    let document = &sent[0]["document"];
-    let document_id = document["document_id"].as_str().expect("id").to_owned();
-    let group = document["control_numbers"]["group"].as_str().expect("GS06");
-    let ack = format!(
-        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *260105*1000*U*00401*000000901*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20260105*1000*901*X*004010~ST*997*0001~AK1*PC*{group}~AK2*860*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*901~IEA*1*000000901~"
-    );
+/// A partner sends a document (raw EDI) into the tenant's inbox through the simulator; its
+/// TG document id.
+async fn partner_sends(world: &World, partner: &str, doc_type: &str, body: String) -> String {
     let response = reqwest::Client::new()
         .post(
             world
                 .tg_base
-                .join("__sim/partners/prt_acme/documents?doc_type=997")
+                .join(&format!(
+                    "__sim/partners/{partner}/documents?doc_type={doc_type}"
+                ))
                 .expect("url"),
         )
-        .body(ack)
+        .body(body)
         .send()
         .await
         .expect("send");
     assert_eq!(response.status().as_u16(), 201);
-    let event = events_of(&world, EventType::DocumentStatusChanged)
+    let sent: Value = response.json().await.expect("json");
+    sent["document_id"].as_str().expect("id").to_owned()
+}
+
+/// ACME's 997 answering group `group`, set 0001 of an 860 (interchange / group 901):
+/// `AK5` / `AK9` `status`, with `extra` segments (AK3 / AK4) before the AK5.
+fn acme_997(sender: &str, group: &str, status: &str, codes: &str, extra: &[&str]) -> String {
+    let mut set = vec![
+        "ST*997*0001".to_owned(),
+        format!("AK1*PC*{group}"),
+        "AK2*860*0001".to_owned(),
+    ];
+    set.extend(extra.iter().map(|s| (*s).to_owned()));
+    set.push(format!("AK5*{status}{codes}"));
+    set.push(format!("AK9*{status}*1*1*{}", u8::from(status == "A")));
+    set.push(format!("SE*{}*0001", set.len() + 1));
+    format!(
+        "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*BUYERCO        *260105*1000*U*00401*000000901*0*P*>~GS*FA*{sender}*BUYERCO*20260105*1000*901*X*004010~{}~GE*1*901~IEA*1*000000901~",
+        set.join("~")
+    )
+}
+
+/// A partner's CONTRL (interchange 0020 = 902) answering interchange `interchange`, message
+/// `message` (`ORDCHG`) with UCM action `action` (`7` accepted, `4` rejected) and, when
+/// rejecting, the error code 12 on segment 3.
+fn contrl(sender: &str, interchange: &str, message: &str, action: &str) -> String {
+    let mut segments = vec![
+        "UNH+1+CONTRL:D:3:UN".to_owned(),
+        format!("UCI+{interchange}+BUYERCO:ZZ+{sender}:ZZ+7"),
+        format!("UCM+{message}+ORDCHG:D:96A:UN+{action}"),
+    ];
+    if action == "4" {
+        segments.push("UCS+3+12".to_owned());
+    }
+    segments.push(format!("UNT+{}+1", segments.len() + 1));
+    format!(
+        "UNA:+.? 'UNB+UNOC:3+{sender}:ZZ+BUYERCO:ZZ+260105:1000+902'{}'UNZ+1+902'",
+        segments.join("'")
+    )
+}
+
+/// The `document.status_changed` TG emitted when a 997 turned the 860 `acknowledged`.
+async fn acknowledged_event(world: &World, document_id: &str) -> Event {
+    events_of(world, EventType::DocumentStatusChanged)
         .await
         .into_iter()
-        .find(|e| {
-            e.data["document_id"] == document_id.as_str() && e.data["status"] == "acknowledged"
-        })
-        .expect("TG marked the 860 acknowledged");
-    deliver(&world, &event).await;
-    deliver(&world, &event).await;
-    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
-    let acknowledged: Vec<_> = tl["entries"]
+        .find(|e| e.data["document_id"] == document_id && e.data["status"] == "acknowledged")
+        .expect("TG marked the 860 acknowledged")
+}
+
+/// The ACME exception's 860: (TG document id, its GS06).
+async fn acmes_860(world: &World) -> (String, String) {
+    let sent = changes_sent_to(world, "prt_acme").await;
+    let document = &sent[0]["document"];
+    (
+        document["document_id"].as_str().expect("id").to_owned(),
+        document["control_numbers"]["group"]
+            .as_str()
+            .expect("GS06")
+            .to_owned(),
+    )
+}
+
+fn entries_saying(timeline: &Value, text: &str) -> Vec<Value> {
+    timeline["entries"]
         .as_array()
         .expect("entries")
         .iter()
-        .filter(|e| {
-            e["event"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("functionally acknowledged")
-        })
-        .collect();
+        .filter(|e| e["event"].as_str().unwrap_or_default().contains(text))
+        .cloned()
+        .collect()
+}
+
+/// The buyer's `Change Order` sends ACME's 860; ACME answers it with a 997 ([`acme_997`]'s
+/// `status`, `codes`, `extra`); the 997's document id and the 860's `acknowledged` event.
+async fn acme_997s_the_860(
+    world: &World,
+    status: &str,
+    codes: &str,
+    extra: &[&str],
+) -> (String, Event) {
+    change_ordered(world, world.acme_order, ACME_EXC).await;
+    let (document_id, group) = acmes_860(world).await;
+    let ack = partner_sends(
+        world,
+        "prt_acme",
+        "997",
+        acme_997("ACMESUPPLY", &group, status, codes, extra),
+    )
+    .await;
+    let event = acknowledged_event(world, &document_id).await;
+    assert_eq!(event.data["acknowledged_by"], ack.as_str());
+    (ack, event)
+}
+
+async fn acmes_997_of_the_860_is_recorded_on_the_timeline(stack: Stack) {
+    let world = world(stack).await;
+    let (ack, event) = acme_997s_the_860(&world, "A", "", &[]).await;
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let acknowledged = entries_saying(&tl, "functionally acknowledged");
     assert_eq!(acknowledged.len(), 1, "{tl}");
     assert_eq!(
         acknowledged[0]["state"], "change_sent",
         "the 997 does not close the change"
+    );
+    assert_eq!(acknowledged[0]["tg"]["document_id"], ack.as_str());
+    assert!(
+        acknowledged[0]["event"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("set 0001 accepted"),
+        "{tl}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent"
+    );
+}
+
+async fn a_rejecting_997_of_the_860_sends_the_exception_back_with_the_partners_codes(stack: Stack) {
+    let world = world(stack).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &["AK3*POC*3**8", "AK4*2**7"]).await;
+    let first = deliver(&world, &event).await;
+    // Redelivered: TG retries the webhook, and the same change arrives as a new event id
+    // (the event-feed poll) too — recorded once either way.
+    deliver(&world, &event).await;
+    let mut again = event.clone();
+    again.event_id = gridlink_tgrid::ids::EventId::new("evt_redelivered_997");
+    deliver(&world, &again).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier",
+        "{first}"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's 997");
+    assert_eq!(rejected.len(), 1, "recorded once: {tl}");
+    let entry = &rejected[0];
+    assert_eq!(entry["state"], "awaiting_supplier");
+    assert_eq!(entry["tg"]["document_id"], ack.as_str());
+    let text = entry["event"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("set 0001 rejected, codes 5, segment POC at 3: 8, element 2: 7"),
+        "the partner's codes are on the timeline: {text}"
+    );
+    assert!(
+        entries_saying(&tl, "functionally acknowledged").is_empty(),
+        "a rejection is not recorded as accepted: {tl}"
+    );
+    let all = states(&tl);
+    assert!(
+        all.ends_with(&["change_sent".into(), "awaiting_supplier".into()]),
+        "{all:?}"
+    );
+}
+
+async fn an_acknowledgment_from_another_partner_records_nothing(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let (document_id, group) = acmes_860(&world).await;
+    let (before, versions_before) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let interchange =
+        changes_sent_to(&world, "prt_acme").await[0]["document"]["control_numbers"]["interchange"]
+            .as_str()
+            .expect("ISA13")
+            .to_owned();
+    assert!(!group.is_empty());
+    // Nordic Fasteners sends a CONTRL naming the numbers of ACME's 860, rejecting it.
+    let foreign = partner_sends(
+        &world,
+        "prt_nordfast",
+        "CONTRL",
+        contrl("NORDFAST", &interchange, "0001", "4"),
+    )
+    .await;
+    assert!(
+        !events_of(&world, EventType::DocumentStatusChanged)
+            .await
+            .iter()
+            .any(|e| e.data["document_id"] == document_id.as_str()
+                && e.data["status"] == "acknowledged"),
+        "TG does not link another partner's CONTRL to ACME's 860"
+    );
+    // A status change naming it anyway (a forged or misrouted webhook) records nothing.
+    let mut forged = events_of(&world, EventType::DocumentReceived)
+        .await
+        .into_iter()
+        .find(|e| e.data["document_id"] == foreign.as_str())
+        .expect("the 997's document.received");
+    let mut outbound = serde_json::to_value(
+        world
+            .tg
+            .document(&DocumentId::new(&document_id))
+            .await
+            .expect("the 860"),
+    )
+    .expect("json");
+    outbound["status"] = "acknowledged".into();
+    outbound["acknowledged_by"] = foreign.as_str().into();
+    forged.event_id = gridlink_tgrid::ids::EventId::new("evt_forged_contrl");
+    forged.event_type = EventType::DocumentStatusChanged;
+    forged.data = outbound;
+    let outcome = deliver(&world, &forged).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent",
+        "{outcome}"
+    );
+    let (after, versions_after) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(after, before, "nothing recorded: {outcome}");
+    assert_eq!(versions_after, versions_before);
+}
+
+async fn nordfasts_contrl_rejecting_the_ordchg_sends_it_back(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.nordfast_order, NORDFAST_EXC).await;
+    let sent = changes_sent_to(&world, "prt_nordfast").await;
+    let document = &sent[0]["document"];
+    let document_id = document["document_id"].as_str().expect("id").to_owned();
+    let interchange = document["control_numbers"]["interchange"]
+        .as_str()
+        .expect("UNB 0020")
+        .to_owned();
+    let message = document["control_numbers"]["transaction"]
+        .as_str()
+        .expect("UNH 0062")
+        .to_owned();
+    let ack = partner_sends(
+        &world,
+        "prt_nordfast",
+        "CONTRL",
+        contrl("NORDFAST", &interchange, &message, "4"),
+    )
+    .await;
+    let event = acknowledged_event(&world, &document_id).await;
+    assert_eq!(event.data["acknowledged_by"], ack.as_str());
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.nordfast_order, NORDFAST_EXC).await,
+        "Awaiting Supplier"
+    );
+    let (tl, _) = timeline(&world, world.nordfast_order, NORDFAST_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's CONTRL");
+    assert_eq!(rejected.len(), 1, "{tl}");
+    assert_eq!(rejected[0]["state"], "awaiting_supplier");
+    assert!(
+        rejected[0]["event"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rejected, codes"),
+        "the partner's codes are on the timeline: {tl}"
     );
 }
 
@@ -405,11 +631,155 @@ async fn a_crash_after_each_change_effect_sends_and_files_exactly_one() {
     }
 }
 
+/// The rejecting 997's one effect of its own is the timeline's new version (`xecm-version`,
+/// `gridlink_flow::file_once`; the row's Status is written by the sync). A crash after it,
+/// then the event again and the poll: one entry, one timeline, the exception moved once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_timeline_version_of_a_rejecting_997_records_it_once() {
+    let world = world(stack_on(Storage::Embedded).await).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &[]).await;
+    world.stack.crash.arm("xecm-version");
+    deliver(&world, &event).await;
+    assert!(
+        !gridlink_flow::FaultInjector::crash_after_effect(
+            world.stack.crash.as_ref(),
+            &gridlink_flow::EffectKey::new("xecm-version", "probe")
+        ),
+        "the crash happened"
+    );
+    world.stack.ledger_clock.advance(HOUR);
+    deliver(&world, &event).await;
+    until_ok(&world).await;
+    let mut again = event.clone();
+    again.event_id = gridlink_tgrid::ids::EventId::new("evt_after_crash_997");
+    deliver(&world, &again).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's 997");
+    assert_eq!(rejected.len(), 1, "once: {tl}");
+    assert_eq!(rejected[0]["tg"]["document_id"], ack.as_str());
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(
+        folder.iter().filter(|(n, _)| n == "timeline.json").count(),
+        1,
+        "one timeline document: {folder:?}"
+    );
+}
+
+/// The inbox item of a TG event (`tg / <event id>`): its record's data.
+async fn inbox_record(world: &World, event_id: &str) -> Value {
+    world
+        .function
+        .platform()
+        .inbox
+        .get("tg", event_id)
+        .await
+        .expect("the inbox answers")
+        .expect("the event is an inbox item")
+        .record
+        .data
+}
+
+/// No webhook reaches po-exception (TG gave up after 24 h of retries): the `poll-xecm`
+/// schedule's event-feed poll takes ACME's 865 — under its own event id — and it closes the
+/// change exactly as the webhook would; another firing reads nothing again, and the webhook
+/// arriving late is the same inbox item: nothing moves twice.
+async fn the_event_feed_poll_takes_the_865_no_webhook_delivered(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let (document_id, _) = acmes_860(&world).await;
+    let event = partner_answers(&world, "prt_acme", &document_id, "accept").await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent",
+        "no webhook: nothing moved yet"
+    );
+
+    let summary = poll(&world).await;
+    let events = &summary["events"];
+    assert_eq!(events["taken"], 1, "the 865 only: {summary}");
+    assert_eq!(events["already_delivered"], 0, "{summary}");
+    let done = inbox_record(&world, event.event_id.as_str()).await;
+    assert_eq!(
+        done["outcome"]["changes"][0]["exception_id"], ACME_EXC,
+        "{done}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let (tl, versions) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let all = states(&tl);
+    assert!(
+        all.ends_with(&[
+            "change_sent".into(),
+            "change_acknowledged".into(),
+            "resolved".into()
+        ]),
+        "as the webhook would: {all:?}"
+    );
+
+    // Another firing: the cursor is past the 865, which is not read again (the feed holds
+    // only what the close itself caused since, e.g. the thread's status).
+    let again = poll(&world).await;
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+    assert_eq!(again["events"]["already_delivered"], 0, "{again}");
+    // The webhook arrives late: the same inbox item, not processed again.
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["accepted"], event.event_id.as_str(), "{late}");
+    assert_eq!(late["duplicate"], true, "{late}");
+    poll(&world).await;
+    let (after, versions_after) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(after, tl, "nothing recorded twice");
+    assert_eq!(versions_after, versions);
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let folder = filed(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        !folder.iter().any(|(n, _)| n.contains("865")),
+        "the 865 is order-reconcile's to file, polled or not: {folder:?}"
+    );
+}
+
+/// The same safety net for the 997 of our 860: no webhook for its `document.status_changed`,
+/// the schedule's feed poll takes it and the rejection sends the exception back, once.
+async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack: Stack) {
+    let world = world(stack).await;
+    let (ack, event) = acme_997s_the_860(&world, "R", "*5", &[]).await;
+    let summary = poll(&world).await;
+    assert_eq!(
+        summary["events"]["taken"], 1,
+        "the 860's acknowledged status change only (the 997's own document.received is not a change answer): {summary}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier",
+        "{summary}"
+    );
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["duplicate"], true, "{late}");
+    poll(&world).await;
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let rejected = entries_saying(&tl, "rejected by the partner's 997");
+    assert_eq!(rejected.len(), 1, "once: {tl}");
+    assert_eq!(rejected[0]["tg"]["document_id"], ack.as_str());
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
     another_partners_865_never_moves_the_exception,
     an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it,
     acmes_997_of_the_860_is_recorded_on_the_timeline,
+    a_rejecting_997_of_the_860_sends_the_exception_back_with_the_partners_codes,
+    an_acknowledgment_from_another_partner_records_nothing,
+    nordfasts_contrl_rejecting_the_ordchg_sends_it_back,
     a_change_order_the_row_cannot_state_is_parked_with_the_reason_and_nothing_sent,
+    the_event_feed_poll_takes_the_865_no_webhook_delivered,
+    the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered,
 );

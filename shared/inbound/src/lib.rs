@@ -16,6 +16,8 @@
 //! - [`filing`] — a partner document through the one filer (`gridlink_flow::filing`): once
 //!   per business identity; revisions become versions.
 //! - [`acks`] — 997 / CONTRL back through TG, once per interchange.
+//! - [`functional_ack`] — a partner's 997 / 999 / CONTRL of a document gridlink sent: read
+//!   from the receiver only, classified, matched by control numbers.
 //! - [`shipments`] — shipment id / bill of lading / PRO number → the order, as earlier
 //!   documents taught the ledger (per sender).
 //! - [`unmatched`] — the queue of documents that found no workspace they may go into: list,
@@ -30,6 +32,7 @@ pub mod config;
 pub mod correlate;
 pub mod error;
 pub mod filing;
+pub mod functional_ack;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod ingress;
