@@ -40,10 +40,12 @@
 //!    and classified; only answers naming the change's control numbers count (GS06 + ST02 for
 //!    the 860; UNB 0020 / UNH 0062 for the ORDCHG). None → the event fails as malformed (a
 //!    dead letter an operator sees), nothing recorded.
-//! 3. **Accepted** (`A`, CONTRL `7` without errors, `8` received): a timeline entry, the state
-//!    unchanged — the 865 / ORDRSP still closes the change.
-//!    **Rejected** (`R`, `M`, `W`, `X`, `P`, `E` accepted with errors, CONTRL `4` or `7` with
-//!    errors): the partner's system did not take the change as sent, so no 865 / ORDRSP will
+//! 3. **Accepted** (`A`, CONTRL `7`, `8` received) and **accepted with errors** (`E`, CONTRL
+//!    `7` listing errors — the partner's system took the change and noted its errors): a
+//!    timeline entry with the verdict and codes, the state unchanged — the 865 / ORDRSP still
+//!    closes the change.
+//!    **Rejected** (`R`, `M`, `W`, `X`, `P`, CONTRL `4`, or a code not known): the partner's
+//!    system did not take the change, so no 865 / ORDRSP will
 //!    answer it. As for a rejecting 865 (see [`crate::machine`]) the exception goes back to
 //!    `awaiting_supplier` (the clock runs again; the buyer may decide `Change Order` again,
 //!    which sends a new change with a new sequence), with the partner's verdict and error codes
@@ -701,8 +703,9 @@ impl PoException {
 /// What a partner's functional acknowledgment says about our change.
 struct ChangeVerdict {
     /// Whether it rejects the change: an answer rejected (`R`, `M`, `W`, `X`, `P` / CONTRL
-    /// `4`, or a code not known) or accepted with errors (`E` / CONTRL `7` with errors) —
-    /// the partner's system did not take the change as sent.
+    /// `4`, or a code not known) — the partner's system did not take the change. Accepted
+    /// with errors (`E` / CONTRL `7` listing errors) is not a rejection: the set was taken,
+    /// its errors noted, and the 865 / ORDRSP still answers it.
     rejected: bool,
     /// Every answer's verdict and the partner's codes, as the timeline states them.
     detail: String,
@@ -710,7 +713,9 @@ struct ChangeVerdict {
 
 impl ChangeVerdict {
     fn of(answered: &[AcknowledgedTransaction]) -> Self {
-        let rejected = answered.iter().any(AcknowledgedTransaction::is_exception);
+        let rejected = answered
+            .iter()
+            .any(|t| t.verdict == FunctionalAckVerdict::Rejected);
         let detail = answered
             .iter()
             .map(|t| {
@@ -905,5 +910,49 @@ async fn get_link(
             .map(Some)
             .map_err(|e| ExceptionError::malformed(key, e)),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gridlink_inbound::functional_ack::{AcknowledgedTransaction, FunctionalAckVerdict};
+
+    use super::ChangeVerdict;
+
+    fn answer(verdict: FunctionalAckVerdict, errors: &[&str]) -> AcknowledgedTransaction {
+        AcknowledgedTransaction {
+            ack_kind: gridlink_edi::AckKind::Ack997,
+            interchange_control_number: None,
+            functional_id: Some("PC".into()),
+            group_control_number: Some("7".into()),
+            set_id: Some("860".into()),
+            control_number: Some("0001".into()),
+            verdict,
+            errors: errors.iter().map(|e| (*e).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn only_a_rejection_sends_the_change_back_accepted_with_errors_does_not() {
+        let rejected = ChangeVerdict::of(&[answer(FunctionalAckVerdict::Rejected, &["5"])]);
+        assert!(rejected.rejected);
+        assert_eq!(rejected.detail, "set 0001 rejected, codes 5");
+        let noted = ChangeVerdict::of(&[answer(
+            FunctionalAckVerdict::AcceptedWithErrors,
+            &["segment POC at 3: 8"],
+        )]);
+        assert!(!noted.rejected, "E: the set was taken, its errors noted");
+        assert_eq!(
+            noted.detail,
+            "set 0001 accepted with errors, codes segment POC at 3: 8"
+        );
+        assert!(!ChangeVerdict::of(&[answer(FunctionalAckVerdict::Accepted, &[])]).rejected);
+        assert!(
+            ChangeVerdict::of(&[
+                answer(FunctionalAckVerdict::Accepted, &[]),
+                answer(FunctionalAckVerdict::Rejected, &[])
+            ])
+            .rejected
+        );
     }
 }

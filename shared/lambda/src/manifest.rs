@@ -213,7 +213,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             Schedule {
                 name: "po-exception-poll-xecm",
                 expression: "rate(5 minutes)",
-                purpose: "Find PO exceptions raised or changed since the cursor",
+                purpose: "Find PO exceptions raised or changed since the cursor; take the partners' answers to our changes from TG's event feed (the lost-webhook safety net)",
             },
             Schedule {
                 name: "po-exception-deadlines",
