@@ -29,11 +29,8 @@ pub struct LedgerCursor {
 /// What [`LedgerCursor::save`] did.
 #[derive(Debug, Clone)]
 pub enum Saved {
-    /// The cursor is at the new position; the record's version now (to save over next).
-    Moved {
-        /// The stored record's version.
-        version: u64,
-    },
+    /// The cursor is at the new position; the record as stored (to save over next).
+    Moved(Box<LedgerRecord>),
     /// Another poller moved it since it was read; its position is kept.
     MovedByAnother,
 }
@@ -57,35 +54,28 @@ impl LedgerCursor {
         self.ledger.get(&self.id).await
     }
 
-    /// Saves `data` as the new position over the version that was read (`None`: there was
-    /// no cursor yet). A cursor another poller moved meanwhile is kept as it is.
-    pub async fn save(&self, read: Option<u64>, data: Value) -> Result<Saved, LedgerError> {
-        let current = match read {
-            None => None,
-            // A cursor removed since it was read is written anew.
-            Some(version) => match self.ledger.get(&self.id).await? {
-                Some(current) if current.version != version => {
-                    return Ok(self.moved_by_another());
-                }
-                current => current,
-            },
-        };
-        let result = match current {
-            None => {
-                self.ledger
-                    .create(NewRecord::new(self.id.clone(), "ACTIVE", data))
-                    .await
-            }
+    /// Saves `data` as the new position over the record that was read (`None`: there was
+    /// no cursor yet), without reading it again. A cursor another poller moved meanwhile is
+    /// kept as it is; one removed since it was read is written anew.
+    pub async fn save(
+        &self,
+        read: Option<&LedgerRecord>,
+        data: Value,
+    ) -> Result<Saved, LedgerError> {
+        let created = || NewRecord::new(self.id.clone(), "ACTIVE", data.clone());
+        let result = match read {
+            None => self.ledger.create(created()).await,
             Some(current) => {
                 let mut change = current.change();
-                change.data = data;
-                self.ledger.update(change).await
+                change.data = data.clone();
+                match self.ledger.update(change).await {
+                    Err(LedgerError::NotFound { .. }) => self.ledger.create(created()).await,
+                    other => other,
+                }
             }
         };
         match result {
-            Ok(record) => Ok(Saved::Moved {
-                version: record.version,
-            }),
+            Ok(record) => Ok(Saved::Moved(Box::new(record))),
             Err(LedgerError::AlreadyExists { .. } | LedgerError::VersionConflict { .. }) => {
                 Ok(self.moved_by_another())
             }

@@ -81,14 +81,6 @@ impl AcknowledgedTransaction {
             (None, None) => false,
         }
     }
-
-    /// Whether the order needs a person: accepted with errors, or rejected.
-    pub fn is_exception(&self) -> bool {
-        matches!(
-            self.verdict,
-            FunctionalAckVerdict::AcceptedWithErrors | FunctionalAckVerdict::Rejected
-        )
-    }
 }
 
 /// Whether `document` is a functional acknowledgment — which gridlink must never answer with
@@ -430,7 +422,6 @@ mod tests {
         assert_eq!(first.group_control_number.as_deref(), Some("17"));
         assert_eq!(first.control_number.as_deref(), Some("0001"));
         assert!(first.answers_an_order());
-        assert!(!first.is_exception());
     }
 
     #[test]
@@ -461,7 +452,6 @@ mod tests {
             FunctionalAckVerdict::AcceptedWithErrors
         );
         assert_eq!(answered[1].errors, vec!["I5"]);
-        assert!(answered.iter().all(AcknowledgedTransaction::is_exception));
     }
 
     #[test]

@@ -136,8 +136,7 @@ pub async fn poll_tg_events(
         platform.function,
         EVENT_CURSOR_FEED,
     )?;
-    let record = cursor.read().await?;
-    let mut version = record.as_ref().map(|r| r.version);
+    let mut record = cursor.read().await?;
     let mut after = record
         .as_ref()
         .and_then(|r| r.data.get("after").and_then(serde_json::Value::as_str))
@@ -188,10 +187,10 @@ pub async fn poll_tg_events(
             }
         }
         match cursor
-            .save(version, json!({ "after": last.as_str() }))
+            .save(record.as_ref(), json!({ "after": last.as_str() }))
             .await?
         {
-            Saved::Moved { version: saved } => version = Some(saved),
+            Saved::Moved(saved) => record = Some(*saved),
             // Another poll moved the cursor meanwhile: both read the same feed, and every
             // event is one inbox item whichever took it; keep the other's position.
             Saved::MovedByAnother => break,

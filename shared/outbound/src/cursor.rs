@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gridlink_flow::LedgerCursor;
-use gridlink_store::Ledger;
+use gridlink_store::{Ledger, LedgerRecord};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -33,13 +33,14 @@ pub struct PollCursor {
 }
 
 /// The window one poll reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PollWindow {
     /// Read changes at or after this time (the position minus the overlap).
     pub since: OffsetDateTime,
     /// The time the poll began: the next position once it succeeds.
     pub until: OffsetDateTime,
-    version: Option<u64>,
+    /// The cursor as read (what [`PollCursor::advance`] saves over).
+    read: Option<LedgerRecord>,
 }
 
 impl PollCursor {
@@ -72,13 +73,13 @@ impl PollCursor {
                 Ok(PollWindow {
                     since: position - self.overlap,
                     until: now,
-                    version: Some(record.version),
+                    read: Some(record),
                 })
             }
             None => Ok(PollWindow {
                 since: now - self.first_lookback - self.overlap,
                 until: now,
-                version: None,
+                read: None,
             }),
         }
     }
@@ -91,7 +92,7 @@ impl PollCursor {
             .format(&Rfc3339)
             .map_err(|_| OutboundError::BadCursor(self.cursor.id().to_string()))?;
         self.cursor
-            .save(window.version, json!({ "position": position }))
+            .save(window.read.as_ref(), json!({ "position": position }))
             .await?;
         Ok(())
     }

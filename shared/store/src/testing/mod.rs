@@ -15,6 +15,7 @@
 //! # }
 //! ```
 
+mod counting;
 mod fixtures;
 pub mod iam;
 mod moto;
@@ -29,6 +30,7 @@ use bytes::Bytes;
 use crate::blob::ByteStream;
 use aws_credential_types::Credentials;
 
+pub use counting::CountingLedger;
 pub use fixtures::{
     BlobsUnderTest, LedgerUnderTest, TEST_EPOCH, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
     test_clock,

@@ -1,0 +1,115 @@
+//! A [`Ledger`] that counts the calls made through it, by operation: for tests that pin how
+//! many ledger reads and writes a piece of work costs (each is a DynamoDB request in the cloud).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::ledger::{
+    Claim, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
+    RecordChange, RecordId,
+};
+
+/// Wraps a ledger and counts every call by operation name (`get`, `create`, `update`, …).
+#[derive(Debug)]
+pub struct CountingLedger {
+    inner: Arc<dyn Ledger>,
+    calls: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl CountingLedger {
+    /// Counts the calls made to `inner` through the returned ledger.
+    pub fn new(inner: Arc<dyn Ledger>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            calls: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The calls so far, by operation.
+    pub fn calls(&self) -> BTreeMap<&'static str, u64> {
+        self.calls.lock().expect("counter lock").clone()
+    }
+
+    /// The calls of one operation so far.
+    pub fn count(&self, operation: &str) -> u64 {
+        self.calls().get(operation).copied().unwrap_or(0)
+    }
+
+    /// Forgets the calls counted so far.
+    pub fn reset(&self) {
+        self.calls.lock().expect("counter lock").clear();
+    }
+
+    fn note(&self, operation: &'static str) {
+        *self
+            .calls
+            .lock()
+            .expect("counter lock")
+            .entry(operation)
+            .or_default() += 1;
+    }
+}
+
+#[async_trait::async_trait]
+impl Ledger for CountingLedger {
+    async fn create(&self, record: NewRecord) -> Result<LedgerRecord, LedgerError> {
+        self.note("create");
+        self.inner.create(record).await
+    }
+
+    async fn get(&self, id: &RecordId) -> Result<Option<LedgerRecord>, LedgerError> {
+        self.note("get");
+        self.inner.get(id).await
+    }
+
+    async fn update(&self, change: RecordChange) -> Result<LedgerRecord, LedgerError> {
+        self.note("update");
+        self.inner.update(change).await
+    }
+
+    async fn delete(&self, id: &RecordId, expected_version: u64) -> Result<(), LedgerError> {
+        self.note("delete");
+        self.inner.delete(id, expected_version).await
+    }
+
+    async fn query(&self, query: Query) -> Result<Vec<LedgerRecord>, LedgerError> {
+        self.note("query");
+        self.inner.query(query).await
+    }
+
+    async fn transact(&self, writes: Vec<LedgerWrite>) -> Result<(), LedgerError> {
+        self.note("transact");
+        self.inner.transact(writes).await
+    }
+
+    async fn claim(
+        &self,
+        id: &RecordId,
+        lease: Duration,
+        payload_hash: Option<&str>,
+    ) -> Result<Claim, LedgerError> {
+        self.note("claim");
+        self.inner.claim(id, lease, payload_hash).await
+    }
+
+    async fn complete_claim(
+        &self,
+        id: &RecordId,
+        token: &ClaimToken,
+        result: Value,
+        retain_for: Option<Duration>,
+    ) -> Result<(), LedgerError> {
+        self.note("complete_claim");
+        self.inner
+            .complete_claim(id, token, result, retain_for)
+            .await
+    }
+
+    async fn release_claim(&self, id: &RecordId, token: &ClaimToken) -> Result<(), LedgerError> {
+        self.note("release_claim");
+        self.inner.release_claim(id, token).await
+    }
+}
