@@ -28,8 +28,8 @@ use gridlink_core::config::ConfigSource;
 use gridlink_flow::{EffectKey, FaultInjector, Parts, Platform};
 use gridlink_lambda::{HttpRequest, Invocation, ScheduleFiring};
 use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions};
-use gridlink_store::testing::TEST_EPOCH;
 use gridlink_store::testing::iam::{IamMoto, StorageUnderRoles};
+use gridlink_store::testing::{CountingBlobs, CountingLedger, TEST_EPOCH};
 use gridlink_store::{BlobKey, BlobStore, DynamoLedger, Ledger, S3BlobStore, StoreError};
 use gridlink_tgrid::TgClient;
 use gridlink_xecm::XecmClient;
@@ -165,6 +165,17 @@ pub struct Stack {
     /// On moto: each function's storage, as its role.
     roles: HashMap<&'static str, RoleStorage>,
     _data: tempfile::TempDir,
+}
+
+/// A function's platform whose storage calls are counted ([`Stack::counted_platform`]).
+#[derive(Debug)]
+pub struct CountedPlatform {
+    /// The platform to build the function on.
+    pub platform: Platform,
+    /// Its ledger calls.
+    pub ledger: Arc<CountingLedger>,
+    /// Its blob calls.
+    pub blobs: Arc<CountingBlobs>,
 }
 
 /// A function's blob store and ledger acting as its deployed role.
@@ -341,15 +352,36 @@ impl Stack {
     /// The platform of `function`, with the crash switch wired into its effects; on moto its
     /// storage acts as the function's role.
     pub fn platform(&self, function: &'static str) -> Platform {
-        let mut platform = match self.roles.get(function) {
-            Some(role) => {
-                let mut parts = self.parts.clone();
-                parts.blobs = role.blobs.clone();
-                parts.ledger = role.ledger.clone();
-                Platform::from_parts(function, &parts)
-            }
-            None => Platform::from_parts(function, &self.parts),
-        };
+        self.platform_on(function, &self.parts_of(function))
+    }
+
+    /// [`Stack::platform`] with every ledger and blob call it makes counted (what a piece of
+    /// work costs in DynamoDB and S3 requests; docs/cost.md).
+    pub fn counted_platform(&self, function: &'static str) -> CountedPlatform {
+        let mut parts = self.parts_of(function);
+        let ledger = CountingLedger::new(parts.ledger.clone());
+        let blobs = CountingBlobs::new(parts.blobs.clone());
+        parts.ledger = ledger.clone();
+        parts.blobs = blobs.clone();
+        CountedPlatform {
+            platform: self.platform_on(function, &parts),
+            ledger,
+            blobs,
+        }
+    }
+
+    /// The stack's parts, with `function`'s role storage on moto.
+    fn parts_of(&self, function: &str) -> Parts {
+        let mut parts = self.parts.clone();
+        if let Some(role) = self.roles.get(function) {
+            parts.blobs = role.blobs.clone();
+            parts.ledger = role.ledger.clone();
+        }
+        parts
+    }
+
+    fn platform_on(&self, function: &'static str, parts: &Parts) -> Platform {
+        let mut platform = Platform::from_parts(function, parts);
         platform.effects = platform.effects.clone().with_faults(self.crash.clone());
         platform
     }

@@ -90,9 +90,20 @@ pub fn world_with(stack: Stack, options: &Options) -> World {
     for (key, value) in &options.config {
         config = config.with(key, value);
     }
+    let platform = stack.platform(order_reconcile::NAME);
+    world_on(stack, platform, &config)
+}
+
+/// The world on `stack`, order-reconcile built on `platform` (a counted one, say) with
+/// `config`.
+pub fn world_on(
+    stack: Stack,
+    platform: gridlink_flow::Platform,
+    config: &gridlink_core::config::ConfigSource,
+) -> World {
     let function = OrderReconcile::function(
-        stack.platform(order_reconcile::NAME),
-        OrderReconcileConfig::from_source(&config).expect("the demo configuration"),
+        platform,
+        OrderReconcileConfig::from_source(config).expect("the demo configuration"),
     );
     World {
         function,

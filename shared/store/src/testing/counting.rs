@@ -1,5 +1,6 @@
-//! A [`Ledger`] that counts the calls made through it, by operation: for tests that pin how
-//! many ledger reads and writes a piece of work costs (each is a DynamoDB request in the cloud).
+//! A [`Ledger`] and a [`BlobStore`] that count the calls made through them, by operation: for
+//! tests that pin how many ledger reads and writes and blob requests a piece of work costs
+//! (each is a DynamoDB or S3 request in the cloud; docs/cost.md prices them).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -7,16 +8,49 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::blob::{
+    Blob, BlobEntry, BlobKey, BlobMeta, BlobStore, ByteRange, ByteStream, PutOptions, StoreError,
+};
 use crate::ledger::{
     Claim, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
     RecordChange, RecordId,
 };
 
+/// Calls counted by operation name.
+#[derive(Debug, Default)]
+pub struct Calls(Mutex<BTreeMap<&'static str, u64>>);
+
+impl Calls {
+    /// The calls so far, by operation.
+    pub fn all(&self) -> BTreeMap<&'static str, u64> {
+        self.0.lock().expect("counter lock").clone()
+    }
+
+    /// The calls of one operation so far.
+    pub fn count(&self, operation: &str) -> u64 {
+        self.all().get(operation).copied().unwrap_or(0)
+    }
+
+    /// Forgets the calls counted so far.
+    pub fn reset(&self) {
+        self.0.lock().expect("counter lock").clear();
+    }
+
+    fn note(&self, operation: &'static str) {
+        *self
+            .0
+            .lock()
+            .expect("counter lock")
+            .entry(operation)
+            .or_default() += 1;
+    }
+}
+
 /// Wraps a ledger and counts every call by operation name (`get`, `create`, `update`, …).
 #[derive(Debug)]
 pub struct CountingLedger {
     inner: Arc<dyn Ledger>,
-    calls: Mutex<BTreeMap<&'static str, u64>>,
+    calls: Calls,
 }
 
 impl CountingLedger {
@@ -24,32 +58,73 @@ impl CountingLedger {
     pub fn new(inner: Arc<dyn Ledger>) -> Arc<Self> {
         Arc::new(Self {
             inner,
-            calls: Mutex::new(BTreeMap::new()),
+            calls: Calls::default(),
         })
     }
 
-    /// The calls so far, by operation.
-    pub fn calls(&self) -> BTreeMap<&'static str, u64> {
-        self.calls.lock().expect("counter lock").clone()
-    }
-
-    /// The calls of one operation so far.
-    pub fn count(&self, operation: &str) -> u64 {
-        self.calls().get(operation).copied().unwrap_or(0)
-    }
-
-    /// Forgets the calls counted so far.
-    pub fn reset(&self) {
-        self.calls.lock().expect("counter lock").clear();
+    /// The calls counted so far.
+    pub fn calls(&self) -> &Calls {
+        &self.calls
     }
 
     fn note(&self, operation: &'static str) {
-        *self
-            .calls
-            .lock()
-            .expect("counter lock")
-            .entry(operation)
-            .or_default() += 1;
+        self.calls.note(operation);
+    }
+}
+
+/// Wraps a blob store and counts every call by operation name (`put`, `get`, `head`,
+/// `delete`, `list`).
+#[derive(Debug)]
+pub struct CountingBlobs {
+    inner: Arc<dyn BlobStore>,
+    calls: Calls,
+}
+
+impl CountingBlobs {
+    /// Counts the calls made to `inner` through the returned store.
+    pub fn new(inner: Arc<dyn BlobStore>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            calls: Calls::default(),
+        })
+    }
+
+    /// The calls counted so far.
+    pub fn calls(&self) -> &Calls {
+        &self.calls
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for CountingBlobs {
+    async fn put(
+        &self,
+        key: &BlobKey,
+        body: ByteStream,
+        options: PutOptions,
+    ) -> Result<BlobMeta, StoreError> {
+        self.calls.note("put");
+        self.inner.put(key, body, options).await
+    }
+
+    async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<Blob, StoreError> {
+        self.calls.note("get");
+        self.inner.get(key, range).await
+    }
+
+    async fn head(&self, key: &BlobKey) -> Result<BlobMeta, StoreError> {
+        self.calls.note("head");
+        self.inner.head(key).await
+    }
+
+    async fn delete(&self, key: &BlobKey) -> Result<(), StoreError> {
+        self.calls.note("delete");
+        self.inner.delete(key).await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, StoreError> {
+        self.calls.note("list");
+        self.inner.list(prefix).await
     }
 }
 

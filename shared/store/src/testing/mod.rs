@@ -30,7 +30,7 @@ use bytes::Bytes;
 use crate::blob::ByteStream;
 use aws_credential_types::Credentials;
 
-pub use counting::CountingLedger;
+pub use counting::{Calls, CountingBlobs, CountingLedger};
 pub use fixtures::{
     BlobsUnderTest, LedgerUnderTest, TEST_EPOCH, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
     test_clock,
