@@ -141,9 +141,16 @@ impl RunningSim {
         self.sim.faults().counts
     }
 
-    /// A copy of the repository, for assertions.
+    /// A copy of the repository, for assertions. It clones every node: to read a large
+    /// repository often, use [`RunningSim::with_store`].
     pub fn snapshot(&self) -> Store {
         self.sim.store().clone()
+    }
+
+    /// Runs `read` on the repository under its lock, without copying it. The simulator
+    /// answers no request meanwhile: keep `read` short, and never block or wait in it.
+    pub fn with_store<R>(&self, read: impl FnOnce(&Store) -> R) -> R {
+        read(&self.sim.store())
     }
 
     /// API calls received, by `METHOD /api/...` with ids replaced by `{id}`.

@@ -167,7 +167,7 @@ pub fn create_workspace(
         now,
     )?;
     {
-        let node = store.node_mut(id)?;
+        let mut node = store.node_mut(id)?;
         node.workspace = Some(WorkspaceLink {
             type_id: workspace_type.id,
             template_id,
@@ -246,9 +246,11 @@ pub fn apply_category(
     let mut values = categories::initial_values(&def);
     categories::apply_updates(&def, &mut values, input)?;
     let changes = categories::attribute_changes(&def, &categories::initial_values(&def), &values);
-    let node = store.node_mut(node_id)?;
-    node.categories.insert(category, values);
-    node.modify_date = now;
+    {
+        let mut node = store.node_mut(node_id)?;
+        node.categories.insert(category, values);
+        node.modify_date = now;
+    }
     store.record(
         EventKind::CategoryChanged,
         node_id,
@@ -273,26 +275,30 @@ pub fn update_category(
         .get(&category)
         .cloned()
         .ok_or_else(ApiError::not_accessible)?;
-    let node = store.node_mut(node_id)?;
-    let values = node.categories.get_mut(&category).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "Category '{}' ({category}) is not applied to this item.",
-            def.name
-        ))
-    })?;
-    let mut updated = values.clone();
-    if categories::apply_updates(&def, &mut updated, input)? {
+    let changes = {
+        let mut node = store.node_mut(node_id)?;
+        let values = node.categories.get_mut(&category).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Category '{}' ({category}) is not applied to this item.",
+                def.name
+            ))
+        })?;
+        let mut updated = values.clone();
+        if !categories::apply_updates(&def, &mut updated, input)? {
+            return Ok(());
+        }
         let changes = categories::attribute_changes(&def, values, &updated);
         *values = updated;
         node.modify_date = now;
-        store.record(
-            EventKind::CategoryChanged,
-            node_id,
-            user,
-            Some(json!({"category_id": category, "action": "update", "changes": changes})),
-            now,
-        );
-    }
+        changes
+    };
+    store.record(
+        EventKind::CategoryChanged,
+        node_id,
+        user,
+        Some(json!({"category_id": category, "action": "update", "changes": changes})),
+        now,
+    );
     Ok(())
 }
 
@@ -329,28 +335,32 @@ pub fn add_version(
     user: i64,
     now: OffsetDateTime,
 ) -> Result<u32, ApiError> {
-    let node = store.node_mut(node_id)?;
-    if node.subtype != subtype::DOCUMENT {
-        return Err(ApiError::bad_request(format!(
-            "{} is not a document and has no versions",
-            node.name
-        )));
-    }
-    let number = u32::try_from(node.versions.len()).unwrap_or(u32::MAX - 1) + 1;
-    let mime_type = mime_for(upload.content_type.as_deref(), &upload.file_name);
-    let (file_name, size, sha256) = (upload.file_name.clone(), upload.size, upload.sha256.clone());
-    node.versions.push(Version {
-        number,
-        file_name,
-        size,
-        mime_type,
-        description: description.to_owned(),
-        create_date: now,
-        owner_user_id: user,
-        content_file: upload.keep(),
-        sha256,
-    });
-    node.modify_date = now;
+    let number = {
+        let mut node = store.node_mut(node_id)?;
+        if node.subtype != subtype::DOCUMENT {
+            return Err(ApiError::bad_request(format!(
+                "{} is not a document and has no versions",
+                node.name
+            )));
+        }
+        let number = u32::try_from(node.versions.len()).unwrap_or(u32::MAX - 1) + 1;
+        let mime_type = mime_for(upload.content_type.as_deref(), &upload.file_name);
+        let (file_name, size, sha256) =
+            (upload.file_name.clone(), upload.size, upload.sha256.clone());
+        node.versions.push(Version {
+            number,
+            file_name,
+            size,
+            mime_type,
+            description: description.to_owned(),
+            create_date: now,
+            owner_user_id: user,
+            content_file: upload.keep(),
+            sha256,
+        });
+        node.modify_date = now;
+        number
+    };
     store.record(
         EventKind::VersionAdded,
         node_id,

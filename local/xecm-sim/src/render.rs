@@ -23,7 +23,7 @@ pub fn properties(store: &Store, node: &Node, dates: DateStyle) -> Value {
         DateStyle::Utc => node_date(at),
         DateStyle::Local => local_date(at),
     };
-    let children = store.children(node.id).count();
+    let children = store.child_count(node.id);
     let latest = node.versions.last();
     let container = subtype::is_container(node.subtype);
     let document = node.subtype == subtype::DOCUMENT;

@@ -2,6 +2,13 @@
 //!
 //! `Store` is plain data behind the simulator's mutex; routes borrow it for the length of one
 //! request and never across an `.await`. It is also the persistence snapshot.
+//!
+//! Its nodes live in a [`Nodes`] table that indexes them by parent and by workspace type, so
+//! a listing costs what the folder (or the type) holds, not what the repository holds.
+
+mod nodes;
+
+pub use nodes::{NodeMut, Nodes};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,8 +27,9 @@ use crate::model::{
 pub struct Store {
     /// The next id for a new node.
     pub next_id: i64,
-    /// All nodes by id.
-    pub nodes: BTreeMap<i64, Node>,
+    /// All nodes by id (read it as a `BTreeMap<i64, Node>`; change it through the store's
+    /// methods, which keep its indexes true).
+    pub nodes: Nodes,
     /// Category definitions by id.
     pub categories: BTreeMap<i64, CategoryDef>,
     /// Workspace types by id.
@@ -41,7 +49,7 @@ impl Store {
     pub fn new(now: OffsetDateTime) -> Self {
         let mut store = Self {
             next_id: well_known::FIRST_FREE_ID,
-            nodes: BTreeMap::new(),
+            nodes: Nodes::default(),
             categories: BTreeMap::new(),
             workspace_types: BTreeMap::new(),
             users: Vec::new(),
@@ -80,10 +88,11 @@ impl Store {
         store
     }
 
-    /// Inserts a node with its own id, keeping the id counter ahead of it.
+    /// Inserts a node with its own id (replacing one already there), keeping the id counter
+    /// ahead of it.
     pub fn insert(&mut self, node: Node) {
         self.next_id = self.next_id.max(node.id + 1);
-        self.nodes.insert(node.id, node);
+        self.nodes.insert(node);
     }
 
     /// The node, or the 400 Content Server answers for a missing one.
@@ -91,16 +100,20 @@ impl Store {
         self.nodes.get(&id).ok_or_else(ApiError::not_accessible)
     }
 
-    /// The node for changing, or 400.
-    pub fn node_mut(&mut self, id: i64) -> Result<&mut Node, ApiError> {
-        self.nodes.get_mut(&id).ok_or_else(ApiError::not_accessible)
+    /// The node for changing, or 400. Changing its `parent_id` moves it: the guard re-files
+    /// it in the indexes when dropped.
+    pub fn node_mut(&mut self, id: i64) -> Result<NodeMut<'_>, ApiError> {
+        self.nodes.get_mut(id).ok_or_else(ApiError::not_accessible)
     }
 
     /// Direct children of a node, by id.
-    pub fn children(&self, parent: i64) -> impl Iterator<Item = &Node> {
-        self.nodes
-            .values()
-            .filter(move |node| node.parent_id == parent)
+    pub fn children(&self, parent: i64) -> impl DoubleEndedIterator<Item = &Node> + '_ {
+        self.nodes.children(parent)
+    }
+
+    /// How many direct children a node has.
+    pub fn child_count(&self, parent: i64) -> usize {
+        self.nodes.child_count(parent)
     }
 
     /// The child of `parent` with exactly this name (names are unique among siblings).
@@ -181,7 +194,7 @@ impl Store {
 
     /// The workspace linked to a business object.
     pub fn workspace_for(&self, reference: &BusinessObjectRef) -> Option<&Node> {
-        self.nodes.values().find(|node| {
+        self.nodes.workspaces(None).into_iter().find(|node| {
             node.workspace.as_ref().is_some_and(|link| {
                 link.references.iter().any(|r| {
                     r.ext_system_id
@@ -204,7 +217,7 @@ impl Store {
         }
         let mut files = Vec::new();
         for node_id in doomed {
-            if let Some(node) = self.nodes.remove(&node_id) {
+            if let Some(node) = self.nodes.remove(node_id) {
                 files.extend(
                     node.versions
                         .into_iter()
@@ -212,11 +225,24 @@ impl Store {
                 );
             }
         }
-        let remaining: std::collections::BTreeSet<i64> = self.nodes.keys().copied().collect();
-        for node in self.nodes.values_mut() {
-            if let Some(link) = node.workspace.as_mut() {
+        let dangling: Vec<(i64, i64)> = self
+            .nodes
+            .workspaces(None)
+            .into_iter()
+            .flat_map(|node| {
+                node.workspace
+                    .iter()
+                    .flat_map(|link| link.relations.iter())
+                    .filter(|relation| !self.nodes.contains_key(&relation.workspace_id))
+                    .map(|relation| (node.id, relation.workspace_id))
+            })
+            .collect();
+        for (workspace, gone) in dangling {
+            if let Some(mut node) = self.nodes.get_mut(workspace)
+                && let Some(link) = node.workspace.as_mut()
+            {
                 link.relations
-                    .retain(|relation| remaining.contains(&relation.workspace_id));
+                    .retain(|relation| relation.workspace_id != gone);
             }
         }
         files
@@ -301,7 +327,7 @@ impl Store {
 
     /// Marks a node as changed now.
     pub fn touch(&mut self, id: i64, now: OffsetDateTime) {
-        if let Some(node) = self.nodes.get_mut(&id) {
+        if let Some(mut node) = self.nodes.get_mut(id) {
             node.modify_date = now;
         }
     }

@@ -890,7 +890,7 @@ async fn count(
     gateway: &str,
     acks_seen: &mut std::collections::HashMap<String, AckDoc>,
 ) -> anyhow::Result<Tally> {
-    let filed = filed_documents(&xecm.snapshot());
+    let filed = xecm.with_store(filed_documents);
     let mut parked = BTreeSet::new();
     let mut dead_letters = 0;
     for function in ["order-reconcile", "shipment-delay"] {

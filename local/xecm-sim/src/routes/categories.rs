@@ -177,11 +177,13 @@ pub async fn inheritance(
             node.name
         )));
     }
-    let inherited = &mut store.node_mut(id)?.inherited_categories;
-    let changed = if enable {
-        inherited.insert(category)
-    } else {
-        inherited.remove(&category)
+    let changed = {
+        let mut node = store.node_mut(id)?;
+        if enable {
+            node.inherited_categories.insert(category)
+        } else {
+            node.inherited_categories.remove(&category)
+        }
     };
     if changed {
         store.record(

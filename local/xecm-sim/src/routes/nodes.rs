@@ -279,7 +279,7 @@ pub async fn update(
         return Err(ApiError::name_taken(&new_name));
     }
     {
-        let target = store.node_mut(id)?;
+        let mut target = store.node_mut(id)?;
         target.name = new_name;
         target.parent_id = parent;
         if let Some(description) = input.text("description") {

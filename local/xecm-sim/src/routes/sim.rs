@@ -104,7 +104,7 @@ async fn stats(State(sim): State<AppState>) -> ApiResult {
         "calls_total": sim.call_total.load(std::sync::atomic::Ordering::Relaxed),
         "calls": calls,
         "nodes": store.nodes.len(),
-        "documents": store.nodes.values().filter(|n| n.subtype == subtype::DOCUMENT).count(),
+        "documents": store.nodes.count_of_subtype(subtype::DOCUMENT),
         "faults": counts,
     }))
 }

@@ -99,7 +99,8 @@ pub async fn list(State(sim): State<AppState>, _: Authed, RawQuery(raw): RawQuer
     let early = params.get("where_is_early").map(crate::envelope::as_flag);
     let mut found: Vec<&Node> = store
         .nodes
-        .values()
+        .workspaces(type_id)
+        .into_iter()
         .filter(|node| {
             let Some(link) = &node.workspace else {
                 return false;

@@ -37,7 +37,11 @@ pub struct Api {
 
 impl Api {
     pub async fn new() -> Self {
-        let sim = start().await;
+        Self::login(start().await).await
+    }
+
+    /// Logs in to a simulator already started.
+    pub async fn login(sim: RunningSim) -> Self {
         let http = reqwest::Client::new();
         let login: Value = http
             .post(format!("{}/api/v1/auth", sim.base_url))
