@@ -59,6 +59,7 @@
     clippy::cast_possible_wrap
 )] // counts, shares and amounts of a test run: small and non-negative
 
+pub mod answers;
 pub mod corpus;
 pub mod tally;
 
@@ -127,6 +128,8 @@ pub struct ChaosReport {
     pub faults_injected: Value,
     /// Whether the world settled before the bound.
     pub settled: bool,
+    /// Seconds the set-up of the answers' use cases took (before the first send).
+    pub setup_seconds: f64,
     /// Seconds from the first send to the last count.
     pub seconds: f64,
     /// The counts.
@@ -190,6 +193,18 @@ impl ChaosReport {
             self.send_failures,
             self.faults_injected,
         );
+        for (use_case, a) in &t.answers {
+            out.push_str(&format!(
+                "answers {use_case:<19} {} sent: {} of {} filed exactly once where they belong, {} of {} refused (crossing attempts, invalid values) and filed nowhere\n",
+                a.sent, a.filed, a.expected_filed, a.refused, a.expected_refused
+            ));
+        }
+        if self.setup_seconds > 0.0 {
+            out.push_str(&format!(
+                "set-up              {:.0} s (the answers' use cases, before the first send, without faults or kills)\n",
+                self.setup_seconds
+            ));
+        }
         for finding in &t.findings {
             out.push_str("  ");
             out.push_str(finding);
@@ -432,7 +447,12 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         token: Arc::new(Mutex::new(None)),
     };
 
-    let plan = corpus::plan(options.events, options.seed);
+    let (documents, answer_plan) = answers::plan(options.events, options.seed);
+    let plan = corpus::plan_with(
+        documents,
+        corpus::orders_per_supplier(options.events),
+        options.seed,
+    );
     let seeded = http
         .post(format!(
             "{}/__sim/seed",
@@ -448,6 +468,38 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             "seeding the chaos orders into xECM failed: {}",
             seeded.text().await.unwrap_or_default()
         );
+    }
+    // supplier-onboarding's chaos suppliers: their xECM workspaces and TG partners.
+    if !answer_plan.is_empty() {
+        let (suppliers, partners) = answers::onboarding_seed(options.events);
+        let seeded = http
+            .post(format!(
+                "{}/__sim/seed",
+                xecm.root_url.trim_end_matches('/')
+            ))
+            .json(&suppliers)
+            .send()
+            .await?;
+        if !seeded.status().is_success() {
+            bail!(
+                "seeding the chaos suppliers into xECM failed: {}",
+                seeded.text().await.unwrap_or_default()
+            );
+        }
+        for partner in partners {
+            let added = http
+                .post(format!("{tg_base}/__sim/partners"))
+                .json(&partner)
+                .send()
+                .await?;
+            if !added.status().is_success() {
+                bail!(
+                    "adding the chaos partner {} to TG failed: {}",
+                    partner["partner_id"],
+                    added.text().await.unwrap_or_default()
+                );
+            }
+        }
     }
 
     let port = free_port()?;
@@ -483,6 +535,24 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         starts: 0,
     }));
     functions.lock().await.start().await?;
+
+    // Set-up of the xECM-started use cases, before any fault or kill: what the partners
+    // will answer must exist on TG.
+    let setup_started = Instant::now();
+    let mut setup = answers::Setup::default();
+    if !answer_plan.is_empty() {
+        answers::set_up(
+            &http,
+            &xecm.base_url,
+            &tg_base,
+            options.events,
+            &mut setup,
+            Duration::from_secs(120),
+        )
+        .await
+        .context("setting up the answers' use cases")?;
+    }
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
 
     // Delivery chaos and faults.
     controls
@@ -528,6 +598,8 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let started = Instant::now();
     let mut send_failures = 0usize;
     let mut document_ids = std::collections::HashMap::new();
+    let mut answers_sent = BTreeMap::new();
+    let mut next_answer = answer_plan.iter().peekable();
     for chunk in plan.chunks(options.concurrency.max(1)) {
         let sends = chunk.iter().map(|p| send(&http, &tg_base, p));
         for (p, result) in chunk.iter().zip(futures::future::join_all(sends).await) {
@@ -541,6 +613,29 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
                 }
             }
         }
+        let done = chunk.last().map_or(0, |p| p.index + 1);
+        while let Some(answer) = next_answer.next_if(|a| a.after < done) {
+            send_answer(
+                &http,
+                &tg_base,
+                &setup,
+                answer,
+                &mut answers_sent,
+                &mut send_failures,
+            )
+            .await;
+        }
+    }
+    for answer in next_answer {
+        send_answer(
+            &http,
+            &tg_base,
+            &setup,
+            answer,
+            &mut answers_sent,
+            &mut send_failures,
+        )
+        .await;
     }
     sending.store(false, Ordering::SeqCst);
 
@@ -552,7 +647,16 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let mut tally;
     loop {
         let _ = controls.post_json("__sim/delivery/flush", &json!({})).await;
-        tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
+        tally = count(
+            &plan,
+            (&answer_plan, &answers_sent),
+            &xecm,
+            &tg_api,
+            &http,
+            &gateway,
+            &mut acks_seen,
+        )
+        .await?;
         let expected = (tally.expected_filed + tally.expected_parked).max(1);
         let progress = (tally.filed + tally.parked) as f64 / expected as f64;
         while kill_at.front().is_some_and(|at| *at <= progress) {
@@ -571,7 +675,16 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         }
         if !faults_on.load(Ordering::SeqCst) && kill_at.is_empty() && tally.settled() {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
+            tally = count(
+                &plan,
+                (&answer_plan, &answers_sent),
+                &xecm,
+                &tg_api,
+                &http,
+                &gateway,
+                &mut acks_seen,
+            )
+            .await?;
             settled = tally.settled();
             if settled {
                 break;
@@ -604,6 +717,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             "tg_429_503_scheduled": tg_faults.load(Ordering::SeqCst),
         }),
         settled,
+        setup_seconds,
         seconds,
         tally,
         traces,
@@ -786,7 +900,14 @@ async fn inject_faults(
     Ok(())
 }
 
-/// Replays every `document.received` event `extra` more times to every subscription that
+/// The events the command replays: the EDI documents' and the partners' answers'.
+const REPLAYED: [&str; 3] = [
+    "document.received",
+    "campaign.response_received",
+    "document_request.item_submitted",
+];
+
+/// Replays every `document.received` (and answer) event `extra` more times to every subscription that
 /// takes it, signed as TG signs, each at a random moment up to 3 s later (so out of order).
 async fn replay(
     tg: TgApi,
@@ -818,7 +939,7 @@ async fn replay(
             }
             for event in &items {
                 after = event["event_id"].as_str().map(str::to_owned);
-                if event["event_type"] != "document.received" {
+                if !REPLAYED.contains(&event["event_type"].as_str().unwrap_or_default()) {
                     continue;
                 }
                 let body = serde_json::to_vec(event)?;
@@ -881,9 +1002,33 @@ fn subscribers(subscriptions: &Value, event: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Sends one planned answer and keeps what TG answered.
+async fn send_answer(
+    http: &reqwest::Client,
+    tg_base: &str,
+    setup: &answers::Setup,
+    answer: &answers::PlannedAnswer,
+    sent: &mut BTreeMap<usize, answers::AnswerSent>,
+    send_failures: &mut usize,
+) {
+    match answers::send(http, tg_base, setup, answer).await {
+        Ok(result) => {
+            sent.insert(answer.index, result);
+        }
+        Err(e) => {
+            *send_failures += 1;
+            tracing::error!(index = answer.index, error = %e, "sending an answer failed");
+        }
+    }
+}
+
 /// Counts the world now.
 async fn count(
     plan: &[Planned],
+    (answer_plan, answers_sent): (
+        &[answers::PlannedAnswer],
+        &BTreeMap<usize, answers::AnswerSent>,
+    ),
     xecm: &gridlink_xecm_sim::RunningSim,
     tg: &TgApi,
     http: &reqwest::Client,
@@ -891,14 +1036,25 @@ async fn count(
     acks_seen: &mut std::collections::HashMap<String, AckDoc>,
 ) -> anyhow::Result<Tally> {
     let filed = filed_documents(&xecm.snapshot());
+    let filed_answers = answers::filed_answers(&xecm.snapshot());
     let mut parked = BTreeSet::new();
     let mut dead_letters = 0;
-    for function in ["order-reconcile", "shipment-delay"] {
+    for function in [
+        "order-reconcile",
+        "shipment-delay",
+        answers::RECALL_UC,
+        answers::ONBOARDING_UC,
+    ] {
+        let has_unmatched = matches!(function, "order-reconcile" | "shipment-delay");
         // The functions may be between a kill and a restart: ask again.
         let mut listed = None;
         for _ in 0..50 {
             let unmatched = http
-                .get(format!("{gateway}/{function}/unmatched"))
+                .get(if has_unmatched {
+                    format!("{gateway}/{function}/unmatched")
+                } else {
+                    format!("{gateway}/{function}/dead-letters")
+                })
                 .send()
                 .await;
             let dead = http
@@ -916,7 +1072,12 @@ async fn count(
         }
         let (unmatched, dead) =
             listed.with_context(|| format!("{function}'s operator routes do not answer"))?;
-        for item in unmatched["items"].as_array().into_iter().flatten() {
+        for item in unmatched["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|_| has_unmatched)
+        {
             if let Some(identity) = item["details"]["identity"].as_str() {
                 parked.insert(identity.to_owned());
             }
@@ -959,7 +1120,9 @@ async fn count(
         }
     }
     let acks: Vec<AckDoc> = acks_seen.values().cloned().collect();
-    Ok(tally::tally(plan, &filed, &parked, &acks, dead_letters))
+    let mut tally = tally::tally(plan, &filed, &parked, &acks, dead_letters);
+    answers::tally(answer_plan, answers_sent, &filed_answers, &mut tally);
+    Ok(tally)
 }
 
 /// Every partner document in xECM: its recorded identity and its workspace's name.
