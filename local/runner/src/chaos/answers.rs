@@ -23,6 +23,19 @@
 //!   liability limit under the minimum) is rejected through TG and filed nowhere; a
 //!   crossing attempt (a supplier submitting into another supplier's request) is refused by
 //!   TG (403) and filed nowhere.
+//! - **po-exception** (UC2): the demo seed's two open exceptions (ACME's price exception
+//!   `EXC-4500001234-01` on PO 4500001234, Nordic Fasteners' date exception
+//!   `EXC-4500001235-01` on PO 4500001235) are published by the function's xECM poll — one
+//!   TG space per order and partner, one `po_exception` thread per exception —; the run waits
+//!   for both threads. Each planned answer is the supplier's reply on its thread
+//!   (`structured.response` from the allowed responses, a corrected document attached to
+//!   about a third): the message and each file filed exactly once in `Exceptions/<exception
+//!   id>` of that order's workspace, recognised by the `Partner Document` category's
+//!   `Control Number` (the TG message id) the function records. Crossing attempts: the other
+//!   supplier posting on the thread (refused by TG, 403; po-exception's own check is the
+//!   second lock), and a reply on the supplier's own thread whose `structured.exception_id`
+//!   names the other supplier's exception — it must be filed in the supplier's own
+//!   exception folder only, never in the one it names.
 
 #![allow(
     clippy::cast_precision_loss,
@@ -81,6 +94,15 @@ fn onboarding_tax_id(n: usize) -> String {
 
 /// The two items a chaos supplier's request asks for.
 pub const ONBOARDING_KINDS: [&str; 2] = ["w9", "insurance_certificate"];
+
+/// po-exception's name.
+pub const EXCEPTION_UC: &str = "po-exception";
+
+/// The demo seed's open exceptions: (partner, PO number, exception id).
+pub const EXCEPTIONS: [(&str, &str, &str); 2] = [
+    ("prt_acme", "4500001234", "EXC-4500001234-01"),
+    ("prt_nordfast", "4500001235", "EXC-4500001235-01"),
+];
 
 /// Share of a run's events that are answers, per use case.
 pub const SHARE_PER_USE_CASE: f64 = 0.05;
@@ -148,11 +170,12 @@ pub fn answers_per_use_case(events: usize) -> usize {
 /// and the answers, ordered by when they are sent.
 pub fn plan(events: usize, seed: u64) -> (usize, Vec<PlannedAnswer>) {
     let per = answers_per_use_case(events);
-    let documents = events - (2 * per).min(events);
+    let documents = events - (3 * per).min(events);
     let mut rng = Rng::new(seed ^ 0xA45E_2026);
     let mut out = Vec::new();
     plan_recall(per, documents, &mut rng, &mut out);
     plan_onboarding(per, events, documents, &mut rng, &mut out);
+    plan_exceptions(per, documents, &mut rng, &mut out);
     out.sort_by_key(|a| a.after);
     for (i, a) in out.iter_mut().enumerate() {
         a.index = i;
@@ -192,6 +215,43 @@ fn plan_recall(per: usize, documents: usize, rng: &mut Rng, out: &mut Vec<Planne
             partner_id,
             target,
             variant: "form".into(),
+            files: usize::from(rng.unit() < 0.33),
+            expect,
+            value_seed: rng.next_u64(),
+        });
+    }
+}
+
+fn plan_exceptions(per: usize, documents: usize, rng: &mut Rng, out: &mut Vec<PlannedAnswer>) {
+    for _ in 0..per {
+        let roll = rng.unit();
+        let own = rng.below(EXCEPTIONS.len() as u64) as usize;
+        let other = (own + 1) % EXCEPTIONS.len();
+        let (partner, po, exception) = EXCEPTIONS[own];
+        let filed = AnswerExpect::Filed {
+            workspace: format!("PO {po}"),
+            folder: format!("Exceptions/{exception}"),
+        };
+        let (partner_id, variant, expect) = if roll < 0.10 {
+            // The other supplier posts on this supplier's exception thread.
+            (
+                EXCEPTIONS[other].0,
+                "reply".to_owned(),
+                AnswerExpect::Refused,
+            )
+        } else if roll < 0.20 {
+            // A reply on its own thread naming the other supplier's exception.
+            (partner, format!("names:{}", EXCEPTIONS[other].2), filed)
+        } else {
+            (partner, "reply".to_owned(), filed)
+        };
+        out.push(PlannedAnswer {
+            index: 0,
+            after: rng.below(documents.max(1) as u64) as usize,
+            use_case: EXCEPTION_UC,
+            partner_id,
+            target: partner,
+            variant,
             files: usize::from(rng.unit() < 0.33),
             expect,
             value_seed: rng.next_u64(),
@@ -344,7 +404,56 @@ pub async fn set_up(
     bound: Duration,
 ) -> anyhow::Result<()> {
     set_up_recall(http, xecm_base, tg_base, setup, bound).await?;
-    set_up_onboarding(http, tg_base, events, setup, bound).await
+    set_up_onboarding(http, tg_base, events, setup, bound).await?;
+    set_up_exceptions(http, tg_base, setup, bound).await
+}
+
+/// Waits until both seeded exceptions have their thread on TG.
+async fn set_up_exceptions(
+    http: &reqwest::Client,
+    tg_base: &str,
+    setup: &mut Setup,
+    bound: Duration,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for (partner, _, exception) in EXCEPTIONS {
+        'wait: loop {
+            let spaces: Value = http
+                .get(format!("{tg_base}/__sim/partners/{partner}/spaces"))
+                .send()
+                .await?
+                .json()
+                .await?;
+            for space in spaces["items"].as_array().into_iter().flatten() {
+                let space_id = space["space_id"].as_str().unwrap_or_default();
+                let threads: Value = http
+                    .get(format!(
+                        "{tg_base}/__sim/partners/{partner}/spaces/{space_id}/threads"
+                    ))
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let thread = threads["items"].as_array().into_iter().flatten().find(|t| {
+                    t["kind"] == "po_exception"
+                        && t["external_ref"]["id"]
+                            .as_str()
+                            .is_some_and(|r| r.ends_with(&format!("#{exception}")))
+                });
+                if let Some(id) = thread.and_then(|t| t["thread_id"].as_str()) {
+                    setup
+                        .targets
+                        .insert((EXCEPTION_UC, partner.to_owned()), id.to_owned());
+                    break 'wait;
+                }
+            }
+            if started.elapsed() > bound {
+                bail!("po-exception published no thread for {exception} in {bound:?} (set-up)");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    Ok(())
 }
 
 /// Waits until every chaos supplier's partner sees its document request.
@@ -516,9 +625,74 @@ pub async fn send(
 ) -> anyhow::Result<AnswerSent> {
     if answer.use_case == ONBOARDING_UC {
         send_submission(http, tg_base, setup, answer).await
+    } else if answer.use_case == EXCEPTION_UC {
+        send_reply(http, tg_base, setup, answer).await
     } else {
         send_recall(http, tg_base, setup, answer).await
     }
+}
+
+/// The partner posts a reply on an exception thread.
+async fn send_reply(
+    http: &reqwest::Client,
+    tg_base: &str,
+    setup: &Setup,
+    answer: &PlannedAnswer,
+) -> anyhow::Result<AnswerSent> {
+    const RESPONSES: [&str; 3] = ["explain", "corrected_document", "revised_confirmation"];
+    let mut rng = Rng::new(answer.value_seed);
+    let thread = setup
+        .targets
+        .get(&(EXCEPTION_UC, answer.target.to_owned()))
+        .with_context(|| format!("no exception thread of {}", answer.target))?;
+    let response = RESPONSES[rng.below(RESPONSES.len() as u64) as usize];
+    let mut structured = json!({ "response": response });
+    if let Some(named) = answer.variant.strip_prefix("names:") {
+        structured["exception_id"] = json!(named);
+    }
+    let mut form = reqwest::multipart::Form::new()
+        .text(
+            "body",
+            format!(
+                "Chaos reply {} ({response}), reference {}",
+                answer.index,
+                rng.next_u64()
+            ),
+        )
+        .text("structured", structured.to_string());
+    for f in 0..answer.files {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                format!(
+                    "corrected document {} {f} {}\n",
+                    answer.index,
+                    rng.next_u64()
+                )
+                .into_bytes(),
+            )
+            .file_name(format!("corrected-{}-{f}.txt", answer.index))
+            .mime_str("text/plain")?,
+        );
+    }
+    let response = http
+        .post(format!(
+            "{tg_base}/__sim/partners/{}/threads/{thread}/messages",
+            answer.partner_id
+        ))
+        .multipart(form)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or_default();
+    let key = (200..300)
+        .contains(&status)
+        .then(|| body["message_id"].as_str().map(str::to_owned))
+        .flatten();
+    if key.is_none() && matches!(answer.expect, AnswerExpect::Filed { .. }) {
+        tracing::error!(index = answer.index, status, %body, "TG refused a reply that should be taken");
+    }
+    Ok(AnswerSent { status, key })
 }
 
 /// The partner uploads a file and submits it for its request item.
@@ -717,9 +891,38 @@ pub fn filed_answers(store: &gridlink_xecm_sim::store::Store) -> Vec<FiledAnswer
         }
         (String::new(), String::new())
     };
+    // po-exception records the TG message id as the `Partner Document` category's
+    // `Control Number` (category 9400).
+    let attribute_key = |name: &str| {
+        store.categories.get(&9400).and_then(|def| {
+            def.attributes
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| format!("9400_{}", a.id))
+        })
+    };
+    let control_key = attribute_key("Control Number");
     let mut out = Vec::new();
     for n in store.nodes.values() {
         if n.subtype != gridlink_xecm_sim::model::subtype::DOCUMENT {
+            continue;
+        }
+        let message_id = control_key
+            .as_ref()
+            .and_then(|k| n.categories.get(&9400)?.get(k)?.as_str())
+            .filter(|c| c.starts_with("msg_"));
+        if let Some(message_id) = message_id {
+            let (workspace, folder) = place(n.parent_id);
+            out.push(FiledAnswer {
+                use_case: EXCEPTION_UC,
+                key: message_id.to_owned(),
+                file: n.description.contains(" bytes, sha256 "),
+                workspace,
+                folder,
+                node_id: n.id,
+                version: 1,
+                ours: true,
+            });
             continue;
         }
         if let Some((key, file)) = answer_identity(&n.description) {
@@ -947,7 +1150,8 @@ mod tests {
 
     fn planned() -> Vec<PlannedAnswer> {
         let (documents, plan) = plan(400, 3);
-        assert_eq!(documents + 2 * answers_per_use_case(400), 400);
+        assert_eq!(documents + 3 * answers_per_use_case(400), 400);
+        assert!(plan.iter().any(|a| a.use_case == EXCEPTION_UC));
         assert!(plan.iter().any(|a| a.use_case == ONBOARDING_UC));
         assert!(plan.iter().any(|a| a.expect == AnswerExpect::Refused));
         assert!(plan.iter().any(|a| a.files > 0));

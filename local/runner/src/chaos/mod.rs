@@ -901,10 +901,11 @@ async fn inject_faults(
 }
 
 /// The events the command replays: the EDI documents' and the partners' answers'.
-const REPLAYED: [&str; 3] = [
+const REPLAYED: [&str; 4] = [
     "document.received",
     "campaign.response_received",
     "document_request.item_submitted",
+    "message.posted",
 ];
 
 /// Replays every `document.received` (and answer) event `extra` more times to every subscription that
@@ -1044,6 +1045,7 @@ async fn count(
         "shipment-delay",
         answers::RECALL_UC,
         answers::ONBOARDING_UC,
+        answers::EXCEPTION_UC,
     ] {
         let has_unmatched = matches!(function, "order-reconcile" | "shipment-delay");
         // The functions may be between a kill and a restart: ask again.
