@@ -393,19 +393,20 @@ fn instant_key(at: &str) -> Option<String> {
         .map(|t| t.unix_timestamp_nanos().to_string())
 }
 
-/// Sets up every use case the plan answers (see the module docs); the chaos suppliers must
-/// be seeded before the functions start ([`onboarding_seed`]).
+/// Waits until everything the planned answers answer exists on TG (see the module docs):
+/// the chaos suppliers must be seeded ([`onboarding_seed`]) and the recall approved
+/// ([`approve_recall`]) first. Reads the TG simulator's partner side only.
 pub async fn set_up(
-    http: &reqwest::Client,
-    xecm_base: &str,
-    tg_base: &str,
+    http: reqwest::Client,
+    tg_base: String,
     events: usize,
-    setup: &mut Setup,
     bound: Duration,
-) -> anyhow::Result<()> {
-    set_up_recall(http, xecm_base, tg_base, setup, bound).await?;
-    set_up_onboarding(http, tg_base, events, setup, bound).await?;
-    set_up_exceptions(http, tg_base, setup, bound).await
+) -> anyhow::Result<Setup> {
+    let mut setup = Setup::default();
+    set_up_recall(&http, &tg_base, &mut setup, bound).await?;
+    set_up_onboarding(&http, &tg_base, events, &mut setup, bound).await?;
+    set_up_exceptions(&http, &tg_base, &mut setup, bound).await?;
+    Ok(setup)
 }
 
 /// Waits until both seeded exceptions have their thread on TG.
@@ -513,15 +514,9 @@ async fn set_up_onboarding(
     Ok(())
 }
 
-/// Approves the recall as the approver and waits until every recall partner has its
-/// campaign (the function's poll issues it).
-async fn set_up_recall(
-    http: &reqwest::Client,
-    xecm_base: &str,
-    tg_base: &str,
-    setup: &mut Setup,
-    bound: Duration,
-) -> anyhow::Result<()> {
+/// Approves the recall as the approver, in the approver's own xECM session (so the
+/// four-eyes check against xECM's audit passes); the function's poll then issues it.
+pub async fn approve_recall(xecm_base: &str) -> anyhow::Result<()> {
     use gridlink_xecm::{
         AttributeLookup, AttributeValue, CategoryId, NamedAttributes, WorkspaceTypeId, Workspaces,
         XecmAuth, XecmClient, XecmConfig,
@@ -553,6 +548,16 @@ async fn set_up_recall(
     approver
         .write_attributes(incident, category, &values)
         .await?;
+    Ok(())
+}
+
+/// Waits until every recall partner has its campaign.
+async fn set_up_recall(
+    http: &reqwest::Client,
+    tg_base: &str,
+    setup: &mut Setup,
+    bound: Duration,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     for partner in RECALL_PARTNERS {
         loop {

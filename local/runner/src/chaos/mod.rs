@@ -201,7 +201,7 @@ impl ChaosReport {
         }
         if self.setup_seconds > 0.0 {
             out.push_str(&format!(
-                "set-up              {:.0} s (the answers' use cases, before the first send, without faults or kills)\n",
+                "set-up              {:.0} s (until the answers' use cases had published on TG; beside the first documents, under the faults and kills)\n",
                 self.setup_seconds
             ));
         }
@@ -500,6 +500,9 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
                 );
             }
         }
+        answers::approve_recall(&xecm.base_url)
+            .await
+            .context("approving the chaos recall")?;
     }
 
     let port = free_port()?;
@@ -535,24 +538,19 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         starts: 0,
     }));
     functions.lock().await.start().await?;
-
-    // Set-up of the xECM-started use cases, before any fault or kill: what the partners
-    // will answer must exist on TG.
+    // The set-up of the answers' use cases: waits, beside the first documents, until what
+    // the partners answer exists on TG (the functions publish it under the faults and kills).
     let setup_started = Instant::now();
-    let mut setup = answers::Setup::default();
-    if !answer_plan.is_empty() {
-        answers::set_up(
-            &http,
-            &xecm.base_url,
-            &tg_base,
+    let mut set_up = (!answer_plan.is_empty()).then(|| {
+        tokio::spawn(answers::set_up(
+            http.clone(),
+            tg_base.clone(),
             options.events,
-            &mut setup,
             Duration::from_secs(120),
-        )
-        .await
-        .context("setting up the answers' use cases")?;
-    }
-    let setup_seconds = setup_started.elapsed().as_secs_f64();
+        ))
+    });
+    let mut setup = answers::Setup::default();
+    let mut setup_seconds = 0.0;
 
     // Delivery chaos and faults.
     controls
@@ -613,6 +611,17 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
                 }
             }
         }
+        if set_up
+            .as_ref()
+            .is_some_and(tokio::task::JoinHandle::is_finished)
+            && let Some(task) = set_up.take()
+        {
+            setup = task.await?.context("setting up the answers' use cases")?;
+            setup_seconds = setup_started.elapsed().as_secs_f64();
+        }
+        if set_up.is_some() {
+            continue; // the answers due wait for the set-up
+        }
         let done = chunk.last().map_or(0, |p| p.index + 1);
         while let Some(answer) = next_answer.next_if(|a| a.after < done) {
             send_answer(
@@ -625,6 +634,10 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             )
             .await;
         }
+    }
+    if let Some(task) = set_up.take() {
+        setup = task.await?.context("setting up the answers' use cases")?;
+        setup_seconds = setup_started.elapsed().as_secs_f64();
     }
     for answer in next_answer {
         send_answer(
