@@ -44,7 +44,7 @@
     clippy::cast_possible_wrap
 )] // counts and shares of a test run: small and non-negative
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -856,6 +856,58 @@ async fn send_recall(
     Ok(AnswerSent { status, key })
 }
 
+/// The answers TG took that had to be rejected (supplier-onboarding's invalid
+/// submissions) and whose request item TG now shows `rejected`.
+pub async fn rejected(
+    http: &reqwest::Client,
+    tg_base: &str,
+    planned: &[PlannedAnswer],
+    sent: &BTreeMap<usize, AnswerSent>,
+    setup: &Setup,
+) -> anyhow::Result<HashSet<usize>> {
+    let waiting: Vec<&PlannedAnswer> = planned
+        .iter()
+        .filter(|a| {
+            a.use_case == ONBOARDING_UC
+                && a.expect == AnswerExpect::Refused
+                && sent.get(&a.index).is_some_and(|s| s.key.is_some())
+        })
+        .collect();
+    let mut out = HashSet::new();
+    let mut pages: HashMap<&str, Value> = HashMap::new();
+    for answer in waiting {
+        if !pages.contains_key(answer.target) {
+            let page: Value = http
+                .get(format!(
+                    "{tg_base}/__sim/partners/{}/document_requests",
+                    answer.target
+                ))
+                .send()
+                .await?
+                .json()
+                .await?;
+            pages.insert(answer.target, page);
+        }
+        let kind = answer.variant.trim_start_matches("bad-");
+        let Some(item_id) = setup
+            .items
+            .get(&(answer.target.to_owned(), kind.to_owned()))
+        else {
+            continue;
+        };
+        let rejected = pages[answer.target]["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["items"].as_array().into_iter().flatten())
+            .any(|i| i["item_id"] == item_id.as_str() && i["status"] == "rejected");
+        if rejected {
+            out.insert(answer.index);
+        }
+    }
+    Ok(out)
+}
+
 /// An answer (or one of its files) found filed in xECM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FiledAnswer {
@@ -1003,6 +1055,7 @@ pub fn tally(
     planned: &[PlannedAnswer],
     sent: &BTreeMap<usize, AnswerSent>,
     filed: &[FiledAnswer],
+    rejected: &HashSet<usize>,
     out: &mut Tally,
 ) {
     let mut by_key: HashMap<(&str, &str), Vec<&FiledAnswer>> = HashMap::new();
@@ -1072,8 +1125,14 @@ pub fn tally(
             }
             AnswerExpect::Refused => {
                 counts.expected_refused += 1;
-                if hits.is_empty() {
+                if hits.is_empty() && (result.key.is_none() || rejected.contains(&answer.index)) {
                     counts.refused += 1;
+                } else if hits.is_empty() {
+                    // TG took it (an invalid submission): the function must reject it.
+                    out.lost += 1;
+                    out.note(format!(
+                        "LOST {what}: TG took it, the function neither rejected it through TG nor filed it"
+                    ));
                 } else {
                     out.wrong_workspace += 1;
                     out.note(format!(
@@ -1168,7 +1227,7 @@ mod tests {
         let plan = planned();
         let (sent, filed) = world(&plan);
         let mut t = Tally::default();
-        tally(&plan, &sent, &filed, &mut t);
+        tally(&plan, &sent, &filed, &HashSet::new(), &mut t);
         assert!(!t.failed(), "{t:?}");
         let c = &t.answers[RECALL_UC];
         assert_eq!(c.filed, c.expected_filed);
@@ -1177,7 +1236,7 @@ mod tests {
         let mut lost = filed.clone();
         lost.remove(0);
         let mut t = Tally::default();
-        tally(&plan, &sent, &lost, &mut t);
+        tally(&plan, &sent, &lost, &HashSet::new(), &mut t);
         assert_eq!(t.lost, 1, "{t:?}");
 
         let mut doubled = filed.clone();
@@ -1185,13 +1244,13 @@ mod tests {
         twin.node_id = 99_999;
         doubled.push(twin);
         let mut t = Tally::default();
-        tally(&plan, &sent, &doubled, &mut t);
+        tally(&plan, &sent, &doubled, &HashSet::new(), &mut t);
         assert_eq!(t.doubled, 1, "{t:?}");
 
         let mut crossed = filed.clone();
         crossed[0].workspace = "PO 4591000001".into();
         let mut t = Tally::default();
-        tally(&plan, &sent, &crossed, &mut t);
+        tally(&plan, &sent, &crossed, &HashSet::new(), &mut t);
         assert_eq!(t.wrong_workspace, 1, "{t:?}");
         assert!(t.failed());
     }
@@ -1232,9 +1291,34 @@ mod tests {
             ours: true,
         });
         let mut t = Tally::default();
-        tally(&plan, &sent, &filed, &mut t);
+        tally(&plan, &sent, &filed, &HashSet::new(), &mut t);
         assert_eq!(t.wrong_workspace, 1, "{t:?}");
         assert_eq!(t.unexplained_filed, 1, "{t:?}");
+    }
+
+    #[test]
+    fn an_invalid_submission_tg_took_counts_as_refused_only_once_it_is_rejected() {
+        let plan = planned();
+        let (mut sent, filed) = world(&plan);
+        let bad = plan
+            .iter()
+            .find(|a| a.use_case == ONBOARDING_UC && a.expect == AnswerExpect::Refused)
+            .expect("an onboarding answer to refuse");
+        sent.insert(
+            bad.index,
+            AnswerSent {
+                status: 200,
+                key: Some("ab12".into()),
+            },
+        );
+        let mut t = Tally::default();
+        tally(&plan, &sent, &filed, &HashSet::new(), &mut t);
+        assert_eq!(t.lost, 1, "{t:?}");
+        assert!(!t.settled());
+        let mut t = Tally::default();
+        tally(&plan, &sent, &filed, &HashSet::from([bad.index]), &mut t);
+        assert!(!t.failed(), "{t:?}");
+        assert!(t.settled());
     }
 
     #[test]

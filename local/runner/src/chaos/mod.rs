@@ -50,7 +50,11 @@
 //!    control number it acknowledges). Printed as text or `--json`; the exit code is 1 on any
 //!    loss, doubling, crossing, double or missing acknowledgment or dead letter.
 //!
-//! Case-collab replies are not part of the plan yet.
+//! The partners' answers of recall-campaign, supplier-onboarding and po-exception (5 % of
+//! `--events` each) are planned, set up, sent and counted by [`answers`]: campaign
+//! responses, onboarding submissions and exception thread replies, crossing attempts among
+//! them, mixed with the documents and under the same chaos. Case-collab replies are not part
+//! of the plan yet.
 
 #![allow(
     clippy::cast_precision_loss,
@@ -662,7 +666,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         let _ = controls.post_json("__sim/delivery/flush", &json!({})).await;
         tally = count(
             &plan,
-            (&answer_plan, &answers_sent),
+            (&answer_plan, &answers_sent, &setup),
             &xecm,
             &tg_api,
             &http,
@@ -690,7 +694,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             tokio::time::sleep(Duration::from_secs(3)).await;
             tally = count(
                 &plan,
-                (&answer_plan, &answers_sent),
+                (&answer_plan, &answers_sent, &setup),
                 &xecm,
                 &tg_api,
                 &http,
@@ -1039,9 +1043,10 @@ async fn send_answer(
 /// Counts the world now.
 async fn count(
     plan: &[Planned],
-    (answer_plan, answers_sent): (
+    (answer_plan, answers_sent, setup): (
         &[answers::PlannedAnswer],
         &BTreeMap<usize, answers::AnswerSent>,
+        &answers::Setup,
     ),
     xecm: &gridlink_xecm_sim::RunningSim,
     tg: &TgApi,
@@ -1136,7 +1141,14 @@ async fn count(
     }
     let acks: Vec<AckDoc> = acks_seen.values().cloned().collect();
     let mut tally = tally::tally(plan, &filed, &parked, &acks, dead_letters);
-    answers::tally(answer_plan, answers_sent, &filed_answers, &mut tally);
+    let rejected = answers::rejected(http, &tg.base, answer_plan, answers_sent, setup).await?;
+    answers::tally(
+        answer_plan,
+        answers_sent,
+        &filed_answers,
+        &rejected,
+        &mut tally,
+    );
     Ok(tally)
 }
 
