@@ -364,6 +364,9 @@ pub fn onboarding_seed(events: usize) -> (Value, Vec<Value>) {
     (json!({ "workspaces": workspaces }), partners)
 }
 
+/// A campaign form's field: name, type, required.
+pub type FormField = (String, String, bool);
+
 /// What the set-up found on the TG side: each target's campaign (or thread / request) and
 /// the form its answers fill.
 #[derive(Debug, Clone, Default)]
@@ -371,7 +374,7 @@ pub struct Setup {
     /// (use case, target partner) → the id its answers go to.
     pub targets: HashMap<(&'static str, String), String>,
     /// (use case, target partner) → the form's fields (name, type, required).
-    pub forms: HashMap<(&'static str, String), Vec<(String, String, bool)>>,
+    pub forms: HashMap<(&'static str, String), Vec<FormField>>,
     /// (target partner, kind) → the request item id (supplier-onboarding).
     pub items: HashMap<(String, String), String>,
 }
@@ -603,7 +606,7 @@ async fn set_up_recall(
 }
 
 /// A form filled from the seed: every field of its type.
-fn fill(fields: &[(String, String, bool)], rng: &mut Rng) -> Value {
+fn fill(fields: &[FormField], rng: &mut Rng) -> Value {
     let mut form = serde_json::Map::new();
     for (name, kind, required) in fields {
         let value = match kind.as_str() {
@@ -1051,11 +1054,11 @@ pub struct AnswerCounts {
 }
 
 /// Adds the answers to the tally: lost, doubled, crossed, unexplained as for documents.
-pub fn tally(
+pub fn tally<S: std::hash::BuildHasher>(
     planned: &[PlannedAnswer],
     sent: &BTreeMap<usize, AnswerSent>,
     filed: &[FiledAnswer],
-    rejected: &HashSet<usize>,
+    rejected: &HashSet<usize, S>,
     out: &mut Tally,
 ) {
     let mut by_key: HashMap<(&str, &str), Vec<&FiledAnswer>> = HashMap::new();

@@ -68,6 +68,7 @@ pub mod corpus;
 pub mod tally;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -198,16 +199,18 @@ impl ChaosReport {
             self.faults_injected,
         );
         for (use_case, a) in &t.answers {
-            out.push_str(&format!(
-                "answers {use_case:<19} {} sent: {} of {} filed exactly once where they belong, {} of {} refused (crossing attempts, invalid values) and filed nowhere\n",
+            let _ = writeln!(
+                out,
+                "answers {use_case:<19} {} sent: {} of {} filed exactly once where they belong, {} of {} refused (crossing attempts, invalid values) and filed nowhere",
                 a.sent, a.filed, a.expected_filed, a.refused, a.expected_refused
-            ));
+            );
         }
         if self.setup_seconds > 0.0 {
-            out.push_str(&format!(
-                "set-up              {:.0} s (until the answers' use cases had published on TG; beside the first documents, under the faults and kills)\n",
+            let _ = writeln!(
+                out,
+                "set-up              {:.0} s (until the answers' use cases had published on TG; beside the first documents, under the faults and kills)",
                 self.setup_seconds
-            ));
+            );
         }
         for finding in &t.findings {
             out.push_str("  ");
