@@ -297,8 +297,12 @@ const PARKED_CAP: usize = 80;
 
 /// The run plan: `events` documents from the seed.
 pub fn plan(events: usize, seed: u64) -> Vec<Planned> {
+    plan_with(events, orders_per_supplier(events), seed)
+}
+
+/// The run plan: `events` documents from the seed for `orders` orders per supplier.
+pub fn plan_with(events: usize, orders: u64, seed: u64) -> Vec<Planned> {
     let mut rng = Rng::new(seed);
-    let orders = orders_per_supplier(events);
     let mut acked = std::collections::BTreeSet::new();
     let mut second_status: Vec<(usize, u64, String)> = Vec::new();
     let (mut parked_or, mut parked_sd) = (0usize, 0usize);

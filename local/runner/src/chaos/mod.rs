@@ -50,7 +50,11 @@
 //!    control number it acknowledges). Printed as text or `--json`; the exit code is 1 on any
 //!    loss, doubling, crossing, double or missing acknowledgment or dead letter.
 //!
-//! Case-collab replies are not part of the plan yet.
+//! The partners' answers of recall-campaign, supplier-onboarding and po-exception (5 % of
+//! `--events` each) are planned, set up, sent and counted by [`answers`]: campaign
+//! responses, onboarding submissions and exception thread replies, crossing attempts among
+//! them, mixed with the documents and under the same chaos. Case-collab replies are not part
+//! of the plan yet.
 
 #![allow(
     clippy::cast_precision_loss,
@@ -59,10 +63,12 @@
     clippy::cast_possible_wrap
 )] // counts, shares and amounts of a test run: small and non-negative
 
+pub mod answers;
 pub mod corpus;
 pub mod tally;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,7 +90,7 @@ use tally::{AckDoc, FiledDoc, Tally};
 pub struct ChaosOptions {
     /// Where the run's data go (emptied first).
     pub data_dir: PathBuf,
-    /// Partner documents to send.
+    /// Partner documents and answers to send (see `answers` for their share).
     pub events: usize,
     /// Each webhook delivered up to this many times (1 = once).
     pub duplicates: u32,
@@ -127,6 +133,8 @@ pub struct ChaosReport {
     pub faults_injected: Value,
     /// Whether the world settled before the bound.
     pub settled: bool,
+    /// Seconds the set-up of the answers' use cases took (before the first send).
+    pub setup_seconds: f64,
     /// Seconds from the first send to the last count.
     pub seconds: f64,
     /// The counts.
@@ -190,6 +198,20 @@ impl ChaosReport {
             self.send_failures,
             self.faults_injected,
         );
+        for (use_case, a) in &t.answers {
+            let _ = writeln!(
+                out,
+                "answers {use_case:<19} {} sent: {} of {} filed exactly once where they belong, {} of {} refused (crossing attempts, invalid values) and filed nowhere",
+                a.sent, a.filed, a.expected_filed, a.refused, a.expected_refused
+            );
+        }
+        if self.setup_seconds > 0.0 {
+            let _ = writeln!(
+                out,
+                "set-up              {:.0} s (until the answers' use cases had published on TG; beside the first documents, under the faults and kills)",
+                self.setup_seconds
+            );
+        }
         for finding in &t.findings {
             out.push_str("  ");
             out.push_str(finding);
@@ -432,7 +454,12 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         token: Arc::new(Mutex::new(None)),
     };
 
-    let plan = corpus::plan(options.events, options.seed);
+    let (documents, answer_plan) = answers::plan(options.events, options.seed);
+    let plan = corpus::plan_with(
+        documents,
+        corpus::orders_per_supplier(options.events),
+        options.seed,
+    );
     let seeded = http
         .post(format!(
             "{}/__sim/seed",
@@ -448,6 +475,41 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             "seeding the chaos orders into xECM failed: {}",
             seeded.text().await.unwrap_or_default()
         );
+    }
+    // supplier-onboarding's chaos suppliers: their xECM workspaces and TG partners.
+    if !answer_plan.is_empty() {
+        let (suppliers, partners) = answers::onboarding_seed(options.events);
+        let seeded = http
+            .post(format!(
+                "{}/__sim/seed",
+                xecm.root_url.trim_end_matches('/')
+            ))
+            .json(&suppliers)
+            .send()
+            .await?;
+        if !seeded.status().is_success() {
+            bail!(
+                "seeding the chaos suppliers into xECM failed: {}",
+                seeded.text().await.unwrap_or_default()
+            );
+        }
+        for partner in partners {
+            let added = http
+                .post(format!("{tg_base}/__sim/partners"))
+                .json(&partner)
+                .send()
+                .await?;
+            if !added.status().is_success() {
+                bail!(
+                    "adding the chaos partner {} to TG failed: {}",
+                    partner["partner_id"],
+                    added.text().await.unwrap_or_default()
+                );
+            }
+        }
+        answers::approve_recall(&xecm.base_url)
+            .await
+            .context("approving the chaos recall")?;
     }
 
     let port = free_port()?;
@@ -483,6 +545,19 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         starts: 0,
     }));
     functions.lock().await.start().await?;
+    // The set-up of the answers' use cases: waits, beside the first documents, until what
+    // the partners answer exists on TG (the functions publish it under the faults and kills).
+    let setup_started = Instant::now();
+    let mut set_up = (!answer_plan.is_empty()).then(|| {
+        tokio::spawn(answers::set_up(
+            http.clone(),
+            tg_base.clone(),
+            options.events,
+            Duration::from_secs(120),
+        ))
+    });
+    let mut setup = answers::Setup::default();
+    let mut setup_seconds = 0.0;
 
     // Delivery chaos and faults.
     controls
@@ -528,6 +603,8 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let started = Instant::now();
     let mut send_failures = 0usize;
     let mut document_ids = std::collections::HashMap::new();
+    let mut answers_sent = BTreeMap::new();
+    let mut next_answer = answer_plan.iter().peekable();
     for chunk in plan.chunks(options.concurrency.max(1)) {
         let sends = chunk.iter().map(|p| send(&http, &tg_base, p));
         for (p, result) in chunk.iter().zip(futures::future::join_all(sends).await) {
@@ -541,6 +618,44 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
                 }
             }
         }
+        if set_up
+            .as_ref()
+            .is_some_and(tokio::task::JoinHandle::is_finished)
+            && let Some(task) = set_up.take()
+        {
+            setup = task.await?.context("setting up the answers' use cases")?;
+            setup_seconds = setup_started.elapsed().as_secs_f64();
+        }
+        if set_up.is_some() {
+            continue; // the answers due wait for the set-up
+        }
+        let done = chunk.last().map_or(0, |p| p.index + 1);
+        while let Some(answer) = next_answer.next_if(|a| a.after < done) {
+            send_answer(
+                &http,
+                &tg_base,
+                &setup,
+                answer,
+                &mut answers_sent,
+                &mut send_failures,
+            )
+            .await;
+        }
+    }
+    if let Some(task) = set_up.take() {
+        setup = task.await?.context("setting up the answers' use cases")?;
+        setup_seconds = setup_started.elapsed().as_secs_f64();
+    }
+    for answer in next_answer {
+        send_answer(
+            &http,
+            &tg_base,
+            &setup,
+            answer,
+            &mut answers_sent,
+            &mut send_failures,
+        )
+        .await;
     }
     sending.store(false, Ordering::SeqCst);
 
@@ -552,7 +667,16 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
     let mut tally;
     loop {
         let _ = controls.post_json("__sim/delivery/flush", &json!({})).await;
-        tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
+        tally = count(
+            &plan,
+            (&answer_plan, &answers_sent, &setup),
+            &xecm,
+            &tg_api,
+            &http,
+            &gateway,
+            &mut acks_seen,
+        )
+        .await?;
         let expected = (tally.expected_filed + tally.expected_parked).max(1);
         let progress = (tally.filed + tally.parked) as f64 / expected as f64;
         while kill_at.front().is_some_and(|at| *at <= progress) {
@@ -571,7 +695,16 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         }
         if !faults_on.load(Ordering::SeqCst) && kill_at.is_empty() && tally.settled() {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            tally = count(&plan, &xecm, &tg_api, &http, &gateway, &mut acks_seen).await?;
+            tally = count(
+                &plan,
+                (&answer_plan, &answers_sent, &setup),
+                &xecm,
+                &tg_api,
+                &http,
+                &gateway,
+                &mut acks_seen,
+            )
+            .await?;
             settled = tally.settled();
             if settled {
                 break;
@@ -604,6 +737,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             "tg_429_503_scheduled": tg_faults.load(Ordering::SeqCst),
         }),
         settled,
+        setup_seconds,
         seconds,
         tally,
         traces,
@@ -786,7 +920,15 @@ async fn inject_faults(
     Ok(())
 }
 
-/// Replays every `document.received` event `extra` more times to every subscription that
+/// The events the command replays: the EDI documents' and the partners' answers'.
+const REPLAYED: [&str; 4] = [
+    "document.received",
+    "campaign.response_received",
+    "document_request.item_submitted",
+    "message.posted",
+];
+
+/// Replays every `document.received` (and answer) event `extra` more times to every subscription that
 /// takes it, signed as TG signs, each at a random moment up to 3 s later (so out of order).
 async fn replay(
     tg: TgApi,
@@ -818,7 +960,7 @@ async fn replay(
             }
             for event in &items {
                 after = event["event_id"].as_str().map(str::to_owned);
-                if event["event_type"] != "document.received" {
+                if !REPLAYED.contains(&event["event_type"].as_str().unwrap_or_default()) {
                     continue;
                 }
                 let body = serde_json::to_vec(event)?;
@@ -881,24 +1023,62 @@ fn subscribers(subscriptions: &Value, event: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Sends one planned answer and keeps what TG answered.
+async fn send_answer(
+    http: &reqwest::Client,
+    tg_base: &str,
+    setup: &answers::Setup,
+    answer: &answers::PlannedAnswer,
+    sent: &mut BTreeMap<usize, answers::AnswerSent>,
+    send_failures: &mut usize,
+) {
+    match answers::send(http, tg_base, setup, answer).await {
+        Ok(result) => {
+            sent.insert(answer.index, result);
+        }
+        Err(e) => {
+            *send_failures += 1;
+            tracing::error!(index = answer.index, error = %e, "sending an answer failed");
+        }
+    }
+}
+
 /// Counts the world now.
 async fn count(
     plan: &[Planned],
+    (answer_plan, answers_sent, setup): (
+        &[answers::PlannedAnswer],
+        &BTreeMap<usize, answers::AnswerSent>,
+        &answers::Setup,
+    ),
     xecm: &gridlink_xecm_sim::RunningSim,
     tg: &TgApi,
     http: &reqwest::Client,
     gateway: &str,
     acks_seen: &mut std::collections::HashMap<String, AckDoc>,
 ) -> anyhow::Result<Tally> {
-    let filed = xecm.with_store(filed_documents);
+    // One look at the store under its lock, no copy of it.
+    let (filed, filed_answers) =
+        xecm.with_store(|store| (filed_documents(store), answers::filed_answers(store)));
     let mut parked = BTreeSet::new();
     let mut dead_letters = 0;
-    for function in ["order-reconcile", "shipment-delay"] {
+    for function in [
+        "order-reconcile",
+        "shipment-delay",
+        answers::RECALL_UC,
+        answers::ONBOARDING_UC,
+        answers::EXCEPTION_UC,
+    ] {
+        let has_unmatched = matches!(function, "order-reconcile" | "shipment-delay");
         // The functions may be between a kill and a restart: ask again.
         let mut listed = None;
         for _ in 0..50 {
             let unmatched = http
-                .get(format!("{gateway}/{function}/unmatched"))
+                .get(if has_unmatched {
+                    format!("{gateway}/{function}/unmatched")
+                } else {
+                    format!("{gateway}/{function}/dead-letters")
+                })
                 .send()
                 .await;
             let dead = http
@@ -916,7 +1096,12 @@ async fn count(
         }
         let (unmatched, dead) =
             listed.with_context(|| format!("{function}'s operator routes do not answer"))?;
-        for item in unmatched["items"].as_array().into_iter().flatten() {
+        for item in unmatched["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|_| has_unmatched)
+        {
             if let Some(identity) = item["details"]["identity"].as_str() {
                 parked.insert(identity.to_owned());
             }
@@ -959,7 +1144,16 @@ async fn count(
         }
     }
     let acks: Vec<AckDoc> = acks_seen.values().cloned().collect();
-    Ok(tally::tally(plan, &filed, &parked, &acks, dead_letters))
+    let mut tally = tally::tally(plan, &filed, &parked, &acks, dead_letters);
+    let rejected = answers::rejected(http, &tg.base, answer_plan, answers_sent, setup).await?;
+    answers::tally(
+        answer_plan,
+        answers_sent,
+        &filed_answers,
+        &rejected,
+        &mut tally,
+    );
+    Ok(tally)
 }
 
 /// Every partner document in xECM: its recorded identity and its workspace's name.

@@ -68,6 +68,9 @@ pub struct Tally {
     pub unacknowledged: usize,
     /// Inbox items the functions gave up on (dead letters).
     pub dead_letters: usize,
+    /// The partners' answers of the xECM-started use cases, per use case (their lost,
+    /// doubled, crossed and unexplained are in the counts above).
+    pub answers: BTreeMap<String, super::answers::AnswerCounts>,
     /// Up to 20 findings, each naming the document.
     pub findings: Vec<String>,
 }
@@ -86,9 +89,13 @@ impl Tally {
         self.filed == self.expected_filed
             && self.parked == self.expected_parked
             && self.unacknowledged == 0
+            && self
+                .answers
+                .values()
+                .all(|a| a.filed == a.expected_filed && a.refused == a.expected_refused)
     }
 
-    fn note(&mut self, finding: String) {
+    pub(crate) fn note(&mut self, finding: String) {
         if self.findings.len() < 20 {
             self.findings.push(finding);
         }
