@@ -248,7 +248,54 @@ async fn a_crash_after_each_effect_leaves_exactly_one_share_and_one_evidence_doc
     }
 }
 
+/// A poll asks xECM which workspace a changed document lies in once per folder, not once per
+/// document: ten more documents filed into a folder the poll already reads cost no lookup.
+async fn a_poll_looks_up_the_workspace_of_changed_documents_once_per_folder(stack: Stack) {
+    const LOOKUP: &str = "GET /api/v1/nodes/{id}/businessworkspace";
+    let world = world(stack).await;
+    let mut lookups = Vec::new();
+    for batch in 0..2 {
+        for n in 0..10 {
+            file_document(
+                &world,
+                world.contract,
+                "Drafts",
+                &format!("Working draft {batch}-{n}.txt"),
+                "In Review",
+                "draft\n",
+            )
+            .await;
+        }
+        let before = world
+            .stack
+            .xecm_sim
+            .calls()
+            .get(LOOKUP)
+            .copied()
+            .unwrap_or(0);
+        poll(&world).await;
+        lookups.push(
+            world
+                .stack
+                .xecm_sim
+                .calls()
+                .get(LOOKUP)
+                .copied()
+                .unwrap_or(0)
+                - before,
+        );
+    }
+    // The second poll re-reads the first batch (the 600 s overlap) and reads ten more in the
+    // same folder: the same folders, so the same lookups — one per folder, none per document.
+    assert_eq!(
+        lookups[1], lookups[0],
+        "ten more changed documents in a folder already read: no more lookups ({lookups:?})"
+    );
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
+
+    a_poll_looks_up_the_workspace_of_changed_documents_once_per_folder,
 
     an_approved_version_is_shared_once_and_an_unapproved_one_never,
     a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash,

@@ -19,6 +19,7 @@
 //!  "attempts": 2, "last_failed_at": "2026-11-25T01:00:00Z"}
 //! ```
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use gridlink_core::error::{Classify, ErrorKind};
@@ -94,10 +95,24 @@ impl Poller<'_> {
             .into_iter()
             .map(|w| w.id)
             .collect();
+        // A document lies in the workspace its folder lies in: ask once per folder, not once
+        // per document — a poll reads every document changed in the window, across the
+        // repository, and the inbound functions file thousands into a few folders.
+        let mut by_folder: HashMap<i64, Option<NodeId>> = HashMap::new();
         for document in self.xecm.documents_changed_since(None, since).await? {
-            if let Some(workspace) = self.xecm.enclosing_workspace(document.id).await? {
-                workspaces.push(workspace);
-            }
+            let cached = document
+                .parent_id
+                .and_then(|folder| by_folder.get(&folder).copied());
+            let workspace = if let Some(workspace) = cached {
+                workspace
+            } else {
+                let workspace = self.xecm.enclosing_workspace(document.id).await?;
+                if let Some(folder) = document.parent_id {
+                    by_folder.insert(folder, workspace);
+                }
+                workspace
+            };
+            workspaces.extend(workspace);
         }
         workspaces.sort();
         workspaces.dedup();
