@@ -426,6 +426,117 @@ pub async fn a_query_on_index_two_finds_items_due_before_a_time(t: &LedgerUnderT
     assert!(backwards.is_empty());
 }
 
+/// `record` with an entry in `index`.
+fn indexed(record: NewRecord, index: IndexName, partition: &str, sort: &str) -> NewRecord {
+    match index {
+        IndexName::One => record.with_index1(partition, sort),
+        IndexName::Two => record.with_index2(partition, sort),
+    }
+}
+
+/// A cursor pages through a partition: `After(last sort value read)` starts strictly after
+/// it — a value extending the cursor (`…#a` after `…`) is next, the cursor itself is not
+/// repeated — and with a limit, page after page, every live record comes exactly once, in
+/// order (an expired one left out), whichever index holds them.
+pub async fn a_cursor_pages_through_a_partition_strictly_after_the_last_sort_value(
+    t: &LedgerUnderTest,
+) {
+    let sorts = [
+        "2025-06-15T09:00:00.000Z#0001",
+        "2025-06-15T09:00:00.000Z#0001#a",
+        "2025-06-15T09:00:00.000Z#0002",
+        "2025-06-15T09:00:00.001Z#0001",
+        "2025-06-16T00:00:00.000Z#0001",
+        "2025-06-16T00:00:00.000Z#0002",
+        "2025-07-01T12:30:00.000Z#0001",
+    ];
+    for (index, name) in [(IndexName::One, "one"), (IndexName::Two, "two")] {
+        let partition = format!("timeline#po:4711#{name}");
+        // Created out of order, with an expired record in the middle.
+        for (n, sort) in sorts.iter().enumerate().rev() {
+            let record = NewRecord::new(
+                id("timeline", &format!("{name}-{n}")),
+                "RECORDED",
+                json!({}),
+            );
+            t.ledger
+                .create(indexed(record, index, &partition, sort))
+                .await
+                .expect("create");
+        }
+        let gone = NewRecord::new(
+            id("timeline", &format!("{name}-gone")),
+            "RECORDED",
+            json!({}),
+        )
+        .expiring_at(now(t) + Duration::from_secs(1));
+        t.ledger
+            .create(indexed(
+                gone,
+                index,
+                &partition,
+                "2025-06-15T09:00:00.000Z#0001#b",
+            ))
+            .await
+            .expect("create");
+        t.clock.advance(Duration::from_secs(1));
+
+        let after_first = t
+            .ledger
+            .query(
+                Query::partition(index, partition.clone())
+                    .range(SortRange::After(sorts[0].to_owned()))
+                    .limit(1),
+            )
+            .await
+            .expect("query");
+        assert_eq!(
+            after_first
+                .iter()
+                .map(|r| r.index(index).map(|e| e.sort.clone()))
+                .collect::<Vec<_>>(),
+            [Some(sorts[1].to_owned())],
+            "strictly after the cursor, and a value extending it comes next"
+        );
+
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut query = Query::partition(index, partition.clone()).limit(3);
+            if let Some(cursor) = &cursor {
+                query = query.range(SortRange::After(cursor.clone()));
+            }
+            let page = t.ledger.query(query).await.expect("query");
+            pages += 1;
+            assert!(pages <= 4, "paging does not end: {seen:?}");
+            let Some(last) = page.last() else { break };
+            cursor = last.index(index).map(|e| e.sort.clone());
+            let full = page.len() == 3;
+            seen.extend(
+                page.into_iter()
+                    .map(|r| r.index(index).map(|e| e.sort.clone()).unwrap_or_default()),
+            );
+            if !full {
+                break;
+            }
+        }
+        assert_eq!(
+            seen, sorts,
+            "every live record once, in order, on index {name}"
+        );
+        let past_the_end = t
+            .ledger
+            .query(
+                Query::partition(index, partition.clone())
+                    .range(SortRange::After(sorts[6].to_owned())),
+            )
+            .await
+            .expect("query");
+        assert!(past_the_end.is_empty(), "{past_the_end:?}");
+    }
+}
+
 /// An update can move a record to another partition or take it out of an index.
 pub async fn an_update_moves_a_record_between_index_partitions(t: &LedgerUnderTest) {
     let created = t

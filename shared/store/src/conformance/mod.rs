@@ -70,6 +70,7 @@ macro_rules! ledger_conformance {
                 a_delete_needs_the_current_version,
                 a_query_returns_one_partition_in_sort_order,
                 a_query_on_index_two_finds_items_due_before_a_time,
+                a_cursor_pages_through_a_partition_strictly_after_the_last_sort_value,
                 an_update_moves_a_record_between_index_partitions,
                 a_transaction_applies_all_its_writes,
                 a_transaction_with_one_failing_condition_changes_nothing_and_names_the_write,

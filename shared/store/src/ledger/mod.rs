@@ -8,8 +8,9 @@
 //!   based on and fail with [`LedgerError::VersionConflict`] if it moved on.
 //! - **two secondary indexes**: a record may carry an [`IndexEntry`] (partition, sort) for
 //!   each of [`IndexName::One`] and [`IndexName::Two`]; [`Ledger::query`] reads one partition
-//!   in sort order, optionally within a [`SortRange`]. Sort values compare as strings, so
-//!   times go in as RFC 3339 UTC with a fixed number of digits.
+//!   in sort order, optionally within a [`SortRange`] (`After` the last sort value read is
+//!   the next page). Sort values compare as strings, so times go in as RFC 3339 UTC with a
+//!   fixed number of digits.
 //! - **expiry**: a record whose `expires_at` has passed reads as absent everywhere, even before
 //!   the backend deletes it.
 //! - **claims** for idempotent side effects, modelled on AWS Powertools idempotency records:

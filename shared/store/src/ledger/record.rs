@@ -337,6 +337,9 @@ pub enum SortRange {
     Before(String),
     /// Sort values at or after this one.
     From(String),
+    /// Sort values strictly after this one: the next page after the last sort value read
+    /// (a cursor), when sort values are unique in their partition.
+    After(String),
     /// Sort values from `from` to `to`, both included.
     Between {
         /// Lowest value included.
@@ -354,6 +357,7 @@ impl SortRange {
             Self::Prefix(prefix) => sort.starts_with(prefix.as_str()),
             Self::Before(limit) => sort < limit.as_str(),
             Self::From(limit) => sort >= limit.as_str(),
+            Self::After(limit) => sort > limit.as_str(),
             Self::Between { from, to } => sort >= from.as_str() && sort <= to.as_str(),
         }
     }

@@ -403,6 +403,7 @@ impl Ledger for DynamoLedger {
             )),
             SortRange::Before(limit) => Some(format!("{sort} < {}", expr.value("sort", s(limit)))),
             SortRange::From(limit) => Some(format!("{sort} >= {}", expr.value("sort", s(limit)))),
+            SortRange::After(limit) => Some(format!("{sort} > {}", expr.value("sort", s(limit)))),
             SortRange::Between { from, to } => Some(format!(
                 "{sort} BETWEEN {} AND {}",
                 expr.value("from", s(from)),

@@ -187,6 +187,10 @@ pub(super) fn query(
             values.push(SqlValue::from(limit.clone()));
             format!("AND {sort} >= ?3")
         }
+        SortRange::After(limit) => {
+            values.push(SqlValue::from(limit.clone()));
+            format!("AND {sort} > ?3")
+        }
         SortRange::Between { from, to } => {
             values.push(SqlValue::from(from.clone()));
             values.push(SqlValue::from(to.clone()));
