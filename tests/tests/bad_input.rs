@@ -646,6 +646,85 @@ fn requeue_cases() -> Vec<Case> {
     cases
 }
 
+fn discard_cases() -> Vec<Case> {
+    let refused = |what: &str, body: Value, field| {
+        Case::new(
+            what,
+            serde_json::to_vec(&body).expect("json"),
+            Expect::Refused(field),
+        )
+    };
+    let mut cases = unreadable_bodies(&Sign::None);
+    cases.extend([
+        refused("reason missing", json!({}), "reason"),
+        refused("reason null", json!({"reason": null}), "reason"),
+        refused("reason empty", json!({"reason": ""}), "reason"),
+        refused("reason only spaces", json!({"reason": "   "}), "reason"),
+        refused("reason a number", json!({"reason": 5}), "reason"),
+        refused("reason an array", json!({"reason": ["x"]}), "reason"),
+        refused(
+            "reason 501 chars",
+            json!({"reason": "x".repeat(501)}),
+            "reason",
+        ),
+        refused(
+            "reason with a line break",
+            json!({"reason": "wrong\npartner"}),
+            "reason",
+        ),
+        refused("reason with NUL", json!({"reason": "a\u{0}b"}), "reason"),
+        refused(
+            "an unknown field",
+            json!({"reason": "duplicate", "comment": "x"}),
+            "comment",
+        ),
+        Case::new(
+            "a unicode reason of 500 chars for an unknown item",
+            serde_json::to_vec(&json!({"reason": "✓".repeat(500)})).expect("json"),
+            Expect::Unknown("item_id"),
+        ),
+        Case::new(
+            "a valid reason for an item never seen",
+            serde_json::to_vec(&json!({"reason": "geändert: duplicate of INV-7"})).expect("json"),
+            Expect::Unknown("item_id"),
+        )
+        .param("tg:evt_never_seen"),
+    ]);
+    cases.extend(bad_params("item_id").into_iter().map(|mut c| {
+        c.body = br#"{"reason":"duplicate"}"#.to_vec();
+        c
+    }));
+    cases
+}
+
+fn requeue_all_cases() -> Vec<Case> {
+    let refused = |what: &str, body: Value, field| {
+        Case::new(
+            what,
+            serde_json::to_vec(&body).expect("json"),
+            Expect::Refused(field),
+        )
+    };
+    let mut cases: Vec<Case> = unreadable_bodies(&Sign::None)
+        .into_iter()
+        .filter(|c| c.what != "empty body") // an empty body requeues from the start
+        .collect();
+    cases.extend([
+        refused("after a number", json!({"after": 5}), "after"),
+        refused("after empty", json!({"after": ""}), "after"),
+        refused("after with a line break", json!({"after": "a\nb"}), "after"),
+        refused("an unknown field", json!({"limit": 1000}), "limit"),
+        Case::new("no body", Vec::new(), Expect::Accepted),
+        Case::new("an empty object", b"{}".to_vec(), Expect::Accepted),
+        Case::new(
+            "a cursor past everything",
+            serde_json::to_vec(&json!({"after": "9999-geändert✓"})).expect("json"),
+            Expect::Accepted,
+        ),
+    ]);
+    cases
+}
+
 /// The table: the cases of each route template (relative to the function), or `None` for a
 /// route the table does not know yet.
 fn cases(template: &str) -> Option<Vec<Case>> {
@@ -655,6 +734,8 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "health" | "dead-letters" | "unmatched" => get_cases(None),
         "dead-letters/{item_id}" | "unmatched/{item_id}" => get_cases(Some("item_id")),
         "dead-letters/{item_id}/requeue" => requeue_cases(),
+        "dead-letters/requeue" => requeue_all_cases(),
+        "dead-letters/{item_id}/discard" => discard_cases(),
         "unmatched/{item_id}/assign" => assign_cases(),
         "unmatched/{item_id}/reject" => reject_cases(),
         "suppliers/{workspace_id}/calendar" => get_cases(Some("workspace_id")),

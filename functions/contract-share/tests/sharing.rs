@@ -177,6 +177,7 @@ async fn a_badly_signed_webhook_is_refused_and_files_nothing() {
         .into(),
         body,
         request_id: None,
+        caller: None,
     };
     let error = world
         .function

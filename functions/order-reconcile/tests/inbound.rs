@@ -3,6 +3,9 @@
 //! signed `document.received` webhook reaches the function, and the document is filed in the
 //! purchase-order workspace (or parked, or rejected) and acknowledged through TG.
 
+mod common;
+
+use common::acme_810;
 use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
 use gridlink_tests::stack::Stack;
@@ -204,21 +207,6 @@ async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledge
         "a 997 went back to the partner: {acks:?}"
     );
     assert_eq!(record["outcome"]["ack"]["rejecting"], false);
-}
-
-/// ACME's invoice `number` for PO 4500001234 (the demo's 810), with `control` as interchange
-/// control number.
-fn acme_810(number: &str, control: u32) -> Vec<u8> {
-    std::fs::read_to_string(format!(
-        "{}/../../fixtures/demo/810_4500001234.x12",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("the demo 810")
-    .replace("INV-2026-0815", number)
-    .replace("000004714", &format!("{control:09}"))
-    .replace("*4714*", &format!("*{control}*"))
-    .replace("GE*1*4714", &format!("GE*1*{control}"))
-    .into_bytes()
 }
 
 /// Two different invoices whose file names come out the same (`/` and `:` both become `-`)

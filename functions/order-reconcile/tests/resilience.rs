@@ -11,7 +11,9 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{World, acme_855, body_text, world};
+use common::{World, acme_810, acme_855, body_text, world};
+use gridlink_flow::InboxPolicy;
+use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
 use gridlink_tests::stack::Stack;
 use serde_json::{Value, json};
 
@@ -362,7 +364,234 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
     );
 }
 
+/// The operator's identity as API Gateway's IAM authoriser passes it on.
+const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/gridlink-operator/ops-anna";
+
+/// An operator call with the IAM caller API Gateway would vouch for.
+async fn as_operator(world: &World, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let request = HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        body: body.as_bytes().to_vec(),
+        caller: Some(OPERATOR.into()),
+        ..HttpRequest::default()
+    };
+    let response = match world.function.handle(Invocation::Http(request)).await {
+        Ok(Reply::Http(response)) => response,
+        Ok(other) => panic!("an HTTP reply, not {other:?}"),
+        Err(error) => error.into_http(),
+    };
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+/// Dead letters through the operator routes, end to end: inspecting one shows every attempt
+/// and its error; one is discarded with a reason (who — the IAM caller —, when and why kept on
+/// it, with its raw event; no longer a dead letter; never filed; a second discard or a
+/// requeue refused); the rest are requeued all at once and each processed once; the cursor
+/// ends the pass.
+async fn dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_once(stack: Stack) {
+    let mut world = world(stack);
+    let policy = InboxPolicy {
+        batch: 25,
+        max_attempts: 2,
+    };
+    world.function = world.function.with_policy(policy);
+    world
+        .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
+        .await;
+    let mut item_ids = Vec::new();
+    for (number, control) in [("INV-DL-1", 5101), ("INV-DL-2", 5102), ("INV-DL-3", 5103)] {
+        let record = world
+            .deliver(
+                world
+                    .partner_sends("prt_acme", acme_810(number, control))
+                    .await,
+            )
+            .await;
+        item_ids.push(format!("tg:{}", record["event_id"].as_str().expect("id")));
+    }
+    world.schedule("order-reconcile-poll-inbox").await;
+    let (status, listed) = world
+        .operator("GET", "/order-reconcile/dead-letters", "")
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(3),
+        "{listed}"
+    );
+
+    // Inspect: every attempt, each with its error, and what followed it.
+    let (status, shown) = world
+        .operator(
+            "GET",
+            &format!("/order-reconcile/dead-letters/{}", item_ids[0]),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{shown}");
+    let attempts: Vec<&Value> = shown["history"]
+        .as_array()
+        .expect("a history")
+        .iter()
+        .filter(|e| e["event"] == "attempt")
+        .collect();
+    assert_eq!(attempts.len(), 2, "{shown}");
+    for (n, attempt) in attempts.iter().enumerate() {
+        assert_eq!(attempt["attempt"], n + 1, "{shown}");
+        assert!(
+            attempt["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("xECM")),
+            "{shown}"
+        );
+        assert!(attempt["at"].is_string(), "{shown}");
+    }
+    assert_eq!(attempts[0]["then"], "pending");
+    assert_eq!(attempts[1]["then"], "dead_letter");
+    assert!(
+        shown["event"]["event_id"].is_string(),
+        "the raw event: {shown}"
+    );
+
+    // Discard the second one with a reason.
+    let discard = |item_id: &str| format!("/order-reconcile/dead-letters/{item_id}/discard");
+    let reason = "INV-DL-2 was sent by mistake; Acme confirmed by mail";
+    let (status, refused) = as_operator(
+        &world,
+        "POST",
+        &discard(&item_ids[1]),
+        r#"{"reason": "   "}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("reason"), "{refused}");
+    let (status, discarded) = as_operator(
+        &world,
+        "POST",
+        &discard(&item_ids[1]),
+        &json!({ "reason": reason }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{discarded}");
+    assert_eq!(discarded["status"], "discarded");
+    assert_eq!(discarded["discarded"]["by"], OPERATOR);
+    assert_eq!(discarded["discarded"]["reason"], reason);
+    assert!(discarded["discarded"]["at"].is_string(), "{discarded}");
+    for (method, path, body) in [
+        ("POST", discard(&item_ids[1]), r#"{"reason": "again"}"#),
+        (
+            "POST",
+            format!("/order-reconcile/dead-letters/{}/requeue", item_ids[1]),
+            "",
+        ),
+    ] {
+        let (status, answer) = as_operator(&world, method, &path, body).await;
+        assert_eq!(status, 409, "{path}: only a dead letter: {answer}");
+    }
+    let (status, _) = as_operator(
+        &world,
+        "POST",
+        &discard("tg:evt_never_seen"),
+        r#"{"reason": "x"}"#,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, kept) = world
+        .operator(
+            "GET",
+            &format!("/order-reconcile/dead-letters/{}", item_ids[1]),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{kept}");
+    assert!(
+        kept["event"]["event_id"].is_string(),
+        "the raw event is kept: {kept}"
+    );
+    assert_eq!(
+        kept["history"].as_array().and_then(|h| h.last()),
+        Some(
+            &json!({"at": kept["discarded"]["at"], "event": "discarded", "by": OPERATOR, "reason": reason})
+        ),
+        "{kept}"
+    );
+
+    // xECM is back: requeue all. The discarded one is not among them.
+    world.xecm_faults(json!({})).await;
+    let (status, first) =
+        as_operator(&world, "POST", "/order-reconcile/dead-letters/requeue", "").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["requeued"], 2, "{first}");
+    assert_eq!(
+        first["items"],
+        json!([
+            {"item_id": item_ids[0], "processed": "done"},
+            {"item_id": item_ids[2], "processed": "done"},
+        ]),
+        "{first}"
+    );
+    assert_eq!(first["remaining"], 0, "{first}");
+    let (status, second) = as_operator(
+        &world,
+        "POST",
+        "/order-reconcile/dead-letters/requeue",
+        &json!({"after": first["next_after"]}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(
+        (second["requeued"].clone(), second["remaining"].clone()),
+        (json!(0), json!(0)),
+        "{second}"
+    );
+
+    let workspace = world.workspace("4500001234").await;
+    let invoices = world.documents_in(workspace.id, "Invoices").await;
+    let names: Vec<&str> = invoices.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(
+        invoices.len(),
+        2,
+        "the two requeued, filed once each: {names:?}"
+    );
+    for (number, filed) in [("INV-DL-1", true), ("INV-DL-2", false), ("INV-DL-3", true)] {
+        assert_eq!(
+            names.iter().any(|n| n.contains(number)),
+            filed,
+            "{number}: the requeued are filed, the discarded one never: {names:?}"
+        );
+    }
+    let (_, requeued) = world
+        .operator(
+            "GET",
+            &format!("/order-reconcile/dead-letters/{}", item_ids[0]),
+            "",
+        )
+        .await;
+    let events: Vec<&str> = requeued["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    assert_eq!(
+        events,
+        ["attempt", "attempt", "requeued", "attempt"],
+        "{requeued}"
+    );
+    assert_eq!(requeued["history"][2]["by"], OPERATOR);
+    assert_eq!(requeued["history"][3]["then"], "done");
+    let (_, listed) = world
+        .operator("GET", "/order-reconcile/dead-letters", "")
+        .await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_once,
     an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeued_once,
     an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once,
     an_xecm_outage_after_filing_finishes_the_work_without_a_second_document,

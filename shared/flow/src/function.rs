@@ -16,10 +16,9 @@
 //!   operator reads it under `dead-letters/{item_id}`), never retried or dead-lettered.
 //! - The inbox, processed by [`Function::process_pending`] after every schedule firing: one
 //!   retry rule ([`InboxPolicy`]), then the **dead-letter** state.
-//! - Dead letters for operators: `GET /{function}/dead-letters` (list),
-//!   `GET /{function}/dead-letters/{item_id}` (the item, its last error and the raw event),
-//!   `POST /{function}/dead-letters/{item_id}/requeue` (back to pending with a fresh attempt
-//!   count, then processed once, inline; the answer says how it went).
+//! - Dead letters for operators ([`crate::dead_letters`]): list, inspect (the item, every
+//!   attempt and its error, the raw event), requeue one (processed once, inline) or all (a
+//!   batch per call), discard with a reason.
 //! - Every other route and schedule goes to the use case, typed ([`UseCase`]); the use
 //!   case's error is mapped to a status / Lambda error type in one place
 //!   ([`FunctionError::from_error`]).
@@ -33,8 +32,8 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_lambda::{
-    BoxFuture, FunctionError, Handler, HttpRequest, HttpResponse, Invocation, Reply,
-    ScheduleFiring, not_implemented,
+    BoxFuture, FunctionError, Handler, HttpRequest, Invocation, Reply, ScheduleFiring,
+    not_implemented,
 };
 use gridlink_tgrid::events::Event;
 use gridlink_xecm::{NodeId, XecmError};
@@ -183,7 +182,7 @@ impl<U: UseCase> Function<U> {
     }
 
     /// Processes one item now and settles it.
-    async fn process_one(&self, item: &InboxItem) -> Settled {
+    pub(crate) async fn process_one(&self, item: &InboxItem) -> Settled {
         let result = self.attempt(item).await;
         self.platform.inbox.settle(item, &result, self.policy).await
     }
@@ -253,42 +252,6 @@ impl<U: UseCase> Function<U> {
         Ok(None)
     }
 
-    async fn dead_letter_route(&self, template: &str, item_id: &str) -> Result<Reply, InboxError> {
-        let inbox = &self.platform.inbox;
-        if template == "dead-letters" {
-            let items = inbox.dead_letters(100).await?;
-            let items: Vec<Value> = items.iter().map(InboxItem::summary).collect();
-            return Ok(Reply::Http(HttpResponse::json(
-                200,
-                &json!({"items": items}),
-            )));
-        }
-        let Some(item) = inbox.find(item_id).await? else {
-            return Ok(Reply::Http(HttpResponse::error(
-                ErrorKind::NotFound,
-                format!("{}: no inbox item {item_id}", U::NAME),
-            )));
-        };
-        if template == "dead-letters/{item_id}" {
-            let raw = inbox.raw(&item).await?;
-            let event: Value = serde_json::from_slice(&raw)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&raw).into_owned()));
-            let mut body = item.summary();
-            body["event"] = event;
-            return Ok(Reply::Http(HttpResponse::json(200, &body)));
-        }
-        let requeued = inbox.requeue(&item).await?;
-        let settled = self.process_one(&requeued).await;
-        let now = inbox.find(item_id).await?.unwrap_or(requeued);
-        let mut body = now.summary();
-        body["processed"] = json!(match settled {
-            Settled::Done => "done",
-            Settled::Retrying => "pending",
-            Settled::DeadLettered => "dead_letter",
-        });
-        Ok(Reply::Http(HttpResponse::json(200, &body)))
-    }
-
     async fn http(&self, request: HttpRequest) -> Result<Reply, FunctionError> {
         let spec = U::spec();
         let Some((route, params)) = spec.route_for(&request.method, &request.path) else {
@@ -302,10 +265,16 @@ impl<U: UseCase> Function<U> {
             ("GET", "health") => Ok(not_implemented::health(spec, true)),
             ("POST", "tg/events") => self.accept(TG_SOURCE, &request).await,
             ("POST", "xecm/events") => self.accept(XECM_SOURCE, &request).await,
-            (_, "dead-letters" | "dead-letters/{item_id}" | "dead-letters/{item_id}/requeue") => {
-                self.dead_letter_route(template, &param(&params, "item_id"))
+            (
+                _,
+                "dead-letters"
+                | "dead-letters/{item_id}"
+                | "dead-letters/{item_id}/requeue"
+                | "dead-letters/requeue"
+                | "dead-letters/{item_id}/discard",
+            ) => {
+                self.dead_letter_route(template, &request, &param(&params, "item_id"))
                     .await
-                    .map_err(|e| failure(&e))
             }
             (method, template) => {
                 let Some(own) = U::Route::parse(method, template, &params) else {

@@ -12,7 +12,13 @@
 //! acknowledged that is not durably kept. Processing then reads [`Inbox::pending`] (inline
 //! right after acceptance, and again from every schedule firing), and settles each attempt
 //! by the one retry rule, [`InboxPolicy`]: done, still pending, or a **dead letter** an
-//! operator lists ([`Inbox::dead_letters`]), inspects and requeues ([`Inbox::requeue`]).
+//! operator lists ([`Inbox::dead_letters`]), inspects, requeues ([`Inbox::requeue`]) or
+//! discards with a reason ([`Inbox::discard`]).
+//!
+//! Every item keeps its **history** ([`InboxItem::history`]): each attempt with its time,
+//! error and what followed (still pending, a dead letter, done), each requeue and the discard,
+//! with who asked — the last [`MAX_HISTORY`] entries (the number dropped before them is
+//! counted), so an operator sees every attempt of a dead letter, not only the last error.
 //!
 //! Functions do not call this directly: `crate::function::Function` accepts, processes and
 //! settles for every use case.
@@ -42,6 +48,16 @@ pub const PENDING: &str = "pending";
 pub const DONE: &str = "done";
 /// The status of an item that failed for good: a dead letter.
 pub const DEAD_LETTER: &str = "dead_letter";
+/// The status of a dead letter an operator discarded with a reason: kept (with its raw event),
+/// never processed, no longer a dead letter.
+pub const DISCARDED: &str = "discarded";
+
+/// The most history entries an item keeps; older ones are dropped and counted
+/// (`history_dropped`), so a record stays far below the ledger's item size.
+pub const MAX_HISTORY: usize = 50;
+
+/// The most characters of an error a history entry keeps.
+const MAX_HISTORY_ERROR_CHARS: usize = 1000;
 
 /// How long a processed item is kept (and redeliveries of it recognised): longer than
 /// Trading Grid's 24 h redelivery window and its 14-day event feed.
@@ -62,13 +78,15 @@ pub enum InboxError {
     /// An operator's item id is not `{source}:{event_id}`.
     #[error("`item_id` `{0}` is not `{{source}}:{{event id}}` (e.g. `tg:evt_123`)")]
     BadItemId(String),
-    /// Only a dead letter can be requeued.
-    #[error("inbox item {item_id} is {status}, not a dead letter; only dead letters are requeued")]
+    /// Only a dead letter can be requeued or discarded.
+    #[error("inbox item {item_id} is {status}, not a dead letter; only dead letters are {action}")]
     NotDeadLettered {
         /// The item.
         item_id: String,
         /// Its status.
         status: String,
+        /// What was refused: `requeued`, `discarded`.
+        action: &'static str,
     },
 }
 
@@ -127,7 +145,7 @@ impl InboxItem {
             .unwrap_or(0)
     }
 
-    /// [`PENDING`], [`DONE`] or [`DEAD_LETTER`].
+    /// [`PENDING`], [`DONE`], [`DEAD_LETTER`] or [`DISCARDED`].
     pub fn status(&self) -> &str {
         &self.record.status
     }
@@ -158,7 +176,44 @@ impl InboxItem {
         self.record.data.get("outcome")
     }
 
-    /// What an operator sees of it (no raw body); a done item also shows its `outcome`.
+    /// What happened to it, oldest first (the last [`MAX_HISTORY`] entries).
+    ///
+    /// # Format
+    /// ```json
+    /// [{"at": "…", "event": "attempt", "attempt": 1, "kind": "unavailable",
+    ///   "error": "xECM: …", "then": "pending"},
+    ///  {"at": "…", "event": "attempt", "counted": false, "kind": "held", "error": "…",
+    ///   "then": "pending"},
+    ///  {"at": "…", "event": "attempt", "attempt": 8, "kind": "unavailable", "error": "…",
+    ///   "then": "dead_letter"},
+    ///  {"at": "…", "event": "requeued", "by": "arn:aws:sts::…:assumed-role/ops/anna"},
+    ///  {"at": "…", "event": "attempt", "then": "done"},
+    ///  {"at": "…", "event": "discarded", "by": null, "reason": "duplicate of INV-7"}]
+    /// ```
+    /// `by` is the caller API Gateway's IAM authoriser vouched for, `null` without one (the
+    /// local stack).
+    pub fn history(&self) -> &[Value] {
+        self.record
+            .data
+            .get("history")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Who discarded it, when and why, once discarded.
+    pub fn discard(&self) -> Option<Value> {
+        let data = &self.record.data;
+        data.get("discarded_at").map(|at| {
+            json!({
+                "at": at,
+                "by": data.get("discarded_by"),
+                "reason": data.get("discard_reason"),
+            })
+        })
+    }
+
+    /// What an operator sees of it (no raw body, no history); a done item also shows its
+    /// `outcome`, a discarded one its `discarded` (`at`, `by`, `reason`).
     ///
     /// # Format
     /// ```json
@@ -180,7 +235,19 @@ impl InboxItem {
         if let Some(outcome) = self.outcome() {
             summary["outcome"] = outcome.clone();
         }
+        if let Some(discard) = self.discard() {
+            summary["discarded"] = discard;
+        }
         summary
+    }
+
+    /// Where the pending and dead-letter lists sort it: `{received_at}#{event_id}`.
+    pub fn sort_key(&self) -> String {
+        self.record
+            .index1
+            .as_ref()
+            .map(|i| i.sort.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -343,6 +410,44 @@ pub(crate) fn check_event_id(event_id: &str) -> Result<(), InboxError> {
     }
 }
 
+/// Appends `entry` to a record's history, keeping the last [`MAX_HISTORY`] entries and
+/// counting the ones dropped.
+fn push_history(data: &mut Value, entry: Value) {
+    let Some(data) = data.as_object_mut() else {
+        return;
+    };
+    let history = data
+        .entry("history")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !history.is_array() {
+        *history = Value::Array(Vec::new());
+    }
+    let Some(entries) = history.as_array_mut() else {
+        return;
+    };
+    entries.push(entry);
+    let over = entries.len().saturating_sub(MAX_HISTORY);
+    if over > 0 {
+        entries.drain(..over);
+        let dropped = data
+            .get("history_dropped")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        data.insert("history_dropped".to_owned(), json!(dropped + over as u64));
+    }
+}
+
+/// An error as a history entry keeps it: at most [`MAX_HISTORY_ERROR_CHARS`] characters.
+fn history_error(error: &str) -> String {
+    if error.chars().count() <= MAX_HISTORY_ERROR_CHARS {
+        error.to_owned()
+    } else {
+        let mut cut: String = error.chars().take(MAX_HISTORY_ERROR_CHARS).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 impl Inbox {
     /// The inbox of `function`.
     pub fn new(
@@ -361,6 +466,10 @@ impl Inbox {
 
     fn pending_partition(&self) -> String {
         format!("inbox#{}#pending", self.function)
+    }
+
+    fn now_text(&self) -> String {
+        self.clock.now().format(&Rfc3339).unwrap_or_default()
     }
 
     fn dead_letter_partition(&self) -> String {
@@ -475,13 +584,15 @@ impl Inbox {
     ) -> Result<InboxItem, InboxError> {
         let mut change = item.record.change();
         DONE.clone_into(&mut change.status);
+        let now = self.now_text();
         if let Some(data) = change.data.as_object_mut() {
             data.insert("outcome".to_owned(), outcome);
-            data.insert(
-                "done_at".to_owned(),
-                json!(self.clock.now().format(&Rfc3339).unwrap_or_default()),
-            );
+            data.insert("done_at".to_owned(), json!(now));
         }
+        push_history(
+            &mut change.data,
+            json!({"at": now, "event": "attempt", "then": DONE}),
+        );
         change.index1 = None;
         change.expires_at = Some(self.clock.now() + DONE_RETENTION);
         Ok(InboxItem {
@@ -520,7 +631,7 @@ impl Inbox {
                     tracing::warn!(attempts = item.attempts() + 1, error = %error, "event not processed; it stays pending for the next run");
                 }
                 (
-                    self.mark_failed(item, &error.to_string(), dead)
+                    self.record_failure(item, &error.to_string(), Some(error.kind()), dead)
                         .await
                         .map(|_| ()),
                     settled,
@@ -570,16 +681,53 @@ impl Inbox {
         self.listed(self.dead_letter_partition(), limit).await
     }
 
-    /// Puts a dead letter back on the pending list with a fresh attempt count; its last
-    /// error and the number of requeues stay on the item. Anything but a dead letter is
-    /// refused ([`InboxError::NotDeadLettered`]).
-    pub async fn requeue(&self, item: &InboxItem) -> Result<InboxItem, InboxError> {
-        if item.status() != DEAD_LETTER {
-            return Err(InboxError::NotDeadLettered {
+    /// Dead letters after `after` (a [`InboxItem::sort_key`]; all when `None`), oldest
+    /// first.
+    pub async fn dead_letters_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<InboxItem>, InboxError> {
+        let Some(after) = after else {
+            return self.dead_letters(limit).await;
+        };
+        // `From` includes `after` itself: read one more and leave it out.
+        let query = Query::partition(IndexName::One, self.dead_letter_partition())
+            .range(gridlink_store::SortRange::From(after.to_owned()))
+            .limit(limit.saturating_add(1));
+        Ok(self
+            .ledger
+            .query(query)
+            .await?
+            .into_iter()
+            .map(|record| InboxItem { record })
+            .filter(|item| item.sort_key() != after)
+            .take(limit)
+            .collect())
+    }
+
+    fn refuse_unless_dead(item: &InboxItem, action: &'static str) -> Result<(), InboxError> {
+        if item.status() == DEAD_LETTER {
+            Ok(())
+        } else {
+            Err(InboxError::NotDeadLettered {
                 item_id: item.item_id(),
                 status: item.status().to_owned(),
-            });
+                action,
+            })
         }
+    }
+
+    /// Puts a dead letter back on the pending list with a fresh attempt count; its last
+    /// error, its history and the number of requeues stay on the item, the requeue joins the
+    /// history with `by` (the operator, when known). Anything but a dead letter is refused
+    /// ([`InboxError::NotDeadLettered`]).
+    pub async fn requeue(
+        &self,
+        item: &InboxItem,
+        by: Option<&str>,
+    ) -> Result<InboxItem, InboxError> {
+        Self::refuse_unless_dead(item, "requeued")?;
         let mut change = item.record.change();
         PENDING.clone_into(&mut change.status);
         let requeues = item
@@ -588,25 +736,57 @@ impl Inbox {
             .get("requeues")
             .and_then(Value::as_u64)
             .unwrap_or(0);
+        let now = self.now_text();
         if let Some(data) = change.data.as_object_mut() {
             data.insert("attempts".to_owned(), json!(0));
             data.insert("requeues".to_owned(), json!(requeues + 1));
-            data.insert(
-                "requeued_at".to_owned(),
-                json!(self.clock.now().format(&Rfc3339).unwrap_or_default()),
-            );
+            data.insert("requeued_at".to_owned(), json!(now));
         }
-        let sort = item
-            .record
-            .index1
-            .as_ref()
-            .map(|i| i.sort.clone())
-            .unwrap_or_default();
+        push_history(
+            &mut change.data,
+            json!({"at": now, "event": "requeued", "by": by}),
+        );
         change.index1 = Some(gridlink_store::IndexEntry::new(
             self.pending_partition(),
-            sort,
+            item.sort_key(),
         ));
-        tracing::info!(event_id = item.event_id(), "dead letter requeued");
+        tracing::info!(event_id = item.event_id(), by, "dead letter requeued");
+        Ok(InboxItem {
+            record: self.ledger.update(change).await?,
+        })
+    }
+
+    /// Discards a dead letter for good: status [`DISCARDED`], off the dead-letter list, never
+    /// processed; the record (no expiry: a redelivery of the event stays recognised) keeps
+    /// the raw event's key, its history, and who discarded it (`by`, when known), when and
+    /// why. Anything but a dead letter is refused ([`InboxError::NotDeadLettered`]).
+    pub async fn discard(
+        &self,
+        item: &InboxItem,
+        reason: &str,
+        by: Option<&str>,
+    ) -> Result<InboxItem, InboxError> {
+        Self::refuse_unless_dead(item, "discarded")?;
+        let mut change = item.record.change();
+        DISCARDED.clone_into(&mut change.status);
+        let now = self.now_text();
+        if let Some(data) = change.data.as_object_mut() {
+            data.insert("discarded_at".to_owned(), json!(now));
+            data.insert("discarded_by".to_owned(), json!(by));
+            data.insert("discard_reason".to_owned(), json!(reason));
+        }
+        push_history(
+            &mut change.data,
+            json!({"at": now, "event": "discarded", "by": by, "reason": reason}),
+        );
+        change.index1 = None;
+        change.expires_at = None;
+        tracing::info!(
+            event_id = item.event_id(),
+            by,
+            reason,
+            "dead letter discarded"
+        );
         Ok(InboxItem {
             record: self.ledger.update(change).await?,
         })
@@ -629,6 +809,17 @@ impl Inbox {
         if let Some(data) = change.data.as_object_mut() {
             data.insert("last_error".to_owned(), json!(error));
         }
+        push_history(
+            &mut change.data,
+            json!({
+                "at": self.now_text(),
+                "event": "attempt",
+                "counted": false,
+                "kind": ErrorKind::Held.code(),
+                "error": history_error(error),
+                "then": PENDING,
+            }),
+        );
         Ok(InboxItem {
             record: self.ledger.update(change).await?,
         })
@@ -642,22 +833,39 @@ impl Inbox {
         error: &str,
         dead: bool,
     ) -> Result<InboxItem, InboxError> {
+        self.record_failure(item, error, None, dead).await
+    }
+
+    /// [`Inbox::mark_failed`], the error's kind (when known) kept in the history.
+    async fn record_failure(
+        &self,
+        item: &InboxItem,
+        error: &str,
+        kind: Option<ErrorKind>,
+        dead: bool,
+    ) -> Result<InboxItem, InboxError> {
         let mut change = item.record.change();
+        let attempt = item.attempts() + 1;
         if let Some(data) = change.data.as_object_mut() {
-            data.insert("attempts".to_owned(), json!(item.attempts() + 1));
+            data.insert("attempts".to_owned(), json!(attempt));
             data.insert("last_error".to_owned(), json!(error));
         }
+        push_history(
+            &mut change.data,
+            json!({
+                "at": self.now_text(),
+                "event": "attempt",
+                "attempt": attempt,
+                "kind": kind.map(ErrorKind::code),
+                "error": history_error(error),
+                "then": if dead { DEAD_LETTER } else { PENDING },
+            }),
+        );
         if dead {
             DEAD_LETTER.clone_into(&mut change.status);
-            let sort = item
-                .record
-                .index1
-                .as_ref()
-                .map(|i| i.sort.clone())
-                .unwrap_or_default();
             change.index1 = Some(gridlink_store::IndexEntry::new(
                 self.dead_letter_partition(),
-                sort,
+                item.sort_key(),
             ));
         }
         Ok(InboxItem {

@@ -13,6 +13,8 @@
 //! - [`inbox`]: [`Inbox`] — events stored (raw body to the blob store, a record to the
 //!   ledger) before the `2xx`; redeliveries recognised; pending, done and dead-letter lists;
 //!   [`InboxPolicy`], the retry rule.
+//! - [`dead_letters`]: the operators' dead-letter routes every function serves: list,
+//!   inspect, requeue one or all, discard with a reason.
 //! - [`effects`]: [`Effects::once`] — a side effect claimed in the ledger under a business
 //!   key before it happens and confirmed after; replays return the stored result; the
 //!   idempotency key handed to Trading Grid comes from the same business key.
@@ -28,6 +30,7 @@
 
 pub mod content;
 pub mod cursor;
+pub mod dead_letters;
 pub mod effects;
 pub mod filing;
 pub mod function;

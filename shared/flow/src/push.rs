@@ -185,6 +185,7 @@ mod tests {
                 .collect(),
             body: body.to_vec(),
             request_id: None,
+            caller: None,
         }
     }
 

@@ -29,13 +29,15 @@ use crate::push::PushEvent;
 pub type RouteParams = [(&'static str, String)];
 
 /// The routes every function has, served by the runtime itself (relative templates).
-pub const RUNTIME_ROUTES: [(&str, &str); 6] = [
+pub const RUNTIME_ROUTES: [(&str, &str); 8] = [
     ("GET", "health"),
     ("POST", "tg/events"),
     ("POST", "xecm/events"),
     ("GET", "dead-letters"),
     ("GET", "dead-letters/{item_id}"),
     ("POST", "dead-letters/{item_id}/requeue"),
+    ("POST", "dead-letters/requeue"),
+    ("POST", "dead-letters/{item_id}/discard"),
 ];
 
 /// A use case's own HTTP routes, typed.

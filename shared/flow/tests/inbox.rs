@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use gridlink_core::clock::SharedClock;
 use gridlink_core::error::{Classify, ErrorKind};
+use gridlink_flow::inbox::{DEAD_LETTER, DISCARDED, MAX_HISTORY};
 use gridlink_flow::{Acceptance, Inbox, InboxError, InboxPolicy, RunSummary};
 
 const POLICY: InboxPolicy = InboxPolicy {
@@ -273,7 +274,7 @@ async fn a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept(
         .await
         .expect("find")
         .expect("exists");
-    let requeued = inbox.requeue(&found).await.expect("requeued");
+    let requeued = inbox.requeue(&found, None).await.expect("requeued");
     assert_eq!(requeued.status(), "pending");
     assert_eq!(requeued.attempts(), 0);
     assert!(
@@ -290,7 +291,7 @@ async fn a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept(
     );
     assert_eq!(inbox.pending(10).await.expect("pending").len(), 1);
     let again = inbox
-        .requeue(&requeued)
+        .requeue(&requeued, None)
         .await
         .expect_err("only dead letters");
     assert_eq!(again.kind(), ErrorKind::Conflict);
@@ -347,6 +348,230 @@ async fn work_held_by_another_claim_stays_pending_without_spending_attempts(
     );
 }
 
+const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/gridlink-operator/ops-anna";
+
+/// An operator sees every attempt of an item, not only the last error: each with its time,
+/// the kind and text of its error, and what followed (still pending, a dead letter, done); a
+/// requeue joins the history with who asked. The history stays bounded: the oldest entries
+/// beyond `MAX_HISTORY` are dropped and counted.
+async fn every_attempt_and_requeue_is_kept_in_the_items_history(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    inbox
+        .accept("tg", "evt_busy", "busy", Bytes::from_static(b"{}"))
+        .await
+        .expect("accepted");
+    for _ in 0..POLICY.max_attempts {
+        inbox
+            .process_pending(POLICY, |item| handle(&inbox, item))
+            .await
+            .expect("run");
+    }
+    let dead = inbox
+        .find("tg:evt_busy")
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(dead.status(), DEAD_LETTER);
+    let history = dead.history();
+    assert_eq!(history.len(), 3, "{history:?}");
+    for (n, entry) in history.iter().enumerate() {
+        assert_eq!(entry["event"], "attempt");
+        assert_eq!(entry["attempt"], n + 1);
+        assert_eq!(entry["kind"], "unavailable");
+        assert_eq!(entry["error"], "Unavailable failure");
+        assert!(entry["at"].is_string(), "{entry}");
+    }
+    let then: Vec<&Value> = history.iter().map(|e| &e["then"]).collect();
+    assert_eq!(
+        then,
+        [&json!("pending"), &json!("pending"), &json!("dead_letter")]
+    );
+
+    let requeued = inbox
+        .requeue(&dead, Some(OPERATOR))
+        .await
+        .expect("requeued");
+    let last = requeued.history().last().expect("an entry");
+    assert_eq!(
+        (&last["event"], &last["by"]),
+        (&json!("requeued"), &json!(OPERATOR))
+    );
+    inbox
+        .process_pending(POLICY, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    let again = inbox
+        .find("tg:evt_busy")
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(again.history().len(), 5);
+    assert_eq!(
+        again.history()[4]["attempt"],
+        1,
+        "a fresh count after the requeue"
+    );
+
+    // Done: the last entry says so.
+    inbox
+        .accept("tg", "evt_ok", "ok", Bytes::from_static(b"{}"))
+        .await
+        .expect("accepted");
+    inbox
+        .process_pending(POLICY, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    let done = inbox.find("tg:evt_ok").await.expect("find").expect("kept");
+    assert_eq!(done.history().len(), 1);
+    assert_eq!(done.history()[0]["then"], "done");
+
+    // Held work, seen many times: the history keeps the last MAX_HISTORY entries.
+    let held = inbox
+        .accept("tg", "evt_held", "held", Bytes::from_static(b"{}"))
+        .await
+        .expect("accepted");
+    let mut item = held.item().clone();
+    for n in 0..MAX_HISTORY + 5 {
+        item = inbox
+            .mark_held(&item, &format!("held, run {n}: {}", "x".repeat(2000)))
+            .await
+            .expect("recorded");
+    }
+    assert_eq!(item.history().len(), MAX_HISTORY);
+    assert_eq!(item.record.data["history_dropped"], 5);
+    assert!(
+        item.history()[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("held, run 5:") && e.chars().count() == 1001),
+        "the oldest kept is run 5, its error cut: {}",
+        item.history()[0]
+    );
+    assert_eq!(item.history()[0]["counted"], false);
+    assert_eq!(item.attempts(), 0);
+}
+
+/// A dead letter an operator discards with a reason: status `discarded`, off the dead-letter
+/// and pending lists, never processed; the raw event, the history and who discarded it, when
+/// and why stay on the record, which does not expire (a redelivery stays recognised). Only a
+/// dead letter is discarded, and a discarded item is neither requeued nor discarded again.
+async fn a_dead_letter_is_discarded_with_a_reason_and_kept(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    let raw = Bytes::from_static(br#"{"event_id":"evt_bad","event_type":"bad"}"#);
+    inbox
+        .accept("tg", "evt_bad", "bad", raw.clone())
+        .await
+        .expect("accepted");
+    inbox
+        .accept("tg", "evt_ok", "ok", Bytes::from_static(b"{}"))
+        .await
+        .expect("accepted");
+    inbox
+        .process_pending(POLICY, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    let done = inbox.find("tg:evt_ok").await.expect("find").expect("kept");
+    let refused = inbox
+        .discard(&done, "not needed", Some(OPERATOR))
+        .await
+        .expect_err("only dead letters");
+    assert_eq!(refused.kind(), ErrorKind::Conflict);
+    assert!(refused.to_string().contains("discarded"), "{refused}");
+
+    let dead = inbox.find("tg:evt_bad").await.expect("find").expect("kept");
+    let reason = "duplicate of INV-7 — geändert ✓";
+    let discarded = inbox
+        .discard(&dead, reason, Some(OPERATOR))
+        .await
+        .expect("discarded");
+    assert_eq!(discarded.status(), DISCARDED);
+    let now = inbox.find("tg:evt_bad").await.expect("find").expect("kept");
+    assert_eq!(now, discarded);
+    let summary = now.summary();
+    assert_eq!(summary["discarded"]["by"], OPERATOR);
+    assert_eq!(summary["discarded"]["reason"], reason);
+    assert!(summary["discarded"]["at"].is_string(), "{summary}");
+    assert_eq!(
+        now.record.expires_at, None,
+        "a discarded item does not expire"
+    );
+    assert_eq!(
+        now.history().len(),
+        2,
+        "the failed attempt, then the discard"
+    );
+    assert_eq!(now.history()[1]["event"], "discarded");
+    assert_eq!(
+        inbox.raw(&now).await.expect("raw"),
+        raw,
+        "the raw event is kept"
+    );
+    assert!(inbox.dead_letters(10).await.expect("dead").is_empty());
+    assert!(inbox.pending(10).await.expect("pending").is_empty());
+    for refused in [
+        inbox
+            .requeue(&now, None)
+            .await
+            .expect_err("not a dead letter"),
+        inbox
+            .discard(&now, "again", None)
+            .await
+            .expect_err("not a dead letter"),
+    ] {
+        assert_eq!(refused.kind(), ErrorKind::Conflict);
+    }
+    let again = inbox
+        .accept("tg", "evt_bad", "bad", raw)
+        .await
+        .expect("seen");
+    assert!(
+        matches!(again, Acceptance::Duplicate(_)),
+        "a redelivery is not taken in again"
+    );
+}
+
+/// Dead letters are read page by page after a cursor (an item's sort key), oldest first.
+async fn dead_letters_are_read_after_a_cursor(blobs: BlobsUnderTest, ledger: LedgerUnderTest) {
+    let inbox = inbox(&blobs, &ledger);
+    for n in 1..=5 {
+        inbox
+            .accept("tg", &format!("evt_{n}"), "bad", Bytes::from_static(b"{}"))
+            .await
+            .expect("accepted");
+    }
+    inbox
+        .process_pending(POLICY, |item| handle(&inbox, item))
+        .await
+        .expect("run");
+    let ids = |items: &[gridlink_flow::InboxItem]| -> Vec<String> {
+        items.iter().map(|i| i.event_id().to_owned()).collect()
+    };
+    let first = inbox.dead_letters_after(None, 2).await.expect("page");
+    assert_eq!(ids(&first), ["evt_1", "evt_2"]);
+    let second = inbox
+        .dead_letters_after(Some(&first[1].sort_key()), 2)
+        .await
+        .expect("page");
+    assert_eq!(ids(&second), ["evt_3", "evt_4"]);
+    let last = inbox
+        .dead_letters_after(Some(&second[1].sort_key()), 10)
+        .await
+        .expect("page");
+    assert_eq!(ids(&last), ["evt_5"]);
+    assert!(
+        inbox
+            .dead_letters_after(Some(&last[0].sort_key()), 10)
+            .await
+            .expect("page")
+            .is_empty()
+    );
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -362,4 +587,7 @@ on_both_stacks!(
     a_processing_run_settles_each_item_by_the_kind_of_its_failure,
     a_dead_letter_is_requeued_with_a_fresh_count_and_its_last_error_kept,
     work_held_by_another_claim_stays_pending_without_spending_attempts,
+    every_attempt_and_requeue_is_kept_in_the_items_history,
+    a_dead_letter_is_discarded_with_a_reason_and_kept,
+    dead_letters_are_read_after_a_cursor,
 );

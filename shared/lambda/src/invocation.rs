@@ -63,6 +63,10 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The gateway's request id, for logs.
     pub request_id: Option<String>,
+    /// Who called, when API Gateway's IAM authoriser vouched for it: the caller's ARN
+    /// (`requestContext.authorizer.iam.userArn`, else its `callerId`). `None` on a route
+    /// without the authoriser, and on the local stack (which checks no identity).
+    pub caller: Option<String>,
 }
 
 impl HttpRequest {
@@ -149,6 +153,7 @@ fn http_from_event(event: Value) -> Result<HttpRequest, InvocationError> {
                 .map(|v| (name.as_str().to_ascii_lowercase(), v.to_owned()))
         })
         .collect();
+    let caller = caller(&request.request_context);
     let query = request
         .raw_query_string
         .as_deref()
@@ -164,8 +169,18 @@ fn http_from_event(event: Value) -> Result<HttpRequest, InvocationError> {
         query,
         headers,
         body,
+        caller,
         request_id: request.request_context.request_id,
     })
+}
+
+/// The IAM identity API Gateway's authoriser put on the request, if any.
+fn caller(context: &aws_lambda_events::apigw::ApiGatewayV2httpRequestContext) -> Option<String> {
+    let iam = context.authorizer.as_ref()?.iam.as_ref()?;
+    iam.user_arn
+        .clone()
+        .or_else(|| iam.caller_id.clone())
+        .filter(|who| !who.is_empty())
 }
 
 fn parse_query(raw: &str) -> Vec<(String, String)> {
@@ -245,6 +260,32 @@ mod tests {
         assert_eq!(req.query_param("note"), Some("a b"));
         assert_eq!(req.body, br#"{"workspace_id":1}"#);
         assert_eq!(req.request_id.as_deref(), Some("req-1"));
+        assert_eq!(req.caller, None, "no authoriser, no caller");
+    }
+
+    #[test]
+    fn the_iam_authorisers_caller_is_kept() {
+        let mut event = http_event(None, false);
+        event["requestContext"]["authorizer"] = json!({"iam": {
+            "accessKey": "ASIA0000", "accountId": "123456789012", "callerId": "AROA0000:ops-anna",
+            "userArn": "arn:aws:sts::123456789012:assumed-role/gridlink-operator/ops-anna",
+            "userId": "AROA0000:ops-anna"
+        }});
+        let Invocation::Http(req) = Invocation::from_event(event.clone()).expect("parses") else {
+            panic!("expected HTTP");
+        };
+        assert_eq!(
+            req.caller.as_deref(),
+            Some("arn:aws:sts::123456789012:assumed-role/gridlink-operator/ops-anna")
+        );
+        event["requestContext"]["authorizer"]["iam"]
+            .as_object_mut()
+            .expect("iam")
+            .remove("userArn");
+        let Invocation::Http(req) = Invocation::from_event(event).expect("parses") else {
+            panic!("expected HTTP");
+        };
+        assert_eq!(req.caller.as_deref(), Some("AROA0000:ops-anna"));
     }
 
     #[test]

@@ -158,7 +158,7 @@ const fn dead_letter(path: &'static str) -> Route {
     Route {
         method: "GET",
         path,
-        purpose: "Operator: one dead letter, its last error and the raw event",
+        purpose: "Operator: one inbox item (a dead letter, or any other), every attempt and its error, and the raw event",
     }
 }
 
@@ -167,6 +167,22 @@ const fn requeue(path: &'static str) -> Route {
         method: "POST",
         path,
         purpose: "Operator: requeue a dead letter and process it once",
+    }
+}
+
+const fn requeue_all(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: requeue the function's dead letters, a batch per call, and process them",
+    }
+}
+
+const fn discard(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: discard a dead letter with a reason (kept, with its raw event; no longer a dead letter)",
     }
 }
 
@@ -183,6 +199,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/case-collab/dead-letters"),
             dead_letter("/case-collab/dead-letters/{item_id}"),
             requeue("/case-collab/dead-letters/{item_id}/requeue"),
+            requeue_all("/case-collab/dead-letters/requeue"),
+            discard("/case-collab/dead-letters/{item_id}/discard"),
         ],
         schedules: &[Schedule {
             name: "case-collab-poll-xecm",
@@ -208,6 +226,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/po-exception/dead-letters"),
             dead_letter("/po-exception/dead-letters/{item_id}"),
             requeue("/po-exception/dead-letters/{item_id}/requeue"),
+            requeue_all("/po-exception/dead-letters/requeue"),
+            discard("/po-exception/dead-letters/{item_id}/discard"),
         ],
         schedules: &[
             Schedule {
@@ -244,6 +264,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/contract-share/dead-letters"),
             dead_letter("/contract-share/dead-letters/{item_id}"),
             requeue("/contract-share/dead-letters/{item_id}/requeue"),
+            requeue_all("/contract-share/dead-letters/requeue"),
+            discard("/contract-share/dead-letters/{item_id}/discard"),
         ],
         schedules: &[
             Schedule {
@@ -295,6 +317,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/shipment-delay/dead-letters"),
             dead_letter("/shipment-delay/dead-letters/{item_id}"),
             requeue("/shipment-delay/dead-letters/{item_id}/requeue"),
+            requeue_all("/shipment-delay/dead-letters/requeue"),
+            discard("/shipment-delay/dead-letters/{item_id}/discard"),
         ],
         schedules: &[
             Schedule {
@@ -331,6 +355,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/supplier-onboarding/dead-letters"),
             dead_letter("/supplier-onboarding/dead-letters/{item_id}"),
             requeue("/supplier-onboarding/dead-letters/{item_id}/requeue"),
+            requeue_all("/supplier-onboarding/dead-letters/requeue"),
+            discard("/supplier-onboarding/dead-letters/{item_id}/discard"),
             Route {
                 method: "GET",
                 path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
@@ -376,6 +402,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/recall-campaign/dead-letters"),
             dead_letter("/recall-campaign/dead-letters/{item_id}"),
             requeue("/recall-campaign/dead-letters/{item_id}/requeue"),
+            requeue_all("/recall-campaign/dead-letters/requeue"),
+            discard("/recall-campaign/dead-letters/{item_id}/discard"),
         ],
         schedules: &[
             Schedule {
@@ -427,6 +455,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             dead_letters("/order-reconcile/dead-letters"),
             dead_letter("/order-reconcile/dead-letters/{item_id}"),
             requeue("/order-reconcile/dead-letters/{item_id}/requeue"),
+            requeue_all("/order-reconcile/dead-letters/requeue"),
+            discard("/order-reconcile/dead-letters/{item_id}/discard"),
         ],
         schedules: &[
             Schedule {

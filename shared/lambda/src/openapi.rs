@@ -25,6 +25,8 @@ enum Kind {
     DeadLetters,
     DeadLetter,
     Requeue,
+    RequeueAll,
+    Discard,
     Unmatched,
     UnmatchedItem,
     Assign,
@@ -43,6 +45,8 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/dead-letters") && get => Kind::DeadLetters,
         () if path.ends_with("/dead-letters/{item_id}") && get => Kind::DeadLetter,
         () if path.ends_with("/dead-letters/{item_id}/requeue") && !get => Kind::Requeue,
+        () if path.ends_with("/dead-letters/requeue") && !get => Kind::RequeueAll,
+        () if path.ends_with("/dead-letters/{item_id}/discard") && !get => Kind::Discard,
         () if path.ends_with("/unmatched") && get => Kind::Unmatched,
         () if path.ends_with("/unmatched/{item_id}") && get => Kind::UnmatchedItem,
         () if path.ends_with("/unmatched/{item_id}/assign") && !get => Kind::Assign,
@@ -113,6 +117,8 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
         Kind::DeadLetters
             | Kind::DeadLetter
             | Kind::Requeue
+            | Kind::RequeueAll
+            | Kind::Discard
             | Kind::Unmatched
             | Kind::UnmatchedItem
             | Kind::Assign
@@ -194,6 +200,36 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 ok("Requeued and processed once", json!({"type": "object"})),
             );
             responses.insert("404".into(), error("No such dead letter"));
+            responses.insert("409".into(), error("The item is not dead-lettered"));
+        }
+        Kind::RequeueAll => {
+            op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RequeueAll"}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Up to a batch of dead letters (oldest first, after the cursor) requeued and processed; how many are left",
+                    json!({"$ref": "#/components/schemas/RequeueAllAnswer"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body does not read (the message names the field)"),
+            );
+        }
+        Kind::Discard => {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Discard"}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Discarded: the item, with who discarded it, when and why",
+                    json!({"$ref": "#/components/schemas/Item"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body or the item id does not read (the message names the field)"),
+            );
+            responses.insert("404".into(), error("No such item"));
             responses.insert("409".into(), error("The item is not dead-lettered"));
         }
         Kind::Assign => {
@@ -343,6 +379,29 @@ fn components() -> Value {
                     "comment": {"type": "string"}
                 },
                 "additionalProperties": false
+            },
+            "Discard": {
+                "type": "object",
+                "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Why the dead letter is discarded: 1–500 printable characters, kept on the item"}},
+                "additionalProperties": false
+            },
+            "RequeueAll": {
+                "type": "object",
+                "description": "Empty, or the cursor of the previous call's answer",
+                "properties": {"after": {"type": "string", "minLength": 1, "description": "Requeue only dead letters after this one (`next_after` of the previous answer): a dead letter that fails again is not taken twice in one pass"}},
+                "additionalProperties": false
+            },
+            "RequeueAllAnswer": {
+                "type": "object",
+                "required": ["requeued", "items", "remaining", "more_remaining", "next_after"],
+                "properties": {
+                    "requeued": {"type": "integer", "minimum": 0},
+                    "items": {"type": "array", "items": {"type": "object", "required": ["item_id", "processed"], "properties": {"item_id": {"type": "string"}, "processed": {"type": "string", "enum": ["done", "pending", "dead_letter", "queued"]}}}},
+                    "remaining": {"type": "integer", "minimum": 0, "description": "Dead letters after next_after, not taken by this call (counted up to 100)"},
+                    "more_remaining": {"type": "boolean", "description": "More than 100 remain"},
+                    "next_after": {"type": ["string", "null"], "description": "The cursor for the next call; null when nothing was requeued"}
+                }
             },
             "Reject": {
                 "type": "object",

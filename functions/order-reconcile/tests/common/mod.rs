@@ -130,6 +130,18 @@ pub fn acme_855(po: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// ACME's invoice `number` for PO 4500001234 (the demo's 810), with `control` as interchange
+/// control number.
+pub fn acme_810(number: &str, control: u32) -> Vec<u8> {
+    std::fs::read_to_string(repo("fixtures/demo/810_4500001234.x12"))
+        .expect("the demo 810")
+        .replace("INV-2026-0815", number)
+        .replace("000004714", &format!("{control:09}"))
+        .replace("*4714*", &format!("*{control}*"))
+        .replace("GE*1*4714", &format!("GE*1*{control}"))
+        .into_bytes()
+}
+
 /// Initech's EDIFACT `fixture` (ORDRSP, DESADV…) naming `po`.
 pub fn initech(fixture_path: &str, po: &str) -> Vec<u8> {
     String::from_utf8(fixture(fixture_path))
