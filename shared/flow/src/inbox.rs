@@ -691,18 +691,15 @@ impl Inbox {
         let Some(after) = after else {
             return self.dead_letters(limit).await;
         };
-        // `From` includes `after` itself: read one more and leave it out.
         let query = Query::partition(IndexName::One, self.dead_letter_partition())
-            .range(gridlink_store::SortRange::From(after.to_owned()))
-            .limit(limit.saturating_add(1));
+            .range(gridlink_store::SortRange::After(after.to_owned()))
+            .limit(limit);
         Ok(self
             .ledger
             .query(query)
             .await?
             .into_iter()
             .map(|record| InboxItem { record })
-            .filter(|item| item.sort_key() != after)
-            .take(limit)
             .collect())
     }
 
