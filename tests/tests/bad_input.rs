@@ -725,13 +725,80 @@ fn requeue_all_cases() -> Vec<Case> {
     cases
 }
 
+fn pause_cases(param: Option<&'static str>) -> Vec<Case> {
+    let refused = |what: &str, body: Value, field| {
+        Case::new(
+            what,
+            serde_json::to_vec(&body).expect("json"),
+            Expect::Refused(field),
+        )
+    };
+    let mut cases = unreadable_bodies(&Sign::None);
+    cases.extend([
+        refused("no reason", json!({}), "reason"),
+        refused("reason empty", json!({"reason": " "}), "reason"),
+        refused("reason a number", json!({"reason": 5}), "reason"),
+        refused(
+            "reason 501 chars",
+            json!({"reason": "x".repeat(501)}),
+            "reason",
+        ),
+        refused("reason with NUL", json!({"reason": "a\u{0}b"}), "reason"),
+        refused(
+            "an unknown field",
+            json!({"reason": "x", "until": "2027-01-01"}),
+            "until",
+        ),
+    ]);
+    if let Some(name) = param {
+        // The body cases name a real partner: only the body is wrong.
+        cases = with_param(cases, "prt_acme");
+        cases.extend(bad_params(name).into_iter().map(|mut c| {
+            c.body = br#"{"reason":"bad input run"}"#.to_vec();
+            c
+        }));
+    }
+    cases
+}
+
+fn with_param(cases: Vec<Case>, value: &str) -> Vec<Case> {
+    cases.into_iter().map(|c| c.param(value)).collect()
+}
+
+fn resume_cases(param: Option<&'static str>) -> Vec<Case> {
+    let refused = |what: &str, body: Value, field| {
+        Case::new(
+            what,
+            serde_json::to_vec(&body).expect("json"),
+            Expect::Refused(field),
+        )
+    };
+    let mut cases: Vec<Case> = unreadable_bodies(&Sign::None)
+        .into_iter()
+        .filter(|c| c.what != "empty body") // an empty body is a resume without comment
+        .collect();
+    cases.extend([
+        refused("reason empty", json!({"reason": ""}), "reason"),
+        refused("an unknown field", json!({"why": "x"}), "why"),
+    ]);
+    if let Some(name) = param {
+        cases = with_param(cases, "prt_acme");
+        cases.extend(bad_params(name));
+    }
+    cases
+}
+
 /// The table: the cases of each route template (relative to the function), or `None` for a
 /// route the table does not know yet.
 fn cases(template: &str) -> Option<Vec<Case>> {
     Some(match template {
         "tg/events" => tg_cases(),
         "xecm/events" => push_cases(),
-        "health" | "dead-letters" | "unmatched" => get_cases(None),
+        "health" | "dead-letters" | "unmatched" | "pauses" => get_cases(None),
+        "pause" => pause_cases(None),
+        "resume" => resume_cases(None),
+        "partners/{partner_id}/pause" => pause_cases(Some("partner_id")),
+        "partners/{partner_id}/resume" => resume_cases(Some("partner_id")),
         "dead-letters/{item_id}" | "unmatched/{item_id}" => get_cases(Some("item_id")),
         "dead-letters/{item_id}/requeue" => requeue_cases(),
         "dead-letters/requeue" => requeue_all_cases(),

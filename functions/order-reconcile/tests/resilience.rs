@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{World, acme_810, acme_855, body_text, world};
 use gridlink_flow::InboxPolicy;
-use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
+use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
 use gridlink_tests::stack::Stack;
 use serde_json::{Value, json};
 
@@ -590,8 +590,62 @@ async fn dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_
     assert_eq!(listed["items"], json!([]), "{listed}");
 }
 
+/// A schedule firing whose own poll fails (TG's event feed answering 503) still processes
+/// the events already kept in the inbox: one failing poll never starves them. The firing
+/// itself fails, with the poll's error, so the failure is seen.
+async fn a_failing_poll_does_not_starve_the_pending_inbox(stack: Stack) {
+    let world = world(stack);
+    world
+        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}))
+        .await;
+    let record = world
+        .deliver(
+            world
+                .partner_sends("prt_acme", acme_855("4500001234"))
+                .await,
+        )
+        .await;
+    let event_id = record["event_id"].as_str().expect("event id").to_owned();
+    assert_eq!(pending_count(&world).await, 1, "kept for the next run");
+    world.xecm_faults(json!({})).await;
+    world
+        .tg_faults(json!({"unavailable": 1000, "only": "GET /v1/events"}))
+        .await;
+
+    let fired = world
+        .function
+        .handle(Invocation::Schedule(ScheduleFiring {
+            schedule: "order-reconcile-poll-inbox".into(),
+            scheduled_at: None,
+        }))
+        .await;
+    world.tg_faults(json!({})).await;
+    let error = fired.expect_err("the poll failed, and the firing says so");
+    assert!(
+        error.to_string().contains("503"),
+        "the poll's own error: {error}"
+    );
+    let done = world.inbox_record(&event_id).await;
+    assert!(
+        done["done_at"].is_string(),
+        "processed despite the poll: {done}"
+    );
+    assert_eq!(pending_count(&world).await, 0);
+    let workspace = world.workspace("4500001234").await;
+    assert_eq!(
+        world
+            .documents_in(workspace.id, "Confirmations")
+            .await
+            .len(),
+        1,
+        "filed once"
+    );
+    assert_eq!(acks_to_acme(&world).await, 1, "acknowledged once");
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_once,
+    a_failing_poll_does_not_starve_the_pending_inbox,
     an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeued_once,
     an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once,
     an_xecm_outage_after_filing_finishes_the_work_without_a_second_document,

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gridlink_core::config::ConfigSource;
-use gridlink_flow::platform::Parts;
+use gridlink_flow::MetricsChoice;
+use gridlink_flow::metrics::DEFAULT_NAMESPACE;
+use gridlink_flow::platform::{METRICS_KEY, METRICS_NAMESPACE_KEY, Parts};
 use gridlink_flow::{Platform, PlatformError};
 use gridlink_store::Ledger;
 use gridlink_tgrid::TgClient;
@@ -20,6 +22,8 @@ use gridlink_xecm::Workspaces;
 
 /// The webhook secret the local stack registers with the TG simulator.
 pub const LOCAL_WEBHOOK_SECRET: &str = "gridlink-local-webhook-secret";
+/// The file, in the data directory, the local stack's business metrics go to (EMF lines).
+pub const METRICS_FILE: &str = "metrics.jsonl";
 /// The xECM push secret of the local stack.
 pub const LOCAL_XECM_PUSH_SECRET: &str = "gridlink-local-xecm-push-secret";
 
@@ -172,6 +176,17 @@ async fn build(
         .clone()
         .with("GRIDLINK_STORAGE", "local")
         .with("GRIDLINK_DATA_DIR", data_dir.to_string_lossy());
-    let parts = Parts::from_source(&source, false, None).await?;
+    let mut parts = Parts::from_source(&source, false, None).await?;
+    // Locally, business metrics go to a file beside the ledger, in the same EMF lines a
+    // deployment writes to CloudWatch Logs, unless `GRIDLINK_METRICS` says otherwise.
+    if source.get(METRICS_KEY).is_none() {
+        parts.metrics = MetricsChoice::File {
+            path: data_dir.join(METRICS_FILE),
+            namespace: source
+                .get(METRICS_NAMESPACE_KEY)
+                .unwrap_or(DEFAULT_NAMESPACE)
+                .to_owned(),
+        };
+    }
     Ok(LocalPlatforms { parts, endpoints })
 }

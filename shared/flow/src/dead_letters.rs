@@ -20,7 +20,8 @@ use gridlink_store::StoreError;
 use serde_json::{Value, json};
 
 use crate::function::Function;
-use crate::inbox::{InboxError, InboxItem, Settled};
+use crate::function::Processed;
+use crate::inbox::{InboxError, InboxItem};
 use crate::usecase::UseCase;
 
 /// The most dead letters one `POST /{function}/dead-letters/requeue` takes.
@@ -124,12 +125,8 @@ pub fn requeue_all_cursor(body: &[u8]) -> Result<Option<String>, FunctionError> 
     }
 }
 
-fn processed(settled: Settled) -> &'static str {
-    match settled {
-        Settled::Done => "done",
-        Settled::Retrying => "pending",
-        Settled::DeadLettered => "dead_letter",
-    }
+fn processed(processed: Processed) -> &'static str {
+    processed.as_str()
 }
 
 fn json_reply(body: &Value) -> Reply {

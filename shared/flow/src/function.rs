@@ -19,6 +19,11 @@
 //! - Dead letters for operators ([`crate::dead_letters`]): list, inspect (the item, every
 //!   attempt and its error, the raw event), requeue one (processed once, inline) or all (a
 //!   batch per call), discard with a reason.
+//! - Pauses for operators ([`crate::pause`]): `GET /{function}/pauses`,
+//!   `POST /{function}/pause` and `/resume` (the whole function), `POST
+//!   /{function}/partners/{partner_id}/pause` and `/resume` (one trading partner, in every
+//!   function). Paused traffic is accepted and kept as always (`202`), only not processed
+//!   until resumed.
 //! - Every other route and schedule goes to the use case, typed ([`UseCase`]); the use
 //!   case's error is mapped to a status / Lambda error type in one place
 //!   ([`FunctionError::from_error`]).
@@ -32,15 +37,19 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_lambda::{
-    BoxFuture, FunctionError, Handler, HttpRequest, Invocation, Reply, ScheduleFiring,
-    not_implemented,
+    BoxFuture, FunctionError, Handler, HttpRequest, HttpResponse, Invocation, Reply,
+    ScheduleFiring, not_implemented,
 };
+use gridlink_tgrid::PartnerId;
 use gridlink_tgrid::events::Event;
 use gridlink_xecm::{NodeId, XecmError};
 use serde_json::{Value, json};
 use tracing::Instrument;
 
 use crate::inbox::{Acceptance, InboxError, InboxItem, InboxPolicy, RunSummary, Settled};
+use crate::pause::{
+    Active, Pause, PauseError, Pauses, Target, check_partner_id, check_reason, partners_named,
+};
 use crate::platform::Platform;
 use crate::push::{PushEvent, verify_push};
 use crate::tg_webhook::verify_delivery;
@@ -125,11 +134,92 @@ impl<U: UseCase> Function<U> {
 
     /// Processes up to a batch of pending inbox items, oldest first, each settled by the
     /// inbox policy.
+    ///
+    /// Pauses ([`crate::pause`]) are read first: a paused function processes nothing
+    /// (`"function_paused": true`); items set aside for a partner that is no longer paused go
+    /// back on the pending list; a pending item of a paused partner is set aside, not
+    /// attempted.
     pub async fn process_pending(&self) -> Result<RunSummary, InboxError> {
-        self.platform
-            .inbox
+        let inbox = &self.platform.inbox;
+        let active = self.pauses().active().await?;
+        if active.function_paused(U::NAME) {
+            tracing::info!("the function is paused: its inbox waits");
+            return Ok(RunSummary {
+                function_paused: true,
+                ..RunSummary::default()
+            });
+        }
+        let mut resumed = 0;
+        for item in inbox.paused(self.policy.batch).await? {
+            if self.paused_partners(&item, &active).await.is_empty() {
+                match inbox.unpause(&item).await {
+                    Ok(_) => resumed += 1,
+                    Err(error) => {
+                        tracing::warn!(event_id = item.event_id(), error = %error, "a set-aside event was not put back; the next run tries again");
+                    }
+                }
+            }
+        }
+        let mut set_aside = 0;
+        if active.any_partner() {
+            for item in inbox.pending(self.policy.batch).await? {
+                match self.set_aside_if_paused(&item, &active).await {
+                    Ok(true) => set_aside += 1,
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::warn!(event_id = item.event_id(), error = %error, "a paused partner's event was not set aside; the next run tries again");
+                    }
+                }
+            }
+        }
+        let mut summary = inbox
             .process_pending(self.policy, |item| async move { self.attempt(&item).await })
-            .await
+            .await?;
+        summary.set_aside = set_aside;
+        summary.resumed = resumed;
+        Ok(summary)
+    }
+
+    /// The pause records ([`crate::pause`]).
+    fn pauses(&self) -> Pauses {
+        Pauses::new(self.platform.ledger.clone(), self.platform.clock.clone())
+    }
+
+    /// The paused partners `item` names (none when no partner is paused).
+    async fn paused_partners(&self, item: &InboxItem, active: &Active) -> Vec<String> {
+        if !active.any_partner() {
+            return Vec::new();
+        }
+        let names = match item.partners() {
+            Some(names) => names,
+            // Accepted before partners were recorded: read them from the event itself.
+            None => match self.platform.inbox.raw(item).await {
+                Ok(raw) => serde_json::from_slice::<Value>(&raw)
+                    .map(|event| partners_named(&event))
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            },
+        };
+        active
+            .paused_among(&names)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Sets `item` aside when a partner it names is paused; whether it did.
+    async fn set_aside_if_paused(
+        &self,
+        item: &InboxItem,
+        active: &Active,
+    ) -> Result<bool, InboxError> {
+        let paused = self.paused_partners(item, active).await;
+        if paused.is_empty() {
+            return Ok(false);
+        }
+        let paused: Vec<&str> = paused.iter().map(String::as_str).collect();
+        self.platform.inbox.set_aside(item, &paused).await?;
+        Ok(true)
     }
 
     /// One attempt at one item, in a span carrying its event id and type.
@@ -181,10 +271,33 @@ impl<U: UseCase> Function<U> {
         .await
     }
 
-    /// Processes one item now and settles it.
-    pub(crate) async fn process_one(&self, item: &InboxItem) -> Settled {
+    /// Processes one item now and settles it, unless a pause holds it: a paused function
+    /// leaves it pending, a paused partner's item is set aside ([`crate::pause`]).
+    pub(crate) async fn process_one(&self, item: &InboxItem) -> Processed {
+        let active = match self.pauses().active().await {
+            Ok(active) => active,
+            Err(error) => {
+                tracing::warn!(error = %error, "pauses not readable; the event stays pending for the next run");
+                return Processed::Settled(Settled::Retrying);
+            }
+        };
+        if active.function_paused(U::NAME) {
+            tracing::info!(
+                event_id = item.event_id(),
+                "the function is paused: the event waits in the inbox"
+            );
+            return Processed::FunctionPaused;
+        }
+        match self.set_aside_if_paused(item, &active).await {
+            Ok(true) => return Processed::SetAside,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, "a paused partner's event was not set aside; the next run tries again");
+                return Processed::Settled(Settled::Retrying);
+            }
+        }
         let result = self.attempt(item).await;
-        self.platform.inbox.settle(item, &result, self.policy).await
+        Processed::Settled(self.platform.inbox.settle(item, &result, self.policy).await)
     }
 
     /// A signed trigger: verified, kept, answered, and processed inline when new.
@@ -252,6 +365,67 @@ impl<U: UseCase> Function<U> {
         Ok(None)
     }
 
+    async fn pause_route(
+        &self,
+        template: &str,
+        partner_id: &str,
+        request: &HttpRequest,
+    ) -> Result<Reply, RouteError> {
+        let pauses = self.pauses();
+        if template == "pauses" {
+            let items: Vec<Value> = pauses.list().await?.iter().map(Pause::summary).collect();
+            let set_aside = self.platform.inbox.paused(100).await?;
+            let set_aside: Vec<Value> = set_aside.iter().map(InboxItem::summary).collect();
+            return Ok(Reply::Http(HttpResponse::json(
+                200,
+                &json!({"pauses": items, "set_aside": set_aside}),
+            )));
+        }
+        let target = if template.starts_with("partners/") {
+            check_partner_id(partner_id)?;
+            Target::Partner(partner_id.to_owned())
+        } else {
+            Target::Function(U::NAME.to_owned())
+        };
+        if template.ends_with("/pause") || template == "pause" {
+            let reason = pause_reason(&request.body)?;
+            let edi_addresses = match &target {
+                Target::Partner(id) => {
+                    let id = PartnerId::new(id.clone());
+                    let partner = self.platform.tg.partner(&id).await?;
+                    partner
+                        .edi_addresses
+                        .iter()
+                        .map(|a| format!("{}:{}", a.qualifier, a.id))
+                        .collect()
+                }
+                Target::Function(_) => Vec::new(),
+            };
+            let (pause, new) = pauses.pause(&target, &reason, &edi_addresses).await?;
+            let mut body = pause.summary();
+            body["already_paused"] = json!(!new);
+            return Ok(Reply::Http(HttpResponse::json(
+                if new { 201 } else { 200 },
+                &body,
+            )));
+        }
+        if !request.body.is_empty() {
+            resume_body(&request.body)?;
+        }
+        let resumed = pauses.resume(&target).await?;
+        // What waited is processed now, through the normal path.
+        let inbox = self.process_pending().await?;
+        Ok(Reply::Http(HttpResponse::json(
+            200,
+            &json!({
+                "resumed": target.describe(),
+                "was_paused": resumed.is_some(),
+                "pause": resumed.as_ref().map(Pause::summary),
+                "inbox": inbox,
+            }),
+        )))
+    }
+
     async fn http(&self, request: HttpRequest) -> Result<Reply, FunctionError> {
         let spec = U::spec();
         let Some((route, params)) = spec.route_for(&request.method, &request.path) else {
@@ -265,6 +439,17 @@ impl<U: UseCase> Function<U> {
             ("GET", "health") => Ok(not_implemented::health(spec, true)),
             ("POST", "tg/events") => self.accept(TG_SOURCE, &request).await,
             ("POST", "xecm/events") => self.accept(XECM_SOURCE, &request).await,
+            (
+                _,
+                "pauses"
+                | "pause"
+                | "resume"
+                | "partners/{partner_id}/pause"
+                | "partners/{partner_id}/resume",
+            ) => self
+                .pause_route(template, &param(&params, "partner_id"), &request)
+                .await
+                .map_err(|e| failure(&e)),
             (
                 _,
                 "dead-letters"
@@ -304,12 +489,42 @@ impl<U: UseCase> Function<U> {
                 format!("{}: no schedule `{}`", U::NAME, firing.schedule),
             ));
         };
-        let outcome = self
-            .usecase
-            .on_schedule(schedule)
-            .await
-            .map_err(|e| failure(&e))?;
-        let inbox = self.process_pending().await.map_err(|e| failure(&e))?;
+        match self.pauses().active().await {
+            Ok(active) if active.function_paused(U::NAME) => {
+                tracing::info!("the function is paused: the schedule does nothing");
+                return Ok(Reply::Scheduled(json!({
+                    "schedule": firing.schedule,
+                    "paused": true,
+                    "inbox": RunSummary { function_paused: true, ..RunSummary::default() },
+                })));
+            }
+            Ok(_) => {}
+            Err(error) => return Err(failure(&InboxError::from(error))),
+        }
+        // The schedule's own work (a poll of xECM or of TG's inbox) may fail on a peer that is
+        // down; the events already kept in the inbox are processed all the same, so one
+        // failing poll never starves them. The firing still fails with the poll's error.
+        let outcome = self.usecase.on_schedule(schedule).await;
+        let inbox = self.process_pending().await;
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                match &inbox {
+                    Ok(summary) => tracing::warn!(
+                        error = %error,
+                        inbox = ?summary,
+                        "the schedule's own work failed; the pending inbox was processed anyway"
+                    ),
+                    Err(inbox_error) => tracing::warn!(
+                        error = %error,
+                        inbox_error = %inbox_error,
+                        "the schedule's own work failed, and so did reading the pending inbox"
+                    ),
+                }
+                return Err(failure(&error));
+            }
+        };
+        let inbox = inbox.map_err(|e| failure(&e))?;
         let mut reply = match outcome {
             Value::Object(fields) => Value::Object(fields),
             other => json!({"outcome": other}),
@@ -318,6 +533,87 @@ impl<U: UseCase> Function<U> {
         reply["inbox"] = json!(inbox);
         Ok(Reply::Scheduled(reply))
     }
+}
+
+/// What became of an item processed inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Processed {
+    /// Attempted and settled.
+    Settled(Settled),
+    /// Set aside: its partner is paused.
+    SetAside,
+    /// Left pending: the function is paused.
+    FunctionPaused,
+}
+
+impl Processed {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Settled(Settled::Done) => "done",
+            Self::Settled(Settled::Retrying) | Self::FunctionPaused => "pending",
+            Self::Settled(Settled::DeadLettered) => "dead_letter",
+            Self::SetAside => "paused",
+        }
+    }
+}
+
+/// Why an operator route failed: each kind keeps its own status.
+#[derive(Debug, thiserror::Error)]
+enum RouteError {
+    #[error(transparent)]
+    Inbox(#[from] InboxError),
+    #[error(transparent)]
+    Pause(#[from] PauseError),
+    #[error(transparent)]
+    Ledger(#[from] gridlink_store::LedgerError),
+    #[error("Trading Grid: {0}")]
+    Tg(#[from] gridlink_tgrid::TgError),
+    #[error("{0}")]
+    Body(String),
+}
+
+impl Classify for RouteError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Inbox(e) => e.kind(),
+            Self::Pause(e) => e.kind(),
+            Self::Ledger(_) => ErrorKind::Unavailable,
+            Self::Tg(e) => e.kind(),
+            Self::Body(_) => ErrorKind::BadRequest,
+        }
+    }
+}
+
+/// The body of a pause: `{"reason": "…"}` (1–500 printable characters), nothing else.
+fn pause_reason(body: &[u8]) -> Result<String, RouteError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct PauseRequest {
+        reason: String,
+    }
+    let request: PauseRequest = serde_json::from_slice(body)
+        .map_err(|e| RouteError::Body(format!("the body must be {{\"reason\": \"…\"}}: {e}")))?;
+    check_reason(&request.reason)?;
+    Ok(request.reason)
+}
+
+/// The body of a resume, when there is one: `{}` or `{"reason": "…"}`.
+fn resume_body(body: &[u8]) -> Result<(), RouteError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ResumeRequest {
+        #[serde(default)]
+        reason: Option<String>,
+    }
+    let request: ResumeRequest = serde_json::from_slice(body).map_err(|e| {
+        RouteError::Body(format!(
+            "the body must be empty, {{}} or {{\"reason\": \"…\"}}: {e}"
+        ))
+    })?;
+    if let Some(reason) = &request.reason {
+        check_reason(reason)?;
+    }
+    Ok(())
 }
 
 /// The recorded outcome of a push whose node xECM does not have (any more): done, not

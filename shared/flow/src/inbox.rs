@@ -39,6 +39,9 @@ use gridlink_store::{
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use crate::metrics::{Metric, Metrics};
+use crate::pause::partners_named;
+
 /// The ledger kind of inbox records.
 pub const INBOX_KIND: &str = "inbox";
 
@@ -58,6 +61,9 @@ pub const MAX_HISTORY: usize = 50;
 
 /// The most characters of an error a history entry keeps.
 const MAX_HISTORY_ERROR_CHARS: usize = 1000;
+
+/// The status of an item set aside because its partner is paused ([`crate::pause`]).
+pub const PAUSED: &str = "paused";
 
 /// How long a processed item is kept (and redeliveries of it recognised): longer than
 /// Trading Grid's 24 h redelivery window and its 14-day event feed.
@@ -160,6 +166,27 @@ impl InboxItem {
             .unwrap_or_default()
     }
 
+    /// The partners the event names (partner ids and `QUALIFIER:ID` senders), as recorded
+    /// when it was accepted; `None` for an item accepted before they were recorded.
+    pub fn partners(&self) -> Option<Vec<String>> {
+        self.record
+            .data
+            .get("partners")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+    }
+
+    /// The paused partners that set this item aside, while it is set aside.
+    pub fn paused_for(&self) -> Option<&Value> {
+        self.record.data.get("paused_for")
+    }
+
     /// How an operator names it: `{source}:{event_id}`.
     pub fn item_id(&self) -> String {
         format!("{}:{}", self.source(), self.event_id())
@@ -238,6 +265,9 @@ impl InboxItem {
         if let Some(discard) = self.discard() {
             summary["discarded"] = discard;
         }
+        if let Some(paused_for) = self.paused_for() {
+            summary["paused_for"] = paused_for.clone();
+        }
         summary
     }
 
@@ -293,6 +323,8 @@ impl Acceptance {
 /// ```json
 /// {"pending": 3, "done": 1, "retrying": 1, "dead_lettered": 1}
 /// ```
+/// With pauses ([`crate::pause`]) also `"set_aside"` and `"resumed"` (when not 0) and
+/// `"function_paused": true` (when the function is paused and nothing ran).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RunSummary {
     /// Items read from the pending list.
@@ -303,6 +335,20 @@ pub struct RunSummary {
     pub retrying: usize,
     /// Items moved to the dead-letter list.
     pub dead_lettered: usize,
+    /// Items set aside because their partner is paused (not attempted).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub set_aside: usize,
+    /// Items set aside earlier whose partner is no longer paused: back on the pending list.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub resumed: usize,
+    /// The function is paused: nothing was processed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub function_paused: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl RunSummary {
@@ -374,6 +420,7 @@ pub struct Inbox {
     blobs: Arc<dyn BlobStore>,
     ledger: Arc<dyn Ledger>,
     clock: SharedClock,
+    metrics: Metrics,
 }
 
 /// The event type as blob metadata: percent-encoded (S3 metadata is ASCII) and cut to
@@ -460,7 +507,44 @@ impl Inbox {
             function,
             blobs,
             ledger,
+            metrics: Metrics::off(function, clock.clone()),
             clock,
+        }
+    }
+
+    /// The same inbox, counting what it settles in `metrics` ([`crate::metrics`]).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Counts a settled attempt: processed (with its end-to-end latency), retried or
+    /// dead-lettered.
+    fn count_settled(&self, item: &InboxItem, settled: Settled) {
+        let item_id = item.item_id();
+        let context = [
+            ("item_id", item_id.as_str()),
+            ("event_type", item.event_type()),
+        ];
+        match settled {
+            Settled::Done => {
+                self.metrics.count(Metric::EventsProcessed, &context);
+                let received = item
+                    .record
+                    .data
+                    .get("received_at")
+                    .and_then(Value::as_str)
+                    .and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok());
+                if let Some(received) = received {
+                    let millis = (self.clock.now() - received).whole_milliseconds().max(0);
+                    let millis = f64::from(u32::try_from(millis).unwrap_or(u32::MAX));
+                    self.metrics
+                        .record(Metric::EndToEndLatency, millis, &context);
+                }
+            }
+            Settled::Retrying => self.metrics.count(Metric::EventsRetried, &context),
+            Settled::DeadLettered => self.metrics.count(Metric::DeadLettered, &context),
         }
     }
 
@@ -474,6 +558,68 @@ impl Inbox {
 
     fn dead_letter_partition(&self) -> String {
         format!("inbox#{}#dead_letter", self.function)
+    }
+
+    fn paused_partition(&self) -> String {
+        format!("inbox#{}#paused", self.function)
+    }
+
+    /// The item moved to `status` on `partition`, keeping its arrival-order sort key.
+    async fn moved(
+        &self,
+        item: &InboxItem,
+        status: &str,
+        partition: String,
+        data: impl FnOnce(&mut serde_json::Map<String, Value>),
+    ) -> Result<InboxItem, InboxError> {
+        let mut change = item.record.change();
+        status.clone_into(&mut change.status);
+        if let Some(fields) = change.data.as_object_mut() {
+            data(fields);
+        }
+        let sort = item
+            .record
+            .index1
+            .as_ref()
+            .map(|i| i.sort.clone())
+            .unwrap_or_default();
+        change.index1 = Some(gridlink_store::IndexEntry::new(partition, sort));
+        Ok(InboxItem {
+            record: self.ledger.update(change).await?,
+        })
+    }
+
+    /// Sets a pending item aside because `partners` are paused: it leaves the pending list
+    /// (so it never fills a batch) until [`Inbox::unpause`] puts it back.
+    pub async fn set_aside(
+        &self,
+        item: &InboxItem,
+        partners: &[&str],
+    ) -> Result<InboxItem, InboxError> {
+        let at = self.clock.now().format(&Rfc3339).unwrap_or_default();
+        tracing::info!(event_id = item.event_id(), partners = ?partners, "event set aside: its partner is paused");
+        self.moved(item, PAUSED, self.paused_partition(), |data| {
+            data.insert("paused_for".to_owned(), json!(partners));
+            data.insert("set_aside_at".to_owned(), json!(at));
+        })
+        .await
+    }
+
+    /// Items set aside for a paused partner, oldest first.
+    pub async fn paused(&self, limit: usize) -> Result<Vec<InboxItem>, InboxError> {
+        self.listed(self.paused_partition(), limit).await
+    }
+
+    /// Puts an item that was set aside back on the pending list, in its arrival order.
+    pub async fn unpause(&self, item: &InboxItem) -> Result<InboxItem, InboxError> {
+        tracing::info!(
+            event_id = item.event_id(),
+            "event back on the pending list: its partner was resumed"
+        );
+        self.moved(item, PENDING, self.pending_partition(), |data| {
+            data.remove("paused_for");
+        })
+        .await
     }
 
     fn record_id(&self, source: &str, event_id: &str) -> Result<RecordId, InboxError> {
@@ -504,6 +650,11 @@ impl Inbox {
             self.function
         ))?;
         let size = raw.len();
+        // Which partners the event names, kept on the record so a partner's pause is judged
+        // without reading the body again (an unreadable body names none).
+        let partners = serde_json::from_slice::<Value>(&raw)
+            .map(|event| partners_named(&event))
+            .unwrap_or_default();
         self.blobs
             .put(
                 &blob_key,
@@ -526,6 +677,7 @@ impl Inbox {
                 "size_bytes": size,
                 "received_at": received_at,
                 "attempts": 0,
+                "partners": partners,
             }),
         )
         .with_index1(
@@ -639,7 +791,10 @@ impl Inbox {
             }
         };
         match recorded {
-            Ok(()) => settled,
+            Ok(()) => {
+                self.count_settled(item, settled);
+                settled
+            }
             Err(InboxError::Ledger(LedgerError::VersionConflict { .. })) => {
                 tracing::debug!("a twin settled this item first; it stays as the twin left it");
                 Settled::Retrying

@@ -22,6 +22,10 @@
 //!   identity, a lost answer adopted only when the document proves it is ours.
 //! - [`content`]: content streamed between the systems (an xECM version → a TG upload, a TG
 //!   attachment → an xECM upload).
+//! - [`metrics`]: [`Metrics`] — business metrics (events processed, retried, dead-lettered,
+//!   documents filed, unmatched, acknowledgments, end-to-end latency) as CloudWatch EMF lines.
+//! - [`pause`]: pausing a function or a partner — traffic still accepted and kept, not
+//!   processed until resumed.
 //! - [`platform`]: [`Platform`] — storage (S3 + DynamoDB, or files + SQLite), the xECM and TG
 //!   clients and the secrets, built once from configuration.
 //! - [`push`]: the signed xECM push body and its verification.
@@ -37,6 +41,8 @@ pub mod function;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod inbox;
+pub mod metrics;
+pub mod pause;
 pub mod platform;
 pub mod push;
 pub mod serve;
@@ -48,6 +54,7 @@ pub use effects::{EffectError, EffectKey, Effects, FaultInjector, Outcome, paylo
 pub use filing::{Filed, Filing, file_once};
 pub use function::{Function, Skeleton, TG_SOURCE, XECM_SOURCE};
 pub use inbox::{Acceptance, Inbox, InboxError, InboxItem, InboxPolicy, RunSummary, Settled};
+pub use metrics::{Metric, Metrics, MetricsChoice};
 pub use platform::{Parts, Platform, PlatformError, Secrets, StorageChoice};
 pub use push::{PushError, PushEvent, sign_push, verify_push};
 pub use serve::{serve, serve_skeleton};

@@ -11,6 +11,7 @@
 //! | `TG_WEBHOOK_SECRET`¹ | the secret TG signs webhook deliveries with |
 //! | `XECM_PUSH_SECRET`¹ | the secret xECM push events are signed with (optional: no push route without it) |
 //! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
+//! | `GRIDLINK_METRICS`, `GRIDLINK_METRICS_NAMESPACE` | business metrics as CloudWatch EMF lines on standard output (`emf`, the default on Lambda) or none (`off`, the default elsewhere), in the namespace given (default `gridlink`); [`crate::metrics`] |
 //! | `GRIDLINK_EFFECT_LEASE_SECS` | how long an effect's claim is leased ([`EFFECT_LEASE`], 300 s, unless set): a worker killed mid-effect holds it that long. Must exceed the longest effect; the chaos command sets 30 s |
 //!
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
@@ -37,6 +38,7 @@ use secrecy::SecretString;
 
 use crate::effects::Effects;
 use crate::inbox::Inbox;
+use crate::metrics::{DEFAULT_NAMESPACE, Metric, Metrics, MetricsChoice};
 
 /// Why the platform could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +99,8 @@ pub struct Parts {
     /// How long an effect's claim is leased (`GRIDLINK_EFFECT_LEASE_SECS`, default
     /// [`EFFECT_LEASE`]).
     pub effect_lease: Duration,
+    /// Where business metrics go (`GRIDLINK_METRICS`, `GRIDLINK_METRICS_NAMESPACE`).
+    pub metrics: MetricsChoice,
 }
 
 impl std::fmt::Debug for Parts {
@@ -129,6 +133,8 @@ pub struct Platform {
     pub effects: Effects,
     /// The function's durable inbox.
     pub inbox: Inbox,
+    /// Business metrics ([`crate::metrics`]); off unless configured.
+    pub metrics: Metrics,
     /// How long `effects` leases a claim ([`Platform::effect_lease`]).
     effect_lease: Duration,
 }
@@ -151,6 +157,12 @@ pub const EFFECT_LEASE: Duration = Duration::from_secs(300);
 /// The configuration key of the effect lease.
 pub const EFFECT_LEASE_KEY: &str = "GRIDLINK_EFFECT_LEASE_SECS";
 
+/// The configuration key of the metrics sink (`emf` or `off`; [`crate::metrics`]).
+pub const METRICS_KEY: &str = "GRIDLINK_METRICS";
+
+/// The configuration key of the metrics' CloudWatch namespace.
+pub const METRICS_NAMESPACE_KEY: &str = "GRIDLINK_METRICS_NAMESPACE";
+
 impl Platform {
     /// Assembles a platform from parts (tests, the local runner).
     pub fn assemble(
@@ -164,8 +176,10 @@ impl Platform {
     ) -> Self {
         let effects = Effects::new(ledger.clone(), EFFECT_LEASE);
         let inbox = Inbox::new(function, blobs.clone(), ledger.clone(), clock.clone());
+        let metrics = Metrics::off(function, clock.clone());
         Self {
             function,
+            metrics,
             clock,
             blobs,
             ledger,
@@ -186,6 +200,15 @@ impl Platform {
         self
     }
 
+    /// The same platform with business metrics going where `choice` says; the inbox counts
+    /// into them too.
+    #[must_use]
+    pub fn with_metrics(mut self, choice: &MetricsChoice) -> Self {
+        self.metrics = Metrics::new(self.function, self.clock.clone(), choice);
+        self.inbox = self.inbox.with_metrics(self.metrics.clone());
+        self
+    }
+
     /// How long an effect's claim is leased (`GRIDLINK_EFFECT_LEASE_SECS`, default
     /// [`EFFECT_LEASE`]): what a worker killed mid-effect costs the work waiting on it. A
     /// use case's own turn leases (order-reconcile's reconciliation of one order) are no
@@ -203,7 +226,12 @@ impl Platform {
         crate::effects::Outcome<crate::filing::Filed>,
         crate::effects::EffectError<gridlink_xecm::XecmError>,
     > {
-        crate::filing::file_once(&self.effects, self.xecm.as_ref(), filing, content).await
+        let outcome =
+            crate::filing::file_once(&self.effects, self.xecm.as_ref(), filing, content).await?;
+        if outcome.ran_now() {
+            self.metrics.count(Metric::DocumentsFiled, &[]);
+        }
+        Ok(outcome)
     }
 
     /// Builds the platform from the process environment (see the module docs).
@@ -222,6 +250,7 @@ impl Platform {
             Arc::new(parts.tg_client.clone()),
             parts.secrets.clone(),
         );
+        let platform = platform.with_metrics(&parts.metrics);
         if parts.effect_lease == EFFECT_LEASE {
             platform
         } else {
@@ -351,6 +380,26 @@ impl Parts {
                 "must be at least 1 (seconds; longer than the longest effect)",
             );
         }
+        let metrics = match reader
+            .optional::<String>(
+                METRICS_KEY,
+                if on_lambda {
+                    "emf".into()
+                } else {
+                    "off".into()
+                },
+            )
+            .as_str()
+        {
+            "emf" => MetricsChoice::Emf {
+                namespace: reader.optional(METRICS_NAMESPACE_KEY, DEFAULT_NAMESPACE.to_owned()),
+            },
+            "off" => MetricsChoice::Off,
+            _ => {
+                reader.invalid(METRICS_KEY, "must be `emf` or `off`");
+                MetricsChoice::Off
+            }
+        };
         reader.finish()?;
         let (Some(storage), Some(xecm_url), Some(xecm_user), Some(xecm_password)) =
             (storage, xecm_url, xecm_user, xecm_password)
@@ -407,6 +456,7 @@ impl Parts {
                 xecm_push,
             },
             effect_lease,
+            metrics,
         })
     }
 }

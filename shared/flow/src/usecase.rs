@@ -29,7 +29,7 @@ use crate::push::PushEvent;
 pub type RouteParams = [(&'static str, String)];
 
 /// The routes every function has, served by the runtime itself (relative templates).
-pub const RUNTIME_ROUTES: [(&str, &str); 8] = [
+pub const RUNTIME_ROUTES: [(&str, &str); 13] = [
     ("GET", "health"),
     ("POST", "tg/events"),
     ("POST", "xecm/events"),
@@ -38,6 +38,11 @@ pub const RUNTIME_ROUTES: [(&str, &str); 8] = [
     ("POST", "dead-letters/{item_id}/requeue"),
     ("POST", "dead-letters/requeue"),
     ("POST", "dead-letters/{item_id}/discard"),
+    ("GET", "pauses"),
+    ("POST", "pause"),
+    ("POST", "resume"),
+    ("POST", "partners/{partner_id}/pause"),
+    ("POST", "partners/{partner_id}/resume"),
 ];
 
 /// A use case's own HTTP routes, typed.

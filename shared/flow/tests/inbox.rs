@@ -206,7 +206,8 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
             pending: 3,
             done: 1,
             retrying: 1,
-            dead_lettered: 1
+            dead_lettered: 1,
+            ..RunSummary::default()
         }
     );
     let done = inbox.get("tg", "evt_ok").await.expect("get").expect("kept");
@@ -244,7 +245,8 @@ async fn a_processing_run_settles_each_item_by_the_kind_of_its_failure(
             pending: 1,
             done: 0,
             retrying: 0,
-            dead_lettered: 1
+            dead_lettered: 1,
+            ..RunSummary::default()
         },
         "the third transient failure reaches max_attempts and gives up"
     );

@@ -2,7 +2,7 @@
 //! Grid, once per received interchange.
 
 use gridlink_edi::{AckKind, AckOptions, Report, Syntax};
-use gridlink_flow::{EffectKey, Platform};
+use gridlink_flow::{EffectKey, Metric, Platform};
 use gridlink_store::Sequence;
 use gridlink_tgrid::model::{ControlNumbers, DocumentMetadata, Standard, SubmittedDocument};
 use gridlink_tgrid::{DocumentPayload, IdempotencyKey, PartyId, TgError};
@@ -126,6 +126,11 @@ pub async fn acknowledge(
     let SubmittedDocument { document_id, .. } = submitted.into_inner();
     if sent_now {
         tracing::info!(ack_document = %document_id.as_str(), rejecting, "acknowledgment sent");
+        let partner = format!("{}:{}", metadata.sender.qualifier, metadata.sender.id);
+        platform.metrics.count(
+            Metric::AcknowledgmentsSent,
+            &[("partner", partner.as_str()), ("doc_type", doc_type)],
+        );
     } else {
         tracing::debug!(ack_document = %document_id.as_str(), "acknowledgment sent before; not again");
     }

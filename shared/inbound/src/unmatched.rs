@@ -32,7 +32,7 @@
 
 use std::future::Future;
 
-use gridlink_flow::Platform;
+use gridlink_flow::{Metric, Platform};
 use gridlink_store::{
     BlobKey, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
 };
@@ -162,6 +162,13 @@ pub async fn park(
     match platform.ledger.create(record).await {
         Ok(record) => {
             tracing::warn!(item_id = %item_id, reason = %reason, "document parked as unmatched");
+            platform.metrics.count(
+                Metric::Unmatched,
+                &[
+                    ("item_id", item_id.as_str()),
+                    ("doc_type", &metadata.doc_type),
+                ],
+            );
             Ok(UnmatchedItem::from_record(record))
         }
         Err(LedgerError::AlreadyExists { existing, .. }) => {
@@ -487,6 +494,10 @@ pub async fn park_message(
     match platform.ledger.create(record).await {
         Ok(record) => {
             tracing::warn!(item_id = %item_id, reason = %reason, "message parked as unmatched");
+            platform.metrics.count(
+                Metric::Unmatched,
+                &[("item_id", item_id.as_str()), ("doc_type", "message")],
+            );
             Ok(UnmatchedItem::from_record(record))
         }
         Err(LedgerError::AlreadyExists { existing, .. }) => {

@@ -186,6 +186,46 @@ const fn discard(path: &'static str) -> Route {
     }
 }
 
+const fn pauses(path: &'static str) -> Route {
+    Route {
+        method: "GET",
+        path,
+        purpose: "Operator: the pauses in force and the events set aside for a paused partner",
+    }
+}
+
+const fn pause(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: pause the function (traffic kept, not processed until resumed)",
+    }
+}
+
+const fn resume(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: resume the function and process what waited",
+    }
+}
+
+const fn partner_pause(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: pause a trading partner in every function (its traffic kept, not processed)",
+    }
+}
+
+const fn partner_resume(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: resume a trading partner and process what waited for it",
+    }
+}
+
 /// Every gridlink function, in use-case order.
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -201,6 +241,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/case-collab/dead-letters/{item_id}/requeue"),
             requeue_all("/case-collab/dead-letters/requeue"),
             discard("/case-collab/dead-letters/{item_id}/discard"),
+            pauses("/case-collab/pauses"),
+            pause("/case-collab/pause"),
+            resume("/case-collab/resume"),
+            partner_pause("/case-collab/partners/{partner_id}/pause"),
+            partner_resume("/case-collab/partners/{partner_id}/resume"),
         ],
         schedules: &[Schedule {
             name: "case-collab-poll-xecm",
@@ -228,6 +273,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/po-exception/dead-letters/{item_id}/requeue"),
             requeue_all("/po-exception/dead-letters/requeue"),
             discard("/po-exception/dead-letters/{item_id}/discard"),
+            pauses("/po-exception/pauses"),
+            pause("/po-exception/pause"),
+            resume("/po-exception/resume"),
+            partner_pause("/po-exception/partners/{partner_id}/pause"),
+            partner_resume("/po-exception/partners/{partner_id}/resume"),
         ],
         schedules: &[
             Schedule {
@@ -266,6 +316,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/contract-share/dead-letters/{item_id}/requeue"),
             requeue_all("/contract-share/dead-letters/requeue"),
             discard("/contract-share/dead-letters/{item_id}/discard"),
+            pauses("/contract-share/pauses"),
+            pause("/contract-share/pause"),
+            resume("/contract-share/resume"),
+            partner_pause("/contract-share/partners/{partner_id}/pause"),
+            partner_resume("/contract-share/partners/{partner_id}/resume"),
         ],
         schedules: &[
             Schedule {
@@ -319,6 +374,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/shipment-delay/dead-letters/{item_id}/requeue"),
             requeue_all("/shipment-delay/dead-letters/requeue"),
             discard("/shipment-delay/dead-letters/{item_id}/discard"),
+            pauses("/shipment-delay/pauses"),
+            pause("/shipment-delay/pause"),
+            resume("/shipment-delay/resume"),
+            partner_pause("/shipment-delay/partners/{partner_id}/pause"),
+            partner_resume("/shipment-delay/partners/{partner_id}/resume"),
         ],
         schedules: &[
             Schedule {
@@ -357,6 +417,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/supplier-onboarding/dead-letters/{item_id}/requeue"),
             requeue_all("/supplier-onboarding/dead-letters/requeue"),
             discard("/supplier-onboarding/dead-letters/{item_id}/discard"),
+            pauses("/supplier-onboarding/pauses"),
+            pause("/supplier-onboarding/pause"),
+            resume("/supplier-onboarding/resume"),
+            partner_pause("/supplier-onboarding/partners/{partner_id}/pause"),
+            partner_resume("/supplier-onboarding/partners/{partner_id}/resume"),
             Route {
                 method: "GET",
                 path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
@@ -404,6 +469,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/recall-campaign/dead-letters/{item_id}/requeue"),
             requeue_all("/recall-campaign/dead-letters/requeue"),
             discard("/recall-campaign/dead-letters/{item_id}/discard"),
+            pauses("/recall-campaign/pauses"),
+            pause("/recall-campaign/pause"),
+            resume("/recall-campaign/resume"),
+            partner_pause("/recall-campaign/partners/{partner_id}/pause"),
+            partner_resume("/recall-campaign/partners/{partner_id}/resume"),
         ],
         schedules: &[
             Schedule {
@@ -457,6 +527,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             requeue("/order-reconcile/dead-letters/{item_id}/requeue"),
             requeue_all("/order-reconcile/dead-letters/requeue"),
             discard("/order-reconcile/dead-letters/{item_id}/discard"),
+            pauses("/order-reconcile/pauses"),
+            pause("/order-reconcile/pause"),
+            resume("/order-reconcile/resume"),
+            partner_pause("/order-reconcile/partners/{partner_id}/pause"),
+            partner_resume("/order-reconcile/partners/{partner_id}/resume"),
         ],
         schedules: &[
             Schedule {

@@ -33,6 +33,9 @@ enum Kind {
     Reject,
     RecallRollup,
     Calendar,
+    Pauses,
+    Pause,
+    Resume,
 }
 
 fn kind_of(route: &Route) -> Option<Kind> {
@@ -51,6 +54,9 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/unmatched/{item_id}") && get => Kind::UnmatchedItem,
         () if path.ends_with("/unmatched/{item_id}/assign") && !get => Kind::Assign,
         () if path.ends_with("/unmatched/{item_id}/reject") && !get => Kind::Reject,
+        () if path.ends_with("/pauses") && get => Kind::Pauses,
+        () if path.ends_with("/pause") && !get => Kind::Pause,
+        () if path.ends_with("/resume") && !get => Kind::Resume,
         () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
         () if path.ends_with("/calendar") && get => Kind::Calendar,
         () => return None,
@@ -125,6 +131,9 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::Reject
             | Kind::RecallRollup
             | Kind::Calendar
+            | Kind::Pauses
+            | Kind::Pause
+            | Kind::Resume
     );
     let mut parameters = params;
     let mut responses = Map::new();
@@ -271,6 +280,59 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 error("No recall with this id has been issued"),
             );
         }
+        Kind::Pauses => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The pauses in force (functions and partners) and this function's events set aside for a paused partner",
+                    json!({"type": "object", "required": ["pauses", "set_aside"], "properties": {
+                        "pauses": {"type": "array", "items": {"$ref": "#/components/schemas/PauseState"}},
+                        "set_aside": {"type": "array", "items": {"type": "object"}}
+                    }}),
+                ),
+            );
+        }
+        Kind::Pause => {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PauseRequest"}}}});
+            responses.insert(
+                "201".into(),
+                ok(
+                    "Paused now: traffic is still accepted and kept (202), not processed until resumed",
+                    json!({"$ref": "#/components/schemas/PauseState"}),
+                ),
+            );
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Already paused; nothing changed (\"already_paused\": true)",
+                    json!({"$ref": "#/components/schemas/PauseState"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body is not {\"reason\": \"…\"} with 1–500 printable characters, or the partner id is not usable"),
+            );
+            responses.insert("404".into(), error("Trading Grid has no such partner"));
+        }
+        Kind::Resume => {
+            op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "Resumed (or was not paused: \"was_paused\": false); what waited was processed through the normal path",
+                    json!({"type": "object", "required": ["resumed", "was_paused", "inbox"], "properties": {
+                        "resumed": {"type": "object"},
+                        "was_paused": {"type": "boolean"},
+                        "pause": {"oneOf": [{"$ref": "#/components/schemas/PauseState"}, {"type": "null"}]},
+                        "inbox": {"type": "object"}
+                    }}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body does not read, or the partner id is not usable"),
+            );
+        }
         Kind::Calendar => {
             responses.insert(
                 "200".into(),
@@ -358,6 +420,25 @@ fn components() -> Value {
                     "node_id": {"type": "integer", "minimum": 1},
                     "workspace_id": {"type": "integer", "minimum": 1},
                     "occurred_at": {"type": "string", "format": "date-time"}
+                }
+            },
+            "PauseRequest": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "Why, for the next operator (printable text)"}}
+            },
+            "PauseState": {
+                "type": "object",
+                "required": ["target", "status", "reason", "paused_at"],
+                "properties": {
+                    "target": {"type": "object", "description": "{\"function\": name} or {\"partner_id\": id}"},
+                    "status": {"type": "string", "enum": ["active", "resumed"]},
+                    "reason": {"type": "string"},
+                    "paused_at": {"type": "string", "format": "date-time"},
+                    "resumed_at": {"type": "string", "format": "date-time"},
+                    "edi_addresses": {"type": "array", "items": {"type": "string"}, "description": "A partner's EDI addresses (QUALIFIER:ID) from Trading Grid: a document from any of them is held too"},
+                    "already_paused": {"type": "boolean"}
                 }
             },
             "Item": {

@@ -348,6 +348,14 @@ impl World {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
+    /// Replaces tgrid-sim's fault switches (`{}` clears them), e.g.
+    /// `{"unavailable": 1000, "only": "GET /v1/events"}`.
+    pub async fn tg_faults(&self, faults: Value) {
+        let url = self.tg_url.join("__sim/faults").unwrap();
+        let response = self.http.post(url).json(&faults).send().await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
     /// How many documents xecm-sim holds, all workspaces together.
     pub async fn xecm_documents(&self) -> u64 {
         let stats: Value = self
