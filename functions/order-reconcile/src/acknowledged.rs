@@ -147,6 +147,9 @@ pub(crate) async fn process_status_change(
         });
     }
     let po_number = po_number_of(function, outbound).await?;
+    if let Some(po) = &po_number {
+        gridlink_flow::timeline::about("po", po);
+    }
     let correlation = correlate_order(
         platform,
         &function.config.inbound,

@@ -1,7 +1,7 @@
 //! One inbox item, end to end: fetch, validate, acknowledge or file, and say what was done.
 
 use gridlink_edi::BusinessDocument;
-use gridlink_flow::InboxItem;
+use gridlink_flow::{InboxItem, timeline};
 use gridlink_inbound::correlate::Correlation;
 use gridlink_inbound::unmatched;
 use gridlink_inbound::{
@@ -198,6 +198,23 @@ impl Identified {
     }
 }
 
+/// Names what `document` is about for the timeline: the order `po`, its shipment id and
+/// invoice number.
+pub(crate) fn about_document(document: Option<&BusinessDocument>, po: Option<&str>) {
+    if let Some(po) = po {
+        timeline::about("po", po);
+    }
+    if let Some(document) = document {
+        let keys = document.business_keys();
+        if let Some(shipment) = keys.shipment_id {
+            timeline::about("shipment", &shipment);
+        }
+        if let Some(invoice) = keys.invoice_number {
+            timeline::about("invoice", &invoice);
+        }
+    }
+}
+
 /// Correlates and files one document (an EDI transaction, or a whole PDF / note).
 async fn file_received(
     function: &OrderReconcile,
@@ -207,6 +224,7 @@ async fn file_received(
     event_id: &str,
 ) -> Result<Value, InboundError> {
     let platform = function.platform();
+    about_document(document, identified.po_number.as_deref());
     let correlation = correlate_order(
         platform,
         &function.config.inbound,
@@ -250,6 +268,7 @@ pub(crate) async fn file_into(
     po_number: &str,
 ) -> Result<Value, InboundError> {
     let platform = function.platform();
+    about_document(document, Some(po_number));
     let metadata = &received.document.metadata;
     let Identified {
         sender,

@@ -242,12 +242,14 @@ impl Effects {
             }
             Err(e) => return Err(EffectError::Ledger(e)),
         };
+        let claimed_at = crate::timeline::now();
         let value = match effect(key.idempotency_key()).await {
             Ok(value) => value,
             Err(error) => {
                 if let Err(release) = self.ledger.release_claim(&id, &token).await {
                     tracing::warn!(effect = %key, error = %release, "could not release claim; it expires with its lease");
                 }
+                record_failed(key);
                 return Err(EffectError::Effect(error));
             }
         };
@@ -263,11 +265,53 @@ impl Effects {
             source,
         })?;
         self.ledger
-            .complete_claim(&id, &token, stored, self.retain)
+            .complete_claim(&id, &token, stored.clone(), self.retain)
             .await?;
         tracing::info!(effect = %key, "effect done");
+        record_done(key, claimed_at, &stored);
+        crate::timeline::flush().await;
         Ok(Outcome::Done(value))
     }
+}
+
+/// The timeline entry of an effect done now: what it was, when it was claimed, the ids its
+/// result names.
+fn record_done(key: &EffectKey, claimed_at: Option<OffsetDateTime>, result: &serde_json::Value) {
+    let system = crate::timeline::system_of(key.kind());
+    crate::timeline::record(
+        "effect",
+        format!("effect|{}|{}", key.kind(), key.key()),
+        serde_json::json!({
+            "system": system,
+            "effect": key.kind(),
+            "effect_key": key.key(),
+            "claimed_at": claimed_at.map(crate::timeline::format_at),
+            "ids": crate::timeline::ids_of(system, result),
+            "result": crate::timeline::bounded(result),
+        }),
+    );
+}
+
+/// The timeline entry of an effect that failed (its claim released for a retry); the error
+/// is the item's (its `failed` or `dead_letter` entry).
+fn record_failed(key: &EffectKey) {
+    let Some(at) = crate::timeline::now() else {
+        return;
+    };
+    crate::timeline::record(
+        "effect_failed",
+        format!(
+            "effect-failed|{}|{}|{}",
+            key.kind(),
+            key.key(),
+            at.unix_timestamp_nanos() / 1_000_000
+        ),
+        serde_json::json!({
+            "system": crate::timeline::system_of(key.kind()),
+            "effect": key.kind(),
+            "effect_key": key.key(),
+        }),
+    );
 }
 
 /// The SHA-256 of some bytes, hex: the payload hash for [`Effects::once`].

@@ -24,6 +24,9 @@
 //!   /{function}/partners/{partner_id}/pause` and `/resume` (one trading partner, in every
 //!   function). Paused traffic is accepted and kept as always (`202`), only not processed
 //!   until resumed.
+//! - The timeline of a business key: `GET /{function}/timeline/{key}?limit=N&after=CURSOR`
+//!   (see [`crate::timeline`]); every invocation runs in a timeline scope, every inbox item
+//!   in one of its own.
 //! - Every other route and schedule goes to the use case, typed ([`UseCase`]); the use
 //!   case's error is mapped to a status / Lambda error type in one place
 //!   ([`FunctionError::from_error`]).
@@ -53,6 +56,7 @@ use crate::pause::{
 use crate::platform::Platform;
 use crate::push::{PushEvent, verify_push};
 use crate::tg_webhook::verify_delivery;
+use crate::timeline;
 use crate::usecase::{
     Received, Routes, Schedules, UseCase, UseCaseSpec, param, relative, relative_schedule,
 };
@@ -296,8 +300,14 @@ impl<U: UseCase> Function<U> {
                 return Processed::Settled(Settled::Retrying);
             }
         }
-        let result = self.attempt(item).await;
-        Processed::Settled(self.platform.inbox.settle(item, &result, self.policy).await)
+        Processed::Settled(
+            self.platform
+                .inbox
+                .attempt(item, self.policy, |item| async move {
+                    self.attempt(&item).await
+                })
+                .await,
+        )
     }
 
     /// A signed trigger: verified, kept, answered, and processed inline when new.
@@ -426,6 +436,25 @@ impl<U: UseCase> Function<U> {
         )))
     }
 
+    /// `GET /{function}/timeline/{key}?limit=N&after=CURSOR`: the key's timeline, oldest
+    /// first (every function's entries: the ledger is one).
+    async fn timeline_route(
+        &self,
+        request: &HttpRequest,
+        key: &str,
+    ) -> Result<Reply, timeline::TimelineError> {
+        let key = gridlink_lambda::percent_decode_path(key);
+        let page = timeline::read(
+            self.platform.ledger.as_ref(),
+            &key,
+            request.query_param("limit"),
+            request.query_param("after"),
+        )
+        .await?;
+        tracing::info!(timeline_key = %page.key, entries = page.entries.len(), more = page.more, "timeline read");
+        Ok(Reply::Http(HttpResponse::json(200, &page.answer())))
+    }
+
     async fn http(&self, request: HttpRequest) -> Result<Reply, FunctionError> {
         let spec = U::spec();
         let Some((route, params)) = spec.route_for(&request.method, &request.path) else {
@@ -461,6 +490,10 @@ impl<U: UseCase> Function<U> {
                 self.dead_letter_route(template, &request, &param(&params, "item_id"))
                     .await
             }
+            ("GET", "timeline/{key}") => self
+                .timeline_route(&request, &param(&params, "key"))
+                .await
+                .map_err(|e| failure(&e)),
             (method, template) => {
                 let Some(own) = U::Route::parse(method, template, &params) else {
                     return Err(FunctionError::new(
@@ -628,7 +661,10 @@ impl<U: UseCase> Handler for Function<U> {
     }
 
     fn handle(&self, invocation: Invocation) -> BoxFuture<'_, Result<Reply, FunctionError>> {
-        Box::pin(async move {
+        let context = self.platform.inbox.timeline_context();
+        // Boxed before it goes into the scope: the handler's future type nested in the
+        // scope's would be too deep for the compiler to lay out.
+        let work: BoxFuture<'_, Result<Reply, FunctionError>> = Box::pin(async move {
             match invocation {
                 Invocation::Http(request) => {
                     let span = tracing::info_span!(
@@ -643,7 +679,8 @@ impl<U: UseCase> Handler for Function<U> {
                     self.schedule(&firing).instrument(span).await
                 }
             }
-        })
+        });
+        Box::pin(timeline::scoped(context, work))
     }
 }
 

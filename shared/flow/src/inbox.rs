@@ -34,13 +34,14 @@ use gridlink_lambda::HttpResponse;
 use gridlink_store::blob::body_from_bytes;
 use gridlink_store::{
     BlobKey, BlobStore, IndexName, Ledger, LedgerError, LedgerRecord, NewRecord, PutOptions, Query,
-    RecordId, StoreError,
+    RecordChange, RecordId, StoreError,
 };
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::metrics::{Metric, Metrics};
 use crate::pause::partners_named;
+use crate::timeline;
 
 /// The ledger kind of inbox records.
 pub const INBOX_KIND: &str = "inbox";
@@ -195,6 +196,22 @@ impl InboxItem {
     /// The last error an attempt recorded, if any.
     pub fn last_error(&self) -> Option<&str> {
         self.record.data.get("last_error").and_then(Value::as_str)
+    }
+
+    /// The timeline keys earlier attempts found it is about (its `received` entry is
+    /// written under each of them).
+    pub fn timeline_keys(&self) -> Vec<String> {
+        self.record
+            .data
+            .get("timeline_keys")
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// What processing it came to, once it is done (the use case's answer, e.g.
@@ -629,6 +646,109 @@ impl Inbox {
         )?)
     }
 
+    /// Where this inbox's timeline entries go.
+    pub fn timeline_context(&self) -> timeline::Context {
+        timeline::Context {
+            function: self.function,
+            clock: self.clock.clone(),
+            ledger: self.ledger.clone(),
+        }
+    }
+
+    /// One attempt at `item` with `handler`, settled by the retry rule, in a timeline scope of
+    /// its own (about the keys earlier attempts found, and those `handler` names).
+    pub async fn attempt<F, Fut, E>(
+        &self,
+        item: &InboxItem,
+        policy: InboxPolicy,
+        handler: F,
+    ) -> Settled
+    where
+        F: FnOnce(InboxItem) -> Fut,
+        Fut: Future<Output = Result<Value, E>>,
+        E: Classify + std::fmt::Display,
+    {
+        timeline::scoped(self.timeline_context(), async {
+            for key in item.timeline_keys() {
+                timeline::about_key(key);
+            }
+            timeline::describe(json!({"item_id": item.item_id(), "event_id": item.event_id()}));
+            let result = handler(item.clone()).await;
+            self.settle(item, &result, policy).await
+        })
+        .await
+    }
+
+    /// Writes `change` of `item`, with the timeline entries of the scope in the same
+    /// transaction, and the keys the item is about kept on it.
+    async fn write(
+        &self,
+        item: &InboxItem,
+        mut change: RecordChange,
+    ) -> Result<InboxItem, InboxError> {
+        let keys = timeline::keys();
+        if !keys.is_empty()
+            && let Some(data) = change.data.as_object_mut()
+        {
+            data.insert("timeline_keys".to_owned(), json!(keys));
+        }
+        Ok(InboxItem {
+            record: timeline::update(self.ledger.as_ref(), item.record.created_at, change).await?,
+        })
+    }
+
+    /// Records the timeline entries of settling `item` (nothing without keys in scope): the
+    /// event as received (once per key), then what the attempt came to.
+    fn record_settled(&self, item: &InboxItem, kind: &str, detail: Value) {
+        if timeline::keys().is_empty() {
+            return;
+        }
+        let item_id = item.item_id();
+        let received_at = item
+            .record
+            .data
+            .get("received_at")
+            .and_then(Value::as_str)
+            .and_then(|t| time::OffsetDateTime::parse(t, &Rfc3339).ok());
+        timeline::record_at(
+            "received",
+            format!("{}|{item_id}|received", self.function),
+            received_at,
+            json!({
+                "system": item.source(),
+                "item_id": item_id,
+                "event_id": item.event_id(),
+                "event_type": item.event_type(),
+                "ids": {item.source(): {"event_id": item.event_id()}},
+            }),
+            &item.timeline_keys(),
+        );
+        let requeues = item
+            .record
+            .data
+            .get("requeues")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let id = match kind {
+            "done" => format!("{}|{item_id}|done", self.function),
+            _ => format!(
+                "{}|{item_id}|{kind}|{requeues}|{}",
+                self.function,
+                item.attempts() + 1
+            ),
+        };
+        let mut data = json!({
+            "system": "gridlink",
+            "item_id": item_id,
+            "event_id": item.event_id(),
+            "attempts": item.attempts() + u64::from(kind != "done"),
+        });
+        if let (Value::Object(data), Value::Object(detail)) = (&mut data, detail) {
+            data.extend(detail);
+        }
+        timeline::record(kind, id, data);
+    }
+
     /// Stores one event durably, or recognises it as seen before.
     #[tracing::instrument(skip_all, fields(function = self.function, event_id = %event_id, event_type = %event_type))]
     pub async fn accept(
@@ -747,9 +867,7 @@ impl Inbox {
         );
         change.index1 = None;
         change.expires_at = Some(self.clock.now() + DONE_RETENTION);
-        Ok(InboxItem {
-            record: self.ledger.update(change).await?,
-        })
+        self.write(item, change).await
     }
 
     /// Records how processing `item` went, by the one retry rule ([`InboxPolicy::verdict`]),
@@ -763,10 +881,13 @@ impl Inbox {
         policy: InboxPolicy,
     ) -> Settled {
         let (recorded, settled) = match result {
-            Ok(outcome) => (
-                self.mark_done(item, outcome.clone()).await.map(|_| ()),
-                Settled::Done,
-            ),
+            Ok(outcome) => {
+                self.record_settled(item, "done", json!({"outcome": timeline::bounded(outcome)}));
+                (
+                    self.mark_done(item, outcome.clone()).await.map(|_| ()),
+                    Settled::Done,
+                )
+            }
             Err(error) if error.kind() == ErrorKind::Held => {
                 tracing::info!(attempts = item.attempts(), error = %error, "work held by another worker's claim; the event stays pending, the attempt not counted");
                 (
@@ -777,6 +898,11 @@ impl Inbox {
             Err(error) => {
                 let settled = policy.verdict(error.kind(), item.attempts() + 1);
                 let dead = settled == Settled::DeadLettered;
+                self.record_settled(
+                    item,
+                    if dead { "dead_letter" } else { "failed" },
+                    json!({"error": timeline::bounded_text(&error.to_string())}),
+                );
                 if dead {
                     tracing::error!(attempts = item.attempts() + 1, error = %error, "event dead-lettered: an operator can inspect and requeue it");
                 } else {
@@ -825,8 +951,7 @@ impl Inbox {
             ..RunSummary::default()
         };
         for item in &pending {
-            let result = handler(item.clone()).await;
-            summary.count(self.settle(item, &result, policy).await);
+            summary.count(self.attempt(item, policy, &handler).await);
         }
         Ok(summary)
     }
@@ -903,9 +1028,16 @@ impl Inbox {
             item.sort_key(),
         ));
         tracing::info!(event_id = item.event_id(), by, "dead letter requeued");
-        Ok(InboxItem {
-            record: self.ledger.update(change).await?,
-        })
+        for key in item.timeline_keys() {
+            timeline::about_key(key);
+        }
+        let item_id = item.item_id();
+        timeline::record(
+            "requeued",
+            format!("{}|{item_id}|requeued|{}", self.function, requeues + 1),
+            json!({"system": "gridlink", "item_id": item_id, "event_id": item.event_id(), "requeues": requeues + 1, "by": by}),
+        );
+        self.write(item, change).await
     }
 
     /// Discards a dead letter for good: status [`DISCARDED`], off the dead-letter list, never
@@ -939,9 +1071,16 @@ impl Inbox {
             reason,
             "dead letter discarded"
         );
-        Ok(InboxItem {
-            record: self.ledger.update(change).await?,
-        })
+        for key in item.timeline_keys() {
+            timeline::about_key(key);
+        }
+        let item_id = item.item_id();
+        timeline::record(
+            "discarded",
+            format!("{}|{item_id}|discarded", self.function),
+            json!({"system": "gridlink", "item_id": item_id, "event_id": item.event_id(), "by": by, "reason": timeline::bounded_text(reason)}),
+        );
+        self.write(item, change).await
     }
 
     /// The item an operator names as `{source}:{event_id}` ([`InboxItem::item_id`]).
@@ -972,9 +1111,7 @@ impl Inbox {
                 "then": PENDING,
             }),
         );
-        Ok(InboxItem {
-            record: self.ledger.update(change).await?,
-        })
+        self.write(item, change).await
     }
 
     /// Records a failed attempt. A `dead` item moves to the dead-letter list (an operator
@@ -1020,9 +1157,7 @@ impl Inbox {
                 item.sort_key(),
             ));
         }
-        Ok(InboxItem {
-            record: self.ledger.update(change).await?,
-        })
+        self.write(item, change).await
     }
 }
 

@@ -31,6 +31,9 @@
 //! - [`push`]: the signed xECM push body and its verification.
 //! - [`serve`]: a function's whole `main`: configuration, platform, the Lambda loop.
 //! - [`tg_webhook`]: verifying a Trading Grid delivery that came through API Gateway.
+//! - [`timeline`]: the timeline by business key — the keys a piece of work is about
+//!   ([`timeline::about`]), the entries the runtime writes for them, and reading them back
+//!   (`GET /{function}/timeline/{key}`).
 
 pub mod content;
 pub mod cursor;
@@ -47,6 +50,7 @@ pub mod platform;
 pub mod push;
 pub mod serve;
 pub mod tg_webhook;
+pub mod timeline;
 pub mod usecase;
 
 pub use cursor::{LedgerCursor, Saved};

@@ -29,7 +29,7 @@ use crate::push::PushEvent;
 pub type RouteParams = [(&'static str, String)];
 
 /// The routes every function has, served by the runtime itself (relative templates).
-pub const RUNTIME_ROUTES: [(&str, &str); 13] = [
+pub const RUNTIME_ROUTES: [(&str, &str); 14] = [
     ("GET", "health"),
     ("POST", "tg/events"),
     ("POST", "xecm/events"),
@@ -43,6 +43,7 @@ pub const RUNTIME_ROUTES: [(&str, &str); 13] = [
     ("POST", "resume"),
     ("POST", "partners/{partner_id}/pause"),
     ("POST", "partners/{partner_id}/resume"),
+    ("GET", "timeline/{key}"),
 ];
 
 /// A use case's own HTTP routes, typed.

@@ -32,7 +32,7 @@
 
 use std::future::Future;
 
-use gridlink_flow::{Metric, Platform};
+use gridlink_flow::{Metric, Platform, timeline};
 use gridlink_store::{
     BlobKey, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
 };
@@ -122,6 +122,56 @@ fn now_text(platform: &Platform) -> String {
     platform.clock.now().format(&Rfc3339).unwrap_or_default()
 }
 
+/// The timeline keys an item's record keeps (those its work was about when it was parked),
+/// named again for the current work on it.
+fn about_item(details: &Value) {
+    for key in details
+        .get("timeline_keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        timeline::about_key(key.to_owned());
+    }
+}
+
+/// Creates a parked item's record with its timeline entry (`unmatched`) in one transaction;
+/// an item parked before is answered as it is.
+async fn create_parked(
+    platform: &Platform,
+    mut record: NewRecord,
+    item_id: &str,
+    reason: &UnmatchedReason,
+    ids: Value,
+) -> Result<(UnmatchedItem, bool), InboundError> {
+    let keys = timeline::keys();
+    if !keys.is_empty()
+        && let Some(data) = record.data.as_object_mut()
+    {
+        data.insert("timeline_keys".to_owned(), json!(keys));
+    }
+    timeline::record(
+        "unmatched",
+        format!("{}|unmatched|{item_id}", platform.function),
+        json!({
+            "system": "gridlink",
+            "item_id": item_id,
+            "event_id": record.data.get("event_id"),
+            "doc_type": record.data.get("doc_type"),
+            "reason": reason.to_string(),
+            "ids": ids,
+        }),
+    );
+    match timeline::create(platform.ledger.as_ref(), record).await {
+        Ok(record) => Ok((UnmatchedItem::from_record(record), true)),
+        Err(LedgerError::AlreadyExists { existing, .. }) => {
+            Ok((UnmatchedItem::from_record(*existing), false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Parks a document in the queue (once per business identity and content).
 pub async fn park(
     platform: &Platform,
@@ -159,23 +209,19 @@ pub async fn park(
     )
     .with_index1(open_partition(platform), format!("{now}#{item_id}"))
     .with_index2(retry_partition(platform), format!("{now}#{item_id}"));
-    match platform.ledger.create(record).await {
-        Ok(record) => {
-            tracing::warn!(item_id = %item_id, reason = %reason, "document parked as unmatched");
-            platform.metrics.count(
-                Metric::Unmatched,
-                &[
-                    ("item_id", item_id.as_str()),
-                    ("doc_type", &metadata.doc_type),
-                ],
-            );
-            Ok(UnmatchedItem::from_record(record))
-        }
-        Err(LedgerError::AlreadyExists { existing, .. }) => {
-            Ok(UnmatchedItem::from_record(*existing))
-        }
-        Err(e) => Err(e.into()),
+    let ids = json!({"tg": {"document_id": received.document.document_id.as_str()}});
+    let (item, new) = create_parked(platform, record, &item_id, reason, ids).await?;
+    if new {
+        tracing::warn!(item_id = %item_id, reason = %reason, "document parked as unmatched");
+        platform.metrics.count(
+            Metric::Unmatched,
+            &[
+                ("item_id", item_id.as_str()),
+                ("doc_type", &metadata.doc_type),
+            ],
+        );
     }
+    Ok(item)
 }
 
 /// The parked document of `item` as it arrived — the TG document kept in the record (or, for
@@ -260,6 +306,18 @@ pub async fn close(
             status: record.status,
         });
     }
+    about_item(&record.data);
+    timeline::record(
+        "unmatched_closed",
+        format!("{}|unmatched_closed|{item_id}", platform.function),
+        json!({
+            "system": "gridlink",
+            "item_id": item_id,
+            "status": status,
+            "by": outcome.get("by"),
+            "ids": timeline::ids_of("xecm", outcome.get("filed").unwrap_or(&Value::Null)),
+        }),
+    );
     let mut change = record.change();
     change.status = status.to_owned();
     change.index1 = None;
@@ -268,7 +326,7 @@ pub async fn close(
         data.insert("outcome".to_owned(), outcome);
         data.insert("closed_at".to_owned(), json!(now_text(platform)));
     }
-    match platform.ledger.update(change).await {
+    match timeline::update(platform.ledger.as_ref(), record.created_at, change).await {
         Ok(record) => Ok(UnmatchedItem::from_record(record)),
         // A twin (the operator, or the schedule) closed it a moment ago.
         Err(LedgerError::VersionConflict { .. }) => {
@@ -309,6 +367,7 @@ where
             status: item.status,
         });
     }
+    about_item(&item.details);
     let filed = file(item).await?;
     let closed = close(
         platform,
@@ -367,34 +426,40 @@ where
         }
         summary.tried += 1;
         let item_id = item.item_id.clone();
-        match retry(item).await {
-            Ok(RetryVerdict::Filed(filed)) => {
-                match close(
-                    platform,
-                    &item_id,
-                    "assigned",
-                    json!({"by": "retry", "filed": filed}),
-                )
-                .await
-                {
-                    Ok(_) => {
-                        tracing::info!(item_id = %item_id, "unmatched item matched on retry and filed");
-                        summary.assigned += 1;
+        // Each item's work is about its own keys (a timeline scope of its own).
+        timeline::item(async {
+            about_item(&item.details);
+            match retry(item).await {
+                Ok(RetryVerdict::Filed(filed)) => {
+                    match close(
+                        platform,
+                        &item_id,
+                        "assigned",
+                        json!({"by": "retry", "filed": filed}),
+                    )
+                    .await
+                    {
+                        Ok(_) => {
+                            tracing::info!(item_id = %item_id, "unmatched item matched on retry and filed");
+                            summary.assigned += 1;
+                        }
+                        Err(InboundError::AlreadyResolved { .. }) => {}
+                        Err(e) => return Err(e),
                     }
-                    Err(InboundError::AlreadyResolved { .. }) => {}
-                    Err(e) => return Err(e),
+                }
+                Ok(RetryVerdict::StillUnmatched(reason)) => {
+                    summary.still_unmatched += 1;
+                    note_attempt(platform, &record, Some(&reason), None).await?;
+                }
+                Err(error) => {
+                    tracing::warn!(item_id = %item_id, error = %error, "unmatched item retry failed");
+                    summary.failed += 1;
+                    note_attempt(platform, &record, None, Some(&error)).await?;
                 }
             }
-            Ok(RetryVerdict::StillUnmatched(reason)) => {
-                summary.still_unmatched += 1;
-                note_attempt(platform, &record, Some(&reason), None).await?;
-            }
-            Err(error) => {
-                tracing::warn!(item_id = %item_id, error = %error, "unmatched item retry failed");
-                summary.failed += 1;
-                note_attempt(platform, &record, None, Some(&error)).await?;
-            }
-        }
+            Ok(())
+        })
+        .await?;
     }
     Ok(summary)
 }
@@ -491,18 +556,14 @@ pub async fn park_message(
     )
     .with_index1(open_partition(platform), format!("{now}#{item_id}"))
     .with_index2(retry_partition(platform), format!("{now}#{item_id}"));
-    match platform.ledger.create(record).await {
-        Ok(record) => {
-            tracing::warn!(item_id = %item_id, reason = %reason, "message parked as unmatched");
-            platform.metrics.count(
-                Metric::Unmatched,
-                &[("item_id", item_id.as_str()), ("doc_type", "message")],
-            );
-            Ok(UnmatchedItem::from_record(record))
-        }
-        Err(LedgerError::AlreadyExists { existing, .. }) => {
-            Ok(UnmatchedItem::from_record(*existing))
-        }
-        Err(e) => Err(e.into()),
+    let ids = json!({"tg": {"message_id": message.message_id, "thread_id": message.thread_id}});
+    let (item, new) = create_parked(platform, record, &item_id, reason, ids).await?;
+    if new {
+        tracing::warn!(item_id = %item_id, reason = %reason, "message parked as unmatched");
+        platform.metrics.count(
+            Metric::Unmatched,
+            &[("item_id", item_id.as_str()), ("doc_type", "message")],
+        );
     }
+    Ok(item)
 }

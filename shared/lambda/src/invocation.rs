@@ -193,6 +193,12 @@ fn parse_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A path segment as sent (`po%3A4711`, `INV%2F1`) decoded (`po:4711`, `INV/1`); unlike a
+/// query value, `+` stays `+`.
+pub fn percent_decode_path(segment: &str) -> String {
+    percent_decode(&segment.replace('+', "%2B"))
+}
+
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

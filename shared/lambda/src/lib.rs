@@ -19,7 +19,7 @@ pub mod openapi;
 pub mod response;
 pub mod runtime;
 
-pub use invocation::{HttpRequest, Invocation, ScheduleFiring};
+pub use invocation::{HttpRequest, Invocation, ScheduleFiring, percent_decode_path};
 pub use manifest::{FUNCTIONS, FunctionSpec, Route, Schedule};
 pub use response::{FunctionError, HttpResponse, Reply};
 pub use runtime::{BoxFuture, Handler, InvocationFailure, dispatch, run};

@@ -226,6 +226,14 @@ const fn partner_resume(path: &'static str) -> Route {
     }
 }
 
+const fn timeline(path: &'static str) -> Route {
+    Route {
+        method: "GET",
+        path,
+        purpose: "Operator: the timeline of a business key (po:4711, shipment:…, case:…), oldest first",
+    }
+}
+
 /// Every gridlink function, in use-case order.
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
@@ -246,6 +254,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/case-collab/resume"),
             partner_pause("/case-collab/partners/{partner_id}/pause"),
             partner_resume("/case-collab/partners/{partner_id}/resume"),
+            timeline("/case-collab/timeline/{key}"),
         ],
         schedules: &[Schedule {
             name: "case-collab-poll-xecm",
@@ -278,6 +287,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/po-exception/resume"),
             partner_pause("/po-exception/partners/{partner_id}/pause"),
             partner_resume("/po-exception/partners/{partner_id}/resume"),
+            timeline("/po-exception/timeline/{key}"),
         ],
         schedules: &[
             Schedule {
@@ -321,6 +331,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/contract-share/resume"),
             partner_pause("/contract-share/partners/{partner_id}/pause"),
             partner_resume("/contract-share/partners/{partner_id}/resume"),
+            timeline("/contract-share/timeline/{key}"),
         ],
         schedules: &[
             Schedule {
@@ -379,6 +390,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/shipment-delay/resume"),
             partner_pause("/shipment-delay/partners/{partner_id}/pause"),
             partner_resume("/shipment-delay/partners/{partner_id}/resume"),
+            timeline("/shipment-delay/timeline/{key}"),
         ],
         schedules: &[
             Schedule {
@@ -422,6 +434,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/supplier-onboarding/resume"),
             partner_pause("/supplier-onboarding/partners/{partner_id}/pause"),
             partner_resume("/supplier-onboarding/partners/{partner_id}/resume"),
+            timeline("/supplier-onboarding/timeline/{key}"),
             Route {
                 method: "GET",
                 path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
@@ -474,6 +487,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/recall-campaign/resume"),
             partner_pause("/recall-campaign/partners/{partner_id}/pause"),
             partner_resume("/recall-campaign/partners/{partner_id}/resume"),
+            timeline("/recall-campaign/timeline/{key}"),
         ],
         schedules: &[
             Schedule {
@@ -532,6 +546,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             resume("/order-reconcile/resume"),
             partner_pause("/order-reconcile/partners/{partner_id}/pause"),
             partner_resume("/order-reconcile/partners/{partner_id}/resume"),
+            timeline("/order-reconcile/timeline/{key}"),
         ],
         schedules: &[
             Schedule {

@@ -36,6 +36,7 @@ enum Kind {
     Pauses,
     Pause,
     Resume,
+    Timeline,
 }
 
 fn kind_of(route: &Route) -> Option<Kind> {
@@ -59,6 +60,7 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/resume") && !get => Kind::Resume,
         () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
         () if path.ends_with("/calendar") && get => Kind::Calendar,
+        () if path.ends_with("/timeline/{key}") && get => Kind::Timeline,
         () => return None,
     })
 }
@@ -134,6 +136,7 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::Pauses
             | Kind::Pause
             | Kind::Resume
+            | Kind::Timeline
     );
     let mut parameters = params;
     let mut responses = Map::new();
@@ -333,6 +336,21 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 error("The body does not read, or the partner id is not usable"),
             );
         }
+        Kind::Timeline => {
+            parameters.push(json!({"name": "limit", "in": "query", "required": false, "description": "Most entries to answer (default 100)", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}));
+            parameters.push(json!({"name": "after", "in": "query", "required": false, "description": "The `cursor` of the previous page: entries after it", "schema": {"type": "string", "pattern": "^[0-9A-Za-z:._-]{24,64}$"}}));
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The key's timeline entries, oldest first, from every function",
+                    json!({"$ref": "#/components/schemas/Timeline"}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("A bad `key`, `limit` or `after` (the message names the field)"),
+            );
+        }
         Kind::Calendar => {
             responses.insert(
                 "200".into(),
@@ -482,6 +500,38 @@ fn components() -> Value {
                     "remaining": {"type": "integer", "minimum": 0, "description": "Dead letters after next_after, not taken by this call (counted up to 100)"},
                     "more_remaining": {"type": "boolean", "description": "More than 100 remain"},
                     "next_after": {"type": ["string", "null"], "description": "The cursor for the next call; null when nothing was requeued"}
+                }
+            },
+            "Timeline": {
+                "type": "object",
+                "required": ["key", "entries", "more", "cursor"],
+                "properties": {
+                    "key": {"type": "string", "description": "The key as read: `{kind}:{value}`, kind one of po, shipment, invoice, case, contract, supplier, recall, partner, exception"},
+                    "entries": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+                    "more": {"type": "boolean", "description": "Whether entries follow this page"},
+                    "cursor": {"type": ["string", "null"], "description": "When `more`: pass as `after` for the next page"}
+                }
+            },
+            "TimelineEntry": {
+                "type": "object",
+                "required": ["at", "key", "function", "kind"],
+                "properties": {
+                    "at": {"type": "string", "format": "date-time", "description": "When it happened (UTC, milliseconds)"},
+                    "key": {"type": "string"},
+                    "function": {"type": "string", "description": "The function that recorded it"},
+                    "kind": {"type": "string", "enum": ["received", "done", "failed", "dead_letter", "requeued", "discarded", "effect", "effect_failed", "unmatched", "unmatched_closed"]},
+                    "system": {"type": "string", "enum": ["tg", "xecm", "gridlink"], "description": "Where it happened"},
+                    "item_id": {"type": "string", "description": "The inbox item (`{source}:{event id}`) or unmatched item"},
+                    "event_id": {"type": "string"},
+                    "event_type": {"type": "string"},
+                    "effect": {"type": "string", "description": "The effect's kind (`xecm-file`, `tg-ack`, …)"},
+                    "effect_key": {"type": "string", "description": "The effect's business identity"},
+                    "claimed_at": {"type": ["string", "null"], "format": "date-time"},
+                    "ids": {"type": "object", "description": "Ids in each system: `{\"xecm\": {\"document_id\": 123}, \"tg\": {\"document_id\": \"doc_…\"}}`"},
+                    "result": {"description": "What the effect answered (cut to a size note beyond 4 KB)"},
+                    "outcome": {"description": "What processing the item came to (`done`)"},
+                    "error": {"type": "string", "description": "Why the attempt failed (`failed`, `dead_letter`)"},
+                    "attempts": {"type": "integer"}
                 }
             },
             "Reject": {
