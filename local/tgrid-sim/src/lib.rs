@@ -130,9 +130,28 @@ pub struct RunningSim {
     pub addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _temp: Option<tempfile::TempDir>,
+    sim: Arc<Sim>,
 }
 
 impl RunningSim {
+    /// The simulated Trading Grid's state as JSON, for a test comparing before and after:
+    /// partners, documents, attachments, spaces, threads, messages, shares, document
+    /// requests, campaigns, subscriptions, events and the idempotency keys seen — all but the
+    /// access tokens issued (a login changes nothing of the business).
+    pub fn snapshot(&self) -> serde_json::Value {
+        let state = self
+            .sim
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut value = serde_json::to_value(&state).unwrap_or_default();
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("tokens");
+        }
+        value
+    }
+
     /// Stops the server.
     pub fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -227,5 +246,6 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, St
         addr,
         shutdown: Some(shutdown),
         _temp: temp,
+        sim,
     })
 }

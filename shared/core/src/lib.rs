@@ -8,12 +8,15 @@
 //!   at start with every problem listed in one error.
 //! - [`telemetry`]: tracing set-up (JSON lines on Lambda, readable locally) and the business-key
 //!   field names every log line uses.
+//! - [`dry_run`]: the task-local dry-run scope in which the clients and stores refuse every
+//!   write (an operator's replay with `dry_run`).
 //! - [`error`]: the error kinds every crate maps onto, with their HTTP status and Lambda error type.
 //! - [`retry`]: exponential back-off with full jitter, `Retry-After`, a bounded total time.
 //! - [`webhook`]: Trading Grid webhook signatures (HMAC-SHA256 over `"{ts}.{body}"`).
 
 pub mod clock;
 pub mod config;
+pub mod dry_run;
 pub mod error;
 pub mod retry;
 pub mod telemetry;

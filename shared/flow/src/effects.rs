@@ -13,13 +13,21 @@
 //!   repeats the effect with the **same idempotency key** ([`EffectKey::idempotency_key`]),
 //!   which Trading Grid answers with the original response, and which xECM effects honour by
 //!   looking before they write. Either way, exactly one of everything.
+//!
+//! Inside a dry run (`gridlink_core::dry_run`, an operator's replay with `dry_run`) nothing
+//! is claimed or completed: the claim is only looked at ([`Ledger::peek_claim`]). An effect
+//! already done answers its stored result and is noted as `already_done`; an effect not done
+//! yet runs its closure, whose first write the xECM or TG client refuses (noted as
+//! `would_run`, the refusal naming the effect) — the item stops there, since what follows
+//! depends on the effect's result. A closure that finds its work done without writing (a
+//! filing adopted by its marker) is noted as `would_record` and its result goes on.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gridlink_core::error::{Classify, ErrorKind};
-use gridlink_store::{Claim, Ledger, LedgerError, RecordId};
+use gridlink_store::{Claim, ClaimPeek, Ledger, LedgerError, RecordId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -223,6 +231,9 @@ impl Effects {
         Fut: Future<Output = Result<T, E>>,
     {
         let id = key.record_id()?;
+        if gridlink_core::dry_run::active() {
+            return self.once_dry(key, &id, payload_hash, effect).await;
+        }
         let token = match self.ledger.claim(&id, self.lease, payload_hash).await {
             Ok(Claim::AlreadyCompleted { result }) => {
                 tracing::debug!(effect = %key, "effect already done; replaying its result");
@@ -312,6 +323,61 @@ fn record_failed(key: &EffectKey) {
             "effect_key": key.key(),
         }),
     );
+}
+
+impl Effects {
+    /// [`Effects::once`] inside a dry run: nothing claimed, nothing completed (see the
+    /// module docs).
+    async fn once_dry<T, E, F, Fut>(
+        &self,
+        key: &EffectKey,
+        id: &RecordId,
+        payload_hash: Option<&str>,
+        effect: F,
+    ) -> Result<Outcome<T>, EffectError<E>>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        use gridlink_core::dry_run::{in_effect, note};
+        let name = key.to_string();
+        match self.ledger.peek_claim(id, payload_hash).await? {
+            ClaimPeek::Completed { result } => {
+                note(
+                    serde_json::json!({"effect": name, "state": "already_done", "result": result}),
+                );
+                serde_json::from_value(result)
+                    .map(Outcome::Replayed)
+                    .map_err(|source| EffectError::StoredResult { key: name, source })
+            }
+            ClaimPeek::Held { until } => Err(EffectError::InProgress { key: name, until }),
+            ClaimPeek::Free => {
+                let refused = || gridlink_core::dry_run::report().map_or(0, |r| r.refusal_count());
+                let before = refused();
+                match in_effect(name.clone(), effect(key.idempotency_key())).await {
+                    Ok(value) => {
+                        let result = serde_json::to_value(&value).unwrap_or_default();
+                        note(
+                            serde_json::json!({"effect": name, "state": "would_record", "result": result}),
+                        );
+                        Ok(Outcome::Done(value))
+                    }
+                    Err(error) => {
+                        // A refused write: the effect would run. Anything else (xECM down, a
+                        // name taken) failed as it would in a real run.
+                        let state = if refused() > before {
+                            "would_run"
+                        } else {
+                            "failed"
+                        };
+                        note(serde_json::json!({"effect": name, "state": state}));
+                        Err(EffectError::Effect(error))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The SHA-256 of some bytes, hex: the payload hash for [`Effects::once`].

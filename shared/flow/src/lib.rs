@@ -15,6 +15,8 @@
 //!   [`InboxPolicy`], the retry rule.
 //! - [`dead_letters`]: the operators' dead-letter routes every function serves: list,
 //!   inspect, requeue one or all, discard with a reason.
+//! - [`dry_run`]: the platform's ledger and blob store refuse every write inside a dry run
+//!   (`gridlink_core::dry_run`), as the xECM and TG clients do.
 //! - [`effects`]: [`Effects::once`] — a side effect claimed in the ledger under a business
 //!   key before it happens and confirmed after; replays return the stored result; the
 //!   idempotency key handed to Trading Grid comes from the same business key.
@@ -38,6 +40,7 @@
 pub mod content;
 pub mod cursor;
 pub mod dead_letters;
+pub mod dry_run;
 pub mod effects;
 pub mod filing;
 pub mod function;

@@ -174,6 +174,9 @@ impl Platform {
         tg: Arc<dyn TradingGrid>,
         secrets: Secrets,
     ) -> Self {
+        // Every write of the platform's storage is refused inside a dry run (crate::dry_run).
+        let blobs = crate::dry_run::GuardedBlobs::wrap(blobs);
+        let ledger = crate::dry_run::GuardedLedger::wrap(ledger);
         let effects = Effects::new(ledger.clone(), EFFECT_LEASE);
         let inbox = Inbox::new(function, blobs.clone(), ledger.clone(), clock.clone());
         let metrics = Metrics::off(function, clock.clone());

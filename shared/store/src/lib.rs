@@ -44,6 +44,6 @@ pub use ledger::dynamo::DynamoLedger;
 #[cfg(feature = "sqlite")]
 pub use ledger::sqlite::SqliteLedger;
 pub use ledger::{
-    Claim, ClaimToken, IndexEntry, IndexName, Ledger, LedgerError, LedgerRecord, LedgerWrite,
-    NewRecord, Query, RecordChange, RecordId, Sequence, SortRange,
+    Claim, ClaimPeek, ClaimToken, IndexEntry, IndexName, Ledger, LedgerError, LedgerRecord,
+    LedgerWrite, NewRecord, Query, RecordChange, RecordId, Sequence, SortRange,
 };

@@ -64,6 +64,9 @@ pub enum TgError {
         /// The operation.
         operation: &'static str,
     },
+    /// A write refused inside a dry run (`gridlink_core::dry_run`): nothing was sent.
+    #[error("{0}")]
+    DryRun(gridlink_core::dry_run::Refusal),
 }
 
 impl TgError {
@@ -111,7 +114,8 @@ impl Retryable for TgError {
             Self::Decode { .. }
             | Self::Source { .. }
             | Self::InvalidInput { .. }
-            | Self::Unsupported { .. } => RetryDecision::Fatal,
+            | Self::Unsupported { .. }
+            | Self::DryRun(_) => RetryDecision::Fatal,
         }
     }
 }
@@ -136,6 +140,7 @@ impl Classify for TgError {
             Self::Decode { .. } | Self::Source { .. } => ErrorKind::Internal,
             Self::InvalidInput { .. } => ErrorKind::BadRequest,
             Self::Unsupported { .. } => ErrorKind::Unprocessable,
+            Self::DryRun(_) => ErrorKind::Forbidden,
         }
     }
 }

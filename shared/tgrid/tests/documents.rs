@@ -330,3 +330,103 @@ async fn an_edifact_contrl_from_the_partner_acknowledges_the_interchange() {
         DocumentStatus::Acknowledged
     );
 }
+
+/// Inside a dry run (`gridlink_core::dry_run`) the client sends no call that changes anything
+/// — a JSON send, a streamed send, a status change — each refused before it leaves with a
+/// typed error carrying the method, the path and what it would have sent (the document type
+/// and file); reads go through. Trading Grid's state is as before. Outside the scope the same
+/// send goes out.
+#[tokio::test]
+async fn a_dry_run_refuses_every_write_before_it_is_sent_and_reads_go_through() {
+    let h = start().await;
+    let sent = h
+        .client
+        .send_document(
+            &key("doc:dry-0"),
+            &metadata("850", "ZZ:ACMESUPPLY"),
+            DocumentPayload::Inline {
+                file_name: "po-1000.x12".into(),
+                content_type: "application/edi-x12".into(),
+                bytes: PO_850.into(),
+            },
+        )
+        .await
+        .expect("sent outside a dry run");
+    let before = h.sim.snapshot();
+    let inline = || DocumentPayload::Inline {
+        file_name: "po-1001.x12".into(),
+        content_type: "application/edi-x12".into(),
+        bytes: PO_850.into(),
+    };
+    let (results, report) = gridlink_core::dry_run::scope(async {
+        let read = h.client.document(&sent.document_id).await;
+        let inline_send = h
+            .client
+            .send_document(
+                &key("doc:dry-1"),
+                &metadata("850", "ZZ:ACMESUPPLY"),
+                inline(),
+            )
+            .await;
+        let streamed_send = h
+            .client
+            .send_document(
+                &key("doc:dry-2"),
+                &metadata("850", "ZZ:ACMESUPPLY"),
+                DocumentPayload::Streamed(Upload::from_bytes(
+                    "po-1002.x12",
+                    "application/edi-x12",
+                    PO_850.as_bytes().to_vec(),
+                )),
+            )
+            .await;
+        let marked = h.client.mark_downloaded(&sent.document_id).await;
+        (read, inline_send, streamed_send, marked)
+    })
+    .await;
+    let (read, inline_send, streamed_send, marked) = results;
+    assert_eq!(
+        read.expect("a read goes through").document_id,
+        sent.document_id
+    );
+    for error in [
+        inline_send.map(|_| ()).expect_err("refused"),
+        streamed_send.map(|_| ()).expect_err("refused"),
+        marked.map(|_| ()).expect_err("refused"),
+    ] {
+        assert!(matches!(error, TgError::DryRun(_)), "{error}");
+    }
+    let refusals = report.refusals();
+    let seen: Vec<(&str, &str)> = refusals
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("POST", "v1/documents"),
+            ("POST", "v1/documents"),
+            (
+                "POST",
+                format!("v1/documents/{}/download", sent.document_id.as_str()).as_str()
+            ),
+        ]
+    );
+    assert!(
+        refusals[0].summary.contains(r#"doc_type "850""#)
+            && refusals[0].summary.contains(r#"file_name "po-1001.x12""#),
+        "{}",
+        refusals[0].summary
+    );
+    assert!(refusals.iter().all(|r| r.system == "tg"));
+    assert_eq!(h.sim.snapshot(), before, "Trading Grid is as before");
+    h.client
+        .send_document(
+            &key("doc:dry-1"),
+            &metadata("850", "ZZ:ACMESUPPLY"),
+            inline(),
+        )
+        .await
+        .expect("outside a dry run the same send goes out");
+    assert_ne!(h.sim.snapshot(), before);
+}

@@ -59,6 +59,9 @@ pub enum XecmError {
     /// The configuration is unusable.
     #[error("invalid xECM configuration: {0}")]
     Config(String),
+    /// A write refused inside a dry run (`gridlink_core::dry_run`): nothing was sent.
+    #[error("{0}")]
+    DryRun(gridlink_core::dry_run::Refusal),
 }
 
 /// Content Server's text for a node that is missing or not permitted (answered with 400).
@@ -135,6 +138,7 @@ impl Classify for XecmError {
                 ErrorKind::Unavailable
             }
             XecmError::Config(_) => ErrorKind::Internal,
+            XecmError::DryRun(_) => ErrorKind::Forbidden,
         }
     }
 }

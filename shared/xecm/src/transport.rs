@@ -105,7 +105,45 @@ impl<'a> Call<'a> {
             ..Self::get(what, path, &[])
         }
     }
+
+    /// Whether the call changes anything in xECM: every method but `GET`, except the search
+    /// (a read Content Server takes as a `POST`).
+    pub(crate) fn writes(&self) -> bool {
+        *self.method != Method::GET && self.path != SEARCH_PATH
+    }
+
+    /// What the call would write, shortly (a dry run's report): what it is, the file, and the
+    /// name and folder of its `body` form field.
+    fn summary(&self) -> String {
+        let mut parts = vec![self.what.to_owned()];
+        let fields = match self.payload {
+            Payload::Empty => &[][..],
+            Payload::Form(fields) => fields,
+            Payload::Upload {
+                fields, file_name, ..
+            } => {
+                parts.push(format!("file \"{file_name}\""));
+                fields
+            }
+        };
+        let body = fields
+            .iter()
+            .find(|(name, _)| name == "body")
+            .and_then(|(_, value)| serde_json::from_str::<Value>(value).ok());
+        if let Some(body) = body {
+            if let Some(name) = body.get("name").and_then(Value::as_str) {
+                parts.push(format!("name \"{name}\""));
+            }
+            if let Some(parent) = body.get("parent_id") {
+                parts.push(format!("in folder {parent}"));
+            }
+        }
+        parts.join(", ")
+    }
 }
+
+/// The search call's path: a read sent as `POST`.
+pub(crate) const SEARCH_PATH: &str = "v2/search";
 
 impl XecmClient {
     /// A client for one Content Server. Nothing is sent until the first call.
@@ -224,8 +262,17 @@ impl XecmClient {
             .await
     }
 
-    /// Sends once with the current ticket; on 401 logs in again (once) and resends.
+    /// Sends once with the current ticket; on 401 logs in again (once) and resends. Inside a
+    /// dry run a call that changes anything is refused here, before anything is sent.
     async fn send(&self, call: Call<'_>) -> Result<Response, XecmError> {
+        if call.writes()
+            && let Some(refusal) =
+                gridlink_core::dry_run::refuse("xecm", call.method.as_str(), call.path, || {
+                    call.summary()
+                })
+        {
+            return Err(XecmError::DryRun(refusal));
+        }
         let ticket = match self.current_ticket() {
             Some(ticket) => ticket,
             None => self.login(None).await?,

@@ -721,3 +721,116 @@ async fn logout_ends_the_session_and_the_next_call_logs_in_again() {
     h.client.current_user().await.unwrap();
     assert_eq!(h.client.login_count(), 2);
 }
+
+/// Inside a dry run (`gridlink_core::dry_run`) the client sends no call that changes
+/// anything: each is refused before it leaves, with a typed error carrying the method, the
+/// path and what it would have written (the file, its name, the folder); reads and the search
+/// (a read sent as `POST`) go through. The simulator sees no write, and its repository is as
+/// before. Outside the scope the same calls write.
+#[tokio::test]
+async fn a_dry_run_refuses_every_write_before_it_is_sent_and_reads_go_through() {
+    let h = harness().await;
+    let workspace = h
+        .client
+        .find_workspace_by_business_object(&po("4500001234"))
+        .await
+        .unwrap()
+        .unwrap();
+    let invoices = h
+        .client
+        .node_at_path(workspace.id, "Invoices")
+        .await
+        .unwrap()
+        .expect("the seed's Invoices folder");
+    let before = serde_json::to_value(h.sim.snapshot()).unwrap();
+    let calls_before = h.sim.calls();
+    let spec = DocumentSpec {
+        name: "INV-2026-0815.x12".into(),
+        ..DocumentSpec::default()
+    };
+    let content = BytesSource(Bytes::from_static(b"ISA*00*...~ST*810*0001~"));
+    let (results, report) = gridlink_core::dry_run::scope(async {
+        let read = h.client.get_node(node(2000)).await;
+        let hits: Result<Vec<_>, _> = h
+            .client
+            .search(&SearchQuery {
+                lql: r#"OTName: "PO*""#.into(),
+                ..Default::default()
+            })
+            .try_collect()
+            .await;
+        let folder = h.client.create_folder(node(2000), "Dry").await;
+        let filed = h
+            .client
+            .file_document(workspace.id, "Invoices", &spec, &content)
+            .await;
+        let renamed = h
+            .client
+            .update_node(
+                node(2000),
+                &NodeChange {
+                    name: Some("Renamed".into()),
+                    ..NodeChange::default()
+                },
+            )
+            .await;
+        (read, hits, folder, filed, renamed)
+    })
+    .await;
+    let (read, hits, folder, filed, renamed) = results;
+    assert_eq!(read.unwrap().name, "Enterprise");
+    assert!(!hits.unwrap().is_empty(), "the search is a read");
+    for error in [
+        folder.map(|_| ()).unwrap_err(),
+        filed.map(|_| ()).unwrap_err(),
+        renamed.map(|_| ()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(error, gridlink_xecm::XecmError::DryRun(_)),
+            "{error}"
+        );
+        assert_eq!(
+            gridlink_core::error::Classify::kind(&error),
+            gridlink_core::error::ErrorKind::Forbidden
+        );
+    }
+    let refusals = report.refusals();
+    let seen: Vec<(&str, &str, &str)> = refusals
+        .iter()
+        .map(|r| (r.system, r.method.as_str(), r.path.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("xecm", "POST", "v2/nodes"),
+            ("xecm", "POST", "v2/nodes"),
+            ("xecm", "PUT", "v2/nodes/2000"),
+        ]
+    );
+    assert_eq!(
+        refusals[0].summary,
+        r#"create folder, name "Dry", in folder 2000"#
+    );
+    assert_eq!(
+        refusals[1].summary,
+        format!(
+            r#"create document, file "INV-2026-0815.x12", name "INV-2026-0815.x12", in folder {}"#,
+            invoices.id
+        )
+    );
+    let writes: Vec<String> = h
+        .sim
+        .calls()
+        .into_iter()
+        .filter(|(call, count)| calls_before.get(call) != Some(count))
+        .map(|(call, _)| call)
+        .filter(|call| {
+            !call.starts_with("GET ") && !call.contains("/auth") && !call.contains("/search")
+        })
+        .collect();
+    assert!(writes.is_empty(), "the simulator saw writes: {writes:?}");
+    assert_eq!(serde_json::to_value(h.sim.snapshot()).unwrap(), before);
+
+    let folder = h.client.create_folder(node(2000), "Dry").await.unwrap();
+    assert_eq!(folder.name, "Dry", "outside a dry run the same call writes");
+}

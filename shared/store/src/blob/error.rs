@@ -88,6 +88,9 @@ pub enum StoreError {
         #[source]
         source: BackendError,
     },
+    /// A write refused inside a dry run (`gridlink_core::dry_run`): nothing was written.
+    #[error("{0}")]
+    DryRun(gridlink_core::dry_run::Refusal),
 }
 
 impl StoreError {
@@ -159,6 +162,7 @@ impl gridlink_core::error::Classify for StoreError {
                     ErrorKind::Internal
                 }
             }
+            Self::DryRun(_) => ErrorKind::Forbidden,
         }
     }
 }

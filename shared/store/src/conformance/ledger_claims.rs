@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::ledger::{id, now};
-use crate::ledger::{Claim, ClaimToken, IndexName, LedgerError, NewRecord, Query};
+use crate::ledger::{Claim, ClaimPeek, ClaimToken, IndexName, LedgerError, NewRecord, Query};
 use crate::testing::LedgerUnderTest;
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -63,6 +63,50 @@ pub async fn a_claim_is_acquired_and_its_result_is_returned_to_later_callers(t: 
             .await,
         Err(LedgerError::ClaimLost { .. })
     ));
+}
+
+/// A peek answers what a claim would find — free, held until the lease ends, completed with
+/// its result, another payload refused — and writes nothing: a peek of a free claim leaves
+/// it free for the next claim, and a held one is still held by its worker.
+pub async fn a_peek_says_what_a_claim_would_find_and_writes_nothing(t: &LedgerUnderTest) {
+    let free = id("webhook", "INV-0");
+    for _ in 0..2 {
+        assert_eq!(
+            t.ledger.peek_claim(&free, Some("h1")).await.expect("peek"),
+            ClaimPeek::Free
+        );
+    }
+    let started = now(t);
+    let token = acquire(t, "INV-1", Some("h1")).await;
+    let claim_id = id("webhook", "INV-1");
+    assert_eq!(
+        t.ledger
+            .peek_claim(&claim_id, Some("h1"))
+            .await
+            .expect("peek"),
+        ClaimPeek::Held {
+            until: started + LEASE
+        }
+    );
+    let result = json!({"document_id": 4711});
+    t.ledger
+        .complete_claim(&claim_id, &token, result.clone(), None)
+        .await
+        .expect("the peek did not take the claim over");
+    for hash in [Some("h1"), None] {
+        assert_eq!(
+            t.ledger.peek_claim(&claim_id, hash).await.expect("peek"),
+            ClaimPeek::Completed {
+                result: result.clone()
+            }
+        );
+    }
+    assert!(matches!(
+        t.ledger.peek_claim(&claim_id, Some("h2")).await,
+        Err(LedgerError::PayloadMismatch { .. })
+    ));
+    // The peeked free claim is still free: the next claim acquires it.
+    acquire(t, "INV-0", Some("h1")).await;
 }
 
 /// While the lease lives, another claim gets `ClaimHeld` with the lease end.

@@ -83,6 +83,7 @@ macro_rules! ledger_conformance {
                 a_completed_claim_expires_after_its_retention,
                 sixteen_concurrent_claims_have_exactly_one_holder,
                 claims_and_records_with_the_same_id_are_independent,
+                a_peek_says_what_a_claim_would_find_and_writes_nothing,
                 a_sequence_gives_an_identity_its_number_again_and_the_next_one_to_another,
                 sixteen_identities_racing_for_a_sequence_get_sixteen_distinct_numbers,
                 a_sequence_wraps_around_after_its_last_number,

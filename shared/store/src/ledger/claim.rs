@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Claim, LedgerError, RecordId, from_millis};
+use super::{Claim, ClaimPeek, LedgerError, RecordId, from_millis};
 
 /// Where a claim stands. Stored as Powertools' status strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,18 @@ impl ClaimDecision {
                 (Some(asked), Some(stored)) if asked != stored => Self::Mismatch,
                 _ => Self::Completed(existing.result.clone().unwrap_or(Value::Null)),
             },
+        }
+    }
+
+    /// What a [`crate::Ledger::peek_claim`] answers for this decision.
+    pub(crate) fn into_peek(self, id: &RecordId) -> Result<ClaimPeek, LedgerError> {
+        match self {
+            Self::Take => Ok(ClaimPeek::Free),
+            Self::Completed(result) => Ok(ClaimPeek::Completed { result }),
+            Self::Held(until_ms) => Ok(ClaimPeek::Held {
+                until: from_millis(until_ms),
+            }),
+            Self::Mismatch => Err(LedgerError::PayloadMismatch { id: id.clone() }),
         }
     }
 

@@ -79,6 +79,9 @@ pub enum LedgerError {
         #[source]
         source: BackendError,
     },
+    /// A write refused inside a dry run (`gridlink_core::dry_run`): nothing was written.
+    #[error("{0}")]
+    DryRun(gridlink_core::dry_run::Refusal),
 }
 
 impl LedgerError {
@@ -120,6 +123,7 @@ impl gridlink_core::error::Classify for LedgerError {
                     ErrorKind::Internal
                 }
             }
+            Self::DryRun(_) => ErrorKind::Forbidden,
         }
     }
 }

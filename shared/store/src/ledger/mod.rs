@@ -54,6 +54,23 @@ pub use record::{
 pub(crate) use record::{from_millis, to_millis};
 pub use sequence::Sequence;
 
+/// What [`Ledger::claim`] would find, read without writing ([`Ledger::peek_claim`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimPeek {
+    /// Nothing live is there: a claim would be acquired.
+    Free,
+    /// The work was done; here is its result.
+    Completed {
+        /// What `complete_claim` stored.
+        result: Value,
+    },
+    /// A worker holds the claim until `until`.
+    Held {
+        /// When its lease ends.
+        until: OffsetDateTime,
+    },
+}
+
 /// An opaque proof of holding a claim, handed out by [`Ledger::claim`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClaimToken(pub(crate) String);
@@ -141,6 +158,16 @@ pub trait Ledger: Send + Sync + Debug {
         result: Value,
         retain_for: Option<Duration>,
     ) -> Result<(), LedgerError>;
+
+    /// What [`Ledger::claim`] would find for `id` now, read without writing anything (a dry
+    /// run asks so): [`ClaimPeek::Free`] where `claim` would acquire, the stored result where
+    /// it would answer [`Claim::AlreadyCompleted`], the lease where it would be held, and
+    /// [`LedgerError::PayloadMismatch`] where it would answer that.
+    async fn peek_claim(
+        &self,
+        id: &RecordId,
+        payload_hash: Option<&str>,
+    ) -> Result<ClaimPeek, LedgerError>;
 
     /// Gives the claim up (the work failed) so that a retry can claim it at once.
     /// [`LedgerError::ClaimLost`] if `token` no longer holds the claim.

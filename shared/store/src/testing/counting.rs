@@ -12,7 +12,7 @@ use crate::blob::{
     Blob, BlobEntry, BlobKey, BlobMeta, BlobStore, ByteRange, ByteStream, PutOptions, StoreError,
 };
 use crate::ledger::{
-    Claim, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
+    Claim, ClaimPeek, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
     RecordChange, RecordId,
 };
 
@@ -186,5 +186,14 @@ impl Ledger for CountingLedger {
     async fn release_claim(&self, id: &RecordId, token: &ClaimToken) -> Result<(), LedgerError> {
         self.note("release_claim");
         self.inner.release_claim(id, token).await
+    }
+
+    async fn peek_claim(
+        &self,
+        id: &RecordId,
+        payload_hash: Option<&str>,
+    ) -> Result<ClaimPeek, LedgerError> {
+        self.note("peek_claim");
+        self.inner.peek_claim(id, payload_hash).await
     }
 }

@@ -108,6 +108,10 @@ impl TgClient {
         whole_timeout: bool,
         build: Build<'_>,
     ) -> Result<Response, TgError> {
+        refuse_in_dry_run(&method, path, || match key {
+            Some(key) => format!("{what}, idempotency key {}", key.as_str()),
+            None => what.to_owned(),
+        })?;
         let url = self.config.url(path);
         self.config
             .retry
@@ -168,6 +172,7 @@ impl TgClient {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|source| TgError::Decode { what, source })?;
+        refuse_in_dry_run(&method, path, || body_summary(what, body.as_deref()))?;
         let build: Build<'_> = Box::new(move |request| {
             Ok(match &body {
                 Some(body) => request
@@ -226,6 +231,59 @@ impl TgClient {
             ),
         })
     }
+}
+
+/// Inside a dry run (`gridlink_core::dry_run`), refuses every call but a `GET` before
+/// anything is sent; outside one, lets it through.
+fn refuse_in_dry_run(
+    method: &Method,
+    path: &str,
+    summary: impl FnOnce() -> String,
+) -> Result<(), TgError> {
+    if *method == Method::GET {
+        return Ok(());
+    }
+    match gridlink_core::dry_run::refuse("tg", method.as_str(), path, summary) {
+        Some(refusal) => Err(TgError::DryRun(refusal)),
+        None => Ok(()),
+    }
+}
+
+/// What a JSON call would send, shortly (a dry run's report): what it is and the body's
+/// telling fields (the document type, the partner, the file, the subject…).
+fn body_summary(what: &str, body: Option<&[u8]>) -> String {
+    const TELLING: [&str; 10] = [
+        "doc_type",
+        "partner_id",
+        "receiver",
+        "file_name",
+        "subject",
+        "name",
+        "kind",
+        "space_id",
+        "thread_id",
+        "status",
+    ];
+    let mut parts = vec![what.to_owned()];
+    if let Some(serde_json::Value::Object(fields)) =
+        body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+    {
+        for name in TELLING {
+            match fields.get(name) {
+                Some(serde_json::Value::String(text)) => {
+                    parts.push(format!(
+                        "{name} \"{}\"",
+                        text.chars().take(80).collect::<String>()
+                    ));
+                }
+                Some(value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                    parts.push(format!("{name} {value}"));
+                }
+                _ => {}
+            }
+        }
+    }
+    parts.join(", ")
 }
 
 /// Reads a successful answer as `T`.

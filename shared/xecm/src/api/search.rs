@@ -59,7 +59,7 @@ impl XecmClient {
         let call = PagedCall {
             what: "search",
             method: Method::POST,
-            path: "v2/search".to_owned(),
+            path: crate::transport::SEARCH_PATH.to_owned(),
             params,
             limit: if query.page_size == 0 {
                 100

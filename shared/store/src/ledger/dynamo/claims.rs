@@ -12,8 +12,8 @@ use super::expr::{Expr, backend};
 use super::item::{CLAIM_SK, attr, decode_claim, n, primary_key, s, ttl_seconds};
 use super::{Conditional, DynamoLedger, absent_condition};
 use crate::ledger::{
-    Claim, ClaimDecision, ClaimStatus, ClaimToken, LedgerError, RecordId, duration_millis,
-    from_millis,
+    Claim, ClaimDecision, ClaimPeek, ClaimStatus, ClaimToken, LedgerError, RecordId,
+    duration_millis, from_millis,
 };
 
 /// One conditional `PutItem` of an in-progress claim; on a failed condition the stored
@@ -68,6 +68,18 @@ pub(super) async fn claim(
             _ => Err(backend("claim", error)),
         },
     }
+}
+
+/// What a claim would find: one consistent `GetItem`, no write.
+pub(super) async fn peek(
+    ledger: &DynamoLedger,
+    id: &RecordId,
+    payload_hash: Option<&str>,
+) -> Result<ClaimPeek, LedgerError> {
+    let now = ledger.now_ms();
+    let stored = ledger.read_item(id, CLAIM_SK).await?;
+    let state = stored.as_ref().map(decode_claim).transpose()?;
+    ClaimDecision::about(state.as_ref(), now, payload_hash).into_peek(id)
 }
 
 /// `status = INPROGRESS AND token = :token`: the caller still holds the claim.

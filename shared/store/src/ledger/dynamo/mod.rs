@@ -51,8 +51,8 @@ use self::item::{
 };
 pub use self::table::{GSI1, GSI2, ensure_table};
 use super::{
-    Claim, ClaimToken, IndexName, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
-    RecordChange, RecordId, SortRange, check_transaction, from_millis, to_millis,
+    Claim, ClaimPeek, ClaimToken, IndexName, Ledger, LedgerError, LedgerRecord, LedgerWrite,
+    NewRecord, Query, RecordChange, RecordId, SortRange, check_transaction, from_millis, to_millis,
 };
 
 /// The ledger in a DynamoDB table laid out as the module docs describe.
@@ -526,6 +526,14 @@ impl Ledger for DynamoLedger {
 
     async fn release_claim(&self, id: &RecordId, token: &ClaimToken) -> Result<(), LedgerError> {
         claims::release(self, id, token).await
+    }
+
+    async fn peek_claim(
+        &self,
+        id: &RecordId,
+        payload_hash: Option<&str>,
+    ) -> Result<ClaimPeek, LedgerError> {
+        claims::peek(self, id, payload_hash).await
     }
 }
 

@@ -27,8 +27,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 
 use super::{
-    Claim, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite, NewRecord, Query,
-    RecordChange, RecordId, check_transaction,
+    Claim, ClaimDecision, ClaimPeek, ClaimToken, Ledger, LedgerError, LedgerRecord, LedgerWrite,
+    NewRecord, Query, RecordChange, RecordId, check_transaction,
 };
 
 /// How long a writer waits for the database lock before giving up with a transient error.
@@ -281,6 +281,23 @@ impl Ledger for SqliteLedger {
             "complete_claim",
             TransactionBehavior::Immediate,
             move |tx, now| rows::complete_claim(tx, &id, &token, &result, retain_for, now),
+        )
+        .await
+    }
+
+    async fn peek_claim(
+        &self,
+        id: &RecordId,
+        payload_hash: Option<&str>,
+    ) -> Result<ClaimPeek, LedgerError> {
+        let (id, payload_hash) = (id.clone(), payload_hash.map(str::to_owned));
+        self.run(
+            "peek_claim",
+            TransactionBehavior::Deferred,
+            move |tx, now| {
+                let existing = rows::load_claim(tx, &id)?;
+                ClaimDecision::about(existing.as_ref(), now, payload_hash.as_deref()).into_peek(&id)
+            },
         )
         .await
     }

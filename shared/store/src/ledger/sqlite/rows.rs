@@ -213,7 +213,10 @@ pub(super) fn query(
     Ok(records)
 }
 
-fn load_claim(tx: &Transaction<'_>, id: &RecordId) -> Result<Option<ClaimState>, LedgerError> {
+pub(super) fn load_claim(
+    tx: &Transaction<'_>,
+    id: &RecordId,
+) -> Result<Option<ClaimState>, LedgerError> {
     tx.query_row(
         "SELECT status, token, payload_hash, result, expires_at_ms FROM ledger_claims WHERE kind = ?1 AND key = ?2",
         params![id.kind(), id.key()],
