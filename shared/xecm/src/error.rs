@@ -129,7 +129,7 @@ impl Classify for XecmError {
             XecmError::Api { .. } if self.is_already_exists() => ErrorKind::Conflict,
             XecmError::Api { .. } if self.is_not_accessible() => ErrorKind::NotFound,
             XecmError::Api { status: 401, .. } | XecmError::Auth(_) => ErrorKind::Unauthorized,
-            XecmError::Api { status: 403, .. } => ErrorKind::Forbidden,
+            XecmError::Api { status: 403, .. } | XecmError::DryRun(_) => ErrorKind::Forbidden,
             XecmError::Api { status: 404, .. } | XecmError::NotFound(_) => ErrorKind::NotFound,
             XecmError::Api { status: 429, .. } => ErrorKind::RateLimited,
             XecmError::Api { status, .. } if *status >= 500 => ErrorKind::Unavailable,
@@ -138,7 +138,6 @@ impl Classify for XecmError {
                 ErrorKind::Unavailable
             }
             XecmError::Config(_) => ErrorKind::Internal,
-            XecmError::DryRun(_) => ErrorKind::Forbidden,
         }
     }
 }
