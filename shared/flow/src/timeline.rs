@@ -33,7 +33,8 @@
 //! Entry ids are stable per happening (an item's `received`, an effect's completion), so a
 //! write repeated after a failure finds the entry there and leaves it.
 //!
-//! Outside a scope (a test calling a use case directly) nothing is recorded.
+//! Outside a scope (a test calling a use case directly) nothing is recorded, and neither is
+//! anything inside a dry run (`gridlink_core::dry_run`: an operator's replay with `dry_run`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -195,6 +196,11 @@ tokio::task_local! {
 }
 
 fn with_state<T>(f: impl FnOnce(&Context, &mut State) -> T) -> Option<T> {
+    // A dry run (an operator's replay with `dry_run`) writes nothing, so it records nothing:
+    // the entries would be written when the scope ends, outside the dry run.
+    if gridlink_core::dry_run::active() {
+        return None;
+    }
     SCOPE
         .try_with(|scope| {
             let mut state = scope.state.lock().unwrap_or_else(PoisonError::into_inner);
