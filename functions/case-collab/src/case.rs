@@ -93,6 +93,7 @@ impl CaseCollab {
     /// runs once.
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
     pub async fn sync_case(&self, workspace_id: NodeId) -> Result<CaseSync, CaseError> {
+        gridlink_flow::timeline::about("case", &workspace_id.to_string());
         let mut sync = CaseSync {
             workspace_id: workspace_id.get(),
             ..CaseSync::default()

@@ -116,7 +116,7 @@ impl CaseCollab {
             .collect();
         // Deleted workspaces are in no change list: the register finds them.
         for deleted in self.live().sweep_deleted().await? {
-            cases.push(self.sync_case(deleted.workspace_id).await?);
+            cases.push(gridlink_flow::timeline::item(self.sync_case(deleted.workspace_id)).await?);
         }
         Ok(json!({"examined": report.examined, "cases": cases, "failed": report.failed}))
     }

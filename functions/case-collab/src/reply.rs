@@ -76,6 +76,7 @@ impl CaseCollab {
                 event_id: event.event_id.as_str().to_owned(),
                 reason: e.to_string(),
             })?;
+        gridlink_flow::timeline::about("case", &link.workspace_id.to_string());
         let message = &posted.message;
         if message
             .author

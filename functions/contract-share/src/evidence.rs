@@ -127,6 +127,7 @@ impl ContractShare {
         if ack.partner_id.as_str() != shared.partner_id {
             return Ok(ignored("the answer is not from the share's partner"));
         }
+        gridlink_flow::timeline::about("contract", &shared.workspace_id.to_string());
         let workspace = NodeId::new(shared.workspace_id)?;
         let (standing, _) = self.standing(shared.workspace_id).await?;
         let superseded_by = standing

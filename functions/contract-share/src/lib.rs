@@ -147,7 +147,11 @@ impl ContractShare {
             .collect();
         // Deleted workspaces are in no change list: the register finds them.
         for deleted in self.live().sweep_deleted().await? {
-            revoked.extend(self.sync_contract(deleted.workspace_id).await?.revoked);
+            revoked.extend(
+                gridlink_flow::timeline::item(self.sync_contract(deleted.workspace_id))
+                    .await?
+                    .revoked,
+            );
         }
         Ok(
             json!({"examined": report.examined, "shared": shared, "revoked": revoked, "failed": report.failed}),

@@ -81,7 +81,13 @@ impl ContractShare {
         let mut skipped = Vec::new();
         let mut first_failure = None;
         for shared in &overdue {
-            match self.remind(shared, now).await {
+            // Each share's reminder is about its own contract (a timeline scope of its own).
+            let reminder = gridlink_flow::timeline::item(async {
+                gridlink_flow::timeline::about("contract", &shared.workspace_id.to_string());
+                self.remind(shared, now).await
+            })
+            .await;
+            match reminder {
                 Ok(Outcome::Sent(sent)) => reminded.push(sent),
                 Ok(Outcome::Skipped(why)) => {
                     skipped.push(json!({"share_id": shared.share_id, "why": why}));

@@ -134,6 +134,7 @@ impl ContractShare {
     /// writes the acknowledgment status. Safe to repeat: every effect runs once.
     #[tracing::instrument(skip_all, fields(workspace_id = %workspace_id))]
     pub async fn sync_contract(&self, workspace_id: NodeId) -> Result<ContractSync, ShareError> {
+        gridlink_flow::timeline::about("contract", &workspace_id.to_string());
         let mut sync = ContractSync {
             workspace_id: workspace_id.get(),
             ..ContractSync::default()

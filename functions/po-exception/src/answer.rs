@@ -117,6 +117,7 @@ impl PoException {
         let Some(record) = machine::get(self.platform.ledger.as_ref(), &key).await? else {
             return Ok(ignored("the exception is not in the ledger"));
         };
+        record.about();
         let response = message
             .structured
             .as_ref()

@@ -454,6 +454,7 @@ impl PoException {
             else {
                 continue;
             };
+            record.about();
             if record.partner_address.as_deref() != Some(sender.as_str()) {
                 tracing::warn!(sender = %sender, exception_id = %record.exception_id, "a change answer from another partner refused");
                 continue;
@@ -585,6 +586,7 @@ impl PoException {
         else {
             return Ok(json!({"ignored": "the exception is not in the ledger"}));
         };
+        record.about();
         let acknowledgment = match read_acknowledgment_unkept(&self.platform, &document).await? {
             AcknowledgmentRead::Read(acknowledgment) => *acknowledgment,
             AcknowledgmentRead::Skipped(reason) => return Ok(json!({ "ignored": reason })),

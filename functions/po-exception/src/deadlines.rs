@@ -47,7 +47,13 @@ impl PoException {
                     continue;
                 }
             };
-            match self.chase(&record, now).await {
+            // Each exception's deadline is about its own keys (a timeline scope of its own).
+            let chased = gridlink_flow::timeline::item(async {
+                record.about();
+                self.chase(&record, now).await
+            })
+            .await;
+            match chased {
                 Ok(Some((true, n))) => reminded.push(format!("{}#{n}", record.key())),
                 Ok(Some((false, _))) => escalated.push(record.key()),
                 Ok(None) => {}

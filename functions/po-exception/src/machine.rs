@@ -195,6 +195,16 @@ pub struct Entry {
     pub cause: String,
 }
 
+/// Names the order `po` and its exception `exception_id` for the timeline (`po:{po}`,
+/// `exception:{po}/{exception id}`: exception ids are unique within their order).
+pub fn about(po: &str, exception_id: &str) {
+    gridlink_flow::timeline::about("po", po);
+    gridlink_flow::timeline::about(
+        "exception",
+        &format!("{}/{}", po.trim(), exception_id.trim()),
+    );
+}
+
 /// One exception as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExceptionRecord {
@@ -249,6 +259,12 @@ pub struct ExceptionRecord {
 }
 
 impl ExceptionRecord {
+    /// Names the order and the exception for the timeline (`po:{po}`,
+    /// `exception:{po}/{exception id}`).
+    pub fn about(&self) {
+        about(&self.po_number, &self.exception_id);
+    }
+
     /// A new record in `state`.
     pub fn new(workspace_id: i64, po_number: &str, exception_id: &str) -> Self {
         Self {

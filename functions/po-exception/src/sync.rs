@@ -191,6 +191,7 @@ impl PoException {
             return Ok(sync);
         };
         sync.po_number = Some(po_number.clone());
+        gridlink_flow::timeline::about("po", &po_number);
         let partner = self.partner_of(&order).await?;
         let mut statuses = Vec::new();
         for raw in &rows {
@@ -235,31 +236,37 @@ impl PoException {
                     }
                 }
             };
-            let record = match result {
-                Err(reason) => {
-                    let record = self.park(ws, &po_number, &exception_id, &reason).await?;
-                    sync.parked.push(format!("{exception_id}: {reason}"));
-                    record
-                }
-                Ok((valid, partner_id, partner_name)) => {
-                    let edi = partner.as_ref().ok().map(|s| (s.address.clone(), s.syntax));
-                    self.advance(
-                        ws,
-                        &po_number,
-                        &valid,
-                        (&partner_id, &partner_name, edi),
-                        row_status.as_deref(),
-                        &mut sync,
-                    )
-                    .await?
-                }
-            };
+            // Each exception's work is about its own keys (a timeline scope of its own).
+            let record = gridlink_flow::timeline::item(async {
+                machine::about(&po_number, &exception_id);
+                let record = match result {
+                    Err(reason) => {
+                        let record = self.park(ws, &po_number, &exception_id, &reason).await?;
+                        sync.parked.push(format!("{exception_id}: {reason}"));
+                        record
+                    }
+                    Ok((valid, partner_id, partner_name)) => {
+                        let edi = partner.as_ref().ok().map(|s| (s.address.clone(), s.syntax));
+                        self.advance(
+                            ws,
+                            &po_number,
+                            &valid,
+                            (&partner_id, &partner_name, edi),
+                            row_status.as_deref(),
+                            &mut sync,
+                        )
+                        .await?
+                    }
+                };
+                self.file_timeline(&record).await?;
+                Ok::<_, ExceptionError>(record)
+            })
+            .await?;
             statuses.push((
                 raw.index,
                 Some(record.status_text()),
                 record.thread_id.clone(),
             ));
-            self.file_timeline(&record).await?;
         }
         let changed = self.project(workspace_id, &rows, statuses).await?;
         for (exception_id, status) in changed {

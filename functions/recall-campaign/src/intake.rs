@@ -105,6 +105,7 @@ impl RecallCampaign {
                 ),
             ));
         }
+        gridlink_flow::timeline::about("recall", &partner.recall_id);
         intake.recall_id = partner.recall_id.clone();
         intake.partner_id = partner.partner_id.clone();
         let response = &received.response;
@@ -259,82 +260,88 @@ impl RecallCampaign {
         let mut reminded = Vec::new();
         let mut escalated = Vec::new();
         for issued in self.recalls_in(crate::records::ACTIVE).await? {
-            let Ok(due) = OffsetDateTime::parse(
-                &issued.due_at,
-                &time::format_description::well_known::Rfc3339,
-            ) else {
-                continue;
-            };
-            if now <= due {
-                continue;
-            }
-            let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
-            let number =
-                u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
-                    .unwrap_or(0)
-                    + 1;
-            let mut changed = false;
-            for partner in self.partners_of(&issued.recall_id).await? {
-                if crate::escalation::due_for_escalation(&issued, &partner, now) {
-                    let escalation = self.escalate(&issued, &partner, now).await?;
-                    escalated.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "at": escalation.at, "message_id": escalation.message_id, "note": escalation.note}));
-                    changed = true;
-                    continue;
-                }
-                if partner.state != PartnerState::Invited
-                    || partner.reminders >= number
-                    || partner.escalation.is_some()
-                {
-                    continue;
-                }
-                let Some(campaign_id) = partner.campaign_id.clone() else {
-                    continue;
+            // Each recall's reminders are about its own key (a timeline scope of its own).
+            gridlink_flow::timeline::item(async {
+                gridlink_flow::timeline::about("recall", &issued.recall_id);
+                let Ok(due) = OffsetDateTime::parse(
+                    &issued.due_at,
+                    &time::format_description::well_known::Rfc3339,
+                ) else {
+                    return Ok(());
                 };
-                let tg = self.platform.tg.clone();
-                let partner_id = partner.partner_id.clone();
-                let recall_id = issued.recall_id.clone();
-                let outcome = self
-                    .platform
-                    .effects
-                    .once(
-                        &EffectKey::new(
-                            "tg-recall-reminder",
-                            format!("{}/{number}", issued.partner_key(&partner.partner_id)),
-                        ),
-                        None,
-                        |k| async move {
-                            let sent = tg
-                                .remind(
-                                    &crate::issue::key(&k)?,
-                                    &gridlink_tgrid::CampaignId::new(&campaign_id),
-                                    &gridlink_tgrid::model::NewReminder {
-                                        partner_ids: vec![gridlink_tgrid::PartnerId::new(&partner_id)],
-                                        message: format!("Reminder {number}: recall {recall_id} is overdue; please answer."),
-                                    },
-                                )
-                                .await?;
-                            Ok::<_, RecallError>(json!({"reminded": sent.reminded}))
-                        },
-                    )
-                    .await
-                    .map_err(RecallError::from_effect)?;
-                self.change_partner(&issued.partner_key(&partner.partner_id), |p| {
-                    if p.reminders >= number {
-                        return false;
-                    }
-                    p.reminders = number;
-                    true
-                })
-                .await?;
-                changed = true;
-                if outcome.ran_now() {
-                    tracing::info!(recall_id = %issued.recall_id, partner_id = %partner.partner_id, number, "overdue partner reminded");
-                    reminded.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "number": number}));
+                if now <= due {
+                    return Ok(());
                 }
-            }
-            if changed {
-                self.file_rollup(&issued).await?;
-            }
+                let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
+                let number =
+                    u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
+                        .unwrap_or(0)
+                        + 1;
+                let mut changed = false;
+                for partner in self.partners_of(&issued.recall_id).await? {
+                    if crate::escalation::due_for_escalation(&issued, &partner, now) {
+                        let escalation = self.escalate(&issued, &partner, now).await?;
+                        escalated.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "at": escalation.at, "message_id": escalation.message_id, "note": escalation.note}));
+                        changed = true;
+                        continue;
+                    }
+                    if partner.state != PartnerState::Invited
+                        || partner.reminders >= number
+                        || partner.escalation.is_some()
+                    {
+                        continue;
+                    }
+                    let Some(campaign_id) = partner.campaign_id.clone() else {
+                        continue;
+                    };
+                    let tg = self.platform.tg.clone();
+                    let partner_id = partner.partner_id.clone();
+                    let recall_id = issued.recall_id.clone();
+                    let outcome = self
+                        .platform
+                        .effects
+                        .once(
+                            &EffectKey::new(
+                                "tg-recall-reminder",
+                                format!("{}/{number}", issued.partner_key(&partner.partner_id)),
+                            ),
+                            None,
+                            |k| async move {
+                                let sent = tg
+                                    .remind(
+                                        &crate::issue::key(&k)?,
+                                        &gridlink_tgrid::CampaignId::new(&campaign_id),
+                                        &gridlink_tgrid::model::NewReminder {
+                                            partner_ids: vec![gridlink_tgrid::PartnerId::new(&partner_id)],
+                                            message: format!("Reminder {number}: recall {recall_id} is overdue; please answer."),
+                                        },
+                                    )
+                                    .await?;
+                                Ok::<_, RecallError>(json!({"reminded": sent.reminded}))
+                            },
+                        )
+                        .await
+                        .map_err(RecallError::from_effect)?;
+                    self.change_partner(&issued.partner_key(&partner.partner_id), |p| {
+                        if p.reminders >= number {
+                            return false;
+                        }
+                        p.reminders = number;
+                        true
+                    })
+                    .await?;
+                    changed = true;
+                    if outcome.ran_now() {
+                        tracing::info!(recall_id = %issued.recall_id, partner_id = %partner.partner_id, number, "overdue partner reminded");
+                        reminded.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "number": number}));
+                    }
+                }
+                if changed {
+                    self.file_rollup(&issued).await?;
+                }
+                Ok::<_, RecallError>(())
+            })
+            .await?;
         }
         Ok(json!({"reminded": reminded, "escalated": escalated}))
     }

@@ -158,6 +158,7 @@ impl RecallCampaign {
                 return Ok(sync);
             }
         };
+        gridlink_flow::timeline::about("recall", &sheet.recall_id);
         sync.recall_id = Some(sheet.recall_id.clone());
         let span = tracing::Span::current();
         span.record("recall_id", sheet.recall_id.as_str());

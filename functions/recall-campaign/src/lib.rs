@@ -152,8 +152,8 @@ impl RecallCampaign {
             }
             let workspace = gridlink_xecm::NodeId::new(issuing.workspace_id)
                 .map_err(|e| RecallError::malformed("workspace id", &e))?;
-            synced
-                .push(serde_json::to_value(self.sync_recall(workspace).await?).unwrap_or_default());
+            let sync = gridlink_flow::timeline::item(self.sync_recall(workspace)).await?;
+            synced.push(serde_json::to_value(sync).unwrap_or_default());
         }
         Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
     }

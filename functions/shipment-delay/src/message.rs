@@ -28,7 +28,7 @@
 //! The message is filed once per TG message id (`{partner_id}|message|{message_id}`), each
 //! attachment once per attachment id.
 
-use gridlink_flow::InboxItem;
+use gridlink_flow::{InboxItem, timeline};
 use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
 use gridlink_inbound::shipments;
 use gridlink_inbound::unmatched::{self, ParkedMessage};
@@ -197,9 +197,13 @@ pub(crate) async fn handle_message(
         bill_of_lading: text_field(structured, &["bol", "bill_of_lading"]),
         pro_number: text_field(structured, &["pro_number", "pro"]),
     };
+    refs.about();
     let named_po = po_from_thread(posted.thread_external_ref.as_ref())
         .or_else(|| text_field(structured, &["po_number"]))
         .or_else(|| po_from_text(&message.body));
+    if let Some(po) = &named_po {
+        timeline::about("po", po);
+    }
     let identity = format!(
         "{}|message|{}",
         partner_id.as_str(),
@@ -289,6 +293,7 @@ pub(crate) async fn handle_message(
         }));
     };
 
+    timeline::about("po", &po_number);
     let partner_address = format!("{}:{}", address.qualifier, address.id);
     let posted_at = PrimitiveDateTime::new(message.posted_at.date(), message.posted_at.time());
     let summary = message

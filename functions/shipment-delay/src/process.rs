@@ -8,7 +8,7 @@
 //! revision of it becomes a new version; a new status for the shipment is a new document.
 
 use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
-use gridlink_flow::InboxItem;
+use gridlink_flow::{InboxItem, timeline};
 use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
 use gridlink_inbound::intake::syntax_name;
 use gridlink_inbound::shipments::{self, is_shipment_status};
@@ -172,6 +172,7 @@ async fn file_status(
         bill_of_lading: status.bill_of_lading.clone(),
         pro_number: status.pro_number.clone(),
     };
+    refs.about();
     let named_po = status
         .po_numbers
         .first()
@@ -189,6 +190,9 @@ async fn file_status(
                 .map(|carrier| carrier.po_number),
         },
     };
+    if let Some(po) = &po_number {
+        timeline::about("po", po);
+    }
     let latest = status.events.last();
     let status_at = latest.and_then(|e| e.date).map_or(
         PrimitiveDateTime::new(
@@ -278,6 +282,7 @@ async fn file_status(
             }
         },
     };
+    timeline::about("po", &po_number);
     let report = StatusReport {
         source: metadata.doc_type.clone(),
         syntax: syntax_name(syntax),

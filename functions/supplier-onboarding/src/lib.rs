@@ -115,7 +115,7 @@ impl SupplierOnboarding {
                     .any(|s| s.workspace_id == standing.workspace_id)
             {
                 let workspace = gridlink_xecm::NodeId::new(standing.workspace_id)?;
-                synced.push(self.sync_supplier(workspace).await?);
+                synced.push(gridlink_flow::timeline::item(self.sync_supplier(workspace)).await?);
             }
         }
         Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))

@@ -97,111 +97,117 @@ impl SupplierOnboarding {
         let today = self.platform.clock.now().date();
         let mut taken = Vec::new();
         for standing in self.standings().await? {
-            let steps = due_steps(&standing, &self.config.renewal_days, today);
-            if steps.is_empty() {
-                continue;
-            }
-            if self.config.renewals_dry_run {
-                taken.extend(steps);
-                continue;
-            }
-            let workspace = standing.workspace_id;
-            let at = rfc3339(self.platform.clock.now());
-            let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
-            for step in &steps {
-                let key = EffectKey::new(
-                    "onboarding-renewal-step",
-                    format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
-                );
-                let this = step.clone();
-                let (at, due_at) = (at.clone(), due_at.clone());
-                let outcome = self
-                    .platform
-                    .effects
-                    .once(&key, None, |_| async move {
-                        self.change_standing(workspace, |s| {
-                            let Some(r) = s.requirements.get_mut(&this.kind) else {
-                                return false;
-                            };
-                            if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
-                                return false;
-                            }
-                            if this.action == "expired" {
-                                {
-                                    if r.state == State::Expired {
-                                        return false;
-                                    }
-                                    r.state = State::Expired;
-                                    let kind = this.kind.clone();
-                                    s.note(
-                                        &at,
-                                        &kind,
-                                        "expired",
-                                        format!("valid until {}", this.valid_until),
-                                    );
+            // Each supplier's renewals are about its own key (a timeline scope of its own).
+            gridlink_flow::timeline::item(async {
+                gridlink_flow::timeline::about("supplier", &standing.workspace_id.to_string());
+                let steps = due_steps(&standing, &self.config.renewal_days, today);
+                if steps.is_empty() {
+                    return Ok(());
+                }
+                if self.config.renewals_dry_run {
+                    taken.extend(steps);
+                    return Ok(());
+                }
+                let workspace = standing.workspace_id;
+                let at = rfc3339(self.platform.clock.now());
+                let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
+                for step in &steps {
+                    let key = EffectKey::new(
+                        "onboarding-renewal-step",
+                        format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+                    );
+                    let this = step.clone();
+                    let (at, due_at) = (at.clone(), due_at.clone());
+                    let outcome = self
+                        .platform
+                        .effects
+                        .once(&key, None, |_| async move {
+                            self.change_standing(workspace, |s| {
+                                let Some(r) = s.requirements.get_mut(&this.kind) else {
+                                    return false;
+                                };
+                                if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
+                                    return false;
                                 }
-                            } else {
-                                {
-                                    if r.renewal_steps >= this.n {
-                                        return false;
+                                if this.action == "expired" {
+                                    {
+                                        if r.state == State::Expired {
+                                            return false;
+                                        }
+                                        r.state = State::Expired;
+                                        let kind = this.kind.clone();
+                                        s.note(
+                                            &at,
+                                            &kind,
+                                            "expired",
+                                            format!("valid until {}", this.valid_until),
+                                        );
                                     }
-                                    let first = r.renewal_steps == 0;
-                                    r.renewal_steps = this.n;
-                                    if first {
-                                        r.state = State::Expiring;
-                                    }
-                                    let kind = this.kind.clone();
-                                    s.note(
-                                        &at,
-                                        &kind,
-                                        if first { "renewal due" } else { "renewal step" },
-                                        format!(
-                                            "{} days before {} (step {})",
-                                            this.days_left, this.valid_until, this.n
-                                        ),
-                                    );
-                                    if first {
-                                        match &mut s.planned {
-                                            Some(p) if p.renewal => {
-                                                if !p.kinds.contains(&kind) {
-                                                    p.kinds.push(kind);
+                                } else {
+                                    {
+                                        if r.renewal_steps >= this.n {
+                                            return false;
+                                        }
+                                        let first = r.renewal_steps == 0;
+                                        r.renewal_steps = this.n;
+                                        if first {
+                                            r.state = State::Expiring;
+                                        }
+                                        let kind = this.kind.clone();
+                                        s.note(
+                                            &at,
+                                            &kind,
+                                            if first { "renewal due" } else { "renewal step" },
+                                            format!(
+                                                "{} days before {} (step {})",
+                                                this.days_left, this.valid_until, this.n
+                                            ),
+                                        );
+                                        if first {
+                                            match &mut s.planned {
+                                                Some(p) if p.renewal => {
+                                                    if !p.kinds.contains(&kind) {
+                                                        p.kinds.push(kind);
+                                                    }
                                                 }
-                                            }
-                                            Some(_) => {}
-                                            None => {
-                                                s.cycles += 1;
-                                                s.planned = Some(PlannedRequest {
-                                                    cycle: s.cycles,
-                                                    kinds: vec![kind],
-                                                    due_at: due_at.clone(),
-                                                    renewal: true,
-                                                });
+                                                Some(_) => {}
+                                                None => {
+                                                    s.cycles += 1;
+                                                    s.planned = Some(PlannedRequest {
+                                                        cycle: s.cycles,
+                                                        kinds: vec![kind],
+                                                        due_at: due_at.clone(),
+                                                        renewal: true,
+                                                    });
+                                                }
                                             }
                                         }
                                     }
                                 }
-                            }
-                            true
+                                true
+                            })
+                            .await
+                            .map(|_| ())
                         })
                         .await
-                        .map(|_| ())
-                    })
-                    .await
-                    .map_err(OnboardingError::from_effect)?;
-                if outcome.ran_now() {
-                    tracing::info!(workspace_id = workspace, kind = %step.kind, valid_until = %step.valid_until, n = step.n, action = %step.action, "renewal step taken");
-                    taken.push(step.clone());
+                        .map_err(OnboardingError::from_effect)?;
+                    if outcome.ran_now() {
+                        tracing::info!(workspace_id = workspace, kind = %step.kind, valid_until = %step.valid_until, n = step.n, action = %step.action, "renewal step taken");
+                        taken.push(step.clone());
+                    }
                 }
-            }
-            let Some(standing) = self.standing(workspace).await? else {
-                continue;
-            };
-            if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-                let matrix = self.matrix().await?;
-                self.make_request(workspace, partner, planned, &matrix)
-                    .await?;
-            }
-            self.project(NodeId::new(workspace)?).await?;
+                let Some(standing) = self.standing(workspace).await? else {
+                    return Ok(());
+                };
+                if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
+                    let matrix = self.matrix().await?;
+                    self.make_request(workspace, partner, planned, &matrix)
+                        .await?;
+                }
+                self.project(NodeId::new(workspace)?).await?;
+                Ok::<_, OnboardingError>(())
+            })
+            .await?;
         }
         Ok(taken)
     }

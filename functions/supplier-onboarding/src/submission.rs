@@ -117,6 +117,7 @@ impl SupplierOnboarding {
         let Some(record) = record else {
             return Ok(ignored("not a request supplier-onboarding made"));
         };
+        gridlink_flow::timeline::about("supplier", &record.workspace_id.to_string());
         let request = self.platform.tg.document_request(&request_id).await?;
         let workspace = NodeId::new(record.workspace_id)?;
         let Some(standing) = self.standing(record.workspace_id).await? else {

@@ -116,6 +116,7 @@ impl SupplierOnboarding {
         &self,
         workspace_id: NodeId,
     ) -> Result<SupplierSync, OnboardingError> {
+        gridlink_flow::timeline::about("supplier", &workspace_id.to_string());
         let mut sync = SupplierSync {
             workspace_id: workspace_id.get(),
             ..SupplierSync::default()

@@ -204,6 +204,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             if data_dir.exists() {
                 std::fs::remove_dir_all(&data_dir)?;
             }
+            let kept_in = data_dir.clone();
             let stack = RunningStack::start(StackConfig {
                 data_dir,
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -223,6 +224,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             };
             let report = demo::run(&context).await;
             println!("{}", report.summary());
+            println!("{}", demo::where_to_look(&kept_in));
             Ok(if report.failed() {
                 ExitCode::FAILURE
             } else {

@@ -297,7 +297,7 @@ fn record_done(key: &EffectKey, claimed_at: Option<OffsetDateTime>, result: &ser
             "effect": key.kind(),
             "effect_key": key.key(),
             "claimed_at": claimed_at.map(crate::timeline::format_at),
-            "ids": crate::timeline::ids_of(system, result),
+            "ids": crate::timeline::ids_of(result),
             "result": crate::timeline::bounded(result),
         }),
     );

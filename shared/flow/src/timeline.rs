@@ -332,28 +332,45 @@ pub fn system_of(effect_kind: &str) -> &'static str {
     }
 }
 
-/// The ids a result names: its top-level fields called `id` or ending in `_id` / `_ids`
-/// (numbers, texts, lists of them), under the system they are ids of.
-pub fn ids_of(system: &str, result: &Value) -> Value {
-    let mut ids = Map::new();
+/// The ids a result names — its top-level fields called `id` or ending in `_id` / `_ids` — by
+/// system: gridlink names xECM nodes by number and Trading Grid objects by text id
+/// (`prt_…`, `doc_…`, `msg_…`), so numbers go under `xecm` and texts under `tg`.
+///
+/// # Format
+/// `{"xecm": {"document_id": 123, "workspace_id": 45}, "tg": {"share_id": "shr_1"}}`
+pub fn ids_of(result: &Value) -> Value {
+    let mut xecm = Map::new();
+    let mut tg = Map::new();
     if let Value::Object(fields) = result {
         for (name, value) in fields {
-            let named = name == "id" || name.ends_with("_id") || name.ends_with("_ids");
-            let scalar = |v: &Value| v.is_number() || v.is_string();
-            let usable = scalar(value)
-                || value
-                    .as_array()
-                    .is_some_and(|items| !items.is_empty() && items.iter().all(scalar));
-            if named && usable {
-                ids.insert(name.clone(), value.clone());
+            if !(name == "id" || name.ends_with("_id") || name.ends_with("_ids")) {
+                continue;
+            }
+            let first = match value {
+                Value::Array(items) if !items.is_empty() => &items[0],
+                other => other,
+            };
+            let same = |v: &Value| std::mem::discriminant(v) == std::mem::discriminant(first);
+            let all_alike = value.as_array().is_none_or(|items| items.iter().all(same));
+            match first {
+                Value::Number(_) if all_alike => {
+                    xecm.insert(name.clone(), value.clone());
+                }
+                Value::String(_) if all_alike => {
+                    tg.insert(name.clone(), value.clone());
+                }
+                _ => {}
             }
         }
     }
-    if ids.is_empty() {
-        json!({})
-    } else {
-        json!({ system: ids })
+    let mut ids = Map::new();
+    if !xecm.is_empty() {
+        ids.insert("xecm".to_owned(), Value::Object(xecm));
     }
+    if !tg.is_empty() {
+        ids.insert("tg".to_owned(), Value::Object(tg));
+    }
+    Value::Object(ids)
 }
 
 /// `value` if its JSON is small, else a note of its size.
@@ -675,22 +692,24 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_the_id_fields_of_a_result_under_their_system() {
+    fn ids_are_the_id_fields_of_a_result_numbers_in_xecm_texts_in_tg() {
         assert_eq!(
-            ids_of(
-                "xecm",
-                &json!({"document_id": 42, "name": "x", "new_version": false})
-            ),
+            ids_of(&json!({"document_id": 42, "name": "x", "new_version": false})),
             json!({"xecm": {"document_id": 42}})
         );
         assert_eq!(
             ids_of(
-                "tg",
                 &json!({"message_id": "msg_1", "attachment_ids": ["a", "b"], "thread": {"id": 1}})
             ),
             json!({"tg": {"message_id": "msg_1", "attachment_ids": ["a", "b"]}})
         );
-        assert_eq!(ids_of("tg", &json!("just text")), json!({}));
+        assert_eq!(
+            ids_of(
+                &json!({"share_id": "shr_1", "workspace_id": 7, "document_id": 9, "mixed_ids": [1, "a"]})
+            ),
+            json!({"xecm": {"workspace_id": 7, "document_id": 9}, "tg": {"share_id": "shr_1"}})
+        );
+        assert_eq!(ids_of(&json!("just text")), json!({}));
         assert_eq!(system_of("xecm-file"), "xecm");
         assert_eq!(system_of("tg-ack"), "tg");
     }

@@ -73,6 +73,16 @@ impl ShipmentRefs {
         }
     }
 
+    /// Names the shipment id and bill of lading for the timeline (`shipment:…`, `bol:…`).
+    pub fn about(&self) {
+        if let Some(shipment) = &self.shipment_id {
+            gridlink_flow::timeline::about("shipment", shipment);
+        }
+        if let Some(bol) = &self.bill_of_lading {
+            gridlink_flow::timeline::about("bol", bol);
+        }
+    }
+
     /// `(kind, normalised value)` of every reference present, most specific first.
     fn present(&self) -> Vec<(&'static str, String)> {
         [

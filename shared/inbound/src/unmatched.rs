@@ -315,7 +315,7 @@ pub async fn close(
             "item_id": item_id,
             "status": status,
             "by": outcome.get("by"),
-            "ids": timeline::ids_of("xecm", outcome.get("filed").unwrap_or(&Value::Null)),
+            "ids": timeline::ids_of(outcome.get("filed").unwrap_or(&Value::Null)),
         }),
     );
     let mut change = record.change();

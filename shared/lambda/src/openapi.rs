@@ -506,7 +506,7 @@ fn components() -> Value {
                 "type": "object",
                 "required": ["key", "entries", "more", "cursor"],
                 "properties": {
-                    "key": {"type": "string", "description": "The key as read: `{kind}:{value}`, kind one of po, shipment, invoice, case, contract, supplier, recall, partner, exception"},
+                    "key": {"type": "string", "description": "The key as read: `{kind}:{value}`, kind one of po, shipment, bol, invoice, case, contract, supplier, recall, partner, exception"},
                     "entries": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
                     "more": {"type": "boolean", "description": "Whether entries follow this page"},
                     "cursor": {"type": ["string", "null"], "description": "When `more`: pass as `after` for the next page"}
@@ -519,7 +519,7 @@ fn components() -> Value {
                     "at": {"type": "string", "format": "date-time", "description": "When it happened (UTC, milliseconds)"},
                     "key": {"type": "string"},
                     "function": {"type": "string", "description": "The function that recorded it"},
-                    "kind": {"type": "string", "enum": ["received", "done", "failed", "dead_letter", "requeued", "discarded", "effect", "effect_failed", "unmatched", "unmatched_closed"]},
+                    "kind": {"type": "string", "enum": ["received", "done", "failed", "dead_letter", "requeued", "discarded", "effect", "effect_failed", "unmatched", "unmatched_closed", "sync_failed"]},
                     "system": {"type": "string", "enum": ["tg", "xecm", "gridlink"], "description": "Where it happened"},
                     "item_id": {"type": "string", "description": "The inbox item (`{source}:{event id}`) or unmatched item"},
                     "event_id": {"type": "string"},
@@ -527,7 +527,7 @@ fn components() -> Value {
                     "effect": {"type": "string", "description": "The effect's kind (`xecm-file`, `tg-ack`, …)"},
                     "effect_key": {"type": "string", "description": "The effect's business identity"},
                     "claimed_at": {"type": ["string", "null"], "format": "date-time"},
-                    "ids": {"type": "object", "description": "Ids in each system: `{\"xecm\": {\"document_id\": 123}, \"tg\": {\"document_id\": \"doc_…\"}}`"},
+                    "ids": {"type": "object", "description": "Ids in each system the entry names (xECM node ids are numbers, TG ids texts): `{\"xecm\": {\"document_id\": 123}, \"tg\": {\"document_id\": \"doc_…\"}}`"},
                     "result": {"description": "What the effect answered (cut to a size note beyond 4 KB)"},
                     "outcome": {"description": "What processing the item came to (`done`)"},
                     "error": {"type": "string", "description": "Why the attempt failed (`failed`, `dead_letter`)"},

@@ -140,7 +140,30 @@ impl Poller<'_> {
             failed: Vec::new(),
         };
         for workspace in workspaces {
-            match sync(workspace).await {
+            // Each workspace's sync is about its own business keys (a timeline scope of its
+            // own); a failure is on its timeline too.
+            let synced = gridlink_flow::timeline::item(async {
+                let synced = sync(workspace).await;
+                if let Err(error) = &synced {
+                    gridlink_flow::timeline::record(
+                        "sync_failed",
+                        format!(
+                            "{}|sync-failed|{}|{}",
+                            self.function,
+                            workspace.get(),
+                            now.unix_timestamp()
+                        ),
+                        serde_json::json!({
+                            "system": "gridlink",
+                            "ids": {"xecm": {"workspace_id": workspace.get()}},
+                            "error": gridlink_flow::timeline::bounded_text(&error.to_string()),
+                        }),
+                    );
+                }
+                synced
+            })
+            .await;
+            match synced {
                 Ok(outcome) => {
                     self.clear_failure(workspace).await?;
                     report.synced.push(outcome);

@@ -197,6 +197,17 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
     report
 }
 
+/// Where to see the demo order's timeline after the demo: its data stays in `data_dir`, so a
+/// stack started on it answers the timeline route.
+pub fn where_to_look(data_dir: &std::path::Path) -> String {
+    let dir = data_dir.display();
+    format!(
+        "Where is PO 4500001234? Its timeline (every function, oldest first) is kept in {dir}:\n  \
+         gridlink-local up --data-dir {dir}\n  \
+         curl -s 'http://127.0.0.1:8080/order-reconcile/timeline/po:4500001234?limit=100'"
+    )
+}
+
 /// Polls `probe` every 200 ms until `done` holds or `limit` passes: how every demo step waits
 /// for the stack (a webhook's processing, a schedule's firing) without a fixed sleep.
 pub(crate) async fn wait_for<T, F, Fut>(

@@ -121,7 +121,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         ack,
     );
 
-    if acme_sends_and_it_is_filed(
+    let Some(shipped) = acme_sends_and_it_is_filed(
         ctx,
         report,
         "856",
@@ -130,10 +130,9 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         "Delivery Notes",
     )
     .await
-    .is_none()
-    {
+    else {
         return;
-    }
+    };
     let Some(invoiced) = acme_sends_and_it_is_filed(
         ctx,
         report,
@@ -174,6 +173,95 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         started,
         parked,
     );
+
+    let started = Instant::now();
+    let timeline = order_timeline(
+        ctx,
+        &[
+            ("855", &acknowledged),
+            ("856", &shipped),
+            ("810", &invoiced),
+        ],
+    )
+    .await;
+    report.check(
+        STEP,
+        format!("GET /order-reconcile/timeline/po:{PO} shows each document received, filed in xECM and acknowledged through TG, in order, and Initech's parked ORDRSP"),
+        started,
+        timeline,
+    );
+}
+
+/// The order's timeline, read through the gateway: for each document (`(name, outcome)`), its
+/// event received, its filing with the xECM document id the outcome names, its acknowledgment
+/// with a TG document id, and its end, in that order; and the unmatched episode of Initech's
+/// ORDRSP.
+async fn order_timeline(ctx: &DemoContext<'_>, documents: &[(&str, &Value)]) -> Outcome<String> {
+    let url = format!(
+        "{}/order-reconcile/timeline/po:{PO}?limit=500",
+        ctx.gateway_url
+    );
+    let response = ctx
+        .http
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let status = response.status();
+    let page: Value = response
+        .json()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("GET {url}: {status} {page}"));
+    }
+    let entries = page["entries"].as_array().cloned().unwrap_or_default();
+    let find = |wanted: &dyn Fn(&Value) -> bool| entries.iter().position(wanted);
+    let mut seen = Vec::new();
+    let mut last = None;
+    for (name, outcome) in documents {
+        let document_id = &outcome["documents"][0]["document_id"];
+        let filed = find(&|e| {
+            e["effect"] == "xecm-file" && e["ids"]["xecm"]["document_id"] == *document_id
+        })
+        .ok_or_else(|| {
+            format!("the {name}'s filing (xECM {document_id}) is not on the timeline: {page}")
+        })?;
+        let item_id = entries[filed]["item_id"].clone();
+        let of_item = |kind: &'static str, effect: Option<&'static str>| {
+            find(&|e| {
+                e["item_id"] == item_id
+                    && e["kind"] == kind
+                    && effect.is_none_or(|effect| e["effect"] == effect)
+            })
+            .ok_or_else(|| format!("no {kind} {effect:?} entry for the {name} ({item_id}): {page}"))
+        };
+        let received = of_item("received", None)?;
+        let acked = of_item("effect", Some("tg-ack"))?;
+        let done = of_item("done", None)?;
+        if !(last.is_none_or(|last| last < received)
+            && received < filed
+            && filed < acked
+            && acked < done)
+        {
+            return Err(format!("the {name}'s entries are out of order: {page}"));
+        }
+        last = Some(done);
+        seen.push(format!(
+            "{name}: event {} received, filed as xECM {document_id}, acknowledged as TG {}",
+            entries[received]["event_id"].as_str().unwrap_or("?"),
+            entries[acked]["ids"]["tg"]["document_id"]
+                .as_str()
+                .unwrap_or("?"),
+        ));
+    }
+    find(&|e| e["kind"] == "unmatched")
+        .ok_or_else(|| format!("Initech's parked ORDRSP is not on the timeline: {page}"))?;
+    Ok(format!(
+        "{} entries; {}; Initech's ORDRSP parked as unmatched",
+        entries.len(),
+        seen.join("; ")
+    ))
 }
 
 /// A document a partner put into the tenant's TG inbox.
