@@ -56,21 +56,14 @@ async fn a_contracts_timeline_shows_the_share_and_the_partners_acknowledgment_on
         .as_str()
         .expect("share id")
         .to_owned();
-    reqwest::Client::new()
-        .post(
-            world
-                .tg_base
-                .join(&format!(
-                    "__sim/partners/prt_acme/shares/{share_id}/acknowledge"
-                ))
-                .expect("url"),
-        )
-        .json(&serde_json::json!({"by": "Jane Partner"}))
-        .send()
-        .await
-        .expect("acknowledge")
-        .error_for_status()
-        .expect("the partner acknowledges");
+    answer(
+        &world,
+        "prt_acme",
+        &share_id,
+        "acknowledge",
+        serde_json::json!({"by": "Jane Partner"}),
+    )
+    .await;
     let event = latest_event(&world, EventType::ShareAcknowledged).await;
     deliver(&world, &event).await;
     world.clock.advance(std::time::Duration::from_secs(60));

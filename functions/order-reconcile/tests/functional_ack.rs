@@ -8,92 +8,12 @@ mod common;
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use common::{fixture, signed, world};
+use common::{acknowledged_event, acme_997, buyer_sends_850, signed, world};
 use gridlink_tests::stack::Stack;
-use gridlink_tgrid::IdempotencyKey;
-use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
-use gridlink_tgrid::ports::DocumentPayload;
 use gridlink_xecm::{Node, NodeId, Workspaces};
 use serde_json::Value;
 
 const PO: &str = "4500001234";
-
-/// The buyer sends its 850 for [`PO`] to Acme (group 101, set 0001); the TG document id.
-async fn buyer_sends_850(world: &common::World) -> String {
-    let bytes = String::from_utf8(fixture("x12/850_purchase_order.x12"))
-        .expect("test step")
-        .replace("PO-2024-0042", PO);
-    let metadata = DocumentMetadata {
-        sender: "ZZ:BUYERCO".parse().expect("test step"),
-        receiver: "ZZ:ACMESUPPLY".parse().expect("test step"),
-        standard: Standard::X12,
-        doc_type: "850".to_owned(),
-        business_refs: BusinessRefs {
-            po_number: Some(PO.to_owned()),
-            ..BusinessRefs::default()
-        },
-        control_numbers: ControlNumbers {
-            interchange: Some("000000101".to_owned()),
-            group: Some("101".to_owned()),
-            transaction: Some("0001".to_owned()),
-        },
-        ack_requested: true,
-    };
-    let sent = world
-        .function
-        .platform()
-        .tg
-        .send_document(
-            &IdempotencyKey::derive("test-850", PO),
-            &metadata,
-            DocumentPayload::Inline {
-                file_name: format!("850 {PO}.x12"),
-                content_type: "application/edi-x12".to_owned(),
-                bytes: Bytes::from(bytes),
-            },
-        )
-        .await
-        .expect("test step");
-    sent.document_id.as_str().to_owned()
-}
-
-/// Acme's 997 answering group 101 / set 0001: the rejecting fixture, or an acceptance.
-fn acme_997(rejected: bool) -> Vec<u8> {
-    if rejected {
-        String::from_utf8(fixture("x12/997_rejected.x12"))
-            .expect("test step")
-            .replace("AK1*PO*102~", "AK1*PO*101~")
-            .into_bytes()
-    } else {
-        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *240115*1046*U*00401*000000503*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20240115*1046*503*X*004010~ST*997*0001~AK1*PO*101~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*503~IEA*1*000000503~"
-            .as_bytes()
-            .to_vec()
-    }
-}
-
-/// The `document.status_changed` event of `document_id` turning `acknowledged`, as TG
-/// emitted it.
-async fn acknowledged_event(world: &common::World, document_id: &str) -> Value {
-    let events = world
-        .function
-        .platform()
-        .tg
-        .events_after(None, Some(500))
-        .await
-        .expect("test step")
-        .items;
-    let event = events
-        .iter()
-        .find(|e| {
-            e.event_type.as_str() == "document.status_changed"
-                && e.document().is_some_and(|d| {
-                    d.document_id.as_str() == document_id && d.status.as_str() == "acknowledged"
-                })
-        })
-        .expect("TG emitted the 850's acknowledged status change");
-    serde_json::to_value(event).expect("test step")
-}
 
 async fn report_nodes(world: &common::World, workspace: NodeId) -> Vec<Node> {
     world.documents_in(workspace, "Reconciliation").await
@@ -132,7 +52,7 @@ fn functional_ack_documents(report: &Value) -> usize {
 
 /// The partner's 997 comes in (never answered), then the 850's status change is delivered.
 async fn partner_answers(world: &common::World, rejected: bool) -> Value {
-    let sent = buyer_sends_850(world).await;
+    let sent = buyer_sends_850(world, PO).await;
     let received = world.partner_sends("prt_acme", acme_997(rejected)).await;
     let record = world.deliver(received).await;
     assert_eq!(record["outcome"]["ack"], Value::Null, "{record}");

@@ -9,80 +9,15 @@
 
 mod common;
 
-use bytes::Bytes;
-use common::{World, acme_855, fixture, signed, world};
+use common::{
+    World, acknowledged_event, acme_855, acme_997, buyer_sends_850, fixture, signed, world,
+};
 use gridlink_tests::on_both_stacks;
 use gridlink_tests::stack::Stack;
-use gridlink_tgrid::IdempotencyKey;
-use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
-use gridlink_tgrid::ports::DocumentPayload;
 use gridlink_xecm::Workspaces;
 use serde_json::Value;
 
 const PO: &str = "4500001234";
-
-/// The buyer's 850 for [`PO`] to Acme (group 101, set 0001); its TG document id.
-async fn buyer_sends_850(world: &World) -> String {
-    let bytes = String::from_utf8(fixture("x12/850_purchase_order.x12"))
-        .expect("text")
-        .replace("PO-2024-0042", PO);
-    let metadata = DocumentMetadata {
-        sender: "ZZ:BUYERCO".parse().expect("an address"),
-        receiver: "ZZ:ACMESUPPLY".parse().expect("an address"),
-        standard: Standard::X12,
-        doc_type: "850".to_owned(),
-        business_refs: BusinessRefs {
-            po_number: Some(PO.to_owned()),
-            ..BusinessRefs::default()
-        },
-        control_numbers: ControlNumbers {
-            interchange: Some("000000101".to_owned()),
-            group: Some("101".to_owned()),
-            transaction: Some("0001".to_owned()),
-        },
-        ack_requested: true,
-    };
-    let sent = world
-        .function
-        .platform()
-        .tg
-        .send_document(
-            &IdempotencyKey::derive("test-850", PO),
-            &metadata,
-            DocumentPayload::Inline {
-                file_name: format!("850 {PO}.x12"),
-                content_type: "application/edi-x12".to_owned(),
-                bytes: Bytes::from(bytes),
-            },
-        )
-        .await
-        .expect("the 850 goes out");
-    sent.document_id.as_str().to_owned()
-}
-
-const ACME_997_ACCEPTING: &str = "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *240115*1046*U*00401*000000503*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20240115*1046*503*X*004010~ST*997*0001~AK1*PO*101~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*503~IEA*1*000000503~";
-
-/// The signed `document.status_changed` of the 850 turning `acknowledged`.
-async fn acknowledged_850(world: &World, document_id: &str) -> Vec<u8> {
-    let events = world
-        .function
-        .platform()
-        .tg
-        .events_after(None, Some(500))
-        .await
-        .expect("events")
-        .items;
-    let event = events
-        .iter()
-        .find(|e| {
-            e.event_type.as_str() == "document.status_changed"
-                && e.document().is_some_and(|d| {
-                    d.document_id.as_str() == document_id && d.status.as_str() == "acknowledged"
-                })
-        })
-        .expect("TG emitted the 850's acknowledged status change");
-    serde_json::to_vec(event).expect("json")
-}
 
 fn with_po(path: &str) -> Vec<u8> {
     String::from_utf8(fixture(path))
@@ -166,16 +101,14 @@ fn position(
 
 async fn a_po_timeline_shows_every_document_received_filed_and_acknowledged_in_order(stack: Stack) {
     let world = world(stack);
-    let sent_850 = buyer_sends_850(&world).await;
+    let sent_850 = buyer_sends_850(&world, PO).await;
     world
-        .deliver(
-            world
-                .partner_sends("prt_acme", ACME_997_ACCEPTING.as_bytes().to_vec())
-                .await,
-        )
+        .deliver(world.partner_sends("prt_acme", acme_997(false)).await)
         .await;
     let acknowledged = world
-        .deliver(signed(&acknowledged_850(&world, &sent_850).await))
+        .deliver(signed(
+            &serde_json::to_vec(&acknowledged_event(&world, &sent_850).await).expect("json"),
+        ))
         .await;
     assert!(acknowledged["done_at"].is_string(), "{acknowledged}");
     let mut documents = Vec::new();

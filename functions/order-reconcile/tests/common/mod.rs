@@ -12,6 +12,10 @@ use gridlink_flow::Function;
 use gridlink_lambda::{Handler, HttpRequest, HttpResponse, Invocation, Reply, ScheduleFiring};
 use gridlink_tests::stack::{Stack, StackOptions, Storage};
 
+use bytes::Bytes;
+use gridlink_tgrid::IdempotencyKey;
+use gridlink_tgrid::model::{BusinessRefs, ControlNumbers, DocumentMetadata, Standard};
+use gridlink_tgrid::ports::DocumentPayload;
 use gridlink_xecm::{BusinessObject, Node, NodeId, Workspaces, XecmClient};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use serde_json::{Value, json};
@@ -44,6 +48,82 @@ fn repo(path: &str) -> std::path::PathBuf {
 
 pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(repo(&format!("shared/edi/tests/fixtures/{path}"))).expect("fixture")
+}
+
+/// The buyer sends its 850 for `po` to Acme (group 101, set 0001); the TG document id.
+pub async fn buyer_sends_850(world: &World, po: &str) -> String {
+    let bytes = String::from_utf8(fixture("x12/850_purchase_order.x12"))
+        .expect("test step")
+        .replace("PO-2024-0042", po);
+    let metadata = DocumentMetadata {
+        sender: "ZZ:BUYERCO".parse().expect("test step"),
+        receiver: "ZZ:ACMESUPPLY".parse().expect("test step"),
+        standard: Standard::X12,
+        doc_type: "850".to_owned(),
+        business_refs: BusinessRefs {
+            po_number: Some(po.to_owned()),
+            ..BusinessRefs::default()
+        },
+        control_numbers: ControlNumbers {
+            interchange: Some("000000101".to_owned()),
+            group: Some("101".to_owned()),
+            transaction: Some("0001".to_owned()),
+        },
+        ack_requested: true,
+    };
+    let sent = world
+        .function
+        .platform()
+        .tg
+        .send_document(
+            &IdempotencyKey::derive("test-850", po),
+            &metadata,
+            DocumentPayload::Inline {
+                file_name: format!("850 {po}.x12"),
+                content_type: "application/edi-x12".to_owned(),
+                bytes: Bytes::from(bytes),
+            },
+        )
+        .await
+        .expect("test step");
+    sent.document_id.as_str().to_owned()
+}
+
+/// Acme's 997 answering group 101 / set 0001: the rejecting fixture, or an acceptance.
+pub fn acme_997(rejected: bool) -> Vec<u8> {
+    if rejected {
+        String::from_utf8(fixture("x12/997_rejected.x12"))
+            .expect("test step")
+            .replace("AK1*PO*102~", "AK1*PO*101~")
+            .into_bytes()
+    } else {
+        "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BUYERCO        *240115*1046*U*00401*000000503*0*P*>~GS*FA*ACMESUPPLY*BUYERCO*20240115*1046*503*X*004010~ST*997*0001~AK1*PO*101~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*503~IEA*1*000000503~"
+            .as_bytes()
+            .to_vec()
+    }
+}
+
+/// The `document.status_changed` event of `document_id` turning `acknowledged`, as TG
+/// emitted it.
+pub async fn acknowledged_event(world: &World, document_id: &str) -> Value {
+    let events = world
+        .function
+        .platform()
+        .tg
+        .events_after(None, Some(500))
+        .await
+        .expect("test step")
+        .items;
+    let event = events
+        .iter()
+        .find(|e| {
+            e.event_type.as_str() == "document.status_changed"
+                && e.document().is_some_and(|d| {
+                    d.document_id.as_str() == document_id && d.status.as_str() == "acknowledged"
+                })
+        })
+        .expect("TG emitted the 850's acknowledged status change");
+    serde_json::to_value(event).expect("test step")
 }
 
 /// The demo TG seed, with Acme also allowed to send PDFs.
