@@ -164,6 +164,8 @@ pub struct Stack {
     parts: Parts,
     /// On moto: each function's storage, as its role.
     roles: HashMap<&'static str, RoleStorage>,
+    /// On moto: DynamoDB as an admin, and the table ([`Stack::storage_snapshot`]).
+    dynamo_admin: Option<(aws_sdk_dynamodb::Client, String)>,
     _data: tempfile::TempDir,
 }
 
@@ -327,6 +329,12 @@ impl Stack {
             }
         }
         let tg = parts.tg_client.clone();
+        let dynamo_admin = aws.as_ref().map(|(admin, under_roles)| {
+            (
+                aws_sdk_dynamodb::Client::new(admin),
+                under_roles.table.clone(),
+            )
+        });
         Self {
             storage,
             xecm_sim,
@@ -340,8 +348,30 @@ impl Stack {
             config,
             parts,
             roles,
+            dynamo_admin,
             _data: data,
         }
+    }
+
+    /// Everything the stack's storage holds, for a test comparing before and after: every
+    /// ledger row (records, claims, sequences: on SQLite every row of every table, on
+    /// DynamoDB every item of the table, each as text, sorted) and every blob (key and size).
+    /// Read behind the functions' backs: as the store holds it, not as a function reads it.
+    pub async fn storage_snapshot(&self) -> serde_json::Value {
+        let ledger = match &self.dynamo_admin {
+            Some((client, table)) => dynamo_rows(client, table).await,
+            None => sqlite_rows(&self._data.path().join("ledger.sqlite3")),
+        };
+        let blobs: Vec<serde_json::Value> = self
+            .parts
+            .blobs
+            .list("")
+            .await
+            .expect("the blob store lists")
+            .into_iter()
+            .map(|entry| serde_json::json!([entry.key.as_str(), entry.size]))
+            .collect();
+        serde_json::json!({"ledger": ledger, "blobs": blobs})
     }
 
     /// The configuration a deployment of this stack would have (function configs read it).
@@ -502,4 +532,67 @@ macro_rules! on_both_stacks {
             )*
         }
     };
+}
+
+/// Every row of every table of the SQLite ledger at `path`, as text, sorted.
+fn sqlite_rows(path: &std::path::Path) -> Vec<String> {
+    let connection =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("the ledger file opens");
+    let tables: Vec<String> = connection
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()
+        })
+        .expect("the ledger's tables");
+    let mut rows = Vec::new();
+    for table in tables {
+        let mut statement = connection
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("a table reads");
+        let columns = statement.column_count();
+        let read = statement
+            .query_map([], |row| {
+                let mut text = format!("{table}:");
+                for column in 0..columns {
+                    let value: rusqlite::types::Value = row.get(column)?;
+                    text.push_str(&format!(" {value:?}"));
+                }
+                Ok(text)
+            })
+            .expect("rows read")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows read");
+        rows.extend(read);
+    }
+    rows.sort();
+    rows
+}
+
+/// Every item of the DynamoDB table, as text, sorted.
+async fn dynamo_rows(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("the table scans");
+        for item in page.items() {
+            let sorted: std::collections::BTreeMap<_, _> = item.iter().collect();
+            rows.push(format!("{sorted:?}"));
+        }
+        match page.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => break,
+        }
+    }
+    rows.sort();
+    rows
 }

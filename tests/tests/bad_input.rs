@@ -788,6 +788,45 @@ fn resume_cases(param: Option<&'static str>) -> Vec<Case> {
     cases
 }
 
+fn replay_cases() -> Vec<Case> {
+    let refused = |what: &str, body: Value, field| {
+        Case::new(
+            what,
+            serde_json::to_vec(&body).expect("json"),
+            Expect::Refused(field),
+        )
+    };
+    let mut cases = unreadable_bodies(&Sign::None);
+    cases.extend([
+        refused("dry_run missing", json!({}), "dry_run"),
+        refused("dry_run null", json!({"dry_run": null}), "dry_run"),
+        refused("dry_run a string", json!({"dry_run": "true"}), "dry_run"),
+        refused("dry_run a number", json!({"dry_run": 1}), "dry_run"),
+        refused(
+            "an unknown field",
+            json!({"dry_run": true, "force": true}),
+            "force",
+        ),
+        Case::new(
+            "a dry run of an item never seen",
+            br#"{"dry_run": true}"#.to_vec(),
+            Expect::Unknown("item_id"),
+        )
+        .param("tg:evt_never_seen"),
+        Case::new(
+            "a replay of a TG event id never seen",
+            br#"{"dry_run": false}"#.to_vec(),
+            Expect::Unknown("item_id"),
+        )
+        .param("evt_never_seen"),
+    ]);
+    cases.extend(bad_params("item_id").into_iter().map(|mut c| {
+        c.body = br#"{"dry_run":true}"#.to_vec();
+        c
+    }));
+    cases
+}
+
 /// The table: the cases of each route template (relative to the function), or `None` for a
 /// route the table does not know yet.
 fn cases(template: &str) -> Option<Vec<Case>> {
@@ -803,6 +842,7 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "dead-letters/{item_id}/requeue" => requeue_cases(),
         "dead-letters/requeue" => requeue_all_cases(),
         "dead-letters/{item_id}/discard" => discard_cases(),
+        "inbox/{item_id}/replay" => replay_cases(),
         "unmatched/{item_id}/assign" => assign_cases(),
         "unmatched/{item_id}/reject" => reject_cases(),
         "suppliers/{workspace_id}/calendar" => get_cases(Some("workspace_id")),

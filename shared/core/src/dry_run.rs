@@ -10,6 +10,11 @@
 //! by construction, not by each use case taking care: a write the use case did not expect to
 //! make is refused like any other, and listed.
 //!
+//! One kind of write is held in memory instead of refused: a **staged** blob (a copy of a
+//! received document's content, kept so the rest of the work can read it back). The blob
+//! store keeps it in the dry run's [`Report`] ([`Report::stage`]), never in the store, and
+//! reads it back from there within the same dry run; the report lists it.
+//!
 //! [`scope`] hands back, with the future's output, what was refused ([`Refusal`]) and what
 //! the effects layer noted on the way ([`note`]: an effect already done, with its stored
 //! result; an effect that would run) — the dry run's report.
@@ -56,6 +61,20 @@ pub struct Report {
     refusals: Mutex<Vec<Refusal>>,
     notes: Mutex<Vec<Value>>,
     effects: Mutex<Vec<String>>,
+    staged: Mutex<std::collections::BTreeMap<String, Arc<Staged>>>,
+}
+
+/// A blob a dry run holds in memory instead of writing it ([`Report::stage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staged {
+    /// The content.
+    pub bytes: Vec<u8>,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Its user metadata.
+    pub metadata: std::collections::BTreeMap<String, String>,
 }
 
 impl Report {
@@ -73,6 +92,33 @@ impl Report {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
+    }
+
+    /// Holds `blob` under `key` for the rest of the dry run (replacing one staged before).
+    pub fn stage(&self, key: &str, blob: Staged) {
+        self.staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_owned(), Arc::new(blob));
+    }
+
+    /// The blob staged under `key`, if any.
+    pub fn staged(&self, key: &str) -> Option<Arc<Staged>> {
+        self.staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    /// Every staged blob's key and size, in key order.
+    pub fn staged_keys(&self) -> Vec<(String, u64)> {
+        self.staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(key, blob)| (key.clone(), blob.bytes.len() as u64))
+            .collect()
     }
 
     /// The notes so far, in order.

@@ -191,7 +191,7 @@ impl<U: UseCase> Function<U> {
     }
 
     /// The inbox item `item_id` names, or a `404`.
-    async fn find_item(&self, item_id: &str) -> Result<InboxItem, FunctionError> {
+    pub(crate) async fn find_item(&self, item_id: &str) -> Result<InboxItem, FunctionError> {
         self.platform()
             .inbox
             .find(item_id)

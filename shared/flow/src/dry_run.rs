@@ -12,6 +12,12 @@
 //! to the effects behind it, as the real run would. Completing a claim records work done: it
 //! is refused like any other write.
 //!
+//! And one kind of blob write is held in memory instead of refused: a **put** (the copy of a
+//! received document's content a use case stages to read it back) is kept in the dry run's
+//! report (`gridlink_core::dry_run::Report::stage`, at most [`MAX_STAGED_BYTES`]; a larger one
+//! is refused) and read back from there by `get`, `head` and `list` within the same dry run —
+//! never written to the store. A delete is refused.
+//!
 //! With the xECM and Trading Grid clients refusing their writes the same way, a dry run
 //! writes nothing by construction. [`Effects::once`](crate::Effects::once) adds the report's
 //! words: an effect already done (its stored result), an effect that would run.
@@ -20,12 +26,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gridlink_core::dry_run::refuse;
-use gridlink_store::blob::{Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions};
+use gridlink_store::blob::{
+    Blob, BlobEntry, BlobMeta, ByteRange, ByteStream, PutOptions, body_from_bytes,
+};
 use gridlink_store::{
     BlobKey, BlobStore, Claim, ClaimPeek, ClaimToken, Ledger, LedgerError, LedgerRecord,
     LedgerWrite, NewRecord, Query, RecordChange, RecordId, StoreError,
 };
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// The token of a claim a dry run stood in for: it holds nothing.
 pub const DRY_RUN_TOKEN: &str = "dry-run";
@@ -153,6 +162,9 @@ impl Ledger for GuardedLedger {
     }
 }
 
+/// The largest blob a dry run holds in memory; a larger put is refused.
+pub const MAX_STAGED_BYTES: usize = 64 * 1024 * 1024;
+
 /// A blob store that refuses writes inside a dry run.
 #[derive(Debug)]
 pub struct GuardedBlobs {
@@ -185,18 +197,76 @@ impl BlobStore for GuardedBlobs {
         body: ByteStream,
         options: PutOptions,
     ) -> Result<BlobMeta, StoreError> {
-        blob_write("put", key, || {
-            format!("content type {}", options.content_type)
-        })?;
-        self.inner.put(key, body, options).await
+        let Some(report) = gridlink_core::dry_run::report() else {
+            return self.inner.put(key, body, options).await;
+        };
+        options.validate()?;
+        let Some(bytes) = read_bounded(body, MAX_STAGED_BYTES)
+            .await
+            .map_err(|source| StoreError::Body {
+                key: key.to_string(),
+                source,
+            })?
+        else {
+            let refused = refuse("blobs", "put", key.as_str(), || {
+                format!(
+                    "content type {}, more than {MAX_STAGED_BYTES} bytes: too large to hold in a dry run",
+                    options.content_type
+                )
+            });
+            return Err(refused.map_or_else(
+                || StoreError::Backend {
+                    operation: "put",
+                    transient: false,
+                    source: "a dry run ended while staging".into(),
+                },
+                StoreError::DryRun,
+            ));
+        };
+        let staged = gridlink_core::dry_run::Staged {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            bytes,
+            content_type: options.content_type,
+            metadata: options.metadata,
+        };
+        tracing::info!(key = %key, size = staged.bytes.len(), "dry run: blob staged in memory");
+        let meta = staged_meta(key, &staged);
+        report.stage(key.as_str(), staged);
+        Ok(meta)
     }
 
     async fn get(&self, key: &BlobKey, range: Option<ByteRange>) -> Result<Blob, StoreError> {
-        self.inner.get(key, range).await
+        let Some(staged) = staged(key) else {
+            return self.inner.get(key, range).await;
+        };
+        let size = staged.bytes.len() as u64;
+        let (start, end) = match range {
+            None => (0, size),
+            Some(range) if range.start() >= size => {
+                return Err(StoreError::RangeNotSatisfiable {
+                    key: key.to_string(),
+                    start: range.start(),
+                    size,
+                });
+            }
+            Some(range) => (range.start(), range.end().map_or(size, |end| end.min(size))),
+        };
+        let (start, end) = (
+            usize::try_from(start).unwrap_or(usize::MAX),
+            usize::try_from(end).unwrap_or(usize::MAX),
+        );
+        let part = staged.bytes.get(start..end).unwrap_or_default().to_vec();
+        Ok(Blob {
+            meta: staged_meta(key, &staged),
+            body: body_from_bytes(part),
+        })
     }
 
     async fn head(&self, key: &BlobKey) -> Result<BlobMeta, StoreError> {
-        self.inner.head(key).await
+        match staged(key) {
+            Some(staged) => Ok(staged_meta(key, &staged)),
+            None => self.inner.head(key).await,
+        }
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), StoreError> {
@@ -205,6 +275,48 @@ impl BlobStore for GuardedBlobs {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<BlobEntry>, StoreError> {
-        self.inner.list(prefix).await
+        let mut entries = self.inner.list(prefix).await?;
+        if let Some(report) = gridlink_core::dry_run::report() {
+            for (key, size) in report.staged_keys() {
+                if key.starts_with(prefix) {
+                    entries.retain(|entry| entry.key.as_str() != key);
+                    entries.push(BlobEntry {
+                        key: BlobKey::parse(key)?,
+                        size,
+                    });
+                }
+            }
+            entries.sort_by(|a, b| a.key.as_str().cmp(b.key.as_str()));
+        }
+        Ok(entries)
     }
+}
+
+/// The blob the current dry run staged under `key`, if any.
+fn staged(key: &BlobKey) -> Option<Arc<gridlink_core::dry_run::Staged>> {
+    gridlink_core::dry_run::report()?.staged(key.as_str())
+}
+
+fn staged_meta(key: &BlobKey, staged: &gridlink_core::dry_run::Staged) -> BlobMeta {
+    BlobMeta {
+        key: key.clone(),
+        size: staged.bytes.len() as u64,
+        sha256: Some(staged.sha256.clone()),
+        content_type: staged.content_type.clone(),
+        metadata: staged.metadata.clone(),
+    }
+}
+
+/// The whole body, or `None` when it is longer than `limit` bytes.
+async fn read_bounded(mut body: ByteStream, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use futures::StreamExt;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
 }

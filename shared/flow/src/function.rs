@@ -19,6 +19,9 @@
 //! - Dead letters for operators ([`crate::dead_letters`]): list, inspect (the item, every
 //!   attempt and its error, the raw event), requeue one (processed once, inline) or all (a
 //!   batch per call), discard with a reason.
+//! - Replay for operators ([`crate::replay`]): `POST /{function}/inbox/{item_id}/replay`, a
+//!   real replay through the normal path (a no-op where the item's effects happened) or a dry
+//!   run that writes nothing and says what a real one would do.
 //! - Pauses for operators ([`crate::pause`]): `GET /{function}/pauses`,
 //!   `POST /{function}/pause` and `/resume` (the whole function), `POST
 //!   /{function}/partners/{partner_id}/pause` and `/resume` (one trading partner, in every
@@ -77,7 +80,7 @@ pub struct Function<U: UseCase> {
 /// Why an inbox item could not be processed: the runtime's part (reading it back) or the
 /// use case's.
 #[derive(Debug, thiserror::Error)]
-enum ItemError<E> {
+pub(crate) enum ItemError<E> {
     #[error(transparent)]
     Inbox(#[from] InboxError),
     #[error("event {event_id} does not read as a {kind} event: {reason}")]
@@ -185,12 +188,12 @@ impl<U: UseCase> Function<U> {
     }
 
     /// The pause records ([`crate::pause`]).
-    fn pauses(&self) -> Pauses {
+    pub(crate) fn pauses(&self) -> Pauses {
         Pauses::new(self.platform.ledger.clone(), self.platform.clock.clone())
     }
 
     /// The paused partners `item` names (none when no partner is paused).
-    async fn paused_partners(&self, item: &InboxItem, active: &Active) -> Vec<String> {
+    pub(crate) async fn paused_partners(&self, item: &InboxItem, active: &Active) -> Vec<String> {
         if !active.any_partner() {
             return Vec::new();
         }
@@ -227,7 +230,7 @@ impl<U: UseCase> Function<U> {
     }
 
     /// One attempt at one item, in a span carrying its event id and type.
-    async fn attempt(&self, item: &InboxItem) -> Result<Value, ItemError<U::Error>> {
+    pub(crate) async fn attempt(&self, item: &InboxItem) -> Result<Value, ItemError<U::Error>> {
         let span = tracing::info_span!(
             "inbox_item",
             event_id = item.event_id(),
@@ -488,6 +491,10 @@ impl<U: UseCase> Function<U> {
                 | "dead-letters/{item_id}/discard",
             ) => {
                 self.dead_letter_route(template, &request, &param(&params, "item_id"))
+                    .await
+            }
+            ("POST", "inbox/{item_id}/replay") => {
+                self.replay_route(&request, &param(&params, "item_id"))
                     .await
             }
             ("GET", "timeline/{key}") => self

@@ -1040,6 +1040,36 @@ impl Inbox {
         self.write(item, change).await
     }
 
+    /// Records an operator's real replay of a done item ([`crate::replay`]): a `replayed`
+    /// history entry with who asked and how it went (`then`: `done`, or `failed` with the
+    /// error). The item stays done with its outcome; a timeline entry says it was replayed.
+    pub async fn mark_replayed(
+        &self,
+        item: &InboxItem,
+        by: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<InboxItem, InboxError> {
+        let mut change = item.record.change();
+        let now = self.now_text();
+        let then = if error.is_some() { "failed" } else { DONE };
+        let mut entry = json!({"at": now, "event": "replayed", "by": by, "then": then});
+        if let Some(error) = error {
+            entry["error"] = json!(history_error(error));
+        }
+        push_history(&mut change.data, entry);
+        for key in item.timeline_keys() {
+            timeline::about_key(key);
+        }
+        let item_id = item.item_id();
+        timeline::record(
+            "replayed",
+            format!("{}|{item_id}|replayed|{now}", self.function),
+            json!({"system": "gridlink", "item_id": item_id, "event_id": item.event_id(), "by": by, "then": then}),
+        );
+        tracing::info!(event_id = item.event_id(), by, then, "inbox item replayed");
+        self.write(item, change).await
+    }
+
     /// Discards a dead letter for good: status [`DISCARDED`], off the dead-letter list, never
     /// processed; the record (no expiry: a redelivery of the event stays recognised) keeps
     /// the raw event's key, its history, and who discarded it (`by`, when known), when and

@@ -30,6 +30,9 @@
 //!   processed until resumed.
 //! - [`platform`]: [`Platform`] — storage (S3 + DynamoDB, or files + SQLite), the xECM and TG
 //!   clients and the secrets, built once from configuration.
+//! - [`replay`]: an operator's replay of any inbox item — a real one through the normal path
+//!   (a no-op where its effects happened), or a dry run that writes nothing and says what
+//!   would be filed and sent.
 //! - [`push`]: the signed xECM push body and its verification.
 //! - [`serve`]: a function's whole `main`: configuration, platform, the Lambda loop.
 //! - [`tg_webhook`]: verifying a Trading Grid delivery that came through API Gateway.
@@ -51,6 +54,7 @@ pub mod metrics;
 pub mod pause;
 pub mod platform;
 pub mod push;
+pub mod replay;
 pub mod serve;
 pub mod tg_webhook;
 pub mod timeline;

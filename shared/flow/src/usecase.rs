@@ -29,7 +29,7 @@ use crate::push::PushEvent;
 pub type RouteParams = [(&'static str, String)];
 
 /// The routes every function has, served by the runtime itself (relative templates).
-pub const RUNTIME_ROUTES: [(&str, &str); 14] = [
+pub const RUNTIME_ROUTES: [(&str, &str); 15] = [
     ("GET", "health"),
     ("POST", "tg/events"),
     ("POST", "xecm/events"),
@@ -44,6 +44,7 @@ pub const RUNTIME_ROUTES: [(&str, &str); 14] = [
     ("POST", "partners/{partner_id}/pause"),
     ("POST", "partners/{partner_id}/resume"),
     ("GET", "timeline/{key}"),
+    ("POST", "inbox/{item_id}/replay"),
 ];
 
 /// A use case's own HTTP routes, typed.

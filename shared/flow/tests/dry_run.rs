@@ -50,9 +50,10 @@ async fn put(blobs: &dyn BlobStore, key: &str) -> Result<(), StoreError> {
 }
 
 /// Inside a scope, every write of the guarded ledger and blob store is refused with its typed
-/// dry-run error, recorded in the report, and reaches nothing; a claim used as a lock is stood
-/// in for (answered acquired, never taken, released for nothing) and completing it refused;
-/// reads go through; outside the scope the same calls write.
+/// dry-run error, recorded in the report, and reaches nothing — but a blob put, held in the
+/// dry run's memory and read back within it; a claim used as a lock is stood in for (answered
+/// acquired, never taken, released for nothing) and completing it refused; reads go through;
+/// outside the scope the same calls write.
 async fn the_guarded_storage_refuses_writes_inside_a_dry_run_only(
     blobs: BlobsUnderTest,
     ledger: LedgerUnderTest,
@@ -65,7 +66,23 @@ async fn the_guarded_storage_refuses_writes_inside_a_dry_run_only(
 
     let (results, report) = dry_run::scope(async {
         let created = guarded_ledger.create(record()).await;
+        // A put is staged in memory for the dry run: read back within it, never stored.
         let stored = put(guarded_blobs.as_ref(), "raw/tg/order-reconcile/evt_1.json").await;
+        let staged = guarded_blobs
+            .get(
+                &BlobKey::parse("raw/tg/order-reconcile/evt_1.json").expect("a key"),
+                None,
+            )
+            .await
+            .expect("staged")
+            .bytes()
+            .await
+            .expect("read back");
+        assert_eq!(staged.as_ref(), b"filed");
+        let deleted = guarded_blobs
+            .delete(&BlobKey::parse("raw/tg/order-reconcile/evt_1.json").expect("a key"))
+            .await;
+        assert!(matches!(deleted, Err(StoreError::DryRun(_))), "{deleted:?}");
         // A claim used as a lock: stood in for, not taken; completing it is a write.
         let turn = guarded_ledger
             .claim(&id, Duration::from_secs(30), None)
@@ -95,9 +112,21 @@ async fn the_guarded_storage_refuses_writes_inside_a_dry_run_only(
         assert!(matches!(error, LedgerError::DryRun(_)), "{error}");
         assert_eq!(error.kind(), ErrorKind::Forbidden);
     }
-    assert!(matches!(stored, Err(StoreError::DryRun(_))), "{stored:?}");
+    assert!(stored.is_ok(), "{stored:?}");
     assert_eq!(read.expect("a read goes through"), None);
-    assert!(listed.expect("a list goes through").is_empty());
+    assert_eq!(
+        listed
+            .expect("a list goes through")
+            .iter()
+            .map(|e| e.key.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        ["raw/tg/order-reconcile/evt_1.json"],
+        "the staged blob is listed within the dry run"
+    );
+    assert_eq!(
+        report.staged_keys(),
+        [("raw/tg/order-reconcile/evt_1.json".to_owned(), 5)]
+    );
     let refused: Vec<(String, String)> = report
         .refusals()
         .into_iter()
@@ -107,7 +136,7 @@ async fn the_guarded_storage_refuses_writes_inside_a_dry_run_only(
         refused,
         [
             ("ledger".to_owned(), "create".to_owned()),
-            ("blobs".to_owned(), "put".to_owned()),
+            ("blobs".to_owned(), "delete".to_owned()),
             ("ledger".to_owned(), "complete_claim".to_owned()),
         ]
     );
@@ -143,7 +172,6 @@ async fn effects_in_a_dry_run_look_at_their_claims_and_write_nothing(
 ) {
     let counted = CountingLedger::new(ledger.ledger.clone());
     let guarded = GuardedLedger::wrap(counted.clone());
-    let guarded_blobs = GuardedBlobs::wrap(blobs.store.clone());
     let effects = Effects::new(guarded.clone(), Duration::from_secs(60));
     let done = EffectKey::new("xecm-file", "INV-1");
     let filed = json!({"document_id": 4711, "name": "INV-1.x12"});
@@ -163,11 +191,15 @@ async fn effects_in_a_dry_run_look_at_their_claims_and_write_nothing(
             .await;
         let refused = effects
             .once(&new, None, |_| async {
-                put(
-                    guarded_blobs.as_ref(),
-                    "documents/order-reconcile/INV-2.x12",
-                )
-                .await?;
+                let record = NewRecord::new(
+                    RecordId::new("filed", "INV-2").expect("an id"),
+                    "filed",
+                    json!({}),
+                );
+                guarded
+                    .create(record)
+                    .await
+                    .map_err(|e| Failed(e.to_string()))?;
                 Ok::<_, Failed>(json!({"document_id": 4712}))
             })
             .await;
@@ -206,7 +238,7 @@ async fn effects_in_a_dry_run_look_at_their_claims_and_write_nothing(
     let refusals = report.refusals();
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert_eq!(refusals[0].effect.as_deref(), Some("xecm-file:INV-2"));
-    assert_eq!(refusals[0].path, "documents/order-reconcile/INV-2.x12");
+    assert_eq!(refusals[0].path, "filed/INV-2");
     assert_eq!(
         counted.calls().all().keys().copied().collect::<Vec<_>>(),
         ["peek_claim"],
@@ -220,14 +252,7 @@ async fn effects_in_a_dry_run_look_at_their_claims_and_write_nothing(
             "{key} is still to do"
         );
     }
-    assert!(
-        blobs
-            .store
-            .list("documents/")
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(blobs.store.list("").await.expect("list").is_empty());
 }
 
 /// The dry-run scope is task-local: a task spawned inside it would write for real. Nothing

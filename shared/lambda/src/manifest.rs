@@ -226,6 +226,14 @@ const fn partner_resume(path: &'static str) -> Route {
     }
 }
 
+const fn replay(path: &'static str) -> Route {
+    Route {
+        method: "POST",
+        path,
+        purpose: "Operator: replay an inbox item through the normal path (a no-op where its effects happened), or dry-run it: what it would file and send, nothing written",
+    }
+}
+
 const fn timeline(path: &'static str) -> Route {
     Route {
         method: "GET",
@@ -255,6 +263,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/case-collab/partners/{partner_id}/pause"),
             partner_resume("/case-collab/partners/{partner_id}/resume"),
             timeline("/case-collab/timeline/{key}"),
+            replay("/case-collab/inbox/{item_id}/replay"),
         ],
         schedules: &[Schedule {
             name: "case-collab-poll-xecm",
@@ -288,6 +297,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/po-exception/partners/{partner_id}/pause"),
             partner_resume("/po-exception/partners/{partner_id}/resume"),
             timeline("/po-exception/timeline/{key}"),
+            replay("/po-exception/inbox/{item_id}/replay"),
         ],
         schedules: &[
             Schedule {
@@ -332,6 +342,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/contract-share/partners/{partner_id}/pause"),
             partner_resume("/contract-share/partners/{partner_id}/resume"),
             timeline("/contract-share/timeline/{key}"),
+            replay("/contract-share/inbox/{item_id}/replay"),
         ],
         schedules: &[
             Schedule {
@@ -391,6 +402,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/shipment-delay/partners/{partner_id}/pause"),
             partner_resume("/shipment-delay/partners/{partner_id}/resume"),
             timeline("/shipment-delay/timeline/{key}"),
+            replay("/shipment-delay/inbox/{item_id}/replay"),
         ],
         schedules: &[
             Schedule {
@@ -435,6 +447,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/supplier-onboarding/partners/{partner_id}/pause"),
             partner_resume("/supplier-onboarding/partners/{partner_id}/resume"),
             timeline("/supplier-onboarding/timeline/{key}"),
+            replay("/supplier-onboarding/inbox/{item_id}/replay"),
             Route {
                 method: "GET",
                 path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
@@ -488,6 +501,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/recall-campaign/partners/{partner_id}/pause"),
             partner_resume("/recall-campaign/partners/{partner_id}/resume"),
             timeline("/recall-campaign/timeline/{key}"),
+            replay("/recall-campaign/inbox/{item_id}/replay"),
         ],
         schedules: &[
             Schedule {
@@ -547,6 +561,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
             partner_pause("/order-reconcile/partners/{partner_id}/pause"),
             partner_resume("/order-reconcile/partners/{partner_id}/resume"),
             timeline("/order-reconcile/timeline/{key}"),
+            replay("/order-reconcile/inbox/{item_id}/replay"),
         ],
         schedules: &[
             Schedule {

@@ -37,6 +37,7 @@ enum Kind {
     Pause,
     Resume,
     Timeline,
+    Replay,
 }
 
 fn kind_of(route: &Route) -> Option<Kind> {
@@ -61,6 +62,7 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
         () if path.ends_with("/calendar") && get => Kind::Calendar,
         () if path.ends_with("/timeline/{key}") && get => Kind::Timeline,
+        () if path.ends_with("/inbox/{item_id}/replay") && !get => Kind::Replay,
         () => return None,
     })
 }
@@ -137,6 +139,7 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::Pause
             | Kind::Resume
             | Kind::Timeline
+            | Kind::Replay
     );
     let mut parameters = params;
     let mut responses = Map::new();
@@ -336,6 +339,28 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 error("The body does not read, or the partner id is not usable"),
             );
         }
+        Kind::Replay => {
+            op["description"] = json!(
+                "`item_id` is `{source}:{event id}` (`tg:evt_1`, `xecm:…`) or a Trading Grid event id alone (read as `tg:…`). A real replay runs the item through the normal path: effects done before are not done again (their stored results are used), so replaying a done item changes nothing where its effects happened; the item's history records the replay. A pending item is processed now. A dry run writes nothing at all (the xECM and TG clients and the ledger and blob store refuse every write inside it) and answers what a real replay would do."
+            );
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Replay"}}}});
+            responses.insert(
+                "200".into(),
+                ok(
+                    "A dry run: what a real replay would do (ReplayDryRun); a real replay: the item after it, with `processed`",
+                    json!({"oneOf": [{"$ref": "#/components/schemas/ReplayDryRun"}, {"$ref": "#/components/schemas/Item"}]}),
+                ),
+            );
+            responses.insert(
+                "400".into(),
+                error("The body or the item id does not read (the message names the field)"),
+            );
+            responses.insert("404".into(), error("No such inbox item"));
+            responses.insert(
+                "409".into(),
+                error("A real replay of a dead letter (requeue it), a discarded item, or an item a pause holds"),
+            );
+        }
         Kind::Timeline => {
             parameters.push(json!({"name": "limit", "in": "query", "required": false, "description": "Most entries to answer (default 100)", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}));
             parameters.push(json!({"name": "after", "in": "query", "required": false, "description": "The `cursor` of the previous page: entries after it", "schema": {"type": "string", "pattern": "^[0-9A-Za-z:._-]{24,64}$"}}));
@@ -478,6 +503,29 @@ fn components() -> Value {
                     "comment": {"type": "string"}
                 },
                 "additionalProperties": false
+            },
+            "Replay": {
+                "type": "object",
+                "required": ["dry_run"],
+                "properties": {"dry_run": {"type": "boolean", "description": "true: show what a replay would do and write nothing; false: replay"}},
+                "additionalProperties": false
+            },
+            "ReplayDryRun": {
+                "type": "object",
+                "required": ["item_id", "status", "dry_run", "verdict", "would_be_done", "already_done", "would", "would_record", "would_stage"],
+                "properties": {
+                    "item_id": {"type": "string"},
+                    "status": {"type": "string"},
+                    "dry_run": {"const": true},
+                    "verdict": {"type": "string", "enum": ["done", "stops_at_a_write", "fails"], "description": "done: the whole path ran (with nothing in `would`, a real replay changes nothing); stops_at_a_write: a real replay would make the writes in `would` and go on; fails: the path fails before any write (`stopped` says why)"},
+                    "would_be_done": {"type": "boolean"},
+                    "already_done": {"type": "array", "items": {"type": "object", "properties": {"effect": {"type": "string"}, "result": {}}}},
+                    "would": {"type": "array", "items": {"type": "object", "properties": {"effect": {"type": ["string", "null"]}, "system": {"type": "string", "enum": ["xecm", "tg", "ledger", "blobs"]}, "method": {"type": "string"}, "path": {"type": "string"}, "summary": {"type": "string"}}}},
+                    "would_record": {"type": "array", "items": {"type": "object"}},
+                    "would_stage": {"type": "array", "description": "Working copies a real replay would write to the blob store (held in memory by the dry run)", "items": {"type": "object", "properties": {"key": {"type": "string"}, "size": {"type": "integer"}}}},
+                    "outcome": {},
+                    "stopped": {"type": ["string", "null"]}
+                }
             },
             "Discard": {
                 "type": "object",

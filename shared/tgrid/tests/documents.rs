@@ -352,6 +352,23 @@ async fn a_dry_run_refuses_every_write_before_it_is_sent_and_reads_go_through() 
         )
         .await
         .expect("sent outside a dry run");
+    h.controls
+        .send_document(
+            "prt_acme",
+            PO_ACK_855.as_bytes().to_vec(),
+            "application/edi-x12",
+            &[("po_number", "PO-1001".into())],
+        )
+        .await
+        .expect("an inbound 855");
+    let new_inbound = h
+        .client
+        .inbox(&MailboxId::new("mbx_buyerco"), &InboxFilter::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("the inbox")
+        .remove(0);
+    assert_eq!(new_inbound.status, DocumentStatus::New);
     let before = h.sim.snapshot();
     let inline = || DocumentPayload::Inline {
         file_name: "po-1001.x12".into(),
@@ -381,18 +398,27 @@ async fn a_dry_run_refuses_every_write_before_it_is_sent_and_reads_go_through() 
             )
             .await;
         let marked = h.client.mark_downloaded(&sent.document_id).await;
-        (read, inline_send, streamed_send, marked)
+        // Opening a new inbound document marks it read in TG: refused; an outbound one's
+        // content is read as always.
+        let opened = h
+            .client
+            .document_content(&new_inbound.document_id, None)
+            .await;
+        let outbound = h.client.document_content(&sent.document_id, None).await;
+        (read, inline_send, streamed_send, marked, opened, outbound)
     })
     .await;
-    let (read, inline_send, streamed_send, marked) = results;
+    let (read, inline_send, streamed_send, marked, opened, outbound) = results;
     assert_eq!(
         read.expect("a read goes through").document_id,
         sent.document_id
     );
+    assert!(outbound.is_ok(), "an outbound document's content is read");
     for error in [
         inline_send.map(|_| ()).expect_err("refused"),
         streamed_send.map(|_| ()).expect_err("refused"),
         marked.map(|_| ()).expect_err("refused"),
+        opened.map(|_| ()).expect_err("refused"),
     ] {
         assert!(matches!(error, TgError::DryRun(_)), "{error}");
     }
@@ -410,7 +436,16 @@ async fn a_dry_run_refuses_every_write_before_it_is_sent_and_reads_go_through() 
                 "POST",
                 format!("v1/documents/{}/download", sent.document_id.as_str()).as_str()
             ),
+            (
+                "GET",
+                format!("v1/documents/{}/content", new_inbound.document_id.as_str()).as_str()
+            ),
         ]
+    );
+    assert!(
+        refusals[3].summary.contains("Trading Grid marks it read"),
+        "{}",
+        refusals[3].summary
     );
     assert!(
         refusals[0].summary.contains(r#"doc_type "850""#)

@@ -10,7 +10,9 @@ use super::partners::seg;
 use super::{Build, TgClient, page_query, read_json};
 use crate::error::TgError;
 use crate::ids::{DocumentId, IdempotencyKey, MailboxId};
-use crate::model::{Document, DocumentMetadata, InboxFilter, Page, SubmittedDocument};
+use crate::model::{
+    Direction, Document, DocumentMetadata, DocumentStatus, InboxFilter, Page, SubmittedDocument,
+};
 use crate::ports::{DocumentPayload, Mailbox, PageRequest};
 use crate::stream::{ByteRange, Download};
 
@@ -93,12 +95,26 @@ impl Mailbox for TgClient {
         document_id: &DocumentId,
         range: Option<ByteRange>,
     ) -> Result<Download, TgError> {
-        self.download(
-            "download document",
-            &format!("v1/documents/{}/content", seg(document_id.as_str())),
-            range,
-        )
-        .await
+        let path = format!("v1/documents/{}/content", seg(document_id.as_str()));
+        if gridlink_core::dry_run::active() {
+            // Opening a `new` inbound document marks it `read` in Trading Grid (and tells every
+            // subscriber): a write, refused inside a dry run. Any other is read as always.
+            let document = self.document(document_id).await?;
+            if document.direction == Direction::Inbound
+                && document.status == DocumentStatus::New
+                && let Some(refusal) = gridlink_core::dry_run::refuse("tg", "GET", &path, || {
+                    format!(
+                        "read the content of new inbound document {} ({} {}): Trading Grid marks it read",
+                        document_id.as_str(),
+                        document.metadata.doc_type,
+                        document.file_name
+                    )
+                })
+            {
+                return Err(TgError::DryRun(refusal));
+            }
+        }
+        self.download("download document", &path, range).await
     }
 
     async fn inbox_page(
