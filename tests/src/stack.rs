@@ -166,7 +166,8 @@ pub struct Stack {
     roles: HashMap<&'static str, RoleStorage>,
     /// On moto: DynamoDB as an admin, and the table ([`Stack::storage_snapshot`]).
     dynamo_admin: Option<(aws_sdk_dynamodb::Client, String)>,
-    _data: tempfile::TempDir,
+    /// The embedded stack's data directory (files and `ledger.sqlite3`).
+    data: tempfile::TempDir,
 }
 
 /// A function's platform whose storage calls are counted ([`Stack::counted_platform`]).
@@ -349,7 +350,7 @@ impl Stack {
             parts,
             roles,
             dynamo_admin,
-            _data: data,
+            data,
         }
     }
 
@@ -360,7 +361,7 @@ impl Stack {
     pub async fn storage_snapshot(&self) -> serde_json::Value {
         let ledger = match &self.dynamo_admin {
             Some((client, table)) => dynamo_rows(client, table).await,
-            None => sqlite_rows(&self._data.path().join("ledger.sqlite3")),
+            None => sqlite_rows(&self.data.path().join("ledger.sqlite3")),
         };
         let blobs: Vec<serde_json::Value> = self
             .parts
@@ -555,12 +556,12 @@ fn sqlite_rows(path: &std::path::Path) -> Vec<String> {
         let columns = statement.column_count();
         let read = statement
             .query_map([], |row| {
-                let mut text = format!("{table}:");
+                let mut values = Vec::with_capacity(columns);
                 for column in 0..columns {
                     let value: rusqlite::types::Value = row.get(column)?;
-                    text.push_str(&format!(" {value:?}"));
+                    values.push(format!("{value:?}"));
                 }
-                Ok(text)
+                Ok(format!("{table}: {}", values.join(" ")))
             })
             .expect("rows read")
             .collect::<Result<Vec<_>, _>>()
