@@ -843,6 +843,7 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "dead-letters/requeue" => requeue_all_cases(),
         "dead-letters/{item_id}/discard" => discard_cases(),
         "inbox/{item_id}/replay" => replay_cases(),
+        "timeline/{key}" => get_cases(Some("key")),
         "unmatched/{item_id}/assign" => assign_cases(),
         "unmatched/{item_id}/reject" => reject_cases(),
         "suppliers/{workspace_id}/calendar" => get_cases(Some("workspace_id")),
