@@ -10,7 +10,6 @@ mod common;
 
 use bytes::Bytes;
 use common::{World, acme_810, world};
-use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
 use gridlink_tests::stack::Stack;
 use serde_json::{Value, json};
 
@@ -18,22 +17,14 @@ use serde_json::{Value, json};
 const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/gridlink-operator/ops-anna";
 
 async fn replay(world: &World, item_id: &str, dry_run: bool) -> (u16, Value) {
-    let request = HttpRequest {
-        method: "POST".into(),
-        path: format!("/order-reconcile/inbox/{item_id}/replay"),
-        body: json!({ "dry_run": dry_run }).to_string().into_bytes(),
-        caller: Some(OPERATOR.into()),
-        ..HttpRequest::default()
-    };
-    let response = match world.function.handle(Invocation::Http(request)).await {
-        Ok(Reply::Http(response)) => response,
-        Ok(other) => panic!("an HTTP reply, not {other:?}"),
-        Err(error) => error.into_http(),
-    };
-    (
-        response.status,
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
-    )
+    world
+        .operator_as(
+            Some(OPERATOR),
+            "POST",
+            &format!("/order-reconcile/inbox/{item_id}/replay"),
+            &json!({ "dry_run": dry_run }).to_string(),
+        )
+        .await
 }
 
 /// Everything xECM, TG and storage hold.
@@ -41,6 +32,36 @@ struct Snapshot {
     xecm: Value,
     tg: Value,
     storage: Value,
+}
+
+impl Snapshot {
+    /// Asserts xECM, TG and storage are as in `self`, and that xECM saw no write since `calls`.
+    async fn assert_unchanged(
+        &self,
+        world: &World,
+        calls: &std::collections::BTreeMap<String, u64>,
+    ) {
+        let after = snapshot(world).await;
+        assert_eq!(
+            xecm_writes_since(world, calls),
+            Vec::<String>::new(),
+            "no write reached xECM"
+        );
+        assert_eq!(
+            diff(&self.xecm, &after.xecm),
+            Vec::<String>::new(),
+            "xECM is as before"
+        );
+        assert_eq!(
+            diff(&self.tg, &after.tg),
+            Vec::<String>::new(),
+            "Trading Grid is as before"
+        );
+        assert_eq!(
+            after.storage, self.storage,
+            "not a ledger row nor a blob written"
+        );
+    }
 }
 
 async fn snapshot(world: &World) -> Snapshot {
@@ -246,22 +267,7 @@ async fn a_dry_run_of_a_done_810_writes_nothing_and_finds_every_effect_done(stac
         "the acknowledgment is done: {done:?}"
     );
 
-    let after = snapshot(&world).await;
-    assert_eq!(xecm_writes_since(&world, &calls), Vec::<String>::new());
-    assert_eq!(
-        diff(&before.xecm, &after.xecm),
-        Vec::<String>::new(),
-        "xECM is as before"
-    );
-    assert_eq!(
-        diff(&before.tg, &after.tg),
-        Vec::<String>::new(),
-        "Trading Grid is as before"
-    );
-    assert_eq!(
-        after.storage, before.storage,
-        "not a ledger row nor a blob written"
-    );
+    before.assert_unchanged(&world, &calls).await;
 }
 
 /// A dry run of a new 810 writes nothing and says what a real replay would do first. Never
@@ -295,6 +301,7 @@ async fn a_dry_run_of_a_new_810_says_what_it_would_do_first_and_writes_nothing(s
         .await
         .expect("kept, not processed yet");
     let before = snapshot(&world).await;
+    let calls = world.stack.xecm_sim.calls();
     let (status, answer) = replay(&world, &untried, true).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["item_id"], format!("tg:{untried}"));
@@ -310,17 +317,8 @@ async fn a_dry_run_of_a_new_810_says_what_it_would_do_first_and_writes_nothing(s
             .is_some_and(|s| s.contains("marks it read")),
         "{answer:#}"
     );
-    let after = snapshot(&world).await;
-    assert_eq!(
-        diff(&before.tg, &after.tg),
-        Vec::<String>::new(),
-        "TG's document is still new"
-    );
-    assert_eq!(diff(&before.xecm, &after.xecm), Vec::<String>::new());
-    assert_eq!(
-        after.storage, before.storage,
-        "not a ledger row nor a blob written"
-    );
+    // TG's document is still new.
+    before.assert_unchanged(&world, &calls).await;
 
     // Tried once, failed on an xECM outage: pending, its content kept, TG's document read.
     world
@@ -369,22 +367,7 @@ async fn a_dry_run_of_a_new_810_says_what_it_would_do_first_and_writes_nothing(s
             .is_some_and(|s| s.contains("dry run")),
         "{answer:#}"
     );
-    let after = snapshot(&world).await;
-    assert_eq!(xecm_writes_since(&world, &calls), Vec::<String>::new());
-    assert_eq!(
-        diff(&before.xecm, &after.xecm),
-        Vec::<String>::new(),
-        "xECM is as before"
-    );
-    assert_eq!(
-        diff(&before.tg, &after.tg),
-        Vec::<String>::new(),
-        "Trading Grid is as before"
-    );
-    assert_eq!(
-        after.storage, before.storage,
-        "not a ledger row nor a blob written"
-    );
+    before.assert_unchanged(&world, &calls).await;
     assert_eq!(world.inbox_record(&event_id).await["attempts"], 1);
 
     let (status, replayed) = replay(&world, &event_id, false).await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{World, acme_810, acme_855, body_text, world};
 use gridlink_flow::InboxPolicy;
-use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply, ScheduleFiring};
+use gridlink_lambda::{Handler, Invocation, ScheduleFiring};
 use gridlink_tests::stack::Stack;
 use serde_json::{Value, json};
 
@@ -369,22 +369,7 @@ const OPERATOR: &str = "arn:aws:sts::123456789012:assumed-role/gridlink-operator
 
 /// An operator call with the IAM caller API Gateway would vouch for.
 async fn as_operator(world: &World, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let request = HttpRequest {
-        method: method.into(),
-        path: path.into(),
-        body: body.as_bytes().to_vec(),
-        caller: Some(OPERATOR.into()),
-        ..HttpRequest::default()
-    };
-    let response = match world.function.handle(Invocation::Http(request)).await {
-        Ok(Reply::Http(response)) => response,
-        Ok(other) => panic!("an HTTP reply, not {other:?}"),
-        Err(error) => error.into_http(),
-    };
-    (
-        response.status,
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
-    )
+    world.operator_as(Some(OPERATOR), method, path, body).await
 }
 
 /// Dead letters through the operator routes, end to end: inspecting one shows every attempt

@@ -307,6 +307,18 @@ impl World {
 
     /// An operator call: status and JSON body.
     pub async fn operator(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        self.operator_as(None, method, path, body).await
+    }
+
+    /// An operator call by `caller`, the IAM identity API Gateway's authoriser vouched for
+    /// (none on the local stack): status and JSON body.
+    pub async fn operator_as(
+        &self,
+        caller: Option<&str>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, Value) {
         let response = self
             .call(HttpRequest {
                 method: method.into(),
@@ -315,6 +327,7 @@ impl World {
                     .into_iter()
                     .collect(),
                 body: body.as_bytes().to_vec(),
+                caller: caller.map(str::to_owned),
                 ..HttpRequest::default()
             })
             .await;
