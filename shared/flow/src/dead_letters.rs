@@ -20,7 +20,6 @@ use gridlink_store::StoreError;
 use serde_json::{Value, json};
 
 use crate::function::Function;
-use crate::function::Processed;
 use crate::inbox::{InboxError, InboxItem};
 use crate::usecase::UseCase;
 
@@ -125,10 +124,6 @@ pub fn requeue_all_cursor(body: &[u8]) -> Result<Option<String>, FunctionError> 
     }
 }
 
-fn processed(processed: Processed) -> &'static str {
-    processed.as_str()
-}
-
 fn json_reply(body: &Value) -> Reply {
     Reply::Http(HttpResponse::json(200, body))
 }
@@ -184,7 +179,7 @@ impl<U: UseCase> Function<U> {
                     .map_err(|e| failure(&e))?
                     .unwrap_or(requeued);
                 let mut body = now.summary();
-                body["processed"] = json!(processed(settled));
+                body["processed"] = json!(settled.as_str());
                 Ok(json_reply(&body))
             }
         }
@@ -264,7 +259,7 @@ impl<U: UseCase> Function<U> {
                 Err(error) => return Err(failure(&error)),
             };
             let processed = if started.elapsed() < REQUEUE_ALL_BUDGET {
-                processed(self.process_one(&requeued).await)
+                self.process_one(&requeued).await.as_str()
             } else {
                 "queued"
             };

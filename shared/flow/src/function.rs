@@ -147,8 +147,13 @@ impl<U: UseCase> Function<U> {
     /// back on the pending list; a pending item of a paused partner is set aside, not
     /// attempted.
     pub async fn process_pending(&self) -> Result<RunSummary, InboxError> {
-        let inbox = &self.platform.inbox;
         let active = self.pauses().active().await?;
+        self.process_pending_under(&active).await
+    }
+
+    /// [`Function::process_pending`] under the pauses `active` (read once by the caller).
+    async fn process_pending_under(&self, active: &Active) -> Result<RunSummary, InboxError> {
+        let inbox = &self.platform.inbox;
         if active.function_paused(U::NAME) {
             tracing::info!("the function is paused: its inbox waits");
             return Ok(RunSummary {
@@ -158,7 +163,7 @@ impl<U: UseCase> Function<U> {
         }
         let mut resumed = 0;
         for item in inbox.paused(self.policy.batch).await? {
-            if self.paused_partners(&item, &active).await.is_empty() {
+            if self.paused_partners(&item, active).await.is_empty() {
                 match inbox.unpause(&item).await {
                     Ok(_) => resumed += 1,
                     Err(error) => {
@@ -170,7 +175,7 @@ impl<U: UseCase> Function<U> {
         let mut set_aside = 0;
         if active.any_partner() {
             for item in inbox.pending(self.policy.batch).await? {
-                match self.set_aside_if_paused(&item, &active).await {
+                match self.set_aside_if_paused(&item, active).await {
                     Ok(true) => set_aside += 1,
                     Ok(false) => {}
                     Err(error) => {
@@ -529,23 +534,25 @@ impl<U: UseCase> Function<U> {
                 format!("{}: no schedule `{}`", U::NAME, firing.schedule),
             ));
         };
-        match self.pauses().active().await {
-            Ok(active) if active.function_paused(U::NAME) => {
-                tracing::info!("the function is paused: the schedule does nothing");
-                return Ok(Reply::Scheduled(json!({
-                    "schedule": firing.schedule,
-                    "paused": true,
-                    "inbox": RunSummary { function_paused: true, ..RunSummary::default() },
-                })));
-            }
-            Ok(_) => {}
-            Err(error) => return Err(failure(&InboxError::from(error))),
+        // The pauses are read once for the whole firing.
+        let active = self
+            .pauses()
+            .active()
+            .await
+            .map_err(|e| failure(&InboxError::from(e)))?;
+        if active.function_paused(U::NAME) {
+            tracing::info!("the function is paused: the schedule does nothing");
+            return Ok(Reply::Scheduled(json!({
+                "schedule": firing.schedule,
+                "paused": true,
+                "inbox": RunSummary { function_paused: true, ..RunSummary::default() },
+            })));
         }
         // The schedule's own work (a poll of xECM or of TG's inbox) may fail on a peer that is
         // down; the events already kept in the inbox are processed all the same, so one
         // failing poll never starves them. The firing still fails with the poll's error.
         let outcome = self.usecase.on_schedule(schedule).await;
-        let inbox = self.process_pending().await;
+        let inbox = self.process_pending_under(&active).await;
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {

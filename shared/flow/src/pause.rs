@@ -237,13 +237,9 @@ impl Pauses {
 
     /// The pauses in force (one ledger query).
     pub async fn active(&self) -> Result<Active, LedgerError> {
-        let records = self
-            .ledger
-            .query(Query::partition(IndexName::One, ACTIVE_PARTITION).limit(MAX_ACTIVE))
-            .await?;
         let mut active = Active::default();
-        for record in records.into_iter().filter(|r| r.status == ACTIVE) {
-            let data = &record.data;
+        for pause in self.list().await?.iter().filter(|p| p.is_active()) {
+            let data = &pause.record.data;
             if let Some(function) = data["target"]["function"].as_str() {
                 active.functions.insert(function.to_owned());
             }
