@@ -90,9 +90,7 @@ async fn unmatched_and_dead_lettered_items_are_counted(stack: Stack) {
     assert_eq!(sink.count(Metric::Unmatched), 1);
 
     let cap = world.function.policy().max_attempts;
-    world
-        .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(100_000).await;
     world
         .deliver(
             world

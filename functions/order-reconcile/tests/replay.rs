@@ -321,9 +321,7 @@ async fn a_dry_run_of_a_new_810_says_what_it_would_do_first_and_writes_nothing(s
     before.assert_unchanged(&world, &calls).await;
 
     // Tried once, failed on an xECM outage: pending, its content kept, TG's document read.
-    world
-        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(1000).await;
     let record = world
         .deliver(
             world

@@ -42,9 +42,7 @@ async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_nex
 ) {
     let world = world(stack);
     // Every document upload fails (more 500s than the client's retries) until cleared.
-    world
-        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(1000).await;
     let request = world
         .partner_sends("prt_acme", acme_855("4500001234"))
         .await;
@@ -270,9 +268,7 @@ async fn an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeu
 ) {
     let world = world(stack);
     let cap = world.function.policy().max_attempts;
-    world
-        .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(100_000).await;
     let record = world
         .deliver(
             world
@@ -384,9 +380,7 @@ async fn dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_
         max_attempts: 2,
     };
     world.function = world.function.with_policy(policy);
-    world
-        .xecm_faults(json!({"error_500_next": 100_000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(100_000).await;
     let mut item_ids = Vec::new();
     for (number, control) in [("INV-DL-1", 5101), ("INV-DL-2", 5102), ("INV-DL-3", 5103)] {
         let record = world
@@ -580,9 +574,7 @@ async fn dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_
 /// itself fails, with the poll's error, so the failure is seen.
 async fn a_failing_poll_does_not_starve_the_pending_inbox(stack: Stack) {
     let world = world(stack);
-    world
-        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}))
-        .await;
+    world.fail_uploads(1000).await;
     let record = world
         .deliver(
             world

@@ -441,6 +441,13 @@ impl World {
         assert!(response.status().is_success(), "{}", response.status());
     }
 
+    /// Every document upload to xECM (`POST …/nodes`) fails with 500 for the next `calls`
+    /// calls — more than the client's retries — until the faults are cleared.
+    pub async fn fail_uploads(&self, calls: u64) {
+        self.xecm_faults(json!({"error_500_next": calls, "only_path_containing": "/nodes", "only_method": "POST"}))
+            .await;
+    }
+
     /// Replaces tgrid-sim's fault switches (`{}` clears them), e.g.
     /// `{"unavailable": 1000, "only": "GET /v1/events"}`.
     pub async fn tg_faults(&self, faults: Value) {
