@@ -75,10 +75,12 @@ impl Gateway {
     }
 
     /// The axum router: `GET /openapi.json` (the routes' OpenAPI document,
-    /// `gridlink_lambda::openapi`), everything else to the function whose route it is.
+    /// `gridlink_lambda::openapi`), `GET /console` (the operator console page,
+    /// [`crate::console`]), everything else to the function whose route it is.
     pub fn router(self) -> Router {
         Router::new()
             .route("/openapi.json", axum::routing::get(openapi))
+            .route(crate::console::PATH, axum::routing::get(console))
             .fallback(serve)
             .with_state(self)
     }
@@ -88,6 +90,21 @@ async fn openapi() -> Response {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         gridlink_lambda::openapi::document_text(),
+    )
+        .into_response()
+}
+
+async fn console() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                crate::console::CONTENT_SECURITY_POLICY,
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        crate::console::PAGE,
     )
         .into_response()
 }

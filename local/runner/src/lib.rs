@@ -10,11 +10,13 @@
 //!   `--speed` factor, or on demand.
 //! - [`functions`]: the seven functions as the local stack builds them.
 //! - [`platforms`]: the simulators (or external endpoints) and the platform each function gets.
+//! - [`console`]: the operator console page the gateway serves at `/console`.
 //! - [`stack`]: starts everything, registers TG webhooks, and says what runs where.
 //! - [`own_data`]: your own partners and orders (`up --seed DIR`, `order-from-850`).
 //! - [`demo`]: drives every use case end to end and reports what happened where.
 
 pub mod chaos;
+pub mod console;
 pub mod demo;
 pub mod functions;
 pub mod gateway;

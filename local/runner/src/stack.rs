@@ -174,8 +174,12 @@ impl RunningStack {
     pub fn banner(&self) -> String {
         let endpoints = &self.platforms.endpoints;
         let mut out = format!(
-            "gridlink local stack\n  gateway        {}\n  xECM           {}\n  Trading Grid   {}\n",
-            self.gateway_url, endpoints.xecm_url, endpoints.tg_url
+            "gridlink local stack\n  gateway        {}\n  console        {}{}\n  xECM           {}\n  Trading Grid   {}\n",
+            self.gateway_url,
+            self.gateway_url,
+            crate::console::PATH,
+            endpoints.xecm_url,
+            endpoints.tg_url
         );
         for status in &self.functions {
             let spec = gridlink_lambda::manifest::function(status.name);

@@ -182,3 +182,29 @@ fn docs_openapi_json_passes_a_real_openapi_validator() {
         "the validator refuses a broken document"
     );
 }
+
+#[tokio::test]
+async fn the_stack_serves_the_operator_console_page() {
+    let (stack, _dir) = stack().await;
+    let response = reqwest::get(format!("{}/console", stack.gateway_url))
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/html; charset=utf-8");
+    assert!(
+        header("content-security-policy").contains("frame-ancestors 'none'"),
+        "{}",
+        header("content-security-policy")
+    );
+    let page = response.text().await.expect("text");
+    assert_eq!(page, gridlink_local::console::PAGE);
+    assert!(page.contains("<title>gridlink operator console</title>"));
+}

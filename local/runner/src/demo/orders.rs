@@ -35,21 +35,8 @@ const ACME_856: &str = include_str!("../../../../fixtures/demo/856_4500001234.x1
 const ACME_810: &str = include_str!("../../../../fixtures/demo/810_4500001234.x12");
 
 /// Initech's order response naming Acme's order (Initech is not Acme's partner).
-const INITECH_ORDRSP: &str = "UNA:+.? '\n\
-UNB+UNOC:3+5012345000017:14+4012345000009:14+261124:0920+4712'\n\
-UNH+1+ORDRSP:D:96A:UN:EAN008'\n\
-BGM+231+IN-5521+4'\n\
-DTM+137:20261124:102'\n\
-RFF+ON:4500001234'\n\
-NAD+SU+5012345000017::9++INITECH COMPONENTS'\n\
-NAD+BY+4012345000009::9++BUYERCO MANUFACTURING'\n\
-LIN+1+5+4012345000101:SRV'\n\
-PIA+1+M-STEEL-BOLT-12:SA'\n\
-QTY+21:5000:EA'\n\
-UNS+S'\n\
-CNT+2:1'\n\
-UNT+12+1'\n\
-UNZ+1+4712'\n";
+const INITECH_ORDRSP: &str =
+    include_str!("../../../../fixtures/demo/ordrsp_initech_4500001234.edi");
 
 type Outcome<T> = Result<T, String>;
 
