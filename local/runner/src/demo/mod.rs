@@ -201,10 +201,12 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
 /// stack started on it answers the timeline route.
 pub fn where_to_look(data_dir: &std::path::Path) -> String {
     let dir = data_dir.display();
+    let console = crate::console::timeline_url("http://127.0.0.1:8080", "po:4500001234");
     format!(
         "Where is PO 4500001234? Its timeline (every function, oldest first) is kept in {dir}:\n  \
          gridlink-local up --data-dir {dir}\n  \
-         curl -s 'http://127.0.0.1:8080/order-reconcile/timeline/po:4500001234?limit=100'"
+         then open {console} (the operator console: the timeline as a swim-lane, the unmatched queue, dead letters)\n  \
+         or curl -s 'http://127.0.0.1:8080/order-reconcile/timeline/po:4500001234?limit=100'"
     )
 }
 
