@@ -52,11 +52,23 @@ fn browser_binaries() -> Result<(PathBuf, PathBuf), String> {
     }
 }
 
-/// A headless Chromium session; chromedriver is killed when this is dropped.
+/// A headless Chromium session. chromedriver runs in a process group of its own, which the
+/// Chromium it starts joins: dropping this ends the group, also when a failed assertion left
+/// the session open (killing chromedriver alone would leave Chromium running).
 struct Browser {
     client: Client,
+    group: u32,
     _driver: tokio::process::Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.group)])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }
 
 impl Browser {
@@ -89,9 +101,11 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("{} starts: {e}", chromedriver.display()));
+        let group = driver.id().expect("chromedriver runs");
         let webdriver = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + WAIT;
         loop {
@@ -129,6 +143,7 @@ impl Browser {
             .expect("a Chromium session");
         Some(Self {
             client,
+            group,
             _driver: driver,
             _profile: profile,
         })
@@ -527,7 +542,12 @@ async fn the_console_shows_the_orders_timeline_and_files_an_unmatched_item_it_as
         .expect("JSON");
     assert_eq!(queue["items"], json!([]), "the item is closed");
 
-    browser.client.close().await.expect("the session ends");
+    browser
+        .client
+        .clone()
+        .close()
+        .await
+        .expect("the session ends");
 }
 
 /// `GET path` on the gateway: status and JSON body.
@@ -732,5 +752,10 @@ async fn the_console_lists_inspects_requeues_one_and_all_and_discards_dead_lette
         )
         .await;
 
-    browser.client.close().await.expect("the session ends");
+    browser
+        .client
+        .clone()
+        .close()
+        .await
+        .expect("the session ends");
 }
