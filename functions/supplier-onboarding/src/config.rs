@@ -38,6 +38,12 @@ pub struct OnboardingConfig {
     /// `RENEWAL_REMINDER_DAYS` (`60,30,7,0`): days before `valid until` at which a renewal
     /// step is due; the renewal request goes out at the first.
     pub renewal_days: Vec<u32>,
+    /// `REMINDER_INTERVAL_DAYS` (7): days between reminders once a deadline has passed (a
+    /// request's due date, or an expiry) — [`crate::reminders`].
+    pub reminder_interval_days: u32,
+    /// `MAX_REMINDERS` (3): reminders after a deadline at most; one interval later the
+    /// requirement is escalated.
+    pub max_reminders: u32,
     /// `RENEWALS_DRY_RUN` (false): the renewals sweep only lists what it would do.
     pub renewals_dry_run: bool,
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
@@ -96,6 +102,14 @@ impl OnboardingConfig {
         if listed.is_empty() {
             renewal_days = vec![60, 30, 7, 0];
         }
+        let reminder_interval_days = reader.optional::<u32>("REMINDER_INTERVAL_DAYS", 7);
+        if reminder_interval_days == 0 || reminder_interval_days > 365 {
+            reader.invalid("REMINDER_INTERVAL_DAYS", "must be between 1 and 365 days");
+        }
+        let max_reminders = reader.optional::<u32>("MAX_REMINDERS", 3);
+        if max_reminders > 100 {
+            reader.invalid("MAX_REMINDERS", "must be at most 100");
+        }
         renewal_days.sort_unstable_by(|a, b| b.cmp(a));
         renewal_days.dedup();
         let config = Self {
@@ -114,6 +128,8 @@ impl OnboardingConfig {
             compliance_folder: reader.optional("COMPLIANCE_FOLDER", "Compliance".to_owned()),
             request_due: Duration::from_secs(due_days.clamp(1, 365) * 86_400),
             renewal_days,
+            reminder_interval_days: reminder_interval_days.clamp(1, 365),
+            max_reminders,
             renewals_dry_run: reader.optional("RENEWALS_DRY_RUN", false),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),

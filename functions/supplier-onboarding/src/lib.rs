@@ -18,9 +18,12 @@
 //! folder>` with the `Compliance Document` category, a later file of the same kind becoming
 //! a new version ([`submission`]). Every requirement's state lives in the ledger
 //! ([`standing`]); `Onboarding Status`, the `Requirements` rows and the compliance record
-//! (`.json` + `.html`, a version per change) are its projection ([`record`]). The renewals
-//! sweep asks for renewals before documents expire and marks them expired after
-//! ([`renewals`]).
+//! (`.json` + `.html`, a version per change) are its projection ([`record`]). A buyer
+//! accepts or rejects what waits for review, or waives a requirement, on the `Requirements`
+//! rows in xECM, by name and with a reason ([`review`]). The renewals sweep asks for
+//! renewals before documents expire and marks them expired after ([`renewals`]), and
+//! reminds the supplier in its `onboarding` thread — before an expiry, and weekly after a
+//! missed deadline — then escalates ([`reminders`]).
 //!
 //! ## Triggers
 //! - schedule `supplier-onboarding-poll-xecm`: supplier workspaces changed since the ledger
@@ -29,7 +32,8 @@
 //!   pushed node's workspace, through the inbox.
 //! - `POST /supplier-onboarding/tg/events`: `document_request.item_submitted`, accepted
 //!   durably into the inbox before the 202.
-//! - schedule `supplier-onboarding-renewals`: the renewals sweep.
+//! - schedule `supplier-onboarding-renewals`: the renewals sweep, the reminders and
+//!   escalations.
 //! - `GET /supplier-onboarding/suppliers/{workspace_id}/calendar` (operator, IAM): the
 //!   supplier's expiry calendar (`.ics`, [`calendar`]), also filed in `Compliance`.
 //!
@@ -37,14 +41,18 @@
 //! `tg-item-review` (request/item/submitted at), `xecm-compliance-document` (workspace/kind,
 //! a version per content hash), `xecm-compliance-record` (workspace/json|html, a version per
 //! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),
-//! `onboarding-renewal-step` (workspace/kind/valid until/n).
+//! `onboarding-renewal-step` (workspace/kind/valid until/n), `tg-onb-space` and
+//! `tg-onb-thread` (workspace/partner), `tg-onb-reminder` (workspace/kind/deadline/n),
+//! `tg-onb-escalation` (workspace/kind/deadline).
 
 pub mod calendar;
 pub mod config;
 pub mod error;
 pub mod matrix;
 pub mod record;
+pub mod reminders;
 pub mod renewals;
+pub mod review;
 pub mod standing;
 pub mod submission;
 pub mod sync;
@@ -151,10 +159,14 @@ impl UseCase for SupplierOnboarding {
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, OnboardingError> {
         match schedule {
             Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
-            Schedule::Renewals => Ok(json!({
-                "dry_run": self.config.renewals_dry_run,
-                "renewals": self.sweep_renewals().await?,
-            })),
+            Schedule::Renewals => {
+                let sweep = self.sweep_renewals().await?;
+                Ok(json!({
+                    "dry_run": self.config.renewals_dry_run,
+                    "renewals": sweep.renewals,
+                    "reminders": sweep.reminders,
+                }))
+            }
         }
     }
 

@@ -53,7 +53,7 @@ pub fn compliance_values(standing: &Standing) -> NamedAttributes {
             row.insert("TG Item".into(), optional_text(r.item_id.as_ref()));
             row.insert(
                 "Reminders Sent".into(),
-                AttributeValue::Integer(i64::from(r.renewal_steps)),
+                AttributeValue::Integer(i64::from(r.reminders_sent)),
             );
             row.insert("Reviewer".into(), optional_text(r.reviewer.as_ref()));
             row.insert("Reason".into(), optional_text(r.reason.as_ref()));
@@ -67,7 +67,13 @@ pub fn compliance_values(standing: &Standing) -> NamedAttributes {
     );
     values.insert(
         "Status Reason".into(),
-        optional_text(standing.parked.as_ref()),
+        optional_text(
+            standing
+                .parked
+                .clone()
+                .or_else(|| standing.escalation())
+                .as_ref(),
+        ),
     );
     values.insert("Requirements".into(), AttributeValue::Rows(rows));
     values
@@ -98,7 +104,8 @@ pub fn record_json(standing: &Standing, name: &str) -> String {
                 "valid_from": r.valid_from, "valid_until": r.valid_until,
                 "document_id": r.document_id, "document_version": r.document_version,
                 "request_id": r.request_id, "item_id": r.item_id,
-                "renewal_steps": r.renewal_steps, "reviewer": r.reviewer, "reason": r.reason,
+                "renewal_steps": r.renewal_steps, "reminders_sent": r.reminders_sent,
+                "escalated": r.escalated, "reviewer": r.reviewer, "reason": r.reason,
             })
         })
         .collect();
@@ -178,12 +185,24 @@ pub fn record_html(standing: &Standing, name: &str) -> String {
 
 impl SupplierOnboarding {
     /// Projects the standing to xECM (attributes, compliance record); the status it shows.
+    ///
+    /// The rows are read first: a buyer's decision on them ([`crate::review`]) is applied
+    /// before they are written again, so none is overwritten unseen.
     pub(crate) async fn project(&self, workspace: NodeId) -> Result<&'static str, OnboardingError> {
+        let xecm = &self.platform.xecm;
+        let read_rows = match xecm
+            .read_attributes(workspace, self.config.compliance_category)
+            .await
+        {
+            Ok(values) => values,
+            Err(error) if error.is_category_absent() => NamedAttributes::new(),
+            Err(error) => return Err(error.into()),
+        };
+        self.apply_buyer_decisions(workspace, &read_rows).await?;
         let Some(standing) = self.standing(workspace.get()).await? else {
             return Ok(crate::standing::status::NOT_STARTED);
         };
         let status = standing.onboarding_status();
-        let xecm = &self.platform.xecm;
         let mut wanted = NamedAttributes::new();
         wanted.insert(
             "Onboarding Status".into(),
@@ -198,11 +217,7 @@ impl SupplierOnboarding {
             tracing::info!(workspace_id = %workspace, status, "onboarding status written");
         }
         let wanted = compliance_values(&standing);
-        let read = xecm
-            .read_attributes(workspace, self.config.compliance_category)
-            .await
-            .unwrap_or_default();
-        if !same(&read, &wanted) {
+        if !same(&read_rows, &wanted) {
             xecm.write_attributes(workspace, self.config.compliance_category, &wanted)
                 .await?;
         }

@@ -15,6 +15,7 @@ use time::Date;
 
 use crate::SupplierOnboarding;
 use crate::error::OnboardingError;
+use crate::reminders::{Chase, due_chases};
 use crate::standing::{PlannedRequest, State};
 use crate::sync::rfc3339;
 use crate::validate::parse_date;
@@ -90,28 +91,72 @@ pub fn due_steps(
     steps
 }
 
+/// What one sweep did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sweep {
+    /// Renewal steps (requests, renewal reminders, expiries).
+    pub renewals: Vec<RenewalStep>,
+    /// Reminders after a deadline, and escalations ([`crate::reminders`]).
+    pub reminders: Vec<Chase>,
+}
+
 impl SupplierOnboarding {
     /// One sweep (see the module docs): the steps taken (or listed, dry).
     #[tracing::instrument(skip_all)]
-    pub async fn sweep_renewals(&self) -> Result<Vec<RenewalStep>, OnboardingError> {
+    pub async fn sweep_renewals(&self) -> Result<Sweep, OnboardingError> {
         let today = self.platform.clock.now().date();
         let mut taken = Vec::new();
+        let mut chased = Vec::new();
+        let mut matrix = None;
         for standing in self.standings().await? {
             // Each supplier's renewals are about its own key (a timeline scope of its own).
             gridlink_flow::timeline::item(async {
                 gridlink_flow::timeline::about("supplier", &standing.workspace_id.to_string());
                 let steps = due_steps(&standing, &self.config.renewal_days, today);
-                if steps.is_empty() {
+                if steps.is_empty()
+                    && due_chases(
+                        &standing,
+                        self.config.reminder_interval_days,
+                        self.config.max_reminders,
+                        today,
+                    )
+                    .is_empty()
+                {
                     return Ok(());
                 }
+                if matrix.is_none() {
+                    matrix = Some(self.matrix().await?);
+                }
+                let matrix = matrix.as_ref().expect("read above");
                 if self.config.renewals_dry_run {
                     taken.extend(steps);
+                    chased.extend(self.chase_overdue(matrix, standing.workspace_id, today).await?);
                     return Ok(());
                 }
                 let workspace = standing.workspace_id;
                 let at = rfc3339(self.platform.clock.now());
                 let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
                 for step in &steps {
+                    if step.action == "reminder"
+                        && let Some(r) = standing.requirements.get(&step.kind)
+                        && r.item_id.is_some()
+                    {
+                        let message = Self::reminder_message(
+                            matrix,
+                            &standing,
+                            r,
+                            step.n,
+                            &step.valid_until,
+                            "renewal",
+                        );
+                        self.post_onboarding(
+                            &standing,
+                            "tg-onb-reminder",
+                            format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+                            message,
+                        )
+                        .await?;
+                    }
                     let key = EffectKey::new(
                         "onboarding-renewal-step",
                         format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
@@ -150,6 +195,9 @@ impl SupplierOnboarding {
                                         }
                                         let first = r.renewal_steps == 0;
                                         r.renewal_steps = this.n;
+                                        if !first && r.item_id.is_some() {
+                                            r.reminders_sent += 1;
+                                        }
                                         if first {
                                             r.state = State::Expiring;
                                         }
@@ -200,16 +248,19 @@ impl SupplierOnboarding {
                     return Ok(());
                 };
                 if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-                    let matrix = self.matrix().await?;
-                    self.make_request(workspace, partner, planned, &matrix)
+                    self.make_request(workspace, partner, planned, matrix)
                         .await?;
                 }
+                chased.extend(self.chase_overdue(matrix, workspace, today).await?);
                 self.project(NodeId::new(workspace)?).await?;
                 Ok::<_, OnboardingError>(())
             })
             .await?;
         }
-        Ok(taken)
+        Ok(Sweep {
+            renewals: taken,
+            reminders: chased,
+        })
     }
 }
 

@@ -117,6 +117,51 @@ pub struct RequirementState {
     /// twice.
     #[serde(default)]
     pub decided_submission: Option<String>,
+    /// The evidence of a submission waiting for a buyer's review (`in review`): it becomes
+    /// the requirement's when the buyer accepts it ([`crate::review`]).
+    #[serde(default)]
+    pub pending: Option<Pending>,
+    /// The deadline (RFC 3339) of the TG request it is asked in.
+    #[serde(default)]
+    pub due_at: Option<String>,
+    /// Reminders sent to the supplier (`action_request` messages in the onboarding thread)
+    /// since the current deadline was set; the `Reminders Sent` column.
+    #[serde(default)]
+    pub reminders_sent: u32,
+    /// When it was escalated (unanswered after the last reminder), if it was.
+    #[serde(default)]
+    pub escalated: Option<String>,
+    /// The deadline (`YYYY-MM-DD`) the overdue reminders count from ([`crate::reminders`]).
+    #[serde(default)]
+    pub overdue_deadline: Option<String>,
+    /// The last overdue reminder sent for `overdue_deadline` (its `n`).
+    #[serde(default)]
+    pub overdue_sent: u32,
+}
+
+/// A submission's evidence filed and waiting for a buyer's review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// Validity (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    /// Validity (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub valid_until: Option<String>,
+    /// The document filed.
+    pub document_id: i64,
+    /// Its version holding the submission.
+    pub version: u32,
+}
+
+impl RequirementState {
+    /// Clears the reminder count and the escalation (a new document or deadline).
+    pub fn reset_reminders(&mut self) {
+        self.reminders_sent = 0;
+        self.escalated = None;
+        self.overdue_deadline = None;
+        self.overdue_sent = 0;
+    }
 }
 
 /// One line of history (kept in the compliance record).
@@ -160,6 +205,9 @@ pub struct Standing {
     /// The requirements by kind.
     #[serde(default)]
     pub requirements: BTreeMap<String, RequirementState>,
+    /// The supplier's onboarding thread in TG (reminders, escalations), once opened.
+    #[serde(default)]
+    pub thread: Option<crate::reminders::OnboardingThread>,
     /// What happened.
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
@@ -211,6 +259,8 @@ impl Standing {
         let any = |states: &[State]| required.iter().any(|r| states.contains(&r.state));
         if any(&[State::Expired]) {
             status::INCOMPLETE
+        } else if self.escalation().is_some() {
+            status::BLOCKED
         } else if required
             .iter()
             .all(|r| matches!(r.state, State::Accepted | State::Waived))
@@ -230,6 +280,26 @@ impl Standing {
         } else {
             status::NOT_STARTED
         }
+    }
+
+    /// Why the supplier is held back by an escalation: the escalated requirements, each
+    /// with the deadline it is unanswered since.
+    pub fn escalation(&self) -> Option<String> {
+        let escalated: Vec<String> = self
+            .requirements
+            .values()
+            .filter(|r| r.required && r.escalated.is_some())
+            .filter(|r| !matches!(r.state, State::Accepted | State::Waived))
+            .map(|r| {
+                format!(
+                    "{} unanswered since {} after {} reminders",
+                    r.kind,
+                    r.overdue_deadline.as_deref().unwrap_or("its deadline"),
+                    r.reminders_sent
+                )
+            })
+            .collect();
+        (!escalated.is_empty()).then(|| format!("escalated: {}", escalated.join("; ")))
     }
 
     /// Adds a history line (once: the same line twice is one line).

@@ -15,7 +15,7 @@
 use gridlink_flow::content::tg_attachment_content;
 use gridlink_flow::{EffectKey, Filing};
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::model::{ItemReview, ItemStatus, ReviewDecision};
+use gridlink_tgrid::model::{ItemStatus, ReviewDecision};
 use gridlink_tgrid::{ByteRange, RequestId, RequestItemId};
 use gridlink_xecm::{AttributeValue, DocumentSpec, NamedAttributes, NodeId};
 use serde::Serialize;
@@ -23,7 +23,7 @@ use time::Date;
 
 use crate::SupplierOnboarding;
 use crate::error::OnboardingError;
-use crate::standing::State;
+use crate::standing::{Pending, State};
 use crate::sync::rfc3339;
 use crate::validate::{FileFacts, Submission, Verdict, format_date, validate};
 
@@ -328,16 +328,28 @@ impl SupplierOnboarding {
                     if r.decided_submission.as_deref() == Some(submission_key.as_str()) {
                         return false;
                     }
-                    r.state = if accepted {
-                        State::Accepted
+                    if accepted {
+                        r.state = State::Accepted;
+                        r.valid_from.clone_from(&from);
+                        r.valid_until.clone_from(&until);
+                        r.document_id = Some(document_id);
+                        r.document_version = Some(version);
+                        r.renewal_steps = 0;
+                        r.pending = None;
+                        r.reset_reminders();
                     } else {
-                        State::InReview
-                    };
-                    r.valid_from.clone_from(&from);
-                    r.valid_until.clone_from(&until);
-                    r.document_id = Some(document_id);
-                    r.document_version = Some(version);
-                    r.renewal_steps = 0;
+                        // the evidence waits for the buyer (crate::review); what was
+                        // accepted before stays the requirement's until then
+                        r.state = State::InReview;
+                        r.pending = Some(Pending {
+                            valid_from: from.clone(),
+                            valid_until: until.clone(),
+                            document_id,
+                            version,
+                        });
+                        r.escalated = None;
+                    }
+                    r.reviewer = None;
                     r.reason.clone_from(&review_reason);
                     r.decided_submission = Some(submission_key.clone());
                     let detail = format!(
@@ -367,34 +379,6 @@ impl SupplierOnboarding {
         }
         decided.status = Some(self.project(workspace).await?.to_owned());
         Ok(decided)
-    }
-
-    async fn review(
-        &self,
-        request_id: &RequestId,
-        item_id: &RequestItemId,
-        submission_key: &str,
-        decision: ReviewDecision,
-        reason: &str,
-    ) -> Result<(), OnboardingError> {
-        let tg = self.platform.tg.clone();
-        let review = ItemReview {
-            decision,
-            reason: reason.to_owned(),
-        };
-        self.platform
-            .effects
-            .once(
-                &EffectKey::new("tg-item-review", submission_key),
-                None,
-                |_| async move {
-                    let request = tg.review_item(request_id, item_id, &review).await?;
-                    Ok::<_, OnboardingError>(request.status)
-                },
-            )
-            .await
-            .map_err(OnboardingError::from_effect)?;
-        Ok(())
     }
 
     /// Files the submitted file as the kind's document of the supplier (once per content;

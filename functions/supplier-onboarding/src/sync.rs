@@ -282,6 +282,9 @@ impl SupplierOnboarding {
                     };
                     req.request_id = Some(request.request_id.as_str().to_owned());
                     req.item_id = Some(item.item_id.as_str().to_owned());
+                    // a new deadline: reminders count from it afresh
+                    req.due_at = Some(planned.due_at.clone());
+                    req.reset_reminders();
                 }
             }
             s.planned = None;

@@ -347,6 +347,33 @@ async fn a_renewal_is_requested_once_and_becomes_a_new_version(stack: Stack) {
         "a replayed sweep sends nothing: {again}"
     );
     assert_eq!(partner_requests(&world, BRIGHTWIRE).await.len(), 2);
+    assert!(
+        onboarding_messages(&world, BRIGHTWIRE).await.is_empty(),
+        "the request is the first step"
+    );
+    // 30 days before expiry: a renewal reminder in the onboarding thread, once
+    world.clock.advance(Duration::from_secs(30 * 86_400));
+    let swept = sweep(&world).await;
+    assert!(
+        swept["renewals"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["action"] == "reminder"),
+        "{swept}"
+    );
+    sweep(&world).await;
+    let messages = onboarding_messages(&world, BRIGHTWIRE).await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["structured"]["reason"], "renewal");
+    assert_eq!(messages[0]["structured"]["kind"], "insurance_certificate");
+    assert_eq!(messages[0]["action_request"]["kind"], "submit_document");
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let ins = rows
+        .iter()
+        .find(|r| row_text(r, "Kind") == "insurance_certificate")
+        .expect("row");
+    assert_eq!(row_number(ins, "Reminders Sent"), 1);
     // the renewed certificate is a new version of the same document
     let next = (world.clock.now().date() + time::Duration::days(365)).to_string();
     let item = submit_and_deliver(
@@ -415,9 +442,8 @@ async fn past_expiry_the_supplier_is_incomplete(stack: Stack) {
     );
 }
 
-async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
-    let world = world(stack).await;
-    onboard_brightwire(&world).await;
+/// A matrix version 2 that asks services suppliers for the code of conduct too.
+async fn code_of_conduct_for_services(world: &World) {
     let enterprise = NodeId::new(2000).expect("id");
     let matrix = world
         .xecm
@@ -448,6 +474,12 @@ async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
         )
         .await
         .expect("new matrix version");
+}
+
+async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    code_of_conduct_for_services(&world).await;
     let polled = poll(&world).await;
     let bright = polled["polled"]["synced"]
         .as_array()
@@ -483,7 +515,335 @@ async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
     assert!(row_text(coc, "Reason").contains("buyer"), "{coc:?}");
 }
 
+/// The code of conduct submitted: it cannot be checked, so it waits for a buyer.
+async fn code_of_conduct_in_review(world: &World) -> (String, String) {
+    onboard_brightwire(world).await;
+    code_of_conduct_for_services(world).await;
+    poll(world).await;
+    let item = submit_and_deliver(
+        world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "code_of_conduct",
+        PDF,
+        (Some("2026-12-01"), None),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "{item}");
+    let (request, item, _) =
+        request_item(world, BRIGHTWIRE, world.brightwire, "code_of_conduct").await;
+    (request, item)
+}
+
+fn row_of(rows: &[gridlink_xecm::NamedAttributes], kind: &str) -> gridlink_xecm::NamedAttributes {
+    rows.iter()
+        .find(|r| row_text(r, "Kind") == kind)
+        .unwrap_or_else(|| panic!("a row for {kind}"))
+        .clone()
+}
+
+async fn a_buyer_accepts_in_xecm_what_the_checks_could_not_decide(stack: Stack) {
+    let world = world(stack).await;
+    let (request, item) = code_of_conduct_in_review(&world).await;
+    // no reviewer named: refused by field, nothing decided in TG
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "in review", "{coc:?}");
+    assert!(row_text(&coc, "Reason").starts_with("Reviewer:"), "{coc:?}");
+    assert_eq!(
+        tg_item(&world, &request, &item).await["status"],
+        "submitted"
+    );
+    // a named buyer accepts: TG accepts the item, the evidence becomes the requirement's
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 2).await, 202);
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "accepted", "{tg}");
+    assert_eq!(tg["review_reason"], "accepted by j.buyer", "{tg}");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "accepted", "{coc:?}");
+    assert_eq!(row_text(&coc, "Reviewer"), "j.buyer");
+    assert!(
+        matches!(
+            coc.get("Valid Until"),
+            Some(gridlink_xecm::AttributeValue::Date(_))
+        ),
+        "the reviewed evidence's validity: {coc:?}"
+    );
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    let values = world
+        .xecm
+        .read_attributes(
+            filed[0].1,
+            gridlink_xecm::CategoryId::new(9810).expect("id"),
+        )
+        .await
+        .expect("category");
+    assert_eq!(
+        values.get("Review Status"),
+        Some(&"accepted by j.buyer".into())
+    );
+    // the same push again (a redelivery) and a poll decide nothing twice
+    assert_eq!(push(&world, world.brightwire, 2).await, 202, "a redelivery");
+    assert_eq!(push(&world, world.brightwire, 3).await, 202);
+    poll(&world).await;
+    assert_eq!(versions(&world, filed[0].1).await, 1);
+    let record = documents_in(&world, world.brightwire, "Compliance").await;
+    let json_record = record
+        .iter()
+        .find(|(n, _)| n == "Compliance record.json")
+        .expect("json record");
+    let text = String::from_utf8(content(&world, json_record.1).await).expect("utf-8");
+    assert_eq!(text.matches("accepted by buyer").count(), 1, "{text}");
+}
+
+async fn a_buyer_rejects_with_a_reason_the_supplier_reads_and_waives_by_name(stack: Stack) {
+    let world = world(stack).await;
+    let (request, item) = code_of_conduct_in_review(&world).await;
+    // a rejection without the buyer's own reason is refused naming the field
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "rejected"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    push(&world, world.brightwire, 4).await;
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert!(row_text(&coc, "Reason").starts_with("Reason:"), "{coc:?}");
+    assert_eq!(
+        tg_item(&world, &request, &item).await["status"],
+        "submitted"
+    );
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[
+            ("Status", "rejected"),
+            ("Reviewer", "j.buyer"),
+            ("Reason", "the attestation is not signed"),
+        ],
+    )
+    .await;
+    push(&world, world.brightwire, 5).await;
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "rejected", "{tg}");
+    assert_eq!(tg["review_reason"], "the attestation is not signed");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "requested", "{coc:?}");
+    // resubmitted to the same item: in review again, a new version of the same document
+    let again = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "code_of_conduct",
+        RENEWED,
+        (Some("2026-12-02"), None),
+        json!({}),
+    )
+    .await;
+    assert_eq!(again["status"], "submitted", "{again}");
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(versions(&world, filed[0].1).await, 2);
+    // a waiver needs a reason too; with one, the requirement no longer holds the supplier
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "insurance_certificate",
+        &[("Status", "waived"), ("Reviewer", "k.lead")],
+    )
+    .await;
+    push(&world, world.brightwire, 6).await;
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "requested", "{ins:?}");
+    assert!(row_text(&ins, "Reason").starts_with("Reason:"), "{ins:?}");
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "insurance_certificate",
+        &[
+            ("Status", "waived"),
+            ("Reviewer", "k.lead"),
+            ("Reason", "covered by the parent company's policy"),
+        ],
+    )
+    .await;
+    push(&world, world.brightwire, 7).await;
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "waived", "{ins:?}");
+    assert_eq!(row_text(&ins, "Reviewer"), "k.lead");
+    assert_eq!(
+        row_text(&ins, "Reason"),
+        "covered by the parent company's policy"
+    );
+}
+
+async fn overdue_requests_are_reminded_weekly_in_the_thread_then_escalated(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let swept = sweep(&world).await;
+    assert!(
+        brightwire_reminders(&world, &swept).is_empty(),
+        "not due yet: {swept}"
+    );
+    assert!(onboarding_messages(&world, BRIGHTWIRE).await.is_empty());
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    for week in 1..=3_i64 {
+        let swept = sweep(&world).await;
+        let reminders = brightwire_reminders(&world, &swept);
+        assert_eq!(reminders.len(), 2, "week {week}: one per kind: {swept}");
+        assert!(
+            reminders
+                .iter()
+                .all(|r| r["action"] == "overdue reminder" && r["n"] == week)
+        );
+        let again = sweep(&world).await;
+        assert!(
+            brightwire_reminders(&world, &again).is_empty(),
+            "week {week}: a repeated sweep sends nothing: {again}"
+        );
+        let messages = onboarding_messages(&world, BRIGHTWIRE).await;
+        assert_eq!(
+            messages.len(),
+            usize::try_from(2 * week).expect("small"),
+            "{messages:?}"
+        );
+        let last = messages.last().expect("a message");
+        assert_eq!(last["action_request"]["kind"], "submit_document", "{last}");
+        assert!(last["action_request"]["due_at"].is_string(), "{last}");
+        assert_eq!(last["structured"]["reminder"], week);
+        let rows = requirement_rows(&world, world.brightwire).await;
+        assert_eq!(row_number(&row_of(&rows, "w9"), "Reminders Sent"), week);
+        assert_eq!(
+            onboarding_status(&world, world.brightwire).await,
+            "requested"
+        );
+        world.clock.advance(Duration::from_secs(7 * 86_400));
+    }
+    // a week after the last reminder: escalated, once
+    let swept = sweep(&world).await;
+    let escalations = brightwire_reminders(&world, &swept);
+    assert_eq!(escalations.len(), 2, "{swept}");
+    assert!(escalations.iter().all(|r| r["action"] == "escalation"));
+    assert!(brightwire_reminders(&world, &sweep(&world).await).is_empty());
+    let messages = onboarding_messages(&world, BRIGHTWIRE).await;
+    assert_eq!(messages.len(), 8, "{messages:?}");
+    let last = messages.last().expect("message");
+    assert_eq!(last["structured"]["escalated"], true, "{last}");
+    assert!(
+        last["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("compliance@brightwire.example"),
+        "the partner's compliance contact: {last}"
+    );
+    assert_eq!(onboarding_status(&world, world.brightwire).await, "blocked");
+    let values = world
+        .xecm
+        .read_attributes(
+            world.brightwire,
+            gridlink_xecm::CategoryId::new(9800).expect("id"),
+        )
+        .await
+        .expect("compliance");
+    assert!(
+        matches!(values.get("Status Reason"), Some(gridlink_xecm::AttributeValue::Text(t)) if t.starts_with("escalated:") && t.contains("w9")),
+        "{values:?}"
+    );
+    let (status, timeline) = operator_get(
+        &world,
+        &format!(
+            "/supplier-onboarding/timeline/supplier:{}",
+            world.brightwire
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{timeline}");
+    assert!(timeline.contains("\"kind\":\"escalated\""), "{timeline}");
+    // the supplier answers: the chase ends
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "blocked",
+        "the certificate is still escalated"
+    );
+    let until = (world.clock.now().date() + time::Duration::days(365)).to_string();
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "complete"
+    );
+    world.clock.advance(Duration::from_secs(7 * 86_400));
+    assert!(brightwire_reminders(&world, &sweep(&world).await).is_empty());
+}
+
+fn brightwire_reminders(world: &World, swept: &serde_json::Value) -> Vec<serde_json::Value> {
+    swept["reminders"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|r| r["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .collect()
+}
+
 on_both_stacks!(with stack_on;
+    a_buyer_accepts_in_xecm_what_the_checks_could_not_decide,
+    a_buyer_rejects_with_a_reason_the_supplier_reads_and_waives_by_name,
+    overdue_requests_are_reminded_weekly_in_the_thread_then_escalated,
     a_new_us_supplier_is_onboarded_through_a_rejection,
     a_supplier_without_a_tg_partner_is_parked_with_the_reason,
     partners_are_isolated,

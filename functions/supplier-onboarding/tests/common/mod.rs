@@ -302,3 +302,79 @@ pub async fn content(world: &World, document: NodeId) -> Vec<u8> {
 pub async fn operator_get(world: &World, path: &str) -> (u16, String) {
     kit::get(&world.function, path).await
 }
+
+/// The `seq`th xECM push for a workspace (a category changed), signed; the HTTP status. The
+/// same `seq` again is a redelivery of the same event.
+pub async fn push(world: &World, workspace: NodeId, seq: u32) -> u16 {
+    use gridlink_lambda::{Handler, Invocation, Reply};
+    let body = serde_json::to_vec(&json!({"event_type": "workspace.changed",
+        "node_id": workspace.get(), "occurred_at": format!("2026-12-01T00:00:{:02}Z", seq % 60)}))
+    .expect("json");
+    let reply = world
+        .function
+        .handle(Invocation::Http(gridlink_tests::stack::signed_xecm_push(
+            NAME,
+            &body,
+            gridlink_tests::stack::PUSH_SECRET,
+            world.clock.unix_seconds(),
+        )))
+        .await
+        .expect("the push is handled");
+    let Reply::Http(response) = reply else {
+        panic!("a push answers over HTTP")
+    };
+    response.status
+}
+
+/// A buyer edits the `Requirements` row of `kind` in xECM: each (column, text) written.
+pub async fn buyer_sets(world: &World, workspace: NodeId, kind: &str, changes: &[(&str, &str)]) {
+    let category = CategoryId::new(9800).expect("id");
+    let mut rows = requirement_rows(world, workspace).await;
+    let row = rows
+        .iter_mut()
+        .find(|r| row_text(r, "Kind") == kind)
+        .unwrap_or_else(|| panic!("a row for {kind}"));
+    for (column, value) in changes {
+        row.insert((*column).into(), AttributeValue::Text((*value).into()));
+    }
+    let mut values = NamedAttributes::new();
+    values.insert("Requirements".into(), AttributeValue::Rows(rows));
+    world
+        .xecm
+        .write_attributes(workspace, category, &values)
+        .await
+        .expect("the buyer's edit is saved");
+}
+
+/// The messages of a partner's `onboarding` threads, oldest first.
+pub async fn onboarding_messages(world: &World, partner: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let spaces = kit::sim_items(&world.tg_base, &format!("__sim/partners/{partner}/spaces")).await;
+    for space in spaces {
+        let space_id = space["space_id"].as_str().expect("space id");
+        let threads = kit::sim_items(
+            &world.tg_base,
+            &format!("__sim/partners/{partner}/spaces/{space_id}/threads"),
+        )
+        .await;
+        for thread in threads.iter().filter(|t| t["kind"] == "onboarding") {
+            let thread_id = thread["thread_id"].as_str().expect("thread id");
+            all.extend(
+                kit::sim_items(
+                    &world.tg_base,
+                    &format!("__sim/partners/{partner}/threads/{thread_id}/messages"),
+                )
+                .await,
+            );
+        }
+    }
+    all
+}
+
+/// The integer a row's column holds (0 when empty).
+pub fn row_number(row: &NamedAttributes, column: &str) -> i64 {
+    match row.get(column) {
+        Some(AttributeValue::Integer(n)) => *n,
+        _ => 0,
+    }
+}
