@@ -206,6 +206,7 @@ pub fn where_to_look(data_dir: &std::path::Path) -> String {
         "Where is PO 4500001234? Its timeline (every function, oldest first) is kept in {dir}:\n  \
          gridlink-local up --data-dir {dir}\n  \
          then open {console} (the operator console: the timeline as a swim-lane, the unmatched queue, dead letters)\n  \
+         or gridlink timeline 4500001234 (the operator CLI, docs/operator.md: cargo run -p gridlink-cli -- timeline 4500001234)\n  \
          or curl -s 'http://127.0.0.1:8080/order-reconcile/timeline/po:4500001234?limit=100'"
     )
 }
