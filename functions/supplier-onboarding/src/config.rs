@@ -44,6 +44,9 @@ pub struct OnboardingConfig {
     /// `MAX_REMINDERS` (3): reminders after a deadline at most; one interval later the
     /// requirement is escalated.
     pub max_reminders: u32,
+    /// `ATTESTATION_DAY` (`01-15`, `MM-DD`; `off` for none): from this day of each year the
+    /// renewals sweep makes the year's code-of-conduct campaign ([`crate::attestation`]).
+    pub attestation_day: Option<(u8, u8)>,
     /// `RENEWALS_DRY_RUN` (false): the renewals sweep only lists what it would do.
     pub renewals_dry_run: bool,
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
@@ -110,6 +113,27 @@ impl OnboardingConfig {
         if max_reminders > 100 {
             reader.invalid("MAX_REMINDERS", "must be at most 100");
         }
+        let day_text = reader.optional("ATTESTATION_DAY", "01-15".to_owned());
+        let attestation_day = if day_text.trim().eq_ignore_ascii_case("off") {
+            None
+        } else {
+            let parsed = day_text
+                .trim()
+                .split_once('-')
+                .and_then(|(m, d)| Some((m.parse::<u8>().ok()?, d.parse::<u8>().ok()?)))
+                .filter(|(m, d)| {
+                    time::Month::try_from(*m).ok().is_some_and(|month| {
+                        *d >= 1 && *d <= time::util::days_in_month(month, 2025)
+                    })
+                });
+            if parsed.is_none() {
+                reader.invalid(
+                    "ATTESTATION_DAY",
+                    format!("`{day_text}` is not a day of the year (MM-DD, e.g. 01-15) nor `off`"),
+                );
+            }
+            parsed
+        };
         renewal_days.sort_unstable_by(|a, b| b.cmp(a));
         renewal_days.dedup();
         let config = Self {
@@ -130,6 +154,7 @@ impl OnboardingConfig {
             renewal_days,
             reminder_interval_days: reminder_interval_days.clamp(1, 365),
             max_reminders,
+            attestation_day,
             renewals_dry_run: reader.optional("RENEWALS_DRY_RUN", false),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),

@@ -33,7 +33,10 @@
 //! - `POST /supplier-onboarding/tg/events`: `document_request.item_submitted`, accepted
 //!   durably into the inbox before the 202.
 //! - schedule `supplier-onboarding-renewals`: the renewals sweep, the reminders and
-//!   escalations.
+//!   escalations, and from `ATTESTATION_DAY` the year's code-of-conduct campaign
+//!   ([`attestation`]).
+//! - `POST /supplier-onboarding/tg/events` also takes `campaign.response_received`: an answer
+//!   to that campaign, validated and filed ([`attestation`]).
 //! - `GET /supplier-onboarding/suppliers/{workspace_id}/calendar` (operator, IAM): the
 //!   supplier's expiry calendar (`.ics`, [`calendar`]), also filed in `Compliance`.
 //!
@@ -43,8 +46,10 @@
 //! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),
 //! `onboarding-renewal-step` (workspace/kind/valid until/n), `tg-onb-space` and
 //! `tg-onb-thread` (workspace/partner), `tg-onb-reminder` (workspace/kind/deadline/n),
-//! `tg-onb-escalation` (workspace/kind/deadline).
+//! `tg-onb-escalation` (workspace/kind/deadline), `tg-onb-attestation` (year),
+//! `tg-onb-attestation-answer` (campaign/partner/responded at).
 
+pub mod attestation;
 pub mod calendar;
 pub mod config;
 pub mod error;
@@ -151,7 +156,14 @@ impl UseCase for SupplierOnboarding {
                 }
             }
             Received::Tg(event) => {
-                Ok(serde_json::to_value(self.on_submission(&event).await?).unwrap_or_default())
+                let decided = if event.event_type
+                    == gridlink_tgrid::events::EventType::CampaignResponseReceived
+                {
+                    self.on_attestation(&event).await?
+                } else {
+                    self.on_submission(&event).await?
+                };
+                Ok(serde_json::to_value(decided).unwrap_or_default())
             }
         }
     }
@@ -165,6 +177,7 @@ impl UseCase for SupplierOnboarding {
                     "dry_run": self.config.renewals_dry_run,
                     "renewals": sweep.renewals,
                     "reminders": sweep.reminders,
+                    "attestation": sweep.attestation,
                 }))
             }
         }

@@ -14,6 +14,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::SupplierOnboarding;
+use crate::attestation::AttestationCampaign;
 use crate::error::OnboardingError;
 use crate::reminders::{Chase, due_chases};
 use crate::standing::{PlannedRequest, State};
@@ -98,6 +99,8 @@ pub struct Sweep {
     pub renewals: Vec<RenewalStep>,
     /// Reminders after a deadline, and escalations ([`crate::reminders`]).
     pub reminders: Vec<Chase>,
+    /// The year's attestation campaign, once due ([`crate::attestation`]).
+    pub attestation: Option<AttestationCampaign>,
 }
 
 impl SupplierOnboarding {
@@ -108,6 +111,12 @@ impl SupplierOnboarding {
         let mut taken = Vec::new();
         let mut chased = Vec::new();
         let mut matrix = None;
+        let mut attestation = None;
+        if crate::attestation::campaign_due(self.config.attestation_day, today) {
+            let read = self.matrix().await?;
+            attestation = self.attestation_campaign(&read, today).await?;
+            matrix = Some(read);
+        }
         for standing in self.standings().await? {
             // Each supplier's renewals are about its own key (a timeline scope of its own).
             gridlink_flow::timeline::item(async {
@@ -260,6 +269,7 @@ impl SupplierOnboarding {
         Ok(Sweep {
             renewals: taken,
             reminders: chased,
+            attestation,
         })
     }
 }

@@ -137,6 +137,9 @@ pub struct RequirementState {
     /// The last overdue reminder sent for `overdue_deadline` (its `n`).
     #[serde(default)]
     pub overdue_sent: u32,
+    /// The annual attestation campaign it is asked in ([`crate::attestation`]).
+    #[serde(default)]
+    pub campaign_id: Option<String>,
 }
 
 /// A submission's evidence filed and waiting for a buyer's review.

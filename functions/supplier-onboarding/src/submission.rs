@@ -79,6 +79,16 @@ fn safe(text: &str) -> String {
         .collect()
 }
 
+/// The name a kind's document is filed under: its title and the file's extension.
+pub(crate) fn document_name(rule: &crate::matrix::Requirement, file_name: &str) -> String {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .filter(|e| e.len() <= 5)
+        .unwrap_or_else(|| "pdf".into());
+    safe(&format!("{}.{ext}", rule.title()))
+}
+
 fn date_value(date: Option<Date>) -> AttributeValue {
     date.map_or(AttributeValue::Empty, |d| {
         AttributeValue::Date(d.midnight())
@@ -398,13 +408,7 @@ impl SupplierOnboarding {
         previous: Option<u32>,
         review_status: &str,
     ) -> Result<(i64, u32), OnboardingError> {
-        let ext = attachment
-            .file_name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_lowercase())
-            .filter(|e| e.len() <= 5)
-            .unwrap_or_else(|| "pdf".into());
-        let name = safe(&format!("{}.{ext}", rule.title()));
+        let name = document_name(rule, &attachment.file_name);
         let mut values = NamedAttributes::new();
         values.insert("Kind".into(), AttributeValue::Text(rule.kind.clone()));
         values.insert("Valid From".into(), date_value(valid_from));

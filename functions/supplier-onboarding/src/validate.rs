@@ -491,6 +491,86 @@ impl Checker {
     }
 }
 
+/// Validates a code-of-conduct attestation answered through the annual campaign's form
+/// ([`crate::attestation`]): `form_data.attested` must be `true`, `form_data.signature_date` a
+/// date neither in the future nor older than the requirement's validity, and exactly one file
+/// (the signed attestation) of an accepted type by its magic bytes. Valid `validity_days`
+/// (365) from the signing date.
+pub fn validate_attestation(
+    matrix: &Matrix,
+    requirement: &Requirement,
+    form: &Map<String, Value>,
+    files: &[FileFacts],
+    today: Date,
+) -> Verdict {
+    let mut checker = Checker { checks: Vec::new() };
+    let outcome = (|| -> Check<(Date, Date)> {
+        match form.get("attested") {
+            Some(Value::Bool(true)) => checker.ran("attested"),
+            Some(Value::Bool(false)) => {
+                return fail(
+                    "form_data.attested",
+                    "the code of conduct was not attested (answer true to attest)",
+                );
+            }
+            _ => return fail("form_data.attested", "the attestation (true) is missing"),
+        }
+        let signed = match text(form, "signature_date") {
+            None => return fail("form_data.signature_date", "the signing date is missing"),
+            Some(t) => parse_date(t).ok_or_else(|| {
+                (
+                    "form_data.signature_date".to_owned(),
+                    format!("`{t}` is not a date (YYYY-MM-DD)"),
+                )
+            })?,
+        };
+        if signed > today {
+            return fail(
+                "form_data.signature_date",
+                format!("{} is in the future", format_date(signed)),
+            );
+        }
+        let days = i64::from(requirement.validity_days.unwrap_or(365));
+        let until = signed + time::Duration::days(days);
+        if until < today {
+            return fail(
+                "form_data.signature_date",
+                format!(
+                    "signed {}: an attestation is valid {days} days, so it has expired",
+                    format_date(signed)
+                ),
+            );
+        }
+        checker.ran(&format!("signed {}", format_date(signed)));
+        match files {
+            [one] => checker.file(matrix, one)?,
+            _ => {
+                return fail(
+                    "attachment_ids",
+                    format!(
+                        "send exactly one signed attestation ({} were sent)",
+                        files.len()
+                    ),
+                );
+            }
+        }
+        Ok((signed, until))
+    })();
+    let checks = checker.checks;
+    match outcome {
+        Ok((signed, until)) => Verdict::Accepted {
+            valid_from: Some(signed),
+            valid_until: Some(until),
+            checks,
+        },
+        Err((field, reason)) => Verdict::Rejected {
+            field,
+            reason,
+            checks,
+        },
+    }
+}
+
 /// Validates one submission of `requirement` for `supplier` on `today`.
 pub fn validate(
     matrix: &Matrix,

@@ -840,7 +840,185 @@ fn brightwire_reminders(world: &World, swept: &serde_json::Value) -> Vec<serde_j
         .collect()
 }
 
+/// The partner answers the year's attestation campaign (the file uploaded first and named
+/// in the form's attachment field); the simulator's answer.
+async fn answer_attestation(
+    world: &World,
+    partner: &str,
+    mut form: serde_json::Value,
+    file: Option<&'static [u8]>,
+) -> serde_json::Value {
+    let campaigns = kit_items(world, &format!("__sim/partners/{partner}/campaigns")).await;
+    let campaign = campaigns
+        .iter()
+        .rev()
+        .find(|c| c["kind"] == "onboarding")
+        .unwrap_or_else(|| panic!("an onboarding campaign for {partner}: {campaigns:?}"));
+    let id = campaign["campaign_id"].as_str().expect("id").to_owned();
+    let mut attachments = Vec::new();
+    if let Some(content) = file {
+        let uploaded: serde_json::Value = reqwest::Client::new()
+            .post(
+                world
+                    .tg_base
+                    .join(&format!("__sim/partners/{partner}/attachments"))
+                    .expect("url"),
+            )
+            .multipart(
+                reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(content)
+                        .file_name("code-of-conduct.pdf")
+                        .mime_str("application/pdf")
+                        .expect("mime"),
+                ),
+            )
+            .send()
+            .await
+            .expect("upload")
+            .json()
+            .await
+            .expect("json");
+        let attachment = uploaded["items"][0]["attachment_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an attachment: {uploaded}"))
+            .to_owned();
+        form["signed_attestation"] = json!(attachment);
+        attachments.push(attachment);
+    }
+    gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone())
+        .answer_campaign(partner, &id, "respond", &form, &attachments)
+        .await
+        .expect("the partner answers")
+}
+
+async fn kit_items(world: &World, path: &str) -> Vec<serde_json::Value> {
+    gridlink_tests::kit::sim_items(&world.tg_base, path).await
+}
+
+/// The latest `campaign.response_received` of a partner.
+async fn response_event(world: &World, partner: &str) -> gridlink_tgrid::events::Event {
+    gridlink_tests::kit::events_of(
+        &world.tg,
+        gridlink_tgrid::events::EventType::CampaignResponseReceived,
+    )
+    .await
+    .into_iter()
+    .rev()
+    .find(|e| {
+        e.campaign_response()
+            .is_some_and(|r| r.response.partner_id.as_str() == partner)
+    })
+    .expect("the answer's event")
+}
+
+async fn the_annual_attestation_is_one_campaign_validated_and_filed(stack: Stack) {
+    let today = {
+        use gridlink_core::clock::Clock as _;
+        stack.clock.as_ref().expect("manual clock").now().date()
+    };
+    let world = world_configured(stack, None, |c| {
+        c.attestation_day = Some((u8::from(today.month()), today.day()));
+    })
+    .await;
+    onboard_brightwire(&world).await;
+    code_of_conduct_for_services(&world).await;
+    poll(&world).await;
+    let swept = sweep(&world).await;
+    let campaign_id = swept["attestation"]["campaign_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a campaign: {swept}"))
+        .to_owned();
+    assert!(
+        swept["attestation"]["recipients"].get(BRIGHTWIRE).is_some(),
+        "{swept}"
+    );
+    sweep(&world).await;
+    let filter = format!("__sim/partners/{BRIGHTWIRE}/campaigns");
+    let campaigns = kit_items(&world, &filter).await;
+    assert_eq!(
+        campaigns
+            .iter()
+            .filter(|c| c["kind"] == "onboarding")
+            .count(),
+        1,
+        "one campaign a year: {campaigns:?}"
+    );
+    // not attested: refused naming the field, told in the onboarding thread
+    answer_attestation(
+        &world,
+        BRIGHTWIRE,
+        json!({"attested": false, "signature_date": today.to_string()}),
+        Some(PDF),
+    )
+    .await;
+    let event = response_event(&world, BRIGHTWIRE).await;
+    deliver(&world, &event).await;
+    let messages = onboarding_messages(&world, BRIGHTWIRE).await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("form_data.attested"),
+        "{messages:?}"
+    );
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let coc = row_of(&rows, "code_of_conduct");
+    assert!(
+        row_text(&coc, "Reason").starts_with("form_data.attested"),
+        "{coc:?}"
+    );
+    assert!(certificates(&world, world.brightwire).await.is_empty());
+    // attested: filed, accepted for a year from the signing date
+    answer_attestation(
+        &world,
+        BRIGHTWIRE,
+        json!({"attested": true, "signature_date": today.to_string()}),
+        Some(PDF),
+    )
+    .await;
+    let event = response_event(&world, BRIGHTWIRE).await;
+    deliver(&world, &event).await;
+    deliver(&world, &event).await;
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(
+        versions(&world, filed[0].1).await,
+        1,
+        "a redelivery files nothing twice"
+    );
+    let values = world
+        .xecm
+        .read_attributes(
+            filed[0].1,
+            gridlink_xecm::CategoryId::new(9810).expect("id"),
+        )
+        .await
+        .expect("category");
+    assert_eq!(
+        values.get("Source Request"),
+        Some(&campaign_id.as_str().into())
+    );
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "accepted", "{coc:?}");
+    let until = (today + time::Duration::days(365)).midnight();
+    assert_eq!(
+        coc.get("Valid Until"),
+        Some(&gridlink_xecm::AttributeValue::Date(until))
+    );
+    assert_eq!(
+        onboarding_messages(&world, BRIGHTWIRE).await.len(),
+        1,
+        "no message on success"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    the_annual_attestation_is_one_campaign_validated_and_filed,
     a_buyer_accepts_in_xecm_what_the_checks_could_not_decide,
     a_buyer_rejects_with_a_reason_the_supplier_reads_and_waives_by_name,
     overdue_requests_are_reminded_weekly_in_the_thread_then_escalated,

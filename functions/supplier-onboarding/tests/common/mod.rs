@@ -37,15 +37,23 @@ pub async fn world(stack: Stack) -> World {
 }
 
 pub async fn world_crashing_after(stack: Stack, crash_after: Option<&str>) -> World {
+    world_configured(stack, crash_after, |_| {}).await
+}
+
+/// A world whose function's configuration `configure` changes from the demo's.
+pub async fn world_configured(
+    stack: Stack,
+    crash_after: Option<&str>,
+    configure: impl FnOnce(&mut OnboardingConfig),
+) -> World {
     if let Some(kind) = crash_after {
         stack.crash.arm(kind);
     }
     let clock = stack.clock.clone().expect("a manual clock (stack_on)");
     let brightwire = supplier_numbered(&stack.xecm, "0000100150").await;
-    let function = SupplierOnboarding::function(
-        stack.platform(NAME),
-        OnboardingConfig::from_source(stack.config()).expect("the demo configuration"),
-    );
+    let mut config = OnboardingConfig::from_source(stack.config()).expect("the demo configuration");
+    configure(&mut config);
+    let function = SupplierOnboarding::function(stack.platform(NAME), config);
     World {
         function,
         xecm: stack.xecm.clone(),
