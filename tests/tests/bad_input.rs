@@ -646,6 +646,26 @@ fn requeue_cases() -> Vec<Case> {
     cases
 }
 
+fn bundle_cases() -> Vec<Case> {
+    let mut cases = bad_params("recall_id");
+    cases.extend([
+        Case::new(
+            "a recall never issued",
+            Vec::new(),
+            Expect::Unknown("recall_id"),
+        )
+        .param("RC-NEVER-ISSUED"),
+        Case::new(
+            "garbage body, a recall never issued",
+            b"\xff\x00".to_vec(),
+            Expect::Unknown("recall_id"),
+        )
+        .param("RC-NEVER-ISSUED"),
+        Case::new("wrong method", Vec::new(), Expect::Status(404)).method("PUT"),
+    ]);
+    cases
+}
+
 fn discard_cases() -> Vec<Case> {
     let refused = |what: &str, body: Value, field| {
         Case::new(
@@ -848,6 +868,7 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "unmatched/{item_id}/reject" => reject_cases(),
         "suppliers/{workspace_id}/calendar" => get_cases(Some("workspace_id")),
         "recalls/{recall_id}" => get_cases(Some("recall_id")),
+        "recalls/{recall_id}/bundle" => bundle_cases(),
         _ => return None,
     })
 }

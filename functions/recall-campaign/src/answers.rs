@@ -105,7 +105,8 @@ impl Answer {
         OffsetDateTime::parse(&self.responded_at, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
-    fn same_content(&self, other: &Answer) -> bool {
+    /// The same answer (a redelivery, or the same answer reached another way).
+    pub fn same_content(&self, other: &Answer) -> bool {
         self.at() == other.at()
             && self.declined == other.declined
             && self.form_data == other.form_data

@@ -33,6 +33,11 @@ pub struct RecallConfig {
     /// for the next poll (the cursor is in the ledger), so a 300 s invocation never holds the
     /// whole list.
     pub fanout_per_run: usize,
+    /// `CLOSEOUT_TARGET_PCT_CLASS_I`, `…_II`, `…_III` (100 each): a recall in `closing` is
+    /// closed once every lot's effectiveness (accounted for ÷ shipped) reaches its class's
+    /// target — 100 % is FDA effectiveness level A; a firm whose strategy sets a lower level
+    /// for class II or III lowers it here ([`crate::closeout`]).
+    pub closeout_target_pct: [f64; 3],
     /// `POLL_OVERLAP_SECS` (600): how far back each poll re-reads.
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400): how far back the very first poll reads.
@@ -52,6 +57,15 @@ impl RecallConfig {
         let fanout_per_run = reader.optional::<usize>("FANOUT_PER_RUN", 1000);
         if fanout_per_run == 0 {
             reader.invalid("FANOUT_PER_RUN", "must be at least 1");
+        }
+        let mut targets = [100.0; 3];
+        for (slot, class) in targets.iter_mut().zip(["I", "II", "III"]) {
+            let key = format!("CLOSEOUT_TARGET_PCT_CLASS_{class}");
+            let value = reader.optional::<f64>(&key, 100.0);
+            if !(0.0..=100.0).contains(&value) {
+                reader.invalid(&key, "must be a percentage between 0 and 100");
+            }
+            *slot = value.clamp(0.0, 100.0);
         }
         let config = Self {
             workspace_type: WorkspaceTypeId::new(workspace_type).unwrap_or_else(|_| {
@@ -73,6 +87,7 @@ impl RecallConfig {
             bundle_folder: reader.optional("RECALL_BUNDLE_FOLDER", "Evidence Bundle".to_owned()),
             fanout_chunk: fanout_chunk.clamp(1, 1000),
             fanout_per_run: fanout_per_run.max(1),
+            closeout_target_pct: targets,
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),
         };

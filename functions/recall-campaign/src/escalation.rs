@@ -1,7 +1,9 @@
 //! Escalation: the last rung of the ladder overdue → reminded(n) → **escalated**.
 //!
-//! A partner still unanswered (state `invited`: not even an acknowledgment) `Escalate After
-//! Hours` past the recall's due time is escalated once per (recall, version, partner):
+//! A partner still unanswered (no answer of any kind in its history, and none in Trading
+//! Grid's responses of its campaign — an answer whose event is late or lost is taken then
+//! instead, see [`RecallCampaign::remind_overdue`]) `Escalate After Hours` past the recall's
+//! due time is escalated once per (recall, version, partner):
 //!
 //! 1. the partner's recall thread — a space mirroring the incident workspace (`xecm:<node
 //!    id>`) with one `recall` thread per recall version (external reference
@@ -24,7 +26,7 @@
 //!
 //! A partner who answers later is recorded as any answer (Trading Grid takes late answers)
 //! and moves on up the ladder; its escalation stays on record. A partner who answered —
-//! and so a completed or declined one — is never escalated.
+//! whatever the answer, even one that did not acknowledge — is never escalated.
 
 use bytes::Bytes;
 use gridlink_flow::{EffectKey, Filing};
@@ -38,7 +40,6 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::RecallCampaign;
-use crate::answers::PartnerState;
 use crate::error::RecallError;
 use crate::issue::{EXTERNAL_SYSTEM, key, rfc3339};
 use crate::records::{Escalation, IssuedRecall, PartnerRecall};
@@ -68,7 +69,7 @@ pub fn due_for_escalation(
     ) else {
         return false;
     };
-    partner.state == PartnerState::Invited
+    partner.answers.is_empty()
         && partner.escalation.is_none()
         && partner.campaign_id.is_some()
         && now > due + time::Duration::hours(issued.escalate_after_hours.max(0))
@@ -269,6 +270,7 @@ impl RecallCampaign {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answers::PartnerState;
     use crate::records::Pinned;
 
     fn issued() -> IssuedRecall {
@@ -297,10 +299,20 @@ mod tests {
             resume_after: None,
             partners_total: 1,
             cursor: 1,
+            previous: Vec::new(),
+            closing_since: None,
+            closeout_cursor: 0,
+            closed_at: None,
+            closeout_filed: false,
         }
     }
 
     fn partner(state: PartnerState) -> PartnerRecall {
+        let answers = if state == PartnerState::Invited {
+            Vec::new()
+        } else {
+            vec![answer()]
+        };
         PartnerRecall {
             recall_id: "RC-1".into(),
             version: 1,
@@ -308,10 +320,20 @@ mod tests {
             partner_id: "prt_a".into(),
             lots: Vec::new(),
             campaign_id: Some("cmp_1".into()),
-            answers: Vec::new(),
+            answers,
             state,
             reminders: 3,
             escalation: None,
+        }
+    }
+
+    fn answer() -> crate::answers::Answer {
+        crate::answers::Answer {
+            responded_at: "2026-12-03T00:00:00Z".into(),
+            declined: false,
+            form_data: serde_json::Map::new(),
+            attachment_ids: Vec::new(),
+            event_id: "evt_1".into(),
         }
     }
 
@@ -364,6 +386,12 @@ mod tests {
         assert!(
             !due_for_escalation(&recall, &once, at("2027-01-01T00:00:00Z")),
             "once"
+        );
+        let mut unacknowledged = partner(PartnerState::Invited);
+        unacknowledged.answers.push(answer());
+        assert!(
+            !due_for_escalation(&recall, &unacknowledged, at("2027-01-01T00:00:00Z")),
+            "a partner who answered, even without acknowledging, is not escalated"
         );
         let mut uninvited = partner(PartnerState::Invited);
         uninvited.campaign_id = None;

@@ -128,30 +128,103 @@ impl RecallCampaign {
                 .collect(),
             event_id: event.event_id.as_str().to_owned(),
         };
-        let before = partner.answers.len();
+        let kept = self
+            .keep_answer(&partner_key, received.campaign_id.as_str(), answer)
+            .await?;
+        intake.recorded = kept.recorded;
+        intake.state = kept.state;
+        intake.answers = kept.answers;
+        intake.filed = kept.filed;
+        Ok(intake)
+    }
+
+    /// Adds one answer to the partner's history (unless it is there), files it — as it is kept
+    /// in the history, so the same answer reached twice (an event and Trading Grid's response
+    /// list) is filed once — and files the rollup.
+    pub(crate) async fn keep_answer(
+        &self,
+        partner_key: &str,
+        campaign_id: &str,
+        answer: Answer,
+    ) -> Result<AnswerIntake, RecallError> {
+        let added_now = std::sync::atomic::AtomicBool::new(false);
         let updated = self
-            .change_partner(&partner_key, |p| {
+            .change_partner(partner_key, |p| {
                 let added = answers::record(&mut p.answers, answer.clone());
+                added_now.store(added, std::sync::atomic::Ordering::Relaxed);
                 let state = answers::state(&p.lots, &p.answers);
                 let changed = added || p.state != state || p.campaign_id.is_none();
                 p.state = state;
                 if p.campaign_id.is_none() {
-                    p.campaign_id = Some(received.campaign_id.as_str().to_owned());
+                    p.campaign_id = Some(campaign_id.to_owned());
                 }
                 changed
             })
             .await?;
-        intake.recorded = updated.answers.len() > before;
-        intake.state = Some(updated.state);
-        intake.answers = updated.answers.len();
-        tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %answer.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
-        intake.filed = self
-            .file_answer(&updated, &answer, received.campaign_id.as_str())
-            .await?;
+        let kept = updated
+            .answers
+            .iter()
+            .find(|a| a.same_content(&answer))
+            .cloned()
+            .unwrap_or(answer);
+        let mut intake = AnswerIntake {
+            recall_id: updated.recall_id.clone(),
+            partner_id: updated.partner_id.clone(),
+            recorded: added_now.load(std::sync::atomic::Ordering::Relaxed),
+            state: Some(updated.state),
+            answers: updated.answers.len(),
+            ..AnswerIntake::default()
+        };
+        tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %kept.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
+        intake.filed = self.file_answer(&updated, &kept, campaign_id).await?;
         if let Some(issued) = self.issued(&updated.recall_id).await? {
             self.file_rollup(&issued).await?;
         }
         Ok(intake)
+    }
+
+    /// What Trading Grid holds of a partner's answer, when gridlink has none (its event late
+    /// or lost): taken as any answer. `None` when TG has no answer either.
+    pub(crate) async fn answer_in_tg(
+        &self,
+        partner_key: &str,
+        partner: &PartnerRecall,
+    ) -> Result<Option<AnswerIntake>, RecallError> {
+        let Some(campaign_id) = partner.campaign_id.as_deref() else {
+            return Ok(None);
+        };
+        let responses = self
+            .platform
+            .tg
+            .campaign_responses(&gridlink_tgrid::CampaignId::new(campaign_id))
+            .await?;
+        let Some(response) = responses.into_iter().find(|r| {
+            r.partner_id.as_str() == partner.partner_id
+                && matches!(
+                    r.status,
+                    ResponseStatus::Responded | ResponseStatus::Declined
+                )
+        }) else {
+            return Ok(None);
+        };
+        let Some(responded_at) = response.responded_at else {
+            return Ok(None);
+        };
+        let answer = Answer {
+            responded_at: exact(responded_at),
+            declined: response.status == ResponseStatus::Declined,
+            form_data: response.form_data,
+            attachment_ids: response
+                .attachment_ids
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+            event_id: format!("tg-responses:{campaign_id}"),
+        };
+        tracing::warn!(recall_id = %partner.recall_id, partner_id = %partner.partner_id, %campaign_id, "an answer Trading Grid holds reached gridlink without its event: taken from the campaign's responses");
+        self.keep_answer(partner_key, campaign_id, answer)
+            .await
+            .map(Some)
     }
 
     /// The answer and each of its files, filed once in the partner's folder.
@@ -254,38 +327,53 @@ impl RecallCampaign {
     /// Reminds invited partners who have not answered once the recall is overdue, once per
     /// reminder interval (through the campaign reminder call, to that partner only), and
     /// escalates those still unanswered `Escalate After Hours` past due
-    /// ([`crate::escalation`]; an escalated partner gets no more reminders).
+    /// ([`crate::escalation`]; an escalated partner gets no more reminders). Before an
+    /// escalation, Trading Grid's responses of the campaign are read: an answer there whose
+    /// event gridlink has not (yet) received is taken instead, and nobody is escalated.
     pub async fn remind_overdue(&self) -> Result<serde_json::Value, RecallError> {
         let now = self.platform.clock.now();
         let mut reminded = Vec::new();
         let mut escalated = Vec::new();
-        for issued in self.recalls_in(crate::records::ACTIVE).await? {
+        let mut answered = Vec::new();
+        let mut open = self.recalls_in(crate::records::ACTIVE).await?;
+        open.extend(self.recalls_in(crate::records::CLOSING).await?);
+        for recall in open {
             // Each recall's reminders are about its own key (a timeline scope of its own).
             gridlink_flow::timeline::item(async {
-                gridlink_flow::timeline::about("recall", &issued.recall_id);
-                let Ok(due) = OffsetDateTime::parse(
-                    &issued.due_at,
-                    &time::format_description::well_known::Rfc3339,
-                ) else {
-                    return Ok(());
-                };
-                if now <= due {
-                    return Ok(());
-                }
-                let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
-                let number =
-                    u32::try_from((now - due).whole_seconds() / interval.whole_seconds().max(1))
-                        .unwrap_or(0)
-                        + 1;
+                gridlink_flow::timeline::about("recall", &recall.recall_id);
                 let mut changed = false;
-                for partner in self.partners_of(&issued.recall_id).await? {
+                for partner in self.partners_of(&recall.recall_id).await? {
+                    // The partner's own version: its due time and its keys.
+                    let issued = recall.as_version(partner.version);
+                    let Ok(due) = OffsetDateTime::parse(
+                        &issued.due_at,
+                        &time::format_description::well_known::Rfc3339,
+                    ) else {
+                        continue;
+                    };
+                    if now <= due {
+                        continue;
+                    }
+                    let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
+                    let number = u32::try_from(
+                        (now - due).whole_seconds() / interval.whole_seconds().max(1),
+                    )
+                    .unwrap_or(0)
+                        + 1;
                     if crate::escalation::due_for_escalation(&issued, &partner, now) {
+                        // An answer whose event is late or lost is in Trading Grid: a partner
+                        // who answered is never escalated.
+                        let key = issued.partner_key(&partner.partner_id);
+                        if let Some(taken) = self.answer_in_tg(&key, &partner).await? {
+                            answered.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "state": taken.state}));
+                            continue;
+                        }
                         let escalation = self.escalate(&issued, &partner, now).await?;
                         escalated.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "at": escalation.at, "message_id": escalation.message_id, "note": escalation.note}));
                         changed = true;
                         continue;
                     }
-                    if partner.state != PartnerState::Invited
+                    if !partner.answers.is_empty()
                         || partner.reminders >= number
                         || partner.escalation.is_some()
                     {
@@ -337,12 +425,14 @@ impl RecallCampaign {
                     }
                 }
                 if changed {
-                    self.file_rollup(&issued).await?;
+                    self.file_rollup(&recall).await?;
                 }
                 Ok::<_, RecallError>(())
             })
             .await?;
         }
-        Ok(json!({"reminded": reminded, "escalated": escalated}))
+        Ok(
+            json!({"reminded": reminded, "escalated": escalated, "answered_without_event": answered}),
+        )
     }
 }

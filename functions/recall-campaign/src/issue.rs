@@ -19,7 +19,9 @@
 //!
 //! Throttling: the TG client already waits out a 429/503's `Retry-After` and retries (within
 //! its retry budget). When it gives up on one — a storm, or a `Retry-After` longer than the
-//! budget — the fan-out stops at that partner, saves the cursor there and `resume_after` (the
+//! budget — on the notice upload, nothing is invited yet and the same `resume_after` applies
+//! (the upload is one effect under one `Idempotency-Key`: the retry gets the attachment TG
+//! stored, never a second notice); on a campaign create, the fan-out stops at that partner, saves the cursor there and `resume_after` (the
 //! `Retry-After` from now, 30 s when none was sent) in the ledger, and reports it; polls before that
 //! time leave the fan-out alone, the first one after resumes from the cursor. The poll does
 //! not fail, so nothing is retried in a hurry or dead-lettered.
@@ -36,6 +38,7 @@ use gridlink_xecm::model::subtype;
 use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, Node, NodeId};
 use serde::Serialize;
 use serde_json::json;
+use sha2::Digest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -43,7 +46,7 @@ use crate::RecallCampaign;
 use crate::answers::{PartnerState, response_form};
 use crate::error::RecallError;
 use crate::recall::{
-    Parked, PartnerLot, Plan, RecallSheet, RecallStatus, attr, parse_distribution, plan,
+    Parked, PartnerLot, Plan, RecallSheet, RecallStatus, attr, delta, parse_distribution, plan,
 };
 use crate::records::{IssuedRecall, Notice, PartnerRecall, Pinned};
 
@@ -71,11 +74,26 @@ pub struct RecallSync {
     /// stopped and when it resumes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled: Option<String>,
+    /// `Status` is `closing` and the effectiveness checks are not met: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closing: Option<String>,
+    /// Partners sent the closeout notice in this sync.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub closed_out: Vec<String>,
+    /// When the recall was closed, once it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<String>,
+    /// An amendment found while active, held for approval: what it would send.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amendment: Option<String>,
+    /// The version an approved amendment was issued as, in this sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amended: Option<u32>,
 }
 
 /// The wait a 429 or 503 asks for (its `Retry-After`; 30 s when it sent none), when `error`
 /// is one: the fan-out stops there and resumes from its cursor after it.
-fn throttled(error: &RecallError) -> Option<time::Duration> {
+pub(crate) fn throttled(error: &RecallError) -> Option<time::Duration> {
     match error {
         RecallError::Tg(gridlink_tgrid::TgError::Api {
             status: 429 | 503,
@@ -91,7 +109,7 @@ fn throttled(error: &RecallError) -> Option<time::Duration> {
 }
 
 /// The time a throttled fan-out waits for, while it is still ahead.
-fn waiting(issued: &IssuedRecall, now: OffsetDateTime) -> Option<String> {
+pub(crate) fn waiting(issued: &IssuedRecall, now: OffsetDateTime) -> Option<String> {
     let until = issued.resume_after.as_deref()?;
     let at = OffsetDateTime::parse(until, &Rfc3339).ok()?;
     (now < at).then(|| until.to_owned())
@@ -163,6 +181,32 @@ impl RecallCampaign {
         let span = tracing::Span::current();
         span.record("recall_id", sheet.recall_id.as_str());
         match (sheet.status, self.issued(&sheet.recall_id).await?) {
+            // Issued and fanned out: a change to `Lots` or the distribution since is an
+            // amendment — held for approval while active, issued once approved.
+            (Some(status @ (RecallStatus::Approved | RecallStatus::Active)), Some(issued))
+                if issued.fanned_out()
+                    && issued.closing_since.is_none()
+                    && issued.workspace_id == workspace_id.get() =>
+            {
+                match self.amendment(workspace_id, &sheet, &issued).await? {
+                    None if status == RecallStatus::Approved => {
+                        self.fan_out(issued, &mut sync).await?;
+                    }
+                    None => sync.skipped = Some("status is active".into()),
+                    Some(Err(reason)) => {
+                        tracing::warn!(recall_id = %issued.recall_id, %reason, "the changed distribution does not read: no amendment");
+                        sync.refused = Some(reason);
+                    }
+                    Some(Ok(change)) if status == RecallStatus::Active => {
+                        sync.amendment =
+                            Some(self.hold_amendment(workspace_id, &issued, &change).await?);
+                    }
+                    Some(Ok(_)) => {
+                        self.issue_amendment(&workspace, &sheet, issued, &mut sync)
+                            .await?;
+                    }
+                }
+            }
             (Some(RecallStatus::Approved | RecallStatus::Issuing), Some(issued)) => {
                 if issued.workspace_id != workspace_id.get() {
                     sync.refused = Some(format!(
@@ -172,6 +216,26 @@ impl RecallCampaign {
                     return Ok(sync);
                 }
                 self.fan_out(issued, &mut sync).await?;
+            }
+            // `closed` too while gridlink's own closeout is unfinished (a crash after it wrote
+            // the status): the remaining steps are re-run, each once.
+            (Some(RecallStatus::Closing), Some(issued))
+            | (Some(RecallStatus::Closed), Some(issued))
+                if issued.closing_since.is_some()
+                    || sheet.status == Some(RecallStatus::Closing) =>
+            {
+                if issued.closeout_filed {
+                    sync.skipped = Some("closed".into());
+                    return Ok(sync);
+                }
+                if issued.workspace_id != workspace_id.get() {
+                    sync.refused = Some(format!(
+                        "recall {} was issued from workspace {}",
+                        issued.recall_id, issued.workspace_id
+                    ));
+                    return Ok(sync);
+                }
+                self.close(issued, &mut sync).await?;
             }
             (Some(RecallStatus::Approved), None) => {
                 match self.check_issue(&workspace, &sheet).await? {
@@ -287,6 +351,11 @@ impl RecallCampaign {
                 resume_after: None,
                 partners_total: plan.partners.len(),
                 cursor: 0,
+                previous: Vec::new(),
+                closing_since: None,
+                closeout_cursor: 0,
+                closed_at: None,
+                closeout_filed: false,
             },
             plan,
         )))
@@ -301,23 +370,23 @@ impl RecallCampaign {
     ) -> Result<Result<(), Refusal>, RecallError> {
         let category = self.config.category.get();
         let trail = self.platform.xecm.audit_trail(workspace, None).await?;
-        let last_change = |attribute: &str, value: Option<&str>| {
-            trail.iter().find_map(|entry| {
-                entry
-                    .attribute_changes
-                    .iter()
-                    .find(|c| {
-                        c.category_id == category
-                            && c.attribute == attribute
-                            && value.is_none_or(|v| {
-                                c.new_value
-                                    .as_str()
-                                    .and_then(RecallStatus::parse)
-                                    .is_some_and(|s| s.as_str() == v)
-                            })
-                    })
-                    .map(|_| entry.user_id)
+        // The trail is newest first.
+        let position = |attribute: &str, value: Option<&str>| {
+            trail.iter().position(|entry| {
+                entry.attribute_changes.iter().any(|c| {
+                    c.category_id == category
+                        && c.attribute == attribute
+                        && value.is_none_or(|v| {
+                            c.new_value
+                                .as_str()
+                                .and_then(RecallStatus::parse)
+                                .is_some_and(|s| s.as_str() == v)
+                        })
+                })
             })
+        };
+        let last_change = |attribute: &str, value: Option<&str>| {
+            position(attribute, value).map(|index| trail[index].user_id)
         };
         match last_change(attr::STATUS, Some(RecallStatus::Approved.as_str())) {
             None => {
@@ -336,6 +405,17 @@ impl RecallCampaign {
                 )));
             }
             Some(_) => {}
+        }
+        // Newest first: a `Lots` change above the approval was made after it, unapproved.
+        if let (Some(lots), Some(approval)) = (
+            position(attr::LOTS, None),
+            position(attr::STATUS, Some(RecallStatus::Approved.as_str())),
+        ) && lots < approval
+        {
+            return Ok(Err(refuse(
+                "changed-after-approval",
+                "xECM's audit shows the `Lots` set changed after the approval: the approver must approve again",
+            )));
         }
         match last_change(attr::APPROVED_BY, None) {
             Some(user) if user == Some(approver) => Ok(Ok(())),
@@ -386,7 +466,7 @@ impl RecallCampaign {
         })
     }
 
-    async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
+    pub(crate) async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
         let id = NodeId::new(pinned.document_id)
             .map_err(|e| RecallError::malformed("document id", &e))?;
         let download = self
@@ -473,12 +553,202 @@ impl RecallCampaign {
         Ok(())
     }
 
-    /// The plan of an issued recall, from its pinned distribution version.
-    pub(crate) async fn issued_plan(&self, issued: &IssuedRecall) -> Result<Plan, RecallError> {
-        let text = self.download_text(&issued.distribution).await?;
+    /// The plan of one issued version, from its pinned distribution version (everything it
+    /// covers, before any delta).
+    async fn version_plan(
+        &self,
+        recall_id: &str,
+        distribution: &Pinned,
+        lots: &[crate::recall::Lot],
+    ) -> Result<Plan, RecallError> {
+        let text = self.download_text(distribution).await?;
         let shipments = parse_distribution(&text)
-            .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
-        Ok(plan(&issued.lots, &shipments))
+            .map_err(|e| RecallError::malformed(format!("recall {recall_id}"), &e))?;
+        Ok(plan(lots, &shipments))
+    }
+
+    /// The plans of the versions issued before the current one.
+    async fn previous_plans(&self, issued: &IssuedRecall) -> Result<Vec<Plan>, RecallError> {
+        let mut plans = Vec::new();
+        for version in &issued.previous {
+            plans.push(
+                self.version_plan(&issued.recall_id, &version.distribution, &version.lots)
+                    .await?,
+            );
+        }
+        Ok(plans)
+    }
+
+    /// What the current version sends: the whole plan for version 1, the delta over the
+    /// earlier versions for an amendment ([`crate::recall::delta`]).
+    pub(crate) async fn issued_plan(&self, issued: &IssuedRecall) -> Result<Plan, RecallError> {
+        let current = self
+            .version_plan(&issued.recall_id, &issued.distribution, &issued.lots)
+            .await?;
+        if issued.previous.is_empty() {
+            return Ok(current);
+        }
+        Ok(delta(&self.previous_plans(issued).await?, &current))
+    }
+
+    /// The amendment the workspace holds over what was issued, if any: the delta of the
+    /// `Lots` set and the newest distribution version over every version issued.
+    async fn amendment(
+        &self,
+        workspace: NodeId,
+        sheet: &RecallSheet,
+        issued: &IssuedRecall,
+    ) -> Result<Option<Result<Plan, String>>, RecallError> {
+        let Some(document) = self
+            .platform
+            .xecm
+            .node_at_path(workspace, &self.config.distribution_path)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let latest = self.pin(&document).await?;
+        if latest == issued.distribution && sheet.lots == issued.lots {
+            return Ok(None);
+        }
+        let text = self.download_text(&latest).await?;
+        let shipments = match parse_distribution(&text) {
+            Ok(shipments) => shipments,
+            Err(error) => return Ok(Some(Err(error.to_string()))),
+        };
+        let mut previous = self.previous_plans(issued).await?;
+        previous.push(
+            self.version_plan(&issued.recall_id, &issued.distribution, &issued.lots)
+                .await?,
+        );
+        let change = delta(&previous, &plan(&sheet.lots, &shipments));
+        Ok((change != Plan::default()).then_some(Ok(change)))
+    }
+
+    /// An amendment found while the recall is active: back to `pending approval` for the
+    /// delta, and the delta filed once in `Approvals` for the approver.
+    async fn hold_amendment(
+        &self,
+        workspace: NodeId,
+        issued: &IssuedRecall,
+        change: &Plan,
+    ) -> Result<String, RecallError> {
+        let lines: Vec<String> = change
+            .partners
+            .iter()
+            .map(|(partner, lots)| {
+                let lots: Vec<String> = lots
+                    .iter()
+                    .map(|l| format!("{} ({} {})", l.lot_code, l.shipped, l.unit))
+                    .collect();
+                format!("  notify {partner}: {}", lots.join(", "))
+            })
+            .chain(
+                change
+                    .parked
+                    .iter()
+                    .map(|p| format!("  not sent: {}", p.reason)),
+            )
+            .collect();
+        let summary = format!(
+            "amendment v{} of recall {} awaits approval: {} partner(s) to notify, {} change(s) not sent",
+            issued.version + 1,
+            issued.recall_id,
+            change.partners.len(),
+            change.parked.len()
+        );
+        let text = format!(
+            "Recall {}: the Lots set or the distribution changed after version {} was issued.\nStatus set back to pending approval: the approver approves the delta (version {}), which goes only to these partners:\n{}\n",
+            issued.recall_id,
+            issued.version,
+            issued.version + 1,
+            lines.join("\n")
+        );
+        let hash = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        self.write_status(workspace, RecallStatus::PendingApproval)
+            .await?;
+        tracing::warn!(recall_id = %issued.recall_id, version = issued.version + 1, partners = change.partners.len(), "recall changed after issue: pending approval for the delta");
+        let filing = Filing::new(
+            EffectKey::new(
+                "xecm-recall-amendment",
+                format!(
+                    "{}/v{}/{}",
+                    issued.recall_id,
+                    issued.version + 1,
+                    &hash[..16]
+                ),
+            ),
+            workspace,
+            self.config.approvals_folder.clone(),
+            DocumentSpec {
+                name: format!(
+                    "Amendment pending approval {} v{} {}.txt",
+                    issued.recall_id,
+                    issued.version + 1,
+                    &hash[..8]
+                ),
+                description: summary.clone(),
+                mime_type: Some("text/plain".into()),
+                ..DocumentSpec::default()
+            },
+        );
+        self.platform
+            .file_once(&filing, &BytesSource(Bytes::from(text)))
+            .await
+            .map_err(RecallError::from_xecm_effect)?;
+        Ok(summary)
+    }
+
+    /// The approved amendment issued as the next version: four eyes checked as for the first
+    /// issue, the delta parked where it cannot be sent, then the fan-out of the delta.
+    async fn issue_amendment(
+        &self,
+        workspace: &Node,
+        sheet: &RecallSheet,
+        issued: IssuedRecall,
+        sync: &mut RecallSync,
+    ) -> Result<(), RecallError> {
+        let fresh = match self.check_issue(workspace, sheet).await? {
+            Err(refusal) => {
+                self.file_refusal(workspace, sheet, &refusal).await?;
+                sync.refused = Some(refusal.reason);
+                return Ok(());
+            }
+            Ok((fresh, _)) => fresh,
+        };
+        let mut next = IssuedRecall {
+            version: issued.version + 1,
+            previous: issued.versions(),
+            partners_total: 0,
+            ..fresh
+        };
+        let change = self.issued_plan(&next).await?;
+        next.partners_total = change.partners.len();
+        if next.notice_document == issued.notice_document {
+            next.notice.clone_from(&issued.notice);
+        }
+        let from = issued.version;
+        let amended = self
+            .change_issued(&issued.recall_id, |r| {
+                if r.version == from {
+                    *r = next.clone();
+                }
+            })
+            .await?;
+        for parked in &change.parked {
+            let key = format!(
+                "{}/{}",
+                parked.partner_id,
+                &hex::encode(sha2::Sha256::digest(parked.reason.as_bytes()))[..16]
+            );
+            self.park(&amended, &key, parked).await?;
+            sync.parked.push(parked.partner_id.clone());
+        }
+        self.write_status(workspace.id, RecallStatus::Issuing)
+            .await?;
+        tracing::info!(recall_id = %amended.recall_id, version = amended.version, partners = amended.partners_total, approved_by = amended.approved_by, "amendment issued: inviting the delta only");
+        sync.amended = Some(amended.version);
+        self.fan_out(amended, sync).await
     }
 
     /// Invites the partners not handled yet, from the cursor on (see the module docs).
@@ -499,7 +769,28 @@ impl RecallCampaign {
             return Ok(());
         }
         if !issued.fanned_out() {
-            let notice = self.upload_notice(&issued).await?;
+            let notice = match self.upload_notice(&issued).await {
+                Ok(notice) => notice,
+                Err(error) => {
+                    let Some(after) = throttled(&error) else {
+                        return Err(error);
+                    };
+                    // The upload is an effect under one Idempotency-Key: the next attempt
+                    // either uploads or gets the attachment TG already stored, never a second.
+                    let resume_after =
+                        rfc3339(self.platform.clock.now() + after.max(time::Duration::seconds(1)));
+                    issued = self
+                        .change_issued(&issued.recall_id, |r| {
+                            r.resume_after = Some(resume_after.clone());
+                        })
+                        .await?;
+                    tracing::warn!(recall_id = %issued.recall_id, retry_after_secs = after.whole_seconds(), error = %error, "notice upload throttled by Trading Grid; the fan-out resumes after Retry-After");
+                    sync.throttled = Some(format!(
+                        "Trading Grid throttled the notice upload ({error}); it resumes after {resume_after}"
+                    ));
+                    return Ok(());
+                }
+            };
             if issued.notice.as_ref() != Some(&notice) {
                 issued = self
                     .change_issued(&issued.recall_id, |r| r.notice = Some(notice.clone()))
@@ -671,12 +962,22 @@ impl RecallCampaign {
             .collect();
         let campaign = NewCampaign {
             kind: CampaignKind::RecallNotice,
-            title: format!(
-                "Recall {} (class {}): {} lot(s)",
-                issued.recall_id,
-                issued.class,
-                lots.len()
-            ),
+            title: if issued.version > 1 {
+                format!(
+                    "Recall {} amendment v{} (class {}): {} more lot(s)",
+                    issued.recall_id,
+                    issued.version,
+                    issued.class,
+                    lots.len()
+                )
+            } else {
+                format!(
+                    "Recall {} (class {}): {} lot(s)",
+                    issued.recall_id,
+                    issued.class,
+                    lots.len()
+                )
+            },
             message: format!(
                 "Product recall {} (class {}, reason {}, market {}). Our records show these lots shipped to you:\n{}\nStop distribution, quarantine the stock, tell us what you hold, returned or destroyed, and notify your own customers. The notice is attached. Answer by {}.",
                 issued.recall_id,

@@ -24,12 +24,21 @@
 //! - Throttling ([`issue`]): a 429/503 the TG client's retries did not get past stops the
 //!   fan-out at that partner; the cursor and the `Retry-After` time are kept in the ledger and
 //!   the next poll after it resumes from the cursor (the poll itself does not fail).
+//! - Closeout ([`closeout`]): `Status` `closing` → every lot's effectiveness checked against
+//!   its class's target on each poll (the shortfall filed in `Approvals` once per standing)
+//!   → a GS1-style closeout notice to every invited partner (its lots only, once, resumable)
+//!   → `Status` `closed`, the closeout record, the final rollup and the evidence bundle.
 //! - Rollup ([`rollup`]): served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
 //!   versioned `Rollup <recall id>.json` in `Evidence Bundle`.
+//! - Evidence bundle ([`bundle`]): `POST /recall-campaign/recalls/{recall_id}/bundle` builds a
+//!   zip from the ledger (notice, distribution, rollup, every answer and file, the
+//!   reminder/escalation log, an FSMA 204 CSV, a manifest with sha256s), streamed through a
+//!   temporary file, and files it as a versioned `Evidence Bundle <recall id>.zip`.
 //!
 //! ## Triggers
 //! - schedule `recall-campaign-poll-xecm`: incident workspaces changed since the ledger
-//!   cursor, and every recall whose fan-out is unfinished; then pending inbox items.
+//!   cursor, every recall whose fan-out is unfinished and every recall being closed; then
+//!   pending inbox items.
 //! - `POST /recall-campaign/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
 //! - `POST /recall-campaign/tg/events`: `campaign.response_received`, durably into the inbox.
@@ -43,9 +52,14 @@
 //! `xecm-recall-refusal` (recall/approval/reason),
 //! `xecm-recall-answer` (recall/version/partner/responded_at/hash), `xecm-recall-file`
 //! (recall/version/partner/attachment), `xecm-recall-rollup` (recall/version, a version per
-//! content hash). `Status` (`issuing`, `active`) is a projection written when it differs.
+//! content hash), `xecm-recall-bundle` (recall, a version per content hash), `tg-recall-closeout`
+//! (recall/partner), `xecm-recall-closeout-waiting` (recall/shortfall hash),
+//! `xecm-recall-closeout` (recall). `Status` (`issuing`, `active`, `closed`) is a projection
+//! written by gridlink.
 
 pub mod answers;
+pub mod bundle;
+pub mod closeout;
 pub mod config;
 pub mod error;
 pub mod escalation;
@@ -83,17 +97,22 @@ gridlink_flow::schedules! {
 pub enum Route {
     /// `GET /recall-campaign/recalls/{recall_id}`: the rollup.
     Recall(String),
+    /// `POST /recall-campaign/recalls/{recall_id}/bundle`: builds and files the evidence
+    /// bundle ([`bundle`]); the body is ignored.
+    Bundle(String),
 }
 
 impl Routes for Route {
-    const TEMPLATES: &'static [(&'static str, &'static str)] = &[("GET", "recalls/{recall_id}")];
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+        ("GET", "recalls/{recall_id}"),
+        ("POST", "recalls/{recall_id}/bundle"),
+    ];
 
     fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
+        let recall_id = || gridlink_flow::usecase::param(params, "recall_id");
         match (method, template) {
-            ("GET", "recalls/{recall_id}") => Some(Self::Recall(gridlink_flow::usecase::param(
-                params,
-                "recall_id",
-            ))),
+            ("GET", "recalls/{recall_id}") => Some(Self::Recall(recall_id())),
+            ("POST", "recalls/{recall_id}/bundle") => Some(Self::Bundle(recall_id())),
             _ => None,
         }
     }
@@ -123,7 +142,8 @@ impl RecallCampaign {
     }
 
     /// One poll: incident workspaces changed in the cursor's window, then every other recall
-    /// whose fan-out is not finished (each recall synced once per poll).
+    /// whose fan-out is not finished or which is being closed (each recall synced once per
+    /// poll).
     #[tracing::instrument(skip_all)]
     pub async fn poll(&self) -> Result<Value, RecallError> {
         let settings = PollSettings {
@@ -146,7 +166,9 @@ impl RecallCampaign {
             .map(|s| s.workspace_id)
             .chain(report.failed.iter().map(|f| f.workspace_id))
             .collect();
-        for issuing in self.recalls_in(records::ISSUING).await? {
+        let mut unfinished = self.recalls_in(records::ISSUING).await?;
+        unfinished.extend(self.recalls_in(records::CLOSING).await?);
+        for issuing in unfinished {
             if seen.contains(&issuing.workspace_id) {
                 continue;
             }
@@ -195,6 +217,10 @@ impl UseCase for RecallCampaign {
             Route::Recall(recall_id) => {
                 let rollup = self.rollup_of(&recall_id).await?;
                 Ok(HttpResponse::json(200, &rollup))
+            }
+            Route::Bundle(recall_id) => {
+                let report = self.export_bundle(&recall_id).await?;
+                Ok(HttpResponse::json(200, &report))
             }
         }
     }

@@ -468,9 +468,122 @@ pub fn plan(lots: &[Lot], shipments: &[Shipment]) -> Plan {
     plan
 }
 
+/// What an amendment sends: the `delta` — each partner's (partner, lot) pairs that no earlier
+/// version sent, so a new partner gets all its lots and a known partner only its new ones —
+/// and what it cannot send, parked with the reason: a shipment already notified whose
+/// quantity changed or that is gone (amendments notify additions; the partner keeps the
+/// campaign it has), and rows naming a lot not in `Lots` that no earlier version parked.
+pub fn delta(previous: &[Plan], current: &Plan) -> Plan {
+    let mut sent: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for plan in previous {
+        for (partner, lots) in &plan.partners {
+            for lot in lots {
+                *sent
+                    .entry((partner.as_str(), lot.lot_code.as_str()))
+                    .or_insert(0) += lot.shipped;
+            }
+        }
+    }
+    let mut out = Plan::default();
+    for (partner, lots) in &current.partners {
+        for lot in lots {
+            match sent.get(&(partner.as_str(), lot.lot_code.as_str())) {
+                None => out
+                    .partners
+                    .entry(partner.clone())
+                    .or_default()
+                    .push(lot.clone()),
+                Some(&before) if before != lot.shipped => out.parked.push(Parked {
+                    partner_id: partner.clone(),
+                    row: None,
+                    reason: format!(
+                        "lot {} to {partner}: shipped changed from {before} to {} after issue; an amendment notifies additions only (the partner keeps its campaign)",
+                        lot.lot_code, lot.shipped
+                    ),
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+    for (partner, lot) in sent.keys() {
+        let still = current
+            .partners
+            .get(*partner)
+            .is_some_and(|lots| lots.iter().any(|l| l.lot_code == *lot));
+        if !still {
+            out.parked.push(Parked {
+                partner_id: (*partner).to_owned(),
+                row: None,
+                reason: format!(
+                    "lot {lot} to {partner}: gone from the distribution after issue; an amendment notifies additions only (the partner keeps its campaign)"
+                ),
+            });
+        }
+    }
+    for parked in &current.parked {
+        let known = previous
+            .iter()
+            .any(|p| p.parked.iter().any(|q| q.reason == parked.reason));
+        if !known {
+            out.parked.push(parked.clone());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amendment_sends_only_new_pairs_and_parks_changes() {
+        let lots = [lot("L1"), lot("L2"), lot("L3")];
+        let before = plan(
+            &lots,
+            &parse_distribution(
+                "partner_id,lot_code,quantity\nprt_a,L1,10\nprt_b,L2,5\nprt_c,L1,7\n",
+            )
+            .expect("reads"),
+        );
+        let after = plan(
+            &lots,
+            &parse_distribution(
+                "partner_id,lot_code,quantity\nprt_a,L1,10\nprt_a,L3,2\nprt_b,L2,6\nprt_d,L3,1\nprt_d,L1,4\n",
+            )
+            .expect("reads"),
+        );
+        let delta = delta(&[before.clone()], &after);
+        let sent: Vec<(String, Vec<String>)> = delta
+            .partners
+            .iter()
+            .map(|(p, l)| (p.clone(), l.iter().map(|l| l.lot_code.clone()).collect()))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![
+                ("prt_a".to_owned(), vec!["L3".to_owned()]),
+                ("prt_d".to_owned(), vec!["L3".to_owned(), "L1".to_owned()]),
+            ]
+        );
+        assert_eq!(delta.parked.len(), 2, "{:?}", delta.parked);
+        assert!(
+            delta
+                .parked
+                .iter()
+                .any(|p| p.partner_id == "prt_b" && p.reason.contains("from 5 to 6"))
+        );
+        assert!(
+            delta
+                .parked
+                .iter()
+                .any(|p| p.partner_id == "prt_c" && p.reason.contains("gone"))
+        );
+        assert_eq!(
+            super::delta(&[after.clone()], &after),
+            Plan::default(),
+            "no change, no delta"
+        );
+    }
 
     fn lot(code: &str) -> Lot {
         Lot {

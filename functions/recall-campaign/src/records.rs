@@ -4,10 +4,13 @@
 //! - `recall / <recall id>`: [`IssuedRecall`] — the pinned notice and distribution versions,
 //!   the lots, the deadline, the fan-out cursor. Status `ISSUING` (index one
 //!   `recall#issuing`, sorted by recall id: the polls resume it) then `ACTIVE` (index one
-//!   `recall#active`, sorted by `<due_at>#<recall id>`: the deadlines read it).
+//!   `recall#active`, sorted by `<due_at>#<recall id>`: the deadlines read it), `CLOSING`
+//!   (`recall#closing`: the polls check it for closeout, the deadlines still remind) and
+//!   `CLOSED` (`recall#closed`: nothing reads it on a schedule).
 //! - `recall-partner / <recall id>/v<version>/<partner id>`: [`PartnerRecall`] — the
 //!   partner's lots, its campaign, every answer (history) and its state; index one
-//!   `recall-partners#<recall id>`, sorted by partner id (the rollup reads them all).
+//!   `recall-partners#<recall id>`, sorted by partner id (`<partner id>#v<nnnn>` for an
+//!   amendment's record; the rollup reads them all).
 //! - `recall-parked / <recall id>/v<version>/<partner id>/<row|partner>`: [`crate::recall::Parked`]
 //!   — what could not be sent and why; index one `recall-parked#<recall id>`.
 
@@ -30,6 +33,11 @@ pub const PARKED_KIND: &str = "recall-parked";
 pub const ISSUING: &str = "recall#issuing";
 /// Index-one partition of recalls whose partners were all invited.
 pub const ACTIVE: &str = "recall#active";
+/// Index-one partition of recalls being closed (`Status` `closing` seen): the polls check
+/// their effectiveness and send the closeout.
+pub const CLOSING: &str = "recall#closing";
+/// Index-one partition of closed recalls.
+pub const CLOSED: &str = "recall#closed";
 
 /// A document version pinned at issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +72,7 @@ pub struct IssuedRecall {
     pub recall_id: String,
     /// The incident workspace.
     pub workspace_id: i64,
-    /// The issue version (1; amendments would add versions).
+    /// The issue version (1, then one more per amendment).
     pub version: u32,
     /// Class.
     pub class: String,
@@ -102,6 +110,46 @@ pub struct IssuedRecall {
     pub partners_total: usize,
     /// Partners handled so far, in partner-id order (the fan-out cursor).
     pub cursor: usize,
+    /// The versions issued before this one (amendments), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<IssuedVersion>,
+    /// When `Status` `closing` was first seen (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_since: Option<String>,
+    /// Partners sent the closeout so far, in partner-id order (the closeout cursor).
+    #[serde(default)]
+    pub closeout_cursor: usize,
+    /// When the recall was closed (RFC 3339): every partner was sent the closeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    /// The closeout's last steps (`Status` `closed`, the closeout record, the final rollup and
+    /// bundle) are done: only then does the recall leave the closing partition.
+    #[serde(default)]
+    pub closeout_filed: bool,
+}
+
+/// One version of an issued recall as it was issued: the first issue or an amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedVersion {
+    /// 1, 2, …
+    pub version: u32,
+    /// Who approved it.
+    pub approved_by: i64,
+    /// The notice document issued.
+    pub notice_document: Pinned,
+    /// The notice in TG.
+    #[serde(default)]
+    pub notice: Option<Notice>,
+    /// The distribution document issued.
+    pub distribution: Pinned,
+    /// The lots as approved.
+    pub lots: Vec<Lot>,
+    /// When it was issued.
+    pub issued_at: String,
+    /// Answers to it are due.
+    pub due_at: String,
+    /// Partners it went to.
+    pub partners_total: usize,
 }
 
 impl IssuedRecall {
@@ -118,6 +166,56 @@ impl IssuedRecall {
     /// Whether every partner was handled.
     pub fn fanned_out(&self) -> bool {
         self.cursor >= self.partners_total
+    }
+
+    /// The ledger status and index-one entry of the recall's phase.
+    pub fn phase(&self) -> (&'static str, IndexEntry) {
+        if self.closed_at.is_some() && self.closeout_filed {
+            ("CLOSED", IndexEntry::new(CLOSED, self.recall_id.clone()))
+        } else if !self.fanned_out() {
+            ("ISSUING", IndexEntry::new(ISSUING, self.recall_id.clone()))
+        } else if self.closing_since.is_some() {
+            ("CLOSING", IndexEntry::new(CLOSING, self.recall_id.clone()))
+        } else {
+            (
+                "ACTIVE",
+                IndexEntry::new(ACTIVE, format!("{}#{}", self.due_at, self.recall_id)),
+            )
+        }
+    }
+
+    /// The recall as one of its versions was issued (its number, issue and due times): what
+    /// the deadlines of that version's partners run on.
+    pub fn as_version(&self, version: u32) -> IssuedRecall {
+        let mut view = self.clone();
+        if let Some(earlier) = self.previous.iter().find(|v| v.version == version) {
+            view.version = earlier.version;
+            view.issued_at.clone_from(&earlier.issued_at);
+            view.due_at.clone_from(&earlier.due_at);
+        }
+        view
+    }
+
+    /// This version as issued.
+    pub fn current(&self) -> IssuedVersion {
+        IssuedVersion {
+            version: self.version,
+            approved_by: self.approved_by,
+            notice_document: self.notice_document.clone(),
+            notice: self.notice.clone(),
+            distribution: self.distribution.clone(),
+            lots: self.lots.clone(),
+            issued_at: self.issued_at.clone(),
+            due_at: self.due_at.clone(),
+            partners_total: self.partners_total,
+        }
+    }
+
+    /// Every version issued, oldest first (the current one last).
+    pub fn versions(&self) -> Vec<IssuedVersion> {
+        let mut all = self.previous.clone();
+        all.push(self.current());
+        all
     }
 }
 
@@ -211,7 +309,7 @@ impl RecallCampaign {
     }
 
     /// Changes the recall record by compare-and-set; the status and index follow
-    /// [`IssuedRecall::fanned_out`].
+    /// [`IssuedRecall::phase`].
     pub(crate) async fn change_issued(
         &self,
         recall_id: &str,
@@ -229,13 +327,9 @@ impl RecallCampaign {
             change(&mut recall);
             let mut update = record.change();
             update.data = value(recall_id, &recall)?;
-            if recall.fanned_out() {
-                update.status = "ACTIVE".into();
-                update.index1 = Some(IndexEntry::new(
-                    ACTIVE,
-                    format!("{}#{}", recall.due_at, recall.recall_id),
-                ));
-            }
+            let (status, index) = recall.phase();
+            update.status = status.into();
+            update.index1 = Some(index);
             if update.data == record.data && update.status == record.status {
                 return Ok(recall);
             }
@@ -282,7 +376,12 @@ impl RecallCampaign {
         )
         .with_index1(
             partners_partition(&partner.recall_id),
-            partner.partner_id.clone(),
+            // Version 1 sorts by partner id alone; an amendment's record right after it.
+            if partner.version > 1 {
+                format!("{}#v{:04}", partner.partner_id, partner.version)
+            } else {
+                partner.partner_id.clone()
+            },
         );
         match self.platform.ledger.create(record).await {
             Ok(_) | Err(LedgerError::AlreadyExists { .. }) => Ok(()),

@@ -94,9 +94,10 @@ pub struct Rollup {
     pub issued_at: String,
     /// Due.
     pub due_at: String,
-    /// Affected partners in the distribution.
+    /// Partner campaigns to send, over every version (a partner an amendment reaches again
+    /// counts once per version).
     pub partners_total: usize,
-    /// Partners invited so far.
+    /// Partner campaigns sent so far, over every version.
     pub partners_invited: usize,
     /// Partners per state.
     pub by_state: BTreeMap<String, usize>,
@@ -185,7 +186,7 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
         class: issued.class.clone(),
         issued_at: issued.issued_at.clone(),
         due_at: issued.due_at.clone(),
-        partners_total: issued.partners_total,
+        partners_total: issued.versions().iter().map(|v| v.partners_total).sum(),
         partners_invited: partners.iter().filter(|p| p.campaign_id.is_some()).count(),
         by_state,
         escalated: partners.iter().filter(|p| p.escalation.is_some()).count(),

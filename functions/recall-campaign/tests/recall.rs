@@ -612,6 +612,687 @@ async fn an_unanswered_partner_is_reminded_then_escalated_once(stack: Stack) {
     assert_eq!(partner_messages(&world, "prt_acme", &thread).await.len(), 1);
 }
 
+/// The bundle's entries by path (the content read back).
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut entries = std::collections::BTreeMap::new();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).expect("entry");
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).expect("reads");
+        let name = file.name().expect("a UTF-8 name").into_owned();
+        entries.insert(name, content);
+    }
+    entries
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn the_evidence_bundle_holds_every_answer_and_file_with_sha256s(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    for partner in ["prt_rc_freshmart", "prt_rc_medisupply"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    let (code, report) = bundle_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(report["filed"], true, "{report}");
+    assert_eq!(report["partners"], 3, "{report}");
+    let filed = documents_in(&world, world.incident, "Evidence Bundle").await;
+    let (name, document) = filed
+        .iter()
+        .find(|(n, _)| n.ends_with(".zip"))
+        .cloned()
+        .expect("the bundle is filed in Evidence Bundle");
+    assert_eq!(name, format!("Evidence Bundle {DEMO_RECALL}.zip"));
+    assert_eq!(report["document_id"], document.get());
+    let bytes = content(&world, document).await;
+    assert_eq!(
+        sha256(&bytes),
+        report["sha256"],
+        "the report names the filed zip"
+    );
+    let entries = unzip(&bytes);
+    assert_eq!(entries.len(), report["entries"], "{:?}", entries.keys());
+    // The manifest lists every other entry with its sha256, and so does SHA256SUMS.
+    let manifest: Value = serde_json::from_slice(&entries["manifest.json"]).expect("manifest");
+    let listed = manifest["entries"].as_array().expect("entries");
+    assert_eq!(listed.len(), entries.len() - 2, "{manifest}");
+    for entry in listed {
+        let path = entry["path"].as_str().expect("path");
+        assert_eq!(
+            sha256(&entries[path]),
+            entry["sha256"],
+            "{path}: the manifest's sha256 is the entry's"
+        );
+    }
+    let sums = String::from_utf8(entries["SHA256SUMS"].clone()).expect("text");
+    assert!(
+        sums.contains(&format!(
+            "{}  manifest.json",
+            sha256(&entries["manifest.json"])
+        )),
+        "{sums}"
+    );
+    assert_eq!(manifest["approved_by"], APPROVER, "{manifest}");
+    assert_eq!(manifest["initiated_by"], QA_MANAGER, "{manifest}");
+    let v1 = &manifest["versions"][0];
+    assert!(v1["notice"]["tg_attachment_id"].is_string(), "{manifest}");
+    let notice_entry = v1["notice"]["entry"].as_str().expect("notice entry");
+    assert_eq!(v1["notice"]["sha256"], sha256(&entries[notice_entry]));
+    assert_eq!(
+        v1["notice"]["tg_sha256"], v1["notice"]["sha256"],
+        "the notice sent is the notice issued"
+    );
+    // FreshMart's answer with its TG ids, and the photo byte for byte.
+    let fresh: Value =
+        serde_json::from_slice(&entries["partners/prt_rc_freshmart/v1/answers.json"])
+            .expect("answers");
+    assert_eq!(
+        fresh["answers"].as_array().map(Vec::len),
+        Some(1),
+        "{fresh}"
+    );
+    assert!(
+        fresh["answers"][0]["event_id"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("evt_")),
+        "{fresh}"
+    );
+    assert!(fresh["campaign_id"].is_string(), "{fresh}");
+    let photo_entry = fresh["files"][0]["entry"].as_str().expect("file entry");
+    assert!(photo_entry.ends_with("destroyed.jpg"), "{photo_entry}");
+    assert_eq!(entries[photo_entry], PHOTO);
+    assert_eq!(fresh["files"][0]["sha256"], fresh["files"][0]["tg_sha256"]);
+    // The rollup inside is the one served.
+    let (_, served) = rollup_route(&world, DEMO_RECALL).await;
+    let inside: Value = serde_json::from_slice(&entries["rollup.json"]).expect("rollup");
+    assert_eq!(inside, served);
+    // The FSMA 204 CSV: a header, shipped and disposed rows, sorted.
+    let csv = String::from_utf8(entries["fsma204.csv"].clone()).expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "lot_code,gtin,product,quantity,unit,location,event,date,reference_document"
+        ),
+        "{csv}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("prt_rc_freshmart")
+            && l.contains("4 destroyed")
+            && l.starts_with("L2026-0415,")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("prt_acme") && l.contains("0 shipped")),
+        "{csv}"
+    );
+    let keys: Vec<(String, String)> = lines[1..]
+        .iter()
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').collect();
+            (fields[0].to_owned(), fields[5].to_owned())
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(sorted, keys, "sorted by lot code, then location");
+    assert!(entries.contains_key("log/reminders-escalations.csv"));
+    // The same standing exports the same bytes: no new version.
+    let versions = world.xecm.versions(document).await.expect("versions").len();
+    let (_, again) = bundle_route(&world, DEMO_RECALL).await;
+    assert_eq!(again["filed"], false, "{again}");
+    assert_eq!(again["sha256"], report["sha256"]);
+    assert_eq!(
+        world.xecm.versions(document).await.expect("versions").len(),
+        versions
+    );
+    // A new answer: a new version of the same document.
+    respond(&world, "prt_acme", all_destroyed(&[("L2026-0412", 400)])).await;
+    for event in response_events(&world, "prt_acme").await {
+        deliver(&world, &event).await;
+    }
+    let (_, changed) = bundle_route(&world, DEMO_RECALL).await;
+    assert_eq!(changed["filed"], true, "{changed}");
+    assert_eq!(changed["document_id"], report["document_id"]);
+    assert_ne!(changed["sha256"], report["sha256"]);
+    assert_eq!(
+        world.xecm.versions(document).await.expect("versions").len(),
+        versions + 1
+    );
+    // A recall never issued: 404.
+    assert_eq!(bundle_route(&world, "RC-NOPE").await.0, 404);
+}
+
+async fn a_partner_who_answered_is_never_escalated_even_without_its_event(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    // Acme answers before the deadline without acknowledging (still an answer); MediSupply
+    // answers in Trading Grid but its event never reaches gridlink; FreshMart stays silent.
+    respond(&world, "prt_acme", json!({"acknowledged": false})).await;
+    for event in response_events(&world, "prt_acme").await {
+        deliver(&world, &event).await;
+    }
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    world.clock.advance(73 * HOUR);
+    let run = deadlines(&world).await;
+    assert!(
+        !run["deadlines"]["reminded"]
+            .to_string()
+            .contains("prt_acme"),
+        "a partner who answered is not reminded: {run}"
+    );
+    world.clock.advance(100 * HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    assert!(escalated.contains("prt_rc_freshmart"), "{run}");
+    assert!(!escalated.contains("prt_acme"), "{run}");
+    assert!(!escalated.contains("prt_rc_medisupply"), "{run}");
+    assert!(
+        run["deadlines"]["answered_without_event"]
+            .to_string()
+            .contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert_eq!(medi.escalation, None);
+    assert_eq!(medi.answers.len(), 1, "the answer TG holds is kept");
+    assert_eq!(
+        medi.state,
+        recall_campaign::answers::PartnerState::ImpactReported
+    );
+    assert_eq!(ledger_partner(&world, "prt_acme").await.escalation, None);
+    for partner in ["prt_acme", "prt_rc_medisupply"] {
+        let spaces = world
+            .partner
+            .get(&format!("__sim/partners/{partner}/spaces"))
+            .await
+            .expect("spaces");
+        assert_eq!(
+            spaces["items"],
+            json!([]),
+            "no escalation thread for {partner}"
+        );
+    }
+    // The event arrives at last: the same answer, not a second one, and filed once.
+    for event in response_events(&world, "prt_rc_medisupply").await {
+        deliver(&world, &event).await;
+    }
+    assert_eq!(
+        ledger_partner(&world, "prt_rc_medisupply")
+            .await
+            .answers
+            .len(),
+        1
+    );
+    let filed = documents_in(
+        &world,
+        world.incident,
+        "Partner Responses/prt_rc_medisupply",
+    )
+    .await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+}
+
+async fn notice_faults(world: &World, rate_limited: u32, retry_after_secs: u64) {
+    world
+        .partner
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            rate_limited,
+            unavailable: 0,
+            retry_after_secs: Some(retry_after_secs),
+            only: Some("POST /v1/attachments".into()),
+        })
+        .await
+        .expect("faults set");
+}
+
+async fn a_throttled_notice_upload_waits_retries_and_sends_one_notice(stack: Stack) {
+    let world = world(stack).await;
+    // A 429 with a Retry-After beyond the client's budget: nothing is invited, the recall
+    // waits for it, the poll does not fail.
+    notice_faults(&world, 1, 120).await;
+    let run = issue_demo(&world).await;
+    assert!(
+        run.to_string().contains("throttled the notice upload"),
+        "{run}"
+    );
+    assert!(all_campaigns(&world).await.is_empty(), "{run}");
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("issuing".into()))
+    );
+    let waiting = poll(&world).await;
+    assert!(
+        waiting
+            .to_string()
+            .contains("waiting for Trading Grid's Retry-After"),
+        "{waiting}"
+    );
+    world.clock.advance(Duration::from_secs(121));
+    // Two more 429s with `Retry-After: 0`: the client backs off and retries; the upload goes
+    // through, and the run "crashes" before the ledger confirms it. The re-run sends the same
+    // Idempotency-Key: Trading Grid answers with the attachment it stored.
+    notice_faults(&world, 2, 0).await;
+    world.stack.crash.arm("tg-recall-notice");
+    assert!(
+        fire(&world, "recall-campaign-poll-xecm").await.is_err(),
+        "the crash fails the poll"
+    );
+    world.stack.ledger_clock.advance(HOUR);
+    poll(&world).await;
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("active".into()))
+    );
+    let campaigns = all_campaigns(&world).await;
+    assert_eq!(campaigns.len(), 3, "{campaigns:?}");
+    let notices: std::collections::BTreeSet<String> = campaigns
+        .iter()
+        .map(|c| c["attachment_ids"].to_string())
+        .collect();
+    assert_eq!(
+        notices.len(),
+        1,
+        "one notice for every campaign: {notices:?}"
+    );
+    let issued = world
+        .usecase
+        .issued(DEMO_RECALL)
+        .await
+        .expect("ledger")
+        .expect("issued");
+    let notice = issued.notice.clone().expect("the notice in the ledger");
+    assert_eq!(
+        campaigns[0]["attachment_ids"],
+        json!([notice.attachment_id]),
+        "the notice the ledger kept is the one sent"
+    );
+    assert!(issued.resume_after.is_none() || issued.fanned_out());
+}
+
+/// The closeout campaigns of a recall in TG, by partner.
+async fn closeouts(world: &World, recall_id: &str) -> Vec<Value> {
+    all_campaigns(world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["system"] == "gridlink-recall-closeout"
+                && c["external_ref"]["id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with(&format!("{recall_id}/")))
+        })
+        .collect()
+}
+
+async fn a_recall_closes_only_when_effective_and_tells_every_partner_once(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    respond(&world, "prt_acme", all_destroyed(&[("L2026-0412", 400)])).await;
+    for partner in ["prt_rc_freshmart", "prt_acme"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    // The approver asks to close while MediSupply's 250 units of L2026-0415 are unaccounted
+    // for: not closed, the shortfall filed once, nothing sent.
+    write(
+        &world.approver,
+        world.incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("L2026-0415"), "{run}");
+    poll(&world).await;
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("closing".into()))
+    );
+    let approvals = documents_in(&world, world.incident, "Approvals").await;
+    let waiting: Vec<_> = approvals
+        .iter()
+        .filter(|(n, _)| n.starts_with("Closeout waiting"))
+        .collect();
+    assert_eq!(waiting.len(), 1, "filed once per standing: {approvals:?}");
+    let text = String::from_utf8(content(&world, waiting[0].1).await).expect("text");
+    assert!(text.contains("lot L2026-0415: 300 of 550"), "{text}");
+    assert!(closeouts(&world, DEMO_RECALL).await.is_empty());
+    // Still closing: the deadlines go on for MediSupply.
+    world.clock.advance(73 * HOUR);
+    let run = deadlines(&world).await;
+    assert!(
+        run["deadlines"]["reminded"]
+            .to_string()
+            .contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    // MediSupply accounts for its units: the next poll closes. The first closeout create
+    // "crashes" before the ledger confirms it; the re-run adopts it.
+    let mut returned = all_destroyed(&[("L2026-0415", 0)]);
+    returned["L2026-0415.returned"] = json!(250);
+    respond(&world, "prt_rc_medisupply", returned).await;
+    for event in response_events(&world, "prt_rc_medisupply").await {
+        deliver(&world, &event).await;
+    }
+    world.stack.crash.arm("tg-recall-closeout");
+    assert!(
+        fire(&world, "recall-campaign-poll-xecm").await.is_err(),
+        "the crash fails the poll"
+    );
+    world.stack.ledger_clock.advance(HOUR);
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("\"closed\""), "{run}");
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("closed".into()))
+    );
+    poll(&world).await;
+    let sent = closeouts(&world, DEMO_RECALL).await;
+    assert_eq!(sent.len(), 3, "one closeout per partner: {sent:?}");
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        let theirs: Vec<_> = partner_campaigns(&world, partner)
+            .await
+            .into_iter()
+            .filter(|c| c["kind"] == "announcement")
+            .collect();
+        assert_eq!(theirs.len(), 1, "{partner}: {theirs:?}");
+        let message = theirs[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Closeout"), "{message}");
+    }
+    let acme = partner_campaigns(&world, "prt_acme").await;
+    let acme_closeout = acme
+        .iter()
+        .find(|c| c["kind"] == "announcement")
+        .expect("closeout");
+    assert!(
+        !acme_closeout["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("L2026-0415"),
+        "a partner's closeout lists only its lots"
+    );
+    let issued = world
+        .usecase
+        .issued(DEMO_RECALL)
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert!(issued.closed_at.is_some());
+    let approvals = documents_in(&world, world.incident, "Approvals").await;
+    assert!(
+        approvals
+            .iter()
+            .any(|(n, _)| n == &format!("Closeout {DEMO_RECALL}.txt")),
+        "{approvals:?}"
+    );
+    // The bundle was filed at close and says so.
+    let bundle = documents_in(&world, world.incident, "Evidence Bundle")
+        .await
+        .into_iter()
+        .find(|(n, _)| n.ends_with(".zip"))
+        .expect("the bundle filed at close");
+    let entries = unzip(&content(&world, bundle.1).await);
+    let manifest: Value = serde_json::from_slice(&entries["manifest.json"]).expect("manifest");
+    assert_eq!(manifest["closed_at"], json!(issued.closed_at), "{manifest}");
+    // Closed: no more reminders or escalations.
+    world.clock.advance(500 * HOUR);
+    let run = deadlines(&world).await;
+    assert_eq!(run["deadlines"]["reminded"], json!([]), "{run}");
+    assert_eq!(run["deadlines"]["escalated"], json!([]), "{run}");
+}
+
+/// The demo recall's `Lots` with one more lot.
+fn lots_with(extra: &str) -> AttributeValue {
+    let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
+        let mut row = gridlink_xecm::NamedAttributes::new();
+        row.insert("Lot Code".into(), code.into());
+        row.insert("GTIN".into(), gtin.into());
+        row.insert("Material".into(), material.into());
+        row.insert("Quantity".into(), AttributeValue::Integer(quantity));
+        row.insert("Unit".into(), "EA".into());
+        row
+    };
+    AttributeValue::Rows(vec![
+        row("L2026-0412", "04012345000017", "M-SEAL-300", 1200),
+        row("L2026-0415", "04012345000024", "M-SEAL-600", 800),
+        row(extra, "04012345000048", "M-SEAL-900", 300),
+    ])
+}
+
+/// The campaigns of one recall version in TG.
+async fn campaigns_of_version(world: &World, recall_id: &str, version: u32) -> Vec<Value> {
+    let prefix = format!("{recall_id}/v{version}/");
+    all_campaigns(world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["system"] == "gridlink-recall"
+                && c["external_ref"]["id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with(&prefix))
+        })
+        .collect()
+}
+
+async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack) {
+    use gridlink_xecm::Workspaces as _;
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    assert_eq!(campaigns_of_version(&world, DEMO_RECALL, 1).await.len(), 3);
+    // The QA manager adds lot L2026-0420 (to Acme) and a partner (to a generated one), and
+    // corrects MediSupply's quantity: a new distribution version, then the Lots set.
+    let distribution = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .find(|(n, _)| n == "Distribution.csv")
+        .expect("the distribution")
+        .1;
+    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,260,EA,2026-04-23\nprt_acme,L2026-0420,100,EA,2026-04-25\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\n";
+    world
+        .qa
+        .add_document_version(
+            distribution,
+            &gridlink_xecm::NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: "lot L2026-0420 added".into(),
+                major: false,
+            },
+            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
+        )
+        .await
+        .expect("a new version");
+    write(
+        &world.qa,
+        world.incident,
+        &[("Lots", lots_with("L2026-0420"))],
+    )
+    .await;
+    // Active and changed: back to pending approval, the delta filed for the approver,
+    // nothing sent.
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("awaits approval"), "{run}");
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("pending approval".into()))
+    );
+    let approvals = documents_in(&world, world.incident, "Approvals").await;
+    let held: Vec<_> = approvals
+        .iter()
+        .filter(|(n, _)| n.starts_with("Amendment pending approval"))
+        .collect();
+    assert_eq!(held.len(), 1, "{approvals:?}");
+    let text = String::from_utf8(content(&world, held[0].1).await).expect("text");
+    assert!(
+        text.contains("notify prt_acme: L2026-0420 (100 EA)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("notify prt_rc_gen_0001: L2026-0412 (50 EA)"),
+        "{text}"
+    );
+    assert!(text.contains("from 250 to 260"), "{text}");
+    assert!(
+        campaigns_of_version(&world, DEMO_RECALL, 2)
+            .await
+            .is_empty()
+    );
+    // The initiator cannot approve the delta.
+    approve_as(&world.qa, world.incident, QA_MANAGER).await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("is the initiator"), "{run}");
+    assert!(
+        campaigns_of_version(&world, DEMO_RECALL, 2)
+            .await
+            .is_empty()
+    );
+    // The approver approves: version 2 goes to the two partners of the delta only.
+    write(
+        &world.qa,
+        world.incident,
+        &[
+            ("Approved By", AttributeValue::Empty),
+            ("Status", AttributeValue::Text("pending approval".into())),
+        ],
+    )
+    .await;
+    issue_demo(&world).await;
+    poll(&world).await;
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("active".into()))
+    );
+    let v2 = campaigns_of_version(&world, DEMO_RECALL, 2).await;
+    let mut reached: Vec<String> = v2
+        .iter()
+        .map(|c| {
+            c["recipients"][0]["partner_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    reached.sort();
+    assert_eq!(reached, ["prt_acme", "prt_rc_gen_0001"], "{v2:?}");
+    assert_eq!(
+        campaigns_of_version(&world, DEMO_RECALL, 1).await.len(),
+        3,
+        "v1 stays"
+    );
+    let acme_v2 = v2
+        .iter()
+        .find(|c| c["recipients"][0]["partner_id"] == "prt_acme")
+        .expect("acme v2");
+    let fields = form_fields(acme_v2);
+    assert!(
+        fields.contains(&"L2026-0420.destroyed".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        !fields.iter().any(|f| f.contains("L2026-0412")),
+        "only the new lot: {fields:?}"
+    );
+    assert!(
+        acme_v2["title"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("amendment v2"),
+        "{acme_v2}"
+    );
+    // The rollup counts both versions; the quantity change is parked with its reason.
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    assert_eq!(rollup["version"], 2, "{rollup}");
+    assert_eq!(rollup["partners_total"], 5, "{rollup}");
+    assert_eq!(rollup["partners_invited"], 5, "{rollup}");
+    assert!(
+        rollup["parked"].to_string().contains("from 250 to 260"),
+        "{rollup}"
+    );
+    let new_lot = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0420")
+        .cloned()
+        .expect("the new lot");
+    assert_eq!(new_lot["shipped"], 100, "{rollup}");
+    // Acme answers its v2 campaign: kept on its v2 record, counted for the new lot.
+    let campaign = acme_v2["campaign_id"].as_str().expect("id");
+    world
+        .partner
+        .answer_campaign(
+            "prt_acme",
+            campaign,
+            "respond",
+            &all_destroyed(&[("L2026-0420", 100)]),
+            &[],
+        )
+        .await
+        .expect("answered");
+    for event in response_events(&world, "prt_acme").await {
+        deliver(&world, &event).await;
+    }
+    let v2_record = world
+        .usecase
+        .partner_recall(&format!("{DEMO_RECALL}/v2/prt_acme"))
+        .await
+        .expect("ledger")
+        .expect("v2 record");
+    assert_eq!(v2_record.answers.len(), 1);
+    assert!(
+        ledger_partner(&world, "prt_acme").await.answers.is_empty(),
+        "v1 untouched"
+    );
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let new_lot = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0420")
+        .cloned()
+        .expect("the new lot");
+    assert_eq!(new_lot["effectiveness_pct"], 100.0, "{rollup}");
+    // Nothing twice.
+    poll(&world).await;
+    assert_eq!(campaigns_of_version(&world, DEMO_RECALL, 2).await.len(), 2);
+}
+
 const STORM_PARTNERS: usize = 30;
 
 async fn storm_stack(storage: Storage) -> Stack {
@@ -734,6 +1415,11 @@ mod storm {
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
     an_unanswered_partner_is_reminded_then_escalated_once,
+    the_evidence_bundle_holds_every_answer_and_file_with_sha256s,
+    a_partner_who_answered_is_never_escalated_even_without_its_event,
+    a_throttled_notice_upload_waits_retries_and_sends_one_notice,
+    a_recall_closes_only_when_effective_and_tells_every_partner_once,
+    an_amendment_is_approved_again_and_reaches_only_the_delta,
     the_initiator_cannot_approve_and_the_approver_issues,
     answers_are_history_filed_once_per_partner_and_never_regress,
     bad_input_is_parked_or_refused_with_the_reason,
@@ -758,4 +1444,111 @@ async fn five_thousand_partners_get_exactly_one_campaign_each() {
     }
     let (_, rollup) = rollup_route(&world, "RC-GEN-5000").await;
     assert_eq!(rollup["partners_invited"], 5_000);
+}
+
+/// The process's resident set now and at its peak (KiB), from `/proc/self/status`.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The benchmark of docs/benchmarks.md (recall-campaign): run with
+/// `cargo test -p recall-campaign --release --test recall -- --ignored bench_500 --nocapture`.
+/// 500 partners on the embedded stack: the issue (fan-out), 50 answers with a photo, the
+/// rollup route and the evidence bundle, each timed; the process's RSS before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: minutes in debug"]
+async fn bench_500_partners_issue_rollup_and_bundle() {
+    const N: usize = 500;
+    let stack = stack_with(Storage::Embedded, N, Vec::new()).await;
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=N).map(generated_partner).collect();
+    generated_incident(&world, "RC-BENCH-500", &partners, "").await;
+    let incident = recall_workspace(&world.xecm, "RC-BENCH-500").await;
+    let (rss_before, _) = rss_kib();
+    approve_as(&world.approver, incident, APPROVER).await;
+    let started = std::time::Instant::now();
+    let mut polls = 0;
+    while status(&world, incident).await != Some(AttributeValue::Text("active".into())) {
+        polls += 1;
+        assert!(polls <= 5, "issued within 5 polls");
+        poll(&world).await;
+    }
+    let issue = started.elapsed();
+    let ours = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| {
+            c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-BENCH-500/"))
+        })
+        .count();
+    assert_eq!(ours, N);
+    for partner in partners.iter().take(50) {
+        let campaign = partner_campaigns(&world, partner).await[0]["campaign_id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let multipart = reqwest::multipart::Form::new()
+            .text("form_data", all_destroyed(&[("GA-1", 10)]).to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(PHOTO)
+                    .file_name("photo.jpg")
+                    .mime_str("image/jpeg")
+                    .expect("mime"),
+            );
+        reqwest::Client::new()
+            .post(
+                world
+                    .stack
+                    .tg_sim
+                    .base_url
+                    .join(&format!(
+                        "__sim/partners/{partner}/campaigns/{campaign}/respond"
+                    ))
+                    .expect("url"),
+            )
+            .multipart(multipart)
+            .send()
+            .await
+            .expect("answer")
+            .error_for_status()
+            .expect("answered");
+    }
+    for partner in partners.iter().take(50) {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    let started = std::time::Instant::now();
+    let (code, rollup) = rollup_route(&world, "RC-BENCH-500").await;
+    let rollup_time = started.elapsed();
+    assert_eq!(code, 200);
+    assert_eq!(rollup["partners_invited"], N);
+    let started = std::time::Instant::now();
+    let (code, bundle) = bundle_route(&world, "RC-BENCH-500").await;
+    let bundle_time = started.elapsed();
+    assert_eq!(code, 200, "{bundle}");
+    let (rss_after, rss_peak) = rss_kib();
+    println!(
+        "BENCH recall 500 partners: issue {:.1} s ({polls} polls); rollup route {} ms; bundle {:.1} s ({} entries, {} bytes); RSS {} MiB before the issue, {} MiB after, peak {} MiB",
+        issue.as_secs_f64(),
+        rollup_time.as_millis(),
+        bundle_time.as_secs_f64(),
+        bundle["entries"],
+        bundle["size_bytes"],
+        rss_before / 1024,
+        rss_after / 1024,
+        rss_peak / 1024
+    );
 }

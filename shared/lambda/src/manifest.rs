@@ -489,6 +489,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 path: "/recall-campaign/recalls/{recall_id}",
                 purpose: "Operator: a recall's rollup per lot and partner",
             },
+            Route {
+                method: "POST",
+                path: "/recall-campaign/recalls/{recall_id}/bundle",
+                purpose: "Operator: build and file a recall's evidence bundle (zip with manifest and sha256s)",
+            },
             health("/recall-campaign/health"),
             dead_letters("/recall-campaign/dead-letters"),
             dead_letter("/recall-campaign/dead-letters/{item_id}"),

@@ -32,6 +32,7 @@ enum Kind {
     Assign,
     Reject,
     RecallRollup,
+    RecallBundle,
     Calendar,
     Pauses,
     Pause,
@@ -60,6 +61,7 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/pause") && !get => Kind::Pause,
         () if path.ends_with("/resume") && !get => Kind::Resume,
         () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
+        () if path.ends_with("/recalls/{recall_id}/bundle") && !get => Kind::RecallBundle,
         () if path.ends_with("/calendar") && get => Kind::Calendar,
         () if path.ends_with("/timeline/{key}") && get => Kind::Timeline,
         () if path.ends_with("/inbox/{item_id}/replay") && !get => Kind::Replay,
@@ -134,6 +136,7 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::Assign
             | Kind::Reject
             | Kind::RecallRollup
+            | Kind::RecallBundle
             | Kind::Calendar
             | Kind::Pauses
             | Kind::Pause
@@ -279,6 +282,28 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 ok(
                     "The recall's effectiveness rollup: per lot and per partner",
                     json!({"type": "object"}),
+                ),
+            );
+            responses.insert(
+                "404".into(),
+                error("No recall with this id has been issued"),
+            );
+        }
+        Kind::RecallBundle => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The evidence bundle built from the ledger and filed in the workspace's Evidence Bundle folder (a new version only when its content changed)",
+                    json!({"type": "object", "required": ["recall_id", "document_id", "name", "sha256", "size_bytes", "entries", "partners", "filed"], "properties": {
+                        "recall_id": {"type": "string"},
+                        "document_id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "sha256": {"type": "string"},
+                        "size_bytes": {"type": "integer"},
+                        "entries": {"type": "integer"},
+                        "partners": {"type": "integer"},
+                        "filed": {"type": "boolean"}
+                    }}),
                 ),
             );
             responses.insert(

@@ -327,9 +327,19 @@ pub async fn deliver(world: &World, event: &Event) -> Value {
 
 /// `GET /recall-campaign/recalls/{id}` through the function: (status, body).
 pub async fn rollup_route(world: &World, recall_id: &str) -> (u16, Value) {
+    route(world, "GET", &format!("recalls/{recall_id}")).await
+}
+
+/// `POST /recall-campaign/recalls/{id}/bundle` through the function: (status, body).
+pub async fn bundle_route(world: &World, recall_id: &str) -> (u16, Value) {
+    route(world, "POST", &format!("recalls/{recall_id}/bundle")).await
+}
+
+/// An operator route of the function (path relative to it): (status, body).
+pub async fn route(world: &World, method: &str, path: &str) -> (u16, Value) {
     let request = gridlink_lambda::HttpRequest {
-        method: "GET".into(),
-        path: format!("/{NAME}/recalls/{recall_id}"),
+        method: method.into(),
+        path: format!("/{NAME}/{path}"),
         ..gridlink_lambda::HttpRequest::default()
     };
     let response = match world.function.handle(Invocation::Http(request)).await {
