@@ -155,11 +155,13 @@ impl<W: Write + Seek> ZipBundle<W> {
     fn finish(mut self, manifest: &mut Value) -> Result<(W, usize), RecallError> {
         manifest["entries"] = json!(self.entries);
         self.add_json("manifest.json", manifest)?;
-        let sums: String = self
-            .entries
-            .iter()
-            .map(|e| format!("{}  {}\n", e.sha256, e.path))
-            .collect();
+        let sums = self.entries.iter().fold(String::new(), |mut sums, e| {
+            sums.push_str(&e.sha256);
+            sums.push_str("  ");
+            sums.push_str(&e.path);
+            sums.push('\n');
+            sums
+        });
         self.start("SHA256SUMS")?;
         self.zip
             .write_all(sums.as_bytes())
@@ -547,19 +549,16 @@ impl RecallCampaign {
                 ),
             )
             .await?;
-        let sha256 = match filed {
-            Some(document) => {
-                let download = self.platform.xecm.download_document(document.id).await?;
-                zip.add_stream(&entry, download.body).await?
-            }
-            None => {
-                let download = self
-                    .platform
-                    .tg
-                    .attachment_content(&attachment.attachment_id, None)
-                    .await?;
-                zip.add_stream(&entry, download.stream).await?
-            }
+        let sha256 = if let Some(document) = filed {
+            let download = self.platform.xecm.download_document(document.id).await?;
+            zip.add_stream(&entry, download.body).await?
+        } else {
+            let download = self
+                .platform
+                .tg
+                .attachment_content(&attachment.attachment_id, None)
+                .await?;
+            zip.add_stream(&entry, download.stream).await?
         };
         Ok((entry, sha256, attachment.sha256))
     }

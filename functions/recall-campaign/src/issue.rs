@@ -202,7 +202,7 @@ impl RecallCampaign {
                             Some(self.hold_amendment(workspace_id, &issued, &change).await?);
                     }
                     Some(Ok(_)) => {
-                        self.issue_amendment(&workspace, &sheet, issued, &mut sync)
+                        Box::pin(self.issue_amendment(&workspace, &sheet, issued, &mut sync))
                             .await?;
                     }
                 }
@@ -219,8 +219,7 @@ impl RecallCampaign {
             }
             // `closed` too while gridlink's own closeout is unfinished (a crash after it wrote
             // the status): the remaining steps are re-run, each once.
-            (Some(RecallStatus::Closing), Some(issued))
-            | (Some(RecallStatus::Closed), Some(issued))
+            (Some(RecallStatus::Closing | RecallStatus::Closed), Some(issued))
                 if issued.closing_since.is_some()
                     || sheet.status == Some(RecallStatus::Closing) =>
             {
@@ -235,7 +234,7 @@ impl RecallCampaign {
                     ));
                     return Ok(sync);
                 }
-                self.close(issued, &mut sync).await?;
+                Box::pin(self.close(issued, &mut sync)).await?;
             }
             (Some(RecallStatus::Approved), None) => {
                 match self.check_issue(&workspace, &sheet).await? {

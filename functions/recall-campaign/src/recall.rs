@@ -552,7 +552,7 @@ mod tests {
             )
             .expect("reads"),
         );
-        let delta = delta(&[before.clone()], &after);
+        let delta = delta(std::slice::from_ref(&before), &after);
         let sent: Vec<(String, Vec<String>)> = delta
             .partners
             .iter()
@@ -579,7 +579,7 @@ mod tests {
                 .any(|p| p.partner_id == "prt_c" && p.reason.contains("gone"))
         );
         assert_eq!(
-            super::delta(&[after.clone()], &after),
+            super::delta(std::slice::from_ref(&after), &after),
             Plan::default(),
             "no change, no delta"
         );

@@ -186,6 +186,7 @@ impl IssuedRecall {
 
     /// The recall as one of its versions was issued (its number, issue and due times): what
     /// the deadlines of that version's partners run on.
+    #[must_use]
     pub fn as_version(&self, version: u32) -> IssuedRecall {
         let mut view = self.clone();
         if let Some(earlier) = self.previous.iter().find(|v| v.version == version) {

@@ -661,7 +661,7 @@ async fn the_evidence_bundle_holds_every_answer_and_file_with_sha256s(stack: Sta
     let filed = documents_in(&world, world.incident, "Evidence Bundle").await;
     let (name, document) = filed
         .iter()
-        .find(|(n, _)| n.ends_with(".zip"))
+        .find(|(n, _)| n.starts_with("Evidence Bundle "))
         .cloned()
         .expect("the bundle is filed in Evidence Bundle");
     assert_eq!(name, format!("Evidence Bundle {DEMO_RECALL}.zip"));
@@ -1065,7 +1065,7 @@ async fn a_recall_closes_only_when_effective_and_tells_every_partner_once(stack:
     let bundle = documents_in(&world, world.incident, "Evidence Bundle")
         .await
         .into_iter()
-        .find(|(n, _)| n.ends_with(".zip"))
+        .find(|(n, _)| n.starts_with("Evidence Bundle "))
         .expect("the bundle filed at close");
     let entries = unzip(&content(&world, bundle.1).await);
     let manifest: Value = serde_json::from_slice(&entries["manifest.json"]).expect("manifest");

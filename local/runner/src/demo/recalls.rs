@@ -2,7 +2,8 @@
 //! partners. The QA manager approves their own recall: refused, the refusal filed in
 //! `Approvals`. The approver approves in their own session: issued — one campaign per
 //! affected partner listing only its lots. FreshMart reports all quantities destroyed with a
-//! photo; MediSupply declares itself not affected; the rollup is shown.
+//! photo; MediSupply declares itself not affected; the rollup is shown and the evidence bundle
+//! exported into the workspace.
 
 use super::wait_for;
 use std::time::{Duration, Instant};
@@ -77,12 +78,57 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let rollup = rollup(ctx).await;
-    report.check(
+    if !report.check(
         UC,
         "rollup per lot: shipped vs accounted for (GET /recall-campaign/recalls/RC-2026-0007)",
         started,
         rollup,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let bundle = bundle(ctx, incident).await;
+    report.check(
+        UC,
+        "evidence bundle exported (POST /recall-campaign/recalls/RC-2026-0007/bundle), filed in Evidence Bundle",
+        started,
+        bundle,
     );
+}
+
+async fn bundle(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    let url = format!(
+        "{}/{UC}/recalls/{RECALL}/bundle",
+        ctx.gateway_url.trim_end_matches('/')
+    );
+    let response = ctx
+        .http
+        .post(&url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let report: Value = response.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("the export answered {status}: {report}"));
+    }
+    let filed = children(ctx, incident, "Evidence Bundle").await?;
+    let name = report["name"].as_str().unwrap_or_default();
+    if !filed.iter().any(|n| n == name) {
+        return Err(format!("{name} is not in Evidence Bundle: {filed:?}"));
+    }
+    Ok(format!(
+        "Evidence Bundle › {name}: {} entries (manifest with sha256s, every answer and file, FSMA 204 CSV), {} bytes, sha256 {}",
+        report["entries"],
+        report["size_bytes"],
+        report["sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(16)
+            .collect::<String>()
+    ))
 }
 
 fn session(ctx: &DemoContext<'_>, user: &str, password: &str) -> Result<XecmClient, String> {
