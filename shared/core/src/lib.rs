@@ -12,6 +12,8 @@
 //!   write (an operator's replay with `dry_run`).
 //! - [`error`]: the error kinds every crate maps onto, with their HTTP status and Lambda error type.
 //! - [`retry`]: exponential back-off with full jitter, `Retry-After`, a bounded total time.
+//! - `tls` (feature `tls`): one TLS client configuration per process, the trust store read once
+//!   and only at the first handshake.
 //! - [`webhook`]: Trading Grid webhook signatures (HMAC-SHA256 over `"{ts}.{body}"`).
 
 pub mod clock;
@@ -20,6 +22,8 @@ pub mod dry_run;
 pub mod error;
 pub mod retry;
 pub mod telemetry;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

@@ -148,7 +148,9 @@ pub(crate) const SEARCH_PATH: &str = "v2/search";
 impl XecmClient {
     /// A client for one Content Server. Nothing is sent until the first call.
     pub fn new(config: XecmConfig) -> Result<Self, XecmError> {
+        let tls = gridlink_core::tls::client_config().map_err(XecmError::Config)?;
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("gridlink-xecm/", env!("CARGO_PKG_VERSION")))

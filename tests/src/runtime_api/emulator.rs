@@ -145,6 +145,9 @@ struct Shared {
     init_error_reported: Notify,
     counts: Mutex<ReportCounts>,
     function: Mutex<Option<ProcessWatch>>,
+    /// When a runtime first asked for an event (`GET /invocation/next`): the end of its init.
+    first_next: Mutex<Option<std::time::Instant>>,
+    first_next_seen: Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -278,6 +281,21 @@ impl RuntimeApi {
         Ok(process)
     }
 
+    /// When the runtime first asked for an event (`GET /invocation/next`, the moment its init
+    /// ended), waiting up to `timeout` for it; `None` if it did not ask in time.
+    pub async fn first_next(&self, timeout: Duration) -> Option<std::time::Instant> {
+        let wait = async {
+            loop {
+                let seen = self.shared.first_next_seen.notified();
+                if let Some(at) = *lock(&self.shared.first_next) {
+                    return at;
+                }
+                seen.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.ok()
+    }
+
     /// Queues `event`, waits up to `timeout` for the runtime's answer.
     ///
     /// The event's deadline (`Lambda-Runtime-Deadline-Ms`) is now + `timeout`. If the function
@@ -392,6 +410,13 @@ fn unix_millis() -> u128 {
 }
 
 async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
+    {
+        let mut first = lock(&shared.first_next);
+        if first.is_none() {
+            *first = Some(std::time::Instant::now());
+            shared.first_next_seen.notify_waiters();
+        }
+    }
     let event = shared.next_event().await;
     let arn = format!(
         "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",

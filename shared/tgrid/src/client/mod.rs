@@ -76,7 +76,12 @@ impl TgClient {
 
     /// A client whose token expiry and `Retry-After` dates are read from `clock`.
     pub fn with_clock(config: TgConfig, clock: SharedClock) -> Result<Self, TgError> {
+        let tls = gridlink_core::tls::client_config().map_err(|reason| TgError::InvalidInput {
+            what: "client set-up",
+            reason,
+        })?;
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(config.timeout)
             .read_timeout(config.timeout)
             .build()
