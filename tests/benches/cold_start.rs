@@ -73,8 +73,9 @@ fn function_env(data_dir: &Path, aws: bool) -> Vec<(String, String)> {
     env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+/// The `pct`-th percentile of `sorted` (nearest rank).
+fn percentile(sorted: &[Duration], pct: usize) -> Duration {
+    let rank = ((sorted.len() - 1) * pct + 50) / 100;
     sorted[rank.min(sorted.len() - 1)]
 }
 
@@ -84,9 +85,10 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let dir = PathBuf::from(std::env::var("GRIDLINK_BIN_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/perf").to_owned()
-    }));
+    let dir = PathBuf::from(
+        std::env::var("GRIDLINK_BIN_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/perf").to_owned()),
+    );
     let runs: usize = std::env::var("RUNS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -144,28 +146,26 @@ async fn main() {
     let baseline = {
         let mut s = candidates[0].samples.clone();
         s.sort();
-        percentile(&s, 0.5)
+        percentile(&s, 50)
     };
     println!(
         "cold start, exec -> first GET /invocation/next, {runs} starts each, binaries in {}",
         dir.display()
     );
-    println!(
-        "| binary | size (MiB) | p50 (ms) | p90 (ms) | min (ms) | p50 / hello world |"
-    );
+    println!("| binary | size (MiB) | p50 (ms) | p90 (ms) | min (ms) | p50 / hello world |");
     println!("|---|---|---|---|---|---|");
     for candidate in &candidates {
         let mut s = candidate.samples.clone();
         s.sort();
-        let size = std::fs::metadata(&candidate.bin).map_or(0, |m| m.len());
+        let kib = std::fs::metadata(&candidate.bin).map_or(0, |m| m.len() / 1024);
         println!(
             "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2}x |",
             candidate.label,
-            size as f64 / (1024.0 * 1024.0),
-            ms(percentile(&s, 0.5)),
-            ms(percentile(&s, 0.9)),
+            f64::from(u32::try_from(kib).unwrap_or(u32::MAX)) / 1024.0,
+            ms(percentile(&s, 50)),
+            ms(percentile(&s, 90)),
             ms(s[0]),
-            percentile(&s, 0.5).as_secs_f64() / baseline.as_secs_f64(),
+            percentile(&s, 50).as_secs_f64() / baseline.as_secs_f64(),
         );
     }
 }
