@@ -91,3 +91,72 @@ async fn a_256_mib_attachment_streams_up_and_down_in_bounded_memory() {
 async fn a_5_gib_attachment_streams_up_and_down_in_bounded_memory() {
     round_trip(5 * 1024, 64).await;
 }
+
+/// A server that hands out a token and then takes uploads without ever answering: the upload
+/// ends at its whole-exchange limit (the configured timeout plus the body's time at 1 MiB/s),
+/// not never, and not at a read-idle limit.
+#[tokio::test]
+async fn an_upload_to_a_server_that_never_answers_ends_at_its_whole_limit() {
+    use std::time::{Duration, Instant};
+
+    use axum::Router;
+    use axum::routing::post;
+    use gridlink_tgrid::{TenantId, TgClient, TgConfig, TgError};
+
+    let app = Router::new()
+        .route(
+            "/tenants/buyerco/oauth2/token",
+            post(|| async {
+                axum::Json(serde_json::json!({
+                    "access_token": "t", "token_type": "Bearer", "expires_in": 3600
+                }))
+            }),
+        )
+        .route(
+            "/v1/attachments",
+            post(|| async {
+                std::future::pending::<()>().await;
+                ""
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = TgClient::new(TgConfig {
+        base_url: format!("http://{addr}/").parse().expect("url"),
+        tenant_id: TenantId::new("buyerco"),
+        client_id: "gridlink-local".into(),
+        client_secret: secrecy::SecretString::from("s".to_owned()),
+        retry: gridlink_core::retry::RetryPolicy {
+            max_attempts: 1,
+            ..common::fast_retry()
+        },
+        timeout: Duration::from_secs(1),
+    })
+    .expect("client builds");
+    let body = Bytes::from(vec![7_u8; 1024]);
+    let source = FnSource::new(Some(1024), move || -> ByteStream {
+        futures::stream::iter([Ok(body.clone())]).boxed()
+    });
+    let started = Instant::now();
+    let error = client
+        .upload_attachment(
+            &key("silent"),
+            Upload::new("a.bin", "application/octet-stream", Arc::new(source)),
+        )
+        .await
+        .expect_err("nobody answers");
+    let took = started.elapsed();
+    assert!(
+        matches!(&error, TgError::Transport { source, .. } if source.is_timeout()),
+        "{error:?}"
+    );
+    // 1 s configured + 1 s for the first (only) MiB started.
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "ended after {took:?}"
+    );
+}

@@ -5,7 +5,7 @@ use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 
 use super::partners::seg;
-use super::{Build, TgClient, read_json};
+use super::{Build, TgClient, Timing, read_json};
 use crate::error::TgError;
 use crate::ids::{AttachmentId, IdempotencyKey};
 use crate::model::Attachment;
@@ -35,6 +35,7 @@ impl Attachments for TgClient {
         upload: Upload,
     ) -> Result<Attachment, TgError> {
         const WHAT: &str = "upload attachment";
+        let timing = Timing::Upload(upload.source.content_length());
         let build: Build<'_> = Box::new(move |request| {
             Ok(request.multipart(Form::new().part("file", file_part(WHAT, &upload)?)))
         });
@@ -44,7 +45,7 @@ impl Attachments for TgClient {
                 Method::POST,
                 "v1/attachments",
                 Some(key),
-                false,
+                timing,
                 build,
             )
             .await?;

@@ -7,7 +7,7 @@ use reqwest::multipart::{Form, Part};
 
 use super::attachments::file_part;
 use super::partners::seg;
-use super::{Build, TgClient, page_query, read_json};
+use super::{Build, TgClient, Timing, page_query, read_json};
 use crate::error::TgError;
 use crate::ids::{DocumentId, IdempotencyKey, MailboxId};
 use crate::model::{
@@ -59,6 +59,7 @@ impl Mailbox for TgClient {
                     .await
             }
             DocumentPayload::Streamed(upload) => {
+                let timing = Timing::Upload(upload.source.content_length());
                 let metadata = serde_json::to_string(metadata)
                     .map_err(|source| TgError::Decode { what: WHAT, source })?;
                 let build: Build<'_> = Box::new(move |request| {
@@ -74,7 +75,7 @@ impl Mailbox for TgClient {
                     Ok(request.multipart(form))
                 });
                 let response = self
-                    .send(WHAT, Method::POST, "v1/documents", Some(key), false, build)
+                    .send(WHAT, Method::POST, "v1/documents", Some(key), timing, build)
                     .await?;
                 read_json(WHAT, response).await
             }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 
 use super::partners::seg;
-use super::{Build, TgClient};
+use super::{Build, TgClient, Timing};
 use crate::error::TgError;
 use crate::events::Event;
 use crate::ids::{EventId, IdempotencyKey, SubscriptionId};
@@ -53,8 +53,15 @@ impl EventFeed for TgClient {
     async fn unsubscribe(&self, subscription_id: &SubscriptionId) -> Result<(), TgError> {
         let path = format!("v1/subscriptions/{}", seg(subscription_id.as_str()));
         let build: Build<'_> = Box::new(Ok);
-        self.send("unsubscribe", Method::DELETE, &path, None, true, build)
-            .await
-            .map(drop)
+        self.send(
+            "unsubscribe",
+            Method::DELETE,
+            &path,
+            None,
+            Timing::Whole,
+            build,
+        )
+        .await
+        .map(drop)
     }
 }

@@ -41,8 +41,9 @@ pub struct TgConfig {
     pub client_secret: SecretString,
     /// How transient failures are retried.
     pub retry: RetryPolicy,
-    /// Per-request timeout for JSON calls (streamed transfers use it as a connect and
-    /// read-idle timeout instead).
+    /// Per-request timeout for JSON calls. A streamed download uses it as a connect and
+    /// read-idle timeout instead; a streamed upload gets it plus the time its body takes at
+    /// [`MIN_UPLOAD_BYTES_PER_SEC`] for the whole exchange, and no read-idle limit.
     pub timeout: Duration,
 }
 
@@ -55,10 +56,48 @@ impl TgConfig {
     }
 }
 
+/// The slowest upload a streamed transfer is given time for: 1 MiB/s. A 256 MiB attachment
+/// gets the configured timeout plus 256 s.
+pub const MIN_UPLOAD_BYTES_PER_SEC: u64 = 1024 * 1024;
+
+/// The whole-exchange limit of an upload whose length is not known up front.
+const UNSIZED_UPLOAD_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// How long one request may take.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Timing {
+    /// A JSON call: the configured timeout for the whole exchange.
+    Whole,
+    /// A streamed download: the configured timeout between reads, however long it runs.
+    ReadIdle,
+    /// A streamed upload of this many bytes (when known). Trading Grid answers only once the
+    /// body is in, so the connection is silent for as long as the upload takes: a read-idle
+    /// limit would cut every upload longer than it (it did: a 256 MiB attachment on a busy
+    /// machine). The whole exchange gets the configured timeout plus the body's time at
+    /// [`MIN_UPLOAD_BYTES_PER_SEC`]; without a length, 15 minutes (Lambda's longest run).
+    Upload(Option<u64>),
+}
+
+impl Timing {
+    fn whole_limit(self, timeout: Duration) -> Option<Duration> {
+        match self {
+            Self::Whole => Some(timeout),
+            Self::ReadIdle => None,
+            Self::Upload(Some(bytes)) => {
+                Some(timeout + Duration::from_secs(bytes.div_ceil(MIN_UPLOAD_BYTES_PER_SEC)))
+            }
+            Self::Upload(None) => Some(UNSIZED_UPLOAD_LIMIT),
+        }
+    }
+}
+
 /// The Trading Grid client. Cheap to clone; clones share the token cache.
 #[derive(Debug, Clone)]
 pub struct TgClient {
+    /// JSON calls and downloads: a read-idle limit of the configured timeout.
     http: reqwest::Client,
+    /// Uploads: no read-idle limit (see [`Timing::Upload`]).
+    upload_http: reqwest::Client,
     config: Arc<TgConfig>,
     tokens: Arc<TokenCache>,
     clock: SharedClock,
@@ -80,17 +119,23 @@ impl TgClient {
             what: "client set-up",
             reason,
         })?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .connect_timeout(config.timeout)
+        let builder = || {
+            reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
+                .connect_timeout(config.timeout)
+        };
+        let set_up = |source| TgError::Transport {
+            what: "client set-up",
+            source,
+        };
+        let http = builder()
             .read_timeout(config.timeout)
             .build()
-            .map_err(|source| TgError::Transport {
-                what: "client set-up",
-                source,
-            })?;
+            .map_err(set_up)?;
+        let upload_http = builder().build().map_err(set_up)?;
         Ok(Self {
             http,
+            upload_http,
             tokens: Arc::new(TokenCache::new(clock.clone())),
             config: Arc::new(config),
             clock,
@@ -110,7 +155,7 @@ impl TgClient {
         method: Method,
         path: &str,
         key: Option<&IdempotencyKey>,
-        whole_timeout: bool,
+        timing: Timing,
         build: Build<'_>,
     ) -> Result<Response, TgError> {
         refuse_in_dry_run(&method, path, || match key {
@@ -124,12 +169,15 @@ impl TgClient {
                 let (url, method, build) = (url.clone(), method.clone(), &build);
                 async move {
                     let attempt = |token: SecretString| {
-                        let mut request = self
-                            .http
+                        let http = match timing {
+                            Timing::Upload(_) => &self.upload_http,
+                            Timing::Whole | Timing::ReadIdle => &self.http,
+                        };
+                        let mut request = http
                             .request(method.clone(), url.clone())
                             .bearer_auth(token.expose_secret());
-                        if whole_timeout {
-                            request = request.timeout(self.config.timeout);
+                        if let Some(limit) = timing.whole_limit(self.config.timeout) {
+                            request = request.timeout(limit);
                         }
                         if let Some(key) = key {
                             request = request.header("Idempotency-Key", key.as_str());
@@ -186,7 +234,9 @@ impl TgClient {
                 None => request,
             })
         });
-        let response = self.send(what, method, path, key, true, build).await?;
+        let response = self
+            .send(what, method, path, key, Timing::Whole, build)
+            .await?;
         read_json(what, response).await
     }
 
@@ -199,7 +249,7 @@ impl TgClient {
     ) -> Result<T, TgError> {
         let build: Build<'_> = Box::new(move |request| Ok(request.query(&query)));
         let response = self
-            .send(what, Method::GET, path, None, true, build)
+            .send(what, Method::GET, path, None, Timing::Whole, build)
             .await?;
         read_json(what, response).await
     }
@@ -219,7 +269,7 @@ impl TgClient {
             })
         });
         let response = self
-            .send(what, Method::GET, path, None, false, build)
+            .send(what, Method::GET, path, None, Timing::ReadIdle, build)
             .await?;
         let content_type = response
             .headers()
