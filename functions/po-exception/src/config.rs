@@ -41,6 +41,10 @@ pub struct PoExceptionConfig {
     /// `BUYER_EDI_ADDRESS` (`ZZ:BUYERCO`): our EDI address, the sender of order changes
     /// (860 / ORDCHG).
     pub buyer_address: String,
+    /// `RECONCILIATION_FOLDER` (`Reconciliation`): where order-reconcile files the order's
+    /// discrepancy report (its `FOLDER_RECONCILIATION`), read when `Match Status` is
+    /// `exceptions`.
+    pub reconciliation_folder: String,
     /// `POLL_OVERLAP_SECS` (600).
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400).
@@ -94,6 +98,8 @@ impl PoExceptionConfig {
             reminder_interval: reminder_interval.max(Duration::from_secs(60)),
             max_reminders: max_reminders.min(100),
             buyer_address: reader.optional("BUYER_EDI_ADDRESS", "ZZ:BUYERCO".to_owned()),
+            reconciliation_folder: reader
+                .optional("RECONCILIATION_FOLDER", "Reconciliation".to_owned()),
             poll_overlap: reader.seconds("POLL_OVERLAP_SECS", Duration::from_secs(600)),
             first_lookback: reader.seconds("POLL_FIRST_LOOKBACK_SECS", Duration::from_secs(86_400)),
         };

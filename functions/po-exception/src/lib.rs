@@ -33,9 +33,15 @@
 //!    change's receiver only) is recorded when it accepts, and sends the exception back to
 //!    `awaiting_supplier` with the partner's error codes when it rejects.
 //!
+//! 7. **Exceptions from order-reconcile's result** ([`reconciled`]): when the order's
+//!    `Match Status` is `exceptions`, the discrepancy report order-reconcile filed in
+//!    `Reconciliation` yields one exception per finding kind and line (`REC-<line>-<code>`,
+//!    stable, so a re-reconciliation duplicates nothing), written as rows of the set and
+//!    published like them; one the re-reconciliation no longer finds is resolved with a
+//!    timeline entry naming the report, and reopened if it is found again.
+//!
 //! ## Not built yet (the seams)
-//! - Exceptions from order-reconcile's result (`Match Status` = `exceptions`), per-partner
-//!   auto-accept tolerance, evidence attachments on the published message.
+//! - Per-partner auto-accept tolerance, evidence attachments on the published message.
 //!
 //! ## Routing rule: one filer per document
 //! po-exception files only thread messages and their files, and the 860 / ORDCHG it sends
@@ -76,6 +82,7 @@ pub mod config;
 pub mod deadlines;
 pub mod error;
 pub mod machine;
+pub mod reconciled;
 pub mod row;
 pub mod sync;
 pub mod timeline;

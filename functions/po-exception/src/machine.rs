@@ -253,9 +253,23 @@ pub struct ExceptionRecord {
     /// The partner's syntax for order changes (`X12` or `EDIFACT`).
     #[serde(default)]
     pub partner_syntax: Option<String>,
+    /// Why it was resolved without a person deciding, while that holds: `reconciliation`
+    /// (order-reconcile no longer finds it) or `tolerance:<revision>` (inside the partner's
+    /// auto-accept tolerance). Such an exception reopens when the reason stops holding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_resolved: Option<String>,
+    /// How often it was reopened after an automatic resolution (each reopening publishes
+    /// anew).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reopened: u32,
     /// The audit trail.
     #[serde(default)]
     pub history: Vec<Entry>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl ExceptionRecord {
@@ -284,6 +298,8 @@ impl ExceptionRecord {
             projected_status: None,
             partner_address: None,
             partner_syntax: None,
+            auto_resolved: None,
+            reopened: 0,
             history: Vec::new(),
         }
     }

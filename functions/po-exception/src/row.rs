@@ -3,7 +3,8 @@
 //! # Format
 //! Columns (by name): `Exception ID` (text, the business identity within the order),
 //! `Type` (`price | quantity | date | missing_confirmation | unconfirmed_change | other`;
-//! spaces, dashes and case are forgiven), `Line` (integer), `Expected`, `Actual` (text),
+//! spaces, dashes and case are forgiven), `Line` (positive integer; empty only for type
+//! `other`, an exception about the whole order, kept as line 0), `Expected`, `Actual` (text),
 //! `Owner` (user), `Response Due` (date), `Status` (the projection gridlink writes, and the
 //! buyer's decision: see [`crate::machine::Decision`]), `Resolution` (text), `TG Thread ID`
 //! (written by gridlink).
@@ -42,7 +43,7 @@ pub struct ExceptionRow {
     pub exception_id: String,
     /// `Type` (normalised).
     pub kind: String,
-    /// `Line`.
+    /// `Line` (0: the whole order, type `other` only).
     pub line: i64,
     /// `Expected`.
     pub expected: String,
@@ -147,6 +148,9 @@ pub fn read(values: &NamedAttributes) -> Row {
         Some(AttributeValue::Text(t)) if t.trim().parse::<i64>().is_ok_and(|n| n > 0) => {
             t.trim().parse().unwrap_or_default()
         }
+        // An exception of type `other` may be about the whole order.
+        None | Some(AttributeValue::Empty) if kind == "other" => 0,
+        Some(AttributeValue::Text(t)) if kind == "other" && t.trim().is_empty() => 0,
         _ => return invalid("`Line` is empty or not a positive number".into()),
     };
     let expected = text(values, "Expected").unwrap_or_default();

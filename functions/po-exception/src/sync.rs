@@ -18,6 +18,7 @@
 //! `{"kind":"resolve_po_exception","due_at"}`.
 
 use futures::TryStreamExt;
+use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_edi::Syntax;
 use gridlink_flow::EffectKey;
 use gridlink_outbound::{StartedWorkspace, read_started_workspace};
@@ -35,7 +36,10 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::PoException;
 use crate::error::ExceptionError;
-use crate::machine::{self, Decision, ExceptionRecord, State, THREAD_LINK_KIND, TgIds, ThreadLink};
+use crate::machine::{
+    self, Decision, ExceptionRecord, FileRef, State, THREAD_LINK_KIND, TgIds, ThreadLink,
+};
+use crate::reconciled::{self, Reconciled};
 use crate::row::{self, ExceptionRow, RESPONSES, Row, text};
 
 /// What one sync of an order did.
@@ -156,6 +160,11 @@ impl PoException {
                 return Ok(sync);
             }
         };
+        let reconciled = match text(&order, "PO Number") {
+            Some(po) => self.reconciled(workspace_id, &order, &po).await?,
+            None => None,
+        };
+        let finds = reconciled.as_ref().is_some_and(|r| !r.found.is_empty());
         let values = match self
             .platform
             .xecm
@@ -163,13 +172,24 @@ impl PoException {
             .await
         {
             Ok(values) => values,
+            // The category is applied with the first row reconciliation writes.
+            Err(error) if error.is_category_absent() && finds => NamedAttributes::new(),
             Err(error) if error.is_category_absent() => {
                 sync.skipped = Some("no PO Exception category".into());
                 return Ok(sync);
             }
             Err(error) => return Err(error.into()),
         };
-        let rows = row::rows(&values, &self.config.exception_set);
+        let mut rows = row::rows(&values, &self.config.exception_set);
+        if let Some(merged) = reconciled
+            .as_ref()
+            .and_then(|r| reconciled::merged(&rows, r))
+        {
+            rows = self
+                .write_reconciled(workspace_id, merged, &mut sync)
+                .await?
+                .unwrap_or(rows);
+        }
         if rows.iter().all(|r| row::read(&r.values) == Row::Empty) {
             sync.skipped = Some("no exception rows".into());
             return Ok(sync);
@@ -247,12 +267,13 @@ impl PoException {
                     }
                     Ok((valid, partner_id, partner_name)) => {
                         let edi = partner.as_ref().ok().map(|s| (s.address.clone(), s.syntax));
+                        let finding = Finding::of(&valid.exception_id, reconciled.as_ref());
                         self.advance(
                             ws,
                             &po_number,
                             &valid,
                             (&partner_id, &partner_name, edi),
-                            row_status.as_deref(),
+                            (row_status.as_deref(), &finding),
                             &mut sync,
                         )
                         .await?
@@ -390,7 +411,7 @@ impl PoException {
         po_number: &str,
         row: &ExceptionRow,
         partner: (&str, &str, Option<(String, Syntax)>),
-        row_status: Option<&str>,
+        (row_status, finding): (Option<&str>, &Finding),
         sync: &mut OrderSync,
     ) -> Result<ExceptionRecord, ExceptionError> {
         let ledger = self.platform.ledger.as_ref();
@@ -456,6 +477,25 @@ impl PoException {
         if record.partner_id.as_deref() != Some(partner_id.as_str()) {
             // The order's supplier moved to another partner: the old thread stays theirs.
             tracing::warn!(recorded = ?record.partner_id, "the order's partner changed; the exception stays with its first partner");
+        }
+        if let Finding::Gone { reason, report } = finding {
+            if record.state.open() {
+                record = self
+                    .resolve_automatically(&record, "reconciliation", reason, report.clone())
+                    .await?;
+                sync.decided
+                    .push(format!("{}: {}", row.exception_id, record.state.label()));
+            }
+            self.settle(&record).await?;
+            return Ok(record);
+        }
+        if matches!(finding, Finding::Present { .. })
+            && record.state == State::Resolved
+            && record.auto_resolved.as_deref() == Some("reconciliation")
+        {
+            record = self
+                .reopen(&record, "reopened: the re-reconciliation finds it again")
+                .await?;
         }
         if !record.state.open() {
             self.settle(&record).await?;
@@ -614,10 +654,14 @@ impl PoException {
         let republish = record.published_revision.is_some();
         let message = NewMessage {
             body: format!(
-                "{}PO {} line {}: {} exception {}. Expected {}, actual {}. Please respond by {} with one of: {}.",
+                "{}PO {} {}: {} exception {}. Expected {}, actual {}. Please respond by {} with one of: {}.",
                 if republish { "Revised: " } else { "" },
                 record.po_number,
-                row.line,
+                if row.line > 0 {
+                    format!("line {}", row.line)
+                } else {
+                    "(whole order)".to_owned()
+                },
                 row.kind,
                 row.exception_id,
                 if row.expected.is_empty() {
@@ -639,8 +683,13 @@ impl PoException {
                 "po_number": record.po_number,
                 "type": row.kind,
                 "revision": row.revision,
+                "source": if reconciled::is_reconciled(&row.exception_id) {
+                    "reconciliation"
+                } else {
+                    "exception_row"
+                },
                 "lines": [{
-                    "line": row.line,
+                    "line": (row.line > 0).then_some(row.line),
                     "field": field_of(&row.kind),
                     "expected": row.expected,
                     "actual": row.actual,
@@ -658,10 +707,7 @@ impl PoException {
             .platform
             .effects
             .once(
-                &EffectKey::new(
-                    "tg-pox-publish",
-                    format!("{}/{}", record.key(), row.revision),
-                ),
+                &EffectKey::new("tg-pox-publish", publish_key(record, &row.revision)),
                 None,
                 |k| async move {
                     let posted = tg
@@ -691,6 +737,11 @@ impl PoException {
             if r.published_revision.as_deref() == Some(&revision) {
                 return false;
             }
+            let tag = if r.reopened == 0 {
+                revision.clone()
+            } else {
+                format!("{revision}/r{}", r.reopened)
+            };
             r.published_revision = Some(revision.clone());
             r.transition(
                 State::Published,
@@ -701,7 +752,7 @@ impl PoException {
                 } else {
                     format!("published, due {due_text}")
                 },
-                format!("publish:{revision}"),
+                format!("publish:{tag}"),
                 tg_ids.clone(),
                 Vec::new(),
             );
@@ -710,7 +761,7 @@ impl PoException {
                 &at,
                 "gridlink",
                 "awaiting supplier",
-                format!("await:{revision}"),
+                format!("await:{tag}"),
                 TgIds::default(),
                 Vec::new(),
             );
@@ -718,6 +769,135 @@ impl PoException {
         })
         .await?;
         Ok(record)
+    }
+
+    /// Resolves an open exception without a person deciding (`why`: `reconciliation`,
+    /// `tolerance:<revision>`), with the timeline's sentence `event` and the file that
+    /// shows it; once.
+    pub(crate) async fn resolve_automatically(
+        &self,
+        record: &ExceptionRecord,
+        why: &str,
+        event: &str,
+        evidence: Option<FileRef>,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let at = rfc3339(self.platform.clock.now());
+        let (record, changed) = machine::change(self.platform.ledger.as_ref(), record, |r| {
+            if !r.state.open() {
+                return false;
+            }
+            r.auto_resolved = Some(why.to_owned());
+            let tg = TgIds {
+                thread_id: r.thread_id.clone(),
+                ..TgIds::default()
+            };
+            let cause = format!("auto-resolved:{}", r.history.len());
+            r.transition(
+                State::Resolved,
+                &at,
+                "gridlink",
+                event,
+                cause,
+                tg,
+                evidence.clone().into_iter().collect(),
+            )
+        })
+        .await?;
+        if changed {
+            tracing::info!(reason = why, "exception resolved automatically: {event}");
+        }
+        Ok(record)
+    }
+
+    /// Reopens an exception resolved automatically whose reason no longer holds; it is
+    /// published anew (its thread reopened first).
+    pub(crate) async fn reopen(
+        &self,
+        record: &ExceptionRecord,
+        event: &str,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        let at = rfc3339(self.platform.clock.now());
+        let (record, changed) = machine::change(self.platform.ledger.as_ref(), record, |r| {
+            if r.state != State::Resolved || r.auto_resolved.is_none() {
+                return false;
+            }
+            r.auto_resolved = None;
+            r.published_revision = None;
+            r.reopened += 1;
+            let cause = format!("reopened:{}", r.history.len());
+            r.transition(
+                State::Detected,
+                &at,
+                "gridlink",
+                event,
+                cause,
+                TgIds::default(),
+                Vec::new(),
+            )
+        })
+        .await?;
+        if changed {
+            tracing::info!(reopened = record.reopened, "exception reopened: {event}");
+        }
+        if let Some(thread_id) = record.thread_id.clone() {
+            let tg = self.platform.tg.clone();
+            self.platform
+                .effects
+                .once(
+                    &EffectKey::new(
+                        "tg-pox-thread-status",
+                        format!("{}/reopen{}", record.key(), record.reopened),
+                    ),
+                    None,
+                    |_| async move {
+                        tg.set_thread_status(&ThreadId::new(&thread_id), ThreadStatus::Open)
+                            .await?;
+                        Ok::<_, ExceptionError>(json!({"status": ThreadStatus::Open}))
+                    },
+                )
+                .await
+                .map_err(ExceptionError::from_effect)?;
+        }
+        Ok(record)
+    }
+
+    /// Writes the rows reconciliation found into the set; the rows as they read afterwards,
+    /// or `None` (the old rows go on) when xECM refuses them — a full set, say — which is
+    /// logged and reported as parked, never failing the order's other exceptions.
+    async fn write_reconciled(
+        &self,
+        workspace: NodeId,
+        merged: Vec<NamedAttributes>,
+        sync: &mut OrderSync,
+    ) -> Result<Option<Vec<row::RawRow>>, ExceptionError> {
+        let mut values = NamedAttributes::new();
+        values.insert(
+            self.config.exception_set.clone(),
+            AttributeValue::Rows(merged),
+        );
+        match self
+            .platform
+            .xecm
+            .write_attributes(workspace, self.config.exception_category, &values)
+            .await
+        {
+            Ok(()) => {}
+            Err(error) if error.kind() == ErrorKind::BadRequest => {
+                tracing::warn!(error = %error, "the reconciliation's exceptions cannot be written into the exception set");
+                sync.parked.push(format!(
+                    "the reconciliation's exceptions cannot be written: {error}"
+                ));
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        tracing::info!("the reconciliation's exceptions written into the exception set");
+        let values = self
+            .platform
+            .xecm
+            .read_attributes(workspace, self.config.exception_category)
+            .await?;
+        Ok(Some(row::rows(&values, &self.config.exception_set)))
     }
 
     /// Applies the buyer's decision from the row's `Status`.
@@ -962,6 +1142,54 @@ impl PoException {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// Where an exception stands in the order's reconciliation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Finding {
+    /// Not one reconciliation yields (a buyer's or the ERP's row).
+    NotReconciled,
+    /// The current reconciliation finds it.
+    Present {
+        /// The report that says so.
+        report: Option<crate::machine::FileRef>,
+    },
+    /// The current reconciliation no longer finds it.
+    Gone {
+        /// The timeline's sentence.
+        reason: String,
+        /// The report that says so.
+        report: Option<crate::machine::FileRef>,
+    },
+    /// A `REC-` exception while the reconciliation cannot be read: left as it is.
+    Unknown,
+}
+
+impl Finding {
+    fn of(exception_id: &str, reconciled: Option<&Reconciled>) -> Self {
+        if !reconciled::is_reconciled(exception_id) {
+            return Self::NotReconciled;
+        }
+        match reconciled {
+            None => Self::Unknown,
+            Some(r) if r.found.contains_key(exception_id) => Self::Present {
+                report: r.report.clone(),
+            },
+            Some(r) => Self::Gone {
+                reason: r.gone_reason(exception_id),
+                report: r.report.clone(),
+            },
+        }
+    }
+}
+
+/// The effect key of a publication: once per row revision (and per reopening).
+fn publish_key(record: &ExceptionRecord, revision: &str) -> String {
+    if record.reopened == 0 {
+        format!("{}/{revision}", record.key())
+    } else {
+        format!("{}/{revision}/r{}", record.key(), record.reopened)
     }
 }
 
