@@ -7,6 +7,8 @@ use std::time::Duration;
 use gridlink_core::config::{ConfigError, ConfigReader, ConfigSource};
 use gridlink_xecm::{CategoryId, WorkspaceTypeId};
 
+use crate::tolerance::Tolerances;
+
 /// Where exceptions are read, where answers go, and the deadlines.
 #[derive(Debug, Clone)]
 pub struct PoExceptionConfig {
@@ -45,6 +47,12 @@ pub struct PoExceptionConfig {
     /// discrepancy report (its `FOLDER_RECONCILIATION`), read when `Match Status` is
     /// `exceptions`.
     pub reconciliation_folder: String,
+    /// `AUTO_ACCEPT_TOLERANCES` (none): per-partner limits within which an exception is
+    /// resolved without publishing (JSON; see [`crate::tolerance`]).
+    pub tolerances: Tolerances,
+    /// `EVIDENCE_FOLDERS` (`Order`): workspace folders whose documents every publication
+    /// attaches (comma-separated; empty: none). See [`crate::evidence`].
+    pub evidence_folders: Vec<String>,
     /// `POLL_OVERLAP_SECS` (600).
     pub poll_overlap: Duration,
     /// `POLL_FIRST_LOOKBACK_SECS` (86400).
@@ -77,7 +85,21 @@ impl PoExceptionConfig {
         if max_reminders > 100 {
             reader.invalid("MAX_REMINDERS", "must be at most 100");
         }
+        let tolerances = match reader.maybe::<String>("AUTO_ACCEPT_TOLERANCES") {
+            Some(json) => Tolerances::parse(&json).unwrap_or_else(|e| {
+                reader.invalid("AUTO_ACCEPT_TOLERANCES", e);
+                Tolerances::default()
+            }),
+            None => Tolerances::default(),
+        };
+        let evidence_folders: String = reader.optional("EVIDENCE_FOLDERS", "Order".to_owned());
         let config = Self {
+            evidence_folders: evidence_folders
+                .split(',')
+                .map(|f| f.trim().trim_matches('/').to_owned())
+                .filter(|f| !f.is_empty())
+                .collect(),
+            tolerances,
             workspace_type: WorkspaceTypeId::new(workspace_type).unwrap_or_else(|_| {
                 reader.invalid("ORDER_WORKSPACE_TYPE_ID", "must be a positive id");
                 WorkspaceTypeId::new(31).expect("31 is positive")

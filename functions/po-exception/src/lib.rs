@@ -39,9 +39,17 @@
 //!    stable, so a re-reconciliation duplicates nothing), written as rows of the set and
 //!    published like them; one the re-reconciliation no longer finds is resolved with a
 //!    timeline entry naming the report, and reopened if it is found again.
+//! 8. **Auto-accept tolerance** ([`tolerance`], `AUTO_ACCEPT_TOLERANCES`, per partner): a
+//!    price, quantity or date exception inside it is resolved without publishing, with a
+//!    timeline entry saying why; a later revision outside it reopens and publishes it.
+//! 9. **Evidence** ([`evidence`]): each publication streams the documents the buyer
+//!    selected — `EVIDENCE_FOLDERS` (the `Order` folder's PO document by default), the
+//!    row's `Evidence` paths, and for a `REC-` exception the discrepancy report — from xECM
+//!    to Trading Grid as attachments of the message, each uploaded once.
 //!
-//! ## Not built yet (the seams)
-//! - Per-partner auto-accept tolerance, evidence attachments on the published message.
+//! ## Not built yet
+//! - `Response Due` defaults per type and partner (one `RESPONSE_DUE_HOURS` for all).
+//! - The benchmark of issue 14 (reply → filed p95; 1 000 open exceptions swept).
 //!
 //! ## Routing rule: one filer per document
 //! po-exception files only thread messages and their files, and the 860 / ORDCHG it sends
@@ -81,11 +89,13 @@ pub mod change;
 pub mod config;
 pub mod deadlines;
 pub mod error;
+pub mod evidence;
 pub mod machine;
 pub mod reconciled;
 pub mod row;
 pub mod sync;
 pub mod timeline;
+pub mod tolerance;
 
 use gridlink_flow::{Function, InboxItem, NoRoutes, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};

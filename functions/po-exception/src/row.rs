@@ -5,12 +5,15 @@
 //! `Type` (`price | quantity | date | missing_confirmation | unconfirmed_change | other`;
 //! spaces, dashes and case are forgiven), `Line` (positive integer; empty only for type
 //! `other`, an exception about the whole order, kept as line 0), `Expected`, `Actual` (text),
-//! `Owner` (user), `Response Due` (date), `Status` (the projection gridlink writes, and the
+//! `Owner` (user), `Response Due` (date), `Evidence` (multi-value text: workspace paths of
+//! documents or folders to attach, see [`crate::evidence`]), `Status` (the projection
+//! gridlink writes, and the
 //! buyer's decision: see [`crate::machine::Decision`]), `Resolution` (text), `TG Thread ID`
 //! (written by gridlink).
 //!
 //! The row's **revision** is the SHA-256 of what the buyer or ERP states about the exception
-//! (type, line, expected, actual, response due): a change to any of them republishes the
+//! (type, line, expected, actual, response due, evidence when any): a change to any of them
+//! republishes the
 //! exception once; gridlink's own columns (`Status`, `TG Thread ID`) never count.
 
 use gridlink_xecm::{AttributeValue, NamedAttributes};
@@ -53,6 +56,9 @@ pub struct ExceptionRow {
     pub owner: Option<i64>,
     /// `Response Due` (`YYYY-MM-DDTHH:MM:SS`, xECM keeps no zone; read as UTC), when set.
     pub response_due: Option<String>,
+    /// `Evidence`: the workspace paths the buyer selected (see [`crate::evidence`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
     /// The revision (see the module docs).
     pub revision: String,
 }
@@ -174,6 +180,12 @@ pub fn read(values: &NamedAttributes) -> Row {
         "{kind}\u{1f}{line}\u{1f}{expected}\u{1f}{actual}\u{1f}{}",
         response_due.as_deref().unwrap_or("")
     );
+    let evidence = crate::evidence::selected(values);
+    let stated = if evidence.is_empty() {
+        stated
+    } else {
+        format!("{stated}\u{1f}{}", evidence.join("\u{1e}"))
+    };
     let revision = gridlink_flow::payload_hash(stated.as_bytes())[..16].to_owned();
     Row::Valid(ExceptionRow {
         exception_id,
@@ -183,6 +195,7 @@ pub fn read(values: &NamedAttributes) -> Row {
         actual,
         owner,
         response_due,
+        evidence,
         revision,
     })
 }

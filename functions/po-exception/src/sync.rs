@@ -36,11 +36,13 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::PoException;
 use crate::error::ExceptionError;
+use crate::evidence::Evidence;
 use crate::machine::{
     self, Decision, ExceptionRecord, FileRef, State, THREAD_LINK_KIND, TgIds, ThreadLink,
 };
 use crate::reconciled::{self, Reconciled};
 use crate::row::{self, ExceptionRow, RESPONSES, Row, text};
+use crate::tolerance;
 
 /// What one sync of an order did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -497,13 +499,28 @@ impl PoException {
                 .reopen(&record, "reopened: the re-reconciliation finds it again")
                 .await?;
         }
+        record = self.apply_tolerance(&record, row, &partner, sync).await?;
         if !record.state.open() {
             self.settle(&record).await?;
             return Ok(record);
         }
-        let opened = self.open_thread(&record, row).await?;
         if record.published_revision.as_deref() != Some(&row.revision) {
-            record = self.publish(&record, row, &opened).await?;
+            let report = match finding {
+                Finding::Present { report } => report.as_ref(),
+                _ => None,
+            };
+            let evidence = match self
+                .evidence(NodeId::new(ws)?, &row.evidence, report)
+                .await?
+            {
+                Ok(evidence) => evidence,
+                Err(reason) => {
+                    sync.parked.push(format!("{}: {reason}", row.exception_id));
+                    return self.park(ws, po_number, &row.exception_id, &reason).await;
+                }
+            };
+            let opened = self.open_thread(&record, row).await?;
+            record = self.publish(&record, row, &opened, evidence).await?;
             sync.published
                 .push(format!("{}@{}", row.exception_id, row.revision));
         }
@@ -645,7 +662,13 @@ impl PoException {
         record: &ExceptionRecord,
         row: &ExceptionRow,
         opened: &Opened,
+        evidence: Vec<Evidence>,
     ) -> Result<ExceptionRecord, ExceptionError> {
+        let files = self.upload_evidence(record, evidence).await?;
+        let attachment_ids: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.attachment_id.clone())
+            .collect();
         let due = record
             .due_at
             .as_deref()
@@ -677,11 +700,15 @@ impl PoException {
                 due.date(),
                 RESPONSES.join(", ")
             ),
-            attachment_ids: Vec::new(),
+            attachment_ids: attachment_ids
+                .iter()
+                .map(|id| gridlink_tgrid::AttachmentId::new(id))
+                .collect(),
             structured: Some(json!({
                 "exception_id": row.exception_id,
                 "po_number": record.po_number,
                 "type": row.kind,
+                "evidence": files.iter().map(|f| json!({"name": f.name, "sha256": f.sha256})).collect::<Vec<_>>(),
                 "revision": row.revision,
                 "source": if reconciled::is_reconciled(&row.exception_id) {
                     "reconciliation"
@@ -730,6 +757,7 @@ impl PoException {
             space_id: Some(opened.space_id.clone()),
             thread_id: Some(opened.thread_id.clone()),
             message_id: Some(message_id),
+            attachment_ids,
             ..TgIds::default()
         };
         let due_text = rfc3339(due);
@@ -754,7 +782,7 @@ impl PoException {
                 },
                 format!("publish:{tag}"),
                 tg_ids.clone(),
-                Vec::new(),
+                files.clone(),
             );
             r.transition(
                 State::AwaitingSupplier,
@@ -807,6 +835,62 @@ impl PoException {
             tracing::info!(reason = why, "exception resolved automatically: {event}");
         }
         Ok(record)
+    }
+
+    /// The partner's auto-accept tolerance ([`crate::tolerance`]) applied to the row's
+    /// revision, once: inside it, an open exception not yet published at this revision is
+    /// resolved (timeline entry saying why); outside it, one auto-accepted at an earlier
+    /// revision is reopened (and then published).
+    async fn apply_tolerance(
+        &self,
+        record: &ExceptionRecord,
+        row: &ExceptionRow,
+        partner: &(&str, &str, Option<(String, Syntax)>),
+        sync: &mut OrderSync,
+    ) -> Result<ExceptionRecord, ExceptionError> {
+        if self.config.tolerances.is_empty() {
+            return Ok(record.clone());
+        }
+        let mut names = vec![partner.0];
+        if let Some((address, _)) = &partner.2 {
+            names.push(address);
+        }
+        if let Some(address) = &record.partner_address {
+            names.push(address);
+        }
+        let limits = self.config.tolerances.for_partner(&names);
+        let inside = tolerance::within(&limits, &row.kind, &row.expected, &row.actual);
+        let this_revision = format!("tolerance:{}", row.revision);
+        match inside {
+            None if record.state == State::Resolved
+                && record
+                    .auto_resolved
+                    .as_deref()
+                    .is_some_and(|w| w.starts_with("tolerance:") && w != this_revision) =>
+            {
+                let event = format!(
+                    "reopened: row revision {} (expected {}, actual {}) is outside the partner's tolerance",
+                    row.revision, row.expected, row.actual
+                );
+                self.reopen(record, &event).await
+            }
+            Some(why)
+                if record.state.open()
+                    && !matches!(
+                        record.state,
+                        State::ChangeRequested | State::ChangeSent | State::ChangeAcknowledged
+                    )
+                    && record.published_revision.as_deref() != Some(&row.revision) =>
+            {
+                let resolved = self
+                    .resolve_automatically(record, &this_revision, &why, None)
+                    .await?;
+                sync.decided
+                    .push(format!("{}: {}", row.exception_id, resolved.state.label()));
+                Ok(resolved)
+            }
+            _ => Ok(record.clone()),
+        }
     }
 
     /// Reopens an exception resolved automatically whose reason no longer holds; it is

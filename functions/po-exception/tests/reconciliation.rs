@@ -189,6 +189,16 @@ async fn the_reconciliations_exceptions_are_published_once_and_move_on_with_it(s
     assert_eq!(messages.len(), 1, "{messages:?}");
     let structured = &messages[0]["structured"];
     assert_eq!(structured["source"], "reconciliation");
+    let evidence = structured["evidence"].to_string();
+    assert!(
+        evidence.contains(&format!("Reconciliation {ACME_PO}.json"))
+            && evidence.contains("PO 4500001234.txt"),
+        "the report it came from and the PO document are attached: {evidence}"
+    );
+    assert_eq!(
+        messages[0]["attachment_ids"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert_eq!(structured["lines"][0]["line"], 20);
     assert_eq!(structured["lines"][0]["field"], "unit_price");
     assert_eq!(structured["lines"][0]["expected"], "0.08 EUR");
