@@ -244,33 +244,30 @@ pub fn exceptions_of(report: &Value) -> BTreeMap<String, Found> {
             currency.as_deref(),
         );
         let message = s(&finding["message"]).unwrap_or_default();
-        match found.get_mut(&exception_id) {
-            Some(known) => {
-                if !actual.is_empty() && !known.actual.split(", ").any(|a| a == actual) {
-                    known.actual = format!("{}, {actual}", known.actual);
-                }
-                if !known.message.contains(&message) {
-                    known.message = format!("{} {message}", known.message);
-                }
+        if let Some(known) = found.get_mut(&exception_id) {
+            if !actual.is_empty() && !known.actual.split(", ").any(|a| a == actual) {
+                known.actual = format!("{}, {actual}", known.actual);
             }
-            None => {
-                let actual = if actual.is_empty() && expected.is_empty() {
-                    message.clone()
-                } else {
-                    actual
-                };
-                found.insert(
-                    exception_id.clone(),
-                    Found {
-                        exception_id,
-                        kind: kind.to_owned(),
-                        line,
-                        expected,
-                        actual,
-                        message,
-                    },
-                );
+            if !known.message.contains(&message) {
+                known.message = format!("{} {message}", known.message);
             }
+        } else {
+            let actual = if actual.is_empty() && expected.is_empty() {
+                message.clone()
+            } else {
+                actual
+            };
+            found.insert(
+                exception_id.clone(),
+                Found {
+                    exception_id,
+                    kind: kind.to_owned(),
+                    line,
+                    expected,
+                    actual,
+                    message,
+                },
+            );
         }
     }
     found

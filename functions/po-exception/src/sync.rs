@@ -702,7 +702,7 @@ impl PoException {
             ),
             attachment_ids: attachment_ids
                 .iter()
-                .map(|id| gridlink_tgrid::AttachmentId::new(id))
+                .map(gridlink_tgrid::AttachmentId::new)
                 .collect(),
             structured: Some(json!({
                 "exception_id": row.exception_id,
