@@ -866,7 +866,9 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "timeline/{key}" => get_cases(Some("key")),
         "unmatched/{item_id}/assign" => assign_cases(),
         "unmatched/{item_id}/reject" => reject_cases(),
-        "suppliers/{workspace_id}/calendar" => get_cases(Some("workspace_id")),
+        "suppliers/{workspace_id}/calendar" | "suppliers/{workspace_id}" => {
+            get_cases(Some("workspace_id"))
+        }
         "recalls/{recall_id}" => get_cases(Some("recall_id")),
         "recalls/{recall_id}/bundle" => bundle_cases(),
         _ => return None,

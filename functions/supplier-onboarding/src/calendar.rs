@@ -1,7 +1,10 @@
 //! The expiry calendar: every dated requirement of a supplier as an iCalendar (`.ics`) —
 //! the expiry day and the day its renewal is asked for — filed in the workspace's
 //! `Compliance` folder with the compliance record and served by the operator route
-//! `GET /supplier-onboarding/suppliers/{workspace_id}/calendar`.
+//! `GET /supplier-onboarding/suppliers/{workspace_id}/calendar`; and the other operator route,
+//! `GET /supplier-onboarding/suppliers/{workspace_id}`: the supplier's onboarding standing, the
+//! compliance record as filed (`record::record_json`: `onboarding_status`, each requirement's
+//! state, validity, document and request, the history).
 //!
 //! The text depends only on the standing (no generation time), so an unchanged standing
 //! files no new version.
@@ -21,16 +24,23 @@ use crate::validate::parse_date;
 pub enum OnboardingRoute {
     /// `GET suppliers/{workspace_id}/calendar`: the supplier's expiry calendar.
     Calendar(String),
+    /// `GET suppliers/{workspace_id}`: the supplier's standing (its compliance record).
+    Standing(String),
 }
 
 impl Routes for OnboardingRoute {
-    const TEMPLATES: &'static [(&'static str, &'static str)] =
-        &[("GET", "suppliers/{workspace_id}/calendar")];
+    const TEMPLATES: &'static [(&'static str, &'static str)] = &[
+        ("GET", "suppliers/{workspace_id}/calendar"),
+        ("GET", "suppliers/{workspace_id}"),
+    ];
 
     fn parse(method: &str, template: &str, params: &RouteParams) -> Option<Self> {
         match (method, template) {
             ("GET", "suppliers/{workspace_id}/calendar") => {
                 Some(Self::Calendar(param(params, "workspace_id")))
+            }
+            ("GET", "suppliers/{workspace_id}") => {
+                Some(Self::Standing(param(params, "workspace_id")))
             }
             _ => None,
         }
@@ -111,34 +121,41 @@ impl SupplierOnboarding {
         &self,
         route: OnboardingRoute,
     ) -> Result<HttpResponse, OnboardingError> {
-        match route {
-            OnboardingRoute::Calendar(id) => {
-                let Ok(workspace) = id.parse::<i64>() else {
-                    return Ok(HttpResponse::error(
-                        ErrorKind::BadRequest,
-                        format!("workspace_id: `{id}` is not a node id"),
-                    ));
-                };
-                let Some(standing) = self.standing(workspace).await? else {
-                    return Ok(HttpResponse::error(
-                        ErrorKind::NotFound,
-                        format!("workspace_id: supplier {workspace} is not tracked"),
-                    ));
-                };
-                let name = self
-                    .platform
-                    .xecm
-                    .get_node(gridlink_xecm::NodeId::new(workspace)?)
-                    .await?
-                    .name;
-                let first = self.config.renewal_days.first().copied().unwrap_or(0);
-                Ok(HttpResponse {
-                    status: 200,
-                    headers: vec![("content-type".into(), "text/calendar; charset=utf-8".into())],
-                    body: calendar_ics(&standing, &name, first).into_bytes(),
-                })
-            }
+        let (id, calendar) = match route {
+            OnboardingRoute::Calendar(id) => (id, true),
+            OnboardingRoute::Standing(id) => (id, false),
+        };
+        let Ok(workspace) = id.parse::<i64>() else {
+            return Ok(HttpResponse::error(
+                ErrorKind::BadRequest,
+                format!("workspace_id: `{id}` is not a node id"),
+            ));
+        };
+        let Some(standing) = self.standing(workspace).await? else {
+            return Ok(HttpResponse::error(
+                ErrorKind::NotFound,
+                format!("workspace_id: supplier {workspace} is not tracked"),
+            ));
+        };
+        let name = self
+            .platform
+            .xecm
+            .get_node(gridlink_xecm::NodeId::new(workspace)?)
+            .await?
+            .name;
+        if !calendar {
+            return Ok(HttpResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: crate::record::record_json(&standing, &name).into_bytes(),
+            });
         }
+        let first = self.config.renewal_days.first().copied().unwrap_or(0);
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "text/calendar; charset=utf-8".into())],
+            body: calendar_ics(&standing, &name, first).into_bytes(),
+        })
     }
 }
 

@@ -39,6 +39,8 @@
 //!   to that campaign, validated and filed ([`attestation`]).
 //! - `GET /supplier-onboarding/suppliers/{workspace_id}/calendar` (operator, IAM): the
 //!   supplier's expiry calendar (`.ics`, [`calendar`]), also filed in `Compliance`.
+//! - `GET /supplier-onboarding/suppliers/{workspace_id}` (operator, IAM): the supplier's
+//!   standing — its compliance record as filed ([`record::record_json`]).
 //!
 //! Effects, each once under a business key: `tg-document-request` (workspace/cycle),
 //! `tg-item-review` (request/item/submitted at), `xecm-compliance-document` (workspace/kind,

@@ -337,6 +337,31 @@ async fn a_renewal_is_requested_once_and_becomes_a_new_version(stack: Stack) {
     let (status, body) = operator_get(&world, "/supplier-onboarding/suppliers/abc/calendar").await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("workspace_id"), "{body}");
+    // The standing route: the compliance record as filed, the status as in xECM.
+    let (status, standing) = operator_get(
+        &world,
+        &format!("/supplier-onboarding/suppliers/{}", world.brightwire),
+    )
+    .await;
+    assert_eq!(status, 200, "{standing}");
+    let standing: serde_json::Value = serde_json::from_str(&standing).expect("json");
+    assert_eq!(
+        standing["workspace_id"],
+        world.brightwire.get(),
+        "{standing}"
+    );
+    assert_eq!(standing["onboarding_status"], "at risk", "{standing}");
+    assert!(
+        standing["requirements"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["valid_until"] == until.as_str())),
+        "{standing}"
+    );
+    let (status, body) = operator_get(&world, "/supplier-onboarding/suppliers/abc").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("workspace_id"), "{body}");
+    let (status, body) = operator_get(&world, "/supplier-onboarding/suppliers/999999").await;
+    assert_eq!(status, 404, "{body}");
     let again = sweep(&world).await;
     assert!(
         !again["renewals"]

@@ -120,6 +120,11 @@ pub enum Command {
         /// The recall id (`Recall ID` of the incident workspace).
         id: String,
     },
+    /// A supplier's onboarding standing: its status and each requirement's state.
+    Onboarding {
+        /// The supplier workspace's xECM node id.
+        workspace_id: u64,
+    },
 }
 
 /// `gridlink unmatched …`.

@@ -146,6 +146,27 @@ pub async fn run(client: &Client, command: Command, out: Output) -> Result<(), C
             });
             Ok(())
         }
+        Command::Onboarding { workspace_id } => {
+            let id = workspace_id.to_string();
+            let answer = client
+                .call(
+                    Method::GET,
+                    &["supplier-onboarding", "suppliers", &id],
+                    &[],
+                    None,
+                )
+                .await?;
+            let body = answer.body;
+            out.print(&body, || {
+                format!(
+                    "{} (workspace {id}): {}\n{}",
+                    render::field(&body, "supplier"),
+                    render::field(&body, "onboarding_status"),
+                    render::object(&body)
+                )
+            });
+            Ok(())
+        }
         Command::Recall { id } => {
             let answer = client
                 .call(Method::GET, &["recall-campaign", "recalls", &id], &[], None)

@@ -70,4 +70,9 @@ fn every_route_the_cli_calls_is_in_the_manifest() {
         }
     }
     assert!(has("recall-campaign", "GET", "recalls/{recall_id}"));
+    assert!(has(
+        "supplier-onboarding",
+        "GET",
+        "suppliers/{workspace_id}"
+    ));
 }

@@ -453,6 +453,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 path: "/supplier-onboarding/suppliers/{workspace_id}/calendar",
                 purpose: "Operator: a supplier's expiry calendar (.ics)",
             },
+            Route {
+                method: "GET",
+                path: "/supplier-onboarding/suppliers/{workspace_id}",
+                purpose: "Operator: a supplier's onboarding standing: its compliance record (status, each requirement's state, validity, document and request, history)",
+            },
         ],
         schedules: &[
             Schedule {

@@ -34,6 +34,7 @@ enum Kind {
     RecallRollup,
     RecallBundle,
     Calendar,
+    SupplierStanding,
     Pauses,
     Pause,
     Resume,
@@ -63,6 +64,7 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/recalls/{recall_id}") && get => Kind::RecallRollup,
         () if path.ends_with("/recalls/{recall_id}/bundle") && !get => Kind::RecallBundle,
         () if path.ends_with("/calendar") && get => Kind::Calendar,
+        () if path.ends_with("/suppliers/{workspace_id}") && get => Kind::SupplierStanding,
         () if path.ends_with("/timeline/{key}") && get => Kind::Timeline,
         () if path.ends_with("/inbox/{item_id}/replay") && !get => Kind::Replay,
         () => return None,
@@ -138,6 +140,7 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::RecallRollup
             | Kind::RecallBundle
             | Kind::Calendar
+            | Kind::SupplierStanding
             | Kind::Pauses
             | Kind::Pause
             | Kind::Resume
@@ -405,6 +408,17 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             responses.insert(
                 "200".into(),
                 json!({"description": "The supplier's compliance calendar (expiry and renewal dates)", "content": {"text/calendar": {"schema": {"type": "string"}}}}),
+            );
+            responses.insert("400".into(), error("The workspace id is not a node id"));
+            responses.insert("404".into(), error("No such supplier workspace"));
+        }
+        Kind::SupplierStanding => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The supplier's compliance record: `onboarding_status`, each requirement's state, validity, document and request, the history",
+                    json!({"type": "object", "required": ["workspace_id", "onboarding_status", "requirements"]}),
+                ),
             );
             responses.insert("400".into(), error("The workspace id is not a node id"));
             responses.insert("404".into(), error("No such supplier workspace"));
