@@ -22,15 +22,14 @@
 //! partner that is not a recipient of the year's campaign is refused (logged, nothing filed).
 //! Each answer (campaign, partner, `responded_at`) is decided once.
 
-use gridlink_flow::content::tg_attachment_content;
-use gridlink_flow::{EffectKey, Filing};
+use gridlink_flow::EffectKey;
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::events::Event;
 use gridlink_tgrid::model::{
     CampaignKind, ExternalRef, FieldType, FormField, NewCampaign, NewMessage, ResponseForm,
 };
 use gridlink_tgrid::{ByteRange, CampaignId, PartnerId};
-use gridlink_xecm::{AttributeValue, DocumentSpec, NamedAttributes, NodeId};
+use gridlink_xecm::NodeId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -40,7 +39,7 @@ use crate::SupplierOnboarding;
 use crate::error::OnboardingError;
 use crate::matrix::Matrix;
 use crate::standing::State;
-use crate::submission::{Decided, kind_folder};
+use crate::submission::{Decided, Provenance};
 use crate::sync::{key, rfc3339};
 use crate::validate::{FileFacts, Verdict, format_date, validate_attestation};
 
@@ -347,11 +346,22 @@ impl SupplierOnboarding {
                 [attachment],
             ) => {
                 let (document_id, version) = self
-                    .file_attestation(
+                    .file_compliance_document(
                         ws,
                         &rule,
                         attachment,
-                        &campaign,
+                        &Provenance {
+                            source_request: campaign.campaign_id.clone(),
+                            source_item: format!("attestation {}", campaign.year),
+                            description: format!(
+                                "{} from TG campaign {} ({}; sha256 {})",
+                                rule.title(),
+                                campaign.campaign_id,
+                                campaign.year,
+                                attachment.sha256
+                            ),
+                            review_status: "accepted",
+                        },
                         *valid_from,
                         *valid_until,
                         checks,
@@ -441,95 +451,6 @@ impl SupplierOnboarding {
         }
         decided.status = Some(self.project(ws).await?.to_owned());
         Ok(decided)
-    }
-
-    /// Files the signed attestation as the supplier's code-of-conduct document (a new
-    /// version per content), with its `Compliance Document` values.
-    #[allow(clippy::too_many_arguments)]
-    async fn file_attestation(
-        &self,
-        workspace: NodeId,
-        rule: &crate::matrix::Requirement,
-        attachment: &gridlink_tgrid::model::Attachment,
-        campaign: &AttestationCampaign,
-        valid_from: Option<Date>,
-        valid_until: Option<Date>,
-        checks: &[String],
-        previous: Option<u32>,
-    ) -> Result<(i64, u32), OnboardingError> {
-        let date = |d: Option<Date>| {
-            d.map_or(AttributeValue::Empty, |d| {
-                AttributeValue::Date(d.midnight())
-            })
-        };
-        let mut values = NamedAttributes::new();
-        values.insert("Kind".into(), AttributeValue::Text(KIND.into()));
-        values.insert("Valid From".into(), date(valid_from));
-        values.insert("Valid Until".into(), date(valid_until));
-        values.insert(
-            "Source Request".into(),
-            AttributeValue::Text(campaign.campaign_id.clone()),
-        );
-        values.insert(
-            "Source Item".into(),
-            AttributeValue::Text(format!("attestation {}", campaign.year)),
-        );
-        values.insert(
-            "SHA-256".into(),
-            AttributeValue::Text(attachment.sha256.clone()),
-        );
-        values.insert("Checks Run".into(), AttributeValue::Text(checks.join("; ")));
-        values.insert(
-            "Supersedes".into(),
-            previous.map_or(AttributeValue::Empty, |p| {
-                AttributeValue::Integer(i64::from(p))
-            }),
-        );
-        values.insert(
-            "Review Status".into(),
-            AttributeValue::Text("accepted".into()),
-        );
-        let name = crate::submission::document_name(rule, &attachment.file_name);
-        let spec = DocumentSpec {
-            name: name.clone(),
-            description: format!(
-                "{} from TG campaign {} ({}; sha256 {})",
-                rule.title(),
-                campaign.campaign_id,
-                campaign.year,
-                attachment.sha256
-            ),
-            file_name: Some(attachment.file_name.clone()),
-            mime_type: Some(attachment.content_type.clone()),
-            categories: vec![(self.config.document_category, values.clone())],
-        };
-        let filing = Filing::new(
-            EffectKey::new("xecm-compliance-document", format!("{workspace}/{KIND}")),
-            workspace,
-            format!("{}/{}", self.config.certificates_folder, kind_folder(KIND)),
-            spec,
-        )
-        .with_revisions(attachment.sha256.clone());
-        let content = tg_attachment_content(self.platform.tg.clone(), attachment);
-        let filed = self
-            .platform
-            .file_once(&filing, &content)
-            .await
-            .map_err(OnboardingError::from_xecm_effect)?
-            .into_inner();
-        let document = NodeId::new(filed.document_id)?;
-        let version = self
-            .platform
-            .xecm
-            .versions(document)
-            .await?
-            .last()
-            .map_or(1, |v| v.version_number);
-        self.platform
-            .xecm
-            .write_attributes(document, self.config.document_category, &values)
-            .await?;
-        Ok((filed.document_id, version))
     }
 }
 

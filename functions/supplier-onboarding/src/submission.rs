@@ -14,9 +14,9 @@
 
 use gridlink_flow::content::tg_attachment_content;
 use gridlink_flow::{EffectKey, Filing};
+use gridlink_tgrid::ByteRange;
 use gridlink_tgrid::events::{Event, EventType};
 use gridlink_tgrid::model::{ItemStatus, ReviewDecision};
-use gridlink_tgrid::{ByteRange, RequestId, RequestItemId};
 use gridlink_xecm::{AttributeValue, DocumentSpec, NamedAttributes, NodeId};
 use serde::Serialize;
 use time::Date;
@@ -87,6 +87,19 @@ pub(crate) fn document_name(rule: &crate::matrix::Requirement, file_name: &str) 
         .filter(|e| e.len() <= 5)
         .unwrap_or_else(|| "pdf".into());
     safe(&format!("{}.{ext}", rule.title()))
+}
+
+/// Where a filed compliance document came from, as its `Compliance Document` values and
+/// description say ([`SupplierOnboarding::file_compliance_document`]).
+pub(crate) struct Provenance {
+    /// `Source Request`: the TG document request or campaign.
+    pub(crate) source_request: String,
+    /// `Source Item`: the request item, or the campaign's cycle.
+    pub(crate) source_item: String,
+    /// The document's description.
+    pub(crate) description: String,
+    /// `Review Status`: `accepted` or `in review`.
+    pub(crate) review_status: &'static str,
 }
 
 fn date_value(date: Option<Date>) -> AttributeValue {
@@ -307,17 +320,25 @@ impl SupplierOnboarding {
                 };
                 let previous = requirement.document_version;
                 let (document_id, version) = self
-                    .file_submission(
+                    .file_compliance_document(
                         workspace,
                         &rule,
                         attachment,
-                        &request_id,
-                        &item.item_id,
+                        &Provenance {
+                            source_request: request_id.as_str().into(),
+                            source_item: item.item_id.as_str().into(),
+                            description: format!(
+                                "{} from TG request {request_id} item {} (sha256 {})",
+                                rule.title(),
+                                item.item_id,
+                                attachment.sha256
+                            ),
+                            review_status: if accepted { "accepted" } else { "in review" },
+                        },
                         *valid_from,
                         *valid_until,
                         checks,
                         previous,
-                        if accepted { "accepted" } else { "in review" },
                     )
                     .await?;
                 if accepted {
@@ -391,22 +412,21 @@ impl SupplierOnboarding {
         Ok(decided)
     }
 
-    /// Files the submitted file as the kind's document of the supplier (once per content;
-    /// a different file for the same kind becomes a new version) with its `Compliance
-    /// Document` values; the document and its version number.
+    /// Files a TG attachment as the kind's document of the supplier (once per content; a
+    /// different file for the same kind becomes a new version) with its `Compliance
+    /// Document` values; the document and its version number. Submissions to a document
+    /// request and attestation campaign answers are filed through here alike.
     #[allow(clippy::too_many_arguments)]
-    async fn file_submission(
+    pub(crate) async fn file_compliance_document(
         &self,
         workspace: NodeId,
         rule: &crate::matrix::Requirement,
         attachment: &gridlink_tgrid::model::Attachment,
-        request_id: &RequestId,
-        item_id: &RequestItemId,
+        provenance: &Provenance,
         valid_from: Option<Date>,
         valid_until: Option<Date>,
         checks: &[String],
         previous: Option<u32>,
-        review_status: &str,
     ) -> Result<(i64, u32), OnboardingError> {
         let name = document_name(rule, &attachment.file_name);
         let mut values = NamedAttributes::new();
@@ -415,11 +435,11 @@ impl SupplierOnboarding {
         values.insert("Valid Until".into(), date_value(valid_until));
         values.insert(
             "Source Request".into(),
-            AttributeValue::Text(request_id.as_str().into()),
+            AttributeValue::Text(provenance.source_request.clone()),
         );
         values.insert(
             "Source Item".into(),
-            AttributeValue::Text(item_id.as_str().into()),
+            AttributeValue::Text(provenance.source_item.clone()),
         );
         values.insert(
             "SHA-256".into(),
@@ -434,15 +454,11 @@ impl SupplierOnboarding {
         );
         values.insert(
             "Review Status".into(),
-            AttributeValue::Text(review_status.into()),
+            AttributeValue::Text(provenance.review_status.into()),
         );
         let spec = DocumentSpec {
             name: name.clone(),
-            description: format!(
-                "{} from TG request {request_id} item {item_id} (sha256 {})",
-                rule.title(),
-                attachment.sha256
-            ),
+            description: provenance.description.clone(),
             file_name: Some(attachment.file_name.clone()),
             mime_type: Some(attachment.content_type.clone()),
             categories: vec![(self.config.document_category, values.clone())],
