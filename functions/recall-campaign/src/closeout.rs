@@ -26,12 +26,11 @@ use gridlink_flow::{EffectKey, Filing};
 use gridlink_tgrid::PartnerId;
 use gridlink_tgrid::model::{CampaignKind, ExternalRef, NewCampaign};
 use gridlink_xecm::{BytesSource, DocumentSpec, NodeId};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::RecallCampaign;
 use crate::error::RecallError;
-use crate::issue::{RecallSync, key, rfc3339, throttled, waiting};
+use crate::issue::{RecallSync, rfc3339, throttled, waiting};
 use crate::recall::{PartnerLot, RecallStatus};
 use crate::records::IssuedRecall;
 use crate::rollup::Rollup;
@@ -250,26 +249,15 @@ impl RecallCampaign {
             due_at: None,
             external_ref: Some(external_ref.clone()),
         };
-        let tg = self.platform.tg.clone();
-        let sent = self
-            .platform
-            .effects
-            .once(
+        let (campaign_id, ran_now) = self
+            .start_campaign_once(
                 &EffectKey::new("tg-recall-closeout", &business),
-                None,
-                |k| async move {
-                    if let Some(existing) = tg.campaigns_by_external_ref(&external_ref).await?.into_iter().next() {
-                        tracing::info!(campaign_id = %existing.campaign_id, "closeout from an earlier attempt adopted");
-                        return Ok::<_, RecallError>(json!({"campaign_id": existing.campaign_id}));
-                    }
-                    let campaign = tg.start_campaign(&key(&k)?, &campaign).await?;
-                    Ok::<_, RecallError>(json!({"campaign_id": campaign.campaign_id}))
-                },
+                external_ref,
+                campaign,
             )
-            .await
-            .map_err(RecallError::from_effect)?;
-        if sent.ran_now() {
-            tracing::info!(campaign_id = %sent.into_inner()["campaign_id"], "closeout notice sent");
+            .await?;
+        if ran_now {
+            tracing::info!(%campaign_id, "closeout notice sent");
         }
         Ok(())
     }

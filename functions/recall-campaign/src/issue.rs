@@ -992,29 +992,13 @@ impl RecallCampaign {
             due_at: Some(due_at),
             external_ref: Some(external_ref.clone()),
         };
-        let tg = self.platform.tg.clone();
-        let created = self
-            .platform
-            .effects
-            .once(
+        let (campaign_id, ran_now) = self
+            .start_campaign_once(
                 &EffectKey::new("tg-recall-campaign", &partner_key),
-                None,
-                |k| async move {
-                    if let Some(existing) = tg.campaigns_by_external_ref(&external_ref).await?.into_iter().next() {
-                        tracing::info!(campaign_id = %existing.campaign_id, "campaign from an earlier attempt adopted");
-                        return Ok::<_, RecallError>(json!({"campaign_id": existing.campaign_id}));
-                    }
-                    let campaign = tg.start_campaign(&key(&k)?, &campaign).await?;
-                    Ok::<_, RecallError>(json!({"campaign_id": campaign.campaign_id}))
-                },
+                external_ref,
+                campaign,
             )
-            .await
-            .map_err(RecallError::from_effect)?;
-        let ran_now = created.ran_now();
-        let campaign_id = created.into_inner()["campaign_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+            .await?;
         self.change_partner(&partner_key, |p| {
             if p.campaign_id.as_deref() == Some(campaign_id.as_str()) {
                 return false;
@@ -1027,5 +1011,42 @@ impl RecallCampaign {
             tracing::info!(%campaign_id, "partner invited to the recall campaign");
         }
         Ok(true)
+    }
+
+    /// Starts `campaign` once per `effect` (a partner's notice, a partner's closeout). A
+    /// campaign an earlier attempt started, whose answer was lost, is found by its
+    /// `external_ref` and adopted, never started twice. The campaign id, and whether this call
+    /// did the work.
+    pub(crate) async fn start_campaign_once(
+        &self,
+        effect: &EffectKey,
+        external_ref: ExternalRef,
+        campaign: NewCampaign,
+    ) -> Result<(String, bool), RecallError> {
+        let tg = self.platform.tg.clone();
+        let started = self
+            .platform
+            .effects
+            .once(effect, None, |k| async move {
+                if let Some(existing) = tg
+                    .campaigns_by_external_ref(&external_ref)
+                    .await?
+                    .into_iter()
+                    .next()
+                {
+                    tracing::info!(campaign_id = %existing.campaign_id, "campaign from an earlier attempt adopted");
+                    return Ok::<_, RecallError>(json!({"campaign_id": existing.campaign_id}));
+                }
+                let campaign = tg.start_campaign(&key(&k)?, &campaign).await?;
+                Ok::<_, RecallError>(json!({"campaign_id": campaign.campaign_id}))
+            })
+            .await
+            .map_err(RecallError::from_effect)?;
+        let ran_now = started.ran_now();
+        let campaign_id = started.into_inner()["campaign_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        Ok((campaign_id, ran_now))
     }
 }
