@@ -467,23 +467,7 @@ async fn unmatched(
                 (None, Some(id)) => json!({"workspace_id": id}),
                 (None, None) => return Err(CliError::Usage("--po or --workspace".into())),
             };
-            let answer = client
-                .call(
-                    Method::POST,
-                    &[&function, "unmatched", &item, "assign"],
-                    &[],
-                    Some(&body),
-                )
-                .await?;
-            let body = answer.body;
-            out.print(&body, || {
-                format!(
-                    "{item} ({function}): {}\n{}",
-                    render::field(&body, "status"),
-                    render::object(&body)
-                )
-            });
-            Ok(())
+            decide_unmatched(client, out, &function, &item, "assign", &body).await
         }
         UnmatchedCommand::Reject {
             item,
@@ -492,25 +476,38 @@ async fn unmatched(
         } => {
             let (function, item) = function_of(function, item).await?;
             let body = comment.map_or_else(|| json!({}), |c| json!({"comment": c}));
-            let answer = client
-                .call(
-                    Method::POST,
-                    &[&function, "unmatched", &item, "reject"],
-                    &[],
-                    Some(&body),
-                )
-                .await?;
-            let body = answer.body;
-            out.print(&body, || {
-                format!(
-                    "{item} ({function}): {}\n{}",
-                    render::field(&body, "status"),
-                    render::object(&body)
-                )
-            });
-            Ok(())
+            decide_unmatched(client, out, &function, &item, "reject", &body).await
         }
     }
+}
+
+/// Sends an operator's decision (`assign`, `reject`) on an unmatched item and prints the
+/// item's new status.
+async fn decide_unmatched(
+    client: &Client,
+    out: Output,
+    function: &str,
+    item: &str,
+    decision: &str,
+    body: &Value,
+) -> Result<(), CliError> {
+    let answer = client
+        .call(
+            Method::POST,
+            &[function, "unmatched", item, decision],
+            &[],
+            Some(body),
+        )
+        .await?;
+    let body = answer.body;
+    out.print(&body, || {
+        format!(
+            "{item} ({function}): {}\n{}",
+            render::field(&body, "status"),
+            render::object(&body)
+        )
+    });
+    Ok(())
 }
 
 /// Why an unmatched item was parked, from its details.
