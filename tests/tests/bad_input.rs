@@ -151,6 +151,16 @@ fn oversized() -> Vec<u8> {
     body
 }
 
+/// A JSON body the route must refuse with `400`, naming `field`.
+#[allow(clippy::needless_pass_by_value)] // every caller passes a `json!(…)` it builds in place
+fn refused(what: &str, body: Value, field: &'static str) -> Case {
+    Case::new(
+        what,
+        serde_json::to_vec(&body).expect("json"),
+        Expect::Refused(field),
+    )
+}
+
 /// Bodies every POST route refuses as not JSON (the field named is `body`).
 fn unreadable_bodies(sign: &Sign) -> Vec<Case> {
     vec![
@@ -518,13 +528,6 @@ fn get_cases(param: Option<&'static str>) -> Vec<Case> {
 }
 
 fn assign_cases() -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases = unreadable_bodies(&Sign::None);
     cases.extend([
         refused("no target", json!({}), "po_number"),
@@ -594,13 +597,6 @@ fn assign_cases() -> Vec<Case> {
 }
 
 fn reject_cases() -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases: Vec<Case> = unreadable_bodies(&Sign::None)
         .into_iter()
         .filter(|c| c.what != "empty body") // an empty reject body is a reject without comment
@@ -667,13 +663,6 @@ fn bundle_cases() -> Vec<Case> {
 }
 
 fn discard_cases() -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases = unreadable_bodies(&Sign::None);
     cases.extend([
         refused("reason missing", json!({}), "reason"),
@@ -718,13 +707,6 @@ fn discard_cases() -> Vec<Case> {
 }
 
 fn requeue_all_cases() -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases: Vec<Case> = unreadable_bodies(&Sign::None)
         .into_iter()
         .filter(|c| c.what != "empty body") // an empty body requeues from the start
@@ -746,13 +728,6 @@ fn requeue_all_cases() -> Vec<Case> {
 }
 
 fn pause_cases(param: Option<&'static str>) -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases = unreadable_bodies(&Sign::None);
     cases.extend([
         refused("no reason", json!({}), "reason"),
@@ -786,13 +761,6 @@ fn with_param(cases: Vec<Case>, value: &str) -> Vec<Case> {
 }
 
 fn resume_cases(param: Option<&'static str>) -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases: Vec<Case> = unreadable_bodies(&Sign::None)
         .into_iter()
         .filter(|c| c.what != "empty body") // an empty body is a resume without comment
@@ -809,13 +777,6 @@ fn resume_cases(param: Option<&'static str>) -> Vec<Case> {
 }
 
 fn replay_cases() -> Vec<Case> {
-    let refused = |what: &str, body: Value, field| {
-        Case::new(
-            what,
-            serde_json::to_vec(&body).expect("json"),
-            Expect::Refused(field),
-        )
-    };
     let mut cases = unreadable_bodies(&Sign::None);
     cases.extend([
         refused("dry_run missing", json!({}), "dry_run"),
