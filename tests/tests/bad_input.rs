@@ -819,7 +819,9 @@ fn cases(template: &str) -> Option<Vec<Case>> {
         "resume" => resume_cases(None),
         "partners/{partner_id}/pause" => pause_cases(Some("partner_id")),
         "partners/{partner_id}/resume" => resume_cases(Some("partner_id")),
-        "dead-letters/{item_id}" | "unmatched/{item_id}" => get_cases(Some("item_id")),
+        "dead-letters/{item_id}" | "unmatched/{item_id}" | "unmatched/{item_id}/content" => {
+            get_cases(Some("item_id"))
+        }
         "dead-letters/{item_id}/requeue" => requeue_cases(),
         "dead-letters/requeue" => requeue_all_cases(),
         "dead-letters/{item_id}/discard" => discard_cases(),

@@ -101,6 +101,43 @@ async fn assigning_an_unmatched_item_files_it_and_teaches_the_correlation(stack:
     );
 }
 
+async fn an_unmatched_item_s_document_is_shown_as_it_arrived(stack: Stack) {
+    let world = world(stack);
+    let payload = initech("edifact/ordrsp_order_ack.edi", "PO-78");
+    let item_id = parked(&world, "prt_initech", payload.clone()).await;
+    let item = world.item(&item_id).await;
+    let (status, content) = world
+        .operator(
+            "GET",
+            &format!("/order-reconcile/unmatched/{item_id}/content"),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{content}");
+    assert_eq!(
+        content["content"].as_str().map(str::as_bytes),
+        Some(payload.as_slice()),
+        "the interchange as Initech sent it"
+    );
+    assert_eq!(content["size_bytes"].as_u64(), Some(payload.len() as u64));
+    assert_eq!(content["shown_bytes"], content["size_bytes"]);
+    assert_eq!(content["truncated"], false);
+    assert_eq!(content["encoding"], "utf-8");
+    assert_eq!(content["blob_key"], item["details"]["blob_key"], "{item}");
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&payload));
+    assert_eq!(content["sha256"], sha256.as_str());
+    assert_eq!(item["details"]["sha256"], sha256.as_str());
+
+    let (status, unknown) = world
+        .operator("GET", "/order-reconcile/unmatched/um-nope/content", "")
+        .await;
+    assert_eq!(status, 404, "{unknown}");
+    // Reading changes nothing: the item is still open, with no attempt counted.
+    let again = world.item(&item_id).await;
+    assert_eq!(again["status"], "open");
+    assert_eq!(again["details"]["attempts"], item["details"]["attempts"]);
+}
+
 async fn assigning_by_workspace_id_files_into_that_workspace(stack: Stack) {
     let world = world(stack);
     let item_id = parked(&world, "prt_acme", acme_855("ACME-REF-9")).await;
@@ -309,6 +346,7 @@ async fn the_retry_schedule_leaves_what_still_does_not_match_open_and_takes_turn
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
     assigning_an_unmatched_item_files_it_and_teaches_the_correlation,
+    an_unmatched_item_s_document_is_shown_as_it_arrived,
     assigning_by_workspace_id_files_into_that_workspace,
     assign_refuses_bad_bodies_unknown_items_and_resolved_items,
     the_retry_schedule_files_an_item_once_its_workspace_exists,

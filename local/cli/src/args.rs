@@ -136,10 +136,13 @@ pub enum UnmatchedCommand {
         #[arg(short = 'f', long, value_parser = PossibleValuesParser::new(UNMATCHED_FUNCTIONS))]
         function: Option<String>,
     },
-    /// One item.
+    /// One item; with `--content`, its document as it arrived (the first 256 KiB).
     Show {
         /// The unmatched item id.
         item: String,
+        /// Print the parked document's content instead of the item's record.
+        #[arg(long)]
+        content: bool,
         /// Its function (default: the one that has it).
         #[arg(short = 'f', long, value_parser = PossibleValuesParser::new(UNMATCHED_FUNCTIONS))]
         function: Option<String>,

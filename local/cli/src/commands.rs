@@ -446,13 +446,22 @@ async fn unmatched(
             });
             Ok(())
         }
-        UnmatchedCommand::Show { item, function } => {
+        UnmatchedCommand::Show {
+            item,
+            content,
+            function,
+        } => {
             let (function, item) = function_of(function, item).await?;
-            let answer = client
-                .call(Method::GET, &[&function, "unmatched", &item], &[], None)
-                .await?;
-            let body = answer.body;
-            out.print(&body, || render::object(&body));
+            let mut path = vec![function.as_str(), "unmatched", item.as_str()];
+            if content {
+                path.push("content");
+            }
+            let body = client.call(Method::GET, &path, &[], None).await?.body;
+            if content {
+                out.print(&body, || content_text(&body));
+            } else {
+                out.print(&body, || render::object(&body));
+            }
             Ok(())
         }
         UnmatchedCommand::Assign {
@@ -479,6 +488,28 @@ async fn unmatched(
             decide_unmatched(client, out, &function, &item, "reject", &body).await
         }
     }
+}
+
+/// A parked document's content for a terminal: the text, then a line saying what was left
+/// out when the preview is cut or not UTF-8.
+fn content_text(body: &Value) -> String {
+    let mut text = body["content"].as_str().unwrap_or_default().to_owned();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if body["truncated"] == true {
+        text = format!(
+            "{text}… the first {} of {} bytes (the whole document: blob {}, sha256 {})\n",
+            render::field(body, "shown_bytes"),
+            render::field(body, "size_bytes"),
+            render::field(body, "blob_key"),
+            render::field(body, "sha256"),
+        );
+    }
+    if body["encoding"] == "utf-8-lossy" {
+        text.push_str("(not UTF-8: bytes that are not are shown as \u{fffd})\n");
+    }
+    text
 }
 
 /// Sends an operator's decision (`assign`, `reject`) on an unmatched item and prints the

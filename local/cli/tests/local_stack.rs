@@ -618,6 +618,15 @@ async fn an_unmatched_document_is_listed_shown_and_assigned_to_its_order() {
     );
     let show = local.gridlink(&["unmatched", "show", &item]).await.ok();
     assert!(show.stdout.contains(&item), "{}", show.stdout);
+    let content = local
+        .gridlink(&["unmatched", "show", &item, "--content"])
+        .await
+        .ok();
+    assert!(
+        content.stdout.starts_with("ISA*") && content.stdout.contains("4599999999"),
+        "the 855 as ACME sent it: {}",
+        content.stdout
+    );
 
     let assigned = local
         .gridlink(&["--json", "unmatched", "assign", &item, "--po", PO])

@@ -21,6 +21,7 @@ const CALLED_ON_EVERY_FUNCTION: &[(&str, &str)] = &[
 const CALLED_ON_UNMATCHED_FUNCTIONS: &[(&str, &str)] = &[
     ("GET", "unmatched"),
     ("GET", "unmatched/{item_id}"),
+    ("GET", "unmatched/{item_id}/content"),
     ("POST", "unmatched/{item_id}/assign"),
     ("POST", "unmatched/{item_id}/reject"),
 ];

@@ -491,6 +491,18 @@ async fn the_console_shows_the_orders_timeline_and_files_an_unmatched_item_it_as
     ] {
         assert!(detail.contains(shown), "{shown} in {detail}");
     }
+    // The document itself, as Initech sent it.
+    let shown = browser
+        .until(
+            "the parked document",
+            "const p = document.querySelector('#unmatched-content'); return p && p.textContent",
+        )
+        .await;
+    assert_eq!(
+        shown.as_str(),
+        Some(INITECH_ORDRSP),
+        "the page shows the interchange as it arrived"
+    );
 
     // A bad target is refused by the API, and the page names the field.
     browser.type_into("#assign-value", "not a PO!").await;

@@ -6,6 +6,8 @@
 //! # Format
 //! - `GET …/unmatched` → `200 {"items":[{"item_id","status","details":{…}}]}` (open, oldest first)
 //! - `GET …/unmatched/{item_id}` → `200 {"item_id","status","details"}`; unknown → 404
+//! - `GET …/unmatched/{item_id}/content` → `200` the parked document's content as it arrived
+//!   (the first 256 KiB as text, [`unmatched::content`]); unknown → 404
 //! - `POST …/unmatched/{item_id}/assign` `{"po_number": …}` or `{"workspace_id": …}` → `200`
 //!   the closed item; 400 names the bad field, 404 an unknown item, 409 one already resolved
 //! - `POST …/unmatched/{item_id}/reject` `{"comment"?}` → `200` the closed item; already
@@ -31,6 +33,8 @@ pub enum UnmatchedRoute {
     List,
     /// `GET unmatched/{item_id}`.
     Inspect(String),
+    /// `GET unmatched/{item_id}/content`.
+    Content(String),
     /// `POST unmatched/{item_id}/assign`.
     Assign(String),
     /// `POST unmatched/{item_id}/reject`.
@@ -41,6 +45,7 @@ impl Routes for UnmatchedRoute {
     const TEMPLATES: &'static [(&'static str, &'static str)] = &[
         ("GET", "unmatched"),
         ("GET", "unmatched/{item_id}"),
+        ("GET", "unmatched/{item_id}/content"),
         ("POST", "unmatched/{item_id}/assign"),
         ("POST", "unmatched/{item_id}/reject"),
     ];
@@ -50,6 +55,7 @@ impl Routes for UnmatchedRoute {
         match (method, template) {
             ("GET", "unmatched") => Some(Self::List),
             ("GET", "unmatched/{item_id}") => Some(Self::Inspect(item())),
+            ("GET", "unmatched/{item_id}/content") => Some(Self::Content(item())),
             ("POST", "unmatched/{item_id}/assign") => Some(Self::Assign(item())),
             ("POST", "unmatched/{item_id}/reject") => Some(Self::Reject(item())),
             _ => None,
@@ -108,6 +114,11 @@ pub async fn answer<R: Refiler>(
             return Ok(HttpResponse::json(200, &json!({"items": items})));
         }
         UnmatchedRoute::Inspect(item_id) => unmatched::get(platform, &item_id).await?,
+        UnmatchedRoute::Content(item_id) => {
+            let content =
+                unmatched::content(platform, &item_id, unmatched::CONTENT_PREVIEW_BYTES).await?;
+            return Ok(HttpResponse::json(200, &content));
+        }
         UnmatchedRoute::Reject(item_id) => {
             let comment = reject_comment(&request.body).map_err(InboundError::BadRequest)?;
             unmatched::close(platform, &item_id, "rejected", json!({"comment": comment})).await?

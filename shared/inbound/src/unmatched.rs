@@ -34,7 +34,8 @@ use std::future::Future;
 
 use gridlink_flow::{Metric, Platform, timeline};
 use gridlink_store::{
-    BlobKey, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query, RecordId,
+    BlobKey, ByteRange, IndexEntry, IndexName, LedgerError, LedgerRecord, NewRecord, Query,
+    RecordId,
 };
 use gridlink_tgrid::model::Document;
 use serde::Serialize;
@@ -260,6 +261,81 @@ pub async fn parked_document(
         blob_key,
         sha256: item.text("sha256").unwrap_or_default().to_owned(),
     })
+}
+
+/// The most bytes of a parked document [`content`] shows (an operator reads a preview; the
+/// whole document stays in the blob store under its key, with its sha256).
+pub const CONTENT_PREVIEW_BYTES: u64 = 256 * 1024;
+
+/// The content of `item_id`'s parked document as it arrived, for an operator to read: the
+/// first `limit` bytes as text (`encoding` `utf-8`, or `utf-8-lossy` when the bytes are not
+/// UTF-8 — an ISO-8859 EDIFACT interchange — with U+FFFD for what is not), the whole size,
+/// whether it was cut, its blob key and sha256.
+///
+/// # Format
+/// ```json
+/// {"item_id":"um-…","blob_key":"documents/…","sha256":"…","content_type":"application/edi-x12",
+///  "size_bytes":1234,"shown_bytes":1234,"truncated":false,"encoding":"utf-8","content":"ISA*00*…"}
+/// ```
+///
+/// # Errors
+/// [`InboundError::NoSuchItem`] for an unknown item; a store error when the content is gone
+/// or (read whole) does not match its hash.
+pub async fn content(
+    platform: &Platform,
+    item_id: &str,
+    limit: u64,
+) -> Result<Value, InboundError> {
+    let item = get(platform, item_id).await?;
+    let blob_key =
+        BlobKey::parse(
+            item.text("blob_key")
+                .ok_or_else(|| InboundError::UnreadableEvent {
+                    event_id: item.text("event_id").unwrap_or_default().to_owned(),
+                    reason: format!("unmatched item {item_id}: no blob key"),
+                })?,
+        )?;
+    let meta = platform.blobs.head(&blob_key).await?;
+    let bytes = if meta.size == 0 {
+        bytes::Bytes::new()
+    } else if meta.size <= limit {
+        // Read whole, so the store checks it against its hash.
+        platform.blobs.get(&blob_key, None).await?.bytes().await?
+    } else {
+        platform
+            .blobs
+            .get(&blob_key, Some(ByteRange::new(0, limit)?))
+            .await?
+            .bytes()
+            .await?
+    };
+    let truncated = meta.size > bytes.len() as u64;
+    let (text, encoding) = preview_text(&bytes, truncated);
+    Ok(json!({
+        "item_id": item.item_id,
+        "blob_key": blob_key.as_str(),
+        "sha256": meta.sha256.or_else(|| item.text("sha256").map(str::to_owned)),
+        "content_type": meta.content_type,
+        "size_bytes": meta.size,
+        "shown_bytes": text.len(),
+        "truncated": truncated,
+        "encoding": encoding,
+        "content": text,
+    }))
+}
+
+/// `bytes` as text for an operator: `utf-8` when they are (a preview cut inside a multi-byte
+/// character loses only that character's first bytes), else `utf-8-lossy` with U+FFFD for
+/// each byte that is not.
+fn preview_text(bytes: &[u8], truncated: bool) -> (String, &'static str) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), "utf-8"),
+        Err(e) if truncated && e.error_len().is_none() => (
+            String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
+            "utf-8",
+        ),
+        Err(_) => (String::from_utf8_lossy(bytes).into_owned(), "utf-8-lossy"),
+    }
 }
 
 /// Open items, oldest first.
@@ -566,4 +642,29 @@ pub async fn park_message(
         );
     }
     Ok(item)
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::preview_text;
+
+    #[test]
+    fn a_preview_is_utf8_text_or_says_it_is_lossy() {
+        assert_eq!(
+            preview_text(b"UNA:+.? 'UNB+UNOC:3", false),
+            ("UNA:+.? 'UNB+UNOC:3".to_owned(), "utf-8")
+        );
+        // "Müller" in ISO-8859-1 (an UNOC interchange): not UTF-8, shown with U+FFFD.
+        assert_eq!(
+            preview_text(b"NAD+SU+++M\xfcller'", false),
+            ("NAD+SU+++M\u{fffd}ller'".to_owned(), "utf-8-lossy")
+        );
+        // A preview cut inside "ü" (0xC3 0xBC): the text up to the cut, still UTF-8.
+        assert_eq!(
+            preview_text(b"NAD+SU+++M\xc3", true),
+            ("NAD+SU+++M".to_owned(), "utf-8")
+        );
+        // The same bytes at the end of the whole document are not UTF-8.
+        assert_eq!(preview_text(b"M\xc3", false).1, "utf-8-lossy");
+    }
 }

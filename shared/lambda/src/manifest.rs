@@ -381,6 +381,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 purpose: "Operator: inspect one unmatched item",
             },
             Route {
+                method: "GET",
+                path: "/shipment-delay/unmatched/{item_id}/content",
+                purpose: "Operator: read an unmatched item's document as it arrived",
+            },
+            Route {
                 method: "POST",
                 path: "/shipment-delay/unmatched/{item_id}/assign",
                 purpose: "Operator: file an unmatched item into a workspace",
@@ -548,6 +553,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 method: "GET",
                 path: "/order-reconcile/unmatched/{item_id}",
                 purpose: "Operator: inspect one unmatched item",
+            },
+            Route {
+                method: "GET",
+                path: "/order-reconcile/unmatched/{item_id}/content",
+                purpose: "Operator: read an unmatched item's document as it arrived",
             },
             Route {
                 method: "POST",

@@ -29,6 +29,7 @@ enum Kind {
     Discard,
     Unmatched,
     UnmatchedItem,
+    UnmatchedContent,
     Assign,
     Reject,
     RecallRollup,
@@ -56,6 +57,7 @@ fn kind_of(route: &Route) -> Option<Kind> {
         () if path.ends_with("/dead-letters/{item_id}/discard") && !get => Kind::Discard,
         () if path.ends_with("/unmatched") && get => Kind::Unmatched,
         () if path.ends_with("/unmatched/{item_id}") && get => Kind::UnmatchedItem,
+        () if path.ends_with("/unmatched/{item_id}/content") && get => Kind::UnmatchedContent,
         () if path.ends_with("/unmatched/{item_id}/assign") && !get => Kind::Assign,
         () if path.ends_with("/unmatched/{item_id}/reject") && !get => Kind::Reject,
         () if path.ends_with("/pauses") && get => Kind::Pauses,
@@ -135,6 +137,7 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
             | Kind::Discard
             | Kind::Unmatched
             | Kind::UnmatchedItem
+            | Kind::UnmatchedContent
             | Kind::Assign
             | Kind::Reject
             | Kind::RecallRollup
@@ -211,6 +214,30 @@ fn operation(function: &FunctionSpec, route: &Route, kind: Kind) -> Value {
                 ok(
                     "The item: its status, details, the raw event and its attempts",
                     json!({"$ref": "#/components/schemas/Item"}),
+                ),
+            );
+            responses.insert("404".into(), error("No such item"));
+        }
+        Kind::UnmatchedContent => {
+            responses.insert(
+                "200".into(),
+                ok(
+                    "The parked document as it arrived: its first 256 KiB as text, its size, blob key and sha256",
+                    json!({
+                        "type": "object",
+                        "required": ["item_id", "blob_key", "size_bytes", "shown_bytes", "truncated", "encoding", "content"],
+                        "properties": {
+                            "item_id": {"type": "string"},
+                            "blob_key": {"type": "string"},
+                            "sha256": {"type": ["string", "null"]},
+                            "content_type": {"type": "string"},
+                            "size_bytes": {"type": "integer", "minimum": 0},
+                            "shown_bytes": {"type": "integer", "minimum": 0},
+                            "truncated": {"type": "boolean", "description": "Whether only the first 256 KiB are shown"},
+                            "encoding": {"type": "string", "enum": ["utf-8", "utf-8-lossy"], "description": "utf-8-lossy: the bytes are not UTF-8 (e.g. an ISO-8859 EDIFACT interchange); what is not is shown as U+FFFD"},
+                            "content": {"type": "string"}
+                        }
+                    }),
                 ),
             );
             responses.insert("404".into(), error("No such item"));
