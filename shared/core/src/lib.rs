@@ -14,6 +14,7 @@
 //! - [`retry`]: exponential back-off with full jitter, `Retry-After`, a bounded total time.
 //! - `tls` (feature `tls`): one TLS client configuration per process, the trust store read once
 //!   and only at the first handshake.
+//! - [`upload`]: how long a streamed upload may take as a whole (both clients' rule).
 //! - [`webhook`]: Trading Grid webhook signatures (HMAC-SHA256 over `"{ts}.{body}"`).
 
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod retry;
 pub mod telemetry;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod upload;
 pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};

@@ -39,7 +39,8 @@ pub struct XecmConfig {
     /// Time allowed to open a connection.
     pub connect_timeout: Duration,
     /// The slowest upload rate tolerated (bytes per second); an upload of `n` bytes may take
-    /// `timeout + n / min_upload_rate`.
+    /// `timeout + n / min_upload_rate` (rounded up to a second), one of unknown length 15
+    /// minutes ([`gridlink_core::upload::upload_limit`]).
     pub min_upload_rate: u64,
 }
 

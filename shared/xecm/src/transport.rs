@@ -355,9 +355,11 @@ impl XecmClient {
                     form = form.text(name.clone(), value.clone());
                 }
                 request = request.multipart(form.part("file", part));
-                size.map(|size| {
-                    config.timeout + Duration::from_secs(size / config.min_upload_rate.max(1))
-                })
+                Some(gridlink_core::upload::upload_limit(
+                    config.timeout,
+                    size,
+                    config.min_upload_rate,
+                ))
             }
         };
         if let Some(timeout) = timeout {

@@ -60,9 +60,6 @@ impl TgConfig {
 /// gets the configured timeout plus 256 s.
 pub const MIN_UPLOAD_BYTES_PER_SEC: u64 = 1024 * 1024;
 
-/// The whole-exchange limit of an upload whose length is not known up front.
-const UNSIZED_UPLOAD_LIMIT: Duration = Duration::from_secs(15 * 60);
-
 /// How long one request may take.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Timing {
@@ -74,7 +71,8 @@ pub(crate) enum Timing {
     /// body is in, so the connection is silent for as long as the upload takes: a read-idle
     /// limit would cut every upload longer than it (it did: a 256 MiB attachment on a busy
     /// machine). The whole exchange gets the configured timeout plus the body's time at
-    /// [`MIN_UPLOAD_BYTES_PER_SEC`]; without a length, 15 minutes (Lambda's longest run).
+    /// [`MIN_UPLOAD_BYTES_PER_SEC`]; without a length, 15 minutes (Lambda's longest run) —
+    /// [`gridlink_core::upload::upload_limit`], the rule the xECM client follows too.
     Upload(Option<u64>),
 }
 
@@ -83,10 +81,11 @@ impl Timing {
         match self {
             Self::Whole => Some(timeout),
             Self::ReadIdle => None,
-            Self::Upload(Some(bytes)) => {
-                Some(timeout + Duration::from_secs(bytes.div_ceil(MIN_UPLOAD_BYTES_PER_SEC)))
-            }
-            Self::Upload(None) => Some(UNSIZED_UPLOAD_LIMIT),
+            Self::Upload(size) => Some(gridlink_core::upload::upload_limit(
+                timeout,
+                size,
+                MIN_UPLOAD_BYTES_PER_SEC,
+            )),
         }
     }
 }
