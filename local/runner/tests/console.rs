@@ -395,6 +395,41 @@ async fn the_console_shows_the_orders_timeline_and_files_an_unmatched_item_it_as
             );
         }
     }
+    // The time axis: steps under a second apart sit a column apart; a longer pause opens a
+    // gap marked with its length, wider the longer it was (log scale, so days fit the page).
+    let axis = browser
+        .eval(
+            "const a = timeAxis([{at: '2026-12-01T10:00:00Z'}, {at: '2026-12-01T10:00:00.400Z'},
+               {at: '2026-12-01T10:00:12Z'}, {at: '2026-12-01T13:12:00Z'}, {at: '2026-12-03T17:12:00Z'}], 170, 120);
+             return {pos: a.pos, gaps: a.gaps.map(g => g.label)}",
+        )
+        .await;
+    assert_eq!(
+        axis["gaps"],
+        json!(["+11 s", "+3 h 11 min", "+2 d 4 h"]),
+        "{axis}"
+    );
+    let pos: Vec<f64> = axis["pos"]
+        .as_array()
+        .expect("positions")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    let steps_apart: Vec<f64> = pos.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(steps_apart[0], 170.0, "{axis}");
+    assert!(
+        steps_apart.windows(2).all(|w| w[0] < w[1]),
+        "longer pauses, wider gaps: {axis}"
+    );
+    let gap_labels = browser
+        .eval("return [...document.querySelectorAll('#swimlane-svg text.gap')].map(t => t.textContent)")
+        .await;
+    assert!(
+        gap_labels.as_array().is_some_and(|l| l
+            .iter()
+            .all(|t| t.as_str().is_some_and(|t| t.starts_with('+')))),
+        "{gap_labels}"
+    );
     // Each document: received (TG lane) → filed in xECM (xECM lane, with its node id) →
     // acknowledged through TG (TG lane, with the TG document id) → done (gridlink lane).
     let lane_y = |system: &str| {
