@@ -7,6 +7,7 @@ use std::time::Duration;
 use gridlink_core::config::{ConfigError, ConfigReader, ConfigSource};
 use gridlink_xecm::{CategoryId, WorkspaceTypeId};
 
+use crate::due::ResponseDue;
 use crate::tolerance::Tolerances;
 
 /// Where exceptions are read, where answers go, and the deadlines.
@@ -34,8 +35,10 @@ pub struct PoExceptionConfig {
     /// `EXCEPTION_FOLDER` (`Exceptions`): answers and the timeline go to
     /// `<folder>/<exception id>`.
     pub folder: String,
-    /// `RESPONSE_DUE_HOURS` (48): the deadline when a row gives no `Response Due`.
-    pub response_due: Duration,
+    /// The deadline when a row gives no `Response Due`: `RESPONSE_DUE_HOURS_BY_TYPE` (none;
+    /// JSON, hours per exception type and partner, see [`crate::due`]) over
+    /// `RESPONSE_DUE_HOURS` (48).
+    pub response_due: ResponseDue,
     /// `REMINDER_INTERVAL_SECS` (86400): one reminder per interval after the deadline.
     pub reminder_interval: Duration,
     /// `MAX_REMINDERS` (4): reminders at most; then the exception is escalated.
@@ -85,6 +88,14 @@ impl PoExceptionConfig {
         if max_reminders > 100 {
             reader.invalid("MAX_REMINDERS", "must be at most 100");
         }
+        let fallback_due = Duration::from_secs(due_hours.clamp(1, 24 * 365) * 3600);
+        let response_due = match reader.maybe::<String>("RESPONSE_DUE_HOURS_BY_TYPE") {
+            Some(json) => ResponseDue::parse(&json, fallback_due).unwrap_or_else(|e| {
+                reader.invalid("RESPONSE_DUE_HOURS_BY_TYPE", e);
+                ResponseDue::uniform(fallback_due)
+            }),
+            None => ResponseDue::uniform(fallback_due),
+        };
         let tolerances = match reader.maybe::<String>("AUTO_ACCEPT_TOLERANCES") {
             Some(json) => Tolerances::parse(&json).unwrap_or_else(|e| {
                 reader.invalid("AUTO_ACCEPT_TOLERANCES", e);
@@ -116,7 +127,7 @@ impl PoExceptionConfig {
             ),
             document_category: category(&mut reader, "DOCUMENT_CATEGORY_ID", 9400),
             folder: reader.optional("EXCEPTION_FOLDER", "Exceptions".to_owned()),
-            response_due: Duration::from_secs(due_hours.clamp(1, 24 * 365) * 3600),
+            response_due,
             reminder_interval: reminder_interval.max(Duration::from_secs(60)),
             max_reminders: max_reminders.min(100),
             buyer_address: reader.optional("BUYER_EDI_ADDRESS", "ZZ:BUYERCO".to_owned()),

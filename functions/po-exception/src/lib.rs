@@ -47,8 +47,11 @@
 //!    row's `Evidence` paths, and for a `REC-` exception the discrepancy report — from xECM
 //!    to Trading Grid as attachments of the message, each uploaded once.
 //!
+//! 10. **Deadlines per type and partner** ([`due`], `RESPONSE_DUE_HOURS_BY_TYPE`): a row
+//!     without `Response Due` is due after the hours configured for its type, overridable
+//!     per partner, else `RESPONSE_DUE_HOURS`; reminders and escalation count from it.
+//!
 //! ## Not built yet
-//! - `Response Due` defaults per type and partner (one `RESPONSE_DUE_HOURS` for all).
 //! - The benchmark of issue 14 (reply → filed p95; 1 000 open exceptions swept).
 //!
 //! ## Routing rule: one filer per document
@@ -85,9 +88,11 @@
 //! `xecm-pox-timeline` (ws#exception/json|html, a version per content).
 
 pub mod answer;
+pub mod by_partner;
 pub mod change;
 pub mod config;
 pub mod deadlines;
+pub mod due;
 pub mod error;
 pub mod evidence;
 pub mod machine;

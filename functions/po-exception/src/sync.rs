@@ -469,7 +469,9 @@ impl PoException {
                 );
             }
             if r.due_revision.as_deref() != Some(&row.revision) {
-                r.due_at = Some(planned_due(row, now, self.config.response_due));
+                let names = partner_names(&partner, r);
+                let default = self.config.response_due.for_exception(&names, &row.kind);
+                r.due_at = Some(planned_due(row, now, default));
                 r.due_revision = Some(row.revision.clone());
                 changed = true;
             }
@@ -673,7 +675,15 @@ impl PoException {
             .due_at
             .as_deref()
             .and_then(parse_time)
-            .unwrap_or_else(|| self.platform.clock.now() + self.config.response_due);
+            .unwrap_or_else(|| {
+                let names: Vec<&str> = [&record.partner_id, &record.partner_address]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                self.platform.clock.now()
+                    + self.config.response_due.for_exception(&names, &row.kind)
+            });
         let republish = record.published_revision.is_some();
         let message = NewMessage {
             body: format!(
@@ -851,14 +861,10 @@ impl PoException {
         if self.config.tolerances.is_empty() {
             return Ok(record.clone());
         }
-        let mut names = vec![partner.0];
-        if let Some((address, _)) = &partner.2 {
-            names.push(address);
-        }
-        if let Some(address) = &record.partner_address {
-            names.push(address);
-        }
-        let limits = self.config.tolerances.for_partner(&names);
+        let limits = self
+            .config
+            .tolerances
+            .for_partner(&partner_names(partner, record));
         let inside = tolerance::within(&limits, &row.kind, &row.expected, &row.actual);
         let this_revision = format!("tolerance:{}", row.revision);
         match inside {
@@ -1275,6 +1281,22 @@ fn publish_key(record: &ExceptionRecord, revision: &str) -> String {
     } else {
         format!("{}/{revision}/r{}", record.key(), record.reopened)
     }
+}
+
+/// The names a partner's configuration may use ([`crate::by_partner`]): its TG partner id and
+/// its EDI addresses (the supplier's, the one recorded).
+fn partner_names<'a>(
+    partner: &'a (&str, &str, Option<(String, Syntax)>),
+    record: &'a ExceptionRecord,
+) -> Vec<&'a str> {
+    let mut names = vec![partner.0];
+    if let Some((address, _)) = &partner.2 {
+        names.push(address);
+    }
+    if let Some(address) = &record.partner_address {
+        names.push(address);
+    }
+    names
 }
 
 /// The deadline of a revision: the row's `Response Due` (read as UTC), else the default

@@ -5,7 +5,8 @@
 //! # Format
 //! `AUTO_ACCEPT_TOLERANCES` (JSON; none by default: every exception is published) maps a
 //! partner — its Trading Grid partner id (`prt_acme`) or its EDI address (`ACMESUPPLY`,
-//! `ZZ:ACMESUPPLY`), compared without case — or `*` (every partner not named) to its limits:
+//! `ZZ:ACMESUPPLY`), compared without case, see [`crate::by_partner`] — or `*` (every
+//! partner not named) to its limits:
 //! ```json
 //! {"*": {"price_percent": "0.5"},
 //!  "ZZ:ACMESUPPLY": {"price_percent": "2", "quantity_units": "10", "date_days": 2}}
@@ -22,13 +23,13 @@
 //! auto-accepted. The decision is taken once per row revision: a later revision outside
 //! the tolerance reopens the exception and publishes it.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::Value;
 use time::Date;
+
+use crate::by_partner::ByPartner;
 
 /// One partner's limits (absent: no auto-accept of that type).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -57,62 +58,44 @@ impl Limits {
 
 /// Every partner's limits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tolerances {
-    default: Limits,
-    partners: BTreeMap<String, Limits>,
-}
-
-fn normal(key: &str) -> String {
-    key.trim().to_ascii_uppercase()
-}
+pub struct Tolerances(ByPartner<Limits>);
 
 impl Tolerances {
     /// Reads `AUTO_ACCEPT_TOLERANCES`; the error says what is wrong.
     pub fn parse(json: &str) -> Result<Self, String> {
-        let raw: BTreeMap<String, Value> =
-            serde_json::from_str(json).map_err(|e| format!("not a JSON object: {e}"))?;
-        let mut tolerances = Self::default();
-        for (key, value) in raw {
+        ByPartner::parse(json, |value| {
             let limits: Limits = serde_json::from_value(value).map_err(|e| {
-                format!("{key:?}: {e} (limits are price_percent, quantity_units, date_days)")
+                format!("{e} (limits are price_percent, quantity_units, date_days)")
             })?;
             for (name, limit) in [
                 ("price_percent", limits.price_percent),
                 ("quantity_units", limits.quantity_units),
             ] {
                 if limit.is_some_and(|l| l.is_sign_negative()) {
-                    return Err(format!("{key:?}: {name} must not be negative"));
+                    return Err(format!("{name} must not be negative"));
                 }
             }
-            if key.trim() == "*" {
-                tolerances.default = limits;
-            } else {
-                tolerances.partners.insert(normal(&key), limits);
-            }
-        }
-        Ok(tolerances)
+            Ok(limits)
+        })
+        .map(Self)
     }
 
     /// Whether any limit is set.
     pub fn is_empty(&self) -> bool {
-        self.default == Limits::default() && self.partners.is_empty()
+        self.0.names_none()
+            && self
+                .0
+                .default_entry()
+                .is_none_or(|d| *d == Limits::default())
     }
 
     /// The limits of a partner known by any of `names` (partner id, EDI address with or
     /// without qualifier).
     pub fn for_partner(&self, names: &[&str]) -> Limits {
-        let named = names.iter().find_map(|name| {
-            let name = normal(name);
-            self.partners.get(&name).or_else(|| {
-                // `ZZ:ACMESUPPLY` also matches an entry `ACMESUPPLY`, and the other way round.
-                let bare = name.split_once(':').map_or(name.as_str(), |(_, id)| id);
-                self.partners.iter().find_map(|(key, limits)| {
-                    let key_bare = key.split_once(':').map_or(key.as_str(), |(_, id)| id);
-                    (key_bare == bare).then_some(limits)
-                })
-            })
-        });
-        named.map_or_else(|| self.default.clone(), |l| l.or(&self.default))
+        let default = self.0.default_entry().cloned().unwrap_or_default();
+        self.0
+            .named(names)
+            .map_or_else(|| default.clone(), |l| l.or(&default))
     }
 }
 

@@ -1,13 +1,19 @@
 //! po-exception under failure and over time: a crash after every effect leaves exactly one
-//! of each; overdue exceptions are reminded once per interval, then escalated.
+//! of each; overdue exceptions are reminded once per interval, then escalated; a row without
+//! `Response Due` is due after its type's hours, overridden per partner.
 
 mod common;
 
 use std::time::Duration;
 
 use common::*;
+use gridlink_core::clock::Clock;
+use gridlink_core::config::ConfigSource;
 use gridlink_tests::stack::{Stack, Storage};
+use po_exception::PoExceptionConfig;
 use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -184,6 +190,93 @@ async fn an_overdue_exception_is_reminded_once_per_interval_then_escalated(stack
     );
 }
 
+/// The deadline the partner was given in the exception's publication.
+async fn published_due(world: &World, partner: &str, thread: &str) -> OffsetDateTime {
+    let messages = partner_messages(world, partner, thread).await;
+    let due = messages[0]["action_request"]["due_at"]
+        .as_str()
+        .expect("the publication's due date");
+    OffsetDateTime::parse(due, &Rfc3339).expect("RFC 3339")
+}
+
+/// Neither seeded row has a `Response Due`: ACME's price exception is due after ACME's own
+/// price hours (6), Nordic Fasteners' date exception after the default's date hours (30) —
+/// not `RESPONSE_DUE_HOURS` (48) — and the reminders count from there.
+async fn a_row_without_response_due_is_due_after_its_types_hours_for_its_partner(stack: Stack) {
+    let source = ConfigSource::from_pairs([(
+        "RESPONSE_DUE_HOURS_BY_TYPE".to_owned(),
+        r#"{"*": {"date": 30, "price": 20}, "ACMESUPPLY": {"price": 6}}"#.to_owned(),
+    )]);
+    let configured = PoExceptionConfig::from_source(&source).expect("valid");
+    let world = world_with(stack, None, |c| {
+        c.response_due = configured.response_due;
+        c.reminder_interval = HOUR;
+    })
+    .await;
+    // Deadlines are kept to the second.
+    let start = world.clock.now().replace_nanosecond(0).expect("0 ns");
+    poll(&world).await;
+    let (_, acme) = acme_thread(&world).await;
+    assert_eq!(
+        published_due(&world, "prt_acme", &acme).await - start,
+        time::Duration::hours(6),
+        "ACME's price hours"
+    );
+    let spaces = partner_spaces(&world, "prt_nordfast", world.nordfast_order).await;
+    let space = spaces[0]["space_id"].as_str().expect("space");
+    let threads = partner_threads(&world, "prt_nordfast", space).await;
+    let nordfast = threads[0]["thread_id"].as_str().expect("thread").to_owned();
+    assert_eq!(
+        published_due(&world, "prt_nordfast", &nordfast).await - start,
+        time::Duration::hours(30),
+        "the default's date hours"
+    );
+    world.clock.advance(Duration::from_secs(6 * 3600 + 60));
+    let first = deadlines(&world).await;
+    let reminded = first["deadlines"]["reminded"].to_string();
+    assert!(
+        reminded.contains(ACME_EXC) && !reminded.contains(NORDFAST_EXC),
+        "only ACME is overdue: {first}"
+    );
+    world.clock.advance(Duration::from_secs(24 * 3600));
+    let later = deadlines(&world).await;
+    assert!(
+        later["deadlines"]["reminded"]
+            .to_string()
+            .contains(NORDFAST_EXC),
+        "Nordic Fasteners is overdue after 30 h: {later}"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let due =
+        OffsetDateTime::parse(tl["due_at"].as_str().expect("due_at"), &Rfc3339).expect("RFC 3339");
+    assert_eq!(
+        due - start,
+        time::Duration::hours(6),
+        "on the timeline: {tl}"
+    );
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     an_overdue_exception_is_reminded_once_per_interval_then_escalated,
+    a_row_without_response_due_is_due_after_its_types_hours_for_its_partner,
 );
+
+#[test]
+fn a_bad_response_due_configuration_is_refused_naming_the_key() {
+    for bad in [
+        r#"{"ZZ:ACMESUPPLY": {"cost": 12}}"#,
+        r#"{"*": {"price": 0}}"#,
+        r#"{"*": 24}"#,
+        "not json",
+    ] {
+        let source =
+            ConfigSource::from_pairs([("RESPONSE_DUE_HOURS_BY_TYPE".to_owned(), bad.to_owned())]);
+        let error = PoExceptionConfig::from_source(&source)
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            error.contains("RESPONSE_DUE_HOURS_BY_TYPE"),
+            "{bad}: {error}"
+        );
+    }
+}
