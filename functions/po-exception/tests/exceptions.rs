@@ -557,6 +557,188 @@ async fn a_reply_on_a_closed_thread_is_refused_by_trading_grid(stack: Stack) {
     );
 }
 
+/// Issue 14's scale case: ACME's order with 99 lines and 10 exceptions on them (the seeded
+/// one and nine more, every type). Each is published exactly once on its own thread; ACME
+/// answers all ten with a file; the answers' webhooks arrive in reverse order and twice each;
+/// every answer is filed once into its own exception's folder and nothing is lost.
+async fn ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_their_own_folders(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let lines: Vec<NamedAttributes> = (1..=99)
+        .map(|n| {
+            let mut line = NamedAttributes::new();
+            line.insert("Line".into(), AttributeValue::Integer(n));
+            line.insert("Material".into(), format!("MAT-{n:03}").into());
+            line.insert("Quantity".into(), AttributeValue::Integer(100));
+            line.insert("Unit Price".into(), "0.08 EUR".into());
+            line
+        })
+        .collect();
+    let mut order = NamedAttributes::new();
+    order.insert("Lines".into(), AttributeValue::Rows(lines));
+    world
+        .xecm
+        .write_attributes(world.acme_order, CategoryId::new(9100).expect("id"), &order)
+        .await
+        .expect("99 order lines written");
+    assert_eq!(
+        gridlink_tests::kit::rows(&world.xecm, world.acme_order, 9100, "Lines")
+            .await
+            .len(),
+        99
+    );
+    let types = [
+        "price",
+        "quantity",
+        "date",
+        "missing_confirmation",
+        "unconfirmed_change",
+        "other",
+    ];
+    let mut all = rows(&world, world.acme_order).await;
+    let mut ids = vec![ACME_EXC.to_owned()];
+    for (i, line) in [1_i64, 11, 31, 42, 55, 63, 77, 88, 99]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("EXC-{ACME_PO}-L{line:02}");
+        let mut row = NamedAttributes::new();
+        row.insert("Exception ID".into(), id.clone().into());
+        row.insert("Type".into(), types[i % types.len()].into());
+        row.insert("Line".into(), AttributeValue::Integer(line));
+        row.insert("Expected".into(), format!("expected on line {line}").into());
+        row.insert("Actual".into(), format!("actual on line {line}").into());
+        row.insert("Status".into(), "Open".into());
+        all.push(row);
+        ids.push(id);
+    }
+    write_rows(&world, world.acme_order, all).await;
+
+    let first = poll(&world).await;
+    let published: Vec<String> = first["polled"]["published"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| p.as_str().unwrap_or_default().to_owned())
+        .collect();
+    for id in &ids {
+        assert_eq!(
+            published.iter().filter(|p| p.contains(id.as_str())).count(),
+            1,
+            "{id} published once: {published:?}"
+        );
+    }
+    let again = poll(&world).await;
+    assert_eq!(again["polled"]["published"], json!([]), "{again}");
+
+    let spaces = partner_spaces(&world, "prt_acme", world.acme_order).await;
+    assert_eq!(spaces.len(), 1, "one space for the order and ACME");
+    let space = spaces[0]["space_id"].as_str().expect("id");
+    let threads = partner_threads(&world, "prt_acme", space).await;
+    assert_eq!(threads.len(), 10, "one thread per exception");
+    let mut thread_of = std::collections::BTreeMap::new();
+    for thread in &threads {
+        let thread_id = thread["thread_id"].as_str().expect("id").to_owned();
+        let messages = partner_messages(&world, "prt_acme", &thread_id).await;
+        let publications: Vec<_> = messages
+            .iter()
+            .filter(|m| m["structured"]["allowed_responses"].is_array())
+            .collect();
+        assert_eq!(publications.len(), 1, "{thread_id}: {messages:?}");
+        let id = publications[0]["structured"]["exception_id"]
+            .as_str()
+            .expect("exception id")
+            .to_owned();
+        assert_eq!(
+            text_of(&row_of(&world, world.acme_order, &id).await, "TG Thread ID"),
+            thread_id,
+            "{id} linked to its own thread"
+        );
+        assert!(thread_of.insert(id, thread_id).is_none(), "one thread each");
+    }
+    assert_eq!(
+        thread_of.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut sorted = ids.clone();
+            sorted.sort();
+            sorted
+        },
+        "every exception has its thread"
+    );
+
+    let mut events = Vec::new();
+    for (id, thread) in &thread_of {
+        let form = reqwest::multipart::Form::new()
+            .text("body", format!("About {id}: corrected document attached."))
+            .text(
+                "structured",
+                json!({"response": "corrected_document"}).to_string(),
+            )
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(format!("answer for {id}\n").into_bytes())
+                    .file_name(format!("answer-{id}.txt"))
+                    .mime_str("text/plain")
+                    .expect("mime"),
+            );
+        let response = reqwest::Client::new()
+            .post(
+                world
+                    .tg_base
+                    .join(&format!(
+                        "__sim/partners/prt_acme/threads/{thread}/messages"
+                    ))
+                    .expect("url"),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .expect("reply");
+        assert_eq!(response.status().as_u16(), 201);
+        let message: serde_json::Value = response.json().await.expect("json");
+        events.push(posted_event(&world, message["message_id"].as_str().expect("id")).await);
+    }
+    for event in events.iter().rev().chain(events.iter()) {
+        deliver(&world, event).await;
+    }
+
+    let mut answers = 0;
+    for id in &ids {
+        let docs = filed(&world, world.acme_order, id).await;
+        let names: Vec<_> = docs.iter().map(|(n, _)| n.as_str()).collect();
+        let answered: Vec<_> = docs
+            .iter()
+            .filter(|(n, _)| !n.starts_with("timeline"))
+            .collect();
+        assert_eq!(
+            answered.len(),
+            2,
+            "{id}: the message and its file, once: {names:?}"
+        );
+        let file = answered
+            .iter()
+            .find(|(n, _)| n.ends_with(&format!("answer-{id}.txt")))
+            .unwrap_or_else(|| panic!("{id}'s own answer is in its folder: {names:?}"));
+        assert_eq!(content(&world, file.1).await, format!("answer for {id}\n"));
+        assert_eq!(
+            status_of(&world, world.acme_order, id).await,
+            "Supplier Responded",
+            "{id}"
+        );
+        let (tl, _) = timeline(&world, world.acme_order, id).await;
+        let responded = tl["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["state"] == "supplier_responded")
+            .count();
+        assert_eq!(responded, 1, "{id}: {tl}");
+        answers += answered.len();
+    }
+    assert_eq!(answers, 20, "ten messages and ten files, nothing lost");
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     a_seeded_exception_is_published_once_linked_both_ways_and_projected,
     a_corrected_document_is_filed_once_and_the_buyer_accepts_to_resolved,
@@ -566,4 +748,5 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason,
     a_push_for_an_unknown_node_is_skipped_not_dead_lettered,
     a_reply_on_a_closed_thread_is_refused_by_trading_grid,
+    ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_their_own_folders,
 );
