@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use gridlink_core::clock::SharedClock;
 use gridlink_core::config::ConfigSource;
 use gridlink_flow::MetricsChoice;
 use gridlink_flow::metrics::DEFAULT_NAMESPACE;
@@ -67,6 +68,16 @@ impl LocalPlatforms {
     /// The platform of `function`.
     pub fn platform(&self, function: &'static str) -> Platform {
         Platform::from_parts(function, &self.parts)
+    }
+
+    /// The platform of `function` reading `clock` instead of the system clock, over the same
+    /// storage and clients: the demo fires a schedule "later" with it (po-exception's
+    /// deadlines) without moving the clock of the running stack, whose webhook and push
+    /// signatures are checked against the wall clock.
+    pub fn platform_at(&self, function: &'static str, clock: SharedClock) -> Platform {
+        let mut parts = self.parts.clone();
+        parts.clock = clock;
+        Platform::from_parts(function, &parts)
     }
 
     /// The TG client (to register webhooks, and for the demo).

@@ -7,15 +7,27 @@
 //! order's rows as the ERP integration would) ends in a PO change: the buyer sets `Status` =
 //! `Change Order`, po-exception sends an X12 860 through Trading Grid, ACME answers it with
 //! an 865 (the TG simulator's partner side), the `document.received` webhook closes the
-//! exception (`Change Acknowledged` → `Resolved`). (Not shown: escalation, which needs a
-//! clock the local stack does not advance — the tests show it.)
+//! exception (`Change Acknowledged` → `Resolved`). A third exception (missing confirmation,
+//! line 30, no `Response Due`: due after the configured hours) is left unanswered and the
+//! deadline schedule is fired on a clock advanced past its due date, then one reminder
+//! interval at a time: one reminder per interval (`MAX_REMINDERS`), then `Escalated`, the
+//! owner named on the thread and the timeline. The advanced clock is a second po-exception
+//! over the same storage, xECM and Trading Grid, reading a manual clock; the running stack
+//! keeps the wall clock (its webhook signatures are checked against it).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use gridlink_core::clock::{Clock, ManualClock};
+use gridlink_core::config::ConfigSource;
+use gridlink_lambda::Handler;
 use gridlink_xecm::{
     AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
 };
+use po_exception::{PoException, PoExceptionConfig};
 use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::{DemoContext, Report};
 use crate::schedules;
@@ -112,6 +124,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         timeline,
     );
     change_order(ctx, order, report).await;
+    escalation(ctx, order, report).await;
 }
 
 const CHANGE_EXCEPTION: &str = "EXC-4500001234-02";
@@ -120,7 +133,14 @@ const CHANGE_EXCEPTION: &str = "EXC-4500001234-02";
 async fn change_order(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report) {
     let started = Instant::now();
     let raised = async {
-        add_change_exception(ctx, order).await?;
+        let mut row = NamedAttributes::new();
+        row.insert("Exception ID".into(), CHANGE_EXCEPTION.into());
+        row.insert("Type".into(), "quantity".into());
+        row.insert("Line".into(), AttributeValue::Integer(10));
+        row.insert("Expected".into(), "100 EA".into());
+        row.insert("Actual".into(), "90 EA".into());
+        row.insert("Status".into(), "Open".into());
+        add_exception(ctx, order, row).await?;
         poll(ctx).await?;
         let status = column_of(ctx, order, CHANGE_EXCEPTION, "Status").await?;
         if status != "Awaiting Supplier" {
@@ -253,8 +273,13 @@ async fn change_order(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report)
     );
 }
 
-/// Adds the quantity exception on line 10 to the order's rows (as the ERP integration would).
-async fn add_change_exception(ctx: &DemoContext<'_>, order: NodeId) -> Result<(), String> {
+/// Adds an exception row to the order's rows (as the ERP integration would), unless a row
+/// with its `Exception ID` is there already.
+async fn add_exception(
+    ctx: &DemoContext<'_>,
+    order: NodeId,
+    row: NamedAttributes,
+) -> Result<(), String> {
     let category = CategoryId::new(EXCEPTION_CATEGORY).map_err(|e| e.to_string())?;
     let xecm = ctx.platforms.xecm();
     let values = xecm
@@ -267,23 +292,200 @@ async fn add_change_exception(ctx: &DemoContext<'_>, order: NodeId) -> Result<()
     };
     if rows
         .iter()
-        .any(|r| r.get("Exception ID") == Some(&AttributeValue::Text(CHANGE_EXCEPTION.into())))
+        .any(|r| r.get("Exception ID") == row.get("Exception ID"))
     {
         return Ok(());
     }
-    let mut row = NamedAttributes::new();
-    row.insert("Exception ID".into(), CHANGE_EXCEPTION.into());
-    row.insert("Type".into(), "quantity".into());
-    row.insert("Line".into(), AttributeValue::Integer(10));
-    row.insert("Expected".into(), "100 EA".into());
-    row.insert("Actual".into(), "90 EA".into());
-    row.insert("Status".into(), "Open".into());
     rows.push(row);
     let mut write = NamedAttributes::new();
     write.insert("Exceptions".into(), AttributeValue::Rows(rows));
     xecm.write_attributes(order, category, &write)
         .await
         .map_err(|e| e.to_string())
+}
+
+const ESCALATED_EXCEPTION: &str = "EXC-4500001234-03";
+
+/// The third exception: never answered; the deadline schedule, fired on a clock advanced past
+/// its due date one reminder interval at a time, reminds ACME, then escalates.
+async fn escalation(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report) {
+    const WHAT: &str = "a third exception (missing confirmation, line 30, no Response Due) is published; ACME does not answer";
+    let started = Instant::now();
+    let raised = async {
+        let mut row = NamedAttributes::new();
+        row.insert("Exception ID".into(), ESCALATED_EXCEPTION.into());
+        row.insert("Type".into(), "missing_confirmation".into());
+        row.insert("Line".into(), AttributeValue::Integer(30));
+        row.insert("Expected".into(), "an 855 for line 30".into());
+        row.insert("Actual".into(), "none".into());
+        row.insert("Owner".into(), AttributeValue::User(1000));
+        row.insert("Status".into(), "Open".into());
+        add_exception(ctx, order, row).await?;
+        poll(ctx).await?;
+        let status = column_of(ctx, order, ESCALATED_EXCEPTION, "Status").await?;
+        if status != "Awaiting Supplier" {
+            return Err(format!("Status = {status}, expected Awaiting Supplier"));
+        }
+        let (_, timeline) = latest_timeline(ctx, order, ESCALATED_EXCEPTION).await?;
+        let due = timeline["due_at"]
+            .as_str()
+            .and_then(|d| OffsetDateTime::parse(d, &Rfc3339).ok())
+            .ok_or_else(|| format!("the timeline has no due date: {}", timeline["due_at"]))?;
+        if due <= OffsetDateTime::now_utc() {
+            return Err(format!("due {due} is not in the future"));
+        }
+        let thread = column_of(ctx, order, ESCALATED_EXCEPTION, "TG Thread ID").await?;
+        Ok((
+            due,
+            thread.clone(),
+            format!("row {ESCALATED_EXCEPTION} published on TG thread {thread}; Status = {status}; due {due} (the configured hours for its type and partner)"),
+        ))
+    }
+    .await;
+    let (due, thread) = match raised {
+        Ok((due, thread, detail)) => {
+            report.check::<String>(UC, WHAT, started, Ok(detail));
+            (due, thread)
+        }
+        Err(e) => {
+            report.check::<String>(UC, WHAT, started, Err(e));
+            return;
+        }
+    };
+    let config = match PoExceptionConfig::from_source(&ConfigSource::from_env()) {
+        Ok(config) => config,
+        Err(e) => {
+            report.check::<String>(
+                UC,
+                "read po-exception's configuration",
+                started,
+                Err(e.to_string()),
+            );
+            return;
+        }
+    };
+    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+    let later = PoException::function(
+        ctx.platforms.platform_at(po_exception::NAME, clock.clone()),
+        config.clone(),
+    );
+    let Some(schedule) = later
+        .spec()
+        .schedules
+        .iter()
+        .find(|s| s.name == "po-exception-deadlines")
+        .copied()
+    else {
+        report.check::<String>(
+            UC,
+            "find the po-exception-deadlines schedule",
+            started,
+            Err("the manifest lost po-exception-deadlines".into()),
+        );
+        return;
+    };
+    let key = format!("{order}#{ESCALATED_EXCEPTION}");
+    let interval = config.reminder_interval;
+    // Before the due date nothing is sent; then one reminder per interval, then escalation.
+    for n in 0..=config.max_reminders + 1 {
+        let started = Instant::now();
+        if n == 1 {
+            clock.set(due + time::Duration::minutes(1));
+        } else if n > 1 {
+            clock.advance(interval);
+        }
+        let at = clock.now();
+        let swept = async {
+            let summary = schedules::fire(&later, &schedule).await?;
+            let messages = thread_messages(ctx, &thread).await?;
+            let status = column_of(ctx, order, ESCALATED_EXCEPTION, "Status").await?;
+            let reminded = summary["deadlines"]["reminded"].to_string();
+            let escalated = summary["deadlines"]["escalated"].to_string();
+            let reminders = messages
+                .iter()
+                .filter(|m| m["structured"]["reminder"].is_u64())
+                .count();
+            let escalations: Vec<&Value> = messages
+                .iter()
+                .filter(|m| m["structured"]["escalated"] == true)
+                .collect();
+            if n == 0 {
+                return if reminders == 0 && !reminded.contains(&key) {
+                    Ok(format!("clock {at}, before the due date: nothing sent; Status = {status}"))
+                } else {
+                    Err(format!("reminded before the due date: {summary}"))
+                };
+            }
+            if n <= config.max_reminders {
+                let expected = u64::from(n);
+                let last = messages.last().map(|m| m["structured"]["reminder"].clone());
+                if !reminded.contains(&format!("{key}#{n}"))
+                    || reminders != usize::try_from(n).unwrap_or(usize::MAX)
+                    || last != Some(Value::from(expected))
+                    || status != "Awaiting Supplier"
+                {
+                    return Err(format!(
+                        "reminder {n} expected: sweep {summary}; {reminders} reminders on the thread; Status = {status}"
+                    ));
+                }
+                return Ok(format!(
+                    "clock {at}: reminder {n} of {} posted on TG thread {thread} (action_request due {due}); Status = {status}",
+                    config.max_reminders
+                ));
+            }
+            let [escalation] = escalations.as_slice() else {
+                return Err(format!(
+                    "{} escalation messages on the thread; sweep {summary}",
+                    escalations.len()
+                ));
+            };
+            let owner = escalation["structured"]["owner"].as_str().unwrap_or_default();
+            let states = timeline_states(ctx, order, ESCALATED_EXCEPTION).await?;
+            if !escalated.contains(&key)
+                || status != "Escalated"
+                || owner != "xECM user 1000"
+                || !states.ends_with("escalated")
+            {
+                return Err(format!(
+                    "sweep {summary}; Status = {status}; owner {owner:?}; timeline {states}"
+                ));
+            }
+            Ok(format!(
+                "clock {at}: Status = {status}; owner named: {owner}; to the partner's contact {}: \"{}\"; Exceptions/{ESCALATED_EXCEPTION}/timeline.json: {states}",
+                escalation["structured"]["contact"].as_str().unwrap_or("none known"),
+                escalation["body"].as_str().unwrap_or_default()
+            ))
+        }
+        .await;
+        let what = match n {
+            0 => "the deadline schedule before the due date sends nothing".to_owned(),
+            n if n <= config.max_reminders => format!(
+                "clock advanced {}: the deadline schedule sends reminder {n}",
+                if n == 1 {
+                    "past the due date".to_owned()
+                } else {
+                    format!("{} h more", interval.as_secs() / 3600)
+                }
+            ),
+            _ => {
+                "clock advanced past the last reminder: the exception is escalated, the owner named"
+                    .to_owned()
+            }
+        };
+        if !report.check(UC, what, started, swept) {
+            return;
+        }
+    }
+}
+
+/// The messages of a thread, as ACME reads them.
+async fn thread_messages(ctx: &DemoContext<'_>, thread: &str) -> Result<Vec<Value>, String> {
+    let page = get(
+        ctx,
+        &format!("__sim/partners/{PARTNER}/threads/{thread}/messages"),
+    )
+    .await?;
+    Ok(page["items"].as_array().cloned().unwrap_or_default())
 }
 
 async fn set_column(
