@@ -3,14 +3,23 @@
 //! `Approvals`. The approver approves in their own session: issued — one campaign per
 //! affected partner listing only its lots. FreshMart reports all quantities destroyed with a
 //! photo; MediSupply declares itself not affected; the rollup is shown and the evidence bundle
-//! exported into the workspace.
+//! exported into the workspace. Then the QA manager adds a lot after the approval (a new
+//! distribution version and a `Lots` row): the recall goes back to `pending approval` with the
+//! delta filed, the approver approves the delta and only ACME, the one partner it concerns,
+//! gets version 2 listing only the new lot. The approver asks to close while lots are short:
+//! the recall waits, the shortfall filed. ACME answers both its campaigns and MediSupply
+//! corrects its answer (gridlink keeps both answers); every lot reaches 100 %; the next poll
+//! closes the recall: a closeout notice to every partner (its lots only), `Status` `closed`,
+//! the closeout record and the final bundle filed. (Not shown: overdue → reminded →
+//! escalated, which needs a clock the local stack does not advance — the tests
+//! `an_unanswered_partner_is_reminded_then_escalated_once` show it.)
 
 use super::wait_for;
 use std::time::{Duration, Instant};
 
 use gridlink_xecm::{
-    AttributeLookup, AttributeValue, CategoryId, NamedAttributes, NodeId, WorkspaceTypeId,
-    Workspaces, XecmAuth, XecmClient, XecmConfig,
+    AttributeLookup, AttributeValue, BytesSource, CategoryId, NamedAttributes, NewVersion, NodeId,
+    WorkspaceTypeId, Workspaces, XecmAuth, XecmClient, XecmConfig,
 };
 use serde_json::{Value, json};
 
@@ -89,12 +98,439 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let bundle = bundle(ctx, incident).await;
-    report.check(
+    if !report.check(
         UC,
         "evidence bundle exported (POST /recall-campaign/recalls/RC-2026-0007/bundle), filed in Evidence Bundle",
         started,
         bundle,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let amended = amendment(ctx, &qa, &approver, incident).await;
+    if !report.check(
+        UC,
+        "a lot added after approval → pending approval, the delta approved → version 2 to ACME only, its new lot only",
+        started,
+        amended,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let waiting = closing_waits(ctx, &approver, incident).await;
+    if !report.check(
+        UC,
+        "the approver asks to close while lots are short → still closing, the shortfall filed in Approvals",
+        started,
+        waiting,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let accounted = remaining_answers(ctx, incident).await;
+    if !report.check(
+        UC,
+        "ACME answers versions 1 and 2, MediSupply corrects its answer → every lot 100 % accounted for",
+        started,
+        accounted,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let closed = closed(ctx, incident).await;
+    report.check(
+        UC,
+        "the recall closes: a closeout notice to every partner (its lots only), Status = closed, final bundle filed",
+        started,
+        closed,
     );
+}
+
+/// The distribution after the amendment: lot L2026-0420 shipped to ACME.
+const AMENDED_DISTRIBUTION: &str = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_acme,L2026-0420,100,EA,2026-04-25\n";
+const NEW_LOT: &str = "L2026-0420";
+const PARTNERS: [&str; 3] = ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"];
+
+/// The `Lots` as xECM holds them with lot L2026-0420 added, as the QA manager edits the set.
+async fn amended_lots(qa: &XecmClient, incident: NodeId) -> Result<AttributeValue, String> {
+    let values = qa
+        .read_attributes(incident, category())
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(AttributeValue::Rows(mut rows)) = values.get("Lots").cloned() else {
+        return Err(format!("the incident has no Lots set: {values:?}"));
+    };
+    let mut row = NamedAttributes::new();
+    row.insert("Lot Code".into(), NEW_LOT.into());
+    row.insert("GTIN".into(), "04012345000048".into());
+    row.insert("Material".into(), "M-SEAL-900".into());
+    row.insert("Quantity".into(), AttributeValue::Integer(300));
+    row.insert("Unit".into(), "EA".into());
+    rows.push(row);
+    Ok(AttributeValue::Rows(rows))
+}
+
+/// The recall notices (not closeouts) a partner sees.
+async fn notices(ctx: &DemoContext<'_>, partner: &str) -> Result<Vec<Value>, String> {
+    Ok(partner_campaigns(ctx, partner)
+        .await?
+        .into_iter()
+        .filter(|c| c["kind"] == "recall_notice")
+        .collect())
+}
+
+/// A partner's amendment (version 2) and its first notice.
+fn versions(notices: &[Value]) -> Result<(&Value, &Value), String> {
+    let is_v2 = |c: &&Value| {
+        c["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("amendment v2"))
+    };
+    let (Some(v2), Some(v1), 2) = (
+        notices.iter().find(is_v2),
+        notices.iter().find(|c| !is_v2(c)),
+        notices.len(),
+    ) else {
+        return Err(format!(
+            "expected a first notice and an amendment v2, found {} notices: {:?}",
+            notices.len(),
+            notices.iter().map(|c| &c["title"]).collect::<Vec<_>>()
+        ));
+    };
+    Ok((v2, v1))
+}
+
+fn lots_of(campaign: &Value) -> std::collections::BTreeSet<String> {
+    campaign["response_form"]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            f["name"]
+                .as_str()?
+                .split_once('.')
+                .map(|(lot, _)| lot.to_owned())
+        })
+        .collect()
+}
+
+async fn status(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    let values = ctx
+        .platforms
+        .xecm()
+        .read_attributes(incident, category())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match values.get("Status") {
+        Some(AttributeValue::Text(text)) => text.clone(),
+        other => format!("{other:?}"),
+    })
+}
+
+async fn amendment(
+    ctx: &DemoContext<'_>,
+    qa: &XecmClient,
+    approver: &XecmClient,
+    incident: NodeId,
+) -> Result<String, String> {
+    let distribution = ctx
+        .platforms
+        .xecm()
+        .node_at_path(incident, "Approvals/Distribution.csv")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("Approvals/Distribution.csv is missing")?;
+    qa.add_document_version(
+        distribution.id,
+        &NewVersion {
+            file_name: "Distribution.csv".into(),
+            mime_type: Some("text/csv".into()),
+            description: format!("lot {NEW_LOT} added: 100 EA to prt_acme"),
+            major: false,
+        },
+        &BytesSource(bytes::Bytes::from_static(AMENDED_DISTRIBUTION.as_bytes())),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let lots = amended_lots(qa, incident).await?;
+    write(qa, incident, &[("Lots", lots)]).await?;
+    let held = poll(ctx).await?;
+    if !held.to_string().contains("awaits approval") {
+        return Err(format!("the amendment was not held for approval: {held}"));
+    }
+    let standing = status(ctx, incident).await?;
+    if standing != "pending approval" {
+        return Err(format!("Status is {standing:?}, not pending approval"));
+    }
+    let approvals = children(ctx, incident, "Approvals").await?;
+    let held_doc = approvals
+        .iter()
+        .find(|n| n.starts_with("Amendment pending approval"))
+        .ok_or_else(|| format!("no amendment filed for the approver: {approvals:?}"))?
+        .clone();
+    let before = notices(ctx, "prt_acme").await?.len();
+    if before != 1 {
+        return Err(format!(
+            "ACME sees {before} notices before the delta is approved"
+        ));
+    }
+    write(
+        approver,
+        incident,
+        &[
+            ("Approved By", AttributeValue::User(1003)),
+            ("Status", AttributeValue::Text("approved".into())),
+        ],
+    )
+    .await?;
+    poll(ctx).await?;
+    let standing = status(ctx, incident).await?;
+    if standing != "active" {
+        return Err(format!("Status is {standing:?} after the delta's approval"));
+    }
+    let acme = notices(ctx, "prt_acme").await?;
+    let (v2, v1) = versions(&acme)?;
+    if lots_of(v1).contains(NEW_LOT) {
+        return Err(format!("ACME's version 1 changed: {v1}"));
+    }
+    let lots = lots_of(v2);
+    if lots.len() != 1 || !lots.contains(NEW_LOT) {
+        return Err(format!(
+            "ACME's version 2 lists {lots:?}, not only {NEW_LOT}"
+        ));
+    }
+    for partner in ["prt_rc_freshmart", "prt_rc_medisupply"] {
+        let theirs = notices(ctx, partner).await?.len();
+        if theirs != 1 {
+            return Err(format!(
+                "{partner} sees {theirs} recall notices: the delta is not theirs"
+            ));
+        }
+    }
+    Ok(format!(
+        "Distribution.csv v2 + Lots row {NEW_LOT} → Status pending approval, Approvals › {held_doc}; approved by user 1003 → prt_acme: {} \"{}\" lots {lots:?}; prt_rc_freshmart and prt_rc_medisupply: nothing new",
+        v2["campaign_id"].as_str().unwrap_or("?"),
+        v2["title"].as_str().unwrap_or("?"),
+    ))
+}
+
+async fn closing_waits(
+    ctx: &DemoContext<'_>,
+    approver: &XecmClient,
+    incident: NodeId,
+) -> Result<String, String> {
+    write(
+        approver,
+        incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await?;
+    let run = poll(ctx).await?;
+    let text = run.to_string();
+    if !text.contains("effectiveness below") {
+        return Err(format!("closing was not held back: {run}"));
+    }
+    let standing = status(ctx, incident).await?;
+    if standing != "closing" {
+        return Err(format!("Status is {standing:?}, not closing"));
+    }
+    let approvals = children(ctx, incident, "Approvals").await?;
+    let waiting = approvals
+        .iter()
+        .find(|n| n.starts_with("Closeout waiting"))
+        .ok_or_else(|| format!("no shortfall filed: {approvals:?}"))?;
+    for partner in PARTNERS {
+        if partner_campaigns(ctx, partner)
+            .await?
+            .iter()
+            .any(|c| c["kind"] == "announcement")
+        {
+            return Err(format!("{partner} got a closeout while lots are short"));
+        }
+    }
+    Ok(format!(
+        "Status stays closing; Approvals › {waiting}; no closeout sent"
+    ))
+}
+
+async fn respond(
+    ctx: &DemoContext<'_>,
+    partner: &str,
+    campaign: &Value,
+    form_data: Value,
+) -> Result<(), String> {
+    let id = campaign["campaign_id"]
+        .as_str()
+        .ok_or_else(|| format!("a campaign of {partner} without an id"))?;
+    let answer = ctx
+        .http
+        .post(format!(
+            "{}/__sim/partners/{partner}/campaigns/{id}/respond",
+            ctx.tg_url.trim_end_matches('/')
+        ))
+        .json(&json!({ "form_data": form_data }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !answer.status().is_success() {
+        return Err(format!(
+            "{partner}'s answer to {id} was refused: {}",
+            answer.text().await.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// A form accounting for every unit of `lots` as `how` (returned or destroyed).
+fn accounted(lots: &[(&str, i64)], how: &str) -> Value {
+    let mut form = json!({"acknowledged": true, "affected": true, "further_distributed": false, "disposition_date": "2026-12-03"});
+    for (lot, quantity) in lots {
+        for field in ["on_hand", "quarantined", "returned", "destroyed"] {
+            form[format!("{lot}.{field}")] = json!(if field == how { *quantity } else { 0 });
+        }
+    }
+    form
+}
+
+async fn remaining_answers(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    let acme = notices(ctx, "prt_acme").await?;
+    let (v2, v1) = versions(&acme)?;
+    respond(
+        ctx,
+        "prt_acme",
+        v1,
+        accounted(&[("L2026-0412", 400)], "returned"),
+    )
+    .await?;
+    respond(
+        ctx,
+        "prt_acme",
+        v2,
+        accounted(&[(NEW_LOT, 100)], "destroyed"),
+    )
+    .await?;
+    let medi = notices(ctx, "prt_rc_medisupply").await?;
+    let [medi] = medi.as_slice() else {
+        return Err(format!("MediSupply sees {} recall notices", medi.len()));
+    };
+    respond(
+        ctx,
+        "prt_rc_medisupply",
+        medi,
+        accounted(&[("L2026-0415", 250)], "quarantined"),
+    )
+    .await?;
+    let url = format!(
+        "{}/{UC}/recalls/{RECALL}",
+        ctx.gateway_url.trim_end_matches('/')
+    );
+    let rollup: Value = wait_for(
+        Duration::from_secs(30),
+        || async {
+            ctx.http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json::<Value>()
+                .await
+                .map_err(|e| e.to_string())
+        },
+        |r: &Value| {
+            r["lots"].as_array().is_some_and(|lots| {
+                lots.len() == 3 && lots.iter().all(|l| l["effectiveness_pct"] == 100.0)
+            }) && r["partners"].as_array().is_some_and(|p| {
+                p.iter()
+                    .any(|p| p["partner_id"] == "prt_rc_medisupply" && p["answers"] == 2)
+            })
+        },
+    )
+    .await?;
+    let medi_filed = children(ctx, incident, "Partner Responses/prt_rc_medisupply").await?;
+    let answers = medi_filed
+        .iter()
+        .filter(|n| n.starts_with("Answer "))
+        .count();
+    if answers != 2 {
+        return Err(format!(
+            "MediSupply's folder holds {answers} answers, expected both: {medi_filed:?}"
+        ));
+    }
+    let lots: Vec<String> = rollup["lots"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            format!(
+                "{} {} of {} ({}%)",
+                l["lot_code"].as_str().unwrap_or("?"),
+                l["accounted"],
+                l["shipped"],
+                l["effectiveness_pct"]
+            )
+        })
+        .collect();
+    Ok(format!(
+        "{}; MediSupply's first answer (not affected) and its correction both kept in Partner Responses; partners by state {}",
+        lots.join("; "),
+        rollup["by_state"]
+    ))
+}
+
+async fn closed(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    let mut standing = String::new();
+    for _ in 0..3 {
+        poll(ctx).await?;
+        standing = status(ctx, incident).await?;
+        if standing == "closed" {
+            break;
+        }
+    }
+    if standing != "closed" {
+        return Err(format!("Status is {standing:?} after three polls"));
+    }
+    let mut lines = Vec::new();
+    for partner in PARTNERS {
+        let closeouts: Vec<Value> = partner_campaigns(ctx, partner)
+            .await?
+            .into_iter()
+            .filter(|c| c["kind"] == "announcement")
+            .collect();
+        let [closeout] = closeouts.as_slice() else {
+            return Err(format!(
+                "{partner} got {} closeout notices, expected one",
+                closeouts.len()
+            ));
+        };
+        let message = closeout["message"].as_str().unwrap_or_default();
+        if !message.contains("Closeout") {
+            return Err(format!("{partner}'s closeout reads {message:?}"));
+        }
+        if partner == "prt_acme" && message.contains("L2026-0415") {
+            return Err(format!(
+                "ACME's closeout names a lot it never had: {message}"
+            ));
+        }
+        lines.push(format!(
+            "{partner}: {}",
+            closeout["campaign_id"].as_str().unwrap_or("?")
+        ));
+    }
+    let approvals = children(ctx, incident, "Approvals").await?;
+    let record = format!("Closeout {RECALL}.txt");
+    if !approvals.contains(&record) {
+        return Err(format!("no {record} in Approvals: {approvals:?}"));
+    }
+    let evidence = children(ctx, incident, "Evidence Bundle").await?;
+    Ok(format!(
+        "Status = closed; closeout notices {}; Approvals › {record}; Evidence Bundle › {}",
+        lines.join(", "),
+        evidence.join(", ")
+    ))
 }
 
 async fn bundle(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
@@ -251,7 +687,7 @@ async fn approval(
     .await?;
     poll(ctx).await?;
     let mut lines = Vec::new();
-    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+    for partner in PARTNERS {
         let campaigns = partner_campaigns(ctx, partner).await?;
         let [campaign] = campaigns.as_slice() else {
             return Err(format!(
@@ -259,17 +695,7 @@ async fn approval(
                 campaigns.len()
             ));
         };
-        let lots: std::collections::BTreeSet<String> = campaign["response_form"]["fields"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| {
-                f["name"]
-                    .as_str()?
-                    .split_once('.')
-                    .map(|(lot, _)| lot.to_owned())
-            })
-            .collect();
+        let lots = lots_of(campaign);
         lines.push(format!(
             "{partner}: {} lots {:?}",
             campaign["campaign_id"].as_str().unwrap_or("?"),
