@@ -143,6 +143,32 @@ fn refuse(code: &'static str, reason: impl Into<String>) -> Refusal {
     }
 }
 
+/// The refusal when the distribution version to be issued was added after the approval: a
+/// change of the distribution, like one of `Lots`, must be approved again. (The audit and
+/// the version dates are to the second: a version added within the approval's second is
+/// taken as approved with it.)
+fn distribution_after_approval(
+    distribution: &Pinned,
+    added: Option<OffsetDateTime>,
+    approved_at: Option<OffsetDateTime>,
+) -> Option<Refusal> {
+    let (Some(added), Some(approved_at)) = (added, approved_at) else {
+        return None;
+    };
+    (added > approved_at).then(|| {
+        refuse(
+            "distribution-changed-after-approval",
+            format!(
+                "the distribution `{}` got version {} at {} after the approval at {}: the approver must approve again",
+                distribution.name,
+                distribution.version,
+                rfc3339(added),
+                rfc3339(approved_at)
+            ),
+        )
+    })
+}
+
 impl RecallCampaign {
     /// Reads one incident workspace and does what its status asks: issue it (after the
     /// four-eyes checks) or resume its fan-out. Safe to repeat.
@@ -288,9 +314,10 @@ impl RecallCampaign {
                 ),
             )));
         }
-        if let Err(refusal) = self.check_audit(workspace.id, approver).await? {
-            return Ok(Err(refusal));
-        }
+        let approved_at = match self.check_audit(workspace.id, approver).await? {
+            Ok(approved_at) => approved_at,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         if sheet.lots.is_empty() {
             return Ok(Err(refuse("no-lots", "the `Lots` set is empty")));
         }
@@ -314,7 +341,12 @@ impl RecallCampaign {
                 ),
             )));
         };
-        let distribution = self.pin(&distribution).await?;
+        let (distribution, distribution_added) = self.pin_dated(&distribution).await?;
+        if let Some(refusal) =
+            distribution_after_approval(&distribution, distribution_added, approved_at)
+        {
+            return Ok(Err(refusal));
+        }
         let text = self.download_text(&distribution).await?;
         let shipments = match parse_distribution(&text) {
             Ok(shipments) => shipments,
@@ -361,12 +393,12 @@ impl RecallCampaign {
     }
 
     /// Who the audit says set `Status` to approved and last wrote `Approved By` — both must
-    /// be the approver named.
+    /// be the approver named; when the approval was (the audit entry's time, if it has one).
     async fn check_audit(
         &self,
         workspace: NodeId,
         approver: i64,
-    ) -> Result<Result<(), Refusal>, RecallError> {
+    ) -> Result<Result<Option<OffsetDateTime>, Refusal>, RecallError> {
         let category = self.config.category.get();
         let trail = self.platform.xecm.audit_trail(workspace, None).await?;
         // The trail is newest first.
@@ -416,8 +448,10 @@ impl RecallCampaign {
                 "xECM's audit shows the `Lots` set changed after the approval: the approver must approve again",
             )));
         }
+        let approved_at = position(attr::STATUS, Some(RecallStatus::Approved.as_str()))
+            .and_then(|index| trail[index].audit_date);
         match last_change(attr::APPROVED_BY, None) {
-            Some(user) if user == Some(approver) => Ok(Ok(())),
+            Some(user) if user == Some(approver) => Ok(Ok(approved_at)),
             user => Ok(Err(refuse(
                 "approver-named-by-other",
                 format!(
@@ -451,18 +485,23 @@ impl RecallCampaign {
     }
 
     async fn pin(&self, document: &Node) -> Result<Pinned, RecallError> {
-        let version = self
-            .platform
-            .xecm
-            .versions(document.id)
-            .await?
-            .pop()
-            .map_or(1, |v| v.version_number);
-        Ok(Pinned {
-            document_id: document.id.get(),
-            name: document.name.clone(),
-            version,
-        })
+        Ok(self.pin_dated(document).await?.0)
+    }
+
+    /// [`Self::pin`], with when the pinned version was added (if xECM says).
+    async fn pin_dated(
+        &self,
+        document: &Node,
+    ) -> Result<(Pinned, Option<OffsetDateTime>), RecallError> {
+        let latest = self.platform.xecm.versions(document.id).await?.pop();
+        Ok((
+            Pinned {
+                document_id: document.id.get(),
+                name: document.name.clone(),
+                version: latest.as_ref().map_or(1, |v| v.version_number),
+            },
+            latest.and_then(|v| v.create_date),
+        ))
     }
 
     pub(crate) async fn download_text(&self, pinned: &Pinned) -> Result<String, RecallError> {
@@ -1048,5 +1087,46 @@ impl RecallCampaign {
             .unwrap_or_default()
             .to_owned();
         Ok((campaign_id, ran_now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &Rfc3339).expect("time")
+    }
+
+    #[test]
+    fn a_distribution_version_added_after_the_approval_is_refused() {
+        let pinned = Pinned {
+            document_id: 9,
+            name: "Distribution.csv".into(),
+            version: 2,
+        };
+        let approved = Some(at("2026-12-03T10:00:00Z"));
+        let refusal =
+            distribution_after_approval(&pinned, Some(at("2026-12-03T10:00:01Z")), approved)
+                .expect("refused");
+        assert_eq!(refusal.code, "distribution-changed-after-approval");
+        assert!(
+            refusal
+                .reason
+                .contains("`Distribution.csv` got version 2 at 2026-12-03T10:00:01Z"),
+            "{}",
+            refusal.reason
+        );
+        for before_or_with in ["2026-12-03T09:59:59Z", "2026-12-03T10:00:00Z"] {
+            assert!(
+                distribution_after_approval(&pinned, Some(at(before_or_with)), approved).is_none(),
+                "{before_or_with}"
+            );
+        }
+        // Without dates (a server that does not say), the audit's `Lots` check stands alone.
+        assert!(distribution_after_approval(&pinned, None, approved).is_none());
+        assert!(
+            distribution_after_approval(&pinned, Some(at("2027-01-01T00:00:00Z")), None).is_none()
+        );
     }
 }

@@ -371,12 +371,64 @@ pub async fn generated_incident(
     partners: &[String],
     extra_rows: &str,
 ) -> NodeId {
+    let mut csv = String::from("partner_id,lot_code,quantity,unit,shipped_on\n");
+    for (i, partner) in partners.iter().enumerate() {
+        let _ = writeln!(csv, "{partner},GA-1,{},EA,2026-05-01", 10 + i);
+        if i % 2 == 1 {
+            let _ = writeln!(csv, "{partner},GB-2,5,EA,2026-05-02");
+        }
+    }
+    csv.push_str(extra_rows);
+    generated_incident_with(
+        world,
+        recall_id,
+        &[("GA-1".into(), 1_000_000), ("GB-2".into(), 500_000)],
+        csv,
+    )
+    .await
+}
+
+/// The lot codes of [`generated_lots_incident`]: `GL-01`…
+pub fn generated_lot(i: usize) -> String {
+    format!("GL-{i:02}")
+}
+
+/// The generator for many lots: `lots` lots, each shipped to every partner (`10 + i` units
+/// of lot `i`).
+pub async fn generated_lots_incident(
+    world: &World,
+    recall_id: &str,
+    partners: &[String],
+    lots: usize,
+) -> NodeId {
+    let mut csv = String::from("partner_id,lot_code,quantity,unit,shipped_on\n");
+    for partner in partners {
+        for i in 1..=lots {
+            let _ = writeln!(
+                csv,
+                "{partner},{},{},EA,2026-05-01",
+                generated_lot(i),
+                10 + i
+            );
+        }
+    }
+    let codes: Vec<(String, i64)> = (1..=lots).map(|i| (generated_lot(i), 1_000_000)).collect();
+    generated_incident_with(world, recall_id, &codes, csv).await
+}
+
+/// A new incident workspace for `recall_id` with `lots` (code, quantity), a notice and the
+/// distribution `csv`. Initiated by the QA manager.
+pub async fn generated_incident_with(
+    world: &World,
+    recall_id: &str,
+    lots: &[(String, i64)],
+    csv: String,
+) -> NodeId {
     let lots = AttributeValue::Rows(
-        [("GA-1", 1_000_000), ("GB-2", 500_000)]
-            .iter()
+        lots.iter()
             .map(|(code, quantity)| {
                 let mut row = NamedAttributes::new();
-                row.insert("Lot Code".into(), (*code).into());
+                row.insert("Lot Code".into(), code.as_str().into());
                 row.insert("GTIN".into(), "04012345000031".into());
                 row.insert("Material".into(), "M-GEN".into());
                 row.insert("Quantity".into(), AttributeValue::Integer(*quantity));
@@ -409,14 +461,6 @@ pub async fn generated_incident(
         .expect("incident created")
         .workspace
         .id;
-    let mut csv = String::from("partner_id,lot_code,quantity,unit,shipped_on\n");
-    for (i, partner) in partners.iter().enumerate() {
-        let _ = writeln!(csv, "{partner},GA-1,{},EA,2026-05-01", 10 + i);
-        if i % 2 == 1 {
-            let _ = writeln!(csv, "{partner},GB-2,5,EA,2026-05-02");
-        }
-    }
-    csv.push_str(extra_rows);
     file(world, workspace, "Approvals", "Distribution.csv", csv).await;
     file(
         world,
