@@ -1583,9 +1583,10 @@ fn met(figure: f64, goal: f64) -> &'static str {
     if figure <= goal { "met" } else { "NOT met" }
 }
 
-/// The benchmark of docs/benchmarks.md (recall-campaign), every goal of issue 16 item 8; run
-/// optimised with
-/// `cargo test -p recall-campaign --profile perf --test recall -- --ignored bench_500 --nocapture`.
+/// The benchmark of docs/benchmarks.md (recall-campaign), every goal of issue 16 item 8; the
+/// figures there come from
+/// `cargo test -p recall-campaign --profile local --test recall -- --ignored bench_500 --nocapture`
+/// (`--profile perf` optimises fully, at the price of its own build of every dependency).
 /// 500 generated partners × 20 lots each, embedded storage, both simulators in this process:
 /// 1. the issue without faults (approval → `active`), then 100 partners answer every lot with
 ///    a photo, the rollup route (3 calls) and the evidence bundle, each timed; the process's
@@ -1619,6 +1620,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
     let started = std::time::Instant::now();
     let polls = until_active(&world, incident, 5).await;
     let issue = started.elapsed();
+    let (rss_issued, _) = rss_kib();
     assert_eq!(campaigns_of_recall(&world, "RC-BENCH-500").await, N);
     let answers_started = std::time::Instant::now();
     for partner in partners.iter().take(ANSWERED) {
@@ -1663,6 +1665,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         deliver(&world, event).await;
     }
     let answers_time = answers_started.elapsed();
+    let (rss_answered, _) = rss_kib();
     let mut rollup_times = Vec::new();
     for _ in 0..3 {
         let started = std::time::Instant::now();
@@ -1679,6 +1682,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
             .count();
         assert_eq!(answered, ANSWERED, "{}", rollup["by_state"]);
     }
+    let (rss_rolled_up, _) = rss_kib();
     let started = std::time::Instant::now();
     let (code, bundle) = bundle_route(&world, "RC-BENCH-500").await;
     let bundle_time = started.elapsed();
@@ -1720,7 +1724,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         vec![("FANOUT_PER_RUN".into(), (N / 2).to_string())],
     )
     .await;
-    let world = world(stack).await;
+    let world = common::world(stack).await;
     let crashed = generated_lots_incident(&world, "RC-BENCH-CRASH", &partners, LOTS).await;
     approve_as(&world.approver, crashed, APPROVER).await;
     let started = std::time::Instant::now();
@@ -1762,7 +1766,8 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
          BENCH {ANSWERED} answers x {LOTS} lots with a photo, delivered: {:.1} s\n\
          BENCH rollup route ({N} partners x {LOTS} lots): {} ms [goal <= 1000 ms: {}]\n\
          BENCH bundle ({N} partners): {:.1} s, {} entries, {} bytes [goal <= 30 s: {}]\n\
-         BENCH RSS: {} MiB before the issue, {} MiB after the bundle (growth {growth_mib:.1} MiB) [goal <= 64 MiB: {}], peak {} MiB; {} MiB after the 429 run",
+         BENCH RSS: {} MiB before the issue, {} MiB after the bundle (growth {growth_mib:.1} MiB) [goal <= 64 MiB: {}], peak {} MiB; {} MiB after the 429 run\n\
+         BENCH RSS by step (MiB, the simulators in this process included): {} after the issue, {} after the answers, {} after the rollups, {} after the bundle",
         issue.as_secs_f64(),
         met(issue.as_secs_f64(), 60.0),
         N + N / 4,
@@ -1787,5 +1792,9 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         met(growth_mib, 64.0),
         rss_peak / 1024,
         rss_end / 1024,
+        rss_issued / 1024,
+        rss_answered / 1024,
+        rss_rolled_up / 1024,
+        rss_after / 1024,
     );
 }
