@@ -10,12 +10,21 @@
 //! the recall waits, the shortfall filed. ACME answers both its campaigns and MediSupply
 //! corrects its answer (gridlink keeps both answers); every lot reaches 100 %; the next poll
 //! closes the recall: a closeout notice to every partner (its lots only), `Status` `closed`,
-//! the closeout record and the final bundle filed. (Not shown: overdue → reminded →
-//! escalated, which needs a clock the local stack does not advance — the tests
-//! `an_unanswered_partner_is_reminded_then_escalated_once` show it.)
+//! the closeout record and the final bundle filed. Before the amendment, ACME, which has not
+//! answered, goes overdue → reminded → escalated: the deadlines schedule fired by a second
+//! recall-campaign over the same storage, xECM and TG reading a manual clock set past the due
+//! time, then past `Escalate After Hours` (the running stack keeps the wall clock).
 
 use super::wait_for;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use gridlink_core::clock::{Clock, ManualClock};
+use gridlink_core::config::ConfigSource;
+use gridlink_lambda::Handler;
+use recall_campaign::{RecallCampaign, RecallConfig};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use gridlink_xecm::{
     AttributeLookup, AttributeValue, BytesSource, CategoryId, NamedAttributes, NewVersion, NodeId,
@@ -108,6 +117,17 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     }
 
     let started = Instant::now();
+    let escalated = overdue(ctx, incident).await;
+    if !report.check(
+        UC,
+        "ACME does not answer: overdue → reminded → escalated (recall-campaign-deadlines fired later, on a manual clock)",
+        started,
+        escalated,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
     let amended = amendment(ctx, &qa, &approver, incident).await;
     if !report.check(
         UC,
@@ -148,6 +168,87 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         started,
         closed,
     );
+}
+
+/// The rollup as the route serves it.
+async fn rollup_now(ctx: &DemoContext<'_>) -> Result<Value, String> {
+    ctx.http
+        .get(format!(
+            "{}/{UC}/recalls/{RECALL}",
+            ctx.gateway_url.trim_end_matches('/')
+        ))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json::<Value>()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The deadlines schedule fired "later": a second recall-campaign over the same storage, xECM
+/// and TG reading a manual clock set past the due time, then past `Escalate After Hours`
+/// (the running stack keeps the wall clock its webhook signatures are checked against).
+async fn overdue(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    let config = RecallConfig::from_source(&ConfigSource::from_env()).map_err(|e| e.to_string())?;
+    let rollup = rollup_now(ctx).await?;
+    let due_at = rollup["due_at"]
+        .as_str()
+        .ok_or("the rollup has no due_at")?;
+    let due = OffsetDateTime::parse(due_at, &Rfc3339).map_err(|e| e.to_string())?;
+    let clock = Arc::new(ManualClock::new(due + time::Duration::minutes(1)));
+    let later = RecallCampaign::function(
+        ctx.platforms
+            .platform_at(recall_campaign::NAME, clock.clone()),
+        config,
+    );
+    let schedule = later
+        .spec()
+        .schedules
+        .iter()
+        .find(|s| s.name == "recall-campaign-deadlines")
+        .copied()
+        .ok_or("the manifest lost recall-campaign-deadlines")?;
+    let others = ["prt_rc_freshmart", "prt_rc_medisupply"];
+    let first = schedules::fire(&later, &schedule).await?;
+    let reminded = first["deadlines"]["reminded"].to_string();
+    if !reminded.contains("prt_acme") || others.iter().any(|p| reminded.contains(p)) {
+        return Err(format!(
+            "at {}: not the non-responder alone reminded: {first}",
+            clock.now()
+        ));
+    }
+    // The seed's `Escalate After Hours`.
+    let escalate_after = 96;
+    clock.set(due + time::Duration::hours(escalate_after) + time::Duration::minutes(1));
+    let second = schedules::fire(&later, &schedule).await?;
+    let escalated = second["deadlines"]["escalated"].to_string();
+    if !escalated.contains("prt_acme") || others.iter().any(|p| escalated.contains(p)) {
+        return Err(format!(
+            "at {}: not the non-responder alone escalated: {second}",
+            clock.now()
+        ));
+    }
+    let rollup = rollup_now(ctx).await?;
+    let acme = rollup["partners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["partner_id"] == "prt_acme")
+        .cloned()
+        .ok_or("ACME is not in the rollup")?;
+    if acme["reminders"] != 1 || acme["escalation"].is_null() {
+        return Err(format!("the rollup does not show it: {acme}"));
+    }
+    let filed = children(ctx, incident, "Partner Responses/prt_acme").await?;
+    let note = filed
+        .iter()
+        .find(|n| n.starts_with("Escalation prt_acme"))
+        .ok_or_else(|| format!("no escalation note filed: {filed:?}"))?;
+    Ok(format!(
+        "due {due_at}; at due + 1 min: reminder 1 to prt_acme only (FreshMart and MediSupply answered); at due + {escalate_after} h: escalated — TG message {} with an action_request, Partner Responses › prt_acme › {note}; the rollup shows {} escalated",
+        acme["escalation"]["message_id"].as_str().unwrap_or("?"),
+        rollup["escalated"]
+    ))
 }
 
 /// The distribution after the amendment: lot L2026-0420 shipped to ACME.
