@@ -51,8 +51,9 @@
 //!     without `Response Due` is due after the hours configured for its type, overridable
 //!     per partner, else `RESPONSE_DUE_HOURS`; reminders and escalation count from it.
 //!
-//! ## Not built yet
-//! - The benchmark of issue 14 (reply → filed p95; 1 000 open exceptions swept).
+//! ## Benchmark
+//! `tests/bench.rs` (ignored tests printing figures): reply → filed + timeline latency, and
+//! one deadline sweep over 1 000 open exceptions; figures and goals in docs/benchmarks.md.
 //!
 //! ## Routing rule: one filer per document
 //! po-exception files only thread messages and their files, and the 860 / ORDCHG it sends
