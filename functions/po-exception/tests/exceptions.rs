@@ -588,14 +588,7 @@ async fn ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_
             .len(),
         99
     );
-    let types = [
-        "price",
-        "quantity",
-        "date",
-        "missing_confirmation",
-        "unconfirmed_change",
-        "other",
-    ];
+    let types = po_exception::row::TYPES;
     let mut all = rows(&world, world.acme_order).await;
     let mut ids = vec![ACME_EXC.to_owned()];
     for (i, line) in [1_i64, 11, 31, 42, 55, 63, 77, 88, 99]
@@ -669,34 +662,19 @@ async fn ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_
 
     let mut events = Vec::new();
     for (id, thread) in &thread_of {
-        let form = reqwest::multipart::Form::new()
-            .text("body", format!("About {id}: corrected document attached."))
-            .text(
-                "structured",
-                json!({"response": "corrected_document"}).to_string(),
-            )
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(format!("answer for {id}\n").into_bytes())
-                    .file_name(format!("answer-{id}.txt"))
-                    .mime_str("text/plain")
-                    .expect("mime"),
-            );
-        let response = reqwest::Client::new()
-            .post(
-                world
-                    .tg_base
-                    .join(&format!(
-                        "__sim/partners/prt_acme/threads/{thread}/messages"
-                    ))
-                    .expect("url"),
-            )
-            .multipart(form)
-            .send()
-            .await
-            .expect("reply");
-        assert_eq!(response.status().as_u16(), 201);
-        let message: serde_json::Value = response.json().await.expect("json");
+        let (status, message) = reply(
+            &world,
+            "prt_acme",
+            thread,
+            &format!("About {id}: corrected document attached."),
+            "corrected_document",
+            Some((
+                format!("answer-{id}.txt").as_str(),
+                format!("answer for {id}\n").as_bytes(),
+            )),
+        )
+        .await;
+        assert_eq!(status, 201, "{message}");
         events.push(posted_event(&world, message["message_id"].as_str().expect("id")).await);
     }
     for event in events.iter().rev().chain(events.iter()) {

@@ -189,7 +189,7 @@ pub async fn reply(
     thread: &str,
     body: &str,
     response: &str,
-    file: Option<(&str, &'static [u8])>,
+    file: Option<(&str, &[u8])>,
 ) -> (u16, Value) {
     let mut form = reqwest::multipart::Form::new()
         .text("body", body.to_owned())
@@ -200,7 +200,7 @@ pub async fn reply(
     if let Some((name, bytes)) = file {
         form = form.part(
             "file",
-            reqwest::multipart::Part::bytes(bytes)
+            reqwest::multipart::Part::bytes(bytes.to_vec())
                 .file_name(name.to_owned())
                 .mime_str("text/plain")
                 .expect("mime"),
