@@ -259,3 +259,86 @@ pub async fn delete_node(stack: &Stack, node: NodeId) {
         .error_for_status()
         .expect("deleted");
 }
+
+/// The inbox item `function` keeps for a TG event, as it stands.
+///
+/// # Panics
+/// If the inbox cannot be read or holds no such item.
+pub async fn tg_inbox_item<U: gridlink_flow::UseCase>(
+    function: &gridlink_flow::Function<U>,
+    event: &Event,
+) -> gridlink_flow::InboxItem {
+    function
+        .platform()
+        .inbox
+        .get(gridlink_flow::TG_SOURCE, event.event_id.as_str())
+        .await
+        .expect("the inbox answers")
+        .unwrap_or_else(|| panic!("the inbox keeps event {}", event.event_id))
+}
+
+/// Serves `function`'s TG webhook route on `127.0.0.1:0` as API Gateway would (method, path,
+/// headers and body handed to the handler) and subscribes it in Trading Grid for exactly the
+/// event types its manifest entry declares — how the local runner and a deployment route TG
+/// webhooks to functions. The server lives as long as the test's runtime.
+///
+/// # Panics
+/// If the function has no TG webhook route, the port cannot be bound or TG refuses.
+pub async fn subscribe_as_declared(tg: &TgClient, function: std::sync::Arc<dyn Handler>) {
+    use gridlink_tgrid::model::subscriptions::NewSubscription;
+
+    let spec = function.spec();
+    let route = spec
+        .routes
+        .iter()
+        .find(|r| r.path.ends_with("/tg/events"))
+        .expect("a TG webhook route");
+    let handler = function.clone();
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let handler = handler.clone();
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 6 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            let request = HttpRequest {
+                method: parts.method.as_str().to_owned(),
+                path: parts.uri.path().to_owned(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                    .collect(),
+                body: body.to_vec(),
+                ..HttpRequest::default()
+            };
+            match handler.handle(Invocation::Http(request)).await {
+                Ok(Reply::Http(response)) => (
+                    axum::http::StatusCode::from_u16(response.status)
+                        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    response.body,
+                ),
+                _ => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, Vec::new()),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let subscription = NewSubscription {
+        url: format!("http://{address}{}", route.path),
+        event_types: spec
+            .tg_event_types
+            .iter()
+            .map(|t| EventType::from(*t))
+            .collect(),
+        filter: None,
+        secret: secrecy::SecretString::from(WEBHOOK_SECRET.to_owned()),
+    };
+    let key = gridlink_tgrid::IdempotencyKey::derive("test-subscription", &subscription.url);
+    tg.subscribe(&key, &subscription)
+        .await
+        .expect("TG takes the subscription");
+}

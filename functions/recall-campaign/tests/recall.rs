@@ -1497,12 +1497,114 @@ async fn a_429_storm_on_campaign_creates_leaves_exactly_one_campaign_per_partner
     assert!(dead.is_empty(), "nothing dead-lettered: {dead:?}");
 }
 
+/// supplier-onboarding subscribes to `campaign.response_received` too: an answer to its
+/// annual attestation campaign (external reference `gridlink-onboarding:coc-<year>`, kind
+/// `onboarding`) reaching recall-campaign is acknowledged and settled as ignored — no recall
+/// partner touched, nothing filed, nothing dead-lettered.
+async fn an_onboarding_campaign_answer_is_acknowledged_and_changes_nothing(stack: Stack) {
+    use gridlink_tgrid::Campaigns as _;
+    use gridlink_tgrid::model::{
+        CampaignKind, ExternalRef, FieldType, FormField, NewCampaign, ResponseForm,
+    };
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    let partner = "prt_rc_freshmart";
+    let key = format!("{DEMO_RECALL}/v1/{partner}");
+    let before_partner = world.usecase.partner_recall(&key).await.expect("ledger");
+    let (_, before_rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let attestation = NewCampaign {
+        kind: CampaignKind::Onboarding,
+        title: "Supplier code of conduct 2026".into(),
+        message: "Please confirm for 2026.".into(),
+        partner_ids: vec![gridlink_tgrid::PartnerId::new(partner)],
+        attachment_ids: Vec::new(),
+        response_form: Some(ResponseForm {
+            fields: vec![FormField {
+                name: "attested".into(),
+                label: "I confirm".into(),
+                field_type: FieldType::Boolean,
+                required: true,
+            }],
+        }),
+        due_at: None,
+        external_ref: Some(ExternalRef::new("gridlink-onboarding", "coc-2026")),
+    };
+    let campaign = world
+        .tg
+        .start_campaign(
+            &gridlink_tgrid::IdempotencyKey::derive("test-attestation", "coc-2026"),
+            &attestation,
+        )
+        .await
+        .expect("TG starts the onboarding campaign");
+    world
+        .partner
+        .answer_campaign(
+            partner,
+            campaign.campaign_id.as_str(),
+            "respond",
+            &json!({"attested": true}),
+            &[],
+        )
+        .await
+        .expect("the partner answers the attestation");
+    let event = response_events(&world, partner)
+        .await
+        .into_iter()
+        .find(|e| {
+            e.campaign_response()
+                .is_some_and(|r| r.campaign_id == campaign.campaign_id)
+        })
+        .expect("the attestation answer's event");
+    let answer = deliver(&world, &event).await;
+    assert_eq!(answer["duplicate"], false, "{answer}");
+    let item = gridlink_tests::kit::tg_inbox_item(&world.function, &event).await;
+    assert_eq!(
+        item.status(),
+        "done",
+        "settled, not retried: {:?}",
+        item.history()
+    );
+    let outcome = item.outcome().cloned().unwrap_or_default();
+    assert!(
+        outcome["ignored"]
+            .as_str()
+            .is_some_and(|why| why.contains("not a recall campaign")),
+        "{outcome}"
+    );
+    assert_eq!(
+        world.usecase.partner_recall(&key).await.expect("ledger"),
+        before_partner,
+        "the recall partner is untouched"
+    );
+    assert_eq!(rollup_route(&world, DEMO_RECALL).await.1, before_rollup);
+    assert!(
+        documents_in(
+            &world,
+            world.incident,
+            &format!("Partner Responses/{partner}")
+        )
+        .await
+        .is_empty(),
+        "nothing filed"
+    );
+    let dead = world
+        .function
+        .platform()
+        .inbox
+        .dead_letters(100)
+        .await
+        .expect("dead letters");
+    assert!(dead.is_empty(), "nothing dead-lettered: {dead:?}");
+}
+
 mod storm {
     use super::*;
     gridlink_tests::on_both_stacks!(with super::storm_stack; a_429_storm_on_campaign_creates_leaves_exactly_one_campaign_per_partner);
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    an_onboarding_campaign_answer_is_acknowledged_and_changes_nothing,
     an_unanswered_partner_is_reminded_then_escalated_once,
     the_evidence_bundle_holds_every_answer_and_file_with_sha256s,
     a_partner_who_answered_is_never_escalated_even_without_its_event,

@@ -43,6 +43,7 @@
 //!   standing — its compliance record as filed ([`record::record_json`]).
 //!
 //! Effects, each once under a business key: `tg-document-request` (workspace/cycle),
+//! `tg-cancel-request` (a superseded request's id),
 //! `tg-item-review` (request/item/submitted at), `xecm-compliance-document` (workspace/kind,
 //! a version per content hash), `xecm-compliance-record` (workspace/json|html, a version per
 //! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),

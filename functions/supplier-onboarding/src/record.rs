@@ -75,6 +75,13 @@ pub fn compliance_values(standing: &Standing) -> NamedAttributes {
                 .as_ref(),
         ),
     );
+    values.insert(
+        "Escalated To".into(),
+        match (standing.escalation(), standing.owner) {
+            (Some(_), Some(owner)) => AttributeValue::User(owner),
+            _ => AttributeValue::Empty,
+        },
+    );
     values.insert("Requirements".into(), AttributeValue::Rows(rows));
     values
 }

@@ -8,10 +8,13 @@
 //! - an **overdue reminder** every `REMINDER_INTERVAL_DAYS` (7) once a deadline has passed:
 //!   the request's `due_at` for a document never delivered, `valid until` for one that
 //!   expired (weekly after expiry until it is replaced), at most `MAX_REMINDERS` (3);
-//! - then, one interval later, an **escalation**: a last message naming the partner's
-//!   compliance contact, the requirement marked escalated — `Onboarding Status` `blocked`
-//!   (`incomplete` stays when it expired), `Status Reason` saying what is unanswered since
-//!   when — a warning log with the business keys, and a timeline entry (`escalated`).
+//! - then, one interval later, an **escalation** to the supplier's owner — the xECM user in
+//!   the supplier's `Supplier Owner` attribute: `Escalated To` (Supplier Compliance) names
+//!   that user while anything is escalated, `Status Reason` says what is unanswered since
+//!   when and to whom, the requirement is marked escalated (`Onboarding Status` `blocked`;
+//!   `incomplete` stays when it expired), a warning log carries the business keys and the
+//!   owner, a timeline entry (`escalated`) and a history line record it, and a last message
+//!   in the thread names the partner's compliance contact.
 //!
 //! Each message is an effect keyed by (workspace, kind, deadline, n) — `tg-onb-reminder` —
 //! or (workspace, kind, deadline) — `tg-onb-escalation` — so a replayed or repeated sweep
@@ -24,7 +27,8 @@
 //! documents`, `external_ref` `xecm:<workspace id>#onboarding`. Reminder message:
 //! `structured` `{"workspace_id","kind","request_id","item_id","reminder":n,"deadline",
 //! "reason":"renewal"|"overdue"|"expired"}`, `action_request` `{"kind":"submit_document",
-//! "due_at"}`. Escalation message: `structured` `{…,"escalated":true,"contact"}`.
+//! "due_at"}`. Escalation message: `structured` `{…,"escalated":true,"contact"}` (the
+//! owner, a buyer-side xECM user, is not told to the partner).
 
 use gridlink_flow::EffectKey;
 use gridlink_tgrid::model::{
@@ -369,8 +373,13 @@ impl SupplierOnboarding {
                     r.escalated = Some(at.clone());
                     r.overdue_deadline = Some(this.deadline.clone());
                     let detail = format!(
-                        "unanswered since {} after {} reminders",
-                        this.deadline, r.reminders_sent
+                        "unanswered since {} after {} reminders; escalated to {}",
+                        this.deadline,
+                        r.reminders_sent,
+                        s.owner.map_or_else(
+                            || "nobody: no Supplier Owner is set".to_owned(),
+                            |u| format!("the Supplier Owner, xECM user {u}")
+                        )
                     );
                     s.note(&at, &this.kind, "escalated", detail);
                 } else {
@@ -399,12 +408,19 @@ impl SupplierOnboarding {
             })
             .await?;
             if escalation {
-                tracing::warn!(workspace_id = workspace, partner_id = ?standing.partner_id, kind = %chase.kind, deadline = %chase.deadline, reminders = r.reminders_sent, "requirement unanswered after the last reminder: escalated");
+                match standing.owner {
+                    Some(owner) => {
+                        tracing::warn!(workspace_id = workspace, partner_id = ?standing.partner_id, kind = %chase.kind, deadline = %chase.deadline, reminders = r.reminders_sent, owner_user_id = owner, "requirement unanswered after the last reminder: escalated to the supplier's owner");
+                    }
+                    None => {
+                        tracing::warn!(workspace_id = workspace, partner_id = ?standing.partner_id, kind = %chase.kind, deadline = %chase.deadline, reminders = r.reminders_sent, "requirement unanswered after the last reminder: escalated, but the supplier has no Supplier Owner to escalate to");
+                    }
+                }
                 gridlink_flow::timeline::record(
                     "escalated",
                     format!("onboarding-escalation|{business}"),
                     json!({"kind_of_document": chase.kind, "deadline": chase.deadline,
-                           "reminders_sent": r.reminders_sent}),
+                           "reminders_sent": r.reminders_sent, "owner_user_id": standing.owner}),
                 );
             } else if ran_now {
                 tracing::info!(workspace_id = workspace, partner_id = ?standing.partner_id, kind = %chase.kind, deadline = %chase.deadline, n = chase.n, "reminder sent");

@@ -208,6 +208,15 @@ pub struct Standing {
     /// The requirements by kind.
     #[serde(default)]
     pub requirements: BTreeMap<String, RequirementState>,
+    /// The supplier's owner (`Supplier Owner`, an xECM user on the supplier workspace): whom
+    /// an escalation goes to ([`crate::reminders`]).
+    #[serde(default)]
+    pub owner: Option<i64>,
+    /// TG requests superseded (by a change of the tax identity or of the matrix) and not yet
+    /// cancelled in TG: each is cancelled once, as soon as none of its items is still being
+    /// decided ([`crate::sync`]).
+    #[serde(default)]
+    pub superseded: Vec<String>,
     /// The supplier's onboarding thread in TG (reminders, escalations), once opened.
     #[serde(default)]
     pub thread: Option<crate::reminders::OnboardingThread>,
@@ -302,7 +311,16 @@ impl Standing {
                 )
             })
             .collect();
-        (!escalated.is_empty()).then(|| format!("escalated: {}", escalated.join("; ")))
+        (!escalated.is_empty()).then(|| {
+            format!(
+                "escalated: {}; to {}",
+                escalated.join("; "),
+                self.owner.map_or_else(
+                    || "nobody: no Supplier Owner is set".to_owned(),
+                    |u| format!("the Supplier Owner, xECM user {u}")
+                )
+            )
+        })
     }
 
     /// Adds a history line (once: the same line twice is one line).

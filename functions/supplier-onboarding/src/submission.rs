@@ -8,7 +8,10 @@
 //! The event is only a trigger: the request is read from TG again and must be one
 //! supplier-onboarding made (its ledger record) for the supplier whose partner it is
 //! addressed to — a partner can never answer another supplier's request, and a file is only
-//! ever filed into the workspace of the partner who sent it. Each submission (request,
+//! ever filed into the workspace of the partner who sent it. A submission to a request that
+//! was superseded and cancelled ([`crate::sync`]), or to an item no longer asked for, is
+//! ignored with a warning naming the workspace, partner, request and item — never filed. Each
+//! submission (request,
 //! item, `submitted_at`) is decided once: the review call and the filing are effects keyed
 //! by it, so a duplicate event or a re-run after a crash changes nothing twice.
 
@@ -16,7 +19,7 @@ use gridlink_flow::content::tg_attachment_content;
 use gridlink_flow::{EffectKey, Filing};
 use gridlink_tgrid::ByteRange;
 use gridlink_tgrid::events::{Event, EventType};
-use gridlink_tgrid::model::{ItemStatus, ReviewDecision};
+use gridlink_tgrid::model::{ItemStatus, RequestStatus, ReviewDecision};
 use gridlink_xecm::{AttributeValue, DocumentSpec, NamedAttributes, NodeId};
 use serde::Serialize;
 use time::Date;
@@ -154,6 +157,14 @@ impl SupplierOnboarding {
                 "the request's partner is not this supplier's partner",
             ));
         }
+        if request.status == RequestStatus::Cancelled
+            || standing.superseded.iter().any(|r| r == request_id.as_str())
+        {
+            tracing::warn!(workspace_id = record.workspace_id, partner_id = %request.partner_id, request_id = %request_id, item_id = %submitted.item_id, "a submission to a superseded request: refused, nothing filed");
+            return Ok(ignored(format!(
+                "request {request_id} was superseded and cancelled: its submissions are not taken"
+            )));
+        }
         let Some(item) = request
             .items
             .iter()
@@ -172,6 +183,7 @@ impl SupplierOnboarding {
             )));
         };
         if requirement.item_id.as_deref() != Some(item.item_id.as_str()) {
+            tracing::warn!(workspace_id = record.workspace_id, partner_id = %request.partner_id, request_id = %request_id, item_id = %item.item_id, kind, "a submission to an item that is no longer asked for: nothing filed");
             return Ok(ignored(format!(
                 "item {} is not the current request for {kind}",
                 item.item_id

@@ -7,6 +7,16 @@
 //! replays — so a crash between the TG call and the ledger never asks twice — and recorded
 //! as `supplier-onboarding-request / <request id>` (workspace, partner, cycle), which is how
 //! a submission finds its supplier.
+//!
+//! A change of legal name, tax id or tax country sends the tax form back to `missing`; a new
+//! matrix that no longer requires a kind drops it. Either way the TG request still asking for
+//! it is superseded: the requirement's item stops being current (a late submission to it is
+//! ignored and logged), the request's other kinds not yet delivered are asked again in the
+//! next request, and the old request is cancelled through TG's cancel call, once
+//! (`tg-cancel-request / <request id>`) — after the new request is made, and only when none
+//! of its items is still being decided (submitted, in a buyer's review, a renewal or an
+//! expired document asked for; those are decided first, the request cancelled on a later
+//! sync). TG then refuses submissions to it (409).
 
 use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
@@ -14,7 +24,7 @@ use gridlink_flow::{EffectKey, Filing};
 use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{ExternalRef, NewDocumentRequest, NewRequestItem, PartnerFilter};
-use gridlink_tgrid::{IdempotencyKey, PageRequest, PartnerId, PartyId};
+use gridlink_tgrid::{IdempotencyKey, PageRequest, PartnerId, PartyId, RequestId};
 use gridlink_xecm::{AttributeValue, BytesSource, DocumentSpec, NamedAttributes, NodeId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -29,6 +39,10 @@ use crate::validate::{Supplier, format_date, parse_date};
 /// The ledger kind linking a TG request to its supplier.
 pub const REQUEST_KIND: &str = "supplier-onboarding-request";
 
+/// The supplier attribute naming the supplier's owner (an xECM user), whom an escalation
+/// goes to.
+pub const OWNER_ATTRIBUTE: &str = "Supplier Owner";
+
 /// What one sync of a supplier did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SupplierSync {
@@ -42,6 +56,8 @@ pub struct SupplierSync {
     pub request_id: Option<String>,
     /// The kinds it asks for.
     pub requested: Vec<String>,
+    /// Superseded requests cancelled in TG in this sync.
+    pub cancelled: Vec<String>,
     /// The onboarding status now.
     pub status: Option<String>,
 }
@@ -170,12 +186,17 @@ impl SupplierOnboarding {
             .iter()
             .map(|r| r.kind.clone())
             .collect();
+        let owner = match values.get(OWNER_ATTRIBUTE) {
+            Some(AttributeValue::User(id) | AttributeValue::Integer(id)) if *id > 0 => Some(*id),
+            _ => None,
+        };
         let standing = self
             .change_standing(workspace_id.get(), |s| {
                 let before = s.clone();
                 apply(
                     s, &supplier, &matrix, &required, &partner, &on_file, &at, &due_at,
                 );
+                s.owner = owner;
                 *s != before
             })
             .await?;
@@ -189,6 +210,10 @@ impl SupplierOnboarding {
                 .await?;
             sync.request_id = Some(made.request_id);
             sync.requested.clone_from(&planned.kinds);
+        }
+        for request in cancellable(&standing) {
+            self.cancel_superseded(&standing, &request).await?;
+            sync.cancelled.push(request);
         }
         sync.status = Some(self.project(workspace_id).await?.to_owned());
         Ok(sync)
@@ -309,6 +334,62 @@ impl SupplierOnboarding {
             tracing::info!(workspace_id = workspace, partner_id = %record.partner_id, request_id = %record.request_id, cycle, kinds = %planned.kinds.join(","), "documents requested");
         }
         Ok(record)
+    }
+
+    /// Cancels a superseded request in TG once (`tg-cancel-request / <request id>`) and
+    /// takes it off the standing's superseded list. A request TG holds fulfilled cannot be
+    /// cancelled (409) and has nothing left to answer: that is taken as done.
+    async fn cancel_superseded(
+        &self,
+        standing: &Standing,
+        request_id: &str,
+    ) -> Result<(), OnboardingError> {
+        let tg = self.platform.tg.clone();
+        let id = RequestId::new(request_id);
+        let outcome = self
+            .platform
+            .effects
+            .once(
+                &EffectKey::new("tg-cancel-request", request_id),
+                None,
+                |_| async move {
+                    match tg.cancel_document_request(&id).await {
+                        Ok(request) => Ok(serde_json::json!({"status": request.status})),
+                        Err(error) if error.kind() == ErrorKind::Conflict => {
+                            Ok(serde_json::json!({"status": "fulfilled", "tg": error.to_string()}))
+                        }
+                        Err(error) => Err(OnboardingError::from(error)),
+                    }
+                },
+            )
+            .await
+            .map_err(OnboardingError::from_effect)?;
+        let ran_now = outcome.ran_now();
+        let status = outcome.into_inner()["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let at = rfc3339(self.platform.clock.now());
+        let request = request_id.to_owned();
+        self.change_standing(standing.workspace_id, |s| {
+            let before = s.superseded.len();
+            s.superseded.retain(|r| *r != request);
+            if s.superseded.len() == before {
+                return false;
+            }
+            s.note(
+                &at,
+                "supplier",
+                "superseded request cancelled",
+                format!("TG request {request} ({status})"),
+            );
+            true
+        })
+        .await?;
+        if ran_now {
+            tracing::info!(workspace_id = standing.workspace_id, partner_id = ?standing.partner_id, request_id, status, "superseded document request cancelled in TG");
+        }
+        Ok(())
     }
 
     /// The request as recorded, if supplier-onboarding made it.
@@ -464,6 +545,7 @@ fn apply(
     if known && identity(&s.supplier) != identity(supplier) {
         for req in s.requirements.values_mut().filter(|r| is_tax_form(&r.kind)) {
             if req.state != State::Missing {
+                supersede(&mut s.superseded, req);
                 req.state = State::Missing;
                 req.reason = Some(
                     "legal name, tax id or tax country changed: a new tax form is needed".into(),
@@ -491,9 +573,13 @@ fn apply(
     }
     for (kind, req) in &mut s.requirements {
         if !required.contains(kind) {
+            if req.required {
+                supersede(&mut s.superseded, req);
+            }
             req.required = false;
         }
     }
+    reask_superseded(s, at);
     if s.matrix_version != matrix.version {
         s.note(
             at,
@@ -532,4 +618,100 @@ fn apply(
             });
         }
     }
+}
+
+/// Takes a requirement out of the TG request it is asked in, when that request is still open
+/// for it: the request joins the superseded ones (to be cancelled), the requirement's item is
+/// no longer current — a late submission to it is ignored ([`crate::submission`]).
+fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) {
+    if let (true, Some(request)) = (asked(req.state), req.request_id.take()) {
+        if !superseded.contains(&request) {
+            superseded.push(request);
+        }
+        req.item_id = None;
+        req.due_at = None;
+        req.pending = None;
+        req.reset_reminders();
+    }
+}
+
+/// Whether a requirement in `state` is still asked in its TG request (its item open there).
+fn asked(state: State) -> bool {
+    matches!(
+        state,
+        State::Requested
+            | State::Rejected
+            | State::Submitted
+            | State::InReview
+            | State::RenewalRequested
+            | State::Expired
+    )
+}
+
+/// Whether a superseded request can be cancelled now: none of its items is still being
+/// decided (submitted, in a buyer's review, a renewal or an expired document asked for) —
+/// those stay answerable in TG until decided, and the request is cancelled afterwards.
+fn still_deciding(s: &Standing, request: &str) -> bool {
+    s.requirements.values().any(|r| {
+        r.request_id.as_deref() == Some(request)
+            && matches!(
+                r.state,
+                State::Submitted | State::InReview | State::RenewalRequested | State::Expired
+            )
+    })
+}
+
+/// The superseded requests that can be cancelled now: the other kinds they still ask for
+/// (requested or rejected, not yet delivered) go back to `missing`, to be asked again in the
+/// next request.
+fn reask_superseded(s: &mut Standing, at: &str) {
+    let ready: Vec<String> = s
+        .superseded
+        .iter()
+        .filter(|request| !still_deciding(s, request))
+        .cloned()
+        .collect();
+    for request in ready {
+        let mut asked_again = Vec::new();
+        for req in s.requirements.values_mut() {
+            if req.request_id.as_deref() != Some(request.as_str())
+                || !matches!(req.state, State::Requested | State::Rejected)
+            {
+                continue;
+            }
+            req.request_id = None;
+            req.item_id = None;
+            req.due_at = None;
+            req.reset_reminders();
+            if req.required {
+                req.state = State::Missing;
+                req.reason = Some(format!("asked again: TG request {request} was superseded"));
+                asked_again.push(req.kind.clone());
+            }
+        }
+        if !asked_again.is_empty() {
+            s.note(
+                at,
+                "supplier",
+                "asked again",
+                format!(
+                    "{} (TG request {request} superseded)",
+                    asked_again.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// The superseded requests that ask for nothing any more: to cancel in TG now.
+pub(crate) fn cancellable(s: &Standing) -> Vec<String> {
+    s.superseded
+        .iter()
+        .filter(|request| {
+            !s.requirements
+                .values()
+                .any(|r| r.request_id.as_deref() == Some(request.as_str()) && asked(r.state))
+        })
+        .cloned()
+        .collect()
 }

@@ -807,8 +807,25 @@ async fn overdue_requests_are_reminded_weekly_in_the_thread_then_escalated(stack
         .await
         .expect("compliance");
     assert!(
-        matches!(values.get("Status Reason"), Some(gridlink_xecm::AttributeValue::Text(t)) if t.starts_with("escalated:") && t.contains("w9")),
+        matches!(values.get("Status Reason"), Some(gridlink_xecm::AttributeValue::Text(t)) if t.starts_with("escalated:") && t.contains("w9") && t.contains("to the Supplier Owner, xECM user 1004")),
         "{values:?}"
+    );
+    assert_eq!(
+        values.get("Escalated To"),
+        Some(&gridlink_xecm::AttributeValue::User(1004)),
+        "escalated to the seeded Supplier Owner: {values:?}"
+    );
+    // the schedule replayed (same day, again a day later): nobody is escalated twice
+    sweep(&world).await;
+    world.clock.advance(Duration::from_secs(86_400));
+    assert!(brightwire_reminders(&world, &sweep(&world).await).is_empty());
+    let escalated = history_of(&world, "escalated").await;
+    assert_eq!(escalated.len(), 2, "one per kind: {escalated:?}");
+    assert!(
+        escalated.iter().all(|h| h["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("xECM user 1004"))),
+        "{escalated:?}"
     );
     let (status, timeline) = operator_get(
         &world,
@@ -850,6 +867,21 @@ async fn overdue_requests_are_reminded_weekly_in_the_thread_then_escalated(stack
     assert_eq!(
         onboarding_status(&world, world.brightwire).await,
         "complete"
+    );
+    let values = world
+        .xecm
+        .read_attributes(
+            world.brightwire,
+            gridlink_xecm::CategoryId::new(9800).expect("id"),
+        )
+        .await
+        .expect("compliance");
+    assert!(
+        matches!(
+            values.get("Escalated To"),
+            None | Some(gridlink_xecm::AttributeValue::Empty)
+        ),
+        "the escalation is over: {values:?}"
     );
     world.clock.advance(Duration::from_secs(7 * 86_400));
     assert!(brightwire_reminders(&world, &sweep(&world).await).is_empty());
@@ -1042,7 +1074,298 @@ async fn the_annual_attestation_is_one_campaign_validated_and_filed(stack: Stack
     );
 }
 
+/// recall-campaign subscribes to `campaign.response_received` too: an answer to one of its
+/// recall campaigns (external reference `gridlink-recall:…`), or to a campaign nobody here
+/// made, reaching supplier-onboarding is acknowledged and settled as ignored — the
+/// supplier's standing unchanged, nothing filed, no message, nothing dead-lettered.
+async fn a_recall_campaign_answer_is_acknowledged_and_changes_nothing(stack: Stack) {
+    use gridlink_tgrid::Campaigns as _;
+    use gridlink_tgrid::model::{
+        CampaignKind, ExternalRef, FieldType, FormField, NewCampaign, ResponseForm,
+    };
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let standing = format!("/supplier-onboarding/suppliers/{}", world.brightwire);
+    let (status, before) = operator_get(&world, &standing).await;
+    assert_eq!(status, 200, "{before}");
+    let others = [
+        (
+            CampaignKind::RecallNotice,
+            Some(ExternalRef::new(
+                "gridlink-recall",
+                format!("RC-2026-0007/v1/{BRIGHTWIRE}"),
+            )),
+        ),
+        (CampaignKind::Onboarding, None),
+    ];
+    for (n, (kind, external_ref)) in others.into_iter().enumerate() {
+        let new = NewCampaign {
+            kind,
+            title: "Not supplier-onboarding's".into(),
+            message: "Please acknowledge.".into(),
+            partner_ids: vec![gridlink_tgrid::PartnerId::new(BRIGHTWIRE)],
+            attachment_ids: Vec::new(),
+            response_form: Some(ResponseForm {
+                fields: vec![FormField {
+                    name: "acknowledged".into(),
+                    label: "We received it".into(),
+                    field_type: FieldType::Boolean,
+                    required: true,
+                }],
+            }),
+            due_at: None,
+            external_ref,
+        };
+        let campaign = world
+            .tg
+            .start_campaign(
+                &gridlink_tgrid::IdempotencyKey::derive("test-foreign-campaign", &n.to_string()),
+                &new,
+            )
+            .await
+            .expect("TG starts the campaign");
+        gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone())
+            .answer_campaign(
+                BRIGHTWIRE,
+                campaign.campaign_id.as_str(),
+                "respond",
+                &json!({"acknowledged": true}),
+                &[],
+            )
+            .await
+            .expect("the partner answers");
+        let event = response_event(&world, BRIGHTWIRE).await;
+        assert_eq!(
+            event.campaign_response().map(|r| r.campaign_id),
+            Some(campaign.campaign_id.clone())
+        );
+        let answer = deliver(&world, &event).await;
+        assert_eq!(answer["duplicate"], false, "{answer}");
+        let item = gridlink_tests::kit::tg_inbox_item(&world.function, &event).await;
+        assert_eq!(item.status(), "done", "{n}: settled: {:?}", item.history());
+        let outcome = item.outcome().cloned().unwrap_or_default();
+        assert!(
+            outcome["ignored"]
+                .as_str()
+                .is_some_and(|why| why.contains("not an attestation campaign")),
+            "{n}: {outcome}"
+        );
+    }
+    assert_eq!(
+        operator_get(&world, &standing).await,
+        (200, before),
+        "the standing is unchanged"
+    );
+    assert!(certificates(&world, world.brightwire).await.is_empty());
+    assert!(onboarding_messages(&world, BRIGHTWIRE).await.is_empty());
+    let dead = world
+        .function
+        .platform()
+        .inbox
+        .dead_letters(100)
+        .await
+        .expect("dead letters");
+    assert!(dead.is_empty(), "nothing dead-lettered: {dead:?}");
+}
+
+/// The attestation answer reaches the function the way it does on the local stack and in a
+/// deployment: TG delivers it to the webhook subscribed for the event types the manifest
+/// declares for supplier-onboarding — and it is filed.
+async fn an_attestation_answer_arriving_by_webhook_is_filed(stack: Stack) {
+    let today = {
+        use gridlink_core::clock::Clock as _;
+        stack.clock.as_ref().expect("manual clock").now().date()
+    };
+    let world = world_configured(stack, None, |c| {
+        c.attestation_day = Some((u8::from(today.month()), today.day()));
+    })
+    .await;
+    onboard_brightwire(&world).await;
+    code_of_conduct_for_services(&world).await;
+    poll(&world).await;
+    let swept = sweep(&world).await;
+    assert!(swept["attestation"]["campaign_id"].is_string(), "{swept}");
+    let served = gridlink_flow::Function::new(
+        world.function.platform().clone(),
+        world.function.usecase().clone(),
+    );
+    gridlink_tests::kit::subscribe_as_declared(&world.tg, std::sync::Arc::new(served)).await;
+    answer_attestation(
+        &world,
+        BRIGHTWIRE,
+        json!({"attested": true, "signature_date": today.to_string()}),
+        Some(PDF),
+    )
+    .await;
+    // TG delivers in the background: wait for the handler to have finished
+    let mut coc = gridlink_xecm::NamedAttributes::new();
+    for _ in 0..150 {
+        coc = row_of(
+            &requirement_rows(&world, world.brightwire).await,
+            "code_of_conduct",
+        );
+        if row_text(&coc, "Status") == "accepted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        row_text(&coc, "Status"),
+        "accepted",
+        "delivered by TG: {coc:?}"
+    );
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "filed once: {filed:?}");
+}
+
+/// The history entries of a supplier's standing with `event`.
+async fn history_of(world: &World, event: &str) -> Vec<serde_json::Value> {
+    let (status, body) = operator_get(
+        world,
+        &format!("/supplier-onboarding/suppliers/{}", world.brightwire),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let record: serde_json::Value = serde_json::from_str(&body).expect("json");
+    record["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|h| h["event"] == event)
+        .cloned()
+        .collect()
+}
+
+/// A change of legal name supersedes the open request: the new request asks for the tax
+/// form and what the old one still asked; the old one is cancelled in TG once; a submission
+/// made to it before the change is not filed, and TG refuses new ones.
+async fn a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let (old_request, old_w9, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+    let (_, old_insurance, _) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    // the supplier answers the old request, but the event is only delivered later
+    assert!(
+        submit(
+            &world,
+            BRIGHTWIRE,
+            &old_request,
+            &old_w9,
+            PDF,
+            "w9.pdf",
+            (None, None),
+            w9_fields(W9_OK)
+        )
+        .await
+        .is_success()
+    );
+    let late = submitted_event(&world, &old_w9).await;
+    let mut renamed = gridlink_xecm::NamedAttributes::new();
+    renamed.insert(
+        "Legal Name".into(),
+        gridlink_xecm::AttributeValue::Text("Brightwire Power, Inc.".into()),
+    );
+    world
+        .xecm
+        .write_attributes(
+            world.brightwire,
+            gridlink_xecm::CategoryId::new(9001).expect("id"),
+            &renamed,
+        )
+        .await
+        .expect("the legal name changes");
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let old = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(&old_request))
+        .await
+        .expect("the old request");
+    assert_eq!(
+        old.status,
+        gridlink_tgrid::model::RequestStatus::Cancelled,
+        "{old:?}"
+    );
+    let (new_request, _, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+    assert_ne!(new_request, old_request);
+    let (also, _, _) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    assert_eq!(also, new_request, "the certificate is asked again with it");
+    // replays: another push, a poll — nothing asked or cancelled twice
+    assert_eq!(push(&world, world.brightwire, 2).await, 202);
+    poll(&world).await;
+    assert_eq!(partner_requests(&world, BRIGHTWIRE).await.len(), 2);
+    let cancelled = history_of(&world, "superseded request cancelled").await;
+    assert_eq!(cancelled.len(), 1, "cancelled once: {cancelled:?}");
+    assert!(
+        cancelled[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&old_request)),
+        "{cancelled:?}"
+    );
+    // the late submission to the cancelled request: ignored, nothing filed
+    deliver(&world, &late).await;
+    let item = gridlink_tests::kit::tg_inbox_item(&world.function, &late).await;
+    assert_eq!(item.status(), "done", "{:?}", item.history());
+    assert!(
+        item.outcome()
+            .and_then(|o| o["ignored"].as_str())
+            .is_some_and(|why| why.contains("superseded")),
+        "{:?}",
+        item.outcome()
+    );
+    assert!(certificates(&world, world.brightwire).await.is_empty());
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let w9 = row_of(&rows, "w9");
+    assert_eq!(row_text(&w9, "Status"), "requested", "{w9:?}");
+    assert_eq!(row_text(&w9, "TG Request"), new_request);
+    // TG refuses a submission to the cancelled request
+    let refused = submit(
+        &world,
+        BRIGHTWIRE,
+        &old_request,
+        &old_insurance,
+        PDF,
+        "insurance.pdf",
+        (Some("2026-01-01"), Some("2027-12-31")),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(refused, reqwest::StatusCode::CONFLICT);
+    // the new request is answered under the new name and filed
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        json!({"tax_id": W9_OK, "legal_name": "Brightwire Power, Inc.", "form_revision": "2024-03"}),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    assert_eq!(
+        documents_in(&world, world.brightwire, "Certificates/Tax Forms")
+            .await
+            .len(),
+        1
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed,
+    a_recall_campaign_answer_is_acknowledged_and_changes_nothing,
+    an_attestation_answer_arriving_by_webhook_is_filed,
     the_annual_attestation_is_one_campaign_validated_and_filed,
     a_buyer_accepts_in_xecm_what_the_checks_could_not_decide,
     a_buyer_rejects_with_a_reason_the_supplier_reads_and_waives_by_name,

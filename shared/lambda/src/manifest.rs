@@ -476,7 +476,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                 purpose: "Request renewals of documents about to expire",
             },
         ],
-        tg_event_types: &["document_request.item_submitted"],
+        tg_event_types: &[
+            "document_request.item_submitted",
+            "campaign.response_received",
+        ],
         memory_mb: 512,
         timeout_secs: 120,
         implemented: true,
