@@ -4,7 +4,7 @@
 //! storage (files + SQLite in a temporary directory), po-exception driven through its handler.
 //!
 //! Run (each alone, so the other's stack does not share the cores):
-//! `cargo test --profile perf -p po-exception --test bench -- --ignored --nocapture --test-threads 1`
+//! `cargo test --profile local -p po-exception --test bench -- --ignored --nocapture --test-threads 1`
 //! Environment: `REPLIES` (100) for the latency, `EXCEPTIONS` (1000, a multiple of 50: an
 //! order holds at most 50 exception rows) for the sweep.
 
