@@ -229,7 +229,9 @@ impl RecallCampaign {
         let workspace = NodeId::new(issued.workspace_id)
             .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let filing = Filing::new(
-            EffectKey::new("xecm-recall-rollup", issued.key()),
+            // The rollup covers every version of the recall: one document, keyed by the recall
+            // (keyed by `<recall>/v<n>`, an amendment filed a second, differently named one).
+            EffectKey::new("xecm-recall-rollup", issued.recall_id.clone()),
             workspace,
             self.config.bundle_folder.clone(),
             DocumentSpec {

@@ -1291,6 +1291,17 @@ async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack)
     // Nothing twice.
     poll(&world).await;
     assert_eq!(campaigns_of_version(&world, DEMO_RECALL, 2).await.len(), 2);
+    // One rollup document for the recall, whatever its version: the amendment's rollup is a
+    // new version of it, not a second document.
+    let rollups: Vec<_> = documents_in(&world, world.incident, "Evidence Bundle")
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Rollup"))
+        .collect();
+    assert_eq!(rollups.len(), 1, "{rollups:?}");
+    assert_eq!(rollups[0].0, format!("Rollup {DEMO_RECALL}.json"));
+    let filed: Value = serde_json::from_slice(&content(&world, rollups[0].1).await).expect("json");
+    assert_eq!(filed, rollup, "the filed rollup is the served one");
 }
 
 /// A new version of the distribution added after the approval, before gridlink issued: not
