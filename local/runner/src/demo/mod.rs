@@ -194,6 +194,16 @@ pub async fn run(ctx: &DemoContext<'_>) -> Report {
     {
         carriers::run(ctx, &mut report).await;
     }
+    // Last: supplier-onboarding a year later, on a manual clock (simulators only).
+    if ctx.xecm_sim_root.is_some()
+        && ctx
+            .stack
+            .functions
+            .iter()
+            .any(|s| s.implemented && s.name == supplier_onboarding::NAME)
+    {
+        onboarding::a_year_later(ctx, &mut report).await;
+    }
     report
 }
 

@@ -5,9 +5,22 @@
 //! and filed, then the certificate — and the supplier's `Onboarding Status` reads
 //! `complete`. The renewals sweep then finds ACME's certificate (seeded, expiring 31
 //! December) inside its renewal window and asks ACME for a renewal.
+//!
+//! At the end of the demo ([`a_year_later`]): eleven months later (a second
+//! supplier-onboarding on a manual clock) the renewals sweep asks Brightwire for its
+//! certificate's renewal by itself; past the certificate's expiry it marks it expired and
+//! Brightwire `incomplete`.
 
 use super::wait_for;
 use std::time::{Duration, Instant};
+
+use std::sync::Arc;
+
+use gridlink_core::clock::{Clock as _, ManualClock};
+use gridlink_core::config::ConfigSource;
+use gridlink_lambda::Handler as _;
+use supplier_onboarding::{OnboardingConfig, SupplierOnboarding};
+use time::OffsetDateTime;
 
 use gridlink_xecm::{AttributeLookup, AttributeValue, CategoryId, NodeId, WorkspaceTypeId};
 use serde_json::{Value, json};
@@ -17,6 +30,10 @@ use crate::schedules;
 
 const UC: &str = "supplier-onboarding";
 const PARTNER: &str = "prt_onb_brightwire";
+/// How long Brightwire's certificate of insurance is valid (from the day it is submitted).
+const CERTIFICATE_DAYS: i64 = 364;
+/// "Eleven months later": inside the 60-day renewal window of that certificate.
+const ELEVEN_MONTHS_DAYS: i64 = 334;
 const PDF: &[u8] = b"%PDF-1.7\n% demo form\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 /// Runs the scenario; every step lands in the report.
@@ -103,6 +120,10 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         return;
     }
     let started = Instant::now();
+    // a certificate for one year from today (the local stack's clock)
+    let today = OffsetDateTime::now_utc().date();
+    let valid_from = today.to_string();
+    let valid_until = (today + time::Duration::days(CERTIFICATE_DAYS)).to_string();
     let certificate = submit_and_wait(
         ctx,
         &supplier,
@@ -113,7 +134,7 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
             "endorsements": ["additional_insured", "waiver_of_subrogation"],
             "insured_name": "Brightwire Electric, Inc."
         }),
-        (Some("2026-11-01"), Some("2027-10-31")),
+        (Some(&valid_from), Some(&valid_until)),
         "accepted",
     )
     .await
@@ -228,26 +249,33 @@ async fn item_of(
     kind: &str,
 ) -> Result<(String, Value), String> {
     let requests = partner_requests(ctx, partner).await?;
-    for request in requests.iter().rev() {
-        if request["external_ref"]["id"].as_str() != Some(workspace) {
-            continue;
-        }
-        if let Some(item) = request["items"]
-            .as_array()
-            .and_then(|items| items.iter().find(|i| i["kind"] == kind))
-        {
-            return Ok((
+    // the latest request of the workspace that asks for the kind
+    requests
+        .iter()
+        .filter(|r| r["external_ref"]["id"].as_str() == Some(workspace))
+        .filter_map(|request| {
+            let item = request["items"]
+                .as_array()?
+                .iter()
+                .find(|i| i["kind"] == kind)?;
+            Some((request, item))
+        })
+        .max_by_key(|(request, _)| {
+            request["created_at"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .map(|(request, item)| {
+            (
                 request["request_id"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
                 item.clone(),
-            ));
-        }
-    }
-    Err(format!(
-        "{partner} has no request for {kind} of workspace {workspace}"
-    ))
+            )
+        })
+        .ok_or_else(|| format!("{partner} has no request for {kind} of workspace {workspace}"))
 }
 
 async fn requested_kinds(ctx: &DemoContext<'_>, workspace: &str) -> Result<String, String> {
@@ -370,4 +398,142 @@ async fn renewals(ctx: &DemoContext<'_>) -> Result<String, String> {
     Ok(format!(
         "TG request {request} asks prt_acme for a renewed certificate of insurance ({swept})"
     ))
+}
+
+/// The end of the demo: eleven months later, then past the expiry of Brightwire's
+/// certificate. The renewals sweep is fired by a second supplier-onboarding over the same
+/// storage, xECM and TG reading a manual clock (as po-exception's deadlines are): the running
+/// stack keeps the wall clock its webhook signatures are checked against.
+pub(super) async fn a_year_later(ctx: &DemoContext<'_>, report: &mut Report) {
+    let started = Instant::now();
+    let Some(supplier) = step(
+        report,
+        "a year later: find Brightwire again",
+        started,
+        find_supplier(ctx, "0000100150").await,
+    ) else {
+        return;
+    };
+    let started = Instant::now();
+    let config = match OnboardingConfig::from_source(&ConfigSource::from_env()) {
+        Ok(config) => config,
+        Err(e) => {
+            step(
+                report,
+                "read supplier-onboarding's configuration",
+                started,
+                Err(e.to_string()),
+            );
+            return;
+        }
+    };
+    let clock = Arc::new(ManualClock::new(
+        OffsetDateTime::now_utc() + time::Duration::days(ELEVEN_MONTHS_DAYS),
+    ));
+    let later = SupplierOnboarding::function(ctx.platforms.platform_at(UC, clock.clone()), config);
+    let Some(schedule) = later
+        .spec()
+        .schedules
+        .iter()
+        .find(|s| s.name == "supplier-onboarding-renewals")
+        .copied()
+    else {
+        step(
+            report,
+            "find the supplier-onboarding-renewals schedule",
+            started,
+            Err("the manifest lost supplier-onboarding-renewals".into()),
+        );
+        return;
+    };
+    let before = item_of(ctx, PARTNER, &supplier, "insurance_certificate")
+        .await
+        .map(|(request, _)| request);
+    let renewal = async {
+        let before = before?;
+        let today = clock.now().date();
+        let swept = schedules::fire(&later, &schedule).await?;
+        let (request, item) = item_of(ctx, PARTNER, &supplier, "insurance_certificate").await?;
+        if request == before || item["status"] != "pending" {
+            return Err(format!(
+                "no new request for the certificate on {today} (still {before}): {swept}"
+            ));
+        }
+        let (row, status) = standing_of(ctx, &supplier, "insurance_certificate").await?;
+        if row != "renewal requested" {
+            return Err(format!("the certificate's row reads {row:?}"));
+        }
+        Ok(format!(
+            "clock {today}: TG request {request} asks Brightwire for the renewed certificate; Requirements row: {row}; Onboarding Status = {status}"
+        ))
+    }
+    .await;
+    if step(
+        report,
+        "eleven months later → the renewals sweep requests the certificate's renewal by itself",
+        started,
+        renewal,
+    )
+    .is_none()
+    {
+        return;
+    }
+    let started = Instant::now();
+    let lapsed = async {
+        clock.advance(Duration::from_secs(
+            (CERTIFICATE_DAYS + 2 - ELEVEN_MONTHS_DAYS).unsigned_abs() * 86_400,
+        ));
+        let today = clock.now().date();
+        let swept = schedules::fire(&later, &schedule).await?;
+        let (row, status) = standing_of(ctx, &supplier, "insurance_certificate").await?;
+        if row == "expired" && status == "incomplete" {
+            Ok(format!(
+                "clock {today}: the certificate's row reads {row}; Onboarding Status = {status}"
+            ))
+        } else {
+            Err(format!(
+                "on {today} the certificate reads {row:?}, the supplier {status:?}: {swept}"
+            ))
+        }
+    }
+    .await;
+    step(
+        report,
+        "past the certificate's expiry → it is expired and Brightwire is incomplete",
+        started,
+        lapsed,
+    );
+}
+
+/// A requirement's `Status` in the `Requirements` rows, and the supplier's `Onboarding
+/// Status`.
+async fn standing_of(
+    ctx: &DemoContext<'_>,
+    workspace: &str,
+    kind: &str,
+) -> Result<(String, String), String> {
+    let id: i64 = workspace.parse().map_err(|e| format!("{e}"))?;
+    let node = NodeId::new(id).map_err(|e| e.to_string())?;
+    let xecm = ctx.platforms.xecm();
+    let text = |value: Option<&AttributeValue>| match value {
+        Some(AttributeValue::Text(t)) => t.clone(),
+        _ => String::new(),
+    };
+    let compliance = xecm
+        .read_attributes(node, CategoryId::new(9800).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    let row = match compliance.get("Requirements") {
+        Some(AttributeValue::Rows(rows)) => rows
+            .iter()
+            .find(|r| text(r.get("Kind")) == kind)
+            .map(|r| text(r.get("Status")))
+            .ok_or_else(|| format!("no Requirements row for {kind}"))?,
+        _ => return Err("no Requirements rows".into()),
+    };
+    let supplier = xecm
+        .read_attributes(node, CategoryId::new(9001).map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| format!("xECM: {e}"))?;
+    Ok((row, text(supplier.get("Onboarding Status"))))
 }
