@@ -35,16 +35,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-/// `VmRSS` / `VmHWM` of this process, in KiB.
-fn memory_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .expect("/proc/self/status")
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
-}
-
 fn exception_row(id: &str, line: i64) -> NamedAttributes {
     let mut row = NamedAttributes::new();
     row.insert("Exception ID".into(), id.into());
@@ -211,11 +201,11 @@ async fn bench_deadline_sweep_of_open_exceptions() {
 
     world.clock.advance(Duration::from_secs(48 * 3600 + 60));
     std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM");
-    let (rss_before, hwm_reset) = (memory_kib("VmRSS:"), memory_kib("VmHWM:"));
+    let (rss_before, hwm_reset) = gridlink_store::testing::rss_kib();
     let started = Instant::now();
     let swept = deadlines(&world).await;
     let took = started.elapsed();
-    let (rss_after, peak) = (memory_kib("VmRSS:"), memory_kib("VmHWM:"));
+    let (rss_after, peak) = gridlink_store::testing::rss_kib();
     let reminded = swept["deadlines"]["reminded"]
         .as_array()
         .map_or(0, Vec::len);

@@ -1649,20 +1649,6 @@ async fn five_thousand_partners_get_exactly_one_campaign_each() {
     assert_eq!(rollup["partners_invited"], 5_000);
 }
 
-/// The process's resident set now and at its peak (KiB), from `/proc/self/status`.
-fn rss_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// Polls until the recall is `active` (at most `limit` polls); the polls it took. The use
 /// case's clock moves 2 s after each poll, past any `Retry-After` the fan-out waits for (a
 /// deployment waits for its next scheduled poll instead; that wait is not in the figures).
@@ -1728,12 +1714,12 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
 
     // 1. Without faults.
     let incident = generated_lots_incident(&world, "RC-BENCH-500", &partners, LOTS).await;
-    let (rss_before, _) = rss_kib();
+    let (rss_before, _) = gridlink_store::testing::rss_kib();
     approve_as(&world.approver, incident, APPROVER).await;
     let started = std::time::Instant::now();
     let polls = until_active(&world, incident, 5).await;
     let issue = started.elapsed();
-    let (rss_issued, _) = rss_kib();
+    let (rss_issued, _) = gridlink_store::testing::rss_kib();
     assert_eq!(campaigns_of_recall(&world, "RC-BENCH-500").await, N);
     let answers_started = std::time::Instant::now();
     for partner in partners.iter().take(ANSWERED) {
@@ -1778,7 +1764,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         deliver(&world, event).await;
     }
     let answers_time = answers_started.elapsed();
-    let (rss_answered, _) = rss_kib();
+    let (rss_answered, _) = gridlink_store::testing::rss_kib();
     let mut rollup_times = Vec::new();
     for _ in 0..3 {
         let started = std::time::Instant::now();
@@ -1795,13 +1781,13 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
             .count();
         assert_eq!(answered, ANSWERED, "{}", rollup["by_state"]);
     }
-    let (rss_rolled_up, _) = rss_kib();
+    let (rss_rolled_up, _) = gridlink_store::testing::rss_kib();
     let started = std::time::Instant::now();
     let (code, bundle) = bundle_route(&world, "RC-BENCH-500").await;
     let bundle_time = started.elapsed();
     assert_eq!(code, 200, "{bundle}");
     assert_eq!(bundle["partners"], N, "{bundle}");
-    let (rss_after, rss_peak) = rss_kib();
+    let (rss_after, rss_peak) = gridlink_store::testing::rss_kib();
 
     // 2. 20 % of the campaign creates answered 429: the first 125 of 625 calls (faults are
     // taken before the create, so 500 successes mean every one of them was served).
@@ -1827,7 +1813,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         N,
         "exactly one campaign per partner through the 429s"
     );
-    let (rss_end, _) = rss_kib();
+    let (rss_end, _) = gridlink_store::testing::rss_kib();
     drop(world);
 
     // 3. A crash mid-fan-out.

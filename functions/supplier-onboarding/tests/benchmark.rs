@@ -28,20 +28,6 @@ use gridlink_xecm::{
 use serde_json::json;
 use supplier_onboarding::standing::{RequirementState, STANDING_KIND, SUPPLIERS, Standing, State};
 
-/// The process's resident set now and at its peak (KiB), from `/proc/self/status`.
-fn rss_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 const KINDS: [&str; 4] = [
     "insurance_certificate",
     "iso9001",
@@ -147,11 +133,11 @@ async fn bench_renewal_sweep_over_10_000_requirement_rows() {
             .expect("the standing is stored");
     }
     let rows = SUPPLIERS_TRACKED * KINDS.len();
-    let (rss_before, _) = rss_kib();
+    let (rss_before, _) = gridlink_store::testing::rss_kib();
     let started = Instant::now();
     let swept = sweep(&world).await;
     let first = started.elapsed();
-    let (rss_after, rss_peak) = rss_kib();
+    let (rss_after, rss_peak) = gridlink_store::testing::rss_kib();
     let steps = swept["renewals"].as_array().map_or(0, Vec::len);
     assert_eq!(
         steps,

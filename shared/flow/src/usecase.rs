@@ -297,6 +297,7 @@ mod tests {
         const TEMPLATES: &'static [(&'static str, &'static str)] = &[
             ("GET", "unmatched"),
             ("GET", "unmatched/{item_id}"),
+            ("GET", "unmatched/{item_id}/content"),
             ("POST", "unmatched/{item_id}/assign"),
             ("POST", "unmatched/{item_id}/reject"),
         ];
@@ -319,6 +320,7 @@ mod tests {
         const TEMPLATES: &'static [(&'static str, &'static str)] = &[
             ("GET", "unmatched"),
             ("GET", "unmatched/{item_id}"),
+            ("GET", "unmatched/{item_id}/content"),
             ("POST", "unmatched/{item_id}/assign"),
             ("POST", "unmatched/{item_id}/reject"),
             ("POST", "unmatched/{item_id}/snooze"),
@@ -361,7 +363,7 @@ mod tests {
     fn the_bindings_check_passes_only_when_the_manifest_and_the_dispatch_agree() {
         assert_eq!(check_bindings::<Matching>(), Ok(()));
         let missing = check_bindings::<MissingRoutes>().expect_err("unserved routes");
-        assert_eq!(missing.len(), 4, "{missing:?}");
+        assert_eq!(missing.len(), 5, "{missing:?}");
         assert!(missing[0].contains("has no handler"), "{missing:?}");
         let extra = check_bindings::<ExtraRoute>().expect_err("a route the manifest lacks");
         assert_eq!(extra.len(), 1, "{extra:?}");

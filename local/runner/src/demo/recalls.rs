@@ -525,22 +525,9 @@ async fn remaining_answers(ctx: &DemoContext<'_>, incident: NodeId) -> Result<St
         accounted(&[("L2026-0415", 250)], "quarantined"),
     )
     .await?;
-    let url = format!(
-        "{}/{UC}/recalls/{RECALL}",
-        ctx.gateway_url.trim_end_matches('/')
-    );
     let rollup: Value = wait_for(
         Duration::from_secs(30),
-        || async {
-            ctx.http
-                .get(&url)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json::<Value>()
-                .await
-                .map_err(|e| e.to_string())
-        },
+        || rollup_now(ctx),
         |r: &Value| {
             r["lots"].as_array().is_some_and(|lots| {
                 lots.len() == 3 && lots.iter().all(|l| l["effectiveness_pct"] == 100.0)
@@ -921,22 +908,9 @@ async fn answers(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Stri
 }
 
 async fn rollup(ctx: &DemoContext<'_>) -> Result<String, String> {
-    let url = format!(
-        "{}/{UC}/recalls/{RECALL}",
-        ctx.gateway_url.trim_end_matches('/')
-    );
     let rollup: Value = wait_for(
         Duration::from_secs(30),
-        || async {
-            ctx.http
-                .get(&url)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json::<Value>()
-                .await
-                .map_err(|e| e.to_string())
-        },
+        || rollup_now(ctx),
         |r: &Value| r["by_state"]["completed"] == 1 && r["by_state"]["impact_reported"] == 1,
     )
     .await?;

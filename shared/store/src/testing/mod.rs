@@ -160,8 +160,42 @@ impl Drop for MemoryWatch {
 }
 
 fn resident_bytes() -> Option<u64> {
+    proc_status_kib("VmRSS:").map(|kib| kib * 1024)
+}
+
+/// This process's resident set now (`VmRSS`) and at its peak so far (`VmHWM`), in KiB, from
+/// `/proc/self/status` (Linux; `(0, 0)` elsewhere) — what the benchmarks print as memory.
+pub fn rss_kib() -> (u64, u64) {
+    (
+        proc_status_kib("VmRSS:").unwrap_or(0),
+        proc_status_kib("VmHWM:").unwrap_or(0),
+    )
+}
+
+fn proc_status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod memory_tests {
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_resident_set_is_read_and_its_peak_is_at_least_it() {
+        let (now, peak) = super::rss_kib();
+        assert!(now > 0, "VmRSS read");
+        assert!(peak >= now, "VmHWM {peak} ≥ VmRSS {now}");
+        let watch = super::MemoryWatch::start().expect("Linux tells");
+        let block = vec![1u8; 32 * 1024 * 1024];
+        std::hint::black_box(&block);
+        // The watch samples every 5 ms: give it a few samples while the block is held.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let grown = watch.growth();
+        drop(block);
+        assert!(
+            grown >= 16 * 1024 * 1024,
+            "32 MiB touched, {grown} bytes seen"
+        );
+    }
 }
