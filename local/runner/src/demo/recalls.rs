@@ -1,9 +1,12 @@
 //! Use case 6 in the demo: a class II recall of two sealant lots (RC-2026-0007) to the demo
-//! partners. The QA manager approves their own recall: refused, the refusal filed in
-//! `Approvals`. The approver approves in their own session: issued — one campaign per
-//! affected partner listing only its lots. FreshMart reports all quantities destroyed with a
-//! photo; MediSupply declares itself not affected; the rollup is shown and the evidence bundle
-//! exported into the workspace. Then the QA manager adds a lot after the approval (a new
+//! partners plus four generated ones (`prt_rc_gen_0001`…, added to TG through the simulator's
+//! `POST /__sim/partners` and to the distribution as a new `Distribution.csv` version while
+//! the recall is a draft; each shipped one lot or both). The QA manager approves their own
+//! recall: refused, the refusal filed in `Approvals`. The approver approves in their own
+//! session: issued — one campaign per affected partner listing only its lots (checked for
+//! every generated partner). FreshMart reports all quantities destroyed with a photo;
+//! MediSupply declares itself not affected; each generated partner accounts for all its units
+//! with a photo; the rollup is shown and the evidence bundle exported into the workspace. Then the QA manager adds a lot after the approval (a new
 //! distribution version and a `Lots` row): the recall goes back to `pending approval` with the
 //! delta filed, the approver approves the delta and only ACME, the one partner it concerns,
 //! gets version 2 listing only the new lot. The approver asks to close while lots are short:
@@ -16,6 +19,7 @@
 //! time, then past `Escalate After Hours` (the running stack keeps the wall clock).
 
 use super::wait_for;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -62,6 +66,17 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     );
 
     let started = Instant::now();
+    let joined = generated_join(ctx, &qa, incident).await;
+    if !report.check(
+        UC,
+        "4 generated partners join the distribution: registered in TG, a new Distribution.csv version by the QA manager",
+        started,
+        joined,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
     let refused = self_approval(ctx, &qa, incident).await;
     if !report.check(
         UC,
@@ -84,12 +99,34 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     }
 
     let started = Instant::now();
+    let isolated = generated_isolation(ctx).await;
+    if !report.check(
+        UC,
+        "each generated partner sees one campaign listing only its own lots",
+        started,
+        isolated,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
     let answered = answers(ctx, incident).await;
     if !report.check(
         UC,
         "FreshMart confirms quantities with a photo; MediSupply is not affected",
         started,
         answered,
+    ) {
+        return;
+    }
+
+    let started = Instant::now();
+    let generated = generated_answers(ctx, incident).await;
+    if !report.check(
+        UC,
+        "the generated partners account for every unit of their lots, each with an evidence photo",
+        started,
+        generated,
     ) {
         return;
     }
@@ -208,10 +245,14 @@ async fn overdue(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Stri
         .find(|s| s.name == "recall-campaign-deadlines")
         .copied()
         .ok_or("the manifest lost recall-campaign-deadlines")?;
-    let others = ["prt_rc_freshmart", "prt_rc_medisupply"];
+    // Every partner but ACME answered (the demo partners and the generated ones).
+    let others: Vec<String> = all_partners()
+        .into_iter()
+        .filter(|p| p != "prt_acme")
+        .collect();
     let first = schedules::fire(&later, &schedule).await?;
     let reminded = first["deadlines"]["reminded"].to_string();
-    if !reminded.contains("prt_acme") || others.iter().any(|p| reminded.contains(p)) {
+    if !reminded.contains("prt_acme") || others.iter().any(|p| reminded.contains(p.as_str())) {
         return Err(format!(
             "at {}: not the non-responder alone reminded: {first}",
             clock.now()
@@ -222,7 +263,7 @@ async fn overdue(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Stri
     clock.set(due + time::Duration::hours(escalate_after) + time::Duration::minutes(1));
     let second = schedules::fire(&later, &schedule).await?;
     let escalated = second["deadlines"]["escalated"].to_string();
-    if !escalated.contains("prt_acme") || others.iter().any(|p| escalated.contains(p)) {
+    if !escalated.contains("prt_acme") || others.iter().any(|p| escalated.contains(p.as_str())) {
         return Err(format!(
             "at {}: not the non-responder alone escalated: {second}",
             clock.now()
@@ -245,16 +286,199 @@ async fn overdue(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Stri
         .find(|n| n.starts_with("Escalation prt_acme"))
         .ok_or_else(|| format!("no escalation note filed: {filed:?}"))?;
     Ok(format!(
-        "due {due_at}; at due + 1 min: reminder 1 to prt_acme only (FreshMart and MediSupply answered); at due + {escalate_after} h: escalated — TG message {} with an action_request, Partner Responses › prt_acme › {note}; the rollup shows {} escalated",
+        "due {due_at}; at due + 1 min: reminder 1 to prt_acme only (FreshMart, MediSupply and the {GENERATED} generated partners answered); at due + {escalate_after} h: escalated — TG message {} with an action_request, Partner Responses › prt_acme › {note}; the rollup shows {} escalated",
         acme["escalation"]["message_id"].as_str().unwrap_or("?"),
         rollup["escalated"]
     ))
 }
 
-/// The distribution after the amendment: lot L2026-0420 shipped to ACME.
-const AMENDED_DISTRIBUTION: &str = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_acme,L2026-0420,100,EA,2026-04-25\n";
+/// The seeded distribution (local/xecm-sim/seeds/demo.json): the demo partners.
+const DISTRIBUTION: &str = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\n";
+/// The amendment's row: lot L2026-0420 shipped to ACME.
+const AMENDMENT_ROW: &str = "prt_acme,L2026-0420,100,EA,2026-04-25\n";
 const NEW_LOT: &str = "L2026-0420";
 const PARTNERS: [&str; 3] = ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"];
+/// The generated partners the demo adds to the recall (`prt_rc_gen_0001`…, named as the
+/// tests' and benchmark's generator names them): few, so the demo stays fast.
+const GENERATED: usize = 4;
+
+fn generated_partner(i: usize) -> String {
+    format!("prt_rc_gen_{i:04}")
+}
+
+/// The lots generated partner `i` was shipped, `(lot, quantity)`: one lot or both, so its
+/// campaign shows whether it lists only that partner's lots.
+fn generated_lots(i: usize) -> Vec<(&'static str, i64)> {
+    let quantity = i64::try_from(10 * i).unwrap_or(i64::MAX);
+    match i % 3 {
+        1 => vec![("L2026-0412", quantity)],
+        2 => vec![("L2026-0415", quantity)],
+        _ => vec![("L2026-0412", quantity), ("L2026-0415", quantity)],
+    }
+}
+
+/// The demo partners and the generated ones.
+fn all_partners() -> Vec<String> {
+    PARTNERS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .chain((1..=GENERATED).map(generated_partner))
+        .collect()
+}
+
+/// The distribution with the generated partners' rows, and the amendment's row when
+/// `amended`.
+fn distribution_csv(amended: bool) -> String {
+    let mut csv = String::from(DISTRIBUTION);
+    for i in 1..=GENERATED {
+        for (lot, quantity) in generated_lots(i) {
+            let _ = writeln!(
+                csv,
+                "{},{lot},{quantity},EA,2026-04-2{}",
+                generated_partner(i),
+                i % 10
+            );
+        }
+    }
+    if amended {
+        csv.push_str(AMENDMENT_ROW);
+    }
+    csv
+}
+
+/// The generated partners' TG records, as `POST /__sim/partners` takes them (the seed format),
+/// and their rows in a new version of `Approvals/Distribution.csv` filed by the QA manager
+/// while the recall is a draft.
+async fn generated_join(
+    ctx: &DemoContext<'_>,
+    qa: &XecmClient,
+    incident: NodeId,
+) -> Result<String, String> {
+    let url = format!("{}/__sim/partners", ctx.tg_url.trim_end_matches('/'));
+    let mut joined = Vec::new();
+    for i in 1..=GENERATED {
+        let partner = generated_partner(i);
+        let added = ctx
+            .http
+            .post(&url)
+            .json(&json!({
+                "partner_id": partner,
+                "name": format!("Generated Retailer {i}"),
+                "status": "active",
+                "van": "GXS",
+                "edi_addresses": [format!("ZZ:RCGEN{i:05}")],
+                "contacts": [],
+                "partnerships": []
+            }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !added.status().is_success() {
+            return Err(format!(
+                "TG refused {partner}: {}",
+                added.text().await.unwrap_or_default()
+            ));
+        }
+        let lots: Vec<String> = generated_lots(i)
+            .iter()
+            .map(|(lot, quantity)| format!("{lot} {quantity} EA"))
+            .collect();
+        joined.push(format!("{partner} ({})", lots.join(", ")));
+    }
+    let document = ctx
+        .platforms
+        .xecm()
+        .node_at_path(incident, "Approvals/Distribution.csv")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("Approvals/Distribution.csv is missing")?;
+    let csv = distribution_csv(false);
+    let version = qa
+        .add_document_version(
+            document.id,
+            &NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: format!("{GENERATED} generated partners added"),
+                major: false,
+            },
+            &BytesSource(bytes::Bytes::from(csv.clone())),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}; Approvals › Distribution.csv version {}: {} rows",
+        joined.join(", "),
+        version.version_number,
+        csv.lines().count() - 1
+    ))
+}
+
+/// Partner isolation for the generated partners: each sees exactly one campaign, and it
+/// lists exactly the lots that partner was shipped.
+async fn generated_isolation(ctx: &DemoContext<'_>) -> Result<String, String> {
+    let mut lines = Vec::new();
+    for i in 1..=GENERATED {
+        let partner = generated_partner(i);
+        let campaigns = partner_campaigns(ctx, &partner).await?;
+        let [campaign] = campaigns.as_slice() else {
+            return Err(format!(
+                "{partner} sees {} campaigns, expected one",
+                campaigns.len()
+            ));
+        };
+        let listed = lots_of(campaign);
+        let own: std::collections::BTreeSet<String> = generated_lots(i)
+            .iter()
+            .map(|(lot, _)| (*lot).to_owned())
+            .collect();
+        if listed != own {
+            return Err(format!(
+                "{partner}'s campaign lists {listed:?}, its lots are {own:?}"
+            ));
+        }
+        lines.push(format!(
+            "{partner}: {} lots {listed:?}",
+            campaign["campaign_id"].as_str().unwrap_or("?")
+        ));
+    }
+    Ok(lines.join("; "))
+}
+
+/// Each generated partner answers its campaign through the TG simulator's partner side:
+/// every unit destroyed, with a photo as evidence (so it is `completed`).
+async fn generated_answers(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, String> {
+    for i in 1..=GENERATED {
+        let partner = generated_partner(i);
+        let campaigns = partner_campaigns(ctx, &partner).await?;
+        let id = campaigns
+            .first()
+            .and_then(|c| c["campaign_id"].as_str())
+            .ok_or_else(|| format!("no campaign of {partner}"))?
+            .to_owned();
+        respond_with_photo(
+            ctx,
+            &partner,
+            &id,
+            &accounted(&generated_lots(i), "destroyed"),
+            b"\xff\xd8\xff\xe0 demo photo: a generated retailer's destroyed stock",
+        )
+        .await?;
+    }
+    let mut lines = Vec::new();
+    for i in 1..=GENERATED {
+        let partner = generated_partner(i);
+        let folder = format!("Partner Responses/{partner}");
+        let filed = wait_for(
+            Duration::from_secs(30),
+            || children(ctx, incident, &folder),
+            |names| names.len() >= 2,
+        )
+        .await?;
+        lines.push(format!("{partner}: {}", filed.join(", ")));
+    }
+    Ok(format!("Partner Responses › {}", lines.join("; ")))
+}
 
 /// The `Lots` as xECM holds them with lot L2026-0420 added, as the QA manager edits the set.
 async fn amended_lots(qa: &XecmClient, incident: NodeId) -> Result<AttributeValue, String> {
@@ -353,7 +577,7 @@ async fn amendment(
             description: format!("lot {NEW_LOT} added: 100 EA to prt_acme"),
             major: false,
         },
-        &BytesSource(bytes::Bytes::from_static(AMENDED_DISTRIBUTION.as_bytes())),
+        &BytesSource(bytes::Bytes::from(distribution_csv(true))),
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -404,7 +628,7 @@ async fn amendment(
             "ACME's version 2 lists {lots:?}, not only {NEW_LOT}"
         ));
     }
-    for partner in ["prt_rc_freshmart", "prt_rc_medisupply"] {
+    for partner in all_partners().iter().filter(|p| *p != "prt_acme") {
         let theirs = notices(ctx, partner).await?.len();
         if theirs != 1 {
             return Err(format!(
@@ -413,7 +637,7 @@ async fn amendment(
         }
     }
     Ok(format!(
-        "Distribution.csv v2 + Lots row {NEW_LOT} → Status pending approval, Approvals › {held_doc}; approved by user 1003 → prt_acme: {} \"{}\" lots {lots:?}; prt_rc_freshmart and prt_rc_medisupply: nothing new",
+        "Distribution.csv new version + Lots row {NEW_LOT} → Status pending approval, Approvals › {held_doc}; approved by user 1003 → prt_acme: {} \"{}\" lots {lots:?}; prt_rc_freshmart, prt_rc_medisupply and the {GENERATED} generated partners: nothing new",
         v2["campaign_id"].as_str().unwrap_or("?"),
         v2["title"].as_str().unwrap_or("?"),
     ))
@@ -444,8 +668,8 @@ async fn closing_waits(
         .iter()
         .find(|n| n.starts_with("Closeout waiting"))
         .ok_or_else(|| format!("no shortfall filed: {approvals:?}"))?;
-    for partner in PARTNERS {
-        if partner_campaigns(ctx, partner)
+    for partner in all_partners() {
+        if partner_campaigns(ctx, &partner)
             .await?
             .iter()
             .any(|c| c["kind"] == "announcement")
@@ -474,6 +698,43 @@ async fn respond(
             ctx.tg_url.trim_end_matches('/')
         ))
         .json(&json!({ "form_data": form_data }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !answer.status().is_success() {
+        return Err(format!(
+            "{partner}'s answer to {id} was refused: {}",
+            answer.text().await.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// `partner` answers campaign `id` through the TG simulator's partner side with `form_data`
+/// and a photo (`destruction-photo.jpg`) as its evidence file.
+async fn respond_with_photo(
+    ctx: &DemoContext<'_>,
+    partner: &str,
+    id: &str,
+    form_data: &Value,
+    photo: &'static [u8],
+) -> Result<(), String> {
+    let multipart = reqwest::multipart::Form::new()
+        .text("form_data", form_data.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(photo)
+                .file_name("destruction-photo.jpg")
+                .mime_str("image/jpeg")
+                .map_err(|e| e.to_string())?,
+        );
+    let answer = ctx
+        .http
+        .post(format!(
+            "{}/__sim/partners/{partner}/campaigns/{id}/respond",
+            ctx.tg_url.trim_end_matches('/')
+        ))
+        .multipart(multipart)
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -582,8 +843,8 @@ async fn closed(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Strin
         return Err(format!("Status is {standing:?} after three polls"));
     }
     let mut lines = Vec::new();
-    for partner in PARTNERS {
-        let closeouts: Vec<Value> = partner_campaigns(ctx, partner)
+    for partner in all_partners() {
+        let closeouts: Vec<Value> = partner_campaigns(ctx, &partner)
             .await?
             .into_iter()
             .filter(|c| c["kind"] == "announcement")
@@ -602,6 +863,17 @@ async fn closed(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Strin
             return Err(format!(
                 "ACME's closeout names a lot it never had: {message}"
             ));
+        }
+        if let Some(i) = (1..=GENERATED).find(|i| generated_partner(*i) == partner) {
+            let own = generated_lots(i);
+            if let Some(other) = ["L2026-0412", "L2026-0415", NEW_LOT]
+                .into_iter()
+                .find(|lot| message.contains(lot) && !own.iter().any(|(l, _)| l == lot))
+            {
+                return Err(format!(
+                    "{partner}'s closeout names lot {other}, which it never had: {message}"
+                ));
+            }
         }
         lines.push(format!(
             "{partner}: {}",
@@ -842,32 +1114,14 @@ async fn answers(ctx: &DemoContext<'_>, incident: NodeId) -> Result<String, Stri
     let form = json!({"acknowledged": true, "affected": true, "further_distributed": false, "disposition_date": "2026-12-03",
         "L2026-0412.on_hand": 0, "L2026-0412.quarantined": 0, "L2026-0412.returned": 100, "L2026-0412.destroyed": 400,
         "L2026-0415.on_hand": 0, "L2026-0415.quarantined": 0, "L2026-0415.returned": 0, "L2026-0415.destroyed": 300});
-    let multipart = reqwest::multipart::Form::new()
-        .text("form_data", form.to_string())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
-                b"\xff\xd8\xff\xe0 demo photo: sealant cartridges in the destruction skip".to_vec(),
-            )
-            .file_name("destruction-photo.jpg")
-            .mime_str("image/jpeg")
-            .map_err(|e| e.to_string())?,
-        );
-    let answer = ctx
-        .http
-        .post(format!(
-            "{base}/__sim/partners/prt_rc_freshmart/campaigns/{fresh_id}/respond"
-        ))
-        .multipart(multipart)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !answer.status().is_success() {
-        return Err(format!(
-            "FreshMart's answer was refused: {}",
-            answer.text().await.unwrap_or_default()
-        ));
-    }
+    respond_with_photo(
+        ctx,
+        "prt_rc_freshmart",
+        fresh_id,
+        &form,
+        b"\xff\xd8\xff\xe0 demo photo: sealant cartridges in the destruction skip",
+    )
+    .await?;
     let medi = partner_campaigns(ctx, "prt_rc_medisupply").await?;
     let medi_id = medi
         .first()
@@ -911,7 +1165,9 @@ async fn rollup(ctx: &DemoContext<'_>) -> Result<String, String> {
     let rollup: Value = wait_for(
         Duration::from_secs(30),
         || rollup_now(ctx),
-        |r: &Value| r["by_state"]["completed"] == 1 && r["by_state"]["impact_reported"] == 1,
+        |r: &Value| {
+            r["by_state"]["completed"] == 1 + GENERATED && r["by_state"]["impact_reported"] == 1
+        },
     )
     .await?;
     let lots: Vec<String> = rollup["lots"]
