@@ -7,6 +7,8 @@
 mod edifact;
 mod x12;
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::envelope::TransactionHeader;
@@ -27,7 +29,7 @@ pub(crate) fn read_document(
     let body_end = segments.len()
         - usize::from(segments.len() > 1 && is_trailer(segments[segments.len() - 1].tag()));
     let body = &segments[1.min(segments.len())..body_end.max(1)];
-    let mut fields = Fields { errors };
+    let mut fields = Fields::new(errors);
     let at = first.position();
 
     match (syntax, header.set_id.as_str()) {
@@ -88,19 +90,65 @@ fn is_trailer(tag: &[u8]) -> bool {
 /// Typed access to elements that records every problem with its position.
 pub(crate) struct Fields<'e> {
     pub errors: &'e mut Vec<EdiError>,
+    index: ElementIndex,
+}
+
+/// Where the elements of the segment last read start and end, so that a reader asking for
+/// several elements of one segment splits it once, not once per element.
+#[derive(Default)]
+struct ElementIndex {
+    /// The segment indexed: its offset and number (`None` before the first).
+    key: Option<(u64, u64)>,
+    /// Element n (1-based) occupies `bounds[n - 1]` of the segment's bytes.
+    bounds: Vec<(usize, usize)>,
+}
+
+impl<'e> Fields<'e> {
+    pub fn new(errors: &'e mut Vec<EdiError>) -> Fields<'e> {
+        Fields {
+            errors,
+            index: ElementIndex::default(),
+        }
+    }
 }
 
 impl Fields<'_> {
+    /// Element `n` (1-based) of `segment`; an empty element when the segment is shorter.
+    fn element<'s>(&mut self, segment: &Segment<'s>, n: usize) -> Element<'s> {
+        let key = Some((segment.offset(), segment.number()));
+        let index = &mut self.index;
+        if index.key != key {
+            index.key = key;
+            index.bounds.clear();
+            let mut start = segment.elements_start();
+            for element in segment.elements() {
+                let end = start + element.raw().len();
+                index.bounds.push((start, end));
+                start = end + 1;
+            }
+        }
+        match n.checked_sub(1).and_then(|i| index.bounds.get(i)) {
+            Some(&(start, end)) => segment.element_at(start, end),
+            None => segment.element_at(0, 0),
+        }
+    }
+
     /// The text of element `n` (component `k`, or the whole element when `k` is 0); `None` when
     /// empty.
     pub fn text(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<String> {
-        let element = segment.element(n);
+        self.code(segment, n, k).map(Cow::into_owned)
+    }
+
+    /// Like [`Fields::text`], borrowed from the input (owned only when a release character had
+    /// to be removed): for codes that are looked up, numbers and dates, which need no copy.
+    pub fn code<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Option<Cow<'s, str>> {
+        let element = self.element(segment, n);
         let part = if k == 0 {
             element
         } else {
             element.component(k)
         };
-        self.decode(segment, part, n, k)
+        self.decode_code(segment, part, n, k)
     }
 
     /// The text of an element already split from `segment` (at position `n`, component `k`).
@@ -111,11 +159,22 @@ impl Fields<'_> {
         n: usize,
         k: usize,
     ) -> Option<String> {
+        self.decode_code(segment, part, n, k).map(Cow::into_owned)
+    }
+
+    /// Like [`Fields::decode`], borrowed from the input.
+    pub fn decode_code<'s>(
+        &mut self,
+        segment: &Segment<'_>,
+        part: Element<'s>,
+        n: usize,
+        k: usize,
+    ) -> Option<Cow<'s, str>> {
         if part.is_empty() {
             return None;
         }
         if let Ok(text) = part.text() {
-            Some(text.into_owned())
+            Some(text)
         } else {
             self.errors.push(EdiError::InvalidCharacter {
                 at: segment.position_of(n, (k > 0).then_some(k)),
@@ -126,7 +185,18 @@ impl Fields<'_> {
 
     /// Like [`Fields::text`], but an empty value is an error.
     pub fn required(&mut self, segment: &Segment<'_>, n: usize, k: usize, name: &str) -> String {
-        if let Some(text) = self.text(segment, n, k) {
+        self.required_code(segment, n, k, name).into_owned()
+    }
+
+    /// Like [`Fields::required`], borrowed from the input.
+    pub fn required_code<'s>(
+        &mut self,
+        segment: &Segment<'s>,
+        n: usize,
+        k: usize,
+        name: &str,
+    ) -> Cow<'s, str> {
+        if let Some(text) = self.code(segment, n, k) {
             text
         } else {
             if !self.has_error_at(segment, n) {
@@ -135,7 +205,7 @@ impl Fields<'_> {
                     name: name.to_owned(),
                 });
             }
-            String::new()
+            Cow::Borrowed("")
         }
     }
 
@@ -148,12 +218,12 @@ impl Fields<'_> {
 
     /// An exact decimal (`-12.50`; EDIFACT may use `,` as its decimal mark).
     pub fn decimal(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<Decimal> {
-        let text = self.text(segment, n, k)?;
+        let text = self.code(segment, n, k)?;
         let parsed = parse_decimal(&text, segment.delimiters().decimal);
         if parsed.is_none() {
             self.errors.push(EdiError::InvalidNumber {
                 at: segment.position_of(n, (k > 0).then_some(k)),
-                value: text,
+                value: text.into_owned(),
             });
         }
         parsed
@@ -168,8 +238,8 @@ impl Fields<'_> {
     ) -> Option<Quantity> {
         let amount = self.decimal(segment, value.0, value.1)?;
         let unit = self
-            .text(segment, unit.0, unit.1)
-            .map_or_else(|| "EA".to_owned(), normalise_unit);
+            .code(segment, unit.0, unit.1)
+            .map_or_else(|| "EA".to_owned(), |unit| normalise_unit(&unit));
         Some(Quantity {
             value: amount,
             unit,
@@ -178,12 +248,12 @@ impl Fields<'_> {
 
     /// A `CCYYMMDD` date (the first eight characters of a longer date-time).
     pub fn date(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<EdiDate> {
-        let text = self.text(segment, n, k)?;
+        let text = self.code(segment, n, k)?;
         let parsed = text.get(..8).and_then(EdiDate::parse_ccyymmdd);
         if parsed.is_none() {
             self.errors.push(EdiError::InvalidDate {
                 at: segment.position_of(n, (k > 0).then_some(k)),
-                value: text,
+                value: text.into_owned(),
             });
         }
         parsed
@@ -191,12 +261,12 @@ impl Fields<'_> {
 
     /// An `HHMM` time.
     pub fn time(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<EdiTime> {
-        let text = self.text(segment, n, k)?;
+        let text = self.code(segment, n, k)?;
         let parsed = EdiTime::parse_hhmm(&text);
         if parsed.is_none() {
             self.errors.push(EdiError::InvalidTime {
                 at: segment.position_of(n, (k > 0).then_some(k)),
-                value: text,
+                value: text.into_owned(),
             });
         }
         parsed
@@ -204,12 +274,12 @@ impl Fields<'_> {
 
     /// A small count (`AK902`, `CTT01`).
     pub fn count(&mut self, segment: &Segment<'_>, n: usize) -> Option<u32> {
-        let text = self.text(segment, n, 0)?;
+        let text = self.code(segment, n, 0)?;
         let parsed = text.parse().ok();
         if parsed.is_none() {
             self.errors.push(EdiError::InvalidNumber {
                 at: segment.position_of(n, None),
-                value: text,
+                value: text.into_owned(),
             });
         }
         parsed
@@ -251,20 +321,20 @@ pub(crate) fn parse_decimal(text: &str, decimal_mark: u8) -> Option<Decimal> {
     if count == 0 || marks > 1 || count > 28 {
         return None;
     }
-    let normalised: String = if decimal_mark == b'.' {
-        text.to_owned()
+    let normalised: Cow<'_, str> = if decimal_mark == b'.' {
+        Cow::Borrowed(text)
     } else {
-        text.replace(char::from(decimal_mark), ".")
+        Cow::Owned(text.replace(char::from(decimal_mark), "."))
     };
     let normalised = normalised.strip_suffix('.').unwrap_or(&normalised);
     Decimal::from_str_exact(normalised).ok()
 }
 
 /// EDIFACT piece units read as X12's `EA`.
-pub(crate) fn normalise_unit(unit: String) -> String {
-    match unit.as_str() {
+pub(crate) fn normalise_unit(unit: &str) -> String {
+    match unit {
         "PCE" | "C62" | "H87" => "EA".to_owned(),
-        _ => unit,
+        _ => unit.to_owned(),
     }
 }
 

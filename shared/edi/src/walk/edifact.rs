@@ -93,8 +93,8 @@ impl Walker {
                     self.push_segment(segment);
                     if let Some(t) = self.transaction.as_mut() {
                         check_count(segment, 1, Level::Transaction, t.count, &mut t.errors);
-                        let header = t.header.control_number.clone();
-                        check_control(segment, 2, Level::Transaction, &header, &mut t.errors);
+                        let header = &t.header.control_number;
+                        check_control(segment, 2, Level::Transaction, header, &mut t.errors);
                     }
                     Outcome::consumed_with(self.finish_transaction(None))
                 }

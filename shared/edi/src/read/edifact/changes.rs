@@ -50,7 +50,7 @@ pub(crate) fn read_order_change(
                 line_number: fields
                     .text(segment, 1, 0)
                     .unwrap_or_else(|| (lines.len() + 1).to_string()),
-                change: LineChange::from_edifact(&fields.text(segment, 2, 0).unwrap_or_default()),
+                change: LineChange::from_edifact(&fields.code(segment, 2, 0).unwrap_or_default()),
                 quantity: None,
                 left_to_receive: None,
                 unit_price: None,

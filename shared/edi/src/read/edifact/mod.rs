@@ -37,9 +37,9 @@ pub(super) fn other_segment(segment: &Segment<'_>, fields: &mut Fields<'_>) {
 
 /// `NAD+{role}+{id}::{agency}++{name}+{street}+{city}+{state}+{postal}+{country}`.
 pub(super) fn party(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Party {
-    let role = PartyRole::from_edifact(&fields.required(segment, 1, 0, "NAD 3035"));
+    let role = PartyRole::from_edifact(&fields.required_code(segment, 1, 0, "NAD 3035"));
     let id = fields.text(segment, 2, 1).map(|value| PartyIdentifier {
-        scheme: IdScheme::from_edifact(&fields.text(segment, 2, 3).unwrap_or_default()),
+        scheme: IdScheme::from_edifact(&fields.code(segment, 2, 3).unwrap_or_default()),
         value,
     });
     let name = fields
@@ -65,7 +65,7 @@ pub(super) fn lin_product(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Vec
     fields
         .text(segment, 3, 1)
         .map(|value| ProductId {
-            kind: ProductIdKind::from_edifact(&fields.text(segment, 3, 2).unwrap_or_default()),
+            kind: ProductIdKind::from_edifact(&fields.code(segment, 3, 2).unwrap_or_default()),
             value,
         })
         .into_iter()
@@ -78,7 +78,7 @@ pub(super) fn pia_products(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Ve
         .filter_map(|n| {
             let value = fields.text(segment, n, 1)?;
             Some(ProductId {
-                kind: ProductIdKind::from_edifact(&fields.text(segment, n, 2).unwrap_or_default()),
+                kind: ProductIdKind::from_edifact(&fields.code(segment, n, 2).unwrap_or_default()),
                 value,
             })
         })

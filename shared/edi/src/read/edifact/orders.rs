@@ -28,7 +28,7 @@ pub(crate) fn read_purchase_order(
         match segment.tag() {
             b"BGM" => {
                 order = Some(PurchaseOrder {
-                    purpose: Purpose::from_edifact(&fields.text(segment, 3, 0).unwrap_or_default()),
+                    purpose: Purpose::from_edifact(&fields.code(segment, 3, 0).unwrap_or_default()),
                     order_type: OrderType::from_edifact(
                         &fields.text(segment, 1, 1).unwrap_or_default(),
                     ),

@@ -38,7 +38,7 @@ pub(crate) fn read_ship_notice(
         match segment.tag() {
             b"BGM" => {
                 notice = Some(ShipNotice {
-                    purpose: Purpose::from_edifact(&fields.text(segment, 3, 0).unwrap_or_default()),
+                    purpose: Purpose::from_edifact(&fields.code(segment, 3, 0).unwrap_or_default()),
                     shipment_id: fields.required(segment, 2, 1, "BGM 1004"),
                     ship_date: None,
                     estimated_delivery: None,

@@ -78,13 +78,14 @@ pub(crate) fn read_functional_ack(
             }
             b"AK5" | b"IK5" => {
                 if let Some(set) = groups.last_mut().and_then(|g| g.transactions.last_mut()) {
-                    set.status = AckStatus::from_x12(&fields.required(segment, 1, 0, "AK501"));
+                    set.status = AckStatus::from_x12(&fields.required_code(segment, 1, 0, "AK501"));
                     set.error_codes = (2..=6).filter_map(|n| fields.text(segment, n, 0)).collect();
                 }
             }
             b"AK9" => {
                 if let Some(group) = groups.last_mut() {
-                    group.status = AckStatus::from_x12(&fields.required(segment, 1, 0, "AK901"));
+                    group.status =
+                        AckStatus::from_x12(&fields.required_code(segment, 1, 0, "AK901"));
                     group.sets_included = fields.count(segment, 2);
                     group.sets_received = fields.count(segment, 3);
                     group.sets_accepted = fields.count(segment, 4);

@@ -15,7 +15,7 @@ fn change_line(segment: &Segment<'_>, number: usize, fields: &mut Fields<'_>) ->
     let line_number = fields
         .text(segment, 1, 0)
         .unwrap_or_else(|| number.to_string());
-    let change = LineChange::from_x12(&fields.required(segment, 2, 0, "POC02"));
+    let change = LineChange::from_x12(&fields.required_code(segment, 2, 0, "POC02"));
     let quantity = if segment.element(3).is_empty() {
         None
     } else {
@@ -54,8 +54,8 @@ pub(crate) fn read_order_change(
         match segment.tag() {
             b"BCH" => {
                 change = Some(PurchaseOrderChange {
-                    purpose: ChangePurpose::from_x12(&fields.required(segment, 1, 0, "BCH01")),
-                    order_type: OrderType::from_x12(&fields.required(segment, 2, 0, "BCH02")),
+                    purpose: ChangePurpose::from_x12(&fields.required_code(segment, 1, 0, "BCH01")),
+                    order_type: OrderType::from_x12(&fields.required_code(segment, 2, 0, "BCH02")),
                     po_number: fields.required(segment, 3, 0, "BCH03"),
                     change_sequence: fields.text(segment, 5, 0),
                     po_date: fields.date(segment, 6, 0),
@@ -106,7 +106,7 @@ pub(crate) fn read_order_change_ack(
         match segment.tag() {
             b"BCA" => {
                 ack = Some(PurchaseOrderChangeAck {
-                    purpose: ChangePurpose::from_x12(&fields.required(segment, 1, 0, "BCA01")),
+                    purpose: ChangePurpose::from_x12(&fields.required_code(segment, 1, 0, "BCA01")),
                     status: AckStatusCode::from_x12(
                         &fields.text(segment, 2, 0).unwrap_or_default(),
                     ),
@@ -137,7 +137,7 @@ pub(crate) fn read_order_change_ack(
                 });
             }
             b"ACK" => {
-                let status = LineStatus::from_x12(&fields.required(segment, 1, 0, "ACK01"));
+                let status = LineStatus::from_x12(&fields.required_code(segment, 1, 0, "ACK01"));
                 let status_quantity = if segment.element(2).is_empty() {
                     None
                 } else {

@@ -35,9 +35,9 @@ pub(super) fn party_segment(
 ) -> bool {
     match segment.tag() {
         b"N1" => {
-            let role = PartyRole::from_x12(&fields.required(segment, 1, 0, "N101"));
+            let role = PartyRole::from_x12(&fields.required_code(segment, 1, 0, "N101"));
             let name = fields.text(segment, 2, 0);
-            let id = match (fields.text(segment, 3, 0), fields.text(segment, 4, 0)) {
+            let id = match (fields.code(segment, 3, 0), fields.text(segment, 4, 0)) {
                 (Some(qualifier), Some(value)) => Some(PartyIdentifier {
                     scheme: IdScheme::from_x12(&qualifier),
                     value,
@@ -86,7 +86,7 @@ pub(super) fn product_ids(
     let mut n = first;
     while let (Some(qualifier), Some(value)) = (elements.next(), elements.next()) {
         if let (Some(qualifier), Some(value)) = (
-            fields.decode(segment, qualifier, n, 0),
+            fields.decode_code(segment, qualifier, n, 0),
             fields.decode(segment, value, n + 1, 0),
         ) {
             ids.push(ProductId {

@@ -27,8 +27,8 @@ pub(crate) fn read_purchase_order(
         match segment.tag() {
             b"BEG" => {
                 order = Some(PurchaseOrder {
-                    purpose: Purpose::from_x12(&fields.required(segment, 1, 0, "BEG01")),
-                    order_type: OrderType::from_x12(&fields.required(segment, 2, 0, "BEG02")),
+                    purpose: Purpose::from_x12(&fields.required_code(segment, 1, 0, "BEG01")),
+                    order_type: OrderType::from_x12(&fields.required_code(segment, 2, 0, "BEG02")),
                     po_number: fields.required(segment, 3, 0, "BEG03"),
                     po_date: fields.date(segment, 5, 0),
                     requested_delivery: None,
@@ -99,8 +99,8 @@ pub(crate) fn read_order_ack(
         match segment.tag() {
             b"BAK" => {
                 ack = Some(OrderAcknowledgment {
-                    purpose: Purpose::from_x12(&fields.required(segment, 1, 0, "BAK01")),
-                    status: AckStatusCode::from_x12(&fields.required(segment, 2, 0, "BAK02")),
+                    purpose: Purpose::from_x12(&fields.required_code(segment, 1, 0, "BAK01")),
+                    status: AckStatusCode::from_x12(&fields.required_code(segment, 2, 0, "BAK02")),
                     po_number: fields.required(segment, 3, 0, "BAK03"),
                     po_date: fields.date(segment, 4, 0),
                     ack_date: fields.date(segment, 9, 0),
@@ -131,7 +131,8 @@ pub(crate) fn read_order_ack(
             }
             b"ACK" => {
                 if let Some(line) = lines.last_mut() {
-                    line.status = LineStatus::from_x12(&fields.required(segment, 1, 0, "ACK01"));
+                    line.status =
+                        LineStatus::from_x12(&fields.required_code(segment, 1, 0, "ACK01"));
                     line.status_quantity = if segment.element(2).is_empty() {
                         None
                     } else {

@@ -44,7 +44,7 @@ pub(crate) fn read_ship_notice(
         match segment.tag() {
             b"BSN" => {
                 notice = Some(ShipNotice {
-                    purpose: Purpose::from_x12(&fields.required(segment, 1, 0, "BSN01")),
+                    purpose: Purpose::from_x12(&fields.required_code(segment, 1, 0, "BSN01")),
                     shipment_id: fields.required(segment, 2, 0, "BSN02"),
                     ship_date: None,
                     estimated_delivery: None,
