@@ -1682,14 +1682,60 @@ fn met(figure: f64, goal: f64) -> &'static str {
     if figure <= goal { "met" } else { "NOT met" }
 }
 
+/// The simulators of [`bench_500_partners_issue_rollup_and_bundle`] in their own process
+/// ([`ChildSimulators`] runs this test binary again with only this test and
+/// `RECALL_BENCH_SIMULATORS_PARTNERS` set): prints their URLs and serves until its stdin
+/// closes or it is killed. Run alone, it checks that both simulators start with the
+/// benchmark's seeds and answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the benchmark's simulator process"]
+async fn simulators_for_the_benchmark() {
+    let partners: Option<usize> = std::env::var(SIMULATORS_PARTNERS)
+        .ok()
+        .map(|n| n.parse().expect("a number of partners"));
+    let (xecm, tg) = start_simulators(partners.unwrap_or(GENERATED)).await;
+    if partners.is_some() {
+        println!("{SIMULATORS_LINE} {} {}", xecm.base_url, tg.base_url);
+        tokio::task::spawn_blocking(|| {
+            let mut rest = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut rest);
+        })
+        .await
+        .expect("stdin read");
+        return;
+    }
+    let admin = gridlink_xecm::XecmClient::new(
+        gridlink_xecm::XecmConfig::new(
+            &xecm.base_url,
+            gridlink_xecm::XecmAuth::Password {
+                user: "otadmin".into(),
+                password: secrecy::SecretString::from("gridlink-demo"),
+            },
+        )
+        .expect("config"),
+    )
+    .expect("client");
+    recall_workspace(&admin, DEMO_RECALL).await;
+    let last = gridlink_tgrid_sim::controls::SimControls::new(tg.base_url.clone())
+        .get(&format!(
+            "__sim/partners/{}/campaigns",
+            generated_partner(GENERATED)
+        ))
+        .await
+        .expect("the last generated partner is known");
+    assert_eq!(last["items"], json!([]), "{last}");
+}
+
 /// The benchmark of docs/benchmarks.md (recall-campaign), every goal of issue 16 item 8; the
 /// figures there come from
 /// `cargo test -p recall-campaign --profile local --test recall -- --ignored bench_500 --nocapture`
 /// (`--profile perf` optimises fully, at the price of its own build of every dependency).
-/// 500 generated partners × 20 lots each, embedded storage, both simulators in this process:
+/// 500 generated partners × 20 lots each, embedded storage; both simulators in a child
+/// process ([`ChildSimulators`]), so this process holds the function, its storage and the
+/// test's clients:
 /// 1. the issue without faults (approval → `active`), then 100 partners answer every lot with
-///    a photo, the rollup route (3 calls) and the evidence bundle, each timed; the process's
-///    RSS before the issue and after the bundle;
+///    a photo, the rollup route (3 calls) and the evidence bundle, each timed; this process's
+///    RSS (the function's) before the issue and after the bundle, and the simulators';
 /// 2. a second recall to the same 500 partners with 125 of its 625 campaign creates (20 %)
 ///    answered 429 `Retry-After: 1` by the TG simulator's faults;
 /// 3. a third stack (`FANOUT_PER_RUN` 250): a crash after the 251st campaign create, before
@@ -1703,8 +1749,8 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
     const N: usize = 500;
     const LOTS: usize = 20;
     const ANSWERED: usize = 100;
-    let stack = stack_with(Storage::Embedded, N, Vec::new()).await;
-    let world = world(stack).await;
+    let sims = ChildSimulators::spawn(N);
+    let world = world_beside(stack_beside(&sims, Vec::new()).await, &sims).await;
     let partners: Vec<String> = (1..=N).map(generated_partner).collect();
     let lots: Vec<(String, i64)> = (1..=LOTS)
         .map(|i| (generated_lot(i), i64::try_from(10 + i).expect("small")))
@@ -1715,6 +1761,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
     // 1. Without faults.
     let incident = generated_lots_incident(&world, "RC-BENCH-500", &partners, LOTS).await;
     let (rss_before, _) = gridlink_store::testing::rss_kib();
+    let (sims_before, _) = sims.rss_kib();
     approve_as(&world.approver, incident, APPROVER).await;
     let started = std::time::Instant::now();
     let polls = until_active(&world, incident, 5).await;
@@ -1739,9 +1786,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         reqwest::Client::new()
             .post(
                 world
-                    .stack
-                    .tg_sim
-                    .base_url
+                    .tg_url
                     .join(&format!(
                         "__sim/partners/{partner}/campaigns/{campaign}/respond"
                     ))
@@ -1788,6 +1833,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
     assert_eq!(code, 200, "{bundle}");
     assert_eq!(bundle["partners"], N, "{bundle}");
     let (rss_after, rss_peak) = gridlink_store::testing::rss_kib();
+    let (sims_after, _) = sims.rss_kib();
 
     // 2. 20 % of the campaign creates answered 429: the first 125 of 625 calls (faults are
     // taken before the create, so 500 successes mean every one of them was served).
@@ -1817,13 +1863,8 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
     drop(world);
 
     // 3. A crash mid-fan-out.
-    let stack = stack_with(
-        Storage::Embedded,
-        N,
-        vec![("FANOUT_PER_RUN".into(), (N / 2).to_string())],
-    )
-    .await;
-    let world = common::world(stack).await;
+    let stack = stack_beside(&sims, vec![("FANOUT_PER_RUN".into(), (N / 2).to_string())]).await;
+    let world = world_beside(stack, &sims).await;
     let crashed = generated_lots_incident(&world, "RC-BENCH-CRASH", &partners, LOTS).await;
     approve_as(&world.approver, crashed, APPROVER).await;
     let started = std::time::Instant::now();
@@ -1865,8 +1906,9 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
          BENCH {ANSWERED} answers x {LOTS} lots with a photo, delivered: {:.1} s\n\
          BENCH rollup route ({N} partners x {LOTS} lots): {} ms [goal <= 1000 ms: {}]\n\
          BENCH bundle ({N} partners): {:.1} s, {} entries, {} bytes [goal <= 30 s: {}]\n\
-         BENCH RSS: {} MiB before the issue, {} MiB after the bundle (growth {growth_mib:.1} MiB) [goal <= 64 MiB: {}], peak {} MiB; {} MiB after the 429 run\n\
-         BENCH RSS by step (MiB, the simulators in this process included): {} after the issue, {} after the answers, {} after the rollups, {} after the bundle",
+         BENCH RSS of the function's process (the simulators in a child process): {} MiB before the issue, {} MiB after the bundle (growth {growth_mib:.1} MiB) [goal <= 64 MiB: {}], peak {} MiB; {} MiB after the 429 run\n\
+         BENCH RSS by step (MiB, the function's process): {} after the issue, {} after the answers, {} after the rollups, {} after the bundle\n\
+         BENCH RSS of the simulators' process (not the function's): {} MiB before the issue, {} MiB after the bundle",
         issue.as_secs_f64(),
         met(issue.as_secs_f64(), 60.0),
         N + N / 4,
@@ -1895,5 +1937,7 @@ async fn bench_500_partners_issue_rollup_and_bundle() {
         rss_answered / 1024,
         rss_rolled_up / 1024,
         rss_after / 1024,
+        sims_before / 1024,
+        sims_after / 1024,
     );
 }

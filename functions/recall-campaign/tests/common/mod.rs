@@ -74,6 +74,9 @@ pub async fn stack_with(storage: Storage, partners: usize, config: Vec<(String, 
 }
 
 pub struct World {
+    /// The TG simulator's root (its `__sim` partner side): the stack's, or the child
+    /// process's of [`ChildSimulators`].
+    pub tg_url: url::Url,
     pub function: Function<RecallCampaign>,
     pub usecase: RecallCampaign,
     pub xecm: XecmClient,
@@ -86,10 +89,10 @@ pub struct World {
     pub stack: Stack,
 }
 
-fn session(stack: &Stack, user: &str, password: &str) -> XecmClient {
+fn session(xecm_base_url: &str, user: &str, password: &str) -> XecmClient {
     XecmClient::new(
         gridlink_xecm::XecmConfig::new(
-            &stack.xecm_sim.base_url,
+            xecm_base_url,
             gridlink_xecm::XecmAuth::Password {
                 user: user.into(),
                 password: SecretString::from(password.to_owned()),
@@ -101,23 +104,160 @@ fn session(stack: &Stack, user: &str, password: &str) -> XecmClient {
 }
 
 pub async fn world(stack: Stack) -> World {
+    let xecm_base_url = stack.xecm_sim.base_url.clone();
+    let tg = stack.tg_sim.base_url.clone();
+    let xecm = stack.xecm.clone();
+    world_at(stack, xecm, &xecm_base_url, tg).await
+}
+
+/// The world of `stack` with the simulators at `xecm_base_url` and `tg_url` (the stack's
+/// configuration must name the same ones: [`stack_beside`]); `xecm` is the test's own
+/// (`otadmin`) client there.
+async fn world_at(stack: Stack, xecm: XecmClient, xecm_base_url: &str, tg_url: url::Url) -> World {
     let clock = stack.clock.clone().expect("a manual clock (stack_on)");
-    let incident = recall_workspace(&stack.xecm, DEMO_RECALL).await;
+    let incident = recall_workspace(&xecm, DEMO_RECALL).await;
     let config = RecallConfig::from_source(stack.config()).expect("configuration");
     let function = RecallCampaign::function(stack.platform(NAME), config.clone());
     let usecase = RecallCampaign::new(stack.platform(NAME), config);
     World {
         function,
         usecase,
-        xecm: stack.xecm.clone(),
-        qa: session(&stack, "qa.manager", "qa-demo"),
-        approver: session(&stack, "qa.approver", "approver-demo"),
+        xecm,
+        qa: session(xecm_base_url, "qa.manager", "qa-demo"),
+        approver: session(xecm_base_url, "qa.approver", "approver-demo"),
         tg: stack.tg.clone(),
-        partner: SimControls::new(stack.tg_sim.base_url.clone()),
+        partner: SimControls::new(tg_url.clone()),
+        tg_url,
         incident,
         clock,
         stack,
     }
+}
+
+/// The environment variable that makes `simulators_for_the_benchmark` (tests/recall.rs)
+/// serve: the number of generated TG partners.
+pub const SIMULATORS_PARTNERS: &str = "RECALL_BENCH_SIMULATORS_PARTNERS";
+/// The line `simulators_for_the_benchmark` prints when both simulators listen:
+/// `<prefix> <xECM base URL> <TG base URL>`.
+pub const SIMULATORS_LINE: &str = "RECALL-BENCH-SIMULATORS";
+
+/// Both simulators as the stack starts them (the xECM demo seed; the TG demo seed plus
+/// `partners` generated partners), on loopback.
+pub async fn start_simulators(
+    partners: usize,
+) -> (
+    gridlink_xecm_sim::RunningSim,
+    gridlink_tgrid_sim::RunningSim,
+) {
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let seed = serde_json::from_str(include_str!("../../../../local/xecm-sim/seeds/demo.json"))
+        .expect("the xECM demo seed is JSON");
+    let xecm = gridlink_xecm_sim::start(
+        gridlink_xecm_sim::SimConfig {
+            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
+            ..Default::default()
+        },
+        loopback,
+    )
+    .await
+    .expect("the xECM simulator starts");
+    let tg = gridlink_tgrid_sim::start(
+        gridlink_tgrid_sim::SimConfig::new(tg_seed_with(partners)),
+        loopback,
+    )
+    .await
+    .expect("the TG simulator starts");
+    (xecm, tg)
+}
+
+/// Both simulators in a child process — this test binary again, running only
+/// `simulators_for_the_benchmark` — so that this process holds the function (with its
+/// storage) and the test's clients, not what the simulators are sent: the benchmark's RSS is
+/// the function's. Dropping it kills the child.
+pub struct ChildSimulators {
+    child: std::process::Child,
+    pub xecm_base_url: String,
+    pub tg_url: url::Url,
+}
+
+impl ChildSimulators {
+    /// Starts the child with `partners` generated TG partners and waits for its URLs.
+    pub fn spawn(partners: usize) -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(std::env::current_exe().expect("this test"))
+            .args([
+                "--ignored",
+                "--exact",
+                "simulators_for_the_benchmark",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(SIMULATORS_PARTNERS, partners.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the simulators' process starts");
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let line = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find(|line| line.starts_with(SIMULATORS_LINE));
+        let Some(line) = line else {
+            let _ = child.kill();
+            panic!("the simulators' process ended without its URLs");
+        };
+        // The rest of its output is drained, so the child never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let mut parts = line.split_whitespace().skip(1);
+        let (Some(xecm), Some(tg)) = (parts.next(), parts.next()) else {
+            panic!("not `{SIMULATORS_LINE} <xecm> <tg>`: {line}");
+        };
+        Self {
+            child,
+            xecm_base_url: xecm.to_owned(),
+            tg_url: tg.parse().expect("the TG URL"),
+        }
+    }
+
+    /// The child's resident set now and at its peak, in KiB.
+    pub fn rss_kib(&self) -> (u64, u64) {
+        gridlink_store::testing::rss_kib_of(self.child.id())
+    }
+}
+
+impl Drop for ChildSimulators {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A stack (embedded storage, manual clock) whose function talks to `sims` in their child
+/// process: its configuration names their URLs (`config` added). The stack's own simulators
+/// still start, with the demo seeds, and are sent nothing.
+pub async fn stack_beside(sims: &ChildSimulators, config: Vec<(String, String)>) -> Stack {
+    let mut pairs = vec![
+        ("XECM_BASE_URL".to_owned(), sims.xecm_base_url.clone()),
+        ("TG_BASE_URL".to_owned(), sims.tg_url.to_string()),
+    ];
+    pairs.extend(config);
+    Stack::start_with(
+        Storage::Embedded,
+        StackOptions {
+            manual_clock: true,
+            config: pairs,
+            ..StackOptions::default()
+        },
+    )
+    .await
+}
+
+/// The world of [`stack_beside`]: every client of the test on `sims` too.
+pub async fn world_beside(stack: Stack, sims: &ChildSimulators) -> World {
+    let xecm = session(&sims.xecm_base_url, "otadmin", "gridlink-demo");
+    world_at(stack, xecm, &sims.xecm_base_url, sims.tg_url.clone()).await
 }
 
 pub async fn recall_workspace(xecm: &XecmClient, recall_id: &str) -> NodeId {

@@ -166,14 +166,27 @@ fn resident_bytes() -> Option<u64> {
 /// This process's resident set now (`VmRSS`) and at its peak so far (`VmHWM`), in KiB, from
 /// `/proc/self/status` (Linux; `(0, 0)` elsewhere) — what the benchmarks print as memory.
 pub fn rss_kib() -> (u64, u64) {
+    rss_kib_at("/proc/self/status")
+}
+
+/// [`rss_kib`] of another process, by its id (a benchmark's child process).
+pub fn rss_kib_of(pid: u32) -> (u64, u64) {
+    rss_kib_at(&format!("/proc/{pid}/status"))
+}
+
+fn rss_kib_at(status: &str) -> (u64, u64) {
     (
-        proc_status_kib("VmRSS:").unwrap_or(0),
-        proc_status_kib("VmHWM:").unwrap_or(0),
+        proc_status_kib_at(status, "VmRSS:").unwrap_or(0),
+        proc_status_kib_at(status, "VmHWM:").unwrap_or(0),
     )
 }
 
 fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    proc_status_kib_at("/proc/self/status", field)
+}
+
+fn proc_status_kib_at(path: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(path).ok()?;
     let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
@@ -186,6 +199,9 @@ mod memory_tests {
         let (now, peak) = super::rss_kib();
         assert!(now > 0, "VmRSS read");
         assert!(peak >= now, "VmHWM {peak} ≥ VmRSS {now}");
+        let (of_pid, _) = super::rss_kib_of(std::process::id());
+        assert!(of_pid > 0, "VmRSS read by process id");
+        assert_eq!(super::rss_kib_of(u32::MAX), (0, 0), "no such process");
         let watch = super::MemoryWatch::start().expect("Linux tells");
         let block = vec![1u8; 32 * 1024 * 1024];
         std::hint::black_box(&block);
