@@ -2,8 +2,9 @@
 //! timeout, and — on demand — duplicated, delayed or reordered, so receivers can be tested
 //! against at-least-once delivery.
 //!
-//! First attempts go out one at a time, in queue order (so a requested reordering is
-//! exactly what the receiver sees); retries run in the background.
+//! First attempts start in queue order, at most `concurrency` in flight at once (1 by
+//! default: one at a time, so a requested reordering is exactly what the receiver sees);
+//! retries run in the background.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use gridlink_core::clock::SharedClock;
 use gridlink_core::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use gridlink_tgrid::{Event, SubscriptionId};
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 /// Back-off and timeouts for deliveries.
 #[derive(Debug, Clone)]
@@ -92,8 +93,8 @@ pub(crate) struct DeliveryQueue {
 }
 
 impl DeliveryQueue {
-    /// Starts the delivery worker.
-    pub fn start(config: DeliveryConfig, clock: SharedClock) -> Self {
+    /// Starts the delivery worker: `concurrency` first attempts in flight at once (at least 1).
+    pub fn start(config: DeliveryConfig, clock: SharedClock, concurrency: usize) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
         let mode = Arc::new(Mutex::new(DeliveryMode::default()));
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -106,6 +107,7 @@ impl DeliveryQueue {
             clock,
             mode: Arc::clone(&mode),
             log: Arc::clone(&log),
+            in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
         };
         tokio::spawn(worker.run(receiver));
         Self {
@@ -144,6 +146,8 @@ struct Worker {
     clock: SharedClock,
     mode: Arc<Mutex<DeliveryMode>>,
     log: Arc<Mutex<Vec<DeliveryAttempt>>>,
+    /// One permit per first attempt in flight.
+    in_flight: Arc<Semaphore>,
 }
 
 impl Worker {
@@ -178,11 +182,19 @@ impl Worker {
         let job = Arc::new(job);
         let copies = if mode.duplicate { 2 } else { 1 };
         for _ in 0..copies {
-            if !self.attempt(&job, 1).await {
-                let worker = self.clone();
-                let job = Arc::clone(&job);
-                tokio::spawn(async move { worker.retry(job).await });
-            }
+            // Permits are handed out in the order asked for: attempts start in queue order.
+            let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
+                return;
+            };
+            let worker = self.clone();
+            let job = Arc::clone(&job);
+            tokio::spawn(async move {
+                let delivered = worker.attempt(&job, 1).await;
+                drop(permit);
+                if !delivered {
+                    worker.retry(job).await;
+                }
+            });
         }
     }
 

@@ -74,6 +74,11 @@ pub struct SimConfig {
     pub max_document_bytes: u64,
     /// Webhook back-off and timeouts.
     pub delivery: DeliveryConfig,
+    /// Webhook first attempts in flight at once (at least 1; default 1: each waits for the
+    /// receiver's answer to the one before, so a requested reordering is exactly what the
+    /// receiver sees). Trading Grid itself does not wait for one receiver before the next;
+    /// the chaos command sets 8.
+    pub delivery_concurrency: usize,
     /// The clock for timestamps, token expiry and webhook signatures.
     pub clock: SharedClock,
 }
@@ -89,6 +94,7 @@ impl SimConfig {
             max_attachment_bytes: 5 * 1024 * 1024 * 1024,
             max_document_bytes: 100 * 1024 * 1024,
             delivery: DeliveryConfig::default(),
+            delivery_concurrency: 1,
             clock: Arc::new(SystemClock),
         }
     }
@@ -196,7 +202,11 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, St
     let state = saved.unwrap_or_else(|| State::from_seed(&config.seed));
     let sim = Arc::new(Sim {
         clock: config.clock.clone(),
-        delivery: DeliveryQueue::start(config.delivery.clone(), config.clock.clone()),
+        delivery: DeliveryQueue::start(
+            config.delivery.clone(),
+            config.clock.clone(),
+            config.delivery_concurrency,
+        ),
         blobs: blobs::Blobs::new(data_dir.join("blobs"))?,
         state: std::sync::Mutex::new(state),
         faults: std::sync::Mutex::new(Faults::default()),

@@ -39,6 +39,7 @@
 //! `NonRetryable`.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use gridlink_core::error::{Classify, ErrorKind};
@@ -75,6 +76,8 @@ pub struct Function<U: UseCase> {
     usecase: U,
     platform: Platform,
     policy: InboxPolicy,
+    /// Held while this process works through the pending list ([`Function::process_pending`]).
+    pending_run: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Why an inbox item could not be processed: the runtime's part (reading it back) or the
@@ -114,6 +117,7 @@ impl<U: UseCase> Function<U> {
             usecase,
             platform,
             policy: InboxPolicy::default(),
+            pending_run: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -184,8 +188,27 @@ impl<U: UseCase> Function<U> {
                 }
             }
         }
+        // One run through the pending list at a time in this process: two schedules firing
+        // together (the TG inbox poll and the unmatched retry) would otherwise take the same
+        // oldest items and race for each of them, one of the two only finding it held.
+        let Ok(_running) = self.pending_run.try_lock() else {
+            tracing::debug!("the pending inbox is being worked through by another run");
+            return Ok(RunSummary {
+                set_aside,
+                resumed,
+                already_running: true,
+                ..RunSummary::default()
+            });
+        };
+        let policy = InboxPolicy {
+            concurrency: self
+                .policy
+                .concurrency
+                .max(self.platform.inbox_concurrency()),
+            ..self.policy
+        };
         let mut summary = inbox
-            .process_pending(self.policy, |item| async move { self.attempt(&item).await })
+            .process_pending(policy, |item| async move { self.attempt(&item).await })
             .await?;
         summary.set_aside = set_aside;
         summary.resumed = resumed;

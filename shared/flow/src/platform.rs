@@ -13,6 +13,7 @@
 //! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
 //! | `GRIDLINK_METRICS`, `GRIDLINK_METRICS_NAMESPACE` | business metrics as CloudWatch EMF lines on standard output (`emf`, the default on Lambda) or none (`off`, the default elsewhere), in the namespace given (default `gridlink`); [`crate::metrics`] |
 //! | `GRIDLINK_EFFECT_LEASE_SECS` | how long an effect's claim is leased ([`EFFECT_LEASE`], 300 s, unless set): a worker killed mid-effect holds it that long. Must exceed the longest effect; the chaos command sets 30 s |
+//! | `GRIDLINK_INBOX_CONCURRENCY` | pending inbox items one run attempts at the same time ([`crate::InboxPolicy::concurrency`]; default 1, at most 64); the chaos command sets 8 |
 //!
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
@@ -99,6 +100,8 @@ pub struct Parts {
     /// How long an effect's claim is leased (`GRIDLINK_EFFECT_LEASE_SECS`, default
     /// [`EFFECT_LEASE`]).
     pub effect_lease: Duration,
+    /// Pending inbox items one run attempts at once (`GRIDLINK_INBOX_CONCURRENCY`, default 1).
+    pub inbox_concurrency: usize,
     /// Where business metrics go (`GRIDLINK_METRICS`, `GRIDLINK_METRICS_NAMESPACE`).
     pub metrics: MetricsChoice,
 }
@@ -137,6 +140,8 @@ pub struct Platform {
     pub metrics: Metrics,
     /// How long `effects` leases a claim ([`Platform::effect_lease`]).
     effect_lease: Duration,
+    /// Pending inbox items one run attempts at once ([`Platform::inbox_concurrency`]).
+    inbox_concurrency: usize,
 }
 
 impl std::fmt::Debug for Platform {
@@ -156,6 +161,12 @@ pub const EFFECT_LEASE: Duration = Duration::from_secs(300);
 
 /// The configuration key of the effect lease.
 pub const EFFECT_LEASE_KEY: &str = "GRIDLINK_EFFECT_LEASE_SECS";
+
+/// The configuration key of the pending inbox items one run attempts at once.
+pub const INBOX_CONCURRENCY_KEY: &str = "GRIDLINK_INBOX_CONCURRENCY";
+
+/// The most pending inbox items one run may attempt at once.
+pub const MAX_INBOX_CONCURRENCY: usize = 64;
 
 /// The configuration key of the metrics sink (`emf` or `off`; [`crate::metrics`]).
 pub const METRICS_KEY: &str = "GRIDLINK_METRICS";
@@ -192,7 +203,21 @@ impl Platform {
             effects,
             inbox,
             effect_lease: EFFECT_LEASE,
+            inbox_concurrency: 1,
         }
+    }
+
+    /// The same platform with `concurrency` pending inbox items attempted at once (at least 1).
+    #[must_use]
+    pub fn with_inbox_concurrency(mut self, concurrency: usize) -> Self {
+        self.inbox_concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Pending inbox items one run attempts at once (`GRIDLINK_INBOX_CONCURRENCY`, default 1):
+    /// the least [`crate::InboxPolicy::concurrency`] a function's runs use.
+    pub fn inbox_concurrency(&self) -> usize {
+        self.inbox_concurrency
     }
 
     /// The same platform with effects leased for `lease` instead of [`EFFECT_LEASE`].
@@ -253,7 +278,9 @@ impl Platform {
             Arc::new(parts.tg_client.clone()),
             parts.secrets.clone(),
         );
-        let platform = platform.with_metrics(&parts.metrics);
+        let platform = platform
+            .with_metrics(&parts.metrics)
+            .with_inbox_concurrency(parts.inbox_concurrency);
         if parts.effect_lease == EFFECT_LEASE {
             platform
         } else {
@@ -383,6 +410,13 @@ impl Parts {
                 "must be at least 1 (seconds; longer than the longest effect)",
             );
         }
+        let inbox_concurrency = reader.optional::<usize>(INBOX_CONCURRENCY_KEY, 1);
+        if !(1..=MAX_INBOX_CONCURRENCY).contains(&inbox_concurrency) {
+            reader.invalid(
+                INBOX_CONCURRENCY_KEY,
+                "must be 1 to 64 (pending inbox items attempted at once)",
+            );
+        }
         let metrics = match reader
             .optional::<String>(
                 METRICS_KEY,
@@ -459,6 +493,7 @@ impl Parts {
                 xecm_push,
             },
             effect_lease,
+            inbox_concurrency,
             metrics,
         })
     }
@@ -669,6 +704,38 @@ mod tests {
             assert!(
                 template.contains(&format!("{key}:")),
                 "infra/template.yaml sets no {key}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_inbox_runs_one_item_at_a_time_unless_configured_and_a_bad_value_is_refused_by_name()
+     {
+        let dir = tempfile::tempdir().expect("dir");
+        let with = |value: Option<&str>| match value {
+            Some(value) => local_source(dir.path(), None).with(INBOX_CONCURRENCY_KEY, value),
+            None => local_source(dir.path(), None),
+        };
+        let deployed = Parts::from_source(&with(None), false, None)
+            .await
+            .expect("parts");
+        assert_eq!(deployed.inbox_concurrency, 1);
+        let eight = Parts::from_source(&with(Some("8")), false, None)
+            .await
+            .expect("parts");
+        assert_eq!(eight.inbox_concurrency, 8);
+        assert_eq!(
+            Platform::from_parts("order-reconcile", &eight).inbox_concurrency(),
+            8
+        );
+        for bad in ["0", "65", "-1", "eight"] {
+            let error = Parts::from_source(&with(Some(bad)), false, None)
+                .await
+                .map(|_| ())
+                .expect_err(bad);
+            assert!(
+                error.to_string().contains(INBOX_CONCURRENCY_KEY),
+                "{bad:?}: the error names the variable: {error}"
             );
         }
     }

@@ -9,6 +9,7 @@ use gridlink_flow::{Acceptance, Inbox, InboxError, InboxPolicy, RunSummary};
 const POLICY: InboxPolicy = InboxPolicy {
     batch: 10,
     max_attempts: 3,
+    concurrency: 1,
 };
 use gridlink_store::testing::{
     BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
@@ -574,6 +575,92 @@ async fn dead_letters_are_read_after_a_cursor(blobs: BlobsUnderTest, ledger: Led
     );
 }
 
+/// How many items a handler saw in flight at once, at most.
+#[derive(Default)]
+struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl InFlight {
+    /// An item's work: in flight until `wanted` items have been in flight together (or 5 s
+    /// pass, a failure: the run did not attempt that many at once).
+    async fn work(&self, wanted: usize) -> Result<Value, Failure> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        let reached = loop {
+            if self.peak.load(SeqCst) >= wanted {
+                break true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        };
+        self.now.fetch_sub(1, SeqCst);
+        if reached {
+            Ok(json!({"in_flight": now}))
+        } else {
+            Err(Failure(ErrorKind::Unavailable))
+        }
+    }
+}
+
+async fn a_run_attempts_as_many_items_at_once_as_its_policy_says(
+    blobs: BlobsUnderTest,
+    ledger: LedgerUnderTest,
+) {
+    let inbox = inbox(&blobs, &ledger);
+    for n in 0..7 {
+        inbox
+            .accept("tg", &format!("evt_{n}"), "ok", Bytes::from_static(b"{}"))
+            .await
+            .expect("accepted");
+    }
+    // Three at a time: every item waits until three are in flight together, which one at a
+    // time never happens (each would wait its 5 s out and fail).
+    let three = InboxPolicy {
+        concurrency: 3,
+        ..POLICY
+    };
+    let seen = InFlight::default();
+    let run = inbox
+        .process_pending(three, |_| seen.work(3))
+        .await
+        .expect("run");
+    assert_eq!(
+        run,
+        RunSummary {
+            pending: 7,
+            done: 7,
+            ..RunSummary::default()
+        }
+    );
+    assert_eq!(
+        seen.peak.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "never more than the policy's three at once"
+    );
+    assert!(inbox.pending(10).await.expect("pending").is_empty());
+
+    // The default: one at a time.
+    for n in 0..3 {
+        inbox
+            .accept("tg", &format!("one_{n}"), "ok", Bytes::from_static(b"{}"))
+            .await
+            .expect("accepted");
+    }
+    let seen = InFlight::default();
+    let run = inbox
+        .process_pending(InboxPolicy::default(), |_| seen.work(1))
+        .await
+        .expect("run");
+    assert_eq!((run.pending, run.done), (3, 3));
+    assert_eq!(seen.peak.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 macro_rules! on_both_stacks {
     ($($case:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test] async fn $case() { super::$case(super::fs_blobs().await, super::sqlite_ledger().await).await } )* }
@@ -592,4 +679,5 @@ on_both_stacks!(
     every_attempt_and_requeue_is_kept_in_the_items_history,
     a_dead_letter_is_discarded_with_a_reason_and_kept,
     dead_letters_are_read_after_a_cursor,
+    a_run_attempts_as_many_items_at_once_as_its_policy_says,
 );

@@ -337,3 +337,87 @@ async fn held_deliveries_arrive_in_reverse_order_when_asked_for() {
         "the feed keeps occurrence order"
     );
 }
+
+/// A receiver that answers each delivery only once `wanted` deliveries have been in flight
+/// together (503 after 3 s without): what it saw in flight at once, at most, and how many it
+/// took.
+async fn overlapping_receiver(wanted: usize) -> (String, Arc<Mutex<(usize, usize, usize)>>) {
+    async fn receive(
+        State((wanted, seen)): State<(usize, Arc<Mutex<(usize, usize, usize)>>)>,
+    ) -> StatusCode {
+        {
+            let mut seen = seen.lock().expect("lock");
+            seen.0 += 1;
+            seen.1 = seen.1.max(seen.0);
+        }
+        let mut reached = false;
+        for _ in 0..300 {
+            if seen.lock().expect("lock").1 >= wanted {
+                reached = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut seen = seen.lock().expect("lock");
+        seen.0 -= 1;
+        if reached {
+            seen.2 += 1;
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+    let seen = Arc::new(Mutex::new((0, 0, 0)));
+    let app = axum::Router::new()
+        .route("/hooks/tg", axum::routing::post(receive))
+        .with_state((wanted, Arc::clone(&seen)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hooks/tg"), seen)
+}
+
+/// Sends `n` messages on one thread and waits until `receiver` took `n` deliveries.
+async fn deliveries_taken(h: &common::Harness, seen: &Arc<Mutex<(usize, usize, usize)>>, n: usize) {
+    let thread_id = thread(h, ThreadKind::PoException).await;
+    for k in 0..n {
+        h.controls
+            .reply("prt_acme", &thread_id, &format!("message {k}"), None, &[])
+            .await
+            .expect("reply");
+    }
+    for _ in 0..500 {
+        if seen.lock().expect("lock").2 >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "only {} of {n} deliveries taken",
+        seen.lock().expect("lock").2
+    );
+}
+
+#[tokio::test]
+async fn first_attempts_overlap_up_to_the_configured_delivery_concurrency() {
+    // Three at once: every delivery waits until three are in flight together, which one at
+    // a time never happens (each would be answered 503 after 3 s and retried alike).
+    let h = common::start_with(|config| config.delivery_concurrency = 3).await;
+    let (url, seen) = overlapping_receiver(3).await;
+    subscribe(&h, &url, SECRET).await;
+    deliveries_taken(&h, &seen, 6).await;
+    assert_eq!(
+        seen.lock().expect("lock").1,
+        3,
+        "never more than three at once"
+    );
+
+    // The default: one at a time, each waiting for the receiver's answer to the one before.
+    let h = start().await;
+    let (url, seen) = overlapping_receiver(1).await;
+    subscribe(&h, &url, SECRET).await;
+    deliveries_taken(&h, &seen, 4).await;
+    assert_eq!(seen.lock().expect("lock").1, 1);
+}

@@ -76,6 +76,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use futures::StreamExt as _;
 use gridlink_core::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -255,6 +256,22 @@ const BANNER: &str = "gridlink local stack";
 /// 5 s at `--speed 60`, the retries of items whose first, inline attempt failed ran at
 /// 2 items/s per function — what held the first 10 000-document run to about 4 items/s.
 pub const CHAOS_INBOX_BATCH: usize = 200;
+
+/// Pending inbox items each function attempts at once in a chaos run
+/// (`GRIDLINK_INBOX_CONCURRENCY`; deployed: 1). One at a time, a firing's 200 items took
+/// minutes — each item's retry backoffs under the faults and order-reconcile's wait for an
+/// order's reconciliation turn (up to 15 s) held up every item behind it — and the 10 000-event
+/// run did not settle (docs/chaos.md, "The 10 000-event run").
+pub const CHAOS_INBOX_CONCURRENCY: usize = 8;
+
+/// Webhook first attempts the TG simulator has in flight at once in a chaos run (its
+/// default: 1). One at a time, every delivery waited for the function's inline processing of
+/// the one before — 3 subscriptions take every document, so the 10 000-event run queued tens
+/// of thousands of deliveries, and the partners' answers waited behind them (docs/chaos.md).
+pub const CHAOS_DELIVERY_CONCURRENCY: usize = 8;
+
+/// Webhook replays this process has in flight at once.
+const REPLAY_CONCURRENCY: usize = 8;
 
 /// The functions' effect lease in a chaos run (`GRIDLINK_EFFECT_LEASE_SECS`; deployed: 300 s).
 ///
@@ -444,6 +461,7 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
         give_up_after: Duration::from_secs(60),
         timeout: Duration::from_secs(10),
     };
+    tg_config.delivery_concurrency = CHAOS_DELIVERY_CONCURRENCY;
     let tg = gridlink_tgrid_sim::start(tg_config, loopback()).await?;
     let tg_base = tg.base_url.as_str().trim_end_matches('/').to_owned();
     let http = reqwest::Client::new();
@@ -532,6 +550,10 @@ pub async fn run(options: &ChaosOptions) -> anyhow::Result<ChaosReport> {
             ("XECM_PUSH_SECRET".into(), LOCAL_XECM_PUSH_SECRET.into()),
             ("TG_MAILBOX_ID".into(), "mbx_buyerco".into()),
             ("INBOX_BATCH".into(), CHAOS_INBOX_BATCH.to_string()),
+            (
+                gridlink_flow::platform::INBOX_CONCURRENCY_KEY.into(),
+                CHAOS_INBOX_CONCURRENCY.to_string(),
+            ),
             (
                 gridlink_flow::platform::EFFECT_LEASE_KEY.into(),
                 CHAOS_EFFECT_LEASE_SECS.to_string(),
@@ -980,20 +1002,30 @@ async fn replay(
         for i in (1..ready.len()).rev() {
             ready.swap(i, rng.below(i as u64 + 1) as usize);
         }
-        for (_, url, body) in ready {
-            let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-            let signature = sign(LOCAL_WEBHOOK_SECRET.as_bytes(), timestamp, &body);
-            let _ = http
-                .post(&url)
-                .header("Content-Type", "application/json")
-                .header(TIMESTAMP_HEADER, timestamp.to_string())
-                .header(SIGNATURE_HEADER, signature)
-                .timeout(Duration::from_secs(10))
-                .body(body)
-                .send()
-                .await;
-            posted.fetch_add(1, Ordering::SeqCst);
-        }
+        let posts = ready.into_iter().map(|(_, url, body)| {
+            let http = http.clone();
+            let posted = Arc::clone(&posted);
+            async move {
+                let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+                let signature = sign(LOCAL_WEBHOOK_SECRET.as_bytes(), timestamp, &body);
+                let _ = http
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .header(TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(SIGNATURE_HEADER, signature)
+                    .timeout(Duration::from_secs(10))
+                    .body(body)
+                    .send()
+                    .await;
+                posted.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        // Started in the shuffled order, a few at a time (one at a time, each waited for the
+        // function's inline processing and the replays fell minutes behind).
+        futures::stream::iter(posts)
+            .buffer_unordered(REPLAY_CONCURRENCY)
+            .collect::<Vec<()>>()
+            .await;
         if last_pass && due.is_empty() {
             return Ok(());
         }
