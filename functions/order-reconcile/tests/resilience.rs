@@ -378,7 +378,6 @@ async fn dead_letters_are_inspected_discarded_with_a_reason_and_requeued_all_at_
     let policy = InboxPolicy {
         batch: 25,
         max_attempts: 2,
-        concurrency: 1,
     };
     world.function = world.function.with_policy(policy);
     world.fail_uploads(100_000).await;

@@ -200,15 +200,12 @@ impl<U: UseCase> Function<U> {
                 ..RunSummary::default()
             });
         };
-        let policy = InboxPolicy {
-            concurrency: self
-                .policy
-                .concurrency
-                .max(self.platform.inbox_concurrency()),
-            ..self.policy
-        };
         let mut summary = inbox
-            .process_pending(policy, |item| async move { self.attempt(&item).await })
+            .process_pending_concurrently(
+                self.policy,
+                self.platform.inbox_concurrency(),
+                |item| async move { self.attempt(&item).await },
+            )
             .await?;
         summary.set_aside = set_aside;
         summary.resumed = resumed;

@@ -13,7 +13,7 @@
 //! | `HTTP_RETRY_MAX_ATTEMPTS`, `HTTP_RETRY_MAX_ELAPSED_SECS` | the xECM and TG clients' retries of one call (default 6 attempts within 60 s) |
 //! | `GRIDLINK_METRICS`, `GRIDLINK_METRICS_NAMESPACE` | business metrics as CloudWatch EMF lines on standard output (`emf`, the default on Lambda) or none (`off`, the default elsewhere), in the namespace given (default `gridlink`); [`crate::metrics`] |
 //! | `GRIDLINK_EFFECT_LEASE_SECS` | how long an effect's claim is leased ([`EFFECT_LEASE`], 300 s, unless set): a worker killed mid-effect holds it that long. Must exceed the longest effect; the chaos command sets 30 s |
-//! | `GRIDLINK_INBOX_CONCURRENCY` | pending inbox items one run attempts at the same time ([`crate::InboxPolicy::concurrency`]; default 1, at most 64); the chaos command sets 8 |
+//! | `GRIDLINK_INBOX_CONCURRENCY` | pending inbox items one run attempts at the same time ([`crate::Inbox::process_pending_concurrently`]; default 1, at most 64); the chaos command sets 8 |
 //!
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
@@ -214,8 +214,8 @@ impl Platform {
         self
     }
 
-    /// Pending inbox items one run attempts at once (`GRIDLINK_INBOX_CONCURRENCY`, default 1):
-    /// the least [`crate::InboxPolicy::concurrency`] a function's runs use.
+    /// Pending inbox items one run attempts at once (`GRIDLINK_INBOX_CONCURRENCY`, default 1;
+    /// [`crate::Inbox::process_pending_concurrently`]).
     pub fn inbox_concurrency(&self) -> usize {
         self.inbox_concurrency
     }

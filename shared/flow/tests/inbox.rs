@@ -9,7 +9,6 @@ use gridlink_flow::{Acceptance, Inbox, InboxError, InboxPolicy, RunSummary};
 const POLICY: InboxPolicy = InboxPolicy {
     batch: 10,
     max_attempts: 3,
-    concurrency: 1,
 };
 use gridlink_store::testing::{
     BlobsUnderTest, LedgerUnderTest, dynamo_ledger, fs_blobs, s3_blobs, sqlite_ledger,
@@ -621,13 +620,9 @@ async fn a_run_attempts_as_many_items_at_once_as_its_policy_says(
     }
     // Three at a time: every item waits until three are in flight together, which one at a
     // time never happens (each would wait its 5 s out and fail).
-    let three = InboxPolicy {
-        concurrency: 3,
-        ..POLICY
-    };
     let seen = InFlight::default();
     let run = inbox
-        .process_pending(three, |_| seen.work(3))
+        .process_pending_concurrently(POLICY, 3, |_| seen.work(3))
         .await
         .expect("run");
     assert_eq!(
@@ -641,7 +636,7 @@ async fn a_run_attempts_as_many_items_at_once_as_its_policy_says(
     assert_eq!(
         seen.peak.load(std::sync::atomic::Ordering::SeqCst),
         3,
-        "never more than the policy's three at once"
+        "never more than three at once"
     );
     assert!(inbox.pending(10).await.expect("pending").is_empty());
 
@@ -654,7 +649,7 @@ async fn a_run_attempts_as_many_items_at_once_as_its_policy_says(
     }
     let seen = InFlight::default();
     let run = inbox
-        .process_pending(InboxPolicy::default(), |_| seen.work(1))
+        .process_pending(POLICY, |_| seen.work(1))
         .await
         .expect("run");
     assert_eq!((run.pending, run.done), (3, 3));

@@ -19,7 +19,6 @@ use serde_json::{Value, json};
 const POLICY: InboxPolicy = InboxPolicy {
     batch: 10,
     max_attempts: 3,
-    concurrency: 1,
 };
 
 #[derive(Debug, thiserror::Error)]
