@@ -315,11 +315,19 @@ impl Workspaces for XecmClient {
         let (result, attempts) = self.create_document_counting(folder, &new, content).await;
         let node = match result {
             Ok(node) => node,
+            // A retried create answered "already exists" is our earlier attempt's only when
+            // the document there is the one we described: the first attempt may as well have
+            // failed before any work (a 500, a dropped call) while another document took the
+            // name (chaos: a shipment's 08:00 status adopted its 14:30 twin's document and was
+            // never filed). Another's document is the caller's conflict to resolve.
             Err(error) if error.is_already_exists() && attempts > 1 => {
-                tracing::info!(%folder, attempts, "document from an earlier attempt found");
-                self.child_named(folder, &document.name)
-                    .await?
-                    .ok_or(error)?
+                match self.child_named(folder, &document.name).await? {
+                    Some(node) if node.description == document.description => {
+                        tracing::info!(%folder, attempts, "document from an earlier attempt found");
+                        node
+                    }
+                    _ => return Err(error),
+                }
             }
             Err(error) => return Err(error),
         };

@@ -310,3 +310,94 @@ async fn a_wrong_password_is_an_auth_error_without_retries() {
     }
     assert_eq!(calls(&h.sim, "POST /api/v1/auth"), 1);
 }
+
+/// Chaos finding (docs/chaos.md, "The 10 000-event run"): the first create of a document
+/// failed before any work (a 500), another document took the name while the client waited to
+/// retry, and the retry's "already exists" adopted that other document as ours — a shipment's
+/// 08:00 status came back as its 14:30 twin's document and was never filed. A retry may only
+/// adopt the document it described; another's is the caller's conflict (filing then takes a
+/// distinct name, shared/flow/src/filing.rs).
+#[tokio::test]
+async fn a_retried_create_never_adopts_another_document_that_took_the_name_meanwhile() {
+    let h = harness().await;
+    let workspace = h
+        .client
+        .find_workspace_by_business_object(&po("4500001236"))
+        .await
+        .unwrap()
+        .unwrap();
+    let folder = h
+        .client
+        .ensure_folder_path(workspace.id, "Invoices")
+        .await
+        .unwrap();
+    // The filer retries after 2 s, time enough for the other document to take the name.
+    let mut config = client_config(
+        &h.sim.base_url,
+        XecmAuth::Password {
+            user: USER.into(),
+            password: SecretString::from(PASSWORD),
+        },
+    );
+    config.retry.initial_delay = Duration::from_secs(2);
+    config.retry.max_delay = Duration::from_secs(2);
+    let filer = XecmClient::new(config).unwrap();
+    filer.current_user().await.unwrap();
+    h.sim.set_faults(FaultConfig {
+        error_500_next: 1,
+        only_path_containing: Some("/v2/nodes".into()),
+        only_method: Some("POST".into()),
+        ..FaultConfig::default()
+    });
+    let ours = DocumentSpec {
+        name: "IFTSTA SHP-1 6 2026-11-24 NORDFAST.edi".into(),
+        description: "08:00 status [gridlink gl-0800]".into(),
+        ..DocumentSpec::default()
+    };
+    let filing = tokio::spawn(async move {
+        filer
+            .file_document(
+                workspace.id,
+                "Invoices",
+                &ours,
+                &BytesSource(Bytes::from_static(b"UNB+0800")),
+            )
+            .await
+    });
+    for _ in 0..200 {
+        if h.sim.fault_counts().error_500 >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(h.sim.fault_counts().error_500, 1, "the first create failed");
+    let theirs = h
+        .client
+        .file_document(
+            workspace.id,
+            "Invoices",
+            &DocumentSpec {
+                name: "IFTSTA SHP-1 6 2026-11-24 NORDFAST.edi".into(),
+                description: "14:30 status [gridlink gl-1430]".into(),
+                ..DocumentSpec::default()
+            },
+            &BytesSource(Bytes::from_static(b"UNB+1430")),
+        )
+        .await
+        .unwrap()
+        .document;
+    let error = filing
+        .await
+        .unwrap()
+        .expect_err("another's document is not ours");
+    assert!(error.is_already_exists(), "{error}");
+    assert_eq!(
+        calls(&h.sim, "POST /api/v2/nodes"),
+        3,
+        "our create, its retry, the other's create"
+    );
+    let children = h.client.list_children(folder).await.unwrap();
+    assert_eq!(children.len(), 1);
+    assert_eq!(children[0].id, theirs.id);
+    assert_eq!(children[0].description, "14:30 status [gridlink gl-1430]");
+}

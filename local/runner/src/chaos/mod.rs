@@ -27,7 +27,10 @@
 //!    every `document.received` event `--duplicates` − 2 more times, signed as TG signs, at a
 //!    random moment up to three seconds later. TG's own retries back off to at most 4 s and
 //!    give up after 60 s — the function's TG inbox poll (every 5 min ÷ `--speed`) is the
-//!    safety net, as deployed.
+//!    safety net, as deployed. TG has up to [`CHAOS_DELIVERY_CONCURRENCY`] first attempts
+//!    in flight and this process up to 8 replays, as a real sender does not wait for one
+//!    receiver before the next; the functions attempt up to [`CHAOS_INBOX_CONCURRENCY`]
+//!    pending items at once (one at a time, the 10 000-event run did not settle).
 //! 4. **Faults** at `--fault-rate` P of API calls while documents are processed: on xECM,
 //!    P/2 of calls answer 500, P/4 lose their connection before any work and about P/4 do
 //!    their work and then lose the answer (`--xecm-lost-answers false`: P/2 dropped before
