@@ -331,7 +331,9 @@ async fn a_retried_create_never_adopts_another_document_that_took_the_name_meanw
         .ensure_folder_path(workspace.id, "Invoices")
         .await
         .unwrap();
-    // The filer retries after 2 s, time enough for the other document to take the name.
+    // The filer's retry waits up to 2 s (full jitter): nearly always after the other
+    // document took the name. A round whose retry came first (ours filed, theirs refused) is
+    // not the race, and another round is run.
     let mut config = client_config(
         &h.sim.base_url,
         XecmAuth::Password {
@@ -341,63 +343,88 @@ async fn a_retried_create_never_adopts_another_document_that_took_the_name_meanw
     );
     config.retry.initial_delay = Duration::from_secs(2);
     config.retry.max_delay = Duration::from_secs(2);
-    let filer = XecmClient::new(config).unwrap();
+    let filer = Arc::new(XecmClient::new(config).unwrap());
     filer.current_user().await.unwrap();
-    h.sim.set_faults(FaultConfig {
-        error_500_next: 1,
-        only_path_containing: Some("/v2/nodes".into()),
-        only_method: Some("POST".into()),
-        ..FaultConfig::default()
-    });
-    let ours = DocumentSpec {
-        name: "IFTSTA SHP-1 6 2026-11-24 NORDFAST.edi".into(),
-        description: "08:00 status [gridlink gl-0800]".into(),
-        ..DocumentSpec::default()
-    };
-    let filing = tokio::spawn(async move {
-        filer
+    let mut raced = false;
+    for round in 0..10 {
+        let name = format!("IFTSTA SHP-{round} 6 2026-11-24 NORDFAST.edi");
+        let failures = h.sim.fault_counts().error_500;
+        h.sim.set_faults(FaultConfig {
+            error_500_next: 1,
+            only_path_containing: Some("/v2/nodes".into()),
+            only_method: Some("POST".into()),
+            ..FaultConfig::default()
+        });
+        let ours = DocumentSpec {
+            name: name.clone(),
+            description: format!("08:00 status [gridlink gl-0800-{round}]"),
+            ..DocumentSpec::default()
+        };
+        let filing = {
+            let filer = Arc::clone(&filer);
+            tokio::spawn(async move {
+                filer
+                    .file_document(
+                        workspace.id,
+                        "Invoices",
+                        &ours,
+                        &BytesSource(Bytes::from_static(b"UNB+0800")),
+                    )
+                    .await
+            })
+        };
+        for _ in 0..500 {
+            if h.sim.fault_counts().error_500 > failures {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            h.sim.fault_counts().error_500,
+            failures + 1,
+            "our first create failed"
+        );
+        let theirs_description = format!("14:30 status [gridlink gl-1430-{round}]");
+        let theirs = h
+            .client
             .file_document(
                 workspace.id,
                 "Invoices",
-                &ours,
-                &BytesSource(Bytes::from_static(b"UNB+0800")),
+                &DocumentSpec {
+                    name: name.clone(),
+                    description: theirs_description.clone(),
+                    ..DocumentSpec::default()
+                },
+                &BytesSource(Bytes::from_static(b"UNB+1430")),
             )
+            .await;
+        let filed = filing.await.unwrap();
+        let Ok(theirs) = theirs else {
+            // Our retry came first: ours is filed, theirs refused — not the race.
+            assert_eq!(
+                filed.unwrap().document.description,
+                format!("08:00 status [gridlink gl-0800-{round}]")
+            );
+            continue;
+        };
+        let error = filed.expect_err("another's document is never taken for ours");
+        assert!(error.is_already_exists(), "{error}");
+        let named: Vec<_> = h
+            .client
+            .list_children(folder)
             .await
-    });
-    for _ in 0..200 {
-        if h.sim.fault_counts().error_500 >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.name == name)
+            .collect();
+        assert_eq!(named.len(), 1);
+        assert_eq!(named[0].id, theirs.document.id);
+        assert_eq!(named[0].description, theirs_description);
+        raced = true;
+        break;
     }
-    assert_eq!(h.sim.fault_counts().error_500, 1, "the first create failed");
-    let theirs = h
-        .client
-        .file_document(
-            workspace.id,
-            "Invoices",
-            &DocumentSpec {
-                name: "IFTSTA SHP-1 6 2026-11-24 NORDFAST.edi".into(),
-                description: "14:30 status [gridlink gl-1430]".into(),
-                ..DocumentSpec::default()
-            },
-            &BytesSource(Bytes::from_static(b"UNB+1430")),
-        )
-        .await
-        .unwrap()
-        .document;
-    let error = filing
-        .await
-        .unwrap()
-        .expect_err("another's document is not ours");
-    assert!(error.is_already_exists(), "{error}");
-    assert_eq!(
-        calls(&h.sim, "POST /api/v2/nodes"),
-        3,
-        "our create, its retry, the other's create"
+    assert!(
+        raced,
+        "in ten rounds the retry never came after the other create"
     );
-    let children = h.client.list_children(folder).await.unwrap();
-    assert_eq!(children.len(), 1);
-    assert_eq!(children[0].id, theirs.id);
-    assert_eq!(children[0].description, "14:30 status [gridlink gl-1430]");
 }
