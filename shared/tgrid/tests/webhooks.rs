@@ -338,13 +338,14 @@ async fn held_deliveries_arrive_in_reverse_order_when_asked_for() {
     );
 }
 
+/// Deliveries in flight now, the most in flight at once, and deliveries taken.
+type Overlap = Arc<Mutex<(usize, usize, usize)>>;
+
 /// A receiver that answers each delivery only once `wanted` deliveries have been in flight
 /// together (503 after 3 s without): what it saw in flight at once, at most, and how many it
 /// took.
-async fn overlapping_receiver(wanted: usize) -> (String, Arc<Mutex<(usize, usize, usize)>>) {
-    async fn receive(
-        State((wanted, seen)): State<(usize, Arc<Mutex<(usize, usize, usize)>>)>,
-    ) -> StatusCode {
+async fn overlapping_receiver(wanted: usize) -> (String, Overlap) {
+    async fn receive(State((wanted, seen)): State<(usize, Overlap)>) -> StatusCode {
         {
             let mut seen = seen.lock().expect("lock");
             seen.0 += 1;
@@ -380,7 +381,7 @@ async fn overlapping_receiver(wanted: usize) -> (String, Arc<Mutex<(usize, usize
 }
 
 /// Sends `n` messages on one thread and waits until `receiver` took `n` deliveries.
-async fn deliveries_taken(h: &common::Harness, seen: &Arc<Mutex<(usize, usize, usize)>>, n: usize) {
+async fn deliveries_taken(h: &common::Harness, seen: &Overlap, n: usize) {
     let thread_id = thread(h, ThreadKind::PoException).await;
     for k in 0..n {
         h.controls
