@@ -9,8 +9,14 @@
 //! the function's handler — one at a time for latency, then `CONCURRENCY` at a time for
 //! throughput.
 //!
+//! `PREFILL` documents (default 10) are put into that `Invoices` folder through xecm-sim's
+//! REST API before anything is timed, so the figures can be compared for a nearly empty and
+//! a full folder (filing looks an earlier attempt's document up by name with a server-side
+//! filter, so its cost should not grow with the folder).
+//!
 //! Run: `cargo bench -p order-reconcile --bench inbound_latency` (environment:
-//! `DELIVERIES`, default 200; `CONCURRENCY`, default 4). Figures: docs/benchmarks.md.
+//! `DELIVERIES`, default 200; `CONCURRENCY`, default 4; `PREFILL`, default 10). Figures:
+//! docs/benchmarks.md.
 
 #![allow(
     clippy::unwrap_used,
@@ -27,7 +33,7 @@ use gridlink_flow::{Platform, Secrets};
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
 use gridlink_store::{FsBlobStore, SqliteLedger};
 use gridlink_tgrid::{TenantId, TgClient, TgConfig};
-use gridlink_xecm::{XecmAuth, XecmClient, XecmConfig};
+use gridlink_xecm::{BytesSource, NewDocument, NodeId, XecmAuth, XecmClient, XecmConfig};
 use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use secrecy::SecretString;
 
@@ -81,11 +87,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
+fn xecm_client(base_url: &str) -> XecmClient {
+    XecmClient::new(
+        XecmConfig::new(
+            base_url,
+            XecmAuth::Password {
+                user: "gridlink".into(),
+                password: SecretString::from("gridlink-service"),
+            },
+        )
+        .unwrap(),
+    )
+    .unwrap()
+}
+
 struct Stack {
     function: Arc<gridlink_flow::Function<OrderReconcile>>,
     tg_url: url::Url,
     http: reqwest::Client,
-    _xecm: gridlink_xecm_sim::RunningSim,
+    xecm: gridlink_xecm_sim::RunningSim,
     _tg: gridlink_tgrid_sim::RunningSim,
     _dir: tempfile::TempDir,
 }
@@ -117,17 +137,7 @@ async fn stack() -> Stack {
     let ledger = SqliteLedger::open(dir.path().join("ledger.sqlite3"), clock.clone())
         .await
         .unwrap();
-    let xecm_client = XecmClient::new(
-        XecmConfig::new(
-            &xecm.base_url,
-            XecmAuth::Password {
-                user: "gridlink".into(),
-                password: SecretString::from("gridlink-service"),
-            },
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let xecm_client = xecm_client(&xecm.base_url);
     let tg_client = TgClient::new(TgConfig {
         base_url: tg.base_url.clone(),
         tenant_id: TenantId::new("buyerco"),
@@ -159,13 +169,79 @@ async fn stack() -> Stack {
         function: Arc::new(OrderReconcile::function(platform, config)),
         tg_url: tg.base_url.clone(),
         http: reqwest::Client::new(),
-        _xecm: xecm,
+        xecm,
         _tg: tg,
         _dir: dir,
     }
 }
 
 impl Stack {
+    /// The order's `Invoices` folder (the seed creates it with the workspace).
+    fn invoices_folder(&self) -> i64 {
+        self.xecm.with_store(|store| {
+            let workspace = store
+                .nodes
+                .values()
+                .find(|node| node.name == "PO 4500001234")
+                .expect("the seed's PO 4500001234")
+                .id;
+            store
+                .child_named(workspace, "Invoices")
+                .expect("its Invoices folder")
+                .id
+        })
+    }
+
+    fn folder_size(&self) -> usize {
+        let folder = self.invoices_folder();
+        self.xecm.with_store(|store| store.child_count(folder))
+    }
+
+    /// Puts `count` documents into the `Invoices` folder through the simulator's REST API
+    /// (eight uploads at a time; not timed), named as filed invoices of another partner
+    /// would be.
+    async fn prefill(&self, count: usize) {
+        use futures::StreamExt;
+        let folder = NodeId::new(self.invoices_folder()).unwrap();
+        let client = Arc::new(xecm_client(&self.xecm.base_url));
+        let uploads = futures::stream::iter(0..count).map(|n| {
+            let client = client.clone();
+            async move {
+                let document = NewDocument {
+                    name: format!("810 INV-P{n:06} PREFILL.x12"),
+                    description: format!("prefilled invoice {n}"),
+                    mime_type: Some("application/edi-x12".into()),
+                    ..NewDocument::default()
+                };
+                let content = BytesSource(bytes::Bytes::from(format!("invoice {n}\n")));
+                client
+                    .create_document(folder, &document, &content)
+                    .await
+                    .unwrap();
+            }
+        });
+        uploads.buffer_unordered(8).collect::<Vec<()>>().await;
+    }
+
+    /// The median of 50 look-ups of a name in `Invoices` (the request filing makes to find
+    /// an earlier attempt's document), through the real client: the simulator's share.
+    async fn lookup_median(&self) -> Duration {
+        let folder = NodeId::new(self.invoices_folder()).unwrap();
+        let client = xecm_client(&self.xecm.base_url);
+        let mut times = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            let found = client
+                .child_named(folder, "810 INV-NOT-THERE ACME.x12")
+                .await
+                .unwrap();
+            times.push(t.elapsed());
+            assert!(found.is_none());
+        }
+        times.sort();
+        percentile(&times, 0.5)
+    }
+
     /// Puts `count` invoices (numbered from `first`) into TG; their signed webhooks.
     async fn invoices_in_tg(&self, first: usize, count: usize) -> Vec<HttpRequest> {
         let url = self
@@ -233,6 +309,7 @@ impl Stack {
 fn main() {
     let deliveries = env_number("DELIVERIES", 200);
     let concurrency = env_number("CONCURRENCY", 4).max(1);
+    let prefill = env_number("PREFILL", 10);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -240,12 +317,24 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let stack = stack().await;
+        let filling = Instant::now();
+        stack.prefill(prefill).await;
+        println!(
+            "prefilled: {prefill} documents in Invoices in {:.1} s (not timed below)",
+            filling.elapsed().as_secs_f64()
+        );
+        println!(
+            "one name look-up in Invoices ({} documents): median {:.2} ms",
+            stack.folder_size(),
+            stack.lookup_median().await.as_secs_f64() * 1e3
+        );
         // Warm-up: logins, folder lookups, category definitions.
         for request in stack.invoices_in_tg(0, 5).await {
             stack.deliver(request).await;
         }
 
         let requests = stack.invoices_in_tg(1000, deliveries).await;
+        let before = stack.folder_size();
         let started = Instant::now();
         let mut latencies = Vec::with_capacity(deliveries);
         for request in requests {
@@ -254,7 +343,8 @@ fn main() {
         let sequential = started.elapsed();
         latencies.sort();
         println!(
-            "sequential: {deliveries} webhooks → filed: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.1} documents/s",
+            "sequential: {deliveries} webhooks → filed (Invoices {before} → {} documents): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.1} documents/s",
+            stack.folder_size(),
             percentile(&latencies, 0.50).as_secs_f64() * 1e3,
             percentile(&latencies, 0.95).as_secs_f64() * 1e3,
             percentile(&latencies, 0.99).as_secs_f64() * 1e3,
@@ -263,6 +353,7 @@ fn main() {
         );
 
         let requests = stack.invoices_in_tg(100_000, deliveries).await;
+        let before = stack.folder_size();
         let queue = Arc::new(tokio::sync::Mutex::new(requests));
         let started = Instant::now();
         let mut workers = Vec::new();
@@ -292,9 +383,11 @@ fn main() {
         stack.function.process_pending().await.unwrap();
         latencies.sort();
         println!(
-            "concurrent ×{concurrency}: {deliveries} webhooks: p50 {:.1} ms, p95 {:.1} ms; {:.1} documents/s",
+            "concurrent ×{concurrency}: {deliveries} webhooks (Invoices {before} → {} documents): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; {:.1} documents/s",
+            stack.folder_size(),
             percentile(&latencies, 0.50).as_secs_f64() * 1e3,
             percentile(&latencies, 0.95).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
             deliveries as f64 / concurrent.as_secs_f64()
         );
         let pending = stack.function.platform().inbox.pending(10).await.unwrap();
