@@ -202,17 +202,7 @@ impl Stack {
 
     async fn start_boxed(storage: Storage, options: StackOptions) -> Self {
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let seed = serde_json::from_str(include_str!("../../local/xecm-sim/seeds/demo.json"))
-            .expect("the xECM demo seed is JSON");
-        let xecm_sim = gridlink_xecm_sim::start(
-            gridlink_xecm_sim::SimConfig {
-                seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
-                ..Default::default()
-            },
-            loopback,
-        )
-        .await
-        .expect("the xECM simulator starts on loopback");
+        let xecm_sim = start_xecm_demo_sim().await;
         let mut tg_config = gridlink_tgrid_sim::SimConfig::new(
             options
                 .tg_seed
@@ -596,4 +586,20 @@ async fn dynamo_rows(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<Stri
     }
     rows.sort();
     rows
+}
+
+/// The xECM simulator with the demo seed (local/xecm-sim/seeds/demo.json) on a loopback port,
+/// as every test stack and the local runner start it.
+pub async fn start_xecm_demo_sim() -> gridlink_xecm_sim::RunningSim {
+    let seed = serde_json::from_str(include_str!("../../local/xecm-sim/seeds/demo.json"))
+        .expect("the xECM demo seed is JSON");
+    gridlink_xecm_sim::start(
+        gridlink_xecm_sim::SimConfig {
+            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
+            ..Default::default()
+        },
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .expect("the xECM simulator starts on loopback")
 }

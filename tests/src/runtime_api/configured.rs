@@ -13,9 +13,6 @@ use super::deployable::{DeployReport, check_deployable_function_with_env};
 use super::emulator::{InvokeError, RuntimeApi};
 use super::events::HttpApiRequest;
 
-/// The xECM simulator's demo seed (the one the local stack runs on).
-const XECM_DEMO_SEED: &str = include_str!("../../../local/xecm-sim/seeds/demo.json");
-
 /// Keys every implemented function must refuse to start without.
 pub const REQUIRED_PLATFORM_KEYS: [&str; 4] = [
     "XECM_BASE_URL",
@@ -28,16 +25,7 @@ pub const REQUIRED_PLATFORM_KEYS: [&str; 4] = [
 /// runs [`check_deployable_function_with_env`]. Panics (with the function's output) on failure.
 pub async fn check_configured_function(bin: impl AsRef<Path>, name: &str) -> DeployReport {
     let loopback: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let seed = serde_json::from_str(XECM_DEMO_SEED).expect("the xECM demo seed is JSON");
-    let xecm = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
-            ..Default::default()
-        },
-        loopback,
-    )
-    .await
-    .expect("the xECM simulator starts on loopback");
+    let xecm = crate::stack::start_xecm_demo_sim().await;
     let tg = gridlink_tgrid_sim::start(
         gridlink_tgrid_sim::SimConfig::new(gridlink_tgrid_sim::Seed::demo()),
         loopback,

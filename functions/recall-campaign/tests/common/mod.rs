@@ -149,21 +149,10 @@ pub async fn start_simulators(
     gridlink_xecm_sim::RunningSim,
     gridlink_tgrid_sim::RunningSim,
 ) {
-    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let seed = serde_json::from_str(include_str!("../../../../local/xecm-sim/seeds/demo.json"))
-        .expect("the xECM demo seed is JSON");
-    let xecm = gridlink_xecm_sim::start(
-        gridlink_xecm_sim::SimConfig {
-            seed: Some(gridlink_xecm_sim::SeedSource::Inline(Box::new(seed))),
-            ..Default::default()
-        },
-        loopback,
-    )
-    .await
-    .expect("the xECM simulator starts");
+    let xecm = gridlink_tests::stack::start_xecm_demo_sim().await;
     let tg = gridlink_tgrid_sim::start(
         gridlink_tgrid_sim::SimConfig::new(tg_seed_with(partners)),
-        loopback,
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await
     .expect("the TG simulator starts");

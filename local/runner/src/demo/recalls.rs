@@ -691,23 +691,10 @@ async fn respond(
     let id = campaign["campaign_id"]
         .as_str()
         .ok_or_else(|| format!("a campaign of {partner} without an id"))?;
-    let answer = ctx
-        .http
-        .post(format!(
-            "{}/__sim/partners/{partner}/campaigns/{id}/respond",
-            ctx.tg_url.trim_end_matches('/')
-        ))
-        .json(&json!({ "form_data": form_data }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !answer.status().is_success() {
-        return Err(format!(
-            "{partner}'s answer to {id} was refused: {}",
-            answer.text().await.unwrap_or_default()
-        ));
-    }
-    Ok(())
+    post_answer(ctx, partner, id, |request| {
+        request.json(&json!({ "form_data": form_data }))
+    })
+    .await
 }
 
 /// `partner` answers campaign `id` through the TG simulator's partner side with `form_data`
@@ -728,16 +715,22 @@ async fn respond_with_photo(
                 .mime_str("image/jpeg")
                 .map_err(|e| e.to_string())?,
         );
-    let answer = ctx
-        .http
-        .post(format!(
-            "{}/__sim/partners/{partner}/campaigns/{id}/respond",
-            ctx.tg_url.trim_end_matches('/')
-        ))
-        .multipart(multipart)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    post_answer(ctx, partner, id, |request| request.multipart(multipart)).await
+}
+
+/// Posts `partner`'s answer to campaign `id` on the TG simulator's partner side, its body set
+/// by `body`; a refusal is an error carrying TG's answer.
+async fn post_answer(
+    ctx: &DemoContext<'_>,
+    partner: &str,
+    id: &str,
+    body: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> Result<(), String> {
+    let request = ctx.http.post(format!(
+        "{}/__sim/partners/{partner}/campaigns/{id}/respond",
+        ctx.tg_url.trim_end_matches('/')
+    ));
+    let answer = body(request).send().await.map_err(|e| e.to_string())?;
     if !answer.status().is_success() {
         return Err(format!(
             "{partner}'s answer to {id} was refused: {}",
