@@ -214,6 +214,34 @@ pub(crate) fn is_known_message_version(version: &str, release: &str, agency: &st
 mod tests {
     use super::*;
 
+    /// The length warnings take each segment's maxima in order, elements numbered from 1.
+    #[test]
+    fn every_list_of_maxima_is_in_element_order() {
+        let alphanumeric: Vec<u8> = (b'A'..=b'Z').chain(b'0'..=b'9').collect();
+        let mut tags = Vec::new();
+        for first in b'A'..=b'Z' {
+            for &second in &alphanumeric {
+                tags.push(vec![first, second]);
+                for &third in &alphanumeric {
+                    tags.push(vec![first, second, third]);
+                }
+            }
+        }
+        let mut listed = 0;
+        for tag in &tags {
+            for limits in [x12_max_lengths(tag), edifact_max_lengths(tag)] {
+                listed += usize::from(!limits.is_empty());
+                assert!(limits.iter().all(|l| l.element >= 1), "{tag:?}");
+                assert!(
+                    limits.windows(2).all(|w| w[0].element <= w[1].element),
+                    "{}",
+                    String::from_utf8_lossy(tag)
+                );
+            }
+        }
+        assert!(listed > 20, "only {listed} segments have maxima");
+    }
+
     #[test]
     fn published_versions_are_known_and_others_not() {
         assert!(is_known_isa_version("00401"));

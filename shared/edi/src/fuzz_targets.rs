@@ -47,6 +47,27 @@ pub fn read_and_validate(data: &[u8]) {
     }
     let step = 1 + data.first().map_or(0, |b| usize::from(*b % 31));
     streams_alike(data, step);
+    check_agrees_with_full_read(data);
+}
+
+/// `check`'s validation-only pass judges every transaction exactly as the full read: the
+/// errors of [`crate::stream::Transaction::check`] are those of
+/// [`crate::stream::Transaction::document`] followed by
+/// [`crate::stream::Transaction::warnings`], in the same order, with the same positions.
+pub fn check_agrees_with_full_read(data: &[u8]) {
+    for item in crate::stream::SliceReader::new(data) {
+        if let crate::stream::Item::Transaction(transaction) = item {
+            let (_, mut full) = transaction.document();
+            full.extend(transaction.warnings());
+            assert_eq!(
+                transaction.check(),
+                full,
+                "the validation-only pass of {} {} drifted from the full read",
+                transaction.header().set_id,
+                transaction.header().control_number
+            );
+        }
+    }
 }
 
 /// The report's errors lie inside the input, and a message position implies a segment; the

@@ -211,10 +211,8 @@ impl ReportBuilder {
             }
             Item::Transaction(transaction) => {
                 self.report.counts.transactions += 1;
-                let (_, content_errors) = transaction.document();
                 let mut errors = transaction.errors().to_vec();
-                errors.extend(content_errors);
-                errors.extend(transaction.warnings());
+                errors.extend(transaction.check());
                 let errors = self.keep(errors);
                 let report = TransactionReport {
                     header: transaction.header().clone(),

@@ -6,6 +6,7 @@
 //! any interchange. The buffer keeps only the open transaction, so memory stays within
 //! [`Limits::max_transaction`] plus one read chunk, whatever the size of the file.
 
+use std::cell::RefCell;
 use std::io::Read;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -13,15 +14,24 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
 use crate::error::EdiError;
 use crate::model::BusinessDocument;
-use crate::read::read_document;
+use crate::read::{SegmentIndex, check_document, read_document};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::Segment;
-use crate::walk::{Event, Step, TransactionUnit, Walker, length_warnings, message_version_warning};
+use crate::walk::{
+    Event, Step, TransactionUnit, Walker, indexed_length_warnings, length_warnings,
+    message_version_warning,
+};
 
 pub use crate::walk::Limits;
 
 /// How many bytes a stream reader asks for at a time.
 pub const READ_CHUNK: usize = 1 << 20;
+
+thread_local! {
+    /// The element index [`Transaction::check`] splits transactions into, kept from one
+    /// transaction to the next so that its vectors grow once, not per transaction.
+    static CHECK_INDEX: RefCell<SegmentIndex> = RefCell::new(SegmentIndex::default());
+}
 
 /// One piece of an EDI file.
 #[derive(Debug)]
@@ -91,6 +101,36 @@ impl<'a> Transaction<'a> {
             found.extend(length_warnings(self.unit.syntax, &segment));
         }
         found
+    }
+
+    /// What `gridlink-edi check`, reports and acknowledgments need of the transaction: the
+    /// content errors of [`Transaction::document`] followed by [`Transaction::warnings`],
+    /// exactly, from a validation-only pass of the same typed reader (no document is kept and
+    /// the text it would only store is not copied).
+    ///
+    /// Each segment is split into its elements once, for the length warnings and the reader.
+    pub fn check(&self) -> Vec<EdiError> {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut segments: Vec<Segment<'a>> = Vec::with_capacity(self.unit.spans.len());
+        segments.extend(self.segments());
+        CHECK_INDEX.with_borrow_mut(|index| {
+            index.clear();
+            for (i, segment) in segments.iter().enumerate() {
+                if i == 0 && self.unit.syntax == Syntax::Edifact {
+                    warnings.extend(message_version_warning(segment));
+                }
+                let bounds = index.push(segment);
+                indexed_length_warnings(self.unit.syntax, segment, bounds, &mut warnings);
+            }
+            if !self.unit.overflowed {
+                let (syntax, header) = (self.unit.syntax, &self.unit.header);
+                check_document(syntax, header, &segments, index, &mut errors);
+            }
+            index.release_if_large();
+        });
+        errors.append(&mut warnings);
+        errors
     }
 
     /// Reads the canonical document; returns it (when readable) and the content errors found.

@@ -25,11 +25,93 @@ pub(crate) fn read_document(
     segments: &[Segment<'_>],
     errors: &mut Vec<EdiError>,
 ) -> Option<BusinessDocument> {
+    read(syntax, header, segments, Fields::new(errors))
+}
+
+/// The validation-only pass of [`read_document`] (`gridlink-edi check`, reports and
+/// acknowledgments): the same reader, the same checks and the same errors, but the text a
+/// document would only store is checked and not copied ([`Fields::stored`]), so the document
+/// it returns is only fit to be dropped.
+///
+/// `index` holds the elements of `segments` (split once for the reader and the length
+/// warnings alike).
+pub(crate) fn check_document(
+    syntax: Syntax,
+    header: &TransactionHeader,
+    segments: &[Segment<'_>],
+    index: &SegmentIndex,
+    errors: &mut Vec<EdiError>,
+) {
+    let mut fields = Fields::new(errors);
+    fields.keep = false;
+    fields.shared = Some(index);
+    read(syntax, header, segments, fields);
+}
+
+/// The element bounds of a transaction's segments, each segment split once, in order.
+#[derive(Debug, Default)]
+pub(crate) struct SegmentIndex {
+    /// Offset of each segment in the input (they increase).
+    offsets: Vec<u64>,
+    /// Segment i's elements are `bounds[first[i]..first[i + 1]]`.
+    first: Vec<u32>,
+    bounds: Vec<(u32, u32)>,
+}
+
+impl SegmentIndex {
+    /// Empties the index, keeping its memory.
+    pub fn clear(&mut self) {
+        self.offsets.clear();
+        self.first.clear();
+        self.bounds.clear();
+    }
+
+    /// Gives back the memory of an index grown by an unusually large transaction (it is kept
+    /// between transactions: bounded memory must not keep the largest one's index).
+    pub fn release_if_large(&mut self) {
+        const KEEP_ELEMENTS: usize = 1 << 16;
+        if self.bounds.capacity() > KEEP_ELEMENTS || self.offsets.capacity() > KEEP_ELEMENTS {
+            *self = SegmentIndex::default();
+        }
+    }
+
+    /// Splits `segment` (the next of the transaction) and returns its element bounds.
+    pub fn push(&mut self, segment: &Segment<'_>) -> &[(u32, u32)] {
+        if self.first.is_empty() {
+            self.first.push(0);
+        }
+        let from = self.bounds.len();
+        segment.element_bounds(&mut self.bounds);
+        self.offsets.push(segment.offset());
+        self.first
+            .push(u32::try_from(self.bounds.len()).unwrap_or(u32::MAX));
+        &self.bounds[from..]
+    }
+
+    /// The bounds of the segment at `offset`; `cursor` is where the last one was found
+    /// (readers mostly ask for the segments in order).
+    fn find(&self, offset: u64, cursor: &mut usize) -> Option<&[(u32, u32)]> {
+        let i = match self.offsets.get(*cursor) {
+            Some(&o) if o == offset => *cursor,
+            _ if self.offsets.get(*cursor + 1) == Some(&offset) => *cursor + 1,
+            _ => self.offsets.binary_search(&offset).ok()?,
+        };
+        *cursor = i;
+        let (from, to) = (self.first[i] as usize, self.first[i + 1] as usize);
+        self.bounds.get(from..to)
+    }
+}
+
+fn read(
+    syntax: Syntax,
+    header: &TransactionHeader,
+    segments: &[Segment<'_>],
+    mut fields: Fields<'_>,
+) -> Option<BusinessDocument> {
     let first = segments.first()?;
     let body_end = segments.len()
         - usize::from(segments.len() > 1 && is_trailer(segments[segments.len() - 1].tag()));
     let body = &segments[1.min(segments.len())..body_end.max(1)];
-    let mut fields = Fields::new(errors);
     let at = first.position();
 
     match (syntax, header.set_id.as_str()) {
@@ -91,6 +173,12 @@ fn is_trailer(tag: &[u8]) -> bool {
 pub(crate) struct Fields<'e> {
     pub errors: &'e mut Vec<EdiError>,
     index: ElementIndex,
+    /// The whole transaction split beforehand (validation-only pass), looked up from `cursor`.
+    shared: Option<&'e SegmentIndex>,
+    cursor: usize,
+    /// False on the validation-only pass ([`check_document`]): [`Fields::stored`] text is
+    /// checked but not copied.
+    keep: bool,
 }
 
 /// Where the elements of the segment last read start and end, so that a reader asking for
@@ -100,7 +188,7 @@ struct ElementIndex {
     /// The segment indexed: its offset and number (`None` before the first).
     key: Option<(u64, u64)>,
     /// Element n (1-based) occupies `bounds[n - 1]` of the segment's bytes.
-    bounds: Vec<(usize, usize)>,
+    bounds: Vec<(u32, u32)>,
 }
 
 impl<'e> Fields<'e> {
@@ -108,6 +196,9 @@ impl<'e> Fields<'e> {
         Fields {
             errors,
             index: ElementIndex::default(),
+            shared: None,
+            cursor: 0,
+            keep: true,
         }
     }
 }
@@ -115,22 +206,34 @@ impl<'e> Fields<'e> {
 impl Fields<'_> {
     /// Element `n` (1-based) of `segment`; an empty element when the segment is shorter.
     fn element<'s>(&mut self, segment: &Segment<'s>, n: usize) -> Element<'s> {
+        let bounds = self.bounds(segment);
+        match n.checked_sub(1).and_then(|i| bounds.get(i)) {
+            Some(&(start, end)) => segment.element_at(start as usize, end as usize),
+            None => segment.element_at(0, 0),
+        }
+    }
+
+    /// The element bounds of `segment`: from the shared index, or split now (once per segment).
+    fn bounds(&mut self, segment: &Segment<'_>) -> &[(u32, u32)] {
+        if let Some(bounds) = self
+            .shared
+            .and_then(|shared| shared.find(segment.offset(), &mut self.cursor))
+        {
+            return bounds;
+        }
         let key = Some((segment.offset(), segment.number()));
         let index = &mut self.index;
         if index.key != key {
             index.key = key;
             index.bounds.clear();
-            let mut start = segment.elements_start();
-            for element in segment.elements() {
-                let end = start + element.raw().len();
-                index.bounds.push((start, end));
-                start = end + 1;
-            }
+            segment.element_bounds(&mut index.bounds);
         }
-        match n.checked_sub(1).and_then(|i| index.bounds.get(i)) {
-            Some(&(start, end)) => segment.element_at(start, end),
-            None => segment.element_at(0, 0),
-        }
+        &index.bounds
+    }
+
+    /// The number of elements of `segment` (trailing empty ones included).
+    pub fn element_count(&mut self, segment: &Segment<'_>) -> usize {
+        self.bounds(segment).len()
     }
 
     /// The text of element `n` (component `k`, or the whole element when `k` is 0); `None` when
@@ -139,30 +242,89 @@ impl Fields<'_> {
         self.code(segment, n, k).map(Cow::into_owned)
     }
 
-    /// Like [`Fields::text`], borrowed from the input (owned only when a release character had
-    /// to be removed): for codes that are looked up, numbers and dates, which need no copy.
-    pub fn code<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Option<Cow<'s, str>> {
-        let element = self.element(segment, n);
-        let part = if k == 0 {
-            element
-        } else {
-            element.component(k)
-        };
-        self.decode_code(segment, part, n, k)
+    /// Like [`Fields::text`], for text the document only stores (names, ids, descriptions —
+    /// never text a reader looks at again or quotes in an error): checked the same way, but on
+    /// the validation-only pass an empty `String` (no allocation) stands for a present value.
+    pub fn stored(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<String> {
+        if self.keep {
+            return self.text(segment, n, k);
+        }
+        let part = self.part(segment, n, k);
+        self.present(segment, part, n, k).then(String::new)
     }
 
-    /// The text of an element already split from `segment` (at position `n`, component `k`).
-    pub fn decode(
+    /// Like [`Fields::required`], for text the document only stores (see [`Fields::stored`]).
+    pub fn required_stored(
+        &mut self,
+        segment: &Segment<'_>,
+        n: usize,
+        k: usize,
+        name: &str,
+    ) -> String {
+        if self.keep {
+            return self.required(segment, n, k, name);
+        }
+        let part = self.part(segment, n, k);
+        if !self.present(segment, part, n, k) {
+            self.missing_element(segment, n, k, name);
+        }
+        String::new()
+    }
+
+    /// The text of an element already split from `segment` (at position `n`, component `k`), for
+    /// text the document only stores (see [`Fields::stored`]).
+    pub fn decode_stored(
         &mut self,
         segment: &Segment<'_>,
         part: Element<'_>,
         n: usize,
         k: usize,
     ) -> Option<String> {
-        self.decode_code(segment, part, n, k).map(Cow::into_owned)
+        if self.keep {
+            return self.decode_code(segment, part, n, k).map(Cow::into_owned);
+        }
+        self.present(segment, part, n, k).then(String::new)
     }
 
-    /// Like [`Fields::decode`], borrowed from the input.
+    /// False on the validation-only pass: what a document only stores need not be kept.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+
+    /// Element `n` of `segment`, or its component `k` when `k` is not 0.
+    fn part<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Element<'s> {
+        let element = self.element(segment, n);
+        if k == 0 {
+            element
+        } else {
+            element.component(k)
+        }
+    }
+
+    /// What [`Fields::decode_code`] checks, without decoding: true when `part` holds text,
+    /// false when it is empty or (an error recorded) not text.
+    fn present(&mut self, segment: &Segment<'_>, part: Element<'_>, n: usize, k: usize) -> bool {
+        if part.is_empty() {
+            return false;
+        }
+        if part.is_text() {
+            true
+        } else {
+            self.errors.push(EdiError::InvalidCharacter {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+            });
+            false
+        }
+    }
+
+    /// Like [`Fields::text`], borrowed from the input (owned only when a release character had
+    /// to be removed): for codes that are looked up, numbers and dates, which need no copy.
+    pub fn code<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Option<Cow<'s, str>> {
+        let part = self.part(segment, n, k);
+        self.decode_code(segment, part, n, k)
+    }
+
+    /// Like [`Fields::decode_stored`], borrowed from the input.
     pub fn decode_code<'s>(
         &mut self,
         segment: &Segment<'_>,
@@ -199,13 +361,19 @@ impl Fields<'_> {
         if let Some(text) = self.code(segment, n, k) {
             text
         } else {
-            if !self.has_error_at(segment, n) {
-                self.errors.push(EdiError::MissingElement {
-                    at: segment.position_of(n, (k > 0).then_some(k)),
-                    name: name.to_owned(),
-                });
-            }
+            self.missing_element(segment, n, k, name);
             Cow::Borrowed("")
+        }
+    }
+
+    /// Records that a required element is empty, unless its emptiness was already reported
+    /// (as characters that are not text).
+    fn missing_element(&mut self, segment: &Segment<'_>, n: usize, k: usize, name: &str) {
+        if !self.has_error_at(segment, n) {
+            self.errors.push(EdiError::MissingElement {
+                at: segment.position_of(n, (k > 0).then_some(k)),
+                name: name.to_owned(),
+            });
         }
     }
 
@@ -243,6 +411,26 @@ impl Fields<'_> {
         Some(Quantity {
             value: amount,
             unit,
+        })
+    }
+
+    /// Like [`Fields::quantity`], for a quantity the document only stores: on the
+    /// validation-only pass its unit is left empty (see [`Fields::stored`]).
+    pub fn stored_quantity(
+        &mut self,
+        segment: &Segment<'_>,
+        value: (usize, usize),
+        unit: (usize, usize),
+    ) -> Option<Quantity> {
+        if self.keep {
+            return self.quantity(segment, value, unit);
+        }
+        let amount = self.decimal(segment, value.0, value.1)?;
+        // The unit is read for its errors (a character that is not text).
+        let _ = self.code(segment, unit.0, unit.1);
+        Some(Quantity {
+            value: amount,
+            unit: String::new(),
         })
     }
 

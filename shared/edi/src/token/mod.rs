@@ -19,6 +19,14 @@ use memchr::{memchr, memchr2};
 use crate::error::{EdiError, Position, Tag};
 use crate::syntax::{Delimiters, Syntax, significant_start};
 
+/// The length of a segment's tag and whether it holds a release character (see
+/// [`Segment::known`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    tag_len: u32,
+    released: bool,
+}
+
 /// One segment: its tag and its elements, borrowed from the input.
 #[derive(Clone, Copy)]
 pub struct Segment<'a> {
@@ -44,9 +52,60 @@ impl std::fmt::Debug for Segment<'_> {
 }
 
 impl<'a> Segment<'a> {
+    /// A segment already read once ([`Segment::new`]), rebuilt from what was learnt then: the
+    /// length of its tag and whether it holds a release character.
+    pub(crate) fn known(
+        raw: &'a [u8],
+        delimiters: Delimiters,
+        shape: Shape,
+        offset: u64,
+        number: u64,
+        in_message: u32,
+    ) -> Segment<'a> {
+        let split = if shape.released {
+            delimiters
+        } else {
+            Delimiters {
+                release: None,
+                ..delimiters
+            }
+        };
+        Segment {
+            raw,
+            tag_len: (shape.tag_len as usize).min(raw.len()),
+            delimiters,
+            split,
+            offset,
+            number,
+            in_message,
+        }
+    }
+
+    /// What [`Segment::known`] needs to rebuild this segment.
+    pub(crate) fn shape(&self) -> Shape {
+        Shape {
+            tag_len: u32::try_from(self.tag_len).unwrap_or(u32::MAX),
+            released: self.split.release.is_some(),
+        }
+    }
+
     pub(crate) fn new(
         raw: &'a [u8],
         delimiters: Delimiters,
+        offset: u64,
+        number: u64,
+        in_message: u32,
+    ) -> Segment<'a> {
+        let released = delimiters.release.is_some_and(|r| find(raw, r).is_some());
+        Segment::scanned(raw, delimiters, released, offset, number, in_message)
+    }
+
+    /// Like [`Segment::new`], told whether `raw` holds the release character (the scan that
+    /// found the segment's end knows: [`Scanned::Segment`]).
+    pub(crate) fn scanned(
+        raw: &'a [u8],
+        delimiters: Delimiters,
+        released: bool,
         offset: u64,
         number: u64,
         in_message: u32,
@@ -56,12 +115,13 @@ impl<'a> Segment<'a> {
             Some(i) if delimiters.release.is_none_or(|r| !head[..i].contains(&r)) => i,
             _ => find_unescaped(raw, delimiters.element, delimiters.release).unwrap_or(raw.len()),
         };
-        let split = match delimiters.release {
-            Some(release) if memchr(release, raw).is_none() => Delimiters {
+        let split = if released {
+            delimiters
+        } else {
+            Delimiters {
                 release: None,
                 ..delimiters
-            },
-            _ => delimiters,
+            }
         };
         Segment {
             raw,
@@ -124,9 +184,24 @@ impl<'a> Segment<'a> {
         }
     }
 
-    /// Where the elements start: one past the tag and its separator.
-    pub(crate) fn elements_start(&self) -> usize {
-        self.tag_len + 1
+    /// Appends the bounds (`start..end` in the segment's bytes, for [`Segment::element_at`]) of
+    /// every element, in order: exactly what [`Segment::elements`] yields, found in one pass
+    /// that tests eight bytes at a time when the segment holds no release character.
+    pub(crate) fn element_bounds(&self, out: &mut Vec<(u32, u32)>) {
+        if self.tag_len >= self.raw.len() {
+            return;
+        }
+        let start = self.tag_len + 1;
+        if self.split.release.is_none() {
+            separators(self.raw, start, self.split.element, out);
+            return;
+        }
+        let mut from = start;
+        for element in self.elements() {
+            let end = from + element.raw().len();
+            out.push(bound(from, end));
+            from = end + 1;
+        }
     }
 
     /// The elements after the tag, in order.
@@ -193,6 +268,26 @@ impl<'a> Element<'a> {
     /// The component at 1-based position `k`; an empty element when absent.
     #[must_use]
     pub fn component(&self, k: usize) -> Element<'a> {
+        if self.delimiters.release.is_none() {
+            // What `components().nth(k - 1)` yields, without the iterator.
+            let separator = self.delimiters.component;
+            let mut rest = self.raw;
+            for _ in 1..k {
+                let Some(i) = find(rest, separator) else {
+                    return Element::empty(self.delimiters);
+                };
+                rest = &rest[i + 1..];
+            }
+            let raw = match (k, find(rest, separator)) {
+                (0, _) => return Element::empty(self.delimiters),
+                (_, Some(i)) => &rest[..i],
+                (_, None) => rest,
+            };
+            return Element {
+                raw,
+                delimiters: self.delimiters,
+            };
+        }
         self.components()
             .nth(k.wrapping_sub(1))
             .unwrap_or(Element::empty(self.delimiters))
@@ -213,6 +308,16 @@ impl<'a> Element<'a> {
                 delimiters: self.delimiters,
             },
         }
+    }
+
+    /// True when [`Element::text`] succeeds; without decoding when the element is ASCII and
+    /// holds no release character.
+    pub fn is_text(&self) -> bool {
+        let plain = match self.delimiters.release {
+            Some(release) => find(self.raw, release).is_none(),
+            None => true,
+        };
+        (plain && self.raw.is_ascii()) || self.text().is_ok()
     }
 
     /// The text of the element, with EDIFACT release characters removed.
@@ -313,14 +418,19 @@ impl<'a> Iterator for Split<'a> {
 
 /// Index of the first `needle` in `hay` that is not preceded by the release character.
 pub(crate) fn find_unescaped(hay: &[u8], needle: u8, release: Option<u8>) -> Option<usize> {
+    find_unescaped_noting(hay, needle, release).map(|(k, _)| k)
+}
+
+/// Like [`find_unescaped`]; also says whether a release character came before the match.
+fn find_unescaped_noting(hay: &[u8], needle: u8, release: Option<u8>) -> Option<(usize, bool)> {
     let Some(release) = release else {
-        return find(hay, needle);
+        return find(hay, needle).map(|k| (k, false));
     };
     let mut from = 0;
     while from < hay.len() {
         let k = from + find2(&hay[from..], needle, release)?;
         if hay[k] == needle {
-            return Some(k);
+            return Some((k, from > 0));
         }
         from = k + 2;
     }
@@ -393,6 +503,48 @@ fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
     memchr2(a, b, &hay[SHORT..]).map(|i| i + SHORT)
 }
 
+/// The high bit of exactly the zero bytes of `word` (no borrow between bytes).
+#[inline]
+fn exact_zero_bytes(word: u64) -> u64 {
+    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
+}
+
+/// `start..end` as stored in an element index. Segments are at most a few MiB
+/// ([`DEFAULT_MAX_SEGMENT`] by default; spans store their length as `u32` too).
+fn bound(start: usize, end: usize) -> (u32, u32) {
+    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (narrow(start), narrow(end))
+}
+
+/// Appends the bounds of the pieces of `raw[start..]` separated by `separator` (no release
+/// character): one pass, eight bytes at a time, every separator of a word taken from its mask.
+fn separators(raw: &[u8], start: usize, separator: u8, out: &mut Vec<(u32, u32)>) {
+    let spread = ONES * u64::from(separator);
+    let mut from = start;
+    let mut at = start;
+    let mut words = raw[start..].chunks_exact(8);
+    for chunk in words.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mut hits = exact_zero_bytes(u64::from_le_bytes(word) ^ spread);
+        while hits != 0 {
+            let k = at + (hits.trailing_zeros() / 8) as usize;
+            out.push(bound(from, k));
+            from = k + 1;
+            hits &= hits - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == separator {
+            out.push(bound(from, at + i));
+            from = at + i + 1;
+        }
+    }
+    out.push(bound(from, raw.len()));
+}
+
 /// True for a well-formed segment identifier: a capital letter and one or two capitals or digits.
 pub(crate) fn is_valid_tag(tag: &[u8]) -> bool {
     (2..=3).contains(&tag.len())
@@ -405,11 +557,13 @@ pub(crate) fn is_valid_tag(tag: &[u8]) -> bool {
 /// The outcome of looking for the next segment in a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scanned {
-    /// A segment occupies `start..end`; the next one may begin at `next`.
+    /// A segment occupies `start..end`; the next one may begin at `next`. `released`: a
+    /// release character stands before `end` (false: none does).
     Segment {
         start: usize,
         end: usize,
         next: usize,
+        released: bool,
     },
     /// Only whitespace remains and the input is complete.
     End,
@@ -438,12 +592,12 @@ pub(crate) fn scan(
     let window_end = data
         .len()
         .min(pos.saturating_add(max_segment).saturating_add(1));
-    match find_unescaped(
+    match find_unescaped_noting(
         &data[pos..window_end],
         delimiters.segment,
         delimiters.release,
     ) {
-        Some(k) => {
+        Some((k, released)) => {
             let mut end = pos + k;
             if delimiters.segment == b'\n' && end > pos && data[end - 1] == b'\r' {
                 end -= 1;
@@ -452,6 +606,7 @@ pub(crate) fn scan(
                 start: pos,
                 end,
                 next: pos + k + 1,
+                released,
             }
         }
         None if window_end - pos > max_segment => Scanned::TooLong { start: pos },
@@ -537,7 +692,9 @@ impl<'a> Iterator for Segments<'a> {
             true,
             DEFAULT_MAX_SEGMENT,
         ) {
-            Scanned::Segment { start, end, next } => {
+            Scanned::Segment {
+                start, end, next, ..
+            } => {
                 self.pos = next;
                 self.number += 1;
                 Some(Ok(Segment::new(
@@ -572,6 +729,45 @@ impl<'a> Iterator for Segments<'a> {
 #[cfg(test)]
 mod tests {
     use super::{find, find2};
+
+    #[test]
+    fn element_bounds_are_the_elements() {
+        use super::Segment;
+        use crate::syntax::Delimiters;
+        for raw in [
+            &b"N1"[..],
+            b"N1*",
+            b"N1**",
+            b"PO1*1*12*EA*3.75**UK*00614141000001*VP*ACME-1",
+            b"PID*F****ITEM 1 OF ORDER 0 WITH A LONGER DESCRIPTION*",
+            b"X*\x80\xff*\x2a\x2b*",
+            b"NAD+SU+0614141000012::9++ACME?+SUPPLY CO",
+            b"NAD+SU+0614141000012::9++ACME SUPPLY CO+",
+            b"??+?+?",
+            b"UNH+1+INVOIC:D:96A:UN",
+            b"NAD+SU+0614141000012::9++ACME?:SUPPLY:CO",
+            b"PO1*1*12*EA*3.75**UK>00614141000001>X*VP*ACME-1",
+        ] {
+            for delimiters in [Delimiters::X12_DEFAULT, Delimiters::EDIFACT_DEFAULT] {
+                for len in 0..=raw.len() {
+                    let segment = Segment::new(&raw[..len], delimiters, 0, 1, 1);
+                    let mut bounds = Vec::new();
+                    segment.element_bounds(&mut bounds);
+                    let split: Vec<&[u8]> = bounds
+                        .iter()
+                        .map(|&(a, b)| segment.element_at(a as usize, b as usize).raw())
+                        .collect();
+                    let expected: Vec<&[u8]> = segment.elements().map(|e| e.raw()).collect();
+                    assert_eq!(
+                        split,
+                        expected,
+                        "{:?}",
+                        String::from_utf8_lossy(&raw[..len])
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_word_wide_search_finds_what_a_byte_loop_finds() {

@@ -30,7 +30,9 @@ impl Walker {
         let j = i + una_len;
         let (start, end, next) =
             match token::scan(data, j, delimiters, eof, self.limits.max_segment) {
-                Scanned::Segment { start, end, next } => (start, end, next),
+                Scanned::Segment {
+                    start, end, next, ..
+                } => (start, end, next),
                 Scanned::NeedMore => {
                     return Ok(Some(Step::NeedMore {
                         keep_from: self.pos,
@@ -268,11 +270,17 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
             value: set_id.clone(),
         });
     }
-    let version = (2..=5)
-        .map(|k| field(segment, 2, k))
-        .take_while(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(":");
+    let mut version = String::new();
+    for k in 2..=5 {
+        let part = field(segment, 2, k);
+        if part.is_empty() {
+            break;
+        }
+        if k > 2 {
+            version.push(':');
+        }
+        version.push_str(&part);
+    }
     TransactionHeader {
         set_id,
         control_number,

@@ -99,6 +99,66 @@ pub(crate) fn length_warnings(syntax: Syntax, segment: &Segment<'_>) -> Vec<EdiE
     found
 }
 
+/// [`length_warnings`] from the segment's element bounds (see
+/// [`Segment::element_bounds`]), already split for the reader: the same warnings in the same
+/// order, appended to `found`.
+pub(crate) fn indexed_length_warnings(
+    syntax: Syntax,
+    segment: &Segment<'_>,
+    bounds: &[(u32, u32)],
+    found: &mut Vec<EdiError>,
+) {
+    let tag = segment.tag();
+    if is_binary(syntax, tag) {
+        return;
+    }
+    let limits = match syntax {
+        Syntax::X12 => x12_max_lengths(tag),
+        Syntax::Edifact => edifact_max_lengths(tag),
+    };
+    let element = |n: usize| {
+        let (start, end) = bounds[n - 1];
+        segment.element_at(start as usize, end as usize)
+    };
+    let mut warned = Vec::new();
+    // The maxima are listed in element order, from 1 (a dictionary test says so): each is
+    // looked up directly, up to the last element the segment has.
+    for limit in limits {
+        let n = usize::from(limit.element);
+        let Some(&(start, end)) = bounds.get(n.wrapping_sub(1)) else {
+            break;
+        };
+        // A component is never longer than its element.
+        if (end - start) as usize <= usize::from(limit.max) {
+            continue;
+        }
+        let part = if limit.component == 0 {
+            element(n)
+        } else {
+            element(n).component(usize::from(limit.component))
+        };
+        if part.raw().len() <= usize::from(limit.max) {
+            continue;
+        }
+        let length = characters(part);
+        if length > usize::from(limit.max) {
+            warned.push(n);
+            found.push(too_long(segment, *limit, length));
+        }
+    }
+    if segment.raw().len() > LARGE_ELEMENT {
+        for n in 1..=bounds.len() {
+            let length = element(n).raw().len();
+            if length > LARGE_ELEMENT && !warned.contains(&n) {
+                found.push(EdiError::LargeElement {
+                    at: segment.position_of(n, None),
+                    length,
+                });
+            }
+        }
+    }
+}
+
 fn too_long(segment: &Segment<'_>, limit: MaxLength, length: usize) -> EdiError {
     EdiError::ElementTooLong {
         at: segment.position_of(

@@ -153,7 +153,7 @@ impl Walker {
             header,
             start: segment.offset(),
             spans: {
-                let mut spans = Vec::with_capacity(32);
+                let mut spans = Vec::with_capacity(self.spans_hint);
                 spans.push(span_of(segment));
                 spans
             },
@@ -191,6 +191,8 @@ impl Walker {
             return Event::GroupEnd { errors: Vec::new() };
         };
         t.errors.extend(error);
+        // The next transaction is likely as long: its span vector is allocated once.
+        self.spans_hint = t.spans.len().clamp(32, 4096);
         Event::Transaction(Box::new(TransactionUnit {
             syntax: self.syntax,
             delimiters: self.delimiters,
@@ -247,5 +249,6 @@ pub(super) fn span_of(segment: &Segment<'_>) -> Span {
         len: u32::try_from(segment.raw().len()).unwrap_or(u32::MAX),
         number: segment.number(),
         in_message: segment.in_message(),
+        shape: segment.shape(),
     }
 }

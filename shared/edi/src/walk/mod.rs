@@ -12,7 +12,7 @@ mod levels;
 mod x12;
 
 pub(crate) use edifact::message_version_warning;
-pub(crate) use inspect::length_warnings;
+pub(crate) use inspect::{indexed_length_warnings, length_warnings};
 
 use std::collections::HashSet;
 
@@ -23,7 +23,7 @@ use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position, Tag};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::x12::{Binary, binary_extent};
-use crate::token::{self, Scanned, Segment};
+use crate::token::{self, Scanned, Segment, Shape};
 
 /// How far ahead the walker checks the character set in one go.
 const CLEAN_BLOCK: usize = 64 << 10;
@@ -56,6 +56,7 @@ pub(crate) struct Span {
     pub len: u32,
     pub number: u64,
     pub in_message: u32,
+    pub shape: Shape,
 }
 
 /// One complete transaction set or message, as spans over the input.
@@ -79,9 +80,10 @@ impl TransactionUnit {
             let start = usize::try_from(span.offset.checked_sub(base)?).ok()?;
             let end = start.checked_add(span.len as usize)?;
             let raw = data.get(start..end)?;
-            Some(Segment::new(
+            Some(Segment::known(
                 raw,
                 self.delimiters,
+                span.shape,
                 span.offset,
                 span.number,
                 span.in_message,
@@ -185,6 +187,8 @@ pub(crate) struct Walker {
     in_garbage: bool,
     close_all: bool,
     done: bool,
+    /// Capacity of the next transaction's span vector: the length of the last one.
+    spans_hint: usize,
 }
 
 impl Walker {
@@ -206,6 +210,7 @@ impl Walker {
             in_garbage: false,
             close_all: false,
             done: false,
+            spans_hint: 32,
         }
     }
 
@@ -272,6 +277,7 @@ impl Walker {
                     start,
                     mut end,
                     mut next,
+                    released,
                 } => {
                     let mut binary = None;
                     if self.syntax == Syntax::X12 && data[start] == b'B' {
@@ -303,13 +309,26 @@ impl Walker {
                         .transaction
                         .as_ref()
                         .map_or(0, |t| u32::try_from(t.count + 1).unwrap_or(u32::MAX));
-                    let segment = Segment::new(
-                        &data[start..end],
-                        self.delimiters,
-                        base + start as u64,
-                        self.number + 1,
-                        in_message,
-                    );
+                    // A binary segment's data lies past the scanned end.
+                    let released = released || binary.is_some();
+                    let segment = if released {
+                        Segment::new(
+                            &data[start..end],
+                            self.delimiters,
+                            base + start as u64,
+                            self.number + 1,
+                            in_message,
+                        )
+                    } else {
+                        Segment::scanned(
+                            &data[start..end],
+                            self.delimiters,
+                            false,
+                            base + start as u64,
+                            self.number + 1,
+                            in_message,
+                        )
+                    };
                     self.segment_end = base + end as u64;
                     if self.segment_end > self.clean_through {
                         let block_end = data.len().min(start + CLEAN_BLOCK);

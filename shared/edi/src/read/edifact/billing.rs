@@ -22,7 +22,8 @@ pub(crate) fn read_invoice(
 ) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
     let mut parties = Vec::new();
-    let mut lines: Vec<(InvoiceLine, bool)> = Vec::new();
+    // Each line with whether a price and a quantity were read for it.
+    let mut lines: Vec<(InvoiceLine, bool, bool)> = Vec::new();
     let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
     let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
     let mut in_summary = false;
@@ -33,7 +34,7 @@ pub(crate) fn read_invoice(
         match segment.tag() {
             b"BGM" => {
                 invoice = Some(Invoice {
-                    invoice_number: fields.required(segment, 2, 1, "BGM 1004"),
+                    invoice_number: fields.required_stored(segment, 2, 1, "BGM 1004"),
                     invoice_date: None,
                     po_number: None,
                     po_date: None,
@@ -56,10 +57,10 @@ pub(crate) fn read_invoice(
                     && po_number.is_none()
                     && matches!(qualifier(segment), b"ON" | b"CO" | b"VN")
                 {
-                    po_number = fields.text(segment, 1, 2);
+                    po_number = fields.stored(segment, 1, 2);
                 }
             }
-            b"CUX" => currency = fields.text(segment, 1, 2),
+            b"CUX" => currency = fields.stored(segment, 1, 2),
             b"NAD" => parties.push(party(segment, fields)),
             b"LIN" => lines.push((
                 InvoiceLine {
@@ -75,28 +76,31 @@ pub(crate) fn read_invoice(
                     description: None,
                 },
                 false,
+                false,
             )),
             b"PIA" => {
                 let ids = pia_products(segment, fields);
-                if let Some((line, _)) = lines.last_mut() {
+                if let Some((line, _, _)) = lines.last_mut() {
                     line.product_ids.extend(ids);
                 }
             }
             b"IMD" => {
-                let description = fields.text(segment, 3, 4);
-                if let Some((line, _)) = lines.last_mut() {
+                let description = fields.stored(segment, 3, 4);
+                if let Some((line, _, _)) = lines.last_mut() {
                     line.description = description;
                 }
             }
             b"QTY" if qualifier(segment) == b"47" => {
-                let quantity = fields.quantity(segment, (1, 2), (1, 3));
-                if let (Some((line, _)), Some(quantity)) = (lines.last_mut(), quantity) {
+                let quantity = fields.stored_quantity(segment, (1, 2), (1, 3));
+                if let (Some((line, _, quantified)), Some(quantity)) = (lines.last_mut(), quantity)
+                {
                     line.quantity = quantity;
+                    *quantified = true;
                 }
             }
             b"PRI" if matches!(qualifier(segment), b"AAA" | b"AAB") => {
                 let price = fields.decimal(segment, 1, 2);
-                if let (Some((line, priced)), Some(price)) = (lines.last_mut(), price) {
+                if let (Some((line, priced, _)), Some(price)) = (lines.last_mut(), price) {
                     line.unit_price = price;
                     *priced = true;
                 }
@@ -107,7 +111,13 @@ pub(crate) fn read_invoice(
                     b"A" => Some(ChargeKind::Allowance),
                     _ => None,
                 }
-                .map(|kind| (kind, fields.text(segment, 5, 1), fields.text(segment, 5, 4)));
+                .map(|kind| {
+                    (
+                        kind,
+                        fields.stored(segment, 5, 1),
+                        fields.stored(segment, 5, 4),
+                    )
+                });
             }
             b"MOA"
                 if !in_summary
@@ -143,8 +153,8 @@ pub(crate) fn read_invoice(
         return None;
     };
     let mut kept = Vec::with_capacity(lines.len());
-    for (line, priced) in lines {
-        if line.quantity.unit.is_empty() {
+    for (line, priced, quantified) in lines {
+        if !quantified {
             fields.missing_segment(at, &format!("QTY+47 for line {}", line.line_number));
         } else if !priced {
             fields.missing_segment(at, &format!("PRI+AAA for line {}", line.line_number));

@@ -38,19 +38,19 @@ pub(super) fn other_segment(segment: &Segment<'_>, fields: &mut Fields<'_>) {
 /// `NAD+{role}+{id}::{agency}++{name}+{street}+{city}+{state}+{postal}+{country}`.
 pub(super) fn party(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Party {
     let role = PartyRole::from_edifact(&fields.required_code(segment, 1, 0, "NAD 3035"));
-    let id = fields.text(segment, 2, 1).map(|value| PartyIdentifier {
+    let id = fields.stored(segment, 2, 1).map(|value| PartyIdentifier {
         scheme: IdScheme::from_edifact(&fields.code(segment, 2, 3).unwrap_or_default()),
         value,
     });
     let name = fields
-        .text(segment, 4, 1)
-        .or_else(|| fields.text(segment, 3, 1));
+        .stored(segment, 4, 1)
+        .or_else(|| fields.stored(segment, 3, 1));
     let address = Address {
-        street: fields.text(segment, 5, 1),
-        city: fields.text(segment, 6, 0),
-        state: fields.text(segment, 7, 1),
-        postal_code: fields.text(segment, 8, 0),
-        country: fields.text(segment, 9, 0),
+        street: fields.stored(segment, 5, 1),
+        city: fields.stored(segment, 6, 0),
+        state: fields.stored(segment, 7, 1),
+        postal_code: fields.stored(segment, 8, 0),
+        country: fields.stored(segment, 9, 0),
     };
     Party {
         role,
@@ -61,28 +61,32 @@ pub(super) fn party(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Party {
 }
 
 /// The product id in LIN C212 (`LIN+1++4000862141404:SRV`).
+/// Product ids are only stored: on the validation-only pass they are read for their errors
+/// and not kept.
 pub(super) fn lin_product(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Vec<ProductId> {
-    fields
-        .text(segment, 3, 1)
-        .map(|value| ProductId {
-            kind: ProductIdKind::from_edifact(&fields.code(segment, 3, 2).unwrap_or_default()),
-            value,
-        })
-        .into_iter()
-        .collect()
+    let mut ids = Vec::new();
+    if let Some(value) = fields.stored(segment, 3, 1) {
+        let kind = ProductIdKind::from_edifact(&fields.code(segment, 3, 2).unwrap_or_default());
+        if fields.keeps() {
+            ids.push(ProductId { kind, value });
+        }
+    }
+    ids
 }
 
 /// Additional product ids in PIA (`PIA+1+ABC123:IN+X9:SA`).
+/// Not kept on the validation-only pass, like [`lin_product`].
 pub(super) fn pia_products(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Vec<ProductId> {
-    (2..=6)
-        .filter_map(|n| {
-            let value = fields.text(segment, n, 1)?;
-            Some(ProductId {
-                kind: ProductIdKind::from_edifact(&fields.code(segment, n, 2).unwrap_or_default()),
-                value,
-            })
-        })
-        .collect()
+    let mut ids = Vec::new();
+    for n in 2..=6 {
+        if let Some(value) = fields.stored(segment, n, 1) {
+            let kind = ProductIdKind::from_edifact(&fields.code(segment, n, 2).unwrap_or_default());
+            if fields.keeps() {
+                ids.push(ProductId { kind, value });
+            }
+        }
+    }
+    ids
 }
 
 /// The qualifier of the first composite (`DTM+137:…`, `QTY+21:…`, `RFF+ON:…`, `MOA+77:…`).

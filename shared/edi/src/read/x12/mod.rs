@@ -36,8 +36,8 @@ pub(super) fn party_segment(
     match segment.tag() {
         b"N1" => {
             let role = PartyRole::from_x12(&fields.required_code(segment, 1, 0, "N101"));
-            let name = fields.text(segment, 2, 0);
-            let id = match (fields.code(segment, 3, 0), fields.text(segment, 4, 0)) {
+            let name = fields.stored(segment, 2, 0);
+            let id = match (fields.code(segment, 3, 0), fields.stored(segment, 4, 0)) {
                 (Some(qualifier), Some(value)) => Some(PartyIdentifier {
                     scheme: IdScheme::from_x12(&qualifier),
                     value,
@@ -55,17 +55,17 @@ pub(super) fn party_segment(
         b"N3" => {
             if let Some(party) = parties.last_mut() {
                 party.address.get_or_insert_with(Address::default).street =
-                    fields.text(segment, 1, 0);
+                    fields.stored(segment, 1, 0);
             }
             true
         }
         b"N4" => {
             if let Some(party) = parties.last_mut() {
                 let address = party.address.get_or_insert_with(Address::default);
-                address.city = fields.text(segment, 1, 0);
-                address.state = fields.text(segment, 2, 0);
-                address.postal_code = fields.text(segment, 3, 0);
-                address.country = fields.text(segment, 4, 0);
+                address.city = fields.stored(segment, 1, 0);
+                address.state = fields.stored(segment, 2, 0);
+                address.postal_code = fields.stored(segment, 3, 0);
+                address.country = fields.stored(segment, 4, 0);
             }
             true
         }
@@ -75,20 +75,24 @@ pub(super) fn party_segment(
 }
 
 /// Reads qualifier/id pairs starting at element `first` (PO106/PO107, IT106/IT107, LIN02/LIN03…),
-/// in one pass over the elements.
+/// from the segment's element index.
 pub(super) fn product_ids(
     segment: &Segment<'_>,
     first: usize,
     fields: &mut Fields<'_>,
 ) -> Vec<ProductId> {
+    debug_assert!(first > 0, "elements are numbered from 1");
     let mut ids = Vec::new();
-    let mut elements = segment.elements().skip(first.saturating_sub(1));
+    let count = fields.element_count(segment);
     let mut n = first;
-    while let (Some(qualifier), Some(value)) = (elements.next(), elements.next()) {
+    while n < count {
+        let (qualifier, value) = (fields.element(segment, n), fields.element(segment, n + 1));
         if let (Some(qualifier), Some(value)) = (
             fields.decode_code(segment, qualifier, n, 0),
-            fields.decode(segment, value, n + 1, 0),
-        ) {
+            fields.decode_stored(segment, value, n + 1, 0),
+        ) && fields.keeps()
+        {
+            // Only stored: not kept on the validation-only pass.
             ids.push(ProductId {
                 kind: ProductIdKind::from_x12(&qualifier),
                 value,

@@ -29,7 +29,7 @@ pub(crate) fn read_purchase_order(
                 order = Some(PurchaseOrder {
                     purpose: Purpose::from_x12(&fields.required_code(segment, 1, 0, "BEG01")),
                     order_type: OrderType::from_x12(&fields.required_code(segment, 2, 0, "BEG02")),
-                    po_number: fields.required(segment, 3, 0, "BEG03"),
+                    po_number: fields.required_stored(segment, 3, 0, "BEG03"),
                     po_date: fields.date(segment, 5, 0),
                     requested_delivery: None,
                     requested_ship: None,
@@ -38,7 +38,7 @@ pub(crate) fn read_purchase_order(
                     lines: Vec::new(),
                 });
             }
-            b"CUR" => currency = fields.text(segment, 2, 0),
+            b"CUR" => currency = fields.stored(segment, 2, 0),
             b"DTM" if segment.element(1).raw() == b"002" && lines.is_empty() => {
                 requested_delivery = fields.date(segment, 2, 0);
             }
@@ -47,11 +47,11 @@ pub(crate) fn read_purchase_order(
             }
             b"PO1" => {
                 let line_number = fields
-                    .text(segment, 1, 0)
+                    .stored(segment, 1, 0)
                     .unwrap_or_else(|| (lines.len() + 1).to_string());
-                let Some(quantity) = fields.quantity(segment, (2, 0), (3, 0)) else {
+                let Some(quantity) = fields.stored_quantity(segment, (2, 0), (3, 0)) else {
                     if segment.element(2).is_empty() {
-                        fields.required(segment, 2, 0, "PO102");
+                        fields.required_code(segment, 2, 0, "PO102");
                     }
                     continue;
                 };
@@ -65,7 +65,7 @@ pub(crate) fn read_purchase_order(
             }
             b"PID" => {
                 if let Some(line) = lines.last_mut() {
-                    line.description = fields.text(segment, 5, 0);
+                    line.description = fields.stored(segment, 5, 0);
                 }
             }
             _ if party_segment(segment, &mut parties, fields) => {}
@@ -101,17 +101,17 @@ pub(crate) fn read_order_ack(
                 ack = Some(OrderAcknowledgment {
                     purpose: Purpose::from_x12(&fields.required_code(segment, 1, 0, "BAK01")),
                     status: AckStatusCode::from_x12(&fields.required_code(segment, 2, 0, "BAK02")),
-                    po_number: fields.required(segment, 3, 0, "BAK03"),
+                    po_number: fields.required_stored(segment, 3, 0, "BAK03"),
                     po_date: fields.date(segment, 4, 0),
                     ack_date: fields.date(segment, 9, 0),
-                    seller_order_number: fields.text(segment, 8, 0),
+                    seller_order_number: fields.stored(segment, 8, 0),
                     parties: Vec::new(),
                     lines: Vec::new(),
                 });
             }
             b"PO1" => {
                 let line_number = fields
-                    .text(segment, 1, 0)
+                    .stored(segment, 1, 0)
                     .unwrap_or_else(|| (lines.len() + 1).to_string());
                 let ordered_quantity = if segment.element(2).is_empty() {
                     None
