@@ -1695,7 +1695,9 @@ async fn simulators_for_the_benchmark() {
         .map(|n| n.parse().expect("a number of partners"));
     let (xecm, tg) = start_simulators(partners.unwrap_or(GENERATED)).await;
     if partners.is_some() {
-        println!("{SIMULATORS_LINE} {} {}", xecm.base_url, tg.base_url);
+        // On a line of its own: libtest has written `test <name> ... ` without a line break.
+        println!("\n{SIMULATORS_LINE} {} {}", xecm.base_url, tg.base_url);
+        std::io::Write::flush(&mut std::io::stdout()).expect("the URLs reach the parent");
         tokio::task::spawn_blocking(|| {
             let mut rest = Vec::new();
             let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut rest);
@@ -1728,8 +1730,8 @@ async fn simulators_for_the_benchmark() {
 
 /// The benchmark of docs/benchmarks.md (recall-campaign), every goal of issue 16 item 8; the
 /// figures there come from
-/// `cargo test -p recall-campaign --profile local --test recall -- --ignored bench_500 --nocapture`
-/// (`--profile perf` optimises fully, at the price of its own build of every dependency).
+/// `cargo test -p recall-campaign --profile perf --test recall -- --ignored bench_500 --nocapture`
+/// (`--profile local` builds faster, less optimised).
 /// 500 generated partners × 20 lots each, embedded storage; both simulators in a child
 /// process ([`ChildSimulators`]), so this process holds the function, its storage and the
 /// test's clients:

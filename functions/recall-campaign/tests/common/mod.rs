@@ -159,25 +159,73 @@ pub async fn start_simulators(
     (xecm, tg)
 }
 
+/// How long [`ChildSimulators::spawn`] waits for the child's URLs before it fails.
+pub const SIMULATORS_START: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Both simulators in a child process — this test binary again, running only
 /// `simulators_for_the_benchmark` — so that this process holds the function (with its
 /// storage) and the test's clients, not what the simulators are sent: the benchmark's RSS is
-/// the function's. Dropping it kills the child.
+/// the function's. The child is killed when this is dropped (the benchmark's end, or its
+/// panic); it also ends by itself when this process dies, as its stdin closes.
 pub struct ChildSimulators {
-    child: std::process::Child,
+    child: KillOnDrop,
     pub xecm_base_url: String,
     pub tg_url: url::Url,
 }
 
+/// A child process killed and reaped when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The last lines of a child's pipe, kept for a failure's message.
+type Tail = Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
+
+/// Reads `pipe` to its end on a thread of its own (a child never blocks on a full pipe),
+/// keeping its last 50 lines in `tail` and sending each line's rest from `wanted` on to
+/// `found`.
+fn drain(
+    pipe: impl std::io::Read + Send + 'static,
+    tail: Tail,
+    wanted: &'static str,
+    found: std::sync::mpsc::Sender<String>,
+) -> std::thread::JoinHandle<()> {
+    use std::io::BufRead as _;
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+            // Anywhere in the line: libtest writes `test <name> ... ` before the test runs,
+            // without a line break, so the test's first line follows it (a reader waiting
+            // for a line that starts with `wanted` waited forever).
+            if let Some(at) = line.find(wanted) {
+                let _ = found.send(line[at..].to_owned());
+            }
+            let mut tail = tail.lock().expect("the tail is not poisoned");
+            if tail.len() == 50 {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    })
+}
+
 impl ChildSimulators {
-    /// Starts the child with `partners` generated TG partners and waits for its URLs.
+    /// Starts the child with `partners` generated TG partners and waits (at most
+    /// [`SIMULATORS_START`]) for its URLs.
+    ///
+    /// # Panics
+    /// If the child does not start, or prints no URLs in time: the message carries its exit
+    /// status and the last lines of its stdout and stderr.
     pub fn spawn(partners: usize) -> Self {
-        use std::io::BufRead as _;
         let mut child = std::process::Command::new(std::env::current_exe().expect("this test"))
             .args([
-                "--ignored",
-                "--exact",
                 "simulators_for_the_benchmark",
+                "--exact",
+                "--ignored",
                 "--nocapture",
                 "--test-threads",
                 "1",
@@ -185,20 +233,42 @@ impl ChildSimulators {
             .env(SIMULATORS_PARTNERS, partners.to_string())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("the simulators' process starts");
         let stdout = child.stdout.take().expect("piped");
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let line = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find(|line| line.starts_with(SIMULATORS_LINE));
-        let Some(line) = line else {
-            let _ = child.kill();
-            panic!("the simulators' process ended without its URLs");
+        let stderr = child.stderr.take().expect("piped");
+        let mut child = KillOnDrop(child);
+        let (found, urls) = std::sync::mpsc::channel();
+        let (out_tail, err_tail) = (Tail::default(), Tail::default());
+        let readers = [
+            drain(stdout, out_tail.clone(), SIMULATORS_LINE, found.clone()),
+            drain(stderr, err_tail.clone(), SIMULATORS_LINE, found),
+        ];
+        let line = match urls.recv_timeout(SIMULATORS_START) {
+            Ok(line) => line,
+            Err(waited) => {
+                let status = match child.0.try_wait() {
+                    Ok(Some(status)) => format!("it ended: {status}"),
+                    _ => "it was still running; killed".to_owned(),
+                };
+                let _ = child.0.kill();
+                let _ = child.0.wait();
+                for reader in readers {
+                    let _ = reader.join();
+                }
+                let lines = |tail: &Tail| {
+                    Vec::from(tail.lock().expect("the tail is not poisoned").clone()).join("\n")
+                };
+                panic!(
+                    "the simulators' process printed no `{SIMULATORS_LINE} <xecm> <tg>` line \
+                     within {SIMULATORS_START:?} ({waited}; {status})\n\
+                     --- its stdout (last lines) ---\n{}\n--- its stderr (last lines) ---\n{}",
+                    lines(&out_tail),
+                    lines(&err_tail),
+                );
+            }
         };
-        // The rest of its output is drained, so the child never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
         let mut parts = line.split_whitespace().skip(1);
         let (Some(xecm), Some(tg)) = (parts.next(), parts.next()) else {
             panic!("not `{SIMULATORS_LINE} <xecm> <tg>`: {line}");
@@ -212,14 +282,7 @@ impl ChildSimulators {
 
     /// The child's resident set now and at its peak, in KiB.
     pub fn rss_kib(&self) -> (u64, u64) {
-        gridlink_store::testing::rss_kib_of(self.child.id())
-    }
-}
-
-impl Drop for ChildSimulators {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        gridlink_store::testing::rss_kib_of(self.child.0.id())
     }
 }
 
@@ -334,12 +397,7 @@ pub async fn all_campaigns(world: &World) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut url = world
-            .stack
-            .tg_sim
-            .base_url
-            .join("v1/campaigns?limit=500")
-            .expect("url");
+        let mut url = world.tg_url.join("v1/campaigns?limit=500").expect("url");
         if let Some(c) = &cursor {
             url.query_pairs_mut().append_pair("cursor", c);
         }
@@ -368,9 +426,7 @@ impl World {
         let seed = tg_seed_with(0);
         let tenant = seed.tenant;
         let url = self
-            .stack
-            .tg_sim
-            .base_url
+            .tg_url
             .join(&format!("tenants/{}/oauth2/token", tenant.tenant_id))
             .expect("url");
         let answer: Value = reqwest::Client::new()
@@ -421,9 +477,7 @@ pub async fn respond_with_file(
     reqwest::Client::new()
         .post(
             world
-                .stack
-                .tg_sim
-                .base_url
+                .tg_url
                 .join(&format!(
                     "__sim/partners/{partner}/campaigns/{campaign}/respond"
                 ))
