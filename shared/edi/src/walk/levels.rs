@@ -102,7 +102,7 @@ impl Walker {
                     number: control_number.clone(),
                 });
             } else if tracked.len() < self.limits.max_tracked_control_numbers {
-                tracked.insert(control_number.clone());
+                tracked.insert(&control_number);
             }
         }
         if header.is_some() {
@@ -142,7 +142,7 @@ impl Walker {
                 number: header.control_number.clone(),
             });
         } else if tracked.len() < self.limits.max_tracked_control_numbers {
-            tracked.insert(header.control_number.clone());
+            tracked.insert(&header.control_number);
         }
         self.group.sets += 1;
         if self.group.implicit {

@@ -15,6 +15,7 @@ pub(crate) use edifact::message_version_warning;
 pub(crate) use inspect::{indexed_length_warnings, length_warnings};
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use memchr::memmem;
 
@@ -136,13 +137,76 @@ enum Depth {
     Transaction,
 }
 
+/// The control numbers seen in one container, for the duplicate check. Numbers of 1 to 15
+/// digits (nearly all) are kept as integers, their length included so that `0001` and `1`
+/// stay distinct, in a set with a multiplicative hash; anything else as text.
+#[derive(Debug, Default)]
+struct ControlNumbers {
+    numeric: HashSet<u64, BuildHasherDefault<NumberHasher>>,
+    other: HashSet<String>,
+}
+
+impl ControlNumbers {
+    fn key(number: &str) -> Option<u64> {
+        let digits = number.as_bytes();
+        if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let value = digits
+            .iter()
+            .fold(0u64, |n, &b| n * 10 + u64::from(b - b'0'));
+        // Below 10^15 < 2^50: room for the length in the low four bits.
+        Some(value << 4 | digits.len() as u64)
+    }
+
+    fn contains(&self, number: &str) -> bool {
+        match ControlNumbers::key(number) {
+            Some(key) => self.numeric.contains(&key),
+            None => self.other.contains(number),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.numeric.len() + self.other.len()
+    }
+
+    fn insert(&mut self, number: &str) {
+        match ControlNumbers::key(number) {
+            Some(key) => self.numeric.insert(key),
+            None => self.other.insert(number.to_owned()),
+        };
+    }
+}
+
+/// A hasher for the integer keys of [`ControlNumbers`] (one multiplication, no SipHash).
+#[derive(Debug, Default)]
+struct NumberHasher(u64);
+
+impl Hasher for NumberHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // The high half of the product, folded down: the table indexes by the low bits.
+        let h = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
 #[derive(Debug, Default)]
 struct InterchangeState {
     control_number: String,
     groups: u64,
     direct_messages: u64,
     errors: Vec<EdiError>,
-    group_numbers: HashSet<String>,
+    group_numbers: ControlNumbers,
 }
 
 #[derive(Debug, Default)]
@@ -151,7 +215,7 @@ struct GroupState {
     implicit: bool,
     sets: u64,
     errors: Vec<EdiError>,
-    set_numbers: HashSet<String>,
+    set_numbers: ControlNumbers,
 }
 
 #[derive(Debug)]
@@ -598,5 +662,32 @@ pub(crate) fn tag_position(offset: u64, number: u64, tag: &[u8]) -> Position {
         segment: number,
         tag: Some(Tag::new(tag)),
         ..Position::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ControlNumbers;
+
+    #[test]
+    fn control_numbers_are_told_apart_as_text_is() {
+        let mut seen = ControlNumbers::default();
+        for number in [
+            "1",
+            "0001",
+            "000000001",
+            "123456789012345",
+            "1234567890123456",
+            "A1",
+            "",
+        ] {
+            assert!(!seen.contains(number), "{number}");
+            seen.insert(number);
+            assert!(seen.contains(number), "{number}");
+        }
+        assert_eq!(seen.len(), 7);
+        for other in ["01", "2", "00001", "1234567890123457", "a1", " 1"] {
+            assert!(!seen.contains(other), "{other}");
+        }
     }
 }
