@@ -23,8 +23,12 @@
 //!
 //! ## Triggers
 //! - `POST /case-collab/xecm/events`: a signed xECM push ([`gridlink_flow::push`]).
-//! - schedule `case-collab-poll-xecm`: the poller — case workspaces and documents changed
-//!   since the ledger cursor (with an overlap window), then any inbox items left pending.
+//! - schedule `case-collab-poll-xecm`: first Trading Grid's event feed — the safety net for answers
+//!   TG stopped redelivering: every event of this function's webhook types no webhook brought,
+//!   taken into the inbox under its own event id
+//!   ([`gridlink_flow::feed::poll_subscribed_tg_events`], cursor `poll-cursor /
+//!   case-collab:tg-events`); then the poller — case workspaces and documents changed since the
+//!   ledger cursor (with an overlap window), then any inbox items left pending.
 //! - `POST /case-collab/tg/events`: Trading Grid webhooks (`message.posted`).
 //!
 //! Every trigger only says *where* to look; [`CaseCollab::sync_case`] reads the workspace
@@ -149,7 +153,14 @@ impl UseCase for CaseCollab {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, CaseError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // TG's event feed first: what no webhook delivered is taken into the inbox
+                // (under the event's own id) and processed with the other pending items after
+                // this firing.
+                let events =
+                    gridlink_flow::feed::poll_subscribed_tg_events::<Self>(&self.platform).await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
         }
     }
 

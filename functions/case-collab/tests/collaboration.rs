@@ -69,6 +69,46 @@ async fn a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm(stack
     );
 }
 
+/// TG gave up redelivering the partner's reply (no webhook ever arrives): the `poll-xecm`
+/// schedule takes it from TG's event feed under its own event id and files it exactly as the
+/// webhook would; the webhook arriving at last is the same inbox item and files nothing twice.
+async fn the_poll_takes_a_reply_no_webhook_delivered_from_the_event_feed(stack: Stack) {
+    let world = world(stack, None).await;
+    select_documents(&world).await;
+    poll(&world).await;
+    let thread = case_thread(&world).await;
+    partner_replies(&world, &thread).await;
+    assert!(
+        reply_folder_documents(&world).await.is_empty(),
+        "no webhook: nothing filed yet"
+    );
+
+    let run = poll(&world).await;
+    let taken = run["events"]["taken"]
+        .as_u64()
+        .expect("the feed poll's summary");
+    assert!(
+        taken >= 1,
+        "the reply (and gridlink's own posts, ignored): {run}"
+    );
+    assert_eq!(run["events"]["already_delivered"], 0, "{run}");
+    let filed = reply_folder_documents(&world).await;
+    assert_eq!(
+        filed.len(),
+        2,
+        "the reply and its attachment are filed: {filed:?}"
+    );
+
+    let late = deliver_message_posted(&world).await;
+    assert_eq!(late["duplicate"], true, "the same inbox item: {late}");
+    poll(&world).await;
+    assert_eq!(
+        reply_folder_documents(&world).await,
+        filed,
+        "nothing filed twice"
+    );
+}
+
 async fn closing_the_case_resolves_the_thread(stack: Stack) {
     let world = world(stack, None).await;
     poll(&world).await;
@@ -296,6 +336,7 @@ async fn a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_sti
 
 gridlink_tests::on_both_stacks!(
     a_partner_case_is_mirrored_and_only_selected_documents_leave_xecm,
+    the_poll_takes_a_reply_no_webhook_delivered_from_the_event_feed,
     a_case_whose_partner_is_refused_is_recorded_and_the_other_cases_are_still_mirrored,
     closing_the_case_resolves_the_thread,
 );

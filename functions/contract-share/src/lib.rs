@@ -38,8 +38,12 @@
 //! longer has.
 //!
 //! ## Triggers
-//! - schedule `contract-share-poll-xecm`: contract workspaces and documents changed since
-//!   the ledger cursor (with an overlap window), then any inbox items left pending.
+//! - schedule `contract-share-poll-xecm`: first Trading Grid's event feed — the safety net for
+//!   answers TG stopped redelivering: every event of this function's webhook types no webhook
+//!   brought, taken into the inbox under its own event id
+//!   ([`gridlink_flow::feed::poll_subscribed_tg_events`], cursor `poll-cursor /
+//!   contract-share:tg-events`); then contract workspaces and documents changed since the ledger
+//!   cursor (with an overlap window), then any inbox items left pending.
 //! - `POST /contract-share/xecm/events`: a signed xECM push ([`gridlink_flow::push`]) —
 //!   the same sync as the poll, for the pushed node's contract, through the inbox.
 //! - `POST /contract-share/tg/events`: Trading Grid webhooks (`share.acknowledged`,
@@ -187,7 +191,14 @@ impl UseCase for ContractShare {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, ShareError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // TG's event feed first: what no webhook delivered is taken into the inbox
+                // (under the event's own id) and processed with the other pending items after
+                // this firing.
+                let events =
+                    gridlink_flow::feed::poll_subscribed_tg_events::<Self>(&self.platform).await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
             Schedule::AckReminders => Ok(json!({"reminders": self.send_reminders().await?})),
         }
     }

@@ -124,6 +124,54 @@ async fn a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash
     );
 }
 
+/// TG gave up redelivering Acme's acknowledgment (no webhook ever arrives): the `poll-xecm`
+/// schedule takes it from TG's event feed under its own event id and files the evidence
+/// exactly as the webhook would; the next firing takes nothing, and the webhook arriving at
+/// last is the same inbox item.
+async fn the_poll_takes_an_acknowledgment_no_webhook_delivered_from_the_event_feed(stack: Stack) {
+    let world = world(stack).await;
+    file_contract_documents(&world).await;
+    poll(&world).await;
+    let shares = partner_shares(&world, "prt_acme").await;
+    let share_id = shares[0]["share_id"].as_str().expect("share id").to_owned();
+    answer(
+        &world,
+        "prt_acme",
+        &share_id,
+        "acknowledge",
+        serde_json::json!({"by": "Jane Partner", "comment": "Agreed as signed."}),
+    )
+    .await;
+    assert!(
+        evidence_documents(&world).await.is_empty(),
+        "no webhook: nothing filed yet"
+    );
+
+    let run = poll(&world).await;
+    assert_eq!(run["events"]["taken"], 1, "the acknowledgment only: {run}");
+    assert_eq!(run["events"]["already_delivered"], 0, "{run}");
+    assert_eq!(
+        evidence_documents(&world).await.len(),
+        1,
+        "filed as evidence"
+    );
+    assert_eq!(
+        ack_status(&world).await,
+        Some(AttributeValue::Text("Acknowledged".into()))
+    );
+
+    let again = poll(&world).await;
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+    let event = answer_event(&world, EventType::ShareAcknowledged, &share_id).await;
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["duplicate"], true, "the same inbox item: {late}");
+    assert_eq!(
+        evidence_documents(&world).await.len(),
+        1,
+        "nothing is filed twice"
+    );
+}
+
 async fn a_decline_is_filed_as_evidence_and_sets_declined(stack: Stack) {
     let world = world(stack).await;
     file_contract_documents(&world).await;
@@ -300,5 +348,6 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
 
     an_approved_version_is_shared_once_and_an_unapproved_one_never,
     a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash,
+    the_poll_takes_an_acknowledgment_no_webhook_delivered_from_the_event_feed,
     a_decline_is_filed_as_evidence_and_sets_declined,
 );

@@ -141,13 +141,14 @@ fn is_a_change(doc_type: &str) -> bool {
 
 /// Whether po-exception takes `event` from Trading Grid's event feed (the safety net beside
 /// its webhook, polled on the `poll-xecm` schedule by
-/// [`gridlink_inbound::ingress::poll_tg_events`]): a `document.received` of an 865 / ORDRSP
-/// (read by [`PoException::change_answered`]) and a `document.status_changed` of an outbound
-/// 860 / ORDCHG turning `acknowledged` (read by
+/// [`gridlink_inbound::ingress::poll_tg_events`]): a partner's thread message
+/// (`message.posted`, read by [`PoException::file_answer`]), a
+/// `document.received` of an 865 / ORDRSP (read by [`PoException::change_answered`]) and a
+/// `document.status_changed` of an outbound 860 / ORDCHG turning `acknowledged` (read by
 /// [`PoException::change_functionally_acknowledged`]). The same tests those handlers make
-/// first; which exception (if any) the document concerns, and whether its sender may answer
-/// it, they decide on the event as for a webhook. Thread messages (`message.posted`) are not
-/// taken: the feed poll is the safety net of the change path only.
+/// first; which exception (if any) the message or document concerns, and whether its sender
+/// may answer it, they decide on the event as for a webhook. Other documents are not taken:
+/// po-exception only acknowledges and ignores them.
 pub fn takes_event(event: &Event) -> bool {
     match event.payload() {
         Ok(EventPayload::DocumentReceived(document)) => {
@@ -158,6 +159,7 @@ pub fn takes_event(event: &Event) -> bool {
                 && document.status == DocumentStatus::Acknowledged
                 && is_a_change(&document.metadata.doc_type)
         }
+        Ok(EventPayload::MessagePosted(_)) => true,
         _ => false,
     }
 }

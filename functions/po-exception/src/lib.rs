@@ -67,13 +67,13 @@
 //! ## Triggers
 //! - schedule `po-exception-poll-xecm`: Trading Grid's event feed (`GET /v1/events?after=`,
 //!   cursor `poll-cursor / po-exception:tg-events`, through
-//!   [`gridlink_inbound::ingress::poll_tg_events`]) for the events of the change path the
-//!   webhook may never deliver (TG gives up after 24 h): `document.received` of an 865 /
-//!   ORDRSP and `document.status_changed` of our 860 / ORDCHG turning `acknowledged`
-//!   ([`change::takes_event`]), each taken into the inbox under its own event id, so one
-//!   delivered by both paths is one inbox item; then order workspaces changed since the xECM
-//!   cursor (with an overlap window), each synced; then inbox items left pending. Thread
-//!   messages (`message.posted`) have no such safety net yet.
+//!   [`gridlink_inbound::ingress::poll_tg_events`]) for what the webhook may never deliver
+//!   (TG gives up after 24 h): the partners' thread messages (`message.posted`),
+//!   `document.received` of an 865 / ORDRSP and `document.status_changed` of our 860 /
+//!   ORDCHG turning `acknowledged` ([`change::takes_event`]), each taken into the inbox under
+//!   its own event id, so one delivered by both paths is one inbox item; then order
+//!   workspaces changed since the xECM cursor (with an overlap window), each synced; then
+//!   inbox items left pending.
 //! - `POST /po-exception/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
 //! - `POST /po-exception/tg/events`: Trading Grid webhooks (`message.posted`;

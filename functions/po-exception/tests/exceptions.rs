@@ -288,6 +288,54 @@ async fn replies_delivered_out_of_order_are_each_filed_once(stack: Stack) {
     assert_eq!(answered, 2);
 }
 
+/// TG gave up redelivering Acme's reply (no webhook ever arrives): the `poll-xecm` schedule
+/// takes it from TG's event feed under its own event id and files it exactly as the webhook
+/// would; the webhook arriving at last is the same inbox item and files nothing twice.
+async fn the_poll_takes_a_reply_no_webhook_delivered_from_the_event_feed(stack: Stack) {
+    let world = world(stack).await;
+    poll(&world).await;
+    let (_, thread) = acme_thread(&world).await;
+    let messages = |docs: Vec<(String, gridlink_xecm::NodeId)>| -> Vec<String> {
+        docs.into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| !n.starts_with("timeline"))
+            .collect()
+    };
+    let (_, posted) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "We explain: the line was split.",
+        "explain",
+        None,
+    )
+    .await;
+    assert!(
+        messages(filed(&world, world.acme_order, ACME_EXC).await).is_empty(),
+        "no webhook: nothing filed yet"
+    );
+
+    let run = poll(&world).await;
+    let taken = run["events"]["taken"]
+        .as_u64()
+        .expect("the feed poll's summary");
+    assert!(
+        taken >= 1,
+        "the reply (and gridlink's own posts on the thread, ignored): {run}"
+    );
+    let after = messages(filed(&world, world.acme_order, ACME_EXC).await);
+    assert_eq!(after.len(), 1, "filed as the webhook would: {after:?}");
+
+    let event = posted_event(&world, posted["message_id"].as_str().expect("id")).await;
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["duplicate"], true, "the same inbox item: {late}");
+    assert_eq!(
+        messages(filed(&world, world.acme_order, ACME_EXC).await),
+        after,
+        "nothing filed twice"
+    );
+}
+
 async fn another_partners_message_on_the_thread_is_refused_and_never_filed(stack: Stack) {
     let world = world(stack).await;
     poll(&world).await;
@@ -721,6 +769,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     a_seeded_exception_is_published_once_linked_both_ways_and_projected,
     a_corrected_document_is_filed_once_and_the_buyer_accepts_to_resolved,
     replies_delivered_out_of_order_are_each_filed_once,
+    the_poll_takes_a_reply_no_webhook_delivered_from_the_event_feed,
     another_partners_message_on_the_thread_is_refused_and_never_filed,
     a_row_edited_while_awaiting_is_republished_once,
     bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason,

@@ -17,6 +17,9 @@ pub enum RecallError {
     /// A poll step failed.
     #[error(transparent)]
     Outbound(#[from] gridlink_outbound::OutboundError),
+    /// The TG event-feed poll (the safety net for answers no webhook delivered) failed.
+    #[error(transparent)]
+    Feed(#[from] gridlink_flow::feed::FeedError),
     /// An exactly-once step did not complete.
     #[error("{0}")]
     Effect(String, ErrorKind),
@@ -63,6 +66,7 @@ impl Classify for RecallError {
             Self::Tg(e) => e.kind(),
             Self::Ledger(e) => e.kind(),
             Self::Outbound(e) => e.kind(),
+            Self::Feed(e) => e.kind(),
             Self::Effect(_, kind) => *kind,
             Self::Malformed { .. } => ErrorKind::Unprocessable,
             Self::UnknownRecall(_) => ErrorKind::NotFound,

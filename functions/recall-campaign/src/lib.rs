@@ -36,9 +36,12 @@
 //!   temporary file, and files it as a versioned `Evidence Bundle <recall id>.zip`.
 //!
 //! ## Triggers
-//! - schedule `recall-campaign-poll-xecm`: incident workspaces changed since the ledger
-//!   cursor, every recall whose fan-out is unfinished and every recall being closed; then
-//!   pending inbox items.
+//! - schedule `recall-campaign-poll-xecm`: first Trading Grid's event feed — the safety net for
+//!   answers TG stopped redelivering: every event of this function's webhook types no webhook
+//!   brought, taken into the inbox under its own event id
+//!   ([`gridlink_flow::feed::poll_subscribed_tg_events`], cursor `poll-cursor /
+//!   recall-campaign:tg-events`); then incident workspaces changed since the ledger cursor, every
+//!   recall whose fan-out is unfinished and every recall being closed; then pending inbox items.
 //! - `POST /recall-campaign/xecm/events`: a signed xECM push — the same sync, for the pushed
 //!   node's workspace, through the inbox.
 //! - `POST /recall-campaign/tg/events`: `campaign.response_received`, durably into the inbox.
@@ -207,7 +210,14 @@ impl UseCase for RecallCampaign {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, RecallError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // TG's event feed first: what no webhook delivered is taken into the inbox
+                // (under the event's own id) and processed with the other pending items after
+                // this firing.
+                let events =
+                    gridlink_flow::feed::poll_subscribed_tg_events::<Self>(&self.platform).await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
             Schedule::Deadlines => Ok(json!({"deadlines": self.remind_overdue().await?})),
         }
     }

@@ -861,6 +861,70 @@ async fn a_partner_who_answered_is_never_escalated_even_without_its_event(stack:
     assert_eq!(filed.len(), 1, "{filed:?}");
 }
 
+/// TG gave up redelivering Acme's answer (no webhook ever arrives): the `poll-xecm` schedule
+/// takes it from TG's event feed under its own event id and records and files it exactly as
+/// the webhook would; the next firing takes nothing again, and the webhook arriving at last
+/// is the same inbox item.
+async fn the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond(
+        &world,
+        "prt_acme",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    let events = response_events(&world, "prt_acme").await;
+    assert_eq!(events.len(), 1);
+    let key = format!("{DEMO_RECALL}/v1/prt_acme");
+    let before = world
+        .usecase
+        .partner_recall(&key)
+        .await
+        .expect("ledger")
+        .expect("Acme was invited");
+    assert!(
+        before.answers.is_empty(),
+        "no webhook: nothing recorded yet"
+    );
+
+    let run = poll(&world).await;
+    assert_eq!(run["events"]["taken"], 1, "Acme's answer only: {run}");
+    assert_eq!(run["events"]["already_delivered"], 0, "{run}");
+    let after = world
+        .usecase
+        .partner_recall(&key)
+        .await
+        .expect("ledger")
+        .expect("Acme");
+    assert_eq!(after.answers.len(), 1, "recorded as the webhook would");
+    assert_eq!(
+        after.state,
+        recall_campaign::answers::PartnerState::ImpactReported
+    );
+    let filed = documents_in(&world, world.incident, "Partner Responses/prt_acme").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+
+    let again = poll(&world).await;
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+    let late = deliver(&world, &events[0]).await;
+    assert_eq!(late["duplicate"], true, "the same inbox item: {late}");
+    let last = world
+        .usecase
+        .partner_recall(&key)
+        .await
+        .expect("ledger")
+        .expect("Acme");
+    assert_eq!(last.answers.len(), 1, "not recorded twice");
+    assert_eq!(
+        documents_in(&world, world.incident, "Partner Responses/prt_acme")
+            .await
+            .len(),
+        1,
+        "not filed twice"
+    );
+}
+
 async fn notice_faults(world: &World, rate_limited: u32, retry_after_secs: u64) {
     world
         .partner
@@ -1619,6 +1683,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_unanswered_partner_is_reminded_then_escalated_once,
     the_evidence_bundle_holds_every_answer_and_file_with_sha256s,
     a_partner_who_answered_is_never_escalated_even_without_its_event,
+    the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed,
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
     an_amendment_is_approved_again_and_reaches_only_the_delta,

@@ -26,8 +26,12 @@
 //! missed deadline — then escalates ([`reminders`]).
 //!
 //! ## Triggers
-//! - schedule `supplier-onboarding-poll-xecm`: supplier workspaces changed since the ledger
-//!   cursor (with an overlap window), each synced; then inbox items left pending.
+//! - schedule `supplier-onboarding-poll-xecm`: first Trading Grid's event feed — the safety net for
+//!   answers TG stopped redelivering: every event of this function's webhook types no webhook
+//!   brought, taken into the inbox under its own event id
+//!   ([`gridlink_flow::feed::poll_subscribed_tg_events`], cursor `poll-cursor /
+//!   supplier-onboarding:tg-events`); then supplier workspaces changed since the ledger cursor
+//!   (with an overlap window), each synced; then inbox items left pending.
 //! - `POST /supplier-onboarding/xecm/events`: a signed xECM push — the same sync for the
 //!   pushed node's workspace, through the inbox.
 //! - `POST /supplier-onboarding/tg/events`: `document_request.item_submitted`, accepted
@@ -173,7 +177,14 @@ impl UseCase for SupplierOnboarding {
 
     async fn on_schedule(&self, schedule: Schedule) -> Result<Value, OnboardingError> {
         match schedule {
-            Schedule::PollXecm => Ok(json!({"polled": self.poll().await?})),
+            Schedule::PollXecm => {
+                // TG's event feed first: what no webhook delivered is taken into the inbox
+                // (under the event's own id) and processed with the other pending items after
+                // this firing.
+                let events =
+                    gridlink_flow::feed::poll_subscribed_tg_events::<Self>(&self.platform).await?;
+                Ok(json!({"polled": self.poll().await?, "events": events}))
+            }
             Schedule::Renewals => {
                 let sweep = self.sweep_renewals().await?;
                 Ok(json!({

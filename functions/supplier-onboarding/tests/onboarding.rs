@@ -1218,6 +1218,50 @@ async fn an_attestation_answer_arriving_by_webhook_is_filed(stack: Stack) {
     assert_eq!(filed.len(), 1, "filed once: {filed:?}");
 }
 
+/// TG gave up redelivering Brightwire's W-9 submission (no webhook ever arrives): the
+/// `poll-xecm` schedule takes it from TG's event feed under its own event id, and it is
+/// validated and filed exactly as the webhook would have it; the next firing takes nothing,
+/// and the webhook arriving at last is the same inbox item.
+async fn the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let (request, item, _) = request_item(&world, BRIGHTWIRE, world.brightwire, "w9").await;
+    let status = submit(
+        &world,
+        BRIGHTWIRE,
+        &request,
+        &item,
+        PDF,
+        "w9.pdf",
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    assert!(status.is_success(), "the partner submits: {status}");
+    assert!(
+        certificates(&world, world.brightwire).await.is_empty(),
+        "no webhook: nothing filed yet"
+    );
+
+    let run = poll(&world).await;
+    assert_eq!(run["events"]["taken"], 1, "the submission only: {run}");
+    assert_eq!(run["events"]["already_delivered"], 0, "{run}");
+    assert_eq!(tg_item(&world, &request, &item).await["status"], "accepted");
+    let filed = certificates(&world, world.brightwire).await;
+    assert_eq!(filed.len(), 1, "filed once: {filed:?}");
+
+    let again = poll(&world).await;
+    assert_eq!(again["events"]["taken"], 0, "{again}");
+    let event = submitted_event(&world, &item).await;
+    let late = deliver(&world, &event).await;
+    assert_eq!(late["duplicate"], true, "the same inbox item: {late}");
+    assert_eq!(
+        certificates(&world, world.brightwire).await.len(),
+        1,
+        "not filed twice"
+    );
+}
+
 /// The history entries of a supplier's standing with `event`.
 async fn history_of(world: &World, event: &str) -> Vec<serde_json::Value> {
     let (status, body) = operator_get(
@@ -1363,6 +1407,7 @@ async fn a_superseded_request_is_cancelled_once_and_its_late_submission_never_fi
 }
 
 on_both_stacks!(with stack_on;
+    the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed,
     a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed,
     a_recall_campaign_answer_is_acknowledged_and_changes_nothing,
     an_attestation_answer_arriving_by_webhook_is_filed,

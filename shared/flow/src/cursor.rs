@@ -1,6 +1,6 @@
 //! A poller's position kept in the ledger, moved with compare-and-set: the one way every
 //! poll keeps where it is (`gridlink_outbound::PollCursor`'s time windows over xECM,
-//! `gridlink_inbound::ingress::poll_tg_events`' last-read event of Trading Grid's feed).
+//! [`crate::feed::poll_tg_events`]' last-read event of Trading Grid's feed).
 //!
 //! # Format
 //! Ledger record `poll-cursor / <function>:<feed>`, status `ACTIVE`; the data is the

@@ -20,6 +20,8 @@
 //! - [`effects`]: [`Effects::once`] — a side effect claimed in the ledger under a business
 //!   key before it happens and confirmed after; replays return the stored result; the
 //!   idempotency key handed to Trading Grid comes from the same business key.
+//! - [`feed`]: Trading Grid's event feed as the safety net beside webhooks — a poll schedule
+//!   takes into the inbox, under the event's own id, what no webhook delivered.
 //! - [`filing`]: [`file_once`] — a document filed into a workspace folder once per business
 //!   identity, a lost answer adopted only when the document proves it is ours.
 //! - [`content`]: content streamed between the systems (an xECM version → a TG upload, a TG
@@ -45,6 +47,7 @@ pub mod cursor;
 pub mod dead_letters;
 pub mod dry_run;
 pub mod effects;
+pub mod feed;
 pub mod filing;
 pub mod function;
 #[doc(hidden)]

@@ -84,6 +84,20 @@ impl<E: Into<InboundError>> From<EffectError<E>> for InboundError {
     }
 }
 
+impl From<gridlink_flow::feed::FeedError> for InboundError {
+    fn from(error: gridlink_flow::feed::FeedError) -> Self {
+        use gridlink_flow::feed::FeedError;
+        match error {
+            FeedError::Tg(e) => Self::Tg(e),
+            FeedError::Ledger(e) => Self::Ledger(e),
+            FeedError::Inbox(e) => Self::Inbox(e),
+            FeedError::Encode { event_id, reason } => {
+                Self::Internal(format!("event {event_id} could not be stored: {reason}"))
+            }
+        }
+    }
+}
+
 impl Classify for InboundError {
     fn kind(&self) -> ErrorKind {
         match self {
