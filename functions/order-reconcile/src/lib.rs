@@ -115,6 +115,9 @@ pub use gridlink_inbound::operator::InboundSchedule as Schedule;
 pub struct OrderReconcile {
     platform: Platform,
     config: OrderReconcileConfig,
+    /// The order documents this instance has read, parsed (kept across a warm Lambda's
+    /// invocations; see [`reconcile::ledger::CanonicalCache`]).
+    documents: reconcile::ledger::CanonicalCache,
 }
 
 impl OrderReconcile {
@@ -124,12 +127,25 @@ impl OrderReconcile {
             batch: config.inbound.inbox_batch,
             ..InboxPolicy::default()
         };
-        Function::new(platform.clone(), Self { platform, config }).with_policy(policy)
+        Function::new(
+            platform.clone(),
+            Self {
+                platform,
+                config,
+                documents: reconcile::ledger::CanonicalCache::default(),
+            },
+        )
+        .with_policy(policy)
     }
 
     /// The platform it runs on.
     pub fn platform(&self) -> &Platform {
         &self.platform
+    }
+
+    /// The parsed order documents this instance keeps.
+    pub fn document_cache(&self) -> &reconcile::ledger::CanonicalCache {
+        &self.documents
     }
 }
 

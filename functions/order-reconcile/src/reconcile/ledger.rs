@@ -19,6 +19,11 @@
 //! document is the one first received last: a redelivered older revision does not count again.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use futures::{StreamExt as _, TryStreamExt as _};
+use lru::LruCache;
 
 use gridlink_edi::BusinessDocument;
 use gridlink_flow::Platform;
@@ -212,8 +217,94 @@ fn field<'a>(data: &'a Value, name: &str) -> &'a str {
     data.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// How many canonical documents one function instance keeps parsed ([`CanonicalCache`]).
+pub const CACHED_DOCUMENTS: usize = 4_096;
+
+/// How many canonical blobs [`load`] reads at once.
+const CONCURRENT_READS: usize = 8;
+
+/// A recorded document's canonical content, parsed.
+#[derive(Debug, Clone)]
+enum Parsed {
+    FunctionalAck(AcknowledgedTransaction),
+    Business(BusinessDocument),
+}
+
+/// Canonical documents already read and parsed, by canonical blob key, least recently used
+/// dropped first ([`CACHED_DOCUMENTS`]). A canonical blob is never rewritten — its key holds
+/// the business document's identity and the revision (the SHA-256 of the interchange it came
+/// in) — so what was read once stays true, and a reconciliation reads from the blob store
+/// only the documents recorded since the last one this instance ran (a warm Lambda keeps the
+/// cache between invocations). Without it, every delivery for an order read every document
+/// of the order again: the 400th invoice's reconciliation read 400 blobs
+/// (docs/benchmarks.md, "Inbound latency").
+#[derive(Debug, Clone)]
+pub struct CanonicalCache(Arc<Mutex<LruCache<String, Arc<Parsed>>>>);
+
+impl Default for CanonicalCache {
+    fn default() -> Self {
+        Self::with_capacity(CACHED_DOCUMENTS)
+    }
+}
+
+impl CanonicalCache {
+    /// A cache of at most `documents` parsed documents (at least one).
+    pub fn with_capacity(documents: usize) -> Self {
+        let capacity = NonZeroUsize::new(documents).unwrap_or(NonZeroUsize::MIN);
+        Self(Arc::new(Mutex::new(LruCache::new(capacity))))
+    }
+
+    /// How many documents are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<Parsed>>> {
+        // A panic while holding the lock leaves a usable cache (entries are whole values).
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Parsed>> {
+        self.lock().get(key).cloned()
+    }
+
+    fn put(&self, key: String, document: Arc<Parsed>) {
+        self.lock().put(key, document);
+    }
+}
+
+/// Reads and parses one canonical blob.
+async fn read_canonical(
+    platform: &Platform,
+    kind: DocumentKind,
+    key: &BlobKey,
+) -> Result<Parsed, InboundError> {
+    let bytes = platform.blobs.get(key, None).await?.bytes().await?;
+    let unreadable = |e: serde_json::Error| {
+        InboundError::Internal(format!("canonical document {}: {e}", key.as_str()))
+    };
+    Ok(if kind == DocumentKind::FunctionalAck {
+        Parsed::FunctionalAck(serde_json::from_slice(&bytes).map_err(unreadable)?)
+    } else {
+        Parsed::Business(serde_json::from_slice(&bytes).map_err(unreadable)?)
+    })
+}
+
 /// The latest revision of every business document recorded for `po_number`, oldest first.
-pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocuments, InboundError> {
+/// Documents `cache` holds are not read again; the others are read [`CONCURRENT_READS`] at a
+/// time and kept in it.
+pub async fn load(
+    platform: &Platform,
+    cache: &CanonicalCache,
+    po_number: &str,
+) -> Result<PartnerDocuments, InboundError> {
     let records = platform
         .ledger
         .query(Query::partition(
@@ -236,17 +327,13 @@ pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocumen
     }
     let mut chosen: Vec<usize> = latest.into_values().collect();
     chosen.sort_unstable();
-    let mut documents = PartnerDocuments::default();
+    let mut wanted = Vec::with_capacity(chosen.len());
     for i in chosen {
         let data = &records[i].data;
         let Some(kind) = serde_json::from_value::<DocumentKind>(data["kind"].clone()).ok() else {
             continue;
         };
         let key = BlobKey::parse(field(data, "canonical_blob"))?;
-        let bytes = platform.blobs.get(&key, None).await?.bytes().await?;
-        let unreadable = |e: serde_json::Error| {
-            InboundError::Internal(format!("canonical document {}: {e}", key.as_str()))
-        };
         let reference = DocumentRef {
             kind,
             number: field(data, "number").to_owned(),
@@ -254,36 +341,52 @@ pub async fn load(platform: &Platform, po_number: &str) -> Result<PartnerDocumen
             revision: field(data, "revision").to_owned(),
             received_at: field(data, "received_at").to_owned(),
         };
-        if kind == DocumentKind::FunctionalAck {
-            let document: AcknowledgedTransaction =
-                serde_json::from_slice(&bytes).map_err(unreadable)?;
-            documents.functional_acks.push(Received {
-                reference,
-                document,
-            });
-            continue;
-        }
-        let document: BusinessDocument = serde_json::from_slice(&bytes).map_err(unreadable)?;
-        match document {
-            BusinessDocument::OrderAcknowledgment(document) => {
+        wanted.push((reference, key));
+    }
+    let reads: Vec<(DocumentKind, BlobKey)> = wanted
+        .iter()
+        .map(|(reference, key)| (reference.kind, key.clone()))
+        .collect();
+    let parsed: Vec<Arc<Parsed>> = futures::stream::iter(reads)
+        .map(|(kind, key)| async move {
+            if let Some(hit) = cache.get(key.as_str()) {
+                return Ok(hit);
+            }
+            let document = Arc::new(read_canonical(platform, kind, &key).await?);
+            cache.put(key.as_str().to_owned(), Arc::clone(&document));
+            Ok::<_, InboundError>(document)
+        })
+        .buffered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    let mut documents = PartnerDocuments::default();
+    for ((reference, _), canonical) in wanted.into_iter().zip(parsed) {
+        match Parsed::clone(&canonical) {
+            Parsed::FunctionalAck(document) => {
+                documents.functional_acks.push(Received {
+                    reference,
+                    document,
+                });
+            }
+            Parsed::Business(BusinessDocument::OrderAcknowledgment(document)) => {
                 documents.acknowledgments.push(Received {
                     reference,
                     document,
                 });
             }
-            BusinessDocument::ShipNotice(document) => {
+            Parsed::Business(BusinessDocument::ShipNotice(document)) => {
                 documents.ship_notices.push(Received {
                     reference,
                     document,
                 });
             }
-            BusinessDocument::Invoice(document) => {
+            Parsed::Business(BusinessDocument::Invoice(document)) => {
                 documents.invoices.push(Received {
                     reference,
                     document,
                 });
             }
-            _ => {}
+            Parsed::Business(_) => {}
         }
     }
     Ok(documents)

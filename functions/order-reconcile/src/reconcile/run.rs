@@ -264,7 +264,7 @@ async fn reconcile_holding_turn(
         (order, BaselineSource::Category)
     };
     tracing::debug!(baseline = ?baseline, lines = order.lines.len(), "order baseline");
-    let received = ledger::load(platform, po_number).await?;
+    let received = ledger::load(platform, function.document_cache(), po_number).await?;
     let partner = received
         .references()
         .first()
