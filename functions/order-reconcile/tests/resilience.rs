@@ -102,6 +102,49 @@ async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_nex
     assert_eq!(pending_count(&world).await, 0);
 }
 
+/// Two schedules fire at once in one process (the TG inbox poll and the unmatched retry): one
+/// run works through the pending list, the other leaves it to that run
+/// (`"already_running": true`) instead of racing it for the same items.
+async fn one_pending_run_per_process_at_a_time(stack: Stack) {
+    let world = world(stack);
+    world
+        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/categories/9100", "only_method": "PUT"}))
+        .await;
+    let request = world
+        .partner_sends("prt_acme", acme_855("4500001234"))
+        .await;
+    let record = world.deliver(request).await;
+    let event_id = record["event_id"].as_str().expect("event id").to_owned();
+    assert_eq!(pending_count(&world).await, 1, "{record}");
+    // Every xECM call of the run now takes 200 ms: the first run holds the list a while.
+    world.xecm_faults(json!({"latency_ms": 200})).await;
+    let (one, two) = tokio::join!(
+        world.function.process_pending(),
+        world.function.process_pending()
+    );
+    let (one, two) = (one.expect("a run"), two.expect("a run"));
+    let (ran, left) = if one.already_running {
+        (two, one)
+    } else {
+        (one, two)
+    };
+    assert!(!ran.already_running, "one run works: {ran:?} {left:?}");
+    assert_eq!((ran.pending, ran.done), (1, 1), "{ran:?}");
+    assert!(left.already_running, "the other leaves it: {left:?}");
+    assert_eq!(
+        (left.pending, left.done, left.retrying),
+        (0, 0, 0),
+        "{left:?}"
+    );
+    world.xecm_faults(json!({})).await;
+    let done = world.inbox_record(&event_id).await;
+    assert!(
+        done["outcome"]["documents"][0]["match_status"].is_string(),
+        "{done}"
+    );
+    assert_eq!(pending_count(&world).await, 0);
+}
+
 async fn an_xecm_outage_after_filing_finishes_the_work_without_a_second_document(stack: Stack) {
     let world = world(stack);
     // The document goes in; writing the order's Match Status (a category update) fails.
@@ -626,6 +669,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_item_failing_past_the_attempt_cap_is_dead_lettered_listed_and_requeued_once,
     an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_next_run_files_it_once,
     an_xecm_outage_after_filing_finishes_the_work_without_a_second_document,
+    one_pending_run_per_process_at_a_time,
     webhooks_during_a_storage_outage_are_refused_with_503_and_retry_after,
     a_crash_between_filing_and_closing_an_assignment_is_finished_by_a_rerun_without_a_second_document,
 );

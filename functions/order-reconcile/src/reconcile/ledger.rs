@@ -66,9 +66,12 @@ pub struct Recording<'a> {
     pub document: &'a BusinessDocument,
 }
 
-/// Records `recording` (once per revision). `None` for a document kind that is not reconciled.
+/// Records `recording` (once per revision) and keeps it parsed in `cache`, so the
+/// reconciliation that follows does not read back what was just written. `None` for a
+/// document kind that is not reconciled.
 pub async fn record(
     platform: &Platform,
+    cache: &CanonicalCache,
     recording: Recording<'_>,
 ) -> Result<Option<DocumentKind>, InboundError> {
     let Some(kind) = DocumentKind::from_kind_name(recording.document.kind()) else {
@@ -76,7 +79,7 @@ pub async fn record(
     };
     let json = serde_json::to_vec(recording.document)
         .map_err(|e| InboundError::Internal(format!("canonical document: {e}")))?;
-    record_canonical(
+    let blob = record_canonical(
         platform,
         Canonical {
             po_number: recording.po_number,
@@ -88,6 +91,10 @@ pub async fn record(
         },
     )
     .await?;
+    cache.put(
+        blob.as_str().to_owned(),
+        Arc::new(Parsed::Business(recording.document.clone())),
+    );
     Ok(Some(kind))
 }
 
@@ -110,6 +117,7 @@ pub struct RecordingFunctionalAck<'a> {
 /// answered).
 pub async fn record_functional_ack(
     platform: &Platform,
+    cache: &CanonicalCache,
     recording: RecordingFunctionalAck<'_>,
 ) -> Result<(), InboundError> {
     let transaction = recording.transaction;
@@ -121,7 +129,7 @@ pub async fn record_functional_ack(
         .unwrap_or_default();
     let json = serde_json::to_vec(transaction)
         .map_err(|e| InboundError::Internal(format!("functional acknowledgment: {e}")))?;
-    record_canonical(
+    let blob = record_canonical(
         platform,
         Canonical {
             po_number: recording.po_number,
@@ -132,7 +140,12 @@ pub async fn record_functional_ack(
             json,
         },
     )
-    .await
+    .await?;
+    cache.put(
+        blob.as_str().to_owned(),
+        Arc::new(Parsed::FunctionalAck(transaction.clone())),
+    );
+    Ok(())
 }
 
 /// What [`record_canonical`] writes: the ledger record's fields and the canonical JSON.
@@ -145,10 +158,11 @@ struct Canonical<'a> {
     json: Vec<u8>,
 }
 
+/// Writes the canonical blob and the record (once per revision); the blob's key.
 async fn record_canonical(
     platform: &Platform,
     canonical: Canonical<'_>,
-) -> Result<(), InboundError> {
+) -> Result<BlobKey, InboundError> {
     let Canonical {
         po_number,
         kind,
@@ -170,7 +184,7 @@ async fn record_canonical(
         format!("{}/{business}|{revision}", platform.function),
     )?;
     if platform.ledger.get(&id).await?.is_some() {
-        return Ok(());
+        return Ok(blob);
     }
     platform
         .blobs
@@ -207,7 +221,7 @@ async fn record_canonical(
     match platform.ledger.create(record).await {
         Ok(_) | Err(LedgerError::AlreadyExists { .. }) => {
             tracing::info!(po_number = %po, kind = kind.as_str(), number = %number, "partner document recorded for reconciliation");
-            Ok(())
+            Ok(blob)
         }
         Err(e) => Err(e.into()),
     }

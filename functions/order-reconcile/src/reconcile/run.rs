@@ -71,6 +71,7 @@ pub async fn after_filing(
     let platform = function.platform();
     let recorded = ledger::record(
         platform,
+        function.document_cache(),
         Recording {
             po_number: filed.po_number,
             sender: filed.sender,
@@ -113,6 +114,7 @@ pub async fn after_functional_ack(
 ) -> Result<ReconcileOutcome, InboundError> {
     ledger::record_functional_ack(
         function.platform(),
+        function.document_cache(),
         ledger::RecordingFunctionalAck {
             po_number: acknowledged.po_number,
             sender: acknowledged.sender,
