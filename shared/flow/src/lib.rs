@@ -42,6 +42,8 @@
 //!   ([`timeline::about`]), the entries the runtime writes for them, and reading them back
 //!   (`GET /{function}/timeline/{key}`).
 
+#[cfg(feature = "aws")]
+pub mod aws_http;
 pub mod content;
 pub mod cursor;
 pub mod dead_letters;

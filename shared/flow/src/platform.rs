@@ -308,13 +308,23 @@ impl Parts {
     pub async fn from_env() -> Result<Self, PlatformError> {
         let source = ConfigSource::from_env();
         let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-        let needs_aws = on_lambda
-            || source.get("GRIDLINK_STORAGE") == Some("aws")
+        // AWS storage is the default on Lambda; `GRIDLINK_STORAGE=local` there needs no AWS
+        // configuration unless a secret is given by its ARN.
+        let needs_aws = source
+            .get("GRIDLINK_STORAGE")
+            .map_or(on_lambda, |storage| storage == "aws")
             || source_has_secret_arns(&source);
         #[cfg(feature = "aws")]
         {
             let aws = if needs_aws {
-                Some(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+                // The SDK's HTTP client, reading the trust store at the first AWS request
+                // rather than here, before the first event (`crate::aws_http`).
+                Some(
+                    aws_config::defaults(aws_config::BehaviorVersion::latest())
+                        .http_client(crate::aws_http::sdk_http_client())
+                        .load()
+                        .await,
+                )
             } else {
                 None
             };
