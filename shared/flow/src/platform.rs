@@ -613,6 +613,10 @@ pub async fn resolve_secret_arns(
     source: ConfigSource,
     aws: &AwsConfig,
 ) -> Result<ConfigSource, PlatformError> {
+    if !source_has_secret_arns(&source) {
+        // No client either: building one parses the SDK's endpoint rules (cold start).
+        return Ok(source);
+    }
     let client = aws_sdk_secretsmanager::Client::new(aws);
     let reads = SECRET_KEYS.iter().filter_map(|key| {
         let arn_key = secret_arn_key(key);
