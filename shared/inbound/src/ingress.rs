@@ -12,8 +12,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::InboundError;
 
-/// How many pages of `new` documents one poll reads at most (the rest wait for the next).
-pub const MAX_POLL_PAGES: usize = 10;
+/// How many pages one poll reads at most, of `new` documents here as of events in
+/// [`gridlink_flow::feed`] (the rest wait for the next firing).
+pub use gridlink_flow::feed::MAX_POLL_PAGES;
 
 /// What one poll of the TG inbox did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

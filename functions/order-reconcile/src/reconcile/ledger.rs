@@ -268,16 +268,6 @@ impl CanonicalCache {
         Self(Arc::new(Mutex::new(LruCache::new(capacity))))
     }
 
-    /// How many documents are kept.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether none is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<Parsed>>> {
         // A panic while holding the lock leaves a usable cache (entries are whole values).
         self.0
