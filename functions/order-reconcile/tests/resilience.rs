@@ -102,11 +102,9 @@ async fn an_xecm_outage_during_the_upload_keeps_the_document_pending_and_the_nex
     assert_eq!(pending_count(&world).await, 0);
 }
 
-/// Two schedules fire at once in one process (the TG inbox poll and the unmatched retry): one
-/// run works through the pending list, the other leaves it to that run
-/// (`"already_running": true`) instead of racing it for the same items.
-async fn one_pending_run_per_process_at_a_time(stack: Stack) {
-    let world = world(stack);
+/// ACME's 855 for PO 4500001234, filed while writing the order's Match Status (a category
+/// update) fails from now on: the item stays pending. Its event id.
+async fn acme_855_pending_on_a_match_status_outage(world: &World) -> String {
     world
         .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/categories/9100", "only_method": "PUT"}))
         .await;
@@ -115,7 +113,16 @@ async fn one_pending_run_per_process_at_a_time(stack: Stack) {
         .await;
     let record = world.deliver(request).await;
     let event_id = record["event_id"].as_str().expect("event id").to_owned();
-    assert_eq!(pending_count(&world).await, 1, "{record}");
+    assert_eq!(pending_count(world).await, 1, "{record}");
+    event_id
+}
+
+/// Two schedules fire at once in one process (the TG inbox poll and the unmatched retry): one
+/// run works through the pending list, the other leaves it to that run
+/// (`"already_running": true`) instead of racing it for the same items.
+async fn one_pending_run_per_process_at_a_time(stack: Stack) {
+    let world = world(stack);
+    let event_id = acme_855_pending_on_a_match_status_outage(&world).await;
     // Every xECM call of the run now takes 200 ms: the first run holds the list a while.
     world.xecm_faults(json!({"latency_ms": 200})).await;
     let (one, two) = tokio::join!(
@@ -148,15 +155,7 @@ async fn one_pending_run_per_process_at_a_time(stack: Stack) {
 async fn an_xecm_outage_after_filing_finishes_the_work_without_a_second_document(stack: Stack) {
     let world = world(stack);
     // The document goes in; writing the order's Match Status (a category update) fails.
-    world
-        .xecm_faults(json!({"error_500_next": 1000, "only_path_containing": "/categories/9100", "only_method": "PUT"}))
-        .await;
-    let request = world
-        .partner_sends("prt_acme", acme_855("4500001234"))
-        .await;
-    let record = world.deliver(request).await;
-    let event_id = record["event_id"].as_str().expect("event id").to_owned();
-    assert_eq!(pending_count(&world).await, 1, "{record}");
+    let event_id = acme_855_pending_on_a_match_status_outage(&world).await;
     let workspace = world.workspace("4500001234").await;
     let filed = world.documents_in(workspace.id, "Confirmations").await;
     assert_eq!(filed.len(), 1, "filed before the outage hit");
