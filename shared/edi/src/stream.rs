@@ -112,8 +112,8 @@ impl<'a> Transaction<'a> {
     pub fn check(&self) -> Vec<EdiError> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let mut segments: Vec<Segment<'a>> = Vec::with_capacity(self.unit.spans.len());
-        segments.extend(self.segments());
+        let mut segments: Vec<Segment<'a>> = Vec::new();
+        self.unit.segments_into(self.data, self.base, &mut segments);
         CHECK_INDEX.with_borrow_mut(|index| {
             index.clear();
             for (i, segment) in segments.iter().enumerate() {
@@ -139,8 +139,8 @@ impl<'a> Transaction<'a> {
         if self.unit.overflowed {
             return (None, errors);
         }
-        let mut segments: Vec<Segment<'a>> = Vec::with_capacity(self.unit.spans.len());
-        segments.extend(self.segments());
+        let mut segments: Vec<Segment<'a>> = Vec::new();
+        self.unit.segments_into(self.data, self.base, &mut segments);
         let document = read_document(self.unit.syntax, &self.unit.header, &segments, &mut errors);
         (document, errors)
     }
@@ -204,12 +204,17 @@ impl<'a> Iterator for SliceReader<'a> {
 }
 
 /// The buffer shared by the blocking and the async stream readers: the bytes still needed
-/// (from `base` on) and one reusable read chunk, so a source that returns a few bytes per read
-/// costs a small copy, not a fresh megabyte.
+/// (from `base` on), read straight into the free space after them — no second copy through a
+/// read chunk. Bytes no longer needed are only skipped; the ones still needed are moved to the
+/// front when the space after them is too small for the next read, and the storage grows (once,
+/// zero-filled) only when the open transaction fills it.
 #[derive(Debug)]
 struct Buffer {
-    bytes: Vec<u8>,
-    chunk: Vec<u8>,
+    /// Initialised storage; the bytes still needed are `storage[start..end]`.
+    storage: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Absolute offset of `storage[start]`.
     base: u64,
     eof: bool,
 }
@@ -217,27 +222,46 @@ struct Buffer {
 impl Buffer {
     fn new() -> Buffer {
         Buffer {
-            bytes: Vec::new(),
-            chunk: vec![0; READ_CHUNK],
+            storage: Vec::new(),
+            start: 0,
+            end: 0,
             base: 0,
             eof: false,
         }
+    }
+
+    /// The bytes still needed, from absolute offset `base`.
+    fn bytes(&self) -> &[u8] {
+        &self.storage[self.start..self.end]
     }
 
     /// Drops the bytes before `keep_from`.
     fn compact(&mut self, keep_from: u64) {
         let drop = usize::try_from(keep_from.saturating_sub(self.base))
             .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        if drop > 0 {
-            self.bytes.drain(..drop);
-            self.base += drop as u64;
-        }
+            .min(self.end - self.start);
+        self.start += drop;
+        self.base += drop as u64;
     }
 
-    /// Appends the first `n` bytes of the chunk; zero means the source is exhausted.
+    /// Where the next read goes: [`READ_CHUNK`] bytes after the ones still needed.
+    fn space(&mut self) -> &mut [u8] {
+        if self.storage.len() - self.end < READ_CHUNK {
+            if self.start > 0 {
+                self.storage.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.storage.len() - self.end < READ_CHUNK {
+                self.storage.resize(self.end + READ_CHUNK, 0);
+            }
+        }
+        &mut self.storage[self.end..self.end + READ_CHUNK]
+    }
+
+    /// Counts the `n` bytes just read into [`Buffer::space`]; zero means the source is exhausted.
     fn filled(&mut self, n: usize) {
-        self.bytes.extend_from_slice(&self.chunk[..n]);
+        self.end += n.min(READ_CHUNK);
         if n == 0 {
             self.eof = true;
         }
@@ -277,17 +301,17 @@ impl<R: Read> StreamReader<R> {
         loop {
             match self
                 .walker
-                .step(&self.buffer.bytes, self.buffer.base, self.buffer.eof)
+                .step(self.buffer.bytes(), self.buffer.base, self.buffer.eof)
             {
                 Step::Event(event) => {
-                    return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base)));
+                    return Ok(Some(item(event, self.buffer.bytes(), self.buffer.base)));
                 }
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {
                     self.buffer.compact(keep_from);
                     let n = loop {
-                        match self.source.read(&mut self.buffer.chunk) {
+                        match self.source.read(self.buffer.space()) {
                             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                             other => break other,
                         }
@@ -333,16 +357,16 @@ impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
         loop {
             match self
                 .walker
-                .step(&self.buffer.bytes, self.buffer.base, self.buffer.eof)
+                .step(self.buffer.bytes(), self.buffer.base, self.buffer.eof)
             {
                 Step::Event(event) => {
-                    return Ok(Some(item(event, &self.buffer.bytes, self.buffer.base)));
+                    return Ok(Some(item(event, self.buffer.bytes(), self.buffer.base)));
                 }
                 Step::End => return Ok(None),
                 Step::NeedMore { .. } if self.buffer.eof => return Ok(None),
                 Step::NeedMore { keep_from } => {
                     self.buffer.compact(keep_from);
-                    match self.source.read(&mut self.buffer.chunk).await {
+                    match self.source.read(self.buffer.space()).await {
                         Ok(n) => self.buffer.filled(n),
                         Err(e) => {
                             self.buffer.filled(0);

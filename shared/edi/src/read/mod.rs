@@ -90,6 +90,7 @@ impl SegmentIndex {
 
     /// The bounds of the segment at `offset`; `cursor` is where the last one was found
     /// (readers mostly ask for the segments in order).
+    #[inline]
     fn find(&self, offset: u64, cursor: &mut usize) -> Option<&[(u32, u32)]> {
         let i = match self.offsets.get(*cursor) {
             Some(&o) if o == offset => *cursor,
@@ -205,6 +206,7 @@ impl<'e> Fields<'e> {
 
 impl Fields<'_> {
     /// Element `n` (1-based) of `segment`; an empty element when the segment is shorter.
+    #[inline]
     fn element<'s>(&mut self, segment: &Segment<'s>, n: usize) -> Element<'s> {
         let bounds = self.bounds(segment);
         match n.checked_sub(1).and_then(|i| bounds.get(i)) {
@@ -214,6 +216,7 @@ impl Fields<'_> {
     }
 
     /// The element bounds of `segment`: from the shared index, or split now (once per segment).
+    #[inline]
     fn bounds(&mut self, segment: &Segment<'_>) -> &[(u32, u32)] {
         if let Some(bounds) = self
             .shared
@@ -287,11 +290,13 @@ impl Fields<'_> {
     }
 
     /// False on the validation-only pass: what a document only stores need not be kept.
+    #[inline]
     pub fn keeps(&self) -> bool {
         self.keep
     }
 
     /// Element `n` of `segment`, or its component `k` when `k` is not 0.
+    #[inline]
     fn part<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Element<'s> {
         let element = self.element(segment, n);
         if k == 0 {
@@ -303,6 +308,7 @@ impl Fields<'_> {
 
     /// What [`Fields::decode_code`] checks, without decoding: true when `part` holds text,
     /// false when it is empty or (an error recorded) not text.
+    #[inline]
     fn present(&mut self, segment: &Segment<'_>, part: Element<'_>, n: usize, k: usize) -> bool {
         if part.is_empty() {
             return false;
@@ -319,12 +325,14 @@ impl Fields<'_> {
 
     /// Like [`Fields::text`], borrowed from the input (owned only when a release character had
     /// to be removed): for codes that are looked up, numbers and dates, which need no copy.
+    #[inline]
     pub fn code<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Option<Cow<'s, str>> {
         let part = self.part(segment, n, k);
         self.decode_code(segment, part, n, k)
     }
 
     /// Like [`Fields::decode_stored`], borrowed from the input.
+    #[inline]
     pub fn decode_code<'s>(
         &mut self,
         segment: &Segment<'_>,

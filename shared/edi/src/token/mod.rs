@@ -54,6 +54,7 @@ impl std::fmt::Debug for Segment<'_> {
 impl<'a> Segment<'a> {
     /// A segment already read once ([`Segment::new`]), rebuilt from what was learnt then: the
     /// length of its tag and whether it holds a release character.
+    #[inline]
     pub(crate) fn known(
         raw: &'a [u8],
         delimiters: Delimiters,
@@ -82,6 +83,7 @@ impl<'a> Segment<'a> {
     }
 
     /// What [`Segment::known`] needs to rebuild this segment.
+    #[inline]
     pub(crate) fn shape(&self) -> Shape {
         Shape {
             tag_len: u32::try_from(self.tag_len).unwrap_or(u32::MAX),
@@ -102,6 +104,7 @@ impl<'a> Segment<'a> {
 
     /// Like [`Segment::new`], told whether `raw` holds the release character (the scan that
     /// found the segment's end knows: [`Scanned::Segment`]).
+    #[inline]
     pub(crate) fn scanned(
         raw: &'a [u8],
         delimiters: Delimiters,
@@ -135,16 +138,19 @@ impl<'a> Segment<'a> {
     }
 
     /// The segment identifier (`BEG`, `N1`, `UNH`).
+    #[inline]
     pub fn tag(&self) -> &'a [u8] {
         &self.raw[..self.tag_len]
     }
 
     /// True when the segment's identifier is `tag`.
+    #[inline]
     pub fn is(&self, tag: &[u8]) -> bool {
         self.tag() == tag
     }
 
     /// The whole segment without its terminator.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
@@ -155,16 +161,19 @@ impl<'a> Segment<'a> {
     }
 
     /// Byte offset of the segment's first byte in the input.
+    #[inline]
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
     /// 1-based number of the segment in the input.
+    #[inline]
     pub fn number(&self) -> u64 {
         self.number
     }
 
     /// 1-based position inside its transaction set or message (ST/UNH = 1), 0 outside one.
+    #[inline]
     pub fn in_message(&self) -> u32 {
         self.in_message
     }
@@ -177,6 +186,7 @@ impl<'a> Segment<'a> {
     }
 
     /// The element whose bytes are `start..end` of the segment (see [`Segment::elements`]).
+    #[inline]
     pub(crate) fn element_at(&self, start: usize, end: usize) -> Element<'a> {
         Element {
             raw: &self.raw[start..end],
@@ -222,6 +232,25 @@ impl<'a> Segment<'a> {
         self.elements().count()
     }
 
+    /// The first component of the first element (`137` of `DTM+137:20240121:102`): the
+    /// qualifier readers dispatch on. What `element(1).component(1)` gives, found in one pass
+    /// over the few bytes before the first separator.
+    #[inline]
+    pub(crate) fn qualifier(&self) -> &'a [u8] {
+        if self.split.release.is_some() {
+            return self.element(1).component(1).raw();
+        }
+        let Some(rest) = self.raw.get(self.tag_len + 1..) else {
+            return &[];
+        };
+        let (element, component) = (self.split.element, self.split.component);
+        let end = rest
+            .iter()
+            .position(|&b| b == element || b == component)
+            .unwrap_or(rest.len());
+        &rest[..end]
+    }
+
     /// The segment's position (tag, offset, numbers).
     pub fn position(&self) -> Position {
         Position {
@@ -248,6 +277,7 @@ pub struct Element<'a> {
 }
 
 impl<'a> Element<'a> {
+    #[inline]
     fn empty(delimiters: Delimiters) -> Element<'a> {
         Element {
             raw: &[],
@@ -261,6 +291,7 @@ impl<'a> Element<'a> {
     }
 
     /// True when the element is absent or empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.raw.is_empty()
     }
@@ -293,6 +324,34 @@ impl<'a> Element<'a> {
             .unwrap_or(Element::empty(self.delimiters))
     }
 
+    /// The lengths of the element's first `N` components, and how many components it has when
+    /// that is at most `N` (`None` when it has more): what `component(k).raw().len()` gives for
+    /// every `k` up to `N`, from one pass over the element. `None` too when the element may hold
+    /// a release character (ask [`Element::component`]).
+    pub(crate) fn component_lengths<const N: usize>(&self) -> Option<([u32; N], Option<usize>)> {
+        if self.delimiters.release.is_some() {
+            return None;
+        }
+        let separator = self.delimiters.component;
+        let mut lengths = [0u32; N];
+        let (mut count, mut start) = (0, 0);
+        for (i, &b) in self.raw.iter().enumerate() {
+            if b == separator {
+                let Some(length) = lengths.get_mut(count) else {
+                    return Some((lengths, None));
+                };
+                *length = narrow(i - start);
+                count += 1;
+                start = i + 1;
+            }
+        }
+        let Some(length) = lengths.get_mut(count) else {
+            return Some((lengths, None));
+        };
+        *length = narrow(self.raw.len() - start);
+        Some((lengths, Some(count + 1)))
+    }
+
     /// The components of a composite element.
     pub fn components(&self) -> Split<'a> {
         Split::new(self.raw, self.delimiters.component, self.delimiters)
@@ -312,6 +371,7 @@ impl<'a> Element<'a> {
 
     /// True when [`Element::text`] succeeds; without decoding when the element is ASCII and
     /// holds no release character.
+    #[inline]
     pub fn is_text(&self) -> bool {
         let plain = match self.delimiters.release {
             Some(release) => find(self.raw, release).is_none(),
@@ -510,8 +570,13 @@ fn exact_zero_bytes(word: u64) -> u64 {
     !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
 }
 
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// `start..end` as stored in an element index. Segments are at most a few MiB
 /// ([`DEFAULT_MAX_SEGMENT`] by default; spans store their length as `u32` too).
+#[inline]
 fn bound(start: usize, end: usize) -> (u32, u32) {
     let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     (narrow(start), narrow(end))
@@ -545,7 +610,41 @@ fn separators(raw: &[u8], start: usize, separator: u8, out: &mut Vec<(u32, u32)>
     out.push(bound(from, raw.len()));
 }
 
+/// A segment tag of up to three bytes as one integer (its length and its bytes), so that a tag
+/// is looked up in a list of tags with integer comparisons; `None` for a longer tag.
+#[inline]
+pub(crate) const fn tag_key(tag: &[u8]) -> Option<u32> {
+    let mut key: u32 = match tag.len() {
+        0 => 0,
+        1 => 1,
+        2 => 2,
+        3 => 3,
+        _ => return None,
+    };
+    let mut i = 0;
+    while i < tag.len() {
+        key |= (tag[i] as u32) << (8 * (i + 1));
+        i += 1;
+    }
+    Some(key)
+}
+
+/// The [`tag_key`]s of a list of tags of at most three bytes (evaluated at compile time).
+pub(crate) const fn tag_keys<const N: usize>(tags: [&[u8]; N]) -> [u32; N] {
+    let mut keys = [0; N];
+    let mut i = 0;
+    while i < N {
+        keys[i] = match tag_key(tags[i]) {
+            Some(key) => key,
+            None => panic!("a tag of more than three bytes"),
+        };
+        i += 1;
+    }
+    keys
+}
+
 /// True for a well-formed segment identifier: a capital letter and one or two capitals or digits.
+#[inline]
 pub(crate) fn is_valid_tag(tag: &[u8]) -> bool {
     (2..=3).contains(&tag.len())
         && tag[0].is_ascii_uppercase()
@@ -747,16 +846,40 @@ mod tests {
             b"UNH+1+INVOIC:D:96A:UN",
             b"NAD+SU+0614141000012::9++ACME?:SUPPLY:CO",
             b"PO1*1*12*EA*3.75**UK>00614141000001>X*VP*ACME-1",
+            b"DTM+137:20240121:102:A:B:C:D:E:F:G:H:I:J:K:L:M:N:O:P:Q:R:S:T:U:V:W:X:Y:Z:123456789",
+            b"X*>>>>>>>>>>>>>>>>>>*>*12345678>9>>",
         ] {
             for delimiters in [Delimiters::X12_DEFAULT, Delimiters::EDIFACT_DEFAULT] {
                 for len in 0..=raw.len() {
                     let segment = Segment::new(&raw[..len], delimiters, 0, 1, 1);
+                    assert_eq!(
+                        segment.qualifier(),
+                        segment.element(1).component(1).raw(),
+                        "{:?}",
+                        String::from_utf8_lossy(&raw[..len])
+                    );
                     let mut bounds = Vec::new();
                     segment.element_bounds(&mut bounds);
                     let split: Vec<&[u8]> = bounds
                         .iter()
                         .map(|&(a, b)| segment.element_at(a as usize, b as usize).raw())
                         .collect();
+                    for element in segment.elements() {
+                        let pieces: Vec<&[u8]> = element.components().map(|c| c.raw()).collect();
+                        for k in 0..pieces.len() + 3 {
+                            let expected = match k {
+                                0 => &b""[..],
+                                _ => pieces.get(k - 1).copied().unwrap_or_default(),
+                            };
+                            assert_eq!(element.component(k).raw(), expected, "{k}");
+                        }
+                        if let Some((lengths, count)) = element.component_lengths::<3>() {
+                            assert_eq!(count, (pieces.len() <= 3).then_some(pieces.len()));
+                            for (k, piece) in pieces.iter().take(3).enumerate() {
+                                assert_eq!(lengths[k] as usize, piece.len(), "{k}");
+                            }
+                        }
+                    }
                     let expected: Vec<&[u8]> = segment.elements().map(|e| e.raw()).collect();
                     assert_eq!(
                         split,
@@ -767,6 +890,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn tag_keys_tell_tags_apart() {
+        use super::tag_key;
+        let tags: [&[u8]; 7] = [b"", b"A", b"A\0", b"\0A", b"N1", b"N1\0", b"UNH"];
+        for a in tags {
+            for b in tags {
+                assert_eq!(tag_key(a) == tag_key(b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(tag_key(b"UNHX"), None);
     }
 
     #[test]

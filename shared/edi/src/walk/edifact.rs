@@ -9,7 +9,10 @@ use crate::token::edifact::UNA_LEN;
 use crate::token::edifact::read_una;
 use crate::token::{self, Scanned, Segment};
 
-use super::{Depth, Event, Outcome, Step, Walker, check_control, check_count, field, tag_position};
+use super::{
+    Depth, Event, Outcome, Step, Walker, check_control, check_count, field, field_text,
+    tag_position,
+};
 
 impl Walker {
     /// Reads the optional UNA and the UNB at `i` and opens the interchange.
@@ -255,7 +258,14 @@ fn ung_header(segment: &Segment<'_>) -> GroupHeader {
 
 fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
     let control_number = field(segment, 1, 0);
-    let set_id = field(segment, 2, 1);
+    // S009 split once: the message type, then version, release, agency and association code.
+    let identifier = segment.element(2);
+    let mut parts = identifier.components();
+    let set_id = parts
+        .next()
+        .map(field_text)
+        .unwrap_or_default()
+        .into_owned();
     if control_number.is_empty() || control_number.len() > 14 {
         errors.push(EdiError::InvalidEnvelopeField {
             at: segment.position_of(1, None),
@@ -271,13 +281,15 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
         });
     }
     let mut version = String::new();
-    for k in 2..=5 {
-        let part = field(segment, 2, k);
+    for (k, part) in (2..=5).zip(parts) {
+        let part = field_text(part);
         if part.is_empty() {
             break;
         }
         if k > 2 {
             version.push(':');
+        } else {
+            version.reserve(identifier.raw().len());
         }
         version.push_str(&part);
     }

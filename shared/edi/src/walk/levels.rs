@@ -166,14 +166,15 @@ impl Walker {
     /// Adds a body segment to the open transaction.
     pub(super) fn push_segment(&mut self, segment: &Segment<'_>) {
         let valid = token::is_valid_tag(segment.tag());
-        let found = if self.is_suspicious() {
-            inspect(self.syntax, self.repertoire, segment, true, false)
-        } else {
-            Vec::new()
-        };
+        let suspicious = self.is_suspicious();
+        let (syntax, repertoire) = (self.syntax, self.repertoire);
         if let Some(t) = self.transaction.as_mut() {
             t.count += 1;
-            t.errors.extend(found);
+            // Characters are only looked at past the input known to be clean.
+            if suspicious {
+                t.errors
+                    .extend(inspect(syntax, repertoire, segment, true, false));
+            }
             if !valid {
                 t.errors.push(EdiError::InvalidSegmentTag {
                     at: segment.position(),
@@ -238,11 +239,13 @@ impl Walker {
     }
 
     /// The segment being handled reaches past the input known to be clean.
+    #[inline]
     fn is_suspicious(&self) -> bool {
         self.segment_end > self.clean_through
     }
 }
 
+#[inline]
 pub(super) fn span_of(segment: &Segment<'_>) -> Span {
     Span {
         offset: segment.offset(),

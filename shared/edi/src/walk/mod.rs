@@ -14,6 +14,7 @@ mod x12;
 pub(crate) use edifact::message_version_warning;
 pub(crate) use inspect::{indexed_length_warnings, length_warnings};
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -24,7 +25,7 @@ use crate::envelope::{GroupHeader, InterchangeHeader, TransactionHeader};
 use crate::error::{EdiError, Level, Position, Tag};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::x12::{Binary, binary_extent};
-use crate::token::{self, Scanned, Segment, Shape};
+use crate::token::{self, Element, Scanned, Segment, Shape};
 
 /// How far ahead the walker checks the character set in one go.
 const CLEAN_BLOCK: usize = 64 << 10;
@@ -77,19 +78,34 @@ pub(crate) struct TransactionUnit {
 impl TransactionUnit {
     /// The transaction's segments, given the window `data` that starts at absolute offset `base`.
     pub fn segments<'d>(&self, data: &'d [u8], base: u64) -> impl Iterator<Item = Segment<'d>> {
-        self.spans.iter().filter_map(move |span| {
-            let start = usize::try_from(span.offset.checked_sub(base)?).ok()?;
-            let end = start.checked_add(span.len as usize)?;
-            let raw = data.get(start..end)?;
-            Some(Segment::known(
-                raw,
-                self.delimiters,
-                span.shape,
-                span.offset,
-                span.number,
-                span.in_message,
-            ))
-        })
+        self.spans
+            .iter()
+            .filter_map(move |span| self.segment(span, data, base))
+    }
+
+    /// [`TransactionUnit::segments`] appended to `out` (one reservation, a plain loop).
+    pub fn segments_into<'d>(&self, data: &'d [u8], base: u64, out: &mut Vec<Segment<'d>>) {
+        out.reserve(self.spans.len());
+        for span in &self.spans {
+            if let Some(segment) = self.segment(span, data, base) {
+                out.push(segment);
+            }
+        }
+    }
+
+    #[inline]
+    fn segment<'d>(&self, span: &Span, data: &'d [u8], base: u64) -> Option<Segment<'d>> {
+        let start = usize::try_from(span.offset.checked_sub(base)?).ok()?;
+        let end = start.checked_add(span.len as usize)?;
+        let raw = data.get(start..end)?;
+        Some(Segment::known(
+            raw,
+            self.delimiters,
+            span.shape,
+            span.offset,
+            span.number,
+            span.in_message,
+        ))
     }
 }
 
@@ -601,9 +617,15 @@ pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> 
     } else {
         element.component(component)
     };
+    field_text(part).into_owned()
+}
+
+/// The text of an element or component as [`field`] gives it, borrowed when it can be.
+pub(crate) fn field_text(part: Element<'_>) -> Cow<'_, str> {
     match part.text() {
-        Ok(text) => text.trim().to_owned(),
-        Err(_) => String::from_utf8_lossy(part.raw()).trim().to_owned(),
+        Ok(Cow::Borrowed(text)) => Cow::Borrowed(text.trim()),
+        Ok(Cow::Owned(text)) => Cow::Owned(text.trim().to_owned()),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(part.raw()).trim().to_owned()),
     }
 }
 

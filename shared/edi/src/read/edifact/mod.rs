@@ -16,21 +16,21 @@ use crate::model::{
     Address, EdiDate, EdiTime, IdScheme, Party, PartyIdentifier, PartyRole, ProductId,
     ProductIdKind,
 };
-use crate::token::Segment;
+use crate::token::{Segment, tag_key, tag_keys};
 
 use super::Fields;
 
 /// Segments partners commonly send that the canonical model does not need.
-const IGNORED: &[&[u8]] = &[
+const IGNORED: [u32; 39] = tag_keys([
     b"FTX", b"CNT", b"UNS", b"TAX", b"ALC", b"TDT", b"LOC", b"PAT", b"CTA", b"COM", b"MEA", b"PAC",
     b"PCI", b"GIN", b"RFF", b"DTM", b"MOA", b"CUX", b"IMD", b"PIA", b"QTY", b"PRI", b"ALI", b"TOD",
     b"EQD", b"SEL", b"HAN", b"CNI", b"STS", b"GIR", b"SCC", b"RNG", b"PCD", b"RTE", b"DOC", b"NAD",
     b"GIS", b"EMP", b"EQA",
-];
+]);
 
 /// Handles the segments every reader tolerates; notes unknown ones.
 pub(super) fn other_segment(segment: &Segment<'_>, fields: &mut Fields<'_>) {
-    if !IGNORED.contains(&segment.tag()) {
+    if !tag_key(segment.tag()).is_some_and(|key| IGNORED.contains(&key)) {
         fields.unknown(segment);
     }
 }
@@ -91,7 +91,7 @@ pub(super) fn pia_products(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Ve
 
 /// The qualifier of the first composite (`DTM+137:…`, `QTY+21:…`, `RFF+ON:…`, `MOA+77:…`).
 pub(super) fn qualifier<'a>(segment: &Segment<'a>) -> &'a [u8] {
-    segment.element(1).component(1).raw()
+    segment.qualifier()
 }
 
 /// `DTM+{qualifier}:{value}:{format}`: the date, for formats 102 (CCYYMMDD), 203 and 204.

@@ -15,17 +15,17 @@ pub(crate) use shipping::{read_ship_notice, read_shipment_status};
 use crate::model::{
     Address, IdScheme, Party, PartyIdentifier, PartyRole, ProductId, ProductIdKind,
 };
-use crate::token::Segment;
+use crate::token::{Segment, tag_key, tag_keys};
 
 use super::Fields;
 
 /// Segments partners commonly send that the canonical model does not need.
-const IGNORED: &[&[u8]] = &[
+const IGNORED: [u32; 42] = tag_keys([
     b"REF", b"PER", b"FOB", b"ITD", b"TD1", b"TD3", b"TD4", b"TD5", b"SAC", b"AMT", b"MSG", b"N2",
     b"N9", b"PO4", b"CTT", b"TXI", b"PKG", b"MEA", b"NTE", b"SCH", b"PWK", b"DTM", b"CUR", b"ISS",
     b"PAM", b"CAD", b"SLN", b"PID", b"LX", b"MS2", b"AT8", b"K1", b"G62", b"Q7", b"SPO", b"CD3",
     b"CTX", b"TD2", b"IT3", b"PO3", b"SDQ", b"YNQ",
-];
+]);
 
 /// Handles N1/N2/N3/N4; returns false for any other segment.
 pub(super) fn party_segment(
@@ -105,7 +105,7 @@ pub(super) fn product_ids(
 
 /// Handles the segments every reader tolerates; notes unknown ones.
 pub(super) fn other_segment(segment: &Segment<'_>, fields: &mut Fields<'_>) {
-    if !IGNORED.contains(&segment.tag()) {
+    if !tag_key(segment.tag()).is_some_and(|key| IGNORED.contains(&key)) {
         fields.unknown(segment);
     }
 }
