@@ -51,6 +51,17 @@ impl std::fmt::Debug for Segment<'_> {
     }
 }
 
+impl Shape {
+    /// The shape of a segment without a release character whose tag is `tag_len` bytes long.
+    #[inline]
+    pub(crate) fn plain(tag_len: usize) -> Shape {
+        Shape {
+            tag_len: u32::try_from(tag_len).unwrap_or(u32::MAX),
+            released: false,
+        }
+    }
+}
+
 impl<'a> Segment<'a> {
     /// A segment already read once ([`Segment::new`]), rebuilt from what was learnt then: the
     /// length of its tag and whether it holds a release character.

@@ -359,6 +359,9 @@ impl Walker {
                     mut next,
                     released,
                 } => {
+                    if !released && self.body_segment(data, base, start, end, next) {
+                        continue;
+                    }
                     let mut binary = None;
                     if self.syntax == Syntax::X12 && data[start] == b'B' {
                         binary = binary_extent(
@@ -443,6 +446,67 @@ impl Walker {
                 }
             }
         }
+    }
+}
+
+impl Walker {
+    /// The common case without building a [`Segment`]: a body segment of an open transaction
+    /// (not a trailer, header or envelope segment, not X12 binary), with a well-formed tag, no
+    /// release character, in input already found clean, that does not make the transaction too
+    /// large. Counts it and keeps its span exactly as [`Walker::push_segment`] would; returns
+    /// false, having changed nothing, for any other segment.
+    #[inline]
+    fn body_segment(
+        &mut self,
+        data: &[u8],
+        base: u64,
+        start: usize,
+        end: usize,
+        next: usize,
+    ) -> bool {
+        let segment_end = base + end as u64;
+        if self.depth != Depth::Transaction || segment_end > self.clean_through {
+            return false;
+        }
+        let Some(t) = self.transaction.as_mut() else {
+            return false;
+        };
+        let raw = &data[start..end];
+        let head = &raw[..raw.len().min(4)];
+        let Some(tag_len) = head.iter().position(|&b| b == self.delimiters.element) else {
+            return false;
+        };
+        let tag = &raw[..tag_len];
+        let envelope = match self.syntax {
+            // UNA, UNB, UNG, UNH, UNT, UNE, UNZ.
+            Syntax::Edifact => tag.first() == Some(&b'U'),
+            // BIN and BDS carry binary data; the rest close or open a level.
+            Syntax::X12 => {
+                tag.first() == Some(&b'B')
+                    || matches!(tag, b"SE" | b"ST" | b"GE" | b"GS" | b"IEA" | b"ISA")
+            }
+        };
+        let pos = base + next as u64;
+        if envelope
+            || t.overflowed
+            || !token::is_valid_tag(tag)
+            || pos - t.start > self.limits.max_transaction as u64
+        {
+            return false;
+        }
+        let in_message = u32::try_from(t.count + 1).unwrap_or(u32::MAX);
+        t.count += 1;
+        t.spans.push(Span {
+            offset: base + start as u64,
+            len: u32::try_from(raw.len()).unwrap_or(u32::MAX),
+            number: self.number + 1,
+            in_message,
+            shape: Shape::plain(tag_len),
+        });
+        self.segment_end = segment_end;
+        self.number += 1;
+        self.pos = pos;
+        true
     }
 }
 
