@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt as _;
+use gridlink_core::net::no_delay;
 use gridlink_lambda::Handler;
 use gridlink_tgrid::model::subscriptions::NewSubscription;
 use gridlink_tgrid::{EventFeed as _, EventType, IdempotencyKey};
@@ -132,7 +134,7 @@ impl RunningStack {
         let gateway_url = format!("http://{addr}");
         let router = gateway.clone().router();
         let mut tasks = vec![tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
+            if let Err(e) = axum::serve(listener.tap_io(no_delay), router).await {
                 tracing::error!(error = %e, "gateway stopped");
             }
         })];

@@ -44,7 +44,9 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt as _;
 use gridlink_core::clock::{SharedClock, SystemClock};
+use gridlink_core::net::no_delay;
 use gridlink_tgrid::model::NewSubscription;
 use secrecy::SecretString;
 
@@ -241,7 +243,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, St
     let addr = listener.local_addr()?;
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
+        let served = axum::serve(listener.tap_io(no_delay), app).with_graceful_shutdown(async {
             let _ = signal.await;
         });
         if let Err(error) = served.await {

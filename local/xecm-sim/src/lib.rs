@@ -45,7 +45,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
+use axum::serve::ListenerExt as _;
 use gridlink_core::clock::{SharedClock, SystemClock};
+use gridlink_core::net::no_delay;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -254,7 +256,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<RunningSim, St
     let app = server::router(sim.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(listener.tap_io(no_delay), app).with_graceful_shutdown(async {
             let _ = stopped.await;
         });
         if let Err(error) = serve.await {

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod config;
 pub mod dry_run;
 pub mod error;
+pub mod net;
 pub mod retry;
 pub mod telemetry;
 #[cfg(feature = "tls")]
