@@ -87,7 +87,9 @@
 //!   operator's assignment, the retry schedule); the queue's routes are
 //!   [`gridlink_inbound::operator`]'s.
 //! - [`reconcile`]: line-by-line reconciliation (a pure engine), the discrepancy report, the
-//!   per-order ledger of received documents, and the run after each filed document.
+//!   per-order ledger of received documents, and the run after each filed document (one
+//!   per order at a time: callers in one process queue for the order and share a run that
+//!   started after their document was recorded, [`reconcile::turns`]).
 
 mod acknowledged;
 pub mod config;
@@ -118,6 +120,8 @@ pub struct OrderReconcile {
     /// The order documents this instance has read, parsed (kept across a warm Lambda's
     /// invocations; see [`reconcile::ledger::CanonicalCache`]).
     documents: reconcile::ledger::CanonicalCache,
+    /// This process's queue of reconciliations per order ([`reconcile::turns`]).
+    turns: std::sync::Arc<reconcile::turns::Turns<reconcile::run::ReconcileOutcome>>,
 }
 
 impl OrderReconcile {
@@ -133,6 +137,7 @@ impl OrderReconcile {
                 platform,
                 config,
                 documents: reconcile::ledger::CanonicalCache::default(),
+                turns: std::sync::Arc::default(),
             },
         )
         .with_policy(policy)

@@ -131,6 +131,7 @@ pub mod run;
 pub mod shipment;
 pub mod status;
 pub mod totals;
+pub mod turns;
 pub mod units;
 pub mod workspace;
 

@@ -133,8 +133,10 @@ pub async fn after_functional_ack(
 }
 
 /// Reconciles `po_number` (its workspace `workspace`) against everything received for it,
-/// files the report and writes `Match Status`. One run per order at a time; a run that waits
-/// too long fails as transient and the inbox retries it.
+/// files the report and writes `Match Status`. One run per order at a time: within the
+/// process, callers queue for the order and share a run that started after their document
+/// was recorded ([`super::turns`]); between processes, the ledger's per-order claim decides,
+/// and a run that waits too long for it fails as transient and the inbox retries it.
 #[tracing::instrument(skip_all, fields(po_number = %po_number, workspace_id = workspace.get()))]
 pub async fn reconcile_order(
     function: &OrderReconcile,
@@ -147,12 +149,27 @@ pub async fn reconcile_order(
         "order-reconcile-lock",
         format!("{}/{}", platform.function, po_number.trim()),
     )?;
-    let token = take_turn(platform, &lock).await?;
-    let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
-    if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
-        tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
+    // Shared only by callers for the same order *and* workspace: a run's outcome is never
+    // handed to a document resolved to another workspace.
+    let turn_key = format!("{}@{}", lock.key(), workspace.get());
+    let turn = function
+        .turns
+        .run(&turn_key, || async {
+            let token = take_turn(platform, &lock).await?;
+            let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
+            if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
+                tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
+            }
+            outcome
+        })
+        .await?;
+    if turn.shared {
+        tracing::debug!(
+            match_status = %turn.outcome.match_status,
+            "order reconciled by a run that started after this document was recorded"
+        );
     }
-    outcome
+    Ok(turn.outcome)
 }
 
 async fn take_turn(
