@@ -335,32 +335,30 @@ impl<'a> Element<'a> {
             .unwrap_or(Element::empty(self.delimiters))
     }
 
-    /// The lengths of the element's first `N` components, and how many components it has when
-    /// that is at most `N` (`None` when it has more): what `component(k).raw().len()` gives for
-    /// every `k` up to `N`, from one pass over the element. `None` too when the element may hold
-    /// a release character (ask [`Element::component`]).
-    pub(crate) fn component_lengths<const N: usize>(&self) -> Option<([u32; N], Option<usize>)> {
-        if self.delimiters.release.is_some() {
+    /// The byte length of component `k` (1-based): what `component(k).raw().len()` gives, from
+    /// one pass that stops at the component's end. `None` when the element may hold a release
+    /// character (ask [`Element::component`]) and for `k` = 0.
+    #[inline]
+    pub(crate) fn component_len(&self, k: usize) -> Option<usize> {
+        if self.delimiters.release.is_some() || k == 0 {
             return None;
         }
         let separator = self.delimiters.component;
-        let mut lengths = [0u32; N];
-        let (mut count, mut start) = (0, 0);
+        let (mut seen, mut start) = (0, 0);
         for (i, &b) in self.raw.iter().enumerate() {
             if b == separator {
-                let Some(length) = lengths.get_mut(count) else {
-                    return Some((lengths, None));
-                };
-                *length = narrow(i - start);
-                count += 1;
+                seen += 1;
+                if seen == k {
+                    return Some(i - start);
+                }
                 start = i + 1;
             }
         }
-        let Some(length) = lengths.get_mut(count) else {
-            return Some((lengths, None));
-        };
-        *length = narrow(self.raw.len() - start);
-        Some((lengths, Some(count + 1)))
+        Some(if seen + 1 == k {
+            self.raw.len() - start
+        } else {
+            0
+        })
     }
 
     /// The components of a composite element.
@@ -579,10 +577,6 @@ fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
 fn exact_zero_bytes(word: u64) -> u64 {
     const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
-}
-
-fn narrow(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// `start..end` as stored in an element index. Segments are at most a few MiB
@@ -884,10 +878,9 @@ mod tests {
                             };
                             assert_eq!(element.component(k).raw(), expected, "{k}");
                         }
-                        if let Some((lengths, count)) = element.component_lengths::<3>() {
-                            assert_eq!(count, (pieces.len() <= 3).then_some(pieces.len()));
-                            for (k, piece) in pieces.iter().take(3).enumerate() {
-                                assert_eq!(lengths[k] as usize, piece.len(), "{k}");
+                        for k in 0..pieces.len() + 3 {
+                            if let Some(length) = element.component_len(k) {
+                                assert_eq!(length, element.component(k).raw().len(), "{k}");
                             }
                         }
                     }

@@ -121,9 +121,6 @@ pub(crate) fn indexed_length_warnings(
         segment.element_at(start as usize, end as usize)
     };
     let mut warned = Vec::new();
-    // The component lengths of the composite last looked at: an element with several maxima
-    // (`DTM+137:20240121:102`) is split once.
-    let mut composite: Option<(usize, Option<ComponentLengths>)> = None;
     // The maxima are listed in element order, from 1 (a dictionary test says so): each is
     // looked up directly, up to the last element the segment has.
     for limit in limits {
@@ -136,20 +133,12 @@ pub(crate) fn indexed_length_warnings(
             continue;
         }
         let k = usize::from(limit.component);
-        if k > 0 {
-            let lengths = match composite {
-                Some((m, lengths)) if m == n => lengths,
-                _ => {
-                    let lengths = element(n).component_lengths();
-                    composite = Some((n, lengths));
-                    lengths
-                }
-            };
-            if let Some(length) = lengths.and_then(|l| component_length(l, k))
-                && length <= usize::from(limit.max)
-            {
-                continue;
-            }
+        // A component measured without building it, when the element has no release character.
+        if k > 0
+            && let Some(length) = element(n).component_len(k)
+            && length <= usize::from(limit.max)
+        {
+            continue;
         }
         let part = if k == 0 {
             element(n)
@@ -175,21 +164,6 @@ pub(crate) fn indexed_length_warnings(
                 });
             }
         }
-    }
-}
-
-/// The first [`COMPONENTS`] component lengths of an element, and its component count when it
-/// has no more (see [`Element::component_lengths`]).
-type ComponentLengths = ([u32; COMPONENTS], Option<usize>);
-
-/// Components measured in one pass: more than any composite maximum of the dictionaries needs.
-const COMPONENTS: usize = 8;
-
-/// The byte length of component `k` (1-based), when `lengths` knows it.
-fn component_length((lengths, count): ComponentLengths, k: usize) -> Option<usize> {
-    match count {
-        Some(count) if k > count => Some(0),
-        _ => lengths.get(k - 1).map(|&l| l as usize),
     }
 }
 

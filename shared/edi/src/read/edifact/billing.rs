@@ -29,7 +29,7 @@ pub(crate) fn read_invoice(
     let mut in_summary = false;
     let mut charges = Vec::new();
     let mut pending_charge: Option<(ChargeKind, Option<String>, Option<String>)> = None;
-    let mut last_reference: Vec<u8> = Vec::new();
+    let mut last_reference: &[u8] = &[];
     for segment in body {
         match segment.tag() {
             b"BGM" => {
@@ -52,7 +52,7 @@ pub(crate) fn read_invoice(
                 _ => {}
             },
             b"RFF" => {
-                last_reference = qualifier(segment).to_vec();
+                last_reference = qualifier(segment);
                 if lines.is_empty()
                     && po_number.is_none()
                     && matches!(qualifier(segment), b"ON" | b"CO" | b"VN")

@@ -23,7 +23,7 @@ pub(crate) fn read_order_change(
         (None, None, None, None);
     let mut parties = Vec::new();
     let mut lines: Vec<ChangeLine> = Vec::new();
-    let mut last_reference: Vec<u8> = Vec::new();
+    let mut last_reference: &[u8] = &[];
     for segment in body {
         match segment.tag() {
             b"BGM" => {
@@ -33,7 +33,7 @@ pub(crate) fn read_order_change(
                 ));
             }
             b"RFF" => {
-                last_reference = qualifier(segment).to_vec();
+                last_reference = qualifier(segment);
                 if qualifier(segment) == b"ON" && lines.is_empty() {
                     po_number = fields.text(segment, 1, 2);
                 }

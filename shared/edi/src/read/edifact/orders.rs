@@ -128,7 +128,7 @@ pub(crate) fn read_order_ack(
     let (mut po_number, mut po_date, mut ack_date, mut seller_order) = (None, None, None, None);
     let mut parties = Vec::new();
     let mut lines: Vec<PendingLine> = Vec::new();
-    let mut last_reference: Vec<u8> = Vec::new();
+    let mut last_reference: &[u8] = &[];
     for segment in body {
         match segment.tag() {
             b"BGM" => {
@@ -147,7 +147,7 @@ pub(crate) fn read_order_ack(
                 });
             }
             b"RFF" => {
-                last_reference = qualifier(segment).to_vec();
+                last_reference = qualifier(segment);
                 match qualifier(segment) {
                     b"ON" if lines.is_empty() => po_number = fields.text(segment, 1, 2),
                     b"VN" => seller_order = fields.text(segment, 1, 2),
