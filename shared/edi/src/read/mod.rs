@@ -313,7 +313,7 @@ impl Fields<'_> {
         if part.is_empty() {
             return false;
         }
-        if part.is_text() {
+        if segment.text_of(part).is_some() || part.is_text() {
             true
         } else {
             self.errors.push(EdiError::InvalidCharacter {
@@ -335,13 +335,16 @@ impl Fields<'_> {
     #[inline]
     pub fn decode_code<'s>(
         &mut self,
-        segment: &Segment<'_>,
+        segment: &Segment<'s>,
         part: Element<'s>,
         n: usize,
         k: usize,
     ) -> Option<Cow<'s, str>> {
         if part.is_empty() {
             return None;
+        }
+        if let Some(text) = segment.text_of(part) {
+            return Some(Cow::Borrowed(text));
         }
         if let Ok(text) = part.text() {
             Some(text)

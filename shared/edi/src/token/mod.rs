@@ -39,6 +39,10 @@ pub struct Segment<'a> {
     offset: u64,
     number: u64,
     in_message: u32,
+    /// Text that holds `raw` (the whole transaction's, say), when it is known to be UTF-8
+    /// ([`Segment::with_text`]): the text of the segment's elements is sliced from it instead of
+    /// decoded again.
+    text: Option<&'a str>,
 }
 
 impl std::fmt::Debug for Segment<'_> {
@@ -90,6 +94,7 @@ impl<'a> Segment<'a> {
             offset,
             number,
             in_message,
+            text: None,
         }
     }
 
@@ -100,6 +105,30 @@ impl<'a> Segment<'a> {
             tag_len: u32::try_from(self.tag_len).unwrap_or(u32::MAX),
             released: self.split.release.is_some(),
         }
+    }
+
+    /// The segment with `text`: UTF-8 text whose bytes are the input around the segment (the
+    /// same memory, not a copy: the transaction's, say), or `None`.
+    #[inline]
+    #[must_use]
+    pub(crate) fn with_text(self, text: Option<&'a str>) -> Segment<'a> {
+        Segment { text, ..self }
+    }
+
+    /// The text of `part`, an element or component of this segment without a release
+    /// character, sliced from the text given with [`Segment::with_text`]: what `part.text()`
+    /// gives, without decoding. `None` when there is no such text, when `part` is not inside it
+    /// (on character boundaries) or may hold a release character.
+    #[inline]
+    pub(crate) fn text_of(&self, part: Element<'a>) -> Option<&'a str> {
+        let text = self.text?;
+        if part.delimiters.release.is_some() {
+            return None;
+        }
+        // Where `part` would start in `text` if it lies in the same memory (checked below).
+        let start = (part.raw.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        text.get(start..start.checked_add(part.raw.len())?)
+            .filter(|t| t.as_ptr() == part.raw.as_ptr())
     }
 
     pub(crate) fn new(
@@ -145,6 +174,7 @@ impl<'a> Segment<'a> {
             offset,
             number,
             in_message,
+            text: None,
         }
     }
 

@@ -83,14 +83,30 @@ impl TransactionUnit {
             .filter_map(move |span| self.segment(span, data, base))
     }
 
-    /// [`TransactionUnit::segments`] appended to `out` (one reservation, a plain loop).
+    /// [`TransactionUnit::segments`] appended to `out` (one reservation, a plain loop), each
+    /// segment with the transaction's text ([`Segment::with_text`]) when the bytes from the
+    /// first segment to the last are UTF-8: they are decoded once, not once per element the
+    /// reader asks for.
     pub fn segments_into<'d>(&self, data: &'d [u8], base: u64, out: &mut Vec<Segment<'d>>) {
         out.reserve(self.spans.len());
+        let text = self.text(data, base);
         for span in &self.spans {
             if let Some(segment) = self.segment(span, data, base) {
-                out.push(segment);
+                out.push(segment.with_text(text));
             }
         }
+    }
+
+    /// The bytes from the transaction's first segment to the end of its last as text; `None`
+    /// when they are not UTF-8.
+    fn text<'d>(&self, data: &'d [u8], base: u64) -> Option<&'d str> {
+        let (first, last) = (self.spans.first()?, self.spans.last()?);
+        let start = usize::try_from(first.offset.checked_sub(base)?).ok()?;
+        let end = usize::try_from(last.offset.checked_sub(base)?)
+            .ok()?
+            .checked_add(last.len as usize)?;
+        let text = std::str::from_utf8(data.get(start..end)?).ok()?;
+        Some(text)
     }
 
     #[inline]
