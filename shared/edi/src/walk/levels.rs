@@ -64,6 +64,7 @@ impl Walker {
         self.delimiters = delimiters;
         self.repertoire = repertoire;
         self.clean_through = 0;
+        self.unreleased_through = 0;
         self.segment_end = u64::MAX;
         self.interchanges_seen += 1;
         self.depth = Depth::Interchange;

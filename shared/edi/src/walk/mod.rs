@@ -285,6 +285,9 @@ pub(crate) struct Walker {
     done: bool,
     /// Capacity of the next transaction's span vector: the length of the last one.
     spans_hint: usize,
+    /// Absolute offset up to which the input is known to hold no release character (EDIFACT):
+    /// a segment that ends before it is found looking for its terminator alone.
+    unreleased_through: u64,
 }
 
 impl Walker {
@@ -307,6 +310,7 @@ impl Walker {
             close_all: false,
             done: false,
             spans_hint: 32,
+            unreleased_through: 0,
         }
     }
 
@@ -342,7 +346,7 @@ impl Walker {
                     None => continue,
                 }
             }
-            let scanned = token::scan(data, rel, self.delimiters, eof, self.limits.max_segment);
+            let scanned = self.scan(data, base, rel, eof);
             match scanned {
                 Scanned::NeedMore => {
                     return Step::NeedMore {
@@ -466,6 +470,41 @@ impl Walker {
 }
 
 impl Walker {
+    /// [`token::scan`] from `rel`. With a release character, the input ahead is searched for
+    /// one a block at a time (memchr); a segment that ends before the first is found looking for
+    /// its terminator alone, which gives what the full scan gives (no release character
+    /// precedes the terminator, so the first terminator ends the segment). Anything else is left
+    /// to the full scan.
+    #[inline]
+    fn scan(&mut self, data: &[u8], base: u64, rel: usize, eof: bool) -> Scanned {
+        let max_segment = self.limits.max_segment;
+        if let Some(release) = self.delimiters.release {
+            let at = base + rel as u64;
+            if at >= self.unreleased_through && rel < data.len() {
+                let block_end = data.len().min(rel + CLEAN_BLOCK);
+                let free =
+                    memchr::memchr(release, &data[rel..block_end]).unwrap_or(block_end - rel);
+                self.unreleased_through = at + free as u64;
+            }
+            if let Some(free_end) = self
+                .unreleased_through
+                .checked_sub(base)
+                .and_then(|end| usize::try_from(end).ok())
+                .filter(|&end| end > rel && end <= data.len())
+            {
+                let plain = Delimiters {
+                    release: None,
+                    ..self.delimiters
+                };
+                let scanned = token::scan(&data[..free_end], rel, plain, false, max_segment);
+                if matches!(scanned, Scanned::Segment { .. }) {
+                    return scanned;
+                }
+            }
+        }
+        token::scan(data, rel, self.delimiters, eof, max_segment)
+    }
+
     /// The common case without building a [`Segment`]: a body segment of an open transaction
     /// (not a trailer, header or envelope segment, not X12 binary), with a well-formed tag, no
     /// release character, in input already found clean, that does not make the transaction too
