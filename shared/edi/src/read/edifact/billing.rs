@@ -1,5 +1,7 @@
 //! INVOIC.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 
 use crate::error::Position;
@@ -22,8 +24,9 @@ pub(crate) fn read_invoice(
 ) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
     let mut parties = Vec::new();
-    // Each line with whether a price and a quantity were read for it.
-    let mut lines: Vec<(InvoiceLine, bool, bool)> = Vec::new();
+    // Each line with whether a price and a quantity were read for it, and its number for the
+    // errors (borrowed: on the validation-only pass the line keeps no copy).
+    let mut lines: Vec<(InvoiceLine, bool, bool, Cow<'_, str>)> = Vec::new();
     let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
     let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
     let mut in_summary = false;
@@ -62,37 +65,47 @@ pub(crate) fn read_invoice(
             }
             b"CUX" => currency = fields.stored(segment, 1, 2),
             b"NAD" => parties.push(party(segment, fields)),
-            b"LIN" => lines.push((
-                InvoiceLine {
-                    line_number: fields
-                        .text(segment, 1, 0)
-                        .unwrap_or_else(|| (lines.len() + 1).to_string()),
-                    quantity: Quantity {
-                        value: Decimal::ZERO,
-                        unit: String::new(),
+            b"LIN" => {
+                let number = fields
+                    .code(segment, 1, 0)
+                    .unwrap_or_else(|| Cow::Owned((lines.len() + 1).to_string()));
+                let line_number = if fields.keeps() {
+                    number.clone().into_owned()
+                } else {
+                    String::new()
+                };
+                lines.push((
+                    InvoiceLine {
+                        line_number,
+                        quantity: Quantity {
+                            value: Decimal::ZERO,
+                            unit: String::new(),
+                        },
+                        unit_price: Decimal::ZERO,
+                        product_ids: lin_product(segment, fields),
+                        description: None,
                     },
-                    unit_price: Decimal::ZERO,
-                    product_ids: lin_product(segment, fields),
-                    description: None,
-                },
-                false,
-                false,
-            )),
+                    false,
+                    false,
+                    number,
+                ));
+            }
             b"PIA" => {
                 let ids = pia_products(segment, fields);
-                if let Some((line, _, _)) = lines.last_mut() {
+                if let Some((line, _, _, _)) = lines.last_mut() {
                     line.product_ids.extend(ids);
                 }
             }
             b"IMD" => {
                 let description = fields.stored(segment, 3, 4);
-                if let Some((line, _, _)) = lines.last_mut() {
+                if let Some((line, _, _, _)) = lines.last_mut() {
                     line.description = description;
                 }
             }
             b"QTY" if qualifier(segment) == b"47" => {
                 let quantity = fields.stored_quantity(segment, (1, 2), (1, 3));
-                if let (Some((line, _, quantified)), Some(quantity)) = (lines.last_mut(), quantity)
+                if let (Some((line, _, quantified, _)), Some(quantity)) =
+                    (lines.last_mut(), quantity)
                 {
                     line.quantity = quantity;
                     *quantified = true;
@@ -100,7 +113,7 @@ pub(crate) fn read_invoice(
             }
             b"PRI" if matches!(qualifier(segment), b"AAA" | b"AAB") => {
                 let price = fields.decimal(segment, 1, 2);
-                if let (Some((line, priced, _)), Some(price)) = (lines.last_mut(), price) {
+                if let (Some((line, priced, _, _)), Some(price)) = (lines.last_mut(), price) {
                     line.unit_price = price;
                     *priced = true;
                 }
@@ -153,11 +166,11 @@ pub(crate) fn read_invoice(
         return None;
     };
     let mut kept = Vec::with_capacity(lines.len());
-    for (line, priced, quantified) in lines {
+    for (line, priced, quantified, number) in lines {
         if !quantified {
-            fields.missing_segment(at, &format!("QTY+47 for line {}", line.line_number));
+            fields.missing_segment(at, &format!("QTY+47 for line {number}"));
         } else if !priced {
-            fields.missing_segment(at, &format!("PRI+AAA for line {}", line.line_number));
+            fields.missing_segment(at, &format!("PRI+AAA for line {number}"));
         } else {
             kept.push(line);
         }
