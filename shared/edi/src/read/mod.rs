@@ -299,7 +299,8 @@ impl Fields<'_> {
     #[inline]
     fn part<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Element<'s> {
         let element = self.element(segment, n);
-        if k == 0 {
+        // An empty element's components are all empty (absent elements are empty too).
+        if k == 0 || element.is_empty() {
             element
         } else {
             element.component(k)
