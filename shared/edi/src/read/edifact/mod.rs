@@ -78,7 +78,8 @@ pub(super) fn lin_product(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Vec
 /// Not kept on the validation-only pass, like [`lin_product`].
 pub(super) fn pia_products(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Vec<ProductId> {
     let mut ids = Vec::new();
-    for n in 2..=6 {
+    // An element the segment does not have holds no id (and no error).
+    for n in 2..=fields.element_count(segment).min(6) {
         if let Some(value) = fields.stored(segment, n, 1) {
             let kind = ProductIdKind::from_edifact(&fields.code(segment, n, 2).unwrap_or_default());
             if fields.keeps() {
