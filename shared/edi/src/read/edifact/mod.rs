@@ -45,12 +45,17 @@ pub(super) fn party(segment: &Segment<'_>, fields: &mut Fields<'_>) -> Party {
     let name = fields
         .stored(segment, 4, 1)
         .or_else(|| fields.stored(segment, 3, 1));
-    let address = Address {
-        street: fields.stored(segment, 5, 1),
-        city: fields.stored(segment, 6, 0),
-        state: fields.stored(segment, 7, 1),
-        postal_code: fields.stored(segment, 8, 0),
-        country: fields.stored(segment, 9, 0),
+    // Elements the segment does not have hold no address (and no error).
+    let address = if fields.element_count(segment) < 5 {
+        Address::default()
+    } else {
+        Address {
+            street: fields.stored(segment, 5, 1),
+            city: fields.stored(segment, 6, 0),
+            state: fields.stored(segment, 7, 1),
+            postal_code: fields.stored(segment, 8, 0),
+            country: fields.stored(segment, 9, 0),
+        }
     };
     Party {
         role,
