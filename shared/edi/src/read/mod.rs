@@ -399,7 +399,13 @@ impl Fields<'_> {
     /// An exact decimal (`-12.50`; EDIFACT may use `,` as its decimal mark).
     pub fn decimal(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<Decimal> {
         let text = self.code(segment, n, k)?;
-        let parsed = parse_decimal(&text, segment.delimiters().decimal);
+        let parsed = if self.keep {
+            parse_decimal(&text, segment.delimiters().decimal)
+        } else {
+            // The validation-only pass keeps no value: the syntax decides, as it does for
+            // parse_decimal (a test holds the two together).
+            is_decimal(&text, segment.delimiters().decimal).then_some(Decimal::ZERO)
+        };
         if parsed.is_none() {
             self.errors.push(EdiError::InvalidNumber {
                 at: segment.position_of(n, (k > 0).then_some(k)),
@@ -505,6 +511,21 @@ impl Fields<'_> {
 /// Parses an exact decimal: optional `-`, digits, at most one decimal mark. No exponents, no
 /// grouping, at most 28 significant digits.
 pub(crate) fn parse_decimal(text: &str, decimal_mark: u8) -> Option<Decimal> {
+    if !is_decimal(text, decimal_mark) {
+        return None;
+    }
+    let normalised: Cow<'_, str> = if decimal_mark == b'.' {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.replace(char::from(decimal_mark), "."))
+    };
+    let normalised = normalised.strip_suffix('.').unwrap_or(&normalised);
+    Decimal::from_str_exact(normalised).ok()
+}
+
+/// True when `text` has the syntax [`parse_decimal`] reads: optional `-`, one to 28 digits, at
+/// most one decimal mark. Every such text parses (28 digits stay below `Decimal::MAX`).
+fn is_decimal(text: &str, decimal_mark: u8) -> bool {
     let bytes = text.as_bytes();
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
     let mut marks = 0;
@@ -515,19 +536,10 @@ pub(crate) fn parse_decimal(text: &str, decimal_mark: u8) -> Option<Decimal> {
         } else if b.is_ascii_digit() {
             count += 1;
         } else {
-            return None;
+            return false;
         }
     }
-    if count == 0 || marks > 1 || count > 28 {
-        return None;
-    }
-    let normalised: Cow<'_, str> = if decimal_mark == b'.' {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.replace(char::from(decimal_mark), "."))
-    };
-    let normalised = normalised.strip_suffix('.').unwrap_or(&normalised);
-    Decimal::from_str_exact(normalised).ok()
+    count > 0 && marks <= 1 && count <= 28
 }
 
 /// EDIFACT piece units read as X12's `EA`.
@@ -552,4 +564,53 @@ pub fn sscc_is_valid(sscc: &str) -> bool {
         .sum();
     let check = (10 - sum % 10) % 10;
     u32::from(bytes[17] - b'0') == check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_decimal, parse_decimal};
+
+    /// The validation-only pass decides with `is_decimal` alone: every text it accepts must
+    /// parse. Every text of up to five characters over digits, signs and marks, and long ones
+    /// around the 28-digit limit.
+    #[test]
+    fn every_text_with_the_decimal_syntax_parses() {
+        let alphabet = b"-.,0159+ ";
+        let mut texts: Vec<String> = vec![String::new()];
+        let mut last = texts.clone();
+        for _ in 0..5 {
+            let next: Vec<String> = last
+                .iter()
+                .flat_map(|t| {
+                    alphabet
+                        .iter()
+                        .map(move |&c| format!("{t}{}", char::from(c)))
+                })
+                .collect();
+            texts.extend(next.iter().cloned());
+            last = next;
+        }
+        for digits in 26..=30 {
+            let nines = "9".repeat(digits);
+            for at in [0, 1, digits / 2, digits - 1, digits] {
+                let (a, b) = nines.split_at(at);
+                for sign in ["", "-"] {
+                    texts.push(format!("{sign}{a}.{b}"));
+                    texts.push(format!("{sign}{a},{b}"));
+                    texts.push(format!("{sign}0{a}.{b}0"));
+                }
+            }
+            texts.push(nines);
+        }
+        for text in &texts {
+            for mark in [b'.', b','] {
+                assert_eq!(
+                    is_decimal(text, mark),
+                    parse_decimal(text, mark).is_some(),
+                    "{text:?} {}",
+                    char::from(mark)
+                );
+            }
+        }
+    }
 }
