@@ -44,6 +44,8 @@
 
 #[cfg(feature = "aws")]
 pub mod aws_http;
+#[cfg(feature = "aws")]
+pub mod aws_lazy;
 pub mod content;
 pub mod cursor;
 pub mod dead_letters;

@@ -1,4 +1,6 @@
-//! The platform a use case runs on: storage, clients, secrets — built once at start.
+//! The platform a use case runs on: storage, clients, secrets — built once at start, except
+//! the AWS SDK's configuration and clients, which the first storage call that needs them builds
+//! (`crate::aws_lazy`: a start does no more than read and check the configuration).
 //!
 //! # Configuration
 //! | Key | Meaning |
@@ -18,7 +20,10 @@
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
 //! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
-//! logged; a bad configuration fails at start with every problem listed.
+//! logged; a bad configuration fails at start with every problem listed. Secrets given by ARN
+//! are read at start, all at once (so a wrong or forbidden ARN stops the start, named): that
+//! loads the AWS configuration there; without them a start makes no AWS call and builds no
+//! AWS client.
 //!
 //! The AWS parts (S3, DynamoDB, Secrets Manager) are the `aws` feature, on by default and in
 //! every function's Lambda build; `gridlink-local` builds without it (docs/deploy.md, "The
@@ -31,8 +36,6 @@ use std::time::Duration;
 use gridlink_core::clock::{SharedClock, SystemClock};
 use gridlink_core::config::{ConfigError, ConfigProblem, ConfigSource};
 use gridlink_store::{BlobStore, FsBlobStore, Ledger, SqliteLedger};
-#[cfg(feature = "aws")]
-use gridlink_store::{DynamoLedger, S3BlobStore};
 use gridlink_tgrid::{TenantId, TgClient, TgConfig, TradingGrid};
 use gridlink_xecm::{Workspaces, XecmAuth, XecmClient, XecmConfig};
 use secrecy::SecretString;
@@ -316,23 +319,17 @@ impl Parts {
             || source_has_secret_arns(&source);
         #[cfg(feature = "aws")]
         {
-            let aws = if needs_aws {
-                // The SDK's HTTP client, reading the trust store at the first AWS request
-                // rather than here, before the first event (`crate::aws_http`).
-                Some(
-                    aws_config::defaults(aws_config::BehaviorVersion::latest())
-                        .http_client(crate::aws_http::sdk_http_client())
-                        .load()
-                        .await,
-                )
-            } else {
-                None
-            };
+            // Loaded at the first AWS request (`crate::aws_lazy`), or here if a secret is
+            // given by its ARN: a wrong one stops the start, named.
+            let aws = needs_aws.then(crate::aws_lazy::sdk_config_from_env);
             let resolved = match &aws {
-                Some(config) => resolve_secret_arns(source, config).await?,
-                None => source,
+                Some(config) if source_has_secret_arns(&source) => {
+                    resolve_secret_arns(source, config.value().await).await?
+                }
+                _ => source,
             };
-            Self::from_source(&resolved, on_lambda, aws.as_ref()).await
+            let system: SharedClock = Arc::new(SystemClock);
+            Self::build_over(&resolved, on_lambda, aws, system.clone(), system).await
         }
         #[cfg(not(feature = "aws"))]
         {
@@ -365,6 +362,17 @@ impl Parts {
         source: &ConfigSource,
         on_lambda: bool,
         aws: Option<&AwsConfig>,
+        clock: SharedClock,
+        ledger_clock: SharedClock,
+    ) -> Result<Self, PlatformError> {
+        Self::build_over(source, on_lambda, aws.map(loaded), clock, ledger_clock).await
+    }
+
+    /// [`Parts::from_source_with_clocks`] over an SDK configuration loaded at its first use.
+    pub(crate) async fn build_over(
+        source: &ConfigSource,
+        on_lambda: bool,
+        aws: Option<SharedAwsConfig>,
         clock: SharedClock,
         ledger_clock: SharedClock,
     ) -> Result<Self, PlatformError> {
@@ -543,11 +551,39 @@ fn without_aws(key: &str) -> PlatformError {
     })
 }
 
-/// Opens the chosen storage.
+/// The AWS SDK configuration a platform's storage is built over: loaded at its first use
+/// (`crate::aws_lazy`), or handed in already loaded ([`Parts::from_source`]).
+#[cfg(feature = "aws")]
+pub type SharedAwsConfig = crate::aws_lazy::SharedSdkConfig;
+
+/// Built without the `aws` feature there is no AWS configuration.
+#[cfg(not(feature = "aws"))]
+pub type SharedAwsConfig = AwsConfig;
+
+/// `config`, already loaded.
+#[cfg(feature = "aws")]
+fn loaded(config: &AwsConfig) -> SharedAwsConfig {
+    Arc::new(crate::aws_lazy::Deferred::ready(
+        "AWS SDK configuration",
+        config.clone(),
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "the `aws` build's signature; there is no value to pass"
+)]
+fn loaded(config: &AwsConfig) -> SharedAwsConfig {
+    match *config {}
+}
+
+/// Opens the chosen storage. AWS storage builds its SDK clients at the first call that needs
+/// one (`crate::aws_lazy`), so opening it does no I/O.
 pub async fn open_storage(
     storage: &StorageChoice,
     clock: SharedClock,
-    aws: Option<&AwsConfig>,
+    aws: Option<SharedAwsConfig>,
 ) -> Result<(Arc<dyn BlobStore>, Arc<dyn Ledger>), PlatformError> {
     match storage {
         StorageChoice::Local { data_dir } => {
@@ -569,15 +605,9 @@ pub async fn open_storage(
             let config = aws.ok_or_else(|| {
                 PlatformError::Storage("AWS storage needs an AWS SDK configuration".into())
             })?;
-            let s3 = aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(config)
-                    .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
-                    .build(),
-            );
-            let dynamo = aws_sdk_dynamodb::Client::new(config);
             Ok((
-                Arc::new(S3BlobStore::new(s3, bucket.clone())),
-                Arc::new(DynamoLedger::new(dynamo, table.clone(), clock)),
+                Arc::new(crate::aws_lazy::s3_blobs(config.clone(), bucket.clone())),
+                Arc::new(crate::aws_lazy::dynamo_ledger(config, table.clone(), clock)),
             ))
         }
     }
