@@ -71,7 +71,7 @@ fn connect_on_first_request(inner: SharedHttpClient) -> SharedHttpClient {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -87,23 +87,40 @@ mod tests {
 
     use super::*;
 
-    /// How often the SDK validated the client (where the SDK's default builds its TLS
-    /// connector) and asked it for a connector.
+    /// How often the SDK validated the client — where the SDK's default builds its TLS
+    /// connector; the SDK does it whenever it builds a service client — asked it for a
+    /// connector, and sent it a request.
     #[derive(Debug, Default)]
-    struct Counts {
+    pub(crate) struct Counts {
         validations: AtomicUsize,
         connectors: AtomicUsize,
+        requests: AtomicUsize,
+    }
+
+    impl Counts {
+        pub(crate) fn validations(&self) -> usize {
+            self.validations.load(Ordering::SeqCst)
+        }
+
+        pub(crate) fn connectors(&self) -> usize {
+            self.connectors.load(Ordering::SeqCst)
+        }
+
+        pub(crate) fn requests(&self) -> usize {
+            self.requests.load(Ordering::SeqCst)
+        }
     }
 
     /// An HTTP client that counts, and whose connector refuses every request.
     #[derive(Debug)]
-    struct Counting(Arc<Counts>);
+    pub(crate) struct Counting(pub(crate) Arc<Counts>);
 
     #[derive(Debug)]
-    struct Refusing;
+    struct Refusing(Arc<Counts>);
 
     impl HttpConnector for Refusing {
         fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.0.requests.fetch_add(1, Ordering::SeqCst);
             HttpConnectorFuture::ready(Err(ConnectorError::io("refused by the test".into())))
         }
     }
@@ -115,7 +132,7 @@ mod tests {
             _components: &RuntimeComponents,
         ) -> SharedHttpConnector {
             self.0.connectors.fetch_add(1, Ordering::SeqCst);
-            SharedHttpConnector::new(Refusing)
+            SharedHttpConnector::new(Refusing(self.0.clone()))
         }
 
         fn validate_base_client_config(
@@ -128,16 +145,21 @@ mod tests {
         }
     }
 
-    /// Loads a configuration on `client` (static credentials, no retries) and builds the two
-    /// storage clients a function builds before its first event.
-    async fn configure(client: SharedHttpClient) -> aws_sdk_dynamodb::Client {
-        let config = aws_config::defaults(BehaviorVersion::latest())
+    /// A configuration loaded on `client` (static credentials, no retries).
+    pub(crate) async fn config_over(client: SharedHttpClient) -> aws_config::SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
             .http_client(client)
             .region(Region::new("eu-central-1"))
             .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
             .retry_config(RetryConfig::disabled())
             .load()
-            .await;
+            .await
+    }
+
+    /// Loads a configuration on `client` and builds the two storage clients a function built
+    /// before its first event (before `crate::aws_lazy`).
+    async fn configure(client: SharedHttpClient) -> aws_sdk_dynamodb::Client {
+        let config = config_over(client).await;
         let _s3 = aws_sdk_s3::Client::new(&config);
         aws_sdk_dynamodb::Client::new(&config)
     }
@@ -148,18 +170,18 @@ mod tests {
         // default client builds the TLS connector and reads the trust store.
         let bare = Arc::new(Counts::default());
         configure(SharedHttpClient::new(Counting(bare.clone()))).await;
-        assert!(bare.validations.load(Ordering::SeqCst) >= 1);
+        assert!(bare.validations() >= 1);
 
         let counts = Arc::new(Counts::default());
         let dynamo = configure(connect_on_first_request(SharedHttpClient::new(Counting(
             counts.clone(),
         ))))
         .await;
-        assert_eq!(counts.validations.load(Ordering::SeqCst), 0);
-        assert_eq!(counts.connectors.load(Ordering::SeqCst), 0);
+        assert_eq!(counts.validations(), 0);
+        assert_eq!(counts.connectors(), 0);
 
         let refused = dynamo.list_tables().send().await;
         assert!(refused.is_err(), "the connector refuses: {refused:?}");
-        assert!(counts.connectors.load(Ordering::SeqCst) >= 1);
+        assert!(counts.connectors() >= 1);
     }
 }

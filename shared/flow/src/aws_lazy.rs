@@ -218,83 +218,18 @@ impl<T: Ledger> Ledger for Deferred<T> {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use aws_config::retry::RetryConfig;
-    use aws_sdk_s3::config::{Credentials, Region};
-    use aws_smithy_runtime_api::box_error::BoxError;
-    use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-        SharedHttpConnector,
-    };
-    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-    use aws_smithy_runtime_api::client::result::ConnectorError;
-    use aws_smithy_runtime_api::client::runtime_components::{
-        RuntimeComponents, RuntimeComponentsBuilder,
-    };
-    use aws_smithy_types::config_bag::ConfigBag;
+    use aws_smithy_runtime_api::client::http::SharedHttpClient;
     use gridlink_core::clock::{SharedClock, SystemClock};
     use gridlink_core::config::ConfigSource;
 
     use super::*;
+    use crate::aws_http::tests::{Counting, Counts, config_over};
     use crate::platform::Parts;
 
-    /// How often the SDK validated the HTTP client — which it does while building each
-    /// service client (and loading a configuration) — and sent it a request.
-    #[derive(Debug, Default)]
-    struct Counts {
-        validations: AtomicUsize,
-        requests: AtomicUsize,
-    }
-
-    impl Counts {
-        fn validations(&self) -> usize {
-            self.validations.load(Ordering::SeqCst)
-        }
-
-        fn requests(&self) -> usize {
-            self.requests.load(Ordering::SeqCst)
-        }
-    }
-
-    /// An HTTP client that counts, and whose connector refuses every request.
-    #[derive(Debug)]
-    struct Refusing(Arc<Counts>);
-
-    impl HttpConnector for Refusing {
-        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
-            self.0.requests.fetch_add(1, Ordering::SeqCst);
-            HttpConnectorFuture::ready(Err(ConnectorError::io("refused by the test".into())))
-        }
-    }
-
-    impl HttpClient for Refusing {
-        fn http_connector(
-            &self,
-            _settings: &HttpConnectorSettings,
-            _components: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            SharedHttpConnector::new(Refusing(self.0.clone()))
-        }
-
-        fn validate_base_client_config(
-            &self,
-            _components: &RuntimeComponentsBuilder,
-            _cfg: &ConfigBag,
-        ) -> Result<(), BoxError> {
-            self.0.validations.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    }
-
-    /// A configuration over [`Refusing`] (static credentials, no retries), as `aws_config`
-    /// loads it.
+    /// A configuration whose HTTP client counts (the SDK validates it whenever it builds a
+    /// service client) and refuses every request.
     async fn refusing_config(counts: &Arc<Counts>) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(SharedHttpClient::new(Refusing(counts.clone())))
-            .region(Region::new("eu-central-1"))
-            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "t"))
-            .retry_config(RetryConfig::disabled())
-            .load()
-            .await
+        config_over(SharedHttpClient::new(Counting(counts.clone()))).await
     }
 
     fn aws_source(omitted: &[&str]) -> ConfigSource {
