@@ -151,18 +151,21 @@ pub async fn reconcile_order(
     )?;
     // Shared only by callers for the same order *and* workspace: a run's outcome is never
     // handed to a document resolved to another workspace.
+    let run = || async {
+        let token = take_turn(platform, &lock).await?;
+        let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
+        if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
+            tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
+        }
+        outcome
+    };
+    // A dry run neither shares a real run's outcome (it reports the effects it would have)
+    // nor hands its own to a real delivery (it wrote nothing).
+    if gridlink_core::dry_run::active() {
+        return run().await;
+    }
     let turn_key = format!("{}@{}", lock.key(), workspace.get());
-    let turn = function
-        .turns
-        .run(&turn_key, || async {
-            let token = take_turn(platform, &lock).await?;
-            let outcome = reconcile_holding_turn(function, workspace, po_number, partner).await;
-            if let Err(e) = platform.ledger.release_claim(&lock, &token).await {
-                tracing::warn!(error = %e, "reconciliation turn not released; it expires with its lease");
-            }
-            outcome
-        })
-        .await?;
+    let turn = function.turns.run(&turn_key, run).await?;
     if turn.shared {
         tracing::debug!(
             match_status = %turn.outcome.match_status,

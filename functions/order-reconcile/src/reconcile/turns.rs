@@ -141,51 +141,47 @@ mod tests {
         panic!("{what} did not happen");
     }
 
+    // The callers here run concurrently in one task (`tokio::join!`), not in spawned tasks:
+    // nothing in a function's sources spawns one (`shared/flow/tests/dry_run.rs` holds it),
+    // and a turn is about concurrent callers, not threads.
+
     #[tokio::test]
     async fn callers_that_waited_share_the_run_that_started_after_them() {
-        let turns = Arc::new(Turns::<usize>::default());
-        let runs = Arc::new(AtomicUsize::new(0));
+        let turns = &Turns::<usize>::default();
+        let runs = &AtomicUsize::new(0);
         let (release, held) = tokio::sync::oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let (turns, runs) = (turns.clone(), runs.clone());
-            async move {
-                turns
-                    .run("4500001234", || async move {
-                        let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
-                        held.await.ok();
-                        Ok::<_, ()>(n)
-                    })
-                    .await
-            }
-        });
-        until("the first run", || runs.load(Ordering::SeqCst) == 1).await;
-        let mut waiting = Vec::new();
-        for _ in 0..3 {
-            let (turns, runs) = (turns.clone(), runs.clone());
-            waiting.push(tokio::spawn(async move {
-                turns
-                    .run("4500001234", || async move {
-                        Ok::<_, ()>(runs.fetch_add(1, Ordering::SeqCst) + 1)
-                    })
-                    .await
-            }));
-        }
-        until("three waiting", || turns.waiting("4500001234") == 4).await;
-        release.send(()).ok();
+        let caller = move || {
+            turns.run("4500001234", move || async move {
+                Ok::<_, ()>(runs.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+        };
+        let (first, waiters, ()) = tokio::join!(
+            turns.run("4500001234", move || async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                held.await.ok();
+                Ok::<_, ()>(n)
+            }),
+            async {
+                until("the first run", || runs.load(Ordering::SeqCst) == 1).await;
+                tokio::join!(caller(), caller(), caller())
+            },
+            async {
+                until("the first run", || runs.load(Ordering::SeqCst) == 1).await;
+                until("three waiting", || turns.waiting("4500001234") == 4).await;
+                release.send(()).ok();
+            },
+        );
         assert_eq!(
-            first.await.ok(),
-            Some(Ok(Turn {
+            first,
+            Ok(Turn {
                 outcome: 1,
                 shared: false
-            }))
+            })
         );
-        let mut answers = Vec::new();
-        for caller in waiting {
-            answers.push(caller.await.ok().and_then(Result::ok).map(|t| t.outcome));
-        }
+        let answers = [waiters.0, waiters.1, waiters.2].map(|w| w.map(|t| (t.outcome, t.shared)));
         // The first waiter ran once more (its document came after the first run started);
         // the other two took that run's outcome.
-        assert_eq!(answers, [Some(2), Some(2), Some(2)]);
+        assert_eq!(answers, [Ok((2, false)), Ok((2, true)), Ok((2, true))]);
         assert_eq!(runs.load(Ordering::SeqCst), 2);
         assert_eq!(turns.busy(), 0, "an idle order's queue is dropped");
     }
@@ -215,42 +211,37 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_run_is_not_shared() {
-        let turns = Arc::new(Turns::<u8>::default());
+        let turns = &Turns::<u8>::default();
         let (release, held) = tokio::sync::oneshot::channel::<()>();
-        let started = Arc::new(AtomicUsize::new(0));
-        let first = tokio::spawn({
-            let (turns, started) = (turns.clone(), started.clone());
-            async move {
-                turns
-                    .run("A", || async move {
-                        started.fetch_add(1, Ordering::SeqCst);
-                        held.await.ok();
-                        Ok::<_, &str>(1)
-                    })
-                    .await
-            }
-        });
-        until("the first run", || started.load(Ordering::SeqCst) == 1).await;
-        let failing = tokio::spawn({
-            let turns = turns.clone();
-            async move { turns.run("A", || async { Err::<u8, _>("down") }).await }
-        });
-        until("one waiting", || turns.waiting("A") == 2).await;
-        let after = tokio::spawn({
-            let turns = turns.clone();
-            async move { turns.run("A", || async { Ok::<_, &str>(3) }).await }
-        });
-        until("two waiting", || turns.waiting("A") == 3).await;
-        release.send(()).ok();
-        assert!(first.await.is_ok_and(|r| r.is_ok()));
-        assert_eq!(failing.await.ok(), Some(Err("down")));
+        let started = &AtomicUsize::new(0);
+        let (first, (failing, after), ()) = tokio::join!(
+            turns.run("A", move || async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                held.await.ok();
+                Ok::<_, &str>(1)
+            }),
+            async {
+                until("the first run", || started.load(Ordering::SeqCst) == 1).await;
+                tokio::join!(turns.run("A", || async { Err::<u8, _>("down") }), async {
+                    until("one waiting", || turns.waiting("A") == 2).await;
+                    turns.run("A", || async { Ok::<_, &str>(3) }).await
+                },)
+            },
+            async {
+                until("the first run", || started.load(Ordering::SeqCst) == 1).await;
+                until("two waiting", || turns.waiting("A") == 3).await;
+                release.send(()).ok();
+            },
+        );
+        assert!(first.is_ok());
+        assert_eq!(failing, Err("down"));
         // The failed run covered nothing: the caller behind it runs on its own.
         assert_eq!(
-            after.await.ok(),
-            Some(Ok(Turn {
+            after,
+            Ok(Turn {
                 outcome: 3,
                 shared: false
-            }))
+            })
         );
     }
 }
