@@ -35,12 +35,15 @@
 //! - [`configured`]: [`check_configured_function`] — the same check for an implemented
 //!   function, configured against both simulators — and
 //!   [`check_missing_configuration_is_named`].
+//! - [`secrets_by_arn`]: [`check_secrets_by_arn_are_read_at_the_first_invocation`], a function
+//!   whose secrets are given by ARN starts without AWS and reads them at its first invocation.
 
 pub mod configured;
 pub mod deployable;
 pub mod emulator;
 pub mod events;
 pub mod process;
+pub mod secrets_by_arn;
 
 pub use configured::{
     REQUIRED_PLATFORM_KEYS, check_configured_function, check_missing_configuration_is_named,
@@ -54,6 +57,7 @@ pub use events::{
     ApiResponse, HttpApiRequest, ResponseShapeError, schedule_event, scheduler_envelope_event,
 };
 pub use process::{FunctionProcess, SpawnError};
+pub use secrets_by_arn::check_secrets_by_arn_are_read_at_the_first_invocation;
 
 #[cfg(test)]
 mod emulator_tests;

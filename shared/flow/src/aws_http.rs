@@ -145,6 +145,50 @@ pub(crate) mod tests {
         }
     }
 
+    /// An HTTP client that counts the requests it sends through `inner`'s connector (and the
+    /// connectors it is asked for).
+    #[derive(Debug)]
+    struct CountingForward {
+        counts: Arc<Counts>,
+        inner: SharedHttpClient,
+    }
+
+    #[derive(Debug)]
+    struct Forwarding {
+        counts: Arc<Counts>,
+        inner: SharedHttpConnector,
+    }
+
+    impl HttpConnector for Forwarding {
+        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+            self.counts.requests.fetch_add(1, Ordering::SeqCst);
+            self.inner.call(request)
+        }
+    }
+
+    impl HttpClient for CountingForward {
+        fn http_connector(
+            &self,
+            settings: &HttpConnectorSettings,
+            components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            self.counts.connectors.fetch_add(1, Ordering::SeqCst);
+            SharedHttpConnector::new(Forwarding {
+                counts: self.counts.clone(),
+                inner: self.inner.http_connector(settings, components),
+            })
+        }
+    }
+
+    /// `inner`, counting every request it sends into `counts`.
+    pub(crate) fn counting(counts: &Arc<Counts>, inner: SharedHttpClient) -> SharedHttpClient {
+        CountingForward {
+            counts: counts.clone(),
+            inner,
+        }
+        .into_shared()
+    }
+
     /// A configuration loaded on `client` (static credentials, no retries).
     pub(crate) async fn config_over(client: SharedHttpClient) -> aws_config::SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())

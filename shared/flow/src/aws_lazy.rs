@@ -7,8 +7,9 @@
 //! Why: nothing calls AWS before a function's first event, but building the SDK before it was
 //! most of what a start still did before the Lambda runtime's first `next` (docs/benchmarks.md,
 //! "Cold start"). What a deployment configures is still judged at start — the bucket, the table
-//! and every other variable ([`crate::Parts::from_source`]) —, and a secret given by its ARN is
-//! still read at start, over the same configuration (loaded then, and not again).
+//! and every other variable ([`crate::Parts::from_source`]) —; a secret given by its ARN is
+//! read at the first invocation ([`crate::platform::PendingParts::build`]), over the same
+//! configuration (loaded then, and not again).
 //! Building the SDK cannot fail: credentials, region and endpoint problems show when a request
 //! is made, as they did before, in that request's error.
 
@@ -303,8 +304,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_start_over_a_loaded_configuration_builds_no_sdk_client_either() {
-        // A configuration loaded before the start (a secret given by its ARN is read over it,
-        // and the stack tests hand one in): the S3 and DynamoDB clients still wait for the
+        // A configuration loaded before the start (the stack tests hand one in): the S3 and DynamoDB clients still wait for the
         // first call. The SDK validates the HTTP client whenever it builds a service client.
         let counts = Arc::new(Counts::default());
         let config: SharedSdkConfig = Arc::new(Deferred::ready(

@@ -1,6 +1,8 @@
-//! The platform a use case runs on: storage, clients, secrets — built once at start, except
-//! the AWS SDK's configuration and clients, which the first storage call that needs them builds
-//! (`crate::aws_lazy`: a start does no more than read and check the configuration).
+//! The platform a use case runs on: storage, clients, secrets — built once per process: at
+//! start, or, when a secret is given by its ARN, at the first invocation
+//! ([`Parts::start_from_env`], [`crate::serve`]). The AWS SDK's configuration and clients are
+//! built by the first call that needs them (`crate::aws_lazy`): a start does no more than read
+//! and check the configuration, and asks AWS nothing.
 //!
 //! # Configuration
 //! | Key | Meaning |
@@ -20,10 +22,14 @@
 //! ¹ A secret: give either the value (local runs) or its ARN variable — `XECM_PASSWORD_SECRET_ARN`,
 //! `TG_CLIENT_SECRET_ARN`, `TG_WEBHOOK_SECRET_ARN`, `XECM_PUSH_SECRET_ARN` —, the ARN of an AWS
 //! Secrets Manager secret whose `SecretString` is the value (deployments). Values are never
-//! logged; a bad configuration fails at start with every problem listed. Secrets given by ARN
-//! are read at start, all at once (so a wrong or forbidden ARN stops the start, named): that
-//! loads the AWS configuration there; without them a start makes no AWS call and builds no
-//! AWS client.
+//! logged; a configuration that is wrong in a way the function can see without the network
+//! fails at start with every problem listed. Secrets given by ARN are **not** read at start —
+//! that would put Secrets Manager, over TLS, between a cold start and the Lambda runtime's first
+//! `next`: the start checks every other variable (the parts are built once, and dropped, with
+//! a placeholder standing in for each such secret) and the first invocation reads them, all at
+//! once, and builds the parts over them ([`PendingParts::build`]), once per process. A secret
+//! that cannot be read (missing, refused) fails that invocation, named by its ARN variable, and
+//! the next invocation reads again (`crate::serve`).
 //!
 //! The AWS parts (S3, DynamoDB, Secrets Manager) are the `aws` feature, on by default and in
 //! every function's Lambda build; `gridlink-local` builds without it (docs/deploy.md, "The
@@ -115,6 +121,79 @@ impl std::fmt::Debug for Parts {
             .field("blobs", &self.blobs)
             .field("ledger", &self.ledger)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a function's start left of its parts ([`Parts::start_from_env`]).
+#[derive(Debug)]
+pub enum Start {
+    /// Built: every secret was given as a value (or there is none to read).
+    Built(Box<Parts>),
+    /// Checked, not built: a secret is given by its ARN, and is read — with the parts built
+    /// over it — by [`PendingParts::build`], at the first invocation.
+    AtFirstUse(PendingParts),
+}
+
+/// Parts whose configuration was checked at start but which wait for their secrets, given by
+/// ARN, to be read from Secrets Manager ([`PendingParts::build`]).
+#[cfg(feature = "aws")]
+pub struct PendingParts {
+    /// The configuration, with the ARN variables (no secret values).
+    source: ConfigSource,
+    on_lambda: bool,
+    aws: SharedAwsConfig,
+    clock: SharedClock,
+    ledger_clock: SharedClock,
+}
+
+/// Built without the `aws` feature, a secret given by its ARN is refused at start: there are
+/// never pending parts.
+#[cfg(not(feature = "aws"))]
+#[derive(Debug)]
+pub struct PendingParts {
+    never: AwsConfig,
+}
+
+#[cfg(feature = "aws")]
+impl std::fmt::Debug for PendingParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `ConfigSource`'s `Debug` shows keys only.
+        f.debug_struct("PendingParts")
+            .field("source", &self.source)
+            .field("on_lambda", &self.on_lambda)
+            .field("aws", &self.aws)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingParts {
+    /// Reads every secret given by its ARN from Secrets Manager, all at once, and builds the
+    /// parts over them. Nothing is kept from a failed build: calling it again reads again.
+    ///
+    /// # Errors
+    /// Every secret that cannot be read, each named by its ARN variable (never a value); a
+    /// configuration problem only a secret's value shows.
+    #[cfg(feature = "aws")]
+    pub async fn build(&self) -> Result<Parts, PlatformError> {
+        let resolved = resolve_secret_arns(self.source.clone(), self.aws.value().await).await?;
+        Parts::build_over(
+            &resolved,
+            self.on_lambda,
+            Some(self.aws.clone()),
+            self.clock.clone(),
+            self.ledger_clock.clone(),
+        )
+        .await
+    }
+
+    /// There are never pending parts without the `aws` feature.
+    #[cfg(not(feature = "aws"))]
+    #[expect(
+        clippy::unused_async,
+        reason = "the `aws` build's signature; there is nothing to await"
+    )]
+    pub async fn build(&self) -> Result<Parts, PlatformError> {
+        match self.never {}
     }
 }
 
@@ -306,9 +385,26 @@ impl Platform {
 }
 
 impl Parts {
-    /// Builds storage, clients and secrets from the process environment; a secret given by its
-    /// ARN variable ([`secret_arn_key`]) is read from AWS Secrets Manager.
+    /// Builds storage, clients and secrets from the process environment now; a secret given
+    /// by its ARN variable ([`secret_arn_key`]) is read from AWS Secrets Manager now too. A
+    /// function's start uses [`Parts::start_from_env`] instead, which leaves that read to the
+    /// first invocation.
     pub async fn from_env() -> Result<Self, PlatformError> {
+        match Self::start_from_env().await? {
+            Start::Built(parts) => Ok(*parts),
+            Start::AtFirstUse(pending) => pending.build().await,
+        }
+    }
+
+    /// What a function's start does with the process environment (see the module docs):
+    /// every variable is read and checked; with every secret given as a value the parts are
+    /// built ([`Start::Built`]); with a secret given by its ARN variable nothing is built and
+    /// nothing is asked of AWS ([`Start::AtFirstUse`]): the secrets are read, and the parts
+    /// built, by [`PendingParts::build`] at the first invocation.
+    ///
+    /// # Errors
+    /// Every configuration problem that can be found without the network, at once.
+    pub async fn start_from_env() -> Result<Start, PlatformError> {
         let source = ConfigSource::from_env();
         let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
         // AWS storage is the default on Lambda; `GRIDLINK_STORAGE=local` there needs no AWS
@@ -319,17 +415,11 @@ impl Parts {
             || source_has_secret_arns(&source);
         #[cfg(feature = "aws")]
         {
-            // Loaded at the first AWS request (`crate::aws_lazy`), or here if a secret is
-            // given by its ARN: a wrong one stops the start, named.
+            // Loaded at the first AWS request (`crate::aws_lazy`): at the first storage call,
+            // or at the first invocation if a secret is given by its ARN.
             let aws = needs_aws.then(crate::aws_lazy::sdk_config_from_env);
-            let resolved = match &aws {
-                Some(config) if source_has_secret_arns(&source) => {
-                    resolve_secret_arns(source, config.value().await).await?
-                }
-                _ => source,
-            };
             let system: SharedClock = Arc::new(SystemClock);
-            Self::build_over(&resolved, on_lambda, aws, system.clone(), system).await
+            Self::start_over(source, on_lambda, aws, system.clone(), system).await
         }
         #[cfg(not(feature = "aws"))]
         {
@@ -340,8 +430,65 @@ impl Parts {
                     "GRIDLINK_STORAGE"
                 }));
             }
-            Self::from_source(&source, on_lambda, None).await
+            Ok(Start::Built(Box::new(
+                Self::from_source(&source, on_lambda, None).await?,
+            )))
         }
+    }
+
+    /// [`Parts::start_from_env`] over `source` and an SDK configuration loaded at its first use
+    /// (`None`: no AWS configuration, so a secret given by its ARN is refused).
+    ///
+    /// With a secret given by its ARN, every variable is still checked here: the parts are
+    /// built once over `source` with each such secret standing in by a placeholder — storage
+    /// and clients are built without I/O (`crate::aws_lazy`, `gridlink_core::tls`) — and that
+    /// build is dropped; [`PendingParts::build`] builds them over the secrets read.
+    #[cfg(feature = "aws")]
+    pub(crate) async fn start_over(
+        source: ConfigSource,
+        on_lambda: bool,
+        aws: Option<SharedAwsConfig>,
+        clock: SharedClock,
+        ledger_clock: SharedClock,
+    ) -> Result<Start, PlatformError> {
+        let by_arn: Vec<&str> = SECRET_KEYS
+            .into_iter()
+            .filter(|key| source.get(&secret_arn_key(key)).is_some())
+            .collect();
+        if by_arn.is_empty() {
+            return Ok(Start::Built(Box::new(
+                Self::build_over(&source, on_lambda, aws, clock, ledger_clock).await?,
+            )));
+        }
+        let Some(aws) = aws else {
+            return Err(PlatformError::Config(ConfigError {
+                problems: by_arn
+                    .iter()
+                    .map(|key| ConfigProblem {
+                        key: secret_arn_key(key),
+                        problem: "a secret given by its ARN needs an AWS configuration".into(),
+                    })
+                    .collect(),
+            }));
+        };
+        let checked = by_arn.iter().fold(source.clone(), |checked, key| {
+            checked.with(*key, "(read from Secrets Manager at the first invocation)")
+        });
+        Self::build_over(
+            &checked,
+            on_lambda,
+            Some(aws.clone()),
+            clock.clone(),
+            ledger_clock.clone(),
+        )
+        .await?;
+        Ok(Start::AtFirstUse(PendingParts {
+            source,
+            on_lambda,
+            aws,
+            clock,
+            ledger_clock,
+        }))
     }
 
     /// Builds storage, clients and secrets from configuration values (secrets already
@@ -633,8 +780,8 @@ pub fn secret_arn_key(key: &str) -> String {
 }
 
 /// Replaces every secret's ARN variable ([`secret_arn_key`]) by the secret itself, read from
-/// Secrets Manager — all at once, not one after another: they stand between a cold start and
-/// the function's first invocation.
+/// Secrets Manager — all at once, not one after another: they stand before the work of a
+/// function's first invocation ([`PendingParts::build`]).
 ///
 /// # Errors
 /// Every secret that cannot be read, each named by its ARN variable.
