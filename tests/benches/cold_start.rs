@@ -14,11 +14,14 @@
 //! how many starts of each; the starts are interleaved, one of each binary per round, so a
 //! change in the machine's load touches every binary alike.
 //!
-//! Each function starts twice per round: with local storage (files + SQLite in a temporary
-//! directory) and with the AWS storage a deployment uses (`GRIDLINK_STORAGE=aws`, static
+//! Each function starts three times per round: with local storage (files + SQLite in a
+//! temporary directory); with the AWS storage a deployment uses (`GRIDLINK_STORAGE=aws`, static
 //! credentials, an endpoint on a closed loopback port: nothing may be called before the first
-//! event, so nothing answers). Both use plain-HTTP simulator URLs; HTTPS needs no work before
-//! the first handshake either (`gridlink_core::tls`).
+//! event, so nothing answers); and as `infra/template.yaml` deploys it, the same AWS storage
+//! with its secrets given by ARN (`*_SECRET_ARN`, read at the first invocation: a start that
+//! read them would fail on the closed endpoint, and the bench with it). All use plain-HTTP
+//! simulator URLs; HTTPS needs no work before the first handshake either
+//! (`gridlink_core::tls`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -42,33 +45,67 @@ struct Candidate {
     samples: Vec<Duration>,
 }
 
-fn function_env(data_dir: &Path, aws: bool) -> Vec<(String, String)> {
+/// How a function is configured for one start.
+#[derive(Clone, Copy)]
+enum Setup {
+    /// Files + SQLite, secrets as values.
+    Local,
+    /// S3 + DynamoDB, secrets as values.
+    Aws,
+    /// S3 + DynamoDB, secrets given by ARN (as deployed).
+    AwsSecretArns,
+}
+
+impl Setup {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Aws => "aws",
+            Self::AwsSecretArns => "aws, secrets by ARN",
+        }
+    }
+}
+
+const SECRETS: [(&str, &str); 4] = [
+    ("XECM_PASSWORD", "XECM_PASSWORD_SECRET_ARN"),
+    ("TG_CLIENT_SECRET", "TG_CLIENT_SECRET_ARN"),
+    ("TG_WEBHOOK_SECRET", "TG_WEBHOOK_SECRET_ARN"),
+    ("XECM_PUSH_SECRET", "XECM_PUSH_SECRET_ARN"),
+];
+
+fn function_env(data_dir: &Path, setup: Setup) -> Vec<(String, String)> {
     let mut env = vec![
         ("XECM_BASE_URL", "http://127.0.0.1:9/otcs/cs.exe".to_owned()),
         ("XECM_USERNAME", "otadmin".to_owned()),
-        ("XECM_PASSWORD", "bench".to_owned()),
         ("TG_BASE_URL", "http://127.0.0.1:9".to_owned()),
         ("TG_TENANT_ID", "buyerco".to_owned()),
         ("TG_CLIENT_ID", "gridlink-bench".to_owned()),
-        ("TG_CLIENT_SECRET", "bench".to_owned()),
-        ("TG_WEBHOOK_SECRET", "bench".to_owned()),
-        ("XECM_PUSH_SECRET", "bench".to_owned()),
         ("GRIDLINK_METRICS", "off".to_owned()),
     ];
-    if aws {
-        env.extend([
+    for (key, arn_key) in SECRETS {
+        env.push(match setup {
+            Setup::AwsSecretArns => (
+                arn_key,
+                format!(
+                    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gridlink/{key}-AbCdEf"
+                ),
+            ),
+            Setup::Local | Setup::Aws => (key, "bench".to_owned()),
+        });
+    }
+    match setup {
+        Setup::Aws | Setup::AwsSecretArns => env.extend([
             ("GRIDLINK_STORAGE", "aws".to_owned()),
             ("GRIDLINK_BUCKET", "gridlink-bench".to_owned()),
             ("GRIDLINK_TABLE", "gridlink-bench".to_owned()),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_owned()),
             ("AWS_ACCESS_KEY_ID", "AKIDBENCH".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "bench".to_owned()),
-        ]);
-    } else {
-        env.extend([
+        ]),
+        Setup::Local => env.extend([
             ("GRIDLINK_STORAGE", "local".to_owned()),
             ("GRIDLINK_DATA_DIR", data_dir.display().to_string()),
-        ]);
+        ]),
     }
     env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
@@ -102,11 +139,11 @@ async fn main() {
         samples: Vec::new(),
     }];
     for function in FUNCTIONS {
-        for aws in [false, true] {
+        for setup in [Setup::Local, Setup::Aws, Setup::AwsSecretArns] {
             candidates.push(Candidate {
-                label: format!("{function} ({})", if aws { "aws" } else { "local" }),
+                label: format!("{function} ({})", setup.label()),
                 bin: dir.join(function),
-                env: function_env(&data.path().join(function), aws),
+                env: function_env(&data.path().join(function), setup),
                 samples: Vec::new(),
             });
         }

@@ -9,7 +9,7 @@
 //! - a write under every other function's prefix, beside its own, or anywhere else is refused
 //!   (HTTP 403), and so is a delete;
 //! - every ledger operation succeeds if it uses the ledger, and none is allowed if it does not;
-//! - it can read exactly the secrets it reads at start.
+//! - it can read exactly the secrets it reads (at its first invocation).
 //!
 //! `a_role_allowed_nothing_is_refused_everything` first proves the server refuses at all, so
 //! none of this passes on a moto that checks nothing.
@@ -376,9 +376,10 @@ async fn a_policy_iam_would_refuse_is_refused() {
     assert!(refused.is_err(), "{refused:?}");
 }
 
-/// The platform's start-up read of secrets (`resolve_secret_arns`, all four at once) under a
-/// function's role: its own secrets resolve to their values; another function's secret is
-/// refused and named by its ARN variable, so nothing starts half-configured.
+/// The platform's read of secrets (`resolve_secret_arns`, all four at once, at the first
+/// invocation) under a function's role: its own secrets resolve to their values; another
+/// function's secret is refused and named by its ARN variable, so no function is built
+/// half-configured.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_platform_reads_its_secrets_at_start_under_its_role_and_names_a_refused_one() {
     let spec = FUNCTIONS

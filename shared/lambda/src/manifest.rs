@@ -5,9 +5,9 @@
 //!
 //! Besides routes and schedules, each [`FunctionSpec`] says what its role may touch: the blob
 //! key prefixes its code writes and reads ([`FunctionSpec::blob_prefixes`]), whether it uses the
-//! ledger, and which secrets it reads at start. The template grants exactly that, and a
-//! function not [`implemented`](FunctionSpec::implemented) yet gets no storage, no secrets and
-//! only disabled schedules.
+//! ledger, and which secrets it reads (at its first invocation). The template grants exactly
+//! that, and a function not [`implemented`](FunctionSpec::implemented) yet gets no storage, no
+//! secrets and only disabled schedules.
 
 /// An HTTP API route (API Gateway HTTP API, payload format 2.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,8 +92,9 @@ pub struct FunctionSpec {
     pub blob_prefixes: &'static [&'static str],
     /// Whether the function reads and writes the ledger (the DynamoDB table).
     pub uses_ledger: bool,
-    /// The secrets the function reads at start, by configuration key (`TG_WEBHOOK_SECRET`):
-    /// the template sets `<KEY>_SECRET_ARN` for exactly these, and its role may read only them.
+    /// The secrets the function reads (at its first invocation), by configuration key
+    /// (`TG_WEBHOOK_SECRET`): the template sets `<KEY>_SECRET_ARN` for exactly these, and its
+    /// role may read only them.
     pub secrets: &'static [&'static str],
 }
 
