@@ -18,8 +18,8 @@ use crate::read::{SegmentIndex, check_document, read_document};
 use crate::syntax::{Delimiters, Syntax};
 use crate::token::Segment;
 use crate::walk::{
-    Event, Step, TransactionUnit, Walker, indexed_length_warnings, length_warnings,
-    message_version_warning,
+    Event, Step, TransactionUnit, Walker, indexed_length_warnings, indexed_message_version_warning,
+    length_warnings, message_version_warning,
 };
 
 pub use crate::walk::Limits;
@@ -117,11 +117,12 @@ impl<'a> Transaction<'a> {
         CHECK_INDEX.with_borrow_mut(|index| {
             index.clear();
             for (i, segment) in segments.iter().enumerate() {
+                // X12 composites are rare: their components are split when asked.
+                let indexed = index.push(segment, self.unit.syntax == Syntax::Edifact);
                 if i == 0 && self.unit.syntax == Syntax::Edifact {
-                    warnings.extend(message_version_warning(segment));
+                    warnings.extend(indexed_message_version_warning(segment, indexed));
                 }
-                let bounds = index.push(segment);
-                indexed_length_warnings(self.unit.syntax, segment, bounds, &mut warnings);
+                indexed_length_warnings(self.unit.syntax, segment, indexed, &mut warnings);
             }
             if !self.unit.overflowed {
                 let (syntax, header) = (self.unit.syntax, &self.unit.header);

@@ -235,23 +235,167 @@ impl<'a> Segment<'a> {
         }
     }
 
-    /// Appends the bounds (`start..end` in the segment's bytes, for [`Segment::element_at`]) of
-    /// every element, in order: exactly what [`Segment::elements`] yields, found in one pass
-    /// that tests eight bytes at a time when the segment holds no release character.
-    pub(crate) fn element_bounds(&self, out: &mut Vec<(u32, u32)>) {
+    /// Appends the elements of the segment to `elements` and the components of its composite
+    /// elements to `components` (see [`Indexed`]): exactly what [`Segment::elements`] and
+    /// [`Element::component`] give, found in one pass over the segment's bytes that tests eight
+    /// bytes at a time for both separators when the segment holds no release character.
+    pub(crate) fn index_into(&self, elements: &mut Vec<Entry>, components: &mut Vec<(u32, u32)>) {
         if self.tag_len >= self.raw.len() {
             return;
         }
         let start = self.tag_len + 1;
-        if self.split.release.is_none() {
-            separators(self.raw, start, self.split.element, out);
+        let raw = self.raw;
+        let Ok(len) = u32::try_from(raw.len()) else {
+            self.index_released(start, elements, components);
+            return;
+        };
+        if self.split.release.is_some() {
+            self.index_released(start, elements, components);
             return;
         }
+        let (element, component) = (self.split.element, self.split.component);
+        // Offsets fit in u32 (checked above).
+        let mut cut = Cut {
+            element: narrow(start),
+            component: narrow(start),
+            first: narrow(components.len()),
+        };
+        let (spread_e, spread_c) = (ONES * u64::from(element), ONES * u64::from(component));
+        let mut at = narrow(start);
+        let mut words = raw[start..].chunks_exact(8);
+        for chunk in words.by_ref() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            let ends = exact_zero_bytes(word ^ spread_e);
+            let mut hits = ends | exact_zero_bytes(word ^ spread_c);
+            while hits != 0 {
+                let bit = hits & hits.wrapping_neg();
+                let k = at + bit.trailing_zeros() / 8;
+                if ends & bit != 0 {
+                    cut.element(k, elements, components);
+                } else {
+                    cut.component(k, components);
+                }
+                hits &= hits - 1;
+            }
+            at += 8;
+        }
+        for &b in words.remainder() {
+            if b == element {
+                cut.element(at, elements, components);
+            } else if b == component {
+                cut.component(at, components);
+            }
+            at += 1;
+        }
+        cut.element(len, elements, components);
+    }
+
+    /// Like [`Segment::index_into`], but the components of a segment without a release
+    /// character are not recorded: [`Segment::indexed_part`] splits one when asked (for X12,
+    /// whose composites are rare). One pass over the element separators, eight bytes at a time.
+    #[inline(never)]
+    pub(crate) fn index_elements(
+        &self,
+        elements: &mut Vec<Entry>,
+        components: &mut Vec<(u32, u32)>,
+    ) {
+        if self.tag_len >= self.raw.len() {
+            return;
+        }
+        let raw = self.raw;
+        let Ok(len) = u32::try_from(raw.len()) else {
+            self.index_into(elements, components);
+            return;
+        };
+        if self.split.release.is_some() {
+            self.index_into(elements, components);
+            return;
+        }
+        let start = self.tag_len + 1;
+        let separator = self.split.element;
+        let spread = ONES * u64::from(separator);
+        // Offsets fit in u32 (checked above).
+        let mut from = narrow(start);
+        let mut at = from;
+        let mut push = |start: u32, end: u32| {
+            elements.push(Entry {
+                start,
+                end,
+                first: 0,
+                count: UNSPLIT,
+            });
+        };
+        let mut words = raw[start..].chunks_exact(8);
+        for chunk in words.by_ref() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let mut hits = exact_zero_bytes(u64::from_le_bytes(word) ^ spread);
+            while hits != 0 {
+                let k = at + hits.trailing_zeros() / 8;
+                push(from, k);
+                from = k + 1;
+                hits &= hits - 1;
+            }
+            at += 8;
+        }
+        for &b in words.remainder() {
+            if b == separator {
+                push(from, at);
+                from = at + 1;
+            }
+            at += 1;
+        }
+        push(from, len);
+    }
+
+    /// Component `k` of element `n` (the whole element for `k` = 0) from the segment's index:
+    /// what `element(n).component(k)` gives (`element(n)` for 0).
+    #[inline]
+    pub(crate) fn indexed_part(&self, index: Indexed<'_>, n: usize, k: usize) -> Element<'a> {
+        match index.part(n, k) {
+            Some((start, end)) => self.element_at(start as usize, end as usize),
+            None => self.unsplit_part(index.element(n), k),
+        }
+    }
+
+    /// Component `k` of the element at `start..end`, split now (see [`Segment::indexed_part`]).
+    #[cold]
+    #[inline(never)]
+    fn unsplit_part(&self, (start, end): (u32, u32), k: usize) -> Element<'a> {
+        self.element_at(start as usize, end as usize).component(k)
+    }
+
+    /// [`Segment::index_into`] for a segment that holds a release character: through the
+    /// element and component iterators.
+    fn index_released(
+        &self,
+        start: usize,
+        elements: &mut Vec<Entry>,
+        components: &mut Vec<(u32, u32)>,
+    ) {
+        let separator = self.split.component;
         let mut from = start;
         for element in self.elements() {
             let end = from + element.raw().len();
-            out.push(bound(from, end));
-            from = end + 1;
+            let first = components.len();
+            if element.raw().contains(&separator) {
+                let mut at = from;
+                for part in element.components() {
+                    let to = at + part.raw().len();
+                    components.push(bound(at, to));
+                    at = to + 1;
+                }
+            }
+            let (start, end) = bound(from, end);
+            elements.push(Entry {
+                start,
+                end,
+                first: narrow(first),
+                count: narrow(components.len() - first),
+            });
+            from = end as usize + 1;
         }
     }
 
@@ -310,6 +454,105 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// One element of a segment as [`Segment::index_into`] records it: its bytes (`start..end` of
+/// the segment's, for [`Segment::element_at`]) and where its components are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub start: u32,
+    pub end: u32,
+    /// Its components are `components[first..first + count]`; `count` is 0 when the element
+    /// holds no component separator (its one component is the whole element), [`UNSPLIT`]
+    /// when its components were not recorded ([`Segment::index_elements`]).
+    first: u32,
+    count: u32,
+}
+
+/// The `count` of an [`Entry`] whose components were not recorded.
+const UNSPLIT: u32 = u32::MAX;
+
+/// A segment's elements and components, split once ([`Segment::index_into`]): element `n` and
+/// component `k` of it in O(1), as `start..end` of the segment's bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Indexed<'i> {
+    pub elements: &'i [Entry],
+    /// The components of every element indexed with it (the entries hold absolute indices).
+    pub components: &'i [(u32, u32)],
+}
+
+impl Indexed<'_> {
+    /// The number of elements (trailing empty ones included).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.elements.len()
+    }
+
+    /// The bytes of element `n` (1-based); `(0, 0)`, empty, when the segment is shorter.
+    #[inline]
+    pub fn element(&self, n: usize) -> (u32, u32) {
+        match n.checked_sub(1).and_then(|i| self.elements.get(i)) {
+            Some(entry) => (entry.start, entry.end),
+            None => (0, 0),
+        }
+    }
+
+    /// The bytes of component `k` (1-based) of element `n`, or of the whole element when `k`
+    /// is 0: what `element(n).component(k)` gives (`element(n)` for 0). `(0, 0)` when absent.
+    /// `None` for a component of an element whose components were not recorded
+    /// ([`Segment::index_elements`]): see [`Segment::indexed_part`].
+    #[inline]
+    pub fn part(&self, n: usize, k: usize) -> Option<(u32, u32)> {
+        let Some(entry) = n.checked_sub(1).and_then(|i| self.elements.get(i)) else {
+            return Some((0, 0));
+        };
+        if k == 0 || (entry.count == 0 && k == 1) {
+            return Some((entry.start, entry.end));
+        }
+        if entry.count == UNSPLIT {
+            return None;
+        }
+        if k > entry.count as usize {
+            return Some((0, 0));
+        }
+        self.components.get(entry.first as usize + k - 1).copied()
+    }
+}
+
+/// Where [`Segment::index_into`] stands in the segment: the start of the open element and of
+/// its open component, and the first component recorded for the open element.
+struct Cut {
+    element: u32,
+    component: u32,
+    first: u32,
+}
+
+impl Cut {
+    /// An element separator (or the segment's end) at `k`.
+    #[inline]
+    fn element(&mut self, k: u32, elements: &mut Vec<Entry>, components: &mut Vec<(u32, u32)>) {
+        let mut count = 0;
+        if self.component != self.element {
+            components.push((self.component, k));
+            count = narrow(components.len()) - self.first;
+        }
+        elements.push(Entry {
+            start: self.element,
+            end: k,
+            first: self.first,
+            count,
+        });
+        self.element = k + 1;
+        self.component = k + 1;
+        self.first += count;
+    }
+
+    /// A component separator at `k`.
+    #[inline]
+    fn component(&mut self, k: u32, components: &mut Vec<(u32, u32)>) {
+        components.push((self.component, k));
+        self.component = k + 1;
+    }
+}
+
 /// One element (simple or composite), borrowed from the input.
 #[derive(Clone, Copy, Debug)]
 pub struct Element<'a> {
@@ -363,32 +606,6 @@ impl<'a> Element<'a> {
         self.components()
             .nth(k.wrapping_sub(1))
             .unwrap_or(Element::empty(self.delimiters))
-    }
-
-    /// The byte length of component `k` (1-based): what `component(k).raw().len()` gives, from
-    /// one pass that stops at the component's end. `None` when the element may hold a release
-    /// character (ask [`Element::component`]) and for `k` = 0.
-    #[inline]
-    pub(crate) fn component_len(&self, k: usize) -> Option<usize> {
-        if self.delimiters.release.is_some() || k == 0 {
-            return None;
-        }
-        let separator = self.delimiters.component;
-        let (mut seen, mut start) = (0, 0);
-        for (i, &b) in self.raw.iter().enumerate() {
-            if b == separator {
-                seen += 1;
-                if seen == k {
-                    return Some(i - start);
-                }
-                start = i + 1;
-            }
-        }
-        Some(if seen + 1 == k {
-            self.raw.len() - start
-        } else {
-            0
-        })
     }
 
     /// The components of a composite element.
@@ -613,36 +830,12 @@ fn exact_zero_bytes(word: u64) -> u64 {
 /// ([`DEFAULT_MAX_SEGMENT`] by default; spans store their length as `u32` too).
 #[inline]
 fn bound(start: usize, end: usize) -> (u32, u32) {
-    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     (narrow(start), narrow(end))
 }
 
-/// Appends the bounds of the pieces of `raw[start..]` separated by `separator` (no release
-/// character): one pass, eight bytes at a time, every separator of a word taken from its mask.
-fn separators(raw: &[u8], start: usize, separator: u8, out: &mut Vec<(u32, u32)>) {
-    let spread = ONES * u64::from(separator);
-    let mut from = start;
-    let mut at = start;
-    let mut words = raw[start..].chunks_exact(8);
-    for chunk in words.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let mut hits = exact_zero_bytes(u64::from_le_bytes(word) ^ spread);
-        while hits != 0 {
-            let k = at + (hits.trailing_zeros() / 8) as usize;
-            out.push(bound(from, k));
-            from = k + 1;
-            hits &= hits - 1;
-        }
-        at += 8;
-    }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == separator {
-            out.push(bound(from, at + i));
-            from = at + i + 1;
-        }
-    }
-    out.push(bound(from, raw.len()));
+#[inline]
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A segment tag of up to three bytes as one integer (its length and its bytes), so that a tag
@@ -865,7 +1058,7 @@ mod tests {
     use super::{find, find2};
 
     #[test]
-    fn element_bounds_are_the_elements() {
+    fn the_index_holds_the_elements_and_components() {
         use super::Segment;
         use crate::syntax::Delimiters;
         for raw in [
@@ -893,25 +1086,50 @@ mod tests {
                         "{:?}",
                         String::from_utf8_lossy(&raw[..len])
                     );
-                    let mut bounds = Vec::new();
-                    segment.element_bounds(&mut bounds);
-                    let split: Vec<&[u8]> = bounds
+                    // Entries from a segment indexed before: component indices are absolute.
+                    let mut elements = vec![super::Entry::default(); 2];
+                    let mut components = vec![(7, 9); 3];
+                    segment.index_into(&mut elements, &mut components);
+                    let index = super::Indexed {
+                        elements: &elements[2..],
+                        components: &components,
+                    };
+                    let split: Vec<&[u8]> = index
+                        .elements
                         .iter()
-                        .map(|&(a, b)| segment.element_at(a as usize, b as usize).raw())
+                        .map(|e| segment.element_at(e.start as usize, e.end as usize).raw())
                         .collect();
-                    for element in segment.elements() {
+                    let at = |(a, b): (u32, u32)| segment.element_at(a as usize, b as usize).raw();
+                    let (mut lazy, mut none) = (Vec::new(), Vec::new());
+                    segment.index_elements(&mut lazy, &mut none);
+                    let unsplit = super::Indexed {
+                        elements: &lazy,
+                        components: &none,
+                    };
+                    for (i, element) in segment.elements().enumerate() {
                         let pieces: Vec<&[u8]> = element.components().map(|c| c.raw()).collect();
+                        assert_eq!(at(index.element(i + 1)), element.raw());
+                        assert_eq!(segment.indexed_part(index, i + 1, 0).raw(), element.raw());
+                        assert_eq!(at(unsplit.element(i + 1)), element.raw());
                         for k in 0..pieces.len() + 3 {
                             let expected = match k {
                                 0 => &b""[..],
                                 _ => pieces.get(k - 1).copied().unwrap_or_default(),
                             };
                             assert_eq!(element.component(k).raw(), expected, "{k}");
-                        }
-                        for k in 0..pieces.len() + 3 {
-                            if let Some(length) = element.component_len(k) {
-                                assert_eq!(length, element.component(k).raw().len(), "{k}");
+                            if k > 0 {
+                                assert_eq!(segment.indexed_part(index, i + 1, k).raw(), expected);
+                                assert_eq!(segment.indexed_part(unsplit, i + 1, k).raw(), expected);
                             }
+                        }
+                    }
+                    let count = segment.element_count();
+                    assert_eq!(index.len(), count);
+                    assert_eq!(unsplit.len(), count);
+                    for k in 0..3 {
+                        for index in [index, unsplit] {
+                            assert_eq!(segment.indexed_part(index, count + 1, k).raw(), b"");
+                            assert_eq!(segment.indexed_part(index, 0, k).raw(), b"");
                         }
                     }
                     let expected: Vec<&[u8]> = segment.elements().map(|e| e.raw()).collect();

@@ -7,7 +7,7 @@ use crate::error::{EdiError, Level, Position};
 use crate::syntax::Syntax;
 use crate::token::edifact::UNA_LEN;
 use crate::token::edifact::read_una;
-use crate::token::{self, Scanned, Segment};
+use crate::token::{self, Indexed, Scanned, Segment};
 
 use super::{
     Depth, Event, Outcome, Step, Walker, check_control, check_count, field, field_text,
@@ -305,7 +305,23 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
 /// report is built, off the walker's hot path).
 pub(crate) fn message_version_warning(unh: &Segment<'_>) -> Option<EdiError> {
     let identifier = unh.element(2);
-    let part = |k: usize| std::str::from_utf8(identifier.component(k).raw()).unwrap_or_default();
+    version_warning(unh, |k| identifier.component(k).raw())
+}
+
+/// [`message_version_warning`] from the UNH's index (see [`Segment::index_into`]).
+pub(crate) fn indexed_message_version_warning(
+    unh: &Segment<'_>,
+    index: Indexed<'_>,
+) -> Option<EdiError> {
+    version_warning(unh, |k| unh.indexed_part(index, 2, k).raw())
+}
+
+/// The warning for `unh`, given the components of its S009 (1-based).
+fn version_warning<'a>(
+    unh: &Segment<'_>,
+    component: impl Fn(usize) -> &'a [u8],
+) -> Option<EdiError> {
+    let part = |k: usize| std::str::from_utf8(component(k)).unwrap_or_default();
     if part(1).is_empty() || is_known_message_version(part(2), part(3), part(4)) {
         return None;
     }

@@ -7,7 +7,7 @@ use crate::charset::{Repertoire, first_forbidden};
 use crate::dictionary::{LARGE_ELEMENT, MaxLength, edifact_max_lengths, x12_max_lengths};
 use crate::error::EdiError;
 use crate::syntax::Syntax;
-use crate::token::{Element, Segment};
+use crate::token::{Element, Indexed, Segment};
 
 /// True for the X12 binary segments, whose data element holds raw bytes.
 pub(super) fn is_binary(syntax: Syntax, tag: &[u8]) -> bool {
@@ -99,13 +99,13 @@ pub(crate) fn length_warnings(syntax: Syntax, segment: &Segment<'_>) -> Vec<EdiE
     found
 }
 
-/// [`length_warnings`] from the segment's element bounds (see
-/// [`Segment::element_bounds`]), already split for the reader: the same warnings in the same
-/// order, appended to `found`.
+/// [`length_warnings`] from the segment's index (see [`Segment::index_into`]), already split
+/// for the reader: the same warnings in the same order, appended to `found`.
+#[inline]
 pub(crate) fn indexed_length_warnings(
     syntax: Syntax,
     segment: &Segment<'_>,
-    bounds: &[(u32, u32)],
+    index: Indexed<'_>,
     found: &mut Vec<EdiError>,
 ) {
     let tag = segment.tag();
@@ -116,47 +116,33 @@ pub(crate) fn indexed_length_warnings(
         Syntax::X12 => x12_max_lengths(tag),
         Syntax::Edifact => edifact_max_lengths(tag),
     };
-    let element = |n: usize| {
-        let (start, end) = bounds[n - 1];
-        segment.element_at(start as usize, end as usize)
-    };
     let mut warned = Vec::new();
     // The maxima are listed in element order, from 1 (a dictionary test says so): each is
     // looked up directly, up to the last element the segment has.
     for limit in limits {
         let n = usize::from(limit.element);
-        let Some(&(start, end)) = bounds.get(n.wrapping_sub(1)) else {
+        if n > index.len() {
             break;
-        };
-        // A component is never longer than its element.
-        if (end - start) as usize <= usize::from(limit.max) {
-            continue;
         }
+        // A part is never shorter in bytes than in characters.
         let k = usize::from(limit.component);
-        // A component measured without building it, when the element has no release character.
-        if k > 0
-            && let Some(length) = element(n).component_len(k)
-            && length <= usize::from(limit.max)
-        {
-            continue;
-        }
-        let part = if k == 0 {
-            element(n)
-        } else {
-            element(n).component(k)
+        let bytes = match index.part(n, k) {
+            Some((start, end)) => (end - start) as usize,
+            None => segment.indexed_part(index, n, k).raw().len(),
         };
-        if part.raw().len() <= usize::from(limit.max) {
+        if bytes <= usize::from(limit.max) {
             continue;
         }
-        let length = characters(part);
+        let length = characters(segment.indexed_part(index, n, k));
         if length > usize::from(limit.max) {
             warned.push(n);
             found.push(too_long(segment, *limit, length));
         }
     }
     if segment.raw().len() > LARGE_ELEMENT {
-        for n in 1..=bounds.len() {
-            let length = element(n).raw().len();
+        for (i, entry) in index.elements.iter().enumerate() {
+            let n = i + 1;
+            let length = (entry.end - entry.start) as usize;
             if length > LARGE_ELEMENT && !warned.contains(&n) {
                 found.push(EdiError::LargeElement {
                     at: segment.position_of(n, None),

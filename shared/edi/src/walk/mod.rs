@@ -11,7 +11,7 @@ mod inspect;
 mod levels;
 mod x12;
 
-pub(crate) use edifact::message_version_warning;
+pub(crate) use edifact::{indexed_message_version_warning, message_version_warning};
 pub(crate) use inspect::{indexed_length_warnings, length_warnings};
 
 use std::borrow::Cow;
