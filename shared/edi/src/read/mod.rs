@@ -349,7 +349,20 @@ impl Fields<'_> {
         if part.is_empty() {
             return false;
         }
-        if segment.text_of(part).is_some() || part.is_text() {
+        segment.text_of(part).is_some() || self.present_slowly(segment, part, n, k)
+    }
+
+    /// [`Fields::present`] for a part not sliced from the transaction's text: decoded.
+    #[cold]
+    #[inline(never)]
+    fn present_slowly(
+        &mut self,
+        segment: &Segment<'_>,
+        part: Element<'_>,
+        n: usize,
+        k: usize,
+    ) -> bool {
+        if part.is_text() {
             true
         } else {
             self.errors.push(EdiError::InvalidCharacter {
@@ -382,6 +395,19 @@ impl Fields<'_> {
         if let Some(text) = segment.text_of(part) {
             return Some(Cow::Borrowed(text));
         }
+        self.decode_slowly(segment, part, n, k)
+    }
+
+    /// [`Fields::decode_code`] for a part not sliced from the transaction's text: decoded.
+    #[cold]
+    #[inline(never)]
+    fn decode_slowly<'s>(
+        &mut self,
+        segment: &Segment<'s>,
+        part: Element<'s>,
+        n: usize,
+        k: usize,
+    ) -> Option<Cow<'s, str>> {
         if let Ok(text) = part.text() {
             Some(text)
         } else {
