@@ -116,6 +116,36 @@ pub(crate) fn indexed_length_warnings(
         Syntax::X12 => x12_max_lengths(tag),
         Syntax::Edifact => edifact_max_lengths(tag),
     };
+    // Nearly every segment: no part longer in bytes than its maximum (a part is never shorter
+    // in bytes than in characters), no very large element.
+    let over = |limit: &MaxLength| {
+        let (n, k) = (usize::from(limit.element), usize::from(limit.component));
+        let bytes = match index.part(n, k) {
+            Some((start, end)) => (end - start) as usize,
+            None => segment.indexed_part(index, n, k).raw().len(),
+        };
+        bytes > usize::from(limit.max)
+    };
+    let within = limits
+        .iter()
+        .take_while(|limit| usize::from(limit.element) <= index.len())
+        .all(|limit| !over(limit));
+    if within && segment.raw().len() <= LARGE_ELEMENT {
+        return;
+    }
+    length_warnings_found(segment, index, limits, found);
+}
+
+/// The warnings of [`indexed_length_warnings`], for a segment with a part longer in bytes than
+/// its maximum or a very large element.
+#[cold]
+#[inline(never)]
+fn length_warnings_found(
+    segment: &Segment<'_>,
+    index: Indexed<'_>,
+    limits: &[MaxLength],
+    found: &mut Vec<EdiError>,
+) {
     let mut warned = Vec::new();
     // The maxima are listed in element order, from 1 (a dictionary test says so): each is
     // looked up directly, up to the last element the segment has.
