@@ -792,7 +792,7 @@ fn find_short(head: &[u8], hit: impl Fn(u64) -> u64, byte: impl Fn(u8) -> bool) 
 
 /// `memchr` for a match that is usually within a few bytes.
 #[inline]
-fn find(hay: &[u8], needle: u8) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: u8) -> Option<usize> {
     let spread = ONES * u64::from(needle);
     let head = &hay[..hay.len().min(SHORT)];
     if let Some(i) = find_short(head, |w| zero_bytes(w ^ spread), |b| b == needle) {

@@ -380,6 +380,7 @@ impl Walker {
                     released,
                 } => {
                     if !released && self.body_segment(data, base, start, end, next) {
+                        self.body_run(data, base);
                         continue;
                     }
                     let mut binary = None;
@@ -503,6 +504,53 @@ impl Walker {
             }
         }
         token::scan(data, rel, self.delimiters, eof, max_segment)
+    }
+
+    /// After a body segment ([`Walker::body_segment`]), the body segments that follow it, each
+    /// found as [`Walker::scan`] finds it — the first terminator, CR and LF skipped before the
+    /// segment — but in one tight loop: while the input ahead holds no release character (below
+    /// `unreleased_through`; X12 has none), and each one taken exactly as
+    /// [`Walker::body_segment`] takes it. Stops, having changed nothing for it, at the first
+    /// segment that is not such a body segment or that only the full scan can find (a release
+    /// character ahead, the end of the window, a segment too long): the general path reads it.
+    #[inline]
+    fn body_run(&mut self, data: &[u8], base: u64) {
+        let max_segment = self.limits.max_segment;
+        let terminator = self.delimiters.segment;
+        let limit = if self.delimiters.release.is_some() {
+            match usize::try_from(self.unreleased_through.saturating_sub(base)) {
+                Ok(limit) => limit.min(data.len()),
+                Err(_) => return,
+            }
+        } else {
+            data.len()
+        };
+        loop {
+            let Some(mut pos) = self
+                .pos
+                .checked_sub(base)
+                .and_then(|rel| usize::try_from(rel).ok())
+            else {
+                return;
+            };
+            while pos < limit && matches!(data[pos], b'\r' | b'\n') {
+                pos += 1;
+            }
+            if pos >= limit {
+                return;
+            }
+            let window_end = limit.min(pos.saturating_add(max_segment).saturating_add(1));
+            let Some(k) = token::find(&data[pos..window_end], terminator) else {
+                return;
+            };
+            let mut end = pos + k;
+            if terminator == b'\n' && end > pos && data[end - 1] == b'\r' {
+                end -= 1;
+            }
+            if !self.body_segment(data, base, pos, end, pos + k + 1) {
+                return;
+            }
+        }
     }
 
     /// The common case without building a [`Segment`]: a body segment of an open transaction
