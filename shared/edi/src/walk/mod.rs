@@ -533,7 +533,8 @@ impl Walker {
             else {
                 return;
             };
-            while pos < limit && matches!(data[pos], b'\r' | b'\n') {
+            let window = &data[..limit];
+            while let Some(b'\r' | b'\n') = window.get(pos) {
                 pos += 1;
             }
             if pos >= limit {
@@ -558,7 +559,11 @@ impl Walker {
     /// release character, in input already found clean, that does not make the transaction too
     /// large. Counts it and keeps its span exactly as [`Walker::push_segment`] would; returns
     /// false, having changed nothing, for any other segment.
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "once per segment, in Walker::body_run's loop; left to itself the compiler calls it"
+    )]
+    #[inline(always)]
     fn body_segment(
         &mut self,
         data: &[u8],
@@ -575,9 +580,17 @@ impl Walker {
             return false;
         };
         let raw = &data[start..end];
-        let head = &raw[..raw.len().min(4)];
-        let Some(tag_len) = head.iter().position(|&b| b == self.delimiters.element) else {
-            return false;
+        // The first element separator, at 2 or 3 (a tag of two or three bytes): anywhere else,
+        // the tag is not valid.
+        let element = self.delimiters.element;
+        let tag_len = match *raw {
+            [t0, t1, sep, ..] if sep == element && t0 != element && t1 != element => 2,
+            [t0, t1, t2, sep, ..]
+                if sep == element && t0 != element && t1 != element && t2 != element =>
+            {
+                3
+            }
+            _ => return false,
         };
         let tag = &raw[..tag_len];
         let envelope = match self.syntax {
