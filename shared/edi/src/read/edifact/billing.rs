@@ -23,10 +23,11 @@ pub(crate) fn read_invoice(
     fields: &mut Fields<'_>,
 ) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
-    let mut parties = Vec::new();
+    // Room for the usual parties and lines: grown once, not from one.
+    let mut parties = Vec::with_capacity(4);
     // Each line with whether a price and a quantity were read for it, and its number for the
     // errors (borrowed: on the validation-only pass the line keeps no copy).
-    let mut lines: Vec<(InvoiceLine, bool, bool, Cow<'_, str>)> = Vec::new();
+    let mut lines: Vec<(InvoiceLine, bool, bool, Cow<'_, str>)> = Vec::with_capacity(8);
     let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
     let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
     let mut in_summary = false;
@@ -165,13 +166,14 @@ pub(crate) fn read_invoice(
         fields.missing_segment(at, "MOA+77");
         return None;
     };
-    let mut kept = Vec::with_capacity(lines.len());
+    // The validation-only pass keeps no line (the invoice is dropped).
+    let mut kept = Vec::with_capacity(if fields.keeps() { lines.len() } else { 0 });
     for (line, priced, quantified, number) in lines {
         if !quantified {
             fields.missing_segment(at, &format!("QTY+47 for line {number}"));
         } else if !priced {
             fields.missing_segment(at, &format!("PRI+AAA for line {number}"));
-        } else {
+        } else if fields.keeps() {
             kept.push(line);
         }
     }

@@ -19,8 +19,9 @@ pub(crate) fn read_purchase_order(
     fields: &mut Fields<'_>,
 ) -> Option<PurchaseOrder> {
     let mut order: Option<PurchaseOrder> = None;
-    let mut parties = Vec::new();
-    let mut lines: Vec<OrderLine> = Vec::new();
+    // Room for the usual parties and lines: grown once, not from one.
+    let mut parties = Vec::with_capacity(4);
+    let mut lines: Vec<OrderLine> = Vec::with_capacity(8);
     let mut currency = None;
     let (mut requested_delivery, mut requested_ship) = (None, None);
     for segment in body {
