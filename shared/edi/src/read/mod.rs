@@ -105,9 +105,10 @@ impl SegmentIndex {
     /// (readers mostly ask for the segments in order).
     #[inline]
     fn find<'i>(&'i self, offset: u64, cursor: &mut usize) -> Option<Indexed<'i>> {
-        let i = match self.offsets.get(*cursor) {
-            Some(&o) if o == offset => *cursor,
-            _ if self.offsets.get(*cursor + 1) == Some(&offset) => *cursor + 1,
+        // Asked for after the last one found (its cache missed): mostly the next one.
+        let i = match self.offsets.get(*cursor + 1) {
+            Some(&o) if o == offset => *cursor + 1,
+            _ if self.offsets.get(*cursor) == Some(&offset) => *cursor,
             _ => self.offsets.binary_search(&offset).ok()?,
         };
         *cursor = i;
