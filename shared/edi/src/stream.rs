@@ -33,6 +33,11 @@ thread_local! {
     static CHECK_INDEX: RefCell<SegmentIndex> = RefCell::new(SegmentIndex::default());
 }
 
+/// The largest transaction (bytes from its first segment to the end of its last) that
+/// [`Transaction::check`] indexes whole: its elements and components take up to 16 bytes per
+/// byte of a segment made of separators. A larger one is read segment by segment.
+const WHOLE_INDEX_MAX: u64 = 1 << 20;
+
 /// One piece of an EDI file.
 #[derive(Debug)]
 pub enum Item<'a> {
@@ -114,6 +119,21 @@ impl<'a> Transaction<'a> {
         let mut warnings = Vec::new();
         let mut segments: Vec<Segment<'a>> = Vec::new();
         self.unit.segments_into(self.data, self.base, &mut segments);
+        let (syntax, header) = (self.unit.syntax, &self.unit.header);
+        if self.unit.byte_len() > WHOLE_INDEX_MAX {
+            // Segment by segment: the index of one segment at a time.
+            for (i, segment) in segments.iter().enumerate() {
+                if i == 0 && syntax == Syntax::Edifact {
+                    warnings.extend(message_version_warning(segment));
+                }
+                warnings.extend(length_warnings(syntax, segment));
+            }
+            if !self.unit.overflowed {
+                check_document(syntax, header, &segments, None, &mut errors);
+            }
+            errors.append(&mut warnings);
+            return errors;
+        }
         CHECK_INDEX.with_borrow_mut(|index| {
             index.clear();
             for (i, segment) in segments.iter().enumerate() {
@@ -125,8 +145,7 @@ impl<'a> Transaction<'a> {
                 indexed_length_warnings(self.unit.syntax, segment, indexed, &mut warnings);
             }
             if !self.unit.overflowed {
-                let (syntax, header) = (self.unit.syntax, &self.unit.header);
-                check_document(syntax, header, &segments, index, &mut errors);
+                check_document(syntax, header, &segments, Some(index), &mut errors);
             }
             index.release_if_large();
         });

@@ -108,3 +108,27 @@ fn check_agrees_with_the_full_read_on_mutated_inputs() {
     }
     assert!(cases > 10_000, "only {cases} mutated inputs");
 }
+
+/// A transaction too large to be indexed whole (over 1 MiB) is checked segment by segment: the
+/// same errors and warnings (very large elements among them).
+#[test]
+fn check_agrees_with_the_full_read_on_a_transaction_too_large_to_index_whole() {
+    let (_, batch) = samples().pop().expect("the INVOIC batch");
+    let bgm = batch
+        .windows(4)
+        .position(|w| w == b"BGM+")
+        .expect("an INVOIC has a BGM");
+    let after = bgm
+        + batch[bgm..]
+            .iter()
+            .position(|&b| b == b'\'')
+            .expect("a terminator")
+        + 1;
+    let mut large = batch[..after].to_vec();
+    for i in 0..300 {
+        large.extend(format!("FTX+AAI+++{}:{}'", "X".repeat(3900 + i), "Y".repeat(i)).bytes());
+    }
+    large.extend_from_slice(&batch[after..]);
+    assert!(large.len() > 1 << 20);
+    check_agrees_with_full_read(&large);
+}

@@ -34,17 +34,17 @@ pub(crate) fn read_document(
 /// it returns is only fit to be dropped.
 ///
 /// `index` holds the elements of `segments` (split once for the reader and the length
-/// warnings alike).
+/// warnings alike); without it, each segment is split when the reader comes to it.
 pub(crate) fn check_document(
     syntax: Syntax,
     header: &TransactionHeader,
     segments: &[Segment<'_>],
-    index: &SegmentIndex,
+    index: Option<&SegmentIndex>,
     errors: &mut Vec<EdiError>,
 ) {
     let mut fields = Fields::new(errors);
     fields.keep = false;
-    fields.shared = Some(index);
+    fields.shared = index;
     read(syntax, header, segments, fields);
 }
 

@@ -97,6 +97,17 @@ impl TransactionUnit {
         }
     }
 
+    /// The bytes from the transaction's first segment to the end of its last (0 without
+    /// segments).
+    pub fn byte_len(&self) -> u64 {
+        match (self.spans.first(), self.spans.last()) {
+            (Some(first), Some(last)) => {
+                (last.offset + u64::from(last.len)).saturating_sub(first.offset)
+            }
+            _ => 0,
+        }
+    }
+
     /// The bytes from the transaction's first segment to the end of its last as text; `None`
     /// when they are not UTF-8.
     fn text<'d>(&self, data: &'d [u8], base: u64) -> Option<&'d str> {
