@@ -388,14 +388,14 @@ impl<'a> Segment<'a> {
                     at = to + 1;
                 }
             }
-            let (start, end) = bound(from, end);
+            let (start, stop) = bound(from, end);
             elements.push(Entry {
                 start,
-                end,
+                end: stop,
                 first: narrow(first),
                 count: narrow(components.len() - first),
             });
-            from = end as usize + 1;
+            from = end + 1;
         }
     }
 
