@@ -63,8 +63,9 @@ impl<T> Deferred<T> {
         self.cell.get_or_init(|| (self.make)()).await
     }
 
-    /// Whether the value has been made.
-    pub fn is_made(&self) -> bool {
+    /// Whether the value has been made (for the tests that hold what a start builds).
+    #[cfg(test)]
+    pub(crate) fn is_made(&self) -> bool {
         self.cell.initialized()
     }
 }
