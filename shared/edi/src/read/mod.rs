@@ -101,17 +101,18 @@ impl SegmentIndex {
         }
     }
 
-    /// The index of the segment at `offset`; `cursor` is where the last one was found
-    /// (readers mostly ask for the segments in order).
+    /// The index of `segment`: the entry its number in the transaction points at (the index
+    /// holds the transaction's segments in order, from its header on), found by its offset
+    /// when that entry is another segment's.
     #[inline]
-    fn find<'i>(&'i self, offset: u64, cursor: &mut usize) -> Option<Indexed<'i>> {
-        // Asked for after the last one found (its cache missed): mostly the next one.
-        let i = match self.offsets.get(*cursor + 1) {
-            Some(&o) if o == offset => *cursor + 1,
-            _ if self.offsets.get(*cursor) == Some(&offset) => *cursor,
-            _ => self.offsets.binary_search(&offset).ok()?,
+    fn of<'i>(&'i self, segment: &Segment<'_>) -> Option<Indexed<'i>> {
+        let offset = segment.offset();
+        let at = (segment.in_message() as usize).wrapping_sub(1);
+        let i = if self.offsets.get(at) == Some(&offset) {
+            at
+        } else {
+            self.offsets.binary_search(&offset).ok()?
         };
-        *cursor = i;
         let (from, to) = (self.first[i] as usize, self.first[i + 1] as usize);
         Some(Indexed {
             elements: self.elements.get(from..to)?,
@@ -191,9 +192,8 @@ fn is_trailer(tag: &[u8]) -> bool {
 pub(crate) struct Fields<'e> {
     pub errors: &'e mut Vec<EdiError>,
     index: ElementIndex,
-    /// The whole transaction split beforehand (validation-only pass), looked up from `cursor`.
+    /// The whole transaction split beforehand (validation-only pass).
     shared: Option<&'e SegmentIndex>,
-    cursor: usize,
     /// The segment last found in `shared`: its offset and index.
     last: Option<(u64, Indexed<'e>)>,
     /// False on the validation-only pass ([`check_document`]): [`Fields::stored`] text is
@@ -234,7 +234,6 @@ impl<'e> Fields<'e> {
             errors,
             index: ElementIndex::default(),
             shared: None,
-            cursor: 0,
             last: None,
             keep: true,
         }
@@ -262,10 +261,7 @@ impl Fields<'_> {
     /// [`Fields::bounds`] of a segment other than the last one found in the shared index.
     #[inline(never)]
     fn look_up(&mut self, segment: &Segment<'_>) -> Indexed<'_> {
-        if let Some(found) = self
-            .shared
-            .and_then(|shared| shared.find(segment.offset(), &mut self.cursor))
-        {
+        if let Some(found) = self.shared.and_then(|shared| shared.of(segment)) {
             self.last = Some((segment.offset(), found));
             return found;
         }
