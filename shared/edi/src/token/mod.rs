@@ -178,6 +178,12 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// True when the segment holds a release character (its elements are split with it).
+    #[inline]
+    pub(crate) fn is_released(&self) -> bool {
+        self.split.release.is_some()
+    }
+
     /// The segment identifier (`BEG`, `N1`, `UNH`).
     #[inline]
     pub fn tag(&self) -> &'a [u8] {

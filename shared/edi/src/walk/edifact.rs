@@ -11,7 +11,7 @@ use crate::token::{self, Indexed, Scanned, Segment};
 
 use super::{
     Depth, Event, Outcome, Step, Walker, check_control, check_count, field, field_text,
-    tag_position,
+    plain_elements, tag_position,
 };
 
 impl Walker {
@@ -257,6 +257,14 @@ fn ung_header(segment: &Segment<'_>) -> GroupHeader {
 }
 
 fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
+    if let Some(header) = plain_unh_header(segment) {
+        return header;
+    }
+    general_unh_header(segment, errors)
+}
+
+/// [`unh_header`] of any UNH, element by element.
+fn general_unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
     let control_number = field(segment, 1, 0);
     // S009 split once: the message type, then version, release, agency and association code.
     let identifier = segment.element(2);
@@ -301,6 +309,43 @@ fn unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionH
     }
 }
 
+/// [`unh_header`] of a UNH without a release character, in UTF-8, with ASCII separators and
+/// a valid control number and message type (the common case): what it gives, split in one pass
+/// ([`plain_elements`]) and without errors. `None` for any other UNH.
+fn plain_unh_header(segment: &Segment<'_>) -> Option<TransactionHeader> {
+    let component = char::from(segment.delimiters().component);
+    if !component.is_ascii() {
+        return None;
+    }
+    let mut elements = plain_elements(segment)?;
+    let control_number = elements.next()?.trim();
+    let identifier = elements.next().unwrap_or_default();
+    let mut parts = identifier.split(component);
+    let set_id = parts.next().unwrap_or_default().trim();
+    if control_number.is_empty() || control_number.len() > 14 || set_id.is_empty() {
+        return None;
+    }
+    let mut version = String::new();
+    for part in parts.take(4) {
+        let part = part.trim();
+        if part.is_empty() {
+            break;
+        }
+        if version.is_empty() {
+            version.reserve(identifier.len());
+        } else {
+            version.push(':');
+        }
+        version.push_str(part);
+    }
+    Some(TransactionHeader {
+        set_id: set_id.to_owned(),
+        control_number: control_number.to_owned(),
+        version: Some(version).filter(|v| !v.is_empty()),
+        offset: segment.offset(),
+    })
+}
+
 /// The warning for a UNH whose S009 names a version gridlink does not know (checked while the
 /// report is built, off the walker's hot path).
 pub(crate) fn message_version_warning(unh: &Segment<'_>) -> Option<EdiError> {
@@ -334,4 +379,44 @@ fn version_warning<'a>(
             .collect::<Vec<_>>()
             .join(":"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{general_unh_header, plain_unh_header};
+    use crate::syntax::Delimiters;
+    use crate::token::Segment;
+
+    /// Where the one-pass UNH reading answers, it gives what the general one gives, without
+    /// errors.
+    #[test]
+    fn the_plain_unh_header_is_the_general_one() {
+        let delimiters = Delimiters::EDIFACT_DEFAULT;
+        let mut answered = 0;
+        for raw in [
+            "UNH+1+INVOIC:D:96A:UN:EAN008",
+            "UNH+ 12 + ORDERS : D : 96A ",
+            "UNH+1+INVOIC:D::UN",
+            "UNH+1+INVOIC",
+            "UNH+1+INVOIC:D:96A:UN:EAN008:X:Y+extra",
+            "UNH+123456789012345+INVOIC:D",
+            "UNH++INVOIC:D",
+            "UNH+1+:D",
+            "UNH+1",
+            "UNH",
+            "UNH+1+INV?:OIC:D",
+            "UNH+1+INVOIC:D:96A\u{e9}",
+            "UNH+\u{e9}t\u{e9}+INVOIC:D\u{b}:\u{b}",
+        ] {
+            let segment = Segment::new(raw.as_bytes(), delimiters, 7, 2, 1);
+            let mut errors = Vec::new();
+            let general = general_unh_header(&segment, &mut errors);
+            if let Some(plain) = plain_unh_header(&segment) {
+                answered += 1;
+                assert_eq!(plain, general, "{raw}");
+                assert!(errors.is_empty(), "{raw}");
+            }
+        }
+        assert_eq!(answered, 7);
+    }
 }

@@ -811,6 +811,19 @@ pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> 
     field_text(part).into_owned()
 }
 
+/// The elements of `segment` as text, in order, for a segment without a release character
+/// whose elements are UTF-8 and split with an ASCII separator (the common case): element `n`,
+/// trimmed, is what [`field`] gives for `(n, 0)`, found in one pass. `None` for any other
+/// segment and for one without elements.
+pub(crate) fn plain_elements<'a>(segment: &Segment<'a>) -> Option<std::str::Split<'a, char>> {
+    let separator = char::from(segment.delimiters().element);
+    if segment.is_released() || !separator.is_ascii() {
+        return None;
+    }
+    let rest = segment.raw().get(segment.tag().len() + 1..)?;
+    Some(std::str::from_utf8(rest).ok()?.split(separator))
+}
+
 /// The text of an element or component as [`field`] gives it, borrowed when it can be.
 pub(crate) fn field_text(part: Element<'_>) -> Cow<'_, str> {
     match part.text() {

@@ -8,7 +8,9 @@ use crate::syntax::Syntax;
 use crate::token::Segment;
 use crate::token::x12::{IsaRead, read_isa};
 
-use super::{Depth, Event, Outcome, Step, Walker, check_control, check_count, field};
+use super::{
+    Depth, Event, Outcome, Step, Walker, check_control, check_count, field, plain_elements,
+};
 
 impl Walker {
     /// Reads the ISA at `i` and opens the interchange.
@@ -225,6 +227,14 @@ fn gs_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> GroupHeader {
 }
 
 fn st_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
+    if let Some(header) = plain_st_header(segment) {
+        return header;
+    }
+    general_st_header(segment, errors)
+}
+
+/// [`st_header`] of any ST, element by element.
+fn general_st_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHeader {
     let set_id = field(segment, 1, 0);
     let control_number = field(segment, 2, 0);
     if set_id.len() != 3 || !set_id.bytes().all(|b| b.is_ascii_digit()) {
@@ -247,5 +257,66 @@ fn st_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> TransactionHe
         control_number,
         version,
         offset: segment.offset(),
+    }
+}
+
+/// [`st_header`] of an ST in UTF-8 with an ASCII element separator and a valid set id and
+/// control number (the common case): what it gives, split in one pass ([`plain_elements`]) and
+/// without errors. `None` for any other ST.
+fn plain_st_header(segment: &Segment<'_>) -> Option<TransactionHeader> {
+    let mut elements = plain_elements(segment)?;
+    let set_id = elements.next()?.trim();
+    let control_number = elements.next().unwrap_or_default().trim();
+    let version = elements.next().unwrap_or_default().trim();
+    if set_id.len() != 3
+        || !set_id.bytes().all(|b| b.is_ascii_digit())
+        || !(4..=9).contains(&control_number.len())
+    {
+        return None;
+    }
+    Some(TransactionHeader {
+        set_id: set_id.to_owned(),
+        control_number: control_number.to_owned(),
+        version: (!version.is_empty()).then(|| version.to_owned()),
+        offset: segment.offset(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{general_st_header, plain_st_header};
+    use crate::syntax::Delimiters;
+    use crate::token::Segment;
+
+    /// Where the one-pass ST reading answers, it gives what the general one gives, without
+    /// errors.
+    #[test]
+    fn the_plain_st_header_is_the_general_one() {
+        let delimiters = Delimiters::X12_DEFAULT;
+        let mut answered = 0;
+        for raw in [
+            "ST*850*0001",
+            "ST*850*0001*005010X220A1",
+            "ST* 810 * 123456789 * x ",
+            "ST*850*0001**extra",
+            "ST*85*0001",
+            "ST*85A*0001",
+            "ST*850*001",
+            "ST*850*1234567890",
+            "ST*850",
+            "ST",
+            "ST*850*\u{e9}\u{e9}01",
+            "ST*850*0001*\u{e9}\u{b}",
+        ] {
+            let segment = Segment::new(raw.as_bytes(), delimiters, 7, 2, 1);
+            let mut errors = Vec::new();
+            let general = general_st_header(&segment, &mut errors);
+            if let Some(plain) = plain_st_header(&segment) {
+                answered += 1;
+                assert_eq!(plain, general, "{raw}");
+                assert!(errors.is_empty(), "{raw}");
+            }
+        }
+        assert_eq!(answered, 6);
     }
 }
