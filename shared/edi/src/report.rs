@@ -214,11 +214,6 @@ impl ReportBuilder {
                 let mut errors = transaction.errors().to_vec();
                 errors.extend(transaction.check());
                 let errors = self.keep(errors);
-                let report = TransactionReport {
-                    header: transaction.header().clone(),
-                    segment_count: transaction.segment_count(),
-                    errors: errors.clone(),
-                };
                 if let Some(group) = self
                     .report
                     .interchanges
@@ -226,11 +221,16 @@ impl ReportBuilder {
                     .and_then(|i| i.groups.last_mut())
                 {
                     group.received += 1;
-                    if !report.is_rejected() {
+                    if !errors.iter().any(|e| e.severity() == Severity::Reject) {
                         group.accepted += 1;
                     }
-                    if self.keep_all_transactions || !report.errors.is_empty() {
-                        group.transactions.push(report);
+                    // The report (its header copied) only for a transaction kept.
+                    if self.keep_all_transactions || !errors.is_empty() {
+                        group.transactions.push(TransactionReport {
+                            header: transaction.header().clone(),
+                            segment_count: transaction.segment_count(),
+                            errors: errors.clone(),
+                        });
                     }
                 }
                 errors
