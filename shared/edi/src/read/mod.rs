@@ -82,6 +82,7 @@ impl SegmentIndex {
 
     /// Splits `segment` (the next of the transaction) and returns its elements and, when
     /// `components`, its components (see [`Segment::index_elements`]).
+    #[inline]
     pub fn push(&mut self, segment: &Segment<'_>, components: bool) -> Indexed<'_> {
         if self.first.is_empty() {
             self.first.push(0);
