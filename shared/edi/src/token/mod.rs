@@ -245,6 +245,7 @@ impl<'a> Segment<'a> {
     /// elements to `components` (see [`Indexed`]): exactly what [`Segment::elements`] and
     /// [`Element::component`] give, found in one pass over the segment's bytes that tests eight
     /// bytes at a time for both separators when the segment holds no release character.
+    #[inline]
     pub(crate) fn index_into(&self, elements: &mut Vec<Entry>, components: &mut Vec<(u32, u32)>) {
         if self.tag_len >= self.raw.len() {
             return;
