@@ -112,13 +112,20 @@ impl SegmentIndex {
         let i = if self.offsets.get(at) == Some(&offset) {
             at
         } else {
-            self.offsets.binary_search(&offset).ok()?
+            self.search(offset)?
         };
         let (from, to) = (self.first[i] as usize, self.first[i + 1] as usize);
         Some(Indexed {
             elements: self.elements.get(from..to)?,
             components: &self.components,
         })
+    }
+
+    /// The entry of the segment at `offset`, for one whose number does not point at it.
+    #[cold]
+    #[inline(never)]
+    fn search(&self, offset: u64) -> Option<usize> {
+        self.offsets.binary_search(&offset).ok()
     }
 }
 
@@ -266,6 +273,13 @@ impl Fields<'_> {
             self.last = Some((segment.offset(), found));
             return found;
         }
+        self.split_now(segment)
+    }
+
+    /// [`Fields::bounds`] without a shared index (the full read, a transaction too large to
+    /// index whole): the segment split now, out of the validation-only pass's way.
+    #[inline(never)]
+    fn split_now(&mut self, segment: &Segment<'_>) -> Indexed<'_> {
         self.index.of(segment)
     }
 
