@@ -120,6 +120,11 @@ pub(crate) fn indexed_length_warnings(
     // in bytes than in characters), no very large element.
     let over = |limit: &MaxLength| {
         let (n, k) = (usize::from(limit.element), usize::from(limit.component));
+        // A component is never longer than its element.
+        let (start, end) = index.element(n);
+        if end - start <= u32::from(limit.max) {
+            return false;
+        }
         let bytes = match index.part(n, k) {
             Some((start, end)) => (end - start) as usize,
             None => segment.indexed_part(index, n, k).raw().len(),
