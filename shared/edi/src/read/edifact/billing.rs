@@ -23,8 +23,9 @@ pub(crate) fn read_invoice(
     fields: &mut Fields<'_>,
 ) -> Option<Invoice> {
     let mut invoice: Option<Invoice> = None;
-    // Room for the usual parties and lines: grown once, not from one.
-    let mut parties = Vec::with_capacity(4);
+    // Room for the usual parties and lines: grown once, not from one. The validation-only
+    // pass keeps no party (the invoice is dropped; each is read for its errors).
+    let mut parties = Vec::with_capacity(if fields.keeps() { 4 } else { 0 });
     // Each line with whether a price and a quantity were read for it, and its number for the
     // errors (borrowed: on the validation-only pass the line keeps no copy).
     let mut lines: Vec<(InvoiceLine, bool, bool, Cow<'_, str>)> = Vec::with_capacity(8);
@@ -65,7 +66,12 @@ pub(crate) fn read_invoice(
                 }
             }
             b"CUX" => currency = fields.stored(segment, 1, 2),
-            b"NAD" => parties.push(party(segment, fields)),
+            b"NAD" => {
+                let party = party(segment, fields);
+                if fields.keeps() {
+                    parties.push(party);
+                }
+            }
             b"LIN" => {
                 let number = fields
                     .code(segment, 1, 0)
