@@ -11,7 +11,7 @@ use crate::token::{self, Indexed, Scanned, Segment};
 
 use super::{
     Depth, Event, Outcome, Step, Walker, check_control, check_count, field, field_text,
-    plain_elements, tag_position,
+    plain_elements, split_ascii, tag_position, trim,
 };
 
 impl Walker {
@@ -313,21 +313,21 @@ fn general_unh_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> Tran
 /// a valid control number and message type (the common case): what it gives, split in one pass
 /// ([`plain_elements`]) and without errors. `None` for any other UNH.
 fn plain_unh_header(segment: &Segment<'_>) -> Option<TransactionHeader> {
-    let component = char::from(segment.delimiters().component);
+    let component = segment.delimiters().component;
     if !component.is_ascii() {
         return None;
     }
     let mut elements = plain_elements(segment)?;
-    let control_number = elements.next()?.trim();
+    let control_number = trim(elements.next()?);
     let identifier = elements.next().unwrap_or_default();
-    let mut parts = identifier.split(component);
-    let set_id = parts.next().unwrap_or_default().trim();
+    let mut parts = split_ascii(identifier, component);
+    let set_id = trim(parts.next().unwrap_or_default());
     if control_number.is_empty() || control_number.len() > 14 || set_id.is_empty() {
         return None;
     }
     let mut version = String::new();
     for part in parts.take(4) {
-        let part = part.trim();
+        let part = trim(part);
         if part.is_empty() {
             break;
         }

@@ -813,15 +813,43 @@ pub(crate) fn field(segment: &Segment<'_>, element: usize, component: usize) -> 
 
 /// The elements of `segment` as text, in order, for a segment without a release character
 /// whose elements are UTF-8 and split with an ASCII separator (the common case): element `n`,
-/// trimmed, is what [`field`] gives for `(n, 0)`, found in one pass. `None` for any other
-/// segment and for one without elements.
-pub(crate) fn plain_elements<'a>(segment: &Segment<'a>) -> Option<std::str::Split<'a, char>> {
-    let separator = char::from(segment.delimiters().element);
+/// trimmed ([`trim`]), is what [`field`] gives for `(n, 0)`, found in one pass. `None` for any
+/// other segment and for one without elements.
+pub(crate) fn plain_elements<'a>(segment: &Segment<'a>) -> Option<impl Iterator<Item = &'a str>> {
+    let separator = segment.delimiters().element;
     if segment.is_released() || !separator.is_ascii() {
         return None;
     }
     let rest = segment.raw().get(segment.tag().len() + 1..)?;
-    Some(std::str::from_utf8(rest).ok()?.split(separator))
+    Some(split_ascii(std::str::from_utf8(rest).ok()?, separator))
+}
+
+/// `text` split at `separator`, an ASCII byte: what `text.split(char::from(separator))` gives,
+/// found byte by byte (a string pattern's search costs more on these few bytes).
+pub(crate) fn split_ascii(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let part = rest?;
+        // Both sides of an ASCII byte are character boundaries.
+        if let Some(i) = part.bytes().position(|b| b == separator) {
+            rest = part.get(i + 1..);
+            part.get(..i)
+        } else {
+            rest = None;
+            Some(part)
+        }
+    })
+}
+
+/// `text.trim()`, without looking for whitespace when `text` starts and ends with a printable
+/// ASCII character (nearly every envelope field).
+pub(crate) fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [] => text,
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// The text of an element or component as [`field`] gives it, borrowed when it can be.
@@ -914,6 +942,33 @@ mod tests {
         assert_eq!(seen.len(), 7);
         for other in ["01", "2", "00001", "1234567890123457", "a1", " 1"] {
             assert!(!seen.contains(other), "{other}");
+        }
+    }
+
+    /// `split_ascii` and `trim` give what `str::split` and `str::trim` give.
+    #[test]
+    fn splitting_and_trimming_by_bytes_are_the_str_ones() {
+        for text in [
+            "",
+            "+",
+            "++",
+            "a",
+            " a",
+            "a ",
+            "\u{b}a",
+            "a\u{a0}",
+            "\u{e9}+b+ c +",
+            "+a:b+\u{2003}c\u{2003}+",
+            "ab+cd+ef",
+        ] {
+            assert_eq!(
+                super::split_ascii(text, b'+').collect::<Vec<_>>(),
+                text.split('+').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+            for part in text.split('+') {
+                assert_eq!(super::trim(part), part.trim(), "{part:?}");
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::token::Segment;
 use crate::token::x12::{IsaRead, read_isa};
 
 use super::{
-    Depth, Event, Outcome, Step, Walker, check_control, check_count, field, plain_elements,
+    Depth, Event, Outcome, Step, Walker, check_control, check_count, field, plain_elements, trim,
 };
 
 impl Walker {
@@ -265,9 +265,9 @@ fn general_st_header(segment: &Segment<'_>, errors: &mut Vec<EdiError>) -> Trans
 /// without errors. `None` for any other ST.
 fn plain_st_header(segment: &Segment<'_>) -> Option<TransactionHeader> {
     let mut elements = plain_elements(segment)?;
-    let set_id = elements.next()?.trim();
-    let control_number = elements.next().unwrap_or_default().trim();
-    let version = elements.next().unwrap_or_default().trim();
+    let set_id = trim(elements.next()?);
+    let control_number = trim(elements.next().unwrap_or_default());
+    let version = trim(elements.next().unwrap_or_default());
     if set_id.len() != 3
         || !set_id.bytes().all(|b| b.is_ascii_digit())
         || !(4..=9).contains(&control_number.len())
