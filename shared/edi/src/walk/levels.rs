@@ -154,7 +154,7 @@ impl Walker {
             header,
             start: segment.offset(),
             spans: {
-                let mut spans = Vec::with_capacity(self.spans_hint);
+                let mut spans = super::spans_with_capacity(self.spans_hint);
                 spans.push(span_of(segment));
                 spans
             },

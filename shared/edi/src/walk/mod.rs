@@ -15,6 +15,7 @@ pub(crate) use edifact::{indexed_message_version_warning, message_version_warnin
 pub(crate) use inspect::{indexed_length_warnings, length_warnings};
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -73,6 +74,34 @@ pub(crate) struct TransactionUnit {
     pub errors: Vec<EdiError>,
     /// True when the transaction was too large and its segments were not kept.
     pub overflowed: bool,
+}
+
+thread_local! {
+    /// The span vector of the last transaction dropped, emptied, for the next one to fill: one
+    /// allocation for all transactions of a stream, not one each.
+    static SPARE_SPANS: Cell<Vec<Span>> = const { Cell::new(Vec::new()) };
+}
+
+/// The most spans a spare vector keeps room for (as many as [`Walker`] reserves at most): an
+/// unusually large transaction's vector is freed.
+const SPARE_SPANS_MAX: usize = 4096;
+
+/// An empty span vector with room for `capacity` spans: the spare one when there is one.
+pub(crate) fn spans_with_capacity(capacity: usize) -> Vec<Span> {
+    let mut spans = SPARE_SPANS.try_with(Cell::take).unwrap_or_default();
+    spans.reserve(capacity);
+    spans
+}
+
+impl Drop for TransactionUnit {
+    fn drop(&mut self) {
+        if self.spans.capacity() <= SPARE_SPANS_MAX {
+            let mut spans = std::mem::take(&mut self.spans);
+            spans.clear();
+            // Not kept while the thread ends.
+            let _ = SPARE_SPANS.try_with(|spare| spare.set(spans));
+        }
+    }
 }
 
 impl TransactionUnit {
