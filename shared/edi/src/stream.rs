@@ -6,7 +6,7 @@
 //! any interchange. The buffer keeps only the open transaction, so memory stays within
 //! [`Limits::max_transaction`] plus one read chunk, whatever the size of the file.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -31,6 +31,37 @@ thread_local! {
     /// The element index [`Transaction::check`] splits transactions into, kept from one
     /// transaction to the next so that its vectors grow once, not per transaction.
     static CHECK_INDEX: RefCell<SegmentIndex> = RefCell::new(SegmentIndex::default());
+}
+
+thread_local! {
+    /// The segment vector [`Transaction::check`] fills, emptied, kept for the next transaction:
+    /// one allocation for all transactions of a stream, not one each.
+    static SPARE_SEGMENTS: Cell<Vec<Segment<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// The most segments a spare vector keeps room for: an unusually large transaction's vector
+/// is freed.
+const SPARE_SEGMENTS_MAX: usize = 4096;
+
+/// An empty segment vector: the spare one when there is one.
+fn spare_segments<'a>() -> Vec<Segment<'a>> {
+    SPARE_SEGMENTS.try_with(Cell::take).unwrap_or_default()
+}
+
+/// Leaves the memory of `segments` for the next transaction ([`spare_segments`]).
+fn keep_spare(mut segments: Vec<Segment<'_>>) {
+    segments.clear();
+    if segments.capacity() > SPARE_SEGMENTS_MAX {
+        return;
+    }
+    // The empty vector as one of segments borrowed from nothing: collected in place (the same
+    // element type but for its lifetime), it keeps its memory.
+    let spare: Vec<Segment<'static>> = segments
+        .into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect();
+    // Not kept while the thread ends.
+    let _ = SPARE_SEGMENTS.try_with(|slot| slot.set(spare));
 }
 
 /// The largest transaction (bytes from its first segment to the end of its last) that
@@ -117,7 +148,7 @@ impl<'a> Transaction<'a> {
     pub fn check(&self) -> Vec<EdiError> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let mut segments: Vec<Segment<'a>> = Vec::new();
+        let mut segments: Vec<Segment<'a>> = spare_segments();
         self.unit.segments_into(self.data, self.base, &mut segments);
         let (syntax, header) = (self.unit.syntax, &self.unit.header);
         if self.unit.byte_len() > WHOLE_INDEX_MAX {
@@ -132,6 +163,7 @@ impl<'a> Transaction<'a> {
                 check_document(syntax, header, &segments, None, &mut errors);
             }
             errors.append(&mut warnings);
+            keep_spare(segments);
             return errors;
         }
         CHECK_INDEX.with_borrow_mut(|index| {
@@ -149,6 +181,7 @@ impl<'a> Transaction<'a> {
             }
             index.release_if_large();
         });
+        keep_spare(segments);
         errors.append(&mut warnings);
         errors
     }
@@ -396,5 +429,26 @@ impl<R: AsyncRead + Unpin> AsyncStreamReader<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{keep_spare, spare_segments};
+    use crate::syntax::Delimiters;
+    use crate::token::Segment;
+
+    /// The spare segment vector keeps its memory from one transaction to the next.
+    #[test]
+    fn the_spare_segment_vector_keeps_its_memory() {
+        let input = b"DTM+137:20240121:102".to_vec();
+        let mut segments = spare_segments();
+        segments.reserve(100);
+        segments.push(Segment::new(&input, Delimiters::EDIFACT_DEFAULT, 0, 1, 1));
+        let capacity = segments.capacity();
+        keep_spare(segments);
+        let again: Vec<Segment<'_>> = spare_segments();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), capacity);
     }
 }
