@@ -26,9 +26,12 @@ pub(crate) fn read_invoice(
     // Room for the usual parties and lines: grown once, not from one. The validation-only
     // pass keeps no party (the invoice is dropped; each is read for its errors).
     let mut parties = Vec::with_capacity(if fields.keeps() { 4 } else { 0 });
-    // Each line with whether a price and a quantity were read for it, and its number for the
+    // Each line read: whether a price and a quantity were read for it, and its number for the
     // errors (borrowed: on the validation-only pass the line keeps no copy).
-    let mut lines: Vec<(InvoiceLine, bool, bool, Cow<'_, str>)> = Vec::with_capacity(8);
+    let mut read_lines: Vec<(bool, bool, Cow<'_, str>)> = Vec::with_capacity(8);
+    // The lines themselves, one per line read, for the document: none on the validation-only
+    // pass (the invoice is dropped).
+    let mut lines: Vec<InvoiceLine> = Vec::with_capacity(if fields.keeps() { 8 } else { 0 });
     let (mut invoice_date, mut po_number, mut po_date, mut currency) = (None, None, None, None);
     let (mut total, mut tax): (Option<Decimal>, Option<Decimal>) = (None, None);
     let mut in_summary = false;
@@ -51,14 +54,14 @@ pub(crate) fn read_invoice(
                     charges: Vec::new(),
                 });
             }
-            b"DTM" if lines.is_empty() => match qualifier(segment) {
+            b"DTM" if read_lines.is_empty() => match qualifier(segment) {
                 b"137" | b"3" => invoice_date = dtm_date(segment, fields),
                 b"171" if last_reference == b"ON" => po_date = dtm_date(segment, fields),
                 _ => {}
             },
             b"RFF" => {
                 last_reference = qualifier(segment);
-                if lines.is_empty()
+                if read_lines.is_empty()
                     && po_number.is_none()
                     && matches!(qualifier(segment), b"ON" | b"CO" | b"VN")
                 {
@@ -75,54 +78,52 @@ pub(crate) fn read_invoice(
             b"LIN" => {
                 let number = fields
                     .code(segment, 1, 0)
-                    .unwrap_or_else(|| Cow::Owned((lines.len() + 1).to_string()));
-                let line_number = if fields.keeps() {
-                    number.clone().into_owned()
-                } else {
-                    String::new()
-                };
-                lines.push((
-                    InvoiceLine {
-                        line_number,
+                    .unwrap_or_else(|| Cow::Owned((read_lines.len() + 1).to_string()));
+                let product_ids = lin_product(segment, fields);
+                if fields.keeps() {
+                    lines.push(InvoiceLine {
+                        line_number: number.clone().into_owned(),
                         quantity: Quantity {
                             value: Decimal::ZERO,
                             unit: String::new(),
                         },
                         unit_price: Decimal::ZERO,
-                        product_ids: lin_product(segment, fields),
+                        product_ids,
                         description: None,
-                    },
-                    false,
-                    false,
-                    number,
-                ));
+                    });
+                }
+                read_lines.push((false, false, number));
             }
             b"PIA" => {
                 let ids = pia_products(segment, fields);
-                if let Some((line, _, _, _)) = lines.last_mut() {
+                if let Some(line) = lines.last_mut() {
                     line.product_ids.extend(ids);
                 }
             }
             b"IMD" => {
                 let description = fields.stored(segment, 3, 4);
-                if let Some((line, _, _, _)) = lines.last_mut() {
+                if let Some(line) = lines.last_mut() {
                     line.description = description;
                 }
             }
             b"QTY" if qualifier(segment) == b"47" => {
                 let quantity = fields.stored_quantity(segment, (1, 2), (1, 3));
-                if let (Some((line, _, quantified, _)), Some(quantity)) =
-                    (lines.last_mut(), quantity)
+                if let (Some((_, quantified, _)), Some(quantity)) =
+                    (read_lines.last_mut(), quantity)
                 {
-                    line.quantity = quantity;
                     *quantified = true;
+                    if let Some(line) = lines.last_mut() {
+                        line.quantity = quantity;
+                    }
                 }
             }
             b"PRI" if matches!(qualifier(segment), b"AAA" | b"AAB") => {
                 let price = fields.decimal(segment, 1, 2);
-                if let (Some((line, priced, _, _)), Some(price)) = (lines.last_mut(), price) {
-                    line.unit_price = price;
+                if let (Some((priced, _, _)), Some(price)) = (read_lines.last_mut(), price) {
                     *priced = true;
+                    if let Some(line) = lines.last_mut() {
+                        line.unit_price = price;
+                    }
                 }
             }
             b"ALC" => {
@@ -172,14 +173,16 @@ pub(crate) fn read_invoice(
         fields.missing_segment(at, "MOA+77");
         return None;
     };
-    // The validation-only pass keeps no line (the invoice is dropped).
-    let mut kept = Vec::with_capacity(if fields.keeps() { lines.len() } else { 0 });
-    for (line, priced, quantified, number) in lines {
+    // The lines go with the lines read, one each (none on the validation-only pass).
+    let mut kept = Vec::with_capacity(lines.len());
+    let mut lines = lines.into_iter();
+    for (priced, quantified, number) in read_lines {
+        let line = lines.next();
         if !quantified {
             fields.missing_segment(at, &format!("QTY+47 for line {number}"));
         } else if !priced {
             fields.missing_segment(at, &format!("PRI+AAA for line {number}"));
-        } else if fields.keeps() {
+        } else if let Some(line) = line {
             kept.push(line);
         }
     }
