@@ -19,9 +19,11 @@ pub(crate) fn read_purchase_order(
     fields: &mut Fields<'_>,
 ) -> Option<PurchaseOrder> {
     let mut order: Option<PurchaseOrder> = None;
-    // Room for the usual parties and lines: grown once, not from one.
+    // Room for the usual parties and lines: grown once, not from one. The validation-only
+    // pass keeps no line (the order is dropped): it counts them.
     let mut parties = Vec::with_capacity(4);
-    let mut lines: Vec<OrderLine> = Vec::with_capacity(8);
+    let mut lines: Vec<OrderLine> = Vec::with_capacity(if fields.keeps() { 8 } else { 0 });
+    let mut line_count = 0;
     let mut currency = None;
     let (mut requested_delivery, mut requested_ship) = (None, None);
     for segment in body {
@@ -40,33 +42,41 @@ pub(crate) fn read_purchase_order(
                 });
             }
             b"CUR" => currency = fields.stored(segment, 2, 0),
-            b"DTM" if segment.element(1).raw() == b"002" && lines.is_empty() => {
+            b"DTM" if segment.element(1).raw() == b"002" && line_count == 0 => {
                 requested_delivery = fields.date(segment, 2, 0);
             }
-            b"DTM" if segment.element(1).raw() == b"010" && lines.is_empty() => {
+            b"DTM" if segment.element(1).raw() == b"010" && line_count == 0 => {
                 requested_ship = fields.date(segment, 2, 0);
             }
             b"PO1" => {
                 let line_number = fields
                     .stored(segment, 1, 0)
-                    .unwrap_or_else(|| (lines.len() + 1).to_string());
+                    .unwrap_or_else(|| (line_count + 1).to_string());
                 let Some(quantity) = fields.stored_quantity(segment, (2, 0), (3, 0)) else {
                     if segment.element(2).is_empty() {
                         fields.required_code(segment, 2, 0, "PO102");
                     }
                     continue;
                 };
-                lines.push(OrderLine {
+                let line = OrderLine {
                     line_number,
                     quantity,
                     unit_price: fields.decimal(segment, 4, 0),
                     product_ids: product_ids(segment, 6, fields),
                     description: None,
-                });
+                };
+                line_count += 1;
+                if fields.keeps() {
+                    lines.push(line);
+                }
             }
             b"PID" => {
-                if let Some(line) = lines.last_mut() {
-                    line.description = fields.stored(segment, 5, 0);
+                // Read for a line only (kept or counted).
+                if line_count > 0 {
+                    let description = fields.stored(segment, 5, 0);
+                    if let Some(line) = lines.last_mut() {
+                        line.description = description;
+                    }
                 }
             }
             _ if party_segment(segment, &mut parties, fields) => {}
