@@ -386,7 +386,11 @@ impl Fields<'_> {
 
     /// Like [`Fields::text`], borrowed from the input (owned only when a release character had
     /// to be removed): for codes that are looked up, numbers and dates, which need no copy.
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "on most fields' path (decimals, dates, codes); left to itself the compiler calls it (callgrind, check: 1.7-1.9 % more instructions)"
+    )]
+    #[inline(always)]
     pub fn code<'s>(&mut self, segment: &Segment<'s>, n: usize, k: usize) -> Option<Cow<'s, str>> {
         let part = self.part(segment, n, k);
         self.decode_code(segment, part, n, k)
