@@ -479,6 +479,11 @@ impl Fields<'_> {
     }
 
     /// An exact decimal (`-12.50`; EDIFACT may use `,` as its decimal mark).
+    #[expect(
+        clippy::inline_always,
+        reason = "on the path of every amount, price and quantity; left to itself the compiler calls it (callgrind, check: 0.6-1.3 % more instructions)"
+    )]
+    #[inline(always)]
     pub fn decimal(&mut self, segment: &Segment<'_>, n: usize, k: usize) -> Option<Decimal> {
         let text = self.code(segment, n, k)?;
         let parsed = if self.keep {
