@@ -521,6 +521,11 @@ impl Fields<'_> {
 
     /// Like [`Fields::quantity`], for a quantity the document only stores: on the
     /// validation-only pass its unit is left empty (see [`Fields::stored`]).
+    #[expect(
+        clippy::inline_always,
+        reason = "once per line item; left to itself the compiler calls it (callgrind, check: 0.3-0.4 % more instructions)"
+    )]
+    #[inline(always)]
     pub fn stored_quantity(
         &mut self,
         segment: &Segment<'_>,
