@@ -445,6 +445,11 @@ impl Fields<'_> {
     }
 
     /// Like [`Fields::required`], borrowed from the input.
+    #[expect(
+        clippy::inline_always,
+        reason = "on the path of every required field; left to itself the compiler calls it (callgrind, check: 0.2-0.8 % more instructions)"
+    )]
+    #[inline(always)]
     pub fn required_code<'s>(
         &mut self,
         segment: &Segment<'s>,
