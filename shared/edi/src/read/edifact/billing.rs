@@ -127,7 +127,7 @@ pub(crate) fn read_invoice(
                 }
             }
             b"ALC" => {
-                pending_charge = match segment.element(1).raw() {
+                pending_charge = match fields.element(segment, 1).raw() {
                     b"C" => Some(ChargeKind::Charge),
                     b"A" => Some(ChargeKind::Allowance),
                     _ => None,

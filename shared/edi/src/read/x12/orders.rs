@@ -42,10 +42,10 @@ pub(crate) fn read_purchase_order(
                 });
             }
             b"CUR" => currency = fields.stored(segment, 2, 0),
-            b"DTM" if segment.element(1).raw() == b"002" && line_count == 0 => {
+            b"DTM" if fields.element(segment, 1).raw() == b"002" && line_count == 0 => {
                 requested_delivery = fields.date(segment, 2, 0);
             }
-            b"DTM" if segment.element(1).raw() == b"010" && line_count == 0 => {
+            b"DTM" if fields.element(segment, 1).raw() == b"010" && line_count == 0 => {
                 requested_ship = fields.date(segment, 2, 0);
             }
             b"PO1" => {
@@ -53,7 +53,7 @@ pub(crate) fn read_purchase_order(
                     .stored(segment, 1, 0)
                     .unwrap_or_else(|| (line_count + 1).to_string());
                 let Some(quantity) = fields.stored_quantity(segment, (2, 0), (3, 0)) else {
-                    if segment.element(2).is_empty() {
+                    if fields.element(segment, 2).is_empty() {
                         fields.required_code(segment, 2, 0, "PO102");
                     }
                     continue;
@@ -124,7 +124,7 @@ pub(crate) fn read_order_ack(
                 let line_number = fields
                     .stored(segment, 1, 0)
                     .unwrap_or_else(|| (lines.len() + 1).to_string());
-                let ordered_quantity = if segment.element(2).is_empty() {
+                let ordered_quantity = if fields.element(segment, 2).is_empty() {
                     None
                 } else {
                     fields.quantity(segment, (2, 0), (3, 0))
@@ -144,7 +144,7 @@ pub(crate) fn read_order_ack(
                 if let Some(line) = lines.last_mut() {
                     line.status =
                         LineStatus::from_x12(&fields.required_code(segment, 1, 0, "ACK01"));
-                    line.status_quantity = if segment.element(2).is_empty() {
+                    line.status_quantity = if fields.element(segment, 2).is_empty() {
                         None
                     } else {
                         fields.quantity(segment, (2, 0), (3, 0))
