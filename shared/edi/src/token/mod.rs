@@ -227,6 +227,26 @@ impl<'a> Segment<'a> {
 
     /// The element at 1-based position `n`; an empty element when the segment is shorter.
     pub fn element(&self, n: usize) -> Element<'a> {
+        if self.split.release.is_none() {
+            // What `elements().nth(n - 1)` yields, without the iterator.
+            let separator = self.split.element;
+            let (Some(mut rest), Some(before)) =
+                (self.raw.get(self.tag_len + 1..), n.checked_sub(1))
+            else {
+                return Element::empty(self.split);
+            };
+            for _ in 0..before {
+                let Some(i) = find(rest, separator) else {
+                    return Element::empty(self.split);
+                };
+                rest = &rest[i + 1..];
+            }
+            let end = find(rest, separator).unwrap_or(rest.len());
+            return Element {
+                raw: &rest[..end],
+                delimiters: self.split,
+            };
+        }
         self.elements()
             .nth(n.wrapping_sub(1))
             .unwrap_or(Element::empty(self.split))
@@ -1131,6 +1151,14 @@ mod tests {
                         }
                     }
                     let count = segment.element_count();
+                    for n in 0..count + 3 {
+                        let nth = segment.elements().nth(n.wrapping_sub(1));
+                        assert_eq!(
+                            segment.element(n).raw(),
+                            nth.map_or(&b""[..], |element| element.raw()),
+                            "{n}"
+                        );
+                    }
                     assert_eq!(index.len(), count);
                     assert_eq!(unsplit.len(), count);
                     for k in 0..3 {
