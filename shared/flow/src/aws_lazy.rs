@@ -251,7 +251,7 @@ mod tests {
         ConfigSource::from_pairs(pairs.into_iter().filter(|(key, _)| !omitted.contains(key)))
     }
 
-    /// A start on AWS storage (`Parts::build_over`, as `Parts::from_env` does it) over
+    /// A start on AWS storage (`Parts::build_over`, as `Parts::start_from_env` does it) over
     /// `config`.
     async fn start(config: &SharedSdkConfig) -> Parts {
         let system: SharedClock = Arc::new(SystemClock);

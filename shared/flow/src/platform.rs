@@ -344,11 +344,6 @@ impl Platform {
         Ok(outcome)
     }
 
-    /// Builds the platform from the process environment (see the module docs).
-    pub async fn from_env(function: &'static str) -> Result<Self, PlatformError> {
-        Ok(Self::from_parts(function, &Parts::from_env().await?))
-    }
-
     /// The platform of `function` over shared parts.
     pub fn from_parts(function: &'static str, parts: &Parts) -> Self {
         let platform = Self::assemble(
@@ -385,17 +380,6 @@ impl Platform {
 }
 
 impl Parts {
-    /// Builds storage, clients and secrets from the process environment now; a secret given
-    /// by its ARN variable ([`secret_arn_key`]) is read from AWS Secrets Manager now too. A
-    /// function's start uses [`Parts::start_from_env`] instead, which leaves that read to the
-    /// first invocation.
-    pub async fn from_env() -> Result<Self, PlatformError> {
-        match Self::start_from_env().await? {
-            Start::Built(parts) => Ok(*parts),
-            Start::AtFirstUse(pending) => pending.build().await,
-        }
-    }
-
     /// What a function's start does with the process environment (see the module docs):
     /// every variable is read and checked; with every secret given as a value the parts are
     /// built ([`Start::Built`]); with a secret given by its ARN variable nothing is built and
