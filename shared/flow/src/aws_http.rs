@@ -189,21 +189,28 @@ pub(crate) mod tests {
         .into_shared()
     }
 
-    /// A configuration loaded on `client` (static credentials, no retries).
-    pub(crate) async fn config_over(client: SharedHttpClient) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+    /// A configuration loaded on `client` (static credentials, `us-east-1` — the region of
+    /// `gridlink_store::testing`'s clients, which matters on moto —, no retries), sending to
+    /// `endpoint` when given.
+    pub(crate) async fn config_over(
+        client: SharedHttpClient,
+        endpoint: Option<&str>,
+    ) -> aws_config::SdkConfig {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(client)
-            .region(Region::new("eu-central-1"))
-            .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-            .retry_config(RetryConfig::disabled())
-            .load()
-            .await
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .retry_config(RetryConfig::disabled());
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        loader.load().await
     }
 
     /// Loads a configuration on `client` and builds the two storage clients a function built
     /// before its first event (before `crate::aws_lazy`).
     async fn configure(client: SharedHttpClient) -> aws_sdk_dynamodb::Client {
-        let config = config_over(client).await;
+        let config = config_over(client, None).await;
         let _s3 = aws_sdk_s3::Client::new(&config);
         aws_sdk_dynamodb::Client::new(&config)
     }

@@ -231,7 +231,7 @@ mod tests {
     /// A configuration whose HTTP client counts (the SDK validates it whenever it builds a
     /// service client) and refuses every request.
     async fn refusing_config(counts: &Arc<Counts>) -> aws_config::SdkConfig {
-        config_over(SharedHttpClient::new(Counting(counts.clone()))).await
+        config_over(SharedHttpClient::new(Counting(counts.clone())), None).await
     }
 
     fn aws_source(omitted: &[&str]) -> ConfigSource {

@@ -176,15 +176,13 @@ fn init_failed(function: &str, error: &ConfigError) -> ExitCode {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use aws_config::retry::RetryConfig;
-    use aws_sdk_secretsmanager::config::{Credentials, Region};
     use gridlink_core::clock::{SharedClock, SystemClock};
     use gridlink_lambda::ScheduleFiring;
     use gridlink_store::testing::{MotoServer, unique_name};
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::aws_http::tests::{Counts, counting};
+    use crate::aws_http::tests::{Counts, config_over, counting};
     use crate::aws_lazy::{Deferred, SharedSdkConfig};
     use crate::platform::PendingParts;
 
@@ -209,14 +207,8 @@ mod tests {
             loads.fetch_add(1, Ordering::SeqCst);
             let counts = counts.clone();
             async move {
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(counting(&counts, crate::aws_http::sdk_http_client()))
-                    .region(Region::new("us-east-1"))
-                    .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-                    .endpoint_url(MotoServer::shared().endpoint())
-                    .retry_config(RetryConfig::disabled())
-                    .load()
-                    .await
+                let client = counting(&counts, crate::aws_http::sdk_http_client());
+                config_over(client, Some(MotoServer::shared().endpoint())).await
             }
         }))
     }
