@@ -81,6 +81,7 @@ EOF
 cp scripts/bench-edi/edi_x12.rs "$PEERS/src/bin/edi-x12.rs"
 cp scripts/bench-edi/edifact_parser.rs "$PEERS/src/bin/edifact-parser.rs"
 cp scripts/bench-edi/memchr_count.rs "$PEERS/src/bin/memchr-count.rs"
+cp scripts/bench-edi/tokenise_floor.rs "$PEERS/src/bin/tokenise-floor.rs"
 cp scripts/bench-edi/side_by_side.rs "$PEERS/benches/side_by_side.rs"
 printf 'fn main() {}\n' >"$PEERS/src/main.rs"
 (cd "$PEERS" && cargo build --quiet --release --bins --target-dir "$PEERS/target")
@@ -108,10 +109,12 @@ declare -a NAMES=() FILES=() COMMANDS=()
 add() { NAMES+=("$1"); FILES+=("$2"); shift 2; COMMANDS+=("$*"); }
 
 add "memchr count of '~'" "$X12" "$BIN/memchr-count" "$X12" "~"
+add "one-pass tokeniser floor" "$X12" "$BIN/tokenise-floor" "$X12"
 add "edi 0.4: parse + every element" "$X12" "$BIN/edi-x12" "$X12"
 add "gridlink-edi check" "$X12" "$GRIDLINK" check "$X12"
 add "gridlink-edi json" "$X12" "$GRIDLINK" json "$X12"
 add "memchr count of \"'\"" "$EDIFACT" "$BIN/memchr-count" "$EDIFACT" "'"
+add "one-pass tokeniser floor" "$EDIFACT" "$BIN/tokenise-floor" "$EDIFACT"
 add "edifact-parser 0.38: parse + every component" "$EDIFACT" "$BIN/edifact-parser" "$EDIFACT"
 add "gridlink-edi check" "$EDIFACT" "$GRIDLINK" check "$EDIFACT"
 add "gridlink-edi json" "$EDIFACT" "$GRIDLINK" json "$EDIFACT"
@@ -145,11 +148,11 @@ for i in "${!NAMES[@]}"; do
   ratio=""
   case "${NAMES[$i]}" in
     gridlink-edi*)
-      peer=$((i < 4 ? 1 : 5))
-      ceiling=$((i < 4 ? 0 : 4))
+      peer=$((i < 5 ? 2 : 7))
+      floor=$((i < 5 ? 1 : 6))
       ratio=$(awk -v w="${WALL[$i]}" -v pw="${WALL[$peer]}" -v c="${CPU[$i]}" -v pc="${CPU[$peer]}" \
-        -v mw="${WALL[$ceiling]}" \
-        'BEGIN { printf "%.2fx; %.2fx the peer, %.0f %% of memchr (wall)", w / pw, (pc > 0 ? c / pc : 0), 100 * w / mw }')
+        -v fw="${WALL[$floor]}" \
+        'BEGIN { printf "%.2fx; %.2fx the peer, %.0f %% of the floor (wall)", w / pw, (pc > 0 ? c / pc : 0), 100 * w / fw }')
       ;;
   esac
   printf '%-46s %-18s %7.3f %7.1f %7.2f %7.1f %7.1f  %s\n' "${NAMES[$i]}" "$(basename "$file")" \
