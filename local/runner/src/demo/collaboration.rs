@@ -28,7 +28,7 @@ const PARTNER: &str = "prt_acme";
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
     let case = find_case(ctx).await;
-    let Some(case) = ok_or_report(report, "find case CASE-2026-0042 in xECM", started, case) else {
+    let Some(case) = report.value(UC, "find case CASE-2026-0042 in xECM", started, case) else {
         return;
     };
 
@@ -56,8 +56,8 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let thread = mirrored_thread(ctx, case).await;
-    let Some(thread) = ok_or_report(
-        report,
+    let Some(thread) = report.value(
+        UC,
         "the case is mirrored to a TG space and case thread, linked both ways",
         started,
         thread,
@@ -311,24 +311,6 @@ async fn thread_updates(
             "{pass}: TG thread {thread} holds {} action requests {requests:?} and {revised} posts of version 2; expected one each, due {due}",
             requests.len()
         )),
-    }
-}
-
-fn ok_or_report<T>(
-    report: &mut Report,
-    what: &str,
-    started: Instant,
-    result: Result<(T, String), String>,
-) -> Option<T> {
-    match result {
-        Ok((value, detail)) => {
-            report.check::<String>(UC, what, started, Ok(detail));
-            Some(value)
-        }
-        Err(e) => {
-            report.check::<String>(UC, what, started, Err(e));
-            None
-        }
     }
 }
 

@@ -26,37 +26,23 @@ const APPROVED_NAME: &str = "Framework Agreement Acme 2026 signed.txt";
 /// Runs the scenario; every step lands in the report.
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
-    let contract = match find_contract(ctx).await {
-        Ok((id, detail)) => {
-            report.check::<String>(UC, "find contract 4600000012 in xECM", started, Ok(detail));
-            id
-        }
-        Err(e) => {
-            report.check::<String>(UC, "find contract 4600000012 in xECM", started, Err(e));
-            return;
-        }
+    let Some(contract) = report.value(
+        UC,
+        "find contract 4600000012 in xECM",
+        started,
+        find_contract(ctx).await,
+    ) else {
+        return;
     };
 
     let started = Instant::now();
-    let approved = match file_documents(ctx, contract).await {
-        Ok((id, detail)) => {
-            report.check::<String>(
-                UC,
-                "legal files an approved signed version and an unapproved draft",
-                started,
-                Ok(detail),
-            );
-            id
-        }
-        Err(e) => {
-            report.check::<String>(
-                UC,
-                "legal files an approved signed version and an unapproved draft",
-                started,
-                Err(e),
-            );
-            return;
-        }
+    let Some(approved) = report.value(
+        UC,
+        "legal files an approved signed version and an unapproved draft",
+        started,
+        file_documents(ctx, contract).await,
+    ) else {
+        return;
     };
 
     let started = Instant::now();
@@ -72,25 +58,13 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let share = partner_share(ctx).await;
-    let share_id = match share {
-        Ok((id, detail)) => {
-            report.check::<String>(
-                UC,
-                "only the approved version is shared with ACME, acknowledgment required",
-                started,
-                Ok(detail),
-            );
-            id
-        }
-        Err(e) => {
-            report.check::<String>(
-                UC,
-                "only the approved version is shared with ACME, acknowledgment required",
-                started,
-                Err(e),
-            );
-            return;
-        }
+    let Some(share_id) = report.value(
+        UC,
+        "only the approved version is shared with ACME, acknowledgment required",
+        started,
+        share,
+    ) else {
+        return;
     };
 
     let started = Instant::now();
@@ -174,25 +148,13 @@ async fn supersede(
 
     let started = Instant::now();
     let superseded = superseded_share(ctx, contract, old_share).await;
-    let new_share = match superseded {
-        Ok((id, detail)) => {
-            report.check::<String>(
-                UC,
-                "version 2 is shared with ACME and version 1's share is revoked; status back to Pending",
-                started,
-                Ok(detail),
-            );
-            id
-        }
-        Err(e) => {
-            report.check::<String>(
-                UC,
-                "version 2 is shared with ACME and version 1's share is revoked; status back to Pending",
-                started,
-                Err(e),
-            );
-            return;
-        }
+    let Some(new_share) = report.value(
+        UC,
+        "version 2 is shared with ACME and version 1's share is revoked; status back to Pending",
+        started,
+        superseded,
+    ) else {
+        return;
     };
 
     let started = Instant::now();

@@ -66,25 +66,13 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         return;
     }
     let started = Instant::now();
-    let thread = match published(ctx, order).await {
-        Ok((thread, detail)) => {
-            report.check::<String>(
-                UC,
-                "ACME sees the exception on its own thread, with the data and a due date",
-                started,
-                Ok(detail),
-            );
-            thread
-        }
-        Err(e) => {
-            report.check::<String>(
-                UC,
-                "ACME sees the exception on its own thread, with the data and a due date",
-                started,
-                Err(e),
-            );
-            return;
-        }
+    let Some(thread) = report.value(
+        UC,
+        "ACME sees the exception on its own thread, with the data and a due date",
+        started,
+        published(ctx, order).await,
+    ) else {
+        return;
     };
     let started = Instant::now();
     if !report.check(
@@ -197,25 +185,13 @@ async fn change_order(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report)
         ))
     }
     .await;
-    let document_id = match sent {
-        Ok((document_id, detail)) => {
-            report.check::<String>(
-                UC,
-                "the buyer sets Status = Change Order; the poll sends one X12 860 through TG",
-                started,
-                Ok(detail),
-            );
-            document_id
-        }
-        Err(e) => {
-            report.check::<String>(
-                UC,
-                "the buyer sets Status = Change Order; the poll sends one X12 860 through TG",
-                started,
-                Err(e),
-            );
-            return;
-        }
+    let Some(document_id) = report.value(
+        UC,
+        "the buyer sets Status = Change Order; the poll sends one X12 860 through TG",
+        started,
+        sent,
+    ) else {
+        return;
     };
     let started = Instant::now();
     let url = format!(
@@ -342,15 +318,13 @@ async fn escalation(ctx: &DemoContext<'_>, order: NodeId, report: &mut Report) {
         ))
     }
     .await;
-    let (due, thread) = match raised {
-        Ok((due, thread, detail)) => {
-            report.check::<String>(UC, WHAT, started, Ok(detail));
-            (due, thread)
-        }
-        Err(e) => {
-            report.check::<String>(UC, WHAT, started, Err(e));
-            return;
-        }
+    let Some((due, thread)) = report.value(
+        UC,
+        WHAT,
+        started,
+        raised.map(|(due, thread, detail)| ((due, thread), detail)),
+    ) else {
+        return;
     };
     let config = match PoExceptionConfig::from_source(&ConfigSource::from_env()) {
         Ok(config) => config,

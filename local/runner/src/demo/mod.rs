@@ -105,6 +105,28 @@ impl Report {
         ok
     }
 
+    /// Records the outcome of a fallible step that also yields what the next steps need: the
+    /// detail goes into the report, the value comes back (`None` when the step failed, and the
+    /// scenario stops there).
+    pub fn value<T, E: std::fmt::Display>(
+        &mut self,
+        use_case: &'static str,
+        what: impl Into<String>,
+        started: Instant,
+        result: Result<(T, String), E>,
+    ) -> Option<T> {
+        match result {
+            Ok((value, detail)) => {
+                self.record(use_case, what, StepOutcome::Ok(detail), started);
+                Some(value)
+            }
+            Err(e) => {
+                self.record(use_case, what, StepOutcome::Failed(e.to_string()), started);
+                None
+            }
+        }
+    }
+
     /// Whether any step failed.
     pub fn failed(&self) -> bool {
         self.steps

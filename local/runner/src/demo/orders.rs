@@ -52,9 +52,9 @@ async fn acme_sends_and_it_is_filed(
 ) -> Option<Value> {
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_acme", file_name, payload).await;
-    let sent = report_sent(
-        report,
-        &format!("ACME sends its {what} for PO {PO}"),
+    let sent = report.value(
+        STEP,
+        format!("ACME sends its {what} for PO {PO}"),
         started,
         sent,
     )?;
@@ -74,16 +74,7 @@ async fn acme_sends_and_it_is_filed(
     };
     let what =
         format!("the {what} is filed in the PO workspace's {folder} and the order reconciled");
-    match filed {
-        Ok((outcome, detail)) => {
-            report.check(STEP, what, started, Ok::<_, String>(detail));
-            Some(outcome)
-        }
-        Err(e) => {
-            report.check(STEP, what, started, Err(e));
-            None
-        }
-    }
+    report.value(STEP, what, started, filed)
 }
 
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
@@ -144,8 +135,8 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_initech", "ORDRSP-4500001234.edi", INITECH_ORDRSP).await;
-    let Some(sent) = report_sent(
-        report,
+    let Some(sent) = report.value(
+        STEP,
         "Initech sends an ORDRSP naming Acme's PO 4500001234",
         started,
         sent,
@@ -255,24 +246,6 @@ async fn order_timeline(ctx: &DemoContext<'_>, documents: &[(&str, &Value)]) -> 
 struct Sent {
     document_id: String,
     event_id: String,
-}
-
-fn report_sent(
-    report: &mut Report,
-    what: &str,
-    started: Instant,
-    sent: Outcome<(Sent, String)>,
-) -> Option<Sent> {
-    match sent {
-        Ok((sent, detail)) => {
-            report.check(STEP, what, started, Ok::<_, String>(detail));
-            Some(sent)
-        }
-        Err(e) => {
-            report.check(STEP, what, started, Err(e));
-            None
-        }
-    }
 }
 
 fn tg_control(ctx: &DemoContext<'_>, path: &str) -> String {

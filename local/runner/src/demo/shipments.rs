@@ -57,8 +57,8 @@ pub(super) type Outcome<T> = Result<T, String>;
 pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_acme", "214-SHP-77001.x12", ACME_214).await;
-    let Some(event_id) = checked(
-        report,
+    let Some(event_id) = report.value(
+        STEP,
         "ACME sends a 214: shipment SHP-77001 of PO 4500001234 delayed",
         started,
         sent,
@@ -90,8 +90,8 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let posted = partner_posts_on_shipment_thread(ctx).await;
-    let Some(event_id) = checked(
-        report,
+    let Some(event_id) = report.value(
+        STEP,
         "ACME writes on the order's shipment thread: held at customs, notice attached",
         started,
         posted,
@@ -112,8 +112,8 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
 
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_globex", "214-globex.x12", GLOBEX_214).await;
-    let Some(event_id) = checked(
-        report,
+    let Some(event_id) = report.value(
+        STEP,
         "Globex sends a 214 naming ACME's PO 4500001234",
         started,
         sent,
@@ -128,24 +128,6 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
         started,
         parked,
     );
-}
-
-pub(super) fn checked(
-    report: &mut Report,
-    what: &str,
-    started: Instant,
-    result: Outcome<(String, String)>,
-) -> Option<String> {
-    match result {
-        Ok((value, detail)) => {
-            report.check::<String>(STEP, what, started, Ok(detail));
-            Some(value)
-        }
-        Err(e) => {
-            report.check::<String>(STEP, what, started, Err(e));
-            None
-        }
-    }
 }
 
 fn tg_control(ctx: &DemoContext<'_>, path: &str) -> String {
