@@ -5,190 +5,17 @@
 
 mod common;
 
-use common::acme_810;
-use gridlink_flow::Function;
+use common::{World, acme_810, fixture, world};
 use gridlink_lambda::{Handler, HttpRequest, Invocation, Reply};
 use gridlink_tests::stack::Stack;
-use gridlink_xecm::{BusinessObject, Node, NodeId};
-use order_reconcile::{OrderReconcile, OrderReconcileConfig};
 use serde_json::Value;
-
-struct World {
-    function: Function<OrderReconcile>,
-    tg_url: url::Url,
-    http: reqwest::Client,
-    _stack: Stack,
-}
-
-fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../../shared/edi/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("fixture")
-}
-
-/// order-reconcile on `stack`, built through the production configuration path (the demo
-/// xECM seed: Acme's `Trading Partner ID` is its TG EDI address `ZZ:ACMESUPPLY`).
-fn world(stack: Stack) -> World {
-    World {
-        function: OrderReconcile::function(
-            stack.platform(order_reconcile::NAME),
-            OrderReconcileConfig::from_source(stack.config()).expect("config"),
-        ),
-        tg_url: stack.tg_sim.base_url.clone(),
-        http: reqwest::Client::new(),
-        _stack: stack,
-    }
-}
-
-impl World {
-    /// The partner puts `payload` into the tenant's inbox; returns the signed webhook request
-    /// for the `document.received` event TG emitted.
-    async fn partner_sends(&self, partner: &str, payload: Vec<u8>) -> HttpRequest {
-        let before = self
-            .function
-            .platform()
-            .tg
-            .events_after(None, Some(500))
-            .await
-            .expect("events")
-            .items
-            .len();
-        let url = self
-            .tg_url
-            .join(&format!("__sim/partners/{partner}/documents"))
-            .expect("url");
-        let response = self
-            .http
-            .post(url)
-            .body(payload)
-            .send()
-            .await
-            .expect("send");
-        assert!(
-            response.status().is_success(),
-            "partner send: {} {}",
-            response.status(),
-            response.text().await.unwrap_or_default()
-        );
-        let events = self
-            .function
-            .platform()
-            .tg
-            .events_after(None, Some(500))
-            .await
-            .expect("events")
-            .items;
-        let event = events[before..]
-            .iter()
-            .find(|e| e.event_type.as_str() == "document.received")
-            .expect("document.received emitted");
-        signed(&serde_json::to_vec(event).expect("event json"))
-    }
-
-    async fn deliver(&self, request: HttpRequest) -> Value {
-        let Reply::Http(response) = self
-            .function
-            .handle(Invocation::Http(request))
-            .await
-            .expect("webhook answered")
-        else {
-            panic!("an HTTP reply");
-        };
-        assert_eq!(
-            response.status,
-            202,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        serde_json::from_slice(&response.body).expect("json")
-    }
-
-    async fn outcome(&self, event_id: &str) -> Value {
-        let item = self
-            .function
-            .platform()
-            .inbox
-            .get("tg", event_id)
-            .await
-            .expect("inbox")
-            .expect("item");
-        item.record.data.clone()
-    }
-
-    async fn workspace(&self, po: &str) -> Node {
-        let bo = BusinessObject::new("SAP_ERP", "BUS2012", po).expect("bo");
-        self.function
-            .platform()
-            .xecm
-            .find_workspace_by_business_object(&bo)
-            .await
-            .expect("find")
-            .expect("workspace")
-    }
-
-    async fn documents_in(&self, workspace: NodeId, folder: &str) -> Vec<Node> {
-        let xecm = &self.function.platform().xecm;
-        let Some(folder) = xecm
-            .list_children(workspace)
-            .await
-            .expect("children")
-            .into_iter()
-            .find(|n| n.name == folder)
-        else {
-            return Vec::new();
-        };
-        xecm.list_children(folder.id)
-            .await
-            .expect("folder children")
-    }
-
-    /// Documents the partner sees coming from the tenant (acknowledgments).
-    async fn partner_inbox(&self, partner: &str) -> Vec<Value> {
-        let url = self
-            .tg_url
-            .join(&format!("__sim/partners/{partner}/documents"))
-            .expect("url");
-        let body: Value = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
-        body["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| i["document"].clone())
-            .filter(|d| d["direction"] == "outbound")
-            .collect()
-    }
-}
-
-fn signed(body: &[u8]) -> HttpRequest {
-    gridlink_tests::stack::tg_webhook_now(order_reconcile::NAME, body)
-}
-
-fn order_ack_855(po: &str) -> Vec<u8> {
-    String::from_utf8(fixture("x12/855_order_ack.x12"))
-        .expect("utf8")
-        .replace("PO-2024-0042", po)
-        .into_bytes()
-}
 
 async fn an_order_acknowledgment_is_filed_in_its_order_workspace_and_acknowledged(stack: Stack) {
     let world = world(stack);
     let request = world
-        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .partner_sends("prt_acme", common::acme_855("4500001234"))
         .await;
-    let answer = world.deliver(request).await;
-    let event_id = answer["accepted"].as_str().expect("event id").to_owned();
-    let record = world.outcome(&event_id).await;
+    let record = world.deliver(request).await;
     assert_eq!(
         record["outcome"]["documents"][0]["po_number"], "4500001234",
         "{record}"
@@ -216,15 +43,10 @@ async fn two_invoices_whose_names_collide_are_both_filed(stack: Stack) {
     let world = world(stack);
     let mut documents = Vec::new();
     for (number, control) in [("INV/COL-1", 4801), ("INV:COL-1", 4802)] {
-        let answer = world
-            .deliver(
-                world
-                    .partner_sends("prt_acme", acme_810(number, control))
-                    .await,
-            )
+        let request = world
+            .partner_sends("prt_acme", acme_810(number, control))
             .await;
-        let event_id = answer["accepted"].as_str().expect("event id").to_owned();
-        let record = world.outcome(&event_id).await;
+        let record = world.deliver(request).await;
         documents.push(
             record["outcome"]["documents"][0]["document_id"]
                 .as_i64()
@@ -285,10 +107,7 @@ async fn match_status(world: &World) -> Option<String> {
 async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(stack: Stack) {
     let world = world(stack);
     let request = world.partner_sends("prt_acme", acme_855(5000, 4711)).await;
-    let answer = world.deliver(request).await;
-    let record = world
-        .outcome(answer["accepted"].as_str().expect("id"))
-        .await;
+    let record = world.deliver(request).await;
     // Acknowledged as ordered; the ship notice and the invoice are still to come.
     assert_eq!(
         record["outcome"]["documents"][0]["match_status"], "waiting_for_documents",
@@ -300,10 +119,7 @@ async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(stack: St
     );
     // A revision confirming less on line 20 becomes a new version and a discrepancy.
     let request = world.partner_sends("prt_acme", acme_855(4000, 4712)).await;
-    let answer = world.deliver(request).await;
-    let record = world
-        .outcome(answer["accepted"].as_str().expect("id"))
-        .await;
+    let record = world.deliver(request).await;
     let expected = "exceptions";
     assert_eq!(
         record["outcome"]["documents"][0]["match_status"], expected,
@@ -316,12 +132,12 @@ async fn an_order_acknowledgment_is_reconciled_against_the_order_lines(stack: St
 async fn three_concurrent_deliveries_of_one_document_file_it_once(stack: Stack) {
     let world = world(stack);
     let request = world
-        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .partner_sends("prt_acme", common::acme_855("4500001234"))
         .await;
     let (a, b, c) = tokio::join!(
-        world.deliver(request.clone()),
-        world.deliver(request.clone()),
-        world.deliver(request.clone())
+        world.accept(request.clone()),
+        world.accept(request.clone()),
+        world.accept(request.clone())
     );
     let duplicates = [&a, &b, &c]
         .iter()
@@ -330,9 +146,9 @@ async fn three_concurrent_deliveries_of_one_document_file_it_once(stack: Stack) 
     assert_eq!(duplicates, 2, "one acceptance, two duplicates: {a} {b} {c}");
     // The same interchange sent again as a new TG document is the same business document.
     let again = world
-        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .partner_sends("prt_acme", common::acme_855("4500001234"))
         .await;
-    world.deliver(again).await;
+    world.accept(again).await;
     world
         .function
         .process_pending()
@@ -371,10 +187,7 @@ async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_f
     let request = world
         .partner_sends("prt_initech", ordrsp.into_bytes())
         .await;
-    let answer = world.deliver(request).await;
-    let record = world
-        .outcome(answer["accepted"].as_str().expect("id"))
-        .await;
+    let record = world.deliver(request).await;
     assert!(
         record["outcome"]["documents"][0]["unmatched"].is_string(),
         "{record}"
@@ -413,14 +226,11 @@ async fn a_partner_sending_for_another_partners_order_is_parked_and_nothing_is_f
 
 async fn a_malformed_interchange_gets_a_rejecting_ack_and_nothing_is_filed(stack: Stack) {
     let world = world(stack);
-    let broken = String::from_utf8(order_ack_855("4500001234"))
+    let broken = String::from_utf8(common::acme_855("4500001234"))
         .expect("utf8")
         .replace("SE*12*0001", "SE*99*0001");
     let request = world.partner_sends("prt_acme", broken.into_bytes()).await;
-    let answer = world.deliver(request).await;
-    let record = world
-        .outcome(answer["accepted"].as_str().expect("id"))
-        .await;
+    let record = world.deliver(request).await;
     assert_eq!(record["outcome"]["rejected"], true, "{record}");
     assert_eq!(record["outcome"]["ack"]["rejecting"], true, "{record}");
     let workspace = world.workspace("4500001234").await;
@@ -446,10 +256,7 @@ async fn a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowled
     let request = world
         .partner_sends("prt_acme", fixture("x12/214_shipment_status.x12"))
         .await;
-    let answer = world.deliver(request).await;
-    let record = world
-        .outcome(answer["accepted"].as_str().expect("id"))
-        .await;
+    let record = world.deliver(request).await;
     assert!(
         record["outcome"]["skipped"]
             .as_str()
@@ -469,7 +276,7 @@ async fn a_shipment_status_is_left_to_shipment_delay_neither_filed_nor_acknowled
 async fn a_bad_signature_is_refused_and_nothing_is_kept(stack: Stack) {
     let world = world(stack);
     let mut request = world
-        .partner_sends("prt_acme", order_ack_855("4500001234"))
+        .partner_sends("prt_acme", common::acme_855("4500001234"))
         .await;
     request
         .headers

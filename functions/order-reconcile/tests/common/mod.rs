@@ -277,11 +277,17 @@ impl World {
 
     /// Delivers a webhook; the function must answer 202. Returns the event's inbox record.
     pub async fn deliver(&self, request: HttpRequest) -> Value {
-        let response = self.call(request).await;
-        assert_eq!(response.status, 202, "{}", body_text(&response));
-        let answer: Value = serde_json::from_slice(&response.body).unwrap();
+        let answer = self.accept(request).await;
         self.inbox_record(answer["accepted"].as_str().unwrap())
             .await
+    }
+
+    /// Delivers a webhook; the function must answer 202. Returns its answer (`accepted`, and
+    /// `duplicate` for an event it already holds).
+    pub async fn accept(&self, request: HttpRequest) -> Value {
+        let response = self.call(request).await;
+        assert_eq!(response.status, 202, "{}", body_text(&response));
+        serde_json::from_slice(&response.body).unwrap()
     }
 
     pub async fn inbox_record(&self, event_id: &str) -> Value {
