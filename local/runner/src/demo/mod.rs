@@ -96,13 +96,8 @@ impl Report {
         started: Instant,
         result: Result<String, E>,
     ) -> bool {
-        let ok = result.is_ok();
-        let outcome = match result {
-            Ok(detail) => StepOutcome::Ok(detail),
-            Err(e) => StepOutcome::Failed(e.to_string()),
-        };
-        self.record(use_case, what, outcome, started);
-        ok
+        self.value(use_case, what, started, result.map(|detail| ((), detail)))
+            .is_some()
     }
 
     /// Records the outcome of a fallible step that also yields what the next steps need: the
