@@ -67,24 +67,7 @@ async fn partner_replies_with(world: &World, thread: &gridlink_tgrid::ThreadId, 
                 .mime_str("application/octet-stream")
                 .expect("mime"),
         );
-    let url = world
-        .tg_base
-        .join(&format!(
-            "__sim/partners/prt_acme/threads/{}/messages",
-            thread.as_str()
-        ))
-        .expect("url");
-    let answer = reqwest::Client::new()
-        .post(url)
-        .multipart(form)
-        .send()
-        .await
-        .expect("partner posts");
-    assert!(
-        answer.status().is_success(),
-        "partner post answered {}",
-        answer.status()
-    );
+    partner_posts(world, thread, form).await;
 }
 
 async fn a_large_reply_attachment_is_filed_in_bounded_memory(size: u64) {

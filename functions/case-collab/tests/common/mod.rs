@@ -180,6 +180,12 @@ pub async fn partner_replies(world: &World, thread: &ThreadId) {
                 .mime_str("text/plain")
                 .expect("mime"),
         );
+    partner_posts(world, thread, form).await;
+}
+
+/// ACME posts `form` (a text `body` and `file` parts) as a message in `thread`, through the
+/// TG simulator's partner side.
+pub async fn partner_posts(world: &World, thread: &ThreadId, form: reqwest::multipart::Form) {
     let url = world
         .tg_base
         .join(&format!(
