@@ -20,8 +20,8 @@ const TERMINATOR: u8 = 3;
 
 struct Floor {
     class: [u8; 256],
-    header: Vec<u8>,
-    trailer: Vec<u8>,
+    header: &'static [u8],
+    trailer: &'static [u8],
     element: u8,
     /// Element and component ends of the segment being read, relative to its start.
     ends: Vec<u32>,
@@ -82,10 +82,10 @@ impl Floor {
         {
             self.bad_tags += 1;
         }
-        if tag == self.header.as_slice() {
+        if tag == self.header {
             self.messages += 1;
             self.in_message = 1;
-        } else if tag == self.trailer.as_slice() {
+        } else if tag == self.trailer {
             self.in_message += 1;
             // The trailer's first element: the message's segment count.
             let count_end = self.ends.get(1).map_or(raw.len(), |&e| e as usize);
@@ -143,8 +143,8 @@ fn main() {
     class[usize::from(terminator)] = TERMINATOR;
     let mut floor = Floor {
         class,
-        header: header.to_vec(),
-        trailer: trailer.to_vec(),
+        header,
+        trailer,
         element,
         ends: Vec::with_capacity(256),
         segments: 0,
