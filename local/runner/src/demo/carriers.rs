@@ -44,7 +44,8 @@ pub(super) async fn run(ctx: &DemoContext<'_>, report: &mut Report) {
     );
     let started = Instant::now();
     let sent = partner_sends(ctx, "prt_sd_apex", "214-apex-SHP-2026-1118.x12", APEX_214).await;
-    let Some(event_id) = report.value(STEP,
+    let Some(event_id) = report.value(
+        STEP,
         "Apex Freight Lines (ZZ:APEXFREIGHT, SCAC ACMF) sends a 214 for SHP-2026-1118, naming no PO",
         started,
         sent,
