@@ -110,11 +110,13 @@ add() { NAMES+=("$1"); FILES+=("$2"); shift 2; COMMANDS+=("$*"); }
 
 add "memchr count of '~'" "$X12" "$BIN/memchr-count" "$X12" "~"
 add "one-pass tokeniser floor" "$X12" "$BIN/tokenise-floor" "$X12"
+add "the floor, 64-byte blocks" "$X12" "$BIN/tokenise-floor" --blocks "$X12"
 add "edi 0.4: parse + every element" "$X12" "$BIN/edi-x12" "$X12"
 add "gridlink-edi check" "$X12" "$GRIDLINK" check "$X12"
 add "gridlink-edi json" "$X12" "$GRIDLINK" json "$X12"
 add "memchr count of \"'\"" "$EDIFACT" "$BIN/memchr-count" "$EDIFACT" "'"
 add "one-pass tokeniser floor" "$EDIFACT" "$BIN/tokenise-floor" "$EDIFACT"
+add "the floor, 64-byte blocks" "$EDIFACT" "$BIN/tokenise-floor" --blocks "$EDIFACT"
 add "edifact-parser 0.38: parse + every component" "$EDIFACT" "$BIN/edifact-parser" "$EDIFACT"
 add "gridlink-edi check" "$EDIFACT" "$GRIDLINK" check "$EDIFACT"
 add "gridlink-edi json" "$EDIFACT" "$GRIDLINK" json "$EDIFACT"
@@ -148,11 +150,13 @@ for i in "${!NAMES[@]}"; do
   ratio=""
   case "${NAMES[$i]}" in
     gridlink-edi*)
-      peer=$((i < 5 ? 2 : 7))
-      floor=$((i < 5 ? 1 : 6))
+      # Rows per syntax: memchr, floor, block floor, peer, check, json.
+      peer=$((i < 6 ? 3 : 9))
+      floor=$((i < 6 ? 1 : 7))
+      blocks=$((floor + 1))
       ratio=$(awk -v w="${WALL[$i]}" -v pw="${WALL[$peer]}" -v c="${CPU[$i]}" -v pc="${CPU[$peer]}" \
-        -v fw="${WALL[$floor]}" \
-        'BEGIN { printf "%.2fx; %.2fx the peer, %.0f %% of the floor (wall)", w / pw, (pc > 0 ? c / pc : 0), 100 * w / fw }')
+        -v fw="${WALL[$floor]}" -v bw="${WALL[$blocks]}" \
+        'BEGIN { printf "%.2fx; %.2fx the peer, %.0f %% / %.0f %% of the floors (wall)", w / pw, (pc > 0 ? c / pc : 0), 100 * w / fw, 100 * w / bw }')
       ;;
   esac
   printf '%-46s %-18s %7.3f %7.1f %7.2f %7.1f %7.1f  %s\n' "${NAMES[$i]}" "$(basename "$file")" \
