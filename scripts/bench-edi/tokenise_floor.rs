@@ -162,7 +162,7 @@ impl Floor {
 
 /// The bytes of `block` equal to `byte`, one bit each (bit k for byte k): compared into a byte
 /// array, then eight bytes of 0/1 at a time gathered into eight bits by one multiplication.
-#[inline(always)]
+#[inline]
 fn mask(block: &[u8; 64], byte: u8) -> u64 {
     let mut equal = [0u8; 64];
     for (e, &b) in equal.iter_mut().zip(block) {
