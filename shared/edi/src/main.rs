@@ -188,36 +188,55 @@ fn ack(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The interchange a `json` line names: who sent it to whom, under which control number.
+#[derive(serde::Serialize)]
+struct InterchangeLine {
+    control_number: String,
+    receiver: String,
+    sender: String,
+    syntax: Syntax,
+}
+
+/// One line of `json`: the document with its envelope and business keys, written straight from
+/// the model (no intermediate `serde_json::Value` tree; fields in alphabetical order, as before).
+#[derive(serde::Serialize)]
+struct DocumentLine<'a> {
+    control_number: &'a str,
+    document: &'a gridlink_edi::BusinessDocument,
+    interchange: Option<&'a InterchangeLine>,
+    keys: gridlink_edi::BusinessKeys,
+    set_id: &'a str,
+}
+
 fn json(file: &PathBuf) -> Result<ExitCode, String> {
     let mut reader = StreamReader::new(open(file)?);
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut rejected = false;
-    let mut interchange = serde_json::Value::Null;
-    let mut seen_interchange = false;
+    let mut interchange = None;
     while let Some(item) = reader.next_item().map_err(|e| e.to_string())? {
         let errors = match &item {
             Item::InterchangeStart { header, errors, .. } => {
-                seen_interchange = true;
-                interchange = serde_json::json!({
-                    "syntax": header.syntax,
-                    "sender": header.sender.to_string(),
-                    "receiver": header.receiver.to_string(),
-                    "control_number": header.control_number,
+                interchange = Some(InterchangeLine {
+                    control_number: header.control_number.clone(),
+                    receiver: header.receiver.to_string(),
+                    sender: header.sender.to_string(),
+                    syntax: header.syntax,
                 });
                 errors.clone()
             }
             Item::Transaction(transaction) => {
                 let (document, mut errors) = transaction.document();
                 errors.extend(transaction.errors().iter().cloned());
-                if let Some(document) = document {
-                    let line = serde_json::json!({
-                        "interchange": interchange,
-                        "set_id": transaction.header().set_id,
-                        "control_number": transaction.header().control_number,
-                        "keys": document.business_keys(),
-                        "document": document,
-                    });
-                    writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                if let Some(document) = &document {
+                    let line = DocumentLine {
+                        control_number: &transaction.header().control_number,
+                        document,
+                        interchange: interchange.as_ref(),
+                        keys: document.business_keys(),
+                        set_id: &transaction.header().set_id,
+                    };
+                    serde_json::to_writer(&mut out, &line).map_err(|e| e.to_string())?;
+                    writeln!(out).map_err(|e| e.to_string())?;
                 }
                 errors
             }
@@ -231,7 +250,7 @@ fn json(file: &PathBuf) -> Result<ExitCode, String> {
         }
     }
     out.flush().map_err(|e| e.to_string())?;
-    Ok(if rejected || !seen_interchange {
+    Ok(if rejected || interchange.is_none() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

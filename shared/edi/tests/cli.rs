@@ -119,6 +119,25 @@ fn json_prints_one_canonical_document_per_line() {
     assert_eq!(line["keys"]["invoice_number"], "INV-90017");
     assert_eq!(line["document"]["total_amount"], "179.82");
     assert_eq!(line["interchange"]["sender"], "ZZZ:ACMESUPPLY");
+    // The fields docs/edi.md names, no more (a map's keys come sorted).
+    let fields = |value: &serde_json::Value| -> Vec<String> {
+        value.as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(
+        fields(&line),
+        [
+            "control_number",
+            "document",
+            "interchange",
+            "keys",
+            "set_id"
+        ]
+    );
+    assert_eq!(
+        fields(&line["interchange"]),
+        ["control_number", "receiver", "sender", "syntax"]
+    );
+    assert_eq!(line["interchange"]["syntax"], "edifact");
     let document: BusinessDocument = serde_json::from_value(line["document"].clone()).unwrap();
     assert!(matches!(document, BusinessDocument::Invoice(_)));
 }
