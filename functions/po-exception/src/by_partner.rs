@@ -1,6 +1,7 @@
 //! Configuration keyed by partner: a JSON object whose keys are a Trading Grid partner id
 //! (`prt_acme`) or an EDI address (`ACMESUPPLY`, `ZZ:ACMESUPPLY`), compared without case —
-//! `ZZ:ACMESUPPLY` also matches an entry `ACMESUPPLY` and the other way round — or `*` for
+//! `ZZ:ACMESUPPLY` also matches an entry `ACMESUPPLY` and the other way round, but never an
+//! entry under another qualifier (`01:ACMESUPPLY` is another partner's address) — or `*` for
 //! every partner not named. Shared by `AUTO_ACCEPT_TOLERANCES` ([`crate::tolerance`]) and
 //! `RESPONSE_DUE_HOURS_BY_TYPE` ([`crate::due`]).
 
@@ -28,8 +29,14 @@ fn normal(key: &str) -> String {
     key.trim().to_ascii_uppercase()
 }
 
-fn bare(key: &str) -> &str {
-    key.split_once(':').map_or(key, |(_, id)| id)
+/// Whether an entry's key and a partner's name are the same address: equal, or one of them
+/// unqualified and equal to the other's id. Two qualified addresses must be equal whole.
+fn same_address(key: &str, name: &str) -> bool {
+    match (key.split_once(':'), name.split_once(':')) {
+        (Some(_), Some(_)) | (None, None) => key == name,
+        (Some((_, id)), None) => id == name,
+        (None, Some((_, id))) => key == id,
+    }
 }
 
 impl<T> ByPartner<T> {
@@ -71,7 +78,7 @@ impl<T> ByPartner<T> {
             self.partners.get(&name).or_else(|| {
                 self.partners
                     .iter()
-                    .find_map(|(key, value)| (bare(key) == bare(&name)).then_some(value))
+                    .find_map(|(key, value)| same_address(key, &name).then_some(value))
             })
         })
     }
@@ -94,6 +101,10 @@ mod tests {
         assert_eq!(by.named(&["PRT_GLOBEX"]), Some(&3));
         assert_eq!(by.named(&["ZZ:NORDFAST"]), Some(&4));
         assert_eq!(by.named(&["prt_other", "ZZ:OTHER"]), None);
+        // Another qualifier is another partner's address.
+        assert_eq!(by.named(&["01:ACMESUPPLY"]), None);
+        assert_eq!(by.named(&["prt_x", "14:ACMESUPPLY"]), None);
+        assert_eq!(by.named(&["01:NORDFAST"]), Some(&4));
         let error = ByPartner::parse(r#"{"ACME": "x"}"#, |v| {
             v.as_u64().ok_or_else(|| "a number".to_owned())
         })

@@ -17,15 +17,13 @@
 //! "field","expected","actual"}],"allowed_responses":[…]}`, `action_request`
 //! `{"kind":"resolve_po_exception","due_at"}`.
 
-use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_edi::Syntax;
 use gridlink_flow::EffectKey;
 use gridlink_outbound::{StartedWorkspace, read_started_workspace};
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_tgrid::model::{
-    ActionRequest, ExternalRef, NewMessage, NewSpace, NewThread, Partner, PartnerFilter,
-    ThreadKind, ThreadStatus,
+    ActionRequest, ExternalRef, NewMessage, NewSpace, NewThread, Partner, ThreadKind, ThreadStatus,
 };
 use gridlink_tgrid::{IdempotencyKey, PartnerId, ThreadId};
 use gridlink_xecm::{AttributeValue, BusinessObject, NamedAttributes, NodeId};
@@ -339,35 +337,26 @@ impl PoException {
                 self.config.supplier_partner_attribute
             )));
         };
-        let filter = PartnerFilter::default();
-        let partners: Vec<Partner> = self.platform.tg.partners(&filter).try_collect().await?;
-        let names = |p: &Partner| {
-            p.edi_addresses.iter().any(|a| {
-                address.eq_ignore_ascii_case(&a.id)
-                    || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
-            })
-        };
         let syntax = edi_syntax(&values);
-        Ok(partners
-            .into_iter()
-            .find(names)
-            .map(|partner| {
-                let address = partner
-                    .edi_addresses
-                    .iter()
-                    .find(|a| {
-                        address.eq_ignore_ascii_case(&a.id)
-                            || address.eq_ignore_ascii_case(&format!("{}:{}", a.qualifier, a.id))
-                    })
-                    .map(|a| format!("{}:{}", a.qualifier, a.id))
-                    .unwrap_or_default();
-                Supplier {
-                    partner,
-                    address,
+        // The one partner the configured id names: a qualified id exactly, an unqualified one
+        // only when TG holds it under one address (never the first of several partners).
+        Ok(
+            match gridlink_inbound::correlate::addressee(&self.platform, &address).await? {
+                gridlink_inbound::correlate::Addressee::One { partner, address } => Ok(Supplier {
+                    partner: *partner,
+                    address: format!("{}:{}", address.qualifier, address.id),
                     syntax,
-                }
-            })
-            .ok_or_else(|| format!("supplier {supplier} ({address}) is no Trading Grid partner")))
+                }),
+                gridlink_inbound::correlate::Addressee::Nobody => Err(format!(
+                    "supplier {supplier} ({address}) is no Trading Grid partner"
+                )),
+                gridlink_inbound::correlate::Addressee::Ambiguous(holders) => Err(format!(
+                    "supplier {supplier}'s `{}` {address} is ambiguous: Trading Grid holds {}; qualify it (QUALIFIER:ID)",
+                    self.config.supplier_partner_attribute,
+                    holders.join(", ")
+                )),
+            },
+        )
     }
 
     /// Records an exception as parked with `reason` (once per reason).

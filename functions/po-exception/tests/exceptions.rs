@@ -521,6 +521,100 @@ async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(st
     );
 }
 
+/// Partner isolation through identifier qualifiers: Nordic Fasteners' supplier workspace names
+/// its partner `NORDFAST` without a qualifier (as the demo seed does). Once Trading Grid also
+/// holds `01:NORDFAST` for another company, that id no longer names one partner: Nordic's
+/// exception is parked naming both addresses and nothing is posted to either partner — never
+/// to whichever TG lists first. Qualified as `ZZ:NORDFAST`, it goes to Nordic alone.
+async fn an_unqualified_partner_id_two_partners_hold_is_parked_never_guessed(stack: Stack) {
+    let world = world(stack).await;
+    let spoof = serde_json::json!({
+        "partner_id": "prt_spoof",
+        "name": "Nordfast Trading (another company)",
+        "status": "active",
+        "van": "Interconnect",
+        "edi_addresses": ["01:NORDFAST"],
+        "contacts": [],
+        "partnerships": [{
+            "my_address": "ZZ:BUYERCO",
+            "partner_address": "01:NORDFAST",
+            "send": ["ORDCHG"],
+            "receive": ["ORDRSP"],
+            "status": "active"
+        }]
+    });
+    let response = reqwest::Client::new()
+        .post(world.tg_base.join("__sim/partners").expect("url"))
+        .json(&spoof)
+        .send()
+        .await
+        .expect("added");
+    assert!(response.status().is_success(), "{}", response.status());
+
+    let polled = poll(&world).await;
+    let status = status_of(&world, world.nordfast_order, NORDFAST_EXC).await;
+    assert_eq!(
+        status,
+        "Parked: supplier 0000100077's `Trading Partner ID` NORDFAST is ambiguous: Trading Grid holds 01:NORDFAST, ZZ:NORDFAST; qualify it (QUALIFIER:ID)",
+        "{polled}"
+    );
+    for partner in ["prt_spoof", "prt_nordfast"] {
+        assert!(
+            partner_spaces(&world, partner, world.nordfast_order)
+                .await
+                .is_empty(),
+            "nothing about Nordic's order reaches {partner}"
+        );
+    }
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier",
+        "the other supplier's exception is published as before"
+    );
+
+    // Qualified, the id names Nordic alone.
+    let supplier = world
+        .xecm
+        .find_workspace_by_business_object(
+            &gridlink_xecm::BusinessObject::new("SAP_ERP", "LFA1", "0000100077").expect("bo"),
+        )
+        .await
+        .expect("lookup")
+        .expect("supplier");
+    let mut values = NamedAttributes::new();
+    values.insert("Trading Partner ID".into(), "ZZ:NORDFAST".into());
+    world
+        .xecm
+        .write_attributes(supplier.id, CategoryId::new(9001).expect("id"), &values)
+        .await
+        .expect("written");
+    set_column(
+        &world,
+        world.nordfast_order,
+        NORDFAST_EXC,
+        "Expected",
+        "20000".into(),
+    )
+    .await;
+    poll(&world).await;
+    assert_eq!(
+        status_of(&world, world.nordfast_order, NORDFAST_EXC).await,
+        "Awaiting Supplier"
+    );
+    assert_eq!(
+        partner_spaces(&world, "prt_nordfast", world.nordfast_order)
+            .await
+            .len(),
+        1
+    );
+    assert!(
+        partner_spaces(&world, "prt_spoof", world.nordfast_order)
+            .await
+            .is_empty(),
+        "never to the other company"
+    );
+}
+
 async fn a_push_for_an_unknown_node_is_skipped_not_dead_lettered(stack: Stack) {
     let world = world(stack).await;
     let push = serde_json::to_vec(&json!({"event_type": "workspace.changed", "node_id": 987_654_321, "occurred_at": "2026-11-25T01:00:00Z"})).expect("json");
@@ -773,6 +867,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     another_partners_message_on_the_thread_is_refused_and_never_filed,
     a_row_edited_while_awaiting_is_republished_once,
     bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason,
+    an_unqualified_partner_id_two_partners_hold_is_parked_never_guessed,
     a_push_for_an_unknown_node_is_skipped_not_dead_lettered,
     a_reply_on_a_closed_thread_is_refused_by_trading_grid,
     ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_their_own_folders,

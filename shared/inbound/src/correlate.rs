@@ -127,55 +127,104 @@ pub enum PartnerVerdict {
     Ambiguous(Vec<String>),
 }
 
-/// Decides whether the supplier's configured partner id names `sender`. A qualified id is
-/// compared whole (qualifier and id). An unqualified id (`NORDFAST`) is resolved through
-/// Trading Grid's partner directory: it names the sender only when the sender's address is
-/// the one and only address TG holds with that id — so a partner given `01:NORDFAST` can
-/// never write into the orders of the supplier known as `ZZ:NORDFAST` (issue 20, defect 2).
-pub async fn resolve_partner(
-    platform: &Platform,
-    configured: &str,
-    sender: &PartyId,
-) -> Result<PartnerVerdict, InboundError> {
+/// Whom a configured `Trading Partner ID` addresses in Trading Grid's partner directory.
+#[derive(Debug, Clone)]
+pub enum Addressee {
+    /// One partner holds it, under one address.
+    One {
+        /// The partner.
+        partner: Box<gridlink_tgrid::model::Partner>,
+        /// The address that matched, as TG holds it.
+        address: PartyId,
+    },
+    /// No partner holds it.
+    Nobody,
+    /// More than one address holds it (an unqualified id TG knows under several qualifiers),
+    /// or more than one partner: the addresses, sorted.
+    Ambiguous(Vec<String>),
+}
+
+/// The partner a configured id (`ZZ:NORDFAST` or `NORDFAST`) names in Trading Grid's partner
+/// directory. A qualified id names the partner holding exactly that qualifier and id; an
+/// unqualified one names a partner only when TG holds the id under one address of one partner
+/// — `NORDFAST` never reaches a partner given `01:NORDFAST` while another holds `ZZ:NORDFAST`.
+pub async fn addressee(platform: &Platform, configured: &str) -> Result<Addressee, InboundError> {
     use futures::TryStreamExt as _;
-    if !partner_id_names(configured, sender) {
-        return Ok(PartnerVerdict::Other);
-    }
     let configured = configured.trim();
-    if configured.contains(':') {
-        return Ok(PartnerVerdict::Sender);
-    }
+    let (qualifier, id) = match configured.split_once(':') {
+        Some((qualifier, id)) => (Some(qualifier.trim()), id.trim()),
+        None => (None, configured),
+    };
     let filter = gridlink_tgrid::model::PartnerFilter::default();
-    let mut holders: Vec<String> = platform
+    // (the address upper-cased, as TG holds it, the partner)
+    let mut holders: Vec<(String, PartyId, gridlink_tgrid::model::Partner)> = platform
         .tg
         .partners(&filter)
         .map_ok(|partner| {
             partner
                 .edi_addresses
-                .into_iter()
-                .filter(|address| address.id.eq_ignore_ascii_case(configured))
+                .iter()
+                .filter(|address| {
+                    address.id.eq_ignore_ascii_case(id)
+                        && qualifier.is_none_or(|q| address.qualifier.eq_ignore_ascii_case(q))
+                })
                 .map(|address| {
-                    format!(
+                    let key = format!(
                         "{}:{}",
                         address.qualifier.to_ascii_uppercase(),
                         address.id.to_ascii_uppercase()
-                    )
+                    );
+                    (key, address.clone(), partner.clone())
                 })
                 .collect::<Vec<_>>()
         })
         .try_concat()
         .await?;
-    holders.sort();
-    holders.dedup();
-    let sender_address = format!(
-        "{}:{}",
-        sender.qualifier.to_ascii_uppercase(),
-        sender.id.to_ascii_uppercase()
-    );
-    Ok(match holders.as_slice() {
-        [only] if *only == sender_address => PartnerVerdict::Sender,
-        [] | [_] => PartnerVerdict::Other,
-        _ => PartnerVerdict::Ambiguous(holders),
+    holders.sort_by(|a, b| a.0.cmp(&b.0));
+    holders.dedup_by(|a, b| a.0 == b.0 && a.2.partner_id == b.2.partner_id);
+    Ok(match holders.len() {
+        0 => Addressee::Nobody,
+        1 => {
+            let (_, address, partner) = holders.remove(0);
+            Addressee::One {
+                partner: Box::new(partner),
+                address,
+            }
+        }
+        _ => {
+            let mut addresses: Vec<String> = holders.into_iter().map(|(key, ..)| key).collect();
+            addresses.dedup();
+            Addressee::Ambiguous(addresses)
+        }
+    })
+}
+
+/// Decides whether the supplier's configured partner id names `sender`. A qualified id is
+/// compared whole (qualifier and id). An unqualified id (`NORDFAST`) is resolved through
+/// Trading Grid's partner directory ([`addressee`]): it names the sender only when the
+/// sender's address is the one and only address TG holds with that id — so a partner given
+/// `01:NORDFAST` can never write into the orders of the supplier known as `ZZ:NORDFAST`
+/// (issue 20, defect 2).
+pub async fn resolve_partner(
+    platform: &Platform,
+    configured: &str,
+    sender: &PartyId,
+) -> Result<PartnerVerdict, InboundError> {
+    if !partner_id_names(configured, sender) {
+        return Ok(PartnerVerdict::Other);
+    }
+    if configured.contains(':') {
+        return Ok(PartnerVerdict::Sender);
+    }
+    Ok(match addressee(platform, configured).await? {
+        Addressee::One { address, .. }
+            if address.qualifier.eq_ignore_ascii_case(&sender.qualifier)
+                && address.id.eq_ignore_ascii_case(&sender.id) =>
+        {
+            PartnerVerdict::Sender
+        }
+        Addressee::One { .. } | Addressee::Nobody => PartnerVerdict::Other,
+        Addressee::Ambiguous(addresses) => PartnerVerdict::Ambiguous(addresses),
     })
 }
 
