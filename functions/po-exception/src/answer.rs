@@ -238,6 +238,24 @@ impl PoException {
             if r.state == State::Withdrawn {
                 return false;
             }
+            if matches!(r.state, State::ChangeRequested | State::ChangeSent) {
+                // The order change is in flight: the message is filed and recorded, and the
+                // exception keeps waiting for the change to go out and for the partner's
+                // 865 / ORDRSP (or 997 / CONTRL) — a note on the thread must not drop them.
+                let state = r.state;
+                return r.transition(
+                    state,
+                    &at,
+                    &actor,
+                    format!(
+                        "supplier responded ({response}) while the order change is {}; the change stays in flight",
+                        state.label().to_ascii_lowercase()
+                    ),
+                    format!("msg:{message_id}"),
+                    tg.clone(),
+                    files.clone(),
+                );
+            }
             r.transition(
                 State::SupplierResponded,
                 &at,

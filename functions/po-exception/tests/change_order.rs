@@ -174,6 +174,56 @@ async fn a_change_order_sends_one_860_and_the_accepting_865_resolves_it(stack: S
     );
 }
 
+/// A message from the partner on the exception's thread while the change is out (a "got it,
+/// will confirm") is filed, but the exception keeps waiting for the 865: the accepting 865 that
+/// follows still resolves it.
+async fn a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document_id = sent[0]["document"]["document_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, thread) = acme_thread(&world).await;
+    let (status, message) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "Got your change, our 865 follows.",
+        "explanation",
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    let posted = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+    deliver(&world, &posted).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent",
+        "the change is still out"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert_eq!(
+        entries_saying(&tl, "while the order change is change sent").len(),
+        1,
+        "the message is on the timeline: {tl}"
+    );
+
+    let event = partner_answers(&world, "prt_acme", &document_id, "accept").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        states(&tl).ends_with(&["change_acknowledged".into(), "resolved".into()]),
+        "{:?}",
+        states(&tl)
+    );
+}
+
 async fn a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier(stack: Stack) {
     let world = world(stack).await;
     change_ordered(&world, world.acme_order, ACME_EXC).await;
@@ -771,6 +821,7 @@ async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865,
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,
     another_partners_865_never_moves_the_exception,
