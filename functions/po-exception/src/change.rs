@@ -471,10 +471,7 @@ impl PoException {
                 .iter()
                 .find(|(n, _)| n.trim_start_matches('0') == line.trim_start_matches('0'))
                 .map(|(_, s)| s.clone());
-            let rejected = match &line_status {
-                Some(status) => *status == LineStatus::Rejected,
-                None => answer.status == AckStatusCode::Rejected,
-            };
+            let outcome = ChangeOutcome::of(line_status.as_ref(), &answer.status);
             let at = rfc3339(self.platform.clock.now());
             let actor = format!(
                 "partner:{} ({})",
@@ -489,10 +486,10 @@ impl PoException {
             };
             let reason = format!(
                 "{doc_type} {} (header {:?}, line {line} {:?})",
-                if rejected {
-                    "rejects the change"
-                } else {
-                    "accepts the change"
+                match outcome {
+                    ChangeOutcome::Rejected => "rejects the change",
+                    ChangeOutcome::Accepted => "accepts the change",
+                    ChangeOutcome::Qualified => "answers the change with changes of its own",
                 },
                 answer.status,
                 line_status
@@ -502,7 +499,20 @@ impl PoException {
                 if r.state != State::ChangeSent {
                     return false;
                 }
-                if rejected {
+                if outcome == ChangeOutcome::Qualified {
+                    // Accepted with changes, backordered, rescheduled, deleted: not the change
+                    // the buyer ordered — the buyer decides, as on any answer.
+                    return r.transition(
+                        State::SupplierResponded,
+                        &at,
+                        &actor,
+                        format!("change {sequence} answered: {reason}; the buyer decides"),
+                        format!("change-answer:{document_id}"),
+                        tg.clone(),
+                        Vec::new(),
+                    );
+                }
+                if outcome == ChangeOutcome::Rejected {
                     r.transition(
                         State::AwaitingSupplier,
                         &at,
@@ -753,6 +763,33 @@ struct ChangeAnswer {
     lines: Vec<(String, LineStatus)>,
 }
 
+/// What a partner's 865 / ORDRSP says of a change of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChangeOutcome {
+    /// Taken as sent (line `IA` / LIN 1229 `5`; without the line, header accepted without
+    /// changes): the exception resolves.
+    Accepted,
+    /// Refused (line `IR` / `7`; without the line, header rejected): back to awaiting the
+    /// supplier.
+    Rejected,
+    /// Anything else — accepted with changes, backordered, rescheduled, deleted, another code:
+    /// the partner answered with something other than the change; the buyer decides.
+    Qualified,
+}
+
+impl ChangeOutcome {
+    /// The outcome from the answer's status for the exception's line, else its header's.
+    fn of(line: Option<&LineStatus>, header: &AckStatusCode) -> Self {
+        match (line, header) {
+            (Some(LineStatus::Accepted), _) | (None, AckStatusCode::AcceptedNoChange) => {
+                Self::Accepted
+            }
+            (Some(LineStatus::Rejected), _) | (None, AckStatusCode::Rejected) => Self::Rejected,
+            _ => Self::Qualified,
+        }
+    }
+}
+
 fn answers(documents: &[BusinessDocument]) -> Vec<ChangeAnswer> {
     documents
         .iter()
@@ -958,5 +995,49 @@ mod tests {
             ])
             .rejected
         );
+    }
+
+    #[test]
+    fn only_an_accepted_line_resolves_a_change_anything_else_but_a_rejection_goes_to_the_buyer() {
+        use super::ChangeOutcome;
+        use gridlink_edi::{AckStatusCode, LineStatus};
+        let any = AckStatusCode::AcceptedNoChange;
+        assert_eq!(
+            ChangeOutcome::of(Some(&LineStatus::Accepted), &AckStatusCode::Rejected),
+            ChangeOutcome::Accepted,
+            "the line's status decides over the header's"
+        );
+        assert_eq!(
+            ChangeOutcome::of(Some(&LineStatus::Rejected), &any),
+            ChangeOutcome::Rejected
+        );
+        for qualified in [
+            LineStatus::AcceptedWithChanges,
+            LineStatus::Backordered,
+            LineStatus::DateRescheduled,
+            LineStatus::Deleted,
+            LineStatus::Other("IH".into()),
+        ] {
+            assert_eq!(
+                ChangeOutcome::of(Some(&qualified), &any),
+                ChangeOutcome::Qualified,
+                "{qualified:?}"
+            );
+        }
+        assert_eq!(ChangeOutcome::of(None, &any), ChangeOutcome::Accepted);
+        assert_eq!(
+            ChangeOutcome::of(None, &AckStatusCode::Rejected),
+            ChangeOutcome::Rejected
+        );
+        for header in [
+            AckStatusCode::AcceptedWithChanges,
+            AckStatusCode::Other("AP".into()),
+        ] {
+            assert_eq!(
+                ChangeOutcome::of(None, &header),
+                ChangeOutcome::Qualified,
+                "{header:?}"
+            );
+        }
     }
 }

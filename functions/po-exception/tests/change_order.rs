@@ -224,6 +224,32 @@ async fn a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865(
     );
 }
 
+/// An 865 that accepts the change with changes of its own (`ACK*IC`) is not the change the buyer
+/// ordered: the exception goes back to the buyer (Supplier Responded), never Resolved.
+async fn an_865_accepting_with_changes_goes_back_to_the_buyer_not_resolved(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document_id = sent[0]["document"]["document_id"].as_str().expect("id");
+    let event = partner_answers(&world, "prt_acme", document_id, "accept_with_changes").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Supplier Responded"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    assert!(
+        states(&tl).ends_with(&["change_sent".into(), "supplier_responded".into()]),
+        "{:?}",
+        states(&tl)
+    );
+    assert_eq!(
+        entries_saying(&tl, "answers the change with changes of its own").len(),
+        1,
+        "{tl}"
+    );
+}
+
 async fn a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier(stack: Stack) {
     let world = world(stack).await;
     change_ordered(&world, world.acme_order, ACME_EXC).await;
@@ -821,6 +847,7 @@ async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    an_865_accepting_with_changes_goes_back_to_the_buyer_not_resolved,
     a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865,
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
     a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier,

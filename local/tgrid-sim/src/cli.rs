@@ -200,7 +200,7 @@ pub enum PartnerAction {
         /// The 860 / ORDCHG document the tenant sent.
         #[arg(long)]
         document: String,
-        /// `accept` or `reject`.
+        /// `accept`, `accept_with_changes` or `reject`.
         #[arg(long, default_value = "accept")]
         decision: String,
     },

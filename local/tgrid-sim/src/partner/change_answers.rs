@@ -5,7 +5,7 @@
 //!
 //! # Format
 //! `POST /__sim/partners/{partner_id}/documents/{document_id}/answer_change`
-//! `{"decision":"accept"|"reject"}` → 201 with the answering document (as the partner's
+//! `{"decision":"accept"|"accept_with_changes"|"reject"}` → 201 with the answering document (as the partner's
 //! send answers). The document must be an outbound 860 / ORDCHG to this partner (else 403
 //! for another partner's, 400 naming `document_id` for another kind); an unknown field or
 //! decision is 400 naming it. Control numbers of the answer: the interchange and group
@@ -45,11 +45,12 @@ pub(crate) async fn answer_change(
     known_partner(&sim, &partner)?;
     let status = match answer.decision.as_str() {
         "accept" => LineStatus::Accepted,
+        "accept_with_changes" => LineStatus::AcceptedWithChanges,
         "reject" => LineStatus::Rejected,
         other => {
             return Err(ApiError::invalid_field(
                 "decision",
-                format!("{other:?} is not accept or reject"),
+                format!("{other:?} is not accept, accept_with_changes or reject"),
             ));
         }
     };
