@@ -171,9 +171,14 @@ impl PoException {
             .iter()
             .flat_map(|s| s.decided.clone())
             .collect();
+        let withdrawn: Vec<_> = report
+            .synced
+            .iter()
+            .flat_map(|s| s.withdrawn.clone())
+            .collect();
         Ok(
             json!({"examined": report.examined, "published": published, "parked": parked,
-                  "decided": decided, "failed": report.failed}),
+                  "decided": decided, "withdrawn": withdrawn, "failed": report.failed}),
         )
     }
 }

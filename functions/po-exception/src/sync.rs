@@ -17,11 +17,13 @@
 //! "field","expected","actual"}],"allowed_responses":[…]}`, `action_request`
 //! `{"kind":"resolve_po_exception","due_at"}`.
 
+use std::collections::BTreeSet;
+
 use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_edi::Syntax;
 use gridlink_flow::EffectKey;
 use gridlink_outbound::{StartedWorkspace, read_started_workspace};
-use gridlink_store::{LedgerError, NewRecord, RecordId};
+use gridlink_store::{IndexName, LedgerError, NewRecord, Query, RecordId, SortRange};
 use gridlink_tgrid::model::{
     ActionRequest, ExternalRef, NewMessage, NewSpace, NewThread, Partner, ThreadKind, ThreadStatus,
 };
@@ -57,6 +59,8 @@ pub struct OrderSync {
     pub parked: Vec<String>,
     /// Decisions applied: `<exception id>: <state>`.
     pub decided: Vec<String>,
+    /// Exceptions withdrawn because their row was removed.
+    pub withdrawn: Vec<String>,
 }
 
 /// The order's supplier on Trading Grid: the partner, the EDI address the supplier
@@ -191,6 +195,9 @@ impl PoException {
                 .unwrap_or(rows);
         }
         if rows.iter().all(|r| row::read(&r.values) == Row::Empty) {
+            // Every row removed: the exceptions still open on the order are withdrawn.
+            self.withdraw_removed(ws, &BTreeSet::new(), &mut sync)
+                .await?;
             sync.skipped = Some("no exception rows".into());
             return Ok(sync);
         }
@@ -214,9 +221,20 @@ impl PoException {
         gridlink_flow::timeline::about("po", &po_number);
         let partner = self.partner_of(&order).await?;
         let mut statuses = Vec::new();
+        let mut present = BTreeSet::new();
         for raw in &rows {
             let row_status = text(&raw.values, "Status");
-            let (exception_id, result) = match row::read(&raw.values) {
+            let read = row::read(&raw.values);
+            if let Row::Valid(valid) = &read {
+                present.insert(valid.exception_id.clone());
+            } else if let Row::Invalid {
+                exception_id: Some(id),
+                ..
+            } = &read
+            {
+                present.insert(id.clone());
+            }
+            let (exception_id, result) = match read {
                 Row::Empty => continue,
                 Row::Invalid {
                     exception_id: None,
@@ -293,7 +311,67 @@ impl PoException {
         for (exception_id, status) in changed {
             self.note_projection(ws, &exception_id, &status).await?;
         }
+        self.withdraw_removed(ws, &present, &mut sync).await?;
         Ok(sync)
+    }
+
+    /// Withdraws the exceptions still open on order `ws` whose row the buyer removed (their
+    /// id is not among `present`): the partner's thread is closed, the timeline says why,
+    /// and the deadline sweep no longer chases the partner. Once each.
+    async fn withdraw_removed(
+        &self,
+        ws: i64,
+        present: &BTreeSet<String>,
+        sync: &mut OrderSync,
+    ) -> Result<(), ExceptionError> {
+        let open = self
+            .platform
+            .ledger
+            .query(
+                Query::partition(IndexName::One, machine::OPEN_EXCEPTIONS)
+                    .range(SortRange::Prefix(format!("{ws}#"))),
+            )
+            .await?;
+        for stored in open {
+            let record: ExceptionRecord = serde_json::from_value(stored.data)
+                .map_err(|e| ExceptionError::malformed(stored.id.to_string(), e))?;
+            if record.workspace_id != ws || present.contains(&record.exception_id) {
+                continue;
+            }
+            gridlink_flow::timeline::item(async {
+                record.about();
+                let at = rfc3339(self.platform.clock.now());
+                let (record, changed) =
+                    machine::change(self.platform.ledger.as_ref(), &record, |r| {
+                        r.state.open()
+                            && r.transition(
+                                State::Withdrawn,
+                                &at,
+                                "gridlink",
+                                "withdrawn: its row was removed from the order",
+                                "row-removed",
+                                TgIds::default(),
+                                Vec::new(),
+                            )
+                    })
+                    .await?;
+                if changed {
+                    tracing::info!(
+                        workspace_id = ws,
+                        po_number = %record.po_number,
+                        exception_id = %record.exception_id,
+                        partner_id = ?record.partner_id,
+                        "exception withdrawn: its row was removed"
+                    );
+                    sync.withdrawn.push(record.exception_id.clone());
+                }
+                self.settle(&record).await?;
+                self.file_timeline(&record).await?;
+                Ok::<_, ExceptionError>(())
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// The supplier's Trading Grid partner, or why there is none.

@@ -672,6 +672,53 @@ async fn a_push_for_an_unknown_node_is_skipped_not_dead_lettered(stack: Stack) {
     );
 }
 
+/// The buyer deletes an exception's row: the exception is withdrawn (its thread closed, the
+/// timeline saying why) and the deadline sweep no longer chases the partner; the other
+/// order's exception is untouched.
+async fn a_removed_row_withdraws_its_exception_and_nobody_is_chased(stack: Stack) {
+    let world = world(stack).await;
+    poll(&world).await;
+    let (space, _) = acme_thread(&world).await;
+    let kept: Vec<NamedAttributes> = rows(&world, world.acme_order)
+        .await
+        .into_iter()
+        .filter(|r| text_of(r, "Exception ID") != ACME_EXC)
+        .collect();
+    write_rows(&world, world.acme_order, kept).await;
+    let polled = poll(&world).await;
+    assert_eq!(polled["polled"]["withdrawn"], json!([ACME_EXC]), "{polled}");
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let last = tl["entries"].as_array().expect("entries").last().cloned();
+    assert_eq!(
+        last.as_ref().map(|e| e["state"].clone()),
+        Some(json!("withdrawn")),
+        "{tl}"
+    );
+    assert!(
+        last.as_ref()
+            .and_then(|e| e["event"].as_str())
+            .is_some_and(|e| e.contains("row was removed")),
+        "{tl}"
+    );
+    let threads = get_json(
+        &world,
+        &format!("__sim/partners/prt_acme/spaces/{space}/threads"),
+    )
+    .await;
+    assert_eq!(threads["items"][0]["status"], "closed", "{threads}");
+    assert_eq!(poll(&world).await["polled"]["withdrawn"], json!([]), "once");
+
+    world
+        .clock
+        .advance(std::time::Duration::from_secs(48 * 3600 + 60));
+    let swept = deadlines(&world).await;
+    let reminded = swept["deadlines"]["reminded"].to_string();
+    assert!(
+        !reminded.contains(ACME_EXC) && reminded.contains(NORDFAST_EXC),
+        "only the exception still on its order is chased: {swept}"
+    );
+}
+
 async fn a_reply_on_a_closed_thread_is_refused_by_trading_grid(stack: Stack) {
     let world = world(stack).await;
     poll(&world).await;
@@ -870,5 +917,6 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_unqualified_partner_id_two_partners_hold_is_parked_never_guessed,
     a_push_for_an_unknown_node_is_skipped_not_dead_lettered,
     a_reply_on_a_closed_thread_is_refused_by_trading_grid,
+    a_removed_row_withdraws_its_exception_and_nobody_is_chased,
     ten_exceptions_on_a_99_line_order_are_published_once_and_answered_into_their_own_folders,
 );
