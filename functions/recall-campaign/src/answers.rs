@@ -13,6 +13,12 @@
 //! partner not affected stays here, marked `affected: false`) → `quantities_reported` (all
 //! four numbers for every lot) → `completed` (every lot's shipped quantity accounted for —
 //! on hand + quarantined + returned + destroyed — and evidence returned) | `declined`.
+//!
+//! # Refused answers
+//! A quantity below 0 is refused: the answer is kept in the history (and filed), but its
+//! quantities count for nothing — it never completes the partner, and the rollup neither
+//! counts them nor hides another partner's gap with them. [`Answer::refusals`] names each
+//! such lot and field; the rollup lists them for the partner.
 
 use gridlink_tgrid::model::{FieldType, FormField, ResponseForm};
 use serde::{Deserialize, Serialize};
@@ -130,6 +136,38 @@ impl Answer {
     pub fn affected(&self) -> Option<bool> {
         self.bool("affected")
     }
+
+    /// Why this answer's quantities are refused, each reason naming the lot and the field;
+    /// empty when none is (a declined answer carries no quantities to refuse).
+    pub fn refusals(&self, lots: &[PartnerLot]) -> Vec<String> {
+        if self.declined {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for lot in lots {
+            for quantity in QUANTITIES {
+                let field = format!("{}.{quantity}", lot.lot_code);
+                if let Some(number) = self.form_data.get(&field).and_then(Value::as_f64)
+                    && number < 0.0
+                {
+                    out.push(format!(
+                        "lot {} field {field}: {number} is negative (a quantity is 0 or more)",
+                        lot.lot_code
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// The four quantities of a lot that count: none when the answer is refused
+    /// ([`Answer::refusals`]) or the lot's four are not all answered.
+    pub fn counted_quantities(&self, lots: &[PartnerLot], lot: &str) -> Option<[f64; 4]> {
+        if self.declined || !self.refusals(lots).is_empty() {
+            return None;
+        }
+        self.quantities(lot)
+    }
 }
 
 /// Adds `answer` to `history` unless the same answer is there (a redelivery); keeps the
@@ -178,9 +216,10 @@ pub fn state(lots: &[PartnerLot], history: &[Answer]) -> PartnerState {
         None => PartnerState::Acknowledged,
         Some(false) => PartnerState::ImpactReported,
         Some(true) => {
+            // A refused answer (a negative quantity) reports no quantities: it never completes.
             let quantities: Option<Vec<[f64; 4]>> = lots
                 .iter()
-                .map(|l| latest.quantities(&l.lot_code))
+                .map(|l| latest.counted_quantities(lots, &l.lot_code))
                 .collect();
             let Some(quantities) = quantities else {
                 return PartnerState::ImpactReported;
@@ -277,5 +316,21 @@ mod tests {
         let mut declined = answer("2026-12-02T11:00:00Z", &json!({}), &[]);
         declined.declined = true;
         assert_eq!(state(&l, &[declined]), PartnerState::Declined);
+    }
+
+    #[test]
+    fn a_negative_quantity_is_refused_by_lot_and_field_and_never_completes() {
+        let l = lots();
+        // 10 shipped: 20 destroyed and -10 returned sum to 10, but the answer is refused.
+        let negative = json!({"acknowledged": true, "affected": true, "L1.on_hand": 0, "L1.quarantined": 0, "L1.returned": -10, "L1.destroyed": 20});
+        let history = vec![answer("2026-12-02T10:00:00Z", &negative, &["att_1"])];
+        let refusals = history[0].refusals(&l);
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert!(
+            refusals[0].contains("lot L1") && refusals[0].contains("L1.returned"),
+            "{refusals:?}"
+        );
+        assert_eq!(history[0].counted_quantities(&l, "L1"), None);
+        assert_eq!(state(&l, &history), PartnerState::ImpactReported);
     }
 }

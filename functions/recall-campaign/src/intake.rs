@@ -141,6 +141,8 @@ impl RecallCampaign {
     /// Adds one answer to the partner's history (unless it is there), files it — as it is kept
     /// in the history, so the same answer reached twice (an event and Trading Grid's response
     /// list) is filed once — and files the rollup.
+    // Quantities are far below 2^52: the conversion to f64 is exact.
+    #[allow(clippy::cast_precision_loss)]
     pub(crate) async fn keep_answer(
         &self,
         partner_key: &str,
@@ -176,6 +178,20 @@ impl RecallCampaign {
             ..AnswerIntake::default()
         };
         tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %kept.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
+        if let Some(latest) = updated.answers.last() {
+            for reason in latest.refusals(&updated.lots) {
+                tracing::warn!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %latest.responded_at, %reason, "recall answer refused: its quantities count for nothing");
+            }
+            for lot in &updated.lots {
+                if let Some(reported) = latest
+                    .counted_quantities(&updated.lots, &lot.lot_code)
+                    .map(|q| q.iter().sum::<f64>())
+                    .filter(|r| *r > lot.shipped as f64)
+                {
+                    tracing::warn!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, lot = %lot.lot_code, reported, shipped = lot.shipped, "partner reported more than was shipped to it: counted only up to what was shipped");
+                }
+            }
+        }
         intake.filed = self.file_answer(&updated, &kept, campaign_id).await?;
         if let Some(issued) = self.issued(&updated.recall_id).await? {
             self.file_rollup(&issued).await?;

@@ -28,7 +28,8 @@
 //!   its class's target on each poll (the shortfall filed in `Approvals` once per standing)
 //!   → a GS1-style closeout notice to every invited partner (its lots only, once, resumable)
 //!   → `Status` `closed`, the closeout record, the final rollup and the evidence bundle.
-//! - Rollup ([`rollup`]): served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
+//! - Rollup ([`rollup`]): each partner's quantity of a lot counted at most up to what was
+//!   shipped to it (an over-report shown, never covering another partner's gap); served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
 //!   versioned `Rollup <recall id>.json` in `Evidence Bundle`.
 //! - Evidence bundle ([`bundle`]): `POST /recall-campaign/recalls/{recall_id}/bundle` builds a
 //!   zip from the ledger (notice, distribution, rollup, every answer and file, the

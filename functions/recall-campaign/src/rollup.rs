@@ -1,6 +1,12 @@
 //! The rollup: per lot, shipped vs accounted for (on hand + quarantined + returned +
 //! destroyed) per partner, and effectiveness (accounted ÷ shipped, %); per partner, its state
-//! and answers; what was parked. Computed from the ledger only, deterministic (no clock), so
+//! and answers; what was parked.
+//!
+//! A partner's accounted quantity for a lot counts at most up to what was shipped to that
+//! partner of that lot: a partner reporting more than it received cannot cover another
+//! partner's gap. The over-report is shown on the partner's row of the lot (`reported` vs
+//! `shipped`, `over_reported`). A refused answer (a negative quantity, see
+//! [`crate::answers`]) counts nothing; its reasons are listed on the partner (`refused`). Computed from the ledger only, deterministic (no clock), so
 //! the same standing files no new version. Served by `GET /recall-campaign/recalls/{id}` and
 //! filed as `Rollup <recall id>.json` in `Evidence Bundle`, a new version whenever it changes.
 
@@ -25,8 +31,15 @@ pub struct PartnerLotRollup {
     pub partner_id: String,
     /// Shipped to it.
     pub shipped: i64,
-    /// Accounted for in its latest answer (None: no quantities yet).
+    /// Accounted for in its latest answer, at most `shipped` (None: no quantities yet, or its
+    /// answer was refused).
     pub accounted: Option<f64>,
+    /// On hand + quarantined + returned + destroyed as its latest answer reported them.
+    #[serde(default)]
+    pub reported: Option<f64>,
+    /// How much more it reported than was shipped to it (not counted), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_reported: Option<f64>,
     /// Its state.
     pub state: PartnerState,
 }
@@ -44,7 +57,8 @@ pub struct LotRollup {
     pub unit: String,
     /// Shipped to partners (the distribution).
     pub shipped: i64,
-    /// On hand, quarantined, returned, destroyed: summed over the partners' latest answers.
+    /// On hand, quarantined, returned, destroyed: summed over the partners' latest answers as
+    /// reported (refused answers left out).
     pub on_hand: f64,
     /// Quarantined.
     pub quarantined: f64,
@@ -52,7 +66,7 @@ pub struct LotRollup {
     pub returned: f64,
     /// Destroyed.
     pub destroyed: f64,
-    /// The sum of the four.
+    /// Accounted for: per partner the sum of the four, at most what was shipped to it.
     pub accounted: f64,
     /// Accounted ÷ shipped, in % (one decimal); 100 when nothing was shipped.
     pub effectiveness_pct: f64,
@@ -75,6 +89,9 @@ pub struct PartnerRollup {
     pub answers: usize,
     /// Reminders sent.
     pub reminders: u32,
+    /// Why its latest answer's quantities were refused (each names the lot and field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     /// Its escalation (who, when, why, the TG message and the note filed), if escalated; it
     /// stays when the partner answers later.
     #[serde(default)]
@@ -125,6 +142,8 @@ fn pct(accounted: f64, shipped: i64) -> f64 {
 }
 
 /// Computes the rollup (pure).
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
 pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Parked>) -> Rollup {
     let lot_rollup = |lot: &Lot| {
         let mut row = LotRollup {
@@ -149,22 +168,29 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
             let quantities = partner
                 .answers
                 .last()
-                .filter(|a| !a.declined)
-                .and_then(|a| a.quantities(&lot.lot_code));
+                .and_then(|a| a.counted_quantities(&partner.lots, &lot.lot_code));
             if let Some([on_hand, quarantined, returned, destroyed]) = quantities {
                 row.on_hand += on_hand;
                 row.quarantined += quarantined;
                 row.returned += returned;
                 row.destroyed += destroyed;
             }
+            let reported: Option<f64> = quantities.map(|q| q.iter().sum());
+            // Counted at most up to what was shipped to this partner: an over-report must not
+            // cover another partner's gap.
+            let accounted = reported.map(|r| r.min(theirs.shipped as f64));
+            row.accounted += accounted.unwrap_or(0.0);
             row.partners.push(PartnerLotRollup {
                 partner_id: partner.partner_id.clone(),
                 shipped: theirs.shipped,
-                accounted: quantities.map(|q| q.iter().sum()),
+                accounted,
+                reported,
+                over_reported: reported
+                    .map(|r| r - theirs.shipped as f64)
+                    .filter(|over| *over > 0.0),
                 state: partner.state,
             });
         }
-        row.accounted = row.on_hand + row.quarantined + row.returned + row.destroyed;
         row.effectiveness_pct = pct(row.accounted, row.shipped);
         row
     };
@@ -201,6 +227,11 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
                 affected: p.answers.last().and_then(crate::answers::Answer::affected),
                 answers: p.answers.len(),
                 reminders: p.reminders,
+                refused: p
+                    .answers
+                    .last()
+                    .map(|a| a.refusals(&p.lots))
+                    .unwrap_or_default(),
                 escalation: p.escalation.clone(),
             })
             .collect(),

@@ -1141,6 +1141,89 @@ async fn a_recall_closes_only_when_effective_and_tells_every_partner_once(stack:
     assert_eq!(run["deadlines"]["escalated"], json!([]), "{run}");
 }
 
+/// FreshMart (300 of L2026-0415 shipped) reports 800 destroyed; MediSupply (250) never
+/// answers; ACME (400 of L2026-0412) reports 500 destroyed and -100 returned. Neither the
+/// over-report nor the negative answer may cover a gap: the recall stays `closing`.
+async fn an_over_report_or_a_negative_answer_never_hides_another_partners_gap(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    let freshmart = all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 800)]);
+    respond(&world, "prt_rc_freshmart", freshmart).await;
+    let mut acme = all_destroyed(&[("L2026-0412", 500)]);
+    acme["L2026-0412.returned"] = json!(-100);
+    respond(&world, "prt_acme", acme).await;
+    for partner in ["prt_rc_freshmart", "prt_acme"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    // ACME's answer is kept, but refused by lot and field, and does not complete it.
+    let acme = ledger_partner(&world, "prt_acme").await;
+    assert_eq!(acme.answers.len(), 1);
+    assert_ne!(
+        acme.state,
+        recall_campaign::answers::PartnerState::Completed
+    );
+    let (code, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{rollup}");
+    let partner = |id: &str| {
+        rollup["partners"]
+            .as_array()
+            .expect("partners")
+            .iter()
+            .find(|p| p["partner_id"] == id)
+            .cloned()
+            .expect("the partner")
+    };
+    let refused = partner("prt_acme")["refused"].to_string();
+    assert!(
+        refused.contains("L2026-0412") && refused.contains("L2026-0412.returned"),
+        "{rollup}"
+    );
+    let lot = |code: &str| {
+        rollup["lots"]
+            .as_array()
+            .expect("lots")
+            .iter()
+            .find(|l| l["lot_code"] == code)
+            .cloned()
+            .expect("the lot")
+    };
+    // L2026-0415: FreshMart's 800 counts as its 300; MediSupply's 250 stay missing.
+    let l0415 = lot("L2026-0415");
+    assert_eq!(l0415["shipped"], json!(550), "{l0415}");
+    assert_eq!(l0415["accounted"], json!(300.0), "{l0415}");
+    let row = l0415["partners"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_freshmart")
+        .cloned()
+        .expect("FreshMart's row");
+    assert_eq!(row["reported"], json!(800.0), "{row}");
+    assert_eq!(row["shipped"], json!(300), "{row}");
+    assert_eq!(row["accounted"], json!(300.0), "{row}");
+    assert_eq!(row["over_reported"], json!(500.0), "{row}");
+    // L2026-0412: ACME's refused answer counts nothing.
+    assert_eq!(lot("L2026-0412")["accounted"], json!(500.0), "{rollup}");
+    write(
+        &world.approver,
+        world.incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await;
+    let run = poll(&world).await;
+    assert!(
+        run.to_string().contains("L2026-0415") && run.to_string().contains("L2026-0412"),
+        "{run}"
+    );
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("closing".into()))
+    );
+    assert!(closeouts(&world, DEMO_RECALL).await.is_empty());
+}
+
 /// The demo recall's `Lots` with one more lot.
 fn lots_with(extra: &str) -> AttributeValue {
     let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
@@ -1686,6 +1769,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed,
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
+    an_over_report_or_a_negative_answer_never_hides_another_partners_gap,
     an_amendment_is_approved_again_and_reaches_only_the_delta,
     a_distribution_changed_after_the_approval_is_approved_again,
     the_initiator_cannot_approve_and_the_approver_issues,
