@@ -68,7 +68,8 @@ pub struct LotRollup {
     pub destroyed: f64,
     /// Accounted for: per partner the sum of the four, at most what was shipped to it.
     pub accounted: f64,
-    /// Accounted ÷ shipped, in % (one decimal); 100 when nothing was shipped.
+    /// Accounted ÷ shipped, in % (rounded to one decimal, for display: the closeout compares
+    /// exactly, see [`meets_target`]); 100 when nothing was shipped.
     pub effectiveness_pct: f64,
     /// Per partner.
     pub partners: Vec<PartnerLotRollup>,
@@ -139,6 +140,21 @@ fn pct(accounted: f64, shipped: i64) -> f64 {
         return 100.0;
     }
     (accounted / shipped as f64 * 1000.0).round() / 10.0
+}
+
+/// Whether `accounted` of `shipped` meets `target_pct`, compared exactly — accounted × 100 ≥
+/// target × shipped in integers, quantities to the thousandth of a unit and the target to the
+/// hundredth of a percent. The rounded `effectiveness_pct` is for display only: 9 996 of
+/// 10 000 shows 100.0 % and does not meet a 100 % target. Nothing shipped meets any target.
+// Quantities are far below 2^52 and targets within 0..=100: the conversions are exact.
+#[allow(clippy::cast_possible_truncation)]
+pub fn meets_target(accounted: f64, shipped: i64, target_pct: f64) -> bool {
+    if shipped <= 0 {
+        return true;
+    }
+    let accounted_milli = (accounted * 1000.0).round() as i128;
+    let target_hundredths = (target_pct * 100.0).round() as i128;
+    accounted_milli * 100 * 100 >= target_hundredths * i128::from(shipped) * 1000
 }
 
 /// Computes the rollup (pure).
