@@ -1,6 +1,7 @@
 //! Escalation: the last rung of the ladder overdue → reminded(n) → **escalated**.
 //!
-//! A partner still unanswered (no answer of any kind in its history, and none in Trading
+//! A partner still unanswered (no answer in its history that reads — none, or its latest one
+//! refused as not readable, see [`crate::answers::answered`] — and none that reads in Trading
 //! Grid's responses of its campaign — an answer whose event is late or lost is taken then
 //! instead, see [`RecallCampaign::remind_overdue`]) `Escalate After Hours` past the recall's
 //! due time is escalated once per (recall, version, partner):
@@ -25,8 +26,10 @@
 //!    it did the first time.
 //!
 //! A partner who answers later is recorded as any answer (Trading Grid takes late answers)
-//! and moves on up the ladder; its escalation stays on record. A partner who answered —
-//! whatever the answer, even one that did not acknowledge — is never escalated.
+//! and moves on up the ladder; its escalation stays on record. A partner who answered in a way
+//! gridlink reads — whatever the answer, even one that did not acknowledge — is never
+//! escalated; one whose answer does not read (a quantity that is negative or not a finite
+//! number, a yes/no that is neither) is chased as if it had not answered.
 
 use bytes::Bytes;
 use gridlink_flow::{EffectKey, Filing};
@@ -69,7 +72,8 @@ pub fn due_for_escalation(
     ) else {
         return false;
     };
-    partner.answers.is_empty()
+    // Unanswered: no answer, or none that reads (an answer that does not read is no answer).
+    !crate::answers::answered(&partner.lots, &partner.answers)
         && partner.escalation.is_none()
         && partner.campaign_id.is_some()
         && now > due + time::Duration::hours(issued.escalate_after_hours.max(0))

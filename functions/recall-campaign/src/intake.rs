@@ -39,6 +39,10 @@ pub struct AnswerIntake {
     pub answers: usize,
     /// Documents filed in this call (answer and files).
     pub filed: Vec<String>,
+    /// Why the partner's latest answer is refused (each names the field and lot); empty when
+    /// it reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     /// Why the event was not for this use case.
     pub ignored: Option<String>,
 }
@@ -135,6 +139,7 @@ impl RecallCampaign {
         intake.state = kept.state;
         intake.answers = kept.answers;
         intake.filed = kept.filed;
+        intake.refused = kept.refused;
         Ok(intake)
     }
 
@@ -175,6 +180,11 @@ impl RecallCampaign {
             recorded: added_now.load(std::sync::atomic::Ordering::Relaxed),
             state: Some(updated.state),
             answers: updated.answers.len(),
+            refused: updated
+                .answers
+                .last()
+                .map(|a| a.refusals(&updated.lots))
+                .unwrap_or_default(),
             ..AnswerIntake::default()
         };
         tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %kept.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
@@ -340,7 +350,8 @@ impl RecallCampaign {
         Ok(filed)
     }
 
-    /// Reminds invited partners who have not answered once the recall is overdue, once per
+    /// Reminds invited partners who have not answered (or whose answer does not read, see
+    /// [`answers::answered`]) once the recall is overdue, once per
     /// reminder interval (through the campaign reminder call, to that partner only), and
     /// escalates those still unanswered `Escalate After Hours` past due
     /// ([`crate::escalation`]; an escalated partner gets no more reminders). Before an
@@ -380,7 +391,9 @@ impl RecallCampaign {
                         // An answer whose event is late or lost is in Trading Grid: a partner
                         // who answered is never escalated.
                         let key = issued.partner_key(&partner.partner_id);
-                        if let Some(taken) = self.answer_in_tg(&key, &partner).await? {
+                        if let Some(taken) = self.answer_in_tg(&key, &partner).await?
+                            && taken.refused.is_empty()
+                        {
                             answered.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "state": taken.state}));
                             continue;
                         }
@@ -389,7 +402,8 @@ impl RecallCampaign {
                         changed = true;
                         continue;
                     }
-                    if !partner.answers.is_empty()
+                    // A partner whose answer does not read is still reminded.
+                    if answers::answered(&partner.lots, &partner.answers)
                         || partner.reminders >= number
                         || partner.escalation.is_some()
                     {

@@ -15,9 +15,12 @@
 //!   with the cursor in the ledger ([`records`]); partners TG does not know and lots not in
 //!   `Lots` are parked with the reason.
 //! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
-//!   and file filed once under `Partner Responses/<partner id>` with sha256.
+//!   and file filed once under `Partner Responses/<partner id>` with sha256; read as Trading
+//!   Grid's form check accepts them (`"true"`, `"10"`, blanks); a negative or unreadable
+//!   value refuses the answer (kept, named by lot and field, counting nothing).
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
-//!   non-responders only, once per interval) → escalated (still unanswered `Escalate After
+//!   non-responders only — a partner whose latest answer does not read is one — once per
+//!   interval) → escalated (still unanswered `Escalate After
 //!   Hours` past due: a message with an `action_request` in the partner's recall thread and
 //!   a note filed in `Partner Responses/<partner id>` — why a note and not an attribute:
 //!   [`escalation`]). A later answer is still recorded and moves the partner on.

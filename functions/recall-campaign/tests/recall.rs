@@ -1224,6 +1224,81 @@ async fn an_over_report_or_a_negative_answer_never_hides_another_partners_gap(st
     assert!(closeouts(&world, DEMO_RECALL).await.is_empty());
 }
 
+/// ACME answers with texts and blanks, as Trading Grid's form check accepts them: read.
+/// FreshMart's answer passes TG's check but does not read ("inf"): it is still chased, as is
+/// MediSupply, who never answers.
+async fn answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond(
+        &world,
+        "prt_acme",
+        json!({"acknowledged": "true", "affected": "true", "L2026-0412.on_hand": "", "L2026-0412.destroyed": "400"}),
+    )
+    .await;
+    respond(
+        &world,
+        "prt_rc_freshmart",
+        json!({"acknowledged": "true", "affected": "true", "L2026-0412.destroyed": "500", "L2026-0415.destroyed": "inf"}),
+    )
+    .await;
+    for partner in ["prt_acme", "prt_rc_freshmart"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    assert_eq!(
+        ledger_partner(&world, "prt_acme").await.state,
+        recall_campaign::answers::PartnerState::QuantitiesReported
+    );
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let l0412 = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0412")
+        .cloned()
+        .expect("the lot");
+    // ACME's 400 count; FreshMart's answer is refused as a whole.
+    assert_eq!(l0412["accounted"], json!(400.0), "{l0412}");
+    let freshmart = rollup["partners"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_freshmart")
+        .cloned()
+        .expect("FreshMart");
+    assert!(
+        freshmart["refused"]
+            .to_string()
+            .contains("L2026-0415.destroyed"),
+        "{freshmart}"
+    );
+    // Overdue: FreshMart and MediSupply are reminded, ACME is not; then both are escalated.
+    world.clock.advance(73 * HOUR);
+    let run = deadlines(&world).await;
+    let reminded = run["deadlines"]["reminded"].to_string();
+    assert!(
+        reminded.contains("prt_rc_freshmart") && reminded.contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    assert!(!reminded.contains("prt_acme"), "{run}");
+    world.clock.advance(97 * HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    assert!(
+        escalated.contains("prt_rc_freshmart") && escalated.contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    assert!(!escalated.contains("prt_acme"), "{run}");
+    assert!(
+        ledger_partner(&world, "prt_rc_freshmart")
+            .await
+            .escalation
+            .is_some()
+    );
+}
+
 /// The demo recall's `Lots` with one more lot.
 fn lots_with(extra: &str) -> AttributeValue {
     let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
@@ -1770,6 +1845,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
     an_over_report_or_a_negative_answer_never_hides_another_partners_gap,
+    answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased,
     an_amendment_is_approved_again_and_reaches_only_the_delta,
     a_distribution_changed_after_the_approval_is_approved_again,
     the_initiator_cannot_approve_and_the_approver_issues,
