@@ -350,6 +350,9 @@ impl RecallCampaign {
         Ok(filed)
     }
 
+    /// Each open recall is processed on its own: one that fails is logged with its id, the
+    /// others go on, and the run fails at the end naming every recall that failed.
+    ///
     /// Reminds invited partners who have not answered (or whose answer does not read, see
     /// [`answers::answered`]) once the recall is overdue, once per
     /// reminder interval (through the campaign reminder call, to that partner only), and
@@ -364,9 +367,10 @@ impl RecallCampaign {
         let mut answered = Vec::new();
         let mut open = self.recalls_in(crate::records::ACTIVE).await?;
         open.extend(self.recalls_in(crate::records::CLOSING).await?);
+        let mut failed = Vec::new();
         for recall in open {
             // Each recall's reminders are about its own key (a timeline scope of its own).
-            gridlink_flow::timeline::item(async {
+            let done = gridlink_flow::timeline::item(async {
                 gridlink_flow::timeline::about("recall", &recall.recall_id);
                 let mut changed = false;
                 for partner in self.partners_of(&recall.recall_id).await? {
@@ -381,7 +385,18 @@ impl RecallCampaign {
                     if now <= due {
                         continue;
                     }
-                    let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
+                    let interval = crate::recall::hours(issued.reminder_interval_hours.max(1))
+                        .ok_or_else(|| {
+                            RecallError::malformed(
+                                format!("recall {}", issued.recall_id),
+                                &format!(
+                                    "`{}` is {}: at most {} hours",
+                                    crate::recall::attr::REMINDER_INTERVAL_HOURS,
+                                    issued.reminder_interval_hours,
+                                    crate::recall::MAX_HOURS
+                                ),
+                            )
+                        })?;
                     let number = u32::try_from(
                         (now - due).whole_seconds() / interval.whole_seconds().max(1),
                     )
@@ -459,7 +474,15 @@ impl RecallCampaign {
                 }
                 Ok::<_, RecallError>(())
             })
-            .await?;
+            .await;
+            // One recall's failure does not stop the others; the run still fails at the end.
+            if let Err(error) = done {
+                tracing::error!(recall_id = %recall.recall_id, %error, "deadlines of this recall failed; the other recalls are processed");
+                failed.push((recall.recall_id.clone(), error));
+            }
+        }
+        if !failed.is_empty() {
+            return Err(RecallError::Recalls(failed));
         }
         Ok(
             json!({"reminded": reminded, "escalated": escalated, "answered_without_event": answered}),

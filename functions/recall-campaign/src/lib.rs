@@ -20,7 +20,9 @@
 //!   value refuses the answer (kept, named by lot and field, counting nothing).
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
 //!   non-responders only — a partner whose latest answer does not read is one — once per
-//!   interval) → escalated (still unanswered `Escalate After
+//!   interval; each recall on its own: one failing does not stop the others, the run fails at
+//!   the end naming it; the hours attributes at most [`recall::MAX_HOURS`], refused by name at
+//!   issue) → escalated (still unanswered `Escalate After
 //!   Hours` past due: a message with an `action_request` in the partner's recall thread and
 //!   a note filed in `Partner Responses/<partner id>` — why a note and not an attribute:
 //!   [`escalation`]). A later answer is still recorded and moves the partner on.

@@ -1299,6 +1299,74 @@ async fn answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased(stack:
     );
 }
 
+/// `Escalate After Hours` of 100 000 is refused by name at issue (it made the deadlines panic);
+/// a recall whose deadlines fail (a record with an impossible reminder interval, as written
+/// before that check) does not stop the deadlines of the recalls after it, and the run fails.
+async fn impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_others(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    let huge = generated_incident(&world, "RC-GEN-HOURS", &partners, "").await;
+    write(
+        &world.qa,
+        huge,
+        &[("Escalate After Hours", AttributeValue::Integer(100_000))],
+    )
+    .await;
+    approve_as(&world.approver, huge, APPROVER).await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("Escalate After Hours"), "{run}");
+    let refusals = documents_in(&world, huge, "Approvals").await;
+    let refusal = refusals
+        .iter()
+        .find(|(n, _)| n.starts_with("Issue refused"))
+        .expect("refused");
+    let text = String::from_utf8(content(&world, refusal.1).await).expect("text");
+    assert!(text.contains("`Escalate After Hours` is 100000"), "{text}");
+    assert_eq!(
+        world.usecase.issued("RC-GEN-HOURS").await.expect("ledger"),
+        None
+    );
+    // Two issued recalls; the first in the deadlines' order (due 48 h after issue, the demo
+    // 72 h) carries a reminder interval no time can hold.
+    let first = generated_incident(&world, "RC-GEN-FIRST", &partners, "").await;
+    approve_as(&world.approver, first, APPROVER).await;
+    issue_demo(&world).await;
+    assert!(
+        world
+            .usecase
+            .issued("RC-GEN-FIRST")
+            .await
+            .expect("ledger")
+            .is_some()
+    );
+    let ledger = world.usecase.platform().ledger.clone();
+    let id = gridlink_store::RecordId::new(recall_campaign::records::RECALL_KIND, "RC-GEN-FIRST")
+        .expect("id");
+    let record = ledger.get(&id).await.expect("ledger").expect("the recall");
+    let mut update = record.change();
+    update.data["reminder_interval_hours"] = json!(i64::MAX);
+    ledger.update(update).await.expect("written");
+    world.clock.advance(73 * HOUR);
+    let error = fire(&world, "recall-campaign-deadlines")
+        .await
+        .expect_err("the run fails");
+    let error = format!("{error:?}");
+    assert!(
+        error.contains("RC-GEN-FIRST") && error.contains("Reminder Interval Hours"),
+        "{error}"
+    );
+    // The demo recall after it was processed: its partners reminded.
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert_eq!(
+            ledger_partner(&world, partner).await.reminders,
+            1,
+            "{partner}"
+        );
+    }
+}
+
 /// The demo recall's `Lots` with one more lot.
 fn lots_with(extra: &str) -> AttributeValue {
     let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
@@ -1846,6 +1914,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
     an_over_report_or_a_negative_answer_never_hides_another_partners_gap,
     answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased,
+    impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_others,
     an_amendment_is_approved_again_and_reaches_only_the_delta,
     a_distribution_changed_after_the_approval_is_approved_again,
     the_initiator_cannot_approve_and_the_approver_issues,
