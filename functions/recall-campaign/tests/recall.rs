@@ -1367,6 +1367,74 @@ async fn impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_
     }
 }
 
+/// FreshMart answers with a photo, then answers again naming the same photo: the bundle holds
+/// it once (zip refuses a duplicate entry, which failed the export and every closeout poll).
+async fn one_attachment_in_two_answers_is_bundled_once(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    for event in response_events(&world, "prt_rc_freshmart").await {
+        deliver(&world, &event).await;
+    }
+    let first = ledger_partner(&world, "prt_rc_freshmart").await;
+    let photo = first.answers[0].attachment_ids[0].clone();
+    world.clock.advance(HOUR);
+    let mut again = all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]);
+    again["L2026-0415.returned"] = json!(0);
+    again["disposition_date"] = json!("2026-12-04");
+    world
+        .partner
+        .answer_campaign(
+            "prt_rc_freshmart",
+            &campaign_of(&world, "prt_rc_freshmart").await,
+            "respond",
+            &again,
+            std::slice::from_ref(&photo),
+        )
+        .await
+        .expect("the partner answers again");
+    for event in response_events(&world, "prt_rc_freshmart").await {
+        deliver(&world, &event).await;
+    }
+    let kept = ledger_partner(&world, "prt_rc_freshmart").await;
+    assert_eq!(kept.answers.len(), 2);
+    assert!(
+        kept.answers
+            .iter()
+            .all(|a| a.attachment_ids == [photo.clone()])
+    );
+    let (code, report) = bundle_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{report}");
+    let bundle = documents_in(&world, world.incident, "Evidence Bundle")
+        .await
+        .into_iter()
+        .find(|(n, _)| n.starts_with("Evidence Bundle "))
+        .expect("the bundle");
+    let entries = unzip(&content(&world, bundle.1).await);
+    let photos: Vec<_> = entries
+        .keys()
+        .filter(|k| k.starts_with("partners/prt_rc_freshmart/") && k.contains("/files/"))
+        .collect();
+    assert_eq!(photos.len(), 1, "{photos:?}");
+    assert_eq!(entries[photos[0]], PHOTO);
+    let record: Value =
+        serde_json::from_slice(&entries["partners/prt_rc_freshmart/v1/answers.json"])
+            .expect("answers.json");
+    let files = record["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2, "each answer lists its file: {record}");
+    assert!(
+        files.iter().all(|f| f["entry"] == photos[0].as_str()),
+        "{record}"
+    );
+}
+
 /// The demo recall's `Lots` with one more lot.
 fn lots_with(extra: &str) -> AttributeValue {
     let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
@@ -1915,6 +1983,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_over_report_or_a_negative_answer_never_hides_another_partners_gap,
     answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased,
     impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_others,
+    one_attachment_in_two_answers_is_bundled_once,
     an_amendment_is_approved_again_and_reaches_only_the_delta,
     a_distribution_changed_after_the_approval_is_approved_again,
     the_initiator_cannot_approve_and_the_approver_issues,
