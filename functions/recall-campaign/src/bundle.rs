@@ -12,7 +12,9 @@
 //!                                          event id and responded_at
 //! partners/<partner>/v<n>/files/<attachment id> <file name>
 //!                                          each returned file (from the partner's folder in
-//!                                          xECM; from Trading Grid if it is not there)
+//!                                          xECM; from Trading Grid if it is not there), once
+//!                                          even when several answers name it; two files
+//!                                          whose safe names coincide get ` (2)`, ` (3)`, …
 //! log/reminders-escalations.csv            per partner: reminders sent, escalation (when,
 //!                                          why, TG thread and message, the note filed)
 //! parked.json                              what was not sent, and why
@@ -34,6 +36,7 @@
 //! it goes; the upload streams the file. Memory holds one partner's record at a time, never
 //! the bundle: thousands of partners with photos fit a 512 MB function.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, Write};
 
 use futures::{Stream, StreamExt};
@@ -192,6 +195,23 @@ fn csv_line(fields: &[&str]) -> String {
         .join(",");
     line.push('\n');
     line
+}
+
+/// `wanted`, or — when another file already has that entry (two names made the same by
+/// [`safe`]) — `wanted` with ` (2)`, ` (3)`, … before its extension; recorded in `entries`.
+fn unique_entry(entries: &mut BTreeSet<String>, wanted: &str) -> String {
+    let (stem, extension) = match wanted.rfind('.') {
+        Some(dot) if dot > wanted.rfind('/').map_or(0, |slash| slash + 1) => wanted.split_at(dot),
+        _ => (wanted, ""),
+    };
+    let mut entry = wanted.to_owned();
+    let mut number = 1;
+    while entries.contains(&entry) {
+        number += 1;
+        entry = format!("{stem} ({number}){extension}");
+    }
+    entries.insert(entry.clone());
+    entry
 }
 
 /// A file name safe inside a zip path (no separators, no `..`).
@@ -416,6 +436,8 @@ impl RecallCampaign {
             }));
         }
         zip.add_json("rollup.json", &rollup)?;
+        // The returned files' entry names, unique in the zip (which refuses a duplicate).
+        let mut entries = BTreeSet::new();
         for partner in &partners {
             let base = format!(
                 "partners/{}/v{}",
@@ -423,11 +445,21 @@ impl RecallCampaign {
                 partner.version
             );
             let mut files = Vec::new();
+            // An attachment named again by a later answer is bundled once; each answer still
+            // lists it, pointing at that one entry.
+            let mut bundled: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
             for answer in &partner.answers {
                 for attachment_id in &answer.attachment_ids {
-                    let (entry, sha256, tg_sha256) = self
-                        .bundle_file(&mut zip, &base, partner, attachment_id)
-                        .await?;
+                    let (entry, sha256, tg_sha256) =
+                        if let Some(done) = bundled.get(attachment_id.as_str()) {
+                            done.clone()
+                        } else {
+                            let done = self
+                                .bundle_file(&mut zip, &mut entries, &base, partner, attachment_id)
+                                .await?;
+                            bundled.insert(attachment_id, done.clone());
+                            done
+                        };
                     files.push(json!({"attachment_id": attachment_id, "responded_at": answer.responded_at, "entry": entry, "sha256": sha256, "tg_sha256": tg_sha256}));
                 }
             }
@@ -522,6 +554,7 @@ impl RecallCampaign {
     async fn bundle_file<W: Write + Seek>(
         &self,
         zip: &mut ZipBundle<W>,
+        entries: &mut BTreeSet<String>,
         base: &str,
         partner: &PartnerRecall,
         attachment_id: &str,
@@ -531,10 +564,13 @@ impl RecallCampaign {
             .tg
             .attachment(&AttachmentId::new(attachment_id))
             .await?;
-        let entry = format!(
-            "{base}/files/{} {}",
-            safe(attachment_id),
-            safe(&attachment.file_name)
+        let entry = unique_entry(
+            entries,
+            &format!(
+                "{base}/files/{} {}",
+                safe(attachment_id),
+                safe(&attachment.file_name)
+            ),
         );
         let workspace = NodeId::new(partner.workspace_id)
             .map_err(|e| RecallError::malformed("workspace id", &e))?;
@@ -585,6 +621,27 @@ fn hash_file(path: &std::path::Path) -> Result<(String, u64), RecallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_names_coinciding_are_suffixed_before_the_extension() {
+        let mut entries = BTreeSet::new();
+        let base = "partners/prt_a/v1/files/att_1 photo.jpg";
+        assert_eq!(unique_entry(&mut entries, base), base);
+        assert_eq!(
+            unique_entry(&mut entries, base),
+            "partners/prt_a/v1/files/att_1 photo (2).jpg"
+        );
+        assert_eq!(
+            unique_entry(&mut entries, base),
+            "partners/prt_a/v1/files/att_1 photo (3).jpg"
+        );
+        let bare = "partners/prt_a.b/v1/files/att_2 notes";
+        assert_eq!(unique_entry(&mut entries, bare), bare);
+        assert_eq!(
+            unique_entry(&mut entries, bare),
+            "partners/prt_a.b/v1/files/att_2 notes (2)"
+        );
+    }
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed_and_names_are_made_safe() {

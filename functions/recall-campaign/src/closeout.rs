@@ -2,8 +2,9 @@
 //!
 //! Someone (the approver, typically) sets `Status` to `closing`. gridlink then checks the
 //! effectiveness on every poll until it is met: every version fanned out, and every lot's
-//! effectiveness — accounted for (on hand + quarantined + returned + destroyed) ÷ shipped —
-//! at or above its class's target (`CLOSEOUT_TARGET_PCT_CLASS_I|II|III`, 100 % by default,
+//! effectiveness — accounted for (on hand + quarantined + returned + destroyed, each partner
+//! counted at most up to what was shipped to it) ÷ shipped, compared exactly (accounted × 100
+//! ≥ target × shipped; the rounded percentage is only shown) — at or above its class's target (`CLOSEOUT_TARGET_PCT_CLASS_I|II|III`, 100 % by default,
 //! FDA effectiveness level A). While it is not, `Status` stays `closing`, the deadlines keep
 //! reminding and escalating, and the shortfall is logged and filed once per standing in
 //! `Approvals` (`Closeout waiting <recall> <hash>.txt`).
@@ -33,7 +34,7 @@ use crate::error::RecallError;
 use crate::issue::{RecallSync, rfc3339, throttled, waiting};
 use crate::recall::{PartnerLot, RecallStatus};
 use crate::records::IssuedRecall;
-use crate::rollup::Rollup;
+use crate::rollup::{Rollup, meets_target};
 
 /// The external reference system of closeout notices (`<recall>/<partner>` as id).
 pub const CLOSEOUT_SYSTEM: &str = "gridlink-recall-closeout";
@@ -58,7 +59,8 @@ pub fn shortfall(issued: &IssuedRecall, rollup: &Rollup, target: f64) -> Option<
     let short: Vec<String> = rollup
         .lots
         .iter()
-        .filter(|l| l.effectiveness_pct < target)
+        // Exactly, not on the rounded percentage: 9 996 of 10 000 reads 100.0 % but is short.
+        .filter(|l| !meets_target(l.accounted, l.shipped, target))
         .map(|l| {
             format!(
                 "lot {}: {} of {} {} accounted for ({} %)",
@@ -371,5 +373,99 @@ mod tests {
             100.0,
             "an unknown class is held to class I"
         );
+    }
+
+    use crate::answers::{Answer, PartnerState};
+    use crate::recall::{Lot, PartnerLot};
+    use crate::records::{PartnerRecall, Pinned};
+    use serde_json::json;
+
+    fn issued(shipped: i64) -> IssuedRecall {
+        let pinned = Pinned {
+            document_id: 1,
+            name: "n".into(),
+            version: 1,
+        };
+        IssuedRecall {
+            recall_id: "RC-1".into(),
+            workspace_id: 7,
+            version: 1,
+            class: "I".into(),
+            reason_code: "R".into(),
+            market: "US".into(),
+            lots: vec![Lot {
+                gtin: String::new(),
+                material: "M".into(),
+                lot_code: "L1".into(),
+                quantity: shipped,
+                unit: "EA".into(),
+                production_date: None,
+                expiry_date: None,
+            }],
+            initiated_by: 1,
+            approved_by: 2,
+            notice_document: pinned.clone(),
+            notice: None,
+            distribution: pinned,
+            issued_at: "2026-12-01T00:00:00Z".into(),
+            due_at: "2026-12-04T00:00:00Z".into(),
+            reminder_interval_hours: 24,
+            escalate_after_hours: 96,
+            resume_after: None,
+            partners_total: 1,
+            cursor: 1,
+            previous: Vec::new(),
+            closing_since: None,
+            closeout_cursor: 0,
+            closed_at: None,
+            closeout_filed: false,
+        }
+    }
+
+    fn partner(shipped: i64, destroyed: f64) -> PartnerRecall {
+        let form = json!({"acknowledged": true, "affected": true, "L1.on_hand": 0, "L1.quarantined": 0, "L1.returned": 0, "L1.destroyed": destroyed});
+        PartnerRecall {
+            recall_id: "RC-1".into(),
+            version: 1,
+            workspace_id: 7,
+            partner_id: "prt_a".into(),
+            lots: vec![PartnerLot {
+                lot_code: "L1".into(),
+                gtin: String::new(),
+                material: "M".into(),
+                shipped,
+                unit: "EA".into(),
+            }],
+            campaign_id: Some("cmp_1".into()),
+            answers: vec![Answer {
+                responded_at: "2026-12-03T00:00:00Z".into(),
+                declined: false,
+                form_data: form.as_object().cloned().unwrap_or_default(),
+                attachment_ids: vec!["att_1".into()],
+                event_id: "evt_1".into(),
+            }],
+            state: PartnerState::QuantitiesReported,
+            reminders: 0,
+            escalation: None,
+        }
+    }
+
+    #[test]
+    fn the_target_is_compared_exactly_not_on_the_rounded_percentage() {
+        let recall = issued(10_000);
+        let short = crate::rollup::rollup(&recall, &[partner(10_000, 9_996.0)], Vec::new());
+        // Displayed rounded: 100.0 %.
+        assert!((short.lots[0].effectiveness_pct - 100.0).abs() < f64::EPSILON);
+        let reason = shortfall(&recall, &short, 100.0).expect("4 units missing: not met");
+        assert!(reason.contains("lot L1: 9996 of 10000"), "{reason}");
+        let full = crate::rollup::rollup(&recall, &[partner(10_000, 10_000.0)], Vec::new());
+        assert_eq!(shortfall(&recall, &full, 100.0), None);
+        // A lower target, met exactly at its boundary (99.95 % of 10 000 is 9 995).
+        assert_eq!(shortfall(&recall, &short, 99.95), None);
+        let below = crate::rollup::rollup(&recall, &[partner(10_000, 9_994.5)], Vec::new());
+        assert!(shortfall(&recall, &below, 99.95).is_some());
+        assert!(meets_target(9_995.0, 10_000, 99.95));
+        assert!(!meets_target(9_994.999, 10_000, 99.95));
+        assert!(meets_target(0.0, 0, 100.0));
     }
 }

@@ -34,6 +34,17 @@ pub enum RecallError {
     /// The operator asked for a recall gridlink does not know.
     #[error("no recall {0} has been issued")]
     UnknownRecall(String),
+    /// A run over many recalls failed for these (recall id, error); the others were done.
+    #[error("failed for {} recall(s): {}", .0.len(), failures(.0))]
+    Recalls(Vec<(String, RecallError)>),
+}
+
+fn failures(failed: &[(String, RecallError)]) -> String {
+    failed
+        .iter()
+        .map(|(recall_id, error)| format!("recall {recall_id}: {error}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl RecallError {
@@ -70,6 +81,10 @@ impl Classify for RecallError {
             Self::Effect(_, kind) => *kind,
             Self::Malformed { .. } => ErrorKind::Unprocessable,
             Self::UnknownRecall(_) => ErrorKind::NotFound,
+            // The first failure's kind (a retryable one makes the run retryable).
+            Self::Recalls(failed) => failed
+                .first()
+                .map_or(ErrorKind::Unprocessable, |(_, error)| error.kind()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Escalation: the last rung of the ladder overdue → reminded(n) → **escalated**.
 //!
-//! A partner still unanswered (no answer of any kind in its history, and none in Trading
+//! A partner still unanswered (no answer in its history that reads — none, or its latest one
+//! refused as not readable, see [`crate::answers::answered`] — and none that reads in Trading
 //! Grid's responses of its campaign — an answer whose event is late or lost is taken then
 //! instead, see [`RecallCampaign::remind_overdue`]) `Escalate After Hours` past the recall's
 //! due time is escalated once per (recall, version, partner):
@@ -25,8 +26,10 @@
 //!    it did the first time.
 //!
 //! A partner who answers later is recorded as any answer (Trading Grid takes late answers)
-//! and moves on up the ladder; its escalation stays on record. A partner who answered —
-//! whatever the answer, even one that did not acknowledge — is never escalated.
+//! and moves on up the ladder; its escalation stays on record. A partner who answered in a way
+//! gridlink reads — whatever the answer, even one that did not acknowledge — is never
+//! escalated; one whose answer does not read (a quantity that is negative or not a finite
+//! number, a yes/no that is neither) is chased as if it had not answered.
 
 use bytes::Bytes;
 use gridlink_flow::{EffectKey, Filing};
@@ -69,10 +72,17 @@ pub fn due_for_escalation(
     ) else {
         return false;
     };
-    partner.answers.is_empty()
+    // A threshold past any representable time is never reached (such hours are refused at
+    // issue; a record from before that check must not panic).
+    let Some(threshold) = crate::recall::after_hours(due, issued.escalate_after_hours.max(0))
+    else {
+        return false;
+    };
+    // Unanswered: no answer, or none that reads (an answer that does not read is no answer).
+    !crate::answers::answered(&partner.lots, &partner.answers)
         && partner.escalation.is_none()
         && partner.campaign_id.is_some()
-        && now > due + time::Duration::hours(issued.escalate_after_hours.max(0))
+        && now > threshold
 }
 
 impl RecallCampaign {
@@ -97,14 +107,30 @@ impl RecallCampaign {
         );
         // Derived from the recall, not the clock: a re-run after a crash sends the same body
         // under the same `Idempotency-Key` (a different body would be a 409).
-        let action_due = OffsetDateTime::parse(
+        let due = OffsetDateTime::parse(
             &issued.due_at,
             &time::format_description::well_known::Rfc3339,
         )
-        .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?
-            + time::Duration::hours(
-                issued.escalate_after_hours.max(0) + issued.reminder_interval_hours.max(1),
-            );
+        .map_err(|e| RecallError::malformed(format!("recall {}", issued.recall_id), &e))?;
+        let action_due = issued
+            .escalate_after_hours
+            .max(0)
+            .checked_add(issued.reminder_interval_hours.max(1))
+            .and_then(|h| crate::recall::after_hours(due, h))
+            .ok_or_else(|| {
+                RecallError::malformed(
+                    format!("recall {}", issued.recall_id),
+                    &format!(
+                        "`{}` {} + `{}` {} from the due time {} is past any date (at most {} hours each)",
+                        crate::recall::attr::ESCALATE_AFTER_HOURS,
+                        issued.escalate_after_hours,
+                        crate::recall::attr::REMINDER_INTERVAL_HOURS,
+                        issued.reminder_interval_hours,
+                        issued.due_at,
+                        crate::recall::MAX_HOURS
+                    ),
+                )
+            })?;
         let message = NewMessage {
             body: format!(
                 "Escalation: recall {} (class {}) was due at {} and we have no answer from you after {} reminder(s). Answer the recall campaign now: confirm receipt, whether you are affected, and your quantities per lot.",

@@ -39,6 +39,10 @@ pub struct AnswerIntake {
     pub answers: usize,
     /// Documents filed in this call (answer and files).
     pub filed: Vec<String>,
+    /// Why the partner's latest answer is refused (each names the field and lot); empty when
+    /// it reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     /// Why the event was not for this use case.
     pub ignored: Option<String>,
 }
@@ -135,12 +139,15 @@ impl RecallCampaign {
         intake.state = kept.state;
         intake.answers = kept.answers;
         intake.filed = kept.filed;
+        intake.refused = kept.refused;
         Ok(intake)
     }
 
     /// Adds one answer to the partner's history (unless it is there), files it — as it is kept
     /// in the history, so the same answer reached twice (an event and Trading Grid's response
     /// list) is filed once — and files the rollup.
+    // Quantities are far below 2^52: the conversion to f64 is exact.
+    #[allow(clippy::cast_precision_loss)]
     pub(crate) async fn keep_answer(
         &self,
         partner_key: &str,
@@ -173,9 +180,28 @@ impl RecallCampaign {
             recorded: added_now.load(std::sync::atomic::Ordering::Relaxed),
             state: Some(updated.state),
             answers: updated.answers.len(),
+            refused: updated
+                .answers
+                .last()
+                .map(|a| a.refusals(&updated.lots))
+                .unwrap_or_default(),
             ..AnswerIntake::default()
         };
         tracing::info!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %kept.responded_at, state = ?updated.state, recorded = intake.recorded, "recall answer taken");
+        if let Some(latest) = updated.answers.last() {
+            for reason in latest.refusals(&updated.lots) {
+                tracing::warn!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, responded_at = %latest.responded_at, %reason, "recall answer refused: its quantities count for nothing");
+            }
+            for lot in &updated.lots {
+                if let Some(reported) = latest
+                    .counted_quantities(&updated.lots, &lot.lot_code)
+                    .map(|q| q.iter().sum::<f64>())
+                    .filter(|r| *r > lot.shipped as f64)
+                {
+                    tracing::warn!(recall_id = %updated.recall_id, partner_id = %updated.partner_id, lot = %lot.lot_code, reported, shipped = lot.shipped, "partner reported more than was shipped to it: counted only up to what was shipped");
+                }
+            }
+        }
         intake.filed = self.file_answer(&updated, &kept, campaign_id).await?;
         if let Some(issued) = self.issued(&updated.recall_id).await? {
             self.file_rollup(&issued).await?;
@@ -324,7 +350,11 @@ impl RecallCampaign {
         Ok(filed)
     }
 
-    /// Reminds invited partners who have not answered once the recall is overdue, once per
+    /// Each open recall is processed on its own: one that fails is logged with its id, the
+    /// others go on, and the run fails at the end naming every recall that failed.
+    ///
+    /// Reminds invited partners who have not answered (or whose answer does not read, see
+    /// [`answers::answered`]) once the recall is overdue, once per
     /// reminder interval (through the campaign reminder call, to that partner only), and
     /// escalates those still unanswered `Escalate After Hours` past due
     /// ([`crate::escalation`]; an escalated partner gets no more reminders). Before an
@@ -337,9 +367,10 @@ impl RecallCampaign {
         let mut answered = Vec::new();
         let mut open = self.recalls_in(crate::records::ACTIVE).await?;
         open.extend(self.recalls_in(crate::records::CLOSING).await?);
+        let mut failed = Vec::new();
         for recall in open {
             // Each recall's reminders are about its own key (a timeline scope of its own).
-            gridlink_flow::timeline::item(async {
+            let done = gridlink_flow::timeline::item(async {
                 gridlink_flow::timeline::about("recall", &recall.recall_id);
                 let mut changed = false;
                 for partner in self.partners_of(&recall.recall_id).await? {
@@ -354,7 +385,18 @@ impl RecallCampaign {
                     if now <= due {
                         continue;
                     }
-                    let interval = time::Duration::hours(issued.reminder_interval_hours.max(1));
+                    let interval = crate::recall::hours(issued.reminder_interval_hours.max(1))
+                        .ok_or_else(|| {
+                            RecallError::malformed(
+                                format!("recall {}", issued.recall_id),
+                                &format!(
+                                    "`{}` is {}: at most {} hours",
+                                    crate::recall::attr::REMINDER_INTERVAL_HOURS,
+                                    issued.reminder_interval_hours,
+                                    crate::recall::MAX_HOURS
+                                ),
+                            )
+                        })?;
                     let number = u32::try_from(
                         (now - due).whole_seconds() / interval.whole_seconds().max(1),
                     )
@@ -364,7 +406,9 @@ impl RecallCampaign {
                         // An answer whose event is late or lost is in Trading Grid: a partner
                         // who answered is never escalated.
                         let key = issued.partner_key(&partner.partner_id);
-                        if let Some(taken) = self.answer_in_tg(&key, &partner).await? {
+                        if let Some(taken) = self.answer_in_tg(&key, &partner).await?
+                            && taken.refused.is_empty()
+                        {
                             answered.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "state": taken.state}));
                             continue;
                         }
@@ -373,7 +417,8 @@ impl RecallCampaign {
                         changed = true;
                         continue;
                     }
-                    if !partner.answers.is_empty()
+                    // A partner whose answer does not read is still reminded.
+                    if answers::answered(&partner.lots, &partner.answers)
                         || partner.reminders >= number
                         || partner.escalation.is_some()
                     {
@@ -429,7 +474,15 @@ impl RecallCampaign {
                 }
                 Ok::<_, RecallError>(())
             })
-            .await?;
+            .await;
+            // One recall's failure does not stop the others; the run still fails at the end.
+            if let Err(error) = done {
+                tracing::error!(recall_id = %recall.recall_id, %error, "deadlines of this recall failed; the other recalls are processed");
+                failed.push((recall.recall_id.clone(), error));
+            }
+        }
+        if !failed.is_empty() {
+            return Err(RecallError::Recalls(failed));
         }
         Ok(
             json!({"reminded": reminded, "escalated": escalated, "answered_without_event": answered}),

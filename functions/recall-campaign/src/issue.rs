@@ -318,6 +318,9 @@ impl RecallCampaign {
             Ok(approved_at) => approved_at,
             Err(refusal) => return Ok(Err(refusal)),
         };
+        if let Err(reason) = sheet.check_hours() {
+            return Ok(Err(refuse("bad-hours", reason)));
+        }
         if sheet.lots.is_empty() {
             return Ok(Err(refuse("no-lots", "the `Lots` set is empty")));
         }
@@ -360,6 +363,16 @@ impl RecallCampaign {
             )));
         }
         let now = self.platform.clock.now();
+        let Some(due_at) = crate::recall::after_hours(now, sheet.response_due_hours) else {
+            return Ok(Err(refuse(
+                "bad-hours",
+                format!(
+                    "`{}` is {}: the due time is past any date",
+                    crate::recall::attr::RESPONSE_DUE_HOURS,
+                    sheet.response_due_hours
+                ),
+            )));
+        };
         let notice_document = self.pin(&notice).await?;
         Ok(Ok((
             IssuedRecall {
@@ -376,7 +389,7 @@ impl RecallCampaign {
                 notice: None,
                 distribution,
                 issued_at: rfc3339(now),
-                due_at: rfc3339(now + time::Duration::hours(sheet.response_due_hours)),
+                due_at: rfc3339(due_at),
                 reminder_interval_hours: sheet.reminder_interval_hours,
                 escalate_after_hours: sheet.escalate_after_hours,
                 resume_after: None,

@@ -15,9 +15,14 @@
 //!   with the cursor in the ledger ([`records`]); partners TG does not know and lots not in
 //!   `Lots` are parked with the reason.
 //! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
-//!   and file filed once under `Partner Responses/<partner id>` with sha256.
+//!   and file filed once under `Partner Responses/<partner id>` with sha256; read as Trading
+//!   Grid's form check accepts them (`"true"`, `"10"`, blanks); a negative or unreadable
+//!   value refuses the answer (kept, named by lot and field, counting nothing).
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
-//!   non-responders only, once per interval) → escalated (still unanswered `Escalate After
+//!   non-responders only — a partner whose latest answer does not read is one — once per
+//!   interval; each recall on its own: one failing does not stop the others, the run fails at
+//!   the end naming it; the hours attributes at most [`recall::MAX_HOURS`], refused by name at
+//!   issue) → escalated (still unanswered `Escalate After
 //!   Hours` past due: a message with an `action_request` in the partner's recall thread and
 //!   a note filed in `Partner Responses/<partner id>` — why a note and not an attribute:
 //!   [`escalation`]). A later answer is still recorded and moves the partner on.
@@ -28,7 +33,8 @@
 //!   its class's target on each poll (the shortfall filed in `Approvals` once per standing)
 //!   → a GS1-style closeout notice to every invited partner (its lots only, once, resumable)
 //!   → `Status` `closed`, the closeout record, the final rollup and the evidence bundle.
-//! - Rollup ([`rollup`]): served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
+//! - Rollup ([`rollup`]): each partner's quantity of a lot counted at most up to what was
+//!   shipped to it (an over-report shown, never covering another partner's gap); served by `GET /recall-campaign/recalls/{recall_id}` and filed as a
 //!   versioned `Rollup <recall id>.json` in `Evidence Bundle`.
 //! - Evidence bundle ([`bundle`]): `POST /recall-campaign/recalls/{recall_id}/bundle` builds a
 //!   zip from the ledger (notice, distribution, rollup, every answer and file, the

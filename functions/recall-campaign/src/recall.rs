@@ -126,6 +126,21 @@ pub struct Lot {
     pub expiry_date: Option<String>,
 }
 
+/// The largest `Response Due Hours`, `Reminder Interval Hours` and `Escalate After Hours`
+/// taken: 8 760 hours (a year). A larger value is refused by name when the recall is issued
+/// ([`RecallSheet::check_hours`]).
+pub const MAX_HOURS: i64 = 8_760;
+
+/// `hours` as a duration, `None` when it is not representable.
+pub fn hours(hours: i64) -> Option<time::Duration> {
+    hours.checked_mul(3_600).map(time::Duration::seconds)
+}
+
+/// `at` + `hours` hours, `None` when that is not a representable time.
+pub fn after_hours(at: time::OffsetDateTime, hours_after: i64) -> Option<time::OffsetDateTime> {
+    at.checked_add(hours(hours_after)?)
+}
+
 /// The `Recall` category of a workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecallSheet {
@@ -141,11 +156,11 @@ pub struct RecallSheet {
     pub initiated_by: Option<i64>,
     /// `Approved By`.
     pub approved_by: Option<i64>,
-    /// `Response Due Hours` (72 when empty).
+    /// `Response Due Hours` (72 when empty; at most [`MAX_HOURS`] issues).
     pub response_due_hours: i64,
-    /// `Reminder Interval Hours` (24 when empty).
+    /// `Reminder Interval Hours` (24 when empty; at most [`MAX_HOURS`] issues).
     pub reminder_interval_hours: i64,
-    /// `Escalate After Hours` (96 when empty).
+    /// `Escalate After Hours` (96 when empty; at most [`MAX_HOURS`] issues).
     pub escalate_after_hours: i64,
     /// `Market`.
     pub market: String,
@@ -235,6 +250,24 @@ impl RecallSheet {
             market: text(values, attr::MARKET),
             lots,
         })
+    }
+}
+
+impl RecallSheet {
+    /// The three hours attributes within 1..=[`MAX_HOURS`]; `Err` names the attribute.
+    pub fn check_hours(&self) -> Result<(), String> {
+        for (name, value) in [
+            (attr::RESPONSE_DUE_HOURS, self.response_due_hours),
+            (attr::REMINDER_INTERVAL_HOURS, self.reminder_interval_hours),
+            (attr::ESCALATE_AFTER_HOURS, self.escalate_after_hours),
+        ] {
+            if !(1..=MAX_HOURS).contains(&value) {
+                return Err(format!(
+                    "`{name}` is {value}: it must be between 1 and {MAX_HOURS} hours (a year)"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -534,6 +567,41 @@ pub fn delta(previous: &[Plan], current: &Plan) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_above_a_year_are_refused_by_name_and_arithmetic_never_panics() {
+        let mut values = NamedAttributes::new();
+        values.insert(attr::RECALL_ID.into(), "RC-1".into());
+        values.insert(
+            attr::ESCALATE_AFTER_HOURS.into(),
+            AttributeValue::Integer(MAX_HOURS),
+        );
+        let sheet = RecallSheet::read(&values).expect("reads");
+        assert_eq!(sheet.check_hours(), Ok(()));
+        values.insert(
+            attr::ESCALATE_AFTER_HOURS.into(),
+            AttributeValue::Integer(i64::MAX),
+        );
+        let sheet = RecallSheet::read(&values).expect("reads");
+        let refusal = sheet.check_hours().expect_err("refused");
+        assert!(refusal.contains("`Escalate After Hours`"), "{refusal}");
+        values.insert(
+            attr::RESPONSE_DUE_HOURS.into(),
+            AttributeValue::Integer(MAX_HOURS + 1),
+        );
+        let refusal = RecallSheet::read(&values)
+            .expect("reads")
+            .check_hours()
+            .expect_err("refused");
+        assert!(refusal.contains("`Response Due Hours`"), "{refusal}");
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(hours(i64::MAX), None);
+        assert_eq!(after_hours(now, i64::MAX / 3_600), None);
+        assert_eq!(
+            after_hours(now, 2),
+            Some(now + time::Duration::seconds(7_200))
+        );
+    }
 
     #[test]
     fn an_amendment_sends_only_new_pairs_and_parks_changes() {

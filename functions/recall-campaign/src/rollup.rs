@@ -1,6 +1,12 @@
 //! The rollup: per lot, shipped vs accounted for (on hand + quarantined + returned +
 //! destroyed) per partner, and effectiveness (accounted ÷ shipped, %); per partner, its state
-//! and answers; what was parked. Computed from the ledger only, deterministic (no clock), so
+//! and answers; what was parked.
+//!
+//! A partner's accounted quantity for a lot counts at most up to what was shipped to that
+//! partner of that lot: a partner reporting more than it received cannot cover another
+//! partner's gap. The over-report is shown on the partner's row of the lot (`reported` vs
+//! `shipped`, `over_reported`). A refused answer (a negative quantity, see
+//! [`crate::answers`]) counts nothing; its reasons are listed on the partner (`refused`). Computed from the ledger only, deterministic (no clock), so
 //! the same standing files no new version. Served by `GET /recall-campaign/recalls/{id}` and
 //! filed as `Rollup <recall id>.json` in `Evidence Bundle`, a new version whenever it changes.
 
@@ -25,8 +31,15 @@ pub struct PartnerLotRollup {
     pub partner_id: String,
     /// Shipped to it.
     pub shipped: i64,
-    /// Accounted for in its latest answer (None: no quantities yet).
+    /// Accounted for in its latest answer, at most `shipped` (None: no quantities yet, or its
+    /// answer was refused).
     pub accounted: Option<f64>,
+    /// On hand + quarantined + returned + destroyed as its latest answer reported them.
+    #[serde(default)]
+    pub reported: Option<f64>,
+    /// How much more it reported than was shipped to it (not counted), if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_reported: Option<f64>,
     /// Its state.
     pub state: PartnerState,
 }
@@ -44,7 +57,8 @@ pub struct LotRollup {
     pub unit: String,
     /// Shipped to partners (the distribution).
     pub shipped: i64,
-    /// On hand, quarantined, returned, destroyed: summed over the partners' latest answers.
+    /// On hand, quarantined, returned, destroyed: summed over the partners' latest answers as
+    /// reported (refused answers left out).
     pub on_hand: f64,
     /// Quarantined.
     pub quarantined: f64,
@@ -52,9 +66,10 @@ pub struct LotRollup {
     pub returned: f64,
     /// Destroyed.
     pub destroyed: f64,
-    /// The sum of the four.
+    /// Accounted for: per partner the sum of the four, at most what was shipped to it.
     pub accounted: f64,
-    /// Accounted ÷ shipped, in % (one decimal); 100 when nothing was shipped.
+    /// Accounted ÷ shipped, in % (rounded to one decimal, for display: the closeout compares
+    /// exactly, see [`meets_target`]); 100 when nothing was shipped.
     pub effectiveness_pct: f64,
     /// Per partner.
     pub partners: Vec<PartnerLotRollup>,
@@ -75,6 +90,9 @@ pub struct PartnerRollup {
     pub answers: usize,
     /// Reminders sent.
     pub reminders: u32,
+    /// Why its latest answer's quantities were refused (each names the lot and field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     /// Its escalation (who, when, why, the TG message and the note filed), if escalated; it
     /// stays when the partner answers later.
     #[serde(default)]
@@ -124,7 +142,24 @@ fn pct(accounted: f64, shipped: i64) -> f64 {
     (accounted / shipped as f64 * 1000.0).round() / 10.0
 }
 
+/// Whether `accounted` of `shipped` meets `target_pct`, compared exactly — accounted × 100 ≥
+/// target × shipped in integers, quantities to the thousandth of a unit and the target to the
+/// hundredth of a percent. The rounded `effectiveness_pct` is for display only: 9 996 of
+/// 10 000 shows 100.0 % and does not meet a 100 % target. Nothing shipped meets any target.
+// Quantities are far below 2^52 and targets within 0..=100: the conversions are exact.
+#[allow(clippy::cast_possible_truncation)]
+pub fn meets_target(accounted: f64, shipped: i64, target_pct: f64) -> bool {
+    if shipped <= 0 {
+        return true;
+    }
+    let accounted_milli = (accounted * 1000.0).round() as i128;
+    let target_hundredths = (target_pct * 100.0).round() as i128;
+    accounted_milli * 100 * 100 >= target_hundredths * i128::from(shipped) * 1000
+}
+
 /// Computes the rollup (pure).
+// Quantities are far below 2^52: the conversion to f64 is exact.
+#[allow(clippy::cast_precision_loss)]
 pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Parked>) -> Rollup {
     let lot_rollup = |lot: &Lot| {
         let mut row = LotRollup {
@@ -149,22 +184,29 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
             let quantities = partner
                 .answers
                 .last()
-                .filter(|a| !a.declined)
-                .and_then(|a| a.quantities(&lot.lot_code));
+                .and_then(|a| a.counted_quantities(&partner.lots, &lot.lot_code));
             if let Some([on_hand, quarantined, returned, destroyed]) = quantities {
                 row.on_hand += on_hand;
                 row.quarantined += quarantined;
                 row.returned += returned;
                 row.destroyed += destroyed;
             }
+            let reported: Option<f64> = quantities.map(|q| q.iter().sum());
+            // Counted at most up to what was shipped to this partner: an over-report must not
+            // cover another partner's gap.
+            let accounted = reported.map(|r| r.min(theirs.shipped as f64));
+            row.accounted += accounted.unwrap_or(0.0);
             row.partners.push(PartnerLotRollup {
                 partner_id: partner.partner_id.clone(),
                 shipped: theirs.shipped,
-                accounted: quantities.map(|q| q.iter().sum()),
+                accounted,
+                reported,
+                over_reported: reported
+                    .map(|r| r - theirs.shipped as f64)
+                    .filter(|over| *over > 0.0),
                 state: partner.state,
             });
         }
-        row.accounted = row.on_hand + row.quarantined + row.returned + row.destroyed;
         row.effectiveness_pct = pct(row.accounted, row.shipped);
         row
     };
@@ -201,6 +243,11 @@ pub fn rollup(issued: &IssuedRecall, partners: &[PartnerRecall], parked: Vec<Par
                 affected: p.answers.last().and_then(crate::answers::Answer::affected),
                 answers: p.answers.len(),
                 reminders: p.reminders,
+                refused: p
+                    .answers
+                    .last()
+                    .map(|a| a.refusals(&p.lots))
+                    .unwrap_or_default(),
                 escalation: p.escalation.clone(),
             })
             .collect(),

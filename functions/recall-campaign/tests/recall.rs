@@ -1141,6 +1141,300 @@ async fn a_recall_closes_only_when_effective_and_tells_every_partner_once(stack:
     assert_eq!(run["deadlines"]["escalated"], json!([]), "{run}");
 }
 
+/// FreshMart (300 of L2026-0415 shipped) reports 800 destroyed; MediSupply (250) never
+/// answers; ACME (400 of L2026-0412) reports 500 destroyed and -100 returned. Neither the
+/// over-report nor the negative answer may cover a gap: the recall stays `closing`.
+async fn an_over_report_or_a_negative_answer_never_hides_another_partners_gap(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    let freshmart = all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 800)]);
+    respond(&world, "prt_rc_freshmart", freshmart).await;
+    let mut acme = all_destroyed(&[("L2026-0412", 500)]);
+    acme["L2026-0412.returned"] = json!(-100);
+    respond(&world, "prt_acme", acme).await;
+    for partner in ["prt_rc_freshmart", "prt_acme"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    // ACME's answer is kept, but refused by lot and field, and does not complete it.
+    let acme = ledger_partner(&world, "prt_acme").await;
+    assert_eq!(acme.answers.len(), 1);
+    assert_ne!(
+        acme.state,
+        recall_campaign::answers::PartnerState::Completed
+    );
+    let (code, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{rollup}");
+    let partner = |id: &str| {
+        rollup["partners"]
+            .as_array()
+            .expect("partners")
+            .iter()
+            .find(|p| p["partner_id"] == id)
+            .cloned()
+            .expect("the partner")
+    };
+    let refused = partner("prt_acme")["refused"].to_string();
+    assert!(
+        refused.contains("L2026-0412") && refused.contains("L2026-0412.returned"),
+        "{rollup}"
+    );
+    let lot = |code: &str| {
+        rollup["lots"]
+            .as_array()
+            .expect("lots")
+            .iter()
+            .find(|l| l["lot_code"] == code)
+            .cloned()
+            .expect("the lot")
+    };
+    // L2026-0415: FreshMart's 800 counts as its 300; MediSupply's 250 stay missing.
+    let l0415 = lot("L2026-0415");
+    assert_eq!(l0415["shipped"], json!(550), "{l0415}");
+    assert_eq!(l0415["accounted"], json!(300.0), "{l0415}");
+    let row = l0415["partners"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_freshmart")
+        .cloned()
+        .expect("FreshMart's row");
+    assert_eq!(row["reported"], json!(800.0), "{row}");
+    assert_eq!(row["shipped"], json!(300), "{row}");
+    assert_eq!(row["accounted"], json!(300.0), "{row}");
+    assert_eq!(row["over_reported"], json!(500.0), "{row}");
+    // L2026-0412: ACME's refused answer counts nothing.
+    assert_eq!(lot("L2026-0412")["accounted"], json!(500.0), "{rollup}");
+    write(
+        &world.approver,
+        world.incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await;
+    let run = poll(&world).await;
+    assert!(
+        run.to_string().contains("L2026-0415") && run.to_string().contains("L2026-0412"),
+        "{run}"
+    );
+    assert_eq!(
+        status(&world, world.incident).await,
+        Some(AttributeValue::Text("closing".into()))
+    );
+    assert!(closeouts(&world, DEMO_RECALL).await.is_empty());
+}
+
+/// ACME answers with texts and blanks, as Trading Grid's form check accepts them: read.
+/// FreshMart's answer passes TG's check but does not read ("inf"): it is still chased, as is
+/// MediSupply, who never answers.
+async fn answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond(
+        &world,
+        "prt_acme",
+        json!({"acknowledged": "true", "affected": "true", "L2026-0412.on_hand": "", "L2026-0412.destroyed": "400"}),
+    )
+    .await;
+    respond(
+        &world,
+        "prt_rc_freshmart",
+        json!({"acknowledged": "true", "affected": "true", "L2026-0412.destroyed": "500", "L2026-0415.destroyed": "inf"}),
+    )
+    .await;
+    for partner in ["prt_acme", "prt_rc_freshmart"] {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    assert_eq!(
+        ledger_partner(&world, "prt_acme").await.state,
+        recall_campaign::answers::PartnerState::QuantitiesReported
+    );
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let l0412 = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0412")
+        .cloned()
+        .expect("the lot");
+    // ACME's 400 count; FreshMart's answer is refused as a whole.
+    assert_eq!(l0412["accounted"], json!(400.0), "{l0412}");
+    let freshmart = rollup["partners"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .find(|p| p["partner_id"] == "prt_rc_freshmart")
+        .cloned()
+        .expect("FreshMart");
+    assert!(
+        freshmart["refused"]
+            .to_string()
+            .contains("L2026-0415.destroyed"),
+        "{freshmart}"
+    );
+    // Overdue: FreshMart and MediSupply are reminded, ACME is not; then both are escalated.
+    world.clock.advance(73 * HOUR);
+    let run = deadlines(&world).await;
+    let reminded = run["deadlines"]["reminded"].to_string();
+    assert!(
+        reminded.contains("prt_rc_freshmart") && reminded.contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    assert!(!reminded.contains("prt_acme"), "{run}");
+    world.clock.advance(97 * HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    assert!(
+        escalated.contains("prt_rc_freshmart") && escalated.contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    assert!(!escalated.contains("prt_acme"), "{run}");
+    assert!(
+        ledger_partner(&world, "prt_rc_freshmart")
+            .await
+            .escalation
+            .is_some()
+    );
+}
+
+/// `Escalate After Hours` of 100 000 is refused by name at issue (it made the deadlines panic);
+/// a recall whose deadlines fail (a record with an impossible reminder interval, as written
+/// before that check) does not stop the deadlines of the recalls after it, and the run fails.
+async fn impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_others(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    let huge = generated_incident(&world, "RC-GEN-HOURS", &partners, "").await;
+    write(
+        &world.qa,
+        huge,
+        &[("Escalate After Hours", AttributeValue::Integer(100_000))],
+    )
+    .await;
+    approve_as(&world.approver, huge, APPROVER).await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("Escalate After Hours"), "{run}");
+    let refusals = documents_in(&world, huge, "Approvals").await;
+    let refusal = refusals
+        .iter()
+        .find(|(n, _)| n.starts_with("Issue refused"))
+        .expect("refused");
+    let text = String::from_utf8(content(&world, refusal.1).await).expect("text");
+    assert!(text.contains("`Escalate After Hours` is 100000"), "{text}");
+    assert_eq!(
+        world.usecase.issued("RC-GEN-HOURS").await.expect("ledger"),
+        None
+    );
+    // Two issued recalls; the first in the deadlines' order (due 48 h after issue, the demo
+    // 72 h) carries a reminder interval no time can hold.
+    let first = generated_incident(&world, "RC-GEN-FIRST", &partners, "").await;
+    approve_as(&world.approver, first, APPROVER).await;
+    issue_demo(&world).await;
+    assert!(
+        world
+            .usecase
+            .issued("RC-GEN-FIRST")
+            .await
+            .expect("ledger")
+            .is_some()
+    );
+    let ledger = world.usecase.platform().ledger.clone();
+    let id = gridlink_store::RecordId::new(recall_campaign::records::RECALL_KIND, "RC-GEN-FIRST")
+        .expect("id");
+    let record = ledger.get(&id).await.expect("ledger").expect("the recall");
+    let mut update = record.change();
+    update.data["reminder_interval_hours"] = json!(i64::MAX);
+    ledger.update(update).await.expect("written");
+    world.clock.advance(73 * HOUR);
+    let error = fire(&world, "recall-campaign-deadlines")
+        .await
+        .expect_err("the run fails");
+    let error = format!("{error:?}");
+    assert!(
+        error.contains("RC-GEN-FIRST") && error.contains("Reminder Interval Hours"),
+        "{error}"
+    );
+    // The demo recall after it was processed: its partners reminded.
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert_eq!(
+            ledger_partner(&world, partner).await.reminders,
+            1,
+            "{partner}"
+        );
+    }
+}
+
+/// FreshMart answers with a photo, then answers again naming the same photo: the bundle holds
+/// it once (zip refuses a duplicate entry, which failed the export and every closeout poll).
+async fn one_attachment_in_two_answers_is_bundled_once(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    respond_with_file(
+        &world,
+        "prt_rc_freshmart",
+        all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]),
+        "destroyed.jpg",
+        PHOTO,
+    )
+    .await;
+    for event in response_events(&world, "prt_rc_freshmart").await {
+        deliver(&world, &event).await;
+    }
+    let first = ledger_partner(&world, "prt_rc_freshmart").await;
+    let photo = first.answers[0].attachment_ids[0].clone();
+    world.clock.advance(HOUR);
+    let mut again = all_destroyed(&[("L2026-0412", 500), ("L2026-0415", 300)]);
+    again["L2026-0415.returned"] = json!(0);
+    again["disposition_date"] = json!("2026-12-04");
+    world
+        .partner
+        .answer_campaign(
+            "prt_rc_freshmart",
+            &campaign_of(&world, "prt_rc_freshmart").await,
+            "respond",
+            &again,
+            std::slice::from_ref(&photo),
+        )
+        .await
+        .expect("the partner answers again");
+    for event in response_events(&world, "prt_rc_freshmart").await {
+        deliver(&world, &event).await;
+    }
+    let kept = ledger_partner(&world, "prt_rc_freshmart").await;
+    assert_eq!(kept.answers.len(), 2);
+    assert!(
+        kept.answers
+            .iter()
+            .all(|a| a.attachment_ids == [photo.clone()])
+    );
+    let (code, report) = bundle_route(&world, DEMO_RECALL).await;
+    assert_eq!(code, 200, "{report}");
+    let bundle = documents_in(&world, world.incident, "Evidence Bundle")
+        .await
+        .into_iter()
+        .find(|(n, _)| n.starts_with("Evidence Bundle "))
+        .expect("the bundle");
+    let entries = unzip(&content(&world, bundle.1).await);
+    let photos: Vec<_> = entries
+        .keys()
+        .filter(|k| k.starts_with("partners/prt_rc_freshmart/") && k.contains("/files/"))
+        .collect();
+    assert_eq!(photos.len(), 1, "{photos:?}");
+    assert_eq!(entries[photos[0]], PHOTO);
+    let record: Value =
+        serde_json::from_slice(&entries["partners/prt_rc_freshmart/v1/answers.json"])
+            .expect("answers.json");
+    let files = record["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2, "each answer lists its file: {record}");
+    assert!(
+        files.iter().all(|f| f["entry"] == photos[0].as_str()),
+        "{record}"
+    );
+}
+
 /// The demo recall's `Lots` with one more lot.
 fn lots_with(extra: &str) -> AttributeValue {
     let row = |code: &str, gtin: &str, material: &str, quantity: i64| {
@@ -1686,6 +1980,10 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed,
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
+    an_over_report_or_a_negative_answer_never_hides_another_partners_gap,
+    answers_tg_accepts_are_read_and_one_that_does_not_read_is_chased,
+    impossible_hours_are_refused_by_name_and_one_failing_recall_spares_the_others,
+    one_attachment_in_two_answers_is_bundled_once,
     an_amendment_is_approved_again_and_reaches_only_the_delta,
     a_distribution_changed_after_the_approval_is_approved_again,
     the_initiator_cannot_approve_and_the_approver_issues,
