@@ -1406,7 +1406,62 @@ async fn a_superseded_request_is_cancelled_once_and_its_late_submission_never_fi
     );
 }
 
+/// Suppliers are swept in workspace-id order: ACME (its workspace deleted, so projecting it
+/// fails) comes before Brightwire, and Brightwire still gets its renewal request; the run
+/// reports ACME's failure at the end.
+async fn one_suppliers_failure_does_not_stop_the_sweep_for_the_others(stack: Stack) {
+    let world = world(stack).await;
+    let acme = supplier_numbered(&world.xecm, "0000100042").await;
+    assert!(acme < world.brightwire, "ACME is swept first");
+    let until = (world.clock.now().date() + time::Duration::days(59)).to_string();
+    // ACME's insurance certificate on file before gridlink, 59 days out
+    buyer_sets(
+        &world,
+        acme,
+        "insurance_certificate",
+        &[("Valid Until", until.as_str())],
+    )
+    .await;
+    onboard_brightwire(&world).await;
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let before = partner_requests(&world, BRIGHTWIRE).await.len();
+    gridlink_tests::kit::delete_node(&world.stack, acme).await;
+    let swept = fire(&world, "supplier-onboarding-renewals").await;
+    let requests = partner_requests(&world, BRIGHTWIRE).await;
+    assert_eq!(
+        requests.len(),
+        before + 1,
+        "Brightwire's renewal request: {requests:?}"
+    );
+    let error = format!("{:?}", swept.expect_err("ACME's failure is reported"));
+    assert!(error.contains(&format!("workspace {acme}")), "{error}");
+    let (_, _, renewal) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    assert_eq!(renewal["status"], "pending", "{renewal}");
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "renewal requested", "{ins:?}");
+}
+
 on_both_stacks!(with stack_on;
+    one_suppliers_failure_does_not_stop_the_sweep_for_the_others,
     the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed,
     a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed,
     a_recall_campaign_answer_is_acknowledged_and_changes_nothing,
