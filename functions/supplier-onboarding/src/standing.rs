@@ -117,6 +117,12 @@ pub struct RequirementState {
     /// twice.
     #[serde(default)]
     pub decided_submission: Option<String>,
+    /// The submission in review (its `decided_submission`) the `Requirements` row showed when
+    /// the projection last wrote or confirmed it: a buyer's `accepted` or `rejected` on the
+    /// row was made on that submission, and applies only while it is still the one in review
+    /// ([`crate::review`]).
+    #[serde(default)]
+    pub shown_submission: Option<String>,
     /// The evidence of a submission waiting for a buyer's review (`in review`): it becomes
     /// the requirement's when the buyer accepts it ([`crate::review`]).
     #[serde(default)]

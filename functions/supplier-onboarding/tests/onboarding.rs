@@ -1460,7 +1460,78 @@ async fn one_suppliers_failure_does_not_stop_the_sweep_for_the_others(stack: Sta
     assert_eq!(row_text(&ins, "Status"), "renewal requested", "{ins:?}");
 }
 
+/// The buyer accepts submission A on the row; before the next projection the supplier
+/// resubmits B to the same item (TG allows it while the item is `submitted`). The decision
+/// was made on A: it is not applied to B — B stays in review, nothing is accepted in TG, and
+/// the history says the decision was superseded. A decision made on B's row then applies.
+async fn a_buyer_decision_is_never_applied_to_a_newer_submission(stack: Stack) {
+    let world = world(stack).await;
+    let (request, item) = code_of_conduct_in_review(&world).await;
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    world.clock.advance(Duration::from_secs(60));
+    let b = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "code_of_conduct",
+        RENEWED,
+        (Some("2026-12-02"), None),
+        json!({}),
+    )
+    .await;
+    assert_eq!(b["status"], "submitted", "nothing accepted in TG: {b}");
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "submitted", "{tg}");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "in review", "{coc:?}");
+    assert_eq!(row_text(&coc, "Reviewer"), "", "{coc:?}");
+    let superseded = history_of(&world, "buyer decision superseded").await;
+    assert_eq!(superseded.len(), 1, "{superseded:?}");
+    assert!(
+        superseded[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("j.buyer")),
+        "{superseded:?}"
+    );
+    assert!(history_of(&world, "accepted by buyer").await.is_empty());
+    // a push and a poll change nothing: the row shows B in review
+    assert_eq!(push(&world, world.brightwire, 7).await, 202);
+    poll(&world).await;
+    assert_eq!(
+        tg_item(&world, &request, &item).await["status"],
+        "submitted"
+    );
+    // the buyer decides on B's row: applied
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 8).await, 202);
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "accepted", "{tg}");
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(
+        content(&world, filed[0].1).await,
+        RENEWED,
+        "B is what was accepted"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_buyer_decision_is_never_applied_to_a_newer_submission,
     one_suppliers_failure_does_not_stop_the_sweep_for_the_others,
     the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed,
     a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed,
