@@ -5,7 +5,9 @@
 //! <workspace>/<kind>/<valid until>/<n>` — so a replayed or repeated sweep never sends
 //! twice. The first step asks for the renewal: one TG document request per supplier and
 //! cycle for every kind of that supplier entering renewal together. Past `valid until`
-//! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted.
+//! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted — a
+//! renewal already in a buyer's review stays `in review` (the buyer still decides) and is
+//! marked as expired meanwhile.
 //! With `RENEWALS_DRY_RUN` the sweep only lists what it would do.
 
 use gridlink_core::error::{Classify, ErrorKind};
@@ -50,10 +52,14 @@ pub fn due_steps(
         return steps;
     }
     for r in standing.requirements.values().filter(|r| r.required) {
-        if !matches!(
-            r.state,
-            State::Accepted | State::Expiring | State::RenewalRequested
-        ) {
+        // a renewal in a buyer's review: the current document can still expire meanwhile
+        let in_review = r.state == State::InReview;
+        if !in_review
+            && !matches!(
+                r.state,
+                State::Accepted | State::Expiring | State::RenewalRequested
+            )
+        {
             continue;
         }
         let Some(until) = r.valid_until.as_deref().and_then(parse_date) else {
@@ -69,7 +75,13 @@ pub fn due_steps(
             action: action.into(),
         };
         if days_left < 0 {
-            steps.push(step(0, "expired"));
+            if r.lapsed.is_none() {
+                steps.push(step(0, "expired"));
+            }
+            continue;
+        }
+        if in_review {
+            // the supplier answered: no renewal request or reminder while a buyer reviews
             continue;
         }
         let reached = u32::try_from(
@@ -281,10 +293,15 @@ impl SupplierOnboarding {
                         }
                         if this.action == "expired" {
                             {
-                                if r.state == State::Expired {
+                                if r.is_expired() {
                                     return false;
                                 }
-                                r.state = State::Expired;
+                                if r.state == State::InReview {
+                                    // the buyer still decides on the renewal
+                                    r.lapsed = Some(this.valid_until.clone());
+                                } else {
+                                    r.state = State::Expired;
+                                }
                                 let kind = this.kind.clone();
                                 s.note(
                                     &at,
@@ -435,5 +452,17 @@ mod tests {
         );
         assert_eq!(past[0].action, "expired");
         assert!(due_steps(&standing("2026-12-01", 4, State::Expired), T, today).is_empty());
+        // a renewal in review: no renewal steps, but the old document still expires, once
+        assert!(due_steps(&standing("2026-12-09", 2, State::InReview), T, today).is_empty());
+        let lapsing = due_steps(&standing("2026-12-01", 1, State::InReview), T, today);
+        assert_eq!(lapsing.len(), 1, "{lapsing:?}");
+        assert_eq!(lapsing[0].action, "expired");
+        let mut marked = standing("2026-12-01", 1, State::InReview);
+        marked
+            .requirements
+            .get_mut("insurance_certificate")
+            .expect("kind")
+            .lapsed = Some("2026-12-01".into());
+        assert!(due_steps(&marked, T, today).is_empty());
     }
 }

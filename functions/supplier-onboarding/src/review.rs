@@ -44,7 +44,6 @@ use crate::SupplierOnboarding;
 use crate::error::OnboardingError;
 use crate::standing::{Standing, State};
 use crate::sync::{rfc3339, text};
-use crate::validate::parse_date;
 
 /// What a buyer decided on a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -309,6 +308,8 @@ impl SupplierOnboarding {
                     }
                     r.reviewer = Some(reviewer.clone());
                     let pending = r.pending.take();
+                    let back = r.after_rejection(today);
+                    r.lapsed = None;
                     if accept {
                         r.state = State::Accepted;
                         r.reason = Some(reason.clone()).filter(|t| !t.is_empty());
@@ -323,13 +324,7 @@ impl SupplierOnboarding {
                     } else {
                         // back to where it stood before the submission: a renewal still
                         // asked for (or expired meanwhile), else requested again
-                        r.state = match r.valid_until.as_deref().and_then(parse_date) {
-                            Some(until) if r.document_id.is_some() && until < today => {
-                                State::Expired
-                            }
-                            Some(_) if r.document_id.is_some() => State::RenewalRequested,
-                            _ => State::Requested,
-                        };
+                        r.state = back;
                         r.reason = Some(reason.clone());
                     }
                     s.note(

@@ -1530,7 +1530,182 @@ async fn a_buyer_decision_is_never_applied_to_a_newer_submission(stack: Stack) {
     );
 }
 
+/// A matrix version 2 that asks services suppliers for the ISO 9001 certificate too.
+async fn iso_for_services(world: &World) {
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path")
+        .expect("filed");
+    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
+    builtin.version = 2;
+    for r in &mut builtin.requirements {
+        if r.kind == "iso9001" {
+            r.supplier_classes.push("services".into());
+        }
+    }
+    world
+        .xecm
+        .add_document_version(
+            matrix.id,
+            &NewVersion {
+                file_name: "Requirement Matrix.json".into(),
+                description: "ISO 9001 for services too".into(),
+                ..NewVersion::default()
+            },
+            &BytesSource(builtin.to_json().into()),
+        )
+        .await
+        .expect("new matrix version");
+}
+
+/// An expired insurance certificate whose renewal is rejected by the checks stays expired:
+/// the supplier is still `incomplete`, the row still `expired`.
+async fn a_rejected_renewal_of_an_expired_document_leaves_it_expired(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    sweep(&world).await;
+    world.clock.advance(Duration::from_secs(11 * 86_400));
+    sweep(&world).await;
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+    let next = (world.clock.now().date() + time::Duration::days(365)).to_string();
+    let mut fields = insurance_fields();
+    fields["general_liability_each_occurrence"] = json!(1000);
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        RENEWED,
+        (Some("2027-01-01"), Some(next.as_str())),
+        fields,
+    )
+    .await;
+    assert_eq!(item["status"], "rejected", "{item}");
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "expired", "{ins:?}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+}
+
+/// An ISO 9001 renewal waiting for a buyer when the current certificate passes its `valid
+/// until`: the supplier is `incomplete` (the row still `in review`, so the buyer can decide),
+/// until the buyer accepts the renewal.
+async fn an_expiry_during_a_renewals_review_is_marked(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    iso_for_services(&world).await;
+    poll(&world).await;
+    let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "iso9001",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "in review: {item}");
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "iso9001",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    push(&world, world.brightwire, 1).await;
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "accepted", "{iso:?}");
+    // 10 days left: the renewal is asked for; the supplier sends it, a buyer must review it
+    sweep(&world).await;
+    let next = (world.clock.now().date() + time::Duration::days(375)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "iso9001",
+        RENEWED,
+        (Some(until.as_str()), Some(next.as_str())),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "{item}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "requested"
+    );
+    // the old certificate passes its validity while the renewal waits
+    world.clock.advance(Duration::from_secs(11 * 86_400));
+    let swept = sweep(&world).await;
+    assert!(
+        swept["renewals"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["kind"] == "iso9001" && s["action"] == "expired"),
+        "{swept}"
+    );
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "in review", "{iso:?}");
+    assert!(
+        history_of(&world, "expired")
+            .await
+            .iter()
+            .any(|h| h["kind"] == "iso9001"),
+        "the expiry is in the history"
+    );
+    sweep(&world).await;
+    assert_eq!(history_of(&world, "expired").await.len(), 1, "marked once");
+    // the buyer accepts the renewal: current again
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "iso9001",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    push(&world, world.brightwire, 2).await;
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "accepted", "{iso:?}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "requested"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_rejected_renewal_of_an_expired_document_leaves_it_expired,
+    an_expiry_during_a_renewals_review_is_marked,
     a_buyer_decision_is_never_applied_to_a_newer_submission,
     one_suppliers_failure_does_not_stop_the_sweep_for_the_others,
     the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed,
