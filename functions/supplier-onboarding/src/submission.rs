@@ -267,7 +267,7 @@ impl SupplierOnboarding {
                         valid_until: item.valid_until.as_deref(),
                         fields: &item.fields,
                     },
-                    self.platform.clock.now().date(),
+                    self.platform.clock.now(),
                 )
             }
         };
