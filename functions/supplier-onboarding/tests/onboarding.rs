@@ -1703,7 +1703,48 @@ async fn an_expiry_during_a_renewals_review_is_marked(stack: Stack) {
     );
 }
 
+/// A new matrix version re-evaluates every tracked supplier: ACME (swept first, its
+/// workspace deleted) fails and is listed as failed; Brightwire after it is still asked for
+/// the newly required kind, and the poll goes on.
+async fn a_new_matrix_version_reaches_every_supplier_past_one_that_fails(stack: Stack) {
+    let world = world(stack).await;
+    let acme = supplier_numbered(&world.xecm, "0000100042").await;
+    assert!(acme < world.brightwire, "ACME is re-evaluated first");
+    onboard_brightwire(&world).await;
+    // Brightwire is re-evaluated for the matrix alone, not as a changed workspace
+    poll(&world).await;
+    world.clock.advance(Duration::from_secs(3600));
+    poll(&world).await;
+    let before = partner_requests(&world, BRIGHTWIRE).await.len();
+    gridlink_tests::kit::delete_node(&world.stack, acme).await;
+    code_of_conduct_for_services(&world).await;
+    let polled = fire(&world, "supplier-onboarding-poll-xecm").await;
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        before + 1,
+        "Brightwire is asked for the code of conduct"
+    );
+    let polled = polled.expect("the poll goes on past ACME");
+    let bright = polled["polled"]["synced"]
+        .as_array()
+        .expect("synced")
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .unwrap_or_else(|| panic!("re-evaluated: {polled}"));
+    assert_eq!(bright["requested"], json!(["code_of_conduct"]), "{bright}");
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .expect("failed")
+            .iter()
+            .any(|f| f["workspace_id"] == acme.get()),
+        "{polled}"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
     a_rejected_renewal_of_an_expired_document_leaves_it_expired,
     an_expiry_during_a_renewals_review_is_marked,
     a_buyer_decision_is_never_applied_to_a_newer_submission,
