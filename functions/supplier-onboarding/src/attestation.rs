@@ -327,8 +327,13 @@ impl SupplierOnboarding {
             });
             attachments.push(attachment);
         }
-        let today = self.platform.clock.now().date();
-        let verdict = validate_attestation(&matrix, &rule, &response.form_data, &files, today);
+        let verdict = validate_attestation(
+            &matrix,
+            &rule,
+            &response.form_data,
+            &files,
+            self.platform.clock.now(),
+        );
         let at = rfc3339(self.platform.clock.now());
         let mut decided = Decided {
             workspace_id: Some(workspace),

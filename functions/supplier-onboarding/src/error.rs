@@ -31,6 +31,15 @@ pub enum OnboardingError {
         /// Why.
         reason: String,
     },
+    /// The renewals sweep went through every supplier, but some failed (each logged with its
+    /// workspace and partner, and on its timeline).
+    #[error("the renewals sweep failed for {} supplier(s) ({done} step(s) taken for the others): {}", failed.len(), failed.iter().map(|f| format!("workspace {}: {}", f.workspace_id, f.error)).collect::<Vec<_>>().join("; "))]
+    SweepFailed {
+        /// Steps the sweep took for the other suppliers.
+        done: usize,
+        /// The suppliers that failed.
+        failed: Vec<crate::renewals::SweepFailure>,
+    },
     /// The requirement matrix in xECM does not read (fix the document; nothing is requested
     /// until it does).
     #[error("the requirement matrix {path} is invalid: {reason}")]
@@ -74,6 +83,10 @@ impl Classify for OnboardingError {
             Self::Outbound(e) => e.kind(),
             Self::Feed(e) => e.kind(),
             Self::Effect(_, kind) => *kind,
+            // what failed was permanent (an outage stops the sweep at once): as its first
+            Self::SweepFailed { failed, .. } => {
+                failed.first().map_or(ErrorKind::Unprocessable, |f| f.kind)
+            }
             Self::Malformed { .. } | Self::Matrix { .. } => ErrorKind::Unprocessable,
         }
     }

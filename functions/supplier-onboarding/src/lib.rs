@@ -70,6 +70,7 @@ pub mod submission;
 pub mod sync;
 pub mod validate;
 
+use gridlink_core::error::Classify;
 use gridlink_flow::{Function, InboxItem, Platform, Received, UseCase, UseCaseSpec};
 use gridlink_lambda::{HttpRequest, HttpResponse};
 use gridlink_outbound::{PollSettings, poll_changed, pushed_workspace};
@@ -126,19 +127,34 @@ impl SupplierOnboarding {
             .into_iter()
             .filter(|s| s.skipped.is_none())
             .collect();
-        // a new matrix version applies to every tracked supplier, changed or not
+        let mut failed = report.failed;
+        // a new matrix version applies to every tracked supplier, changed or not; as in the
+        // poll above, one supplier's failure is logged and skipped (an outage stops it all)
         let matrix = self.matrix().await?;
         for standing in self.standings().await? {
             if standing.matrix_version != matrix.version
                 && !synced
                     .iter()
                     .any(|s| s.workspace_id == standing.workspace_id)
+                && !failed
+                    .iter()
+                    .any(|f| f.workspace_id == standing.workspace_id)
             {
                 let workspace = gridlink_xecm::NodeId::new(standing.workspace_id)?;
-                synced.push(gridlink_flow::timeline::item(self.sync_supplier(workspace)).await?);
+                match gridlink_flow::timeline::item(self.sync_supplier(workspace)).await {
+                    Ok(done) => synced.push(done),
+                    Err(error) if renewals::stops_the_sweep(error.kind()) => return Err(error),
+                    Err(error) => {
+                        tracing::error!(workspace_id = standing.workspace_id, partner_id = standing.partner_id.as_deref().unwrap_or(""), matrix_version = matrix.version, error = %error, "supplier could not be re-evaluated against the new matrix; the poll goes on");
+                        failed.push(gridlink_outbound::PollFailure {
+                            workspace_id: standing.workspace_id,
+                            error: error.to_string(),
+                        });
+                    }
+                }
             }
         }
-        Ok(json!({"examined": report.examined, "synced": synced, "failed": report.failed}))
+        Ok(json!({"examined": report.examined, "synced": synced, "failed": failed}))
     }
 }
 

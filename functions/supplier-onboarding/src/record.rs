@@ -228,6 +228,31 @@ impl SupplierOnboarding {
             xecm.write_attributes(workspace, self.config.compliance_category, &wanted)
                 .await?;
         }
+        // the rows now show these submissions in review: a buyer's decision from here on is
+        // about them (recorded after the write, so a failed write never claims a row it did
+        // not change)
+        let shown: Vec<(String, String)> = standing
+            .requirements
+            .values()
+            .filter(|r| r.state == crate::standing::State::InReview)
+            .filter(|r| r.shown_submission != r.decided_submission)
+            .filter_map(|r| Some((r.kind.clone(), r.decided_submission.clone()?)))
+            .collect();
+        if !shown.is_empty() {
+            self.change_standing(workspace.get(), |s| {
+                let mut changed = false;
+                for (kind, submission) in &shown {
+                    if let Some(r) = s.requirements.get_mut(kind)
+                        && r.shown_submission.as_ref() != Some(submission)
+                    {
+                        r.shown_submission = Some(submission.clone());
+                        changed = true;
+                    }
+                }
+                changed
+            })
+            .await?;
+        }
         let name = xecm.get_node(workspace).await?.name;
         let first = self.config.renewal_days.first().copied().unwrap_or(0);
         for (ext, mime, content) in [

@@ -5,9 +5,12 @@
 //! <workspace>/<kind>/<valid until>/<n>` — so a replayed or repeated sweep never sends
 //! twice. The first step asks for the renewal: one TG document request per supplier and
 //! cycle for every kind of that supplier entering renewal together. Past `valid until`
-//! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted.
+//! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted — a
+//! renewal already in a buyer's review stays `in review` (the buyer still decides) and is
+//! marked as expired meanwhile.
 //! With `RENEWALS_DRY_RUN` the sweep only lists what it would do.
 
+use gridlink_core::error::{Classify, ErrorKind};
 use gridlink_flow::EffectKey;
 use gridlink_xecm::NodeId;
 use serde::Serialize;
@@ -49,10 +52,14 @@ pub fn due_steps(
         return steps;
     }
     for r in standing.requirements.values().filter(|r| r.required) {
-        if !matches!(
-            r.state,
-            State::Accepted | State::Expiring | State::RenewalRequested
-        ) {
+        // a renewal in a buyer's review: the current document can still expire meanwhile
+        let in_review = r.state == State::InReview;
+        if !in_review
+            && !matches!(
+                r.state,
+                State::Accepted | State::Expiring | State::RenewalRequested
+            )
+        {
             continue;
         }
         let Some(until) = r.valid_until.as_deref().and_then(parse_date) else {
@@ -68,7 +75,13 @@ pub fn due_steps(
             action: action.into(),
         };
         if days_left < 0 {
-            steps.push(step(0, "expired"));
+            if r.lapsed.is_none() {
+                steps.push(step(0, "expired"));
+            }
+            continue;
+        }
+        if in_review {
+            // the supplier answered: no renewal request or reminder while a buyer reviews
             continue;
         }
         let reached = u32::try_from(
@@ -90,6 +103,31 @@ pub fn due_steps(
         }
     }
     steps
+}
+
+/// A supplier whose part of a sweep failed (logged and on its timeline; the sweep went on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SweepFailure {
+    /// The supplier workspace.
+    pub workspace_id: i64,
+    /// Its TG partner, if resolved.
+    pub partner_id: Option<String>,
+    /// Why.
+    pub error: String,
+    /// How the error classifies.
+    #[serde(skip)]
+    pub kind: ErrorKind,
+}
+
+/// Whether a supplier's failure stops the sweep (or the poll's re-evaluation after a new
+/// matrix version): only an outage or a rate limit (it would
+/// fail every supplier after it alike). Anything else — a deleted workspace, a record that
+/// does not read — is that supplier's: logged, and the sweep goes on.
+pub(crate) fn stops_the_sweep(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Unavailable | ErrorKind::Held | ErrorKind::RateLimited
+    )
 }
 
 /// What one sweep did (or, dry, would do).
@@ -117,160 +155,227 @@ impl SupplierOnboarding {
             attestation = self.attestation_campaign(&read, today).await?;
             matrix = Some(read);
         }
+        let mut failed = Vec::new();
         for standing in self.standings().await? {
-            // Each supplier's renewals are about its own key (a timeline scope of its own).
-            gridlink_flow::timeline::item(async {
+            // Each supplier's renewals are about its own key (a timeline scope of its own);
+            // a failure is on its timeline too, and the sweep goes on to the next supplier.
+            let swept = gridlink_flow::timeline::item(async {
                 gridlink_flow::timeline::about("supplier", &standing.workspace_id.to_string());
-                let steps = due_steps(&standing, &self.config.renewal_days, today);
-                if steps.is_empty()
-                    && due_chases(
-                        &standing,
-                        self.config.reminder_interval_days,
-                        self.config.max_reminders,
-                        today,
-                    )
-                    .is_empty()
-                {
-                    return Ok(());
-                }
-                if matrix.is_none() {
-                    matrix = Some(self.matrix().await?);
-                }
-                let matrix = matrix.as_ref().expect("read above");
-                if self.config.renewals_dry_run {
-                    taken.extend(steps);
-                    chased.extend(self.chase_overdue(matrix, standing.workspace_id, today).await?);
-                    return Ok(());
-                }
-                let workspace = standing.workspace_id;
-                let at = rfc3339(self.platform.clock.now());
-                let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
-                for step in &steps {
-                    if step.action == "reminder"
-                        && let Some(r) = standing.requirements.get(&step.kind)
-                        && r.item_id.is_some()
-                    {
-                        let message = Self::reminder_message(
-                            matrix,
-                            &standing,
-                            r,
-                            step.n,
-                            &step.valid_until,
-                            "renewal",
-                        );
-                        self.post_onboarding(
-                            &standing,
-                            "tg-onb-reminder",
-                            format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
-                            message,
-                        )
-                        .await?;
-                    }
-                    let key = EffectKey::new(
-                        "onboarding-renewal-step",
-                        format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+                let outcome = self
+                    .sweep_supplier(&standing, today, &mut matrix, &mut taken, &mut chased)
+                    .await;
+                if let Err(error) = &outcome {
+                    gridlink_flow::timeline::record(
+                        "renewals_failed",
+                        format!(
+                            "{}|renewals-failed|{}|{}",
+                            crate::NAME,
+                            standing.workspace_id,
+                            today
+                        ),
+                        serde_json::json!({
+                            "system": "gridlink",
+                            "ids": {"xecm": {"workspace_id": standing.workspace_id},
+                                    "tg": {"partner_id": standing.partner_id}},
+                            "error": gridlink_flow::timeline::bounded_text(&error.to_string()),
+                        }),
                     );
-                    let this = step.clone();
-                    let (at, due_at) = (at.clone(), due_at.clone());
-                    let outcome = self
-                        .platform
-                        .effects
-                        .once(&key, None, |_| async move {
-                            self.change_standing(workspace, |s| {
-                                let Some(r) = s.requirements.get_mut(&this.kind) else {
-                                    return false;
-                                };
-                                if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
-                                    return false;
-                                }
-                                if this.action == "expired" {
-                                    {
-                                        if r.state == State::Expired {
-                                            return false;
-                                        }
-                                        r.state = State::Expired;
-                                        let kind = this.kind.clone();
-                                        s.note(
-                                            &at,
-                                            &kind,
-                                            "expired",
-                                            format!("valid until {}", this.valid_until),
-                                        );
-                                    }
-                                } else {
-                                    {
-                                        if r.renewal_steps >= this.n {
-                                            return false;
-                                        }
-                                        let first = r.renewal_steps == 0;
-                                        r.renewal_steps = this.n;
-                                        if !first && r.item_id.is_some() {
-                                            r.reminders_sent += 1;
-                                        }
-                                        if first {
-                                            r.state = State::Expiring;
-                                        }
-                                        let kind = this.kind.clone();
-                                        s.note(
-                                            &at,
-                                            &kind,
-                                            if first { "renewal due" } else { "renewal step" },
-                                            format!(
-                                                "{} days before {} (step {})",
-                                                this.days_left, this.valid_until, this.n
-                                            ),
-                                        );
-                                        if first {
-                                            match &mut s.planned {
-                                                Some(p) if p.renewal => {
-                                                    if !p.kinds.contains(&kind) {
-                                                        p.kinds.push(kind);
-                                                    }
-                                                }
-                                                Some(_) => {}
-                                                None => {
-                                                    s.cycles += 1;
-                                                    s.planned = Some(PlannedRequest {
-                                                        cycle: s.cycles,
-                                                        kinds: vec![kind],
-                                                        due_at: due_at.clone(),
-                                                        renewal: true,
-                                                    });
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                                true
-                            })
-                            .await
-                            .map(|_| ())
-                        })
-                        .await
-                        .map_err(OnboardingError::from_effect)?;
-                    if outcome.ran_now() {
-                        tracing::info!(workspace_id = workspace, kind = %step.kind, valid_until = %step.valid_until, n = step.n, action = %step.action, "renewal step taken");
-                        taken.push(step.clone());
-                    }
                 }
-                let Some(standing) = self.standing(workspace).await? else {
-                    return Ok(());
-                };
-                if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-                    self.make_request(workspace, partner, planned, matrix)
-                        .await?;
-                }
-                chased.extend(self.chase_overdue(matrix, workspace, today).await?);
-                self.project(NodeId::new(workspace)?).await?;
-                Ok::<_, OnboardingError>(())
+                outcome
             })
-            .await?;
+            .await;
+            match swept {
+                Ok(()) => {}
+                // an outage fails every supplier after it alike: stop, the next sweep
+                // takes everything again (each step is exactly-once)
+                Err(error) if stops_the_sweep(error.kind()) => {
+                    tracing::warn!(workspace_id = standing.workspace_id, partner_id = standing.partner_id.as_deref().unwrap_or(""), error = %error, "renewals sweep stopped by a transient failure");
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::error!(workspace_id = standing.workspace_id, partner_id = standing.partner_id.as_deref().unwrap_or(""), legal_name = %standing.supplier.legal_name, error = %error, "supplier's renewals failed; the sweep goes on");
+                    failed.push(SweepFailure {
+                        workspace_id: standing.workspace_id,
+                        partner_id: standing.partner_id.clone(),
+                        error: error.to_string(),
+                        kind: error.kind(),
+                    });
+                }
+            }
+        }
+        if !failed.is_empty() {
+            return Err(OnboardingError::SweepFailed {
+                done: taken.len(),
+                failed,
+            });
         }
         Ok(Sweep {
             renewals: taken,
             reminders: chased,
             attestation,
         })
+    }
+
+    /// One supplier's part of a sweep: its steps taken (or listed, dry) into `taken`, its
+    /// overdue chases into `chased`, the matrix read once for the whole sweep.
+    async fn sweep_supplier(
+        &self,
+        standing: &crate::standing::Standing,
+        today: Date,
+        matrix: &mut Option<crate::matrix::Matrix>,
+        taken: &mut Vec<RenewalStep>,
+        chased: &mut Vec<Chase>,
+    ) -> Result<(), OnboardingError> {
+        let steps = due_steps(standing, &self.config.renewal_days, today);
+        if steps.is_empty()
+            && due_chases(
+                standing,
+                self.config.reminder_interval_days,
+                self.config.max_reminders,
+                today,
+            )
+            .is_empty()
+        {
+            return Ok(());
+        }
+        if matrix.is_none() {
+            *matrix = Some(self.matrix().await?);
+        }
+        let matrix = matrix.as_ref().expect("read above");
+        if self.config.renewals_dry_run {
+            taken.extend(steps);
+            chased.extend(
+                self.chase_overdue(matrix, standing.workspace_id, today)
+                    .await?,
+            );
+            return Ok(());
+        }
+        let workspace = standing.workspace_id;
+        let at = rfc3339(self.platform.clock.now());
+        let due_at = rfc3339(self.platform.clock.now() + self.config.request_due);
+        for step in &steps {
+            if step.action == "reminder"
+                && let Some(r) = standing.requirements.get(&step.kind)
+                && r.item_id.is_some()
+            {
+                let message = Self::reminder_message(
+                    matrix,
+                    standing,
+                    r,
+                    step.n,
+                    &step.valid_until,
+                    "renewal",
+                );
+                self.post_onboarding(
+                    standing,
+                    "tg-onb-reminder",
+                    format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+                    message,
+                )
+                .await?;
+            }
+            let key = EffectKey::new(
+                "onboarding-renewal-step",
+                format!("{workspace}/{}/{}/{}", step.kind, step.valid_until, step.n),
+            );
+            let this = step.clone();
+            let (at, due_at) = (at.clone(), due_at.clone());
+            let outcome = self
+                .platform
+                .effects
+                .once(&key, None, |_| async move {
+                    self.change_standing(workspace, |s| {
+                        let Some(r) = s.requirements.get_mut(&this.kind) else {
+                            return false;
+                        };
+                        if r.valid_until.as_deref() != Some(this.valid_until.as_str()) {
+                            return false;
+                        }
+                        if this.action == "expired" {
+                            {
+                                if r.is_expired() {
+                                    return false;
+                                }
+                                if r.state == State::InReview {
+                                    // the buyer still decides on the renewal
+                                    r.lapsed = Some(this.valid_until.clone());
+                                } else {
+                                    r.state = State::Expired;
+                                }
+                                let kind = this.kind.clone();
+                                s.note(
+                                    &at,
+                                    &kind,
+                                    "expired",
+                                    format!("valid until {}", this.valid_until),
+                                );
+                            }
+                        } else {
+                            {
+                                if r.renewal_steps >= this.n {
+                                    return false;
+                                }
+                                let first = r.renewal_steps == 0;
+                                r.renewal_steps = this.n;
+                                if !first && r.item_id.is_some() {
+                                    r.reminders_sent += 1;
+                                }
+                                if first {
+                                    r.state = State::Expiring;
+                                }
+                                let kind = this.kind.clone();
+                                s.note(
+                                    &at,
+                                    &kind,
+                                    if first { "renewal due" } else { "renewal step" },
+                                    format!(
+                                        "{} days before {} (step {})",
+                                        this.days_left, this.valid_until, this.n
+                                    ),
+                                );
+                                if first {
+                                    match &mut s.planned {
+                                        Some(p) if p.renewal => {
+                                            if !p.kinds.contains(&kind) {
+                                                p.kinds.push(kind);
+                                            }
+                                        }
+                                        Some(_) => {}
+                                        None => {
+                                            s.cycles += 1;
+                                            s.planned = Some(PlannedRequest {
+                                                cycle: s.cycles,
+                                                kinds: vec![kind],
+                                                due_at: due_at.clone(),
+                                                renewal: true,
+                                            });
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        true
+                    })
+                    .await
+                    .map(|_| ())
+                })
+                .await
+                .map_err(OnboardingError::from_effect)?;
+            if outcome.ran_now() {
+                tracing::info!(workspace_id = workspace, kind = %step.kind, valid_until = %step.valid_until, n = step.n, action = %step.action, "renewal step taken");
+                taken.push(step.clone());
+            }
+        }
+        let Some(standing) = self.standing(workspace).await? else {
+            return Ok(());
+        };
+        if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
+            self.make_request(workspace, partner, planned, matrix)
+                .await?;
+        }
+        chased.extend(self.chase_overdue(matrix, workspace, today).await?);
+        self.project(NodeId::new(workspace)?).await?;
+        Ok(())
     }
 }
 
@@ -347,5 +452,17 @@ mod tests {
         );
         assert_eq!(past[0].action, "expired");
         assert!(due_steps(&standing("2026-12-01", 4, State::Expired), T, today).is_empty());
+        // a renewal in review: no renewal steps, but the old document still expires, once
+        assert!(due_steps(&standing("2026-12-09", 2, State::InReview), T, today).is_empty());
+        let lapsing = due_steps(&standing("2026-12-01", 1, State::InReview), T, today);
+        assert_eq!(lapsing.len(), 1, "{lapsing:?}");
+        assert_eq!(lapsing[0].action, "expired");
+        let mut marked = standing("2026-12-01", 1, State::InReview);
+        marked
+            .requirements
+            .get_mut("insurance_certificate")
+            .expect("kind")
+            .lapsed = Some("2026-12-01".into());
+        assert!(due_steps(&marked, T, today).is_empty());
     }
 }

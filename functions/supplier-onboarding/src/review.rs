@@ -17,6 +17,13 @@
 //! - `waived` (of any required, not yet waived requirement): the requirement no longer holds
 //!   the supplier back; reviewer and reason are kept.
 //!
+//! A decision is about the submission the row showed when the buyer made it: the
+//! projection records which submission in review it last wrote the row for
+//! (`shown_submission`). When the supplier resubmits before the decision is applied (TG lets
+//! a partner resubmit an item still `submitted`), the pending `accepted` or `rejected` is not
+//! applied to the newer file: it is noted as superseded in the history, the log and the
+//! timeline, and the row reads `in review` again for the new submission.
+//!
 //! A decision missing its reviewer or reason is refused by name: it is not applied, the row
 //! reads its state again, and its `Reason` says what was missing (`Reviewer: …`,
 //! `Reason: …`). `accepted` or `rejected` of a requirement that is not in review is left
@@ -37,7 +44,6 @@ use crate::SupplierOnboarding;
 use crate::error::OnboardingError;
 use crate::standing::{Standing, State};
 use crate::sync::{rfc3339, text};
-use crate::validate::parse_date;
 
 /// What a buyer decided on a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,6 +70,9 @@ pub struct RowDecision {
     pub reason: String,
     /// Why it cannot be applied, naming the field.
     pub refused: Option<String>,
+    /// An `accepted` or `rejected` made on a submission that a newer one has replaced in
+    /// review since: the submission the row showed, never applied to the newer one.
+    pub superseded: Option<String>,
 }
 
 fn normal(status: &str) -> String {
@@ -99,6 +108,16 @@ pub fn buyer_decisions(standing: &Standing, values: &NamedAttributes) -> Vec<Row
             Decision::Reject => "rejected",
             Decision::Waive => "waived",
         };
+        // the row was last written for another submission than the one in review now: the
+        // buyer decided on a file they may never have seen
+        let superseded = (decision != Decision::Waive
+            && requirement.shown_submission != requirement.decided_submission)
+            .then(|| {
+                requirement
+                    .shown_submission
+                    .clone()
+                    .unwrap_or_else(|| "an earlier submission".into())
+            });
         let refused = if reviewer.is_empty() {
             Some(format!(
                 "Reviewer: a buyer's decision (`{label}`) needs the reviewer's name; it was not applied"
@@ -121,6 +140,7 @@ pub fn buyer_decisions(standing: &Standing, values: &NamedAttributes) -> Vec<Row
             reviewer,
             reason: if own_reason { String::new() } else { reason },
             refused,
+            superseded,
         });
     }
     found
@@ -155,6 +175,46 @@ impl SupplierOnboarding {
         let today = self.platform.clock.now().date();
         let ws = workspace.get();
         let kind = d.kind.clone();
+        if let Some(earlier) = &d.superseded {
+            let label = if d.decision == Decision::Accept {
+                "accepted"
+            } else {
+                "rejected"
+            };
+            let current = standing
+                .requirements
+                .get(&kind)
+                .and_then(|r| r.decided_submission.clone())
+                .unwrap_or_default();
+            let detail = format!(
+                "`{label}` by {} was made on submission {earlier}; submission {current} arrived since and is in review: the decision is not applied to it",
+                if d.reviewer.is_empty() {
+                    "an unnamed buyer"
+                } else {
+                    d.reviewer.as_str()
+                }
+            );
+            tracing::warn!(workspace_id = ws, partner_id = standing.partner_id.as_deref().unwrap_or(""), kind, reviewer = %d.reviewer, decided_on = %earlier, in_review = %current, "buyer's decision superseded by a newer submission; not applied");
+            gridlink_flow::timeline::record(
+                "buyer_decision_superseded",
+                format!("{}|decision-superseded|{ws}|{kind}|{earlier}", crate::NAME),
+                serde_json::json!({
+                    "system": "gridlink",
+                    "ids": {"xecm": {"workspace_id": ws}},
+                    "kind": kind,
+                    "decision": label,
+                    "reviewer": d.reviewer,
+                    "decided_on": earlier,
+                    "in_review": current,
+                }),
+            );
+            self.change_standing(ws, |s| {
+                s.note(&at, &kind, "buyer decision superseded", detail.clone());
+                true
+            })
+            .await?;
+            return Ok(true);
+        }
         if let Some(refusal) = &d.refused {
             tracing::warn!(workspace_id = ws, kind, reviewer = %d.reviewer, refusal, "buyer's decision refused");
             let changed = self
@@ -248,6 +308,8 @@ impl SupplierOnboarding {
                     }
                     r.reviewer = Some(reviewer.clone());
                     let pending = r.pending.take();
+                    let back = r.after_rejection(today);
+                    r.lapsed = None;
                     if accept {
                         r.state = State::Accepted;
                         r.reason = Some(reason.clone()).filter(|t| !t.is_empty());
@@ -262,13 +324,7 @@ impl SupplierOnboarding {
                     } else {
                         // back to where it stood before the submission: a renewal still
                         // asked for (or expired meanwhile), else requested again
-                        r.state = match r.valid_until.as_deref().and_then(parse_date) {
-                            Some(until) if r.document_id.is_some() && until < today => {
-                                State::Expired
-                            }
-                            Some(_) if r.document_id.is_some() => State::RenewalRequested,
-                            _ => State::Requested,
-                        };
+                        r.state = back;
                         r.reason = Some(reason.clone());
                     }
                     s.note(
@@ -425,6 +481,28 @@ mod tests {
             (Decision::Reject, None)
         );
         assert!(buyer_decisions(&s, &row("in review", "j.buyer", "")).is_empty());
+    }
+
+    #[test]
+    fn a_decision_on_the_row_of_an_earlier_submission_is_superseded() {
+        let mut s = standing(State::InReview);
+        let r = s.requirements.get_mut("code_of_conduct").expect("kind");
+        r.decided_submission = Some("req/itm/2".into());
+        r.shown_submission = Some("req/itm/1".into());
+        let late = buyer_decisions(&s, &row("accepted", "j.buyer", ""));
+        assert_eq!(late[0].superseded.as_deref(), Some("req/itm/1"));
+        let waive = buyer_decisions(&s, &row("waived", "j.buyer", "sole source"));
+        assert_eq!(
+            waive[0].superseded, None,
+            "a waiver is about the requirement"
+        );
+        let r = s.requirements.get_mut("code_of_conduct").expect("kind");
+        r.shown_submission = Some("req/itm/2".into());
+        let seen = buyer_decisions(&s, &row("accepted", "j.buyer", ""));
+        assert_eq!(
+            (seen[0].superseded.clone(), seen[0].refused.clone()),
+            (None, None)
+        );
     }
 
     #[test]

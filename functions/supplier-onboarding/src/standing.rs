@@ -6,6 +6,8 @@
 //! ```text
 //! missing → requested → submitted → (rejected → requested) → in_review → accepted
 //!        accepted → expiring → renewal_requested → accepted (the new document) | expired
+//!        expired → (a rejected submission) expired; a renewal in review past `valid until`
+//!        stays in review, and counts as expired until the buyer accepts it
 //! waived (by a named buyer, with a reason)
 //! ```
 //! A change of legal name, tax id or tax country sends the tax form back to `missing`.
@@ -117,6 +119,17 @@ pub struct RequirementState {
     /// twice.
     #[serde(default)]
     pub decided_submission: Option<String>,
+    /// The submission in review (its `decided_submission`) the `Requirements` row showed when
+    /// the projection last wrote or confirmed it: a buyer's `accepted` or `rejected` on the
+    /// row was made on that submission, and applies only while it is still the one in review
+    /// ([`crate::review`]).
+    #[serde(default)]
+    pub shown_submission: Option<String>,
+    /// The `valid until` of the accepted document that passed while a newer submission waits
+    /// for a buyer's review: the requirement reads `in review` (so the buyer can decide) and
+    /// still counts as expired — the supplier is `incomplete` — until the buyer accepts.
+    #[serde(default)]
+    pub lapsed: Option<String>,
     /// The evidence of a submission waiting for a buyer's review (`in review`): it becomes
     /// the requirement's when the buyer accepts it ([`crate::review`]).
     #[serde(default)]
@@ -158,6 +171,30 @@ pub struct Pending {
 }
 
 impl RequirementState {
+    /// Whether its document expired and was not replaced: `expired`, or past its `valid
+    /// until` while a renewal waits for a buyer's review.
+    pub fn is_expired(&self) -> bool {
+        self.state == State::Expired || (self.state == State::InReview && self.lapsed.is_some())
+    }
+
+    /// Where it stands again when a submission for it is rejected (by the checks or by a
+    /// buyer) on `today`: an expired document stays expired, a current one with a validity
+    /// waits for its renewal, anything else is asked for again.
+    pub fn after_rejection(&self, today: time::Date) -> State {
+        if self.is_expired() {
+            return State::Expired;
+        }
+        match self
+            .valid_until
+            .as_deref()
+            .and_then(crate::validate::parse_date)
+        {
+            Some(until) if self.document_id.is_some() && until < today => State::Expired,
+            Some(_) if self.document_id.is_some() => State::RenewalRequested,
+            _ => State::Requested,
+        }
+    }
+
     /// Clears the reminder count and the escalation (a new document or deadline).
     pub fn reset_reminders(&mut self) {
         self.reminders_sent = 0;
@@ -269,7 +306,7 @@ impl Standing {
             return status::NOT_STARTED;
         }
         let any = |states: &[State]| required.iter().any(|r| states.contains(&r.state));
-        if any(&[State::Expired]) {
+        if required.iter().any(|r| r.is_expired()) {
             status::INCOMPLETE
         } else if self.escalation().is_some() {
             status::BLOCKED
@@ -473,6 +510,10 @@ mod tests {
             with(&[("w9", State::Expired), ("ins", State::Requested)]).onboarding_status(),
             status::INCOMPLETE
         );
+        let mut lapsed = with(&[("w9", State::Accepted), ("iso", State::InReview)]);
+        assert_eq!(lapsed.onboarding_status(), status::IN_REVIEW);
+        lapsed.requirements.get_mut("iso").expect("iso").lapsed = Some("2026-12-01".into());
+        assert_eq!(lapsed.onboarding_status(), status::INCOMPLETE);
         let mut parked = with(&[("w9", State::Missing)]);
         parked.parked = Some("no partner".into());
         assert_eq!(parked.onboarding_status(), status::BLOCKED);

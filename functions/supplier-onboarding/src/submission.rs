@@ -267,11 +267,12 @@ impl SupplierOnboarding {
                         valid_until: item.valid_until.as_deref(),
                         fields: &item.fields,
                     },
-                    self.platform.clock.now().date(),
+                    self.platform.clock.now(),
                 )
             }
         };
         let at = rfc3339(self.platform.clock.now());
+        let today = self.platform.clock.now().date();
         let mut decided = Decided {
             workspace_id: Some(record.workspace_id),
             kind: Some(kind.clone()),
@@ -295,14 +296,8 @@ impl SupplierOnboarding {
                     if r.decided_submission.as_deref() == Some(submission_key.as_str()) {
                         return false;
                     }
-                    r.state = if r.valid_until.is_some()
-                        && r.document_id.is_some()
-                        && r.state != State::Expired
-                    {
-                        State::RenewalRequested
-                    } else {
-                        State::Requested
-                    };
+                    r.state = r.after_rejection(today);
+                    r.lapsed = None;
                     r.reason = Some(reason.clone());
                     r.decided_submission = Some(submission_key.clone());
                     s.note(&at, &kind, "rejected", reason.clone());
@@ -379,8 +374,15 @@ impl SupplierOnboarding {
                         r.document_version = Some(version);
                         r.renewal_steps = 0;
                         r.pending = None;
+                        r.lapsed = None;
                         r.reset_reminders();
                     } else {
+                        // an expired document stays expired while its renewal is reviewed
+                        if r.state == State::Expired {
+                            r.lapsed.clone_from(&r.valid_until);
+                        } else if r.state != State::InReview {
+                            r.lapsed = None;
+                        }
                         // the evidence waits for the buyer (crate::review); what was
                         // accepted before stays the requirement's until then
                         r.state = State::InReview;

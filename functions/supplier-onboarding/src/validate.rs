@@ -11,7 +11,9 @@
 //!   the workspace's `Tax ID` when it has one; `fields.legal_name` equal to the workspace's
 //!   `Legal Name` after normalisation ([`normalise_name`]); `fields.form_revision` one the
 //!   matrix lists;
-//! - W-8BEN / W-8BEN-E: `fields.signature_date` present and not in the future; the form is
+//! - W-8BEN / W-8BEN-E: `fields.signature_date` present and not in the future — not later than
+//!   today in the earliest time zone (UTC+14, [`latest_date_anywhere`]), since a supplier east
+//!   of UTC signs on a date UTC has not reached yet; the form is
 //!   valid from that day to 31 December of the third following year ([`w8_valid_until`]) —
 //!   computed, never taken from what was typed; `fields.legal_name` as for the W-9;
 //! - insurance: each limit of the matrix (`fields.<limit>`) at least the minimum, each
@@ -21,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use time::{Date, Month};
+use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use crate::matrix::{Matrix, Requirement};
 
@@ -33,6 +35,16 @@ pub const EIN_PREFIXES: &[u8] = &[
     59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 71, 72, 73, 74, 75, 76, 77, 80, 81, 82, 83, 84, 85, 86,
     87, 88, 90, 91, 92, 93, 94, 95, 98, 99,
 ];
+
+/// The earliest time zone: UTC+14 (Kiribati, the Line Islands) — no day begins earlier.
+pub const EARLIEST_OFFSET: UtcOffset = time::macros::offset!(+14);
+
+/// The latest date anywhere on Earth at `now`: the date in UTC+14. A signature dated later is
+/// in the future wherever it was signed; one dated a day after the UTC date may have been
+/// signed east of UTC (from 10:00 UTC on, the next day has begun in UTC+14).
+pub fn latest_date_anywhere(now: OffsetDateTime) -> Date {
+    now.to_offset(EARLIEST_OFFSET).date()
+}
 
 /// What is known about the submitted file without reading all of it.
 #[derive(Debug, Clone)]
@@ -417,6 +429,7 @@ impl Checker {
         supplier: &Supplier,
         fields: &Map<String, Value>,
         today: Date,
+        latest: Date,
     ) -> Check<(Date, Date)> {
         let Some(signed) = text(fields, "signature_date") else {
             return fail("fields.signature_date", "is required");
@@ -427,8 +440,15 @@ impl Checker {
                 format!("`{signed}` is not a date (YYYY-MM-DD)"),
             );
         };
-        if signed > today {
-            return fail("fields.signature_date", "is in the future");
+        if signed > latest {
+            return fail(
+                "fields.signature_date",
+                format!(
+                    "{} is in the future (it is {} at the latest anywhere)",
+                    format_date(signed),
+                    format_date(latest)
+                ),
+            );
         }
         let until = w8_valid_until(signed);
         if until < today {
@@ -493,16 +513,18 @@ impl Checker {
 
 /// Validates a code-of-conduct attestation answered through the annual campaign's form
 /// ([`crate::attestation`]): `form_data.attested` must be `true`, `form_data.signature_date` a
-/// date neither in the future nor older than the requirement's validity, and exactly one file
-/// (the signed attestation) of an accepted type by its magic bytes. Valid `validity_days`
-/// (365) from the signing date.
+/// date neither in the future (later than today in UTC+14, [`latest_date_anywhere`]) nor older
+/// than the requirement's validity, and exactly one file (the signed attestation) of an
+/// accepted type by its magic bytes. Valid `validity_days` (365) from the signing date.
 pub fn validate_attestation(
     matrix: &Matrix,
     requirement: &Requirement,
     form: &Map<String, Value>,
     files: &[FileFacts],
-    today: Date,
+    now: OffsetDateTime,
 ) -> Verdict {
+    let today = now.to_offset(UtcOffset::UTC).date();
+    let latest = latest_date_anywhere(now);
     let mut checker = Checker { checks: Vec::new() };
     let outcome = (|| -> Check<(Date, Date)> {
         match form.get("attested") {
@@ -524,10 +546,14 @@ pub fn validate_attestation(
                 )
             })?,
         };
-        if signed > today {
+        if signed > latest {
             return fail(
                 "form_data.signature_date",
-                format!("{} is in the future", format_date(signed)),
+                format!(
+                    "{} is in the future (it is {} at the latest anywhere)",
+                    format_date(signed),
+                    format_date(latest)
+                ),
             );
         }
         let days = i64::from(requirement.validity_days.unwrap_or(365));
@@ -571,14 +597,17 @@ pub fn validate_attestation(
     }
 }
 
-/// Validates one submission of `requirement` for `supplier` on `today`.
+/// Validates one submission of `requirement` for `supplier` at `now` (expiries are judged
+/// against the UTC date, signature dates against the latest date anywhere).
 pub fn validate(
     matrix: &Matrix,
     requirement: &Requirement,
     supplier: &Supplier,
     submission: &Submission<'_>,
-    today: Date,
+    now: OffsetDateTime,
 ) -> Verdict {
+    let today = now.to_offset(UtcOffset::UTC).date();
+    let latest = latest_date_anywhere(now);
     let mut checker = Checker { checks: Vec::new() };
     let outcome = (|| -> Check<Verdict> {
         checker.file(matrix, &submission.file)?;
@@ -593,7 +622,7 @@ pub fn validate(
                 })
             }
             "w8ben" | "w8ben_e" => {
-                let (signed, computed) = checker.w8(supplier, submission.fields, today)?;
+                let (signed, computed) = checker.w8(supplier, submission.fields, today, latest)?;
                 Ok(Verdict::Accepted {
                     valid_from: Some(signed),
                     valid_until: Some(computed),
@@ -715,7 +744,7 @@ mod tests {
                 valid_until: until,
                 fields: f,
             },
-            today,
+            today.midnight().assume_utc(),
         )
     }
 
@@ -774,6 +803,71 @@ mod tests {
         assert_eq!(rejected_field(&future), "fields.signature_date");
         let nonsense = run("w8ben", pdf(), None, None, &f("2026-02-30"), TODAY);
         assert_eq!(rejected_field(&nonsense), "fields.signature_date");
+    }
+
+    /// Signed in UTC+10 on 2027-01-01 while it is 2026-12-31T23:00Z: not in the future. The
+    /// day after the date in UTC+14 is.
+    #[test]
+    fn a_signature_date_is_in_the_future_only_past_the_earliest_time_zone() {
+        use time::macros::datetime;
+        let w8 = |signed: &str, now: OffsetDateTime| {
+            let matrix = Matrix::builtin();
+            let requirement = matrix.requirement("w8ben").expect("kind").clone();
+            let f = fields(
+                serde_json::json!({"signature_date": signed, "legal_name": "Brightwire Electric Inc"}),
+            );
+            validate(
+                &matrix,
+                &requirement,
+                &supplier(),
+                &Submission {
+                    file: pdf(),
+                    valid_from: None,
+                    valid_until: None,
+                    fields: &f,
+                },
+                now,
+            )
+        };
+        let late_evening = datetime!(2026-12-31 23:00 UTC);
+        let ahead = w8("2027-01-01", late_evening);
+        assert!(
+            matches!(ahead, Verdict::Accepted { valid_from: Some(d), .. } if d == date!(2027 - 01 - 01)),
+            "{ahead:?}"
+        );
+        let two_ahead = w8("2027-01-02", late_evening);
+        assert_eq!(rejected_field(&two_ahead), "fields.signature_date");
+        assert!(
+            matches!(&two_ahead, Verdict::Rejected { reason, .. } if reason.contains("2027-01-02 is in the future")),
+            "{two_ahead:?}"
+        );
+        // 10:00 UTC is midnight in UTC+14: the next day begins there
+        let before = w8("2027-01-01", datetime!(2026-12-31 09:59:59 UTC));
+        assert_eq!(rejected_field(&before), "fields.signature_date");
+        let at = w8("2027-01-01", datetime!(2026-12-31 10:00 UTC));
+        assert!(matches!(at, Verdict::Accepted { .. }), "{at:?}");
+        // the attestation's signing date alike
+        let matrix = Matrix::builtin();
+        let rule = matrix.requirement("code_of_conduct").expect("kind").clone();
+        let form =
+            |signed: &str| fields(serde_json::json!({"attested": true, "signature_date": signed}));
+        let attested =
+            validate_attestation(&matrix, &rule, &form("2027-01-01"), &[pdf()], late_evening);
+        assert!(
+            matches!(attested, Verdict::Accepted { valid_from: Some(d), .. } if d == date!(2027 - 01 - 01)),
+            "{attested:?}"
+        );
+        let too_early =
+            validate_attestation(&matrix, &rule, &form("2027-01-02"), &[pdf()], late_evening);
+        assert_eq!(rejected_field(&too_early), "form_data.signature_date");
+        let before = validate_attestation(
+            &matrix,
+            &rule,
+            &form("2027-01-01"),
+            &[pdf()],
+            datetime!(2026-12-31 09:59:59 UTC),
+        );
+        assert_eq!(rejected_field(&before), "form_data.signature_date");
     }
 
     #[test]

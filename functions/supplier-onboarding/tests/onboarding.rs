@@ -1406,7 +1406,349 @@ async fn a_superseded_request_is_cancelled_once_and_its_late_submission_never_fi
     );
 }
 
+/// Suppliers are swept in workspace-id order: ACME (its workspace deleted, so projecting it
+/// fails) comes before Brightwire, and Brightwire still gets its renewal request; the run
+/// reports ACME's failure at the end.
+async fn one_suppliers_failure_does_not_stop_the_sweep_for_the_others(stack: Stack) {
+    let world = world(stack).await;
+    let acme = supplier_numbered(&world.xecm, "0000100042").await;
+    assert!(acme < world.brightwire, "ACME is swept first");
+    let until = (world.clock.now().date() + time::Duration::days(59)).to_string();
+    // ACME's insurance certificate on file before gridlink, 59 days out
+    buyer_sets(
+        &world,
+        acme,
+        "insurance_certificate",
+        &[("Valid Until", until.as_str())],
+    )
+    .await;
+    onboard_brightwire(&world).await;
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let before = partner_requests(&world, BRIGHTWIRE).await.len();
+    gridlink_tests::kit::delete_node(&world.stack, acme).await;
+    let swept = fire(&world, "supplier-onboarding-renewals").await;
+    let requests = partner_requests(&world, BRIGHTWIRE).await;
+    assert_eq!(
+        requests.len(),
+        before + 1,
+        "Brightwire's renewal request: {requests:?}"
+    );
+    let error = format!("{:?}", swept.expect_err("ACME's failure is reported"));
+    assert!(error.contains(&format!("workspace {acme}")), "{error}");
+    let (_, _, renewal) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    assert_eq!(renewal["status"], "pending", "{renewal}");
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "renewal requested", "{ins:?}");
+}
+
+/// The buyer accepts submission A on the row; before the next projection the supplier
+/// resubmits B to the same item (TG allows it while the item is `submitted`). The decision
+/// was made on A: it is not applied to B — B stays in review, nothing is accepted in TG, and
+/// the history says the decision was superseded. A decision made on B's row then applies.
+async fn a_buyer_decision_is_never_applied_to_a_newer_submission(stack: Stack) {
+    let world = world(stack).await;
+    let (request, item) = code_of_conduct_in_review(&world).await;
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    world.clock.advance(Duration::from_secs(60));
+    let b = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "code_of_conduct",
+        RENEWED,
+        (Some("2026-12-02"), None),
+        json!({}),
+    )
+    .await;
+    assert_eq!(b["status"], "submitted", "nothing accepted in TG: {b}");
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "submitted", "{tg}");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "in review", "{coc:?}");
+    assert_eq!(row_text(&coc, "Reviewer"), "", "{coc:?}");
+    let superseded = history_of(&world, "buyer decision superseded").await;
+    assert_eq!(superseded.len(), 1, "{superseded:?}");
+    assert!(
+        superseded[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("j.buyer")),
+        "{superseded:?}"
+    );
+    assert!(history_of(&world, "accepted by buyer").await.is_empty());
+    // a push and a poll change nothing: the row shows B in review
+    assert_eq!(push(&world, world.brightwire, 7).await, 202);
+    poll(&world).await;
+    assert_eq!(
+        tg_item(&world, &request, &item).await["status"],
+        "submitted"
+    );
+    // the buyer decides on B's row: applied
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 8).await, 202);
+    let tg = tg_item(&world, &request, &item).await;
+    assert_eq!(tg["status"], "accepted", "{tg}");
+    let filed = documents_in(&world, world.brightwire, "Certificates/Attestations").await;
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert_eq!(
+        content(&world, filed[0].1).await,
+        RENEWED,
+        "B is what was accepted"
+    );
+}
+
+/// A matrix version 2 that asks services suppliers for the ISO 9001 certificate too.
+async fn iso_for_services(world: &World) {
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path")
+        .expect("filed");
+    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
+    builtin.version = 2;
+    for r in &mut builtin.requirements {
+        if r.kind == "iso9001" {
+            r.supplier_classes.push("services".into());
+        }
+    }
+    world
+        .xecm
+        .add_document_version(
+            matrix.id,
+            &NewVersion {
+                file_name: "Requirement Matrix.json".into(),
+                description: "ISO 9001 for services too".into(),
+                ..NewVersion::default()
+            },
+            &BytesSource(builtin.to_json().into()),
+        )
+        .await
+        .expect("new matrix version");
+}
+
+/// An expired insurance certificate whose renewal is rejected by the checks stays expired:
+/// the supplier is still `incomplete`, the row still `expired`.
+async fn a_rejected_renewal_of_an_expired_document_leaves_it_expired(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    sweep(&world).await;
+    world.clock.advance(Duration::from_secs(11 * 86_400));
+    sweep(&world).await;
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+    let next = (world.clock.now().date() + time::Duration::days(365)).to_string();
+    let mut fields = insurance_fields();
+    fields["general_liability_each_occurrence"] = json!(1000);
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        RENEWED,
+        (Some("2027-01-01"), Some(next.as_str())),
+        fields,
+    )
+    .await;
+    assert_eq!(item["status"], "rejected", "{item}");
+    let ins = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "insurance_certificate",
+    );
+    assert_eq!(row_text(&ins, "Status"), "expired", "{ins:?}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+}
+
+/// An ISO 9001 renewal waiting for a buyer when the current certificate passes its `valid
+/// until`: the supplier is `incomplete` (the row still `in review`, so the buyer can decide),
+/// until the buyer accepts the renewal.
+async fn an_expiry_during_a_renewals_review_is_marked(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    iso_for_services(&world).await;
+    poll(&world).await;
+    let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "iso9001",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "in review: {item}");
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "iso9001",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    push(&world, world.brightwire, 1).await;
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "accepted", "{iso:?}");
+    // 10 days left: the renewal is asked for; the supplier sends it, a buyer must review it
+    sweep(&world).await;
+    let next = (world.clock.now().date() + time::Duration::days(375)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "iso9001",
+        RENEWED,
+        (Some(until.as_str()), Some(next.as_str())),
+        json!({}),
+    )
+    .await;
+    assert_eq!(item["status"], "submitted", "{item}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "requested"
+    );
+    // the old certificate passes its validity while the renewal waits
+    world.clock.advance(Duration::from_secs(11 * 86_400));
+    let swept = sweep(&world).await;
+    assert!(
+        swept["renewals"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|s| s["kind"] == "iso9001" && s["action"] == "expired"),
+        "{swept}"
+    );
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "incomplete"
+    );
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "in review", "{iso:?}");
+    assert!(
+        history_of(&world, "expired")
+            .await
+            .iter()
+            .any(|h| h["kind"] == "iso9001"),
+        "the expiry is in the history"
+    );
+    sweep(&world).await;
+    assert_eq!(history_of(&world, "expired").await.len(), 1, "marked once");
+    // the buyer accepts the renewal: current again
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "iso9001",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    push(&world, world.brightwire, 2).await;
+    let iso = row_of(&requirement_rows(&world, world.brightwire).await, "iso9001");
+    assert_eq!(row_text(&iso, "Status"), "accepted", "{iso:?}");
+    assert_eq!(
+        onboarding_status(&world, world.brightwire).await,
+        "requested"
+    );
+}
+
+/// A new matrix version re-evaluates every tracked supplier: ACME (swept first, its
+/// workspace deleted) fails and is listed as failed; Brightwire after it is still asked for
+/// the newly required kind, and the poll goes on.
+async fn a_new_matrix_version_reaches_every_supplier_past_one_that_fails(stack: Stack) {
+    let world = world(stack).await;
+    let acme = supplier_numbered(&world.xecm, "0000100042").await;
+    assert!(acme < world.brightwire, "ACME is re-evaluated first");
+    onboard_brightwire(&world).await;
+    // Brightwire is re-evaluated for the matrix alone, not as a changed workspace
+    poll(&world).await;
+    world.clock.advance(Duration::from_secs(3600));
+    poll(&world).await;
+    let before = partner_requests(&world, BRIGHTWIRE).await.len();
+    gridlink_tests::kit::delete_node(&world.stack, acme).await;
+    code_of_conduct_for_services(&world).await;
+    let polled = fire(&world, "supplier-onboarding-poll-xecm").await;
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        before + 1,
+        "Brightwire is asked for the code of conduct"
+    );
+    let polled = polled.expect("the poll goes on past ACME");
+    let bright = polled["polled"]["synced"]
+        .as_array()
+        .expect("synced")
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .unwrap_or_else(|| panic!("re-evaluated: {polled}"));
+    assert_eq!(bright["requested"], json!(["code_of_conduct"]), "{bright}");
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .expect("failed")
+            .iter()
+            .any(|f| f["workspace_id"] == acme.get()),
+        "{polled}"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
+    a_rejected_renewal_of_an_expired_document_leaves_it_expired,
+    an_expiry_during_a_renewals_review_is_marked,
+    a_buyer_decision_is_never_applied_to_a_newer_submission,
+    one_suppliers_failure_does_not_stop_the_sweep_for_the_others,
     the_poll_takes_a_submission_no_webhook_delivered_from_the_event_feed,
     a_superseded_request_is_cancelled_once_and_its_late_submission_never_filed,
     a_recall_campaign_answer_is_acknowledged_and_changes_nothing,
