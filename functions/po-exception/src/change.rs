@@ -495,6 +495,7 @@ impl PoException {
                 line_status
             );
             let sequence = link.change_sequence.clone();
+            let due_again = self.due_again(&record, self.platform.clock.now());
             let (changed_record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
                 if r.state != State::ChangeSent {
                     return false;
@@ -513,15 +514,19 @@ impl PoException {
                     );
                 }
                 if outcome == ChangeOutcome::Rejected {
-                    r.transition(
+                    let asked = r.transition(
                         State::AwaitingSupplier,
                         &at,
                         &actor,
-                        format!("change {sequence} rejected by the partner: {reason}; awaiting supplier"),
+                        format!("change {sequence} rejected by the partner: {reason}; awaiting supplier, due {due_again}"),
                         format!("change-answer:{document_id}"),
                         tg.clone(),
                         Vec::new(),
-                    )
+                    );
+                    if asked {
+                        r.restart_clock(due_again.clone());
+                    }
+                    asked
                 } else {
                     r.transition(
                         State::ChangeAcknowledged,
@@ -648,6 +653,7 @@ impl PoException {
         };
         let sequence = link.change_sequence.clone();
         let cause = format!("change-997:{sequence}:{by}");
+        let due_again = self.due_again(&record, self.platform.clock.now());
         let (record, changed) = machine::change(ledger, &record, |r| {
             // Only the change still waiting for its answer moves back; an acknowledgment of
             // an older change, or one arriving after the 865 / ORDRSP, is recorded only.
@@ -658,18 +664,22 @@ impl PoException {
                     .find(|e| e.state == State::ChangeSent)
                     .is_some_and(|e| e.tg.document_id.as_deref() == Some(document_id.as_str()));
             if verdict.rejected && current {
-                r.transition(
+                let asked = r.transition(
                     State::AwaitingSupplier,
                     &at,
                     &actor,
                     format!(
-                        "change {sequence} rejected by the partner's {ack_type} {by} (functional acknowledgment of TG document {document_id}: {}); awaiting supplier",
+                        "change {sequence} rejected by the partner's {ack_type} {by} (functional acknowledgment of TG document {document_id}: {}); awaiting supplier, due {due_again}",
                         verdict.detail
                     ),
                     cause.clone(),
                     tg.clone(),
                     Vec::new(),
-                )
+                );
+                if asked {
+                    r.restart_clock(due_again.clone());
+                }
+                asked
             } else {
                 let state = r.state;
                 let event = if verdict.rejected {

@@ -83,7 +83,7 @@ impl PoException {
         let (Some(due), Some(thread_id), Some(revision)) = (
             record.due_at.as_deref().and_then(parse_time),
             record.thread_id.clone(),
-            record.published_revision.clone(),
+            record.clock_key(),
         ) else {
             return Ok(None);
         };

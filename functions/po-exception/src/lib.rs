@@ -83,8 +83,9 @@
 //!
 //! Effects, each once under a business key: `tg-pox-space` (ws/partner), `tg-pox-thread`
 //! (ws#exception), `tg-pox-publish` (ws#exception/revision), `tg-pox-decision`,
-//! `tg-pox-thread-status` (ws#exception/entry), `tg-pox-reminder` (ws#exception/revision/n),
-//! `tg-pox-escalation` (ws#exception/revision), `tg-pox-change` and `xecm-pox-change-file`
+//! `tg-pox-thread-status` (ws#exception/entry), `tg-pox-reminder` (ws#exception/revision/n;
+//! `revision~round` once the supplier was asked again), `tg-pox-escalation`
+//! (ws#exception/revision, likewise), `tg-pox-change` and `xecm-pox-change-file`
 //! (ws#exception/revision/decision entry), `xecm-pox-file` (message/attachment),
 //! `xecm-pox-timeline` (ws#exception/json|html, a version per content).
 

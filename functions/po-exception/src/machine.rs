@@ -243,6 +243,11 @@ pub struct ExceptionRecord {
     /// The row revision `due_at` was planned for.
     #[serde(default)]
     pub due_revision: Option<String>,
+    /// How many times the supplier was asked again on this revision (an answer or a change
+    /// rejected): each time the deadline starts afresh, with reminders and an escalation of
+    /// its own ([`ExceptionRecord::clock_key`]).
+    #[serde(default)]
+    pub due_round: u32,
     /// The `Status` text gridlink last wrote into the row.
     #[serde(default)]
     pub projected_status: Option<String>,
@@ -295,6 +300,7 @@ impl ExceptionRecord {
             published_revision: None,
             due_at: None,
             due_revision: None,
+            due_round: 0,
             projected_status: None,
             partner_address: None,
             partner_syntax: None,
@@ -302,6 +308,24 @@ impl ExceptionRecord {
             reopened: 0,
             history: Vec::new(),
         }
+    }
+
+    /// What the deadline's reminders and escalation are keyed by: the revision published,
+    /// and the round when the supplier was asked again (`<revision>~<round>`).
+    pub fn clock_key(&self) -> Option<String> {
+        let revision = self.published_revision.as_ref()?;
+        Some(if self.due_round == 0 {
+            revision.clone()
+        } else {
+            format!("{revision}~{}", self.due_round)
+        })
+    }
+
+    /// The supplier is asked again: the deadline starts afresh at `due`, its reminders and
+    /// escalation counted anew.
+    pub fn restart_clock(&mut self, due: String) {
+        self.due_at = Some(due);
+        self.due_round += 1;
     }
 
     /// Whether a cause was recorded.

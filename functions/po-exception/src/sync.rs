@@ -540,6 +540,7 @@ impl PoException {
                 let default = self.config.response_due.for_exception(&names, &row.kind);
                 r.due_at = Some(planned_due(row, now, default));
                 r.due_revision = Some(row.revision.clone());
+                r.due_round = 0;
                 changed = true;
             }
             changed
@@ -1057,6 +1058,25 @@ impl PoException {
         Ok(Some(row::rows(&values, &self.config.exception_set)))
     }
 
+    /// The deadline when the supplier is asked again at `now` (its answer or a change
+    /// rejected): the row's own `Response Due` while it is still ahead, else the hours
+    /// configured for the exception's type and partner from now.
+    pub(crate) fn due_again(&self, record: &ExceptionRecord, now: OffsetDateTime) -> String {
+        let names: Vec<&str> = [&record.partner_id, &record.partner_address]
+            .into_iter()
+            .filter_map(|n| n.as_deref())
+            .collect();
+        let kind = record.row.as_ref().map_or("*", |r| r.kind.as_str());
+        let default = self.config.response_due.for_exception(&names, kind);
+        record
+            .row
+            .as_ref()
+            .map(|row| planned_due(row, now, default))
+            .and_then(|due| parse_time(&due))
+            .filter(|due| *due > now)
+            .map_or_else(|| rfc3339(now + default), rfc3339)
+    }
+
     /// Applies the buyer's decision from the row's `Status`.
     async fn decide(
         &self,
@@ -1065,6 +1085,7 @@ impl PoException {
         row: &ExceptionRow,
     ) -> Result<(ExceptionRecord, bool), ExceptionError> {
         let at = rfc3339(self.platform.clock.now());
+        let due_again = self.due_again(record, self.platform.clock.now());
         let actor = match row.owner {
             Some(user) => format!("xecm:user {user}"),
             None => "xecm:buyer".to_owned(),
@@ -1097,12 +1118,16 @@ impl PoException {
                 }
                 (Decision::Reject, State::SupplierResponded | State::UnderReview) => {
                     step(r, State::Rejected, "answer rejected by the buyer", "reject");
-                    step(
+                    let asked = step(
                         r,
                         State::AwaitingSupplier,
-                        "awaiting supplier (asked again)",
+                        &format!("awaiting supplier (asked again, due {due_again})"),
                         "reject-await",
-                    )
+                    );
+                    if asked {
+                        r.restart_clock(due_again.clone());
+                    }
+                    asked
                 }
                 (
                     Decision::ChangeOrder,

@@ -256,8 +256,91 @@ async fn a_row_without_response_due_is_due_after_its_types_hours_for_its_partner
     );
 }
 
+/// An escalated exception the supplier then answers, and the buyer rejects the answer: the
+/// supplier is asked again with a fresh deadline (not the one long past), reminded again once
+/// it passes, and escalated again — the earlier round's reminders and escalation do not count.
+async fn a_rejected_answer_starts_a_fresh_deadline_with_its_own_reminders_and_escalation(
+    stack: Stack,
+) {
+    let world = world_with(stack, None, |c| {
+        c.max_reminders = 1;
+        c.reminder_interval = HOUR;
+    })
+    .await;
+    poll(&world).await;
+    let (_, thread) = acme_thread(&world).await;
+    world.clock.advance(Duration::from_secs(48 * 3600 + 60));
+    deadlines(&world).await;
+    world.clock.advance(HOUR);
+    let escalated = deadlines(&world).await;
+    assert!(
+        escalated["deadlines"]["escalated"]
+            .to_string()
+            .contains(ACME_EXC),
+        "{escalated}"
+    );
+    let (_, message) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "Sorry for the delay: 0.09 EUR stands.",
+        "explanation",
+        None,
+    )
+    .await;
+    let event = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+    deliver(&world, &event).await;
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Status",
+        "Rejected".into(),
+    )
+    .await;
+    poll(&world).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Awaiting Supplier"
+    );
+    let asked_again = partner_messages(&world, "prt_acme", &thread).await;
+    let last = asked_again.last().expect("a message");
+    assert!(
+        last["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not accepted"),
+        "{last}"
+    );
+    let due = last["action_request"]["due_at"].as_str().expect("due_at");
+    let due = OffsetDateTime::parse(due, &Rfc3339).expect("a time");
+    assert!(due > world.clock.now(), "a deadline ahead: {due}");
+
+    let chased =
+        |report: &Value, what: &str| report["deadlines"][what].to_string().contains(ACME_EXC);
+    let now = deadlines(&world).await;
+    assert!(
+        !chased(&now, "reminded") && !chased(&now, "escalated"),
+        "not due yet: {now}"
+    );
+    world.clock.advance(Duration::from_secs(48 * 3600 + 60));
+    let reminded = deadlines(&world).await;
+    assert!(chased(&reminded, "reminded"), "reminded again: {reminded}");
+    world.clock.advance(HOUR);
+    let escalated = deadlines(&world).await;
+    assert!(
+        chased(&escalated, "escalated"),
+        "escalated again: {escalated}"
+    );
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Escalated"
+    );
+}
+
 gridlink_tests::on_both_stacks!(with common::stack_on;
     an_overdue_exception_is_reminded_once_per_interval_then_escalated,
+    a_rejected_answer_starts_a_fresh_deadline_with_its_own_reminders_and_escalation,
     a_row_without_response_due_is_due_after_its_types_hours_for_its_partner,
 );
 
