@@ -115,6 +115,36 @@ pub struct ChangeLink {
     pub exception_id: String,
     /// The change sequence number (BCH05 / BGM 1004).
     pub change_sequence: String,
+    /// On a line's link: the changes of other exceptions sent on the same line before this
+    /// one (an EDIFACT ORDRSP answers a line, not a change sequence, so it answers each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<ChangeLink>,
+}
+
+impl ChangeLink {
+    fn same_exception(&self, other: &ChangeLink) -> bool {
+        self.workspace_id == other.workspace_id && self.exception_id == other.exception_id
+    }
+
+    /// This link for a line whose link was `stored`: the other exceptions' changes on the
+    /// line are kept (an exception's newer change replaces its older one).
+    fn on_line_after(&self, stored: Option<ChangeLink>) -> ChangeLink {
+        let mut link = ChangeLink {
+            others: Vec::new(),
+            ..self.clone()
+        };
+        if let Some(mut stored) = stored {
+            let earlier = std::mem::take(&mut stored.others);
+            for other in earlier.into_iter().chain([stored]) {
+                if !other.same_exception(&link)
+                    && !link.others.iter().any(|o| o.same_exception(&other))
+                {
+                    link.others.push(other);
+                }
+            }
+        }
+        link
+    }
 }
 
 /// A change that went out.
@@ -242,19 +272,20 @@ impl PoException {
             workspace_id: record.workspace_id,
             exception_id: record.exception_id.clone(),
             change_sequence: sequence.clone(),
+            others: Vec::new(),
         };
         put_link(
             ledger,
             CHANGE_LINK_KIND,
             &format!("{address}#{}#seq:{sequence}", record.po_number),
-            &link,
+            |_| link.clone(),
         )
         .await?;
         put_link(
             ledger,
             CHANGE_LINK_KIND,
             &format!("{address}#{}#line:{}", record.po_number, row.line),
-            &link,
+            |stored| link.on_line_after(stored),
         )
         .await?;
         let metadata = DocumentMetadata {
@@ -305,7 +336,7 @@ impl PoException {
             tracing::info!(doc_type, control, partner_address = %address, "order change sent to the partner");
         }
         let document_id = sent.into_inner().document_id;
-        put_link(ledger, CHANGE_DOCUMENT_KIND, &document_id, &link).await?;
+        put_link(ledger, CHANGE_DOCUMENT_KIND, &document_id, |_| link.clone()).await?;
         let workspace = NodeId::new(record.workspace_id)?;
         let folder = format!("{}/{}", self.config.folder, safe_name(&record.exception_id));
         let sha256 = gridlink_flow::payload_hash(&bytes);
@@ -435,68 +466,109 @@ impl PoException {
             for (line, _) in &answer.lines {
                 keys.push(format!("{sender}#{}#line:{line}", answer.po_number));
             }
-            let mut link = None;
-            for key in keys {
-                if let Some(found) =
-                    get_link(self.platform.ledger.as_ref(), CHANGE_LINK_KIND, &key).await?
-                {
-                    link = Some(found);
-                    break;
+            // The change the answer names by its sequence (an 865's BCA05); else, per line it
+            // answers (an ORDRSP answers lines), the oldest change still sent on that line —
+            // partners answer changes in the order they got them — or, when none is, the
+            // line's last change (answered before: recorded as such below).
+            let ledger = self.platform.ledger.as_ref();
+            let sent = |link: ChangeLink| async move {
+                let record =
+                    machine::get(ledger, &machine::key(link.workspace_id, &link.exception_id))
+                        .await?;
+                Ok::<_, ExceptionError>(record.is_some_and(|r| r.state == State::ChangeSent))
+            };
+            let mut chosen: Vec<(ChangeLink, bool)> = Vec::new();
+            let by_sequence = match &answer.change_sequence {
+                Some(_) => get_link(ledger, CHANGE_LINK_KIND, &keys[0]).await?,
+                None => None,
+            };
+            if let Some(link) = by_sequence {
+                let is_sent = sent(link.clone()).await?;
+                chosen.push((link, is_sent));
+            } else {
+                for key in keys.iter().filter(|k| k.contains("#line:")) {
+                    let Some(mut newest) = get_link(ledger, CHANGE_LINK_KIND, key).await? else {
+                        continue;
+                    };
+                    let mut in_order = std::mem::take(&mut newest.others);
+                    in_order.push(newest);
+                    let mut pick = None;
+                    for link in &in_order {
+                        if sent(link.clone()).await? {
+                            pick = Some((link.clone(), true));
+                            break;
+                        }
+                    }
+                    let pick = match pick {
+                        Some(pick) => pick,
+                        None => match in_order.pop() {
+                            Some(last) => (last, false),
+                            None => continue,
+                        },
+                    };
+                    if !chosen.iter().any(|(c, _)| c.same_exception(&pick.0)) {
+                        chosen.push(pick);
+                    }
                 }
             }
-            let Some(link) = link else {
+            if chosen.iter().any(|(_, is_sent)| *is_sent) {
+                chosen.retain(|(_, is_sent)| *is_sent);
+            }
+            if chosen.is_empty() {
                 tracing::info!(sender = %sender, po_number = %answer.po_number, doc_type = %doc_type, "no change of ours to this sender answers it; ignored");
                 continue;
-            };
-            let Some(record) = machine::get(
-                self.platform.ledger.as_ref(),
-                &machine::key(link.workspace_id, &link.exception_id),
-            )
-            .await?
-            else {
-                continue;
-            };
-            record.about();
-            if record.partner_address.as_deref() != Some(sender.as_str()) {
-                tracing::warn!(sender = %sender, exception_id = %record.exception_id, "a change answer from another partner refused");
-                continue;
             }
-            let line = record
-                .row
-                .as_ref()
-                .map(|r| r.line.to_string())
-                .unwrap_or_default();
-            let line_status = answer
-                .lines
-                .iter()
-                .find(|(n, _)| n.trim_start_matches('0') == line.trim_start_matches('0'))
-                .map(|(_, s)| s.clone());
-            let outcome = ChangeOutcome::of(line_status.as_ref(), &answer.status);
-            let at = rfc3339(self.platform.clock.now());
-            let actor = format!(
-                "partner:{} ({})",
-                record.partner_id.clone().unwrap_or_default(),
-                record.partner_name.clone().unwrap_or_default()
-            );
-            let tg = TgIds {
-                thread_id: record.thread_id.clone(),
-                document_id: Some(document_id.clone()),
-                control_numbers: Some(numbers.clone()),
-                ..TgIds::default()
-            };
-            let reason = format!(
-                "{doc_type} {} (header {:?}, line {line} {:?})",
-                match outcome {
-                    ChangeOutcome::Rejected => "rejects the change",
-                    ChangeOutcome::Accepted => "accepts the change",
-                    ChangeOutcome::Qualified => "answers the change with changes of its own",
-                },
-                answer.status,
-                line_status
-            );
-            let sequence = link.change_sequence.clone();
-            let due_again = self.due_again(&record, self.platform.clock.now());
-            let (changed_record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
+            let candidates: Vec<ChangeLink> = chosen.into_iter().map(|(link, _)| link).collect();
+            for link in candidates {
+                let Some(record) = machine::get(
+                    self.platform.ledger.as_ref(),
+                    &machine::key(link.workspace_id, &link.exception_id),
+                )
+                .await?
+                else {
+                    continue;
+                };
+                record.about();
+                if record.partner_address.as_deref() != Some(sender.as_str()) {
+                    tracing::warn!(sender = %sender, exception_id = %record.exception_id, "a change answer from another partner refused");
+                    continue;
+                }
+                let line = record
+                    .row
+                    .as_ref()
+                    .map(|r| r.line.to_string())
+                    .unwrap_or_default();
+                let line_status = answer
+                    .lines
+                    .iter()
+                    .find(|(n, _)| n.trim_start_matches('0') == line.trim_start_matches('0'))
+                    .map(|(_, s)| s.clone());
+                let outcome = ChangeOutcome::of(line_status.as_ref(), &answer.status);
+                let at = rfc3339(self.platform.clock.now());
+                let actor = format!(
+                    "partner:{} ({})",
+                    record.partner_id.clone().unwrap_or_default(),
+                    record.partner_name.clone().unwrap_or_default()
+                );
+                let tg = TgIds {
+                    thread_id: record.thread_id.clone(),
+                    document_id: Some(document_id.clone()),
+                    control_numbers: Some(numbers.clone()),
+                    ..TgIds::default()
+                };
+                let reason = format!(
+                    "{doc_type} {} (header {:?}, line {line} {:?})",
+                    match outcome {
+                        ChangeOutcome::Rejected => "rejects the change",
+                        ChangeOutcome::Accepted => "accepts the change",
+                        ChangeOutcome::Qualified => "answers the change with changes of its own",
+                    },
+                    answer.status,
+                    line_status
+                );
+                let sequence = link.change_sequence.clone();
+                let due_again = self.due_again(&record, self.platform.clock.now());
+                let (changed_record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
                 if r.state != State::ChangeSent {
                     return false;
                 }
@@ -549,22 +621,23 @@ impl PoException {
                 }
             })
             .await?;
-            if changed {
-                tracing::info!(
-                    workspace_id = link.workspace_id,
-                    po_number = %changed_record.po_number,
-                    exception_id = %changed_record.exception_id,
-                    partner_id = ?changed_record.partner_id,
-                    document_id = %document_id,
-                    state = changed_record.state.label(),
-                    "change answered by the partner"
-                );
-            }
-            let workspace = NodeId::new(link.workspace_id)?;
-            self.sync_order(workspace).await?;
-            moved.push(
+                if changed {
+                    tracing::info!(
+                        workspace_id = link.workspace_id,
+                        po_number = %changed_record.po_number,
+                        exception_id = %changed_record.exception_id,
+                        partner_id = ?changed_record.partner_id,
+                        document_id = %document_id,
+                        state = changed_record.state.label(),
+                        "change answered by the partner"
+                    );
+                }
+                let workspace = NodeId::new(link.workspace_id)?;
+                self.sync_order(workspace).await?;
+                moved.push(
                 json!({"exception_id": link.exception_id, "state": changed_record.state.label()}),
             );
+            }
         }
         if moved.is_empty() {
             return Ok(
@@ -915,16 +988,20 @@ fn sent_document(doc_type: &str, partner: &str, control: u32) -> gridlink_xecm::
     values
 }
 
-/// Writes a link (created, or replaced by the newer change).
+/// Writes a link: `link` of what is stored (nothing, or the link an earlier change wrote),
+/// created or replacing it.
 async fn put_link(
     ledger: &dyn gridlink_store::Ledger,
     kind: &str,
     key: &str,
-    link: &ChangeLink,
+    link: impl Fn(Option<ChangeLink>) -> ChangeLink,
 ) -> Result<(), ExceptionError> {
     let id = RecordId::new(kind, key)?;
-    let data = serde_json::to_value(link).map_err(|e| ExceptionError::malformed(key, e))?;
+    let encode = |link: &ChangeLink| {
+        serde_json::to_value(link).map_err(|e| ExceptionError::malformed(key, e))
+    };
     for _ in 0..8 {
+        let data = encode(&link(None))?;
         match ledger
             .create(NewRecord::new(id.clone(), "LINKED", data.clone()))
             .await
@@ -936,6 +1013,8 @@ async fn put_link(
         let Some(stored) = ledger.get(&id).await? else {
             continue;
         };
+        let before = serde_json::from_value(stored.data.clone()).ok();
+        let data = encode(&link(before))?;
         if stored.data == data {
             return Ok(());
         }
@@ -1049,5 +1128,26 @@ mod tests {
                 "{header:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_lines_link_keeps_the_other_exceptions_changes_oldest_first() {
+        use super::ChangeLink;
+        let link = |exception: &str, sequence: &str| ChangeLink {
+            workspace_id: 7,
+            exception_id: exception.into(),
+            change_sequence: sequence.into(),
+            others: Vec::new(),
+        };
+        let first = link("A", "1").on_line_after(None);
+        assert!(first.others.is_empty());
+        let second = link("B", "2").on_line_after(Some(first));
+        assert_eq!(second.exception_id, "B");
+        assert_eq!(second.others, [link("A", "1")]);
+        // A's newer change replaces its older one; B's stays, the older first.
+        let third = link("A", "3").on_line_after(Some(second.clone()));
+        assert_eq!(third.others, [link("B", "2")]);
+        let again = link("B", "2").on_line_after(Some(second.clone()));
+        assert_eq!(again, second, "rewriting the same change changes nothing");
     }
 }

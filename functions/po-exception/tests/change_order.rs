@@ -350,6 +350,56 @@ async fn an_edifact_supplier_gets_an_ordchg_and_its_ordrsp_closes_it(stack: Stac
     );
 }
 
+/// Two exceptions on the same line of an EDIFACT supplier's order, each with its own ORDCHG:
+/// an ORDRSP names lines, not changes, so each answer closes the oldest change still out on
+/// its line — the first ORDRSP the first exception, the second the second — and none stays
+/// `Change Sent` for ever.
+async fn two_changes_on_one_line_are_each_closed_by_their_ordrsp_in_turn(stack: Stack) {
+    const SECOND: &str = "EXC-4500001235-02";
+    let world = world(stack).await;
+    let mut all = rows(&world, world.nordfast_order).await;
+    let mut row = gridlink_xecm::NamedAttributes::new();
+    row.insert("Exception ID".into(), SECOND.into());
+    row.insert("Type".into(), "quantity".into());
+    row.insert("Line".into(), gridlink_xecm::AttributeValue::Integer(10));
+    row.insert("Expected".into(), "20000".into());
+    row.insert("Actual".into(), "18000".into());
+    all.push(row);
+    write_rows(&world, world.nordfast_order, all).await;
+    change_ordered(&world, world.nordfast_order, NORDFAST_EXC).await;
+    change_ordered(&world, world.nordfast_order, SECOND).await;
+    let sent = changes_sent_to(&world, "prt_nordfast").await;
+    assert_eq!(sent.len(), 2, "two ORDCHGs: {sent:?}");
+    for exception in [NORDFAST_EXC, SECOND] {
+        assert_eq!(
+            status_of(&world, world.nordfast_order, exception).await,
+            "Change Sent",
+            "{exception}"
+        );
+    }
+    let first = sent[0]["document"]["document_id"].as_str().expect("id");
+    let event = partner_answers(&world, "prt_nordfast", first, "accept").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.nordfast_order, NORDFAST_EXC).await,
+        "Resolved",
+        "the first answer closes the first change"
+    );
+    assert_eq!(
+        status_of(&world, world.nordfast_order, SECOND).await,
+        "Change Sent",
+        "the second change is still out"
+    );
+    let second = sent[1]["document"]["document_id"].as_str().expect("id");
+    let event = partner_answers(&world, "prt_nordfast", second, "accept").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.nordfast_order, SECOND).await,
+        "Resolved",
+        "the second answer closes the second change"
+    );
+}
+
 /// A partner sends a document (raw EDI) into the tenant's inbox through the simulator; its
 /// TG document id.
 async fn partner_sends(world: &World, partner: &str, doc_type: &str, body: String) -> String {
@@ -847,6 +897,7 @@ async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    two_changes_on_one_line_are_each_closed_by_their_ordrsp_in_turn,
     an_865_accepting_with_changes_goes_back_to_the_buyer_not_resolved,
     a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865,
     a_change_order_sends_one_860_and_the_accepting_865_resolves_it,
