@@ -848,7 +848,26 @@ impl PoException {
             } else {
                 format!("{revision}/r{}", r.reopened)
             };
+            // Never published before, yet past Detected / Parked: the partner answered this
+            // very publication before it was recorded here (a crash between the post and this
+            // write) — the answer stands; the publication is recorded without moving back.
+            let answered_already = r.published_revision.is_none()
+                && !matches!(r.state, State::Detected | State::Parked);
             r.published_revision = Some(revision.clone());
+            if answered_already {
+                let state = r.state;
+                return r.transition(
+                    state,
+                    &at,
+                    "gridlink",
+                    format!(
+                        "published, due {due_text} (recorded late: the partner had answered it already)"
+                    ),
+                    format!("publish:{tag}"),
+                    tg_ids.clone(),
+                    files.clone(),
+                );
+            }
             r.transition(
                 State::Published,
                 &at,

@@ -256,6 +256,68 @@ async fn a_row_without_response_due_is_due_after_its_types_hours_for_its_partner
     );
 }
 
+/// The publication is posted, then the invocation dies before recording it; the partner
+/// answers the message meanwhile. When the publication is recorded on the next poll, the answer
+/// stands (Supplier Responded), and nobody reminds the partner about a question it answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_a_publication_recorded_late_stands() {
+    let world = world_with(
+        stack_on(Storage::Embedded).await,
+        Some("tg-pox-publish"),
+        |_| {},
+    )
+    .await;
+    assert!(
+        fire(&world, "po-exception-poll-xecm").await.is_err(),
+        "the injected crash after the post"
+    );
+    let (_, thread) = acme_thread(&world).await;
+    assert_eq!(
+        partner_messages(&world, "prt_acme", &thread).await.len(),
+        1,
+        "the publication reached the partner"
+    );
+    let (status, message) = reply(
+        &world,
+        "prt_acme",
+        &thread,
+        "Corrected confirmation attached.",
+        "corrected_document",
+        Some(("855-corrected.txt", b"855 corrected\n")),
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    let event = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+    deliver(&world, &event).await;
+    world.stack.ledger_clock.advance(HOUR);
+    until_ok(&world, "po-exception-poll-xecm").await;
+    deliver(&world, &event).await;
+    until_ok(&world, "po-exception-poll-xecm").await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Supplier Responded"
+    );
+    let (tl, _) = timeline(&world, world.acme_order, ACME_EXC).await;
+    let states: Vec<&str> = tl["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["state"].as_str())
+        .collect();
+    assert!(
+        states.contains(&"supplier_responded") && !states.contains(&"awaiting_supplier"),
+        "{states:?}"
+    );
+    world.clock.advance(Duration::from_secs(48 * 3600 + 60));
+    let swept = deadlines(&world).await;
+    assert!(
+        !swept["deadlines"]["reminded"]
+            .to_string()
+            .contains(ACME_EXC),
+        "no reminder about an answered exception: {swept}"
+    );
+}
+
 /// An escalated exception the supplier then answers, and the buyer rejects the answer: the
 /// supplier is asked again with a fresh deadline (not the one long past), reminded again once
 /// it passes, and escalated again — the earlier round's reminders and escalation do not count.
