@@ -443,6 +443,7 @@ mod tests {
                 form_data: form.as_object().cloned().unwrap_or_default(),
                 attachment_ids: vec!["att_1".into()],
                 event_id: "evt_1".into(),
+                unfiled: false,
             }],
             state: PartnerState::QuantitiesReported,
             reminders: 0,

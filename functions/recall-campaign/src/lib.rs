@@ -17,7 +17,10 @@
 //! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
 //!   and file filed once under `Partner Responses/<partner id>` with sha256; read as Trading
 //!   Grid's form check accepts them (`"true"`, `"10"`, blanks); a negative or unreadable
-//!   value refuses the answer (kept, named by lot and field, counting nothing).
+//!   value refuses the answer (kept, named by lot and field, counting nothing). An answer is
+//!   recorded marked `unfiled` and the mark cleared only once its filing is done: one whose
+//!   filing failed (xECM down during the deadlines run that took it from Trading Grid) is
+//!   filed, once, by the next deadlines run.
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
 //!   non-responders only — a partner whose latest answer does not read is one — once per
 //!   interval; each recall on its own: one failing does not stop the others, the run fails at

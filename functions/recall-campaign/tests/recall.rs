@@ -861,6 +861,97 @@ async fn a_partner_who_answered_is_never_escalated_even_without_its_event(stack:
     assert_eq!(filed.len(), 1, "{filed:?}");
 }
 
+/// Replaces xecm-sim's fault switches (`{}` clears them).
+async fn xecm_faults(world: &World, faults: Value) {
+    let response = reqwest::Client::new()
+        .put(format!("{}/__sim/faults", world.stack.xecm_sim.root_url))
+        .json(&faults)
+        .send()
+        .await
+        .expect("xecm-sim answers");
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// An answer the deadlines run takes from Trading Grid's responses whose filing in xECM fails
+/// stays marked unfiled in the ledger: the next run files it (a crash right after that filing
+/// is adopted by the run after), exactly one document in the end, and the mark cleared.
+async fn an_answer_taken_from_tg_whose_filing_fails_is_filed_on_the_next_run(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    // Acme and FreshMart answer with their events; MediSupply's event never arrives.
+    for partner in ["prt_acme", "prt_rc_freshmart"] {
+        respond(
+            &world,
+            partner,
+            json!({"acknowledged": true, "affected": false}),
+        )
+        .await;
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    let folder = "Partner Responses/prt_rc_medisupply";
+    // Past the escalation time: the run looks in TG and takes the answer; xECM refuses every
+    // document upload.
+    world.clock.advance(173 * HOUR);
+    xecm_faults(
+        &world,
+        json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}),
+    )
+    .await;
+    let failed = fire(&world, "recall-campaign-deadlines").await;
+    assert!(
+        failed.is_err(),
+        "the filing failure fails the run: {failed:?}"
+    );
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert_eq!(medi.answers.len(), 1, "the answer is recorded");
+    assert!(medi.answers[0].unfiled, "but not as filed: {medi:?}");
+    assert!(
+        documents_in(&world, world.incident, folder)
+            .await
+            .is_empty()
+    );
+    xecm_faults(&world, json!({})).await;
+    // The next run files it — and "crashes" right after, before the ledger confirms it.
+    world.stack.crash.arm("xecm-recall-answer");
+    let crashed = fire(&world, "recall-campaign-deadlines").await;
+    assert!(
+        crashed.is_err(),
+        "the unfiled answer is filed on the next run: {crashed:?}"
+    );
+    assert!(ledger_partner(&world, "prt_rc_medisupply").await.answers[0].unfiled);
+    // The run after adopts the document filed before the crash.
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
+    let run = deadlines(&world).await;
+    assert!(
+        run["deadlines"]["filed_late"]
+            .to_string()
+            .contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    let again = deadlines(&world).await;
+    assert_eq!(again["deadlines"]["filed_late"], json!([]), "{again}");
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert!(!medi.answers[0].unfiled, "{medi:?}");
+    assert_eq!(
+        medi.escalation, None,
+        "a partner who answered is not escalated"
+    );
+    let filed = documents_in(&world, world.incident, folder).await;
+    assert_eq!(filed.len(), 1, "the answer, filed exactly once: {filed:?}");
+    assert!(
+        filed[0].0.starts_with("Answer prt_rc_medisupply "),
+        "{filed:?}"
+    );
+}
+
 /// TG gave up redelivering Acme's answer (no webhook ever arrives): the `poll-xecm` schedule
 /// takes it from TG's event feed under its own event id and records and files it exactly as
 /// the webhook would; the next firing takes nothing again, and the webhook arriving at last
@@ -1977,6 +2068,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_unanswered_partner_is_reminded_then_escalated_once,
     the_evidence_bundle_holds_every_answer_and_file_with_sha256s,
     a_partner_who_answered_is_never_escalated_even_without_its_event,
+    an_answer_taken_from_tg_whose_filing_fails_is_filed_on_the_next_run,
     the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed,
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
