@@ -803,7 +803,7 @@ impl RecallCampaign {
     }
 
     /// Invites the partners not handled yet, from the cursor on (see the module docs).
-    async fn fan_out(
+    pub(crate) async fn fan_out(
         &self,
         issued: IssuedRecall,
         sync: &mut RecallSync,
@@ -894,7 +894,11 @@ impl RecallCampaign {
         }
         sync.fanned_out = issued.fanned_out();
         if issued.fanned_out() {
-            self.write_status(workspace, RecallStatus::Active).await?;
+            // Closing was asked for during the fan-out: `Status` stays `closing` (the close
+            // follows, [`crate::closeout`]).
+            if issued.closing_since.is_none() {
+                self.write_status(workspace, RecallStatus::Active).await?;
+            }
             self.file_rollup(&issued).await?;
         }
         Ok(())

@@ -32,7 +32,8 @@
 //! - Throttling ([`issue`]): a 429/503 the TG client's retries did not get past stops the
 //!   fan-out at that partner; the cursor and the `Retry-After` time are kept in the ledger and
 //!   the next poll after it resumes from the cursor (the poll itself does not fail).
-//! - Closeout ([`closeout`]): `Status` `closing` → every lot's effectiveness checked against
+//! - Closeout ([`closeout`]): `Status` `closing` (asked during a fan-out: the fan-out reaches
+//!   every partner first, `Status` staying `closing`) → every lot's effectiveness checked against
 //!   its class's target on each poll (the shortfall filed in `Approvals` once per standing)
 //!   → a GS1-style closeout notice to every invited partner (its lots only, once, resumable)
 //!   → `Status` `closed`, the closeout record, the final rollup and the evidence bundle.

@@ -423,7 +423,101 @@ async fn one_per_run_stack(storage: Storage) -> Stack {
 
 mod one_per_run {
     use super::*;
-    gridlink_tests::on_both_stacks!(with super::one_per_run_stack; a_crash_after_each_campaign_create_leaves_exactly_one_per_partner);
+    gridlink_tests::on_both_stacks!(with super::one_per_run_stack;
+        a_crash_after_each_campaign_create_leaves_exactly_one_per_partner,
+        closing_asked_during_the_fan_out_waits_for_every_partner_then_closes,
+    );
+}
+
+/// `FANOUT_PER_RUN` 1, two partners: `Status` set to `closing` after the first partner was
+/// invited. The fan-out goes on to the second partner (`Status` stays `closing`, never back to
+/// `active`), then the close follows its rules: effectiveness short → waiting; both partners
+/// account for everything → the closeout to each, `closed`.
+async fn closing_asked_during_the_fan_out_waits_for_every_partner_then_closes(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    let incident = generated_incident(&world, "RC-GEN-CLOSING", &partners, "").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    let first = poll(&world).await;
+    assert!(first.to_string().contains(&partners[0]), "{first}");
+    assert!(
+        !first.to_string().contains(&partners[1]),
+        "one per run: {first}"
+    );
+    write(
+        &world.approver,
+        incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await;
+    let second = poll(&world).await;
+    assert!(
+        second["polled"]["synced"]
+            .to_string()
+            .contains(&partners[1]),
+        "the fan-out goes on while closing is asked: {second}"
+    );
+    for _ in 0..3 {
+        poll(&world).await;
+    }
+    let ours = |c: &Value| {
+        c["external_ref"]["system"] == "gridlink-recall"
+            && c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-GEN-CLOSING/"))
+    };
+    let invited: Vec<Value> = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| ours(c))
+        .collect();
+    assert_eq!(invited.len(), 2, "both partners invited: {invited:?}");
+    let issued = world
+        .usecase
+        .issued("RC-GEN-CLOSING")
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert!(
+        issued.fanned_out() && issued.closing_since.is_some(),
+        "{issued:?}"
+    );
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("closing".into())),
+        "closing is kept, never overwritten by active"
+    );
+    // Nothing answered yet: the close waits on effectiveness, by lot.
+    let waiting = poll(&world).await;
+    assert!(
+        waiting.to_string().contains("effectiveness below"),
+        "{waiting}"
+    );
+    assert!(closeouts(&world, "RC-GEN-CLOSING").await.is_empty());
+    respond(&world, &partners[0], all_destroyed(&[("GA-1", 10)])).await;
+    respond(
+        &world,
+        &partners[1],
+        all_destroyed(&[("GA-1", 11), ("GB-2", 5)]),
+    )
+    .await;
+    for partner in &partners {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    for _ in 0..3 {
+        poll(&world).await;
+    }
+    assert_eq!(
+        closeouts(&world, "RC-GEN-CLOSING").await.len(),
+        2,
+        "the closeout to each partner"
+    );
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("closed".into()))
+    );
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
