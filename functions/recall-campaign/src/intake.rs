@@ -397,7 +397,8 @@ impl RecallCampaign {
         Ok(filed)
     }
 
-    /// Each open recall is processed on its own: one that fails is logged with its id, the
+    /// Each open recall — issuing (an amendment's fan-out under way), active or closing — is
+    /// processed on its own: one that fails is logged with its id, the
     /// others go on, and the run fails at the end naming every recall that failed.
     ///
     /// Reminds invited partners who have not answered (or whose answer does not read, see
@@ -417,7 +418,11 @@ impl RecallCampaign {
         let mut escalated = Vec::new();
         let mut answered = Vec::new();
         let mut filed_late = Vec::new();
-        let mut open = self.recalls_in(crate::records::ACTIVE).await?;
+        // Issuing too: while an amendment (version n+1) fans out, the partners of the earlier
+        // versions keep their reminders and escalations (and a long first fan-out's invited
+        // partners theirs).
+        let mut open = self.recalls_in(crate::records::ISSUING).await?;
+        open.extend(self.recalls_in(crate::records::ACTIVE).await?);
         open.extend(self.recalls_in(crate::records::CLOSING).await?);
         let mut failed = Vec::new();
         for recall in open {

@@ -23,7 +23,8 @@
 //!   filed, once, by the next deadlines run.
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
 //!   non-responders only — a partner whose latest answer does not read is one — once per
-//!   interval; each recall on its own: one failing does not stop the others, the run fails at
+//!   interval, for every version's partners, also while an amendment fans out; each recall on
+//!   its own: one failing does not stop the others, the run fails at
 //!   the end naming it; the hours attributes at most [`recall::MAX_HOURS`], refused by name at
 //!   issue) → escalated (still unanswered `Escalate After
 //!   Hours` past due: a message with an `action_request` in the partner's recall thread and

@@ -426,7 +426,80 @@ mod one_per_run {
     gridlink_tests::on_both_stacks!(with super::one_per_run_stack;
         a_crash_after_each_campaign_create_leaves_exactly_one_per_partner,
         closing_asked_during_the_fan_out_waits_for_every_partner_then_closes,
+        version_one_is_reminded_while_its_amendment_fans_out,
     );
+}
+
+/// `FANOUT_PER_RUN` 1: version 2 of the demo recall (two more partners, due in 200 h) is still
+/// fanning out when version 1 falls due. Version 1's partners are reminded all the same; version 2's
+/// invited partner, not yet due, is not.
+async fn version_one_is_reminded_while_its_amendment_fans_out(stack: Stack) {
+    use gridlink_xecm::Workspaces as _;
+    let world = world(stack).await;
+    approve_as(&world.approver, world.incident, APPROVER).await;
+    until_active(&world, world.incident, 5).await;
+    // Two partners are added to the distribution, answers to them due in 200 h: the
+    // amendment, approved.
+    let distribution = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .find(|(n, _)| n == "Distribution.csv")
+        .expect("the distribution")
+        .1;
+    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\nprt_rc_gen_0002,L2026-0412,60,EA,2026-04-26\n";
+    world
+        .qa
+        .add_document_version(
+            distribution,
+            &gridlink_xecm::NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: "two partners added".into(),
+                major: false,
+            },
+            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
+        )
+        .await
+        .expect("a new version");
+    write(
+        &world.qa,
+        world.incident,
+        &[("Response Due Hours", AttributeValue::Integer(200))],
+    )
+    .await;
+    let held = poll(&world).await;
+    assert!(held.to_string().contains("awaits approval"), "{held}");
+    approve_as(&world.approver, world.incident, APPROVER).await;
+    let amended = poll(&world).await;
+    assert!(amended.to_string().contains("prt_rc_gen_0001"), "{amended}");
+    // Version 1 is due 72 h after its issue: 73 h on, it is overdue; version 2 is not.
+    world.clock.advance(73 * HOUR);
+    let issued = world
+        .usecase
+        .issued(DEMO_RECALL)
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert_eq!(issued.version, 2);
+    assert!(!issued.fanned_out(), "version 2 still fans out: {issued:?}");
+    let run = deadlines(&world).await;
+    let reminded = run["deadlines"]["reminded"].to_string();
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert!(reminded.contains(partner), "{partner}: {run}");
+        assert_eq!(
+            ledger_partner(&world, partner).await.reminders,
+            1,
+            "{partner}"
+        );
+    }
+    assert!(!reminded.contains("prt_rc_gen_0001"), "not due yet: {run}");
+    // Version 1's escalation runs during the fan-out too.
+    world.clock.advance(97 * HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert!(escalated.contains(partner), "{partner}: {run}");
+    }
 }
 
 /// `FANOUT_PER_RUN` 1, two partners: `Status` set to `closing` after the first partner was
