@@ -9,8 +9,9 @@
 //!   by, approved by, response due, reminder interval, escalate after, market) with its
 //!   `Lots` set; the distribution as a CSV document (`Approvals/Distribution.csv`; why a
 //!   document and not a set: [`recall`]).
-//! - Controlled issue ([`issue`]): four eyes checked against xECM's audit; every refusal
-//!   logged and filed in `Approvals`.
+//! - Controlled issue ([`issue`]): four eyes checked against xECM's audit; a lot shipped in
+//!   more than one unit refused by name (never added up); every refusal logged and filed in
+//!   `Approvals`.
 //! - Fan-out ([`issue`]): one campaign per (recall, version, partner), resumable in chunks
 //!   with the cursor in the ledger ([`records`]); partners TG does not know and lots not in
 //!   `Lots` are parked with the reason.

@@ -352,6 +352,104 @@ async fn bad_input_is_parked_or_refused_with_the_reason(stack: Stack) {
     );
 }
 
+/// A lot shipped in two units is refused by name — at the first issue and in an amendment —
+/// and filed in `Approvals`; nothing is sent, nothing is added up across units.
+async fn a_lot_shipped_in_two_units_is_refused_by_name_never_summed(stack: Stack) {
+    use gridlink_xecm::Workspaces as _;
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    // prt_rc_gen_0001 got 10 EA of GA-1 and, on row 5, 24 CS more.
+    let incident = generated_incident(
+        &world,
+        "RC-GEN-UNITS",
+        &partners,
+        "prt_rc_gen_0001,GA-1,24,CS,2026-05-03\n",
+    )
+    .await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("more than one unit"), "{run}");
+    let refusals: Vec<_> = documents_in(&world, incident, "Approvals")
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Issue refused") && n.contains("mixed-units"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    let text = String::from_utf8(content(&world, refusals[0].1).await).expect("text");
+    assert!(
+        text.contains("lot GA-1 is shipped in more than one unit (CS, EA: CS in distribution row(s) 5, EA in distribution row(s) 2, 3;"),
+        "{text}"
+    );
+    assert_eq!(
+        world.usecase.issued("RC-GEN-UNITS").await.expect("ledger"),
+        None
+    );
+    assert!(
+        all_campaigns(&world)
+            .await
+            .iter()
+            .all(|c| !c["external_ref"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("RC-GEN-UNITS/")),
+        "nothing sent"
+    );
+    // An amendment of the demo recall adding 3 CS of a lot shipped in EA: refused, filed,
+    // not sent; the rollup keeps counting the lot in EA alone.
+    issue_demo(&world).await;
+    let distribution = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .find(|(n, _)| n == "Distribution.csv")
+        .expect("the distribution")
+        .1;
+    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,3,CS,2026-04-26\n";
+    world
+        .qa
+        .add_document_version(
+            distribution,
+            &gridlink_xecm::NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: "3 cases more".into(),
+                major: false,
+            },
+            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
+        )
+        .await
+        .expect("a new version");
+    let run = poll(&world).await;
+    assert!(
+        run.to_string()
+            .contains("lot L2026-0412 is shipped in more than one unit (CS, EA: CS in distribution row(s) 6, EA in distribution row(s) 2, 3;"),
+        "{run}"
+    );
+    poll(&world).await;
+    let refusals: Vec<_> = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Issue refused") && n.contains("amendment-refused"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "filed once: {refusals:?}");
+    assert!(
+        campaigns_of_version(&world, DEMO_RECALL, 2)
+            .await
+            .is_empty()
+    );
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let lot = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0412")
+        .cloned()
+        .expect("the lot");
+    assert_eq!(
+        (lot["shipped"].clone(), lot["unit"].clone()),
+        (json!(900), json!("EA"))
+    );
+}
+
 async fn the_fan_out_resumes_from_its_cursor(stack: Stack) {
     let world = world(stack).await;
     let partners: Vec<String> = (1..=GENERATED).map(generated_partner).collect();
@@ -2248,6 +2346,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     the_initiator_cannot_approve_and_the_approver_issues,
     answers_are_history_filed_once_per_partner_and_never_regress,
     bad_input_is_parked_or_refused_with_the_reason,
+    a_lot_shipped_in_two_units_is_refused_by_name_never_summed,
 );
 
 /// 5 000 partners: run with
