@@ -111,6 +111,16 @@ pub struct Answer {
     pub attachment_ids: Vec<String>,
     /// The TG event that carried it (the first seen).
     pub event_id: String,
+    /// Recorded, but its filing in xECM is not confirmed yet (it failed, or the run stopped
+    /// before it finished): the next deadlines run files it — once, under the same effect key
+    /// — and clears this. Absent once filed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unfiled: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Answer {
@@ -332,6 +342,7 @@ mod tests {
             form_data: data.as_object().cloned().unwrap_or_default(),
             attachment_ids: files.iter().map(|s| (*s).to_owned()).collect(),
             event_id: format!("evt_{at}"),
+            unfiled: false,
         }
     }
 

@@ -1,6 +1,9 @@
 //! Closeout: `closing` → `closed`.
 //!
-//! Someone (the approver, typically) sets `Status` to `closing`. gridlink then checks the
+//! Someone (the approver, typically) sets `Status` to `closing`. Asked during a fan-out (the
+//! first issue's or an amendment's), the fan-out goes on first — the campaign must reach every
+//! partner: it resumes on each poll as ever, `Status` stays `closing` (never set back to
+//! `active`), and the sync reports that closing waits for it. gridlink then checks the
 //! effectiveness on every poll until it is met: every version fanned out, and every lot's
 //! effectiveness — accounted for (on hand + quarantined + returned + destroyed, each partner
 //! counted at most up to what was shipped to it) ÷ shipped, compared exactly (accounted × 100
@@ -87,7 +90,7 @@ impl RecallCampaign {
         let workspace = NodeId::new(issued.workspace_id)
             .map_err(|e| RecallError::malformed("workspace id", &e))?;
         let mut issued = issued;
-        if issued.closed_at.is_none() && issued.closing_since.is_none() && issued.fanned_out() {
+        if issued.closed_at.is_none() && issued.closing_since.is_none() {
             let now = rfc3339(self.platform.clock.now());
             issued = self
                 .change_issued(&issued.recall_id, |r| {
@@ -96,7 +99,26 @@ impl RecallCampaign {
                     }
                 })
                 .await?;
-            tracing::info!(recall_id = %issued.recall_id, "closing requested: effectiveness checked on every poll");
+            tracing::info!(recall_id = %issued.recall_id, version = issued.version, fanned_out = issued.fanned_out(), "closing requested: the fan-out finishes first, then effectiveness is checked on every poll");
+        }
+        // Closing asked during a fan-out: the campaign still reaches every partner (the
+        // fan-out goes on, resumable as ever, the recall stays in the issuing partition the
+        // polls resume), and the close follows it.
+        if issued.closed_at.is_none() && !issued.fanned_out() {
+            Box::pin(self.fan_out(issued.clone(), sync)).await?;
+            issued = self
+                .issued(&issued.recall_id)
+                .await?
+                .ok_or_else(|| RecallError::UnknownRecall(issued.recall_id.clone()))?;
+            if !issued.fanned_out() || sync.throttled.is_some() {
+                let reason = format!(
+                    "closing waits for the fan-out of version {} to reach every partner ({} of {} handled); the closeout follows it",
+                    issued.version, issued.cursor, issued.partners_total
+                );
+                tracing::info!(recall_id = %issued.recall_id, version = issued.version, cursor = issued.cursor, total = issued.partners_total, "closing requested during the fan-out: the fan-out goes on first");
+                sync.closing = Some(reason);
+                return Ok(());
+            }
         }
         if issued.closed_at.is_none() {
             let rollup = self.rollup_of(&issued.recall_id).await?;
@@ -443,6 +465,7 @@ mod tests {
                 form_data: form.as_object().cloned().unwrap_or_default(),
                 attachment_ids: vec!["att_1".into()],
                 event_id: "evt_1".into(),
+                unfiled: false,
             }],
             state: PartnerState::QuantitiesReported,
             reminders: 0,

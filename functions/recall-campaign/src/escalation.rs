@@ -360,6 +360,7 @@ mod tests {
             form_data: serde_json::Map::new(),
             attachment_ids: Vec::new(),
             event_id: "evt_1".into(),
+            unfiled: false,
         }
     }
 

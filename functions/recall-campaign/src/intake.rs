@@ -131,6 +131,7 @@ impl RecallCampaign {
                 .map(|a| a.as_str().to_owned())
                 .collect(),
             event_id: event.event_id.as_str().to_owned(),
+            unfiled: false,
         };
         let kept = self
             .keep_answer(&partner_key, received.campaign_id.as_str(), answer)
@@ -143,9 +144,11 @@ impl RecallCampaign {
         Ok(intake)
     }
 
-    /// Adds one answer to the partner's history (unless it is there), files it — as it is kept
-    /// in the history, so the same answer reached twice (an event and Trading Grid's response
-    /// list) is filed once — and files the rollup.
+    /// Adds one answer to the partner's history (unless it is there) marked `unfiled`, files it
+    /// — as it is kept in the history, so the same answer reached twice (an event and Trading
+    /// Grid's response list) is filed once — then clears the mark, and files the rollup. A
+    /// filing that fails leaves the mark: the next deadlines run files it
+    /// ([`Self::file_unfiled`]).
     // Quantities are far below 2^52: the conversion to f64 is exact.
     #[allow(clippy::cast_precision_loss)]
     pub(crate) async fn keep_answer(
@@ -157,7 +160,13 @@ impl RecallCampaign {
         let added_now = std::sync::atomic::AtomicBool::new(false);
         let updated = self
             .change_partner(partner_key, |p| {
-                let added = answers::record(&mut p.answers, answer.clone());
+                let added = answers::record(
+                    &mut p.answers,
+                    Answer {
+                        unfiled: true,
+                        ..answer.clone()
+                    },
+                );
                 added_now.store(added, std::sync::atomic::Ordering::Relaxed);
                 let state = answers::state(&p.lots, &p.answers);
                 let changed = added || p.state != state || p.campaign_id.is_none();
@@ -203,10 +212,47 @@ impl RecallCampaign {
             }
         }
         intake.filed = self.file_answer(&updated, &kept, campaign_id).await?;
+        self.mark_filed(partner_key, &kept).await?;
         if let Some(issued) = self.issued(&updated.recall_id).await? {
             self.file_rollup(&issued).await?;
         }
         Ok(intake)
+    }
+
+    /// Clears the `unfiled` mark of `answer` in the partner's history: its filing is done.
+    async fn mark_filed(&self, partner_key: &str, answer: &Answer) -> Result<(), RecallError> {
+        self.change_partner(partner_key, |p| {
+            let mut changed = false;
+            for kept in p
+                .answers
+                .iter_mut()
+                .filter(|a| a.unfiled && a.same_content(answer))
+            {
+                kept.unfiled = false;
+                changed = true;
+            }
+            changed
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Files each answer of the partner that is recorded but not filed (an earlier filing
+    /// failed or was cut short), each once under its effect key, and clears its mark; the
+    /// documents filed now.
+    pub(crate) async fn file_unfiled(
+        &self,
+        partner_key: &str,
+        partner: &PartnerRecall,
+    ) -> Result<Vec<String>, RecallError> {
+        let mut filed = Vec::new();
+        let campaign_id = partner.campaign_id.clone().unwrap_or_default();
+        for answer in partner.answers.iter().filter(|a| a.unfiled) {
+            tracing::warn!(recall_id = %partner.recall_id, partner_id = %partner.partner_id, responded_at = %answer.responded_at, "recall answer recorded but not filed: filing it now");
+            filed.extend(self.file_answer(partner, answer, &campaign_id).await?);
+            self.mark_filed(partner_key, answer).await?;
+        }
+        Ok(filed)
     }
 
     /// What Trading Grid holds of a partner's answer, when gridlink has none (its event late
@@ -246,6 +292,7 @@ impl RecallCampaign {
                 .map(|a| a.as_str().to_owned())
                 .collect(),
             event_id: format!("tg-responses:{campaign_id}"),
+            unfiled: false,
         };
         tracing::warn!(recall_id = %partner.recall_id, partner_id = %partner.partner_id, %campaign_id, "an answer Trading Grid holds reached gridlink without its event: taken from the campaign's responses");
         self.keep_answer(partner_key, campaign_id, answer)
@@ -350,7 +397,8 @@ impl RecallCampaign {
         Ok(filed)
     }
 
-    /// Each open recall is processed on its own: one that fails is logged with its id, the
+    /// Each open recall — issuing (an amendment's fan-out under way), active or closing — is
+    /// processed on its own: one that fails is logged with its id, the
     /// others go on, and the run fails at the end naming every recall that failed.
     ///
     /// Reminds invited partners who have not answered (or whose answer does not read, see
@@ -360,12 +408,21 @@ impl RecallCampaign {
     /// ([`crate::escalation`]; an escalated partner gets no more reminders). Before an
     /// escalation, Trading Grid's responses of the campaign are read: an answer there whose
     /// event gridlink has not (yet) received is taken instead, and nobody is escalated.
+    ///
+    /// First, every answer recorded whose filing failed (it is marked `unfiled` in the ledger
+    /// until its filing is done) is filed, once, under the effect key it was first tried with
+    /// (`filed_late` in the report): an answer taken here is never lost because xECM failed.
     pub async fn remind_overdue(&self) -> Result<serde_json::Value, RecallError> {
         let now = self.platform.clock.now();
         let mut reminded = Vec::new();
         let mut escalated = Vec::new();
         let mut answered = Vec::new();
-        let mut open = self.recalls_in(crate::records::ACTIVE).await?;
+        let mut filed_late = Vec::new();
+        // Issuing too: while an amendment (version n+1) fans out, the partners of the earlier
+        // versions keep their reminders and escalations (and a long first fan-out's invited
+        // partners theirs).
+        let mut open = self.recalls_in(crate::records::ISSUING).await?;
+        open.extend(self.recalls_in(crate::records::ACTIVE).await?);
         open.extend(self.recalls_in(crate::records::CLOSING).await?);
         let mut failed = Vec::new();
         for recall in open {
@@ -376,6 +433,14 @@ impl RecallCampaign {
                 for partner in self.partners_of(&recall.recall_id).await? {
                     // The partner's own version: its due time and its keys.
                     let issued = recall.as_version(partner.version);
+                    // An answer recorded whose filing failed is filed now (once), due or not.
+                    if partner.answers.iter().any(|a| a.unfiled) {
+                        let documents = self
+                            .file_unfiled(&issued.partner_key(&partner.partner_id), &partner)
+                            .await?;
+                        filed_late.push(json!({"recall_id": issued.recall_id, "partner_id": partner.partner_id, "documents": documents}));
+                        changed = true;
+                    }
                     let Ok(due) = OffsetDateTime::parse(
                         &issued.due_at,
                         &time::format_description::well_known::Rfc3339,
@@ -485,7 +550,7 @@ impl RecallCampaign {
             return Err(RecallError::Recalls(failed));
         }
         Ok(
-            json!({"reminded": reminded, "escalated": escalated, "answered_without_event": answered}),
+            json!({"reminded": reminded, "escalated": escalated, "answered_without_event": answered, "filed_late": filed_late}),
         )
     }
 }

@@ -3,9 +3,12 @@
 //! A recall is issued only when its `Status` reads `approved`, `Approved By` names someone
 //! other than `Initiated By`, xECM's **audit** shows that this approver is who set `Status`
 //! to approved and who wrote `Approved By` (so nobody can approve in another's name by
-//! typing an attribute), a notice document is in `Notice`, the `Lots` set is not empty and
-//! the distribution document reads. Otherwise the refusal is logged with its reason and filed
-//! in `Approvals` (once per approval and reason).
+//! typing an attribute), a notice document is in `Notice`, the `Lots` set is not empty, the
+//! distribution document reads and each lot is shipped in one unit (a lot whose rows are in
+//! more than one unit — `10 CS` and `24 EA` — is refused naming the lot, its units and rows:
+//! quantities in different units are never added up). Otherwise the refusal is logged with its
+//! reason and filed in `Approvals` (once per approval and reason). A changed distribution that
+//! does not read or mixes units is refused the same way as an amendment (`amendment-refused`).
 //!
 //! Issuing pins the notice and distribution versions in the ledger ([`crate::records`]),
 //! sets `Status` to `issuing`, uploads the notice to Trading Grid once, and invites every
@@ -46,7 +49,8 @@ use crate::RecallCampaign;
 use crate::answers::{PartnerState, response_form};
 use crate::error::RecallError;
 use crate::recall::{
-    Parked, PartnerLot, Plan, RecallSheet, RecallStatus, attr, delta, parse_distribution, plan,
+    Parked, PartnerLot, Plan, RecallSheet, RecallStatus, attr, delta, mixed_units,
+    parse_distribution, plan,
 };
 use crate::records::{IssuedRecall, Notice, PartnerRecall, Pinned};
 
@@ -221,6 +225,16 @@ impl RecallCampaign {
                     None => sync.skipped = Some("status is active".into()),
                     Some(Err(reason)) => {
                         tracing::warn!(recall_id = %issued.recall_id, %reason, "the changed distribution does not read: no amendment");
+                        // Filed for the approver like any refusal to issue (once per approval).
+                        self.file_refusal(
+                            &workspace,
+                            &sheet,
+                            &refuse(
+                                "amendment-refused",
+                                format!("the changed distribution is not issued: {reason}"),
+                            ),
+                        )
+                        .await?;
                         sync.refused = Some(reason);
                     }
                     Some(Ok(change)) if status == RecallStatus::Active => {
@@ -355,6 +369,21 @@ impl RecallCampaign {
             Ok(shipments) => shipments,
             Err(error) => return Ok(Err(refuse("bad-distribution", error.to_string()))),
         };
+        let mixed = mixed_units(&sheet.lots, &shipments);
+        if !mixed.is_empty() {
+            for lot in &mixed {
+                tracing::warn!(recall_id = %sheet.recall_id, lot = %lot.lot_code, units = %lot.units.join(", "), "lot shipped in more than one unit: not issued");
+            }
+            let reasons: Vec<String> = mixed.iter().map(ToString::to_string).collect();
+            return Ok(Err(refuse(
+                "mixed-units",
+                format!(
+                    "the distribution `{}`: {}",
+                    distribution.name,
+                    reasons.join("; ")
+                ),
+            )));
+        }
         let plan = plan(&sheet.lots, &shipments);
         if plan.partners.is_empty() {
             return Ok(Err(refuse(
@@ -667,6 +696,11 @@ impl RecallCampaign {
             Ok(shipments) => shipments,
             Err(error) => return Ok(Some(Err(error.to_string()))),
         };
+        let mixed = mixed_units(&sheet.lots, &shipments);
+        if !mixed.is_empty() {
+            let reasons: Vec<String> = mixed.iter().map(ToString::to_string).collect();
+            return Ok(Some(Err(reasons.join("; "))));
+        }
         let mut previous = self.previous_plans(issued).await?;
         previous.push(
             self.version_plan(&issued.recall_id, &issued.distribution, &issued.lots)
@@ -803,7 +837,7 @@ impl RecallCampaign {
     }
 
     /// Invites the partners not handled yet, from the cursor on (see the module docs).
-    async fn fan_out(
+    pub(crate) async fn fan_out(
         &self,
         issued: IssuedRecall,
         sync: &mut RecallSync,
@@ -894,7 +928,11 @@ impl RecallCampaign {
         }
         sync.fanned_out = issued.fanned_out();
         if issued.fanned_out() {
-            self.write_status(workspace, RecallStatus::Active).await?;
+            // Closing was asked for during the fan-out: `Status` stays `closing` (the close
+            // follows, [`crate::closeout`]).
+            if issued.closing_since.is_none() {
+                self.write_status(workspace, RecallStatus::Active).await?;
+            }
             self.file_rollup(&issued).await?;
         }
         Ok(())

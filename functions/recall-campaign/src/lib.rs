@@ -9,18 +9,23 @@
 //!   by, approved by, response due, reminder interval, escalate after, market) with its
 //!   `Lots` set; the distribution as a CSV document (`Approvals/Distribution.csv`; why a
 //!   document and not a set: [`recall`]).
-//! - Controlled issue ([`issue`]): four eyes checked against xECM's audit; every refusal
-//!   logged and filed in `Approvals`.
+//! - Controlled issue ([`issue`]): four eyes checked against xECM's audit; a lot shipped in
+//!   more than one unit refused by name (never added up); every refusal logged and filed in
+//!   `Approvals`.
 //! - Fan-out ([`issue`]): one campaign per (recall, version, partner), resumable in chunks
 //!   with the cursor in the ledger ([`records`]); partners TG does not know and lots not in
 //!   `Lots` are parked with the reason.
 //! - Answers ([`intake`], [`answers`]): history by `responded_at`, state ladder, each answer
 //!   and file filed once under `Partner Responses/<partner id>` with sha256; read as Trading
 //!   Grid's form check accepts them (`"true"`, `"10"`, blanks); a negative or unreadable
-//!   value refuses the answer (kept, named by lot and field, counting nothing).
+//!   value refuses the answer (kept, named by lot and field, counting nothing). An answer is
+//!   recorded marked `unfiled` and the mark cleared only once its filing is done: one whose
+//!   filing failed (xECM down during the deadlines run that took it from Trading Grid) is
+//!   filed, once, by the next deadlines run.
 //! - Deadlines ([`intake`], [`escalation`]): overdue → reminded(n) (campaign reminders, to
 //!   non-responders only — a partner whose latest answer does not read is one — once per
-//!   interval; each recall on its own: one failing does not stop the others, the run fails at
+//!   interval, for every version's partners, also while an amendment fans out; each recall on
+//!   its own: one failing does not stop the others, the run fails at
 //!   the end naming it; the hours attributes at most [`recall::MAX_HOURS`], refused by name at
 //!   issue) → escalated (still unanswered `Escalate After
 //!   Hours` past due: a message with an `action_request` in the partner's recall thread and
@@ -29,7 +34,8 @@
 //! - Throttling ([`issue`]): a 429/503 the TG client's retries did not get past stops the
 //!   fan-out at that partner; the cursor and the `Retry-After` time are kept in the ledger and
 //!   the next poll after it resumes from the cursor (the poll itself does not fail).
-//! - Closeout ([`closeout`]): `Status` `closing` → every lot's effectiveness checked against
+//! - Closeout ([`closeout`]): `Status` `closing` (asked during a fan-out: the fan-out reaches
+//!   every partner first, `Status` staying `closing`) → every lot's effectiveness checked against
 //!   its class's target on each poll (the shortfall filed in `Approvals` once per standing)
 //!   → a GS1-style closeout notice to every invited partner (its lots only, once, resumable)
 //!   → `Status` `closed`, the closeout record, the final rollup and the evidence bundle.

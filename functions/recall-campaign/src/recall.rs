@@ -463,8 +463,80 @@ pub struct Plan {
     pub parked: Vec<Parked>,
 }
 
+/// The unit a row is shipped in: its own, or the lot's `Unit` when the row leaves it blank.
+fn shipment_unit(lot: &Lot, shipment: &Shipment) -> String {
+    let unit = shipment.unit.trim();
+    if unit.is_empty() {
+        lot.unit.trim().to_owned()
+    } else {
+        unit.to_owned()
+    }
+}
+
+/// A lot of the recall whose distribution rows are in more than one unit: its quantities
+/// cannot be added up (10 CS and 24 EA are not 34 of anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MixedUnits {
+    /// The lot.
+    pub lot_code: String,
+    /// Its units, sorted.
+    pub units: Vec<String>,
+    /// The distribution rows in each unit, in the order of `units` (the header is row 1).
+    pub rows: Vec<Vec<usize>>,
+}
+
+impl std::fmt::Display for MixedUnits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let each: Vec<String> = self
+            .units
+            .iter()
+            .zip(&self.rows)
+            .map(|(unit, rows)| {
+                let rows: Vec<String> = rows.iter().map(ToString::to_string).collect();
+                format!("{unit} in distribution row(s) {}", rows.join(", "))
+            })
+            .collect();
+        write!(
+            f,
+            "lot {} is shipped in more than one unit ({}: {}; a blank `unit` reads as the lot's `Unit`): quantities in different units are never added up — give every row of the lot one unit",
+            self.lot_code,
+            self.units.join(", "),
+            each.join(", ")
+        )
+    }
+}
+
+/// The lots of `lots` whose shipments (every partner's) are in more than one unit, by lot
+/// code. A recall with one is refused at issue: the campaigns, the answers' check and the
+/// rollup count each lot in one unit.
+pub fn mixed_units(lots: &[Lot], shipments: &[Shipment]) -> Vec<MixedUnits> {
+    let mut by_lot: BTreeMap<&str, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    for shipment in shipments {
+        let Some(lot) = lots.iter().find(|l| l.lot_code == shipment.lot_code) else {
+            continue;
+        };
+        by_lot
+            .entry(lot.lot_code.as_str())
+            .or_default()
+            .entry(shipment_unit(lot, shipment))
+            .or_default()
+            .push(shipment.row);
+    }
+    by_lot
+        .into_iter()
+        .filter(|(_, units)| units.len() > 1)
+        .map(|(lot_code, units)| MixedUnits {
+            lot_code: lot_code.to_owned(),
+            units: units.keys().cloned().collect(),
+            rows: units.into_values().collect(),
+        })
+        .collect()
+}
+
 /// Groups the distribution by partner, each partner's lots only; a row whose lot is not in
-/// `Lots` is parked with its reason (never dropped, never sent).
+/// `Lots` is parked with its reason (never dropped, never sent), and so is a row whose unit
+/// differs from the partner's earlier rows of the lot (never added to them; such a recall is
+/// refused at issue, [`mixed_units`]).
 pub fn plan(lots: &[Lot], shipments: &[Shipment]) -> Plan {
     let mut plan = Plan::default();
     for shipment in shipments {
@@ -483,18 +555,23 @@ pub fn plan(lots: &[Lot], shipments: &[Shipment]) -> Plan {
             .partners
             .entry(shipment.partner_id.clone())
             .or_default();
+        let unit = shipment_unit(lot, shipment);
         match partner_lots.iter_mut().find(|l| l.lot_code == lot.lot_code) {
+            Some(existing) if existing.unit != unit => plan.parked.push(Parked {
+                partner_id: shipment.partner_id.clone(),
+                row: Some(shipment.row),
+                reason: format!(
+                    "distribution row {}: lot {} in {unit}, but shipped to {} in {} before: units are never added up",
+                    shipment.row, shipment.lot_code, shipment.partner_id, existing.unit
+                ),
+            }),
             Some(existing) => existing.shipped += shipment.quantity,
             None => partner_lots.push(PartnerLot {
                 lot_code: lot.lot_code.clone(),
                 gtin: lot.gtin.clone(),
                 material: lot.material.clone(),
                 shipped: shipment.quantity,
-                unit: if shipment.unit.is_empty() {
-                    lot.unit.clone()
-                } else {
-                    shipment.unit.clone()
-                },
+                unit,
             }),
         }
     }
@@ -567,6 +644,76 @@ pub fn delta(previous: &[Plan], current: &Plan) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lot_in(code: &str, unit: &str) -> Lot {
+        Lot {
+            gtin: "04012345000017".into(),
+            material: "M-1".into(),
+            lot_code: code.into(),
+            quantity: 1000,
+            unit: unit.into(),
+            production_date: None,
+            expiry_date: None,
+        }
+    }
+
+    fn shipment(row: usize, partner: &str, lot: &str, quantity: i64, unit: &str) -> Shipment {
+        Shipment {
+            row,
+            partner_id: partner.into(),
+            lot_code: lot.into(),
+            quantity,
+            unit: unit.into(),
+            shipped_on: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_lot_shipped_in_two_units_is_named_and_never_summed() {
+        let lots = [lot_in("L1", "CS"), lot_in("L2", "EA")];
+        // One partner's 10 CS and 24 EA of L1; L2 in EA throughout (a blank unit is the lot's).
+        let shipments = [
+            shipment(2, "prt_a", "L1", 10, "CS"),
+            shipment(3, "prt_a", "L1", 24, "EA"),
+            shipment(4, "prt_a", "L2", 5, ""),
+            shipment(5, "prt_b", "L2", 7, "EA"),
+        ];
+        let mixed = mixed_units(&lots, &shipments);
+        assert_eq!(
+            mixed,
+            vec![MixedUnits {
+                lot_code: "L1".into(),
+                units: vec!["CS".into(), "EA".into()],
+                rows: vec![vec![2], vec![3]],
+            }]
+        );
+        let reason = mixed[0].to_string();
+        assert!(
+            reason.contains(
+                "lot L1 is shipped in more than one unit (CS, EA: CS in distribution row(s) 2, EA in distribution row(s) 3;"
+            ),
+            "{reason}"
+        );
+        let plan = plan(&lots, &shipments);
+        let theirs = &plan.partners["prt_a"];
+        let l1 = theirs.iter().find(|l| l.lot_code == "L1").expect("L1");
+        assert_eq!((l1.shipped, l1.unit.as_str()), (10, "CS"), "never 34 CS");
+        assert_eq!(plan.parked.len(), 1, "{:?}", plan.parked);
+        assert_eq!(plan.parked[0].row, Some(3));
+        // Two partners in different units of one lot: the rollup would add them up.
+        let across = [
+            shipment(2, "prt_a", "L2", 5, "EA"),
+            shipment(3, "prt_b", "L2", 2, "CS"),
+        ];
+        assert_eq!(mixed_units(&lots, &across)[0].units, vec!["CS", "EA"]);
+        // One unit (blank rows reading as the lot's): nothing mixed, quantities added.
+        let same = [
+            shipment(2, "prt_a", "L2", 5, "EA"),
+            shipment(3, "prt_a", "L2", 2, ""),
+        ];
+        assert!(mixed_units(&lots, &same).is_empty());
+        assert_eq!(super::plan(&lots, &same).partners["prt_a"][0].shipped, 7);
+    }
 
     #[test]
     fn hours_above_a_year_are_refused_by_name_and_arithmetic_never_panics() {

@@ -3,7 +3,8 @@
 //! # Format
 //! - `recall / <recall id>`: [`IssuedRecall`] — the pinned notice and distribution versions,
 //!   the lots, the deadline, the fan-out cursor. Status `ISSUING` (index one
-//!   `recall#issuing`, sorted by recall id: the polls resume it) then `ACTIVE` (index one
+//!   `recall#issuing`, sorted by recall id: the polls resume it; the deadlines read it too, so
+//!   an amendment's fan-out never pauses the earlier versions' reminders) then `ACTIVE` (index one
 //!   `recall#active`, sorted by `<due_at>#<recall id>`: the deadlines read it), `CLOSING`
 //!   (`recall#closing`: the polls check it for closeout, the deadlines still remind) and
 //!   `CLOSED` (`recall#closed`: nothing reads it on a schedule).
@@ -29,7 +30,8 @@ pub const RECALL_KIND: &str = "recall";
 pub const PARTNER_KIND: &str = "recall-partner";
 /// Ledger kind of something parked.
 pub const PARKED_KIND: &str = "recall-parked";
-/// Index-one partition of recalls still being fanned out.
+/// Index-one partition of recalls still being fanned out (the first issue or an amendment):
+/// the polls resume them, the deadlines remind and escalate their invited partners.
 pub const ISSUING: &str = "recall#issuing";
 /// Index-one partition of recalls whose partners were all invited.
 pub const ACTIVE: &str = "recall#active";

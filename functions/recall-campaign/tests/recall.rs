@@ -352,6 +352,104 @@ async fn bad_input_is_parked_or_refused_with_the_reason(stack: Stack) {
     );
 }
 
+/// A lot shipped in two units is refused by name — at the first issue and in an amendment —
+/// and filed in `Approvals`; nothing is sent, nothing is added up across units.
+async fn a_lot_shipped_in_two_units_is_refused_by_name_never_summed(stack: Stack) {
+    use gridlink_xecm::Workspaces as _;
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    // prt_rc_gen_0001 got 10 EA of GA-1 and, on row 5, 24 CS more.
+    let incident = generated_incident(
+        &world,
+        "RC-GEN-UNITS",
+        &partners,
+        "prt_rc_gen_0001,GA-1,24,CS,2026-05-03\n",
+    )
+    .await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    let run = poll(&world).await;
+    assert!(run.to_string().contains("more than one unit"), "{run}");
+    let refusals: Vec<_> = documents_in(&world, incident, "Approvals")
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Issue refused") && n.contains("mixed-units"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    let text = String::from_utf8(content(&world, refusals[0].1).await).expect("text");
+    assert!(
+        text.contains("lot GA-1 is shipped in more than one unit (CS, EA: CS in distribution row(s) 5, EA in distribution row(s) 2, 3;"),
+        "{text}"
+    );
+    assert_eq!(
+        world.usecase.issued("RC-GEN-UNITS").await.expect("ledger"),
+        None
+    );
+    assert!(
+        all_campaigns(&world)
+            .await
+            .iter()
+            .all(|c| !c["external_ref"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("RC-GEN-UNITS/")),
+        "nothing sent"
+    );
+    // An amendment of the demo recall adding 3 CS of a lot shipped in EA: refused, filed,
+    // not sent; the rollup keeps counting the lot in EA alone.
+    issue_demo(&world).await;
+    let distribution = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .find(|(n, _)| n == "Distribution.csv")
+        .expect("the distribution")
+        .1;
+    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,3,CS,2026-04-26\n";
+    world
+        .qa
+        .add_document_version(
+            distribution,
+            &gridlink_xecm::NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: "3 cases more".into(),
+                major: false,
+            },
+            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
+        )
+        .await
+        .expect("a new version");
+    let run = poll(&world).await;
+    assert!(
+        run.to_string()
+            .contains("lot L2026-0412 is shipped in more than one unit (CS, EA: CS in distribution row(s) 6, EA in distribution row(s) 2, 3;"),
+        "{run}"
+    );
+    poll(&world).await;
+    let refusals: Vec<_> = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("Issue refused") && n.contains("amendment-refused"))
+        .collect();
+    assert_eq!(refusals.len(), 1, "filed once: {refusals:?}");
+    assert!(
+        campaigns_of_version(&world, DEMO_RECALL, 2)
+            .await
+            .is_empty()
+    );
+    let (_, rollup) = rollup_route(&world, DEMO_RECALL).await;
+    let lot = rollup["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .find(|l| l["lot_code"] == "L2026-0412")
+        .cloned()
+        .expect("the lot");
+    assert_eq!(
+        (lot["shipped"].clone(), lot["unit"].clone()),
+        (json!(900), json!("EA"))
+    );
+}
+
 async fn the_fan_out_resumes_from_its_cursor(stack: Stack) {
     let world = world(stack).await;
     let partners: Vec<String> = (1..=GENERATED).map(generated_partner).collect();
@@ -423,7 +521,174 @@ async fn one_per_run_stack(storage: Storage) -> Stack {
 
 mod one_per_run {
     use super::*;
-    gridlink_tests::on_both_stacks!(with super::one_per_run_stack; a_crash_after_each_campaign_create_leaves_exactly_one_per_partner);
+    gridlink_tests::on_both_stacks!(with super::one_per_run_stack;
+        a_crash_after_each_campaign_create_leaves_exactly_one_per_partner,
+        closing_asked_during_the_fan_out_waits_for_every_partner_then_closes,
+        version_one_is_reminded_while_its_amendment_fans_out,
+    );
+}
+
+/// `FANOUT_PER_RUN` 1: version 2 of the demo recall (two more partners, due in 200 h) is still
+/// fanning out when version 1 falls due. Version 1's partners are reminded all the same; version 2's
+/// invited partner, not yet due, is not.
+async fn version_one_is_reminded_while_its_amendment_fans_out(stack: Stack) {
+    use gridlink_xecm::Workspaces as _;
+    let world = world(stack).await;
+    approve_as(&world.approver, world.incident, APPROVER).await;
+    until_active(&world, world.incident, 5).await;
+    // Two partners are added to the distribution, answers to them due in 200 h: the
+    // amendment, approved.
+    let distribution = documents_in(&world, world.incident, "Approvals")
+        .await
+        .into_iter()
+        .find(|(n, _)| n == "Distribution.csv")
+        .expect("the distribution")
+        .1;
+    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\nprt_rc_gen_0002,L2026-0412,60,EA,2026-04-26\n";
+    world
+        .qa
+        .add_document_version(
+            distribution,
+            &gridlink_xecm::NewVersion {
+                file_name: "Distribution.csv".into(),
+                mime_type: Some("text/csv".into()),
+                description: "two partners added".into(),
+                major: false,
+            },
+            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
+        )
+        .await
+        .expect("a new version");
+    write(
+        &world.qa,
+        world.incident,
+        &[("Response Due Hours", AttributeValue::Integer(200))],
+    )
+    .await;
+    let held = poll(&world).await;
+    assert!(held.to_string().contains("awaits approval"), "{held}");
+    approve_as(&world.approver, world.incident, APPROVER).await;
+    let amended = poll(&world).await;
+    assert!(amended.to_string().contains("prt_rc_gen_0001"), "{amended}");
+    // Version 1 is due 72 h after its issue: 73 h on, it is overdue; version 2 is not.
+    world.clock.advance(73 * HOUR);
+    let issued = world
+        .usecase
+        .issued(DEMO_RECALL)
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert_eq!(issued.version, 2);
+    assert!(!issued.fanned_out(), "version 2 still fans out: {issued:?}");
+    let run = deadlines(&world).await;
+    let reminded = run["deadlines"]["reminded"].to_string();
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert!(reminded.contains(partner), "{partner}: {run}");
+        assert_eq!(
+            ledger_partner(&world, partner).await.reminders,
+            1,
+            "{partner}"
+        );
+    }
+    assert!(!reminded.contains("prt_rc_gen_0001"), "not due yet: {run}");
+    // Version 1's escalation runs during the fan-out too.
+    world.clock.advance(97 * HOUR);
+    let run = deadlines(&world).await;
+    let escalated = run["deadlines"]["escalated"].to_string();
+    for partner in ["prt_acme", "prt_rc_freshmart", "prt_rc_medisupply"] {
+        assert!(escalated.contains(partner), "{partner}: {run}");
+    }
+}
+
+/// `FANOUT_PER_RUN` 1, two partners: `Status` set to `closing` after the first partner was
+/// invited. The fan-out goes on to the second partner (`Status` stays `closing`, never back to
+/// `active`), then the close follows its rules: effectiveness short → waiting; both partners
+/// account for everything → the closeout to each, `closed`.
+async fn closing_asked_during_the_fan_out_waits_for_every_partner_then_closes(stack: Stack) {
+    let world = world(stack).await;
+    let partners: Vec<String> = (1..=2).map(generated_partner).collect();
+    let incident = generated_incident(&world, "RC-GEN-CLOSING", &partners, "").await;
+    approve_as(&world.approver, incident, APPROVER).await;
+    let first = poll(&world).await;
+    assert!(first.to_string().contains(&partners[0]), "{first}");
+    assert!(
+        !first.to_string().contains(&partners[1]),
+        "one per run: {first}"
+    );
+    write(
+        &world.approver,
+        incident,
+        &[("Status", AttributeValue::Text("closing".into()))],
+    )
+    .await;
+    let second = poll(&world).await;
+    assert!(
+        second["polled"]["synced"]
+            .to_string()
+            .contains(&partners[1]),
+        "the fan-out goes on while closing is asked: {second}"
+    );
+    for _ in 0..3 {
+        poll(&world).await;
+    }
+    let ours = |c: &Value| {
+        c["external_ref"]["system"] == "gridlink-recall"
+            && c["external_ref"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("RC-GEN-CLOSING/"))
+    };
+    let invited: Vec<Value> = all_campaigns(&world)
+        .await
+        .into_iter()
+        .filter(|c| ours(c))
+        .collect();
+    assert_eq!(invited.len(), 2, "both partners invited: {invited:?}");
+    let issued = world
+        .usecase
+        .issued("RC-GEN-CLOSING")
+        .await
+        .expect("ledger")
+        .expect("issued");
+    assert!(
+        issued.fanned_out() && issued.closing_since.is_some(),
+        "{issued:?}"
+    );
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("closing".into())),
+        "closing is kept, never overwritten by active"
+    );
+    // Nothing answered yet: the close waits on effectiveness, by lot.
+    let waiting = poll(&world).await;
+    assert!(
+        waiting.to_string().contains("effectiveness below"),
+        "{waiting}"
+    );
+    assert!(closeouts(&world, "RC-GEN-CLOSING").await.is_empty());
+    respond(&world, &partners[0], all_destroyed(&[("GA-1", 10)])).await;
+    respond(
+        &world,
+        &partners[1],
+        all_destroyed(&[("GA-1", 11), ("GB-2", 5)]),
+    )
+    .await;
+    for partner in &partners {
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    for _ in 0..3 {
+        poll(&world).await;
+    }
+    assert_eq!(
+        closeouts(&world, "RC-GEN-CLOSING").await.len(),
+        2,
+        "the closeout to each partner"
+    );
+    assert_eq!(
+        status(&world, incident).await,
+        Some(AttributeValue::Text("closed".into()))
+    );
 }
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -859,6 +1124,97 @@ async fn a_partner_who_answered_is_never_escalated_even_without_its_event(stack:
     )
     .await;
     assert_eq!(filed.len(), 1, "{filed:?}");
+}
+
+/// Replaces xecm-sim's fault switches (`{}` clears them).
+async fn xecm_faults(world: &World, faults: Value) {
+    let response = reqwest::Client::new()
+        .put(format!("{}/__sim/faults", world.stack.xecm_sim.root_url))
+        .json(&faults)
+        .send()
+        .await
+        .expect("xecm-sim answers");
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+/// An answer the deadlines run takes from Trading Grid's responses whose filing in xECM fails
+/// stays marked unfiled in the ledger: the next run files it (a crash right after that filing
+/// is adopted by the run after), exactly one document in the end, and the mark cleared.
+async fn an_answer_taken_from_tg_whose_filing_fails_is_filed_on_the_next_run(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    // Acme and FreshMart answer with their events; MediSupply's event never arrives.
+    for partner in ["prt_acme", "prt_rc_freshmart"] {
+        respond(
+            &world,
+            partner,
+            json!({"acknowledged": true, "affected": false}),
+        )
+        .await;
+        for event in response_events(&world, partner).await {
+            deliver(&world, &event).await;
+        }
+    }
+    respond(
+        &world,
+        "prt_rc_medisupply",
+        json!({"acknowledged": true, "affected": false}),
+    )
+    .await;
+    let folder = "Partner Responses/prt_rc_medisupply";
+    // Past the escalation time: the run looks in TG and takes the answer; xECM refuses every
+    // document upload.
+    world.clock.advance(173 * HOUR);
+    xecm_faults(
+        &world,
+        json!({"error_500_next": 1000, "only_path_containing": "/nodes", "only_method": "POST"}),
+    )
+    .await;
+    let failed = fire(&world, "recall-campaign-deadlines").await;
+    assert!(
+        failed.is_err(),
+        "the filing failure fails the run: {failed:?}"
+    );
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert_eq!(medi.answers.len(), 1, "the answer is recorded");
+    assert!(medi.answers[0].unfiled, "but not as filed: {medi:?}");
+    assert!(
+        documents_in(&world, world.incident, folder)
+            .await
+            .is_empty()
+    );
+    xecm_faults(&world, json!({})).await;
+    // The next run files it — and "crashes" right after, before the ledger confirms it.
+    world.stack.crash.arm("xecm-recall-answer");
+    let crashed = fire(&world, "recall-campaign-deadlines").await;
+    assert!(
+        crashed.is_err(),
+        "the unfiled answer is filed on the next run: {crashed:?}"
+    );
+    assert!(ledger_partner(&world, "prt_rc_medisupply").await.answers[0].unfiled);
+    // The run after adopts the document filed before the crash.
+    world.stack.ledger_clock.advance(Duration::from_secs(3600));
+    let run = deadlines(&world).await;
+    assert!(
+        run["deadlines"]["filed_late"]
+            .to_string()
+            .contains("prt_rc_medisupply"),
+        "{run}"
+    );
+    let again = deadlines(&world).await;
+    assert_eq!(again["deadlines"]["filed_late"], json!([]), "{again}");
+    let medi = ledger_partner(&world, "prt_rc_medisupply").await;
+    assert!(!medi.answers[0].unfiled, "{medi:?}");
+    assert_eq!(
+        medi.escalation, None,
+        "a partner who answered is not escalated"
+    );
+    let filed = documents_in(&world, world.incident, folder).await;
+    assert_eq!(filed.len(), 1, "the answer, filed exactly once: {filed:?}");
+    assert!(
+        filed[0].0.starts_with("Answer prt_rc_medisupply "),
+        "{filed:?}"
+    );
 }
 
 /// TG gave up redelivering Acme's answer (no webhook ever arrives): the `poll-xecm` schedule
@@ -1977,6 +2333,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     an_unanswered_partner_is_reminded_then_escalated_once,
     the_evidence_bundle_holds_every_answer_and_file_with_sha256s,
     a_partner_who_answered_is_never_escalated_even_without_its_event,
+    an_answer_taken_from_tg_whose_filing_fails_is_filed_on_the_next_run,
     the_poll_takes_an_answer_no_webhook_delivered_from_the_event_feed,
     a_throttled_notice_upload_waits_retries_and_sends_one_notice,
     a_recall_closes_only_when_effective_and_tells_every_partner_once,
@@ -1989,6 +2346,7 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     the_initiator_cannot_approve_and_the_approver_issues,
     answers_are_history_filed_once_per_partner_and_never_regress,
     bad_input_is_parked_or_refused_with_the_reason,
+    a_lot_shipped_in_two_units_is_refused_by_name_never_summed,
 );
 
 /// 5 000 partners: run with
