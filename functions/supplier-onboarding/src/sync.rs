@@ -17,6 +17,13 @@
 //! of its items is still being decided (submitted, in a buyer's review, a renewal or an
 //! expired document asked for; those are decided first, the request cancelled on a later
 //! sync). TG then refuses submissions to it (409).
+//!
+//! A change of the supplier's TG partner (`Trading Partner ID` corrected from partner A to
+//! partner B) withdraws everything from A: each request still asking A for something is
+//! superseded and cancelled in TG in the same sync, A's onboarding thread is no longer used
+//! (B gets its own, [`crate::reminders`]), and what A was asked — a missing kind, a renewal,
+//! an expired document — is asked of B in a fresh request. Nothing about the supplier is
+//! sent to A afterwards; A's late submissions are ignored as for any superseded request.
 
 use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
@@ -164,7 +171,9 @@ impl SupplierOnboarding {
         };
         let matrix = self.matrix().await?;
         let partner = self.resolve_partner(&values).await?;
-        let on_file = if self.standing(workspace_id.get()).await?.is_none() {
+        let previous = self.standing(workspace_id.get()).await?;
+        let previous_partner = previous.as_ref().and_then(|s| s.partner_id.clone());
+        let on_file = if previous.is_none() {
             match self
                 .platform
                 .xecm
@@ -201,6 +210,21 @@ impl SupplierOnboarding {
             })
             .await?;
         sync.parked.clone_from(&standing.parked);
+        if let (Some(from), Some(to)) = (&previous_partner, &standing.partner_id)
+            && from != to
+        {
+            tracing::warn!(workspace_id = %workspace_id, former_partner_id = %from, partner_id = %to, superseded = %standing.superseded.join(","), "the supplier's Trading Grid partner changed: the former partner's requests are withdrawn and nothing more goes to it; the new partner is asked");
+            gridlink_flow::timeline::record(
+                "partner_changed",
+                format!("{}|partner-changed|{workspace_id}|{from}|{to}", crate::NAME),
+                serde_json::json!({
+                    "system": "gridlink",
+                    "ids": {"xecm": {"workspace_id": workspace_id.get()},
+                            "tg": {"partner_id": to, "former_partner_id": from}},
+                    "superseded": standing.superseded,
+                }),
+            );
+        }
         if let Some(reason) = &standing.parked {
             tracing::warn!(workspace_id = %workspace_id, reason, "supplier parked: nothing can be requested");
         }
@@ -298,12 +322,14 @@ impl SupplierOnboarding {
             }
             for item in &request.items {
                 if let Some(req) = s.requirements.get_mut(&item.kind) {
-                    req.state = if planned.renewal && req.state != State::Expired {
-                        State::RenewalRequested
-                    } else if req.state == State::Expired {
-                        State::Expired
-                    } else {
-                        State::Requested
+                    req.state = match req.state {
+                        // an expired document asked for again stays expired until replaced
+                        State::Expired => State::Expired,
+                        // a current document's renewal, whatever cycle it is asked in
+                        State::Expiring | State::RenewalRequested => State::RenewalRequested,
+                        State::Missing => State::Requested,
+                        _ if planned.renewal => State::RenewalRequested,
+                        _ => State::Requested,
                     };
                     req.request_id = Some(request.request_id.as_str().to_owned());
                     req.item_id = Some(item.item_id.as_str().to_owned());
@@ -561,6 +587,15 @@ fn apply(
         );
     }
     s.supplier = supplier.clone();
+    let mut reasked = Vec::new();
+    let mut moved = false;
+    if let Ok(to) = partner
+        && let Some(from) = s.partner_id.clone()
+        && from != *to
+    {
+        reasked = change_partner(s, &from, to, at);
+        moved = true;
+    }
     for kind in required {
         let entry = s
             .requirements
@@ -601,23 +636,106 @@ fn apply(
             s.parked = Some(reason.clone());
         }
     }
-    if s.parked.is_none() && s.planned.is_none() {
-        let missing: Vec<String> = s
-            .requirements
-            .values()
-            .filter(|r| r.required && r.state == State::Missing)
-            .map(|r| r.kind.clone())
-            .collect();
-        if !missing.is_empty() {
+    if s.parked.is_some() {
+        return;
+    }
+    let missing: Vec<String> = s
+        .requirements
+        .values()
+        .filter(|r| r.required)
+        .filter(|r| r.state == State::Missing || reasked.contains(&r.kind))
+        .filter(|r| {
+            s.planned
+                .as_ref()
+                .is_none_or(|p| !p.kinds.contains(&r.kind))
+        })
+        .map(|r| r.kind.clone())
+        .collect();
+    match &mut s.planned {
+        // a plan renumbered for a new partner: not made in TG yet, it takes the rest
+        Some(planned) if moved => planned.kinds.extend(missing),
+        Some(_) => {}
+        None if missing.is_empty() => {}
+        None => {
             s.cycles += 1;
+            let renewal = missing.iter().all(|k| {
+                s.requirements
+                    .get(k)
+                    .is_some_and(|r| matches!(r.state, State::Expiring | State::Expired))
+            });
             s.planned = Some(PlannedRequest {
                 cycle: s.cycles,
                 kinds: missing,
                 due_at: due_at.to_owned(),
-                renewal: false,
+                renewal,
             });
         }
     }
+}
+
+/// The supplier's TG partner changed from `from` to `to` (an operator corrected a wrong
+/// `Trading Partner ID`): nothing about the supplier may reach `from` again. Every request
+/// still asking `from` for something is superseded (and cancelled in TG in this sync: nothing
+/// of it is being decided any more), the onboarding thread with `from` is forgotten (`to`
+/// gets its own), and a plan not yet made is renumbered so it is made with `to` under a new
+/// key. What was asked of `from` is asked of `to` in the next request: a kind not yet
+/// delivered, or delivered but not decided, from scratch (`missing`); a renewal as a renewal;
+/// an expired document again. The kinds to ask again that are not `missing` are returned.
+fn change_partner(s: &mut Standing, from: &str, to: &str, at: &str) -> Vec<String> {
+    let mut reasked = Vec::new();
+    let mut asked_again = Vec::new();
+    for req in s.requirements.values_mut() {
+        if !asked(req.state) || req.request_id.is_none() {
+            continue;
+        }
+        let renewal = req.state == State::RenewalRequested
+            || (req.document_id.is_some()
+                && req.valid_until.is_some()
+                && matches!(
+                    req.state,
+                    State::Submitted | State::InReview | State::Rejected
+                ));
+        let state = if req.is_expired() {
+            State::Expired
+        } else if renewal {
+            State::Expiring
+        } else {
+            State::Missing
+        };
+        supersede(&mut s.superseded, req);
+        req.state = state;
+        req.lapsed = None;
+        req.shown_submission = None;
+        req.reason = Some(format!(
+            "Trading Partner ID changed from {from} to {to}: asked again of {to}"
+        ));
+        if req.required {
+            asked_again.push(req.kind.clone());
+            if state != State::Missing {
+                reasked.push(req.kind.clone());
+            }
+        }
+    }
+    s.thread = None;
+    if let Some(planned) = &mut s.planned {
+        // made with `from` under its old key maybe: the new partner is asked under a new one
+        s.cycles += 1;
+        planned.cycle = s.cycles;
+    }
+    s.note(
+        at,
+        "supplier",
+        "partner changed",
+        format!(
+            "from {from} to {to}; {}",
+            if asked_again.is_empty() {
+                "nothing was open with the former partner".to_owned()
+            } else {
+                format!("asked again of {to}: {}", asked_again.join(", "))
+            }
+        ),
+    );
+    reasked
 }
 
 /// Takes a requirement out of the TG request it is asked in, when that request is still open

@@ -1743,7 +1743,124 @@ async fn a_new_matrix_version_reaches_every_supplier_past_one_that_fails(stack: 
     );
 }
 
+/// The supplier's partner in TG, as `Trading Partner ID` names it.
+async fn set_trading_partner(world: &World, partner: &str) {
+    let mut values = gridlink_xecm::NamedAttributes::new();
+    values.insert(
+        "Trading Partner ID".into(),
+        gridlink_xecm::AttributeValue::Text(partner.into()),
+    );
+    world
+        .xecm
+        .write_attributes(
+            world.brightwire,
+            gridlink_xecm::CategoryId::new(9001).expect("id"),
+            &values,
+        )
+        .await
+        .expect("the partner mapping is written");
+}
+
+/// The requests a partner holds for Brightwire's workspace.
+async fn brightwire_requests_of(world: &World, partner: &str) -> Vec<serde_json::Value> {
+    let workspace = world.brightwire.to_string();
+    partner_requests(world, partner)
+        .await
+        .into_iter()
+        .filter(|r| r["external_ref"]["id"].as_str() == Some(workspace.as_str()))
+        .collect()
+}
+
+/// Brightwire is first mapped to the wrong partner (Umbrella), asked there and reminded
+/// there until overdue; an operator corrects `Trading Partner ID` to Brightwire's own
+/// partner. From then on nothing about Brightwire reaches Umbrella: its requests are
+/// cancelled, its thread gets no reminder and no escalation (which names Brightwire's
+/// compliance contact), and Brightwire is asked and chased in a thread of its own.
+async fn a_corrected_partner_mapping_withdraws_everything_from_the_former_partner(stack: Stack) {
+    const WRONG: &str = "prt_umbrella";
+    let world = world(stack).await;
+    set_trading_partner(&world, WRONG).await;
+    poll(&world).await;
+    let wrong = brightwire_requests_of(&world, WRONG).await;
+    assert_eq!(wrong.len(), 1, "asked of the mapped partner: {wrong:?}");
+    let wrong_request = wrong[0]["request_id"].as_str().expect("id").to_owned();
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    let swept = sweep(&world).await;
+    assert_eq!(brightwire_reminders(&world, &swept).len(), 2, "{swept}");
+    let before = onboarding_messages(&world, WRONG).await;
+    assert_eq!(
+        before.len(),
+        2,
+        "overdue in the wrong partner's thread: {before:?}"
+    );
+
+    set_trading_partner(&world, "ZZ:BRIGHTWIRE").await;
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let old = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(&wrong_request))
+        .await
+        .expect("the former partner's request");
+    assert_eq!(
+        old.status,
+        gridlink_tgrid::model::RequestStatus::Cancelled,
+        "withdrawn from the former partner: {old:?}"
+    );
+    let own = brightwire_requests_of(&world, BRIGHTWIRE).await;
+    assert_eq!(own.len(), 1, "asked of the corrected partner: {own:?}");
+    assert_eq!(own[0]["status"], "open", "{own:?}");
+    let mut kinds: Vec<&str> = own[0]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["insurance_certificate", "w9"]);
+    let changed = history_of(&world, "partner changed").await;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+
+    // past the new deadline, three weekly reminders and the escalation
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    let mut escalated = 0;
+    for _ in 0..5 {
+        let swept = sweep(&world).await;
+        escalated += brightwire_reminders(&world, &swept)
+            .iter()
+            .filter(|r| r["action"] == "escalation")
+            .count();
+        world.clock.advance(Duration::from_secs(7 * 86_400));
+    }
+    assert_eq!(escalated, 2, "one escalation per kind");
+    let after = onboarding_messages(&world, WRONG).await;
+    assert_eq!(
+        after, before,
+        "nothing more about Brightwire in the former partner's thread"
+    );
+    let mine = onboarding_messages(&world, BRIGHTWIRE).await;
+    assert_eq!(
+        mine.len(),
+        8,
+        "reminded and escalated in its own thread: {mine:?}"
+    );
+    assert!(
+        mine.iter()
+            .all(|m| m["structured"]["request_id"] == own[0]["request_id"]),
+        "about the corrected partner's request: {mine:?}"
+    );
+    assert!(
+        mine.last().expect("a message")["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("compliance@brightwire.example")),
+        "{mine:?}"
+    );
+    // the former partner's request stays withdrawn, and it is never asked again
+    assert_eq!(brightwire_requests_of(&world, WRONG).await.len(), 1);
+    assert_eq!(brightwire_requests_of(&world, BRIGHTWIRE).await.len(), 1);
+}
+
 on_both_stacks!(with stack_on;
+    a_corrected_partner_mapping_withdraws_everything_from_the_former_partner,
     a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
     a_rejected_renewal_of_an_expired_document_leaves_it_expired,
     an_expiry_during_a_renewals_review_is_marked,
