@@ -228,12 +228,9 @@ impl SupplierOnboarding {
         if let Some(reason) = &standing.parked {
             tracing::warn!(workspace_id = %workspace_id, reason, "supplier parked: nothing can be requested");
         }
-        if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-            let made = self
-                .make_request(workspace_id.get(), partner, planned, &matrix)
-                .await?;
-            sync.request_id = Some(made.request_id);
-            sync.requested.clone_from(&planned.kinds);
+        for (made, kinds) in self.make_planned(workspace_id.get(), &matrix).await? {
+            sync.request_id.get_or_insert(made.request_id);
+            sync.requested.extend(kinds);
         }
         for request in cancellable(&standing) {
             self.cancel_superseded(&standing, &request).await?;
@@ -243,8 +240,40 @@ impl SupplierOnboarding {
         Ok(sync)
     }
 
+    /// Makes the supplier's planned request cycles (see [`Self::make_request`]): the one
+    /// planned, then the one its completion planned for what it left unasked, if any. Each
+    /// made request with its kinds.
+    pub(crate) async fn make_planned(
+        &self,
+        workspace: i64,
+        matrix: &Matrix,
+    ) -> Result<Vec<(RequestRecord, Vec<String>)>, OnboardingError> {
+        let mut made = Vec::new();
+        let mut last = None;
+        // a completion plans at most one more cycle; a third would be a concurrent writer's
+        for _ in 0..3 {
+            let Some(standing) = self.standing(workspace).await? else {
+                break;
+            };
+            let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) else {
+                break;
+            };
+            if last == Some(planned.cycle) {
+                break;
+            }
+            last = Some(planned.cycle);
+            let record = self
+                .make_request(workspace, partner, planned, matrix)
+                .await?;
+            made.push((record, planned.kinds.clone()));
+        }
+        Ok(made)
+    }
+
     /// Makes the planned request in TG once, records it, and marks its requirements
-    /// requested.
+    /// requested. A required kind the request does not ask for and nothing else asks for —
+    /// one added to the plan after the TG call was made, or a renewal due while another
+    /// cycle was planned — is planned again in a new cycle, never dropped.
     pub(crate) async fn make_request(
         &self,
         workspace: i64,
@@ -339,6 +368,7 @@ impl SupplierOnboarding {
                 }
             }
             s.planned = None;
+            plan_unasked(s, &planned.due_at);
             s.note(
                 &at,
                 "supplier",
@@ -643,7 +673,7 @@ fn apply(
         .requirements
         .values()
         .filter(|r| r.required)
-        .filter(|r| r.state == State::Missing || reasked.contains(&r.kind))
+        .filter(|r| unasked(r) || reasked.contains(&r.kind))
         .filter(|r| {
             s.planned
                 .as_ref()
@@ -671,6 +701,42 @@ fn apply(
             });
         }
     }
+}
+
+/// Whether a requirement waits to be asked for: `missing`, or `expiring` — its renewal due
+/// (a renewal step took it there) and not yet requested.
+fn unasked(r: &RequirementState) -> bool {
+    matches!(r.state, State::Missing | State::Expiring)
+}
+
+/// Plans a request cycle for the required kinds waiting to be asked for ([`unasked`]) that no
+/// plan holds, when none is planned: a renewal that came due while another cycle was
+/// planned, or a kind left out of the request made for its plan.
+pub(crate) fn plan_unasked(s: &mut Standing, due_at: &str) {
+    if s.planned.is_some() || s.parked.is_some() {
+        return;
+    }
+    let kinds: Vec<String> = s
+        .requirements
+        .values()
+        .filter(|r| r.required && unasked(r))
+        .map(|r| r.kind.clone())
+        .collect();
+    if kinds.is_empty() {
+        return;
+    }
+    let renewal = kinds.iter().all(|k| {
+        s.requirements
+            .get(k)
+            .is_some_and(|r| r.state == State::Expiring)
+    });
+    s.cycles += 1;
+    s.planned = Some(PlannedRequest {
+        cycle: s.cycles,
+        kinds,
+        due_at: due_at.to_owned(),
+        renewal,
+    });
 }
 
 /// The supplier's TG partner changed from `from` to `to` (an operator corrected a wrong

@@ -1859,7 +1859,121 @@ async fn a_corrected_partner_mapping_withdraws_everything_from_the_former_partne
     assert_eq!(brightwire_requests_of(&world, BRIGHTWIRE).await.len(), 1);
 }
 
+/// A matrix change plans a cycle for the code of conduct, but TG answers 503 to its request;
+/// 60 days before the certificate expires, the renewal comes due while that cycle is still
+/// planned. The sweep makes the planned cycle and then asks for the renewal: nothing is
+/// dropped, and the renewal is asked in a request of its own, not pointed at the old item.
+async fn a_renewal_due_while_another_cycle_is_planned_is_still_requested(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    let until = (world.clock.now().date() + time::Duration::days(90)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let (first_request, first_item, _) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    let controls = gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone());
+    controls
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            unavailable: 50,
+            retry_after_secs: Some(0),
+            only: Some("POST /v1/document_requests".into()),
+            ..gridlink_tgrid_sim::Faults::default()
+        })
+        .await
+        .expect("faults set");
+    code_of_conduct_for_services(&world).await;
+    // Brightwire's workspace changes: the new matrix applies and a code-of-conduct cycle is
+    // planned, but TG is unavailable, so it stays planned
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let (status, record) = operator_get(
+        &world,
+        &format!("/supplier-onboarding/suppliers/{}", world.brightwire),
+    )
+    .await;
+    assert_eq!(status, 200, "{record}");
+    assert!(record.contains("\"matrix_version\": 2"), "{record}");
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        1,
+        "nothing requested while TG answers 503"
+    );
+    controls
+        .set_faults(&gridlink_tgrid_sim::Faults::default())
+        .await
+        .expect("faults cleared");
+    // 60 days before `valid until`: the renewal request is due
+    world.clock.advance(Duration::from_secs(30 * 86_400));
+    let swept = sweep(&world).await;
+    assert!(
+        swept["renewals"]
+            .as_array()
+            .expect("renewals")
+            .iter()
+            .any(|r| r["kind"] == "insurance_certificate" && r["action"] == "renewal request"),
+        "{swept}"
+    );
+    let (request, renewal_item, item) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    assert_ne!(
+        (request.as_str(), renewal_item.as_str()),
+        (first_request.as_str(), first_item.as_str()),
+        "the renewal is asked in a TG item of its own"
+    );
+    assert_eq!(item["status"], "pending", "{item}");
+    assert!(
+        item["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("renewal")),
+        "{item}"
+    );
+    let (coc_request, _, _) =
+        request_item(&world, BRIGHTWIRE, world.brightwire, "code_of_conduct").await;
+    assert_ne!(coc_request, first_request, "the planned cycle was made too");
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let insurance = row_of(&rows, "insurance_certificate");
+    assert_eq!(
+        row_text(&insurance, "Status"),
+        "renewal requested",
+        "{insurance:?}"
+    );
+    assert_eq!(row_text(&insurance, "TG Request"), request);
+    assert_eq!(
+        row_text(&row_of(&rows, "code_of_conduct"), "Status"),
+        "requested"
+    );
+}
+
 on_both_stacks!(with stack_on;
+    a_renewal_due_while_another_cycle_is_planned_is_still_requested,
     a_corrected_partner_mapping_withdraws_everything_from_the_former_partner,
     a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
     a_rejected_renewal_of_an_expired_document_leaves_it_expired,
