@@ -16,7 +16,10 @@
 //! (`tg-cancel-request / <request id>`) — after the new request is made, and only when none
 //! of its items is still being decided (submitted, in a buyer's review, a renewal or an
 //! expired document asked for; those are decided first, the request cancelled on a later
-//! sync). TG then refuses submissions to it (409).
+//! sync). TG then refuses submissions to it (409). A kind the matrix drops while it is asked
+//! settles: `accepted` when it has a current document on file, else `missing` — a submission
+//! that waited for a buyer's review is no longer reviewed, and a buyer's decision on its row
+//! finds nothing to decide — and it is asked afresh if a later matrix requires it again.
 //!
 //! A change of the supplier's TG partner (`Trading Partner ID` corrected from partner A to
 //! partner B) withdraws everything from A: each request still asking A for something is
@@ -634,12 +637,23 @@ fn apply(
                 kind: kind.clone(),
                 ..RequirementState::default()
             });
+        if !entry.required && asked(entry.state) && entry.request_id.is_none() {
+            // required again, but left asked with nothing open (a standing from before
+            // dropped kinds were settled): it stands on its evidence, asked again if none
+            settle(entry);
+        }
         entry.required = true;
     }
     for (kind, req) in &mut s.requirements {
         if !required.contains(kind) {
-            if req.required {
-                supersede(&mut s.superseded, req);
+            if req.required && supersede(&mut s.superseded, req) {
+                // no longer asked for: it stands on the evidence it has, and is asked
+                // afresh if it is required again
+                settle(req);
+                req.reason = Some(format!(
+                    "no longer required (matrix version {}): its open request was withdrawn",
+                    matrix.version
+                ));
             }
             req.required = false;
         }
@@ -807,7 +821,8 @@ fn change_partner(s: &mut Standing, from: &str, to: &str, at: &str) -> Vec<Strin
 /// Takes a requirement out of the TG request it is asked in, when that request is still open
 /// for it: the request joins the superseded ones (to be cancelled), the requirement's item is
 /// no longer current — a late submission to it is ignored ([`crate::submission`]).
-fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) {
+/// Whether it was.
+fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) -> bool {
     if let (true, Some(request)) = (asked(req.state), req.request_id.take()) {
         if !superseded.contains(&request) {
             superseded.push(request);
@@ -816,7 +831,27 @@ fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) {
         req.due_at = None;
         req.pending = None;
         req.reset_reminders();
+        return true;
     }
+    false
+}
+
+/// The state of a requirement taken out of its request (no longer asked for anything): the
+/// document it has on file, when one is and has not expired, is `accepted` (its renewal to
+/// be asked afresh); otherwise it is `missing`. A submission that waited for a buyer's review
+/// is no longer reviewed (its request is withdrawn): a buyer's decision on the row then has
+/// nothing to apply to, and the row reads the settled state.
+fn settle(req: &mut RequirementState) {
+    let current = req.document_id.is_some() && !req.is_expired() && req.state != State::Expired;
+    req.state = if current {
+        State::Accepted
+    } else {
+        State::Missing
+    };
+    req.renewal_steps = 0;
+    req.lapsed = None;
+    req.pending = None;
+    req.shown_submission = None;
 }
 
 /// Whether a requirement in `state` is still asked in its TG request (its item open there).

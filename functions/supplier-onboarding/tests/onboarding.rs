@@ -1972,7 +1972,124 @@ async fn a_renewal_due_while_another_cycle_is_planned_is_still_requested(stack: 
     );
 }
 
+/// A matrix `version` that asks services suppliers for the code of conduct, or not.
+async fn matrix_version(world: &World, version: u32, code_of_conduct_for_services: bool) {
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path")
+        .expect("filed");
+    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
+    builtin.version = version;
+    for r in &mut builtin.requirements {
+        if r.kind == "code_of_conduct" && code_of_conduct_for_services {
+            r.supplier_classes.push("services".into());
+        }
+    }
+    world
+        .xecm
+        .add_document_version(
+            matrix.id,
+            &NewVersion {
+                file_name: "Requirement Matrix.json".into(),
+                description: format!("version {version}"),
+                ..NewVersion::default()
+            },
+            &BytesSource(builtin.to_json().into()),
+        )
+        .await
+        .expect("new matrix version");
+}
+
+/// The code of conduct waits for a buyer's review when a new matrix stops requiring it: its
+/// request is withdrawn and it no longer reads `in review`; a buyer accepting the row
+/// afterwards does not break the supplier's sync; required again, it is asked afresh.
+async fn a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_required(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let (old_request, old_item) = code_of_conduct_in_review(&world).await;
+    matrix_version(&world, 3, false).await;
+    let polled = poll(&world).await;
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{polled}"
+    );
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_ne!(row_text(&coc, "Status"), "in review", "{coc:?}");
+    let old = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(&old_request))
+        .await
+        .expect("the old request");
+    assert_eq!(
+        old.status,
+        gridlink_tgrid::model::RequestStatus::Cancelled,
+        "{old:?}"
+    );
+    // a buyer accepts the row anyway: nothing to decide, the supplier still syncs
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let polled = poll(&world).await;
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{polled}"
+    );
+    let synced = world
+        .function
+        .usecase()
+        .sync_supplier(world.brightwire)
+        .await
+        .expect("the supplier still syncs");
+    assert_eq!(synced.status.as_deref(), Some("requested"), "{synced:?}");
+    assert_eq!(
+        tg_item(&world, &old_request, &old_item).await["status"],
+        "submitted",
+        "nothing decided on the withdrawn request"
+    );
+    // required again: asked for in a new request
+    matrix_version(&world, 4, true).await;
+    let polled = poll(&world).await;
+    let bright = polled["polled"]["synced"]
+        .as_array()
+        .expect("synced")
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .unwrap_or_else(|| panic!("re-evaluated: {polled}"));
+    assert_eq!(bright["requested"], json!(["code_of_conduct"]), "{bright}");
+    let (request, _, item) =
+        request_item(&world, BRIGHTWIRE, world.brightwire, "code_of_conduct").await;
+    assert_ne!(request, old_request);
+    assert_eq!(item["status"], "pending", "{item}");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "requested", "{coc:?}");
+    assert_eq!(row_text(&coc, "TG Request"), request);
+}
+
 on_both_stacks!(with stack_on;
+    a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_required,
     a_renewal_due_while_another_cycle_is_planned_is_still_requested,
     a_corrected_partner_mapping_withdraws_everything_from_the_former_partner,
     a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
