@@ -52,8 +52,9 @@
 //! a version per content hash), `xecm-compliance-record` (workspace/json|html, a version per
 //! content hash), `xecm-matrix` (the built-in matrix, filed when none is there),
 //! `onboarding-renewal-step` (workspace/kind/valid until/n), `tg-onb-space` and
-//! `tg-onb-thread` (workspace/partner), `tg-onb-reminder` (workspace/kind/deadline/n),
-//! `tg-onb-escalation` (workspace/kind/deadline), `tg-onb-attestation` (year),
+//! `tg-onb-thread` (workspace/partner), `tg-onb-reminder` (workspace/partner/kind/deadline/n
+//! after a deadline, workspace/kind/valid until/n before an expiry),
+//! `tg-onb-escalation` (workspace/partner/kind/deadline), `tg-onb-attestation` (year),
 //! `tg-onb-attestation-answer` (campaign/partner/responded at).
 
 pub mod attestation;

@@ -179,7 +179,7 @@ const BUILTIN: &str = r#"{
   "version": 1,
   "max_file_bytes": 10485760,
   "file_types": ["pdf", "png", "jpeg"],
-  "w9_revisions": ["2024-03", "2018-10"],
+  "w9_revisions": ["2024-03"],
   "requirements": [
     {"kind": "w9", "label": "Form W-9 (Request for Taxpayer Identification Number)", "tax_countries": ["US"]},
     {"kind": "w8ben", "label": "Form W-8BEN (individual)", "not_tax_countries": ["US"], "supplier_classes": ["individual"]},

@@ -16,8 +16,9 @@
 //!   owner, a timeline entry (`escalated`) and a history line record it, and a last message
 //!   in the thread names the partner's compliance contact.
 //!
-//! Each message is an effect keyed by (workspace, kind, deadline, n) — `tg-onb-reminder` —
-//! or (workspace, kind, deadline) — `tg-onb-escalation` — so a replayed or repeated sweep
+//! Each message is an effect keyed by (workspace, partner, kind, deadline, n) —
+//! `tg-onb-reminder` — or (workspace, partner, kind, deadline) — `tg-onb-escalation` — (a
+//! renewal reminder by (workspace, kind, valid until, n)) so a replayed or repeated sweep
 //! never sends twice; the standing counts what was sent (`Reminders Sent`) by
 //! compare-and-set. A submission, an accepted document or a buyer's waiver ends the chase.
 //!
@@ -54,6 +55,11 @@ pub struct OnboardingThread {
     pub space_id: String,
     /// The thread.
     pub thread_id: String,
+    /// The partner it is with (absent in a thread kept before it was recorded: the
+    /// supplier's partner then). A thread is only ever used for its own partner: when the
+    /// supplier's partner changes, the new one gets a thread of its own ([`crate::sync`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
 }
 
 /// One message a sweep sends (or, dry, would send).
@@ -146,7 +152,9 @@ impl SupplierOnboarding {
         standing: &Standing,
         partner: &str,
     ) -> Result<OnboardingThread, OnboardingError> {
-        if let Some(thread) = &standing.thread {
+        if let Some(thread) = &standing.thread
+            && thread.partner_id.as_deref().is_none_or(|p| p == partner)
+        {
             return Ok(thread.clone());
         }
         let ws = standing.workspace_id;
@@ -183,6 +191,7 @@ impl SupplierOnboarding {
             external_ref: Some(ExternalRef::new("xecm", format!("{ws}#onboarding"))),
         };
         let space = space_id.clone();
+        let partner_key = partner.to_owned();
         let opened = self
             .platform
             .effects
@@ -196,6 +205,7 @@ impl SupplierOnboarding {
                     Ok::<_, OnboardingError>(OnboardingThread {
                         space_id: space,
                         thread_id: thread.thread_id.as_str().to_owned(),
+                        partner_id: Some(partner_key),
                     })
                 },
             )
@@ -204,7 +214,12 @@ impl SupplierOnboarding {
             .into_inner();
         let kept = opened.clone();
         self.change_standing(ws, |s| {
-            if s.thread.is_some() {
+            // kept only while it is the supplier's partner's, and once
+            if s.partner_id.as_deref() != Some(partner)
+                || s.thread
+                    .as_ref()
+                    .is_some_and(|t| t.partner_id.as_deref().is_none_or(|p| p == partner))
+            {
                 return false;
             }
             s.thread = Some(kept.clone());
@@ -308,7 +323,14 @@ impl SupplierOnboarding {
             let Some(r) = standing.requirements.get(&chase.kind).cloned() else {
                 continue;
             };
-            let business = format!("{workspace}/{}/{}", chase.kind, chase.deadline);
+            // the partner is part of the key: after a change of partner, the new partner's
+            // reminder for a deadline on the same day is its own message
+            let business = format!(
+                "{workspace}/{}/{}/{}",
+                standing.partner_id.as_deref().unwrap_or_default(),
+                chase.kind,
+                chase.deadline
+            );
             let escalation = chase.action == "escalation";
             let ran_now = if escalation {
                 let contact = self.compliance_contact(&standing).await?;

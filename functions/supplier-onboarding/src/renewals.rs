@@ -4,7 +4,9 @@
 //! taken once per (requirement, valid until, n) — the effect `onboarding-renewal-step /
 //! <workspace>/<kind>/<valid until>/<n>` — so a replayed or repeated sweep never sends
 //! twice. The first step asks for the renewal: one TG document request per supplier and
-//! cycle for every kind of that supplier entering renewal together. Past `valid until`
+//! cycle for every kind of that supplier entering renewal together; when another cycle of the
+//! supplier is still planned (its TG call failed, or a sync is making it), that cycle is made
+//! first and the renewal is asked in the next one, never dropped. Past `valid until`
 //! the requirement is `expired` (the supplier `incomplete`) until a renewal is accepted — a
 //! renewal already in a buyer's review stays `in review` (the buyer still decides) and is
 //! marked as expired meanwhile.
@@ -340,6 +342,9 @@ impl SupplierOnboarding {
                                                 p.kinds.push(kind);
                                             }
                                         }
+                                        // another cycle is planned (its TG call may
+                                        // be made already): the renewal is planned
+                                        // when it completes ([`crate::sync`])
                                         Some(_) => {}
                                         None => {
                                             s.cycles += 1;
@@ -366,13 +371,10 @@ impl SupplierOnboarding {
                 taken.push(step.clone());
             }
         }
-        let Some(standing) = self.standing(workspace).await? else {
+        if self.standing(workspace).await?.is_none() {
             return Ok(());
-        };
-        if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-            self.make_request(workspace, partner, planned, matrix)
-                .await?;
         }
+        self.make_planned(workspace, matrix).await?;
         chased.extend(self.chase_overdue(matrix, workspace, today).await?);
         self.project(NodeId::new(workspace)?).await?;
         Ok(())

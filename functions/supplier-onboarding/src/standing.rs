@@ -10,7 +10,9 @@
 //!        stays in review, and counts as expired until the buyer accepts it
 //! waived (by a named buyer, with a reason)
 //! ```
-//! A change of legal name, tax id or tax country sends the tax form back to `missing`.
+//! A change of legal name, tax id or tax country sends the tax form back to `missing`; a kind
+//! a new matrix no longer requires, while it is asked, settles to `accepted` (a current
+//! document on file) or `missing` ([`crate::sync`]).
 //!
 //! # Format
 //! Ledger record `supplier-onboarding / <workspace id>`, status `TRACKED`, index one

@@ -16,7 +16,17 @@
 //! (`tg-cancel-request / <request id>`) — after the new request is made, and only when none
 //! of its items is still being decided (submitted, in a buyer's review, a renewal or an
 //! expired document asked for; those are decided first, the request cancelled on a later
-//! sync). TG then refuses submissions to it (409).
+//! sync). TG then refuses submissions to it (409). A kind the matrix drops while it is asked
+//! settles: `accepted` when it has a current document on file, else `missing` — a submission
+//! that waited for a buyer's review is no longer reviewed, and a buyer's decision on its row
+//! finds nothing to decide — and it is asked afresh if a later matrix requires it again.
+//!
+//! A change of the supplier's TG partner (`Trading Partner ID` corrected from partner A to
+//! partner B) withdraws everything from A: each request still asking A for something is
+//! superseded and cancelled in TG in the same sync, A's onboarding thread is no longer used
+//! (B gets its own, [`crate::reminders`]), and what A was asked — a missing kind, a renewal,
+//! an expired document — is asked of B in a fresh request. Nothing about the supplier is
+//! sent to A afterwards; A's late submissions are ignored as for any superseded request.
 
 use futures::TryStreamExt;
 use gridlink_core::error::{Classify, ErrorKind};
@@ -164,7 +174,9 @@ impl SupplierOnboarding {
         };
         let matrix = self.matrix().await?;
         let partner = self.resolve_partner(&values).await?;
-        let on_file = if self.standing(workspace_id.get()).await?.is_none() {
+        let previous = self.standing(workspace_id.get()).await?;
+        let previous_partner = previous.as_ref().and_then(|s| s.partner_id.clone());
+        let on_file = if previous.is_none() {
             match self
                 .platform
                 .xecm
@@ -201,15 +213,27 @@ impl SupplierOnboarding {
             })
             .await?;
         sync.parked.clone_from(&standing.parked);
+        if let (Some(from), Some(to)) = (&previous_partner, &standing.partner_id)
+            && from != to
+        {
+            tracing::warn!(workspace_id = %workspace_id, former_partner_id = %from, partner_id = %to, superseded = %standing.superseded.join(","), "the supplier's Trading Grid partner changed: the former partner's requests are withdrawn and nothing more goes to it; the new partner is asked");
+            gridlink_flow::timeline::record(
+                "partner_changed",
+                format!("{}|partner-changed|{workspace_id}|{from}|{to}", crate::NAME),
+                serde_json::json!({
+                    "system": "gridlink",
+                    "ids": {"xecm": {"workspace_id": workspace_id.get()},
+                            "tg": {"partner_id": to, "former_partner_id": from}},
+                    "superseded": standing.superseded,
+                }),
+            );
+        }
         if let Some(reason) = &standing.parked {
             tracing::warn!(workspace_id = %workspace_id, reason, "supplier parked: nothing can be requested");
         }
-        if let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) {
-            let made = self
-                .make_request(workspace_id.get(), partner, planned, &matrix)
-                .await?;
-            sync.request_id = Some(made.request_id);
-            sync.requested.clone_from(&planned.kinds);
+        for (made, kinds) in self.make_planned(workspace_id.get(), &matrix).await? {
+            sync.request_id.get_or_insert(made.request_id);
+            sync.requested.extend(kinds);
         }
         for request in cancellable(&standing) {
             self.cancel_superseded(&standing, &request).await?;
@@ -219,8 +243,40 @@ impl SupplierOnboarding {
         Ok(sync)
     }
 
+    /// Makes the supplier's planned request cycles (see [`Self::make_request`]): the one
+    /// planned, then the one its completion planned for what it left unasked, if any. Each
+    /// made request with its kinds.
+    pub(crate) async fn make_planned(
+        &self,
+        workspace: i64,
+        matrix: &Matrix,
+    ) -> Result<Vec<(RequestRecord, Vec<String>)>, OnboardingError> {
+        let mut made = Vec::new();
+        let mut last = None;
+        // a completion plans at most one more cycle; a third would be a concurrent writer's
+        for _ in 0..3 {
+            let Some(standing) = self.standing(workspace).await? else {
+                break;
+            };
+            let (Some(planned), Some(partner)) = (&standing.planned, &standing.partner_id) else {
+                break;
+            };
+            if last == Some(planned.cycle) {
+                break;
+            }
+            last = Some(planned.cycle);
+            let record = self
+                .make_request(workspace, partner, planned, matrix)
+                .await?;
+            made.push((record, planned.kinds.clone()));
+        }
+        Ok(made)
+    }
+
     /// Makes the planned request in TG once, records it, and marks its requirements
-    /// requested.
+    /// requested. A required kind the request does not ask for and nothing else asks for —
+    /// one added to the plan after the TG call was made, or a renewal due while another
+    /// cycle was planned — is planned again in a new cycle, never dropped.
     pub(crate) async fn make_request(
         &self,
         workspace: i64,
@@ -298,12 +354,14 @@ impl SupplierOnboarding {
             }
             for item in &request.items {
                 if let Some(req) = s.requirements.get_mut(&item.kind) {
-                    req.state = if planned.renewal && req.state != State::Expired {
-                        State::RenewalRequested
-                    } else if req.state == State::Expired {
-                        State::Expired
-                    } else {
-                        State::Requested
+                    req.state = match req.state {
+                        // an expired document asked for again stays expired until replaced
+                        State::Expired => State::Expired,
+                        // a current document's renewal, whatever cycle it is asked in
+                        State::Expiring | State::RenewalRequested => State::RenewalRequested,
+                        State::Missing => State::Requested,
+                        _ if planned.renewal => State::RenewalRequested,
+                        _ => State::Requested,
                     };
                     req.request_id = Some(request.request_id.as_str().to_owned());
                     req.item_id = Some(item.item_id.as_str().to_owned());
@@ -313,6 +371,7 @@ impl SupplierOnboarding {
                 }
             }
             s.planned = None;
+            plan_unasked(s, &planned.due_at);
             s.note(
                 &at,
                 "supplier",
@@ -561,6 +620,15 @@ fn apply(
         );
     }
     s.supplier = supplier.clone();
+    let mut reasked = Vec::new();
+    let mut moved = false;
+    if let Ok(to) = partner
+        && let Some(from) = s.partner_id.clone()
+        && from != *to
+    {
+        reasked = change_partner(s, &from, to, at);
+        moved = true;
+    }
     for kind in required {
         let entry = s
             .requirements
@@ -569,12 +637,23 @@ fn apply(
                 kind: kind.clone(),
                 ..RequirementState::default()
             });
+        if !entry.required && asked(entry.state) && entry.request_id.is_none() {
+            // required again, but left asked with nothing open (a standing from before
+            // dropped kinds were settled): it stands on its evidence, asked again if none
+            settle(entry);
+        }
         entry.required = true;
     }
     for (kind, req) in &mut s.requirements {
         if !required.contains(kind) {
-            if req.required {
-                supersede(&mut s.superseded, req);
+            if req.required && supersede(&mut s.superseded, req) {
+                // no longer asked for: it stands on the evidence it has, and is asked
+                // afresh if it is required again
+                settle(req);
+                req.reason = Some(format!(
+                    "no longer required (matrix version {}): its open request was withdrawn",
+                    matrix.version
+                ));
             }
             req.required = false;
         }
@@ -601,29 +680,149 @@ fn apply(
             s.parked = Some(reason.clone());
         }
     }
-    if s.parked.is_none() && s.planned.is_none() {
-        let missing: Vec<String> = s
-            .requirements
-            .values()
-            .filter(|r| r.required && r.state == State::Missing)
-            .map(|r| r.kind.clone())
-            .collect();
-        if !missing.is_empty() {
+    if s.parked.is_some() {
+        return;
+    }
+    let missing: Vec<String> = s
+        .requirements
+        .values()
+        .filter(|r| r.required)
+        .filter(|r| unasked(r) || reasked.contains(&r.kind))
+        .filter(|r| {
+            s.planned
+                .as_ref()
+                .is_none_or(|p| !p.kinds.contains(&r.kind))
+        })
+        .map(|r| r.kind.clone())
+        .collect();
+    match &mut s.planned {
+        // a plan renumbered for a new partner: not made in TG yet, it takes the rest
+        Some(planned) if moved => planned.kinds.extend(missing),
+        Some(_) => {}
+        None if missing.is_empty() => {}
+        None => {
             s.cycles += 1;
+            let renewal = missing.iter().all(|k| {
+                s.requirements
+                    .get(k)
+                    .is_some_and(|r| matches!(r.state, State::Expiring | State::Expired))
+            });
             s.planned = Some(PlannedRequest {
                 cycle: s.cycles,
                 kinds: missing,
                 due_at: due_at.to_owned(),
-                renewal: false,
+                renewal,
             });
         }
     }
 }
 
+/// Whether a requirement waits to be asked for: `missing`, or `expiring` — its renewal due
+/// (a renewal step took it there) and not yet requested.
+fn unasked(r: &RequirementState) -> bool {
+    matches!(r.state, State::Missing | State::Expiring)
+}
+
+/// Plans a request cycle for the required kinds waiting to be asked for ([`unasked`]) that no
+/// plan holds, when none is planned: a renewal that came due while another cycle was
+/// planned, or a kind left out of the request made for its plan.
+pub(crate) fn plan_unasked(s: &mut Standing, due_at: &str) {
+    if s.planned.is_some() || s.parked.is_some() {
+        return;
+    }
+    let kinds: Vec<String> = s
+        .requirements
+        .values()
+        .filter(|r| r.required && unasked(r))
+        .map(|r| r.kind.clone())
+        .collect();
+    if kinds.is_empty() {
+        return;
+    }
+    let renewal = kinds.iter().all(|k| {
+        s.requirements
+            .get(k)
+            .is_some_and(|r| r.state == State::Expiring)
+    });
+    s.cycles += 1;
+    s.planned = Some(PlannedRequest {
+        cycle: s.cycles,
+        kinds,
+        due_at: due_at.to_owned(),
+        renewal,
+    });
+}
+
+/// The supplier's TG partner changed from `from` to `to` (an operator corrected a wrong
+/// `Trading Partner ID`): nothing about the supplier may reach `from` again. Every request
+/// still asking `from` for something is superseded (and cancelled in TG in this sync: nothing
+/// of it is being decided any more), the onboarding thread with `from` is forgotten (`to`
+/// gets its own), and a plan not yet made is renumbered so it is made with `to` under a new
+/// key. What was asked of `from` is asked of `to` in the next request: a kind not yet
+/// delivered, or delivered but not decided, from scratch (`missing`); a renewal as a renewal;
+/// an expired document again. The kinds to ask again that are not `missing` are returned.
+fn change_partner(s: &mut Standing, from: &str, to: &str, at: &str) -> Vec<String> {
+    let mut reasked = Vec::new();
+    let mut asked_again = Vec::new();
+    for req in s.requirements.values_mut() {
+        if !asked(req.state) || req.request_id.is_none() {
+            continue;
+        }
+        let renewal = req.state == State::RenewalRequested
+            || (req.document_id.is_some()
+                && req.valid_until.is_some()
+                && matches!(
+                    req.state,
+                    State::Submitted | State::InReview | State::Rejected
+                ));
+        let state = if req.is_expired() {
+            State::Expired
+        } else if renewal {
+            State::Expiring
+        } else {
+            State::Missing
+        };
+        supersede(&mut s.superseded, req);
+        req.state = state;
+        req.lapsed = None;
+        req.shown_submission = None;
+        req.reason = Some(format!(
+            "Trading Partner ID changed from {from} to {to}: asked again of {to}"
+        ));
+        if req.required {
+            asked_again.push(req.kind.clone());
+            if state != State::Missing {
+                reasked.push(req.kind.clone());
+            }
+        }
+    }
+    s.thread = None;
+    if let Some(planned) = &mut s.planned {
+        // made with `from` under its old key maybe: the new partner is asked under a new one
+        s.cycles += 1;
+        planned.cycle = s.cycles;
+    }
+    s.note(
+        at,
+        "supplier",
+        "partner changed",
+        format!(
+            "from {from} to {to}; {}",
+            if asked_again.is_empty() {
+                "nothing was open with the former partner".to_owned()
+            } else {
+                format!("asked again of {to}: {}", asked_again.join(", "))
+            }
+        ),
+    );
+    reasked
+}
+
 /// Takes a requirement out of the TG request it is asked in, when that request is still open
 /// for it: the request joins the superseded ones (to be cancelled), the requirement's item is
 /// no longer current — a late submission to it is ignored ([`crate::submission`]).
-fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) {
+/// Whether it was.
+fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) -> bool {
     if let (true, Some(request)) = (asked(req.state), req.request_id.take()) {
         if !superseded.contains(&request) {
             superseded.push(request);
@@ -632,7 +831,27 @@ fn supersede(superseded: &mut Vec<String>, req: &mut RequirementState) {
         req.due_at = None;
         req.pending = None;
         req.reset_reminders();
+        return true;
     }
+    false
+}
+
+/// The state of a requirement taken out of its request (no longer asked for anything): the
+/// document it has on file, when one is and has not expired, is `accepted` (its renewal to
+/// be asked afresh); otherwise it is `missing`. A submission that waited for a buyer's review
+/// is no longer reviewed (its request is withdrawn): a buyer's decision on the row then has
+/// nothing to apply to, and the row reads the settled state.
+fn settle(req: &mut RequirementState) {
+    let current = req.document_id.is_some() && !req.is_expired() && req.state != State::Expired;
+    req.state = if current {
+        State::Accepted
+    } else {
+        State::Missing
+    };
+    req.renewal_steps = 0;
+    req.lapsed = None;
+    req.pending = None;
+    req.shown_submission = None;
 }
 
 /// Whether a requirement in `state` is still asked in its TG request (its item open there).

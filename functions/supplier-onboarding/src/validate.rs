@@ -10,7 +10,7 @@
 //!   of valid structure (area not 000, 666 or 9xx; group not 00; serial not 0000), equal to
 //!   the workspace's `Tax ID` when it has one; `fields.legal_name` equal to the workspace's
 //!   `Legal Name` after normalisation ([`normalise_name`]); `fields.form_revision` one the
-//!   matrix lists;
+//!   matrix lists (the built-in matrix: `2024-03` only, the current "Rev. March 2024");
 //! - W-8BEN / W-8BEN-E: `fields.signature_date` present and not in the future — not later than
 //!   today in the earliest time zone (UTC+14, [`latest_date_anywhere`]), since a supplier east
 //!   of UTC signs on a date UTC has not reached yet; the form is
@@ -1114,6 +1114,26 @@ mod tests {
         assert!(
             matches!(good, Verdict::Accepted { valid_until: Some(d), .. } if d == date!(2027 - 01 - 01)),
             "{good:?}"
+        );
+    }
+
+    #[test]
+    fn the_built_in_matrix_refuses_a_w9_older_than_the_current_revision() {
+        let mut old = w9("27-1234567");
+        old.insert("form_revision".into(), serde_json::json!("2018-10"));
+        let v = run("w9", pdf(), None, None, &old, TODAY);
+        assert_eq!(rejected_field(&v), "fields.form_revision", "{v:?}");
+        let reason = v.rejection().expect("a reason");
+        assert!(
+            reason.contains("2018-10") && reason.contains("2024-03"),
+            "names the revision given and the current one: {reason}"
+        );
+        assert!(
+            matches!(
+                run("w9", pdf(), None, None, &w9("27-1234567"), TODAY),
+                Verdict::Accepted { .. }
+            ),
+            "the current revision (Rev. March 2024) is accepted"
         );
     }
 

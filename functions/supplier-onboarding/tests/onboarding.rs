@@ -1743,7 +1743,355 @@ async fn a_new_matrix_version_reaches_every_supplier_past_one_that_fails(stack: 
     );
 }
 
+/// The supplier's partner in TG, as `Trading Partner ID` names it.
+async fn set_trading_partner(world: &World, partner: &str) {
+    let mut values = gridlink_xecm::NamedAttributes::new();
+    values.insert(
+        "Trading Partner ID".into(),
+        gridlink_xecm::AttributeValue::Text(partner.into()),
+    );
+    world
+        .xecm
+        .write_attributes(
+            world.brightwire,
+            gridlink_xecm::CategoryId::new(9001).expect("id"),
+            &values,
+        )
+        .await
+        .expect("the partner mapping is written");
+}
+
+/// The requests a partner holds for Brightwire's workspace.
+async fn brightwire_requests_of(world: &World, partner: &str) -> Vec<serde_json::Value> {
+    let workspace = world.brightwire.to_string();
+    partner_requests(world, partner)
+        .await
+        .into_iter()
+        .filter(|r| r["external_ref"]["id"].as_str() == Some(workspace.as_str()))
+        .collect()
+}
+
+/// Brightwire is first mapped to the wrong partner (Umbrella), asked there and reminded
+/// there until overdue; an operator corrects `Trading Partner ID` to Brightwire's own
+/// partner. From then on nothing about Brightwire reaches Umbrella: its requests are
+/// cancelled, its thread gets no reminder and no escalation (which names Brightwire's
+/// compliance contact), and Brightwire is asked and chased in a thread of its own.
+async fn a_corrected_partner_mapping_withdraws_everything_from_the_former_partner(stack: Stack) {
+    const WRONG: &str = "prt_umbrella";
+    let world = world(stack).await;
+    set_trading_partner(&world, WRONG).await;
+    poll(&world).await;
+    let wrong = brightwire_requests_of(&world, WRONG).await;
+    assert_eq!(wrong.len(), 1, "asked of the mapped partner: {wrong:?}");
+    let wrong_request = wrong[0]["request_id"].as_str().expect("id").to_owned();
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    let swept = sweep(&world).await;
+    assert_eq!(brightwire_reminders(&world, &swept).len(), 2, "{swept}");
+    let before = onboarding_messages(&world, WRONG).await;
+    assert_eq!(
+        before.len(),
+        2,
+        "overdue in the wrong partner's thread: {before:?}"
+    );
+
+    set_trading_partner(&world, "ZZ:BRIGHTWIRE").await;
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let old = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(&wrong_request))
+        .await
+        .expect("the former partner's request");
+    assert_eq!(
+        old.status,
+        gridlink_tgrid::model::RequestStatus::Cancelled,
+        "withdrawn from the former partner: {old:?}"
+    );
+    let own = brightwire_requests_of(&world, BRIGHTWIRE).await;
+    assert_eq!(own.len(), 1, "asked of the corrected partner: {own:?}");
+    assert_eq!(own[0]["status"], "open", "{own:?}");
+    let mut kinds: Vec<&str> = own[0]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["insurance_certificate", "w9"]);
+    let changed = history_of(&world, "partner changed").await;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+
+    // past the new deadline, three weekly reminders and the escalation
+    world.clock.advance(Duration::from_secs(31 * 86_400));
+    let mut escalated = 0;
+    for _ in 0..5 {
+        let swept = sweep(&world).await;
+        escalated += brightwire_reminders(&world, &swept)
+            .iter()
+            .filter(|r| r["action"] == "escalation")
+            .count();
+        world.clock.advance(Duration::from_secs(7 * 86_400));
+    }
+    assert_eq!(escalated, 2, "one escalation per kind");
+    let after = onboarding_messages(&world, WRONG).await;
+    assert_eq!(
+        after, before,
+        "nothing more about Brightwire in the former partner's thread"
+    );
+    let mine = onboarding_messages(&world, BRIGHTWIRE).await;
+    assert_eq!(
+        mine.len(),
+        8,
+        "reminded and escalated in its own thread: {mine:?}"
+    );
+    assert!(
+        mine.iter()
+            .all(|m| m["structured"]["request_id"] == own[0]["request_id"]),
+        "about the corrected partner's request: {mine:?}"
+    );
+    assert!(
+        mine.last().expect("a message")["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("compliance@brightwire.example")),
+        "{mine:?}"
+    );
+    // the former partner's request stays withdrawn, and it is never asked again
+    assert_eq!(brightwire_requests_of(&world, WRONG).await.len(), 1);
+    assert_eq!(brightwire_requests_of(&world, BRIGHTWIRE).await.len(), 1);
+}
+
+/// A matrix change plans a cycle for the code of conduct, but TG answers 503 to its request;
+/// 60 days before the certificate expires, the renewal comes due while that cycle is still
+/// planned. The sweep makes the planned cycle and then asks for the renewal: nothing is
+/// dropped, and the renewal is asked in a request of its own, not pointed at the old item.
+async fn a_renewal_due_while_another_cycle_is_planned_is_still_requested(stack: Stack) {
+    let world = world(stack).await;
+    onboard_brightwire(&world).await;
+    submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "w9",
+        PDF,
+        (None, None),
+        w9_fields(W9_OK),
+    )
+    .await;
+    let until = (world.clock.now().date() + time::Duration::days(90)).to_string();
+    let item = submit_and_deliver(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+        PDF,
+        (Some("2026-01-01"), Some(until.as_str())),
+        insurance_fields(),
+    )
+    .await;
+    assert_eq!(item["status"], "accepted", "{item}");
+    let (first_request, first_item, _) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    let controls = gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone());
+    controls
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            unavailable: 50,
+            retry_after_secs: Some(0),
+            only: Some("POST /v1/document_requests".into()),
+            ..gridlink_tgrid_sim::Faults::default()
+        })
+        .await
+        .expect("faults set");
+    code_of_conduct_for_services(&world).await;
+    // Brightwire's workspace changes: the new matrix applies and a code-of-conduct cycle is
+    // planned, but TG is unavailable, so it stays planned
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let (status, record) = operator_get(
+        &world,
+        &format!("/supplier-onboarding/suppliers/{}", world.brightwire),
+    )
+    .await;
+    assert_eq!(status, 200, "{record}");
+    assert!(record.contains("\"matrix_version\": 2"), "{record}");
+    assert_eq!(
+        partner_requests(&world, BRIGHTWIRE).await.len(),
+        1,
+        "nothing requested while TG answers 503"
+    );
+    controls
+        .set_faults(&gridlink_tgrid_sim::Faults::default())
+        .await
+        .expect("faults cleared");
+    // 60 days before `valid until`: the renewal request is due
+    world.clock.advance(Duration::from_secs(30 * 86_400));
+    let swept = sweep(&world).await;
+    assert!(
+        swept["renewals"]
+            .as_array()
+            .expect("renewals")
+            .iter()
+            .any(|r| r["kind"] == "insurance_certificate" && r["action"] == "renewal request"),
+        "{swept}"
+    );
+    let (request, renewal_item, item) = request_item(
+        &world,
+        BRIGHTWIRE,
+        world.brightwire,
+        "insurance_certificate",
+    )
+    .await;
+    assert_ne!(
+        (request.as_str(), renewal_item.as_str()),
+        (first_request.as_str(), first_item.as_str()),
+        "the renewal is asked in a TG item of its own"
+    );
+    assert_eq!(item["status"], "pending", "{item}");
+    assert!(
+        item["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("renewal")),
+        "{item}"
+    );
+    let (coc_request, _, _) =
+        request_item(&world, BRIGHTWIRE, world.brightwire, "code_of_conduct").await;
+    assert_ne!(coc_request, first_request, "the planned cycle was made too");
+    let rows = requirement_rows(&world, world.brightwire).await;
+    let insurance = row_of(&rows, "insurance_certificate");
+    assert_eq!(
+        row_text(&insurance, "Status"),
+        "renewal requested",
+        "{insurance:?}"
+    );
+    assert_eq!(row_text(&insurance, "TG Request"), request);
+    assert_eq!(
+        row_text(&row_of(&rows, "code_of_conduct"), "Status"),
+        "requested"
+    );
+}
+
+/// A matrix `version` that asks services suppliers for the code of conduct, or not.
+async fn matrix_version(world: &World, version: u32, code_of_conduct_for_services: bool) {
+    let enterprise = NodeId::new(2000).expect("id");
+    let matrix = world
+        .xecm
+        .node_at_path(
+            enterprise,
+            "gridlink/Supplier Onboarding/Requirement Matrix.json",
+        )
+        .await
+        .expect("path")
+        .expect("filed");
+    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
+    builtin.version = version;
+    for r in &mut builtin.requirements {
+        if r.kind == "code_of_conduct" && code_of_conduct_for_services {
+            r.supplier_classes.push("services".into());
+        }
+    }
+    world
+        .xecm
+        .add_document_version(
+            matrix.id,
+            &NewVersion {
+                file_name: "Requirement Matrix.json".into(),
+                description: format!("version {version}"),
+                ..NewVersion::default()
+            },
+            &BytesSource(builtin.to_json().into()),
+        )
+        .await
+        .expect("new matrix version");
+}
+
+/// The code of conduct waits for a buyer's review when a new matrix stops requiring it: its
+/// request is withdrawn and it no longer reads `in review`; a buyer accepting the row
+/// afterwards does not break the supplier's sync; required again, it is asked afresh.
+async fn a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_required(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let (old_request, old_item) = code_of_conduct_in_review(&world).await;
+    matrix_version(&world, 3, false).await;
+    let polled = poll(&world).await;
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{polled}"
+    );
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_ne!(row_text(&coc, "Status"), "in review", "{coc:?}");
+    let old = world
+        .tg
+        .document_request(&gridlink_tgrid::RequestId::new(&old_request))
+        .await
+        .expect("the old request");
+    assert_eq!(
+        old.status,
+        gridlink_tgrid::model::RequestStatus::Cancelled,
+        "{old:?}"
+    );
+    // a buyer accepts the row anyway: nothing to decide, the supplier still syncs
+    buyer_sets(
+        &world,
+        world.brightwire,
+        "code_of_conduct",
+        &[("Status", "accepted"), ("Reviewer", "j.buyer")],
+    )
+    .await;
+    assert_eq!(push(&world, world.brightwire, 1).await, 202);
+    let polled = poll(&world).await;
+    assert!(
+        polled["polled"]["failed"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{polled}"
+    );
+    let synced = world
+        .function
+        .usecase()
+        .sync_supplier(world.brightwire)
+        .await
+        .expect("the supplier still syncs");
+    assert_eq!(synced.status.as_deref(), Some("requested"), "{synced:?}");
+    assert_eq!(
+        tg_item(&world, &old_request, &old_item).await["status"],
+        "submitted",
+        "nothing decided on the withdrawn request"
+    );
+    // required again: asked for in a new request
+    matrix_version(&world, 4, true).await;
+    let polled = poll(&world).await;
+    let bright = polled["polled"]["synced"]
+        .as_array()
+        .expect("synced")
+        .iter()
+        .find(|s| s["workspace_id"] == world.brightwire.get())
+        .cloned()
+        .unwrap_or_else(|| panic!("re-evaluated: {polled}"));
+    assert_eq!(bright["requested"], json!(["code_of_conduct"]), "{bright}");
+    let (request, _, item) =
+        request_item(&world, BRIGHTWIRE, world.brightwire, "code_of_conduct").await;
+    assert_ne!(request, old_request);
+    assert_eq!(item["status"], "pending", "{item}");
+    let coc = row_of(
+        &requirement_rows(&world, world.brightwire).await,
+        "code_of_conduct",
+    );
+    assert_eq!(row_text(&coc, "Status"), "requested", "{coc:?}");
+    assert_eq!(row_text(&coc, "TG Request"), request);
+}
+
 on_both_stacks!(with stack_on;
+    a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_required,
+    a_renewal_due_while_another_cycle_is_planned_is_still_requested,
+    a_corrected_partner_mapping_withdraws_everything_from_the_former_partner,
     a_new_matrix_version_reaches_every_supplier_past_one_that_fails,
     a_rejected_renewal_of_an_expired_document_leaves_it_expired,
     an_expiry_during_a_renewals_review_is_marked,
