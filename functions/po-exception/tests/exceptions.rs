@@ -428,6 +428,26 @@ async fn a_row_edited_while_awaiting_is_republished_once(stack: Stack) {
     );
 }
 
+/// Writes the `Trading Partner ID` of Nordic Fasteners' supplier workspace (supplier
+/// 0000100077), as an operator would.
+async fn set_nordic_partner_id(world: &World, id: &str) {
+    let supplier = world
+        .xecm
+        .find_workspace_by_business_object(
+            &gridlink_xecm::BusinessObject::new("SAP_ERP", "LFA1", "0000100077").expect("bo"),
+        )
+        .await
+        .expect("lookup")
+        .expect("supplier");
+    let mut values = NamedAttributes::new();
+    values.insert("Trading Partner ID".into(), id.into());
+    world
+        .xecm
+        .write_attributes(supplier.id, CategoryId::new(9001).expect("id"), &values)
+        .await
+        .expect("written");
+}
+
 async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(stack: Stack) {
     let world = world(stack).await;
     let mut bad = Vec::new();
@@ -471,21 +491,7 @@ async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(st
     );
 
     // The Nordic Fasteners supplier loses its TG partner: its new exception is parked …
-    let supplier = world
-        .xecm
-        .find_workspace_by_business_object(
-            &gridlink_xecm::BusinessObject::new("SAP_ERP", "LFA1", "0000100077").expect("bo"),
-        )
-        .await
-        .expect("lookup")
-        .expect("supplier");
-    let mut values = NamedAttributes::new();
-    values.insert("Trading Partner ID".into(), "ZZ:NOBODY".into());
-    world
-        .xecm
-        .write_attributes(supplier.id, CategoryId::new(9001).expect("id"), &values)
-        .await
-        .expect("written");
+    set_nordic_partner_id(&world, "ZZ:NOBODY").await;
     let mut all = rows(&world, world.nordfast_order).await;
     let mut row = NamedAttributes::new();
     row.insert("Exception ID".into(), "EXC-4500001235-02".into());
@@ -500,12 +506,7 @@ async fn bad_rows_and_a_supplier_without_a_partner_are_parked_with_the_reason(st
         "Parked: supplier 0000100077 (ZZ:NOBODY) is no Trading Grid partner"
     );
     // … and published once the supplier is fixed.
-    values.insert("Trading Partner ID".into(), "NORDFAST".into());
-    world
-        .xecm
-        .write_attributes(supplier.id, CategoryId::new(9001).expect("id"), &values)
-        .await
-        .expect("written");
+    set_nordic_partner_id(&world, "NORDFAST").await;
     set_column(
         &world,
         world.nordfast_order,
@@ -573,21 +574,7 @@ async fn an_unqualified_partner_id_two_partners_hold_is_parked_never_guessed(sta
     );
 
     // Qualified, the id names Nordic alone.
-    let supplier = world
-        .xecm
-        .find_workspace_by_business_object(
-            &gridlink_xecm::BusinessObject::new("SAP_ERP", "LFA1", "0000100077").expect("bo"),
-        )
-        .await
-        .expect("lookup")
-        .expect("supplier");
-    let mut values = NamedAttributes::new();
-    values.insert("Trading Partner ID".into(), "ZZ:NORDFAST".into());
-    world
-        .xecm
-        .write_attributes(supplier.id, CategoryId::new(9001).expect("id"), &values)
-        .await
-        .expect("written");
+    set_nordic_partner_id(&world, "ZZ:NORDFAST").await;
     set_column(
         &world,
         world.nordfast_order,

@@ -31,6 +31,21 @@ async fn until_ok(world: &World, schedule: &str) -> Value {
     panic!("{schedule} never succeeded");
 }
 
+/// ACME posts a corrected confirmation (with its file) on `thread`; the `message.posted` event.
+async fn acme_sends_a_correction(world: &World, thread: &str) -> gridlink_tgrid::events::Event {
+    let (status, message) = reply(
+        world,
+        "prt_acme",
+        thread,
+        "Corrected confirmation attached.",
+        "corrected_document",
+        Some(("855-corrected.txt", b"855 corrected\n")),
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    posted_event(world, message["message_id"].as_str().expect("id")).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
     for kind in [
@@ -44,17 +59,7 @@ async fn a_crash_after_each_effect_leaves_exactly_one_of_each() {
         let world = world_with(stack_on(Storage::Embedded).await, Some(kind), |_| {}).await;
         until_ok(&world, "po-exception-poll-xecm").await;
         let (_, thread) = acme_thread(&world).await;
-        let (status, message) = reply(
-            &world,
-            "prt_acme",
-            &thread,
-            "Corrected confirmation attached.",
-            "corrected_document",
-            Some(("855-corrected.txt", b"855 corrected\n")),
-        )
-        .await;
-        assert_eq!(status, 201, "{message}");
-        let event = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+        let event = acme_sends_a_correction(&world, &thread).await;
         deliver(&world, &event).await;
         world.stack.ledger_clock.advance(HOUR);
         until_ok(&world, "po-exception-poll-xecm").await;
@@ -277,17 +282,7 @@ async fn an_answer_to_a_publication_recorded_late_stands() {
         1,
         "the publication reached the partner"
     );
-    let (status, message) = reply(
-        &world,
-        "prt_acme",
-        &thread,
-        "Corrected confirmation attached.",
-        "corrected_document",
-        Some(("855-corrected.txt", b"855 corrected\n")),
-    )
-    .await;
-    assert_eq!(status, 201, "{message}");
-    let event = posted_event(&world, message["message_id"].as_str().expect("id")).await;
+    let event = acme_sends_a_correction(&world, &thread).await;
     deliver(&world, &event).await;
     world.stack.ledger_clock.advance(HOUR);
     until_ok(&world, "po-exception-poll-xecm").await;
