@@ -28,7 +28,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::ContractShare;
 use crate::error::ShareError;
-use crate::standing::{Answer, ShareEntry};
+use crate::standing::{Answer, Refused, ShareEntry};
+use gridlink_core::error::Classify;
 
 /// The ledger kind linking a TG share back to its contract document version.
 pub const SHARE_RECORD_KIND: &str = "contract-share";
@@ -81,6 +82,10 @@ pub struct ContractSync {
     pub revoked: Vec<String>,
     /// The acknowledgment status the contract has now.
     pub status: Option<String>,
+    /// Partners Trading Grid refused to share with (unknown or inactive there); every other
+    /// partner was handled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refused>,
 }
 
 pub(crate) fn text(values: &NamedAttributes, name: &str) -> Option<String> {
@@ -122,6 +127,19 @@ pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, ShareError> 
         event_id: text.to_owned(),
         reason: e.to_string(),
     })
+}
+
+/// A share Trading Grid refused for its partner (unknown, inactive or not allowed: a 403, 404
+/// or 422, which a retry does not change) as [`ShareError::PartnerRefused`]; any other failure
+/// as it is.
+fn refusal(partner: &str, error: gridlink_tgrid::TgError) -> ShareError {
+    match error.status() {
+        Some(403 | 404 | 422) => ShareError::PartnerRefused {
+            partner_id: partner.to_owned(),
+            reason: error.to_string(),
+        },
+        _ => ShareError::Tg(error),
+    }
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
@@ -194,6 +212,8 @@ impl ContractShare {
                 "the contract's {} is {status}: its partners' shares are revoked and nothing is shared",
                 self.config.status_attribute
             ));
+            self.change_standing(workspace_id.get(), |s| s.set_refused(&[]))
+                .await?;
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
@@ -216,22 +236,71 @@ impl ContractShare {
             .await?;
         if partners.is_empty() {
             sync.skipped = Some("no partner reference".into());
+            self.change_standing(workspace_id.get(), |s| s.set_refused(&[]))
+                .await?;
             // Shares revoked now, or by a run a crash interrupted, show in the status.
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
         // Registered while partners may hold shares, so the poll alone sees a deletion.
         self.live().register(workspace_id, json!({})).await?;
+        // A partner Trading Grid refuses (unknown or inactive there) is recorded and skipped;
+        // a transient failure fails the run for a retry, but only after every other partner
+        // was handled.
+        let mut refused: Vec<Refused> = Vec::new();
+        let mut transient: Option<ShareError> = None;
         for document in approved {
             let Some(current) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
             for partner in &partners {
-                if let Some(shared) = self
+                if refused.iter().any(|r| &r.partner_id == partner) {
+                    continue;
+                }
+                match self
                     .share_version(&workspace, &document, &current, partner)
-                    .await?
+                    .await
                 {
-                    sync.shared.push(shared);
+                    Ok(shared) => sync.shared.extend(shared),
+                    Err(ShareError::PartnerRefused { partner_id, reason }) => {
+                        tracing::warn!(
+                            partner_id = %partner_id,
+                            document_id = %document.id,
+                            version = current.version_number,
+                            %reason,
+                            "Trading Grid refuses the partner: nothing is shared with it; the other partners are"
+                        );
+                        gridlink_flow::timeline::record(
+                            "share_refused",
+                            format!(
+                                "{}|share-refused|{}|v{}|{partner_id}",
+                                crate::NAME,
+                                document.id,
+                                current.version_number
+                            ),
+                            json!({
+                                "system": "gridlink",
+                                "ids": {"xecm": {"workspace_id": workspace_id.get(), "document_id": document.id.get()},
+                                        "tg": {"partner_id": partner_id}},
+                                "version": current.version_number,
+                                "error": gridlink_flow::timeline::bounded_text(&reason),
+                            }),
+                        );
+                        refused.push(Refused { partner_id, reason });
+                        continue;
+                    }
+                    Err(error) if error.kind().is_transient() => {
+                        tracing::warn!(
+                            partner_id = %partner,
+                            document_id = %document.id,
+                            version = current.version_number,
+                            %error,
+                            "sharing with the partner failed for now; the other partners go on, the run is retried"
+                        );
+                        transient.get_or_insert(error);
+                        continue;
+                    }
+                    Err(error) => return Err(error),
                 }
                 sync.revoked.extend(
                     self.supersede_older(
@@ -244,7 +313,13 @@ impl ContractShare {
                 );
             }
         }
+        self.change_standing(workspace_id.get(), |s| s.set_refused(&refused))
+            .await?;
+        sync.refused = refused;
         sync.status = self.publish_standing(workspace_id).await?;
+        if let Some(error) = transient {
+            return Err(error);
+        }
         Ok(sync)
     }
 
@@ -349,7 +424,8 @@ impl ContractShare {
                             &idempotency_key(&k)?,
                             &new_share(attachment.attachment_id.clone()),
                         )
-                        .await?;
+                        .await
+                        .map_err(|error| refusal(partner, error))?;
                     Ok::<_, ShareError>(SharedVersion {
                         share_id: share.share_id.as_str().to_owned(),
                         workspace_id: workspace.id.get(),
