@@ -10,9 +10,12 @@
 //! Ledger record `contract-share / <share id>`, status `OPEN` (in index one under
 //! `contract-share#open`, sorted by `<due_at>#<share id>`, which the reminders read) or
 //! `CLOSED` (answered or superseded), data [`SharedVersion`] as JSON — how an acknowledgment
-//! finds its workspace and the exact bytes it is about. Record `contract-share-due /
+//! finds its workspace and the exact bytes it is about, plus `reminders_sent` and
+//! `last_reminded_at` once reminded ([`crate::reminders`]). Record `contract-share-due /
 //! <document id>/v<version>/<partner id>` keeps the deadline chosen at the first attempt, so a
-//! re-run sends the identical share request under the same idempotency key.
+//! re-run sends the identical share request under the same idempotency key (a share made
+//! long after a failed first attempt may be past its deadline at once: it is reminded, not
+//! escalated, since escalation waits for every reminder to have been sent).
 
 use gridlink_flow::EffectKey;
 use gridlink_flow::content::xecm_version_upload;
@@ -66,6 +69,17 @@ pub struct SharedVersion {
     pub file_name: String,
     /// The acknowledgment deadline (RFC 3339, whole seconds, UTC).
     pub due_at: String,
+    /// Reminders sent so far ([`crate::reminders`]); escalation waits for all of them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reminders_sent: u32,
+    /// When the last reminder was sent (RFC 3339), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reminded_at: Option<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What one sync of a contract workspace did.
@@ -436,6 +450,8 @@ impl ContractShare {
                         sha256: attachment.sha256,
                         file_name: attachment.file_name,
                         due_at: rfc3339(due_at),
+                        reminders_sent: 0,
+                        last_reminded_at: None,
                     })
                 },
             )
@@ -590,6 +606,50 @@ impl ContractShare {
                 event_id: share_id.to_owned(),
                 reason: e.to_string(),
             })
+    }
+
+    /// Notes reminder `number` sent at `at` on the share's record (never lowering the count):
+    /// the reminders count what was sent, not the time since the deadline.
+    pub(crate) async fn note_reminder(
+        &self,
+        share_id: &str,
+        number: u32,
+        at: OffsetDateTime,
+    ) -> Result<(), ShareError> {
+        let id = RecordId::new(SHARE_RECORD_KIND, share_id)?;
+        for _ in 0..4 {
+            let Some(record) = self.platform.ledger.get(&id).await? else {
+                return Ok(());
+            };
+            let mut shared: SharedVersion =
+                serde_json::from_value(record.data.clone()).map_err(|e| ShareError::Malformed {
+                    event_id: share_id.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            if shared.reminders_sent >= number {
+                return Ok(());
+            }
+            shared.reminders_sent = number;
+            shared.last_reminded_at = Some(rfc3339(
+                at.replace_nanosecond(0)
+                    .unwrap_or(at)
+                    .to_offset(time::UtcOffset::UTC),
+            ));
+            let mut change = record.change();
+            change.data = serde_json::to_value(&shared).map_err(|e| ShareError::Malformed {
+                event_id: share_id.to_owned(),
+                reason: e.to_string(),
+            })?;
+            match self.platform.ledger.update(change).await {
+                Ok(_) => return Ok(()),
+                Err(LedgerError::VersionConflict { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ShareError::Effect(
+            format!("the reminder count of share {share_id} kept changing under us"),
+            gridlink_core::error::ErrorKind::Unavailable,
+        ))
     }
 
     /// Takes a share off the open list (answered or superseded): no more reminders.
