@@ -23,6 +23,15 @@ pub enum ShareError {
     /// An exactly-once step did not complete.
     #[error("{0}")]
     Effect(String, ErrorKind),
+    /// Trading Grid refuses to share with the partner (unknown or inactive there: a 4xx that
+    /// will not succeed on a retry). Recorded for that partner; the other partners go on.
+    #[error("Trading Grid refuses to share with partner {partner_id}: {reason}")]
+    PartnerRefused {
+        /// The partner (from the contract's `Partner ID`).
+        partner_id: String,
+        /// Trading Grid's answer.
+        reason: String,
+    },
     /// A stored or received event does not read.
     #[error("event {event_id} is malformed: {reason}")]
     Malformed {
@@ -58,7 +67,7 @@ impl Classify for ShareError {
             Self::Outbound(e) => e.kind(),
             Self::Feed(e) => e.kind(),
             Self::Effect(_, kind) => *kind,
-            Self::Malformed { .. } => ErrorKind::Unprocessable,
+            Self::PartnerRefused { .. } | Self::Malformed { .. } => ErrorKind::Unprocessable,
         }
     }
 }

@@ -31,6 +31,10 @@
 //! Event: evt_…
 //! ```
 //! (`Returned file` once per file the partner returned, `Superseded` only when it applies.)
+//! `By` and `Comment` are the partner's own text on one line: a line break or other control
+//! character in it is written as its escape (`\n`, `\r`, `\t`, `\u{..}`, a backslash as
+//! `\\`), so the partner can never add a line of its own — the document has exactly one
+//! `Decision` and one `SHA-256` line.
 //! A returned file is filed beside it as `<share id> <partner id> <attachment id> <file name>`.
 
 use gridlink_flow::content::tg_attachment_content;
@@ -81,6 +85,28 @@ pub(crate) fn safe_name(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Partner-supplied text (`by`, `comment`) as it goes into one `Key: value` line of the
+/// evidence: a line break or other control character is written as its escape (`\n`, `\r`,
+/// `\t`, `\u{..}`) and a backslash as `\\`, so the partner's text stays readable and can
+/// never start a line of its own (a forged `Decision:` or `SHA-256` line).
+pub(crate) fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => line.push_str("\\\\"),
+            '\n' => line.push_str("\\n"),
+            '\r' => line.push_str("\\r"),
+            '\t' => line.push_str("\\t"),
+            // Unicode line and paragraph separators break lines in some viewers too.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') => {
+                line.push_str(&c.escape_unicode().to_string());
+            }
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 fn malformed(event: &Event, reason: impl Into<String>) -> ShareError {
@@ -145,8 +171,8 @@ impl ContractShare {
         let mut text = format!(
             "Decision: {decision}\nPartner: {}\nBy: {}\nAt: {at}\nComment: {}\nShare: {}\nDocument: {} version {} ({})\nSHA-256 of the version shared: {}\n",
             shared.partner_id,
-            ack.by.as_deref().unwrap_or("unknown"),
-            ack.comment.as_deref().unwrap_or(""),
+            one_line(ack.by.as_deref().unwrap_or("unknown")),
+            one_line(ack.comment.as_deref().unwrap_or("")),
             shared.share_id,
             shared.document_id,
             shared.version,
@@ -158,7 +184,10 @@ impl ContractShare {
             .map(|file| {
                 format!(
                     "Returned file: {} ({}, sha256 {}) filed as document {}\n",
-                    file.file_name, file.attachment_id, file.sha256, file.document_id
+                    one_line(&file.file_name),
+                    file.attachment_id,
+                    file.sha256,
+                    file.document_id
                 )
             })
             .collect();

@@ -15,8 +15,14 @@
 //! is approved, it is shared and the older version's share is revoked in TG (once). The
 //! contract's standing in the ledger ([`standing`]) tracks every share and answer and
 //! drives the workspace's `Acknowledgment Status`: `Pending`, `Acknowledged`, `Declined`,
-//! `Overdue` (after the last reminder), or with counts when there are several live shares
-//! (`Pending (1 of 2 acknowledged)`).
+//! `Overdue` (an interval after the last of `ACK_REMINDER_LIMIT` reminders actually sent), or
+//! with counts when there are several live shares (`Pending (1 of 2 acknowledged)`).
+//! A partner Trading Grid refuses to share with (unknown or inactive there: a 403, 404 or
+//! 422) does not hold up the others: it is logged and put on the timeline with TG's reason,
+//! kept in the standing, and named in the status (`Pending; not shared with prt_nobody:
+//! refused by Trading Grid`) until it is shared with or leaves `Partner ID`. A transient
+//! failure (5xx, timeout) for one partner still fails the run for a retry — after every other
+//! partner was handled.
 //!
 //! When a partner acknowledges or declines (`share.acknowledged` / `share.declined`), an
 //! evidence document (partner, by, at, comment, decision, the sha256 of the exact version

@@ -9,10 +9,14 @@
 //!
 //! A share is reminded when it is open (not answered, not superseded, per the ledger), its
 //! deadline has passed, and Trading Grid does not already show the partner's answer (its
-//! event may still be on the way). Reminder *n* belongs to the *n*-th interval after the
-//! deadline (`ACK_REMINDER_INTERVAL_SECS`) and is an exactly-once effect keyed by share and
-//! *n*, so however often the schedule fires — or is replayed — a partner gets at most one
-//! reminder per interval, and none after `ACK_REMINDER_LIMIT`. Then the share is escalated
+//! event may still be on the way). Reminders count what was sent, not the time since the
+//! deadline: reminder *n* goes out once reminder *n-1* is at least one interval
+//! (`ACK_REMINDER_INTERVAL_SECS`) old — the first at the first run after the deadline — and is
+//! an exactly-once effect keyed by share and *n*, its count and time noted on the share's
+//! record, so however often the schedule fires — or is replayed — a partner gets at most one
+//! reminder per interval, and none after `ACK_REMINDER_LIMIT`. One interval after the last
+//! reminder the share is escalated (never earlier, so a share made late — its deadline fixed
+//! at a failed first attempt — or a schedule paused for long still gets every reminder first)
 //! to the contract's owner: its standing entry is marked overdue, and the workspace's
 //! `Acknowledgment Status` reads `Overdue` (or counts it: `Pending (0 of 2 acknowledged, 1
 //! overdue)`) until the partner answers.
@@ -49,7 +53,7 @@ pub struct ReminderSent {
     pub share_id: String,
     /// The partner.
     pub partner_id: String,
-    /// Which reminder (1 = the first interval after the deadline).
+    /// Which reminder (1 = the first after the deadline, each one interval after the last).
     pub number: u32,
     /// The thread it was posted to.
     pub thread_id: String,
@@ -137,24 +141,41 @@ impl ContractShare {
                 event_id: shared.share_id.clone(),
                 reason: format!("due date {:?}: {e}", shared.due_at),
             })?;
-        let overdue_secs = u64::try_from((now - due).whole_seconds()).unwrap_or(0);
-        let interval = self.config.reminder_interval.as_secs().max(1);
-        let number = u32::try_from(overdue_secs / interval + 1).unwrap_or(u32::MAX);
-        if number > self.config.reminder_limit {
+        // The reminders count what was sent, one interval apart at least — never the time
+        // since the deadline: a share made late (its deadline fixed at a failed first attempt)
+        // or a schedule paused for long still gets every reminder before it is escalated.
+        let interval = time::Duration::try_from(self.config.reminder_interval)
+            .unwrap_or(time::Duration::DAY)
+            .max(time::Duration::SECOND);
+        let last =
+            match shared.last_reminded_at.as_deref() {
+                Some(at) => Some(OffsetDateTime::parse(at, &Rfc3339).map_err(|e| {
+                    ShareError::Malformed {
+                        event_id: shared.share_id.clone(),
+                        reason: format!("last reminder time {at:?}: {e}"),
+                    }
+                })?),
+                None => None,
+            };
+        if last.is_some_and(|last| now < last + interval) {
+            return Ok(Outcome::Skipped("already reminded in this interval"));
+        }
+        if shared.reminders_sent >= self.config.reminder_limit {
             let share_id = shared.share_id.clone();
             let before = standing.entry(&share_id).is_some_and(|e| e.overdue);
             if !before {
                 self.change_standing(shared.workspace_id, |s| s.escalate(&share_id))
                     .await?;
                 tracing::warn!(
-                    reminders = self.config.reminder_limit,
-                    "acknowledgment still overdue after the last reminder; escalated"
+                    reminders = shared.reminders_sent,
+                    "acknowledgment still overdue an interval after the last reminder; escalated"
                 );
             }
             self.publish_standing(NodeId::new(shared.workspace_id)?)
                 .await?;
             return Ok(Outcome::Skipped("reminder limit reached; escalated"));
         }
+        let number = shared.reminders_sent + 1;
         let conversation = self
             .conversation(shared.workspace_id, &shared.partner_id)
             .await?;
@@ -207,6 +228,9 @@ impl ContractShare {
             )
             .await
             .map_err(ShareError::from_effect)?;
+        // Counted also when a crash came between the post and this note (the effect answers
+        // its stored result): the reminder did reach the partner.
+        self.note_reminder(&shared.share_id, number, now).await?;
         if !sent.ran_now() {
             return Ok(Outcome::Skipped("already reminded in this interval"));
         }

@@ -10,9 +10,12 @@
 //! Ledger record `contract-share / <share id>`, status `OPEN` (in index one under
 //! `contract-share#open`, sorted by `<due_at>#<share id>`, which the reminders read) or
 //! `CLOSED` (answered or superseded), data [`SharedVersion`] as JSON — how an acknowledgment
-//! finds its workspace and the exact bytes it is about. Record `contract-share-due /
+//! finds its workspace and the exact bytes it is about, plus `reminders_sent` and
+//! `last_reminded_at` once reminded ([`crate::reminders`]). Record `contract-share-due /
 //! <document id>/v<version>/<partner id>` keeps the deadline chosen at the first attempt, so a
-//! re-run sends the identical share request under the same idempotency key.
+//! re-run sends the identical share request under the same idempotency key (a share made
+//! long after a failed first attempt may be past its deadline at once: it is reminded, not
+//! escalated, since escalation waits for every reminder to have been sent).
 
 use gridlink_flow::EffectKey;
 use gridlink_flow::content::xecm_version_upload;
@@ -28,7 +31,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::ContractShare;
 use crate::error::ShareError;
-use crate::standing::{Answer, ShareEntry};
+use crate::standing::{Answer, Refused, ShareEntry};
+use gridlink_core::error::Classify;
 
 /// The ledger kind linking a TG share back to its contract document version.
 pub const SHARE_RECORD_KIND: &str = "contract-share";
@@ -65,6 +69,17 @@ pub struct SharedVersion {
     pub file_name: String,
     /// The acknowledgment deadline (RFC 3339, whole seconds, UTC).
     pub due_at: String,
+    /// Reminders sent so far ([`crate::reminders`]); escalation waits for all of them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reminders_sent: u32,
+    /// When the last reminder was sent (RFC 3339), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reminded_at: Option<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What one sync of a contract workspace did.
@@ -81,6 +96,10 @@ pub struct ContractSync {
     pub revoked: Vec<String>,
     /// The acknowledgment status the contract has now.
     pub status: Option<String>,
+    /// Partners Trading Grid refused to share with (unknown or inactive there); every other
+    /// partner was handled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refused>,
 }
 
 pub(crate) fn text(values: &NamedAttributes, name: &str) -> Option<String> {
@@ -122,6 +141,19 @@ pub(crate) fn idempotency_key(text: &str) -> Result<IdempotencyKey, ShareError> 
         event_id: text.to_owned(),
         reason: e.to_string(),
     })
+}
+
+/// A share Trading Grid refused for its partner (unknown, inactive or not allowed: a 403, 404
+/// or 422, which a retry does not change) as [`ShareError::PartnerRefused`]; any other failure
+/// as it is.
+fn refusal(partner: &str, error: gridlink_tgrid::TgError) -> ShareError {
+    match error.status() {
+        Some(403 | 404 | 422) => ShareError::PartnerRefused {
+            partner_id: partner.to_owned(),
+            reason: error.to_string(),
+        },
+        _ => ShareError::Tg(error),
+    }
 }
 
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
@@ -194,6 +226,8 @@ impl ContractShare {
                 "the contract's {} is {status}: its partners' shares are revoked and nothing is shared",
                 self.config.status_attribute
             ));
+            self.change_standing(workspace_id.get(), |s| s.set_refused(&[]))
+                .await?;
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
@@ -216,22 +250,71 @@ impl ContractShare {
             .await?;
         if partners.is_empty() {
             sync.skipped = Some("no partner reference".into());
+            self.change_standing(workspace_id.get(), |s| s.set_refused(&[]))
+                .await?;
             // Shares revoked now, or by a run a crash interrupted, show in the status.
             sync.status = self.publish_standing(workspace_id).await?;
             return Ok(sync);
         }
         // Registered while partners may hold shares, so the poll alone sees a deletion.
         self.live().register(workspace_id, json!({})).await?;
+        // A partner Trading Grid refuses (unknown or inactive there) is recorded and skipped;
+        // a transient failure fails the run for a retry, but only after every other partner
+        // was handled.
+        let mut refused: Vec<Refused> = Vec::new();
+        let mut transient: Option<ShareError> = None;
         for document in approved {
             let Some(current) = self.platform.xecm.versions(document.id).await?.pop() else {
                 continue;
             };
             for partner in &partners {
-                if let Some(shared) = self
+                if refused.iter().any(|r| &r.partner_id == partner) {
+                    continue;
+                }
+                match self
                     .share_version(&workspace, &document, &current, partner)
-                    .await?
+                    .await
                 {
-                    sync.shared.push(shared);
+                    Ok(shared) => sync.shared.extend(shared),
+                    Err(ShareError::PartnerRefused { partner_id, reason }) => {
+                        tracing::warn!(
+                            partner_id = %partner_id,
+                            document_id = %document.id,
+                            version = current.version_number,
+                            %reason,
+                            "Trading Grid refuses the partner: nothing is shared with it; the other partners are"
+                        );
+                        gridlink_flow::timeline::record(
+                            "share_refused",
+                            format!(
+                                "{}|share-refused|{}|v{}|{partner_id}",
+                                crate::NAME,
+                                document.id,
+                                current.version_number
+                            ),
+                            json!({
+                                "system": "gridlink",
+                                "ids": {"xecm": {"workspace_id": workspace_id.get(), "document_id": document.id.get()},
+                                        "tg": {"partner_id": partner_id}},
+                                "version": current.version_number,
+                                "error": gridlink_flow::timeline::bounded_text(&reason),
+                            }),
+                        );
+                        refused.push(Refused { partner_id, reason });
+                        continue;
+                    }
+                    Err(error) if error.kind().is_transient() => {
+                        tracing::warn!(
+                            partner_id = %partner,
+                            document_id = %document.id,
+                            version = current.version_number,
+                            %error,
+                            "sharing with the partner failed for now; the other partners go on, the run is retried"
+                        );
+                        transient.get_or_insert(error);
+                        continue;
+                    }
+                    Err(error) => return Err(error),
                 }
                 sync.revoked.extend(
                     self.supersede_older(
@@ -244,7 +327,13 @@ impl ContractShare {
                 );
             }
         }
+        self.change_standing(workspace_id.get(), |s| s.set_refused(&refused))
+            .await?;
+        sync.refused = refused;
         sync.status = self.publish_standing(workspace_id).await?;
+        if let Some(error) = transient {
+            return Err(error);
+        }
         Ok(sync)
     }
 
@@ -349,7 +438,8 @@ impl ContractShare {
                             &idempotency_key(&k)?,
                             &new_share(attachment.attachment_id.clone()),
                         )
-                        .await?;
+                        .await
+                        .map_err(|error| refusal(partner, error))?;
                     Ok::<_, ShareError>(SharedVersion {
                         share_id: share.share_id.as_str().to_owned(),
                         workspace_id: workspace.id.get(),
@@ -360,6 +450,8 @@ impl ContractShare {
                         sha256: attachment.sha256,
                         file_name: attachment.file_name,
                         due_at: rfc3339(due_at),
+                        reminders_sent: 0,
+                        last_reminded_at: None,
                     })
                 },
             )
@@ -514,6 +606,50 @@ impl ContractShare {
                 event_id: share_id.to_owned(),
                 reason: e.to_string(),
             })
+    }
+
+    /// Notes reminder `number` sent at `at` on the share's record (never lowering the count):
+    /// the reminders count what was sent, not the time since the deadline.
+    pub(crate) async fn note_reminder(
+        &self,
+        share_id: &str,
+        number: u32,
+        at: OffsetDateTime,
+    ) -> Result<(), ShareError> {
+        let id = RecordId::new(SHARE_RECORD_KIND, share_id)?;
+        for _ in 0..4 {
+            let Some(record) = self.platform.ledger.get(&id).await? else {
+                return Ok(());
+            };
+            let mut shared: SharedVersion =
+                serde_json::from_value(record.data.clone()).map_err(|e| ShareError::Malformed {
+                    event_id: share_id.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            if shared.reminders_sent >= number {
+                return Ok(());
+            }
+            shared.reminders_sent = number;
+            shared.last_reminded_at = Some(rfc3339(
+                at.replace_nanosecond(0)
+                    .unwrap_or(at)
+                    .to_offset(time::UtcOffset::UTC),
+            ));
+            let mut change = record.change();
+            change.data = serde_json::to_value(&shared).map_err(|e| ShareError::Malformed {
+                event_id: share_id.to_owned(),
+                reason: e.to_string(),
+            })?;
+            match self.platform.ledger.update(change).await {
+                Ok(_) => return Ok(()),
+                Err(LedgerError::VersionConflict { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(ShareError::Effect(
+            format!("the reminder count of share {share_id} kept changing under us"),
+            gridlink_core::error::ErrorKind::Unavailable,
+        ))
     }
 
     /// Takes a share off the open list (answered or superseded): no more reminders.

@@ -24,6 +24,10 @@
 //! `Acknowledged` or `Declined`; with more, `Acknowledged (2 of 2 acknowledged)`, `Pending (1
 //! of 2 acknowledged)`, `Pending (0 of 2 acknowledged, 1 overdue)`, `Declined (1 of 2
 //! declined, 1 of 2 acknowledged)`.
+//! A partner Trading Grid refuses to share with (unknown or inactive there) is kept in
+//! `"refused":[{"partner_id","reason"}]` and named after the status: `Pending; not shared with
+//! prt_nobody: refused by Trading Grid` (`Not shared with prt_nobody: refused by Trading Grid`
+//! when nothing else is shared) — the other partners are shared with regardless.
 
 use gridlink_store::{LedgerError, NewRecord, RecordId};
 use gridlink_xecm::{AttributeValue, NamedAttributes, NodeId};
@@ -124,12 +128,24 @@ pub struct Revocation {
     pub done: bool,
 }
 
+/// A partner of the contract Trading Grid refused to share with (unknown or inactive there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// The partner, as the contract's `Partner ID` names it.
+    pub partner_id: String,
+    /// Trading Grid's answer.
+    pub reason: String,
+}
+
 /// Every share of one contract.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Standing {
     /// Oldest first.
     #[serde(default)]
     pub entries: Vec<ShareEntry>,
+    /// The partners Trading Grid refused at the last sync (nothing could be shared with them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refused>,
 }
 
 impl Standing {
@@ -250,6 +266,15 @@ impl Standing {
             .count()
     }
 
+    /// Replaces the partners Trading Grid refused; true when it changed.
+    pub fn set_refused(&mut self, refused: &[Refused]) -> bool {
+        if self.refused == refused {
+            return false;
+        }
+        self.refused = refused.to_vec();
+        true
+    }
+
     /// The live shares.
     pub fn live(&self) -> Vec<ShareEntry> {
         self.entries.iter().filter(|e| e.live()).cloned().collect()
@@ -257,6 +282,23 @@ impl Standing {
 
     /// The status text (see the module's format), `None` while nothing is shared.
     pub fn summary(&self) -> Option<String> {
+        let shares = self.shares_summary();
+        if self.refused.is_empty() {
+            return shares;
+        }
+        let names = self
+            .refused
+            .iter()
+            .map(|r| r.partner_id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(match shares {
+            Some(shares) => format!("{shares}; not shared with {names}: refused by Trading Grid"),
+            None => format!("Not shared with {names}: refused by Trading Grid"),
+        })
+    }
+
+    fn shares_summary(&self) -> Option<String> {
         let live: Vec<&ShareEntry> = self.entries.iter().filter(|e| e.live()).collect();
         let total = live.len();
         let count = |answer| live.iter().filter(|e| e.answer == answer).count();

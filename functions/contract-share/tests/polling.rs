@@ -1,6 +1,7 @@
 //! One contract that cannot be shared (Trading Grid refuses its partner) never holds the other
-//! contracts back: the poll shares the rest, records the failure on that contract, moves its
-//! cursor on, and shares the contract once its partner is fixed — clearing the record.
+//! contracts back: the poll shares the rest, names the refused partner in that contract's
+//! status (a refusal is not a failure to retry: no poll-failure record), and shares the
+//! contract once its partner is fixed — clearing the status.
 //! Simulators on loopback; storage on files + SQLite and on S3 + DynamoDB (moto).
 
 mod common;
@@ -36,7 +37,7 @@ async fn failure_records(world: &World) -> Vec<serde_json::Value> {
         .collect()
 }
 
-async fn a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_still_shared(
+async fn a_contract_whose_partner_is_refused_names_it_and_the_others_are_still_shared(
     stack: Stack,
 ) {
     let world = world(stack).await;
@@ -55,17 +56,22 @@ async fn a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_stil
 
     let first = poll(&world).await;
     let failed = first["polled"]["failed"].as_array().expect("failed list");
-    assert_eq!(failed.len(), 1, "{first}");
-    assert_eq!(failed[0]["workspace_id"], world.contract.get(), "{first}");
+    assert!(
+        failed.is_empty(),
+        "a refused partner is not a failure: {first}"
+    );
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Not shared with prt_nobody: refused by Trading Grid")),
+        "{first}"
+    );
     assert_eq!(
         partner_shares(&world, "prt_initech").await.len(),
         1,
         "the other contract is shared: {first}"
     );
     assert!(partner_shares(&world, "prt_acme").await.is_empty());
-    let records = failure_records(&world).await;
-    assert_eq!(records.len(), 1, "{records:?}");
-    assert_eq!(records[0]["workspace_id"], world.contract.get());
+    assert!(failure_records(&world).await.is_empty());
 
     set_partner(&world, "prt_acme").await;
     let second = poll(&world).await;
@@ -82,8 +88,13 @@ async fn a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_stil
         "shared once the partner is fixed: {second}"
     );
     assert_eq!(partner_shares(&world, "prt_initech").await.len(), 1);
-    assert!(failure_records(&world).await.is_empty(), "record cleared");
+    assert!(failure_records(&world).await.is_empty());
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Pending")),
+        "status cleared"
+    );
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
-    a_contract_whose_partner_is_refused_is_recorded_and_the_others_are_still_shared,);
+    a_contract_whose_partner_is_refused_names_it_and_the_others_are_still_shared,);

@@ -8,8 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use gridlink_core::error::Classify as _;
 use gridlink_lambda::{Handler, Invocation, Reply};
 use gridlink_tests::stack::Stack;
+use gridlink_tgrid::events::EventType;
 use gridlink_xecm::{AttributeValue, CategoryId, NamedAttributes, NodeId, Workspaces as _};
 use serde_json::json;
 
@@ -370,8 +372,152 @@ async fn an_archived_contract_ends_every_share_with_evidence(stack: Stack) {
     assert!(!shared.contains(&initech) && !shared.contains(&globex));
 }
 
+/// The demo contract's document is shared with prt_acme and acknowledged; then `Partner ID`
+/// reads `partners` (prt_acme and prt_nobody, a partner Trading Grid does not know) and a
+/// version 2 is approved: prt_acme gets version 2 and its version-1 share is revoked whatever
+/// the order, prt_nobody is recorded by name, and the run does not fail.
+async fn a_refused_partner_blocks_no_other(world: &World, partners: &str) {
+    let (document, _) = file_contract_documents(world).await;
+    poll(world).await;
+    let v1 = partner_shares(world, "prt_acme").await[0]["share_id"]
+        .as_str()
+        .expect("share")
+        .to_owned();
+    answer(
+        world,
+        "prt_acme",
+        &v1,
+        "acknowledge",
+        json!({"by": "Jane Partner"}),
+    )
+    .await;
+    deliver(
+        world,
+        &latest_event(world, EventType::ShareAcknowledged).await,
+    )
+    .await;
+    assert_eq!(ack_status(world).await, Some(text("Acknowledged")));
+
+    set_partners(world, world.contract, partners).await;
+    add_version(world, document, "Framework agreement 2026, version 2.\n").await;
+    let synced = world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect("a partner Trading Grid refuses does not fail the contract");
+    let shared: Vec<_> = synced
+        .shared
+        .iter()
+        .map(|s| (s.partner_id.as_str(), s.version))
+        .collect();
+    assert_eq!(shared, [("prt_acme", 2)], "{synced:?}");
+    assert_eq!(
+        synced.revoked,
+        std::slice::from_ref(&v1),
+        "version 1 is superseded"
+    );
+    assert_eq!(share_status(world, &v1).await, "revoked");
+    assert_eq!(synced.refused.len(), 1, "{synced:?}");
+    assert_eq!(synced.refused[0].partner_id, "prt_nobody");
+    assert!(
+        synced.refused[0].reason.contains("prt_nobody"),
+        "the reason names the partner: {:?}",
+        synced.refused[0]
+    );
+    assert_eq!(
+        ack_status(world).await,
+        Some(text(
+            "Pending; not shared with prt_nobody: refused by Trading Grid"
+        ))
+    );
+
+    let again = world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect("the next run does not fail either");
+    assert!(again.shared.is_empty(), "{again:?}");
+    assert_eq!(again.refused.len(), 1, "still recorded: {again:?}");
+
+    // The typo corrected: the status no longer names it.
+    set_partners(world, world.contract, "prt_acme").await;
+    world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect("sync");
+    assert_eq!(ack_status(world).await, Some(text("Pending")));
+}
+
+async fn a_refused_partner_listed_first_blocks_no_other(stack: Stack) {
+    let world = world(stack).await;
+    a_refused_partner_blocks_no_other(&world, "prt_nobody, prt_acme").await;
+}
+
+async fn a_refused_partner_listed_last_blocks_no_other(stack: Stack) {
+    let world = world(stack).await;
+    a_refused_partner_blocks_no_other(&world, "prt_acme, prt_nobody").await;
+}
+
+/// Trading Grid is unavailable for the first partner's share (every attempt of the client's
+/// retries): the run fails for a retry, but only after prt_acme was shared with; the retry
+/// shares with prt_globex.
+async fn a_transient_failure_fails_the_run_after_the_other_partners(stack: Stack) {
+    let world = world(stack).await;
+    set_partners(&world, world.contract, "prt_globex, prt_acme").await;
+    file_contract_documents(&world).await;
+    gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone())
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            // Every attempt the client makes at prt_globex's share.
+            unavailable: world.tg.config().retry.max_attempts,
+            retry_after_secs: Some(0),
+            only: Some("POST /v1/shares".into()),
+            ..gridlink_tgrid_sim::Faults::default()
+        })
+        .await
+        .expect("faults set");
+    let failed = world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect_err("a transient failure fails the run");
+    assert!(failed.kind().is_transient(), "{failed}");
+    assert!(partner_shares(&world, "prt_globex").await.is_empty());
+    assert_eq!(
+        partner_shares(&world, "prt_acme").await.len(),
+        1,
+        "prt_acme was shared with before the run failed"
+    );
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
+
+    let retried = world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect("the retry succeeds");
+    let shared: Vec<_> = retried
+        .shared
+        .iter()
+        .map(|s| s.partner_id.as_str())
+        .collect();
+    assert_eq!(shared, ["prt_globex"], "{retried:?}");
+    assert_eq!(partner_shares(&world, "prt_acme").await.len(), 1);
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Pending (0 of 2 acknowledged)"))
+    );
+}
+
 gridlink_tests::on_both_stacks!(
     with common::stack_on;
+    a_refused_partner_listed_first_blocks_no_other,
+    a_refused_partner_listed_last_blocks_no_other,
+    a_transient_failure_fails_the_run_after_the_other_partners,
     removing_a_partner_revokes_its_share_once_with_evidence,
     a_document_no_longer_approved_is_revoked_from_every_partner,
     a_crash_after_the_revoke_or_its_evidence_leaves_one_of_each,

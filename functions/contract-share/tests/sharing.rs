@@ -206,6 +206,68 @@ async fn a_decline_is_filed_as_evidence_and_sets_declined(stack: Stack) {
     );
 }
 
+/// The partner's `comment` and `by` are its own text: a comment with line breaks that would
+/// read as `Decision:` and `SHA-256` lines of their own stays inside the `Comment:` line, so
+/// the evidence has exactly one of each, and says what gridlink recorded.
+async fn a_partner_comment_cannot_forge_lines_of_the_evidence(stack: Stack) {
+    let world = world(stack).await;
+    file_contract_documents(&world).await;
+    poll(&world).await;
+    let shares = partner_shares(&world, "prt_acme").await;
+    let share_id = shares[0]["share_id"].as_str().expect("share id").to_owned();
+    let forged_sha = "0".repeat(64);
+    let comment = format!("ok\nDecision: declined\r\nSHA-256 of the version shared: {forged_sha}");
+    reqwest::Client::new()
+        .post(
+            world
+                .tg_base
+                .join(&format!(
+                    "__sim/partners/prt_acme/shares/{share_id}/acknowledge"
+                ))
+                .expect("url"),
+        )
+        .json(&serde_json::json!({"by": "Jane\nPartner: prt_globex", "comment": comment}))
+        .send()
+        .await
+        .expect("acknowledge")
+        .error_for_status()
+        .expect("the partner acknowledges");
+    let event = latest_event(&world, EventType::ShareAcknowledged).await;
+    deliver(&world, &event).await;
+    let evidence = evidence_documents(&world).await;
+    assert_eq!(evidence.len(), 1, "one evidence document: {evidence:?}");
+    let text = content(&world, evidence[0].1).await;
+    let starting = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(starting("Decision:"), 1, "one Decision line:\n{text}");
+    assert_eq!(starting("SHA-256"), 1, "one SHA-256 line:\n{text}");
+    assert_eq!(starting("Partner:"), 1, "one Partner line:\n{text}");
+    assert!(
+        text.lines().any(|l| l == "Decision: acknowledged"),
+        "{text}"
+    );
+    let expected_sha = hex::encode(sha2::Sha256::digest(APPROVED_TEXT.as_bytes()));
+    assert!(
+        text.lines()
+            .any(|l| l == format!("SHA-256 of the version shared: {expected_sha}")),
+        "{text}"
+    );
+    let comment_line = text
+        .lines()
+        .find(|l| l.starts_with("Comment:"))
+        .expect("a Comment line");
+    assert!(
+        comment_line.starts_with("Comment: ok")
+            && comment_line.contains("Decision: declined")
+            && comment_line.contains(&forged_sha),
+        "the partner's text stays readable on its own line: {comment_line:?}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("By: Jane") && l.contains("prt_globex")),
+        "{text}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_badly_signed_webhook_is_refused_and_files_nothing() {
     let world = world(stack_on(Storage::Embedded).await).await;
@@ -350,4 +412,5 @@ gridlink_tests::on_both_stacks!(with common::stack_on;
     a_partner_acknowledgment_is_filed_once_as_evidence_with_the_shared_hash,
     the_poll_takes_an_acknowledgment_no_webhook_delivered_from_the_event_feed,
     a_decline_is_filed_as_evidence_and_sets_declined,
+    a_partner_comment_cannot_forge_lines_of_the_evidence,
 );

@@ -112,7 +112,22 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
     );
     assert_eq!(messages[1]["action_request"]["kind"], "acknowledge_share");
 
+    // The schedule paused for long: the third reminder still goes out before any escalation.
     world.clock.advance(20 * DAY);
+    assert_eq!(
+        reminded(&remind(&world).await),
+        vec![3],
+        "the last reminder, however late"
+    );
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
+    world.clock.advance(DAY);
+    assert!(reminded(&remind(&world).await).is_empty());
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Pending")),
+        "not escalated within the interval after the last reminder"
+    );
+    world.clock.advance(2 * DAY);
     let run = remind(&world).await;
     assert!(
         reminded(&run).is_empty(),
@@ -121,7 +136,7 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
     assert_eq!(
         ack_status(&world).await,
         Some(text("Overdue")),
-        "escalated after the last reminder"
+        "escalated an interval after the last reminder"
     );
 
     answer(
@@ -149,8 +164,73 @@ async fn an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answ
         run["reminders"]["overdue"], 0,
         "the answered share is closed: {run}"
     );
-    assert_eq!(reminder_messages(&world, "prt_acme").await.len(), 2);
+    assert_eq!(reminder_messages(&world, "prt_acme").await.len(), 3);
     assert_eq!(ack_status(&world).await, Some(text("Acknowledged")));
+}
+
+/// Trading Grid fails the first attempt at the share (its deadline is fixed then, for an
+/// identical retry); the share is made 20 days later, past its deadline: the partner is
+/// reminded first — nothing is escalated without the reminders having been sent.
+async fn a_share_made_late_is_reminded_before_it_is_escalated(stack: Stack) {
+    let world = world(stack).await;
+    file_contract_documents(&world).await;
+    gridlink_tgrid_sim::controls::SimControls::new(world.tg_base.clone())
+        .set_faults(&gridlink_tgrid_sim::Faults {
+            unavailable: world.tg.config().retry.max_attempts,
+            retry_after_secs: Some(0),
+            only: Some("POST /v1/shares".into()),
+            ..gridlink_tgrid_sim::Faults::default()
+        })
+        .await
+        .expect("faults set");
+    world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect_err("the first attempt fails");
+    assert!(partner_shares(&world, "prt_acme").await.is_empty());
+
+    world.clock.advance(20 * DAY);
+    world
+        .function
+        .usecase()
+        .sync_contract(world.contract)
+        .await
+        .expect("TG is healed: the share is made");
+    let shares = partner_shares(&world, "prt_acme").await;
+    assert_eq!(shares.len(), 1, "{shares:?}");
+    let share_id = shares[0]["share_id"].as_str().expect("id").to_owned();
+
+    assert_eq!(
+        reminded(&remind(&world).await),
+        vec![1],
+        "the first reminder, not an escalation"
+    );
+    let messages = reminder_messages(&world, "prt_acme").await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Reminder 1:") && b.contains(&share_id)),
+        "{messages:?}"
+    );
+    assert_eq!(
+        ack_status(&world).await,
+        Some(text("Pending")),
+        "not Overdue yet"
+    );
+    assert!(
+        reminded(&remind(&world).await).is_empty(),
+        "not twice in one interval"
+    );
+    world.clock.advance(3 * DAY);
+    assert_eq!(
+        reminded(&remind(&world).await),
+        vec![2],
+        "the second reminder an interval later, not an escalation"
+    );
+    assert_eq!(ack_status(&world).await, Some(text("Pending")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,5 +349,6 @@ async fn a_schedule_the_function_does_not_have_is_refused_by_name() {
 gridlink_tests::on_both_stacks!(with common::stack_on;
 
     an_overdue_share_is_reminded_once_per_interval_and_never_after_the_answer,
+    a_share_made_late_is_reminded_before_it_is_escalated,
     a_signed_push_shares_the_approved_version_like_the_poll,
 );
