@@ -2,8 +2,11 @@
 //! and each shipment status in it filed into its order's `Shipping` folder.
 //!
 //! # Identity
-//! One filed document per `{sender}|{doc type}|{shipment}|{latest status code}|{its time}`
-//! (`shipment` = shipment id, else BOL, else PRO, else PO): the same status sent again (a
+//! One filed document per
+//! `{sender}|{doc type}|{shipment}|{PO}|{latest status code}|{its time}` (`shipment` =
+//! shipment id, else BOL, else PRO, else PO; `PO` = the order it is filed into — a shipment
+//! carrying several orders gets one report per order, each its own order's document, never a
+//! version of another order's): the same status sent again (a
 //! redelivery, or the same interchange as a new TG document) is the same document; a changed
 //! revision of it becomes a new version; a new status for the shipment is a new document.
 
@@ -215,12 +218,17 @@ async fn file_status(
         .or_else(|| po_number.clone())
         .unwrap_or_else(|| received.sha256.clone());
     let code = latest.map(|e| e.status.clone());
-    let identity = format!(
-        "{partner}|{}|{shipment_key}|{}|{}",
-        metadata.doc_type,
-        code.as_deref().unwrap_or("-"),
-        status_at
-    );
+    // The order is part of the identity: one shipment may carry several orders, each with its
+    // own report (one 214 per PO), each filed into its own order only.
+    let identity_for = |po: Option<&str>| {
+        format!(
+            "{partner}|{}|{shipment_key}|{}|{}|{}",
+            metadata.doc_type,
+            po.unwrap_or("-"),
+            code.as_deref().unwrap_or("-"),
+            status_at
+        )
+    };
     let mut carrier = None;
     let (workspace, po_number, teach) = match route {
         Route::Assigned {
@@ -272,6 +280,7 @@ async fn file_status(
                     carrier = Some(authorised);
                     (workspace, po, named_po.is_some())
                 } else {
+                    let identity = identity_for(po_number.as_deref());
                     let parked =
                         unmatched::park(platform, received, &identity, &reason, event_id).await?;
                     return Ok(Disposition::Parked {
@@ -283,6 +292,7 @@ async fn file_status(
         },
     };
     timeline::about("po", &po_number);
+    let identity = identity_for(Some(&po_number));
     let report = StatusReport {
         source: metadata.doc_type.clone(),
         syntax: syntax_name(syntax),

@@ -65,12 +65,12 @@ async fn two_214s_with_the_same_code_on_the_same_day_at_0800_and_1430_are_both_f
             .find(|n| n.id.get() == id)
             .unwrap_or_else(|| panic!("document {id} in Shipping"));
         let stamp = if time == "08:00" {
-            "SHP-D1-0001|SD|2026-11-24 8:00:00.0"
+            format!("SHP-D1-0001|{PO}|SD|2026-11-24 8:00:00.0")
         } else {
-            "SHP-D1-0001|SD|2026-11-24 14:30:00.0"
+            format!("SHP-D1-0001|{PO}|SD|2026-11-24 14:30:00.0")
         };
         assert!(
-            node.description.contains(stamp),
+            node.description.contains(&stamp),
             "{time}: its identity is on it: {}",
             node.description
         );
