@@ -44,7 +44,8 @@ pub struct StatusReport {
     pub status_code: Option<String>,
     /// Reason code as received (AT702 / STS C556 / `structured.reason`).
     pub reason: Option<String>,
-    /// When the status happened (the event's date and time; else when TG received it).
+    /// When the status happened (the event's date and time; else when the interchange was
+    /// prepared, ISA09/10 / UNB S004; else when TG received it).
     pub status_at: PrimitiveDateTime,
     /// When the shipment is now expected.
     pub expected: Option<Date>,

@@ -6,11 +6,13 @@
 //! `{sender}|{doc type}|{shipment}|{PO}|{latest status code}|{its time}` (`shipment` =
 //! shipment id, else BOL, else PRO, else PO; `PO` = the order it is filed into — a shipment
 //! carrying several orders gets one report per order, each its own order's document, never a
-//! version of another order's): the same status sent again (a
+//! version of another order's; `its time` = the event's AT705/06 / DTM+334, else the
+//! interchange's ISA09/10 / UNB S004, else a hash of the status's content — never when TG
+//! received it): the same status sent again (a
 //! redelivery, or the same interchange as a new TG document) is the same document; a changed
 //! revision of it becomes a new version; a new status for the shipment is a new document.
 
-use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
+use gridlink_edi::{BusinessDocument, InterchangeHeader, ShipmentStatus, Syntax};
 use gridlink_flow::{InboxItem, timeline};
 use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
 use gridlink_inbound::intake::syntax_name;
@@ -93,10 +95,22 @@ pub(crate) async fn file_statuses(
             reason: e.to_string(),
         })?;
     let mut dispositions = Vec::new();
-    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
-        if let BusinessDocument::ShipmentStatus(status) = document {
-            dispositions
-                .push(file_status(function, received, status, syntax, event_id, route).await?);
+    for interchange in &interchanges {
+        for document in &interchange.documents {
+            if let BusinessDocument::ShipmentStatus(status) = document {
+                dispositions.push(
+                    file_status(
+                        function,
+                        received,
+                        &interchange.header,
+                        status,
+                        syntax,
+                        event_id,
+                        route,
+                    )
+                    .await?,
+                );
+            }
         }
     }
     Ok(dispositions)
@@ -135,21 +149,24 @@ pub(crate) async fn process_document(
     let syntax = accepted.syntax;
     let interchanges = &accepted.interchanges;
     let mut statuses = Vec::new();
-    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
-        match document {
-            BusinessDocument::ShipmentStatus(status) => statuses.push(
-                file_status(
-                    function,
-                    &received,
-                    status,
-                    syntax,
-                    item.event_id(),
-                    &Route::Correlate,
-                )
-                .await?
-                .to_json(),
-            ),
-            other => statuses.push(json!({"skipped": other.kind()})),
+    for interchange in interchanges {
+        for document in &interchange.documents {
+            match document {
+                BusinessDocument::ShipmentStatus(status) => statuses.push(
+                    file_status(
+                        function,
+                        &received,
+                        &interchange.header,
+                        status,
+                        syntax,
+                        item.event_id(),
+                        &Route::Correlate,
+                    )
+                    .await?
+                    .to_json(),
+                ),
+                other => statuses.push(json!({"skipped": other.kind()})),
+            }
         }
     }
     let ack = accepted.acknowledge(platform, &received).await?;
@@ -161,6 +178,7 @@ pub(crate) async fn process_document(
 async fn file_status(
     function: &ShipmentDelay,
     received: &ReceivedDocument,
+    header: &InterchangeHeader,
     status: &ShipmentStatus,
     syntax: Syntax,
     event_id: &str,
@@ -197,18 +215,37 @@ async fn file_status(
         timeline::about("po", po);
     }
     let latest = status.events.last();
-    let status_at = latest.and_then(|e| e.date).map_or(
+    // When the status happened: the event's date (AT705 / DTM+334); without one, when the
+    // interchange was prepared (ISA09/10, UNB S004) — both read from the content, never from
+    // when Trading Grid received it, so the same report sent again is the same document.
+    let event_at = latest.and_then(|e| e.date).map(|date| {
+        let time = latest
+            .and_then(|e| e.time)
+            .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
+            .unwrap_or(Time::MIDNIGHT);
+        PrimitiveDateTime::new(date.0, time)
+    });
+    let content_at = event_at.or_else(|| interchange_at(header));
+    let status_at = content_at.unwrap_or_else(|| {
         PrimitiveDateTime::new(
             received.document.created_at.date(),
             received.document.created_at.time(),
-        ),
-        |date| {
-            let time = latest
-                .and_then(|e| e.time)
-                .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
-                .unwrap_or(Time::MIDNIGHT);
-            PrimitiveDateTime::new(date.0, time)
+        )
+    });
+    // Neither an event date nor a readable interchange date: the status's own content names it.
+    let when = content_at.map_or_else(
+        || {
+            let content = serde_json::to_vec(status).unwrap_or_default();
+            let digest = gridlink_inbound::received::sha256_hex(&content);
+            tracing::warn!(
+                interchange = %header.control_number,
+                date = %header.date,
+                time = %header.time,
+                "shipment status without an event date (AT705 / DTM+334) and without a readable interchange date; identified by its content"
+            );
+            format!("content {}", &digest[..16])
         },
+        |at| at.to_string(),
     );
     let shipment_key = refs
         .shipment_id
@@ -226,7 +263,7 @@ async fn file_status(
             metadata.doc_type,
             po.unwrap_or("-"),
             code.as_deref().unwrap_or("-"),
-            status_at
+            when
         )
     };
     let mut carrier = None;
@@ -388,4 +425,23 @@ async fn file_status(
         "status_shown": outcome.shown,
         "note_document_id": outcome.note_document_id,
     })))
+}
+
+/// When the interchange was prepared: ISA09 `YYMMDD` / UNB S004 `YYMMDD` or `CCYYMMDD`, with
+/// ISA10 / UNB S004 `HHMM`; `None` when it does not read as a date.
+fn interchange_at(header: &InterchangeHeader) -> Option<PrimitiveDateTime> {
+    let date = header.date.trim();
+    let full = match date.len() {
+        6 => format!("20{date}"),
+        8 => date.to_owned(),
+        _ => return None,
+    };
+    let date = gridlink_edi::EdiDate::parse_ccyymmdd(&full)?;
+    let time = header.time.trim();
+    let number = |range: std::ops::Range<usize>| time.get(range)?.parse::<u8>().ok();
+    let time = match (number(0..2), number(2..4)) {
+        (Some(hour), Some(minute)) if time.len() >= 4 => Time::from_hms(hour, minute, 0).ok()?,
+        _ => Time::MIDNIGHT,
+    };
+    Some(PrimitiveDateTime::new(date.0, time))
 }
