@@ -11,6 +11,12 @@
 //! received it): the same status sent again (a
 //! redelivery, or the same interchange as a new TG document) is the same document; a changed
 //! revision of it becomes a new version; a new status for the shipment is a new document.
+//!
+//! # Latest
+//! A report's status is its event at the greatest instant: AT707 time codes (`ET`, `CT`,
+//! `MT`, `PT`, their standard / daylight forms, `UT`, `GM`) are applied; a local (`LT`) or
+//! absent code compares as given. The order shows the report whose status is the greatest
+//! instant, whichever arrived last. IFTSTA times carry no zone here and compare as given.
 
 use gridlink_edi::{BusinessDocument, InterchangeHeader, ShipmentStatus, Syntax};
 use gridlink_flow::{InboxItem, timeline};
@@ -94,15 +100,20 @@ pub(crate) async fn file_statuses(
             event_id: event_id.to_owned(),
             reason: e.to_string(),
         })?;
+    let zones = event_zones(&bytes);
     let mut dispositions = Vec::new();
     for interchange in &interchanges {
-        for document in &interchange.documents {
+        for (index, document) in interchange.documents.iter().enumerate() {
             if let BusinessDocument::ShipmentStatus(status) = document {
+                let zones = zones_of(&zones, interchange, index);
                 dispositions.push(
                     file_status(
                         function,
                         received,
-                        &interchange.header,
+                        Source {
+                            header: &interchange.header,
+                            zones,
+                        },
                         status,
                         syntax,
                         event_id,
@@ -148,15 +159,19 @@ pub(crate) async fn process_document(
     };
     let syntax = accepted.syntax;
     let interchanges = &accepted.interchanges;
+    let zones = event_zones(&received.bytes(platform).await?);
     let mut statuses = Vec::new();
     for interchange in interchanges {
-        for document in &interchange.documents {
+        for (index, document) in interchange.documents.iter().enumerate() {
             match document {
                 BusinessDocument::ShipmentStatus(status) => statuses.push(
                     file_status(
                         function,
                         &received,
-                        &interchange.header,
+                        Source {
+                            header: &interchange.header,
+                            zones: zones_of(&zones, interchange, index),
+                        },
                         status,
                         syntax,
                         item.event_id(),
@@ -173,12 +188,20 @@ pub(crate) async fn process_document(
     Ok(json!({"statuses": statuses, "ack": ack, "syntax": accepted.syntax_name()}))
 }
 
+/// Where a shipment status was read: its interchange's header, and the time zone of each of
+/// its events (see [`event_zones`]).
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    header: &'a InterchangeHeader,
+    zones: &'a [Option<i8>],
+}
+
 /// Correlates and files one shipment status, updates the order and notes it.
 #[tracing::instrument(skip_all, fields(document_id = %received.document.document_id.as_str()))]
 async fn file_status(
     function: &ShipmentDelay,
     received: &ReceivedDocument,
-    header: &InterchangeHeader,
+    source: Source<'_>,
     status: &ShipmentStatus,
     syntax: Syntax,
     event_id: &str,
@@ -214,17 +237,22 @@ async fn file_status(
     if let Some(po) = &po_number {
         timeline::about("po", po);
     }
-    let latest = status.events.last();
+    let Source { header, zones } = source;
+    // The latest status is the one at the greatest instant (AT707 time codes applied; a local
+    // or absent time code compares as given), not the last one written.
+    let instant = |index: usize| {
+        let event = &status.events[index];
+        let at = event_time(event)?;
+        let offset = zones.get(index).copied().flatten().unwrap_or(0);
+        Some(at - time::Duration::hours(i64::from(offset)))
+    };
+    let latest_index = (0..status.events.len()).max_by_key(|&i| (instant(i), i));
+    let latest = latest_index.map(|i| &status.events[i]);
+    let zone = latest_index.and_then(|i| zones.get(i).copied().flatten());
     // When the status happened: the event's date (AT705 / DTM+334); without one, when the
     // interchange was prepared (ISA09/10, UNB S004) — both read from the content, never from
     // when Trading Grid received it, so the same report sent again is the same document.
-    let event_at = latest.and_then(|e| e.date).map(|date| {
-        let time = latest
-            .and_then(|e| e.time)
-            .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
-            .unwrap_or(Time::MIDNIGHT);
-        PrimitiveDateTime::new(date.0, time)
-    });
+    let event_at = latest.and_then(event_time);
     let content_at = event_at.or_else(|| interchange_at(header));
     let status_at = content_at.unwrap_or_else(|| {
         PrimitiveDateTime::new(
@@ -339,6 +367,10 @@ async fn file_status(
         status_code: code.clone(),
         reason: latest.and_then(|e| e.reason.clone()),
         status_at,
+        ordered_at: match (event_at, zone) {
+            (Some(at), Some(offset)) => at - time::Duration::hours(i64::from(offset)),
+            _ => status_at,
+        },
         expected: status.estimated_delivery.map(|d| d.0).or_else(|| {
             // A 214 without G62*17 may say it as an "estimated delivery / arrival" event.
             status
@@ -444,4 +476,62 @@ fn interchange_at(header: &InterchangeHeader) -> Option<PrimitiveDateTime> {
         _ => Time::MIDNIGHT,
     };
     Some(PrimitiveDateTime::new(date.0, time))
+}
+
+/// When `event` happened, as given (AT705/06 / DTM+334).
+fn event_time(event: &gridlink_edi::StatusEvent) -> Option<PrimitiveDateTime> {
+    let date = event.date?;
+    let time = event
+        .time
+        .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
+        .unwrap_or(Time::MIDNIGHT);
+    Some(PrimitiveDateTime::new(date.0, time))
+}
+
+/// The UTC offset (hours) of each AT7's time code (AT707), for each 214 in `bytes`, by the
+/// offset of its ST. `None` for a local (`LT`), absent or unknown time code.
+fn event_zones(bytes: &[u8]) -> std::collections::HashMap<u64, Vec<Option<i8>>> {
+    use gridlink_edi::stream::{Item, SliceReader};
+    let mut zones = std::collections::HashMap::new();
+    for item in SliceReader::new(bytes) {
+        let Item::Transaction(transaction) = item else {
+            continue;
+        };
+        let events = transaction
+            .segments()
+            .filter(|segment| segment.is(b"AT7"))
+            // The parser skips an AT7 without a status code (AT701 / AT703): so does this.
+            .filter(|segment| !(segment.element(1).is_empty() && segment.element(3).is_empty()))
+            .map(|segment| utc_offset(segment.element(7).raw()))
+            .collect();
+        zones.insert(transaction.header().offset, events);
+    }
+    zones
+}
+
+/// The time zones of the events of `interchange.documents[index]`.
+fn zones_of<'z>(
+    zones: &'z std::collections::HashMap<u64, Vec<Option<i8>>>,
+    interchange: &gridlink_edi::Interchange,
+    index: usize,
+) -> &'z [Option<i8>] {
+    interchange
+        .transactions
+        .get(index)
+        .and_then(|t| zones.get(&t.offset))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The UTC offset in hours of an X12 time code (element 623); `None` for local time (`LT`)
+/// and codes that name no fixed offset.
+fn utc_offset(code: &[u8]) -> Option<i8> {
+    match code {
+        b"ED" | b"EDT" => Some(-4),
+        b"ET" | b"ES" | b"EST" | b"CD" | b"CDT" => Some(-5),
+        b"CT" | b"CS" | b"CST" | b"MD" | b"MDT" => Some(-6),
+        b"MT" | b"MS" | b"MST" | b"PD" | b"PDT" => Some(-7),
+        b"PT" | b"PS" | b"PST" => Some(-8),
+        b"UT" | b"GM" | b"UTC" => Some(0),
+        _ => None,
+    }
 }
