@@ -312,6 +312,7 @@ pub(crate) async fn handle_message(
         status_code: text_field(structured, &["status_code"]),
         reason: text_field(structured, &["reason", "reason_code"]),
         status_at: posted_at,
+        ordered_at: posted_at,
         expected: text_field(structured, &["expected_date"]).and_then(|d| {
             time::Date::parse(
                 &d,

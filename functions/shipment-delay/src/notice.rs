@@ -44,8 +44,12 @@ pub struct StatusReport {
     pub status_code: Option<String>,
     /// Reason code as received (AT702 / STS C556 / `structured.reason`).
     pub reason: Option<String>,
-    /// When the status happened (the event's date and time; else when TG received it).
+    /// When the status happened (the event's date and time; else when the interchange was
+    /// prepared, ISA09/10 / UNB S004; else when TG received it).
     pub status_at: PrimitiveDateTime,
+    /// `status_at` as the instant it orders by: in UTC when its time zone is known (AT707),
+    /// else as given. The order shows the report with the greatest one.
+    pub ordered_at: PrimitiveDateTime,
     /// When the shipment is now expected.
     pub expected: Option<Date>,
     /// For a message: its first line.
@@ -243,7 +247,7 @@ impl ShipmentDelay {
         revision: &str,
     ) -> Result<bool, InboundError> {
         let platform = self.platform();
-        let at = stamp(report.status_at);
+        let at = stamp(report.ordered_at);
         let id = RecordId::new(SHOWN_STATUS_KIND, report.po_number.clone())?;
         let shown = platform.ledger.get(&id).await?;
         if let Some(shown) = &shown {

@@ -2,12 +2,23 @@
 //! and each shipment status in it filed into its order's `Shipping` folder.
 //!
 //! # Identity
-//! One filed document per `{sender}|{doc type}|{shipment}|{latest status code}|{its time}`
-//! (`shipment` = shipment id, else BOL, else PRO, else PO): the same status sent again (a
+//! One filed document per
+//! `{sender}|{doc type}|{shipment}|{PO}|{latest status code}|{its time}` (`shipment` =
+//! shipment id, else BOL, else PRO, else PO; `PO` = the order it is filed into — a shipment
+//! carrying several orders gets one report per order, each its own order's document, never a
+//! version of another order's; `its time` = the event's AT705/06 / DTM+334, else the
+//! interchange's ISA09/10 / UNB S004, else a hash of the status's content — never when TG
+//! received it): the same status sent again (a
 //! redelivery, or the same interchange as a new TG document) is the same document; a changed
 //! revision of it becomes a new version; a new status for the shipment is a new document.
+//!
+//! # Latest
+//! A report's status is its event at the greatest instant: AT707 time codes (`ET`, `CT`,
+//! `MT`, `PT`, their standard / daylight forms, `UT`, `GM`) are applied; a local (`LT`) or
+//! absent code compares as given. The order shows the report whose status is the greatest
+//! instant, whichever arrived last. IFTSTA times carry no zone here and compare as given.
 
-use gridlink_edi::{BusinessDocument, ShipmentStatus, Syntax};
+use gridlink_edi::{BusinessDocument, InterchangeHeader, ShipmentStatus, Syntax};
 use gridlink_flow::{InboxItem, timeline};
 use gridlink_inbound::correlate::{Correlation, UnmatchedReason};
 use gridlink_inbound::intake::syntax_name;
@@ -89,11 +100,28 @@ pub(crate) async fn file_statuses(
             event_id: event_id.to_owned(),
             reason: e.to_string(),
         })?;
+    let zones = event_zones(&bytes);
     let mut dispositions = Vec::new();
-    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
-        if let BusinessDocument::ShipmentStatus(status) = document {
-            dispositions
-                .push(file_status(function, received, status, syntax, event_id, route).await?);
+    for interchange in &interchanges {
+        for (index, document) in interchange.documents.iter().enumerate() {
+            if let BusinessDocument::ShipmentStatus(status) = document {
+                let zones = zones_of(&zones, interchange, index);
+                dispositions.push(
+                    file_status(
+                        function,
+                        received,
+                        Source {
+                            header: &interchange.header,
+                            zones,
+                        },
+                        status,
+                        syntax,
+                        event_id,
+                        route,
+                    )
+                    .await?,
+                );
+            }
         }
     }
     Ok(dispositions)
@@ -131,26 +159,41 @@ pub(crate) async fn process_document(
     };
     let syntax = accepted.syntax;
     let interchanges = &accepted.interchanges;
+    let zones = event_zones(&received.bytes(platform).await?);
     let mut statuses = Vec::new();
-    for document in interchanges.iter().flat_map(|i| i.documents.iter()) {
-        match document {
-            BusinessDocument::ShipmentStatus(status) => statuses.push(
-                file_status(
-                    function,
-                    &received,
-                    status,
-                    syntax,
-                    item.event_id(),
-                    &Route::Correlate,
-                )
-                .await?
-                .to_json(),
-            ),
-            other => statuses.push(json!({"skipped": other.kind()})),
+    for interchange in interchanges {
+        for (index, document) in interchange.documents.iter().enumerate() {
+            match document {
+                BusinessDocument::ShipmentStatus(status) => statuses.push(
+                    file_status(
+                        function,
+                        &received,
+                        Source {
+                            header: &interchange.header,
+                            zones: zones_of(&zones, interchange, index),
+                        },
+                        status,
+                        syntax,
+                        item.event_id(),
+                        &Route::Correlate,
+                    )
+                    .await?
+                    .to_json(),
+                ),
+                other => statuses.push(json!({"skipped": other.kind()})),
+            }
         }
     }
     let ack = accepted.acknowledge(platform, &received).await?;
     Ok(json!({"statuses": statuses, "ack": ack, "syntax": accepted.syntax_name()}))
+}
+
+/// Where a shipment status was read: its interchange's header, and the time zone of each of
+/// its events (see [`event_zones`]).
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    header: &'a InterchangeHeader,
+    zones: &'a [Option<i8>],
 }
 
 /// Correlates and files one shipment status, updates the order and notes it.
@@ -158,6 +201,7 @@ pub(crate) async fn process_document(
 async fn file_status(
     function: &ShipmentDelay,
     received: &ReceivedDocument,
+    source: Source<'_>,
     status: &ShipmentStatus,
     syntax: Syntax,
     event_id: &str,
@@ -193,19 +237,43 @@ async fn file_status(
     if let Some(po) = &po_number {
         timeline::about("po", po);
     }
-    let latest = status.events.last();
-    let status_at = latest.and_then(|e| e.date).map_or(
+    let Source { header, zones } = source;
+    // The latest status is the one at the greatest instant (AT707 time codes applied; a local
+    // or absent time code compares as given), not the last one written.
+    let instant = |index: usize| {
+        let event = &status.events[index];
+        let at = event_time(event)?;
+        let offset = zones.get(index).copied().flatten().unwrap_or(0);
+        Some(at - time::Duration::hours(i64::from(offset)))
+    };
+    let latest_index = (0..status.events.len()).max_by_key(|&i| (instant(i), i));
+    let latest = latest_index.map(|i| &status.events[i]);
+    let zone = latest_index.and_then(|i| zones.get(i).copied().flatten());
+    // When the status happened: the event's date (AT705 / DTM+334); without one, when the
+    // interchange was prepared (ISA09/10, UNB S004) — both read from the content, never from
+    // when Trading Grid received it, so the same report sent again is the same document.
+    let event_at = latest.and_then(event_time);
+    let content_at = event_at.or_else(|| interchange_at(header));
+    let status_at = content_at.unwrap_or_else(|| {
         PrimitiveDateTime::new(
             received.document.created_at.date(),
             received.document.created_at.time(),
-        ),
-        |date| {
-            let time = latest
-                .and_then(|e| e.time)
-                .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
-                .unwrap_or(Time::MIDNIGHT);
-            PrimitiveDateTime::new(date.0, time)
+        )
+    });
+    // Neither an event date nor a readable interchange date: the status's own content names it.
+    let when = content_at.map_or_else(
+        || {
+            let content = serde_json::to_vec(status).unwrap_or_default();
+            let digest = gridlink_inbound::received::sha256_hex(&content);
+            tracing::warn!(
+                interchange = %header.control_number,
+                date = %header.date,
+                time = %header.time,
+                "shipment status without an event date (AT705 / DTM+334) and without a readable interchange date; identified by its content"
+            );
+            format!("content {}", &digest[..16])
         },
+        |at| at.to_string(),
     );
     let shipment_key = refs
         .shipment_id
@@ -215,12 +283,17 @@ async fn file_status(
         .or_else(|| po_number.clone())
         .unwrap_or_else(|| received.sha256.clone());
     let code = latest.map(|e| e.status.clone());
-    let identity = format!(
-        "{partner}|{}|{shipment_key}|{}|{}",
-        metadata.doc_type,
-        code.as_deref().unwrap_or("-"),
-        status_at
-    );
+    // The order is part of the identity: one shipment may carry several orders, each with its
+    // own report (one 214 per PO), each filed into its own order only.
+    let identity_for = |po: Option<&str>| {
+        format!(
+            "{partner}|{}|{shipment_key}|{}|{}|{}",
+            metadata.doc_type,
+            po.unwrap_or("-"),
+            code.as_deref().unwrap_or("-"),
+            when
+        )
+    };
     let mut carrier = None;
     let (workspace, po_number, teach) = match route {
         Route::Assigned {
@@ -272,6 +345,7 @@ async fn file_status(
                     carrier = Some(authorised);
                     (workspace, po, named_po.is_some())
                 } else {
+                    let identity = identity_for(po_number.as_deref());
                     let parked =
                         unmatched::park(platform, received, &identity, &reason, event_id).await?;
                     return Ok(Disposition::Parked {
@@ -283,6 +357,7 @@ async fn file_status(
         },
     };
     timeline::about("po", &po_number);
+    let identity = identity_for(Some(&po_number));
     let report = StatusReport {
         source: metadata.doc_type.clone(),
         syntax: syntax_name(syntax),
@@ -292,6 +367,10 @@ async fn file_status(
         status_code: code.clone(),
         reason: latest.and_then(|e| e.reason.clone()),
         status_at,
+        ordered_at: match (event_at, zone) {
+            (Some(at), Some(offset)) => at - time::Duration::hours(i64::from(offset)),
+            _ => status_at,
+        },
         expected: status.estimated_delivery.map(|d| d.0).or_else(|| {
             // A 214 without G62*17 may say it as an "estimated delivery / arrival" event.
             status
@@ -378,4 +457,81 @@ async fn file_status(
         "status_shown": outcome.shown,
         "note_document_id": outcome.note_document_id,
     })))
+}
+
+/// When the interchange was prepared: ISA09 `YYMMDD` / UNB S004 `YYMMDD` or `CCYYMMDD`, with
+/// ISA10 / UNB S004 `HHMM`; `None` when it does not read as a date.
+fn interchange_at(header: &InterchangeHeader) -> Option<PrimitiveDateTime> {
+    let date = header.date.trim();
+    let full = match date.len() {
+        6 => format!("20{date}"),
+        8 => date.to_owned(),
+        _ => return None,
+    };
+    let date = gridlink_edi::EdiDate::parse_ccyymmdd(&full)?;
+    let time = header.time.trim();
+    let number = |range: std::ops::Range<usize>| time.get(range)?.parse::<u8>().ok();
+    let time = match (number(0..2), number(2..4)) {
+        (Some(hour), Some(minute)) if time.len() >= 4 => Time::from_hms(hour, minute, 0).ok()?,
+        _ => Time::MIDNIGHT,
+    };
+    Some(PrimitiveDateTime::new(date.0, time))
+}
+
+/// When `event` happened, as given (AT705/06 / DTM+334).
+fn event_time(event: &gridlink_edi::StatusEvent) -> Option<PrimitiveDateTime> {
+    let date = event.date?;
+    let time = event
+        .time
+        .and_then(|t| Time::from_hms(t.hour, t.minute, 0).ok())
+        .unwrap_or(Time::MIDNIGHT);
+    Some(PrimitiveDateTime::new(date.0, time))
+}
+
+/// The UTC offset (hours) of each AT7's time code (AT707), for each 214 in `bytes`, by the
+/// offset of its ST. `None` for a local (`LT`), absent or unknown time code.
+fn event_zones(bytes: &[u8]) -> std::collections::HashMap<u64, Vec<Option<i8>>> {
+    use gridlink_edi::stream::{Item, SliceReader};
+    let mut zones = std::collections::HashMap::new();
+    for item in SliceReader::new(bytes) {
+        let Item::Transaction(transaction) = item else {
+            continue;
+        };
+        let events = transaction
+            .segments()
+            .filter(|segment| segment.is(b"AT7"))
+            // The parser skips an AT7 without a status code (AT701 / AT703): so does this.
+            .filter(|segment| !(segment.element(1).is_empty() && segment.element(3).is_empty()))
+            .map(|segment| utc_offset(segment.element(7).raw()))
+            .collect();
+        zones.insert(transaction.header().offset, events);
+    }
+    zones
+}
+
+/// The time zones of the events of `interchange.documents[index]`.
+fn zones_of<'z>(
+    zones: &'z std::collections::HashMap<u64, Vec<Option<i8>>>,
+    interchange: &gridlink_edi::Interchange,
+    index: usize,
+) -> &'z [Option<i8>] {
+    interchange
+        .transactions
+        .get(index)
+        .and_then(|t| zones.get(&t.offset))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The UTC offset in hours of an X12 time code (element 623); `None` for local time (`LT`)
+/// and codes that name no fixed offset.
+fn utc_offset(code: &[u8]) -> Option<i8> {
+    match code {
+        b"ED" | b"EDT" => Some(-4),
+        b"ET" | b"ES" | b"EST" | b"CD" | b"CDT" => Some(-5),
+        b"CT" | b"CS" | b"CST" | b"MD" | b"MDT" => Some(-6),
+        b"MT" | b"MS" | b"MST" | b"PD" | b"PDT" => Some(-7),
+        b"PT" | b"PS" | b"PST" => Some(-8),
+        b"UT" | b"GM" | b"UTC" => Some(0),
+        _ => None,
+    }
 }

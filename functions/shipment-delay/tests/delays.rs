@@ -221,6 +221,52 @@ async fn three_concurrent_deliveries_of_one_214_file_it_once(stack: Stack) {
     );
 }
 
+/// A report without an event date (no AT705 / no DTM+334), sent again as a new TG document
+/// (received at another moment), is the same business document: filed once.
+async fn a_report_without_an_event_date_sent_again_as_a_new_tg_document_is_filed_once(
+    stack: Stack,
+) {
+    let world = world(stack).await;
+    let x12 =
+        String::from_utf8(x12_214("ACMESUPPLY", Some(PO), "SHP-77009", "SD", 871)).expect("text");
+    assert!(x12.contains("AT7*SD*AO***20261124*0800*LT"));
+    let x12 = x12
+        .replace("AT7*SD*AO***20261124*0800*LT", "AT7*SD*AO")
+        .into_bytes();
+    let iftsta = String::from_utf8(nordfast_iftsta()).expect("text");
+    assert!(iftsta.contains("DTM+334:202611240700:203'\n") && iftsta.contains("UNT+11+1'"));
+    let iftsta = iftsta
+        .replace("DTM+334:202611240700:203'\n", "")
+        .replace("UNT+11+1'", "UNT+10+1'")
+        .into_bytes();
+    for (partner, payload, po) in [
+        ("prt_acme", x12, PO),
+        ("prt_nordfast", iftsta, "4500001235"),
+    ] {
+        let first = world.partner_sends(partner, payload.clone()).await;
+        let first = world.outcome_of(first).await;
+        let document = first["statuses"][0]["document_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("filed: {first}"));
+        // Trading Grid receives it again later, as a new document.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let again = world.partner_sends(partner, payload).await;
+        let again = world.outcome_of(again).await;
+        assert_eq!(again["statuses"][0]["document_id"], document, "{again}");
+        assert_eq!(
+            again["statuses"][0]["identity"], first["statuses"][0]["identity"],
+            "{first} {again}"
+        );
+        let names: Vec<String> = world
+            .shipping(po)
+            .await
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        assert_eq!(names.len(), 2, "{po}: one report and one note: {names:?}");
+    }
+}
+
 async fn a_214_naming_only_a_shipment_id_goes_to_the_order_an_earlier_document_taught(
     stack: Stack,
 ) {
@@ -321,6 +367,7 @@ gridlink_tests::on_both_stacks!(
     an_iftsta_is_filed_with_its_attributes_status_and_note_and_acknowledged,
     a_free_text_message_with_an_attachment_is_filed_in_the_order,
     three_concurrent_deliveries_of_one_214_file_it_once,
+    a_report_without_an_event_date_sent_again_as_a_new_tg_document_is_filed_once,
     a_214_naming_only_a_shipment_id_goes_to_the_order_an_earlier_document_taught,
     a_malformed_214_gets_a_rejecting_ack_and_nothing_is_filed,
     a_bad_signature_is_refused_and_nothing_is_kept,

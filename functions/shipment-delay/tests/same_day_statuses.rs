@@ -65,12 +65,12 @@ async fn two_214s_with_the_same_code_on_the_same_day_at_0800_and_1430_are_both_f
             .find(|n| n.id.get() == id)
             .unwrap_or_else(|| panic!("document {id} in Shipping"));
         let stamp = if time == "08:00" {
-            "SHP-D1-0001|SD|2026-11-24 8:00:00.0"
+            format!("SHP-D1-0001|{PO}|SD|2026-11-24 8:00:00.0")
         } else {
-            "SHP-D1-0001|SD|2026-11-24 14:30:00.0"
+            format!("SHP-D1-0001|{PO}|SD|2026-11-24 14:30:00.0")
         };
         assert!(
-            node.description.contains(stamp),
+            node.description.contains(&stamp),
             "{time}: its identity is on it: {}",
             node.description
         );
@@ -112,7 +112,53 @@ async fn the_0800_and_1430_statuses_processed_at_the_same_moment_are_both_filed(
     assert_eq!(statuses, 2);
 }
 
+/// `x12_214`'s status replaced by `at7` (the whole segment).
+fn with_at7(shipment: &str, control: u32, at7: &str) -> Vec<u8> {
+    let text =
+        String::from_utf8(x12_214("ACMESUPPLY", Some(PO), shipment, "SD", control)).expect("text");
+    assert!(text.contains("AT7*SD*AO***20261124*0800*LT"));
+    text.replace("AT7*SD*AO***20261124*0800*LT", at7)
+        .into_bytes()
+}
+
+/// AT707 time codes order the statuses: 10:00 Eastern is 15:00 UTC, 08:00 Pacific is 16:00
+/// UTC — the Pacific status, sent second, is the latest and is shown; 10:00 > 08:00 as written
+/// does not keep the Eastern one.
+async fn statuses_in_different_time_zones_are_ordered_by_instant(stack: Stack) {
+    let world = world(stack).await;
+    let eastern = world
+        .partner_sends(
+            "prt_acme",
+            with_at7("SHP-TZ-0001", 9401, "AT7*X6*NS***20261124*1000*ET"),
+        )
+        .await;
+    let eastern = world.outcome_of(eastern).await;
+    assert_eq!(eastern["statuses"][0]["status_shown"], true, "{eastern}");
+    let pacific = world
+        .partner_sends(
+            "prt_acme",
+            with_at7("SHP-TZ-0001", 9402, "AT7*SD*AO***20261124*0800*PT"),
+        )
+        .await;
+    let pacific = world.outcome_of(pacific).await;
+    assert_eq!(pacific["statuses"][0]["status_shown"], true, "{pacific}");
+    let shown = world.shipment_status(PO).await.expect("Shipment Status");
+    assert!(shown.starts_with("SD "), "{shown}");
+    // An earlier instant sent afterwards (09:00 Eastern = 14:00 UTC) does not replace it.
+    let older = world
+        .partner_sends(
+            "prt_acme",
+            with_at7("SHP-TZ-0001", 9403, "AT7*X6*NS***20261124*0900*ET"),
+        )
+        .await;
+    let older = world.outcome_of(older).await;
+    assert_eq!(older["statuses"][0]["status_shown"], false, "{older}");
+    let shown = world.shipment_status(PO).await.expect("Shipment Status");
+    assert!(shown.starts_with("SD "), "{shown}");
+}
+
 gridlink_tests::on_both_stacks!(
     two_214s_with_the_same_code_on_the_same_day_at_0800_and_1430_are_both_filed,
     the_0800_and_1430_statuses_processed_at_the_same_moment_are_both_filed,
+    statuses_in_different_time_zones_are_ordered_by_instant,
 );
