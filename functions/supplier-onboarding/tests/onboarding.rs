@@ -467,44 +467,10 @@ async fn past_expiry_the_supplier_is_incomplete(stack: Stack) {
     );
 }
 
-/// A matrix version 2 that asks services suppliers for the code of conduct too.
-async fn code_of_conduct_for_services(world: &World) {
-    let enterprise = NodeId::new(2000).expect("id");
-    let matrix = world
-        .xecm
-        .node_at_path(
-            enterprise,
-            "gridlink/Supplier Onboarding/Requirement Matrix.json",
-        )
-        .await
-        .expect("path")
-        .expect("filed");
-    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
-    builtin.version = 2;
-    for r in &mut builtin.requirements {
-        if r.kind == "code_of_conduct" {
-            r.supplier_classes.push("services".into());
-        }
-    }
-    world
-        .xecm
-        .add_document_version(
-            matrix.id,
-            &NewVersion {
-                file_name: "Requirement Matrix.json".into(),
-                description: "code of conduct for services too".into(),
-                ..NewVersion::default()
-            },
-            &BytesSource(builtin.to_json().into()),
-        )
-        .await
-        .expect("new matrix version");
-}
-
 async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
     let world = world(stack).await;
     onboard_brightwire(&world).await;
-    code_of_conduct_for_services(&world).await;
+    matrix_version(&world, 2, &["code_of_conduct"]).await;
     let polled = poll(&world).await;
     let bright = polled["polled"]["synced"]
         .as_array()
@@ -543,7 +509,7 @@ async fn a_new_matrix_version_applies_mid_cycle(stack: Stack) {
 /// The code of conduct submitted: it cannot be checked, so it waits for a buyer.
 async fn code_of_conduct_in_review(world: &World) -> (String, String) {
     onboard_brightwire(world).await;
-    code_of_conduct_for_services(world).await;
+    matrix_version(world, 2, &["code_of_conduct"]).await;
     poll(world).await;
     let item = submit_and_deliver(
         world,
@@ -979,7 +945,7 @@ async fn the_annual_attestation_is_one_campaign_validated_and_filed(stack: Stack
     })
     .await;
     onboard_brightwire(&world).await;
-    code_of_conduct_for_services(&world).await;
+    matrix_version(&world, 2, &["code_of_conduct"]).await;
     poll(&world).await;
     let swept = sweep(&world).await;
     let campaign_id = swept["attestation"]["campaign_id"]
@@ -1181,7 +1147,7 @@ async fn an_attestation_answer_arriving_by_webhook_is_filed(stack: Stack) {
     })
     .await;
     onboard_brightwire(&world).await;
-    code_of_conduct_for_services(&world).await;
+    matrix_version(&world, 2, &["code_of_conduct"]).await;
     poll(&world).await;
     let swept = sweep(&world).await;
     assert!(swept["attestation"]["campaign_id"].is_string(), "{swept}");
@@ -1530,40 +1496,6 @@ async fn a_buyer_decision_is_never_applied_to_a_newer_submission(stack: Stack) {
     );
 }
 
-/// A matrix version 2 that asks services suppliers for the ISO 9001 certificate too.
-async fn iso_for_services(world: &World) {
-    let enterprise = NodeId::new(2000).expect("id");
-    let matrix = world
-        .xecm
-        .node_at_path(
-            enterprise,
-            "gridlink/Supplier Onboarding/Requirement Matrix.json",
-        )
-        .await
-        .expect("path")
-        .expect("filed");
-    let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
-    builtin.version = 2;
-    for r in &mut builtin.requirements {
-        if r.kind == "iso9001" {
-            r.supplier_classes.push("services".into());
-        }
-    }
-    world
-        .xecm
-        .add_document_version(
-            matrix.id,
-            &NewVersion {
-                file_name: "Requirement Matrix.json".into(),
-                description: "ISO 9001 for services too".into(),
-                ..NewVersion::default()
-            },
-            &BytesSource(builtin.to_json().into()),
-        )
-        .await
-        .expect("new matrix version");
-}
-
 /// An expired insurance certificate whose renewal is rejected by the checks stays expired:
 /// the supplier is still `incomplete`, the row still `expired`.
 async fn a_rejected_renewal_of_an_expired_document_leaves_it_expired(stack: Stack) {
@@ -1618,7 +1550,7 @@ async fn a_rejected_renewal_of_an_expired_document_leaves_it_expired(stack: Stac
 async fn an_expiry_during_a_renewals_review_is_marked(stack: Stack) {
     let world = world(stack).await;
     onboard_brightwire(&world).await;
-    iso_for_services(&world).await;
+    matrix_version(&world, 2, &["iso9001"]).await;
     poll(&world).await;
     let until = (world.clock.now().date() + time::Duration::days(10)).to_string();
     let item = submit_and_deliver(
@@ -1717,7 +1649,7 @@ async fn a_new_matrix_version_reaches_every_supplier_past_one_that_fails(stack: 
     poll(&world).await;
     let before = partner_requests(&world, BRIGHTWIRE).await.len();
     gridlink_tests::kit::delete_node(&world.stack, acme).await;
-    code_of_conduct_for_services(&world).await;
+    matrix_version(&world, 2, &["code_of_conduct"]).await;
     let polled = fire(&world, "supplier-onboarding-poll-xecm").await;
     assert_eq!(
         partner_requests(&world, BRIGHTWIRE).await.len(),
@@ -1905,7 +1837,7 @@ async fn a_renewal_due_while_another_cycle_is_planned_is_still_requested(stack: 
         })
         .await
         .expect("faults set");
-    code_of_conduct_for_services(&world).await;
+    matrix_version(&world, 2, &["code_of_conduct"]).await;
     // Brightwire's workspace changes: the new matrix applies and a code-of-conduct cycle is
     // planned, but TG is unavailable, so it stays planned
     assert_eq!(push(&world, world.brightwire, 1).await, 202);
@@ -1972,8 +1904,9 @@ async fn a_renewal_due_while_another_cycle_is_planned_is_still_requested(stack: 
     );
 }
 
-/// A matrix `version` that asks services suppliers for the code of conduct, or not.
-async fn matrix_version(world: &World, version: u32, code_of_conduct_for_services: bool) {
+/// Files matrix `version`: the built-in one, with services suppliers asked for the kinds in
+/// `for_services` too.
+async fn matrix_version(world: &World, version: u32, for_services: &[&str]) {
     let enterprise = NodeId::new(2000).expect("id");
     let matrix = world
         .xecm
@@ -1987,7 +1920,7 @@ async fn matrix_version(world: &World, version: u32, code_of_conduct_for_service
     let mut builtin = supplier_onboarding::matrix::Matrix::builtin();
     builtin.version = version;
     for r in &mut builtin.requirements {
-        if r.kind == "code_of_conduct" && code_of_conduct_for_services {
+        if for_services.contains(&r.kind.as_str()) {
             r.supplier_classes.push("services".into());
         }
     }
@@ -1997,7 +1930,7 @@ async fn matrix_version(world: &World, version: u32, code_of_conduct_for_service
             matrix.id,
             &NewVersion {
                 file_name: "Requirement Matrix.json".into(),
-                description: format!("version {version}"),
+                description: format!("version {version}: services asked for {for_services:?} too"),
                 ..NewVersion::default()
             },
             &BytesSource(builtin.to_json().into()),
@@ -2014,7 +1947,7 @@ async fn a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_
 ) {
     let world = world(stack).await;
     let (old_request, old_item) = code_of_conduct_in_review(&world).await;
-    matrix_version(&world, 3, false).await;
+    matrix_version(&world, 3, &[]).await;
     let polled = poll(&world).await;
     assert!(
         polled["polled"]["failed"]
@@ -2066,7 +1999,7 @@ async fn a_kind_in_review_dropped_by_the_matrix_is_settled_and_asked_again_when_
         "nothing decided on the withdrawn request"
     );
     // required again: asked for in a new request
-    matrix_version(&world, 4, true).await;
+    matrix_version(&world, 4, &["code_of_conduct"]).await;
     let polled = poll(&world).await;
     let bright = polled["polled"]["synced"]
         .as_array()
