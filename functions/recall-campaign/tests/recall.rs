@@ -355,7 +355,6 @@ async fn bad_input_is_parked_or_refused_with_the_reason(stack: Stack) {
 /// A lot shipped in two units is refused by name — at the first issue and in an amendment —
 /// and filed in `Approvals`; nothing is sent, nothing is added up across units.
 async fn a_lot_shipped_in_two_units_is_refused_by_name_never_summed(stack: Stack) {
-    use gridlink_xecm::Workspaces as _;
     let world = world(stack).await;
     let partners: Vec<String> = (1..=2).map(generated_partner).collect();
     // prt_rc_gen_0001 got 10 EA of GA-1 and, on row 5, 24 CS more.
@@ -397,27 +396,7 @@ async fn a_lot_shipped_in_two_units_is_refused_by_name_never_summed(stack: Stack
     // An amendment of the demo recall adding 3 CS of a lot shipped in EA: refused, filed,
     // not sent; the rollup keeps counting the lot in EA alone.
     issue_demo(&world).await;
-    let distribution = documents_in(&world, world.incident, "Approvals")
-        .await
-        .into_iter()
-        .find(|(n, _)| n == "Distribution.csv")
-        .expect("the distribution")
-        .1;
-    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,3,CS,2026-04-26\n";
-    world
-        .qa
-        .add_document_version(
-            distribution,
-            &gridlink_xecm::NewVersion {
-                file_name: "Distribution.csv".into(),
-                mime_type: Some("text/csv".into()),
-                description: "3 cases more".into(),
-                major: false,
-            },
-            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
-        )
-        .await
-        .expect("a new version");
+    new_distribution(&world, "3 cases more", "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,3,CS,2026-04-26\n").await;
     let run = poll(&world).await;
     assert!(
         run.to_string()
@@ -532,33 +511,12 @@ mod one_per_run {
 /// fanning out when version 1 falls due. Version 1's partners are reminded all the same; version 2's
 /// invited partner, not yet due, is not.
 async fn version_one_is_reminded_while_its_amendment_fans_out(stack: Stack) {
-    use gridlink_xecm::Workspaces as _;
     let world = world(stack).await;
     approve_as(&world.approver, world.incident, APPROVER).await;
     until_active(&world, world.incident, 5).await;
     // Two partners are added to the distribution, answers to them due in 200 h: the
     // amendment, approved.
-    let distribution = documents_in(&world, world.incident, "Approvals")
-        .await
-        .into_iter()
-        .find(|(n, _)| n == "Distribution.csv")
-        .expect("the distribution")
-        .1;
-    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\nprt_rc_gen_0002,L2026-0412,60,EA,2026-04-26\n";
-    world
-        .qa
-        .add_document_version(
-            distribution,
-            &gridlink_xecm::NewVersion {
-                file_name: "Distribution.csv".into(),
-                mime_type: Some("text/csv".into()),
-                description: "two partners added".into(),
-                major: false,
-            },
-            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
-        )
-        .await
-        .expect("a new version");
+    new_distribution(&world, "two partners added", "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\nprt_rc_gen_0002,L2026-0412,60,EA,2026-04-26\n").await;
     write(
         &world.qa,
         world.incident,
@@ -1824,20 +1782,16 @@ async fn campaigns_of_version(world: &World, recall_id: &str, version: u32) -> V
         .collect()
 }
 
-async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack) {
+/// The QA manager files a new version of the incident's `Distribution.csv` (in `Approvals`):
+/// `csv`, described as `description`.
+async fn new_distribution(world: &World, description: &str, csv: &'static str) {
     use gridlink_xecm::Workspaces as _;
-    let world = world(stack).await;
-    issue_demo(&world).await;
-    assert_eq!(campaigns_of_version(&world, DEMO_RECALL, 1).await.len(), 3);
-    // The QA manager adds lot L2026-0420 (to Acme) and a partner (to a generated one), and
-    // corrects MediSupply's quantity: a new distribution version, then the Lots set.
-    let distribution = documents_in(&world, world.incident, "Approvals")
+    let distribution = documents_in(world, world.incident, "Approvals")
         .await
         .into_iter()
         .find(|(n, _)| n == "Distribution.csv")
         .expect("the distribution")
         .1;
-    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,260,EA,2026-04-23\nprt_acme,L2026-0420,100,EA,2026-04-25\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\n";
     world
         .qa
         .add_document_version(
@@ -1845,13 +1799,22 @@ async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack)
             &gridlink_xecm::NewVersion {
                 file_name: "Distribution.csv".into(),
                 mime_type: Some("text/csv".into()),
-                description: "lot L2026-0420 added".into(),
+                description: description.into(),
                 major: false,
             },
             &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
         )
         .await
         .expect("a new version");
+}
+
+async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack) {
+    let world = world(stack).await;
+    issue_demo(&world).await;
+    assert_eq!(campaigns_of_version(&world, DEMO_RECALL, 1).await.len(), 3);
+    // The QA manager adds lot L2026-0420 (to Acme) and a partner (to a generated one), and
+    // corrects MediSupply's quantity: a new distribution version, then the Lots set.
+    new_distribution(&world, "lot L2026-0420 added", "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,260,EA,2026-04-23\nprt_acme,L2026-0420,100,EA,2026-04-25\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\n").await;
     write(
         &world.qa,
         world.incident,
@@ -2022,32 +1985,11 @@ async fn an_amendment_is_approved_again_and_reaches_only_the_delta(stack: Stack)
 /// issued, refused with the reason and filed; once the approver approves again, issued with
 /// the new version.
 async fn a_distribution_changed_after_the_approval_is_approved_again(stack: Stack) {
-    use gridlink_xecm::Workspaces as _;
     let world = world(stack).await;
     approve_as(&world.approver, world.incident, APPROVER).await;
     // The audit and the version dates are to the second: the change comes a second later.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let distribution = documents_in(&world, world.incident, "Approvals")
-        .await
-        .into_iter()
-        .find(|(n, _)| n == "Distribution.csv")
-        .expect("the distribution")
-        .1;
-    let csv = "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\n";
-    world
-        .qa
-        .add_document_version(
-            distribution,
-            &gridlink_xecm::NewVersion {
-                file_name: "Distribution.csv".into(),
-                mime_type: Some("text/csv".into()),
-                description: "a partner added after the approval".into(),
-                major: false,
-            },
-            &gridlink_xecm::BytesSource(bytes::Bytes::from_static(csv.as_bytes())),
-        )
-        .await
-        .expect("a new version");
+    new_distribution(&world, "a partner added after the approval", "partner_id,lot_code,quantity,unit,shipped_on\nprt_acme,L2026-0412,400,EA,2026-04-20\nprt_rc_freshmart,L2026-0412,500,EA,2026-04-21\nprt_rc_freshmart,L2026-0415,300,EA,2026-04-22\nprt_rc_medisupply,L2026-0415,250,EA,2026-04-23\nprt_rc_gen_0001,L2026-0412,50,EA,2026-04-26\n").await;
     let run = poll(&world).await;
     assert!(run.to_string().contains("got version 2 at"), "{run}");
     assert!(all_campaigns(&world).await.is_empty(), "nothing was sent");
