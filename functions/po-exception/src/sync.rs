@@ -574,7 +574,13 @@ impl PoException {
             self.settle(&record).await?;
             return Ok(record);
         }
-        if record.published_revision.as_deref() != Some(&row.revision) {
+        let change_out = matches!(record.state, State::ChangeRequested | State::ChangeSent);
+        if change_out && record.published_revision.as_deref() != Some(&row.revision) {
+            // The row was edited while its order change is out: published again once the
+            // partner has answered the change (republishing now would drop the change).
+            tracing::info!(revision = %row.revision, state = record.state.label(), "row edited while the order change is out; republished after the partner's answer");
+        }
+        if !change_out && record.published_revision.as_deref() != Some(&row.revision) {
             let report = match finding {
                 Finding::Present { report } => report.as_ref(),
                 _ => None,

@@ -250,6 +250,45 @@ async fn an_865_accepting_with_changes_goes_back_to_the_buyer_not_resolved(stack
     );
 }
 
+/// The buyer edits the row while its order change is out: the exception is not republished
+/// (which would drop the change); the partner's accepting 865 still resolves it.
+async fn a_row_edited_while_the_change_is_out_keeps_the_change(stack: Stack) {
+    let world = world(stack).await;
+    change_ordered(&world, world.acme_order, ACME_EXC).await;
+    let sent = changes_sent_to(&world, "prt_acme").await;
+    let document_id = sent[0]["document"]["document_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, thread) = acme_thread(&world).await;
+    let before = partner_messages(&world, "prt_acme", &thread).await.len();
+    set_column(
+        &world,
+        world.acme_order,
+        ACME_EXC,
+        "Expected",
+        "0.085 EUR".into(),
+    )
+    .await;
+    let polled = poll(&world).await;
+    assert_eq!(polled["polled"]["published"], json!([]), "{polled}");
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Change Sent"
+    );
+    assert_eq!(
+        partner_messages(&world, "prt_acme", &thread).await.len(),
+        before,
+        "nothing posted"
+    );
+    let event = partner_answers(&world, "prt_acme", &document_id, "accept").await;
+    deliver(&world, &event).await;
+    assert_eq!(
+        status_of(&world, world.acme_order, ACME_EXC).await,
+        "Resolved"
+    );
+}
+
 async fn a_rejecting_865_sends_the_exception_back_to_awaiting_the_supplier(stack: Stack) {
     let world = world(stack).await;
     change_ordered(&world, world.acme_order, ACME_EXC).await;
@@ -897,6 +936,7 @@ async fn the_event_feed_poll_takes_the_997_of_the_860_no_webhook_delivered(stack
 }
 
 gridlink_tests::on_both_stacks!(with common::stack_on;
+    a_row_edited_while_the_change_is_out_keeps_the_change,
     two_changes_on_one_line_are_each_closed_by_their_ordrsp_in_turn,
     an_865_accepting_with_changes_goes_back_to_the_buyer_not_resolved,
     a_partner_message_while_the_change_is_out_keeps_it_waiting_for_the_865,
