@@ -544,7 +544,8 @@ impl PoException {
                     .find(|(n, _)| n.trim_start_matches('0') == line.trim_start_matches('0'))
                     .map(|(_, s)| s.clone());
                 let outcome = ChangeOutcome::of(line_status.as_ref(), &answer.status);
-                let at = rfc3339(self.platform.clock.now());
+                let now = self.platform.clock.now();
+                let at = rfc3339(now);
                 let actor = format!(
                     "partner:{} ({})",
                     record.partner_id.clone().unwrap_or_default(),
@@ -567,7 +568,7 @@ impl PoException {
                     line_status
                 );
                 let sequence = link.change_sequence.clone();
-                let due_again = self.due_again(&record, self.platform.clock.now());
+                let due_again = self.due_again(&record, now);
                 let (changed_record, changed) = machine::change(self.platform.ledger.as_ref(), &record, |r| {
                 if r.state != State::ChangeSent {
                     return false;
@@ -707,7 +708,8 @@ impl PoException {
         }
         let verdict = ChangeVerdict::of(&acknowledgment.answered);
         let ack_type = acknowledgment.document.metadata.doc_type.clone();
-        let at = rfc3339(self.platform.clock.now());
+        let now = self.platform.clock.now();
+        let at = rfc3339(now);
         let actor = format!(
             "partner:{} ({})",
             record.partner_id.clone().unwrap_or_default(),
@@ -726,7 +728,7 @@ impl PoException {
         };
         let sequence = link.change_sequence.clone();
         let cause = format!("change-997:{sequence}:{by}");
-        let due_again = self.due_again(&record, self.platform.clock.now());
+        let due_again = self.due_again(&record, now);
         let (record, changed) = machine::change(ledger, &record, |r| {
             // Only the change still waiting for its answer moves back; an acknowledgment of
             // an older change, or one arriving after the 865 / ORDRSP, is recorded only.

@@ -1109,8 +1109,9 @@ impl PoException {
         decision: Decision,
         row: &ExceptionRow,
     ) -> Result<(ExceptionRecord, bool), ExceptionError> {
-        let at = rfc3339(self.platform.clock.now());
-        let due_again = self.due_again(record, self.platform.clock.now());
+        let now = self.platform.clock.now();
+        let at = rfc3339(now);
+        let due_again = self.due_again(record, now);
         let actor = match row.owner {
             Some(user) => format!("xecm:user {user}"),
             None => "xecm:buyer".to_owned(),
